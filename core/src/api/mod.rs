@@ -1,0 +1,1 @@
+//! api layer (see lib.rs for the layering).

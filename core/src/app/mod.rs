@@ -1,0 +1,1 @@
+//! app layer (see lib.rs for the layering).

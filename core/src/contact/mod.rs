@@ -1,0 +1,1 @@
+//! contact layer (see lib.rs for the layering).

@@ -1,0 +1,1 @@
+//! identity layer (see lib.rs for the layering).

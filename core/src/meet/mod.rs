@@ -1,0 +1,1 @@
+//! meet layer (see lib.rs for the layering).

@@ -1,0 +1,1 @@
+//! negotiation layer (see lib.rs for the layering).

@@ -1,0 +1,1 @@
+//! protocol layer (see lib.rs for the layering).

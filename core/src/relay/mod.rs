@@ -1,0 +1,1 @@
+//! relay layer (see lib.rs for the layering).

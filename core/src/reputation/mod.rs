@@ -1,0 +1,1 @@
+//! reputation layer (see lib.rs for the layering).

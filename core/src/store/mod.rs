@@ -1,0 +1,1 @@
+//! store layer (see lib.rs for the layering).
