@@ -1,1 +1,443 @@
-//! See protocol/mod.rs.
+//! Markets: a topic tag plus a payload JSON Schema plus form hints (DESIGN §3.6).
+//!
+//! The definitions live in `assets/markets/*.json` and are embedded with `include_str!`, so
+//! mobile builds carry them without file access. The built-in registry is loaded once (lazily,
+//! in a `OnceLock`); each payload schema is compiled when its market loads and then validates
+//! intent payloads before publishing and on receipt.
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{ProtocolError, excerpt};
+
+/// The market definitions shipped with the app, as `(file name, JSON text)`.
+pub const BUILTIN_SOURCES: &[(&str, &str)] = &[
+    (
+        "rideshare-1.json",
+        include_str!("../../../assets/markets/rideshare-1.json"),
+    ),
+    (
+        "service-1.json",
+        include_str!("../../../assets/markets/service-1.json"),
+    ),
+    (
+        "goods-1.json",
+        include_str!("../../../assets/markets/goods-1.json"),
+    ),
+];
+
+/// Most schema violations listed in one error message.
+const MAX_REPORTED_VIOLATIONS: usize = 3;
+
+/// How a UI should render one form field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputKind {
+    /// One line of text.
+    Text,
+    /// Several lines of text.
+    Multiline,
+    /// A number.
+    Number,
+    /// One of `options`.
+    Select,
+    /// A place: an object `{"name", "geohash"}` picked on a map or typed.
+    Location,
+    /// A list of image URLs.
+    Images,
+    /// An ISO 4217 currency code.
+    Currency,
+}
+
+/// One choice of a `select` field.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormOption {
+    /// Value written into the payload.
+    pub value: String,
+    /// Text shown to the user.
+    pub label: String,
+}
+
+/// A form hint: where a field goes in the payload and how to ask for it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormField {
+    /// JSON pointer of the field inside the payload, e.g. `/from`.
+    pub path: String,
+    /// Label shown next to the input.
+    pub label: String,
+    /// Input widget to use.
+    pub input: InputKind,
+    /// Whether the payload schema requires the field.
+    #[serde(default)]
+    pub required: bool,
+    /// Placeholder text.
+    #[serde(default)]
+    pub placeholder: Option<String>,
+    /// Choices for `select` inputs (empty otherwise).
+    #[serde(default)]
+    pub options: Vec<FormOption>,
+}
+
+/// The JSON shape of one `assets/markets/*.json` file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MarketFile {
+    schema: String,
+    topic: String,
+    title: String,
+    description: String,
+    default_expiry_secs: u64,
+    payload_schema: Value,
+    form: Vec<FormField>,
+}
+
+/// A market definition with its compiled payload validator.
+#[derive(Debug)]
+pub struct Market {
+    schema: String,
+    topic: String,
+    title: String,
+    description: String,
+    default_expiry_secs: u64,
+    payload_schema: Value,
+    form: Vec<FormField>,
+    validator: jsonschema::Validator,
+}
+
+impl Market {
+    /// Parses and checks one market definition (JSON text). The payload schema is checked
+    /// against the JSON Schema meta-schema and compiled here.
+    pub fn from_json(source: &str) -> Result<Self, ProtocolError> {
+        let file: MarketFile =
+            serde_json::from_str(source).map_err(|e| ProtocolError::NotJson {
+                reason: format!("market definition: {e}"),
+            })?;
+        if file.schema.is_empty() || !file.schema.contains('/') {
+            return Err(ProtocolError::field(
+                "schema",
+                format!("`{}` is not of the form <name>/<version>", excerpt(&file.schema)),
+            ));
+        }
+        if file.topic.is_empty() {
+            return Err(ProtocolError::MissingField { field: "topic" });
+        }
+        if file.default_expiry_secs == 0 {
+            return Err(ProtocolError::field(
+                "default_expiry_secs",
+                "must be greater than zero",
+            ));
+        }
+        // Checks the schema against its meta-schema and compiles it, once per market.
+        let validator = jsonschema::validator_for(&file.payload_schema).map_err(|e| {
+            ProtocolError::field(
+                "payload_schema",
+                format!("is not a valid JSON Schema: {}", e.masked()),
+            )
+        })?;
+        for f in &file.form {
+            if !f.path.starts_with('/') {
+                return Err(ProtocolError::field(
+                    "form.path",
+                    format!("`{}` is not a JSON pointer", excerpt(&f.path)),
+                ));
+            }
+            if (f.input == InputKind::Select) == f.options.is_empty() {
+                return Err(ProtocolError::field(
+                    "form.options",
+                    format!("`{}`: options are required for select inputs only", f.path),
+                ));
+            }
+        }
+        Ok(Self {
+            schema: file.schema,
+            topic: file.topic,
+            title: file.title,
+            description: file.description,
+            default_expiry_secs: file.default_expiry_secs,
+            payload_schema: file.payload_schema,
+            form: file.form,
+            validator,
+        })
+    }
+
+    /// Schema identifier carried in intent content, e.g. `rideshare/1`.
+    pub fn schema(&self) -> &str {
+        &self.schema
+    }
+
+    /// Topic (`t` tag), e.g. `sg-rideshare`.
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    /// Human title of the market.
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    /// One-sentence description for pickers.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// Default intent lifetime in seconds.
+    pub fn default_expiry_secs(&self) -> u64 {
+        self.default_expiry_secs
+    }
+
+    /// The payload JSON Schema.
+    pub fn payload_schema(&self) -> &Value {
+        &self.payload_schema
+    }
+
+    /// Form hints in display order.
+    pub fn form(&self) -> &[FormField] {
+        &self.form
+    }
+
+    /// Validates a payload against this market's schema. The error names the JSON pointer of
+    /// each violation (up to three) and the schema keyword it broke.
+    pub fn validate_payload(&self, payload: &Value) -> Result<(), ProtocolError> {
+        let violations: Vec<String> = self
+            .validator
+            .iter_errors(payload)
+            .take(MAX_REPORTED_VIOLATIONS)
+            .map(|e| {
+                let pointer = e.instance_path().as_str();
+                let pointer = if pointer.is_empty() { "/" } else { pointer };
+                format!(
+                    "at `{}` breaks `{}`: {}",
+                    excerpt(pointer),
+                    e.kind().keyword(),
+                    e.masked()
+                )
+            })
+            .collect();
+        if violations.is_empty() {
+            Ok(())
+        } else {
+            Err(ProtocolError::field(
+                "payload",
+                format!("{} schema: {}", self.schema, violations.join("; ")),
+            ))
+        }
+    }
+}
+
+/// A set of markets with lookup by topic and by schema.
+#[derive(Debug, Default)]
+pub struct MarketRegistry {
+    markets: Vec<Market>,
+}
+
+impl MarketRegistry {
+    /// Builds a registry from definitions. Fails on the first invalid definition, or when two
+    /// definitions share a topic or a schema.
+    pub fn from_sources<'a>(
+        sources: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Self, ProtocolError> {
+        let mut markets: Vec<Market> = Vec::new();
+        for src in sources {
+            let m = Market::from_json(src)?;
+            if markets.iter().any(|o| o.topic == m.topic) {
+                return Err(ProtocolError::field(
+                    "topic",
+                    format!("`{}` is defined twice", m.topic),
+                ));
+            }
+            if markets.iter().any(|o| o.schema == m.schema) {
+                return Err(ProtocolError::field(
+                    "schema",
+                    format!("`{}` is defined twice", m.schema),
+                ));
+            }
+            markets.push(m);
+        }
+        Ok(Self { markets })
+    }
+
+    /// All markets, in definition order (for pickers).
+    pub fn list(&self) -> &[Market] {
+        &self.markets
+    }
+
+    /// The market whose topic tag is `topic`.
+    pub fn by_topic(&self, topic: &str) -> Option<&Market> {
+        self.markets.iter().find(|m| m.topic == topic)
+    }
+
+    /// The market whose payload schema identifier is `schema`.
+    pub fn by_schema(&self, schema: &str) -> Option<&Market> {
+        self.markets.iter().find(|m| m.schema == schema)
+    }
+}
+
+/// The markets shipped with the app. Loaded once. If a built-in definition were broken (a
+/// build defect caught by the tests), the registry is empty and [`builtin_load_error`] says why;
+/// nothing panics.
+pub fn builtin() -> &'static MarketRegistry {
+    &builtin_state().0
+}
+
+/// Why the built-in registry failed to load, if it did.
+pub fn builtin_load_error() -> Option<&'static ProtocolError> {
+    builtin_state().1.as_ref()
+}
+
+fn builtin_state() -> &'static (MarketRegistry, Option<ProtocolError>) {
+    static STATE: OnceLock<(MarketRegistry, Option<ProtocolError>)> = OnceLock::new();
+    STATE.get_or_init(
+        || match MarketRegistry::from_sources(BUILTIN_SOURCES.iter().map(|(_, s)| *s)) {
+            Ok(r) => (r, None),
+            Err(e) => {
+                tracing::error!("built-in market definitions failed to load: {e}");
+                (MarketRegistry::default(), Some(e))
+            }
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rideshare() -> &'static Market {
+        builtin().by_schema("rideshare/1").unwrap()
+    }
+
+    #[test]
+    fn builtin_markets_load_and_are_found_by_topic_and_schema() {
+        assert_eq!(builtin_load_error(), None);
+        let reg = builtin();
+        let schemas: Vec<&str> = reg.list().iter().map(Market::schema).collect();
+        assert_eq!(schemas, ["rideshare/1", "service/1", "goods/1"]);
+        assert_eq!(reg.by_topic("sg-rideshare").unwrap().schema(), "rideshare/1");
+        assert_eq!(reg.by_topic("sg-service").unwrap().schema(), "service/1");
+        assert_eq!(reg.by_topic("sg-goods").unwrap().schema(), "goods/1");
+        assert!(reg.by_topic("sg-unknown").is_none());
+        assert!(reg.by_schema("rideshare/2").is_none());
+        for m in reg.list() {
+            assert!(m.default_expiry_secs() > 0);
+            assert!(!m.form().is_empty());
+            assert!(!m.title().is_empty() && !m.description().is_empty());
+            // Every form path points at a property the schema declares.
+            for f in m.form() {
+                let prop = f.path.trim_start_matches('/');
+                assert!(
+                    m.payload_schema()["properties"].get(prop).is_some(),
+                    "{}: form path {} not in schema",
+                    m.schema(),
+                    f.path
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn reference_rideshare_payload_is_valid() {
+        let p = json!({
+            "from": {"name": "Hoan Kiem", "geohash": "w7er8u"},
+            "to": {"name": "Noi Bai airport", "geohash": "w7g2p1"},
+            "category": "car",
+            "payment": "VND 250000",
+            "note": "2 bags",
+            "images": [],
+            "future_field": {"anything": true}
+        });
+        rideshare().validate_payload(&p).unwrap();
+    }
+
+    #[test]
+    fn reference_service_payload_is_valid() {
+        let p = json!({
+            "location": {"name": "Tiong Bahru", "geohash": "w21z6"},
+            "service": "Fix a leaking tap",
+            "category": "home",
+            "subcategory": "plumbing",
+            "payment": "SGD 40",
+            "duration_minutes": 45,
+            "notes": "Kitchen"
+        });
+        builtin()
+            .by_schema("service/1")
+            .unwrap()
+            .validate_payload(&p)
+            .unwrap();
+    }
+
+    #[test]
+    fn goods_payload_rules() {
+        let goods = builtin().by_topic("sg-goods").unwrap();
+        let ok = json!({
+            "item": "Road bike", "condition": "good", "price": 120, "currency": "SGD",
+            "location": {"name": "Bishan", "geohash": "w21zf"}, "photos": ["https://x/1.jpg"]
+        });
+        goods.validate_payload(&ok).unwrap();
+        for (bad, pointer, keyword) in [
+            (json!({"condition": "mint"}), "/condition", "enum"),
+            (json!({"price": -1}), "/price", "minimum"),
+            (json!({"currency": "sgd"}), "/currency", "pattern"),
+            (json!({"price": "12"}), "/price", "type"),
+        ] {
+            let mut p = ok.clone();
+            for (k, v) in bad.as_object().unwrap() {
+                p[k] = v.clone();
+            }
+            let err = goods.validate_payload(&p).unwrap_err().to_string();
+            assert!(err.contains(&format!("`{pointer}`")), "{err}");
+            assert!(err.contains(&format!("`{keyword}`")), "{err}");
+        }
+        let mut missing = ok.clone();
+        missing.as_object_mut().unwrap().remove("item");
+        let err = goods.validate_payload(&missing).unwrap_err().to_string();
+        assert!(err.contains("`required`"), "{err}");
+    }
+
+    #[test]
+    fn invalid_payload_errors_name_pointer_and_rule() {
+        let p = json!({
+            "from": {"name": "A", "geohash": "AAAA"},
+            "to": {"name": "B"}
+        });
+        let err = rideshare().validate_payload(&p).unwrap_err();
+        let ProtocolError::InvalidField { field, rule } = &err else {
+            panic!("unexpected {err:?}");
+        };
+        assert_eq!(*field, "payload");
+        assert!(rule.contains("`/from/geohash` breaks `pattern`"), "{rule}");
+        assert!(rule.contains("`/to` breaks `required`"), "{rule}");
+        // Not an object at all.
+        let err = rideshare().validate_payload(&json!([1])).unwrap_err();
+        assert!(err.to_string().contains("`/` breaks `type`"), "{err}");
+    }
+
+    #[test]
+    fn broken_definitions_are_refused() {
+        let good = BUILTIN_SOURCES[0].1;
+        let mut v: Value = serde_json::from_str(good).unwrap();
+        let cases: Vec<(Value, &str)> = vec![
+            ({ let mut x = v.clone(); x["schema"] = json!("rideshare"); x }, "schema"),
+            ({ let mut x = v.clone(); x["topic"] = json!(""); x }, "topic"),
+            ({ let mut x = v.clone(); x["default_expiry_secs"] = json!(0); x }, "expiry"),
+            ({ let mut x = v.clone(); x["payload_schema"] = json!({"type": 12}); x }, "meta"),
+            ({ let mut x = v.clone(); x["form"][0]["input"] = json!("slider"); x }, "input"),
+            ({ let mut x = v.clone(); x["form"][0]["path"] = json!("from"); x }, "pointer"),
+            ({ let mut x = v.clone(); x["form"][0]["options"] = json!([{"value":"a","label":"A"}]); x }, "options"),
+            ({ let mut x = v.clone(); x["surprise"] = json!(1); x }, "unknown key"),
+        ];
+        for (bad, why) in cases {
+            assert!(Market::from_json(&bad.to_string()).is_err(), "accepted: {why}");
+        }
+        assert!(Market::from_json("nope").is_err());
+        // Duplicate topic / schema in one registry.
+        assert!(MarketRegistry::from_sources([good, good]).is_err());
+        v["schema"] = json!("rideshare/9");
+        let other = v.to_string();
+        assert!(MarketRegistry::from_sources([good, other.as_str()]).is_err());
+    }
+}
