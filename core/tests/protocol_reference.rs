@@ -41,6 +41,7 @@ fn signed_from_template(template: &str, keys: &Keys) -> Event {
     let content = t["content"].as_str().expect("content").to_string();
     let ev = EventBuilder::new(Kind::Custom(kind), content)
         .tags(tags)
+        .allow_self_tagging()
         .custom_created_at(Timestamp::from(NOW))
         .sign_with_keys(keys)
         .expect("sign");
@@ -203,11 +204,17 @@ fn reference_rideshare_offer_parses() {
     assert_eq!(i.geohash(), Some("w7er8"));
     assert_eq!(i.topics, ["vn_hanoi", "vn_hanoi_ridesharing"]);
     assert_eq!(i.flex_minutes, Some(15));
-    assert_eq!(i.window.map(|w| (w.start, w.end)), Some((1_760_040_000, 1_760_043_600)));
+    assert_eq!(
+        i.window.map(|w| (w.start, w.end)),
+        Some((1_760_040_000, 1_760_043_600))
+    );
     assert_eq!(i.payload["to"]["geohash"], "w7g2p1");
     assert!(!i.is_withdrawn());
     // And it is what the reference itself accepts (the model is consistent with the facts).
-    assert_eq!(reference_accepts_intent(&ev, "sg-rideshare", NOW), Ok(false));
+    assert_eq!(
+        reference_accepts_intent(&ev, "sg-rideshare", NOW),
+        Ok(false)
+    );
 }
 
 #[test]
@@ -352,10 +359,13 @@ fn our_rideshare(keys: &Keys) -> Event {
 fn our_intent_passes_reference_rules_and_subscription() {
     let keys = Keys::generate();
     let ev = our_rideshare(&keys);
-    assert_eq!(reference_accepts_intent(&ev, "sg-rideshare", NOW), Ok(false));
+    assert_eq!(
+        reference_accepts_intent(&ev, "sg-rideshare", NOW),
+        Ok(false)
+    );
     // The reference's own subscription filter matches it.
     let sub = Filter::from_json(format!(
-        r#"{{"kinds":[32101,32102],"#t":["sg-rideshare"],"since":{}}}"#,
+        r##"{{"kinds":[32101,32102],"#t":["sg-rideshare"],"since":{}}}"##,
         NOW - 3600
     ))
     .unwrap();
@@ -364,10 +374,9 @@ fn our_intent_passes_reference_rules_and_subscription() {
     let neighbour = geohash_cover("w7er8", 1).unwrap()[3].clone();
     let cover = geohash_cover(&neighbour, 1).unwrap();
     assert!(cover.contains(&"w7er8".to_string()));
-    let by_g = Filter::new().kinds([Kind::Custom(32101)]).custom_tags(
-        nostr::SingleLetterTag::lowercase(nostr::Alphabet::G),
-        cover,
-    );
+    let by_g = Filter::new()
+        .kinds([Kind::Custom(32101)])
+        .custom_tags(nostr::SingleLetterTag::lowercase(nostr::Alphabet::G), cover);
     assert!(by_g.match_event(&ev, Default::default()));
     // Our own parser agrees, and PoW from the app layer did not disturb the layout.
     assert!(parse_intent(&ev, Timestamp::from(NOW)).is_ok());
@@ -382,8 +391,14 @@ fn our_withdrawal_passes_reference_rules() {
         .unwrap()
         .sign_with_keys(&keys)
         .unwrap();
-    assert_eq!(reference_accepts_intent(&w, "sg-rideshare", NOW + 60), Ok(true));
-    assert!(w.content.contains(r#""title":"(withdrawn)","payload":{"withdrawn":true}"#));
+    assert_eq!(
+        reference_accepts_intent(&w, "sg-rideshare", NOW + 60),
+        Ok(true)
+    );
+    assert!(
+        w.content
+            .contains(r#""title":"(withdrawn)","payload":{"withdrawn":true}"#)
+    );
     assert!(w.created_at > ev.created_at);
 }
 

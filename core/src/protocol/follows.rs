@@ -28,9 +28,13 @@ pub fn parse_follows(event: &Event) -> Result<Vec<PublicKey>, ProtocolError> {
         let Some(hex) = s.get(1).filter(|h| is_hex64(h)) else {
             continue;
         };
+        // `from_hex` only decodes bytes; `xonly` checks the key is a point on the curve.
         let Ok(pk) = PublicKey::from_hex(hex) else {
             continue;
         };
+        if pk.xonly().is_err() {
+            continue;
+        }
         if pk == event.pubkey || !seen.insert(pk) {
             continue;
         }
@@ -88,7 +92,12 @@ mod tests {
         let got = parse_follows(&list(&me, tags)).unwrap();
         assert_eq!(got.len(), MAX_FOLLOWS);
         assert_eq!(Some(got[0].to_hex().as_str()), first.content());
-        let ev = EventBuilder::new(Kind::TextNote, "").sign_with_keys(&me).unwrap();
-        assert!(matches!(parse_follows(&ev), Err(ProtocolError::WrongKind { found: 1, .. })));
+        let ev = EventBuilder::new(Kind::TextNote, "")
+            .sign_with_keys(&me)
+            .unwrap();
+        assert!(matches!(
+            parse_follows(&ev),
+            Err(ProtocolError::WrongKind { found: 1, .. })
+        ));
     }
 }

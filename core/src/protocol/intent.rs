@@ -129,7 +129,7 @@ impl IntentDraft {
             payload,
             window: None,
             flex_minutes: None,
-            expires_at: now.as_u64().saturating_add(market.default_expiry_secs()),
+            expires_at: now.as_secs().saturating_add(market.default_expiry_secs()),
             geohash: None,
             g_precision: DEFAULT_G_PRECISION,
             topics: Vec::new(),
@@ -147,7 +147,9 @@ pub fn new_intent_d() -> String {
 
 /// `true` for the `d` shape we send: exactly 16 lowercase hex characters.
 pub fn is_reference_d(d: &str) -> bool {
-    d.len() == 16 && d.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    d.len() == 16
+        && d.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -196,7 +198,10 @@ pub fn geohash_prefixes(geohash: &str, precision: usize) -> Result<Vec<String>, 
     }
     let n = precision.min(geohash.len());
     // The alphabet is ASCII, so every byte index is a char boundary.
-    Ok((1..=n).filter_map(|i| geohash.get(..i)).map(String::from).collect())
+    Ok((1..=n)
+        .filter_map(|i| geohash.get(..i))
+        .map(String::from)
+        .collect())
 }
 
 /// The cells to query so nothing across a cell boundary is missed: `center` plus every ring of
@@ -409,13 +414,13 @@ pub fn build_intent(
     if let Some(f) = draft.flex_minutes {
         check_flex(f)?;
     }
-    if draft.expires_at <= created_at.as_u64() {
+    if draft.expires_at <= created_at.as_secs() {
         return Err(ProtocolError::field(
             "expires_at",
             format!(
                 "{} is not after created_at {}",
                 draft.expires_at,
-                created_at.as_u64()
+                created_at.as_secs()
             ),
         ));
     }
@@ -450,17 +455,15 @@ pub fn build_intent(
         draft.flex_minutes,
         draft.expires_at,
     )?;
-    Ok(
-        EventBuilder::new(Kind::Custom(draft.side.kind()), content)
-            .tags(intent_tags(
-                d,
-                &draft.market,
-                draft.expires_at,
-                &geohashes,
-                &draft.topics,
-            ))
-            .custom_created_at(created_at),
-    )
+    Ok(EventBuilder::new(Kind::Custom(draft.side.kind()), content)
+        .tags(intent_tags(
+            d,
+            &draft.market,
+            draft.expires_at,
+            &geohashes,
+            &draft.topics,
+        ))
+        .custom_created_at(created_at))
 }
 
 /// Builds the withdrawal of `original` with the reference semantics: same `d`, side, market,
@@ -470,8 +473,8 @@ pub fn build_intent(
 /// the original author's keys.
 pub fn build_withdrawal(original: &Intent, now: Timestamp) -> Result<EventBuilder, ProtocolError> {
     let created_at = now
-        .as_u64()
-        .max(original.created_at.as_u64().saturating_add(1));
+        .as_secs()
+        .max(original.created_at.as_secs().saturating_add(1));
     let expires_at = created_at
         .checked_add(WITHDRAWAL_TTL_SECS)
         .ok_or_else(|| ProtocolError::field("expires_at", "overflows"))?;
@@ -672,7 +675,9 @@ pub fn parse_intent(event: &Event, now: Timestamp) -> Result<Intent, ProtocolErr
     let d = first_tag_value(event, "d").ok_or(ProtocolError::MissingTag { tag: "d" })?;
     validate_d(d)?;
     let mut t_values = tag_values(event, "t");
-    let tag_market = t_values.next().ok_or(ProtocolError::MissingTag { tag: "t" })?;
+    let tag_market = t_values
+        .next()
+        .ok_or(ProtocolError::MissingTag { tag: "t" })?;
     validate_topic_on_read(tag_market)?;
     let mut topics: Vec<String> = Vec::new();
     for t in t_values {
@@ -782,10 +787,10 @@ pub fn parse_intent(event: &Event, now: Timestamp) -> Result<Intent, ProtocolErr
             b_value: exp_from_tag.to_string(),
         });
     }
-    if expires_at <= now.as_u64() {
+    if expires_at <= now.as_secs() {
         return Err(ProtocolError::Expired {
             expires_at,
-            now: now.as_u64(),
+            now: now.as_secs(),
         });
     }
 
@@ -860,7 +865,10 @@ mod tests {
 
     /// A signed event with raw tags and content, for malformed-input tests.
     fn raw(kind: u16, tags: &[Vec<String>], content: &str) -> Event {
-        let tags: Vec<Tag> = tags.iter().map(|t| Tag::parse(t.clone()).unwrap()).collect();
+        let tags: Vec<Tag> = tags
+            .iter()
+            .map(|t| Tag::parse(t.clone()).unwrap())
+            .collect();
         EventBuilder::new(Kind::Custom(kind), content)
             .tags(tags)
             .custom_created_at(Timestamp::from(NOW))
@@ -923,7 +931,14 @@ mod tests {
         assert_eq!(
             keys_in_order,
             [
-                "v", "side", "market", "schema", "title", "payload", "window", "flex_minutes",
+                "v",
+                "side",
+                "market",
+                "schema",
+                "title",
+                "payload",
+                "window",
+                "flex_minutes",
                 "expires_at"
             ]
         );
@@ -968,7 +983,9 @@ mod tests {
     fn g_precision_is_respected_and_capped() {
         assert_eq!(
             geohash_prefixes("w7er8u9x", 9).unwrap(),
-            ["w", "w7", "w7e", "w7er", "w7er8", "w7er8u", "w7er8u9", "w7er8u9x"]
+            [
+                "w", "w7", "w7e", "w7er", "w7er8", "w7er8u", "w7er8u9", "w7er8u9x"
+            ]
         );
         assert_eq!(geohash_prefixes("w7er8u", 1).unwrap(), ["w"]);
         assert!(geohash_prefixes("w7er8u", 0).is_err());
@@ -982,7 +999,8 @@ mod tests {
 
     #[test]
     fn withdrawal_has_reference_semantics() {
-        let (keys, ev) = sign(build_intent(&draft(), "0123456789abcdef", Timestamp::from(NOW)).unwrap());
+        let (keys, ev) =
+            sign(build_intent(&draft(), "0123456789abcdef", Timestamp::from(NOW)).unwrap());
         let original = parse_intent(&ev, Timestamp::from(NOW)).unwrap();
         let later = Timestamp::from(NOW + 100);
         let w = build_withdrawal(&original, later)
@@ -1005,7 +1023,7 @@ mod tests {
             .unwrap()
             .sign_with_keys(&keys)
             .unwrap();
-        assert_eq!(w2.created_at.as_u64(), NOW + 1);
+        assert_eq!(w2.created_at.as_secs(), NOW + 1);
         // The withdrawal is itself expired after its TTL.
         assert!(matches!(
             parse_intent(&w, Timestamp::from(NOW + 100 + WITHDRAWAL_TTL_SECS)),
@@ -1018,15 +1036,29 @@ mod tests {
         let mut c = good_content();
         c["title"] = json!("(withdrawn)");
         c["payload"] = json!({});
-        let p = parse_intent(&raw(32101, &good_tags(), &c.to_string()), Timestamp::from(NOW)).unwrap();
+        let p = parse_intent(
+            &raw(32101, &good_tags(), &c.to_string()),
+            Timestamp::from(NOW),
+        )
+        .unwrap();
         assert!(p.is_withdrawn());
         // `{}` with an ordinary title is no withdrawal, and fails the rideshare schema.
         c["title"] = json!("Ride");
-        assert!(parse_intent(&raw(32101, &good_tags(), &c.to_string()), Timestamp::from(NOW)).is_err());
+        assert!(
+            parse_intent(
+                &raw(32101, &good_tags(), &c.to_string()),
+                Timestamp::from(NOW)
+            )
+            .is_err()
+        );
         // `withdrawn: false` is not a withdrawal either.
         c["payload"] = ride_payload();
         c["payload"]["withdrawn"] = json!(false);
-        let p = parse_intent(&raw(32101, &good_tags(), &c.to_string()), Timestamp::from(NOW)).unwrap();
+        let p = parse_intent(
+            &raw(32101, &good_tags(), &c.to_string()),
+            Timestamp::from(NOW),
+        )
+        .unwrap();
         assert!(!p.is_withdrawn());
     }
 
@@ -1035,25 +1067,64 @@ mod tests {
         let now = Timestamp::from(NOW);
         let d = "0123456789abcdef";
         let cases: Vec<(Box<dyn Fn(&mut IntentDraft)>, &str)> = vec![
-            (Box::new(|x| x.schema = "rideshare/9".into()), "unknown schema"),
-            (Box::new(|x| x.schema = "service/1".into()), "schema vs market"),
-            (Box::new(|x| x.payload = json!({"from": {"name": "A"}})), "payload schema"),
+            (
+                Box::new(|x| x.schema = "rideshare/9".into()),
+                "unknown schema",
+            ),
+            (
+                Box::new(|x| x.schema = "service/1".into()),
+                "schema vs market",
+            ),
+            (
+                Box::new(|x| x.payload = json!({"from": {"name": "A"}})),
+                "payload schema",
+            ),
             (Box::new(|x| x.payload = json!([1])), "payload not object"),
-            (Box::new(|x| x.payload = json!({"withdrawn": true})), "withdrawal payload"),
+            (
+                Box::new(|x| x.payload = json!({"withdrawn": true})),
+                "withdrawal payload",
+            ),
             (Box::new(|x| x.title = "x".repeat(201)), "title too long"),
             (Box::new(|x| x.title = "  ".into()), "title empty"),
-            (Box::new(|x| x.market = "SG Rideshare".into()), "market charset"),
+            (
+                Box::new(|x| x.market = "SG Rideshare".into()),
+                "market charset",
+            ),
             (Box::new(|x| x.market = String::new()), "market empty"),
-            (Box::new(|x| x.window = Some(TimeWindow { start: 5, end: 4 })), "window"),
-            (Box::new(|x| x.flex_minutes = Some(MAX_FLEX_MINUTES + 1)), "flex"),
-            (Box::new(|x| x.expires_at = NOW), "expiry not after created_at"),
-            (Box::new(|x| x.geohash = Some("w7er8a".into())), "geohash alphabet"),
-            (Box::new(|x| x.geohash = Some(String::new())), "geohash empty"),
+            (
+                Box::new(|x| x.window = Some(TimeWindow { start: 5, end: 4 })),
+                "window",
+            ),
+            (
+                Box::new(|x| x.flex_minutes = Some(MAX_FLEX_MINUTES + 1)),
+                "flex",
+            ),
+            (
+                Box::new(|x| x.expires_at = NOW),
+                "expiry not after created_at",
+            ),
+            (
+                Box::new(|x| x.geohash = Some("w7er8a".into())),
+                "geohash alphabet",
+            ),
+            (
+                Box::new(|x| x.geohash = Some(String::new())),
+                "geohash empty",
+            ),
             (Box::new(|x| x.g_precision = 0), "precision 0"),
             (Box::new(|x| x.g_precision = 10), "precision 10"),
-            (Box::new(|x| x.topics = vec!["vn hanoi".into()]), "topic charset"),
-            (Box::new(|x| x.topics = vec!["a".into(), "a".into()]), "topic duplicate"),
-            (Box::new(|x| x.topics = vec!["sg-rideshare".into()]), "topic repeats market"),
+            (
+                Box::new(|x| x.topics = vec!["vn hanoi".into()]),
+                "topic charset",
+            ),
+            (
+                Box::new(|x| x.topics = vec!["a".into(), "a".into()]),
+                "topic duplicate",
+            ),
+            (
+                Box::new(|x| x.topics = vec!["sg-rideshare".into()]),
+                "topic repeats market",
+            ),
             (
                 Box::new(|x| x.topics = (0..=MAX_TOPICS).map(|i| format!("t{i}")).collect()),
                 "too many topics",
@@ -1068,7 +1139,13 @@ mod tests {
             mutate(&mut dr);
             assert!(build_intent(&dr, d, now).is_err(), "built: {why}");
         }
-        for bad_d in ["", "0123456789ABCDEF", "0123456789abcde", "0123456789abcdefa", "plain-d"] {
+        for bad_d in [
+            "",
+            "0123456789ABCDEF",
+            "0123456789abcde",
+            "0123456789abcdefa",
+            "plain-d",
+        ] {
             assert!(matches!(
                 build_intent(&draft(), bad_d, now),
                 Err(ProtocolError::InvalidTag { tag: "d", .. })
@@ -1081,8 +1158,14 @@ mod tests {
         let mut c = good_content();
         c["pad"] = json!("x".repeat(limits::MAX_CONTENT_BYTES));
         assert!(matches!(
-            parse_intent(&raw(32101, &good_tags(), &c.to_string()), Timestamp::from(NOW)),
-            Err(ProtocolError::TooLarge { field: "content", .. })
+            parse_intent(
+                &raw(32101, &good_tags(), &c.to_string()),
+                Timestamp::from(NOW)
+            ),
+            Err(ProtocolError::TooLarge {
+                field: "content",
+                ..
+            })
         ));
     }
 
@@ -1092,30 +1175,90 @@ mod tests {
         let cases: Vec<(Box<dyn Fn(&mut Value)>, &str)> = vec![
             (Box::new(|c| c["v"] = json!(2)), "v=2"),
             (Box::new(|c| c["v"] = json!("1")), "v string"),
-            (Box::new(|c| { c.as_object_mut().unwrap().remove("v"); }), "no v"),
+            (
+                Box::new(|c| {
+                    c.as_object_mut().unwrap().remove("v");
+                }),
+                "no v",
+            ),
             (Box::new(|c| c["side"] = json!("request")), "side vs kind"),
             (Box::new(|c| c["side"] = json!("sell")), "side value"),
             (Box::new(|c| c["side"] = json!(1)), "side type"),
-            (Box::new(|c| c["market"] = json!("sg-service")), "market vs t"),
-            (Box::new(|c| { c.as_object_mut().unwrap().remove("market"); }), "no market"),
-            (Box::new(|c| { c.as_object_mut().unwrap().remove("schema"); }), "no schema"),
+            (
+                Box::new(|c| c["market"] = json!("sg-service")),
+                "market vs t",
+            ),
+            (
+                Box::new(|c| {
+                    c.as_object_mut().unwrap().remove("market");
+                }),
+                "no market",
+            ),
+            (
+                Box::new(|c| {
+                    c.as_object_mut().unwrap().remove("schema");
+                }),
+                "no schema",
+            ),
             (Box::new(|c| c["schema"] = json!("")), "empty schema"),
-            (Box::new(|c| c["schema"] = json!("s".repeat(65))), "long schema"),
-            (Box::new(|c| { c.as_object_mut().unwrap().remove("title"); }), "no title"),
-            (Box::new(|c| c["title"] = json!("é".repeat(201))), "title 201 chars"),
-            (Box::new(|c| { c.as_object_mut().unwrap().remove("payload"); }), "no payload"),
+            (
+                Box::new(|c| c["schema"] = json!("s".repeat(65))),
+                "long schema",
+            ),
+            (
+                Box::new(|c| {
+                    c.as_object_mut().unwrap().remove("title");
+                }),
+                "no title",
+            ),
+            (
+                Box::new(|c| c["title"] = json!("é".repeat(201))),
+                "title 201 chars",
+            ),
+            (
+                Box::new(|c| {
+                    c.as_object_mut().unwrap().remove("payload");
+                }),
+                "no payload",
+            ),
             (Box::new(|c| c["payload"] = json!("x")), "payload string"),
-            (Box::new(|c| c["payload"]["from"]["geohash"] = json!("AB")), "payload schema"),
-            (Box::new(|c| { c.as_object_mut().unwrap().remove("expires_at"); }), "no expires_at"),
-            (Box::new(|c| c["expires_at"] = json!(NOW + 3601)), "expires_at vs tag"),
+            (
+                Box::new(|c| c["payload"]["from"]["geohash"] = json!("AB")),
+                "payload schema",
+            ),
+            (
+                Box::new(|c| {
+                    c.as_object_mut().unwrap().remove("expires_at");
+                }),
+                "no expires_at",
+            ),
+            (
+                Box::new(|c| c["expires_at"] = json!(NOW + 3601)),
+                "expires_at vs tag",
+            ),
             (Box::new(|c| c["expires_at"] = json!(-1)), "negative expiry"),
-            (Box::new(|c| c["window"] = json!({"start": 10, "end": 9})), "window inverted"),
-            (Box::new(|c| c["window"] = json!({"start": 10})), "window no end"),
+            (
+                Box::new(|c| c["window"] = json!({"start": 10, "end": 9})),
+                "window inverted",
+            ),
+            (
+                Box::new(|c| c["window"] = json!({"start": 10})),
+                "window no end",
+            ),
             (Box::new(|c| c["window"] = json!([1, 2])), "window array"),
-            (Box::new(|c| c["window"] = json!({"start": -5, "end": 9})), "window negative"),
+            (
+                Box::new(|c| c["window"] = json!({"start": -5, "end": 9})),
+                "window negative",
+            ),
             (Box::new(|c| c["flex_minutes"] = json!(-1)), "flex negative"),
-            (Box::new(|c| c["flex_minutes"] = json!(7.5)), "flex fractional"),
-            (Box::new(|c| c["flex_minutes"] = json!(MAX_FLEX_MINUTES + 1)), "flex too big"),
+            (
+                Box::new(|c| c["flex_minutes"] = json!(7.5)),
+                "flex fractional",
+            ),
+            (
+                Box::new(|c| c["flex_minutes"] = json!(MAX_FLEX_MINUTES + 1)),
+                "flex too big",
+            ),
             (Box::new(|c| c["flex_minutes"] = json!("15")), "flex string"),
         ];
         for (mutate, why) in cases {
@@ -1155,8 +1298,14 @@ mod tests {
             (replace("d", &["d", "has space"]), "bad d"),
             (replace("d", &["d", ""]), "empty d"),
             (replace("t", &["t", "sg-service"]), "t vs market"),
-            (replace("expiration", &["expiration", "soon"]), "expiration text"),
-            (replace("expiration", &["expiration", "-5"]), "expiration negative"),
+            (
+                replace("expiration", &["expiration", "soon"]),
+                "expiration text",
+            ),
+            (
+                replace("expiration", &["expiration", "-5"]),
+                "expiration negative",
+            ),
             (replace("freeport", &["freeport", "2"]), "freeport version"),
             (replace("freeport", &["freeport"]), "freeport no value"),
         ];
@@ -1175,7 +1324,10 @@ mod tests {
         topic_space.push(t(&["t", "vn hanoi"]));
         cases.push((topic_space, "topic whitespace"));
         for (tags, why) in cases {
-            assert!(parse_intent(&raw(32101, &tags, &content), now).is_err(), "accepted: {why}");
+            assert!(
+                parse_intent(&raw(32101, &tags, &content), now).is_err(),
+                "accepted: {why}"
+            );
         }
         // Wrong kinds.
         for k in [1u16, 32100, 32103, 30402] {
@@ -1231,8 +1383,15 @@ mod tests {
         c["schema"] = json!("tutoring/3");
         c["payload"] = json!({"subject": "maths"});
         let tags = replace_t(good_tags(), "vn-tutoring");
-        let p = parse_intent(&raw(32102, &tags, &c.to_string().replace("\"offer\"", "\"request\"")), now)
-            .unwrap();
+        let p = parse_intent(
+            &raw(
+                32102,
+                &tags,
+                &c.to_string().replace("\"offer\"", "\"request\""),
+            ),
+            now,
+        )
+        .unwrap();
         assert_eq!(p.market, "vn-tutoring");
         assert_eq!(p.payload["subject"], json!("maths"));
     }
@@ -1249,8 +1408,16 @@ mod tests {
         let one = geohash_cover(c, 1).unwrap();
         assert_eq!(one.len(), 9);
         assert_eq!(one[0], c);
-        for n in ["9q60y60rht", "9q60y60rhv", "9q60y60rhu", "9q60y60rhg", "9q60y60rhe",
-                  "9q60y60rh7", "9q60y60rhk", "9q60y60rhm"] {
+        for n in [
+            "9q60y60rht",
+            "9q60y60rhv",
+            "9q60y60rhu",
+            "9q60y60rhg",
+            "9q60y60rhe",
+            "9q60y60rh7",
+            "9q60y60rhk",
+            "9q60y60rhm",
+        ] {
             assert!(one.contains(&n.to_string()), "{n}");
         }
         assert_eq!(geohash_cover(c, 0).unwrap(), [c]);

@@ -119,7 +119,10 @@ impl Market {
         if file.schema.is_empty() || !file.schema.contains('/') {
             return Err(ProtocolError::field(
                 "schema",
-                format!("`{}` is not of the form <name>/<version>", excerpt(&file.schema)),
+                format!(
+                    "`{}` is not of the form <name>/<version>",
+                    excerpt(&file.schema)
+                ),
             ));
         }
         if file.topic.is_empty() {
@@ -290,15 +293,15 @@ pub fn builtin_load_error() -> Option<&'static ProtocolError> {
 
 fn builtin_state() -> &'static (MarketRegistry, Option<ProtocolError>) {
     static STATE: OnceLock<(MarketRegistry, Option<ProtocolError>)> = OnceLock::new();
-    STATE.get_or_init(
-        || match MarketRegistry::from_sources(BUILTIN_SOURCES.iter().map(|(_, s)| *s)) {
+    STATE.get_or_init(|| {
+        match MarketRegistry::from_sources(BUILTIN_SOURCES.iter().map(|(_, s)| *s)) {
             Ok(r) => (r, None),
             Err(e) => {
                 tracing::error!("built-in market definitions failed to load: {e}");
                 (MarketRegistry::default(), Some(e))
             }
-        },
-    )
+        }
+    })
 }
 
 #[cfg(test)]
@@ -316,7 +319,10 @@ mod tests {
         let reg = builtin();
         let schemas: Vec<&str> = reg.list().iter().map(Market::schema).collect();
         assert_eq!(schemas, ["rideshare/1", "service/1", "goods/1"]);
-        assert_eq!(reg.by_topic("sg-rideshare").unwrap().schema(), "rideshare/1");
+        assert_eq!(
+            reg.by_topic("sg-rideshare").unwrap().schema(),
+            "rideshare/1"
+        );
         assert_eq!(reg.by_topic("sg-service").unwrap().schema(), "service/1");
         assert_eq!(reg.by_topic("sg-goods").unwrap().schema(), "goods/1");
         assert!(reg.by_topic("sg-unknown").is_none());
@@ -421,17 +427,76 @@ mod tests {
         let good = BUILTIN_SOURCES[0].1;
         let mut v: Value = serde_json::from_str(good).unwrap();
         let cases: Vec<(Value, &str)> = vec![
-            ({ let mut x = v.clone(); x["schema"] = json!("rideshare"); x }, "schema"),
-            ({ let mut x = v.clone(); x["topic"] = json!(""); x }, "topic"),
-            ({ let mut x = v.clone(); x["default_expiry_secs"] = json!(0); x }, "expiry"),
-            ({ let mut x = v.clone(); x["payload_schema"] = json!({"type": 12}); x }, "meta"),
-            ({ let mut x = v.clone(); x["form"][0]["input"] = json!("slider"); x }, "input"),
-            ({ let mut x = v.clone(); x["form"][0]["path"] = json!("from"); x }, "pointer"),
-            ({ let mut x = v.clone(); x["form"][0]["options"] = json!([{"value":"a","label":"A"}]); x }, "options"),
-            ({ let mut x = v.clone(); x["surprise"] = json!(1); x }, "unknown key"),
+            (
+                {
+                    let mut x = v.clone();
+                    x["schema"] = json!("rideshare");
+                    x
+                },
+                "schema",
+            ),
+            (
+                {
+                    let mut x = v.clone();
+                    x["topic"] = json!("");
+                    x
+                },
+                "topic",
+            ),
+            (
+                {
+                    let mut x = v.clone();
+                    x["default_expiry_secs"] = json!(0);
+                    x
+                },
+                "expiry",
+            ),
+            (
+                {
+                    let mut x = v.clone();
+                    x["payload_schema"] = json!({"type": 12});
+                    x
+                },
+                "meta",
+            ),
+            (
+                {
+                    let mut x = v.clone();
+                    x["form"][0]["input"] = json!("slider");
+                    x
+                },
+                "input",
+            ),
+            (
+                {
+                    let mut x = v.clone();
+                    x["form"][0]["path"] = json!("from");
+                    x
+                },
+                "pointer",
+            ),
+            (
+                {
+                    let mut x = v.clone();
+                    x["form"][0]["options"] = json!([{"value":"a","label":"A"}]);
+                    x
+                },
+                "options",
+            ),
+            (
+                {
+                    let mut x = v.clone();
+                    x["surprise"] = json!(1);
+                    x
+                },
+                "unknown key",
+            ),
         ];
         for (bad, why) in cases {
-            assert!(Market::from_json(&bad.to_string()).is_err(), "accepted: {why}");
+            assert!(
+                Market::from_json(&bad.to_string()).is_err(),
+                "accepted: {why}"
+            );
         }
         assert!(Market::from_json("nope").is_err());
         // Duplicate topic / schema in one registry.

@@ -272,12 +272,25 @@ mod tests {
                 "{err:?}"
             );
         }
-        let err = parse_profile(&kind0(&json!({"about": "a".repeat(2001)}).to_string(), &k))
-            .unwrap_err();
-        assert!(matches!(err, ProtocolError::TooLarge { field: "about", actual: 2001, .. }));
-        let err = parse_profile(&kind0(&json!({"phone_commit": "xyz"}).to_string(), &k))
-            .unwrap_err();
-        assert!(matches!(err, ProtocolError::InvalidField { field: "phone_commit", .. }));
+        let err =
+            parse_profile(&kind0(&json!({"about": "a".repeat(2001)}).to_string(), &k)).unwrap_err();
+        assert!(matches!(
+            err,
+            ProtocolError::TooLarge {
+                field: "about",
+                actual: 2001,
+                ..
+            }
+        ));
+        let err =
+            parse_profile(&kind0(&json!({"phone_commit": "xyz"}).to_string(), &k)).unwrap_err();
+        assert!(matches!(
+            err,
+            ProtocolError::InvalidField {
+                field: "phone_commit",
+                ..
+            }
+        ));
         assert!(matches!(
             parse_profile(&kind0("[]", &k)),
             Err(ProtocolError::NotJson { .. })
@@ -285,10 +298,18 @@ mod tests {
         let big = json!({"x": "a".repeat(limits::MAX_CONTENT_BYTES)}).to_string();
         assert!(matches!(
             parse_profile(&kind0(&big, &k)),
-            Err(ProtocolError::TooLarge { field: "content", .. })
+            Err(ProtocolError::TooLarge {
+                field: "content",
+                ..
+            })
         ));
-        let ev = EventBuilder::new(Kind::TextNote, "{}").sign_with_keys(&k).unwrap();
-        assert!(matches!(parse_profile(&ev), Err(ProtocolError::WrongKind { found: 1, .. })));
+        let ev = EventBuilder::new(Kind::TextNote, "{}")
+            .sign_with_keys(&k)
+            .unwrap();
+        assert!(matches!(
+            parse_profile(&ev),
+            Err(ProtocolError::WrongKind { found: 1, .. })
+        ));
     }
 
     #[test]
@@ -310,7 +331,10 @@ mod tests {
         );
         assert!(matches!(
             build_profile(&full(), Some(&fat), Timestamp::from(1)),
-            Err(ProtocolError::TooLarge { field: "content", .. })
+            Err(ProtocolError::TooLarge {
+                field: "content",
+                ..
+            })
         ));
     }
 }

@@ -242,7 +242,10 @@ pub fn parse_rating(event: &Event) -> Result<Rating, ProtocolError> {
         Some(Value::Number(n)) => whole_i64(n).and_then(Score::new).ok_or_else(|| {
             ProtocolError::field(
                 "score",
-                format!("{} is not a whole number in -1..=2", excerpt(&n.to_string())),
+                format!(
+                    "{} is not a whole number in -1..=2",
+                    excerpt(&n.to_string())
+                ),
             )
         })?,
         Some(other) => {
@@ -304,7 +307,6 @@ pub fn parse_rating(event: &Event) -> Result<Rating, ProtocolError> {
 mod tests {
     use super::*;
     use nostr::{JsonUtil, Keys, TagKind};
-    use serde_json::json;
 
     struct Deal {
         owner: Keys,
@@ -331,9 +333,11 @@ mod tests {
         }
     }
 
+    /// A signed rating with raw tags; self-tags are kept, as another client may send them.
     fn raw(signer: &Keys, content: &str, tags: Vec<Tag>) -> Event {
         EventBuilder::new(Kind::Custom(32103), content)
             .tags(tags)
+            .allow_self_tagging()
             .sign_with_keys(signer)
             .unwrap()
     }
@@ -382,8 +386,14 @@ mod tests {
         dr.contact_masked = None;
         dr.contact_commit = None;
         dr.score = Score::BAD;
-        let ev = build_rating(&dr, Timestamp::from(1)).unwrap().sign_with_keys(&d.resp).unwrap();
-        assert_eq!(ev.content, "{\"v\":1,\"score\":-1,\"safe\":true,\"reliable\":false}");
+        let ev = build_rating(&dr, Timestamp::from(1))
+            .unwrap()
+            .sign_with_keys(&d.resp)
+            .unwrap();
+        assert_eq!(
+            ev.content,
+            "{\"v\":1,\"score\":-1,\"safe\":true,\"reliable\":false}"
+        );
         let r = parse_rating(&ev).unwrap();
         assert!(!r.contact_verified && r.contact_masked.is_none());
     }
@@ -425,13 +435,15 @@ mod tests {
             assert_eq!(r.note.as_deref(), Some("late, rude"));
         }
         // Our fields override the mapping, one at a time.
-        let r = parse_rating(&raw(&d.resp,
+        let r = parse_rating(&raw(
+            &d.resp,
             "{\"v\":1,\"score\":-1,\"safe\":false}",
             good_tags(&d),
         ))
         .unwrap();
         assert_eq!(r.signals(), (Some(false), Some(false)));
-        let r = parse_rating(&raw(&d.resp,
+        let r = parse_rating(&raw(
+            &d.resp,
             "{\"v\":1,\"score\":2,\"reliable\":false}",
             good_tags(&d),
         ))
@@ -442,11 +454,28 @@ mod tests {
     #[test]
     fn score_must_be_a_whole_number_in_range() {
         let d = deal();
-        let ok = |s: &str| parse_rating(&raw(&d.resp, &format!("{{\"v\":1,\"score\":{s}}}"), good_tags(&d)));
+        let ok = |s: &str| {
+            parse_rating(&raw(
+                &d.resp,
+                &format!("{{\"v\":1,\"score\":{s}}}"),
+                good_tags(&d),
+            ))
+        };
         assert_eq!(ok("1.0").unwrap().score, Score::GOOD);
         assert_eq!(ok("-1.0").unwrap().score, Score::BAD);
         assert_eq!(ok("2").unwrap().score, Score::GREAT);
-        for bad in ["1.5", "-0.5", "3", "-2", "1e300", "\"1\"", "true", "null", "[1]", "18446744073709551616"] {
+        for bad in [
+            "1.5",
+            "-0.5",
+            "3",
+            "-2",
+            "1e300",
+            "\"1\"",
+            "true",
+            "null",
+            "[1]",
+            "18446744073709551616",
+        ] {
             assert!(ok(bad).is_err(), "accepted score {bad}");
         }
         assert!(matches!(
@@ -468,10 +497,11 @@ mod tests {
         // p is not the counterparty (a third key, or the rater itself).
         for p in [third.public_key(), d.resp.public_key()] {
             let tags = vec![Tag::identifier(d.nego.to_string()), Tag::public_key(p)];
-            assert!(matches!(
-                parse_rating(&raw(&d.resp, content, tags)),
-                Err(ProtocolError::Mismatch { a: "p", .. })
-            ));
+            let got = parse_rating(&raw(&d.resp, content, tags));
+            assert!(
+                matches!(got, Err(ProtocolError::Mismatch { a: "p", .. })),
+                "{got:?}"
+            );
         }
         // The owner may rate the responder.
         let tags = vec![
@@ -498,9 +528,15 @@ mod tests {
             "{\"v\":1,\"score\":1,\"contact_commit\":\"abc\"}",
         ];
         for c in bad_contents {
-            assert!(parse_rating(&raw(&d.resp, c, good_tags(&d))).is_err(), "accepted {c}");
+            assert!(
+                parse_rating(&raw(&d.resp, c, good_tags(&d))).is_err(),
+                "accepted {c}"
+            );
         }
-        let long_note = format!("{{\"v\":1,\"score\":0,\"note\":\"{}\"}}", "n".repeat(MAX_NOTE_CHARS + 1));
+        let long_note = format!(
+            "{{\"v\":1,\"score\":0,\"note\":\"{}\"}}",
+            "n".repeat(MAX_NOTE_CHARS + 1)
+        );
         assert!(matches!(
             parse_rating(&raw(&d.resp, &long_note, good_tags(&d))),
             Err(ProtocolError::TooLarge { field: "note", .. })
@@ -509,7 +545,10 @@ mod tests {
         let bad_tags = [
             vec![Tag::public_key(d.owner.public_key())],
             vec![Tag::identifier(d.nego.to_string())],
-            vec![Tag::identifier("00112233aabbccdd"), Tag::public_key(d.owner.public_key())],
+            vec![
+                Tag::identifier("00112233aabbccdd"),
+                Tag::public_key(d.owner.public_key()),
+            ],
             vec![
                 Tag::identifier(d.nego.to_string()),
                 Tag::custom(TagKind::custom("p"), ["npub1xyz"]),
@@ -521,7 +560,10 @@ mod tests {
         let ev = EventBuilder::new(Kind::Custom(32104), content)
             .sign_with_keys(&d.resp)
             .unwrap();
-        assert!(matches!(parse_rating(&ev), Err(ProtocolError::WrongKind { found: 32104, .. })));
+        assert!(matches!(
+            parse_rating(&ev),
+            Err(ProtocolError::WrongKind { found: 32104, .. })
+        ));
     }
 
     #[test]
@@ -533,7 +575,11 @@ mod tests {
             .sign_with_keys(&d.resp)
             .unwrap();
         let r = parse_rating(&ev).unwrap();
-        assert!(r.pow_difficulty >= REFERENCE_RATING_POW, "{}", r.pow_difficulty);
+        assert!(
+            r.pow_difficulty >= REFERENCE_RATING_POW,
+            "{}",
+            r.pow_difficulty
+        );
         assert_eq!(r.pow_target, Some(REFERENCE_RATING_POW));
         assert_eq!(pow_difficulty(&EventId::all_zeros()), 255);
         let mut bytes = [0u8; 32];
