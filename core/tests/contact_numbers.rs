@@ -3,9 +3,9 @@
 //! commitments, contact strings, invalid input and mismatch handling.
 
 use freeport_core::contact::{
-    AttestationVerdict, E164, MaskMatch, PhoneError, Salt, attestation_for, build_contact_string,
-    commitment, display_mask, evaluate_attestation, extract_e164, mask_matches, parse_phone,
-    reference_mask, reference_normalise, ProfilePhone,
+    AttestationVerdict, E164, MaskMatch, PhoneError, ProfilePhone, Salt, attestation_for,
+    build_contact_string, commitment, display_mask, evaluate_attestation, extract_e164,
+    mask_matches, parse_phone, reference_mask, reference_normalise,
 };
 use proptest::prelude::*;
 
@@ -85,9 +85,9 @@ fn unicode_digits_and_separators_are_read() {
         "+84-912-345-678",
         "+84.912.345.678",
         "+84\u{a0}912\u{a0}345\u{a0}678",
-        "＋８４９１２３４５６７８",                  // full-width
-        "+٨٤٩١٢٣٤٥٦٧٨",                    // Arabic-Indic
-        "+۸۴۹۱۲۳۴۵۶۷۸",                    // extended Arabic-Indic (Persian)
+        "＋８４９１２３４５６７８", // full-width
+        "+٨٤٩١٢٣٤٥٦٧٨",             // Arabic-Indic
+        "+۸۴۹۱۲۳۴۵۶۷۸",             // extended Arabic-Indic (Persian)
         "+84 (91) 234–56–78",
         "  +84912345678  ",
     ] {
@@ -99,18 +99,40 @@ fn unicode_digits_and_separators_are_read() {
 fn invalid_numbers_give_clear_errors() {
     type Check = fn(&PhoneError) -> bool;
     let cases: &[(&str, Option<&str>, Check, &str)] = &[
-        ("", None, |e| *e == PhoneError::Empty, "phone number is empty"),
+        (
+            "",
+            None,
+            |e| *e == PhoneError::Empty,
+            "phone number is empty",
+        ),
         ("   ", Some("VN"), |e| *e == PhoneError::Empty, "empty"),
         (
             "+84 91234",
             None,
-            |e| matches!(e, PhoneError::TooShort { country_code: 84, digits: 5, .. }),
+            |e| {
+                matches!(
+                    e,
+                    PhoneError::TooShort {
+                        country_code: 84,
+                        digits: 5,
+                        ..
+                    }
+                )
+            },
             "too short for +84",
         ),
         (
             "+84 912 345 678 999",
             None,
-            |e| matches!(e, PhoneError::TooLong { country_code: 84, .. }),
+            |e| {
+                matches!(
+                    e,
+                    PhoneError::TooLong {
+                        country_code: 84,
+                        ..
+                    }
+                )
+            },
             "too long for +84",
         ),
         (
@@ -140,7 +162,15 @@ fn invalid_numbers_give_clear_errors() {
         (
             "tel:+84912345678",
             None,
-            |e| matches!(e, PhoneError::UnexpectedCharacter { found: 't', position: 0 }),
+            |e| {
+                matches!(
+                    e,
+                    PhoneError::UnexpectedCharacter {
+                        found: 't',
+                        position: 0
+                    }
+                )
+            },
             "unexpected character",
         ),
         (
@@ -152,7 +182,15 @@ fn invalid_numbers_give_clear_errors() {
         (
             "++84912345678",
             None,
-            |e| matches!(e, PhoneError::UnexpectedCharacter { found: '+', position: 1 }),
+            |e| {
+                matches!(
+                    e,
+                    PhoneError::UnexpectedCharacter {
+                        found: '+',
+                        position: 1
+                    }
+                )
+            },
             "unexpected character",
         ),
         (
@@ -161,7 +199,12 @@ fn invalid_numbers_give_clear_errors() {
             |e| matches!(e, PhoneError::UnexpectedCharacter { found: 'c', .. }),
             "unexpected character",
         ),
-        ("12", Some("VN"), |e| matches!(e, PhoneError::NotANumber { digits: 2 }), "not a phone number"),
+        (
+            "12",
+            Some("VN"),
+            |e| matches!(e, PhoneError::NotANumber { digits: 2 }),
+            "not a phone number",
+        ),
         (
             "+1 650 253 0000 0000 0000 0000 0000 0000 0000 0000 0000 0000 0000 0000",
             None,
@@ -169,16 +212,48 @@ fn invalid_numbers_give_clear_errors() {
             "limit is 64",
         ),
         (
+            // Singapore uses 8, 10 and 11 digits, not 9.
+            "+65 9123 45678",
+            None,
+            |e| {
+                matches!(
+                    e,
+                    PhoneError::InvalidLength {
+                        country_code: 65,
+                        digits: 9,
+                        ..
+                    }
+                )
+            },
+            "wrong length for +65",
+        ),
+        (
             // Valid length for Vietnam, but no Vietnamese number range starts with 1.
             "+84 123 456 789",
             None,
-            |e| matches!(e, PhoneError::NotAssigned { country_code: 84, .. }),
+            |e| {
+                matches!(
+                    e,
+                    PhoneError::NotAssigned {
+                        country_code: 84,
+                        ..
+                    }
+                )
+            },
             "not a valid number for +84",
         ),
         (
             "+1 123 456 7890",
             None,
-            |e| matches!(e, PhoneError::NotAssigned { country_code: 1, .. }),
+            |e| {
+                matches!(
+                    e,
+                    PhoneError::NotAssigned {
+                        country_code: 1,
+                        ..
+                    }
+                )
+            },
             "not a valid number for +1",
         ),
     ];
@@ -188,7 +263,10 @@ fn invalid_numbers_give_clear_errors() {
             Err(err) => {
                 assert!(check(&err), "{input:?}: unexpected error {err:?}");
                 let shown = err.to_string();
-                assert!(shown.contains(text), "{input:?}: message {shown:?} lacks {text:?}");
+                assert!(
+                    shown.contains(text),
+                    "{input:?}: message {shown:?} lacks {text:?}"
+                );
                 // Messages never repeat the number itself.
                 assert!(!shown.contains("912345"), "{shown}");
             }
@@ -240,11 +318,17 @@ fn masks_of_different_numbers_do_not_match() {
                 continue;
             }
             assert!(
-                matches!(mask_matches(a.as_str(), b.as_str()), MaskMatch::Mismatch { .. }),
+                matches!(
+                    mask_matches(a.as_str(), b.as_str()),
+                    MaskMatch::Mismatch { .. }
+                ),
                 "{a:?} vs {b:?}"
             );
             assert!(
-                matches!(mask_matches(&reference_mask(b), a.as_str()), MaskMatch::Mismatch { .. }),
+                matches!(
+                    mask_matches(&reference_mask(b), a.as_str()),
+                    MaskMatch::Mismatch { .. }
+                ),
                 "{b:?} mask vs {a:?}"
             );
             // b's display mask forged to show a's last four digits: still a mismatch with a
@@ -255,9 +339,13 @@ fn masks_of_different_numbers_do_not_match() {
             }
             let display_b = display_mask(b);
             let keep = display_b.chars().count() - 4;
-            let forged: String = display_b.chars().take(keep).collect::<String>() + &last4(a.as_str());
+            let forged: String =
+                display_b.chars().take(keep).collect::<String>() + &last4(a.as_str());
             assert!(
-                matches!(mask_matches(&forged, a.as_str()), MaskMatch::Mismatch { .. }),
+                matches!(
+                    mask_matches(&forged, a.as_str()),
+                    MaskMatch::Mismatch { .. }
+                ),
                 "{forged} vs {a:?}"
             );
         }

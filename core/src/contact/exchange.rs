@@ -73,7 +73,10 @@ fn clean_field(s: &str) -> String {
         })
         .collect();
     let collapsed = replaced.split_whitespace().collect::<Vec<_>>().join(" ");
-    collapsed.chars().take(MAX_CONTACT_FIELD_CHARS).collect::<String>()
+    collapsed
+        .chars()
+        .take(MAX_CONTACT_FIELD_CHARS)
+        .collect::<String>()
 }
 
 fn defuse_phone_runs(name: &str) -> String {
@@ -125,11 +128,15 @@ pub fn extract_e164(contact: &str, default_region: Option<&str>) -> Result<E164,
 /// semantics: `\d` is ASCII, `\s` is JavaScript whitespace, leftmost start, greedy body).
 pub fn find_phone_like(s: &str) -> Option<(usize, usize)> {
     let chars: Vec<(usize, char)> = s.char_indices().collect();
-    let in_body = |c: char| c.is_ascii_digit() || super::mask::is_js_space(c) || c == '.' || c == '-';
+    let in_body =
+        |c: char| c.is_ascii_digit() || super::mask::is_js_space(c) || c == '.' || c == '-';
     for (i, &(start, first)) in chars.iter().enumerate() {
         // Optional '+': if present it must be followed by the first digit.
         let digit_at = if first == '+' { i + 1 } else { i };
-        if !chars.get(digit_at).is_some_and(|&(_, c)| c.is_ascii_digit()) {
+        if !chars
+            .get(digit_at)
+            .is_some_and(|&(_, c)| c.is_ascii_digit())
+        {
             continue;
         }
         // Greedy body, then backtrack to the last digit: the match ends at the last digit of

@@ -79,20 +79,14 @@ pub fn reference_normalise(s: &str) -> String {
 pub(crate) fn is_js_space(c: char) -> bool {
     matches!(
         c,
-        '\t' | '\n'
-            | '\u{0B}'
-            | '\u{0C}'
-            | '\r'
-            | ' '
-            | '\u{A0}'
-            | '\u{1680}'
-            | '\u{2000}'..='\u{200A}'
-            | '\u{2028}'
-            | '\u{2029}'
-            | '\u{202F}'
-            | '\u{205F}'
-            | '\u{3000}'
-            | '\u{FEFF}'
+        '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r' | ' ' | '\u{A0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200A}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202F}'
+                | '\u{205F}'
+                | '\u{3000}'
+                | '\u{FEFF}'
     )
 }
 
@@ -330,9 +324,7 @@ impl Mask {
             0
         } else {
             match (ca, cb) {
-                (CountryCode::Known(c), _) | (_, CountryCode::Known(c)) => {
-                    c.to_string().len()
-                }
+                (CountryCode::Known(c), _) | (_, CountryCode::Known(c)) => c.to_string().len(),
                 _ => 3,
             }
         };
@@ -447,7 +439,10 @@ pub fn mask_matches(a: &str, b: &str) -> MaskMatch {
         Ok(m) => m,
         Err(error) => {
             return MaskMatch::Incomparable {
-                reason: Incomparable::Unreadable { side: Side::A, error },
+                reason: Incomparable::Unreadable {
+                    side: Side::A,
+                    error,
+                },
             };
         }
     };
@@ -455,7 +450,10 @@ pub fn mask_matches(a: &str, b: &str) -> MaskMatch {
         Ok(m) => m,
         Err(error) => {
             return MaskMatch::Incomparable {
-                reason: Incomparable::Unreadable { side: Side::B, error },
+                reason: Incomparable::Unreadable {
+                    side: Side::B,
+                    error,
+                },
             };
         }
     };

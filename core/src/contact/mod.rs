@@ -26,9 +26,7 @@ pub use attest::{
     PUBLISH_FULL_WARNING, PhoneVisibility, ProfilePhone, ProfilePhoneFields, Unverifiable,
     attestation_for, evaluate_attestation, profile_phone_fields,
 };
-pub use commit::{
-    COMMIT_DOMAIN, CommitError, SALT_LEN, Salt, commitment, normalise_commitment,
-};
+pub use commit::{COMMIT_DOMAIN, CommitError, SALT_LEN, Salt, commitment, normalise_commitment};
 pub use exchange::{
     CONTACT_SEPARATOR, ContactError, MAX_CONTACT_BYTES, MAX_CONTACT_FIELD_CHARS,
     build_contact_string, extract_e164, extract_phone, find_phone_like,

@@ -68,9 +68,7 @@ pub enum PhoneError {
         digits: usize,
     },
     /// Shorter than every valid number of the country.
-    #[error(
-        "too short for +{country_code}: {digits} national digits, needs at least {min}"
-    )]
+    #[error("too short for +{country_code}: {digits} national digits, needs at least {min}")]
     TooShort {
         /// Country calling code.
         country_code: u16,
@@ -242,22 +240,26 @@ pub fn parse_phone(input: &str, default_region: Option<&str>) -> Result<E164, Ph
     } else {
         digits.clone()
     };
-    let number = phonenumber::parse(region, &cleaned).map_err(|e| match e {
-        phonenumber::ParseError::InvalidCountryCode => {
-            if plus {
-                PhoneError::UnknownCountryCode { leading: leading() }
-            } else {
-                PhoneError::MissingCountryCode
+    // For international input the region is irrelevant, and the library would otherwise
+    // strip the *region's* trunk prefix from the national number (`+39 06…` with region VN
+    // lost its leading 0).
+    let number =
+        phonenumber::parse(if plus { None } else { region }, &cleaned).map_err(|e| match e {
+            phonenumber::ParseError::InvalidCountryCode => {
+                if plus {
+                    PhoneError::UnknownCountryCode { leading: leading() }
+                } else {
+                    PhoneError::MissingCountryCode
+                }
             }
-        }
-        phonenumber::ParseError::TooLong => PhoneError::TooManyDigits,
-        phonenumber::ParseError::NoNumber
-        | phonenumber::ParseError::TooShortAfterIdd
-        | phonenumber::ParseError::TooShortNsn
-        | phonenumber::ParseError::MalformedInteger(_) => PhoneError::NotANumber {
-            digits: digits.len(),
-        },
-    })?;
+            phonenumber::ParseError::TooLong => PhoneError::TooManyDigits,
+            phonenumber::ParseError::NoNumber
+            | phonenumber::ParseError::TooShortAfterIdd
+            | phonenumber::ParseError::TooShortNsn
+            | phonenumber::ParseError::MalformedInteger(_) => PhoneError::NotANumber {
+                digits: digits.len(),
+            },
+        })?;
 
     let country_code = number.code().value();
     let national = number.national().to_string();
@@ -266,14 +268,11 @@ pub fn parse_phone(input: &str, default_region: Option<&str>) -> Result<E164, Ph
         .filter(|m| !m.is_empty())
         .ok_or_else(|| PhoneError::UnknownCountryCode { leading: leading() })?;
 
-    // Possible lengths: of the region the number belongs to, else the union over every
-    // region sharing the calling code (e.g. all NANP countries for +1).
+    // Possible lengths: of the region the number belongs to, else of every region sharing
+    // the calling code (e.g. all NANP countries for +1).
     let mut lengths: Vec<u16> = match number.metadata(&DATABASE) {
-        Some(meta) => meta.descriptors().general().possible_length().to_vec(),
-        None => metas
-            .iter()
-            .flat_map(|m| m.descriptors().general().possible_length().iter().copied())
-            .collect(),
+        Some(meta) => possible_lengths(meta),
+        None => metas.iter().flat_map(|m| possible_lengths(m)).collect(),
     };
     lengths.sort_unstable();
     lengths.dedup();
@@ -298,6 +297,30 @@ pub fn parse_phone(input: &str, default_region: Option<&str>) -> Result<E164, Ph
         text,
         country_code,
     })
+}
+
+/// Union of the possible national lengths over the number types a contact can have.
+/// (libphonenumber computes this union at build time; the crate keeps only the XML's explicit
+/// general lengths, which are often partial — e.g. `7,8` for Vietnam.)
+fn possible_lengths(meta: &phonenumber::Metadata) -> Vec<u16> {
+    let d = meta.descriptors();
+    [
+        Some(d.general()),
+        d.fixed_line(),
+        d.mobile(),
+        d.toll_free(),
+        d.premium_rate(),
+        d.shared_cost(),
+        d.personal_number(),
+        d.voip(),
+        d.pager(),
+        d.uan(),
+        d.voicemail(),
+    ]
+    .into_iter()
+    .flatten()
+    .flat_map(|desc| desc.possible_length().iter().copied())
+    .collect()
 }
 
 fn check_length(country_code: u16, n: usize, lengths: &[u16]) -> Result<(), PhoneError> {

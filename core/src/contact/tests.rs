@@ -53,7 +53,8 @@ fn reference_normalise_follows_the_reference_rules() {
 
 #[test]
 fn mask_parse_rejects_malformed_input() {
-    let cases: &[(&str, fn(&MaskError) -> bool)] = &[
+    type Check = fn(&MaskError) -> bool;
+    let cases: &[(&str, Check)] = &[
         ("", |e| matches!(e, MaskError::Empty)),
         ("  .-  ", |e| matches!(e, MaskError::Empty)),
         ("+84•••5678abc", |e| {
@@ -71,16 +72,20 @@ fn mask_parse_rejects_malformed_input() {
         ("+84…5678", |e| {
             matches!(e, MaskError::UnexpectedCharacter { found: '…', .. })
         }),
-        ("+8412", |e| matches!(e, MaskError::DigitCount { digits: 4, .. })),
+        ("+8412", |e| {
+            matches!(e, MaskError::DigitCount { digits: 4, .. })
+        }),
         ("+8491234567890123", |e| {
             matches!(e, MaskError::DigitCount { digits: 16, .. })
         }),
-        ("+999•••••5678", |e| {
-            matches!(e, MaskError::UnknownCountryCode { leading } if leading == "999")
-        }),
-        ("+8491234567812345678901234567890123456789012345678901234567890123456789", |e| {
-            matches!(e, MaskError::InputTooLong { limit: 64, .. })
-        }),
+        (
+            "+999•••••5678",
+            |e| matches!(e, MaskError::UnknownCountryCode { leading } if leading == "999"),
+        ),
+        (
+            "+8491234567812345678901234567890123456789012345678901234567890123456789",
+            |e| matches!(e, MaskError::InputTooLong { limit: 64, .. }),
+        ),
     ];
     for (input, check) in cases {
         match Mask::parse(input) {
@@ -595,7 +600,10 @@ fn number_rotation_keeps_old_attestations_as_previous_number() {
     );
     // Mask-only attestation made before the change.
     let v = evaluate_attestation(&attestation_for(&old, None), &now, &history);
-    assert_eq!(v, AttestationVerdict::VerifiedPreviousNumber { exact: false });
+    assert_eq!(
+        v,
+        AttestationVerdict::VerifiedPreviousNumber { exact: false }
+    );
     assert!(!v.verifies_current_number() && !v.is_warning());
     // Attestations of the new number verify.
     assert_eq!(
@@ -603,9 +611,7 @@ fn number_rotation_keeps_old_attestations_as_previous_number() {
         AttestationVerdict::VerifiedExact
     );
     // Without history the old attestation is a mismatch.
-    assert!(
-        evaluate_attestation(&attestation_for(&old, None), &now, &[]).is_warning()
-    );
+    assert!(evaluate_attestation(&attestation_for(&old, None), &now, &[]).is_warning());
     // Subject removed the phone from the profile: old attestations still show as previous.
     assert_eq!(
         evaluate_attestation(
