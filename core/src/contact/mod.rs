@@ -36,7 +36,9 @@ pub use mask::{
     MaskMatch, MaskMismatch, PublishedPhone, Side, display_mask, mask_matches, reference_mask,
     reference_normalise,
 };
-pub use phone::{E164, MAX_E164_DIGITS, MAX_PHONE_INPUT_CHARS, PhoneError, parse_phone};
+pub use phone::{
+    E164, MAX_E164_DIGITS, MAX_PHONE_INPUT_CHARS, PhoneError, parse_phone, preload_metadata,
+};
 
 #[cfg(test)]
 mod tests;

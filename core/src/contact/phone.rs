@@ -373,6 +373,13 @@ fn parse_region(region: &str) -> Result<country::Id, PhoneError> {
     upper.parse::<country::Id>().map_err(|_| unknown())
 }
 
+/// Loads the libphonenumber metadata now. The first use deserialises it (about 0.25 s on a
+/// desktop core, more on a cheap phone); call this off the UI thread at start-up so the
+/// first [`parse_phone`] is not the one that pays.
+pub fn preload_metadata() {
+    let _ = is_country_code(1);
+}
+
 /// True when `code` is an assigned country calling code in the metadata.
 pub(crate) fn is_country_code(code: u16) -> bool {
     DATABASE.region(&code).is_some_and(|r| !r.is_empty())

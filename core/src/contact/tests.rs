@@ -268,6 +268,19 @@ fn commitment_round_trips_through_the_envelope_salt() {
 }
 
 #[test]
+fn preloaded_metadata_knows_the_calling_codes() {
+    preload_metadata();
+    let code = |s: &str| Mask::parse(s).map(|m| m.country_code());
+    for (mask, cc) in [
+        ("+1••••••0000", 1),
+        ("+7••••••••89", 7),
+        ("+880••••••5678", 880),
+    ] {
+        assert_eq!(code(mask), Ok(CountryCode::Known(cc)), "{mask}");
+    }
+}
+
+#[test]
 fn random_salts_differ() {
     assert_ne!(Salt::random(), Salt::random());
     assert_eq!(Salt::random().to_hex().len(), 64);
