@@ -41,7 +41,7 @@ pub enum PhoneError {
     UnexpectedCharacter {
         /// The character.
         found: char,
-        /// Zero-based character position in the input.
+        /// Zero-based character position, after trimming surrounding whitespace.
         position: usize,
     },
     /// The default region is not an ISO 3166-1 alpha-2 code known to the metadata.
