@@ -448,7 +448,7 @@ mod tests {
         let mut g = DealGraph::new();
         g.insert_receipt(&h1).unwrap();
         let old = h1.clone();
-        h1.created_at = Timestamp::from(h1.created_at.as_u64() + 10);
+        h1.created_at = Timestamp::from(h1.created_at.as_secs() + 10);
         h1.id = EventId::from_byte_array([9; 32]);
         assert_eq!(g.insert_receipt(&h1), Ok(ReceiptOutcome::ReplacedPending));
         assert_eq!(g.insert_receipt(&old), Ok(ReceiptOutcome::Unchanged));

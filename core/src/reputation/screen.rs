@@ -291,7 +291,7 @@ impl Reputation {
     /// Inserts a verified receipt half (also records its author as seen at `created_at`).
     pub fn insert_receipt(&mut self, r: &Receipt) -> Result<ReceiptOutcome, ReputationError> {
         let out = self.graph.insert_receipt(r)?;
-        self.observe(r.author, r.created_at.as_u64());
+        self.observe(r.author, r.created_at.as_secs());
         Ok(out)
     }
 
