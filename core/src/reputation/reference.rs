@@ -29,6 +29,9 @@ pub mod constants {
     pub const RECIPROCAL_ONLY: f64 = 0.5;
 }
 
+/// (created_at, factor, safe, reliable, score) of one counted rating.
+type RefRating = (u64, f64, Option<bool>, Option<bool>, Option<i8>);
+
 /// What the reference weighting makes of a subject (same quantile rule as ours, so the two can
 /// be compared on equal terms).
 #[derive(Debug, Clone, PartialEq)]
@@ -54,8 +57,7 @@ pub fn reference_screen(
     subject: &PublicKey,
     p: &Params,
 ) -> ReferenceResult {
-    let mut per: HashMap<PublicKey, Vec<(u64, f64, Option<bool>, Option<bool>, Option<i8>)>> =
-        HashMap::new();
+    let mut per: HashMap<PublicKey, Vec<RefRating>> = HashMap::new();
     for r in book.about(subject) {
         if r.pow_bits < p.pow_floor || r.rater == r.ratee {
             continue;
@@ -88,7 +90,7 @@ pub fn reference_screen(
         } else {
             1.0
         };
-        list.sort_by(|a, b| b.0.cmp(&a.0));
+        list.sort_by_key(|x| std::cmp::Reverse(x.0));
         let mut rw = 0.0;
         for (i, (_, factor, safe, rel, score)) in list.into_iter().enumerate() {
             let w = base * recip * factor * 0.5f64.powi(i32::try_from(i).unwrap_or(i32::MAX));

@@ -119,16 +119,16 @@ pub(crate) fn valid_ratings<'a>(
                 reliable: mapped_reliable,
                 score: r.score,
             }),
-            Some(DealState::OneSided { author }) if *author == r.rater => {
-                if mapped_reliable == Some(false) {
-                    out.push(Valid {
-                        r,
-                        tier: DealTier::OneSided,
-                        safe: None,
-                        reliable: Some(false),
-                        score: None,
-                    });
-                }
+            Some(DealState::OneSided { author })
+                if *author == r.rater && mapped_reliable == Some(false) =>
+            {
+                out.push(Valid {
+                    r,
+                    tier: DealTier::OneSided,
+                    safe: None,
+                    reliable: Some(false),
+                    score: None,
+                })
             }
             _ => {}
         }
@@ -471,8 +471,7 @@ fn screen(
             a.base = pool_base;
         }
         // Newest first; decay 1, ½, ¼ … and the rater's total never exceeds its trust.
-        a.ratings
-            .sort_by(|x, y| y.r.created_at.cmp(&x.r.created_at));
+        a.ratings.sort_by_key(|v| std::cmp::Reverse(v.r.created_at));
         let raw: Vec<f64> = a
             .ratings
             .iter()
