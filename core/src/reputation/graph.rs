@@ -1,0 +1,527 @@
+//! The proven-deal graph: interned keys, CSR adjacency plus an incremental delta, and receipt
+//! pairing by negotiation id.
+//!
+//! Memory layout (per undirected edge, both directions stored): 4 bytes neighbour id + 1 byte
+//! meta in the CSR arrays, 4 bytes per node of offsets. New edges go to a small per-node delta
+//! and are merged into the CSR when the delta exceeds a quarter of the base (amortised O(1)).
+
+use std::collections::HashMap;
+
+use nostr::PublicKey;
+use sha2::{Digest, Sha256};
+
+use super::ReputationError;
+use crate::protocol::NegoId;
+use crate::protocol::receipt::{DealTier, Receipt, classify};
+
+/// Dense node id of an interned public key.
+pub type NodeId = u32;
+
+/// 128-bit digest of a negotiation id: the deal's key in the index (collision-resistant, so a
+/// forged `d` cannot alias a real deal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DealKey([u8; 16]);
+
+impl DealKey {
+    /// The key of a negotiation id (SHA-256 over its three components, truncated to 128 bits).
+    pub fn of(nego: &NegoId) -> Self {
+        let mut h = Sha256::new();
+        h.update(nego.intent_d().as_bytes());
+        h.update([0u8]);
+        h.update(nego.author().as_bytes());
+        h.update(nego.responder().as_bytes());
+        let d = h.finalize();
+        let mut out = [0u8; 16];
+        out.copy_from_slice(&d[..16]);
+        Self(out)
+    }
+}
+
+/// Packed per-direction edge data: bit 7 = at least one deal met in person, bits 0..=6 = number
+/// of deals between the pair (saturating at 127).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct EdgeMeta(u8);
+
+impl EdgeMeta {
+    const MET: u8 = 0x80;
+    const COUNT: u8 = 0x7f;
+
+    /// Number of paired deals between the two keys (saturating at 127).
+    pub fn deals(self) -> u8 {
+        self.0 & Self::COUNT
+    }
+
+    /// `true` if at least one of those deals was met in person.
+    pub fn met(self) -> bool {
+        self.0 & Self::MET != 0
+    }
+
+    /// The strongest tier among the pair's deals.
+    pub fn tier(self) -> DealTier {
+        if self.met() {
+            DealTier::Met
+        } else {
+            DealTier::Proven
+        }
+    }
+
+    fn add(self, tier: DealTier) -> Self {
+        let count = (self.0 & Self::COUNT).saturating_add(1).min(Self::COUNT);
+        let met = if tier == DealTier::Met || self.met() {
+            Self::MET
+        } else {
+            0
+        };
+        Self(met | count)
+    }
+}
+
+/// What inserting a receipt half did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReceiptOutcome {
+    /// First half of this deal: kept as a one-sided claim until the other half arrives.
+    Pending,
+    /// The same party's newer half replaced its older pending half.
+    ReplacedPending,
+    /// Same or older than what we hold: nothing changed.
+    Unchanged,
+    /// The other half arrived: a new edge (or one more deal on an edge) of this tier.
+    Paired(DealTier),
+}
+
+/// State of one deal in the index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DealState<'a> {
+    /// Only one half seen; the half's author.
+    OneSided { author: &'a PublicKey },
+    /// Both halves seen.
+    Paired(DealTier),
+}
+
+/// Per-node counters for the screening record.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct NodeStats {
+    deals: u32,
+    met: u32,
+}
+
+/// Approximate heap bytes held by the graph, by part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GraphMemory {
+    /// CSR offsets, neighbours, meta and the delta.
+    pub adjacency: usize,
+    /// Interned keys, their index and per-node counters.
+    pub nodes: usize,
+    /// The deal index (paired tiers and pending halves).
+    pub deals: usize,
+}
+
+impl GraphMemory {
+    /// Sum of all parts.
+    pub fn total(&self) -> usize {
+        self.adjacency + self.nodes + self.deals
+    }
+}
+
+/// The proven-deal graph.
+#[derive(Debug, Clone, Default)]
+pub struct DealGraph {
+    keys: Vec<PublicKey>,
+    index: HashMap<PublicKey, NodeId>,
+    stats: Vec<NodeStats>,
+    /// CSR over nodes `0..offsets.len()-1`; rows sorted by neighbour id.
+    offsets: Vec<u32>,
+    nbrs: Vec<NodeId>,
+    meta: Vec<EdgeMeta>,
+    /// Edges added since the last compaction, per node (both directions).
+    delta: HashMap<NodeId, Vec<(NodeId, EdgeMeta)>>,
+    delta_entries: usize,
+    paired: HashMap<DealKey, DealTier>,
+    pending: HashMap<DealKey, Receipt>,
+    edges: usize,
+    generation: u64,
+}
+
+/// Below this many delta entries the graph never compacts (cheap to scan).
+const MIN_DELTA: usize = 4096;
+
+impl DealGraph {
+    /// An empty graph.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of interned keys.
+    pub fn node_count(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Number of distinct partner pairs (undirected edges).
+    pub fn edge_count(&self) -> usize {
+        self.edges
+    }
+
+    /// Bumped on every change that can alter a trust map.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// The node id of a key, if it has any paired deal.
+    pub fn node(&self, pk: &PublicKey) -> Option<NodeId> {
+        self.index.get(pk).copied()
+    }
+
+    /// The key of a node id.
+    pub fn key(&self, id: NodeId) -> Option<&PublicKey> {
+        self.keys.get(id as usize)
+    }
+
+    fn intern(&mut self, pk: &PublicKey) -> Result<NodeId, ReputationError> {
+        if let Some(id) = self.index.get(pk) {
+            return Ok(*id);
+        }
+        let id = NodeId::try_from(self.keys.len())
+            .ok()
+            .filter(|id| *id < NodeId::MAX)
+            .ok_or(ReputationError::TooManyNodes { limit: NodeId::MAX })?;
+        self.keys.push(*pk);
+        self.stats.push(NodeStats::default());
+        self.index.insert(*pk, id);
+        Ok(id)
+    }
+
+    /// Inserts one verified receipt half, pairing it with the other half by negotiation id.
+    ///
+    /// A paired deal keeps the tier it was first classified with: signatures are permanent
+    /// evidence, and a later replacement of one half cannot undo a meeting already proven.
+    pub fn insert_receipt(&mut self, r: &Receipt) -> Result<ReceiptOutcome, ReputationError> {
+        match r.nego.counterparty_of(&r.author) {
+            None => {
+                return Err(ReputationError::ReceiptAuthorNotParty {
+                    author: r.author.to_hex(),
+                    nego: r.nego.to_string(),
+                });
+            }
+            Some(peer) if peer != r.peer => {
+                return Err(ReputationError::ReceiptPeerMismatch {
+                    peer: r.peer.to_hex(),
+                    nego: r.nego.to_string(),
+                });
+            }
+            Some(_) => {}
+        }
+        let key = DealKey::of(&r.nego);
+        if self.paired.contains_key(&key) {
+            return Ok(ReceiptOutcome::Unchanged);
+        }
+        let Some(held) = self.pending.get(&key) else {
+            self.pending.insert(key, r.clone());
+            return Ok(ReceiptOutcome::Pending);
+        };
+        if held.author == r.author {
+            if r.created_at > held.created_at {
+                self.pending.insert(key, r.clone());
+                return Ok(ReceiptOutcome::ReplacedPending);
+            }
+            return Ok(ReceiptOutcome::Unchanged);
+        }
+        let tier = classify(held, Some(r));
+        if tier == DealTier::OneSided {
+            // Unreachable for halves that passed the party checks above; keep the held half.
+            return Ok(ReceiptOutcome::Unchanged);
+        }
+        // Intern both before mutating anything else, so an error leaves the graph untouched.
+        let need = usize::from(!self.index.contains_key(&r.author))
+            + usize::from(!self.index.contains_key(&r.peer));
+        if self.keys.len().saturating_add(need) >= NodeId::MAX as usize {
+            return Err(ReputationError::TooManyNodes { limit: NodeId::MAX });
+        }
+        let a = self.intern(&r.author)?;
+        let b = self.intern(&r.peer)?;
+        self.pending.remove(&key);
+        self.paired.insert(key, tier);
+        self.add_deal_edge(a, b, tier);
+        Ok(ReceiptOutcome::Paired(tier))
+    }
+
+    /// The state of a deal, if any half of it is known.
+    pub fn deal(&self, nego: &NegoId) -> Option<DealState<'_>> {
+        let key = DealKey::of(nego);
+        if let Some(t) = self.paired.get(&key) {
+            return Some(DealState::Paired(*t));
+        }
+        self.pending
+            .get(&key)
+            .map(|h| DealState::OneSided { author: &h.author })
+    }
+
+    fn add_deal_edge(&mut self, a: NodeId, b: NodeId, tier: DealTier) {
+        for (x, y) in [(a, b), (b, a)] {
+            if let Some(s) = self.stats.get_mut(x as usize) {
+                s.deals = s.deals.saturating_add(1);
+                if tier == DealTier::Met {
+                    s.met = s.met.saturating_add(1);
+                }
+            }
+            if !self.bump_existing(x, y, tier) {
+                self.delta
+                    .entry(x)
+                    .or_default()
+                    .push((y, EdgeMeta::default().add(tier)));
+                self.delta_entries += 1;
+                if x == a {
+                    self.edges += 1;
+                }
+            }
+        }
+        self.generation = self.generation.wrapping_add(1);
+        if self.delta_entries > MIN_DELTA.max(self.nbrs.len() / 4) {
+            self.compact();
+        }
+    }
+
+    /// Adds one deal to an existing edge x→y; `false` if there is no such edge yet.
+    fn bump_existing(&mut self, x: NodeId, y: NodeId, tier: DealTier) -> bool {
+        if let Some((lo, hi)) = self.row(x)
+            && let Some(row) = self.nbrs.get(lo..hi)
+            && let Ok(i) = row.binary_search(&y)
+            && let Some(m) = self.meta.get_mut(lo + i)
+        {
+            *m = m.add(tier);
+            return true;
+        }
+        if let Some(row) = self.delta.get_mut(&x)
+            && let Some(e) = row.iter_mut().find(|e| e.0 == y)
+        {
+            e.1 = e.1.add(tier);
+            return true;
+        }
+        false
+    }
+
+    fn row(&self, x: NodeId) -> Option<(usize, usize)> {
+        let i = x as usize;
+        let lo = *self.offsets.get(i)? as usize;
+        let hi = *self.offsets.get(i + 1)? as usize;
+        Some((lo, hi))
+    }
+
+    /// Merges the delta into the CSR arrays.
+    pub fn compact(&mut self) {
+        if self.delta.is_empty() && self.offsets.len() == self.keys.len() + 1 {
+            return;
+        }
+        let n = self.keys.len();
+        let mut offsets = Vec::with_capacity(n + 1);
+        let total = self.nbrs.len() + self.delta_entries;
+        let mut nbrs = Vec::with_capacity(total);
+        let mut meta = Vec::with_capacity(total);
+        offsets.push(0u32);
+        let mut row: Vec<(NodeId, EdgeMeta)> = Vec::new();
+        for x in 0..n {
+            row.clear();
+            let id = x as NodeId;
+            if let Some((lo, hi)) = self.row(id)
+                && let (Some(ns), Some(ms)) = (self.nbrs.get(lo..hi), self.meta.get(lo..hi))
+            {
+                row.extend(ns.iter().copied().zip(ms.iter().copied()));
+            }
+            if let Some(d) = self.delta.get(&id) {
+                row.extend(d.iter().copied());
+            }
+            row.sort_unstable_by_key(|e| e.0);
+            for (y, m) in &row {
+                nbrs.push(*y);
+                meta.push(*m);
+            }
+            // Fits: the number of directed entries is bounded by 2 × deals, far below u32::MAX
+            // for any graph that fits in a phone's memory; saturate rather than wrap regardless.
+            offsets.push(u32::try_from(nbrs.len()).unwrap_or(u32::MAX));
+        }
+        self.offsets = offsets;
+        self.nbrs = nbrs;
+        self.meta = meta;
+        self.delta = HashMap::new();
+        self.delta_entries = 0;
+    }
+
+    /// Neighbours of `x` with their edge data (CSR row, then delta).
+    pub fn neighbors(&self, x: NodeId) -> impl Iterator<Item = (NodeId, EdgeMeta)> + '_ {
+        let base = self
+            .row(x)
+            .and_then(|(lo, hi)| Some((self.nbrs.get(lo..hi)?, self.meta.get(lo..hi)?)))
+            .map(|(n, m)| n.iter().copied().zip(m.iter().copied()));
+        let delta = self.delta.get(&x).map(|d| d.iter().copied());
+        base.into_iter()
+            .flatten()
+            .chain(delta.into_iter().flatten())
+    }
+
+    /// Number of distinct partners of `x`.
+    pub fn degree(&self, x: NodeId) -> usize {
+        let base = self
+            .row(x)
+            .map(|(lo, hi)| hi.saturating_sub(lo))
+            .unwrap_or(0);
+        base + self.delta.get(&x).map(Vec::len).unwrap_or(0)
+    }
+
+    /// Paired deals of `x` (all tiers) and how many of them were met in person.
+    pub fn deal_counts(&self, x: NodeId) -> (u32, u32) {
+        self.stats
+            .get(x as usize)
+            .map(|s| (s.deals, s.met))
+            .unwrap_or((0, 0))
+    }
+
+    /// Approximate heap usage.
+    pub fn memory(&self) -> GraphMemory {
+        use std::mem::size_of;
+        let delta: usize = self
+            .delta
+            .values()
+            .map(|v| v.capacity() * size_of::<(NodeId, EdgeMeta)>() + size_of::<Vec<u8>>() + 8)
+            .sum();
+        let adjacency =
+            self.offsets.capacity() * 4 + self.nbrs.capacity() * 4 + self.meta.capacity() + delta;
+        // hashbrown: one control byte per bucket, buckets ≈ capacity × 8/7.
+        let map = |cap: usize, entry: usize| cap * 8 / 7 * (entry + 1);
+        let nodes = self.keys.capacity() * size_of::<PublicKey>()
+            + self.stats.capacity() * size_of::<NodeStats>()
+            + map(self.index.capacity(), size_of::<(PublicKey, NodeId)>());
+        let deals = map(self.paired.capacity(), size_of::<(DealKey, DealTier)>())
+            + map(self.pending.capacity(), size_of::<(DealKey, Receipt)>())
+            + self.pending.len() * 128; // NegoId's intent `d` string, typical
+        GraphMemory {
+            adjacency,
+            nodes,
+            deals,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::receipt::MeetNonce;
+    use crate::reputation::synth::{receipt_pair, synth_key};
+    use nostr::{EventId, Timestamp};
+
+    #[test]
+    fn halves_pair_into_one_edge_with_tier_and_multiplicity() {
+        let (a, b) = (synth_key("g", 1), synth_key("g", 2));
+        let mut g = DealGraph::new();
+        let (h1, h2) = receipt_pair(a, b, 1, DealTier::Met);
+        assert_eq!(g.insert_receipt(&h1), Ok(ReceiptOutcome::Pending));
+        assert_eq!(g.node(&a), None, "a one-sided half is not an edge");
+        assert!(matches!(g.deal(&h1.nego), Some(DealState::OneSided { author }) if *author == a));
+        assert_eq!(g.insert_receipt(&h1), Ok(ReceiptOutcome::Unchanged));
+        assert_eq!(
+            g.insert_receipt(&h2),
+            Ok(ReceiptOutcome::Paired(DealTier::Met))
+        );
+        assert_eq!(g.insert_receipt(&h2), Ok(ReceiptOutcome::Unchanged));
+        let (p1, p2) = receipt_pair(a, b, 2, DealTier::Proven);
+        g.insert_receipt(&p2).unwrap();
+        assert_eq!(
+            g.insert_receipt(&p1),
+            Ok(ReceiptOutcome::Paired(DealTier::Proven))
+        );
+        let ia = g.node(&a).unwrap();
+        let ib = g.node(&b).unwrap();
+        assert_eq!(g.edge_count(), 1);
+        assert_eq!(g.degree(ia), 1);
+        assert_eq!(g.deal_counts(ia), (2, 1));
+        let (n, m) = g.neighbors(ia).next().unwrap();
+        assert_eq!(n, ib);
+        assert_eq!(m.deals(), 2);
+        assert_eq!(m.tier(), DealTier::Met);
+        g.compact();
+        let (n, m) = g.neighbors(ib).next().unwrap();
+        assert_eq!((n, m.deals(), m.met()), (ia, 2, true));
+    }
+
+    #[test]
+    fn newer_pending_half_replaces_older_and_older_is_ignored() {
+        let (a, b) = (synth_key("g", 1), synth_key("g", 2));
+        let (mut h1, _) = receipt_pair(a, b, 7, DealTier::Proven);
+        let mut g = DealGraph::new();
+        g.insert_receipt(&h1).unwrap();
+        let old = h1.clone();
+        h1.created_at = Timestamp::from(h1.created_at.as_secs() + 10);
+        h1.id = EventId::from_byte_array([9; 32]);
+        assert_eq!(g.insert_receipt(&h1), Ok(ReceiptOutcome::ReplacedPending));
+        assert_eq!(g.insert_receipt(&old), Ok(ReceiptOutcome::Unchanged));
+    }
+
+    #[test]
+    fn malformed_receipt_inputs_are_refused_and_change_nothing() {
+        let (a, b, c) = (synth_key("g", 1), synth_key("g", 2), synth_key("g", 3));
+        let (mut h1, _) = receipt_pair(a, b, 3, DealTier::Proven);
+        let mut g = DealGraph::new();
+        h1.author = c;
+        assert!(matches!(
+            g.insert_receipt(&h1),
+            Err(ReputationError::ReceiptAuthorNotParty { .. })
+        ));
+        h1.author = a;
+        h1.peer = c;
+        assert!(matches!(
+            g.insert_receipt(&h1),
+            Err(ReputationError::ReceiptPeerMismatch { .. })
+        ));
+        assert_eq!(g.deal(&h1.nego), None);
+        assert_eq!(g.generation(), 0);
+    }
+
+    #[test]
+    fn meet_nonce_without_link_pairs_as_proven() {
+        let (a, b) = (synth_key("g", 1), synth_key("g", 2));
+        let (h1, mut h2) = receipt_pair(a, b, 4, DealTier::Met);
+        h2.countersigns = None;
+        h2.meet = Some(MeetNonce([1; 16]));
+        let mut g = DealGraph::new();
+        g.insert_receipt(&h1).unwrap();
+        assert_eq!(
+            g.insert_receipt(&h2),
+            Ok(ReceiptOutcome::Paired(DealTier::Proven))
+        );
+    }
+
+    #[test]
+    fn incremental_inserts_match_a_compacted_graph() {
+        let mut g = DealGraph::new();
+        let n = 300u64;
+        let mut d = 0;
+        for i in 0..n {
+            for k in 1..=5u64 {
+                let j = (i * 7 + k * 13) % n;
+                if j == i {
+                    continue;
+                }
+                d += 1;
+                let (h1, h2) =
+                    receipt_pair(synth_key("c", i), synth_key("c", j), d, DealTier::Proven);
+                g.insert_receipt(&h1).unwrap();
+                g.insert_receipt(&h2).unwrap();
+            }
+        }
+        let before: Vec<Vec<(NodeId, u8)>> = (0..g.node_count() as NodeId)
+            .map(|x| {
+                let mut v: Vec<_> = g.neighbors(x).map(|(y, m)| (y, m.deals())).collect();
+                v.sort_unstable();
+                v
+            })
+            .collect();
+        g.compact();
+        for (x, want) in before.iter().enumerate() {
+            let got: Vec<_> = g
+                .neighbors(x as NodeId)
+                .map(|(y, m)| (y, m.deals()))
+                .collect();
+            assert_eq!(&got, want);
+        }
+        let total: usize = (0..g.node_count() as NodeId).map(|x| g.degree(x)).sum();
+        assert_eq!(total, 2 * g.edge_count());
+    }
+}

@@ -1,0 +1,640 @@
+//! Rating validity and weighting, lower-quantile aggregation, verdict, path and badge.
+
+use std::collections::HashMap;
+
+use nostr::PublicKey;
+use serde::Serialize;
+
+use super::graph::{DealGraph, DealKey, DealState, ReceiptOutcome};
+use super::trust::TrustMap;
+use super::{Params, RatingInput, ReputationError};
+use crate::protocol::receipt::{DealTier, Receipt};
+
+/// What adding a rating did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RatingOutcome {
+    /// First rating by this rater on this deal.
+    Added,
+    /// A newer rating replaced the rater's earlier one on the same deal.
+    Replaced,
+    /// Same age or older than the one held: ignored.
+    Stale,
+}
+
+/// All ratings, latest per (rater, deal), indexed by ratee.
+#[derive(Debug, Clone, Default)]
+pub struct RatingBook {
+    ratings: Vec<RatingInput>,
+    latest: HashMap<(PublicKey, DealKey), usize>,
+    by_ratee: HashMap<PublicKey, Vec<usize>>,
+}
+
+impl RatingBook {
+    /// Adds a rating. Refuses ratings whose rater is not the ratee's counterparty in the named
+    /// negotiation, and scores outside −1..=2. Whether the deal itself exists is checked at
+    /// screening time (receipts may arrive after the rating).
+    pub fn add(&mut self, r: RatingInput) -> Result<RatingOutcome, ReputationError> {
+        if r.nego.counterparty_of(&r.rater) != Some(r.ratee) {
+            return Err(ReputationError::RaterNotCounterparty {
+                rater: r.rater.to_hex(),
+                ratee: r.ratee.to_hex(),
+                nego: r.nego.to_string(),
+            });
+        }
+        if let Some(s) = r.score
+            && !(-1..=2).contains(&s)
+        {
+            return Err(ReputationError::ScoreOutOfRange { score: s });
+        }
+        let key = (r.rater, DealKey::of(&r.nego));
+        if let Some(&i) = self.latest.get(&key) {
+            return match self.ratings.get_mut(i) {
+                Some(held) if r.created_at > held.created_at => {
+                    *held = r;
+                    Ok(RatingOutcome::Replaced)
+                }
+                _ => Ok(RatingOutcome::Stale),
+            };
+        }
+        let i = self.ratings.len();
+        self.latest.insert(key, i);
+        self.by_ratee.entry(r.ratee).or_default().push(i);
+        self.ratings.push(r);
+        Ok(RatingOutcome::Added)
+    }
+
+    /// Ratings held about `ratee` (latest per rater and deal).
+    pub fn about<'a>(&'a self, ratee: &PublicKey) -> impl Iterator<Item = &'a RatingInput> + 'a {
+        self.by_ratee
+            .get(ratee)
+            .into_iter()
+            .flatten()
+            .filter_map(|i| self.ratings.get(*i))
+    }
+
+    /// Number of ratings held.
+    pub fn len(&self) -> usize {
+        self.ratings.len()
+    }
+
+    /// `true` if no rating is held.
+    pub fn is_empty(&self) -> bool {
+        self.ratings.is_empty()
+    }
+}
+
+/// A rating that passed every validity rule, with its signals after reference mapping.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Valid<'a> {
+    pub r: &'a RatingInput,
+    pub tier: DealTier,
+    pub safe: Option<bool>,
+    pub reliable: Option<bool>,
+    pub score: Option<i8>,
+}
+
+/// Valid ratings of `subject`: PoW at or above the floor; the deal exists with the rater as a
+/// party (paired: all signals; one-sided and published by the rater: a reliability negative
+/// only). Reference-only ratings (score, no `safe`/`reliable`) map score −1 → reliable=false.
+pub(crate) fn valid_ratings<'a>(
+    graph: &DealGraph,
+    book: &'a RatingBook,
+    subject: &PublicKey,
+    p: &Params,
+) -> Vec<Valid<'a>> {
+    let mut out = Vec::new();
+    for r in book.about(subject) {
+        if r.pow_bits < p.pow_floor || r.rater == r.ratee {
+            continue;
+        }
+        let mapped_reliable = match (r.safe, r.reliable, r.score) {
+            (None, None, Some(-1)) => Some(false),
+            (_, rel, _) => rel,
+        };
+        match graph.deal(&r.nego) {
+            Some(DealState::Paired(tier)) => out.push(Valid {
+                r,
+                tier,
+                safe: r.safe,
+                reliable: mapped_reliable,
+                score: r.score,
+            }),
+            Some(DealState::OneSided { author })
+                if *author == r.rater && mapped_reliable == Some(false) =>
+            {
+                out.push(Valid {
+                    r,
+                    tier: DealTier::OneSided,
+                    safe: None,
+                    reliable: Some(false),
+                    score: None,
+                })
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Tier weight of a rating.
+pub(crate) fn tier_weight(p: &Params, t: DealTier) -> f64 {
+    match t {
+        DealTier::Met => p.tier_met,
+        DealTier::Proven => p.tier_proven,
+        DealTier::OneSided => p.tier_one_sided,
+    }
+}
+
+/// `true` if every paired deal of `rater` is with `subject` (or it has none at all).
+pub(crate) fn sole_partner(graph: &DealGraph, rater: &PublicKey, subject: &PublicKey) -> bool {
+    let Some(r) = graph.node(rater) else {
+        return true;
+    };
+    let sub = graph.node(subject);
+    graph.neighbors(r).all(|(y, _)| Some(y) == sub)
+}
+
+/// One safety or reliability aggregate.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Dimension {
+    /// Weighted share of "yes" signals from your network (0..=1), `null` without any.
+    pub value: Option<f64>,
+    /// The weighted 25th percentile of the signals is "no" (the "no" share reached the quantile).
+    pub flagged: bool,
+    /// Total weight of the signals from your network.
+    pub weight: f64,
+    /// Distinct raters from your network behind the signals.
+    pub raters: u32,
+}
+
+/// Screening verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Enough weight from your network and nothing flagged.
+    Trusted,
+    /// Some evidence, but thin or a new account.
+    Caution,
+    /// No rating from your network.
+    Unknown,
+    /// Your network's ratings flag safety or reliability.
+    Warning,
+}
+
+/// One rater's contribution (with `--explain`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RaterExplain {
+    /// Rater key, hex.
+    pub pubkey: String,
+    /// Total weight of the rater's ratings of the subject.
+    pub weight: f64,
+    /// Edges from you (0 = you, 1 = a direct partner); `null` = outside your network.
+    pub hop: Option<u8>,
+    /// Strongest tier among the rated deals.
+    pub tier: DealTier,
+}
+
+/// The screening record the UI and the CLI both show.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Screening {
+    /// Paired deals of the subject.
+    pub deals: u32,
+    /// Distinct partners.
+    pub partners: u32,
+    /// Partners inside your network (reached by your trust).
+    pub partners_in_network: u32,
+    /// Deals met in person (co-signed meet code).
+    pub met_in_person: u32,
+    /// Raters from your network whose contact attestation was accepted.
+    pub verified_by: u32,
+    /// No event of any kind older than the new-account window.
+    pub new_account: bool,
+    /// Safety aggregate.
+    pub safety: Dimension,
+    /// Reliability aggregate.
+    pub reliability: Dimension,
+    /// Weighted mean score (−1..=2), `null` without scores.
+    pub score: Option<f64>,
+    /// Total weight of all counted ratings (network + unreachable pool).
+    pub weight_total: f64,
+    /// Weight of all raters outside your network together (≤ ε).
+    pub unreachable_weight: f64,
+    /// Verdict.
+    pub verdict: Verdict,
+    /// Short neutral reasons for the verdict.
+    pub reasons: Vec<String>,
+    /// Viewer → … → subject, hex keys; empty when not connected.
+    pub path: Vec<String>,
+    /// Per-rater contributions, with explain only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raters: Option<Vec<RaterExplain>>,
+}
+
+/// One-line badge, e.g. `★ 12 deals · 9 partners · 3 in your network · verified by 9` or
+/// `50 deals · 50 partners · 0 in your network · new account`.
+pub fn badge(s: &Screening) -> String {
+    let mut out = String::new();
+    if s.verdict == Verdict::Trusted {
+        out.push_str("★ ");
+    }
+    out.push_str(&format!(
+        "{} deals · {} partners · {} in your network",
+        s.deals, s.partners, s.partners_in_network
+    ));
+    if s.verified_by > 0 {
+        out.push_str(&format!(" · verified by {}", s.verified_by));
+    }
+    if s.new_account {
+        out.push_str(" · new account");
+    }
+    out
+}
+
+/// The reputation engine: graph, ratings, follow lists and first-seen times, plus the params.
+#[derive(Debug, Clone)]
+pub struct Reputation {
+    graph: DealGraph,
+    ratings: RatingBook,
+    follows: HashMap<PublicKey, (u64, Vec<PublicKey>)>,
+    first_seen: HashMap<PublicKey, u64>,
+    params: Params,
+}
+
+impl Reputation {
+    /// An empty engine with validated params.
+    pub fn new(params: Params) -> Result<Self, ReputationError> {
+        params.validate()?;
+        Ok(Self {
+            graph: DealGraph::new(),
+            ratings: RatingBook::default(),
+            follows: HashMap::new(),
+            first_seen: HashMap::new(),
+            params,
+        })
+    }
+
+    /// The params in use.
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// The deal graph.
+    pub fn graph(&self) -> &DealGraph {
+        &self.graph
+    }
+
+    /// The rating book.
+    pub fn ratings(&self) -> &RatingBook {
+        &self.ratings
+    }
+
+    /// Inserts a verified receipt half (also records its author as seen at `created_at`).
+    pub fn insert_receipt(&mut self, r: &Receipt) -> Result<ReceiptOutcome, ReputationError> {
+        let out = self.graph.insert_receipt(r)?;
+        self.observe(r.author, r.created_at.as_secs());
+        Ok(out)
+    }
+
+    /// Adds a verified rating (also records its author as seen).
+    pub fn insert_rating(&mut self, r: RatingInput) -> Result<RatingOutcome, ReputationError> {
+        let (who, at) = (r.rater, r.created_at);
+        let out = self.ratings.add(r)?;
+        self.observe(who, at);
+        Ok(out)
+    }
+
+    /// Sets `owner`'s follow list if it is newer than the one held (latest kind 3 wins).
+    pub fn set_follows(&mut self, owner: PublicKey, follows: Vec<PublicKey>, created_at: u64) {
+        if self
+            .follows
+            .get(&owner)
+            .is_some_and(|(t, _)| *t >= created_at)
+        {
+            return;
+        }
+        let mut f = follows;
+        f.sort_unstable();
+        f.dedup();
+        f.retain(|k| *k != owner);
+        self.follows.insert(owner, (created_at, f));
+        self.observe(owner, created_at);
+    }
+
+    /// Records that `pubkey` signed an event of any kind at `created_at` (keeps the oldest, so
+    /// republishing a profile cannot make an account look older or newer).
+    pub fn observe(&mut self, pubkey: PublicKey, created_at: u64) {
+        let e = self.first_seen.entry(pubkey).or_insert(created_at);
+        *e = (*e).min(created_at);
+    }
+
+    /// The oldest event time seen for `pubkey`.
+    pub fn first_seen(&self, pubkey: &PublicKey) -> Option<u64> {
+        self.first_seen.get(pubkey).copied()
+    }
+
+    /// The viewer's trust map (seeded by the viewer's own follow list).
+    pub fn trust_map(&self, viewer: &PublicKey) -> TrustMap {
+        let follows = self
+            .follows
+            .get(viewer)
+            .map(|(_, f)| f.as_slice())
+            .unwrap_or(&[]);
+        TrustMap::compute(&self.graph, viewer, follows, &self.params)
+    }
+
+    /// Screens `subject` through `trust` at time `now` (seconds).
+    pub fn screen(
+        &self,
+        trust: &TrustMap,
+        subject: &PublicKey,
+        now: u64,
+        explain: bool,
+    ) -> Screening {
+        screen(self, trust, subject, now, explain)
+    }
+}
+
+struct RaterAcc<'a> {
+    key: PublicKey,
+    ratings: Vec<Valid<'a>>,
+    base: f64,
+    hop: Option<u8>,
+    in_network: bool,
+    weight: f64,
+}
+
+/// Unsafe share (0..=1) the viewer's network reports about `who`; 0 without reports.
+fn unsafe_share(rep: &Reputation, trust: &TrustMap, who: &PublicKey) -> f64 {
+    let (mut yes, mut no) = (0.0, 0.0);
+    for v in valid_ratings(&rep.graph, &rep.ratings, who, &rep.params) {
+        let Some(safe) = v.safe else { continue };
+        let Some(e) = trust.get(&rep.graph, &v.r.rater) else {
+            continue;
+        };
+        let w = e.trust * tier_weight(&rep.params, v.tier);
+        if safe {
+            yes += w;
+        } else {
+            no += w;
+        }
+    }
+    if yes + no > 0.0 { no / (yes + no) } else { 0.0 }
+}
+
+pub(crate) fn dimension(signals: &[(f64, bool, usize)], q: f64) -> Dimension {
+    let (mut yes, mut no) = (0.0, 0.0);
+    let mut raters: Vec<usize> = Vec::new();
+    for (w, v, who) in signals {
+        if *w <= 0.0 {
+            continue;
+        }
+        if *v {
+            yes += w;
+        } else {
+            no += w;
+        }
+        raters.push(*who);
+    }
+    raters.sort_unstable();
+    raters.dedup();
+    let total = yes + no;
+    Dimension {
+        value: (total > 0.0).then(|| yes / total),
+        // Weighted lower quantile of a 0/1 signal: it is 0 exactly when the weight of the 0s
+        // reaches q of the total (tolerance for float rounding of equal weights).
+        flagged: total > 0.0 && no >= q * total * (1.0 - 1e-12),
+        weight: total,
+        raters: u32::try_from(raters.len()).unwrap_or(u32::MAX),
+    }
+}
+
+fn screen(
+    rep: &Reputation,
+    trust: &TrustMap,
+    subject: &PublicKey,
+    now: u64,
+    explain: bool,
+) -> Screening {
+    let p = &rep.params;
+    let g = &rep.graph;
+    let node = g.node(subject);
+    let (deals, met) = node.map(|n| g.deal_counts(n)).unwrap_or((0, 0));
+    let partners = node.map(|n| g.degree(n)).unwrap_or(0);
+    let partners_in_network = node
+        .map(|n| {
+            g.neighbors(n)
+                .filter(|(y, _)| trust.entry(*y).is_some_and(|e| e.trust > 0.0))
+                .count()
+        })
+        .unwrap_or(0);
+
+    // Group valid ratings by rater.
+    let mut by_rater: HashMap<PublicKey, usize> = HashMap::new();
+    let mut accs: Vec<RaterAcc<'_>> = Vec::new();
+    for v in valid_ratings(g, &rep.ratings, subject, p) {
+        let i = *by_rater.entry(v.r.rater).or_insert_with(|| {
+            accs.push(RaterAcc {
+                key: v.r.rater,
+                ratings: Vec::new(),
+                base: 0.0,
+                hop: None,
+                in_network: false,
+                weight: 0.0,
+            });
+            accs.len() - 1
+        });
+        if let Some(a) = accs.get_mut(i) {
+            a.ratings.push(v);
+        }
+    }
+    for a in &mut accs {
+        if let Some(e) = trust.get(g, &a.key).filter(|e| e.trust > 0.0) {
+            a.base = e.trust;
+            a.hop = Some(e.dist);
+            a.in_network = true;
+        }
+    }
+    let pool = accs.iter().filter(|a| !a.in_network).count();
+    let pool_base = if pool > 0 {
+        p.epsilon / pool as f64
+    } else {
+        0.0
+    };
+
+    let mut safety = Vec::new();
+    let mut reliability = Vec::new();
+    let (mut score_w, mut score_sum) = (0.0, 0.0);
+    let (mut weight_total, mut unreachable_weight) = (0.0, 0.0);
+    let mut verified: u32 = 0;
+    for (idx, a) in accs.iter_mut().enumerate() {
+        if !a.in_network {
+            a.base = pool_base;
+        }
+        // Newest first; decay 1, ½, ¼ … and the rater's total never exceeds its trust.
+        a.ratings.sort_by_key(|v| std::cmp::Reverse(v.r.created_at));
+        let raw: Vec<f64> = a
+            .ratings
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                tier_weight(p, v.tier) * 0.5f64.powi(i32::try_from(i).unwrap_or(i32::MAX))
+            })
+            .collect();
+        let sum: f64 = raw.iter().sum();
+        let scale = if sum > 1.0 { 1.0 / sum } else { 1.0 };
+        let mut factor = 1.0;
+        if sole_partner(g, &a.key, subject) {
+            factor *= p.sole_partner_discount;
+        }
+        let u = unsafe_share(rep, trust, &a.key);
+        factor *= (1.0 - u).max(0.0).powf(p.unsafe_penalty_exponent);
+        let mut attested = false;
+        for (v, raw) in a.ratings.iter().zip(raw) {
+            let w = a.base * raw * scale * factor;
+            a.weight += w;
+            if let Some(s) = v.score {
+                score_w += w;
+                score_sum += w * f64::from(s);
+            }
+            if a.in_network {
+                if let Some(s) = v.safe {
+                    safety.push((w, s, idx));
+                }
+                if let Some(r) = v.reliable {
+                    reliability.push((w, r, idx));
+                }
+                attested |= v.r.contact_verified && v.r.attestation_ok;
+            }
+        }
+        weight_total += a.weight;
+        if !a.in_network {
+            unreachable_weight += a.weight;
+        }
+        if attested && a.weight > 0.0 {
+            verified = verified.saturating_add(1);
+        }
+    }
+    let safety = dimension(&safety, p.quantile);
+    let reliability = dimension(&reliability, p.quantile);
+    let new_account = rep
+        .first_seen(subject)
+        .is_none_or(|t| now.saturating_sub(t) < p.new_account_secs);
+    let network_weight = weight_total - unreachable_weight;
+    let in_network_raters = accs.iter().filter(|a| a.in_network).count();
+
+    let mut reasons = Vec::new();
+    let verdict = if safety.flagged || reliability.flagged {
+        if safety.flagged {
+            reasons.push("people in your network reported feeling unsafe".to_string());
+        }
+        if reliability.flagged {
+            reasons.push("people in your network reported reliability problems".to_string());
+        }
+        Verdict::Warning
+    } else if in_network_raters == 0 {
+        reasons.push("no ratings from your network".to_string());
+        if pool > 0 {
+            reasons.push(format!(
+                "{pool} rating{} from outside your network (little weight)",
+                if pool == 1 { "" } else { "s" }
+            ));
+        }
+        Verdict::Unknown
+    } else if network_weight >= p.trusted_min_weight && !new_account {
+        reasons.push(format!(
+            "rated well by {in_network_raters} {} in your network",
+            if in_network_raters == 1 {
+                "person"
+            } else {
+                "people"
+            }
+        ));
+        Verdict::Trusted
+    } else {
+        if network_weight < p.trusted_min_weight {
+            reasons.push("few ratings from your network".to_string());
+        }
+        Verdict::Caution
+    };
+    if new_account {
+        reasons.push("new account (no activity older than 7 days)".to_string());
+    }
+
+    let path = path_to(rep, trust, subject);
+    let raters = explain.then(|| {
+        accs.iter()
+            .map(|a| RaterExplain {
+                pubkey: a.key.to_hex(),
+                weight: a.weight,
+                hop: a.hop,
+                tier: a
+                    .ratings
+                    .iter()
+                    .map(|v| v.tier)
+                    .max()
+                    .unwrap_or(DealTier::OneSided),
+            })
+            .collect()
+    });
+    let to_u32 = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
+    Screening {
+        deals,
+        partners: to_u32(partners),
+        partners_in_network: to_u32(partners_in_network),
+        met_in_person: met,
+        verified_by: verified,
+        new_account,
+        safety,
+        reliability,
+        score: (score_w > 0.0).then(|| score_sum / score_w),
+        weight_total,
+        unreachable_weight,
+        verdict,
+        reasons,
+        path,
+        raters,
+    }
+}
+
+/// Viewer → … → subject through the trust map: the subject's own chain if reached, else via its
+/// reached neighbour closest to the viewer (ties: most trust).
+fn path_to(rep: &Reputation, trust: &TrustMap, subject: &PublicKey) -> Vec<String> {
+    let g = &rep.graph;
+    if subject == trust.viewer() {
+        return vec![subject.to_hex()];
+    }
+    let viewer = trust.viewer().to_hex();
+    let hex = |ids: Vec<u32>| -> Vec<String> {
+        let mut out: Vec<String> = ids
+            .into_iter()
+            .filter_map(|i| g.key(i).map(|k| k.to_hex()))
+            .collect();
+        // A viewer without deals reaches the graph through follows: the path still starts at you.
+        if out.first().is_some_and(|f| *f != viewer) {
+            out.insert(0, viewer.clone());
+        }
+        out
+    };
+    let Some(s) = g.node(subject) else {
+        return Vec::new();
+    };
+    if trust.entry(s).is_some() {
+        return hex(trust.path_to(s));
+    }
+    let best = g
+        .neighbors(s)
+        .filter_map(|(y, _)| trust.entry(y).map(|e| (y, e.dist, e.trust)))
+        .filter(|(_, _, t)| *t > 0.0)
+        .min_by(|a, b| a.1.cmp(&b.1).then(b.2.total_cmp(&a.2)));
+    match best {
+        Some((y, _, _)) => {
+            let mut ids = trust.path_to(y);
+            if ids.is_empty() {
+                return Vec::new();
+            }
+            ids.push(s);
+            hex(ids)
+        }
+        None => Vec::new(),
+    }
+}
