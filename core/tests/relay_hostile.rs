@@ -165,7 +165,7 @@ fn note(keys: &Keys, content: &str, created: u64) -> Event {
 }
 
 fn now() -> u64 {
-    Timestamp::now().as_u64()
+    Timestamp::now().as_secs()
 }
 
 /// Receives live events until `sentinel` arrives; returns everything before it.

@@ -151,7 +151,7 @@ async fn publish_subscribe_and_dm_round_trip() {
     cb.subscribe(Filter::new().author(alice.public_key()))
         .await
         .expect("sub");
-    cb.subscribe_dms(Timestamp::from_secs(Timestamp::now().as_u64() - 60))
+    cb.subscribe_dms(Timestamp::from_secs(Timestamp::now().as_secs() - 60))
         .await
         .expect("dm sub");
 

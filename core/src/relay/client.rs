@@ -504,7 +504,7 @@ impl RelayClient {
     /// NIP-04 messages (for other devices and restarts).
     pub async fn subscribe_dms(&self, since: Timestamp) -> Result<Vec<SubscriptionId>, RelayError> {
         let me = self.public_key();
-        let wrap_since = Timestamp::from_secs(since.as_u64().saturating_sub(GIFT_WRAP_TWEAK_SECS));
+        let wrap_since = Timestamp::from_secs(since.as_secs().saturating_sub(GIFT_WRAP_TWEAK_SECS));
         let filters = [
             Filter::new()
                 .kind(Kind::from(kinds::GIFT_WRAP))

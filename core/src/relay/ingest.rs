@@ -229,9 +229,9 @@ pub fn check_shape(event: &Event, limits: &IngestLimits, now: u64) -> Result<(),
         });
     }
     if let Some(expires_at) = event.tags.expiration() {
-        if expires_at.as_u64() < now {
+        if expires_at.as_secs() < now {
             return Err(DropReason::Expired {
-                expires_at: expires_at.as_u64(),
+                expires_at: expires_at.as_secs(),
                 now,
             });
         }
@@ -417,8 +417,8 @@ impl IngestGate {
             if let Some((created, id)) = self.newest.get(&coord) {
                 if !supersedes(event.created_at, &event.id, *created, id) {
                     return Err(DropReason::Stale {
-                        created_at: event.created_at.as_u64(),
-                        newest: created.as_u64(),
+                        created_at: event.created_at.as_secs(),
+                        newest: created.as_secs(),
                     });
                 }
             }

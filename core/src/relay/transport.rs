@@ -155,7 +155,7 @@ fn build_err(what: &'static str) -> impl Fn(nostr::event::builder::Error) -> DmE
 
 fn tweaked(now: Timestamp) -> Timestamp {
     let back = rand::thread_rng().gen_range(0..GIFT_WRAP_TWEAK_SECS);
-    Timestamp::from_secs(now.as_u64().saturating_sub(back))
+    Timestamp::from_secs(now.as_secs().saturating_sub(back))
 }
 
 fn wrap_seal(keys: &Keys, receiver: &PublicKey, rumor: &UnsignedEvent, now: Timestamp) -> Result<Event, DmError> {
@@ -435,8 +435,8 @@ mod tests {
         let out = build_nip17(&alice, &bob.public_key(), "hi bob", now()).expect("build");
         assert_eq!(out.to_peer.kind, Kind::GiftWrap);
         assert_ne!(out.to_peer.pubkey, alice.public_key(), "wrap signed by an ephemeral key");
-        assert!(out.to_peer.created_at.as_u64() <= NOW);
-        assert!(out.to_peer.created_at.as_u64() > NOW - GIFT_WRAP_TWEAK_SECS);
+        assert!(out.to_peer.created_at.as_secs() <= NOW);
+        assert!(out.to_peer.created_at.as_secs() > NOW - GIFT_WRAP_TWEAK_SECS);
 
         let got = open_dm(&bob, &out.to_peer).expect("bob opens");
         assert_eq!(got.sender, alice.public_key());
@@ -444,7 +444,7 @@ mod tests {
         assert_eq!(got.plaintext, "hi bob");
         assert_eq!(got.event_id, out.to_peer.id);
         assert_eq!(got.rumor_id, Some(out.rumor_id));
-        assert_eq!(got.created_at.as_u64(), NOW);
+        assert_eq!(got.created_at.as_secs(), NOW);
         assert_eq!(got.transport, Transport::Nip17);
 
         let mine = open_dm(&alice, &out.to_self).expect("alice opens her copy");
