@@ -1,0 +1,1062 @@
+//! The relay client: nostr-sdk underneath, our own verification gate on top, an outbox
+//! publisher loop, and the direct-message pipeline.
+//!
+//! Every event message from every relay is taken from the pool's raw message stream
+//! (`RelayPoolNotification::Message`, which carries every copy, including copies the SDK
+//! accepted from its id-keyed verification cache) and passed through an [`IngestGate`] before it
+//! is delivered. Nothing reaches a consumer unverified.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use nostr::{Event, EventId, Filter, Keys, Kind, PublicKey, RelayMessage, RelayUrl, SubscriptionId, Timestamp};
+use nostr_relay_pool::monitor::{Monitor, MonitorNotification};
+use nostr_relay_pool::relay::{Relay, RelayLimits, RelayOptions, RelayStatus, SubscribeOptions};
+use nostr_relay_pool::{RelayPoolNotification, RelayPoolOptions};
+use nostr_sdk::{Client, ClientOptions};
+use tokio::sync::{Notify, broadcast, mpsc, watch};
+use tokio::task::JoinSet;
+
+use super::ingest::{DropReason, IngestGate, IngestLimits, IngestStats, keep_newest};
+use super::outbox::{BackoffPolicy, OkOutcome, OutboxItem, OutboxStore, Rejection, RejectionKind, StoreError, classify_ok};
+use super::transport::{self, DecryptedDm, DmError, GIFT_WRAP_TWEAK_SECS, PeerTransports, SeenTransports, Transport};
+use crate::protocol::kinds;
+
+/// The default relay set shipped in `assets/relays.json`.
+const DEFAULT_RELAYS_JSON: &str = include_str!("../../../assets/relays.json");
+
+/// Errors of the relay layer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RelayError {
+    /// A relay URL could not be parsed.
+    #[error("invalid relay url `{url}`: {reason}")]
+    InvalidUrl {
+        /// The URL as given.
+        url: String,
+        /// The parser's reason.
+        reason: String,
+    },
+    /// The relay configuration is unusable.
+    #[error("relay configuration: {reason}")]
+    Config {
+        /// What is wrong.
+        reason: String,
+    },
+    /// No relay is connected, so the operation cannot proceed.
+    #[error("no relay is connected")]
+    NoRelayConnected,
+    /// nostr-sdk refused the operation.
+    #[error("relay pool: {0}")]
+    Pool(String),
+    /// The outbox store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A direct message could not be built.
+    #[error(transparent)]
+    Dm(#[from] DmError),
+    /// The client was shut down.
+    #[error("the relay client is shut down")]
+    Shutdown,
+}
+
+/// Parses the embedded `assets/relays.json` into the default relay list.
+pub fn default_relays() -> Result<Vec<String>, RelayError> {
+    parse_relay_list(DEFAULT_RELAYS_JSON)
+}
+
+/// Parses a relay list file of the form `{"relays": ["wss://…", …]}`.
+pub fn parse_relay_list(json: &str) -> Result<Vec<String>, RelayError> {
+    let v: serde_json::Value = serde_json::from_str(json).map_err(|e| RelayError::Config {
+        reason: format!("relay list is not JSON: {e}"),
+    })?;
+    let list = v
+        .get("relays")
+        .and_then(|r| r.as_array())
+        .ok_or_else(|| RelayError::Config {
+            reason: "relay list has no `relays` array".into(),
+        })?;
+    let mut out = Vec::with_capacity(list.len());
+    for item in list {
+        let url = item.as_str().ok_or_else(|| RelayError::Config {
+            reason: "relay list entry is not a string".into(),
+        })?;
+        parse_url(url)?;
+        out.push(url.to_string());
+    }
+    Ok(out)
+}
+
+fn parse_url(url: &str) -> Result<RelayUrl, RelayError> {
+    RelayUrl::parse(url).map_err(|e| RelayError::InvalidUrl {
+        url: crate::protocol::excerpt(url),
+        reason: e.to_string(),
+    })
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Tunables of the relay client.
+#[derive(Debug, Clone)]
+pub struct RelayConfig {
+    /// Relay URLs to connect to.
+    pub relays: Vec<String>,
+    /// Caps enforced on every incoming event.
+    pub limits: IngestLimits,
+    /// Outbox retry schedule.
+    pub backoff: BackoffPolicy,
+    /// How long to wait for a relay's `OK` to one event.
+    pub ok_timeout: Duration,
+    /// Delay between reconnection attempts to a dropped relay.
+    pub reconnect_interval: Duration,
+    /// Let the SDK stretch the reconnection delay for relays that keep failing.
+    pub adaptive_reconnect: bool,
+    /// Largest relay message accepted off the socket (bytes).
+    pub max_message_bytes: u32,
+    /// Outbox items fetched per round.
+    pub outbox_batch: usize,
+    /// Events published concurrently by the outbox loop.
+    pub publish_concurrency: usize,
+    /// Longest the outbox loop sleeps without being woken.
+    pub outbox_poll: Duration,
+    /// Capacity of the delivered-event and DM channels (back-pressure beyond it).
+    pub channel_capacity: usize,
+}
+
+impl RelayConfig {
+    /// A configuration for `relays` with default tunables.
+    pub fn new(relays: Vec<String>) -> Self {
+        Self {
+            relays,
+            limits: IngestLimits::default(),
+            backoff: BackoffPolicy::default(),
+            ok_timeout: Duration::from_secs(10),
+            reconnect_interval: Duration::from_secs(10),
+            adaptive_reconnect: true,
+            max_message_bytes: 256 * 1024,
+            outbox_batch: 64,
+            publish_concurrency: 8,
+            outbox_poll: Duration::from_secs(30),
+            channel_capacity: 1024,
+        }
+    }
+
+    /// The default relays from `assets/relays.json` with default tunables.
+    pub fn with_default_relays() -> Result<Self, RelayError> {
+        Ok(Self::new(default_relays()?))
+    }
+}
+
+/// An event that passed the ingest gate, with the relay and subscription it came from.
+/// Only the relay layer can construct one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedEvent {
+    event: Event,
+    relay_url: RelayUrl,
+    subscription_id: SubscriptionId,
+}
+
+impl VerifiedEvent {
+    /// The verified event.
+    pub fn event(&self) -> &Event {
+        &self.event
+    }
+
+    /// Consumes the wrapper, returning the verified event.
+    pub fn into_event(self) -> Event {
+        self.event
+    }
+
+    /// The relay that delivered it first.
+    pub fn relay_url(&self) -> &RelayUrl {
+        &self.relay_url
+    }
+
+    /// The subscription it arrived on.
+    pub fn subscription_id(&self) -> &SubscriptionId {
+        &self.subscription_id
+    }
+}
+
+/// The receiving ends of the client's streams.
+#[derive(Debug)]
+pub struct Incoming {
+    /// Verified events of live subscriptions (except direct messages).
+    pub events: mpsc::Receiver<VerifiedEvent>,
+    /// Decrypted direct messages (NIP-17 and NIP-04) that passed every check.
+    pub dms: mpsc::Receiver<DecryptedDm>,
+}
+
+/// The outcome of publishing one event to every relay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishReport {
+    /// The event published.
+    pub event_id: EventId,
+    /// Relays that have the event now.
+    pub accepted: Vec<RelayUrl>,
+    /// Relays that refused it, with why.
+    pub rejected: Vec<(RelayUrl, Rejection)>,
+}
+
+impl PublishReport {
+    /// `true` if at least one relay accepted.
+    pub fn is_accepted(&self) -> bool {
+        !self.accepted.is_empty()
+    }
+}
+
+/// What [`RelayClient::send_dm`] queued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentDm {
+    /// The transport used.
+    pub transport: Transport,
+    /// Id of the NIP-17 rumor (`None` for NIP-04).
+    pub rumor_id: Option<EventId>,
+    /// Ids of the events queued in the outbox (wrap to peer then wrap to self, or the kind 4).
+    pub event_ids: Vec<EventId>,
+}
+
+/// A relay and its connection state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelayState {
+    /// The relay URL.
+    pub url: String,
+    /// `true` when connected.
+    pub connected: bool,
+    /// The SDK's status name (Connected, Connecting, Disconnected, …).
+    pub status: String,
+}
+
+struct LiveSub {
+    filter: Filter,
+    /// Stored events received per relay before its EOSE (for the `limit` check).
+    pre_eose: HashMap<RelayUrl, usize>,
+    eose: HashSet<RelayUrl>,
+}
+
+enum QueryMsg {
+    Event(VerifiedEvent),
+    Done(RelayUrl),
+}
+
+struct QuerySub {
+    filter: Filter,
+    gate: IngestGate,
+    pre_eose: HashMap<RelayUrl, usize>,
+    tx: mpsc::Sender<QueryMsg>,
+}
+
+struct Routes {
+    live: HashMap<SubscriptionId, LiveSub>,
+    queries: HashMap<SubscriptionId, QuerySub>,
+    gate: IngestGate,
+    total: IngestStats,
+}
+
+struct Inner {
+    client: Client,
+    keys: Keys,
+    config: RelayConfig,
+    outbox: Arc<dyn OutboxStore>,
+    routes: Mutex<Routes>,
+    transports: Mutex<PeerTransports>,
+    wake: Notify,
+    flush_all: AtomicBool,
+    shutdown: watch::Sender<bool>,
+}
+
+/// The Freeport relay client. Cheap to clone; all clones share one connection pool.
+#[derive(Clone)]
+pub struct RelayClient {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for RelayClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RelayClient")
+            .field("pubkey", &self.inner.keys.public_key())
+            .field("relays", &self.inner.config.relays)
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding one of these locks cannot leave the state half-updated in a way
+    // that matters more than losing the client, so recover the guard.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Checks the filter's `limit` for stored events (before EOSE) from `relay`.
+fn beyond_limit(
+    filter: &Filter,
+    pre_eose: &mut HashMap<RelayUrl, usize>,
+    eose: bool,
+    relay: &RelayUrl,
+) -> Result<(), DropReason> {
+    if eose {
+        return Ok(());
+    }
+    if let Some(limit) = filter.limit {
+        let n = pre_eose.entry(relay.clone()).or_insert(0);
+        *n = n.saturating_add(1);
+        if *n > limit {
+            return Err(DropReason::BeyondLimit { limit });
+        }
+    }
+    Ok(())
+}
+
+enum Dispatch {
+    Live(VerifiedEvent),
+    Query(mpsc::Sender<QueryMsg>, VerifiedEvent),
+    QueryDone(mpsc::Sender<QueryMsg>, RelayUrl),
+}
+
+impl RelayClient {
+    /// Connects to the configured relays (in the background: a relay that is down or slow
+    /// never blocks) and starts the ingest pipeline and the outbox publisher.
+    pub async fn start(
+        keys: Keys,
+        config: RelayConfig,
+        outbox: Arc<dyn OutboxStore>,
+    ) -> Result<(Self, Incoming), RelayError> {
+        let urls: Vec<RelayUrl> = config
+            .relays
+            .iter()
+            .map(|u| parse_url(u))
+            .collect::<Result<_, _>>()?;
+        let monitor = Monitor::new(256);
+        let client = Client::builder()
+            .signer(keys.clone())
+            .monitor(monitor.clone())
+            .opts(
+                ClientOptions::new()
+                    .automatic_authentication(true)
+                    .pool(RelayPoolOptions::new().notification_channel_size(8192)),
+            )
+            .build();
+        let (shutdown, _) = watch::channel(false);
+        let inner = Arc::new(Inner {
+            client,
+            routes: Mutex::new(Routes {
+                live: HashMap::new(),
+                queries: HashMap::new(),
+                gate: IngestGate::new(config.limits.clone()),
+                total: IngestStats::default(),
+            }),
+            keys,
+            outbox,
+            transports: Mutex::new(PeerTransports::default()),
+            wake: Notify::new(),
+            flush_all: AtomicBool::new(false),
+            shutdown,
+            config,
+        });
+        let (ev_tx, ev_rx) = mpsc::channel(inner.config.channel_capacity.max(1));
+        let (dm_tx, dm_rx) = mpsc::channel(inner.config.channel_capacity.max(1));
+
+        // Subscribe to the notification streams before any relay can deliver anything.
+        let notifications = inner.client.notifications();
+        let statuses = monitor.subscribe();
+        tokio::spawn(ingest_loop(inner.clone(), notifications, ev_tx, dm_tx));
+        tokio::spawn(monitor_loop(inner.clone(), statuses));
+        tokio::spawn(outbox_loop(inner.clone()));
+
+        let me = Self { inner };
+        for url in urls {
+            me.add_relay_url(url).await?;
+        }
+        Ok((me, Incoming {
+            events: ev_rx,
+            dms: dm_rx,
+        }))
+    }
+
+    /// Our public key.
+    pub fn public_key(&self) -> PublicKey {
+        self.inner.keys.public_key()
+    }
+
+    fn relay_options(&self) -> RelayOptions {
+        let c = &self.inner.config;
+        let mut limits = RelayLimits::default();
+        limits.messages.max_size = Some(c.max_message_bytes);
+        RelayOptions::new()
+            .reconnect(true)
+            .retry_interval(c.reconnect_interval)
+            .adjust_retry_interval(c.adaptive_reconnect)
+            .limits(limits)
+            // We enforce filters ourselves (and never ban on the SDK's say-so).
+            .verify_subscriptions(false)
+            .ban_relay_on_mismatch(false)
+    }
+
+    async fn add_relay_url(&self, url: RelayUrl) -> Result<bool, RelayError> {
+        let pool = self.inner.client.pool();
+        let added = pool
+            .add_relay(url.clone(), self.relay_options())
+            .await
+            .map_err(|e| RelayError::Pool(e.to_string()))?;
+        pool.connect_relay(url)
+            .await
+            .map_err(|e| RelayError::Pool(e.to_string()))?;
+        Ok(added)
+    }
+
+    /// Adds a relay at runtime and starts connecting to it (non-blocking). It inherits every
+    /// live subscription. Returns `false` if it was already present.
+    pub async fn add_relay(&self, url: &str) -> Result<bool, RelayError> {
+        let url = parse_url(url)?;
+        self.add_relay_url(url).await
+    }
+
+    /// Disconnects and removes a relay.
+    pub async fn remove_relay(&self, url: &str) -> Result<(), RelayError> {
+        let url = parse_url(url)?;
+        self.inner
+            .client
+            .pool()
+            .force_remove_relay(url)
+            .await
+            .map_err(|e| RelayError::Pool(e.to_string()))
+    }
+
+    /// Every relay and its connection state.
+    pub async fn relays(&self) -> Vec<RelayState> {
+        let mut out: Vec<RelayState> = self
+            .inner
+            .client
+            .relays()
+            .await
+            .into_iter()
+            .map(|(url, r)| RelayState {
+                url: url.to_string(),
+                connected: r.is_connected(),
+                status: r.status().to_string(),
+            })
+            .collect();
+        out.sort_by(|a, b| a.url.cmp(&b.url));
+        out
+    }
+
+    async fn connected_relays(&self) -> Vec<(RelayUrl, Relay)> {
+        self.inner
+            .client
+            .relays()
+            .await
+            .into_iter()
+            .filter(|(_, r)| r.is_connected())
+            .collect()
+    }
+
+    /// Waits until at least `n` relays are connected, or `timeout` passes. Returns how many
+    /// are connected at the end.
+    pub async fn wait_for_connected(&self, n: usize, timeout: Duration) -> usize {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let c = self.connected_relays().await.len();
+            if c >= n || tokio::time::Instant::now() >= deadline {
+                return c;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Opens a live subscription. Matching verified events arrive on [`Incoming::events`]
+    /// (direct messages on [`Incoming::dms`]). Relays added later inherit it.
+    pub async fn subscribe(&self, filter: Filter) -> Result<SubscriptionId, RelayError> {
+        let id = SubscriptionId::generate();
+        lock(&self.inner.routes).live.insert(
+            id.clone(),
+            LiveSub {
+                filter: filter.clone(),
+                pre_eose: HashMap::new(),
+                eose: HashSet::new(),
+            },
+        );
+        if let Err(e) = self
+            .inner
+            .client
+            .subscribe_with_id(id.clone(), filter, None)
+            .await
+        {
+            lock(&self.inner.routes).live.remove(&id);
+            return Err(RelayError::Pool(e.to_string()));
+        }
+        Ok(id)
+    }
+
+    /// Closes a live subscription.
+    pub async fn unsubscribe(&self, id: &SubscriptionId) {
+        self.inner.client.unsubscribe(id).await;
+        lock(&self.inner.routes).live.remove(id);
+    }
+
+    /// Subscribes to our direct messages since `since`: gift wraps addressed to us (looking
+    /// back the NIP-59 two-day timestamp tweak further), NIP-04 messages to us, and our own
+    /// NIP-04 messages (for other devices and restarts).
+    pub async fn subscribe_dms(&self, since: Timestamp) -> Result<Vec<SubscriptionId>, RelayError> {
+        let me = self.public_key();
+        let wrap_since = Timestamp::from_secs(since.as_secs().saturating_sub(GIFT_WRAP_TWEAK_SECS));
+        let filters = [
+            Filter::new()
+                .kind(Kind::from(kinds::GIFT_WRAP))
+                .pubkey(me)
+                .since(wrap_since),
+            Filter::new()
+                .kind(Kind::from(kinds::NIP04_DM))
+                .pubkey(me)
+                .since(since),
+            Filter::new()
+                .kind(Kind::from(kinds::NIP04_DM))
+                .author(me)
+                .since(since),
+        ];
+        let mut ids = Vec::with_capacity(filters.len());
+        for f in filters {
+            ids.push(self.subscribe(f).await?);
+        }
+        Ok(ids)
+    }
+
+    /// One-shot fetch: asks every connected relay for `filter`, collects verified events until
+    /// each relay sent EOSE (or CLOSED) or `timeout` passes, then closes the subscription.
+    /// Duplicates are removed and only the newest version of each replaceable/addressable
+    /// coordinate is kept. Has its own de-duplication, so it also returns events already
+    /// delivered on the live stream.
+    pub async fn query(&self, filter: Filter, timeout: Duration) -> Result<Vec<VerifiedEvent>, RelayError> {
+        let relays: Vec<RelayUrl> = self
+            .connected_relays()
+            .await
+            .into_iter()
+            .map(|(u, _)| u)
+            .collect();
+        if relays.is_empty() {
+            return Err(RelayError::NoRelayConnected);
+        }
+        let id = SubscriptionId::generate();
+        let (tx, mut rx) = mpsc::channel(self.inner.config.channel_capacity.max(1));
+        lock(&self.inner.routes).queries.insert(
+            id.clone(),
+            QuerySub {
+                filter: filter.clone(),
+                gate: IngestGate::new(self.inner.config.limits.clone()),
+                pre_eose: HashMap::new(),
+                tx,
+            },
+        );
+        let mut pending: HashSet<RelayUrl> = relays.iter().cloned().collect();
+        match self
+            .inner
+            .client
+            .subscribe_with_id_to(relays, id.clone(), filter, None)
+            .await
+        {
+            Ok(output) => {
+                for url in output.failed.keys() {
+                    pending.remove(url);
+                }
+            }
+            Err(e) => {
+                lock(&self.inner.routes).queries.remove(&id);
+                return Err(RelayError::Pool(e.to_string()));
+            }
+        }
+        let mut events: Vec<VerifiedEvent> = Vec::new();
+        let deadline = tokio::time::sleep(timeout);
+        tokio::pin!(deadline);
+        while !pending.is_empty() {
+            tokio::select! {
+                msg = rx.recv() => match msg {
+                    Some(QueryMsg::Event(e)) => events.push(e),
+                    Some(QueryMsg::Done(url)) => { pending.remove(&url); }
+                    None => break,
+                },
+                _ = &mut deadline => break,
+            }
+        }
+        self.inner.client.unsubscribe(&id).await;
+        lock(&self.inner.routes).queries.remove(&id);
+        // Drain what arrived between the last EOSE and the removal.
+        while let Ok(QueryMsg::Event(e)) = rx.try_recv() {
+            events.push(e);
+        }
+        let survivors: HashSet<EventId> = keep_newest(events.iter().map(|v| v.event.clone()).collect())
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
+        events.retain(|v| survivors.contains(&v.event.id));
+        events.sort_by(|a, b| b.event.created_at.cmp(&a.event.created_at).then(a.event.id.cmp(&b.event.id)));
+        Ok(events)
+    }
+
+    /// Queues `event` in the outbox and wakes the publisher. The event is removed from the
+    /// outbox only once a relay accepted it.
+    pub async fn publish(&self, event: Event) -> Result<EventId, RelayError> {
+        let id = event.id;
+        self.enqueue(vec![event]).await?;
+        Ok(id)
+    }
+
+    async fn enqueue(&self, events: Vec<Event>) -> Result<(), RelayError> {
+        let store = self.inner.outbox.clone();
+        tokio::task::spawn_blocking(move || {
+            for e in &events {
+                store.outbox_enqueue(e)?;
+            }
+            Ok::<(), StoreError>(())
+        })
+        .await
+        .map_err(|e| RelayError::Store(StoreError::new(e)))??;
+        self.inner.wake.notify_one();
+        Ok(())
+    }
+
+    /// Publishes `event` to every connected relay now, bypassing the outbox, and reports
+    /// what each relay said. Relays that are not connected are reported as such.
+    pub async fn publish_now(&self, event: &Event) -> PublishReport {
+        publish_to_all(&self.inner, event).await
+    }
+
+    /// Sends `plaintext` to `peer` over `transport` through the outbox. NIP-17 queues two gift
+    /// wraps (to the peer and to ourselves); NIP-04 queues one kind 4.
+    pub async fn send_dm(
+        &self,
+        peer: PublicKey,
+        plaintext: &str,
+        transport: Transport,
+    ) -> Result<SentDm, RelayError> {
+        let now = Timestamp::from_secs(unix_now());
+        let keys = &self.inner.keys;
+        let sent = match transport {
+            Transport::Nip17 => {
+                let out = transport::build_nip17(keys, &peer, plaintext, now)?;
+                let ids = vec![out.to_peer.id, out.to_self.id];
+                self.enqueue(vec![out.to_peer, out.to_self]).await?;
+                SentDm {
+                    transport,
+                    rumor_id: Some(out.rumor_id),
+                    event_ids: ids,
+                }
+            }
+            Transport::Nip04 => {
+                let e = transport::build_nip04(keys, &peer, plaintext, now)?;
+                let ids = vec![e.id];
+                self.enqueue(vec![e]).await?;
+                SentDm {
+                    transport,
+                    rumor_id: None,
+                    event_ids: ids,
+                }
+            }
+        };
+        Ok(sent)
+    }
+
+    /// The transport to use for `peer`: NIP-04 only if they have only ever used NIP-04.
+    pub fn transport_for(&self, peer: &PublicKey) -> Transport {
+        lock(&self.inner.transports).preferred(peer)
+    }
+
+    /// What transports `peer` has used towards us (for persisting).
+    pub fn seen_transports(&self, peer: &PublicKey) -> SeenTransports {
+        lock(&self.inner.transports).seen(peer)
+    }
+
+    /// Records a transport `peer` used (e.g. restored from the store at start-up).
+    pub fn note_peer_transport(&self, peer: PublicKey, transport: Transport) {
+        lock(&self.inner.transports).note(peer, transport);
+    }
+
+    /// Totals of what the ingest pipeline admitted and dropped (live stream and queries).
+    pub fn stats(&self) -> IngestStats {
+        lock(&self.inner.routes).total
+    }
+
+    /// Wakes the outbox publisher (it also wakes by itself on enqueue and on reconnect).
+    pub fn wake_outbox(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    /// Stops the background tasks and disconnects from every relay.
+    pub async fn shutdown(&self) {
+        let _ = self.inner.shutdown.send(true);
+        self.inner.wake.notify_one();
+        self.inner.client.shutdown().await;
+    }
+}
+
+async fn publish_to_all(inner: &Inner, event: &Event) -> PublishReport {
+    let relays = inner.client.relays().await;
+    let timeout = inner.config.ok_timeout;
+    let event = Arc::new(event.clone());
+    let mut set: JoinSet<(RelayUrl, Result<(), Rejection>)> = JoinSet::new();
+    for (url, relay) in relays {
+        let event = event.clone();
+        set.spawn(async move {
+            if !relay.is_connected() {
+                return (
+                    url,
+                    Err(Rejection {
+                        kind: RejectionKind::NotConnected,
+                        message: format!("relay is {}", relay.status()),
+                    }),
+                );
+            }
+            let result = match tokio::time::timeout(timeout, relay.send_event(&event)).await {
+                Err(_) => Err(Rejection {
+                    kind: RejectionKind::Timeout,
+                    message: format!("no OK within {} ms", timeout.as_millis()),
+                }),
+                Ok(Ok(_)) => Ok(()),
+                Ok(Err(nostr_relay_pool::relay::Error::RelayMessage(msg))) => match classify_ok(false, &msg) {
+                    OkOutcome::Accepted => Ok(()),
+                    OkOutcome::Rejected(r) => Err(r),
+                },
+                Ok(Err(nostr_relay_pool::relay::Error::Timeout)) => Err(Rejection {
+                    kind: RejectionKind::Timeout,
+                    message: "timeout".into(),
+                }),
+                Ok(Err(e)) => Err(Rejection {
+                    kind: RejectionKind::NotConnected,
+                    message: e.to_string(),
+                }),
+            };
+            (url, result)
+        });
+    }
+    let mut report = PublishReport {
+        event_id: event.id,
+        accepted: Vec::new(),
+        rejected: Vec::new(),
+    };
+    while let Some(joined) = set.join_next().await {
+        match joined {
+            Ok((url, Ok(()))) => report.accepted.push(url),
+            Ok((url, Err(r))) => report.rejected.push((url, r)),
+            Err(e) => tracing::warn!(error = %e, "publish task failed"),
+        }
+    }
+    report.accepted.sort();
+    report.rejected.sort_by(|a, b| a.0.cmp(&b.0));
+    report
+}
+
+/// Reads the pool's raw message stream and routes every event through a gate.
+async fn ingest_loop(
+    inner: Arc<Inner>,
+    mut notifications: broadcast::Receiver<RelayPoolNotification>,
+    ev_tx: mpsc::Sender<VerifiedEvent>,
+    dm_tx: mpsc::Sender<DecryptedDm>,
+) {
+    let mut shutdown = inner.shutdown.subscribe();
+    loop {
+        let n = tokio::select! {
+            n = notifications.recv() => n,
+            _ = shutdown.changed() => break,
+        };
+        let (relay_url, message) = match n {
+            Ok(RelayPoolNotification::Message { relay_url, message }) => (relay_url, message),
+            Ok(RelayPoolNotification::Shutdown) => break,
+            Ok(_) => continue,
+            Err(broadcast::error::RecvError::Lagged(n)) => {
+                let mut r = lock(&inner.routes);
+                r.total.lagged = r.total.lagged.saturating_add(n);
+                tracing::warn!(lost = n, "relay notifications lagged");
+                continue;
+            }
+            Err(broadcast::error::RecvError::Closed) => break,
+        };
+        let dispatch = route(&inner, relay_url, message);
+        match dispatch {
+            Some(Dispatch::Live(v)) => deliver_live(&inner, v, &ev_tx, &dm_tx).await,
+            Some(Dispatch::Query(tx, v)) => {
+                let _ = tx.send(QueryMsg::Event(v)).await;
+            }
+            Some(Dispatch::QueryDone(tx, url)) => {
+                let _ = tx.send(QueryMsg::Done(url)).await;
+            }
+            None => {}
+        }
+    }
+}
+
+/// Decides what one relay message means; runs the gate for events. Never awaits.
+fn route(inner: &Inner, relay_url: RelayUrl, message: RelayMessage<'static>) -> Option<Dispatch> {
+    let now = unix_now();
+    let mut guard = lock(&inner.routes);
+    let routes = &mut *guard;
+    match message {
+        RelayMessage::Event {
+            subscription_id,
+            event,
+        } => {
+            let sub_id = subscription_id.into_owned();
+            let event = event.into_owned();
+            let verdict = if let Some(sub) = routes.live.get_mut(&sub_id) {
+                let eose = sub.eose.contains(&relay_url);
+                match beyond_limit(&sub.filter, &mut sub.pre_eose, eose, &relay_url) {
+                    Err(reason) => {
+                        routes.gate.record_external_drop(&reason);
+                        Err(reason)
+                    }
+                    Ok(()) => routes.gate.admit(&event, Some(&sub.filter), now),
+                }
+                .map(|()| None)
+            } else if let Some(q) = routes.queries.get_mut(&sub_id) {
+                match beyond_limit(&q.filter, &mut q.pre_eose, false, &relay_url) {
+                    Err(reason) => Err(reason),
+                    Ok(()) => q.gate.admit(&event, Some(&q.filter), now),
+                }
+                .map(|()| Some(q.tx.clone()))
+            } else {
+                Err(DropReason::UnknownSubscription {
+                    subscription: crate::protocol::excerpt(&sub_id.to_string()),
+                })
+            };
+            match verdict {
+                Ok(query_tx) => {
+                    routes.total.accepted = routes.total.accepted.saturating_add(1);
+                    let v = VerifiedEvent {
+                        event,
+                        relay_url,
+                        subscription_id: sub_id,
+                    };
+                    Some(match query_tx {
+                        Some(tx) => Dispatch::Query(tx, v),
+                        None => Dispatch::Live(v),
+                    })
+                }
+                Err(reason) => {
+                    routes.total.record_drop(&reason);
+                    tracing::debug!(relay = %relay_url, id = %event.id, %reason, "dropped event");
+                    None
+                }
+            }
+        }
+        RelayMessage::EndOfStoredEvents(sub_id) => {
+            let sub_id = sub_id.into_owned();
+            if let Some(sub) = routes.live.get_mut(&sub_id) {
+                sub.eose.insert(relay_url);
+                None
+            } else {
+                routes
+                    .queries
+                    .get(&sub_id)
+                    .map(|q| Dispatch::QueryDone(q.tx.clone(), relay_url))
+            }
+        }
+        RelayMessage::Closed {
+            subscription_id,
+            message,
+        } => {
+            let sub_id = subscription_id.into_owned();
+            tracing::info!(relay = %relay_url, sub = %sub_id, %message, "subscription closed by relay");
+            routes
+                .queries
+                .get(&sub_id)
+                .map(|q| Dispatch::QueryDone(q.tx.clone(), relay_url))
+        }
+        _ => None,
+    }
+}
+
+async fn deliver_live(
+    inner: &Inner,
+    v: VerifiedEvent,
+    ev_tx: &mpsc::Sender<VerifiedEvent>,
+    dm_tx: &mpsc::Sender<DecryptedDm>,
+) {
+    let k = v.event.kind.as_u16();
+    if k == kinds::GIFT_WRAP || k == kinds::NIP04_DM {
+        match transport::open_dm(&inner.keys, &v.event) {
+            Ok(dm) => {
+                if dm.sender != inner.keys.public_key() {
+                    lock(&inner.transports).note(dm.sender, dm.transport);
+                }
+                let _ = dm_tx.send(dm).await;
+            }
+            Err(reason) => {
+                let mut r = lock(&inner.routes);
+                r.total.dm_rejected = r.total.dm_rejected.saturating_add(1);
+                tracing::debug!(id = %v.event.id, %reason, "dropped direct message");
+            }
+        }
+    } else {
+        let _ = ev_tx.send(v).await;
+    }
+}
+
+/// Watches relay status: on (re)connection, makes sure the relay has every live subscription
+/// and wakes the outbox for an immediate full retry.
+async fn monitor_loop(inner: Arc<Inner>, mut statuses: broadcast::Receiver<MonitorNotification>) {
+    let mut shutdown = inner.shutdown.subscribe();
+    loop {
+        let n = tokio::select! {
+            n = statuses.recv() => n,
+            _ = shutdown.changed() => break,
+        };
+        match n {
+            Ok(MonitorNotification::StatusChanged { relay_url, status }) => {
+                if status == RelayStatus::Connected {
+                    tracing::info!(relay = %relay_url, "relay connected");
+                    if let Ok(relay) = inner.client.relay(&relay_url).await {
+                        let live: Vec<(SubscriptionId, Filter)> = lock(&inner.routes)
+                            .live
+                            .iter()
+                            .map(|(id, s)| (id.clone(), s.filter.clone()))
+                            .collect();
+                        for (id, filter) in live {
+                            if relay.subscription(&id).await.is_none() {
+                                if let Err(e) = relay
+                                    .subscribe_with_id(id, filter, SubscribeOptions::default())
+                                    .await
+                                {
+                                    tracing::warn!(relay = %relay_url, error = %e, "resubscribe failed");
+                                }
+                            }
+                        }
+                    }
+                    inner.flush_all.store(true, Ordering::SeqCst);
+                    inner.wake.notify_one();
+                }
+            }
+            Err(broadcast::error::RecvError::Lagged(_)) => {
+                inner.flush_all.store(true, Ordering::SeqCst);
+                inner.wake.notify_one();
+            }
+            Err(broadcast::error::RecvError::Closed) => break,
+        }
+    }
+}
+
+async fn store_call<T: Send + 'static>(
+    store: &Arc<dyn OutboxStore>,
+    f: impl FnOnce(&dyn OutboxStore) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || f(store.as_ref()))
+        .await
+        .map_err(StoreError::new)?
+}
+
+/// Publishes one outbox item and records the result. Returns the next attempt time on failure.
+async fn process_item(inner: &Arc<Inner>, item: OutboxItem) -> Result<Option<u64>, StoreError> {
+    let report = publish_to_all(inner, &item.event).await;
+    let id = item.event.id;
+    if let Some(url) = report.accepted.first() {
+        let url = url.to_string();
+        store_call(&inner.outbox, move |s| s.outbox_record_accept(&id, &url)).await?;
+        return Ok(None);
+    }
+    let kinds: Vec<RejectionKind> = report.rejected.iter().map(|(_, r)| r.kind).collect();
+    let now = unix_now();
+    let next = inner
+        .config
+        .backoff
+        .next_attempt_at(now, item.attempts, &kinds, &mut rand::thread_rng());
+    let relay_url = report
+        .rejected
+        .first()
+        .map(|(u, _)| u.to_string())
+        .unwrap_or_default();
+    let reason = if report.rejected.is_empty() {
+        "no relay configured".to_string()
+    } else {
+        report
+            .rejected
+            .iter()
+            .map(|(u, r)| format!("{u}: {}", r.message))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    tracing::info!(id = %id, attempts = item.attempts + 1, next, %reason, "publish failed");
+    store_call(&inner.outbox, move |s| {
+        s.outbox_record_failure(&id, &relay_url, &reason, next)
+    })
+    .await?;
+    Ok(Some(next))
+}
+
+/// The outbox publisher: publishes due events, records accepts and failures, sleeps until the
+/// earliest retry, a new enqueue, a reconnect, or the poll interval.
+async fn outbox_loop(inner: Arc<Inner>) {
+    let mut shutdown = inner.shutdown.subscribe();
+    let mut earliest_retry: Option<u64> = None;
+    loop {
+        if *shutdown.borrow() {
+            break;
+        }
+        let connected = inner
+            .client
+            .relays()
+            .await
+            .values()
+            .any(|r| r.is_connected());
+        let mut more = false;
+        if connected {
+            let now = unix_now();
+            // After a reconnect every pending event is retried at once, whatever its backoff.
+            let horizon = if inner.flush_all.swap(false, Ordering::SeqCst) {
+                u64::MAX
+            } else {
+                now
+            };
+            if earliest_retry.is_some_and(|t| t <= now) {
+                earliest_retry = None;
+            }
+            let batch = inner.config.outbox_batch.max(1);
+            match store_call(&inner.outbox, move |s| s.outbox_due(horizon, batch)).await {
+                Ok(due) => {
+                    more = due.len() == batch;
+                    let mut set = JoinSet::new();
+                    let mut items = due.into_iter();
+                    loop {
+                        while set.len() < inner.config.publish_concurrency.max(1) {
+                            match items.next() {
+                                Some(item) => {
+                                    let inner = inner.clone();
+                                    set.spawn(async move { process_item(&inner, item).await });
+                                }
+                                None => break,
+                            }
+                        }
+                        match set.join_next().await {
+                            Some(Ok(Ok(Some(next)))) => {
+                                earliest_retry = Some(earliest_retry.map_or(next, |t| t.min(next)));
+                            }
+                            Some(Ok(Ok(None))) => {}
+                            Some(Ok(Err(e))) => {
+                                tracing::error!(error = %e, "outbox store failed");
+                                more = false;
+                            }
+                            Some(Err(e)) => tracing::error!(error = %e, "outbox task failed"),
+                            None => break,
+                        }
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "outbox store failed"),
+            }
+        }
+        if more {
+            continue;
+        }
+        let now = unix_now();
+        let sleep_for = match earliest_retry {
+            Some(t) if connected => Duration::from_secs(t.saturating_sub(now).max(1)).min(inner.config.outbox_poll),
+            _ => inner.config.outbox_poll,
+        };
+        tokio::select! {
+            _ = inner.wake.notified() => {}
+            _ = tokio::time::sleep(sleep_for) => {}
+            _ = shutdown.changed() => break,
+        }
+    }
+}
