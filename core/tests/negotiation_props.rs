@@ -34,6 +34,12 @@ enum Op {
     Inject { to_owner: bool, kind: u8 },
     /// Time passes.
     Wait(u8),
+    /// The peer re-sends an old message of its own with a fresh `ts` and id (a buggy or
+    /// reference peer re-sending an old accept after the terms moved on).
+    Resend(usize),
+    /// The peer sends a counter its own (tracked) state machine did not make: the reference
+    /// client has no turn rule, so counters can cross.
+    PeerCounter { to_owner: bool, arg: u8 },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -43,6 +49,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0usize..64, any::<bool>()).prop_map(|(idx, same_id)| Op::Duplicate { idx, same_id }),
         1 => (any::<bool>(), 0u8..8).prop_map(|(to_owner, kind)| Op::Inject { to_owner, kind }),
         1 => (0u8..40).prop_map(Op::Wait),
+        1 => (0usize..64).prop_map(Op::Resend),
+        1 => (any::<bool>(), 0u8..4).prop_map(|(to_owner, arg)| Op::PeerCounter { to_owner, arg }),
     ]
 }
 
@@ -64,6 +72,25 @@ struct Sim {
     delivered: Vec<Msg>,
     now: u64,
     next_id: u64,
+    /// Terms each side ever sent an accept for (owner, responder).
+    accepted: (Vec<Terms>, Vec<Terms>),
+    /// Coverage of what the walk reached.
+    stats: Stats,
+    /// A peer sent something its tracked state machine did not produce (`Resend`,
+    /// `PeerCounter`): safety must still hold, but the two views may legitimately diverge.
+    untracked_peer_message: bool,
+}
+
+/// What one random walk reached (to show the property test explores the interesting states).
+#[derive(Debug, Default, Clone, Copy)]
+struct Stats {
+    both_confirmed: bool,
+    met: bool,
+    cancelled: bool,
+    expired: bool,
+    stale_accept: bool,
+    cancel_requested: bool,
+    round_cap: bool,
 }
 
 fn terms(arg: u8) -> Terms {
@@ -110,6 +137,9 @@ impl Sim {
             delivered: Vec::new(),
             now: T0,
             next_id: 0,
+            accepted: (Vec::new(), Vec::new()),
+            stats: Stats::default(),
+            untracked_peer_message: false,
         }
     }
 
@@ -122,7 +152,18 @@ impl Sim {
 
     fn enqueue(&mut self, from_owner: bool, fx: &[Effect]) {
         for e in fx {
+            if matches!(e, Effect::StaleAccept { .. }) {
+                self.stats.stale_accept = true;
+            }
             if let Effect::Send(env) = e {
+                if env.kind == EnvelopeType::Accept {
+                    let t = env.terms.clone().expect("our accepts carry terms");
+                    if from_owner {
+                        self.accepted.0.push(t);
+                    } else {
+                        self.accepted.1.push(t);
+                    }
+                }
                 // Whatever we send must pass our own strict parser unchanged.
                 let wire = build_envelope(env).expect("we built an invalid envelope");
                 assert_eq!(&parse_envelope(&wire).expect("we sent unparseable"), env);
@@ -167,6 +208,9 @@ impl Sim {
             8 => n.mark_completed(now),
             _ => n.chat("hi", now),
         };
+        if matches!(r, Err(freeport_core::negotiation::NegotiationError::RoundCapReached { .. })) {
+            self.stats.round_cap = true;
+        }
         match r {
             Ok(fx) => self.enqueue(owner, &fx),
             // A refused local action changes nothing, except that a due expiry is applied.
@@ -247,6 +291,34 @@ impl Sim {
                 }
             }
             Op::Inject { to_owner, kind } => self.inject(*to_owner, *kind),
+            Op::Resend(idx) => {
+                if !self.delivered.is_empty() {
+                    self.untracked_peer_message = true;
+                    let mut m = self.delivered[idx % self.delivered.len()].clone();
+                    m.id = self.fresh_id();
+                    m.env.ts = self.now + 100_000 + self.next_id;
+                    self.deliver(m);
+                }
+            }
+            Op::PeerCounter { to_owner, arg } => {
+                self.untracked_peer_message = true;
+                let target = if *to_owner { &self.owner } else { &self.resp };
+                let mut env = Envelope::new(
+                    EnvelopeType::Counter,
+                    target.nego().clone(),
+                    self.intent.intent_id,
+                    "sg-rideshare",
+                    self.now + 200_000 + self.next_id,
+                );
+                // A partial counter, as the reference sends.
+                env.terms = Some(Terms::new().with("payment", json!(format!("SGD {}", 20 + arg))));
+                let id = self.fresh_id();
+                self.deliver(Msg {
+                    to_owner: *to_owner,
+                    env,
+                    id,
+                });
+            }
             Op::Wait(dt) => {
                 self.now += u64::from(*dt);
                 let now = self.now;
@@ -297,7 +369,7 @@ fn check_step(before: &Snap, after: &Snap, who: &str) {
     }
 }
 
-fn run(ops: &[Op], auto_owner: bool, auto_resp: bool, ttl: u64, drain: bool) {
+fn run(ops: &[Op], auto_owner: bool, auto_resp: bool, ttl: u64, drain: bool) -> Stats {
     let mut sim = Sim::new(auto_owner, auto_resp, ttl);
     let mut states_seen = Vec::new();
     let mut all: Vec<Op> = ops.to_vec();
@@ -313,6 +385,29 @@ fn run(ops: &[Op], auto_owner: bool, auto_resp: bool, ttl: u64, drain: bool) {
         check_step(&br, &ar, "responder");
         if let (Some(a), Some(b)) = (&ao.confirmed, &ar.confirmed) {
             assert!(a.same_deal(b), "confirmed on different terms: {a:?} vs {b:?}");
+            sim.stats.both_confirmed = true;
+        }
+        // Nobody is ever confirmed on terms both sides did not accept.
+        for (conf, who) in [(&ao.confirmed, "owner"), (&ar.confirmed, "responder")] {
+            if let Some(t) = conf {
+                assert!(
+                    sim.accepted.0.iter().any(|a| a.same_deal(t)),
+                    "{who} confirmed on {t:?}, which the owner never accepted"
+                );
+                assert!(
+                    sim.accepted.1.iter().any(|a| a.same_deal(t)),
+                    "{who} confirmed on {t:?}, which the responder never accepted"
+                );
+            }
+        }
+        for st in [ao.state, ar.state] {
+            match st {
+                State::Met | State::Completed => sim.stats.met = true,
+                State::Cancelled => sim.stats.cancelled = true,
+                State::Expired => sim.stats.expired = true,
+                State::CancelRequested { .. } => sim.stats.cancel_requested = true,
+                _ => {}
+            }
         }
         assert!(sim.owner.counters_used() <= MAX_COUNTERS);
         assert!(sim.resp.counters_used() <= MAX_COUNTERS);
@@ -325,7 +420,7 @@ fn run(ops: &[Op], auto_owner: bool, auto_resp: bool, ttl: u64, drain: bool) {
     // Confirmed implies the other side accepted those terms: if one side is confirmed and the
     // network is drained, the other is confirmed on the same terms or has since moved on by an
     // explicit cancel / expiry.
-    if drain && sim.in_flight.is_empty() {
+    if drain && sim.in_flight.is_empty() && !sim.untracked_peer_message {
         for (me, other) in [(&sim.owner, &sim.resp), (&sim.resp, &sim.owner)] {
             if me.state() == State::Confirmed && other.confirmed_terms().is_none() {
                 assert!(
@@ -339,6 +434,7 @@ fn run(ops: &[Op], auto_owner: bool, auto_resp: bool, ttl: u64, drain: bool) {
             }
         }
     }
+    sim.stats
 }
 
 proptest! {
@@ -354,6 +450,44 @@ proptest! {
     ) {
         run(&ops, auto_owner, auto_resp, ttl, drain);
     }
+}
+
+/// The random walks are not vacuous: over a fixed-seed sample they reach every interesting
+/// situation the invariants are about.
+#[test]
+fn random_walks_reach_every_interesting_state() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{Config, TestRng, RngAlgorithm, TestRunner};
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[42; 32]),
+    );
+    let strat = (
+        prop::collection::vec(op(), 1..80),
+        any::<bool>(),
+        any::<bool>(),
+        20u64..400,
+        any::<bool>(),
+    );
+    let mut total = Stats::default();
+    for _ in 0..600 {
+        let (ops, ao, ar, ttl, drain) = strat.new_tree(&mut runner).unwrap().current();
+        let s = run(&ops, ao, ar, ttl, drain);
+        total.both_confirmed |= s.both_confirmed;
+        total.met |= s.met;
+        total.cancelled |= s.cancelled;
+        total.expired |= s.expired;
+        total.stale_accept |= s.stale_accept;
+        total.cancel_requested |= s.cancel_requested;
+        total.round_cap |= s.round_cap;
+    }
+    assert!(total.both_confirmed, "{total:?}");
+    assert!(total.met, "{total:?}");
+    assert!(total.cancelled, "{total:?}");
+    assert!(total.expired, "{total:?}");
+    assert!(total.stale_accept, "{total:?}");
+    assert!(total.cancel_requested, "{total:?}");
+    assert!(total.round_cap, "{total:?}");
 }
 
 #[test]

@@ -783,7 +783,7 @@ mod tests {
             (with("stage", json!("teleported")), "InvalidField"),
             (with("market", json!("")), "InvalidField"),
             (with("text", json!("x".repeat(70 * 1024))), "TooLarge"),
-            (with("type", json!("negotiate.chat")), "InvalidField"), // contact outside accept
+            (with("type", json!("negotiate.cancel")), "InvalidField"), // contact outside accept
         ];
         for (json, want) in cases {
             let err = parse_envelope(&json).expect_err(&json[..json.len().min(120)]);
