@@ -1,0 +1,722 @@
+//! Unit tests: one per rule of DESIGN §3.1 and the brief.
+
+use super::*;
+use crate::protocol::envelope::{build_envelope, parse_envelope};
+use nostr::Keys;
+use serde_json::json;
+
+const T0: u64 = 1_700_000_000;
+const EXP: u64 = T0 + 3_600;
+
+struct World {
+    owner: PublicKey,
+    resp: PublicKey,
+    intent: IntentInfo,
+    counter_ids: u64,
+}
+
+impl World {
+    fn new() -> Self {
+        let owner = Keys::generate().public_key();
+        let resp = Keys::generate().public_key();
+        Self {
+            owner,
+            resp,
+            intent: IntentInfo {
+                intent_id: EventId::from_hex(&"11".repeat(32)).unwrap(),
+                d: "0123456789abcdef".into(),
+                author: owner,
+                market: "sg-rideshare".into(),
+                terms: Terms::new().with("payment", json!("SGD 15")),
+                expires_at: EXP,
+            },
+            counter_ids: 0,
+        }
+    }
+    fn pair(&self) -> (Negotiation, Negotiation) {
+        (
+            Negotiation::new_owner(&self.intent, self.resp).unwrap(),
+            Negotiation::new_responder(&self.intent, self.resp).unwrap(),
+        )
+    }
+    fn eid(&mut self) -> EventId {
+        self.counter_ids += 1;
+        let mut b = [0u8; 32];
+        b[..8].copy_from_slice(&self.counter_ids.to_be_bytes());
+        EventId::from_byte_array(b)
+    }
+}
+
+fn sent(fx: &[Effect]) -> Vec<Envelope> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Send(env) => Some(env.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn one_sent(fx: &[Effect]) -> Envelope {
+    let s = sent(fx);
+    assert_eq!(s.len(), 1, "expected one send in {fx:?}");
+    // Everything we send must survive our own strict parser.
+    let back = parse_envelope(&build_envelope(&s[0]).unwrap()).unwrap();
+    assert_eq!(back, s[0]);
+    s[0].clone()
+}
+
+fn pay(p: &str) -> Terms {
+    Terms::new().with("payment", json!(p))
+}
+
+#[test]
+fn responder_accepts_intent_then_owner_accepts_confirms_both() {
+    let mut w = World::new();
+    let (mut o, mut r) = w.pair();
+    let acc = one_sent(&r.accept("R · +6591234567", None, T0).unwrap());
+    assert_eq!(r.state(), State::AcceptedByUs);
+    assert_eq!(acc.terms.as_ref(), Some(&pay("SGD 15")));
+    let fx = o.apply_incoming(w.resp, &acc, w.eid(), T0).unwrap();
+    assert_eq!(o.state(), State::AcceptedByThem);
+    assert!(fx.contains(&Effect::StateChanged {
+        from: State::Open,
+        to: State::AcceptedByThem
+    }));
+    let fx = o.accept("O · +6598765432", None, T0 + 1).unwrap();
+    assert_eq!(o.state(), State::Confirmed);
+    assert!(fx.contains(&Effect::PublishReceipt));
+    assert!(fx.iter().any(|e| matches!(e, Effect::Confirmed { their_contact, .. } if their_contact == "R · +6591234567")));
+    let acc2 = one_sent(&fx);
+    let fx = r.apply_incoming(w.owner, &acc2, w.eid(), T0 + 2).unwrap();
+    assert_eq!(r.state(), State::Confirmed);
+    assert!(fx.contains(&Effect::PublishReceipt));
+    assert_eq!(r.confirmed_terms(), o.confirmed_terms());
+    assert_eq!(r.their_contact().unwrap().contact, "O · +6598765432");
+}
+
+#[test]
+fn contact_is_only_sent_in_accept() {
+    let mut w = World::new();
+    let (mut o, mut r) = w.pair();
+    let c = one_sent(&r.counter(pay("SGD 12"), T0).unwrap());
+    assert!(c.contact.is_none() && c.contact_salt.is_none());
+    o.apply_incoming(w.resp, &c, w.eid(), T0).unwrap();
+    let ch = one_sent(&o.chat("hello", T0).unwrap());
+    assert!(ch.contact.is_none());
+    let a = one_sent(&o.accept("O", Some(ContactSalt([9; 32])), T0).unwrap());
+    assert_eq!(a.contact.as_deref(), Some("O"));
+    assert_eq!(a.contact_salt, Some(ContactSalt([9; 32])));
+}
+
+#[test]
+fn counters_carry_complete_terms_and_partial_counters_merge() {
+    let mut w = World::new();
+    let (mut o, mut r) = w.pair();
+    let full = pay("SGD 12").with("note", json!("2 bags"));
+    let c = one_sent(&r.counter(full.clone(), T0).unwrap());
+    assert_eq!(c.terms.as_ref(), Some(&full));
+    o.apply_incoming(w.resp, &c, w.eid(), T0).unwrap();
+    assert_eq!(o.terms(), &full);
+    // A reference-style partial counter: only payment.
+    let mut partial = Envelope::new(
+        EnvelopeType::Counter,
+        o.nego().clone(),
+        w.intent.intent_id,
+        "sg-rideshare",
+        T0 + 5,
+    );
+    partial.terms = Some(pay("SGD 13"));
+    // Owner counters first so it's the responder's turn, then the responder (reference) sends partial.
+    let oc = one_sent(&o.counter(pay("SGD 14").with("note", json!("2 bags")), T0 + 1).unwrap());
+    r.apply_incoming(w.owner, &oc, w.eid(), T0 + 1).unwrap();
+    o.apply_incoming(w.resp, &partial, w.eid(), T0 + 5).unwrap();
+    assert_eq!(o.terms(), &pay("SGD 13").with("note", json!("2 bags")));
+    // Dropping a key: we send an explicit null so a merging peer drops it too.
+    let c2 = one_sent(&o.counter(pay("SGD 13.5"), T0 + 6).unwrap());
+    assert_eq!(c2.terms.as_ref().unwrap().get("note"), Some(&Value::Null));
+    assert_eq!(o.terms(), &pay("SGD 13.5"));
+}
+
+use serde_json::Value;
+
+#[test]
+fn round_cap_is_eight_counters_in_total() {
+    let mut w = World::new();
+    let (mut o, mut r) = w.pair();
+    for i in 0..8u64 {
+        let (from, to, sender) = if i % 2 == 0 {
+            (&mut r, &mut o, w.resp)
+        } else {
+            (&mut o, &mut r, w.owner)
+        };
+        let c = one_sent(&from.counter(pay(&format!("SGD {i}")), T0 + i).unwrap());
+        let id = w.eid();
+        to.apply_incoming(sender, &c, id, T0 + i).unwrap();
+    }
+    assert_eq!(o.rounds_left(), 0);
+    assert_eq!(r.rounds_left(), 0);
+    assert_eq!(
+        r.counter(pay("SGD 99"), T0 + 20),
+        Err(NegotiationError::RoundCapReached { cap: 8 })
+    );
+    // A ninth counter from the peer is refused and changes nothing.
+    let mut ninth = Envelope::new(
+        EnvelopeType::Counter,
+        r.nego().clone(),
+        w.intent.intent_id,
+        "sg-rideshare",
+        T0 + 30,
+    );
+    ninth.terms = Some(pay("SGD 1"));
+    let (terms, state) = (o.terms().clone(), o.state());
+    let id = w.eid();
+    assert_eq!(
+        o.apply_incoming(w.resp, &ninth, id, T0 + 30),
+        Err(NegotiationError::RoundCapReached { cap: 8 })
+    );
+    assert_eq!((o.terms(), o.state(), o.counters_used()), (&terms, state, 8));
+    // Its replay is now a recorded no-op.
+    assert_eq!(o.apply_incoming(w.resp, &ninth, id, T0 + 31), Ok(vec![]));
+    // Accepting is still possible after the cap.
+    let a = one_sent(&r.accept("R", None, T0 + 40).unwrap());
+    o.apply_incoming(w.resp, &a, w.eid(), T0 + 40).unwrap();
+    assert_eq!(o.state(), State::AcceptedByThem);
+}
+
+#[test]
+fn turns_alternate_and_own_proposal_cannot_be_accepted() {
+    let mut w = World::new();
+    let (mut o, mut r) = w.pair();
+    // Owner cannot counter or accept its own standing proposal.
+    assert_eq!(o.counter(pay("SGD 1"), T0), Err(NegotiationError::NotYourTurn));
+    assert_eq!(o.accept("O", None, T0), Err(NegotiationError::NotYourTurn));
+    let c = one_sent(&r.counter(pay("SGD 12"), T0).unwrap());
+    assert_eq!(r.counter(pay("SGD 11"), T0), Err(NegotiationError::NotYourTurn));
+    assert_eq!(r.accept("R", None, T0), Err(NegotiationError::NotYourTurn));
+    assert_eq!(r.counter(pay("SGD 12"), T0), Err(NegotiationError::NotYourTurn));
+    o.apply_incoming(w.resp, &c, w.eid(), T0).unwrap();
+    assert_eq!(o.counter(pay("SGD 12"), T0), Err(NegotiationError::NoChange));
+}
+
+#[test]
+fn stale_accept_crossing_a_counter_does_not_confirm() {
+    let mut w = World::new();
+    let (mut o, mut r) = w.pair();
+    let c = one_sent(&r.counter(pay("SGD 12"), T0).unwrap());
+    o.apply_incoming(w.resp, &c, w.eid(), T0).unwrap();
+    let oc = one_sent(&o.counter(pay("SGD 13"), T0 + 1).unwrap());
+    r.apply_incoming(w.owner, &oc, w.eid(), T0 + 1).unwrap();
+    // The responder accepts 13 while a reference owner (no turn rule) sends a counter of 14:
+    // the two cross on the wire.
+    let ra = one_sent(&r.accept("R", None, T0 + 2).unwrap());
+    let mut oc14 = Envelope::new(
+        EnvelopeType::Counter,
+        r.nego().clone(),
+        w.intent.intent_id,
+        "sg-rideshare",
+        T0 + 2,
+    );
+    oc14.terms = Some(pay("SGD 14"));
+    // The responder's accept is void: the counter reopens the table.
+    r.apply_incoming(w.owner, &oc14, w.eid(), T0 + 3).unwrap();
+    assert_eq!(r.state(), State::Open);
+    assert_eq!(r.terms(), &pay("SGD 14"));
+    // The owner side, whose table says 14, receives the accept of 13: stale, nothing changes.
+    let mut o14 = o.clone();
+    o14.table = pay("SGD 14");
+    o14.proposed_by = Side::Us;
+    let before = o14.state();
+    let fx = o14.apply_incoming(w.resp, &ra, w.eid(), T0 + 4).unwrap();
+    assert_eq!(
+        fx,
+        vec![Effect::StaleAccept {
+            their_terms: Some(pay("SGD 13"))
+        }]
+    );
+    assert_eq!(o14.state(), before);
+    assert_eq!(o14.confirmed_terms(), None);
+}
+
+#[test]
+fn accept_without_terms_never_confirms() {
+    let mut w = World::new();
+    let (mut o, mut r) = w.pair();
+    let mut a = one_sent(&r.accept("R", None, T0).unwrap());
+    a.terms = None;
+    let fx = o.apply_incoming(w.resp, &a, w.eid(), T0).unwrap();
+    assert_eq!(fx, vec![Effect::StaleAccept { their_terms: None }]);
+    assert_eq!(o.state(), State::Open);
+}
+
+#[test]
+fn single_accept_on_our_proposal_auto_confirms_like_the_reference() {
+    let mut w = World::new();
+    let (mut o, mut r) = w.pair();
+    r.set_auto_accept(Some(ContactCard {
+        contact: "R · +6591234567".into(),
+        salt: None,
+    }))
+    .unwrap();
+    let c = one_sent(&r.counter(pay("SGD 12"), T0).unwrap());
+    o.apply_incoming(w.resp, &c, w.eid(), T0).unwrap();
+    let oa = one_sent(&o.accept("O", None, T0 + 1).unwrap());
+    let fx = r.apply_incoming(w.owner, &oa, w.eid(), T0 + 1).unwrap();
+    assert_eq!(r.state(), State::Confirmed);
+    assert!(fx.contains(&Effect::PublishReceipt));
+    let ra = one_sent(&fx);
+    assert_eq!(ra.contact.as_deref(), Some("R · +6591234567"));
+    o.apply_incoming(w.resp, &ra, w.eid(), T0 + 2).unwrap();
+    assert_eq!(o.state(), State::Confirmed);
+    assert_eq!(o.confirmed_terms(), Some(&pay("SGD 12")));
+}
+
+#[test]
+fn duplicate_accept_on_confirmed_deal_resends_ours() {
+    let mut w = World::new();
+    let (mut o, mut r) = w.pair();
+    let ra = one_sent(&r.accept("R", None, T0).unwrap());
+    o.apply_incoming(w.resp, &ra, w.eid(), T0).unwrap();
+    let oa = one_sent(&o.accept("O", None, T0 + 1).unwrap());
+    r.apply_incoming(w.owner, &oa, w.eid(), T0 + 1).unwrap();
+    // The responder lost the owner's contact and asks again: a fresh accept (new ts, new id).
+    let mut again = ra.clone();
+    again.ts = T0 + 10;
+    let fx = o.apply_incoming(w.resp, &again, w.eid(), T0 + 10).unwrap();
+    let resent = one_sent(&fx);
+    assert_eq!(resent.kind, EnvelopeType::Accept);
+    assert_eq!(resent.contact.as_deref(), Some("O"));
+    assert!(resent.ts > oa.ts);
+    assert_eq!(o.state(), State::Confirmed);
+}
+
+#[test]
+fn injection_from_a_third_key_and_wrong_ids_are_refused() {
+    let mut w = World::new();
+    let (mut o, mut r) = w.pair();
+    let a = one_sent(&r.accept("R", None, T0).unwrap());
+    let mallory = Keys::generate().public_key();
+    let before = o.clone();
+    assert!(matches!(
+        o.apply_incoming(mallory, &a, w.eid(), T0),
+        Err(NegotiationError::NotAParty { .. })
+    ));
+    assert_eq!(
+        o.apply_incoming(w.owner, &a, w.eid(), T0),
+        Err(NegotiationError::FromSelf)
+    );
+    // Mallory's own nego id on our intent is a different thread.
+    let mut forged = a.clone();
+    forged.nego = NegoId::new(&w.intent.d, w.owner, mallory).unwrap();
+    assert!(matches!(
+        o.apply_incoming(mallory, &forged, w.eid(), T0),
+        Err(NegotiationError::NegoMismatch { .. })
+    ));
+    let mut other_intent = a.clone();
+    other_intent.intent_id = EventId::from_hex(&"22".repeat(32)).unwrap();
+    assert!(matches!(
+        o.apply_incoming(w.resp, &other_intent, w.eid(), T0),
+        Err(NegotiationError::IntentMismatch { field: "intent_id", .. })
+    ));
+    let mut other_market = a.clone();
+    other_market.market = "sg-service".into();
+    assert!(matches!(
+        o.apply_incoming(w.resp, &other_market, w.eid(), T0),
+        Err(NegotiationError::IntentMismatch { field: "market", .. })
+    ));
+    assert_eq!(o, before);
+}
+
+#[test]
+fn replays_by_event_id_or_type_ts_change_nothing() {
+    let mut w = World::new();
+    let (mut o, mut r) = w.pair();
+    let c = one_sent(&r.counter(pay("SGD 12"), T0).unwrap());
+    let id = w.eid();
+    assert!(!o.apply_incoming(w.resp, &c, id, T0).unwrap().is_empty());
+    let after = o.clone();
+    assert_eq!(o.apply_incoming(w.resp, &c, id, T0 + 1).unwrap(), vec![]);
+    // Same (type, ts) re-wrapped in a new event.
+    assert_eq!(o.apply_incoming(w.resp, &c, w.eid(), T0 + 1).unwrap(), vec![]);
+    assert_eq!(o, after);
+    assert_eq!(o.counters_used(), 1);
+    // The ledger survives a serde round trip (the store persists it).
+    let json = serde_json::to_string(&o).unwrap();
+    let mut back: Negotiation = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, o);
+    assert_eq!(back.apply_incoming(w.resp, &c, id, T0 + 2).unwrap(), vec![]);
+}
+
+#[test]
+fn our_sends_of_one_type_never_share_a_ts() {
+    let w = World::new();
+    let (mut o, _) = w.pair();
+    let a = one_sent(&o.chat("a", T0).unwrap());
+    let b = one_sent(&o.chat("b", T0).unwrap());
+    assert!(b.ts > a.ts);
+}
+
+#[test]
+fn cancel_works_before_met_and_never_after() {
+    let mut w = World::new();
+    // From open.
+    let (mut o, mut r) = w.pair();
+    let c = one_sent(&r.cancel(Some("changed my mind".into()), T0).unwrap());
+    assert_eq!(r.state(), State::Cancelled);
+    o.apply_incoming(w.resp, &c, w.eid(), T0).unwrap();
+    assert_eq!(o.state(), State::Cancelled);
+    assert_eq!(o.cancellation(), Some((Side::Them, Some("changed my mind"))));
+    // From confirmed.
+    let (mut o, mut r) = w.pair();
+    let ra = one_sent(&r.accept("R", None, T0).unwrap());
+    o.apply_incoming(w.resp, &ra, w.eid(), T0).unwrap();
+    let oa = one_sent(&o.accept("O", None, T0).unwrap());
+    r.apply_incoming(w.owner, &oa, w.eid(), T0).unwrap();
+    let cx = one_sent(&o.cancel(None, T0 + 1).unwrap());
+    let fx = r.apply_incoming(w.owner, &cx, w.eid(), T0 + 1).unwrap();
+    assert_eq!(r.state(), State::Cancelled);
+    assert!(fx.contains(&Effect::Cancelled {
+        by: Side::Them,
+        reason: None,
+        filled: false
+    }));
+    // Terminal: nothing changes it.
+    assert_eq!(
+        r.accept("R", None, T0 + 2),
+        Err(NegotiationError::Terminal {
+            state: State::Cancelled
+        })
+    );
+    assert!(r.tick(EXP + 1).is_empty());
+    // After met: cancel is refused both ways.
+    let (mut o, mut r) = w.pair();
+    let ra = one_sent(&r.accept("R", None, T0).unwrap());
+    o.apply_incoming(w.resp, &ra, w.eid(), T0).unwrap();
+    let oa = one_sent(&o.accept("O", None, T0).unwrap());
+    r.apply_incoming(w.owner, &oa, w.eid(), T0).unwrap();
+    let st = one_sent(&r.mark_met(T0 + 5).unwrap());
+    assert_eq!(st.stage, Some(Stage::PickedUp));
+    assert!(matches!(
+        r.cancel(None, T0 + 6),
+        Err(NegotiationError::Irreversible { .. })
+    ));
+    let cx = one_sent(&o.cancel(Some(FILLED_REASON.into()), T0 + 6).unwrap());
+    assert!(matches!(
+        r.apply_incoming(w.owner, &cx, w.eid(), T0 + 6),
+        Err(NegotiationError::Irreversible { .. })
+    ));
+    assert_eq!(r.state(), State::Met);
+    let fx = o.apply_incoming(w.resp, &st, w.eid(), T0 + 7);
+    assert!(matches!(fx, Err(NegotiationError::Terminal { .. })));
+    one_sent(&r.mark_completed(T0 + 8).unwrap());
+    assert_eq!(r.state(), State::Completed);
+    assert!(matches!(
+        r.mark_met(T0 + 9),
+        Err(NegotiationError::Terminal { .. })
+    ));
+}
+
+#[test]
+fn cancel_request_agree_decline_and_mutual() {
+    let mut w = World::new();
+    let confirmed = |w: &mut World| {
+        let (mut o, mut r) = w.pair();
+        let ra = one_sent(&r.accept("R", None, T0).unwrap());
+        o.apply_incoming(w.resp, &ra, w.eid(), T0).unwrap();
+        let oa = one_sent(&o.accept("O", None, T0).unwrap());
+        r.apply_incoming(w.owner, &oa, w.eid(), T0).unwrap();
+        (o, r)
+    };
+    // Decline keeps the deal.
+    let (mut o, mut r) = confirmed(&mut w);
+    let rq = one_sent(&r.request_cancel(Some("sick".into()), T0 + 1).unwrap());
+    assert_eq!(r.state(), State::CancelRequested { by: Side::Us });
+    o.apply_incoming(w.resp, &rq, w.eid(), T0 + 1).unwrap();
+    assert_eq!(o.state(), State::CancelRequested { by: Side::Them });
+    let (mut o, mut r) = confirmed(&mut w);
+    let rq = one_sent(&r.request_cancel(None, T0 + 1).unwrap());
+    o.apply_incoming(w.resp, &rq, w.eid(), T0 + 1).unwrap();
+    let dec = one_sent(&o.decline_cancel(T0 + 2).unwrap());
+    assert_eq!(o.state(), State::Confirmed);
+    r.apply_incoming(w.owner, &dec, w.eid(), T0 + 2).unwrap();
+    assert_eq!(r.state(), State::Confirmed);
+    // Agree cancels on both sides.
+    let rq = one_sent(&r.request_cancel(None, T0 + 3).unwrap());
+    o.apply_incoming(w.resp, &rq, w.eid(), T0 + 3).unwrap();
+    assert!(matches!(
+        r.agree_cancel(T0 + 4),
+        Err(NegotiationError::NotAllowed { .. })
+    ));
+    let ag = one_sent(&o.agree_cancel(T0 + 4).unwrap());
+    assert_eq!(o.state(), State::Cancelled);
+    r.apply_incoming(w.owner, &ag, w.eid(), T0 + 4).unwrap();
+    assert_eq!(r.state(), State::Cancelled);
+    // Both ask at once: cancelled.
+    let (mut o, mut r) = confirmed(&mut w);
+    let rq1 = one_sent(&r.request_cancel(None, T0 + 1).unwrap());
+    let rq2 = one_sent(&o.request_cancel(None, T0 + 1).unwrap());
+    o.apply_incoming(w.resp, &rq1, w.eid(), T0 + 2).unwrap();
+    r.apply_incoming(w.owner, &rq2, w.eid(), T0 + 2).unwrap();
+    assert_eq!((o.state(), r.state()), (State::Cancelled, State::Cancelled));
+    // A cancel request before confirmation is agreed automatically.
+    let (mut o, mut r) = w.pair();
+    let c = one_sent(&r.counter(pay("SGD 9"), T0).unwrap());
+    o.apply_incoming(w.resp, &c, w.eid(), T0).unwrap();
+    let mut rq = Envelope::new(
+        EnvelopeType::CancelRequest,
+        r.nego().clone(),
+        w.intent.intent_id,
+        "sg-rideshare",
+        T0 + 1,
+    );
+    rq.reason = Some("nah".into());
+    let fx = o.apply_incoming(w.resp, &rq, w.eid(), T0 + 1).unwrap();
+    assert_eq!(one_sent(&fx).kind, EnvelopeType::CancelAgree);
+    assert_eq!(o.state(), State::Cancelled);
+}
+
+#[test]
+fn expiry_is_enforced_for_unconfirmed_only() {
+    let mut w = World::new();
+    let (mut o, mut r) = w.pair();
+    let c = one_sent(&r.counter(pay("SGD 9"), T0).unwrap());
+    o.apply_incoming(w.resp, &c, w.eid(), T0).unwrap();
+    assert!(o.tick(EXP - 1).is_empty());
+    assert_eq!(
+        o.tick(EXP),
+        vec![Effect::StateChanged {
+            from: State::Open,
+            to: State::Expired
+        }]
+    );
+    assert_eq!(
+        r.accept("R", None, EXP),
+        Err(NegotiationError::Expired {
+            expires_at: EXP,
+            now: EXP
+        })
+    );
+    assert_eq!(r.state(), State::Expired);
+    // A late message to an unexpired-but-due thread expires it and is ignored.
+    let (mut o, mut r) = w.pair();
+    let a = one_sent(&r.accept("R", None, EXP - 10).unwrap());
+    let fx = o.apply_incoming(w.resp, &a, w.eid(), EXP + 5).unwrap();
+    assert_eq!(o.state(), State::Expired);
+    assert_eq!(fx.len(), 1);
+    // Confirmed deals outlive the intent.
+    let (mut o, mut r) = w.pair();
+    let ra = one_sent(&r.accept("R", None, T0).unwrap());
+    o.apply_incoming(w.resp, &ra, w.eid(), T0).unwrap();
+    o.accept("O", None, T0).unwrap();
+    assert!(o.tick(EXP + 100).is_empty());
+    assert_eq!(o.state(), State::Confirmed);
+}
+
+#[test]
+fn counter_after_confirm_is_refused() {
+    let mut w = World::new();
+    let (mut o, mut r) = w.pair();
+    let ra = one_sent(&r.accept("R", None, T0).unwrap());
+    o.apply_incoming(w.resp, &ra, w.eid(), T0).unwrap();
+    o.accept("O", None, T0).unwrap();
+    let mut c = Envelope::new(
+        EnvelopeType::Counter,
+        o.nego().clone(),
+        w.intent.intent_id,
+        "sg-rideshare",
+        T0 + 1,
+    );
+    c.terms = Some(pay("SGD 1"));
+    assert!(matches!(
+        o.apply_incoming(w.resp, &c, w.eid(), T0 + 1),
+        Err(NegotiationError::NotAllowed { .. })
+    ));
+    assert_eq!(o.confirmed_terms(), Some(&pay("SGD 15")));
+    // And we cannot counter once we accepted.
+    let (_, mut r) = w.pair();
+    r.accept("R", None, T0).unwrap();
+    assert!(matches!(
+        r.counter(pay("SGD 3"), T0),
+        Err(NegotiationError::NotAllowed { .. })
+    ));
+}
+
+#[test]
+fn status_and_chat_reach_the_ui() {
+    let mut w = World::new();
+    let (mut o, mut r) = w.pair();
+    let c = one_sent(&r.chat("is 5pm ok?", T0).unwrap());
+    // The owner has the thread (e.g. created via the book); chat is delivered.
+    assert_eq!(
+        o.apply_incoming(w.resp, &c, w.eid(), T0).unwrap(),
+        vec![Effect::Chat {
+            text: "is 5pm ok?".into()
+        }]
+    );
+    let mut st = Envelope::new(
+        EnvelopeType::Status,
+        o.nego().clone(),
+        w.intent.intent_id,
+        "sg-rideshare",
+        T0,
+    );
+    st.stage = Some(Stage::Completed);
+    o.apply_incoming(w.resp, &st, w.eid(), T0).unwrap();
+    assert_eq!(o.peer_stage(), Some(Stage::Completed));
+    assert_eq!(o.state(), State::Open);
+}
+
+// ---------------------------------------------------------------------------------------------
+// IntentBook: private quotes, pick, Filled.
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn one_owner_three_responders_pick_one_others_get_filled() {
+    let w = World::new();
+    let mut book = IntentBook::new(w.intent.clone());
+    let mut ids = 100u8;
+    let mut eid = || {
+        ids += 1;
+        EventId::from_byte_array([ids; 32])
+    };
+    let rs: Vec<PublicKey> = (0..3).map(|_| Keys::generate().public_key()).collect();
+    let mut resp: Vec<Negotiation> = rs
+        .iter()
+        .map(|pk| Negotiation::new_responder(&w.intent, *pk).unwrap())
+        .collect();
+    // R0 counters 12, R1 counters 13, R2 accepts the intent as posted (15).
+    let c0 = one_sent(&resp[0].counter(pay("SGD 12"), T0).unwrap());
+    let c1 = one_sent(&resp[1].counter(pay("SGD 13"), T0).unwrap());
+    let a2 = one_sent(&resp[2].accept("R2", None, T0).unwrap());
+    for (pk, env) in [(rs[0], &c0), (rs[1], &c1), (rs[2], &a2)] {
+        let fx = book.apply_incoming(pk, env, eid(), T0).unwrap();
+        // Nothing is ever sent to anyone on receipt of a quote.
+        assert!(fx.iter().all(|(_, e)| !matches!(e, Effect::Send(_))));
+    }
+    let quotes = book.quotes();
+    assert_eq!(quotes.len(), 3);
+    let q = |pk: PublicKey| quotes.iter().find(|q| q.responder == pk).unwrap().clone();
+    assert_eq!(q(rs[0]).terms, pay("SGD 12"));
+    assert_eq!(q(rs[1]).terms, pay("SGD 13"));
+    assert_eq!(q(rs[2]).state, State::AcceptedByThem);
+    // Owner picks R1 (their counter at 13): we accept; R1 is not confirmed yet, nobody is filled.
+    let n1 = q(rs[1]).nego;
+    let fx = book.pick(&n1, "Owner · +6590000000", None, T0 + 1).unwrap();
+    let sends: Vec<_> = fx
+        .iter()
+        .filter_map(|(n, e)| matches!(e, Effect::Send(_)).then_some(n.clone()))
+        .collect();
+    assert_eq!(sends, vec![n1.clone()]);
+    assert!(matches!(
+        book.pick(&q(rs[2]).nego, "O", None, T0 + 1),
+        Err(NegotiationError::AlreadyPicked { .. })
+    ));
+    // R1 accepts back; the book confirms and fills the others with the exact reason.
+    let oa = fx
+        .iter()
+        .find_map(|(_, e)| match e {
+            Effect::Send(env) => Some(env.clone()),
+            _ => None,
+        })
+        .unwrap();
+    resp[1].apply_incoming(w.owner, &oa, eid(), T0 + 1).unwrap();
+    assert_eq!(resp[1].state(), State::AcceptedByThem);
+    let ra = one_sent(&resp[1].accept("R1", None, T0 + 2).unwrap());
+    assert_eq!(resp[1].state(), State::Confirmed);
+    let fx = book.apply_incoming(rs[1], &ra, eid(), T0 + 2).unwrap();
+    assert_eq!(book.filled_by(), Some(&n1));
+    let filled: Vec<(NegoId, Envelope)> = fx
+        .iter()
+        .filter_map(|(n, e)| match e {
+            Effect::Send(env) => Some((n.clone(), env.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(filled.len(), 2);
+    for (n, env) in &filled {
+        assert_ne!(n, &n1);
+        assert_eq!(env.reason.as_deref(), Some("Filled — taken by another offer"));
+        assert!(env.is_filled());
+        // Each cancel goes to its own responder's thread only (privacy).
+        assert_eq!(&env.nego, n);
+        assert!(env.contact.is_none() && env.terms.is_none());
+    }
+    // Deliver: R0 (open) and R2 (accepted_by_us, would have been confirmed by the reference).
+    for (n, env) in &filled {
+        let i = rs.iter().position(|pk| *pk == n.responder()).unwrap();
+        let fx = resp[i].apply_incoming(w.owner, env, eid(), T0 + 3).unwrap();
+        assert!(fx.contains(&Effect::Cancelled {
+            by: Side::Them,
+            reason: Some(FILLED_REASON.into()),
+            filled: true
+        }));
+        assert_eq!(resp[i].state(), State::Cancelled);
+    }
+    assert_eq!(book.thread(&n1).unwrap().state(), State::Confirmed);
+    // A latecomer gets Filled right away.
+    let late = Keys::generate().public_key();
+    let mut rl = Negotiation::new_responder(&w.intent, late).unwrap();
+    let cl = one_sent(&rl.counter(pay("SGD 20"), T0 + 4).unwrap());
+    let fx = book.apply_incoming(late, &cl, eid(), T0 + 4).unwrap();
+    assert!(fx.iter().any(|(_, e)| matches!(e, Effect::Send(env) if env.is_filled())));
+}
+
+#[test]
+fn filled_cancels_a_locally_confirmed_thread_but_not_a_met_one() {
+    let mut w = World::new();
+    let (mut o, mut r) = w.pair();
+    r.set_auto_accept(Some(ContactCard {
+        contact: "R".into(),
+        salt: None,
+    }))
+    .unwrap();
+    let c = one_sent(&r.counter(pay("SGD 12"), T0).unwrap());
+    o.apply_incoming(w.resp, &c, w.eid(), T0).unwrap();
+    let oa = one_sent(&o.accept("O", None, T0).unwrap());
+    r.apply_incoming(w.owner, &oa, w.eid(), T0).unwrap();
+    assert_eq!(r.state(), State::Confirmed);
+    let mut filled = Envelope::new(
+        EnvelopeType::Cancel,
+        r.nego().clone(),
+        w.intent.intent_id,
+        "sg-rideshare",
+        T0 + 1,
+    );
+    filled.reason = Some(FILLED_REASON.into());
+    let mut met = r.clone();
+    r.apply_incoming(w.owner, &filled, w.eid(), T0 + 1).unwrap();
+    assert_eq!(r.state(), State::Cancelled);
+    met.mark_met(T0).unwrap();
+    assert!(met.apply_incoming(w.owner, &filled, w.eid(), T0 + 1).is_err());
+    assert_eq!(met.state(), State::Met);
+}
+
+#[test]
+fn book_refuses_injection_and_bad_openings() {
+    let w = World::new();
+    let mut book = IntentBook::new(w.intent.clone());
+    let mut r = Negotiation::new_responder(&w.intent, w.resp).unwrap();
+    let c = one_sent(&r.counter(pay("SGD 12"), T0).unwrap());
+    let mallory = Keys::generate().public_key();
+    // Mallory relays R's envelope as her own.
+    assert!(matches!(
+        book.apply_incoming(mallory, &c, EventId::from_byte_array([1; 32]), T0),
+        Err(NegotiationError::NotAParty { .. })
+    ));
+    assert!(book.quotes().is_empty());
+    // A chat cannot open a thread.
+    let ch = one_sent(&r.chat("hi", T0).unwrap());
+    assert_eq!(
+        book.apply_incoming(w.resp, &ch, EventId::from_byte_array([2; 32]), T0),
+        Err(NegotiationError::BadOpening {
+            kind: EnvelopeType::Chat
+        })
+    );
+    assert!(book.quotes().is_empty());
+    book.apply_incoming(w.resp, &c, EventId::from_byte_array([3; 32]), T0)
+        .unwrap();
+    assert_eq!(book.quotes().len(), 1);
+    // Serialisable for the store.
+    let json = serde_json::to_string(&book).unwrap();
+    let back: IntentBook = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, book);
+}
