@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Sets up and runs every Freeport test on a fresh Debian/Ubuntu machine with Rust installed.
+#
+#   scripts/test.sh            # everything (what CI runs)
+#   scripts/test.sh --rust     # only the Rust gates (fmt, clippy, cargo test)
+#
+# Expensive things are cached outside the clone, in $FREEPORT_CACHE (default ~/.cache/freeport):
+# the cargo target dir, the Maven repository, nostr-rs-relay, the Swift chroot. The script never
+# depends on that cache being there: a missing piece is rebuilt or reinstalled.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+export FREEPORT_CACHE="${FREEPORT_CACHE:-$HOME/.cache/freeport}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$FREEPORT_CACHE/target}"
+mkdir -p "$FREEPORT_CACHE"
+
+only_rust=0
+[ "${1:-}" = "--rust" ] && only_rust=1
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+SECONDS=0
+
+# ---- system packages (only what is missing) ------------------------------------------------------
+need_pkgs=()
+command -v mold >/dev/null 2>&1 || need_pkgs+=(mold)
+command -v protoc >/dev/null 2>&1 || need_pkgs+=(protobuf-compiler)
+command -v debootstrap >/dev/null 2>&1 || need_pkgs+=(debootstrap)
+command -v mvn >/dev/null 2>&1 || need_pkgs+=(maven)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_pkgs+=(fonts-dejavu-core)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  step "installing system packages: ${need_pkgs[*]}"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq || true
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_pkgs[@]}" >/dev/null || \
+    echo "warning: could not install ${need_pkgs[*]}; continuing with what is available"
+fi
+# mold links test binaries several times faster; the flag is only used when mold exists, and it is
+# the same flag every run so the cached target dir stays valid.
+if command -v mold >/dev/null 2>&1 && [ -z "${RUSTFLAGS:-}" ]; then
+  export RUSTFLAGS="-C link-arg=-fuse-ld=mold"
+fi
+
+# ---- Rust quality gates ------------------------------------------------------------------------
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+if [ $only_rust = 0 ]; then
+  step "nostr-rs-relay (production relay for the interop tests)"
+  FREEPORT_NOSTR_RS_RELAY="$(scripts/install-nostr-rs-relay.sh)"
+  export FREEPORT_NOSTR_RS_RELAY
+fi
+
+step "cargo test --workspace"
+if [ $only_rust = 0 ]; then
+  cargo test --workspace --no-fail-fast -- --include-ignored 2>&1 | tee "$FREEPORT_CACHE/cargo-test.log"
+else
+  cargo test --workspace --no-fail-fast 2>&1 | tee "$FREEPORT_CACHE/cargo-test.log"
+fi
+rust_status=${PIPESTATUS[0]}
+
+# Sum cargo's per-binary "test result:" lines into one line.
+summary() {
+  awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed;?/) p += $i; if ($(i+1) ~ /^failed;?/) f += $i; if ($(i+1) ~ /^ignored;?/) s += $i } }
+       END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$1"
+}
+rust_summary="$(summary "$FREEPORT_CACHE/cargo-test.log")"
+
+kotlin_status=0
+swift_status=0
+if [ $only_rust = 0 ]; then
+  if [ -x scripts/test-kotlin.sh ]; then
+    step "Kotlin bindings on the JVM (Maven)"
+    scripts/test-kotlin.sh || kotlin_status=$?
+  fi
+  if [ -x scripts/test-swift.sh ]; then
+    step "Swift bindings and view models on Linux (swift test in a Debian trixie chroot)"
+    scripts/test-swift.sh || swift_status=$?
+  fi
+fi
+
+step "summary (${SECONDS}s)"
+echo "rust:   $rust_summary"
+[ $only_rust = 0 ] && [ -x scripts/test-kotlin.sh ] && echo "kotlin: exit $kotlin_status"
+[ $only_rust = 0 ] && [ -x scripts/test-swift.sh ] && echo "swift:  exit $swift_status"
+if [ "$rust_status" != 0 ] || [ "$kotlin_status" != 0 ] || [ "$swift_status" != 0 ]; then
+  echo "FAILED"
+  exit 1
+fi
+echo "$rust_summary"
