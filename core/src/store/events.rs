@@ -1,0 +1,370 @@
+//! Public events: batched insert with NIP-01 replaceable/addressable semantics, queries, and the
+//! kind-0 profile history.
+
+use std::cmp::Ordering;
+
+use nostr::{Event, EventId, JsonUtil, Kind, PublicKey};
+use rusqlite::types::Value;
+use rusqlite::{OptionalExtension, params};
+
+use super::{StoreError, StoreTx, to_i64, to_u64};
+use crate::protocol::{first_tag_value, is_hex64};
+
+/// How many superseded kind-0 versions are kept per author.
+pub const PROFILE_HISTORY_LEN: usize = 5;
+/// Largest `limit` a query may ask for.
+pub const MAX_QUERY_LIMIT: usize = 10_000;
+/// Most values one query filter list (kinds, authors, d, p) may hold.
+pub const MAX_QUERY_VALUES: usize = 1_000;
+/// `limit` used when a query does not set one.
+pub const DEFAULT_QUERY_LIMIT: usize = 500;
+
+/// What [`StoreTx::insert_events`] did with a batch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InsertReport {
+    /// Events newly stored.
+    pub inserted: usize,
+    /// Events already stored (same id), including repeats within the batch.
+    pub duplicates: usize,
+    /// Incoming replaceable/addressable events not stored because the stored version wins.
+    pub superseded: usize,
+    /// Stored versions deleted because an incoming version won.
+    pub replaced: usize,
+    /// Ephemeral events (kinds 20000..30000), never stored.
+    pub ephemeral: usize,
+}
+
+/// A filter over stored events. Empty lists mean "any". Results are newest first, ties by id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventQuery {
+    /// Event kinds.
+    pub kinds: Vec<u16>,
+    /// Authors.
+    pub authors: Vec<PublicKey>,
+    /// `d` identifiers (replaceable/addressable kinds only).
+    pub d: Vec<String>,
+    /// First `p` tag of the event.
+    pub p: Vec<PublicKey>,
+    /// `created_at >= since`.
+    pub since: Option<u64>,
+    /// `created_at <= until`.
+    pub until: Option<u64>,
+    /// At most this many results ([`DEFAULT_QUERY_LIMIT`] if `None`).
+    pub limit: Option<usize>,
+}
+
+impl EventQuery {
+    /// An empty query (everything, newest first, default limit).
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Adds kinds.
+    pub fn kinds(mut self, kinds: impl IntoIterator<Item = u16>) -> Self {
+        self.kinds.extend(kinds);
+        self
+    }
+    /// Adds an author.
+    pub fn author(mut self, pk: PublicKey) -> Self {
+        self.authors.push(pk);
+        self
+    }
+    /// Adds a `d` identifier.
+    pub fn d(mut self, d: impl Into<String>) -> Self {
+        self.d.push(d.into());
+        self
+    }
+    /// Adds a `p` key.
+    pub fn p(mut self, pk: PublicKey) -> Self {
+        self.p.push(pk);
+        self
+    }
+    /// Sets `since`.
+    pub fn since(mut self, t: u64) -> Self {
+        self.since = Some(t);
+        self
+    }
+    /// Sets `until`.
+    pub fn until(mut self, t: u64) -> Self {
+        self.until = Some(t);
+        self
+    }
+    /// Sets `limit`.
+    pub fn limit(mut self, n: usize) -> Self {
+        self.limit = Some(n);
+        self
+    }
+}
+
+/// The NIP-01 address slot of an event: `Some(d)` for replaceable (`""`) and addressable kinds.
+fn address_d(event: &Event) -> Option<String> {
+    if event.kind.is_addressable() {
+        Some(first_tag_value(event, "d").unwrap_or("").to_string())
+    } else if event.kind.is_replaceable() {
+        Some(String::new())
+    } else {
+        None
+    }
+}
+
+fn first_p(event: &Event) -> Option<[u8; 32]> {
+    let p = first_tag_value(event, "p")?;
+    if !is_hex64(p) {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(p, &mut out).ok()?;
+    Some(out)
+}
+
+fn expiration(event: &Event) -> Option<i64> {
+    first_tag_value(event, "expiration")?
+        .parse::<u64>()
+        .ok()
+        .and_then(|v| i64::try_from(v).ok())
+}
+
+/// NIP-01 ordering of two versions of one address: newer `created_at` wins, ties go to the
+/// lowest id. `Greater` means `a` wins.
+fn version_order(a_created: u64, a_id: &[u8], b_created: u64, b_id: &[u8]) -> Ordering {
+    a_created
+        .cmp(&b_created)
+        .then_with(|| b_id.cmp(a_id))
+}
+
+pub(crate) fn decode_event(raw: &str) -> Result<Event, StoreError> {
+    Event::from_json(raw).map_err(|e| StoreError::Corrupt {
+        what: format!("stored event JSON: {e}"),
+    })
+}
+
+impl StoreTx<'_> {
+    /// Inserts events that the caller has already verified (id and signature), as one unit of
+    /// work. Duplicates are skipped; for replaceable (kinds 0, 3, 10000..20000) and addressable
+    /// (30000..40000) kinds only the newest version per (kind, author[, d]) is kept, ties going
+    /// to the lowest id (NIP-01). Superseded kind-0 profiles go to the profile history.
+    pub fn insert_events(&self, events: &[Event]) -> Result<InsertReport, StoreError> {
+        let mut report = InsertReport::default();
+        let mut exists = self
+            .conn
+            .prepare_cached("SELECT 1 FROM events WHERE id = ?1")?;
+        let mut find_addr = self.conn.prepare_cached(
+            "SELECT seq, id, created_at, raw FROM events WHERE kind = ?1 AND pubkey = ?2 AND d = ?3",
+        )?;
+        let mut delete = self.conn.prepare_cached("DELETE FROM events WHERE seq = ?1")?;
+        let mut insert = self.conn.prepare_cached(
+            "INSERT INTO events (id, pubkey, kind, created_at, d, p, expires_at, raw)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id) DO NOTHING",
+        )?;
+
+        for e in events {
+            if e.kind.is_ephemeral() {
+                report.ephemeral += 1;
+                continue;
+            }
+            let id = e.id.as_bytes().as_slice();
+            let pubkey = e.pubkey.as_bytes().as_slice();
+            let kind = i64::from(e.kind.as_u16());
+            let created = e.created_at.as_u64();
+            let created_i = to_i64("created_at", created)?;
+            let d = address_d(e);
+
+            if let Some(d) = &d {
+                if exists.exists([id])? {
+                    report.duplicates += 1;
+                    continue;
+                }
+                let current = find_addr
+                    .query_row(params![kind, pubkey, d], |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, Vec<u8>>(1)?,
+                            r.get::<_, i64>(2)?,
+                            r.get::<_, String>(3)?,
+                        ))
+                    })
+                    .optional()?;
+                if let Some((seq, old_id, old_created, old_raw)) = current {
+                    let old_created = to_u64("events.created_at", old_created)?;
+                    if version_order(created, id, old_created, &old_id) != Ordering::Greater {
+                        report.superseded += 1;
+                        if e.kind == Kind::Metadata {
+                            self.history_add(id, pubkey, created_i, &e.as_json())?;
+                        }
+                        continue;
+                    }
+                    delete.execute([seq])?;
+                    report.replaced += 1;
+                    if e.kind == Kind::Metadata {
+                        self.history_add(
+                            &old_id,
+                            pubkey,
+                            to_i64("created_at", old_created)?,
+                            &old_raw,
+                        )?;
+                    }
+                }
+            }
+
+            let p = first_p(e);
+            let changed = insert.execute(params![
+                id,
+                pubkey,
+                kind,
+                created_i,
+                d,
+                p.as_ref().map(|b| b.as_slice()),
+                expiration(e),
+                e.as_json(),
+            ])?;
+            if changed == 1 {
+                report.inserted += 1;
+            } else {
+                report.duplicates += 1;
+            }
+        }
+        Ok(report)
+    }
+
+    fn history_add(
+        &self,
+        id: &[u8],
+        pubkey: &[u8],
+        created_at: i64,
+        raw: &str,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO profile_history (id, pubkey, created_at, raw) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(id) DO NOTHING",
+            )?
+            .execute(params![id, pubkey, created_at, raw])?;
+        self.conn
+            .prepare_cached(
+                "DELETE FROM profile_history WHERE pubkey = ?1 AND seq NOT IN (
+                    SELECT seq FROM profile_history WHERE pubkey = ?1
+                    ORDER BY created_at DESC, id ASC LIMIT ?2)",
+            )?
+            .execute(params![pubkey, PROFILE_HISTORY_LEN as i64])?;
+        Ok(())
+    }
+
+    /// Events matching `q`, newest first (ties by id), at most `q.limit`.
+    pub fn query_events(&self, q: &EventQuery) -> Result<Vec<Event>, StoreError> {
+        let limit = q.limit.unwrap_or(DEFAULT_QUERY_LIMIT);
+        if limit > MAX_QUERY_LIMIT {
+            return Err(StoreError::InvalidInput {
+                field: "limit",
+                rule: format!("{limit} exceeds {MAX_QUERY_LIMIT}"),
+            });
+        }
+        let mut sql = String::from("SELECT raw FROM events WHERE 1=1");
+        let mut args: Vec<Value> = Vec::new();
+        let mut list = |field: &'static str,
+                        column: &str,
+                        values: Vec<Value>,
+                        sql: &mut String|
+         -> Result<(), StoreError> {
+            if values.is_empty() {
+                return Ok(());
+            }
+            if values.len() > MAX_QUERY_VALUES {
+                return Err(StoreError::InvalidInput {
+                    field,
+                    rule: format!("{} values; the limit is {MAX_QUERY_VALUES}", values.len()),
+                });
+            }
+            sql.push_str(" AND ");
+            sql.push_str(column);
+            sql.push_str(" IN (");
+            for i in 0..values.len() {
+                sql.push_str(if i == 0 { "?" } else { ",?" });
+            }
+            sql.push(')');
+            args.extend(values);
+            Ok(())
+        };
+        list(
+            "kinds",
+            "kind",
+            q.kinds.iter().map(|k| Value::Integer(i64::from(*k))).collect(),
+            &mut sql,
+        )?;
+        list(
+            "authors",
+            "pubkey",
+            q.authors.iter().map(|a| Value::Blob(a.as_bytes().to_vec())).collect(),
+            &mut sql,
+        )?;
+        list(
+            "d",
+            "d",
+            q.d.iter().map(|d| Value::Text(d.clone())).collect(),
+            &mut sql,
+        )?;
+        list(
+            "p",
+            "p",
+            q.p.iter().map(|p| Value::Blob(p.as_bytes().to_vec())).collect(),
+            &mut sql,
+        )?;
+        if let Some(s) = q.since {
+            sql.push_str(" AND created_at >= ?");
+            args.push(Value::Integer(to_i64("since", s)?));
+        }
+        if let Some(u) = q.until {
+            sql.push_str(" AND created_at <= ?");
+            args.push(Value::Integer(to_i64("until", u)?));
+        }
+        sql.push_str(" ORDER BY created_at DESC, id ASC LIMIT ?");
+        args.push(Value::Integer(limit as i64));
+
+        let mut st = self.conn.prepare_cached(&sql)?;
+        let raws = st
+            .query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        raws.iter().map(|r| decode_event(r)).collect()
+    }
+
+    /// One event by id.
+    pub fn get_event(&self, id: &EventId) -> Result<Option<Event>, StoreError> {
+        let raw: Option<String> = self
+            .conn
+            .prepare_cached("SELECT raw FROM events WHERE id = ?1")?
+            .query_row([id.as_bytes().as_slice()], |r| r.get(0))
+            .optional()?;
+        raw.as_deref().map(decode_event).transpose()
+    }
+
+    /// Number of stored events.
+    pub fn event_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))?;
+        to_u64("count", n)
+    }
+
+    /// Superseded kind-0 profiles of `author`, newest first.
+    pub fn profile_history(&self, author: &PublicKey) -> Result<Vec<Event>, StoreError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT raw FROM profile_history WHERE pubkey = ?1 ORDER BY created_at DESC, id ASC",
+        )?;
+        let raws = st
+            .query_map([author.as_bytes().as_slice()], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        raws.iter().map(|r| decode_event(r)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_order_is_newest_then_lowest_id() {
+        assert_eq!(version_order(2, &[9], 1, &[0]), Ordering::Greater);
+        assert_eq!(version_order(1, &[0], 2, &[9]), Ordering::Less);
+        assert_eq!(version_order(5, &[1], 5, &[2]), Ordering::Greater);
+        assert_eq!(version_order(5, &[2], 5, &[1]), Ordering::Less);
+        assert_eq!(version_order(5, &[2], 5, &[2]), Ordering::Equal);
+    }
+}

@@ -1,0 +1,230 @@
+//! Schema migrations, versioned with `PRAGMA user_version`.
+//!
+//! `MIGRATIONS[i]` upgrades a database from version `i` to `i + 1`. Each step runs in its own
+//! transaction together with the `user_version` bump, so a crash mid-upgrade leaves the previous
+//! version intact. Never edit a released step: append a new one.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::StoreError;
+
+/// The migration steps, oldest first.
+pub(crate) const MIGRATIONS: &[&str] = &[
+    // v1: public events, settings, sync cursors, and the data-key check value.
+    r#"
+    CREATE TABLE events (
+        seq        INTEGER PRIMARY KEY,
+        id         BLOB    NOT NULL UNIQUE,
+        pubkey     BLOB    NOT NULL,
+        kind       INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        d          TEXT,            -- set for replaceable ('') and addressable kinds only
+        p          BLOB,            -- first `p` tag (32 bytes) if any
+        expires_at INTEGER,         -- NIP-40 `expiration` if any
+        raw        TEXT    NOT NULL
+    );
+    CREATE INDEX events_kind_time   ON events(kind, created_at DESC);
+    CREATE INDEX events_author_kind ON events(pubkey, kind, created_at DESC);
+    CREATE UNIQUE INDEX events_address ON events(kind, pubkey, d) WHERE d IS NOT NULL;
+    CREATE INDEX events_kind_d      ON events(kind, d) WHERE d IS NOT NULL;
+    CREATE INDEX events_p_kind      ON events(p, kind, created_at DESC) WHERE p IS NOT NULL;
+
+    CREATE TABLE settings (
+        k TEXT PRIMARY KEY,
+        v TEXT NOT NULL
+    );
+
+    CREATE TABLE sync_cursors (
+        sub_key    TEXT PRIMARY KEY,
+        last_seen  INTEGER NOT NULL
+    );
+
+    CREATE TABLE meta (
+        k TEXT PRIMARY KEY,
+        v BLOB NOT NULL
+    );
+    "#,
+    // v2: private negotiation state (encrypted), messages, the outbox and the nonce ledger.
+    r#"
+    CREATE TABLE negotiations (
+        nego       TEXT    PRIMARY KEY,
+        intent_id  BLOB    NOT NULL,
+        role       TEXT    NOT NULL,
+        state      TEXT    NOT NULL,
+        updated_at INTEGER NOT NULL,
+        detail     BLOB    NOT NULL   -- XChaCha20-Poly1305 sealed, AAD binds the nego id
+    );
+    CREATE INDEX negotiations_intent ON negotiations(intent_id);
+    CREATE INDEX negotiations_updated ON negotiations(updated_at DESC);
+
+    CREATE TABLE messages (
+        seq        INTEGER PRIMARY KEY,
+        nego       TEXT    NOT NULL REFERENCES negotiations(nego) ON DELETE CASCADE,
+        event_id   BLOB    NOT NULL UNIQUE,
+        sender     BLOB    NOT NULL,
+        msg_type   TEXT    NOT NULL,
+        ts         INTEGER NOT NULL,
+        envelope   BLOB    NOT NULL,  -- sealed decrypted envelope, AAD binds the event id
+        UNIQUE (nego, sender, msg_type, ts)
+    );
+
+    CREATE TABLE outbox (
+        seq             INTEGER PRIMARY KEY,
+        id              BLOB    NOT NULL UNIQUE,
+        raw             TEXT    NOT NULL,
+        created         INTEGER NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL DEFAULT 0,
+        last_error      TEXT
+    );
+    CREATE INDEX outbox_due ON outbox(next_attempt_at, seq);
+
+    CREATE TABLE used_nonces (
+        seq     INTEGER PRIMARY KEY,
+        nonce   BLOB    NOT NULL UNIQUE,
+        nego    TEXT    NOT NULL,
+        used_at INTEGER NOT NULL
+    );
+    "#,
+    // v3: previous versions of kind-0 profiles ("verified on a previous number").
+    r#"
+    CREATE TABLE profile_history (
+        seq        INTEGER PRIMARY KEY,
+        id         BLOB    NOT NULL UNIQUE,
+        pubkey     BLOB    NOT NULL,
+        created_at INTEGER NOT NULL,
+        raw        TEXT    NOT NULL
+    );
+    CREATE INDEX profile_history_author ON profile_history(pubkey, created_at DESC);
+    "#,
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// Reads `PRAGMA user_version`.
+pub(crate) fn user_version(conn: &Connection) -> Result<u32, StoreError> {
+    let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    u32::try_from(v).map_err(|_| StoreError::Corrupt {
+        what: format!("user_version {v} is negative"),
+    })
+}
+
+/// Refuses databases written by a newer build (before anything touches them).
+pub(crate) fn check_not_newer(conn: &Connection) -> Result<u32, StoreError> {
+    let found = user_version(conn)?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::TooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    Ok(found)
+}
+
+/// Applies the steps needed to reach `target` (≤ [`SCHEMA_VERSION`]). Returns the version the
+/// database was at before.
+pub(crate) fn migrate_to(conn: &mut Connection, target: u32) -> Result<u32, StoreError> {
+    let start = check_not_newer(conn)?;
+    let mut current = start;
+    while current < target {
+        let step = MIGRATIONS
+            .get(current as usize)
+            .ok_or(StoreError::TooNew {
+                found: target,
+                supported: SCHEMA_VERSION,
+            })?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
+        // Re-check inside the lock: another process may have migrated meanwhile.
+        let seen = user_version(&tx)?;
+        if seen != current {
+            drop(tx);
+            current = check_not_newer(conn)?;
+            continue;
+        }
+        tx.execute_batch(step)?;
+        tx.pragma_update(None, "user_version", current + 1)?;
+        tx.commit()?;
+        current += 1;
+    }
+    Ok(start)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tables(conn: &Connection) -> Vec<String> {
+        let mut st = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
+            .unwrap();
+        st.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn fresh_database_reaches_current_version() {
+        let mut c = Connection::open_in_memory().unwrap();
+        assert_eq!(migrate_to(&mut c, SCHEMA_VERSION).unwrap(), 0);
+        assert_eq!(user_version(&c).unwrap(), SCHEMA_VERSION);
+        let t = tables(&c);
+        for want in [
+            "events",
+            "messages",
+            "meta",
+            "negotiations",
+            "outbox",
+            "profile_history",
+            "settings",
+            "sync_cursors",
+            "used_nonces",
+        ] {
+            assert!(t.iter().any(|n| n == want), "missing table {want}: {t:?}");
+        }
+        // Idempotent.
+        assert_eq!(migrate_to(&mut c, SCHEMA_VERSION).unwrap(), SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn upgrades_from_every_older_version_keep_data() {
+        for from in 1..SCHEMA_VERSION {
+            let mut c = Connection::open_in_memory().unwrap();
+            migrate_to(&mut c, from).unwrap();
+            assert_eq!(user_version(&c).unwrap(), from);
+            c.execute("INSERT INTO settings(k, v) VALUES ('probe', ?1)", [from.to_string()])
+                .unwrap();
+            assert_eq!(migrate_to(&mut c, SCHEMA_VERSION).unwrap(), from);
+            assert_eq!(user_version(&c).unwrap(), SCHEMA_VERSION);
+            let v: String = c
+                .query_row("SELECT v FROM settings WHERE k='probe'", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(v, from.to_string());
+            assert!(tables(&c).iter().any(|n| n == "profile_history"));
+        }
+    }
+
+    #[test]
+    fn newer_database_is_refused() {
+        let mut c = Connection::open_in_memory().unwrap();
+        c.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+        assert!(matches!(
+            migrate_to(&mut c, SCHEMA_VERSION),
+            Err(StoreError::TooNew { found, supported })
+                if found == SCHEMA_VERSION + 1 && supported == SCHEMA_VERSION
+        ));
+        assert!(tables(&c).is_empty());
+    }
+
+    #[test]
+    fn a_failing_step_leaves_the_previous_version() {
+        let mut c = Connection::open_in_memory().unwrap();
+        migrate_to(&mut c, 1).unwrap();
+        // Sabotage: a table v2 wants to create already exists.
+        c.execute_batch("CREATE TABLE outbox (x INTEGER)").unwrap();
+        assert!(migrate_to(&mut c, SCHEMA_VERSION).is_err());
+        assert_eq!(user_version(&c).unwrap(), 1);
+        assert!(!tables(&c).iter().any(|n| n == "negotiations"));
+    }
+}
