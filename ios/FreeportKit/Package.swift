@@ -1,0 +1,40 @@
+// swift-tools-version:5.9
+//
+// FreeportKit: the generated Swift bindings of the Rust core plus the app's view models.
+//
+// Before building, generate the bindings: `scripts/gen-bindings.sh --swift-only` writes
+//   Sources/FreeportCore/FreeportCore.swift and Sources/FreeportCoreFFI/include/ (not committed).
+// On Linux, `scripts/test-swift.sh` builds, generates and runs `swift test` in a Debian chroot,
+// passing the directory of libfreeport_core.so with `-Xlinker -L<dir>`.
+import PackageDescription
+
+let package = Package(
+    name: "FreeportKit",
+    platforms: [.iOS(.v17), .macOS(.v14)],
+    products: [
+        .library(name: "FreeportKit", targets: ["FreeportCore", "FreeportViewModels"]),
+    ],
+    targets: [
+        // C declarations of the core's FFI (generated header + module map). A system-library
+        // target needs no placeholder source file; the library itself is linked by FreeportCore.
+        .systemLibrary(name: "FreeportCoreFFI", path: "Sources/FreeportCoreFFI/include"),
+        // The generated Swift bindings.
+        .target(
+            name: "FreeportCore",
+            dependencies: ["FreeportCoreFFI"],
+            path: "Sources/FreeportCore",
+            linkerSettings: [.linkedLibrary("freeport_core")]
+        ),
+        // View models: Foundation + Observation only, so they build and test on Linux.
+        .target(
+            name: "FreeportViewModels",
+            dependencies: ["FreeportCore"],
+            path: "Sources/FreeportViewModels"
+        ),
+        .testTarget(
+            name: "FreeportKitTests",
+            dependencies: ["FreeportCore", "FreeportViewModels"],
+            path: "Tests/FreeportKitTests"
+        ),
+    ]
+)
