@@ -545,8 +545,7 @@ impl Intent {
     /// `true` if this is a withdrawal: payload `{"withdrawn":true}`, or the `{}` payload with
     /// title `(withdrawn)` that some reference code sends.
     pub fn is_withdrawn(&self) -> bool {
-        matches!(self.payload.get("withdrawn"), Some(Value::Bool(true)))
-            || (self.payload.is_empty() && self.title == WITHDRAWN_TITLE)
+        is_withdrawal_map(&self.payload, &self.title)
     }
 
     /// The most precise location geohash (the longest `g` tag), if any.
@@ -560,14 +559,14 @@ impl Intent {
     }
 }
 
+/// Both withdrawal shapes the reference sends: `{"withdrawn":true}`, or `{}` titled `(withdrawn)`.
+fn is_withdrawal_map(payload: &Map<String, Value>, title: &str) -> bool {
+    matches!(payload.get("withdrawn"), Some(Value::Bool(true)))
+        || (payload.is_empty() && title == WITHDRAWN_TITLE)
+}
+
 fn is_withdrawal_payload(payload: &Value, title: &str) -> bool {
-    match payload {
-        Value::Object(m) => {
-            matches!(m.get("withdrawn"), Some(Value::Bool(true)))
-                || (m.is_empty() && title == WITHDRAWN_TITLE)
-        }
-        _ => false,
-    }
+    matches!(payload, Value::Object(m) if is_withdrawal_map(m, title))
 }
 
 /// Checks a `t` value we read: 1..=64 characters, no whitespace or control characters.
