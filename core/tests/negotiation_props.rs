@@ -95,7 +95,7 @@ struct Stats {
 
 fn terms(arg: u8) -> Terms {
     let t = Terms::new().with("payment", json!(format!("SGD {}", 10 + arg)));
-    if arg % 2 == 0 {
+    if arg.is_multiple_of(2) {
         t.with("note", json!("bags"))
     } else {
         t
@@ -156,6 +156,7 @@ impl Sim {
                 self.stats.stale_accept = true;
             }
             if let Effect::Send(env) = e {
+                let env: &Envelope = env;
                 if env.kind == EnvelopeType::Accept {
                     let t = env.terms.clone().expect("our accepts carry terms");
                     if from_owner {
@@ -198,7 +199,7 @@ impl Sim {
             ),
             5 => n.request_cancel(None, now),
             6 => {
-                if arg % 2 == 0 {
+                if arg.is_multiple_of(2) {
                     n.agree_cancel(now)
                 } else {
                     n.decline_cancel(now)
@@ -208,7 +209,10 @@ impl Sim {
             8 => n.mark_completed(now),
             _ => n.chat("hi", now),
         };
-        if matches!(r, Err(freeport_core::negotiation::NegotiationError::RoundCapReached { .. })) {
+        if matches!(
+            r,
+            Err(freeport_core::negotiation::NegotiationError::RoundCapReached { .. })
+        ) {
             self.stats.round_cap = true;
         }
         match r {
@@ -232,7 +236,11 @@ impl Sim {
         match n.apply_incoming(sender, &m.env, m.id, now) {
             // Replies (auto-accept, resend, cancel_agree) come from the receiver.
             Ok(fx) => self.enqueue(m.to_owner, &fx),
-            Err(_) => assert_eq!(view(n), view(&before), "a refused envelope changed the state"),
+            Err(_) => assert_eq!(
+                view(n),
+                view(&before),
+                "a refused envelope changed the state"
+            ),
         }
     }
 
@@ -362,10 +370,17 @@ fn check_step(before: &Snap, after: &Snap, who: &str) {
         assert_eq!(before, after, "{who}: terminal state changed");
     }
     if before.state.is_met() {
-        assert!(after.state.is_met(), "{who}: met reversed to {:?}", after.state);
+        assert!(
+            after.state.is_met(),
+            "{who}: met reversed to {:?}",
+            after.state
+        );
     }
     if before.confirmed.is_some() {
-        assert_eq!(before.confirmed, after.confirmed, "{who}: confirmed terms changed");
+        assert_eq!(
+            before.confirmed, after.confirmed,
+            "{who}: confirmed terms changed"
+        );
     }
 }
 
@@ -384,7 +399,10 @@ fn run(ops: &[Op], auto_owner: bool, auto_resp: bool, ttl: u64, drain: bool) -> 
         check_step(&bo, &ao, "owner");
         check_step(&br, &ar, "responder");
         if let (Some(a), Some(b)) = (&ao.confirmed, &ar.confirmed) {
-            assert!(a.same_deal(b), "confirmed on different terms: {a:?} vs {b:?}");
+            assert!(
+                a.same_deal(b),
+                "confirmed on different terms: {a:?} vs {b:?}"
+            );
             sim.stats.both_confirmed = true;
         }
         // Nobody is ever confirmed on terms both sides did not accept.
@@ -457,7 +475,7 @@ proptest! {
 #[test]
 fn random_walks_reach_every_interesting_state() {
     use proptest::strategy::ValueTree;
-    use proptest::test_runner::{Config, TestRng, RngAlgorithm, TestRunner};
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
     let mut runner = TestRunner::new_with_rng(
         Config::default(),
         TestRng::from_seed(RngAlgorithm::ChaCha, &[42; 32]),
@@ -518,5 +536,8 @@ fn cancel_filled_side_tag_is_them() {
     assert_eq!(sim.owner.state(), State::Confirmed);
     sim.local(true, 4, 0); // owner: Filled
     sim.step(&Op::Deliver(0));
-    assert_eq!(sim.resp.cancellation(), Some((Side::Them, Some(FILLED_REASON))));
+    assert_eq!(
+        sim.resp.cancellation(),
+        Some((Side::Them, Some(FILLED_REASON)))
+    );
 }
