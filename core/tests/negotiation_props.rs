@@ -509,9 +509,7 @@ fn random_walks_reach_every_interesting_state() {
 }
 
 #[test]
-fn crossing_accepts_confirm_once_on_the_same_terms() {
-    // Both accept at the same moment: the responder accepts the intent while the owner... cannot
-    // accept its own intent; so the owner counters first and both then race accept vs counter.
+fn accept_crossing_a_cancel_ends_cancelled_on_both_sides() {
     let mut sim = Sim::new(false, false, 3600);
     sim.local(false, 0, 1); // responder counters terms(1)
     sim.step(&Op::Deliver(0));
@@ -525,7 +523,7 @@ fn crossing_accepts_confirm_once_on_the_same_terms() {
 }
 
 #[test]
-fn cancel_filled_side_tag_is_them() {
+fn filled_cancel_reaches_a_confirmed_responder() {
     let mut sim = Sim::new(false, true, 3600);
     sim.local(false, 0, 2);
     sim.step(&Op::Deliver(0));
@@ -540,4 +538,72 @@ fn cancel_filled_side_tag_is_them() {
         sim.resp.cancellation(),
         Some((Side::Them, Some(FILLED_REASON)))
     );
+}
+
+/// A JSON value for a fuzzed envelope field: right type, wrong type, or garbage.
+fn fuzz_value() -> impl Strategy<Value = serde_json::Value> {
+    prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(serde_json::Value::from),
+        any::<i64>().prop_map(serde_json::Value::from),
+        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f)
+            .map_or(serde_json::Value::Null, serde_json::Value::Number)),
+        ".{0,40}".prop_map(serde_json::Value::from),
+        prop::sample::select(vec![
+            "negotiate.counter",
+            "negotiate.accept",
+            "negotiate.cancel",
+            "negotiate.chat",
+            "negotiate.status",
+            "picked_up",
+            "completed",
+            "0123456789abcdef",
+        ])
+        .prop_map(serde_json::Value::from),
+        prop::collection::btree_map("[a-z_]{1,12}", ".{0,10}", 0..4).prop_map(|m| {
+            serde_json::Value::Object(m.into_iter().map(|(k, v)| (k, v.into())).collect())
+        }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    /// The parser never panics, and whatever it accepts re-builds and re-parses to the same value.
+    #[test]
+    fn parser_total_on_garbage(raw in ".{0,300}") {
+        if let Ok(env) = parse_envelope(&raw) {
+            let again = parse_envelope(&build_envelope(&env).unwrap()).unwrap();
+            prop_assert_eq!(again, env);
+        }
+    }
+
+    /// Start from a valid accept and overwrite / drop random fields: never a panic, and anything
+    /// accepted round-trips.
+    #[test]
+    fn parser_total_on_mutated_envelopes(
+        edits in prop::collection::vec((prop::sample::select(vec![
+            "v", "type", "nego", "intent_id", "intent_d", "market", "terms", "contact",
+            "contact_salt", "payAddress", "reason", "text", "stage", "ts",
+        ]), prop::option::of(fuzz_value())), 1..5),
+    ) {
+        let owner = Keys::generate().public_key();
+        let resp = Keys::generate().public_key();
+        let nego = freeport_core::protocol::NegoId::new("0123456789abcdef", owner, resp).unwrap();
+        let mut env = Envelope::new(EnvelopeType::Accept, nego, EventId::from_byte_array([3; 32]), "m", 1);
+        env.terms = Some(terms(1));
+        env.contact = Some("c".into());
+        let mut v: serde_json::Value = serde_json::from_str(&build_envelope(&env).unwrap()).unwrap();
+        let obj = v.as_object_mut().unwrap();
+        for (k, val) in edits {
+            match val {
+                Some(x) => { obj.insert(k.to_string(), x); }
+                None => { obj.remove(k); }
+            }
+        }
+        if let Ok(env) = parse_envelope(&v.to_string()) {
+            let again = parse_envelope(&build_envelope(&env).unwrap()).unwrap();
+            prop_assert_eq!(again, env);
+        }
+    }
 }
