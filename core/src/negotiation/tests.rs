@@ -759,3 +759,63 @@ fn book_refuses_injection_and_bad_openings() {
     let back: IntentBook = serde_json::from_str(&json).unwrap();
     assert_eq!(back, book);
 }
+
+#[test]
+fn book_tick_expires_unconfirmed_threads_only() {
+    let w = World::new();
+    let mut book = IntentBook::new(w.intent.clone());
+    let (a, b) = (Keys::generate().public_key(), Keys::generate().public_key());
+    let mut ra = Negotiation::new_responder(&w.intent, a).unwrap();
+    let mut rb = Negotiation::new_responder(&w.intent, b).unwrap();
+    let ca = one_sent(&ra.counter(pay("SGD 12"), T0).unwrap());
+    let ab = one_sent(&rb.accept("B", None, T0).unwrap());
+    book.apply_incoming(a, &ca, EventId::from_byte_array([1; 32]), T0)
+        .unwrap();
+    book.apply_incoming(b, &ab, EventId::from_byte_array([2; 32]), T0)
+        .unwrap();
+    let nb = NegoId::new(&w.intent.d, w.owner, b).unwrap();
+    let na = NegoId::new(&w.intent.d, w.owner, a).unwrap();
+    book.pick(&nb, "O", None, T0 + 1).unwrap();
+    // Picking B confirmed it at once (B had accepted): A was filled, not left to expire.
+    assert_eq!(book.thread(&na).unwrap().state(), State::Cancelled);
+    assert!(book.tick(EXP + 1).is_empty());
+    assert_eq!(book.thread(&nb).unwrap().state(), State::Confirmed);
+    // A fresh book with only open threads expires them all.
+    let mut book = IntentBook::new(w.intent.clone());
+    book.apply_incoming(a, &ca, EventId::from_byte_array([1; 32]), T0)
+        .unwrap();
+    let fx = book.tick(EXP);
+    assert_eq!(
+        fx,
+        vec![(
+            na.clone(),
+            Effect::StateChanged {
+                from: State::Open,
+                to: State::Expired
+            }
+        )]
+    );
+}
+
+#[test]
+fn book_caps_threads_per_intent() {
+    let w = World::new();
+    let mut book = IntentBook::new(w.intent.clone());
+    for i in 0..=MAX_THREADS {
+        let pk = Keys::generate().public_key();
+        let mut r = Negotiation::new_responder(&w.intent, pk).unwrap();
+        let c = one_sent(&r.counter(pay("SGD 1"), T0).unwrap());
+        let mut id = [0u8; 32];
+        id[..8].copy_from_slice(&(i as u64).to_be_bytes());
+        let res = book.apply_incoming(pk, &c, EventId::from_byte_array(id), T0);
+        if i < MAX_THREADS {
+            assert!(res.is_ok());
+        } else {
+            assert_eq!(
+                res,
+                Err(NegotiationError::ThreadLimit { limit: MAX_THREADS })
+            );
+        }
+    }
+    assert_eq!(book.quotes().len(), MAX_THREADS);
+}
