@@ -495,14 +495,18 @@ fn validate(env: &Envelope) -> Result<(), ProtocolError> {
     if let Some(t) = &env.text {
         check_len("text", t, MAX_TEXT_BYTES)?;
     }
-    if let Some(t) = &env.terms
-        && t.len() > MAX_TERMS_KEYS
-    {
-        return Err(ProtocolError::TooLarge {
-            field: "terms",
-            actual: t.len(),
-            limit: MAX_TERMS_KEYS,
-        });
+    if let Some(t) = &env.terms {
+        if t.len() > MAX_TERMS_KEYS {
+            return Err(ProtocolError::TooLarge {
+                field: "terms",
+                actual: t.len(),
+                limit: MAX_TERMS_KEYS,
+            });
+        }
+        // Terms built with `Terms::with` are checked here, so we never send mistyped known keys.
+        for (k, v) in t.iter() {
+            validate_known(k, v)?;
+        }
     }
     match env.kind {
         EnvelopeType::Counter => match &env.terms {
@@ -813,6 +817,11 @@ mod tests {
         );
         c.terms = Some(Terms::new());
         assert!(build_envelope(&c).is_err());
+        c.terms = Some(Terms::new().with("payment", json!(15)));
+        assert!(matches!(
+            build_envelope(&c),
+            Err(ProtocolError::InvalidField { field: "terms", .. })
+        ));
         let mut s = base(EnvelopeType::Status);
         s.stage = None;
         assert_eq!(
