@@ -95,7 +95,7 @@ struct Stats {
 
 fn terms(arg: u8) -> Terms {
     let t = Terms::new().with("payment", json!(format!("SGD {}", 10 + arg)));
-    if arg % 2 == 0 {
+    if arg.is_multiple_of(2) {
         t.with("note", json!("bags"))
     } else {
         t
@@ -156,6 +156,7 @@ impl Sim {
                 self.stats.stale_accept = true;
             }
             if let Effect::Send(env) = e {
+                let env: &Envelope = env;
                 if env.kind == EnvelopeType::Accept {
                     let t = env.terms.clone().expect("our accepts carry terms");
                     if from_owner {
@@ -198,7 +199,7 @@ impl Sim {
             ),
             5 => n.request_cancel(None, now),
             6 => {
-                if arg % 2 == 0 {
+                if arg.is_multiple_of(2) {
                     n.agree_cancel(now)
                 } else {
                     n.decline_cancel(now)
@@ -208,7 +209,10 @@ impl Sim {
             8 => n.mark_completed(now),
             _ => n.chat("hi", now),
         };
-        if matches!(r, Err(freeport_core::negotiation::NegotiationError::RoundCapReached { .. })) {
+        if matches!(
+            r,
+            Err(freeport_core::negotiation::NegotiationError::RoundCapReached { .. })
+        ) {
             self.stats.round_cap = true;
         }
         match r {
@@ -232,7 +236,11 @@ impl Sim {
         match n.apply_incoming(sender, &m.env, m.id, now) {
             // Replies (auto-accept, resend, cancel_agree) come from the receiver.
             Ok(fx) => self.enqueue(m.to_owner, &fx),
-            Err(_) => assert_eq!(view(n), view(&before), "a refused envelope changed the state"),
+            Err(_) => assert_eq!(
+                view(n),
+                view(&before),
+                "a refused envelope changed the state"
+            ),
         }
     }
 
@@ -362,10 +370,17 @@ fn check_step(before: &Snap, after: &Snap, who: &str) {
         assert_eq!(before, after, "{who}: terminal state changed");
     }
     if before.state.is_met() {
-        assert!(after.state.is_met(), "{who}: met reversed to {:?}", after.state);
+        assert!(
+            after.state.is_met(),
+            "{who}: met reversed to {:?}",
+            after.state
+        );
     }
     if before.confirmed.is_some() {
-        assert_eq!(before.confirmed, after.confirmed, "{who}: confirmed terms changed");
+        assert_eq!(
+            before.confirmed, after.confirmed,
+            "{who}: confirmed terms changed"
+        );
     }
 }
 
@@ -384,7 +399,10 @@ fn run(ops: &[Op], auto_owner: bool, auto_resp: bool, ttl: u64, drain: bool) -> 
         check_step(&bo, &ao, "owner");
         check_step(&br, &ar, "responder");
         if let (Some(a), Some(b)) = (&ao.confirmed, &ar.confirmed) {
-            assert!(a.same_deal(b), "confirmed on different terms: {a:?} vs {b:?}");
+            assert!(
+                a.same_deal(b),
+                "confirmed on different terms: {a:?} vs {b:?}"
+            );
             sim.stats.both_confirmed = true;
         }
         // Nobody is ever confirmed on terms both sides did not accept.
@@ -457,7 +475,7 @@ proptest! {
 #[test]
 fn random_walks_reach_every_interesting_state() {
     use proptest::strategy::ValueTree;
-    use proptest::test_runner::{Config, TestRng, RngAlgorithm, TestRunner};
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
     let mut runner = TestRunner::new_with_rng(
         Config::default(),
         TestRng::from_seed(RngAlgorithm::ChaCha, &[42; 32]),
@@ -491,9 +509,7 @@ fn random_walks_reach_every_interesting_state() {
 }
 
 #[test]
-fn crossing_accepts_confirm_once_on_the_same_terms() {
-    // Both accept at the same moment: the responder accepts the intent while the owner... cannot
-    // accept its own intent; so the owner counters first and both then race accept vs counter.
+fn accept_crossing_a_cancel_ends_cancelled_on_both_sides() {
     let mut sim = Sim::new(false, false, 3600);
     sim.local(false, 0, 1); // responder counters terms(1)
     sim.step(&Op::Deliver(0));
@@ -507,7 +523,7 @@ fn crossing_accepts_confirm_once_on_the_same_terms() {
 }
 
 #[test]
-fn cancel_filled_side_tag_is_them() {
+fn filled_cancel_reaches_a_confirmed_responder() {
     let mut sim = Sim::new(false, true, 3600);
     sim.local(false, 0, 2);
     sim.step(&Op::Deliver(0));
@@ -518,5 +534,76 @@ fn cancel_filled_side_tag_is_them() {
     assert_eq!(sim.owner.state(), State::Confirmed);
     sim.local(true, 4, 0); // owner: Filled
     sim.step(&Op::Deliver(0));
-    assert_eq!(sim.resp.cancellation(), Some((Side::Them, Some(FILLED_REASON))));
+    assert_eq!(
+        sim.resp.cancellation(),
+        Some((Side::Them, Some(FILLED_REASON)))
+    );
+}
+
+/// A JSON value for a fuzzed envelope field: right type, wrong type, or garbage.
+fn fuzz_value() -> impl Strategy<Value = serde_json::Value> {
+    prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(serde_json::Value::from),
+        any::<i64>().prop_map(serde_json::Value::from),
+        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f)
+            .map_or(serde_json::Value::Null, serde_json::Value::Number)),
+        ".{0,40}".prop_map(serde_json::Value::from),
+        prop::sample::select(vec![
+            "negotiate.counter",
+            "negotiate.accept",
+            "negotiate.cancel",
+            "negotiate.chat",
+            "negotiate.status",
+            "picked_up",
+            "completed",
+            "0123456789abcdef",
+        ])
+        .prop_map(serde_json::Value::from),
+        prop::collection::btree_map("[a-z_]{1,12}", ".{0,10}", 0..4).prop_map(|m| {
+            serde_json::Value::Object(m.into_iter().map(|(k, v)| (k, v.into())).collect())
+        }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    /// The parser never panics, and whatever it accepts re-builds and re-parses to the same value.
+    #[test]
+    fn parser_total_on_garbage(raw in ".{0,300}") {
+        if let Ok(env) = parse_envelope(&raw) {
+            let again = parse_envelope(&build_envelope(&env).unwrap()).unwrap();
+            prop_assert_eq!(again, env);
+        }
+    }
+
+    /// Start from a valid accept and overwrite / drop random fields: never a panic, and anything
+    /// accepted round-trips.
+    #[test]
+    fn parser_total_on_mutated_envelopes(
+        edits in prop::collection::vec((prop::sample::select(vec![
+            "v", "type", "nego", "intent_id", "intent_d", "market", "terms", "contact",
+            "contact_salt", "payAddress", "reason", "text", "stage", "ts",
+        ]), prop::option::of(fuzz_value())), 1..5),
+    ) {
+        let owner = Keys::generate().public_key();
+        let resp = Keys::generate().public_key();
+        let nego = freeport_core::protocol::NegoId::new("0123456789abcdef", owner, resp).unwrap();
+        let mut env = Envelope::new(EnvelopeType::Accept, nego, EventId::from_byte_array([3; 32]), "m", 1);
+        env.terms = Some(terms(1));
+        env.contact = Some("c".into());
+        let mut v: serde_json::Value = serde_json::from_str(&build_envelope(&env).unwrap()).unwrap();
+        let obj = v.as_object_mut().unwrap();
+        for (k, val) in edits {
+            match val {
+                Some(x) => { obj.insert(k.to_string(), x); }
+                None => { obj.remove(k); }
+            }
+        }
+        if let Ok(env) = parse_envelope(&v.to_string()) {
+            let again = parse_envelope(&build_envelope(&env).unwrap()).unwrap();
+            prop_assert_eq!(again, env);
+        }
+    }
 }

@@ -285,9 +285,7 @@ fn reference_profile_and_follow_list_parse() {
     let keys = Keys::generate();
     let friend = Keys::generate().public_key();
     let ev = signed_from_template(
-        &format!(
-            r#"{{"kind":0,"tags":[],"content":"{{\"name\":\"Minh\",\"picture\":\"https://i.example/m.png\",\"about\":\"Grab driver\",\"link\":\"https://minh.example\",\"lud16\":\"minh@ln.example\",\"phone\":\"+84912345678\",\"vehicle_model\":\"Toyota Vios\",\"plate\":\"30A-123.45\",\"display_name\":\"Minh T\",\"nip05\":\"minh@example.vn\"}}"}}"#
-        ),
+        r#"{"kind":0,"tags":[],"content":"{\"name\":\"Minh\",\"picture\":\"https://i.example/m.png\",\"about\":\"Grab driver\",\"link\":\"https://minh.example\",\"lud16\":\"minh@ln.example\",\"phone\":\"+84912345678\",\"vehicle_model\":\"Toyota Vios\",\"plate\":\"30A-123.45\",\"display_name\":\"Minh T\",\"nip05\":\"minh@example.vn\"}"}"#,
         &keys,
     );
     let p = parse_profile(&ev).unwrap();

@@ -8,9 +8,7 @@ use std::collections::BTreeMap;
 
 use nostr::{EventId, PublicKey};
 
-use super::{
-    ContactCard, Effect, IntentInfo, Negotiation, NegotiationError, Side, State,
-};
+use super::{ContactCard, Effect, IntentInfo, Negotiation, NegotiationError, Side, State};
 use crate::protocol::NegoId;
 use crate::protocol::envelope::{ContactSalt, Envelope, EnvelopeType, FILLED_REASON, Terms};
 

@@ -146,7 +146,7 @@ pub struct IntentInfo {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     /// Encrypt and send this envelope to the counterparty.
-    Send(Envelope),
+    Send(Box<Envelope>),
     /// The state changed.
     StateChanged {
         /// Before.
@@ -196,6 +196,12 @@ pub enum Effect {
         /// Their stage.
         stage: Stage,
     },
+}
+
+impl Effect {
+    fn send(env: Envelope) -> Self {
+        Self::Send(Box::new(env))
+    }
 }
 
 /// Why an incoming envelope or a local action was refused. The thread state is unchanged.
@@ -368,7 +374,8 @@ impl Negotiation {
     }
     /// Why and by whom it was cancelled.
     pub fn cancellation(&self) -> Option<(Side, Option<&str>)> {
-        self.cancelled_by.map(|s| (s, self.cancel_reason.as_deref()))
+        self.cancelled_by
+            .map(|s| (s, self.cancel_reason.as_deref()))
     }
     /// The intent's expiration.
     pub fn expires_at(&self) -> u64 {
@@ -418,8 +425,7 @@ impl Negotiation {
         now: u64,
     ) -> Result<Vec<Effect>, NegotiationError> {
         self.check_origin(sender, env)?;
-        if self.seen_events.contains(&event_id) || self.seen_type_ts.contains(&(env.kind, env.ts))
-        {
+        if self.seen_events.contains(&event_id) || self.seen_type_ts.contains(&(env.kind, env.ts)) {
             return Ok(Vec::new());
         }
         if self.seen_events.len() >= MAX_INCOMING_PER_THREAD {
@@ -553,7 +559,7 @@ impl Negotiation {
                 match self.our_card.clone() {
                     Some(our) => {
                         let terms = self.confirmed_terms.clone().unwrap_or_default();
-                        Ok(vec![Effect::Send(self.accept_envelope(terms, our, now))])
+                        Ok(vec![Effect::send(self.accept_envelope(terms, our, now))])
                     }
                     None => Ok(Vec::new()),
                 }
@@ -571,7 +577,7 @@ impl Negotiation {
                         if self.proposed_by == Side::Us
                             && let Some(our) = self.auto_accept.clone()
                         {
-                            fx.push(Effect::Send(self.accept_envelope(
+                            fx.push(Effect::send(self.accept_envelope(
                                 self.table.clone(),
                                 our.clone(),
                                 now,
@@ -586,7 +592,9 @@ impl Negotiation {
                 Ok(fx)
             }
             // Cancelled / Expired handled above.
-            State::Cancelled | State::Expired => Err(NegotiationError::Terminal { state: self.state }),
+            State::Cancelled | State::Expired => {
+                Err(NegotiationError::Terminal { state: self.state })
+            }
         }
     }
 
@@ -629,7 +637,7 @@ impl Negotiation {
             // behalf (the reference may believe a single accept confirmed the deal).
             _ => {
                 let reply = self.envelope(EnvelopeType::CancelAgree, now);
-                fx.push(Effect::Send(reply));
+                fx.push(Effect::send(reply));
                 self.cancelled_by = Some(Side::Them);
                 self.cancel_reason = env.reason.clone();
                 self.set_state(State::Cancelled, &mut fx);
@@ -702,7 +710,7 @@ impl Negotiation {
         let mut env = self.envelope(EnvelopeType::Counter, now);
         env.terms = Some(Terms::patch_from(&self.table, &next));
         crate::protocol::envelope::build_envelope(&env)?;
-        let mut fx = vec![Effect::Send(env)];
+        let mut fx = vec![Effect::send(env)];
         self.table = next;
         self.proposed_by = Side::Us;
         self.counters = self.counters.saturating_add(1);
@@ -734,7 +742,7 @@ impl Negotiation {
                 if self.proposed_by == Side::Us {
                     return Err(NegotiationError::NotYourTurn);
                 }
-                fx.push(Effect::Send(self.accept_envelope(
+                fx.push(Effect::send(self.accept_envelope(
                     self.table.clone(),
                     card.clone(),
                     now,
@@ -743,7 +751,7 @@ impl Negotiation {
                 self.set_state(State::AcceptedByUs, &mut fx);
             }
             State::AcceptedByThem => {
-                fx.push(Effect::Send(self.accept_envelope(
+                fx.push(Effect::send(self.accept_envelope(
                     self.table.clone(),
                     card.clone(),
                     now,
@@ -772,7 +780,7 @@ impl Negotiation {
         env.reason = reason.clone();
         crate::protocol::envelope::build_envelope(&env)?;
         let filled = env.is_filled();
-        let mut fx = vec![Effect::Send(env)];
+        let mut fx = vec![Effect::send(env)];
         self.cancelled_by = Some(Side::Us);
         self.cancel_reason = reason.clone();
         self.set_state(State::Cancelled, &mut fx);
@@ -800,7 +808,7 @@ impl Negotiation {
         let mut env = self.envelope(EnvelopeType::CancelRequest, now);
         env.reason = reason.clone();
         crate::protocol::envelope::build_envelope(&env)?;
-        let mut fx = vec![Effect::Send(env)];
+        let mut fx = vec![Effect::send(env)];
         self.cancel_reason = reason;
         self.set_state(State::CancelRequested { by: Side::Us }, &mut fx);
         Ok(fx)
@@ -829,7 +837,7 @@ impl Negotiation {
                 state: self.state,
             });
         }
-        let mut fx = vec![Effect::Send(self.envelope(kind, now))];
+        let mut fx = vec![Effect::send(self.envelope(kind, now))];
         if agree {
             self.cancelled_by = Some(Side::Them);
             self.set_state(State::Cancelled, &mut fx);
@@ -858,7 +866,7 @@ impl Negotiation {
         }
         let mut env = self.envelope(EnvelopeType::Status, now);
         env.stage = Some(Stage::PickedUp);
-        let mut fx = vec![Effect::Send(env)];
+        let mut fx = vec![Effect::send(env)];
         self.set_state(State::Met, &mut fx);
         Ok(fx)
     }
@@ -877,18 +885,22 @@ impl Negotiation {
         }
         let mut env = self.envelope(EnvelopeType::Status, now);
         env.stage = Some(Stage::Completed);
-        let mut fx = vec![Effect::Send(env)];
+        let mut fx = vec![Effect::send(env)];
         self.set_state(State::Completed, &mut fx);
         Ok(fx)
     }
 
     /// Sends a chat message (any state but cancelled/expired).
-    pub fn chat(&mut self, text: impl Into<String>, now: u64) -> Result<Vec<Effect>, NegotiationError> {
+    pub fn chat(
+        &mut self,
+        text: impl Into<String>,
+        now: u64,
+    ) -> Result<Vec<Effect>, NegotiationError> {
         self.refuse_if_dead("chat")?;
         let mut env = self.envelope(EnvelopeType::Chat, now);
         env.text = Some(text.into());
         crate::protocol::envelope::build_envelope(&env)?;
-        Ok(vec![Effect::Send(env)])
+        Ok(vec![Effect::send(env)])
     }
 
     // -----------------------------------------------------------------------------------------
@@ -948,7 +960,9 @@ impl Negotiation {
     /// Refuses in cancelled/expired threads (chat and status still flow after completion).
     fn refuse_if_dead(&self, _action: &'static str) -> Result<(), NegotiationError> {
         match self.state {
-            State::Cancelled | State::Expired => Err(NegotiationError::Terminal { state: self.state }),
+            State::Cancelled | State::Expired => {
+                Err(NegotiationError::Terminal { state: self.state })
+            }
             _ => Ok(()),
         }
     }
@@ -973,7 +987,13 @@ impl Negotiation {
             _ => now,
         };
         self.last_sent_ts.insert(kind, ts);
-        Envelope::new(kind, self.nego.clone(), self.intent_id, self.market.clone(), ts)
+        Envelope::new(
+            kind,
+            self.nego.clone(),
+            self.intent_id,
+            self.market.clone(),
+            ts,
+        )
     }
 
     fn accept_envelope(&mut self, terms: Terms, card: ContactCard, now: u64) -> Envelope {

@@ -50,7 +50,7 @@ impl World {
 fn sent(fx: &[Effect]) -> Vec<Envelope> {
     fx.iter()
         .filter_map(|e| match e {
-            Effect::Send(env) => Some(env.clone()),
+            Effect::Send(env) => Some((**env).clone()),
             _ => None,
         })
         .collect()
@@ -127,7 +127,10 @@ fn counters_carry_complete_terms_and_partial_counters_merge() {
     );
     partial.terms = Some(pay("SGD 13"));
     // Owner counters first so it's the responder's turn, then the responder (reference) sends partial.
-    let oc = one_sent(&o.counter(pay("SGD 14").with("note", json!("2 bags")), T0 + 1).unwrap());
+    let oc = one_sent(
+        &o.counter(pay("SGD 14").with("note", json!("2 bags")), T0 + 1)
+            .unwrap(),
+    );
     r.apply_incoming(w.owner, &oc, w.eid(), T0 + 1).unwrap();
     o.apply_incoming(w.resp, &partial, w.eid(), T0 + 5).unwrap();
     assert_eq!(o.terms(), &pay("SGD 13").with("note", json!("2 bags")));
@@ -174,7 +177,10 @@ fn round_cap_is_eight_counters_in_total() {
         o.apply_incoming(w.resp, &ninth, id, T0 + 30),
         Err(NegotiationError::RoundCapReached { cap: 8 })
     );
-    assert_eq!((o.terms(), o.state(), o.counters_used()), (&terms, state, 8));
+    assert_eq!(
+        (o.terms(), o.state(), o.counters_used()),
+        (&terms, state, 8)
+    );
     // Its replay is now a recorded no-op.
     assert_eq!(o.apply_incoming(w.resp, &ninth, id, T0 + 31), Ok(vec![]));
     // Accepting is still possible after the cap.
@@ -188,14 +194,26 @@ fn turns_alternate_and_own_proposal_cannot_be_accepted() {
     let mut w = World::new();
     let (mut o, mut r) = w.pair();
     // Owner cannot counter or accept its own standing proposal.
-    assert_eq!(o.counter(pay("SGD 1"), T0), Err(NegotiationError::NotYourTurn));
+    assert_eq!(
+        o.counter(pay("SGD 1"), T0),
+        Err(NegotiationError::NotYourTurn)
+    );
     assert_eq!(o.accept("O", None, T0), Err(NegotiationError::NotYourTurn));
     let c = one_sent(&r.counter(pay("SGD 12"), T0).unwrap());
-    assert_eq!(r.counter(pay("SGD 11"), T0), Err(NegotiationError::NotYourTurn));
+    assert_eq!(
+        r.counter(pay("SGD 11"), T0),
+        Err(NegotiationError::NotYourTurn)
+    );
     assert_eq!(r.accept("R", None, T0), Err(NegotiationError::NotYourTurn));
-    assert_eq!(r.counter(pay("SGD 12"), T0), Err(NegotiationError::NotYourTurn));
+    assert_eq!(
+        r.counter(pay("SGD 12"), T0),
+        Err(NegotiationError::NotYourTurn)
+    );
     o.apply_incoming(w.resp, &c, w.eid(), T0).unwrap();
-    assert_eq!(o.counter(pay("SGD 12"), T0), Err(NegotiationError::NoChange));
+    assert_eq!(
+        o.counter(pay("SGD 12"), T0),
+        Err(NegotiationError::NoChange)
+    );
 }
 
 #[test]
@@ -315,13 +333,19 @@ fn injection_from_a_third_key_and_wrong_ids_are_refused() {
     other_intent.intent_id = EventId::from_hex(&"22".repeat(32)).unwrap();
     assert!(matches!(
         o.apply_incoming(w.resp, &other_intent, w.eid(), T0),
-        Err(NegotiationError::IntentMismatch { field: "intent_id", .. })
+        Err(NegotiationError::IntentMismatch {
+            field: "intent_id",
+            ..
+        })
     ));
     let mut other_market = a.clone();
     other_market.market = "sg-service".into();
     assert!(matches!(
         o.apply_incoming(w.resp, &other_market, w.eid(), T0),
-        Err(NegotiationError::IntentMismatch { field: "market", .. })
+        Err(NegotiationError::IntentMismatch {
+            field: "market",
+            ..
+        })
     ));
     assert_eq!(o, before);
 }
@@ -336,7 +360,10 @@ fn replays_by_event_id_or_type_ts_change_nothing() {
     let after = o.clone();
     assert_eq!(o.apply_incoming(w.resp, &c, id, T0 + 1).unwrap(), vec![]);
     // Same (type, ts) re-wrapped in a new event.
-    assert_eq!(o.apply_incoming(w.resp, &c, w.eid(), T0 + 1).unwrap(), vec![]);
+    assert_eq!(
+        o.apply_incoming(w.resp, &c, w.eid(), T0 + 1).unwrap(),
+        vec![]
+    );
     assert_eq!(o, after);
     assert_eq!(o.counters_used(), 1);
     // The ledger survives a serde round trip (the store persists it).
@@ -364,7 +391,10 @@ fn cancel_works_before_met_and_never_after() {
     assert_eq!(r.state(), State::Cancelled);
     o.apply_incoming(w.resp, &c, w.eid(), T0).unwrap();
     assert_eq!(o.state(), State::Cancelled);
-    assert_eq!(o.cancellation(), Some((Side::Them, Some("changed my mind"))));
+    assert_eq!(
+        o.cancellation(),
+        Some((Side::Them, Some("changed my mind")))
+    );
     // From confirmed.
     let (mut o, mut r) = w.pair();
     let ra = one_sent(&r.accept("R", None, T0).unwrap());
@@ -614,7 +644,7 @@ fn one_owner_three_responders_pick_one_others_get_filled() {
     let oa = fx
         .iter()
         .find_map(|(_, e)| match e {
-            Effect::Send(env) => Some(env.clone()),
+            Effect::Send(env) => Some((**env).clone()),
             _ => None,
         })
         .unwrap();
@@ -627,14 +657,17 @@ fn one_owner_three_responders_pick_one_others_get_filled() {
     let filled: Vec<(NegoId, Envelope)> = fx
         .iter()
         .filter_map(|(n, e)| match e {
-            Effect::Send(env) => Some((n.clone(), env.clone())),
+            Effect::Send(env) => Some((n.clone(), (**env).clone())),
             _ => None,
         })
         .collect();
     assert_eq!(filled.len(), 2);
     for (n, env) in &filled {
         assert_ne!(n, &n1);
-        assert_eq!(env.reason.as_deref(), Some("Filled — taken by another offer"));
+        assert_eq!(
+            env.reason.as_deref(),
+            Some("Filled — taken by another offer")
+        );
         assert!(env.is_filled());
         // Each cancel goes to its own responder's thread only (privacy).
         assert_eq!(&env.nego, n);
@@ -657,7 +690,10 @@ fn one_owner_three_responders_pick_one_others_get_filled() {
     let mut rl = Negotiation::new_responder(&w.intent, late).unwrap();
     let cl = one_sent(&rl.counter(pay("SGD 20"), T0 + 4).unwrap());
     let fx = book.apply_incoming(late, &cl, eid(), T0 + 4).unwrap();
-    assert!(fx.iter().any(|(_, e)| matches!(e, Effect::Send(env) if env.is_filled())));
+    assert!(
+        fx.iter()
+            .any(|(_, e)| matches!(e, Effect::Send(env) if env.is_filled()))
+    );
 }
 
 #[test]
@@ -686,7 +722,10 @@ fn filled_cancels_a_locally_confirmed_thread_but_not_a_met_one() {
     r.apply_incoming(w.owner, &filled, w.eid(), T0 + 1).unwrap();
     assert_eq!(r.state(), State::Cancelled);
     met.mark_met(T0).unwrap();
-    assert!(met.apply_incoming(w.owner, &filled, w.eid(), T0 + 1).is_err());
+    assert!(
+        met.apply_incoming(w.owner, &filled, w.eid(), T0 + 1)
+            .is_err()
+    );
     assert_eq!(met.state(), State::Met);
 }
 
@@ -719,4 +758,64 @@ fn book_refuses_injection_and_bad_openings() {
     let json = serde_json::to_string(&book).unwrap();
     let back: IntentBook = serde_json::from_str(&json).unwrap();
     assert_eq!(back, book);
+}
+
+#[test]
+fn book_tick_expires_unconfirmed_threads_only() {
+    let w = World::new();
+    let mut book = IntentBook::new(w.intent.clone());
+    let (a, b) = (Keys::generate().public_key(), Keys::generate().public_key());
+    let mut ra = Negotiation::new_responder(&w.intent, a).unwrap();
+    let mut rb = Negotiation::new_responder(&w.intent, b).unwrap();
+    let ca = one_sent(&ra.counter(pay("SGD 12"), T0).unwrap());
+    let ab = one_sent(&rb.accept("B", None, T0).unwrap());
+    book.apply_incoming(a, &ca, EventId::from_byte_array([1; 32]), T0)
+        .unwrap();
+    book.apply_incoming(b, &ab, EventId::from_byte_array([2; 32]), T0)
+        .unwrap();
+    let nb = NegoId::new(&w.intent.d, w.owner, b).unwrap();
+    let na = NegoId::new(&w.intent.d, w.owner, a).unwrap();
+    book.pick(&nb, "O", None, T0 + 1).unwrap();
+    // Picking B confirmed it at once (B had accepted): A was filled, not left to expire.
+    assert_eq!(book.thread(&na).unwrap().state(), State::Cancelled);
+    assert!(book.tick(EXP + 1).is_empty());
+    assert_eq!(book.thread(&nb).unwrap().state(), State::Confirmed);
+    // A fresh book with only open threads expires them all.
+    let mut book = IntentBook::new(w.intent.clone());
+    book.apply_incoming(a, &ca, EventId::from_byte_array([1; 32]), T0)
+        .unwrap();
+    let fx = book.tick(EXP);
+    assert_eq!(
+        fx,
+        vec![(
+            na.clone(),
+            Effect::StateChanged {
+                from: State::Open,
+                to: State::Expired
+            }
+        )]
+    );
+}
+
+#[test]
+fn book_caps_threads_per_intent() {
+    let w = World::new();
+    let mut book = IntentBook::new(w.intent.clone());
+    for i in 0..=MAX_THREADS {
+        let pk = Keys::generate().public_key();
+        let mut r = Negotiation::new_responder(&w.intent, pk).unwrap();
+        let c = one_sent(&r.counter(pay("SGD 1"), T0).unwrap());
+        let mut id = [0u8; 32];
+        id[..8].copy_from_slice(&(i as u64).to_be_bytes());
+        let res = book.apply_incoming(pk, &c, EventId::from_byte_array(id), T0);
+        if i < MAX_THREADS {
+            assert!(res.is_ok());
+        } else {
+            assert_eq!(
+                res,
+                Err(NegotiationError::ThreadLimit { limit: MAX_THREADS })
+            );
+        }
+    }
+    assert_eq!(book.quotes().len(), MAX_THREADS);
 }

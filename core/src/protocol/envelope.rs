@@ -37,7 +37,9 @@ pub const MAX_TERMS_KEYS: usize = 64;
 pub const FILLED_REASON: &str = "Filled — taken by another offer";
 
 /// The eight envelope types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum EnvelopeType {
     /// `negotiate.counter`: proposes (possibly partial) terms.
     Counter,
@@ -493,20 +495,27 @@ fn validate(env: &Envelope) -> Result<(), ProtocolError> {
     if let Some(t) = &env.text {
         check_len("text", t, MAX_TEXT_BYTES)?;
     }
-    if let Some(t) = &env.terms
-        && t.len() > MAX_TERMS_KEYS
-    {
-        return Err(ProtocolError::TooLarge {
-            field: "terms",
-            actual: t.len(),
-            limit: MAX_TERMS_KEYS,
-        });
+    if let Some(t) = &env.terms {
+        if t.len() > MAX_TERMS_KEYS {
+            return Err(ProtocolError::TooLarge {
+                field: "terms",
+                actual: t.len(),
+                limit: MAX_TERMS_KEYS,
+            });
+        }
+        // Terms built with `Terms::with` are checked here, so we never send mistyped known keys.
+        for (k, v) in t.iter() {
+            validate_known(k, v)?;
+        }
     }
     match env.kind {
         EnvelopeType::Counter => match &env.terms {
             None => return Err(ProtocolError::MissingField { field: "terms" }),
             Some(t) if t.is_empty() => {
-                return Err(ProtocolError::field("terms", "a counter must change something"));
+                return Err(ProtocolError::field(
+                    "terms",
+                    "a counter must change something",
+                ));
             }
             Some(_) => {}
         },
@@ -587,7 +596,9 @@ pub fn parse_envelope(json: &str) -> Result<Envelope, ProtocolError> {
     let pay_address = opt_str(&map, "payAddress")?.map(str::to_string);
     let reason = opt_str(&map, "reason")?.map(str::to_string);
     let text = opt_str(&map, "text")?.map(str::to_string);
-    let stage = opt_str(&map, "stage")?.map(str::parse::<Stage>).transpose()?;
+    let stage = opt_str(&map, "stage")?
+        .map(str::parse::<Stage>)
+        .transpose()?;
     let ts = req_u64(&map, "ts")?;
     let env = Envelope {
         kind,
@@ -652,7 +663,11 @@ mod tests {
             let json = build_envelope(&env).unwrap();
             let back = parse_envelope(&json).unwrap();
             assert_eq!(back, env, "{kind}");
-            assert_eq!(build_envelope(&back).unwrap(), json, "{kind} not byte-stable");
+            assert_eq!(
+                build_envelope(&back).unwrap(),
+                json,
+                "{kind} not byte-stable"
+            );
         }
     }
 
@@ -680,7 +695,7 @@ mod tests {
         assert_eq!(v["type"], "negotiate.accept");
         assert_eq!(v["intent_d"], "0123456789abcdef");
         assert_eq!(v["nego"], env.nego.to_string());
-        assert!(parse_envelope(&json).unwrap().is_filled() == false);
+        assert!(!parse_envelope(&json).unwrap().is_filled());
         assert!(
             parse_envelope(&build_envelope(&base(EnvelopeType::Cancel)).unwrap())
                 .unwrap()
@@ -779,7 +794,10 @@ mod tests {
             (with("terms", json!([1])), "InvalidField"),
             (with("terms", json!({"payment": 5})), "InvalidField"),
             (with("terms", json!({"window": "soon"})), "InvalidField"),
-            (with("terms", json!({"duration_minutes": -3})), "InvalidField"),
+            (
+                with("terms", json!({"duration_minutes": -3})),
+                "InvalidField",
+            ),
             (with("stage", json!("teleported")), "InvalidField"),
             (with("market", json!("")), "InvalidField"),
             (with("text", json!("x".repeat(70 * 1024))), "TooLarge"),
@@ -799,6 +817,11 @@ mod tests {
         );
         c.terms = Some(Terms::new());
         assert!(build_envelope(&c).is_err());
+        c.terms = Some(Terms::new().with("payment", json!(15)));
+        assert!(matches!(
+            build_envelope(&c),
+            Err(ProtocolError::InvalidField { field: "terms", .. })
+        ));
         let mut s = base(EnvelopeType::Status);
         s.stage = None;
         assert_eq!(

@@ -545,8 +545,7 @@ impl Intent {
     /// `true` if this is a withdrawal: payload `{"withdrawn":true}`, or the `{}` payload with
     /// title `(withdrawn)` that some reference code sends.
     pub fn is_withdrawn(&self) -> bool {
-        matches!(self.payload.get("withdrawn"), Some(Value::Bool(true)))
-            || (self.payload.is_empty() && self.title == WITHDRAWN_TITLE)
+        is_withdrawal_map(&self.payload, &self.title)
     }
 
     /// The most precise location geohash (the longest `g` tag), if any.
@@ -560,14 +559,14 @@ impl Intent {
     }
 }
 
+/// Both withdrawal shapes the reference sends: `{"withdrawn":true}`, or `{}` titled `(withdrawn)`.
+fn is_withdrawal_map(payload: &Map<String, Value>, title: &str) -> bool {
+    matches!(payload.get("withdrawn"), Some(Value::Bool(true)))
+        || (payload.is_empty() && title == WITHDRAWN_TITLE)
+}
+
 fn is_withdrawal_payload(payload: &Value, title: &str) -> bool {
-    match payload {
-        Value::Object(m) => {
-            matches!(m.get("withdrawn"), Some(Value::Bool(true)))
-                || (m.is_empty() && title == WITHDRAWN_TITLE)
-        }
-        _ => false,
-    }
+    matches!(payload, Value::Object(m) if is_withdrawal_map(m, title))
 }
 
 /// Checks a `t` value we read: 1..=64 characters, no whitespace or control characters.
@@ -830,6 +829,11 @@ mod tests {
 
     const NOW: u64 = 1_750_000_000;
 
+    /// A mutation of a valid draft, and why the result must be refused.
+    type DraftCase = (Box<dyn Fn(&mut IntentDraft)>, &'static str);
+    /// A mutation of valid content, and why the result must be refused.
+    type ContentCase = (Box<dyn Fn(&mut Value)>, &'static str);
+
     fn ride_payload() -> Value {
         json!({
             "from": {"name": "Hoan Kiem", "geohash": "w7er8u"},
@@ -1066,7 +1070,7 @@ mod tests {
     fn build_refuses_invalid_drafts() {
         let now = Timestamp::from(NOW);
         let d = "0123456789abcdef";
-        let cases: Vec<(Box<dyn Fn(&mut IntentDraft)>, &str)> = vec![
+        let cases: Vec<DraftCase> = vec![
             (
                 Box::new(|x| x.schema = "rideshare/9".into()),
                 "unknown schema",
@@ -1172,7 +1176,7 @@ mod tests {
     #[test]
     fn parse_refuses_malformed_content() {
         let now = Timestamp::from(NOW);
-        let cases: Vec<(Box<dyn Fn(&mut Value)>, &str)> = vec![
+        let cases: Vec<ContentCase> = vec![
             (Box::new(|c| c["v"] = json!(2)), "v=2"),
             (Box::new(|c| c["v"] = json!("1")), "v string"),
             (
@@ -1470,5 +1474,98 @@ mod tests {
         assert!(is_reference_d(&a) && is_reference_d(&b));
         assert_ne!(a, b);
         assert!(validate_d(&a).is_ok());
+    }
+}
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use nostr::Keys;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+            "[a-z0-9 ~\\-]{0,12}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 16, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map("[a-z_]{1,8}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    const FIELDS: [&str; 10] = [
+        "v",
+        "side",
+        "market",
+        "schema",
+        "title",
+        "payload",
+        "window",
+        "flex_minutes",
+        "expires_at",
+        "payload.from",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any field of a valid intent replaced by any JSON value, with random extra tags:
+        /// the parser returns Ok or a typed error and never panics.
+        #[test]
+        fn parse_intent_never_panics(
+            field in 0..FIELDS.len(),
+            value in json_value(),
+            extra in prop::collection::vec(("[a-z]{1,10}", "[a-zA-Z0-9_: -]{0,20}"), 0..6),
+            kind in prop_oneof![Just(32101u16), Just(32102u16)],
+            now_offset in 0u64..10_000,
+        ) {
+            let mut c = json!({
+                "v": 1, "side": "offer", "market": "sg-rideshare", "schema": "rideshare/1",
+                "title": "t", "payload": {"from": {"name": "a", "geohash": "w7"},
+                "to": {"name": "b", "geohash": "w8"}}, "expires_at": 2_000_000_000u64
+            });
+            match FIELDS[field].split_once('.') {
+                Some((a, b)) => c[a][b] = value,
+                None => c[FIELDS[field]] = value,
+            }
+            let mut tags = vec![
+                Tag::identifier("0123456789abcdef"),
+                Tag::custom(TagKind::custom("t"), ["sg-rideshare"]),
+                Tag::expiration(Timestamp::from(2_000_000_000)),
+                Tag::custom(TagKind::custom("freeport"), ["1"]),
+            ];
+            for (k, v) in extra {
+                tags.push(Tag::custom(TagKind::custom(k), [v]));
+            }
+            let ev = EventBuilder::new(Kind::Custom(kind), c.to_string())
+                .tags(tags)
+                .sign_with_keys(&Keys::generate())
+                .unwrap();
+            let _ = parse_intent(&ev, Timestamp::from(1_999_995_000 + now_offset));
+        }
+
+        /// Arbitrary content text never panics any parser.
+        #[test]
+        fn arbitrary_content_never_panics(content in ".{0,200}") {
+            let k = Keys::generate();
+            for kind in [0u16, 3, 32101, 32103] {
+                let ev = EventBuilder::new(Kind::Custom(kind), content.clone())
+                    .sign_with_keys(&k)
+                    .unwrap();
+                let _ = parse_intent(&ev, Timestamp::from(0));
+                let _ = crate::protocol::rating::parse_rating(&ev);
+                let _ = crate::protocol::profile::parse_profile(&ev);
+                let _ = crate::protocol::follows::parse_follows(&ev);
+            }
+        }
     }
 }

@@ -352,7 +352,8 @@ mod tests {
             "category": "car",
             "payment": "VND 250000",
             "note": "2 bags",
-            "images": [],
+            // The reference does not fix the image element shape: URLs and objects both pass.
+            "images": ["https://i.example/1.jpg", {"url": "https://i.example/2.jpg", "w": 640}],
             "future_field": {"anything": true}
         });
         rideshare().validate_payload(&p).unwrap();
@@ -417,6 +418,16 @@ mod tests {
         assert_eq!(*field, "payload");
         assert!(rule.contains("`/from/geohash` breaks `pattern`"), "{rule}");
         assert!(rule.contains("`/to` breaks `required`"), "{rule}");
+        // Reference markets bound only the image count.
+        let too_many = json!({
+            "from": {"name": "A", "geohash": "w7"}, "to": {"name": "B", "geohash": "w8"},
+            "images": vec!["x"; 21]
+        });
+        let err = rideshare().validate_payload(&too_many).unwrap_err();
+        assert!(
+            err.to_string().contains("`/images` breaks `maxItems`"),
+            "{err}"
+        );
         // Not an object at all.
         let err = rideshare().validate_payload(&json!([1])).unwrap_err();
         assert!(err.to_string().contains("`/` breaks `type`"), "{err}");
