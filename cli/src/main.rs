@@ -1,3 +1,948 @@
-fn main() {
-    println!("freeport");
+//! `freeport`: a desktop / headless Freeport client over the core's `app` layer, the embedded
+//! relay, and the demo. This crate parses arguments and prints; all behaviour is in the core.
+//!
+//! Exit codes: 0 success · 1 the operation failed (network, storage) · 2 usage error ·
+//! 3 refused input (invalid, expired, foreign or used code, unknown market/intent/deal, wrong
+//! passphrase…) · 4 no identity yet (run `freeport init`).
+
+mod demo;
+mod draw;
+mod secrets;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use freeport_core::app::{
+    App, AppConfig, AppError, DealView, IntentView, PostIntent, ProfileUpdate, RateInput,
+    Response, ScanInput, ScreeningView,
+};
+use freeport_core::protocol::envelope::Terms;
+use freeport_core::protocol::intent::Side;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "freeport",
+    version,
+    about = "Safe peer-to-peer exchange without a platform",
+    long_about = "Post intents to Nostr relays, negotiate privately, meet and co-sign a deal \
+                  receipt with a single-use QR code, rate, and screen a contact before a meetup."
+)]
+struct Cli {
+    /// Data directory (store, settings; secrets go to the OS keyring or an encrypted file).
+    #[arg(long, global = true, env = "FREEPORT_HOME")]
+    home: Option<PathBuf>,
+    /// Relay URL (repeatable). Default: the relays saved at init, else assets/relays.json.
+    #[arg(long = "relay", global = true, env = "FREEPORT_RELAYS", value_delimiter = ',')]
+    relays: Vec<String>,
+    /// Print JSON instead of human text.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Show the error chain and debug logs.
+    #[arg(long, short, global = true)]
+    verbose: bool,
+    /// Environment variable holding the passphrase of the encrypted key file (headless
+    /// machines without a keyring service).
+    #[arg(long, global = true, default_value = "FREEPORT_PASSPHRASE")]
+    passphrase_env: String,
+    #[command(subcommand)]
+    cmd: Cmd,
 }
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Create an identity (keys in the OS keyring or an encrypted key file).
+    Init {
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Show your public key.
+    Whoami,
+    /// Export an NIP-49 encrypted backup (ncryptsec) of your key.
+    Backup {
+        /// Environment variable with the backup passphrase (else a prompt).
+        #[arg(long)]
+        backup_passphrase_env: Option<String>,
+    },
+    /// Restore your key from an ncryptsec backup.
+    Restore {
+        /// The `ncryptsec1…` string.
+        ncryptsec: String,
+        #[arg(long)]
+        backup_passphrase_env: Option<String>,
+    },
+    /// Your profile.
+    #[command(subcommand)]
+    Profile(ProfileCmd),
+    /// Run a relay on this machine (in memory, or persistent with --db).
+    Relay {
+        #[arg(long, default_value_t = 7777)]
+        port: u16,
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
+    /// Post an intent.
+    Post(PostArgs),
+    /// Withdraw one of your intents.
+    Withdraw { intent: String },
+    /// Browse a market near a place.
+    Browse {
+        #[arg(long)]
+        market: String,
+        /// Geohash of the area (its 8 neighbouring cells are included).
+        #[arg(long)]
+        near: Option<String>,
+        /// Rings of neighbouring cells to include.
+        #[arg(long, default_value_t = 1)]
+        radius: u32,
+    },
+    /// Respond to someone's intent.
+    Respond {
+        intent: String,
+        #[arg(long, conflicts_with = "counter", required_unless_present = "counter")]
+        accept: bool,
+        /// Terms as a JSON object, e.g. '{"payment":"SGD 40"}'.
+        #[arg(long)]
+        counter: Option<String>,
+    },
+    /// The responders' quotes on one of your intents, side by side.
+    Quotes { intent: String },
+    /// Pick one quote (the others get "Filled — taken by another offer").
+    Pick { nego: String },
+    /// Propose other terms.
+    Counter {
+        nego: String,
+        /// Terms as a JSON object.
+        terms: String,
+    },
+    /// Accept the terms on the table (reveals your contact).
+    Accept { nego: String },
+    /// Cancel a negotiation.
+    Cancel {
+        nego: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Every negotiation and its state.
+    Deals,
+    /// Follow live updates until interrupted.
+    Watch {
+        /// Also watch new intents in this market.
+        #[arg(long)]
+        market: Option<String>,
+    },
+    /// Meet in person: show or scan the single-use code.
+    #[command(subcommand)]
+    Meet(MeetCmd),
+    /// Rate the counterparty of a deal.
+    Rate {
+        nego: String,
+        #[arg(long)]
+        safe: YesNo,
+        #[arg(long)]
+        reliable: YesNo,
+        #[arg(long, allow_hyphen_values = true)]
+        score: Option<i8>,
+        /// "I reached them at their number."
+        #[arg(long, default_value = "no")]
+        reached_number: YesNo,
+    },
+    /// Screen a contact before a meetup.
+    Screen {
+        /// npub or hex public key.
+        subject: String,
+        /// Evaluate offline over a JSON-lines file of signed events.
+        #[arg(long, requires = "viewer")]
+        events: Option<PathBuf>,
+        /// The viewer (with --events).
+        #[arg(long)]
+        viewer: Option<String>,
+        /// Show each rater's weight, hop and tier.
+        #[arg(long)]
+        explain: bool,
+    },
+    /// Catch up with the relays.
+    Sync,
+    /// What is still waiting to be published.
+    Outbox,
+    /// The whole product end to end on an embedded relay (or --relay).
+    Demo {
+        /// Where to write the artifacts (QR PNG, screening JSON, trust drawing).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Puppets in the Sybil ring.
+        #[arg(long, default_value_t = 200)]
+        puppets: usize,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ProfileCmd {
+    /// Set your profile (the phone is published masked unless --publish-full).
+    Set {
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        /// Publish the full number (permanent; you will be asked to confirm).
+        #[arg(long, requires = "phone")]
+        publish_full: bool,
+        /// Confirm the permanence warning non-interactively.
+        #[arg(long, requires = "publish_full")]
+        yes: bool,
+        #[arg(long)]
+        vehicle: Option<String>,
+        #[arg(long)]
+        plate: Option<String>,
+    },
+    /// Show a profile (yours by default).
+    Show { pubkey: Option<String> },
+}
+
+#[derive(Subcommand, Debug)]
+enum MeetCmd {
+    /// Show the rotating code for a confirmed deal.
+    Show {
+        nego: String,
+        #[arg(long)]
+        png: Option<PathBuf>,
+        #[arg(long)]
+        svg: Option<PathBuf>,
+        /// Print one code and exit instead of refreshing until scanned.
+        #[arg(long)]
+        once: bool,
+    },
+    /// Scan the other phone's code (or their return code).
+    Scan {
+        #[arg(long, conflicts_with = "text", required_unless_present = "text")]
+        image: Option<PathBuf>,
+        #[arg(long)]
+        text: Option<String>,
+        /// Write the return code's QR here (for the shower to scan back).
+        #[arg(long)]
+        return_png: Option<PathBuf>,
+    },
+}
+
+#[derive(Args, Debug)]
+struct PostArgs {
+    #[arg(long)]
+    market: String,
+    #[arg(long)]
+    side: SideArg,
+    #[arg(long)]
+    title: String,
+    /// Payload JSON, or @file.
+    #[arg(long)]
+    payload: String,
+    #[arg(long)]
+    geohash: Option<String>,
+    /// Lifetime, e.g. 90m, 6h, 3d (default: the market's).
+    #[arg(long)]
+    expires_in: Option<String>,
+    /// Proof-of-work bits (default 12).
+    #[arg(long)]
+    pow: Option<u8>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum SideArg {
+    Offer,
+    Request,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum YesNo {
+    Yes,
+    No,
+}
+
+impl YesNo {
+    fn yes(self) -> bool {
+        self == YesNo::Yes
+    }
+}
+
+/// An error with the exit code it maps to.
+struct Failure {
+    code: u8,
+    err: anyhow::Error,
+}
+
+fn classify(e: &anyhow::Error) -> u8 {
+    match e.downcast_ref::<AppError>() {
+        Some(AppError::NoIdentity) => 4,
+        Some(
+            AppError::InvalidInput { .. }
+            | AppError::UnknownMarket { .. }
+            | AppError::UnknownIntent { .. }
+            | AppError::UnknownNegotiation { .. }
+            | AppError::NotPossible { .. }
+            | AppError::Protocol(_)
+            | AppError::Identity(_)
+            | AppError::Negotiation(_)
+            | AppError::Meet(_)
+            | AppError::Phone(_)
+            | AppError::Contact(_),
+        ) => 3,
+        _ => {
+            if e.downcast_ref::<secrets::SecretsError>().is_some() {
+                3
+            } else {
+                1
+            }
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The relay pool logs every closed socket as an error; users only need ours.
+    let filter = if cli.verbose {
+        "debug"
+    } else {
+        "warn,nostr_relay_pool=off,nostr_sdk=off,nostr_relay_builder=off"
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("FREEPORT_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter)),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let verbose = cli.verbose;
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            let first = f.err.to_string();
+            eprintln!("error: {first}");
+            if verbose {
+                for cause in f.err.chain().skip(1) {
+                    eprintln!("  caused by: {cause}");
+                }
+            }
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> std::result::Result<(), Failure> {
+    dispatch(cli).await.map_err(|err| Failure {
+        code: classify(&err),
+        err,
+    })
+}
+
+fn home_dir(cli: &Cli) -> PathBuf {
+    cli.home.clone().unwrap_or_else(|| {
+        std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join(".freeport")
+    })
+}
+
+fn relays_for(cli: &Cli, home: &Path) -> Result<Vec<String>> {
+    if !cli.relays.is_empty() {
+        return Ok(cli.relays.clone());
+    }
+    if let Ok(saved) = std::fs::read_to_string(home.join("relays.txt")) {
+        let list: Vec<String> = saved
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect();
+        if !list.is_empty() {
+            return Ok(list);
+        }
+    }
+    Ok(freeport_core::relay::default_relays()?)
+}
+
+fn open_app(cli: &Cli) -> Result<App> {
+    let home = home_dir(cli);
+    std::fs::create_dir_all(&home)
+        .with_context(|| format!("cannot create {}", home.display()))?;
+    let store = secrets::open(&home, &cli.passphrase_env)?;
+    let cfg = AppConfig::new(home.clone(), relays_for(cli, &home)?);
+    Ok(App::open(cfg, store)?)
+}
+
+/// Connects, catches up, and returns the app ready for a networked command.
+async fn online(cli: &Cli) -> Result<App> {
+    let app = open_app(cli)?;
+    if !app.has_identity() {
+        return Err(AppError::NoIdentity.into());
+    }
+    app.start_network().await?;
+    let n = app.wait_connected(Duration::from_secs(5)).await?;
+    if n == 0 {
+        eprintln!("warning: no relay reachable; working offline (the outbox publishes later)");
+    } else {
+        app.sync().await?;
+    }
+    Ok(app)
+}
+
+/// Pushes the outbox and disconnects.
+async fn finish(app: &App) -> Result<()> {
+    let left = app.flush_outbox(Duration::from_secs(10)).await?;
+    if left > 0 {
+        eprintln!("note: {left} event(s) wait in the outbox; `freeport sync` publishes them");
+    }
+    app.stop_network().await;
+    Ok(())
+}
+
+fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}
+
+fn parse_duration(s: &str) -> Result<u64> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = num
+        .parse()
+        .map_err(|_| AppError::invalid("expires-in", format!("`{s}` is not like 90m, 6h, 3d")))?;
+    let mult = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
+        _ => {
+            return Err(AppError::invalid("expires-in", format!("unknown unit in `{s}`")).into());
+        }
+    };
+    n.checked_mul(mult)
+        .filter(|v| *v > 0)
+        .ok_or_else(|| AppError::invalid("expires-in", "out of range").into())
+}
+
+fn read_json_arg(field: &'static str, s: &str) -> Result<serde_json::Value> {
+    let text = match s.strip_prefix('@') {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| AppError::invalid(field, format!("cannot read {path}: {e}")))?,
+        None => s.to_string(),
+    };
+    serde_json::from_str(&text)
+        .map_err(|e| AppError::invalid(field, format!("not valid JSON: {e}")).into())
+}
+
+fn parse_terms(s: &str) -> Result<Terms> {
+    match read_json_arg("terms", s)? {
+        serde_json::Value::Object(m) => Ok(Terms::from_map(&m).map_err(AppError::from)?),
+        _ => Err(AppError::invalid("terms", "must be a JSON object").into()),
+    }
+}
+
+fn print_intent(i: &IntentView) {
+    let place = i.geohash.as_deref().unwrap_or("-");
+    println!("{}  {} · {} · {}", &i.id[..12], i.side, i.title, place);
+    if !i.badge.is_empty() {
+        println!("      {} [{}]", i.badge, i.verdict);
+    }
+}
+
+fn print_deal(d: &DealView) {
+    println!(
+        "{}\n   {} · {} · {} · {} rounds left",
+        d.nego, d.intent_title, d.role, d.state, d.rounds_left
+    );
+    println!("   terms: {}", d.terms_json);
+    if let Some(c) = &d.their_contact {
+        println!("   contact: {c}");
+    }
+    if let Some(r) = &d.cancel_reason {
+        println!("   reason: {r}");
+    }
+}
+
+pub(crate) fn screening_card(s: &ScreeningView) -> String {
+    let mut out = String::new();
+    let who = s.name.clone().unwrap_or_else(|| s.subject_npub.clone());
+    out.push_str(&format!("{who}\n  {}\n", s.badge));
+    out.push_str(&format!("  verdict: {}", s.verdict));
+    if !s.reasons.is_empty() {
+        out.push_str(&format!(" — {}", s.reasons.join("; ")));
+    }
+    out.push('\n');
+    let sig = |name: &str, v: &freeport_core::app::SignalView| match v.value {
+        Some(x) => format!(
+            "  {name}: {:.0}% ok ({} raters{})\n",
+            x * 100.0,
+            v.raters,
+            if v.flagged { ", FLAGGED" } else { "" }
+        ),
+        None => format!("  {name}: no ratings from your network\n"),
+    };
+    out.push_str(&sig("safety", &s.safety));
+    out.push_str(&sig("reliability", &s.reliability));
+    if !s.path_names.is_empty() {
+        out.push_str(&format!("  path: you → {}\n", s.path_names[1..].join(" → ")));
+    }
+    if let Some(p) = &s.phone {
+        out.push_str(&format!("  phone: {p} ({})\n", s.phone_status));
+    }
+    out
+}
+
+async fn dispatch(cli: Cli) -> Result<()> {
+    match &cli.cmd {
+        Cmd::Init { name } => {
+            let app = open_app(&cli)?;
+            let pk = if app.has_identity() {
+                eprintln!("an identity already exists here");
+                app.public_key()?
+            } else {
+                app.create_identity()?
+            };
+            let home = home_dir(&cli);
+            if !cli.relays.is_empty() {
+                std::fs::write(home.join("relays.txt"), cli.relays.join("\n"))?;
+            }
+            if let Some(n) = name {
+                app.start_network().await?;
+                app.wait_connected(Duration::from_secs(5)).await?;
+                app.set_profile(ProfileUpdate {
+                    name: Some(n.clone()),
+                    ..Default::default()
+                })
+                .await?;
+                finish(&app).await?;
+            }
+            if cli.json {
+                print_json(&serde_json::json!({"pubkey": pk.to_hex(), "npub": freeport_core::identity::to_npub(&pk)}))?;
+            } else {
+                println!("{}", freeport_core::identity::to_npub(&pk));
+                eprintln!("back it up now: freeport backup");
+            }
+        }
+        Cmd::Whoami => {
+            let app = open_app(&cli)?;
+            let pk = app.public_key()?;
+            if cli.json {
+                print_json(&serde_json::json!({"pubkey": pk.to_hex(), "npub": freeport_core::identity::to_npub(&pk)}))?;
+            } else {
+                println!("{}\n{}", freeport_core::identity::to_npub(&pk), pk.to_hex());
+            }
+        }
+        Cmd::Backup {
+            backup_passphrase_env,
+        } => {
+            let app = open_app(&cli)?;
+            let pass = secrets::passphrase(
+                backup_passphrase_env.as_deref(),
+                "Backup passphrase: ",
+                true,
+            )?;
+            println!("{}", app.export_backup(&pass)?);
+        }
+        Cmd::Restore {
+            ncryptsec,
+            backup_passphrase_env,
+        } => {
+            let app = open_app(&cli)?;
+            let pass = secrets::passphrase(
+                backup_passphrase_env.as_deref(),
+                "Backup passphrase: ",
+                false,
+            )?;
+            let pk = app.restore_identity(ncryptsec, &pass)?;
+            println!("{}", freeport_core::identity::to_npub(&pk));
+        }
+        Cmd::Profile(ProfileCmd::Set {
+            name,
+            phone,
+            publish_full,
+            yes,
+            vehicle,
+            plate,
+        }) => {
+            let warning = if *publish_full {
+                eprintln!("{}", freeport_core::app::FULL_NUMBER_WARNING);
+                if !*yes && !secrets::confirm("Publish your full number? [y/N] ")? {
+                    return Err(AppError::invalid("publish-full", "not confirmed").into());
+                }
+                Some(freeport_core::app::FULL_NUMBER_WARNING.to_string())
+            } else {
+                None
+            };
+            let app = online(&cli).await?;
+            let p = app
+                .set_profile(ProfileUpdate {
+                    name: name.clone(),
+                    phone: phone.clone(),
+                    publish_full_number: *publish_full,
+                    full_number_warning_shown: warning,
+                    vehicle_model: vehicle.clone(),
+                    plate: plate.clone(),
+                    ..Default::default()
+                })
+                .await?;
+            finish(&app).await?;
+            if cli.json {
+                print_json(&p)?;
+            } else {
+                println!(
+                    "{} · phone published as {}",
+                    p.name.unwrap_or_default(),
+                    p.phone_published.unwrap_or_else(|| "(none)".into())
+                );
+            }
+        }
+        Cmd::Profile(ProfileCmd::Show { pubkey }) => {
+            let app = open_app(&cli)?;
+            let who = match pubkey {
+                Some(p) => p.clone(),
+                None => app.public_key()?.to_hex(),
+            };
+            let p = app.profile(&who)?;
+            if cli.json {
+                print_json(&p)?;
+            } else {
+                println!(
+                    "{}\n  name: {}\n  phone: {}",
+                    p.npub,
+                    p.name.unwrap_or_default(),
+                    p.phone_published.unwrap_or_else(|| "(none)".into())
+                );
+            }
+        }
+        Cmd::Relay { port, db } => demo::run_relay(*port, db.clone()).await?,
+        Cmd::Post(a) => {
+            let payload = read_json_arg("payload", &a.payload)?;
+            let expires = a.expires_in.as_deref().map(parse_duration).transpose()?;
+            let app = online(&cli).await?;
+            let i = app
+                .post_intent(PostIntent {
+                    market: a.market.clone(),
+                    side: match a.side {
+                        SideArg::Offer => Side::Offer,
+                        SideArg::Request => Side::Request,
+                    },
+                    title: a.title.clone(),
+                    payload,
+                    geohash: a.geohash.clone(),
+                    expires_in_secs: expires,
+                    pow_bits: a.pow,
+                    window: None,
+                })
+                .await?;
+            finish(&app).await?;
+            if cli.json {
+                print_json(&i)?;
+            } else {
+                println!("{}", i.id);
+            }
+        }
+        Cmd::Withdraw { intent } => {
+            let app = online(&cli).await?;
+            app.withdraw_intent(intent).await?;
+            finish(&app).await?;
+            if !cli.json {
+                println!("withdrawn");
+            }
+        }
+        Cmd::Browse {
+            market,
+            near,
+            radius,
+        } => {
+            let app = online(&cli).await?;
+            let list = app.browse(market, near.as_deref(), *radius).await?;
+            finish(&app).await?;
+            if cli.json {
+                print_json(&list)?;
+            } else if list.is_empty() {
+                println!("nothing in {market} here yet");
+            } else {
+                list.iter().for_each(print_intent);
+            }
+        }
+        Cmd::Respond {
+            intent,
+            accept,
+            counter,
+        } => {
+            let response = match (accept, counter) {
+                (true, _) => Response::Accept,
+                (false, Some(t)) => Response::Counter(parse_terms(t)?),
+                (false, None) => return Err(anyhow!("give --accept or --counter TERMS")),
+            };
+            let app = online(&cli).await?;
+            let d = app.respond(intent, response).await?;
+            finish(&app).await?;
+            out_deal(&cli, &d)?;
+        }
+        Cmd::Quotes { intent } => {
+            let app = online(&cli).await?;
+            let q = app.quotes(intent)?;
+            finish(&app).await?;
+            if cli.json {
+                print_json(&q)?;
+            } else if q.is_empty() {
+                println!("no quotes yet");
+            } else {
+                for x in &q {
+                    print_deal(&x.deal);
+                    print!("{}", indent(&screening_card(&x.screening)));
+                }
+            }
+        }
+        Cmd::Pick { nego } => {
+            let app = online(&cli).await?;
+            let d = app.pick(nego).await?;
+            finish(&app).await?;
+            out_deal(&cli, &d)?;
+        }
+        Cmd::Counter { nego, terms } => {
+            let t = parse_terms(terms)?;
+            let app = online(&cli).await?;
+            let d = app.counter(nego, t).await?;
+            finish(&app).await?;
+            out_deal(&cli, &d)?;
+        }
+        Cmd::Accept { nego } => {
+            let app = online(&cli).await?;
+            let d = app.accept(nego).await?;
+            finish(&app).await?;
+            out_deal(&cli, &d)?;
+        }
+        Cmd::Cancel { nego, reason } => {
+            let app = online(&cli).await?;
+            let d = app.cancel(nego, reason.clone()).await?;
+            finish(&app).await?;
+            out_deal(&cli, &d)?;
+        }
+        Cmd::Deals => {
+            let app = online(&cli).await?;
+            let deals = app.deals()?;
+            finish(&app).await?;
+            if cli.json {
+                print_json(&deals)?;
+            } else if deals.is_empty() {
+                println!("no negotiations yet");
+            } else {
+                deals.iter().for_each(print_deal);
+            }
+        }
+        Cmd::Watch { market } => {
+            let app = online(&cli).await?;
+            if let Some(m) = market {
+                app.watch_market(m).await?;
+            }
+            let mut rx = app.subscribe();
+            eprintln!("watching; Ctrl-C to stop");
+            loop {
+                tokio::select! {
+                    ev = rx.recv() => match ev {
+                        Ok(ev) => println!("{}", serde_json::to_string(&ev)?),
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => eprintln!("(missed {n} updates)"),
+                        Err(_) => break,
+                    },
+                    _ = tokio::signal::ctrl_c() => break,
+                }
+            }
+            finish(&app).await?;
+        }
+        Cmd::Meet(MeetCmd::Show {
+            nego,
+            png,
+            svg,
+            once,
+        }) => {
+            let app = online(&cli).await?;
+            let mut rx = app.subscribe();
+            loop {
+                let code = app.meet_show(nego, 512)?;
+                if let Some(p) = png {
+                    std::fs::write(p, &code.png)?;
+                }
+                if let Some(s) = svg {
+                    std::fs::write(s, &code.svg)?;
+                }
+                if cli.json {
+                    print_json(&code)?;
+                } else {
+                    print!("\x1b[2J\x1b[H{}", code.terminal);
+                    println!("{}", code.token);
+                    println!("refreshes in {}s", code.refresh_at.saturating_sub(now()));
+                }
+                if *once {
+                    break;
+                }
+                let wait = Duration::from_secs(code.refresh_at.saturating_sub(now()).max(1));
+                let met = tokio::time::timeout(wait, async {
+                    while let Ok(ev) = rx.recv().await {
+                        if matches!(&ev, freeport_core::app::AppEvent::DealMet { nego: n } if n == nego) {
+                            return true;
+                        }
+                    }
+                    false
+                })
+                .await
+                .unwrap_or(false);
+                if met {
+                    println!("met: the other phone co-signed the receipt");
+                    break;
+                }
+            }
+            finish(&app).await?;
+        }
+        Cmd::Meet(MeetCmd::Scan {
+            image,
+            text,
+            return_png,
+        }) => {
+            let input = match (image, text) {
+                (Some(p), _) => ScanInput::Image(
+                    std::fs::read(p)
+                        .map_err(|e| AppError::invalid("image", format!("{}: {e}", p.display())))?,
+                ),
+                (None, Some(t)) => ScanInput::Text(t.clone()),
+                (None, None) => return Err(anyhow!("give --image FILE or --text TOKEN")),
+            };
+            // Scanning works offline: open the app, try the network, but never require it.
+            let app = open_app(&cli)?;
+            if !app.has_identity() {
+                return Err(AppError::NoIdentity.into());
+            }
+            let _ = app.start_network().await;
+            let out = app.meet_scan(input).await?;
+            if let (Some(p), Some(png)) = (return_png, &out.return_png) {
+                std::fs::write(p, png)?;
+            }
+            finish(&app).await?;
+            if cli.json {
+                print_json(&out)?;
+            } else {
+                println!("met ✓  say these words aloud: {}", out.sas_words.join(" "));
+                if let Some(r) = &out.return_token {
+                    println!("return code (let them scan it): {r}");
+                }
+            }
+        }
+        Cmd::Rate {
+            nego,
+            safe,
+            reliable,
+            score,
+            reached_number,
+        } => {
+            let app = online(&cli).await?;
+            app.rate(
+                nego,
+                RateInput {
+                    safe: safe.yes(),
+                    reliable: reliable.yes(),
+                    score: *score,
+                    reached_number: reached_number.yes(),
+                },
+            )
+            .await?;
+            finish(&app).await?;
+            if !cli.json {
+                println!("rated");
+            }
+        }
+        Cmd::Screen {
+            subject,
+            events,
+            viewer,
+            explain,
+        } => match (events, viewer) {
+            (Some(file), Some(viewer)) => {
+                let out = demo::screen_file(file, viewer, subject, *explain)?;
+                if cli.json {
+                    print_json(&out)?;
+                } else {
+                    println!("{}", serde_json::to_string_pretty(&out)?);
+                }
+            }
+            _ => {
+                let app = online(&cli).await?;
+                let s = app.screen_remote(subject, *explain).await?;
+                finish(&app).await?;
+                if cli.json {
+                    print_json(&s)?;
+                } else {
+                    print!("{}", screening_card(&s));
+                }
+            }
+        },
+        Cmd::Sync => {
+            let app = online(&cli).await?;
+            let r = app.sync().await?;
+            finish(&app).await?;
+            if cli.json {
+                print_json(&r)?;
+            } else {
+                println!(
+                    "{} events, {} messages; {} relays; {} waiting to publish",
+                    r.events_received, r.messages_applied, r.relays_connected, r.outbox_pending
+                );
+            }
+        }
+        Cmd::Outbox => {
+            let app = open_app(&cli)?;
+            let items = app.outbox()?;
+            if cli.json {
+                print_json(&items)?;
+            } else if items.is_empty() {
+                println!("outbox empty: everything is published");
+            } else {
+                for i in items {
+                    println!(
+                        "{} kind {} · {} attempts{}",
+                        i.id,
+                        i.kind,
+                        i.attempts,
+                        i.last_error.map(|e| format!(" · {e}")).unwrap_or_default()
+                    );
+                }
+            }
+        }
+        Cmd::Demo { out, puppets } => {
+            demo::run(demo::DemoOptions {
+                relays: cli.relays.clone(),
+                out: out.clone(),
+                puppets: *puppets,
+                json: cli.json,
+            })
+            .await?
+        }
+    }
+    Ok(())
+}
+
+fn out_deal(cli: &Cli, d: &DealView) -> Result<()> {
+    if cli.json {
+        print_json(d)
+    } else {
+        print_deal(d);
+        Ok(())
+    }
+}
+
+fn indent(s: &str) -> String {
+    s.lines().map(|l| format!("   {l}\n")).collect()
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+

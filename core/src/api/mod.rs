@@ -12,11 +12,7 @@
 //! calls it ([`load_or_create_identity`]). The `FreeportApp` facade is added next to these.
 
 mod error;
-mod identity;
 mod info;
 
 pub use error::ApiError;
-pub use identity::{
-    IDENTITY_SECRET_KEY, IdentityInfo, SecretStore, SecretStoreError, load_or_create_identity,
-};
 pub use info::{MAX_PUBLIC_KEY_INPUT_CHARS, core_version, validate_npub};

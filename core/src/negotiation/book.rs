@@ -52,6 +52,25 @@ impl IntentBook {
     }
 
     /// The intent.
+    /// Rebuilds a book from persisted threads (the store keeps one record per thread). Threads
+    /// of another intent are ignored; the filled thread is the confirmed (or later) one.
+    pub fn from_threads(intent: IntentInfo, threads: Vec<Negotiation>) -> Self {
+        let threads: BTreeMap<NegoId, Negotiation> = threads
+            .into_iter()
+            .filter(|t| t.intent_id() == intent.intent_id && t.role() == super::Role::Owner)
+            .map(|t| (t.nego().clone(), t))
+            .collect();
+        let filled_by = threads
+            .values()
+            .find(|t| t.state().is_confirmed_or_later())
+            .map(|t| t.nego().clone());
+        Self {
+            intent,
+            threads,
+            filled_by,
+        }
+    }
+
     pub fn intent(&self) -> &IntentInfo {
         &self.intent
     }

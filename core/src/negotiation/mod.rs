@@ -333,6 +333,16 @@ impl Negotiation {
     }
 
     /// The negotiation id.
+    /// The intent this thread negotiates.
+    pub fn intent_id(&self) -> EventId {
+        self.intent_id
+    }
+
+    /// The market (topic) of the intent.
+    pub fn market(&self) -> &str {
+        &self.market
+    }
+
     pub fn nego(&self) -> &NegoId {
         &self.nego
     }

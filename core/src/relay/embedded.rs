@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use nostr_relay_builder::prelude::{MemoryDatabase, MemoryDatabaseOptions, NostrDatabase};
+use nostr_relay_builder::builder::RateLimit;
 use nostr_relay_builder::{LocalRelay, RelayBuilder};
 
 /// Why the embedded relay could not start.
@@ -22,25 +23,60 @@ pub enum EmbeddedRelayError {
     },
 }
 
+/// How to run an [`EmbeddedRelay`].
+#[derive(Debug, Clone)]
+pub struct EmbeddedRelayOptions {
+    /// Port on 127.0.0.1 (`None`: a free one).
+    pub port: Option<u16>,
+    /// Event database (`None`: in memory, up to 100 000 events).
+    pub database: Option<Arc<dyn NostrDatabase>>,
+    /// Events one connection may publish per minute (rust-nostr's default is 60, too low for
+    /// seeding a demo town or a test graph).
+    pub notes_per_minute: u32,
+}
+
+impl Default for EmbeddedRelayOptions {
+    fn default() -> Self {
+        Self {
+            port: None,
+            database: None,
+            notes_per_minute: 6_000,
+        }
+    }
+}
+
 /// A loopback relay that keeps its events across [`EmbeddedRelay::restart`].
 #[derive(Debug)]
 pub struct EmbeddedRelay {
     port: u16,
     database: Arc<dyn NostrDatabase>,
+    notes_per_minute: u32,
     running: Option<LocalRelay>,
 }
 
 impl EmbeddedRelay {
     /// Starts a relay on a free loopback port.
     pub async fn start() -> Result<Self, EmbeddedRelayError> {
-        let port = free_port()?;
-        let database: Arc<dyn NostrDatabase> = Arc::new(MemoryDatabase::with_opts(MemoryDatabaseOptions {
-            events: true,
-            max_events: Some(100_000),
-        }));
+        Self::start_with(EmbeddedRelayOptions::default()).await
+    }
+
+    /// Starts a relay with explicit options (fixed port, persistent database, rate limit).
+    pub async fn start_with(opts: EmbeddedRelayOptions) -> Result<Self, EmbeddedRelayError> {
+        let port = match opts.port {
+            Some(p) => p,
+            None => free_port()?,
+        };
+        let database: Arc<dyn NostrDatabase> = match opts.database {
+            Some(db) => db,
+            None => Arc::new(MemoryDatabase::with_opts(MemoryDatabaseOptions {
+                events: true,
+                max_events: Some(100_000),
+            })),
+        };
         let mut relay = Self {
             port,
             database,
+            notes_per_minute: opts.notes_per_minute,
             running: None,
         };
         relay.restart().await?;
@@ -78,6 +114,10 @@ impl EmbeddedRelay {
             let builder = RelayBuilder::default()
                 .addr(Ipv4Addr::LOCALHOST.into())
                 .port(self.port)
+                .rate_limit(RateLimit {
+                    max_reqs: 500,
+                    notes_per_minute: self.notes_per_minute,
+                })
                 .database(self.database.clone());
             let relay = LocalRelay::new(builder);
             match relay.run().await {

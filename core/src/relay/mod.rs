@@ -19,7 +19,7 @@ pub use client::{
     Incoming, PublishReport, RelayClient, RelayConfig, RelayError, RelayState, SentDm,
     VerifiedEvent, default_relays,
 };
-pub use embedded::EmbeddedRelay;
+pub use embedded::{EmbeddedRelay, EmbeddedRelayOptions};
 pub use ingest::{DropReason, IngestLimits, IngestStats};
 pub use outbox::{
     BackoffPolicy, MemoryOutbox, OutboxItem, OutboxStore, Rejection, RejectionKind, StoreError,

@@ -1,0 +1,243 @@
+//! What happens to events after the relay layer verified them: they are stored, fed to the
+//! reputation engine, and direct messages are applied to negotiations. Also the live
+//! subscriptions and the catch-up a restarted client runs.
+
+use nostr::{Event, Filter, Kind, Timestamp};
+use tokio::task::JoinHandle;
+
+use super::{App, AppError, AppEvent, SYNC_OVERLAP_SECS, lock, unix_now};
+use crate::protocol::follows::parse_follows;
+use crate::protocol::intent::parse_intent;
+use crate::protocol::kinds;
+use crate::protocol::rating::parse_rating;
+use crate::protocol::receipt::parse_receipt;
+use crate::relay::{Incoming, transport};
+
+/// Cursor names in the store.
+const CURSOR_DMS: &str = "dms";
+const CURSOR_PUBLIC: &str = "public";
+
+/// Public kinds the reputation engine needs.
+pub(crate) const REPUTATION_KINDS: [u16; 4] =
+    [kinds::PROFILE, kinds::FOLLOWS, kinds::RATING, kinds::RECEIPT];
+
+/// Counts of what a catch-up applied.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Applied {
+    pub events: u32,
+    pub messages: u32,
+}
+
+/// Spawns the two consumer loops of the relay client's streams.
+pub(crate) fn spawn_loops(app: App, mut incoming: Incoming) -> Vec<JoinHandle<()>> {
+    let a = app.clone();
+    let events = tokio::spawn(async move {
+        let mut batch = Vec::new();
+        while let Some(first) = incoming.events.recv().await {
+            batch.push(first.into_event());
+            while batch.len() < 256 {
+                match incoming.events.try_recv() {
+                    Ok(v) => batch.push(v.into_event()),
+                    Err(_) => break,
+                }
+            }
+            if let Err(e) = a.ingest_public(std::mem::take(&mut batch)).await {
+                tracing::warn!("ingest failed: {e}");
+            }
+        }
+    });
+    let b = app;
+    let dms = tokio::spawn(async move {
+        while let Some(dm) = incoming.dms.recv().await {
+            let created = dm.created_at.as_secs();
+            match b.on_dm(dm).await {
+                Ok(()) => {
+                    let _ = b.inner.store.sync_cursor_advance(CURSOR_DMS, created);
+                }
+                Err(e) => {
+                    tracing::info!("message refused: {e}");
+                    b.emit(AppEvent::MessageRejected {
+                        reason: e.to_string(),
+                    });
+                }
+            }
+        }
+    });
+    vec![events, dms]
+}
+
+/// Feeds one stored public event to the in-memory reputation engine.
+pub(crate) fn apply_public(app: &App, e: &Event) {
+    let mut rep = lock(&app.inner.rep);
+    rep.observe(e.pubkey, e.created_at.as_secs());
+    match e.kind.as_u16() {
+        kinds::RECEIPT => {
+            if let Ok(r) = parse_receipt(e) {
+                let _ = rep.insert_receipt(&r);
+            }
+        }
+        kinds::RATING => {
+            if let Ok(r) = parse_rating(e) {
+                drop(rep);
+                let input = app.rating_input(&r);
+                let _ = lock(&app.inner.rep).insert_rating(input);
+            }
+        }
+        kinds::FOLLOWS => {
+            if let Ok(f) = parse_follows(e) {
+                rep.set_follows(e.pubkey, f, e.created_at.as_secs());
+            }
+        }
+        _ => {}
+    }
+}
+
+impl App {
+    /// Stores a batch of verified public events in one transaction and applies them.
+    pub(crate) async fn ingest_public(&self, events: Vec<Event>) -> Result<(), AppError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let store = self.inner.store.clone();
+        let evs = events.clone();
+        tokio::task::spawn_blocking(move || store.insert_events(&evs))
+            .await
+            .map_err(|e| AppError::Internal {
+                reason: e.to_string(),
+            })??;
+        let me = self.public_key().ok();
+        let now = Timestamp::from(unix_now());
+        for e in &events {
+            apply_public(self, e);
+            match e.kind.as_u16() {
+                kinds::OFFER | kinds::REQUEST => {
+                    if let Ok(i) = parse_intent(e, now) {
+                        self.emit_intent(&i);
+                    }
+                }
+                kinds::RECEIPT => {
+                    if let Ok(r) = parse_receipt(e) {
+                        if Some(r.peer) == me {
+                            self.on_receipt_for_me(&r).await;
+                        }
+                        self.emit(AppEvent::ScreeningChanged {
+                            pubkey: r.author.to_hex(),
+                        });
+                    }
+                }
+                kinds::RATING | kinds::PROFILE => self.emit(AppEvent::ScreeningChanged {
+                    pubkey: e.pubkey.to_hex(),
+                }),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Rebuilds the reputation engine from every stored event (at start-up and after a
+    /// restore).
+    pub(crate) fn rebuild_reputation(&self) -> Result<(), AppError> {
+        let events = self
+            .inner
+            .store
+            .query_events(&crate::store::EventQuery::new())?;
+        {
+            let mut rep = lock(&self.inner.rep);
+            *rep = crate::reputation::Reputation::new(self.inner.cfg.reputation.clone())?;
+        }
+        // Profiles first: rating attestations are checked against the ratee's published phone.
+        let mut ordered: Vec<&Event> = events.iter().collect();
+        ordered.sort_by_key(|e| (e.kind.as_u16() != kinds::PROFILE, e.created_at));
+        for e in ordered {
+            apply_public(self, e);
+        }
+        Ok(())
+    }
+}
+
+/// Live subscriptions: our direct messages since the cursor (minus the overlap window) and the
+/// public reputation events from now on.
+pub(crate) async fn subscribe_live(app: &App) -> Result<(), AppError> {
+    let client = app.client()?;
+    let since = app
+        .inner
+        .store
+        .sync_cursor_get(CURSOR_DMS)?
+        .unwrap_or(0)
+        .saturating_sub(SYNC_OVERLAP_SECS);
+    client.subscribe_dms(Timestamp::from(since)).await?;
+    let f = Filter::new()
+        .kinds(REPUTATION_KINDS.iter().map(|k| Kind::Custom(*k)))
+        .since(Timestamp::from(unix_now()));
+    client.subscribe(f).await?;
+    Ok(())
+}
+
+/// One-shot catch-up: direct messages addressed to us since the DM cursor (with overlap; NIP-17
+/// gift wraps are back-dated up to two days, so their window is wider), and public reputation
+/// events since the public cursor.
+pub(crate) async fn catch_up(app: &App) -> Result<Applied, AppError> {
+    let client = app.client()?;
+    let keys = app.keys()?;
+    let me = keys.public_key();
+    let timeout = app.inner.cfg.query_timeout;
+    let mut applied = Applied::default();
+
+    let dm_since = app
+        .inner
+        .store
+        .sync_cursor_get(CURSOR_DMS)?
+        .unwrap_or(0)
+        .saturating_sub(SYNC_OVERLAP_SECS);
+    let wraps = Filter::new()
+        .kind(Kind::GiftWrap)
+        .pubkey(me)
+        .since(Timestamp::from(dm_since.saturating_sub(2 * 24 * 3600)));
+    let nip04 = Filter::new()
+        .kind(Kind::EncryptedDirectMessage)
+        .pubkey(me)
+        .since(Timestamp::from(dm_since));
+    let mut dms = Vec::new();
+    for f in [wraps, nip04] {
+        for v in client.query(f, timeout).await? {
+            if let Ok(dm) = transport::open_dm(&keys, v.event()) {
+                dms.push(dm);
+            }
+        }
+    }
+    dms.sort_by_key(|d| d.created_at);
+    let mut newest = dm_since;
+    for dm in dms {
+        let created = dm.created_at.as_secs();
+        match app.on_dm(dm).await {
+            Ok(()) => {
+                applied.messages += 1;
+                newest = newest.max(created);
+            }
+            Err(e) => tracing::info!("message refused: {e}"),
+        }
+    }
+    if newest > dm_since {
+        app.inner.store.sync_cursor_advance(CURSOR_DMS, newest)?;
+    }
+
+    let pub_since = app.inner.store.sync_cursor_get(CURSOR_PUBLIC)?.unwrap_or(0);
+    let f = Filter::new()
+        .kinds(REPUTATION_KINDS.iter().map(|k| Kind::Custom(*k)))
+        .since(Timestamp::from(pub_since.saturating_sub(SYNC_OVERLAP_SECS)))
+        .limit(10_000);
+    let got: Vec<Event> = client
+        .query(f, timeout)
+        .await?
+        .into_iter()
+        .map(|v| v.into_event())
+        .collect();
+    applied.events = u32::try_from(got.len()).unwrap_or(u32::MAX);
+    let newest_pub = got.iter().map(|e| e.created_at.as_secs()).max();
+    app.ingest_public(got).await?;
+    if let Some(t) = newest_pub {
+        app.inner.store.sync_cursor_advance(CURSOR_PUBLIC, t)?;
+    }
+    app.expire_due().await?;
+    Ok(applied)
+}

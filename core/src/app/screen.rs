@@ -1,0 +1,275 @@
+//! Screening a contact before a meetup: the subject's record seen from the viewer's own
+//! position in the proven-deal graph. Also the offline evaluation over a file of signed events.
+
+use nostr::{Event, Filter, Kind, PublicKey};
+
+use super::{App, AppError, RaterView, ScreeningView, SignalView, lock, unix_now};
+use crate::identity::to_npub;
+use crate::protocol::kinds;
+use crate::protocol::{follows::parse_follows, rating::parse_rating, receipt::parse_receipt};
+use crate::reputation::{Dimension, Params, Reputation, Screening, TrustMap, badge};
+
+fn signal(d: &Dimension) -> SignalView {
+    SignalView {
+        value: d.value,
+        flagged: d.flagged,
+        weight: d.weight,
+        raters: d.raters,
+    }
+}
+
+/// What an offline evaluation read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct EvaluationStats {
+    pub events: usize,
+    pub rejected_signature: usize,
+    pub rejected_parse: usize,
+}
+
+/// Screens `subject` from `viewer`'s position using only `events` (e.g. a JSONL file): every
+/// event's id and signature are checked first; forged or malformed events are counted and
+/// ignored. Pure apart from the clock passed in.
+pub fn screen_events(
+    events: &[Event],
+    viewer: &PublicKey,
+    subject: &PublicKey,
+    now: u64,
+    params: Params,
+    explain: bool,
+) -> Result<(Screening, EvaluationStats), AppError> {
+    let mut rep = Reputation::new(params)?;
+    let mut stats = EvaluationStats {
+        events: events.len(),
+        ..Default::default()
+    };
+    let mut ratings = Vec::new();
+    for e in events {
+        if e.verify().is_err() {
+            stats.rejected_signature += 1;
+            continue;
+        }
+        rep.observe(e.pubkey, e.created_at.as_secs());
+        let ok = match e.kind.as_u16() {
+            kinds::RECEIPT => parse_receipt(e)
+                .map(|r| {
+                    let _ = rep.insert_receipt(&r);
+                })
+                .is_ok(),
+            kinds::RATING => parse_rating(e).map(|r| ratings.push(r)).is_ok(),
+            kinds::FOLLOWS => parse_follows(e)
+                .map(|f| rep.set_follows(e.pubkey, f, e.created_at.as_secs()))
+                .is_ok(),
+            _ => true,
+        };
+        if !ok {
+            stats.rejected_parse += 1;
+        }
+    }
+    for r in ratings {
+        let (safe, reliable) = r.signals();
+        let _ = rep.insert_rating(crate::reputation::RatingInput {
+            rater: r.rater,
+            ratee: r.ratee,
+            nego: r.nego.clone(),
+            score: Some(r.score.value()),
+            safe,
+            reliable,
+            created_at: r.created_at.as_secs(),
+            pow_bits: r.pow_difficulty,
+            contact_verified: r.contact_verified,
+            contact_masked: r.contact_masked.clone(),
+            attestation_ok: r.contact_verified,
+        });
+    }
+    let trust = rep.trust_map(viewer);
+    Ok((rep.screen(&trust, subject, now, explain), stats))
+}
+
+impl App {
+    /// Our trust map, if we have an identity.
+    pub(crate) fn viewer_trust(&self) -> Option<TrustMap> {
+        let me = self.public_key().ok()?;
+        Some(lock(&self.inner.rep).trust_map(&me))
+    }
+
+    pub(crate) fn badge_for(&self, trust: &TrustMap, subject: &PublicKey) -> (String, String) {
+        let s = lock(&self.inner.rep).screen(trust, subject, unix_now(), false);
+        (badge(&s), verdict_label(&s))
+    }
+
+    /// Screens a contact (npub or hex) from our position, with what we have stored.
+    pub fn screen(&self, subject: &str, explain: bool) -> Result<ScreeningView, AppError> {
+        let pk = crate::identity::parse_public_key(subject)?;
+        let trust = self.viewer_trust().ok_or(AppError::NoIdentity)?;
+        Ok(self.screening_view_with(Some(&trust), &pk, explain))
+    }
+
+    /// Fetches the subject's receipts, ratings and profile (and their partners' receipts) from
+    /// the relays, then screens.
+    pub async fn screen_remote(
+        &self,
+        subject: &str,
+        explain: bool,
+    ) -> Result<ScreeningView, AppError> {
+        let pk = crate::identity::parse_public_key(subject)?;
+        if let Ok(client) = self.client() {
+            let t = self.inner.cfg.query_timeout;
+            let kinds_ = [kinds::PROFILE, kinds::RATING, kinds::RECEIPT]
+                .map(Kind::Custom)
+                .to_vec();
+            let by = Filter::new().kinds(kinds_.clone()).author(pk).limit(2000);
+            let about = Filter::new().kinds(kinds_).pubkey(pk).limit(2000);
+            let mut got: Vec<Event> = Vec::new();
+            for f in [by, about] {
+                got.extend(client.query(f, t).await?.into_iter().map(|v| v.into_event()));
+            }
+            self.ingest_public(got).await?;
+        }
+        self.screen(&pk.to_hex(), explain)
+    }
+
+    pub(crate) fn screening_view_with(
+        &self,
+        trust: Option<&TrustMap>,
+        subject: &PublicKey,
+        explain: bool,
+    ) -> ScreeningView {
+        let now = unix_now();
+        let s = match trust {
+            Some(t) => lock(&self.inner.rep).screen(t, subject, now, explain),
+            None => {
+                let rep = lock(&self.inner.rep);
+                let t = rep.trust_map(subject);
+                rep.screen(&t, subject, now, explain)
+            }
+        };
+        let profile = self.profile_of(subject);
+        let path_names = s
+            .path
+            .iter()
+            .map(|hex| {
+                PublicKey::from_hex(hex)
+                    .ok()
+                    .and_then(|pk| self.profile_of(&pk))
+                    .and_then(|p| p.name)
+                    .unwrap_or_else(|| short(hex))
+            })
+            .collect();
+        let phone_status = match profile.as_ref().and_then(|p| p.phone.as_ref()) {
+            None => "no phone published".to_string(),
+            Some(_) if s.verified_by > 0 => format!("verified by {}", s.verified_by),
+            Some(_) => "not verified yet".to_string(),
+        };
+        ScreeningView {
+            subject: subject.to_hex(),
+            subject_npub: to_npub(subject),
+            name: profile.as_ref().and_then(|p| p.name.clone()),
+            deals: s.deals,
+            partners: s.partners,
+            partners_in_network: s.partners_in_network,
+            met_in_person: s.met_in_person,
+            verified_by: s.verified_by,
+            new_account: s.new_account,
+            safety: signal(&s.safety),
+            reliability: signal(&s.reliability),
+            score: s.score,
+            weight_total: s.weight_total,
+            unreachable_weight: s.unreachable_weight,
+            verdict: verdict_label(&s),
+            reasons: s.reasons.clone(),
+            path: s.path.clone(),
+            path_names,
+            badge: badge(&s),
+            phone: profile.and_then(|p| p.phone),
+            phone_status,
+            raters: s
+                .raters
+                .as_ref()
+                .map(|rs| {
+                    rs.iter()
+                        .map(|r| RaterView {
+                            pubkey: r.pubkey.clone(),
+                            weight: r.weight,
+                            hop: r.hop.map(u32::from),
+                            tier: r.tier.as_str().to_string(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+}
+
+fn verdict_label(s: &Screening) -> String {
+    serde_json::to_value(s.verdict)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn short(hex: &str) -> String {
+    hex.chars().take(8).collect()
+}
+
+
+impl App {
+    /// The viewer's trust neighbourhood (nodes within the network, nearest and most trusted
+    /// first, at most `max_nodes`), plus `extra` subjects drawn even when outside it, with the
+    /// proven-deal edges among them.
+    pub fn trust_neighbourhood(
+        &self,
+        max_nodes: usize,
+        extra: &[PublicKey],
+    ) -> Result<super::NeighbourhoodView, AppError> {
+        let me = self.public_key()?;
+        let rep = lock(&self.inner.rep);
+        let trust = rep.trust_map(&me);
+        let graph = rep.graph();
+        let mut picked: Vec<(crate::reputation::NodeId, u8, f64)> = trust
+            .iter()
+            .map(|(id, e)| (id, e.dist, e.trust))
+            .collect();
+        picked.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.total_cmp(&a.2)));
+        picked.truncate(max_nodes);
+        let mut ids: Vec<crate::reputation::NodeId> = picked.iter().map(|p| p.0).collect();
+        for pk in extra {
+            if let Some(id) = graph.node(pk) {
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+        }
+        let index: std::collections::HashMap<_, _> =
+            ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        let mut nodes = Vec::new();
+        for id in &ids {
+            let Some(pk) = graph.key(*id).copied() else {
+                continue;
+            };
+            let e = trust.entry(*id);
+            nodes.push(super::NeighbourNode {
+                pubkey: pk.to_hex(),
+                name: None,
+                hop: e.and_then(|e| e.hop()).map(u32::from),
+                trust: e.map(|e| e.trust).unwrap_or(0.0),
+            });
+        }
+        let mut edges = Vec::new();
+        for (i, id) in ids.iter().enumerate() {
+            for (nb, _) in graph.neighbors(*id) {
+                if let Some(&j) = index.get(&nb) {
+                    if i < j {
+                        edges.push(vec![i as u32, j as u32]);
+                    }
+                }
+            }
+        }
+        drop(rep);
+        for n in &mut nodes {
+            if let Ok(pk) = PublicKey::from_hex(&n.pubkey) {
+                n.name = self.profile_of(&pk).and_then(|p| p.name);
+            }
+        }
+        Ok(super::NeighbourhoodView { nodes, edges })
+    }
+}
