@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use keyring_core::api::CredentialStoreApi;
 use keyring_core::{CredentialStore, Entry, Error as KeyringError};
 
 use super::secret_store::{SecretStore, SecretStoreError, check_entry};
@@ -46,7 +45,10 @@ fn map_err(e: KeyringError) -> SecretStoreError {
             key: attr,
             rule: format!("longer than the platform limit of {limit}"),
         },
-        KeyringError::Invalid(attr, reason) => SecretStoreError::InvalidEntry { key: attr, rule: reason },
+        KeyringError::Invalid(attr, reason) => SecretStoreError::InvalidEntry {
+            key: attr,
+            rule: reason,
+        },
         other => SecretStoreError::Backend {
             reason: other.to_string(),
         },
