@@ -83,7 +83,8 @@ fn main() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open_with_key(dir.path().join("q.db"), DataKey::generate()).expect("open");
     store.insert_events(&events).expect("insert");
-    let author = events[0].pubkey;
+    // events[3] is a kind-1 note; its author also has receipts pointing at others.
+    let author = events[3].pubkey;
     let queries = [
         (
             "kind 32104 newest 100",
