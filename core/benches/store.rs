@@ -17,9 +17,21 @@ fn signed_events() -> Vec<Event> {
             let peer = authors[(i + 1) % authors.len()].public_key();
             // A realistic mix: receipts/ratings (addressable, unique d), intents, notes.
             let (kind, tags) = match i % 4 {
-                0 => (32104, vec![Tag::identifier(format!("{i:016x}")), Tag::public_key(peer)]),
-                1 => (32103, vec![Tag::identifier(format!("{i:016x}")), Tag::public_key(peer)]),
-                2 => (32101, vec![Tag::identifier(format!("{i:016x}")), Tag::hashtag("sg-rideshare")]),
+                0 => (
+                    32104,
+                    vec![Tag::identifier(format!("{i:016x}")), Tag::public_key(peer)],
+                ),
+                1 => (
+                    32103,
+                    vec![Tag::identifier(format!("{i:016x}")), Tag::public_key(peer)],
+                ),
+                2 => (
+                    32101,
+                    vec![
+                        Tag::identifier(format!("{i:016x}")),
+                        Tag::hashtag("sg-rideshare"),
+                    ],
+                ),
                 _ => (1, vec![]),
             };
             EventBuilder::new(Kind::Custom(kind), format!("{{\"v\":1,\"i\":{i}}}"))
@@ -33,7 +45,8 @@ fn signed_events() -> Vec<Event> {
 
 fn run(events: &[Event], batch: usize) -> Duration {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open_with_key(dir.path().join("bench.db"), DataKey::generate()).expect("open");
+    let store =
+        Store::open_with_key(dir.path().join("bench.db"), DataKey::generate()).expect("open");
     let start = Instant::now();
     for chunk in events.chunks(batch) {
         let r = store.insert_events(chunk).expect("insert");
@@ -46,7 +59,9 @@ fn run(events: &[Event], batch: usize) -> Duration {
 
 fn main() {
     let events = signed_events();
-    println!("store insert benchmark: {N} signed events, WAL, synchronous=NORMAL, on-disk temp file");
+    println!(
+        "store insert benchmark: {N} signed events, WAL, synchronous=NORMAL, on-disk temp file"
+    );
     println!("{:<32} {:>12} {:>14}", "mode", "total ms", "events/s");
     for batch in [N, 1_000, 100, 1] {
         // Best of three to reduce noise on a shared machine.
@@ -68,10 +83,17 @@ fn main() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open_with_key(dir.path().join("q.db"), DataKey::generate()).expect("open");
     store.insert_events(&events).expect("insert");
-    let author = events[0].pubkey;
+    // events[3] is a kind-1 note; its author also has receipts pointing at others.
+    let author = events[3].pubkey;
     let queries = [
-        ("kind 32104 newest 100", EventQuery::new().kinds([32104]).limit(100)),
-        ("author + kind 1", EventQuery::new().author(author).kinds([1])),
+        (
+            "kind 32104 newest 100",
+            EventQuery::new().kinds([32104]).limit(100),
+        ),
+        (
+            "author + kind 1",
+            EventQuery::new().author(author).kinds([1]),
+        ),
         ("p tag", EventQuery::new().p(author)),
     ];
     println!("{:<32} {:>12} {:>14}", "query", "µs/query", "results");

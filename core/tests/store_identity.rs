@@ -7,8 +7,8 @@ use std::process::Command;
 
 use freeport_core::identity::{
     DEFAULT_LOG_N, DecryptCost, IDENTITY_ENTRY, Identity, IdentityError, MAX_UNCONFIRMED_LOG_N,
-    MemorySecretStore, PassphraseFileSecretStore, SecretStore, SecretStoreError,
-    inspect_ncryptsec, parse_public_key, parse_secret_key, to_npub,
+    MemorySecretStore, PassphraseFileSecretStore, SecretStore, SecretStoreError, inspect_ncryptsec,
+    parse_public_key, parse_secret_key, to_npub,
 };
 use freeport_core::protocol::NegoId;
 use freeport_core::protocol::receipt::MeetNonce;
@@ -113,9 +113,13 @@ fn fresh_store_uses_wal_foreign_keys_and_current_schema() {
     assert!(secrets.get(DATA_KEY_ENTRY.into()).unwrap().is_some());
 
     let c = rusqlite::Connection::open(&path).unwrap();
-    let v: u32 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    let v: u32 = c
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(v, SCHEMA_VERSION);
-    let mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    let mode: String = c
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(mode, "wal");
     // Whole events live in a rowid table (no WITHOUT ROWID).
     let sql: String = c
@@ -176,7 +180,9 @@ fn addressable_newest_wins_in_any_arrival_order() {
 
     let r = store.insert_events(&[v100.clone(), v200.clone()]).unwrap();
     assert_eq!((r.inserted, r.replaced, r.superseded), (2, 1, 0));
-    let r = store.insert_events(&[v150.clone(), v100.clone(), other_d.clone()]).unwrap();
+    let r = store
+        .insert_events(&[v150.clone(), v100.clone(), other_d.clone()])
+        .unwrap();
     assert_eq!(
         r,
         InsertReport {
@@ -186,14 +192,21 @@ fn addressable_newest_wins_in_any_arrival_order() {
         }
     );
     let got = store
-        .query_events(&EventQuery::new().kinds([32101]).author(k.public_key()).d("aaaa"))
+        .query_events(
+            &EventQuery::new()
+                .kinds([32101])
+                .author(k.public_key())
+                .d("aaaa"),
+        )
         .unwrap();
     assert_eq!(ids(&got), vec![v200.id]);
     assert_eq!(store.event_count().unwrap(), 2);
     assert!(store.get_event(&v100.id).unwrap().is_none());
     // Another author's same d is a different address.
     let k2 = Keys::generate();
-    let r = store.insert_events(&[addressable(&k2, "aaaa", "x", 10)]).unwrap();
+    let r = store
+        .insert_events(&[addressable(&k2, "aaaa", "x", 10)])
+        .unwrap();
     assert_eq!(r.inserted, 1);
 }
 
@@ -225,7 +238,15 @@ fn profiles_keep_newest_and_a_bounded_history() {
     let store = Store::open_with_key(dir.path().join("fp.db"), test_key()).unwrap();
     let k = Keys::generate();
     let versions: Vec<Event> = (0..8u64)
-        .map(|i| event(&k, 0, &format!("{{\"phone\":\"+84•••••{i:04}\"}}"), 1000 + i, vec![]))
+        .map(|i| {
+            event(
+                &k,
+                0,
+                &format!("{{\"phone\":\"+84•••••{i:04}\"}}"),
+                1000 + i,
+                vec![],
+            )
+        })
         .collect();
     // Arrive newest first except one old straggler at the end.
     let mut arrival: Vec<Event> = versions.iter().rev().cloned().collect();
@@ -250,7 +271,9 @@ fn batch_insert_reports_duplicates_and_ephemeral() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open_with_key(dir.path().join("fp.db"), test_key()).unwrap();
     let k = Keys::generate();
-    let notes: Vec<Event> = (0..20).map(|i| event(&k, 1, &format!("n{i}"), 10 + i, vec![])).collect();
+    let notes: Vec<Event> = (0..20)
+        .map(|i| event(&k, 1, &format!("n{i}"), 10 + i, vec![]))
+        .collect();
     let mut batch = notes.clone();
     batch.push(notes[3].clone());
     batch.push(event(&k, 20001, "ephemeral", 5, vec![]));
@@ -298,19 +321,37 @@ fn queries_filter_by_kind_author_d_p_time_and_limit() {
         320,
         vec![Tag::identifier("x:y"), Tag::public_key(bob.public_key())],
     );
-    let notes: Vec<Event> = (0..10).map(|i| event(&alice, 1, &format!("{i}"), 100 + i, vec![])).collect();
+    let notes: Vec<Event> = (0..10)
+        .map(|i| event(&alice, 1, &format!("{i}"), 100 + i, vec![]))
+        .collect();
     let mut all = vec![receipt_a.clone(), receipt_b.clone(), rating.clone()];
     all.extend(notes.iter().cloned());
     store.insert_events(&all).unwrap();
 
     let q = |q: EventQuery| ids(&store.query_events(&q).unwrap());
-    assert_eq!(q(EventQuery::new().kinds([32104]).d(&nego)), vec![receipt_b.id, receipt_a.id]);
-    assert_eq!(q(EventQuery::new().p(bob.public_key())), vec![rating.id, receipt_a.id]);
     assert_eq!(
-        q(EventQuery::new().kinds([32103, 32104]).p(bob.public_key()).author(carol.public_key())),
+        q(EventQuery::new().kinds([32104]).d(&nego)),
+        vec![receipt_b.id, receipt_a.id]
+    );
+    assert_eq!(
+        q(EventQuery::new().p(bob.public_key())),
+        vec![rating.id, receipt_a.id]
+    );
+    assert_eq!(
+        q(EventQuery::new()
+            .kinds([32103, 32104])
+            .p(bob.public_key())
+            .author(carol.public_key())),
         vec![rating.id]
     );
-    assert_eq!(q(EventQuery::new().author(alice.public_key()).kinds([1]).limit(3)).len(), 3);
+    assert_eq!(
+        q(EventQuery::new()
+            .author(alice.public_key())
+            .kinds([1])
+            .limit(3))
+        .len(),
+        3
+    );
     assert_eq!(
         q(EventQuery::new().kinds([1]).since(103).until(105)),
         vec![notes[5].id, notes[4].id, notes[3].id]
@@ -353,9 +394,11 @@ fn outbox_is_idempotent_durable_and_removed_only_on_accept() {
         assert!(store.outbox_enqueue(&e1).unwrap());
         assert!(!store.outbox_enqueue(&e1).unwrap());
         assert!(store.outbox_enqueue(&e2).unwrap());
-        assert!(store
-            .outbox_record_failure(&e1.id, "wss://a", "rate-limited", 500)
-            .unwrap());
+        assert!(
+            store
+                .outbox_record_failure(&e1.id, "wss://a", "rate-limited", 500)
+                .unwrap()
+        );
     }
     let store = Store::open_with_key(&path, test_key()).unwrap();
     let list = store.outbox_list().unwrap();
@@ -364,16 +407,38 @@ fn outbox_is_idempotent_durable_and_removed_only_on_accept() {
     assert_eq!(list[0].attempts, 1);
     assert_eq!(list[0].last_error.as_deref(), Some("wss://a: rate-limited"));
     // e1 is not due before 500.
-    let due: Vec<EventId> = store.outbox_due(499, 10).unwrap().iter().map(|e| e.event.id).collect();
+    let due: Vec<EventId> = store
+        .outbox_due(499, 10)
+        .unwrap()
+        .iter()
+        .map(|e| e.event.id)
+        .collect();
     assert_eq!(due, vec![e2.id]);
-    let due: Vec<EventId> = store.outbox_due(500, 10).unwrap().iter().map(|e| e.event.id).collect();
+    let due: Vec<EventId> = store
+        .outbox_due(500, 10)
+        .unwrap()
+        .iter()
+        .map(|e| e.event.id)
+        .collect();
     assert_eq!(due, vec![e2.id, e1.id]);
     assert_eq!(store.outbox_due(500, 1).unwrap().len(), 1);
     // A failure does not remove; an accept does.
     assert!(store.outbox_record_accept(&e2.id, "wss://b").unwrap());
     assert!(!store.outbox_record_accept(&e2.id, "wss://b").unwrap());
-    assert!(!store.outbox_record_failure(&e2.id, "wss://b", "x", 1).unwrap());
-    assert_eq!(ids(&store.outbox_list().unwrap().into_iter().map(|e| e.event).collect::<Vec<_>>()), vec![e1.id]);
+    assert!(
+        !store
+            .outbox_record_failure(&e2.id, "wss://b", "x", 1)
+            .unwrap()
+    );
+    assert_eq!(
+        ids(&store
+            .outbox_list()
+            .unwrap()
+            .into_iter()
+            .map(|e| e.event)
+            .collect::<Vec<_>>()),
+        vec![e1.id]
+    );
 }
 
 const ABORT_DB: &str = "FREEPORT_TEST_ABORT_DB";
@@ -462,7 +527,7 @@ fn meet_co_sign_is_all_or_nothing() {
     replay.state = "completed".into();
     let extra = event(&a, 1, "extra", 12, vec![]);
     assert!(matches!(
-        store.record_meet(&n, 60, &[extra.clone()], &replay),
+        store.record_meet(&n, 60, std::slice::from_ref(&extra), &replay),
         Err(StoreError::NonceUsed { used_at: 50 })
     ));
     assert_eq!(store.outbox_list().unwrap().len(), 2);
@@ -477,7 +542,10 @@ fn meet_co_sign_is_all_or_nothing() {
         bad.role = String::new(); // invalid label → error after two successful steps
         tx.upsert_negotiation(&bad)
     });
-    assert!(matches!(err, Err(StoreError::InvalidInput { field: "role", .. })));
+    assert!(matches!(
+        err,
+        Err(StoreError::InvalidInput { field: "role", .. })
+    ));
     assert!(!store.is_nonce_used(&n2).unwrap());
     assert_eq!(store.outbox_list().unwrap().len(), 2);
 }
@@ -563,7 +631,13 @@ fn wrong_or_missing_data_key_is_a_typed_error() {
         Err(StoreError::DataKeyInvalid { len: 16 })
     ));
     // The right key still works.
-    assert!(Store::open(&path, &secrets).unwrap().get_negotiation(&nego).unwrap().is_some());
+    assert!(
+        Store::open(&path, &secrets)
+            .unwrap()
+            .get_negotiation(&nego)
+            .unwrap()
+            .is_some()
+    );
 }
 
 #[test]
@@ -574,8 +648,12 @@ fn ciphertext_moved_to_another_row_fails_to_open() {
     let n2 = nego_for(&Keys::generate(), &Keys::generate());
     {
         let store = Store::open_with_key(&path, test_key()).unwrap();
-        store.upsert_negotiation(&negotiation(&n1, b"alice terms")).unwrap();
-        store.upsert_negotiation(&negotiation(&n2, b"bob terms")).unwrap();
+        store
+            .upsert_negotiation(&negotiation(&n1, b"alice terms"))
+            .unwrap();
+        store
+            .upsert_negotiation(&negotiation(&n2, b"bob terms"))
+            .unwrap();
     }
     {
         let c = rusqlite::Connection::open(&path).unwrap();
@@ -620,19 +698,30 @@ fn message_replays_change_nothing() {
     // Unknown negotiation.
     assert!(matches!(
         store.insert_message(&msg("m", 1, "negotiate.chat")),
-        Err(StoreError::NotFound { what: "negotiation", .. })
+        Err(StoreError::NotFound {
+            what: "negotiation",
+            ..
+        })
     ));
     store.upsert_negotiation(&negotiation(&nego, b"d")).unwrap();
     let first = msg("counter-1", 10, "negotiate.counter");
-    assert_eq!(store.insert_message(&first).unwrap(), MessageInsert::Inserted);
+    assert_eq!(
+        store.insert_message(&first).unwrap(),
+        MessageInsert::Inserted
+    );
     assert_eq!(store.insert_message(&first).unwrap(), MessageInsert::Replay);
     // Same (sender, type, ts) re-wrapped in a new event: still a replay.
     let rewrapped = msg("counter-1-rewrapped", 10, "negotiate.counter");
     assert_ne!(rewrapped.event_id, first.event_id);
-    assert_eq!(store.insert_message(&rewrapped).unwrap(), MessageInsert::Replay);
+    assert_eq!(
+        store.insert_message(&rewrapped).unwrap(),
+        MessageInsert::Replay
+    );
     // Different type at the same ts is a different message.
     assert_eq!(
-        store.insert_message(&msg("chat", 10, "negotiate.chat")).unwrap(),
+        store
+            .insert_message(&msg("chat", 10, "negotiate.chat"))
+            .unwrap(),
         MessageInsert::Inserted
     );
     let all = store.messages_for(&nego).unwrap();
@@ -640,7 +729,10 @@ fn message_replays_change_nothing() {
     assert_eq!(all[0].envelope, b"counter-1");
     assert!(matches!(
         store.insert_message(&msg("bad", 11, "has space")),
-        Err(StoreError::InvalidInput { field: "msg_type", .. })
+        Err(StoreError::InvalidInput {
+            field: "msg_type",
+            ..
+        })
     ));
 }
 
@@ -671,7 +763,10 @@ fn settings_and_monotonic_sync_cursors_persist() {
         ));
     }
     let store = Store::open_with_key(&path, test_key()).unwrap();
-    assert_eq!(store.setting_get("relays").unwrap().as_deref(), Some("wss://b"));
+    assert_eq!(
+        store.setting_get("relays").unwrap().as_deref(),
+        Some("wss://b")
+    );
     assert_eq!(store.sync_cursor_get("intents:sg").unwrap(), Some(600));
 }
 
@@ -687,7 +782,10 @@ fn npub_and_nsec_round_trip_through_hex_and_bech32() {
     assert!(npub.starts_with("npub1"));
     assert_eq!(parse_public_key(&npub).unwrap(), pk);
     assert_eq!(parse_public_key(&pk.to_hex()).unwrap(), pk);
-    assert_eq!(parse_public_key(&format!("  {}\n", pk.to_hex().to_uppercase())).unwrap(), pk);
+    assert_eq!(
+        parse_public_key(&format!("  {}\n", pk.to_hex().to_uppercase())).unwrap(),
+        pk
+    );
 
     let sk_hex = keys.secret_key().to_secret_hex();
     let from_hex = parse_secret_key(&sk_hex).unwrap();
@@ -697,26 +795,45 @@ fn npub_and_nsec_round_trip_through_hex_and_bech32() {
     let from_nsec = parse_secret_key(&nsec).unwrap();
     assert_eq!(from_nsec.public_key(), pk);
     // An npub is not a secret key and vice versa.
-    assert!(matches!(parse_secret_key(&npub), Err(IdentityError::InvalidSecretKey { .. })));
-    assert!(matches!(parse_public_key(&nsec), Err(IdentityError::InvalidPublicKey { .. })));
+    assert!(matches!(
+        parse_secret_key(&npub),
+        Err(IdentityError::InvalidSecretKey { .. })
+    ));
+    assert!(matches!(
+        parse_public_key(&nsec),
+        Err(IdentityError::InvalidPublicKey { .. })
+    ));
 }
 
 #[test]
 fn identity_create_load_export_wipe_restore() {
     let store = MemorySecretStore::new();
     assert!(Identity::load(&store).unwrap().is_none());
-    assert!(matches!(Identity::require(&store), Err(IdentityError::NotFound)));
+    assert!(matches!(
+        Identity::require(&store),
+        Err(IdentityError::NotFound)
+    ));
     let id = Identity::create(&store).unwrap();
     assert!(matches!(
         Identity::create(&store),
         Err(IdentityError::AlreadyExists { .. })
     ));
-    assert_eq!(Identity::require(&store).unwrap().public_key(), id.public_key());
-    let backup = id.export_ncryptsec("correct horse battery", DEFAULT_LOG_N).unwrap();
+    assert_eq!(
+        Identity::require(&store).unwrap().public_key(),
+        id.public_key()
+    );
+    let backup = id
+        .export_ncryptsec("correct horse battery", DEFAULT_LOG_N)
+        .unwrap();
     assert!(backup.starts_with("ncryptsec1"));
     assert_eq!(inspect_ncryptsec(&backup).unwrap().log_n, DEFAULT_LOG_N);
     assert!(matches!(
-        Identity::restore_from_ncryptsec(&store, &backup, "correct horse battery", DecryptCost::Default),
+        Identity::restore_from_ncryptsec(
+            &store,
+            &backup,
+            "correct horse battery",
+            DecryptCost::Default
+        ),
         Err(IdentityError::AlreadyExists { .. })
     ));
     Identity::wipe(&store).unwrap();
@@ -750,7 +867,8 @@ fn wrong_passphrase_is_typed_and_leaves_no_partial_state() {
     assert!(Identity::load(&dst).unwrap().is_none());
     // NFKC: a full-width rendering of the same passphrase decrypts (NIP-49 normalisation).
     let restored =
-        Identity::restore_from_ncryptsec(&dst, &backup, "ｒｉｇｈｔ", DecryptCost::Default).unwrap();
+        Identity::restore_from_ncryptsec(&dst, &backup, "ｒｉｇｈｔ", DecryptCost::Default)
+            .unwrap();
     assert_eq!(restored.public_key(), id.public_key());
 }
 
@@ -759,7 +877,10 @@ fn wrong_passphrase_is_typed_and_leaves_no_partial_state() {
 fn with_log_n(ncryptsec: &str, log_n: u8) -> String {
     let mut raw = EncryptedSecretKey::from_bech32(ncryptsec).unwrap().as_vec();
     raw[1] = log_n;
-    EncryptedSecretKey::from_slice(&raw).unwrap().to_bech32().unwrap()
+    EncryptedSecretKey::from_slice(&raw)
+        .unwrap()
+        .to_bech32()
+        .unwrap()
 }
 
 #[test]
@@ -802,7 +923,10 @@ fn corrupt_identity_entry_is_reported_not_overwritten() {
         Err(IdentityError::SecretStore(SecretStoreError::Corrupt { .. }))
     ));
     assert!(Identity::create(&store).is_err());
-    assert_eq!(store.get(IDENTITY_ENTRY.into()).unwrap(), Some(vec![1, 2, 3]));
+    assert_eq!(
+        store.get(IDENTITY_ENTRY.into()).unwrap(),
+        Some(vec![1, 2, 3])
+    );
 }
 
 const HEADLESS_CHILD: &str = "FREEPORT_TEST_HEADLESS_CHILD";

@@ -113,10 +113,11 @@ impl PassphraseFileSecretStore {
                     });
                 }
                 let file_key = SecretKey::generate();
-                let enc = EncryptedSecretKey::new(&file_key, passphrase, log_n, KeySecurity::Medium)
-                    .map_err(|e| SecretStoreError::Backend {
-                        reason: format!("NIP-49 key wrap: {e}"),
-                    })?;
+                let enc =
+                    EncryptedSecretKey::new(&file_key, passphrase, log_n, KeySecurity::Medium)
+                        .map_err(|e| SecretStoreError::Backend {
+                            reason: format!("NIP-49 key wrap: {e}"),
+                        })?;
                 let wrapped: [u8; WRAPPED_LEN] = enc
                     .as_vec()
                     .try_into()
@@ -143,7 +144,9 @@ impl PassphraseFileSecretStore {
     }
 
     fn decode(bytes: &[u8], passphrase: &str) -> Result<State, SecretStoreError> {
-        let magic = bytes.get(..MAGIC.len()).ok_or_else(|| corrupt("file is truncated"))?;
+        let magic = bytes
+            .get(..MAGIC.len())
+            .ok_or_else(|| corrupt("file is truncated"))?;
         if magic != MAGIC {
             return Err(corrupt("not a Freeport secret file (bad magic)"));
         }
@@ -361,7 +364,11 @@ mod tests {
             PassphraseFileSecretStore::open(&path, "wrong horse"),
             Err(SecretStoreError::Locked { .. })
         ));
-        assert_eq!(fs::read(&path).unwrap(), raw, "failed open modified the file");
+        assert_eq!(
+            fs::read(&path).unwrap(),
+            raw,
+            "failed open modified the file"
+        );
         let s = PassphraseFileSecretStore::open(&path, "correct horse").unwrap();
         assert_eq!(
             s.get("k1".into()).unwrap().as_deref(),

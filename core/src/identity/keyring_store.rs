@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use keyring_core::api::CredentialStoreApi;
 use keyring_core::{CredentialStore, Entry, Error as KeyringError};
 
 use super::secret_store::{SecretStore, SecretStoreError, check_entry};
@@ -46,7 +45,10 @@ fn map_err(e: KeyringError) -> SecretStoreError {
             key: attr,
             rule: format!("longer than the platform limit of {limit}"),
         },
-        KeyringError::Invalid(attr, reason) => SecretStoreError::InvalidEntry { key: attr, rule: reason },
+        KeyringError::Invalid(attr, reason) => SecretStoreError::InvalidEntry {
+            key: attr,
+            rule: reason,
+        },
         other => SecretStoreError::Backend {
             reason: other.to_string(),
         },
@@ -117,6 +119,7 @@ impl SecretStore for KeyringSecretStore {
 
     fn set(&self, key: String, value: Vec<u8>) -> Result<(), SecretStoreError> {
         check_entry(&key, Some(&value))?;
+        let value = zeroize::Zeroizing::new(value);
         self.entry(&key)?.set_secret(&value).map_err(map_err)
     }
 
@@ -148,6 +151,35 @@ mod tests {
         assert!(matches!(
             s.get("bad name".into()),
             Err(SecretStoreError::InvalidEntry { .. })
+        ));
+    }
+
+    #[test]
+    fn platform_errors_map_to_typed_variants() {
+        let boxed = || -> Box<dyn std::error::Error + Send + Sync> { "dbus: no such file".into() };
+        assert!(matches!(
+            map_err(KeyringError::PlatformFailure(boxed())),
+            SecretStoreError::Unavailable { reason } if reason.contains("dbus")
+        ));
+        assert!(matches!(
+            map_err(KeyringError::NoStorageAccess(boxed())),
+            SecretStoreError::Locked { .. }
+        ));
+        assert!(matches!(
+            map_err(KeyringError::NoDefaultStore),
+            SecretStoreError::Unavailable { .. }
+        ));
+        assert!(matches!(
+            map_err(KeyringError::BadEncoding(vec![0xff])),
+            SecretStoreError::Corrupt { .. }
+        ));
+        assert!(matches!(
+            map_err(KeyringError::Invalid("user".into(), "too long".into())),
+            SecretStoreError::InvalidEntry { key, .. } if key == "user"
+        ));
+        assert!(matches!(
+            map_err(KeyringError::NotSupportedByStore("x".into())),
+            SecretStoreError::Backend { .. }
         ));
     }
 }

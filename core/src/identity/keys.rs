@@ -117,7 +117,8 @@ pub fn parse_public_key(input: &str) -> Result<PublicKey, IdentityError> {
     let pk = if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
         PublicKey::from_hex(&s.to_ascii_lowercase()).map_err(|_| bad("is not valid hex"))?
     } else if s.starts_with("npub1") {
-        PublicKey::from_bech32(s).map_err(|_| bad("is not a valid npub (bech32 checksum or length)"))?
+        PublicKey::from_bech32(s)
+            .map_err(|_| bad("is not a valid npub (bech32 checksum or length)"))?
     } else {
         return Err(bad("expected 64 hex characters or an npub1… string"));
     };
@@ -321,7 +322,13 @@ mod tests {
     fn malformed_backups_are_typed_errors() {
         let mut flipped = VECTOR.to_string();
         flipped.replace_range(20..21, if &VECTOR[20..21] == "q" { "p" } else { "q" });
-        for bad in ["", "nsec1abc", "ncryptsec1", "ncryptsec1qqqq", flipped.as_str()] {
+        for bad in [
+            "",
+            "nsec1abc",
+            "ncryptsec1",
+            "ncryptsec1qqqq",
+            flipped.as_str(),
+        ] {
             assert!(
                 matches!(
                     import_ncryptsec(bad, "nostr", DecryptCost::Default),

@@ -6,19 +6,19 @@
 //! redacted in `Debug`), and as an `ncryptsec1…` backup the user explicitly exports.
 
 mod file_store;
-mod keys;
 #[cfg(feature = "desktop-keyring")]
 mod keyring_store;
+mod keys;
 mod secret_store;
 
 pub use file_store::PassphraseFileSecretStore;
+#[cfg(feature = "desktop-keyring")]
+pub use keyring_store::{KEYRING_SERVICE, KeyringSecretStore};
 pub use keys::{
     BackupInfo, DEFAULT_LOG_N, DecryptCost, MAX_CONFIRMED_LOG_N, MAX_UNCONFIRMED_LOG_N,
     MIN_EXPORT_LOG_N, SecretKeyMaterial, export_ncryptsec, import_ncryptsec, inspect_ncryptsec,
     parse_public_key, parse_secret_key, to_npub,
 };
-#[cfg(feature = "desktop-keyring")]
-pub use keyring_store::{KEYRING_SERVICE, KeyringSecretStore};
 pub use secret_store::{
     MAX_SECRET_KEY_NAME, MAX_SECRET_VALUE, MemorySecretStore, SecretStore, SecretStoreError,
 };
@@ -48,7 +48,9 @@ pub enum IdentityError {
     #[error("passphrase rejected: {rule}")]
     WeakPassphrase { rule: String },
     /// The backup's scrypt cost is above what may be decrypted without confirmation.
-    #[error("backup needs scrypt log_n {log_n}, above the limit {max} (confirmable: {confirmable})")]
+    #[error(
+        "backup needs scrypt log_n {log_n}, above the limit {max} (confirmable: {confirmable})"
+    )]
     CostTooHigh {
         log_n: u8,
         max: u8,

@@ -91,8 +91,10 @@ pub(crate) fn check_entry(key: &str, value: Option<&[u8]>) -> Result<(), SecretS
 /// Values are zeroised when replaced, deleted or dropped.
 #[derive(Default)]
 pub struct MemorySecretStore {
-    entries: Mutex<BTreeMap<String, Zeroizing<Vec<u8>>>>,
+    entries: Mutex<Entries>,
 }
+
+type Entries = BTreeMap<String, Zeroizing<Vec<u8>>>;
 
 impl MemorySecretStore {
     /// An empty store.
@@ -100,10 +102,7 @@ impl MemorySecretStore {
         Self::default()
     }
 
-    fn lock(
-        &self,
-    ) -> Result<std::sync::MutexGuard<'_, BTreeMap<String, Zeroizing<Vec<u8>>>>, SecretStoreError>
-    {
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Entries>, SecretStoreError> {
         self.entries.lock().map_err(|_| SecretStoreError::Backend {
             reason: "memory store lock poisoned".into(),
         })
@@ -158,7 +157,12 @@ mod tests {
     #[test]
     fn entry_rules_are_enforced() {
         let s = MemorySecretStore::new();
-        for bad in ["", "has space", "slash/no", &"x".repeat(MAX_SECRET_KEY_NAME + 1)] {
+        for bad in [
+            "",
+            "has space",
+            "slash/no",
+            &"x".repeat(MAX_SECRET_KEY_NAME + 1),
+        ] {
             assert!(
                 matches!(
                     s.set(bad.to_string(), vec![1]),

@@ -42,9 +42,9 @@ impl DataKey {
 
     /// Builds from exactly 32 bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, StoreError> {
-        let arr: [u8; 32] = bytes.try_into().map_err(|_| StoreError::DataKeyInvalid {
-            len: bytes.len(),
-        })?;
+        let arr: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| StoreError::DataKeyInvalid { len: bytes.len() })?;
         Ok(Self(Zeroizing::new(arr)))
     }
 
@@ -80,7 +80,13 @@ impl DataKey {
         let aad = aad(table, column, row);
         let ct = self
             .cipher()
-            .encrypt(&nonce, Payload { msg: plain, aad: &aad })
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plain,
+                    aad: &aad,
+                },
+            )
             .map_err(|_| StoreError::Crypto {
                 table,
                 column,
@@ -141,18 +147,30 @@ mod tests {
     #[test]
     fn seal_open_round_trip_and_binding() {
         let k = DataKey::generate();
-        let s = k.seal("negotiations", "detail", "row-a", b"secret terms").unwrap();
+        let s = k
+            .seal("negotiations", "detail", "row-a", b"secret terms")
+            .unwrap();
         assert_eq!(
-            k.open("negotiations", "detail", "row-a", &s).unwrap().as_slice(),
+            k.open("negotiations", "detail", "row-a", &s)
+                .unwrap()
+                .as_slice(),
             b"secret terms"
         );
         // Bound to row, column, table, key.
         assert!(k.open("negotiations", "detail", "row-b", &s).is_err());
         assert!(k.open("negotiations", "other", "row-a", &s).is_err());
         assert!(k.open("messages", "detail", "row-a", &s).is_err());
-        assert!(DataKey::generate().open("negotiations", "detail", "row-a", &s).is_err());
+        assert!(
+            DataKey::generate()
+                .open("negotiations", "detail", "row-a", &s)
+                .is_err()
+        );
         // Same plaintext twice → different ciphertexts (random nonce).
-        assert_ne!(s, k.seal("negotiations", "detail", "row-a", b"secret terms").unwrap());
+        assert_ne!(
+            s,
+            k.seal("negotiations", "detail", "row-a", b"secret terms")
+                .unwrap()
+        );
     }
 
     #[test]

@@ -10,6 +10,8 @@ use rusqlite::{OptionalExtension, params};
 use super::{StoreError, StoreTx, to_i64, to_u64};
 use crate::protocol::{first_tag_value, is_hex64};
 
+const PROFILE_KIND: u16 = 0;
+
 /// How many superseded kind-0 versions are kept per author.
 pub const PROFILE_HISTORY_LEN: usize = 5;
 /// Largest `limit` a query may ask for.
@@ -96,10 +98,14 @@ impl EventQuery {
 }
 
 /// The NIP-01 address slot of an event: `Some(d)` for replaceable (`""`) and addressable kinds.
+///
+/// The kind is normalised from its number first: `Kind::Custom(0)` built locally must behave
+/// exactly like `Kind::Metadata` parsed from a relay.
 fn address_d(event: &Event) -> Option<String> {
-    if event.kind.is_addressable() {
+    let kind = Kind::from(event.kind.as_u16());
+    if kind.is_addressable() {
         Some(first_tag_value(event, "d").unwrap_or("").to_string())
-    } else if event.kind.is_replaceable() {
+    } else if kind.is_replaceable() {
         Some(String::new())
     } else {
         None
@@ -126,9 +132,7 @@ fn expiration(event: &Event) -> Option<i64> {
 /// NIP-01 ordering of two versions of one address: newer `created_at` wins, ties go to the
 /// lowest id. `Greater` means `a` wins.
 fn version_order(a_created: u64, a_id: &[u8], b_created: u64, b_id: &[u8]) -> Ordering {
-    a_created
-        .cmp(&b_created)
-        .then_with(|| b_id.cmp(a_id))
+    a_created.cmp(&b_created).then_with(|| b_id.cmp(a_id))
 }
 
 pub(crate) fn decode_event(raw: &str) -> Result<Event, StoreError> {
@@ -150,21 +154,23 @@ impl StoreTx<'_> {
         let mut find_addr = self.conn.prepare_cached(
             "SELECT seq, id, created_at, raw FROM events WHERE kind = ?1 AND pubkey = ?2 AND d = ?3",
         )?;
-        let mut delete = self.conn.prepare_cached("DELETE FROM events WHERE seq = ?1")?;
+        let mut delete = self
+            .conn
+            .prepare_cached("DELETE FROM events WHERE seq = ?1")?;
         let mut insert = self.conn.prepare_cached(
             "INSERT INTO events (id, pubkey, kind, created_at, d, p, expires_at, raw)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id) DO NOTHING",
         )?;
 
         for e in events {
-            if e.kind.is_ephemeral() {
+            if Kind::from(e.kind.as_u16()).is_ephemeral() {
                 report.ephemeral += 1;
                 continue;
             }
             let id = e.id.as_bytes().as_slice();
             let pubkey = e.pubkey.as_bytes().as_slice();
             let kind = i64::from(e.kind.as_u16());
-            let created = e.created_at.as_u64();
+            let created = e.created_at.as_secs();
             let created_i = to_i64("created_at", created)?;
             let d = address_d(e);
 
@@ -187,14 +193,14 @@ impl StoreTx<'_> {
                     let old_created = to_u64("events.created_at", old_created)?;
                     if version_order(created, id, old_created, &old_id) != Ordering::Greater {
                         report.superseded += 1;
-                        if e.kind == Kind::Metadata {
+                        if e.kind.as_u16() == PROFILE_KIND {
                             self.history_add(id, pubkey, created_i, &e.as_json())?;
                         }
                         continue;
                     }
                     delete.execute([seq])?;
                     report.replaced += 1;
-                    if e.kind == Kind::Metadata {
+                    if e.kind.as_u16() == PROFILE_KIND {
                         self.history_add(
                             &old_id,
                             pubkey,
@@ -286,13 +292,19 @@ impl StoreTx<'_> {
         list(
             "kinds",
             "kind",
-            q.kinds.iter().map(|k| Value::Integer(i64::from(*k))).collect(),
+            q.kinds
+                .iter()
+                .map(|k| Value::Integer(i64::from(*k)))
+                .collect(),
             &mut sql,
         )?;
         list(
             "authors",
             "pubkey",
-            q.authors.iter().map(|a| Value::Blob(a.as_bytes().to_vec())).collect(),
+            q.authors
+                .iter()
+                .map(|a| Value::Blob(a.as_bytes().to_vec()))
+                .collect(),
             &mut sql,
         )?;
         list(
@@ -304,7 +316,9 @@ impl StoreTx<'_> {
         list(
             "p",
             "p",
-            q.p.iter().map(|p| Value::Blob(p.as_bytes().to_vec())).collect(),
+            q.p.iter()
+                .map(|p| Value::Blob(p.as_bytes().to_vec()))
+                .collect(),
             &mut sql,
         )?;
         if let Some(s) = q.since {

@@ -31,7 +31,9 @@ use crate::protocol::NegoId;
 use crate::protocol::receipt::MeetNonce;
 
 pub use crypto::{DATA_KEY_ENTRY, DataKey};
-pub use events::{EventQuery, InsertReport, MAX_QUERY_LIMIT, MAX_QUERY_VALUES, PROFILE_HISTORY_LEN};
+pub use events::{
+    EventQuery, InsertReport, MAX_QUERY_LIMIT, MAX_QUERY_VALUES, PROFILE_HISTORY_LEN,
+};
 pub use outbox::OutboxEntry;
 pub use records::{MessageInsert, MessageRecord, NegotiationRecord};
 pub use schema::SCHEMA_VERSION;
@@ -220,7 +222,10 @@ impl Store {
         Ok(out)
     }
 
-    fn read<T>(&self, f: impl FnOnce(&StoreTx<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&StoreTx<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let mut conn = self.lock()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
         let out = f(&StoreTx {

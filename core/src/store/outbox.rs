@@ -28,7 +28,9 @@ pub struct OutboxEntry {
     pub last_error: Option<String>,
 }
 
-fn row_to_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, i64, i64, i64, Option<String>)> {
+fn row_to_entry(
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(String, i64, i64, i64, Option<String>)> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
 }
 
@@ -58,7 +60,7 @@ impl StoreTx<'_> {
             .execute(params![
                 event.id.as_bytes().as_slice(),
                 event.as_json(),
-                to_i64("created_at", event.created_at.as_u64())?,
+                to_i64("created_at", event.created_at.as_secs())?,
             ])?;
         Ok(n == 1)
     }

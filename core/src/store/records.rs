@@ -134,9 +134,11 @@ impl StoreTx<'_> {
         if n == 1 {
             return Ok(());
         }
-        let used_at = self.nonce_used_at(nonce)?.ok_or_else(|| StoreError::Corrupt {
-            what: "nonce insert conflicted but no row exists".into(),
-        })?;
+        let used_at = self
+            .nonce_used_at(nonce)?
+            .ok_or_else(|| StoreError::Corrupt {
+                what: "nonce insert conflicted but no row exists".into(),
+            })?;
         Err(StoreError::NonceUsed { used_at })
     }
 
@@ -156,7 +158,9 @@ impl StoreTx<'_> {
         check_label("state", &rec.state)?;
         check_size("detail", rec.detail.len(), MAX_SEALED_PLAINTEXT)?;
         let nego = rec.nego.to_string();
-        let sealed = self.key.seal("negotiations", "detail", &nego, &rec.detail)?;
+        let sealed = self
+            .key
+            .seal("negotiations", "detail", &nego, &rec.detail)?;
         self.conn
             .prepare_cached(
                 "INSERT INTO negotiations (nego, intent_id, role, state, updated_at, detail)
@@ -176,7 +180,10 @@ impl StoreTx<'_> {
         Ok(())
     }
 
-    fn nego_from_row(&self, (nego, intent, role, state, updated, sealed): NegoRow) -> Result<NegotiationRecord, StoreError> {
+    fn nego_from_row(
+        &self,
+        (nego, intent, role, state, updated, sealed): NegoRow,
+    ) -> Result<NegotiationRecord, StoreError> {
         let detail = self.key.open("negotiations", "detail", &nego, &sealed)?;
         Ok(NegotiationRecord {
             nego: parse_nego(&nego)?,
@@ -188,10 +195,21 @@ impl StoreTx<'_> {
         })
     }
 
-    fn nego_rows(&self, sql: &str, arg: Option<&[u8]>) -> Result<Vec<NegotiationRecord>, StoreError> {
+    fn nego_rows(
+        &self,
+        sql: &str,
+        arg: Option<&[u8]>,
+    ) -> Result<Vec<NegotiationRecord>, StoreError> {
         let mut st = self.conn.prepare_cached(sql)?;
         let map = |r: &rusqlite::Row<'_>| -> rusqlite::Result<NegoRow> {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
         };
         let rows = match arg {
             Some(a) => st.query_map([a], map)?.collect::<Result<Vec<_>, _>>()?,
@@ -204,9 +222,18 @@ impl StoreTx<'_> {
     pub fn get_negotiation(&self, nego: &NegoId) -> Result<Option<NegotiationRecord>, StoreError> {
         let row: Option<NegoRow> = self
             .conn
-            .prepare_cached(&format!("SELECT {NEGO_COLUMNS} FROM negotiations WHERE nego = ?1"))?
+            .prepare_cached(&format!(
+                "SELECT {NEGO_COLUMNS} FROM negotiations WHERE nego = ?1"
+            ))?
             .query_row([nego.to_string()], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
             })
             .optional()?;
         row.map(|r| self.nego_from_row(r)).transpose()
@@ -251,9 +278,12 @@ impl StoreTx<'_> {
                 key: nego,
             });
         }
-        let sealed = self
-            .key
-            .seal("messages", "envelope", &msg.event_id.to_hex(), &msg.envelope)?;
+        let sealed = self.key.seal(
+            "messages",
+            "envelope",
+            &msg.event_id.to_hex(),
+            &msg.envelope,
+        )?;
         let n = self
             .conn
             .prepare_cached(
@@ -295,9 +325,9 @@ impl StoreTx<'_> {
         rows.into_iter()
             .map(|(id, sender, msg_type, ts, sealed)| {
                 let event_id = event_id("messages.event_id", &id)?;
-                let envelope = self
-                    .key
-                    .open("messages", "envelope", &event_id.to_hex(), &sealed)?;
+                let envelope =
+                    self.key
+                        .open("messages", "envelope", &event_id.to_hex(), &sealed)?;
                 Ok(MessageRecord {
                     nego: nego.clone(),
                     event_id,

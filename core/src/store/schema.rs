@@ -128,12 +128,10 @@ pub(crate) fn migrate_to(conn: &mut Connection, target: u32) -> Result<u32, Stor
     let start = check_not_newer(conn)?;
     let mut current = start;
     while current < target {
-        let step = MIGRATIONS
-            .get(current as usize)
-            .ok_or(StoreError::TooNew {
-                found: target,
-                supported: SCHEMA_VERSION,
-            })?;
+        let step = MIGRATIONS.get(current as usize).ok_or(StoreError::TooNew {
+            found: target,
+            supported: SCHEMA_VERSION,
+        })?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
         // Re-check inside the lock: another process may have migrated meanwhile.
         let seen = user_version(&tx)?;
@@ -193,8 +191,11 @@ mod tests {
             let mut c = Connection::open_in_memory().unwrap();
             migrate_to(&mut c, from).unwrap();
             assert_eq!(user_version(&c).unwrap(), from);
-            c.execute("INSERT INTO settings(k, v) VALUES ('probe', ?1)", [from.to_string()])
-                .unwrap();
+            c.execute(
+                "INSERT INTO settings(k, v) VALUES ('probe', ?1)",
+                [from.to_string()],
+            )
+            .unwrap();
             assert_eq!(migrate_to(&mut c, SCHEMA_VERSION).unwrap(), from);
             assert_eq!(user_version(&c).unwrap(), SCHEMA_VERSION);
             let v: String = c
@@ -208,7 +209,8 @@ mod tests {
     #[test]
     fn newer_database_is_refused() {
         let mut c = Connection::open_in_memory().unwrap();
-        c.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+        c.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
         assert!(matches!(
             migrate_to(&mut c, SCHEMA_VERSION),
             Err(StoreError::TooNew { found, supported })
