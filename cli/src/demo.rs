@@ -478,7 +478,13 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
     for p in [&alice, &bob] {
         p.app.flush_outbox(Duration::from_secs(10)).await?;
     }
-    println!("    Alice: safe ✓ reliable ✓, and \"I reached Bob at his number\" (attests +65•••••4567)");
+    println!(
+        "    Alice: safe ✓ reliable ✓, and \"I reached Bob at his number\" (her phone attests {})",
+        bob.app
+            .profile(&bob_k.public_key().to_hex())?
+            .phone_published
+            .unwrap_or_default()
+    );
 
     // ---------------------------------------------------------------------------------------
     step(9, "Screening before the next meetup, from Alice's own position");

@@ -250,7 +250,7 @@ impl App {
             nodes.push(super::NeighbourNode {
                 pubkey: pk.to_hex(),
                 name: None,
-                hop: e.and_then(|e| e.hop()).map(u32::from),
+                hop: e.map(|e| u32::from(e.dist)),
                 trust: e.map(|e| e.trust).unwrap_or(0.0),
             });
         }

@@ -224,7 +224,8 @@ pub struct SyncReport {
 pub struct NeighbourNode {
     pub pubkey: String,
     pub name: Option<String>,
-    /// Hops from the viewer (0 = the viewer), none when outside the network.
+    /// Proven-deal edges from the viewer (0 = the viewer, 1 = a direct partner), none when
+    /// outside the network.
     pub hop: Option<u32>,
     /// Trust the viewer's flow gives this node (0 when outside).
     pub trust: f64,
