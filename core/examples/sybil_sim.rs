@@ -232,7 +232,25 @@ fn main() {
         "badm. ref",
         "flip"
     );
+    let pick = |pool: &[u32], rng: &mut StdRng| -> Vec<PublicKey> {
+        let mut v: Vec<u32> = pool.to_vec();
+        v.shuffle(rng);
+        v.truncate(a.viewers);
+        v.into_iter().map(|i| hg.keys[i as usize]).collect()
+    };
     for &g in &gs {
+        // Same neighbourhood, attack endpoints and viewers for every n at this g, so the rows
+        // differ only by the cluster size.
+        let mut grng = StdRng::seed_from_u64(a.seed ^ (g as u64).wrapping_mul(0x9e37_79b9));
+        let comm = grng.gen_range(0..(a.honest / 50).max(1)) * 50;
+        let b_partners: Vec<u32> = (0..g).map(|j| (comm + (j * 7) % 50) as u32).collect();
+        let boost_viewers = if b_partners.is_empty() {
+            let all: Vec<u32> = (0..a.honest as u32).collect();
+            pick(&all, &mut grng)
+        } else {
+            pick(&near(&adj, &b_partners, 3), &mut grng)
+        };
+        let bad_viewers = pick(&near(&adj, &[target_ix as u32], 3), &mut grng);
         for &n in &ns {
             let cluster = synth::sybil_cluster("puppet", n, 8, a.seed.wrapping_add(n as u64));
             let mut world = base.clone();
@@ -253,12 +271,9 @@ fn main() {
                 deal
             };
             // Boost: g honest partners of B in one neighbourhood rate it badly.
-            let comm = rng.gen_range(0..a.honest / 50) * 50;
             let mut boost_edges = Vec::new();
-            let mut b_partners = Vec::new();
-            for j in 0..g {
-                let h_ix = comm + (j * 7) % 50;
-                let h = hg.keys[h_ix];
+            for &h_ix in &b_partners {
+                let h = hg.keys[h_ix as usize];
                 let (r1, r2) = receipt_pair(h, b, next(), DealTier::Met);
                 world.insert_receipt(&r1).expect("receipt");
                 world.insert_receipt(&r2).expect("receipt");
@@ -266,7 +281,6 @@ fn main() {
                     .insert_rating(synth::rating(h, b, r1.nego, false, false, T0 + 2))
                     .expect("rating");
                 boost_edges.push((h, b));
-                b_partners.push(h_ix as u32);
             }
             // Badmouth: g puppets with genuine deals with T.
             let mut bad_edges = Vec::new();
@@ -317,19 +331,6 @@ fn main() {
                 honest_b.insert_receipt(&r2).expect("receipt");
             }
             let puppets: HashSet<PublicKey> = cluster.keys.iter().copied().collect();
-            let pick = |pool: &[u32], rng: &mut StdRng| -> Vec<PublicKey> {
-                let mut v: Vec<u32> = pool.to_vec();
-                v.shuffle(rng);
-                v.truncate(a.viewers);
-                v.into_iter().map(|i| hg.keys[i as usize]).collect()
-            };
-            let boost_viewers = if b_partners.is_empty() {
-                let all: Vec<u32> = (0..a.honest as u32).collect();
-                pick(&all, &mut rng)
-            } else {
-                pick(&near(&adj, &b_partners, 3), &mut rng)
-            };
-            let bad_viewers = pick(&near(&adj, &[target_ix as u32], 3), &mut rng);
             let mb = measure(
                 &honest_b,
                 &world,

@@ -710,3 +710,22 @@ fn reference_flaw_40_puppets_outweigh_two_partners_but_not_here() {
     assert!(ours.unreachable_weight <= 0.05 + 1e-12);
     assert!(ours.score.unwrap() > 1.9);
 }
+
+#[test]
+fn newcomer_sees_through_follows_and_the_latest_follow_list_wins() {
+    let mut w = World::new();
+    let (v, f, s) = (k("v", 0), k("f", 0), k("s", 0));
+    w.deal(f, k("x", 0), DealTier::Met);
+    let n = w.deal(f, s, DealTier::Met);
+    w.rate(f, s, n, true, true);
+    w.rep.set_follows(v, vec![f, v], T0 + 10);
+    let sc = w.screen(&v, &s);
+    assert_eq!(sc.path, vec![v.to_hex(), f.to_hex(), s.to_hex()]);
+    assert!((weight_of(&sc, &|h| h == f.to_hex()) - 0.3).abs() < 1e-12);
+    assert_eq!(sc.verdict, Verdict::Caution);
+    // An older list changes nothing; a newer, empty one removes the seed.
+    w.rep.set_follows(v, vec![], T0 + 5);
+    assert_eq!(w.screen(&v, &s).verdict, Verdict::Caution);
+    w.rep.set_follows(v, vec![], T0 + 20);
+    assert_eq!(w.screen(&v, &s).verdict, Verdict::Unknown);
+}
