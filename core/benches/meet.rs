@@ -14,7 +14,6 @@ use freeport_core::meet::{
     LumaFrame, MeetContext, MeetPolicy, QrMatrix, RenderOptions, ScanEffort, countersign,
     decode_frame, make_meet_code, verify_shower_token,
 };
-use freeport_core::protocol::NegoId;
 use freeport_core::protocol::receipt::MeetNonce;
 use image::GrayImage;
 use nostr::Timestamp;
@@ -141,7 +140,12 @@ fn main() {
     let (a, b) = time(200, || {
         black_box(freeport_core::meet::render_png(&code.text, &opts).unwrap());
     });
-    println!("| PNG (encode + draw + deflate) | {side}×{side} px ({} px/module) | {} | {} |", opts.module_px, ms(a), ms(b));
+    println!(
+        "| PNG (encode + draw + deflate) | {side}×{side} px ({} px/module) | {} | {} |",
+        opts.module_px,
+        ms(a),
+        ms(b)
+    );
     let (a, b) = time(200, || {
         black_box(freeport_core::meet::render_svg(&code.text, &RenderOptions::default()).unwrap());
     });
@@ -149,7 +153,12 @@ fn main() {
     let (a, b) = time(200, || {
         black_box(freeport_core::meet::render_terminal(&code.text, true).unwrap());
     });
-    println!("| terminal half blocks | {} columns | {} | {} |", m.width + 8, ms(a), ms(b));
+    println!(
+        "| terminal half blocks | {} columns | {} | {} |",
+        m.width + 8,
+        ms(a),
+        ms(b)
+    );
 
     println!("\n## Verify and countersign (median of 200, ms)\n");
     let (a, _) = time(200, || {
@@ -158,7 +167,11 @@ fn main() {
     let (c, _) = time(200, || {
         black_box(countersign(&v.clone().claim(true).unwrap(), &resp, now).unwrap());
     });
-    println!("verify_shower_token {} ms · countersign {} ms\n", ms(a), ms(c));
+    println!(
+        "verify_shower_token {} ms · countersign {} ms\n",
+        ms(a),
+        ms(c)
+    );
 
     println!("## Decode time per frame (median / p95 over 40 frames, ms)\n");
     println!("| frame | content | rxing fast (live) | rxing thorough (stills) | rqrr |");
@@ -194,11 +207,20 @@ fn main() {
                     }
                     black_box(r);
                 });
-                cells.push(format!("{} / {} ({hits}/{} read)", ms(a), ms(b), frames.len()));
+                cells.push(format!(
+                    "{} / {} ({hits}/{} read)",
+                    ms(a),
+                    ms(b),
+                    frames.len()
+                ));
             }
             println!(
                 "| {w}×{h} | {} | {} | {} | {} |",
-                if with_code { "code, 35-50 % of short side" } else { "no code" },
+                if with_code {
+                    "code, 35-50 % of short side"
+                } else {
+                    "no code"
+                },
                 cells[0],
                 cells[1],
                 cells[2]

@@ -209,28 +209,28 @@ fn homography(src: [(f64, f64); 4], dst: [(f64, f64); 4]) -> [f64; 8] {
             .unwrap();
         m.swap(col, piv);
         let d = m[col][col];
-        for k in col..9 {
-            m[col][k] /= d;
+        for v in m[col].iter_mut().skip(col) {
+            *v /= d;
         }
-        for r in 0..8 {
+        let pivot = m[col];
+        for (r, row) in m.iter_mut().enumerate() {
             if r != col {
-                let f = m[r][col];
-                for k in col..9 {
-                    m[r][k] -= f * m[col][k];
+                let f = row[col];
+                for (v, p) in row.iter_mut().zip(pivot.iter()).skip(col) {
+                    *v -= f * p;
                 }
             }
         }
     }
-    let mut h = [0f64; 8];
-    for i in 0..8 {
-        h[i] = m[i][8];
-    }
-    h
+    std::array::from_fn(|i| m[i][8])
 }
 
 fn apply(h: &[f64; 8], x: f64, y: f64) -> (f64, f64) {
     let w = h[6] * x + h[7] * y + 1.0;
-    ((h[0] * x + h[1] * y + h[2]) / w, (h[3] * x + h[4] * y + h[5]) / w)
+    (
+        (h[0] * x + h[1] * y + h[2]) / w,
+        (h[3] * x + h[4] * y + h[5]) / w,
+    )
 }
 
 fn gauss(rng: &mut StdRng) -> f64 {
@@ -282,7 +282,12 @@ pub fn frame(m: &QrMatrix, w: u32, h: u32, p: &Params, rng: &mut StdRng) -> Gray
     ];
     let (s, c) = p.angle.sin_cos();
     let quad = local.map(|(x, y)| (cx + x * c - y * s, cy + x * s + y * c));
-    let square = [(0.0, 0.0), (modules, 0.0), (modules, modules), (0.0, modules)];
+    let square = [
+        (0.0, 0.0),
+        (modules, 0.0),
+        (modules, modules),
+        (0.0, modules),
+    ];
     let hm = homography(quad, square);
     let light = 128.0 + p.contrast * 127.5;
     let dark = 128.0 - p.contrast * 127.5;
