@@ -6,11 +6,11 @@
 use nostr::{EventId, Timestamp};
 
 use super::{App, AppError, AppEvent, MeetCodeView, MeetOutcomeView, lock, unix_now};
+use crate::meet::token::deal_tag;
 use crate::meet::{
     Code, MeetContext, MeetError, MeetSession, MetPair, QrMatrix, RenderOptions, countersign,
     scan_frame, scan_image, scan_text, verify_return_code, verify_shower_token,
 };
-use crate::meet::token::deal_tag;
 use crate::negotiation::{Negotiation, State};
 use crate::protocol::NegoId;
 use crate::protocol::receipt::Receipt;
@@ -67,10 +67,7 @@ impl App {
         let (shown, halves) = {
             let mut sessions = lock(&self.inner.shown);
             if !sessions.contains_key(&nego_id) {
-                sessions.insert(
-                    nego_id.clone(),
-                    MeetSession::new(ctx, self.inner.cfg.meet)?,
-                );
+                sessions.insert(nego_id.clone(), MeetSession::new(ctx, self.inner.cfg.meet)?);
             }
             let session = sessions
                 .get_mut(&nego_id)
@@ -166,8 +163,7 @@ impl App {
         let (mut n, intent_id) = self.thread_for_tag(tag, &[State::Confirmed])?;
         let ctx = self.meet_context(&n, intent_id)?;
         let now = unix_now();
-        let verified =
-            verify_shower_token(text, &ctx, Timestamp::from(now), &self.inner.cfg.meet)?;
+        let verified = verify_shower_token(text, &ctx, Timestamp::from(now), &self.inner.cfg.meet)?;
         let used = self.inner.store.nonce_used_at(&verified.nonce)?;
         let claimed = verified.claim(used.is_none())?;
         let pair = countersign(&claimed, &keys, Timestamp::from(now))?;
@@ -208,8 +204,13 @@ impl App {
         let mut last_err: Option<MeetError> = None;
         let mut pair: Option<MetPair> = None;
         for half in self.shown_halves(n.nego()) {
-            match verify_return_code(text, &half, &ctx, Timestamp::from(now), &self.inner.cfg.meet)
-            {
+            match verify_return_code(
+                text,
+                &half,
+                &ctx,
+                Timestamp::from(now),
+                &self.inner.cfg.meet,
+            ) {
                 Ok(p) => {
                     pair = Some(p);
                     break;
@@ -255,14 +256,15 @@ impl App {
             .get(nego)
             .map(|s| s.shown().iter().map(|c| c.half.clone()).collect())
             .unwrap_or_default();
-        if let Ok(Some(json)) = self.inner.store.setting_get(&shown_key(nego)) {
-            if let Ok(list) = serde_json::from_str::<Vec<String>>(&json) {
-                for s in list {
-                    if let Ok(e) = <nostr::Event as nostr::JsonUtil>::from_json(&s) {
-                        if e.verify().is_ok() && !out.iter().any(|x| x.id == e.id) {
-                            out.push(e);
-                        }
-                    }
+        if let Ok(Some(json)) = self.inner.store.setting_get(&shown_key(nego))
+            && let Ok(list) = serde_json::from_str::<Vec<String>>(&json)
+        {
+            for s in list {
+                if let Ok(e) = <nostr::Event as nostr::JsonUtil>::from_json(&s)
+                    && e.verify().is_ok()
+                    && !out.iter().any(|x| x.id == e.id)
+                {
+                    out.push(e);
                 }
             }
         }
@@ -299,11 +301,17 @@ impl App {
         if n.state() != State::Confirmed {
             return;
         }
-        let ours = self.inner.store.get_event(&linked).ok().flatten().or_else(|| {
-            self.shown_halves(&r.nego)
-                .into_iter()
-                .find(|e| e.id == linked)
-        });
+        let ours = self
+            .inner
+            .store
+            .get_event(&linked)
+            .ok()
+            .flatten()
+            .or_else(|| {
+                self.shown_halves(&r.nego)
+                    .into_iter()
+                    .find(|e| e.id == linked)
+            });
         let Some(ours) = ours else {
             return;
         };
