@@ -508,7 +508,10 @@ mod tests {
         let (m1, m2) = receipt_pair(a, b, 7, DealTier::Met);
         let (p1, p2) = receipt_pair(a, b, 7, DealTier::Proven);
         g.insert_receipt(&p1).unwrap();
-        assert_eq!(g.insert_receipt(&p2), Ok(ReceiptOutcome::Paired(DealTier::Proven)));
+        assert_eq!(
+            g.insert_receipt(&p2),
+            Ok(ReceiptOutcome::Paired(DealTier::Proven))
+        );
         let ia = g.node(&a).unwrap();
         g.compact(); // the edge lives in the CSR arrays now
         // One meet half is not a meeting.
