@@ -116,8 +116,16 @@ impl App {
         })
     }
 
+    /// Persists a thread. An unchanged thread (a replayed or refused-before-recording message)
+    /// is not rewritten, so its `updated_at` — the deal list's order — only moves on a change.
     pub(crate) fn save_thread(&self, n: &Negotiation, intent_id: EventId) -> Result<(), AppError> {
         let rec = self.thread_record(n, intent_id)?;
+        if let Some(old) = self.inner.store.get_negotiation(n.nego())?
+            && old.detail == rec.detail
+            && old.intent_id == rec.intent_id
+        {
+            return Ok(());
+        }
         self.inner.store.upsert_negotiation(&rec)?;
         Ok(())
     }
@@ -355,6 +363,16 @@ impl App {
     ) -> Result<DealView, AppError> {
         self.act(nego, move |n, now| n.request_cancel(reason, now))
             .await
+    }
+
+    /// Agrees to the counterparty's request to cancel a confirmed deal: it is cancelled.
+    pub async fn agree_cancel(&self, nego: &str) -> Result<DealView, AppError> {
+        self.act(nego, |n, now| n.agree_cancel(now)).await
+    }
+
+    /// Declines the counterparty's request to cancel: the deal stays confirmed.
+    pub async fn decline_cancel(&self, nego: &str) -> Result<DealView, AppError> {
+        self.act(nego, |n, now| n.decline_cancel(now)).await
     }
 
     /// The intent owner picks one responder's quote: accepts it; once confirmed, every other

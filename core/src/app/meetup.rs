@@ -125,7 +125,10 @@ impl App {
             }
         };
         match code {
-            Code::Meet(token) => self.scan_meet_code(&token.encode(), token.deal_tag).await,
+            Code::Meet(token) => {
+                self.scan_meet_code(&token.encode(), token.deal_tag, &token.nonce)
+                    .await
+            }
             Code::Return(token) => self.scan_return_code(&token.encode(), token.deal_tag).await,
         }
     }
@@ -157,9 +160,22 @@ impl App {
         }
     }
 
-    async fn scan_meet_code(&self, text: &str, tag: [u8; 4]) -> Result<MeetOutcomeView, AppError> {
+    async fn scan_meet_code(
+        &self,
+        text: &str,
+        tag: [u8; 4],
+        nonce: &crate::protocol::receipt::MeetNonce,
+    ) -> Result<MeetOutcomeView, AppError> {
         let _g = self.inner.nego_lock.lock().await;
         let keys = self.keys()?;
+        // A replayed code names a deal that is already met: say "already used", not "that deal
+        // is met" (the ledger is checked again, atomically, when the nonce is claimed below).
+        if self.inner.store.nonce_used_at(nonce)?.is_some() {
+            return Err(MeetError::AlreadyUsed {
+                nonce: nonce.to_hex(),
+            }
+            .into());
+        }
         let (mut n, intent_id) = self.thread_for_tag(tag, &[State::Confirmed])?;
         let ctx = self.meet_context(&n, intent_id)?;
         let now = unix_now();
