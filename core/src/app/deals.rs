@@ -203,7 +203,7 @@ impl App {
     }
 
     /// Carries out what the state machine asked for, and tells listeners.
-    async fn run_effects(
+    pub(crate) async fn run_effects(
         &self,
         intent_id: EventId,
         effects: Vec<(NegoId, Effect)>,

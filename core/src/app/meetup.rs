@@ -183,7 +183,7 @@ impl App {
         let used = self.inner.store.nonce_used_at(&verified.nonce)?;
         let claimed = verified.claim(used.is_none())?;
         let pair = countersign(&claimed, &keys, Timestamp::from(now))?;
-        n.mark_met(now)?;
+        let fx = n.mark_met(now)?;
         let rec = self.thread_record(&n, intent_id)?;
         // One transaction: the nonce becomes used, both halves are queued, the deal is met.
         self.inner.store.record_meet(
@@ -194,6 +194,8 @@ impl App {
         )?;
         drop(_g);
         self.after_met(&pair).await?;
+        // The status message telling the other side (queued: works offline too).
+        self.run_effects(intent_id, with_nego(n.nego(), fx)).await?;
         let ret = pair.return_code()?;
         let qr = QrMatrix::encode(&ret)?;
         let opts = RenderOptions::fit(512, qr.width, 4);
@@ -244,9 +246,11 @@ impl App {
                 });
             }
         };
-        if n.state() == State::Confirmed {
-            n.mark_met(now)?;
-        }
+        let fx = if n.state() == State::Confirmed {
+            n.mark_met(now)?
+        } else {
+            Vec::new()
+        };
         let rec = self.thread_record(&n, intent_id)?;
         self.inner.store.transaction(|tx| {
             tx.outbox_enqueue(&pair.shower)?;
@@ -255,6 +259,7 @@ impl App {
         })?;
         drop(_g);
         self.after_met(&pair).await?;
+        self.run_effects(intent_id, with_nego(n.nego(), fx)).await?;
         Ok(MeetOutcomeView {
             nego: n.nego().to_string(),
             counterparty: n.counterparty().to_hex(),
@@ -339,16 +344,32 @@ impl App {
             && crate::protocol::receipt::parse_receipt(&ours)
                 .map(|h| h.meet == Some(meet) && h.nego == r.nego)
                 .unwrap_or(false);
-        if !ok || n.mark_met(unix_now()).is_err() {
+        if !ok {
             return;
         }
+        let Ok(fx) = n.mark_met(unix_now()) else {
+            return;
+        };
         if let Ok(rec2) = self.thread_record(&n, rec.intent_id) {
             let _ = self.inner.store.upsert_negotiation(&rec2);
         }
         drop(_g);
+        if let Err(e) = self
+            .run_effects(rec.intent_id, with_nego(&r.nego, fx))
+            .await
+        {
+            tracing::warn!("after a meeting: {e}");
+        }
         self.forget_shown(&r.nego);
         self.emit(AppEvent::DealMet {
             nego: r.nego.to_string(),
         });
     }
+}
+
+fn with_nego(
+    nego: &NegoId,
+    fx: Vec<crate::negotiation::Effect>,
+) -> Vec<(NegoId, crate::negotiation::Effect)> {
+    fx.into_iter().map(|e| (nego.clone(), e)).collect()
 }
