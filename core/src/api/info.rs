@@ -114,9 +114,9 @@ mod tests {
 
     #[test]
     fn geohash_for_encodes_and_refuses_bad_coordinates() {
-        // Tanjong Pagar, Singapore.
-        assert_eq!(geohash_for(1.2764, 103.8458, 6).unwrap(), "w21z74");
-        assert_eq!(geohash_for(1.2764, 103.8458, 3).unwrap(), "w21");
+        // The centre of cell w21z74 (Tanjong Pagar, Singapore).
+        assert_eq!(geohash_for(1.2881, 103.8483, 6).unwrap(), "w21z74");
+        assert_eq!(geohash_for(1.2881, 103.8483, 3).unwrap(), "w21");
         for (lat, lon, p, field) in [
             (91.0, 0.0, 5, "lat"),
             (f64::NAN, 0.0, 5, "lat"),
