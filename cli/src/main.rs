@@ -16,8 +16,8 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use freeport_core::app::{
-    App, AppConfig, AppError, DealView, IntentView, PostIntent, ProfileUpdate, RateInput,
-    Response, ScanInput, ScreeningView,
+    App, AppConfig, AppError, DealView, IntentView, PostIntent, ProfileUpdate, RateInput, Response,
+    ScanInput, ScreeningView,
 };
 use freeport_core::protocol::envelope::Terms;
 use freeport_core::protocol::intent::Side;
@@ -35,7 +35,12 @@ struct Cli {
     #[arg(long, global = true, env = "FREEPORT_HOME")]
     home: Option<PathBuf>,
     /// Relay URL (repeatable). Default: the relays saved at init, else assets/relays.json.
-    #[arg(long = "relay", global = true, env = "FREEPORT_RELAYS", value_delimiter = ',')]
+    #[arg(
+        long = "relay",
+        global = true,
+        env = "FREEPORT_RELAYS",
+        value_delimiter = ','
+    )]
     relays: Vec<String>,
     /// Print JSON instead of human text.
     #[arg(long, global = true)]
@@ -297,8 +302,48 @@ fn classify(e: &anyhow::Error) -> u8 {
     }
 }
 
+/// A usage error as one line (clap's own rendering spans several; `--verbose` shows it all).
+fn usage_error(e: &clap::Error, verbose: bool) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    if verbose {
+        let _ = e.print();
+    } else {
+        eprintln!("{}", one_line(&e.render().to_string()));
+    }
+    ExitCode::from(2)
+}
+
+/// The first paragraph of a clap error on one line, with a pointer to `--help`.
+fn one_line(rendered: &str) -> String {
+    let first: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let mut line = first.join(" ");
+    if !line.starts_with("error:") {
+        line = format!("error: {line}");
+    }
+    format!("{line} (see --help)")
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let verbose = std::env::args().any(|a| a == "--verbose" || a == "-v");
+            return usage_error(&e, verbose);
+        }
+    };
     // The relay pool logs every closed socket as an error; users only need ours.
     let filter = if cli.verbose {
         "debug"
@@ -312,7 +357,10 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .try_init();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -371,11 +419,24 @@ fn relays_for(cli: &Cli, home: &Path) -> Result<Vec<String>> {
 
 fn open_app(cli: &Cli) -> Result<App> {
     let home = home_dir(cli);
-    std::fs::create_dir_all(&home)
-        .with_context(|| format!("cannot create {}", home.display()))?;
+    std::fs::create_dir_all(&home).with_context(|| format!("cannot create {}", home.display()))?;
     let store = secrets::open(&home, &cli.passphrase_env)?;
     let cfg = AppConfig::new(home.clone(), relays_for(cli, &home)?);
     Ok(App::open(cfg, store)?)
+}
+
+/// A spinner on stderr for a long operation (drawn only when stderr is a terminal, so stdout
+/// and redirected output stay clean).
+fn progress(msg: impl Into<std::borrow::Cow<'static, str>>) -> indicatif::ProgressBar {
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.set_message(msg);
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
 }
 
 /// Connects, catches up, and returns the app ready for a networked command.
@@ -384,19 +445,27 @@ async fn online(cli: &Cli) -> Result<App> {
     if !app.has_identity() {
         return Err(AppError::NoIdentity.into());
     }
+    let bar = progress("connecting to the relays");
     app.start_network().await?;
     let n = app.wait_connected(Duration::from_secs(5)).await?;
     if n == 0 {
+        bar.finish_and_clear();
         eprintln!("warning: no relay reachable; working offline (the outbox publishes later)");
     } else {
-        app.sync().await?;
+        bar.set_message(format!("catching up with {n} relay(s)"));
+        let synced = app.sync().await;
+        bar.finish_and_clear();
+        synced?;
     }
     Ok(app)
 }
 
 /// Pushes the outbox and disconnects.
 async fn finish(app: &App) -> Result<()> {
-    let left = app.flush_outbox(Duration::from_secs(10)).await?;
+    let bar = progress("publishing");
+    let left = app.flush_outbox(Duration::from_secs(10)).await;
+    bar.finish_and_clear();
+    let left = left?;
     if left > 0 {
         eprintln!("note: {left} event(s) wait in the outbox; `freeport sync` publishes them");
     }
@@ -448,7 +517,8 @@ fn parse_terms(s: &str) -> Result<Terms> {
 
 fn print_intent(i: &IntentView) {
     let place = i.geohash.as_deref().unwrap_or("-");
-    println!("{}  {} · {} · {}", &i.id[..12], i.side, i.title, place);
+    let short = i.id.get(..12).unwrap_or(&i.id);
+    println!("{short}  {} · {} · {}", i.side, i.title, place);
     if !i.badge.is_empty() {
         println!("      {} [{}]", i.badge, i.verdict);
     }
@@ -489,7 +559,10 @@ pub(crate) fn screening_card(s: &ScreeningView) -> String {
     out.push_str(&sig("safety", &s.safety));
     out.push_str(&sig("reliability", &s.reliability));
     if !s.path_names.is_empty() {
-        out.push_str(&format!("  path: you → {}\n", s.path_names[1..].join(" → ")));
+        out.push_str(&format!(
+            "  path: you → {}\n",
+            s.path_names[1..].join(" → ")
+        ));
     }
     if let Some(p) = &s.phone {
         out.push_str(&format!("  phone: {p} ({})\n", s.phone_status));
@@ -522,7 +595,9 @@ async fn dispatch(cli: Cli) -> Result<()> {
                 finish(&app).await?;
             }
             if cli.json {
-                print_json(&serde_json::json!({"pubkey": pk.to_hex(), "npub": freeport_core::identity::to_npub(&pk)}))?;
+                print_json(
+                    &serde_json::json!({"pubkey": pk.to_hex(), "npub": freeport_core::identity::to_npub(&pk)}),
+                )?;
             } else {
                 println!("{}", freeport_core::identity::to_npub(&pk));
                 eprintln!("back it up now: freeport backup");
@@ -532,7 +607,9 @@ async fn dispatch(cli: Cli) -> Result<()> {
             let app = open_app(&cli)?;
             let pk = app.public_key()?;
             if cli.json {
-                print_json(&serde_json::json!({"pubkey": pk.to_hex(), "npub": freeport_core::identity::to_npub(&pk)}))?;
+                print_json(
+                    &serde_json::json!({"pubkey": pk.to_hex(), "npub": freeport_core::identity::to_npub(&pk)}),
+                )?;
             } else {
                 println!("{}\n{}", freeport_core::identity::to_npub(&pk), pk.to_hex());
             }
@@ -546,7 +623,12 @@ async fn dispatch(cli: Cli) -> Result<()> {
                 "Backup passphrase: ",
                 true,
             )?;
-            println!("{}", app.export_backup(&pass)?);
+            let backup = app.export_backup(&pass)?;
+            if cli.json {
+                print_json(&serde_json::json!({ "ncryptsec": backup }))?;
+            } else {
+                println!("{backup}");
+            }
         }
         Cmd::Restore {
             ncryptsec,
@@ -559,7 +641,13 @@ async fn dispatch(cli: Cli) -> Result<()> {
                 false,
             )?;
             let pk = app.restore_identity(ncryptsec, &pass)?;
-            println!("{}", freeport_core::identity::to_npub(&pk));
+            if cli.json {
+                print_json(
+                    &serde_json::json!({"pubkey": pk.to_hex(), "npub": freeport_core::identity::to_npub(&pk)}),
+                )?;
+            } else {
+                println!("{}", freeport_core::identity::to_npub(&pk));
+            }
         }
         Cmd::Profile(ProfileCmd::Set {
             name,
@@ -602,12 +690,20 @@ async fn dispatch(cli: Cli) -> Result<()> {
             }
         }
         Cmd::Profile(ProfileCmd::Show { pubkey }) => {
-            let app = open_app(&cli)?;
-            let who = match pubkey {
-                Some(p) => p.clone(),
-                None => app.public_key()?.to_hex(),
+            let p = match pubkey {
+                // Someone else's: fetch their latest profile first.
+                Some(who) => {
+                    freeport_core::identity::parse_public_key(who).map_err(AppError::from)?;
+                    let app = online(&cli).await?;
+                    let p = app.profile_remote(who).await?;
+                    finish(&app).await?;
+                    p
+                }
+                None => {
+                    let app = open_app(&cli)?;
+                    app.profile(&app.public_key()?.to_hex())?
+                }
             };
-            let p = app.profile(&who)?;
             if cli.json {
                 print_json(&p)?;
             } else {
@@ -624,7 +720,11 @@ async fn dispatch(cli: Cli) -> Result<()> {
             let payload = read_json_arg("payload", &a.payload)?;
             let expires = a.expires_in.as_deref().map(parse_duration).transpose()?;
             let app = online(&cli).await?;
-            let i = app
+            let bar = progress(format!(
+                "signing with {}-bit proof of work",
+                a.pow.unwrap_or(app.config().intent_pow_bits)
+            ));
+            let posted = app
                 .post_intent(PostIntent {
                     market: a.market.clone(),
                     side: match a.side {
@@ -638,7 +738,9 @@ async fn dispatch(cli: Cli) -> Result<()> {
                     pow_bits: a.pow,
                     window: None,
                 })
-                .await?;
+                .await;
+            bar.finish_and_clear();
+            let i = posted?;
             finish(&app).await?;
             if cli.json {
                 print_json(&i)?;
@@ -650,7 +752,9 @@ async fn dispatch(cli: Cli) -> Result<()> {
             let app = online(&cli).await?;
             app.withdraw_intent(intent).await?;
             finish(&app).await?;
-            if !cli.json {
+            if cli.json {
+                print_json(&serde_json::json!({ "withdrawn": intent }))?;
+            } else {
                 println!("withdrawn");
             }
         }
@@ -773,9 +877,13 @@ async fn dispatch(cli: Cli) -> Result<()> {
                     std::fs::write(s, &code.svg)?;
                 }
                 if cli.json {
-                    print_json(&code)?;
+                    // One object per code: valid JSON with --once, JSON lines while rotating.
+                    println!("{}", serde_json::to_string(&code)?);
                 } else {
-                    print!("\x1b[2J\x1b[H{}", code.terminal);
+                    if !*once {
+                        print!("\x1b[2J\x1b[H");
+                    }
+                    print!("{}", code.terminal);
                     println!("{}", code.token);
                     println!("refreshes in {}s", code.refresh_at.saturating_sub(now()));
                 }
@@ -794,7 +902,11 @@ async fn dispatch(cli: Cli) -> Result<()> {
                 .await
                 .unwrap_or(false);
                 if met {
-                    println!("met: the other phone co-signed the receipt");
+                    if cli.json {
+                        println!("{}", serde_json::json!({ "met": nego }));
+                    } else {
+                        println!("met: the other phone co-signed the receipt");
+                    }
                     break;
                 }
             }
@@ -852,7 +964,9 @@ async fn dispatch(cli: Cli) -> Result<()> {
             )
             .await?;
             finish(&app).await?;
-            if !cli.json {
+            if cli.json {
+                print_json(&serde_json::json!({ "rated": nego }))?;
+            } else {
                 println!("rated");
             }
         }
@@ -863,11 +977,22 @@ async fn dispatch(cli: Cli) -> Result<()> {
             explain,
         } => match (events, viewer) {
             (Some(file), Some(viewer)) => {
-                let out = demo::screen_file(file, viewer, subject, *explain)?;
+                let (record, s, input) = demo::screen_file(file, viewer, subject, *explain)?;
                 if cli.json {
-                    print_json(&out)?;
+                    let mut v = serde_json::to_value(&record)?;
+                    if let Some(m) = v.as_object_mut() {
+                        m.insert("input".into(), serde_json::to_value(&input)?);
+                    }
+                    print_json(&v)?;
                 } else {
-                    println!("{}", serde_json::to_string_pretty(&out)?);
+                    print!("{}", screening_card(&s));
+                    if *explain {
+                        print!("{}", explain_lines(&s));
+                    }
+                    println!(
+                        "  from {} events ({} unreadable lines, {} bad signatures, {} malformed)",
+                        input.events, input.unreadable_lines, input.bad_signature, input.malformed
+                    );
                 }
             }
             _ => {
@@ -878,6 +1003,9 @@ async fn dispatch(cli: Cli) -> Result<()> {
                     print_json(&s)?;
                 } else {
                     print!("{}", screening_card(&s));
+                    if *explain {
+                        print!("{}", explain_lines(&s));
+                    }
                 }
             }
         },
@@ -935,6 +1063,25 @@ fn out_deal(cli: &Cli, d: &DealView) -> Result<()> {
     }
 }
 
+/// `--explain`: each rater's weight, hop and tier, heaviest first.
+fn explain_lines(s: &ScreeningView) -> String {
+    let mut raters = s.raters.clone();
+    raters.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+    let mut out = format!("  raters ({}):\n", raters.len());
+    for r in raters {
+        let short = r.pubkey.get(..12).unwrap_or(&r.pubkey);
+        let hop = r
+            .hop
+            .map(|h| format!("hop {h}"))
+            .unwrap_or_else(|| "unreachable".into());
+        out.push_str(&format!(
+            "    {short}…  weight {:.3} · {hop} · {}\n",
+            r.weight, r.tier
+        ));
+    }
+    out
+}
+
 fn indent(s: &str) -> String {
     s.lines().map(|l| format!("   {l}\n")).collect()
 }
@@ -945,4 +1092,3 @@ fn now() -> u64 {
         .map(|d| d.as_secs())
         .unwrap_or(0)
 }
-

@@ -1,0 +1,4 @@
+//! End-to-end tests of the `freeport` command, driving the built binary as a user would.
+
+mod flow;
+mod harness;
