@@ -384,11 +384,21 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> std::result::Result<(), Failure> {
-    dispatch(cli).await.map_err(|err| Failure {
+    let result = dispatch(cli).await;
+    // Every exit path disconnects cleanly (a failed command must not leave background tasks
+    // to be torn down mid-write, which would log spurious errors after ours).
+    let opened: Vec<App> = std::mem::take(&mut *OPENED.lock().unwrap_or_else(|p| p.into_inner()));
+    for app in opened {
+        app.stop_network().await;
+    }
+    result.map_err(|err| Failure {
         code: classify(&err),
         err,
     })
 }
+
+/// The apps this run opened, to disconnect at exit.
+static OPENED: std::sync::Mutex<Vec<App>> = std::sync::Mutex::new(Vec::new());
 
 fn home_dir(cli: &Cli) -> PathBuf {
     cli.home.clone().unwrap_or_else(|| {
@@ -422,7 +432,12 @@ fn open_app(cli: &Cli) -> Result<App> {
     std::fs::create_dir_all(&home).with_context(|| format!("cannot create {}", home.display()))?;
     let store = secrets::open(&home, &cli.passphrase_env)?;
     let cfg = AppConfig::new(home.clone(), relays_for(cli, &home)?);
-    Ok(App::open(cfg, store)?)
+    let app = App::open(cfg, store)?;
+    OPENED
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(app.clone());
+    Ok(app)
 }
 
 /// A spinner on stderr for a long operation (drawn only when stderr is a terminal, so stdout
@@ -600,6 +615,9 @@ async fn dispatch(cli: Cli) -> Result<()> {
                 )?;
             } else {
                 println!("{}", freeport_core::identity::to_npub(&pk));
+                if let Some(note) = secrets::backend_note(&home, &cli.passphrase_env) {
+                    eprintln!("{note}");
+                }
                 eprintln!("back it up now: freeport backup");
             }
         }
@@ -641,6 +659,9 @@ async fn dispatch(cli: Cli) -> Result<()> {
                 false,
             )?;
             let pk = app.restore_identity(ncryptsec, &pass)?;
+            if let Some(note) = secrets::backend_note(&home_dir(&cli), &cli.passphrase_env) {
+                eprintln!("{note}");
+            }
             if cli.json {
                 print_json(
                     &serde_json::json!({"pubkey": pk.to_hex(), "npub": freeport_core::identity::to_npub(&pk)}),
@@ -658,6 +679,15 @@ async fn dispatch(cli: Cli) -> Result<()> {
             plate,
         }) => {
             let warning = if *publish_full {
+                use std::io::IsTerminal;
+                if !*yes && !std::io::stdin().is_terminal() {
+                    return Err(AppError::invalid(
+                        "publish-full",
+                        "not confirmed: publishing your full number is permanent; \
+                         run in a terminal to read the warning, or add --yes",
+                    )
+                    .into());
+                }
                 eprintln!("{}", freeport_core::app::FULL_NUMBER_WARNING);
                 if !*yes && !secrets::confirm("Publish your full number? [y/N] ")? {
                     return Err(AppError::invalid("publish-full", "not confirmed").into());
@@ -677,7 +707,12 @@ async fn dispatch(cli: Cli) -> Result<()> {
                     plate: plate.clone(),
                     ..Default::default()
                 })
-                .await?;
+                .await
+                .map_err(|e| match e {
+                    // Name the field: the parser's message alone doesn't say it is the phone.
+                    AppError::Phone(p) => AppError::invalid("phone", p.to_string()),
+                    e => e,
+                })?;
             finish(&app).await?;
             if cli.json {
                 print_json(&p)?;

@@ -1,4 +1,5 @@
 //! End-to-end tests of the `freeport` command, driving the built binary as a user would.
 
+mod bad_input;
 mod flow;
 mod harness;

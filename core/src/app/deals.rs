@@ -118,6 +118,12 @@ impl App {
 
     pub(crate) fn save_thread(&self, n: &Negotiation, intent_id: EventId) -> Result<(), AppError> {
         let rec = self.thread_record(n, intent_id)?;
+        // A replayed message (sync overlap) leaves the thread as it was: keep its `updated_at`.
+        if let Some(old) = self.inner.store.get_negotiation(n.nego())? {
+            if old.detail == rec.detail && old.intent_id == rec.intent_id {
+                return Ok(());
+            }
+        }
         self.inner.store.upsert_negotiation(&rec)?;
         Ok(())
     }
@@ -249,6 +255,7 @@ impl App {
 
     /// Opens a thread on someone's intent with an accept (reveals our contact) or a counter.
     pub async fn respond(&self, intent_id: &str, response: Response) -> Result<DealView, AppError> {
+        self.ensure_intent(intent_id).await?;
         let _g = self.inner.nego_lock.lock().await;
         let me = self.public_key()?;
         let intent = self.load_intent(intent_id)?;

@@ -149,6 +149,36 @@ impl App {
         Ok(())
     }
 
+    /// Makes sure intent `intent_id` is stored, fetching it by id from the relays when it is not
+    /// (an id shared out of band rather than browsed). An id no relay has stays unknown.
+    pub(crate) async fn ensure_intent(&self, intent_id: &str) -> Result<(), AppError> {
+        let id = EventId::from_hex(intent_id.trim()).map_err(|_| AppError::UnknownIntent {
+            id: intent_id.to_string(),
+        })?;
+        if self.inner.store.get_event(&id)?.is_some() {
+            return Ok(());
+        }
+        if let Ok(client) = self.client() {
+            let f = Filter::new()
+                .id(id)
+                .kinds([Kind::Custom(kinds::OFFER), Kind::Custom(kinds::REQUEST)])
+                .limit(1);
+            let got = client.query(f, self.inner.cfg.query_timeout).await?;
+            let events: Vec<Event> = got
+                .into_iter()
+                .map(|v| v.into_event())
+                .filter(|e| e.id == id)
+                .collect();
+            if !events.is_empty() {
+                self.inner.store.insert_events(&events)?;
+                for e in &events {
+                    super::ingest::apply_public(self, e);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Parses a stored intent by event id (hex).
     pub(crate) fn load_intent(&self, intent_id: &str) -> Result<Intent, AppError> {
         let id = EventId::from_hex(intent_id).map_err(|_| AppError::UnknownIntent {
