@@ -133,7 +133,8 @@ pub struct Run {
 }
 
 impl Run {
-    fn from(out: Output) -> Self {
+    /// The outcome of a finished process.
+    pub fn from_output(out: Output) -> Self {
         Self {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -228,7 +229,7 @@ impl Home {
 
     /// Runs the command to completion.
     pub fn run(&self, args: &[&str]) -> Run {
-        Run::from(self.cmd(args).output().expect("run freeport"))
+        Run::from_output(self.cmd(args).output().expect("run freeport"))
     }
 
     /// Runs with extra environment variables.
@@ -237,7 +238,7 @@ impl Home {
         for (k, v) in env {
             c.env(k, v);
         }
-        Run::from(c.output().expect("run freeport"))
+        Run::from_output(c.output().expect("run freeport"))
     }
 
     /// `whoami --json`: (hex, npub).

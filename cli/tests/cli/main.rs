@@ -3,3 +3,4 @@
 mod bad_input;
 mod flow;
 mod harness;
+mod offline;
