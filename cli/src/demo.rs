@@ -568,13 +568,13 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
         say!("{}", card_line(name, &s));
         cards.push((name, s));
     }
-    if let Some((_, s)) = cards.first() {
-        if s.path_names.len() > 1 {
-            say!(
-                "    Bob's connection: you → {}",
-                s.path_names[1..].join(" → ")
-            );
-        }
+    if let Some((_, s)) = cards.first()
+        && s.path_names.len() > 1
+    {
+        say!(
+            "    Bob's connection: you → {}",
+            s.path_names[1..].join(" → ")
+        );
     }
     if let Some((_, m)) = cards.get(1) {
         say!(

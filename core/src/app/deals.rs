@@ -119,10 +119,11 @@ impl App {
     pub(crate) fn save_thread(&self, n: &Negotiation, intent_id: EventId) -> Result<(), AppError> {
         let rec = self.thread_record(n, intent_id)?;
         // A replayed message (sync overlap) leaves the thread as it was: keep its `updated_at`.
-        if let Some(old) = self.inner.store.get_negotiation(n.nego())? {
-            if old.detail == rec.detail && old.intent_id == rec.intent_id {
-                return Ok(());
-            }
+        if let Some(old) = self.inner.store.get_negotiation(n.nego())?
+            && old.detail == rec.detail
+            && old.intent_id == rec.intent_id
+        {
+            return Ok(());
         }
         self.inner.store.upsert_negotiation(&rec)?;
         Ok(())
