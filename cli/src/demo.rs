@@ -80,8 +80,23 @@ fn now() -> u64 {
         .unwrap_or(0)
 }
 
+/// Bold on a terminal, plain text in files and pipes.
+fn bold(s: &str) -> String {
+    use std::io::IsTerminal;
+    let tty = if NARRATE_TO_STDERR.load(Ordering::Relaxed) {
+        std::io::stderr().is_terminal()
+    } else {
+        std::io::stdout().is_terminal()
+    };
+    if tty {
+        format!("\x1b[1m{s}\x1b[0m")
+    } else {
+        s.to_string()
+    }
+}
+
 fn step(n: u32, text: &str) {
-    say!("\n\x1b[1m{n:>2}. {text}\x1b[0m");
+    say!("\n{}", bold(&format!("{n:>2}. {text}")));
 }
 
 /// One resident with a phone: an `App` over a data dir, keys in an in-memory secret store.
@@ -501,8 +516,8 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
     let png = std::fs::read(&png_path)?;
     let scanned = alice.app.meet_scan(ScanInput::Image(png)).await?;
     say!(
-        "    Alice scanned the PNG: co-signed ✓ — compare aloud: \x1b[1m{}\x1b[0m",
-        scanned.sas_words.join(" ")
+        "    Alice scanned the PNG: co-signed ✓ — compare aloud: {}",
+        bold(&scanned.sas_words.join(" "))
     );
     let ret = scanned
         .return_token
@@ -510,8 +525,8 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
         .ok_or_else(|| anyhow!("no return code"))?;
     let back = bob.app.meet_scan(ScanInput::Text(ret)).await?;
     say!(
-        "    Bob scanned the return code:    met ✓ — his phone shows:   \x1b[1m{}\x1b[0m",
-        back.sas_words.join(" ")
+        "    Bob scanned the return code:    met ✓ — his phone shows:   {}",
+        bold(&back.sas_words.join(" "))
     );
     if back.sas_words != scanned.sas_words {
         return Err(anyhow!("the two phones show different words"));
