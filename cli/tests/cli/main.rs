@@ -3,4 +3,5 @@
 mod bad_input;
 mod flow;
 mod harness;
+mod moves;
 mod offline;

@@ -128,7 +128,8 @@ impl App {
     }
 
     /// Withdraws one of our intents (reference semantics: same `d`, title "(withdrawn)",
-    /// `{"withdrawn":true}`, expiring in 10 minutes). Open negotiations on it are cancelled.
+    /// `{"withdrawn":true}`, expiring in 10 minutes). Negotiations still open on it are
+    /// cancelled; confirmed deals stand.
     pub async fn withdraw_intent(&self, intent_id: &str) -> Result<(), AppError> {
         let keys = self.keys()?;
         let intent = self.load_intent(intent_id)?;
