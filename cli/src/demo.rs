@@ -650,7 +650,8 @@ pub async fn run_relay(port: u16, db: Option<PathBuf>) -> Result<()> {
         ..Default::default()
     };
     if let Some(path) = &db {
-        std::fs::create_dir_all(path)?;
+        std::fs::create_dir_all(path)
+            .with_context(|| format!("cannot create relay database {}", path.display()))?;
         let lmdb = nostr_lmdb::NostrLMDB::open(path)
             .map_err(|e| anyhow!("cannot open relay database {}: {e}", path.display()))?;
         opts.database = Some(Arc::new(lmdb));

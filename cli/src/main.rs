@@ -290,7 +290,8 @@ fn classify(e: &anyhow::Error) -> u8 {
             | AppError::Negotiation(_)
             | AppError::Meet(_)
             | AppError::Phone(_)
-            | AppError::Contact(_),
+            | AppError::Contact(_)
+            | AppError::Relay(freeport_core::relay::RelayError::InvalidUrl { .. }),
         ) => 3,
         _ => {
             if e.downcast_ref::<secrets::SecretsError>().is_some() {
@@ -305,14 +306,17 @@ fn classify(e: &anyhow::Error) -> u8 {
 /// A usage error as one line (clap's own rendering spans several; `--verbose` shows it all).
 fn usage_error(e: &clap::Error, verbose: bool) -> ExitCode {
     use clap::error::ErrorKind;
-    if matches!(
-        e.kind(),
-        ErrorKind::DisplayHelp
-            | ErrorKind::DisplayVersion
-            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-    ) {
-        let _ = e.print();
-        return ExitCode::SUCCESS;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        // `freeport meet`: the subcommand's help, on stderr, as a usage error.
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            eprint!("{}", e.render());
+            return ExitCode::from(2);
+        }
+        _ => {}
     }
     if verbose {
         let _ = e.print();

@@ -175,6 +175,15 @@ fn refused_intents_negotiations_and_keys_change_nothing() {
         .run_env(&["whoami"], &[("FREEPORT_PASSPHRASE", "")])
         .refused(3, "empty");
 
+    // Usage: an unknown command, a missing subcommand, a bad relay URL.
+    alice.run(&["bogus"]).refused(2, "bogus");
+    let r = alice.run(&["meet"]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stdout.is_empty() && r.stderr.contains("show"), "{r:?}");
+    Home::init(&relays, "X")
+        .run(&["--relay", "notaurl", "deals"])
+        .refused(3, "invalid relay url");
+
     // No identity yet.
     let empty = Home::new(&relays);
     empty.run(&["whoami"]).refused(4, "no identity");

@@ -247,3 +247,45 @@ fn two_homes_negotiate_meet_rate_and_screen_on_nostr_rs_relay() {
     let relay = Relay::nostr_rs_relay();
     main_flow(&relay.url());
 }
+
+#[test]
+fn the_relay_keeps_events_across_restarts_with_a_database() {
+    let db = tempfile::tempdir().expect("tempdir");
+    let relay = Relay::embedded_at(crate::harness::free_port(), Some(db.path()));
+    let port = relay.port();
+    let relays = vec![relay.url()];
+    let alice = Home::init(&relays, "Alice");
+    let payload = goods_payload("city bike", 150, WHERE);
+    let id = alice
+        .run(&[
+            "post",
+            "--market",
+            "goods",
+            "--side",
+            "offer",
+            "--title",
+            "Bike for sale",
+            "--payload",
+            &payload,
+            "--geohash",
+            WHERE,
+            "--json",
+        ])
+        .json()["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    assert_eq!(alice.outbox_len(), 0, "accepted by the relay");
+    relay.stop();
+
+    let relay = Relay::embedded_at(port, Some(db.path()));
+    let bob = Home::init(&[relay.url()], "Bob");
+    let list = bob
+        .run(&["browse", "--market", "goods", "--near", WHERE, "--json"])
+        .json();
+    assert!(
+        list.as_array()
+            .is_some_and(|l| l.iter().any(|i| i["id"] == id.as_str())),
+        "the intent survived the restart: {list}"
+    );
+}

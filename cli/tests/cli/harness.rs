@@ -42,9 +42,17 @@ pub struct Relay {
 impl Relay {
     /// `freeport relay --port P` (the embedded relay, in memory).
     pub fn embedded() -> Self {
-        let port = free_port();
-        let mut child = Command::new(bin())
-            .args(["relay", "--port", &port.to_string()])
+        Self::embedded_at(free_port(), None)
+    }
+
+    /// `freeport relay --port PORT [--db DIR]`.
+    pub fn embedded_at(port: u16, db: Option<&Path>) -> Self {
+        let mut cmd = Command::new(bin());
+        cmd.args(["relay", "--port", &port.to_string()]);
+        if let Some(d) = db {
+            cmd.arg("--db").arg(d);
+        }
+        let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -109,6 +117,17 @@ subscriptions_per_min = 0
             port,
             _dir: Some(dir),
         }
+    }
+
+    /// Its port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Stops it (as Ctrl-C or a crash would).
+    pub fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// Its websocket URL.
