@@ -153,8 +153,8 @@ impl App {
         }
         match other_state {
             Some(s) => Err(AppError::NotPossible {
-                what: "use this code",
-                why: format!("that deal is {}", super::deals::state_label(s)),
+                what: "using this code",
+                why: format!("that deal is already {}", super::deals::state_label(s)),
             }),
             None => Err(MeetError::DifferentDeal.into()),
         }

@@ -40,7 +40,7 @@ pub use intents::{MAX_INTENTS_PER_AUTHOR, PostIntent};
 pub use meetup::ScanInput;
 pub use profile::{CONTACT_ENTRY, FULL_NUMBER_WARNING, ProfileUpdate};
 pub use rate::RateInput;
-pub use screen::{EvaluationStats, screen_events};
+pub use screen::{EvaluationStats, screen_events, screening_view};
 pub use views::*;
 
 /// File name of the SQLite store inside the data directory.

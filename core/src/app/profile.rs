@@ -165,6 +165,21 @@ impl App {
         })
     }
 
+    /// Fetches `pubkey`'s latest profile from the relays when online, then shows it as stored.
+    pub async fn profile_remote(&self, pubkey: &str) -> Result<ProfileView, AppError> {
+        let pk = crate::identity::parse_public_key(pubkey)?;
+        if let Ok(client) = self.client() {
+            let f = nostr::Filter::new()
+                .kind(nostr::Kind::Custom(kinds::PROFILE))
+                .author(pk)
+                .limit(10);
+            let got = client.query(f, self.inner.cfg.query_timeout).await?;
+            self.ingest_public(got.into_iter().map(|v| v.into_event()).collect())
+                .await?;
+        }
+        self.profile(&pk.to_hex())
+    }
+
     /// Our contact card for accepts: `"<name> · <full phone>[ · 🚗 <vehicle> • <plate>]"` and the
     /// commitment salt. The full number leaves the device only inside this encrypted accept.
     pub(crate) fn my_contact_card(&self) -> Result<(String, Option<ContactSalt>), AppError> {
