@@ -239,10 +239,7 @@ impl App {
             let got = client.query(f, self.inner.cfg.query_timeout).await?;
             let events: Vec<Event> = got.into_iter().map(|v| v.into_event()).collect();
             if !events.is_empty() {
-                self.inner.store.insert_events(&events)?;
-                for e in &events {
-                    super::ingest::apply_public(self, e);
-                }
+                self.store_public(&events)?;
             }
         }
         let stored = self.inner.store.query_events(

@@ -97,6 +97,58 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX profile_history_author ON profile_history(pubkey, created_at DESC);
     "#,
+    // v4: the compact persisted form of the reputation inputs (store/rep.rs). Empty after the
+    // upgrade: `rep_state.built` stays unset until the app back-fills it once from `events`.
+    r#"
+    CREATE TABLE rep_keys (
+        id         INTEGER PRIMARY KEY,
+        pubkey     BLOB    NOT NULL UNIQUE,
+        first_seen INTEGER            -- oldest created_at of any event it signed; NULL = none
+    );
+    CREATE TABLE rep_deals (
+        seq  INTEGER PRIMARY KEY,     -- pairing order (node ids are assigned in this order)
+        deal BLOB    NOT NULL UNIQUE, -- 16-byte DealKey
+        a    INTEGER NOT NULL,        -- rep_keys.id of the completing half's author
+        b    INTEGER NOT NULL,        -- rep_keys.id of its counterparty
+        tier INTEGER NOT NULL         -- 1 proven, 2 met
+    );
+    CREATE TABLE rep_halves (
+        deal       BLOB    PRIMARY KEY, -- at most one held half per deal
+        author     INTEGER NOT NULL,
+        peer       INTEGER NOT NULL,
+        nego       TEXT    NOT NULL,
+        id         BLOB    NOT NULL,
+        intent_id  BLOB    NOT NULL,
+        meet       BLOB,
+        countersigns BLOB,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE rep_ratings (
+        seq        INTEGER PRIMARY KEY, -- first-arrival order of (rater, deal)
+        rater      INTEGER NOT NULL,
+        deal       BLOB    NOT NULL,
+        ratee      INTEGER NOT NULL,
+        nego       TEXT    NOT NULL,
+        score      INTEGER,
+        safe       INTEGER,
+        reliable   INTEGER,
+        created_at INTEGER NOT NULL,
+        pow_bits   INTEGER NOT NULL,
+        contact_verified INTEGER NOT NULL,
+        contact_masked   TEXT,
+        attestation_ok   INTEGER NOT NULL,
+        UNIQUE (rater, deal)
+    );
+    CREATE TABLE rep_follows (
+        owner      INTEGER PRIMARY KEY,
+        created_at INTEGER NOT NULL,
+        list       BLOB    NOT NULL   -- concatenated 32-byte keys
+    );
+    CREATE TABLE rep_state (
+        k TEXT PRIMARY KEY,
+        v INTEGER NOT NULL
+    );
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -175,6 +227,12 @@ mod tests {
             "negotiations",
             "outbox",
             "profile_history",
+            "rep_deals",
+            "rep_follows",
+            "rep_halves",
+            "rep_keys",
+            "rep_ratings",
+            "rep_state",
             "settings",
             "sync_cursors",
             "used_nonces",
