@@ -7,11 +7,17 @@
 //! (never a cache keyed by id), and newest-wins for replaceable/addressable coordinates
 //! (ties broken by the lowest id). Only events that passed every check are recorded in the
 //! de-duplication set, so a forged copy that arrives first cannot shadow the genuine event.
+//!
+//! What the gate does remember to go faster is only what is a pure function of its input: the
+//! parsed x-only key of recent authors ([`EventVerifier`]); the id and the signature of every
+//! event are checked in full.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use nostr::filter::MatchEventOptions;
-use nostr::{Event, EventId, Filter, Kind, PublicKey, Timestamp};
+use nostr::secp256k1::{Message, XOnlyPublicKey};
+use nostr::{Event, EventId, Filter, Kind, PublicKey, SECP256K1, Timestamp};
+use sha2::{Digest, Sha256};
 
 use crate::protocol::{kinds, limits};
 
@@ -32,6 +38,8 @@ pub struct IngestLimits {
     pub dedup_capacity: usize,
     /// How many replaceable/addressable coordinates newest-wins remembers.
     pub coordinate_capacity: usize,
+    /// How many authors' parsed public keys the signature check remembers.
+    pub key_cache_capacity: usize,
 }
 
 impl Default for IngestLimits {
@@ -45,6 +53,7 @@ impl Default for IngestLimits {
             max_tags_follow_list: 10_000,
             dedup_capacity: 100_000,
             coordinate_capacity: 50_000,
+            key_cache_capacity: 1_024,
         }
     }
 }
@@ -186,13 +195,95 @@ impl IngestStats {
 
 /// Recomputes the id and verifies the Schnorr signature of `event`. Never consults a cache.
 pub fn verify_event(event: &Event) -> Result<(), DropReason> {
-    if !event.verify_id() {
+    if !id_matches(event) {
         return Err(DropReason::InvalidId);
     }
-    if !event.verify_signature() {
-        return Err(DropReason::InvalidSignature);
+    let key = event
+        .pubkey
+        .xonly()
+        .map_err(|_| DropReason::InvalidSignature)?;
+    verify_signature(event, &key)
+}
+
+/// `true` if `event.id` is the SHA-256 of the NIP-01 serialisation
+/// `[0, pubkey, created_at, kind, tags, content]`.
+///
+/// The same bytes as nostr's `EventId::new`, which builds a `serde_json::Value` tree first (a
+/// copy of every tag); here the array is serialised straight into the hash.
+pub fn id_matches(event: &Event) -> bool {
+    let mut hasher = Sha256::new();
+    let preimage = (
+        0u8,
+        &event.pubkey,
+        event.created_at,
+        event.kind,
+        &event.tags,
+        &event.content,
+    );
+    if serde_json::to_writer(&mut hasher, &preimage).is_err() {
+        return false;
     }
-    Ok(())
+    let digest: [u8; 32] = hasher.finalize().into();
+    digest == *event.id.as_bytes()
+}
+
+/// BIP-340 verification of `event.sig` over `event.id` with the already parsed author key.
+fn verify_signature(event: &Event, key: &XOnlyPublicKey) -> Result<(), DropReason> {
+    let message = Message::from_digest(event.id.to_bytes());
+    SECP256K1
+        .verify_schnorr(&event.sig, &message, key)
+        .map_err(|_| DropReason::InvalidSignature)
+}
+
+/// Verifies events like [`verify_event`] (id recomputed, signature checked, every time), but
+/// remembers the parsed x-only key of recent authors, so an author's key is lifted onto the
+/// curve once rather than once per event. Keys are cached by their 32 bytes, never by event id,
+/// and only keys that parsed; the cache holds at most `capacity` authors (oldest forgotten first).
+#[derive(Debug)]
+pub struct EventVerifier {
+    keys: HashMap<PublicKey, XOnlyPublicKey>,
+    order: VecDeque<PublicKey>,
+    capacity: usize,
+}
+
+impl EventVerifier {
+    /// A verifier that remembers at most `capacity` author keys (at least one).
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            keys: HashMap::new(),
+            order: VecDeque::new(),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// Recomputes the id and verifies the signature of `event`.
+    pub fn verify(&mut self, event: &Event) -> Result<(), DropReason> {
+        if !id_matches(event) {
+            return Err(DropReason::InvalidId);
+        }
+        let key = self.key_of(&event.pubkey)?;
+        verify_signature(event, &key)
+    }
+
+    /// Number of author keys currently remembered (bounded by the capacity).
+    pub fn cached_keys(&self) -> usize {
+        self.keys.len()
+    }
+
+    fn key_of(&mut self, pubkey: &PublicKey) -> Result<XOnlyPublicKey, DropReason> {
+        if let Some(key) = self.keys.get(pubkey) {
+            return Ok(*key);
+        }
+        let key = pubkey.xonly().map_err(|_| DropReason::InvalidSignature)?;
+        self.keys.insert(*pubkey, key);
+        self.order.push_back(*pubkey);
+        while self.order.len() > self.capacity {
+            if let Some(old) = self.order.pop_front() {
+                self.keys.remove(&old);
+            }
+        }
+        Ok(key)
+    }
 }
 
 /// Size, tag-count and NIP-40 checks that need nothing but the event and the clock.
@@ -345,6 +436,7 @@ pub struct IngestGate {
     seen: BoundedSet<EventId>,
     newest: HashMap<Coordinate, (Timestamp, EventId)>,
     newest_order: VecDeque<Coordinate>,
+    verifier: EventVerifier,
     stats: IngestStats,
 }
 
@@ -355,6 +447,7 @@ impl IngestGate {
             seen: BoundedSet::new(limits.dedup_capacity),
             newest: HashMap::new(),
             newest_order: VecDeque::new(),
+            verifier: EventVerifier::new(limits.key_cache_capacity),
             limits,
             stats: IngestStats::default(),
         }
@@ -390,15 +483,17 @@ impl IngestGate {
         filter: Option<&Filter>,
         now: u64,
     ) -> Result<(), DropReason> {
-        let result = self.check(event, filter, now);
-        match &result {
-            Ok(()) => {
+        match self.check(event, filter, now) {
+            Ok(coord) => {
                 self.stats.accepted = self.stats.accepted.saturating_add(1);
-                self.record(event);
+                self.record(event, coord);
+                Ok(())
             }
-            Err(reason) => self.stats.record_drop(reason),
+            Err(reason) => {
+                self.stats.record_drop(&reason);
+                Err(reason)
+            }
         }
-        result
     }
 
     /// Counts a drop decided outside the gate (e.g. beyond-limit, unknown subscription).
@@ -406,7 +501,14 @@ impl IngestGate {
         self.stats.record_drop(reason);
     }
 
-    fn check(&self, event: &Event, filter: Option<&Filter>, now: u64) -> Result<(), DropReason> {
+    /// Runs every check; on success returns the event's coordinate (if it has one) for
+    /// [`Self::record`], so it is built once.
+    fn check(
+        &mut self,
+        event: &Event,
+        filter: Option<&Filter>,
+        now: u64,
+    ) -> Result<Option<Coordinate>, DropReason> {
         check_shape(event, &self.limits, now)?;
         if let Some(filter) = filter {
             let opts = MatchEventOptions {
@@ -422,9 +524,10 @@ impl IngestGate {
         if self.seen.contains(&event.id) {
             return Err(DropReason::Duplicate);
         }
-        verify_event(event)?;
-        if let Some(coord) = coordinate_of(event)
-            && let Some((created, id)) = self.newest.get(&coord)
+        self.verifier.verify(event)?;
+        let coord = coordinate_of(event);
+        if let Some(coord) = &coord
+            && let Some((created, id)) = self.newest.get(coord)
             && !supersedes(event.created_at, &event.id, *created, id)
         {
             return Err(DropReason::Stale {
@@ -432,12 +535,12 @@ impl IngestGate {
                 newest: created.as_secs(),
             });
         }
-        Ok(())
+        Ok(coord)
     }
 
-    fn record(&mut self, event: &Event) {
+    fn record(&mut self, event: &Event, coord: Option<Coordinate>) {
         self.seen.insert(event.id);
-        if let Some(coord) = coordinate_of(event)
+        if let Some(coord) = coord
             && self
                 .newest
                 .insert(coord.clone(), (event.created_at, event.id))
@@ -700,6 +803,126 @@ mod tests {
         assert_eq!(gate.remembered_ids(), 8);
         assert_eq!(gate.remembered_coordinates(), 4);
         assert_eq!(gate.stats().accepted, 20);
+    }
+
+    /// Events whose id serialisation exercises JSON escaping: quotes, backslashes, control
+    /// characters, non-ASCII, line/paragraph separators, empty tags and empty values.
+    fn tricky_events(keys: &Keys) -> Vec<Event> {
+        let contents = [
+            "",
+            "plain",
+            "quote \" backslash \\ slash / tab \t nl \n cr \r bs \u{8} ff \u{c}",
+            "ctl \u{0} \u{1} \u{1f} del \u{7f}",
+            "unicode é 漢字 🚲 \u{2028} \u{2029} \u{feff}",
+        ];
+        contents
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                EventBuilder::new(Kind::from(kinds::OFFER), *c)
+                    .tags([
+                        Tag::identifier(format!("d{i}\"\n")),
+                        Tag::hashtag(*c),
+                        Tag::parse(["x", "", "é\u{1}"]).expect("tag"),
+                    ])
+                    .custom_created_at(Timestamp::from_secs(NOW - i as u64))
+                    .sign_with_keys(keys)
+                    .expect("sign")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn id_recompute_agrees_with_nostr_on_escapes_and_forgeries() {
+        let keys = Keys::generate();
+        for e in tricky_events(&keys) {
+            assert!(e.verify_id(), "nostr accepts its own id");
+            assert!(id_matches(&e), "our recompute agrees on {:?}", e.content);
+            let forged = forge_content(&e, &format!("{}!", e.content));
+            assert!(!forged.verify_id());
+            assert!(!id_matches(&forged), "forged content caught");
+            assert_eq!(verify_event(&e), Ok(()));
+            assert_eq!(verify_event(&forged), Err(DropReason::InvalidId));
+        }
+    }
+
+    #[test]
+    fn verifier_caches_keys_but_still_checks_every_signature() {
+        let keys = Keys::generate();
+        let mut v = EventVerifier::new(4);
+        let a = note(&keys, "one");
+        let b = note(&keys, "two");
+        assert_eq!(v.verify(&a), Ok(()));
+        assert_eq!(v.cached_keys(), 1);
+        // Same author, key now cached: a bad signature and forged content are still caught.
+        assert_eq!(v.verify(&forge_sig(&b)), Err(DropReason::InvalidSignature));
+        assert_eq!(
+            v.verify(&forge_content(&b, "forged")),
+            Err(DropReason::InvalidId)
+        );
+        assert_eq!(v.verify(&b), Ok(()));
+        // Another author's valid signature over this event is refused too (key mismatch).
+        let other = Keys::generate();
+        let mut swapped: serde_json::Value =
+            serde_json::from_str(&note(&other, "three").as_json()).expect("json");
+        swapped["pubkey"] = serde_json::Value::String(keys.public_key().to_hex());
+        let swapped = Event::from_json(swapped.to_string()).expect("parse");
+        assert_ne!(v.verify(&swapped), Ok(()));
+        assert_eq!(v.cached_keys(), 1);
+    }
+
+    #[test]
+    fn verifier_cache_is_bounded_and_skips_invalid_keys() {
+        let mut v = EventVerifier::new(3);
+        for _ in 0..10 {
+            assert_eq!(v.verify(&note(&Keys::generate(), "x")), Ok(()));
+        }
+        assert_eq!(v.cached_keys(), 3);
+
+        // A pubkey that is not an x coordinate on the curve (≥ p): id fine, signature refused,
+        // nothing cached.
+        let mut v = EventVerifier::new(3);
+        let genuine = note(&Keys::generate(), "x");
+        let bad_key = PublicKey::from_byte_array([0xff; 32]);
+        let id = EventId::new(
+            &bad_key,
+            &genuine.created_at,
+            &genuine.kind,
+            &genuine.tags,
+            &genuine.content,
+        );
+        let e = Event::new(
+            id,
+            bad_key,
+            genuine.created_at,
+            genuine.kind,
+            genuine.tags.clone(),
+            genuine.content.clone(),
+            genuine.sig,
+        );
+        assert!(id_matches(&e));
+        assert_eq!(v.verify(&e), Err(DropReason::InvalidSignature));
+        assert_eq!(verify_event(&e), Err(DropReason::InvalidSignature));
+        assert_eq!(v.cached_keys(), 0);
+    }
+
+    #[test]
+    fn gate_with_cached_key_drops_forgeries_of_a_known_author() {
+        let keys = Keys::generate();
+        let mut gate = IngestGate::new(IngestLimits::default());
+        assert_eq!(gate.admit(&note(&keys, "first"), None, NOW), Ok(()));
+        let e = note(&keys, "second");
+        assert_eq!(
+            gate.admit(&forge_content(&e, "forged"), None, NOW),
+            Err(DropReason::InvalidId)
+        );
+        assert_eq!(
+            gate.admit(&forge_sig(&e), None, NOW),
+            Err(DropReason::InvalidSignature)
+        );
+        assert_eq!(gate.admit(&e, None, NOW), Ok(()));
+        assert_eq!(gate.stats().accepted, 2);
+        assert_eq!(gate.stats().dropped(), 2);
     }
 
     #[test]

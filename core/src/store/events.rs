@@ -148,15 +148,20 @@ impl StoreTx<'_> {
     /// to the lowest id (NIP-01). Superseded kind-0 profiles go to the profile history.
     pub fn insert_events(&self, events: &[Event]) -> Result<InsertReport, StoreError> {
         let mut report = InsertReport::default();
+        // The hot path of an addressable event is one lookup of its address and one insert. A
+        // stored copy of the same event is found by that lookup: the id hashes kind, author and
+        // tags, so an event can only ever be stored under its own address. The id probe is
+        // kept for the rare branches (a different version is stored) so that even an event
+        // that breaks this rule (not verified by the caller) is still counted as before.
         let mut exists = self
             .conn
             .prepare_cached("SELECT 1 FROM events WHERE id = ?1")?;
         let mut find_addr = self.conn.prepare_cached(
-            "SELECT seq, id, created_at, raw FROM events WHERE kind = ?1 AND pubkey = ?2 AND d = ?3",
+            "SELECT seq, id, created_at FROM events WHERE kind = ?1 AND pubkey = ?2 AND d = ?3",
         )?;
         let mut delete = self
             .conn
-            .prepare_cached("DELETE FROM events WHERE seq = ?1")?;
+            .prepare_cached("DELETE FROM events WHERE seq = ?1 RETURNING raw")?;
         let mut insert = self.conn.prepare_cached(
             "INSERT INTO events (id, pubkey, kind, created_at, d, p, expires_at, raw)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id) DO NOTHING",
@@ -175,21 +180,20 @@ impl StoreTx<'_> {
             let d = address_d(e);
 
             if let Some(d) = &d {
-                if exists.exists([id])? {
-                    report.duplicates += 1;
-                    continue;
-                }
                 let current = find_addr
                     .query_row(params![kind, pubkey, d], |r| {
                         Ok((
                             r.get::<_, i64>(0)?,
-                            r.get::<_, Vec<u8>>(1)?,
+                            r.get::<_, [u8; 32]>(1)?,
                             r.get::<_, i64>(2)?,
-                            r.get::<_, String>(3)?,
                         ))
                     })
                     .optional()?;
-                if let Some((seq, old_id, old_created, old_raw)) = current {
+                if let Some((seq, old_id, old_created)) = current {
+                    if old_id.as_slice() == id || exists.exists([id])? {
+                        report.duplicates += 1;
+                        continue;
+                    }
                     let old_created = to_u64("events.created_at", old_created)?;
                     if version_order(created, id, old_created, &old_id) != Ordering::Greater {
                         report.superseded += 1;
@@ -198,7 +202,7 @@ impl StoreTx<'_> {
                         }
                         continue;
                     }
-                    delete.execute([seq])?;
+                    let old_raw: String = delete.query_row([seq], |r| r.get(0))?;
                     report.replaced += 1;
                     if e.kind.as_u16() == PROFILE_KIND {
                         self.history_add(
@@ -372,6 +376,110 @@ impl StoreTx<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::{DataKey, Store};
+    use nostr::{EventBuilder, Keys, Tag, Timestamp};
+
+    fn store(dir: &tempfile::TempDir) -> Store {
+        Store::open_with_key(dir.path().join("events.db"), DataKey::generate()).expect("store")
+    }
+
+    fn versioned(keys: &Keys, kind: u16, d: Option<&str>, created: u64, content: &str) -> Event {
+        EventBuilder::new(Kind::from(kind), content)
+            .tags(d.map(Tag::identifier))
+            .custom_created_at(Timestamp::from_secs(created))
+            .sign_with_keys(keys)
+            .expect("sign")
+    }
+
+    #[test]
+    fn repeats_of_the_current_version_are_duplicates_not_superseded() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = store(&dir);
+        let k = Keys::generate();
+        let offer = versioned(&k, 32101, Some("aa"), 100, "v1");
+        let profile = versioned(&k, 0, None, 100, "{}");
+        let r = s
+            .insert_events(&[offer.clone(), profile.clone(), offer.clone()])
+            .expect("insert");
+        assert_eq!(
+            r,
+            InsertReport {
+                inserted: 2,
+                duplicates: 1,
+                ..Default::default()
+            }
+        );
+        let r = s
+            .insert_events(&[profile.clone(), offer.clone()])
+            .expect("insert");
+        assert_eq!(
+            r,
+            InsertReport {
+                duplicates: 2,
+                ..Default::default()
+            }
+        );
+        // A duplicate profile is not a superseded version: nothing went to the history.
+        assert!(
+            s.profile_history(&k.public_key())
+                .expect("history")
+                .is_empty()
+        );
+        assert_eq!(s.event_count().expect("count"), 2);
+    }
+
+    #[test]
+    fn replaced_profile_goes_to_history_byte_for_byte() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = store(&dir);
+        let k = Keys::generate();
+        let old = versioned(&k, 0, None, 100, "{\"name\":\"é 🚲\"}");
+        let new = versioned(&k, 0, None, 200, "{\"name\":\"new\"}");
+        s.insert_events(std::slice::from_ref(&old)).expect("insert");
+        let r = s.insert_events(std::slice::from_ref(&new)).expect("insert");
+        assert_eq!((r.inserted, r.replaced), (1, 1));
+        assert_eq!(
+            s.profile_history(&k.public_key()).expect("history"),
+            vec![old]
+        );
+        assert_eq!(s.get_event(&new.id).expect("get"), Some(new));
+    }
+
+    #[test]
+    fn an_id_stored_under_another_address_is_a_duplicate_and_changes_nothing() {
+        // Not a verified event: a stored id on a different address. The store must neither
+        // replace the current version at that address nor store the copy.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = store(&dir);
+        let k = Keys::generate();
+        let at_a = versioned(&k, 32101, Some("aa"), 100, "a");
+        let at_b = versioned(&k, 32101, Some("bb"), 100, "b");
+        s.insert_events(&[at_a.clone(), at_b.clone()])
+            .expect("insert");
+        for created in [50, 100, 200] {
+            let copy = Event::new(
+                at_a.id,
+                at_b.pubkey,
+                Timestamp::from_secs(created),
+                at_b.kind,
+                at_b.tags.clone(),
+                "forged",
+                at_b.sig,
+            );
+            let r = s.insert_events(&[copy]).expect("insert");
+            assert_eq!(
+                r,
+                InsertReport {
+                    duplicates: 1,
+                    ..Default::default()
+                },
+                "created_at {created}"
+            );
+        }
+        assert_eq!(s.get_event(&at_b.id).expect("get"), Some(at_b));
+        assert_eq!(s.get_event(&at_a.id).expect("get"), Some(at_a));
+        assert_eq!(s.event_count().expect("count"), 2);
+    }
 
     #[test]
     fn version_order_is_newest_then_lowest_id() {
