@@ -84,7 +84,8 @@ final class PostIntentTests: XCTestCase {
     @MainActor
     func testUndecodableFormIsReportedNotCrashed() async throws {
         let phone = try Phone(name: "badform", relay: nil)
-        var m = try XCTUnwrap(try await phone.core.markets().first)
+        let markets = try await phone.core.markets()
+        var m = try XCTUnwrap(markets.first)
         for bad in ["", "{}", "[{\"path\":\"/x\"}]", "[{\"path\":\"/x\",\"label\":\"X\",\"input\":\"slider\"}]"] {
             m.formJson = bad
             let form = PostIntentModel(core: phone.core, market: m)
@@ -97,7 +98,8 @@ final class PostIntentTests: XCTestCase {
     func testLocalProblemsThenCoreValidationThenPostAndWithdraw() async throws {
         let phone = try Phone(name: "poster", relay: nil)
         _ = try await phone.core.createIdentity()
-        let ride = try XCTUnwrap(try await phone.core.markets().first { $0.topic == rideshare })
+        let markets = try await phone.core.markets()
+        let ride = try XCTUnwrap(markets.first { $0.topic == rideshare })
         let form = PostIntentModel(core: phone.core, market: ride)
         form.powBits = 0
         form.title = "Ride"
@@ -141,7 +143,8 @@ final class PostIntentTests: XCTestCase {
     @MainActor
     func testNumberFieldsAndJsonPointers() async throws {
         let phone = try Phone(name: "numbers", relay: nil)
-        let ride = try XCTUnwrap(try await phone.core.markets().first { $0.topic == rideshare })
+        let markets = try await phone.core.markets()
+        let ride = try XCTUnwrap(markets.first { $0.topic == rideshare })
         var m = ride
         m.formJson = #"[{"path":"/price/amount","label":"Price","input":"number","required":true},{"path":"/price/currency","label":"Currency","input":"currency"},{"path":"/a~1b","label":"Odd","input":"text"}]"#
         let form = PostIntentModel(core: phone.core, market: m)
@@ -220,14 +223,14 @@ final class MeetTests: XCTestCase {
         }
         let intent = try await postRide(alice.core)
         var found = false
-        await eventually("Bob sees the intent") {
+        try await eventually("Bob sees the intent") {
             found = try await bob.core.browse(market: rideshare, near: nil, radius: 0).contains { $0.id == intent.id }
             return found
         }
         let deal = try await bob.core.respondAccept(intentId: intent.id)
-        await eventually("Alice gets the quote") { try await alice.core.quotes(intentId: intent.id).count == 1 }
+        try await eventually("Alice gets the quote") { try await alice.core.quotes(intentId: intent.id).count == 1 }
         _ = try await alice.core.pick(nego: deal.nego)
-        await eventually("Bob sees it confirmed") { try await bob.core.deal(nego: deal.nego).state == "confirmed" }
+        try await eventually("Bob sees it confirmed") { try await bob.core.deal(nego: deal.nego).state == "confirmed" }
         return (relay, alice, bob, deal.nego)
     }
 
