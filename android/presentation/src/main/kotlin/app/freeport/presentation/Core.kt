@@ -20,14 +20,14 @@ import app.freeport.core.RelayStatusView
 import app.freeport.core.ScreeningView
 import app.freeport.core.SyncReport
 import kotlinx.coroutines.CoroutineDispatcher
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.channels.Channel
 import app.freeport.core.fullNumberWarning as coreFullNumberWarning
 import app.freeport.core.geohashFor as coreGeohashFor
 import app.freeport.core.validateNpub as coreValidateNpub
 import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.channels.awaitClose
-import kotlinx.coroutines.channels.trySendBlocking
-import kotlinx.coroutines.flow.Flow
-import kotlinx.coroutines.flow.callbackFlow
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 
 /**
@@ -83,8 +83,35 @@ interface Core {
     suspend fun screen(subject: String, explain: Boolean): ScreeningView
     suspend fun trustNeighbourhood(maxNodes: Int): NeighbourhoodView
 
-    /** Live core events (intent seen, negotiation changed, deal met…), while collected. */
-    fun events(): Flow<AppEventRecord>
+    /**
+     * Registers [onEvent] for live core events (intent seen, negotiation changed, deal met…).
+     * The subscription is active when this returns; [onEvent] runs on a core thread. Close the
+     * result to stop.
+     */
+    fun subscribe(onEvent: (AppEventRecord) -> Unit): AutoCloseable
+}
+
+/**
+ * Calls [reload] once now and again after every event [relevant] accepts, until the returned job
+ * is cancelled. The subscription is made before this returns, so nothing that happens after the
+ * call is missed.
+ */
+fun Core.watchEvents(
+    scope: CoroutineScope,
+    relevant: (AppEventRecord) -> Boolean,
+    reload: suspend () -> Unit,
+): Job {
+    val events = Channel<AppEventRecord>(Channel.UNLIMITED)
+    val subscription = subscribe { events.trySend(it) }
+    return scope.launch {
+        try {
+            reload()
+            for (ev in events) if (relevant(ev)) reload()
+        } finally {
+            subscription.close()
+            events.close()
+        }
+    }
 }
 
 /** [Core] over the generated UniFFI `FreeportApp`; blocking calls run on [io]. */
@@ -152,14 +179,14 @@ class FfiCore(
     override suspend fun trustNeighbourhood(maxNodes: Int) =
         blocking { app.trustNeighbourhood(maxNodes.toUIntChecked("max_nodes")) }
 
-    override fun events(): Flow<AppEventRecord> = callbackFlow {
+    override fun subscribe(onEvent: (AppEventRecord) -> Unit): AutoCloseable {
         val handle = app.subscribe(object : AppListener {
-            override fun onEvent(event: AppEventRecord) {
-                // Called on a core thread; never drop an event silently while collected.
-                trySendBlocking(event)
-            }
+            override fun onEvent(event: AppEventRecord) = onEvent(event)
         })
-        awaitClose { handle.cancel(); handle.close() }
+        return AutoCloseable {
+            handle.cancel()
+            handle.close()
+        }
     }
 }
 

@@ -10,7 +10,6 @@ import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
-import kotlinx.coroutines.launch
 
 /** Deal states in which nothing can change any more. */
 internal val TERMINAL_STATES = setOf("met", "completed", "cancelled", "expired")
@@ -49,11 +48,10 @@ class MyIntentsViewModel(private val core: Core, scope: CoroutineScope) : Screen
     }
 
     /** Reloads whenever a negotiation changes or a deal is met, while the screen is shown. */
-    fun watch(): Job = scope.launch {
-        core.events().collect { ev ->
-            if (ev is AppEventRecord.NegotiationChanged || ev is AppEventRecord.DealMet) load().join()
-        }
-    }
+    fun watch(): Job = core.watchEvents(
+        scope,
+        { it is AppEventRecord.NegotiationChanged || it is AppEventRecord.DealMet },
+    ) { load().join() }
 }
 
 /** Quotes on one of my intents, side by side with each responder's screening card; pick one. */
@@ -95,11 +93,7 @@ class QuotesViewModel(
     }
 
     /** Reloads as quotes arrive. */
-    fun watch(): Job = scope.launch {
-        core.events().collect { ev ->
-            if (ev is AppEventRecord.NegotiationChanged) load().join()
-        }
-    }
+    fun watch(): Job = core.watchEvents(scope, { it is AppEventRecord.NegotiationChanged }) { load().join() }
 }
 
 /**
@@ -174,14 +168,11 @@ class NegotiationViewModel(
     }
 
     /** Follows the other side's moves. */
-    fun watch(): Job = scope.launch {
-        core.events().collect { ev ->
-            val n = when (ev) {
-                is AppEventRecord.NegotiationChanged -> ev.nego
-                is AppEventRecord.DealMet -> ev.nego
-                else -> null
-            }
-            if (n == nego) load().join()
+    fun watch(): Job = core.watchEvents(scope, { ev ->
+        when (ev) {
+            is AppEventRecord.NegotiationChanged -> ev.nego == nego
+            is AppEventRecord.DealMet -> ev.nego == nego
+            else -> false
         }
-    }
+    }) { load().join() }
 }
