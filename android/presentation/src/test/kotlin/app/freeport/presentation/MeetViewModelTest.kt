@@ -25,7 +25,7 @@ class MeetViewModelTest {
     }
 
     @Test
-    fun `show a rotating code with a countdown, scan it from a camera frame, return code closes both sides`() = runBlocking {
+    fun `show a rotating code with a countdown, scan it from a camera frame, return code closes both sides`() = runBlocking<Unit> {
         Market.open().use { m ->
             val nego = m.confirmedDeal("Meet me")
             var now = System.currentTimeMillis() / 1000
@@ -80,7 +80,7 @@ class MeetViewModelTest {
     }
 
     @Test
-    fun `a replayed or foreign code is refused with the core's sentence`() = runBlocking {
+    fun `a replayed or foreign code is refused with the core's sentence`() = runBlocking<Unit> {
         Market.open().use { m ->
             val nego = m.confirmedDeal("Replay")
             val token = m.alice.core.meetShow(nego, 256).token

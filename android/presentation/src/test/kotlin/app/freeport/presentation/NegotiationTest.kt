@@ -11,7 +11,7 @@ import kotlin.test.assertTrue
 class NegotiationTest {
 
     @Test
-    fun `quotes arrive with screening cards, picking confirms, and only then the contact shows`() = runBlocking {
+    fun `quotes arrive with screening cards, picking confirms, and only then the contact shows`() = runBlocking<Unit> {
         Market.open(alicePhone = "+65 9123 4567").use { m ->
             val intent = m.post("Pick me a rider")
             val quotes = QuotesViewModel(m.alice.core, intent.id, m.alice.scope)
@@ -52,7 +52,7 @@ class NegotiationTest {
     }
 
     @Test
-    fun `counter-offers go back and forth with rounds counting down, then accept confirms`() = runBlocking {
+    fun `counter-offers go back and forth with rounds counting down, then accept confirms`() = runBlocking<Unit> {
         Market.open().use { m ->
             val intent = m.post("Haggle")
             m.bobSees(intent)
@@ -100,10 +100,15 @@ class NegotiationTest {
             m.alice.core.flushOutbox(10_000)
             bob.state.await("bob confirmed") { it.deal?.state == "confirmed" && it.contact != null }
 
-            // Cancelling is still offered and goes through the core's rules.
+            // Cancelling is still offered before meeting; the other side follows.
+            assertTrue(alice.state.value.canCancel)
             alice.cancel("  ").join()
             val afterCancel = alice.state.value
-            assertTrue(afterCancel.error != null || afterCancel.deal?.state != "confirmed", "$afterCancel")
+            assertNull(afterCancel.error, "${afterCancel.error}")
+            assertEquals("cancelled", afterCancel.deal?.state)
+            assertFalse(afterCancel.canCancel || afterCancel.canAccept || afterCancel.canCounter)
+            m.alice.core.flushOutbox(10_000)
+            bob.state.await("bob sees the cancellation") { it.deal?.state == "cancelled" }
             aliceWatch.cancel()
             bobWatch.cancel()
         }

@@ -12,7 +12,7 @@ import kotlin.test.assertTrue
 class PostAndBrowseTest {
 
     @Test
-    fun `post form comes from the market, core validation lands on fields, a valid post is published`() = runBlocking {
+    fun `post form comes from the market, core validation lands on fields, a valid post is published`() = runBlocking<Unit> {
         Phone(Relay.url).onboard("Alice").use { alice ->
             val vm = PostIntentViewModel(alice.core, "sg-rideshare", alice.scope)
             vm.load().join()
@@ -59,7 +59,7 @@ class PostAndBrowseTest {
     }
 
     @Test
-    fun `a bad area code is refused by the core and names the field`() = runBlocking {
+    fun `a bad area code is refused by the core and names the field`() = runBlocking<Unit> {
         Phone(Relay.url).onboard("Carol").use { carol ->
             val vm = PostIntentViewModel(carol.core, "sg-rideshare", carol.scope)
             vm.load().join()
@@ -76,7 +76,7 @@ class PostAndBrowseTest {
     }
 
     @Test
-    fun `browse near me finds the intent with its author's badge, far away it does not`() = runBlocking {
+    fun `browse near me finds the intent with its author's badge, far away it does not`() = runBlocking<Unit> {
         Market.open().use { m ->
             val intent = m.post("Browse me")
             val vm = BrowseViewModel(m.bob.core, m.bob.scope)
@@ -92,8 +92,10 @@ class PostAndBrowseTest {
             val seen = assertNotNull(s.intents.firstOrNull { it.id == intent.id }, "${s.intents.map { it.title }} ${s.error}")
             assertEquals(m.alice.core.identity()?.npub, seen.authorNpub)
             assertFalse(seen.mine)
-            assertTrue(seen.badge.isNotBlank(), "every intent shows its author's badge")
-            assertTrue(seen.verdict in setOf("trusted", "caution", "unknown", "warning"), seen.verdict)
+            // Every intent shows its author's badge: Alice is brand new to Bob.
+            assertTrue(seen.badge.startsWith("0 deals"), seen.badge)
+            assertTrue(seen.badge.contains("new account"), seen.badge)
+            assertEquals("unknown", seen.verdict)
 
             // Coarser precision: a shorter geohash, still covering the intent.
             vm.setPrecision(3)!!.join()

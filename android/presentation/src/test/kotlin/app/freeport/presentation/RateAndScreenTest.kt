@@ -10,7 +10,7 @@ import kotlin.test.assertTrue
 class RateAndScreenTest {
 
     @Test
-    fun `rating needs both answers, attests the number reached, and marks the deal rated`() = runBlocking {
+    fun `rating needs both answers, attests the number reached, and marks the deal rated`() = runBlocking<Unit> {
         Market.open(alicePhone = "+65 9123 4567").use { m ->
             val nego = m.confirmedDeal("Rate me")
             m.meet(nego)
@@ -41,7 +41,7 @@ class RateAndScreenTest {
     }
 
     @Test
-    fun `screening a deal partner shows verdict, counts and a path; bad keys are refused`() = runBlocking {
+    fun `screening a deal partner shows verdict, counts and a path, bad keys are refused`() = runBlocking<Unit> {
         Market.open().use { m ->
             val nego = m.confirmedDeal("Screen me")
             m.meet(nego)
@@ -53,9 +53,10 @@ class RateAndScreenTest {
             assertEquals(bobNpub, card.subjectNpub)
             assertEquals(bobNpub, vm.state.value.input)
             assertTrue(card.verdict in setOf("trusted", "caution", "unknown", "warning"))
-            assertTrue(card.deals >= 1u, "the met deal counts: $card")
-            assertEquals(card.path.size, vm.state.value.path.size)
-            if (card.path.isNotEmpty()) assertEquals(card.path.last(), card.subject)
+            assertEquals(1u, card.deals, "the met deal counts: $card")
+            // The connection drawn: me → Bob, by name.
+            assertEquals(listOf(m.alice.core.identity()!!.pubkey, card.subject), card.path)
+            assertEquals(listOf("Alice", "Bob"), vm.state.value.path.map { it.name })
 
             vm.setInput("nsec1vl029mgpspedva04g90vltkh6fvh240zqtv9k0t9af8935ke9laqsnlfe5")
             vm.screen().join()
