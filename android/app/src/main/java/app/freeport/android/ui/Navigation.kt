@@ -19,6 +19,8 @@ import androidx.compose.ui.Modifier
 import androidx.compose.ui.graphics.vector.ImageVector
 import androidx.compose.ui.res.stringResource
 import androidx.navigation.NavHostController
+import androidx.navigation.NavType
+import androidx.navigation.navArgument
 import androidx.navigation.compose.NavHost
 import androidx.navigation.compose.composable
 import androidx.navigation.compose.currentBackStackEntryAsState
@@ -118,7 +120,10 @@ fun FreeportNavHost(core: Core, app: FreeportApplication, nav: NavHostController
             composable(Routes.MINE) {
                 MineScreen(core, onQuotes = { nav.navigate(Routes.quotes(it)) }, onDeal = { nav.navigate(Routes.deal(it)) })
             }
-            composable(Routes.SCREEN) { e ->
+            composable(
+                Routes.SCREEN,
+                arguments = listOf(navArgument("nego") { type = NavType.StringType; nullable = true; defaultValue = null }),
+            ) { e ->
                 ScreenContactScreen(core, nego = e.arguments?.getString("nego"))
             }
             composable(Routes.PROFILE) { ProfileScreen(core) }

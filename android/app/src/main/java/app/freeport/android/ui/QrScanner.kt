@@ -59,7 +59,7 @@ fun QrScanner(onFrame: (Int, Int, Int, ByteArray) -> Unit, modifier: Modifier = 
                 val providerFuture = ProcessCameraProvider.getInstance(ctx)
                 providerFuture.addListener({
                     val provider = providerFuture.get()
-                    val preview = Preview.Builder().build().also { it.surfaceProvider = view.surfaceProvider }
+                    val preview = Preview.Builder().build().also { it.setSurfaceProvider(view.surfaceProvider) }
                     val analysis = ImageAnalysis.Builder()
                         .setBackpressureStrategy(ImageAnalysis.STRATEGY_KEEP_ONLY_LATEST)
                         .setResolutionSelector(
