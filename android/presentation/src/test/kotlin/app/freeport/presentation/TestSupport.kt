@@ -52,6 +52,7 @@ class Phone(
     relayUrl: String?,
     val dir: File = Files.createTempDirectory("freeport-phone").toFile(),
     val secrets: MemorySecretStore = MemorySecretStore(),
+    secretStore: SecretStore = secrets,
 ) : AutoCloseable {
     val app: FreeportApp = FreeportApp(
         defaultConfig(dir.path).copy(
@@ -59,7 +60,7 @@ class Phone(
             intentPowBits = 0u,
             ratingPowBits = 0u,
         ),
-        secrets,
+        secretStore,
     )
     val core: Core = FfiCore(app, Dispatchers.IO)
     val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
