@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Build the core, generate the JVM bindings and run the :presentation view-model tests on the
+# host JVM with Maven (the same sources the Android build compiles).
+#
+#   android/test-presentation.sh [extra mvn args, e.g. -Dtest=OnboardingViewModelTest]
+#
+# Needs a JDK >= 17 and Maven 3.8+. Respects CARGO_TARGET_DIR; Maven's repository is
+# $FREEPORT_CACHE/m2 (FREEPORT_CACHE defaults to $HOME/.cache/freeport).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+FREEPORT_CACHE="${FREEPORT_CACHE:-$HOME/.cache/freeport}"
+
+lib="$("$ROOT/scripts/gen-bindings.sh" --kotlin-only | tail -n 1)"
+mkdir -p "$FREEPORT_CACHE/m2"
+
+t0=$(date +%s)
+mvn -q -B -f "$ROOT/android/presentation/pom.xml" \
+    -Dmaven.repo.local="$FREEPORT_CACHE/m2" \
+    -Dfreeport.lib.dir="$(dirname "$lib")" \
+    "$@" test
+echo "[test-presentation] mvn test passed in $(( $(date +%s) - t0 ))s" >&2
