@@ -171,10 +171,7 @@ impl App {
                 .filter(|e| e.id == id)
                 .collect();
             if !events.is_empty() {
-                self.inner.store.insert_events(&events)?;
-                for e in &events {
-                    super::ingest::apply_public(self, e);
-                }
+                self.store_public(&events)?;
             }
         }
         Ok(())
