@@ -20,8 +20,13 @@ lib="$("$ROOT/scripts/gen-bindings.sh" "${gen_args[@]}" | tail -n 1)"
 libdir="$(cd "$(dirname "$lib")" && pwd)"
 chroot_dir="$("$ROOT/scripts/setup-swift-chroot.sh" | tail -n 1)"
 
-# Per-run mount points, so two runs (two clones) can share the chroot.
-run="/run-freeport-$$"
+# One mount point per clone (a hash of its path), so two clones can share the chroot while each
+# clone always appears at the same path: SwiftPM's .build caches absolute module-cache paths and
+# refuses a cache built under another path. A lock keeps two runs of one clone apart.
+run="/run-freeport-$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
+mkdir -p "$chroot_dir/run-locks"
+exec 9>"$chroot_dir/run-locks/${run#/}.lock"
+flock 9
 repo_in="$run/repo"
 lib_in="$run/lib"
 mkdir -p "$chroot_dir$repo_in" "$chroot_dir$lib_in"

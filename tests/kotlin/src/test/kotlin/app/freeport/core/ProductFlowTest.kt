@@ -133,10 +133,9 @@ class ProductFlowTest {
         assertEquals("met", back.state)
         assertEquals(scanned.sasWords, back.sasWords)
         assertTrue(scanned.sasWords.isNotEmpty())
-        // The code is single-use: scanning it again is refused, naming the action and why.
-        val replay = assertFailsWith<FreeportException.NotPossible> { alice.meetScanImage(code.png) }
-        assertEquals("use this code", replay.what)
-        assertEquals("that deal is met", replay.why)
+        // The code is single-use: scanning it again is refused with the message the user sees.
+        val replay = assertFailsWith<FreeportException.InvalidCode> { alice.meetScanImage(code.png) }
+        assertEquals("This code was already used", replay.reason)
         eventually("Alice's listener saw DealMet") {
             recorder.events.firstOrNull { it is AppEventRecord.DealMet && it.nego == bobNego }
         }
