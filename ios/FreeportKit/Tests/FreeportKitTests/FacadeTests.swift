@@ -20,10 +20,12 @@ final class FreeFunctionTests: XCTestCase {
             }
             XCTAssertEqual(field, "npub")
             XCTAssertEqual(rule, "is empty")
-            XCTAssertEqual(String(describing: error), "npub: is empty")
+            // The exported Rust Display is `description` (String(describing:) shows the case).
+            XCTAssertEqual((error as? FreeportError)?.description, "npub: is empty")
         }
         XCTAssertThrowsError(try validateNpub(input: nip19Nsec)) { error in
             XCTAssertFalse(String(describing: error).contains(nip19Nsec))
+            XCTAssertFalse(((error as? FreeportError)?.description ?? nip19Nsec).contains(nip19Nsec))
         }
     }
 
@@ -154,9 +156,9 @@ final class ListenerTests: XCTestCase {
     }
 }
 
-@MainActor
 final class AboutModelTests: XCTestCase {
-    func testShowsTheCoreVersionAndChecksKeys() throws {
+    @MainActor
+    func testShowsTheCoreVersionAndChecksKeys() async throws {
         let model = AboutModel(app: try offline("about"))
         XCTAssertEqual(model.coreVersion, try workspaceVersion())
         model.keyInput = nip19Hex
@@ -168,6 +170,7 @@ final class AboutModelTests: XCTestCase {
         guard case .invalid = model.keyCheck else { return XCTFail("\(model.keyCheck)") }
     }
 
+    @MainActor
     func testLoadIdentityCreatesThenLoads() async throws {
         let store = MemoryStore()
         var config = defaultConfig(dataDir: tempDir("about-id"))
