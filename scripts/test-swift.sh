@@ -20,12 +20,13 @@ lib="$("$ROOT/scripts/gen-bindings.sh" "${gen_args[@]}" | tail -n 1)"
 libdir="$(cd "$(dirname "$lib")" && pwd)"
 chroot_dir="$("$ROOT/scripts/setup-swift-chroot.sh" | tail -n 1)"
 
-# One mount point per clone (a hash of its path), so two clones can share the chroot while each
-# clone always appears at the same path: SwiftPM's .build caches absolute module-cache paths and
-# refuses a cache built under another path. A lock keeps two runs of one clone apart.
-run="/run-freeport-$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
-mkdir -p "$chroot_dir/run-locks"
-exec 9>"$chroot_dir/run-locks/${run#/}.lock"
+# Per-clone mount points, so two clones can share the chroot. The path must be the same on every
+# run of a clone: SwiftPM's .build records absolute paths (module cache, PCH), and a new path
+# makes the next build fail with "PCH was compiled with module cache path …". Runs of the same
+# clone are serialised with a lock.
+clone_id="$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
+run="/run-freeport-$clone_id"
+exec 9>"$chroot_dir/.lock-$clone_id"
 flock 9
 repo_in="$run/repo"
 lib_in="$run/lib"

@@ -296,7 +296,10 @@ mod tests {
             FreeportError::from(AppError::NoIdentity),
             FreeportError::NoIdentity
         );
-        assert_eq!(FreeportError::from(AppError::Offline), FreeportError::Offline);
+        assert_eq!(
+            FreeportError::from(AppError::Offline),
+            FreeportError::Offline
+        );
         assert_eq!(
             FreeportError::from(AppError::UnknownMarket {
                 market: "pets".into()
@@ -340,11 +343,12 @@ mod tests {
     #[test]
     fn every_meet_error_is_an_invalid_code_with_the_user_sentence() {
         let cases = [
-            (MeetError::DifferentDeal, "This code belongs to a different deal"),
             (
-                MeetError::AlreadyUsed {
-                    nonce: "00".into(),
-                },
+                MeetError::DifferentDeal,
+                "This code belongs to a different deal",
+            ),
+            (
+                MeetError::AlreadyUsed { nonce: "00".into() },
                 "This code was already used",
             ),
             (

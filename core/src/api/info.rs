@@ -90,10 +90,16 @@ pub fn geohash_for(lat: f64, lon: f64, precision: u8) -> Result<String, Freeport
         ));
     }
     if !(-90.0..=90.0).contains(&lat) {
-        return Err(FreeportError::invalid("lat", "must be a number in -90..=90"));
+        return Err(FreeportError::invalid(
+            "lat",
+            "must be a number in -90..=90",
+        ));
     }
     if !(-180.0..=180.0).contains(&lon) {
-        return Err(FreeportError::invalid("lon", "must be a number in -180..=180"));
+        return Err(FreeportError::invalid(
+            "lon",
+            "must be a number in -180..=180",
+        ));
     }
     crate::protocol::intent::encode_geohash(lat, lon, usize::from(precision))
         .map_err(|e| FreeportError::invalid("lat", e.to_string()))
@@ -108,8 +114,15 @@ mod tests {
         let c = default_config("/data/x".into());
         assert_eq!(c.data_dir, "/data/x");
         assert!(!c.relays.is_empty());
-        assert!(c.relays.iter().all(|r| r.starts_with("wss://")), "{:?}", c.relays);
-        assert_eq!((c.intent_pow_bits, c.rating_pow_bits, c.geohash_precision), (12, 8, 5));
+        assert!(
+            c.relays.iter().all(|r| r.starts_with("wss://")),
+            "{:?}",
+            c.relays
+        );
+        assert_eq!(
+            (c.intent_pow_bits, c.rating_pow_bits, c.geohash_precision),
+            (12, 8, 5)
+        );
     }
 
     #[test]

@@ -179,10 +179,7 @@ impl TryFrom<PostIntentInput> for PostIntent {
 
     fn try_from(p: PostIntentInput) -> Result<Self, FreeportError> {
         let payload = Value::Object(json_object("payload_json", &p.payload_json)?);
-        let pow_bits = p
-            .pow_bits
-            .map(|b| check_pow("pow_bits", b))
-            .transpose()?;
+        let pow_bits = p.pow_bits.map(|b| check_pow("pow_bits", b)).transpose()?;
         Ok(Self {
             market: p.market,
             side: p.side.into(),
@@ -258,7 +255,9 @@ impl From<AppEvent> for AppEventRecord {
     fn from(e: AppEvent) -> Self {
         match e {
             AppEvent::IntentSeen { market, intent_id } => Self::IntentSeen { market, intent_id },
-            AppEvent::NegotiationChanged { nego, state } => Self::NegotiationChanged { nego, state },
+            AppEvent::NegotiationChanged { nego, state } => {
+                Self::NegotiationChanged { nego, state }
+            }
             AppEvent::DealMet { nego } => Self::DealMet { nego },
             AppEvent::ScreeningChanged { pubkey } => Self::ScreeningChanged { pubkey },
             AppEvent::MessageRejected { reason } => Self::MessageRejected { reason },

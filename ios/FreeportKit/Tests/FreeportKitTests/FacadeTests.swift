@@ -20,10 +20,12 @@ final class FreeFunctionTests: XCTestCase {
             }
             XCTAssertEqual(field, "npub")
             XCTAssertEqual(rule, "is empty")
-            XCTAssertEqual(String(describing: error), "npub: is empty")
+            // The exported Rust Display is `description` (String(describing:) shows the case).
+            XCTAssertEqual((error as? FreeportError)?.description, "npub: is empty")
         }
         XCTAssertThrowsError(try validateNpub(input: nip19Nsec)) { error in
             XCTAssertFalse(String(describing: error).contains(nip19Nsec))
+            XCTAssertFalse(((error as? FreeportError)?.description ?? nip19Nsec).contains(nip19Nsec))
         }
     }
 
