@@ -413,6 +413,6 @@ fn meet_codes_expired_foreign_or_used_and_bad_ratings_are_refused() {
     assert_eq!(alice.deal(&nego)["state"], "met");
     alice
         .run(&["meet", "scan", "--text", &token])
-        .refused(3, "met");
+        .refused(3, "already");
     assert_eq!(snapshot(&alice), a1);
 }
