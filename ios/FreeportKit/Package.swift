@@ -48,7 +48,11 @@ let package = Package(
         ),
         .testTarget(
             name: "FreeportViewModelsTests",
-            dependencies: ["FreeportCore", "FreeportViewModels"],
+            dependencies: [
+                "FreeportCore",
+                "FreeportViewModels",
+                .target(name: "LinuxObservationShim", condition: .when(platforms: [.linux])),
+            ],
             path: "Tests/FreeportViewModelsTests"
         ),
         // Linux only: a symbol Debian's swiftlang libswiftObservation.so needs but no toolchain
