@@ -19,11 +19,13 @@ use freeport_core::contact::{Salt, attestation_for, parse_phone};
 use freeport_core::identity::{Identity, MemorySecretStore, SecretStore};
 use freeport_core::protocol::envelope::Terms;
 use freeport_core::protocol::intent::Side;
-use freeport_core::protocol::receipt::{MeetNonce, ReceiptDraft, build_receipt};
-use freeport_core::protocol::rating::{RatingDraft, Score, build_rating};
 use freeport_core::protocol::profile::{Profile, build_profile};
+use freeport_core::protocol::rating::{RatingDraft, Score, build_rating};
+use freeport_core::protocol::receipt::{MeetNonce, ReceiptDraft, build_receipt};
 use freeport_core::protocol::{NegoId, intent::new_intent_d};
-use freeport_core::relay::{EmbeddedRelay, EmbeddedRelayOptions, MemoryOutbox, RelayClient, RelayConfig};
+use freeport_core::relay::{
+    EmbeddedRelay, EmbeddedRelayOptions, MemoryOutbox, RelayClient, RelayConfig,
+};
 use indicatif::{ProgressBar, ProgressStyle};
 use nostr::{Event, EventId, Keys, Timestamp};
 
@@ -52,7 +54,6 @@ fn step(n: u32, text: &str) {
 /// One resident with a phone: an `App` over a data dir, keys in an in-memory secret store.
 struct Persona {
     name: &'static str,
-    keys: Keys,
     app: App,
     secrets: Arc<MemorySecretStore>,
 }
@@ -73,12 +74,7 @@ async fn persona(
     if app.wait_connected(Duration::from_secs(10)).await? == 0 {
         return Err(anyhow!("{name}: no relay reachable"));
     }
-    Ok(Persona {
-        name,
-        keys,
-        app,
-        secrets,
-    })
+    Ok(Persona { name, app, secrets })
 }
 
 fn sign(b: nostr::EventBuilder, k: &Keys) -> Result<Event> {
@@ -196,7 +192,10 @@ fn contact_salt(secrets: &MemorySecretStore) -> Result<Salt> {
 
 fn spinner(msg: &str) -> ProgressBar {
     let b = ProgressBar::new_spinner();
-    b.set_style(ProgressStyle::with_template("    {spinner} {msg} {elapsed}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    b.set_style(
+        ProgressStyle::with_template("    {spinner} {msg} {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
     b.set_message(msg.to_string());
     b.enable_steady_tick(Duration::from_millis(100));
     b
@@ -279,7 +278,13 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
     }
     sp.finish_and_clear();
     println!("    Alice (buyer), Bob (seller, trades here for months), Mallory (new), Nina (new)");
-    println!("    phones publish masked numbers only: Bob → {}", bob.app.profile(&bob_k.public_key().to_hex())?.phone_published.unwrap_or_default());
+    println!(
+        "    phones publish masked numbers only: Bob → {}",
+        bob.app
+            .profile(&bob_k.public_key().to_hex())?
+            .phone_published
+            .unwrap_or_default()
+    );
 
     // History: met deals weeks ago (Alice ↔ Dave, Alice ↔ Erin; Dave, Erin, Frank, Grace ↔ Bob).
     let bob_salt = contact_salt(&bob.secrets)?;
@@ -352,13 +357,16 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
         })
         .await?;
     alice.app.flush_outbox(Duration::from_secs(10)).await?;
-    println!("    \"{}\" near {WHERE} (12-bit proof of work, expires in 3 days)", intent.title);
+    println!(
+        "    \"{}\" near {WHERE} (12-bit proof of work, expires in 3 days)",
+        intent.title
+    );
 
     // ---------------------------------------------------------------------------------------
     step(4, "Three sellers find it nearby and send private quotes");
-    let base = Terms::from_map(
-        &serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&intent.payload_json)?,
-    )?;
+    let base = Terms::from_map(&serde_json::from_str::<
+        serde_json::Map<String, serde_json::Value>,
+    >(&intent.payload_json)?)?;
     let mut negos = Vec::new();
     for (p, price, note) in [
         (&bob, 120, "Giant Escape 3, serviced last month"),
@@ -381,10 +389,16 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
     }
 
     // ---------------------------------------------------------------------------------------
-    step(5, "Alice compares the quotes with each seller's screening card");
+    step(
+        5,
+        "Alice compares the quotes with each seller's screening card",
+    );
     alice.app.sync().await?;
     for who in [&bob_k, &mallory_k, &nina_k] {
-        alice.app.screen_remote(&who.public_key().to_hex(), false).await?;
+        alice
+            .app
+            .screen_remote(&who.public_key().to_hex(), false)
+            .await?;
     }
     let quotes = alice.app.quotes(&intent.id)?;
     for q in &quotes {
@@ -397,7 +411,10 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
     }
 
     // ---------------------------------------------------------------------------------------
-    step(6, "Alice picks Bob; the others are told, privately, that it's filled");
+    step(
+        6,
+        "Alice picks Bob; the others are told, privately, that it's filled",
+    );
     let bob_nego = negos
         .iter()
         .find(|(n, _)| *n == "Bob")
@@ -421,10 +438,17 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
         );
     }
     let deal = alice.app.deal(&bob_nego)?;
-    println!("    Alice ↔ Bob: {} · contact (sent encrypted, only now): {}", deal.state, deal.their_contact.clone().unwrap_or_default());
+    println!(
+        "    Alice ↔ Bob: {} · contact (sent encrypted, only now): {}",
+        deal.state,
+        deal.their_contact.clone().unwrap_or_default()
+    );
 
     // ---------------------------------------------------------------------------------------
-    step(7, "They meet: Bob shows a single-use code, Alice's phone scans it (no network needed)");
+    step(
+        7,
+        "They meet: Bob shows a single-use code, Alice's phone scans it (no network needed)",
+    );
     let code = bob.app.meet_show(&bob_nego, 512)?;
     let png_path = out.join("meet-code.png");
     std::fs::write(&png_path, &code.png)?;
@@ -439,13 +463,19 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
     );
     let png = std::fs::read(&png_path)?;
     let scanned = alice.app.meet_scan(ScanInput::Image(png)).await?;
-    println!("    Alice scanned the PNG: co-signed ✓ — compare aloud: \x1b[1m{}\x1b[0m", scanned.sas_words.join(" "));
+    println!(
+        "    Alice scanned the PNG: co-signed ✓ — compare aloud: \x1b[1m{}\x1b[0m",
+        scanned.sas_words.join(" ")
+    );
     let ret = scanned
         .return_token
         .clone()
         .ok_or_else(|| anyhow!("no return code"))?;
     let back = bob.app.meet_scan(ScanInput::Text(ret)).await?;
-    println!("    Bob scanned the return code:    met ✓ — his phone shows:   \x1b[1m{}\x1b[0m", back.sas_words.join(" "));
+    println!(
+        "    Bob scanned the return code:    met ✓ — his phone shows:   \x1b[1m{}\x1b[0m",
+        back.sas_words.join(" ")
+    );
     if back.sas_words != scanned.sas_words {
         return Err(anyhow!("the two phones show different words"));
     }
@@ -487,18 +517,27 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
     );
 
     // ---------------------------------------------------------------------------------------
-    step(9, "Screening before the next meetup, from Alice's own position");
+    step(
+        9,
+        "Screening before the next meetup, from Alice's own position",
+    );
     alice.app.sync().await?;
     let mut cards = Vec::new();
     for (name, k) in [("Bob", &bob_k), ("Mallory", &mallory_k), ("Nina", &nina_k)] {
-        let s = alice.app.screen_remote(&k.public_key().to_hex(), true).await?;
+        let s = alice
+            .app
+            .screen_remote(&k.public_key().to_hex(), true)
+            .await?;
         println!("{}", card_line(name, &s));
         cards.push((name, s));
     }
-    if let Some((_, s)) = cards.first() {
-        if s.path_names.len() > 1 {
-            println!("    Bob's connection: you → {}", s.path_names[1..].join(" → "));
-        }
+    if let Some((_, s)) = cards.first()
+        && s.path_names.len() > 1
+    {
+        println!(
+            "    Bob's connection: you → {}",
+            s.path_names[1..].join(" → ")
+        );
     }
     if let Some((_, m)) = cards.get(1) {
         println!(
@@ -507,11 +546,16 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
             m.unreachable_weight
         );
     }
-    let json = serde_json::json!(cards
-        .iter()
-        .map(|(n, s)| (n.to_string(), serde_json::to_value(s).unwrap_or_default()))
-        .collect::<serde_json::Map<_, _>>());
-    std::fs::write(out.join("screening.json"), serde_json::to_string_pretty(&json)?)?;
+    let json = serde_json::json!(
+        cards
+            .iter()
+            .map(|(n, s)| (n.to_string(), serde_json::to_value(s).unwrap_or_default()))
+            .collect::<serde_json::Map<_, _>>()
+    );
+    std::fs::write(
+        out.join("screening.json"),
+        serde_json::to_string_pretty(&json)?,
+    )?;
     let extra = [mallory_k.public_key(), nina_k.public_key()];
     let hood = alice.app.trust_neighbourhood(40, &extra)?;
     let png = crate::draw::neighbourhood_png(&hood, "Alice's trust neighbourhood")?;
@@ -569,8 +613,9 @@ pub fn screen_file(
     explain: bool,
 ) -> Result<serde_json::Value> {
     use nostr::JsonUtil;
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| freeport_core::app::AppError::invalid("events", format!("{}: {e}", file.display())))?;
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        freeport_core::app::AppError::invalid("events", format!("{}: {e}", file.display()))
+    })?;
     let mut events = Vec::new();
     let mut unreadable = 0usize;
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {

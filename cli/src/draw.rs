@@ -16,10 +16,10 @@ fn font() -> Option<FontVec> {
         "/usr/share/fonts/TTF/DejaVuSans.ttf",
         "/System/Library/Fonts/Supplemental/Arial.ttf",
     ] {
-        if let Ok(bytes) = std::fs::read(p) {
-            if let Ok(f) = FontVec::try_from_vec(bytes) {
-                return Some(f);
-            }
+        if let Ok(bytes) = std::fs::read(p)
+            && let Ok(f) = FontVec::try_from_vec(bytes)
+        {
+            return Some(f);
         }
     }
     None
@@ -126,18 +126,37 @@ pub fn neighbourhood_png(n: &NeighbourhoodView, title: &str) -> anyhow::Result<V
             None => (Rgb([200, 70, 60]), 5.0),
         };
         disc(&mut img, pos[i], r, colour);
-        if let (Some(f), Some(name)) = (&f, &node.name) {
-            if node.hop.is_some() || outside.len() < 20 {
-                text(&mut img, f, (pos[i].0 + r + 4.0, pos[i].1 + 5.0), name, Rgb([20, 20, 20]), 16.0);
-            }
+        if let (Some(f), Some(name)) = (&f, &node.name)
+            && (node.hop.is_some() || outside.len() < 20)
+        {
+            text(
+                &mut img,
+                f,
+                (pos[i].0 + r + 4.0, pos[i].1 + 5.0),
+                name,
+                Rgb([20, 20, 20]),
+                16.0,
+            );
         }
     }
     if let Some(f) = &f {
         text(&mut img, f, (20.0, 40.0), title, Rgb([10, 10, 10]), 26.0);
-        text(&mut img, f, (20.0, 770.0),
+        text(
+            &mut img,
+            f,
+            (20.0, 770.0),
             "blue: you · green: your network (size = trust) · red: outside your network (weightless)",
-            Rgb([60, 60, 60]), 16.0);
-        text(&mut img, f, (880.0, 110.0), &format!("outside your network: {}", outside.len()), Rgb([160, 50, 40]), 18.0);
+            Rgb([60, 60, 60]),
+            16.0,
+        );
+        text(
+            &mut img,
+            f,
+            (880.0, 110.0),
+            &format!("outside your network: {}", outside.len()),
+            Rgb([160, 50, 40]),
+            18.0,
+        );
     }
     let mut out = Vec::new();
     img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)?;

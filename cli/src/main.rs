@@ -16,8 +16,8 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use freeport_core::app::{
-    App, AppConfig, AppError, DealView, IntentView, PostIntent, ProfileUpdate, RateInput,
-    Response, ScanInput, ScreeningView,
+    App, AppConfig, AppError, DealView, IntentView, PostIntent, ProfileUpdate, RateInput, Response,
+    ScanInput, ScreeningView,
 };
 use freeport_core::protocol::envelope::Terms;
 use freeport_core::protocol::intent::Side;
@@ -35,7 +35,12 @@ struct Cli {
     #[arg(long, global = true, env = "FREEPORT_HOME")]
     home: Option<PathBuf>,
     /// Relay URL (repeatable). Default: the relays saved at init, else assets/relays.json.
-    #[arg(long = "relay", global = true, env = "FREEPORT_RELAYS", value_delimiter = ',')]
+    #[arg(
+        long = "relay",
+        global = true,
+        env = "FREEPORT_RELAYS",
+        value_delimiter = ','
+    )]
     relays: Vec<String>,
     /// Print JSON instead of human text.
     #[arg(long, global = true)]
@@ -312,7 +317,10 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .try_init();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -371,8 +379,7 @@ fn relays_for(cli: &Cli, home: &Path) -> Result<Vec<String>> {
 
 fn open_app(cli: &Cli) -> Result<App> {
     let home = home_dir(cli);
-    std::fs::create_dir_all(&home)
-        .with_context(|| format!("cannot create {}", home.display()))?;
+    std::fs::create_dir_all(&home).with_context(|| format!("cannot create {}", home.display()))?;
     let store = secrets::open(&home, &cli.passphrase_env)?;
     let cfg = AppConfig::new(home.clone(), relays_for(cli, &home)?);
     Ok(App::open(cfg, store)?)
@@ -489,7 +496,10 @@ pub(crate) fn screening_card(s: &ScreeningView) -> String {
     out.push_str(&sig("safety", &s.safety));
     out.push_str(&sig("reliability", &s.reliability));
     if !s.path_names.is_empty() {
-        out.push_str(&format!("  path: you → {}\n", s.path_names[1..].join(" → ")));
+        out.push_str(&format!(
+            "  path: you → {}\n",
+            s.path_names[1..].join(" → ")
+        ));
     }
     if let Some(p) = &s.phone {
         out.push_str(&format!("  phone: {p} ({})\n", s.phone_status));
@@ -522,7 +532,9 @@ async fn dispatch(cli: Cli) -> Result<()> {
                 finish(&app).await?;
             }
             if cli.json {
-                print_json(&serde_json::json!({"pubkey": pk.to_hex(), "npub": freeport_core::identity::to_npub(&pk)}))?;
+                print_json(
+                    &serde_json::json!({"pubkey": pk.to_hex(), "npub": freeport_core::identity::to_npub(&pk)}),
+                )?;
             } else {
                 println!("{}", freeport_core::identity::to_npub(&pk));
                 eprintln!("back it up now: freeport backup");
@@ -532,7 +544,9 @@ async fn dispatch(cli: Cli) -> Result<()> {
             let app = open_app(&cli)?;
             let pk = app.public_key()?;
             if cli.json {
-                print_json(&serde_json::json!({"pubkey": pk.to_hex(), "npub": freeport_core::identity::to_npub(&pk)}))?;
+                print_json(
+                    &serde_json::json!({"pubkey": pk.to_hex(), "npub": freeport_core::identity::to_npub(&pk)}),
+                )?;
             } else {
                 println!("{}\n{}", freeport_core::identity::to_npub(&pk), pk.to_hex());
             }
@@ -945,4 +959,3 @@ fn now() -> u64 {
         .map(|d| d.as_secs())
         .unwrap_or(0)
 }
-

@@ -74,13 +74,13 @@ fn keyring_store() -> anyhow::Result<Arc<dyn SecretStore>> {
 
 /// A passphrase from `env` if set, else from the terminal (twice when `confirm`).
 pub fn passphrase(env: Option<&str>, prompt: &str, confirm: bool) -> anyhow::Result<String> {
-    if let Some(var) = env {
-        if let Ok(v) = std::env::var(var) {
-            if v.is_empty() {
-                return Err(SecretsError::Refused(format!("${var} is empty")).into());
-            }
-            return Ok(v);
+    if let Some(var) = env
+        && let Ok(v) = std::env::var(var)
+    {
+        if v.is_empty() {
+            return Err(SecretsError::Refused(format!("${var} is empty")).into());
         }
+        return Ok(v);
     }
     if !std::io::stdin().is_terminal() {
         return Err(SecretsError::Refused(format!(

@@ -14,7 +14,6 @@ use freeport_core::meet::{
     LumaFrame, MeetContext, MeetPolicy, QrMatrix, RenderOptions, ScanEffort, countersign,
     decode_frame, make_meet_code, verify_shower_token,
 };
-use freeport_core::protocol::NegoId;
 use freeport_core::protocol::receipt::MeetNonce;
 use image::GrayImage;
 use nostr::Timestamp;
@@ -141,7 +140,12 @@ fn main() {
     let (a, b) = time(200, || {
         black_box(freeport_core::meet::render_png(&code.text, &opts).unwrap());
     });
-    println!("| PNG (encode + draw + deflate) | {side}×{side} px ({} px/module) | {} | {} |", opts.module_px, ms(a), ms(b));
+    println!(
+        "| PNG (encode + draw + deflate) | {side}×{side} px ({} px/module) | {} | {} |",
+        opts.module_px,
+        ms(a),
+        ms(b)
+    );
     let (a, b) = time(200, || {
         black_box(freeport_core::meet::render_svg(&code.text, &RenderOptions::default()).unwrap());
     });
@@ -149,7 +153,12 @@ fn main() {
     let (a, b) = time(200, || {
         black_box(freeport_core::meet::render_terminal(&code.text, true).unwrap());
     });
-    println!("| terminal half blocks | {} columns | {} | {} |", m.width + 8, ms(a), ms(b));
+    println!(
+        "| terminal half blocks | {} columns | {} | {} |",
+        m.width + 8,
+        ms(a),
+        ms(b)
+    );
 
     println!("\n## Verify and countersign (median of 200, ms)\n");
     let (a, _) = time(200, || {
@@ -158,7 +167,11 @@ fn main() {
     let (c, _) = time(200, || {
         black_box(countersign(&v.clone().claim(true).unwrap(), &resp, now).unwrap());
     });
-    println!("verify_shower_token {} ms · countersign {} ms\n", ms(a), ms(c));
+    println!(
+        "verify_shower_token {} ms · countersign {} ms\n",
+        ms(a),
+        ms(c)
+    );
 
     println!("## Decode time per frame (median / p95 over 40 frames, ms)\n");
     println!("| frame | content | rxing fast (live) | rxing thorough (stills) | rqrr |");
@@ -194,11 +207,20 @@ fn main() {
                     }
                     black_box(r);
                 });
-                cells.push(format!("{} / {} ({hits}/{} read)", ms(a), ms(b), frames.len()));
+                cells.push(format!(
+                    "{} / {} ({hits}/{} read)",
+                    ms(a),
+                    ms(b),
+                    frames.len()
+                ));
             }
             println!(
                 "| {w}×{h} | {} | {} | {} | {} |",
-                if with_code { "code, 35-50 % of short side" } else { "no code" },
+                if with_code {
+                    "code, 35-50 % of short side"
+                } else {
+                    "no code"
+                },
                 cells[0],
                 cells[1],
                 cells[2]
@@ -209,6 +231,7 @@ fn main() {
     println!("\n## Decode success per perturbation class (1280×720, 24 frames each)\n");
     println!("| class | rxing fast | rxing thorough | rqrr |");
     println!("|---|---|---|---|");
+    let mut failures = Vec::new();
     for class in Class::ALL {
         let mut rng = StdRng::seed_from_u64(0xF00D + class as u64);
         let mut counts = [0usize; 3];
@@ -219,6 +242,9 @@ fn main() {
             counts[0] += usize::from(ok(rxing_decode(&img, ScanEffort::Fast)));
             counts[1] += usize::from(ok(rxing_decode(&img, ScanEffort::Thorough)));
             counts[2] += usize::from(ok(rqrr_decode(&img)));
+            if !ok(rxing_decode(&img, ScanEffort::Fast)) {
+                failures.push(format!("{}: {p:?}", class.name()));
+            }
         }
         println!(
             "| {} | {}/24 | {}/24 | {}/24 |",
@@ -227,5 +253,11 @@ fn main() {
             counts[1],
             counts[2]
         );
+    }
+    if std::env::var_os("MEET_BENCH_FAILURES").is_some() {
+        println!("\nFrames rxing fast missed:");
+        for f in failures {
+            println!("- {f}");
+        }
     }
 }

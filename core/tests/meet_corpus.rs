@@ -4,6 +4,7 @@
 //! signature make the corpus identical on every run, so the thresholds are exact
 //! measurements minus a margin, not hopes. Measured rates are in docs/MEET.md.
 
+#[path = "meet_corpus/synth.rs"]
 mod synth;
 
 use freeport_core::meet::{
@@ -41,19 +42,21 @@ fn rate(class: Class, text: &str, m: &QrMatrix, effort: ScanEffort) -> usize {
 fn decode_rate_per_perturbation_class() {
     let text = fixed_code(&fixed_deal());
     let m = QrMatrix::encode(&text).unwrap();
-    // Minimum successes out of 24 per class (measured with this exact corpus, then lowered by
-    // about one frame in ten as margin for decoder upgrades; see docs/MEET.md).
+    // Minimum successes out of 24 per class. Measured on this exact corpus (identical in debug
+    // and release): clean 24, rotated 24, scaled 24, blurred 14, noisy 21, low contrast 10,
+    // perspective 17, moire 24, mixed 19 — thresholds are those minus about 10 % as margin
+    // for decoder upgrades. Where and why the misses happen: docs/MEET.md.
     let min = |c: Class| -> usize {
         match c {
-            Class::Clean => 24,
-            Class::Rotated => 21,
-            Class::Scaled => 18,
-            Class::Blurred => 18,
-            Class::Noisy => 18,
-            Class::LowContrast => 18,
+            Class::Clean => 23,
+            Class::Rotated => 22,
+            Class::Scaled => 22,
+            Class::Blurred => 12,
+            Class::Noisy => 19,
+            Class::LowContrast => 8,
             Class::Perspective => 15,
-            Class::Moire => 15,
-            Class::Mixed => 15,
+            Class::Moire => 22,
+            Class::Mixed => 17,
         }
     };
     let mut report = String::new();

@@ -186,7 +186,10 @@ async fn until_sentinel(inc: &mut Incoming, sentinel: &EventId) -> Vec<VerifiedE
 async fn eventually(mut check: impl AsyncFnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + PATIENCE;
     while !check().await {
-        assert!(tokio::time::Instant::now() < deadline, "condition not reached");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "condition not reached"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -233,7 +236,11 @@ async fn known_id_resent_with_forged_content_is_dropped() {
         .expect("query");
     assert_eq!(q.len(), 1);
     assert_eq!(q[0].event().content, "genuine");
-    assert_eq!(c.stats().invalid_id, before.invalid_id + 1, "our verifier caught it");
+    assert_eq!(
+        c.stats().invalid_id,
+        before.invalid_id + 1,
+        "our verifier caught it"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -282,7 +289,10 @@ async fn off_filter_events_are_dropped() {
     let (c, mut inc) = client(vec![relay.url.clone()]).await;
     c.subscribe(market).await.expect("sub");
     let got = until_sentinel(&mut inc, &sentinel.id).await;
-    assert_eq!(got.iter().map(|v| v.event().id).collect::<Vec<_>>(), vec![ok.id]);
+    assert_eq!(
+        got.iter().map(|v| v.event().id).collect::<Vec<_>>(),
+        vec![ok.id]
+    );
     assert_eq!(c.stats().off_filter, 2);
 }
 
@@ -375,7 +385,10 @@ async fn stale_addressable_version_from_one_of_three_relays_loses() {
         .query(Filter::new().kind(Kind::from(32101)), PATIENCE)
         .await
         .expect("query");
-    assert_eq!(q.iter().map(|v| v.event().id).collect::<Vec<_>>(), vec![low]);
+    assert_eq!(
+        q.iter().map(|v| v.event().id).collect::<Vec<_>>(),
+        vec![low]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -387,10 +400,17 @@ async fn ok_false_prefixes_are_classified() {
         }
         let content = msg[1]["content"].as_str().unwrap_or_default().to_string();
         let ok = content == "accept";
-        vec![Out::Text(json!(["OK", msg[1]["id"], ok, content]).to_string())]
+        vec![Out::Text(
+            json!(["OK", msg[1]["id"], ok, content]).to_string(),
+        )]
     });
     let keys = Keys::generate();
-    let (c, _inc) = client_with(keys.clone(), vec![relay.url.clone()], Arc::new(MemoryOutbox::new())).await;
+    let (c, _inc) = client_with(
+        keys.clone(),
+        vec![relay.url.clone()],
+        Arc::new(MemoryOutbox::new()),
+    )
+    .await;
     let cases = [
         ("rate-limited: slow down", Some(RejectionKind::RateLimited)),
         ("auth-required: log in", Some(RejectionKind::AuthRequired)),
@@ -408,6 +428,19 @@ async fn ok_false_prefixes_are_classified() {
         let report = c.publish_now(&e).await;
         match want {
             None => assert!(report.is_accepted(), "{msg}: {report:?}"),
+            Some(RejectionKind::AuthRequired) => {
+                // nostr-sdk answers `auth-required:` by waiting for a NIP-42 challenge, which this
+                // relay never sends; depending on timing it then reports the relay's message or
+                // its own timeout. Either way the event is refused and stays in the outbox (the
+                // real AUTH exchange is `auth_challenge_flood_does_not_break_the_client`).
+                assert!(!report.is_accepted(), "{msg}");
+                assert_eq!(report.rejected.len(), 1);
+                let k = report.rejected[0].1.kind;
+                assert!(
+                    k == RejectionKind::AuthRequired || k == RejectionKind::Timeout,
+                    "{msg}: {k:?}"
+                );
+            }
             Some(kind) => {
                 assert!(!report.is_accepted(), "{msg}");
                 assert_eq!(report.rejected.len(), 1);
@@ -432,14 +465,23 @@ async fn silent_relay_does_not_block_publish_or_query() {
     let e = note(&keys, "hello", now() - 5);
     let report = c.publish_now(&e).await;
     assert_eq!(report.accepted.len(), 1);
-    assert_eq!(report.accepted[0].as_str().trim_end_matches('/'), good.url());
+    assert_eq!(
+        report.accepted[0].as_str().trim_end_matches('/'),
+        good.url()
+    );
     assert_eq!(report.rejected.len(), 1);
     assert_eq!(report.rejected[0].1.kind, RejectionKind::Timeout);
     let q = c
-        .query(Filter::new().author(keys.public_key()), Duration::from_secs(3))
+        .query(
+            Filter::new().author(keys.public_key()),
+            Duration::from_secs(3),
+        )
         .await
         .expect("query");
-    assert_eq!(q.iter().map(|v| v.event().id).collect::<Vec<_>>(), vec![e.id]);
+    assert_eq!(
+        q.iter().map(|v| v.event().id).collect::<Vec<_>>(),
+        vec![e.id]
+    );
     good.stop();
 }
 
@@ -479,7 +521,11 @@ async fn relay_down_then_restarted_outbox_delivers_everything() {
     eventually(async || c.relays().await.iter().all(|r| !r.connected)).await;
     let mut ids = Vec::new();
     for i in 0..4 {
-        ids.push(c.publish(note(&keys, &format!("offline {i}"), now() - 40 + i)).await.expect("enqueue"));
+        ids.push(
+            c.publish(note(&keys, &format!("offline {i}"), now() - 40 + i))
+                .await
+                .expect("enqueue"),
+        );
     }
     assert_eq!(outbox.len(), 4, "nothing is lost while the relay is down");
     relay.restart().await.expect("restart");
@@ -521,7 +567,10 @@ async fn oversized_messages_and_tag_floods_are_dropped_and_the_connection_surviv
         .await
         .expect("sub");
     let got = until_sentinel(&mut inc, &sentinel.id).await;
-    assert_eq!(got.iter().map(|v| v.event().id).collect::<Vec<_>>(), vec![fine.id]);
+    assert_eq!(
+        got.iter().map(|v| v.event().id).collect::<Vec<_>>(),
+        vec![fine.id]
+    );
     let s = c.stats();
     assert_eq!(s.too_large, 1, "{s:?}");
     assert_eq!(s.too_many_tags, 1, "{s:?}");
@@ -587,7 +636,12 @@ async fn gift_wrap_with_seal_signer_not_rumor_author_is_dropped() {
         .expect("build")
         .to_peer;
     let relay = serving(vec![ev_json(&forged), ev_json(&genuine)]);
-    let (c, mut inc) = client_with(me.clone(), vec![relay.url.clone()], Arc::new(MemoryOutbox::new())).await;
+    let (c, mut inc) = client_with(
+        me.clone(),
+        vec![relay.url.clone()],
+        Arc::new(MemoryOutbox::new()),
+    )
+    .await;
     c.subscribe_dms(Timestamp::from_secs(now() - GIFT_WRAP_TWEAK_SECS))
         .await
         .expect("sub");
@@ -605,8 +659,18 @@ async fn gift_wrap_with_seal_signer_not_rumor_author_is_dropped() {
 async fn nip04_peer_gets_nip04_and_nip17_round_trips_over_the_embedded_relay() {
     let relay = EmbeddedRelay::start().await.expect("relay");
     let (alice, bob, legacy) = (Keys::generate(), Keys::generate(), Keys::generate());
-    let (ca, mut ia) = client_with(alice.clone(), vec![relay.url()], Arc::new(MemoryOutbox::new())).await;
-    let (cb, mut ib) = client_with(bob.clone(), vec![relay.url()], Arc::new(MemoryOutbox::new())).await;
+    let (ca, mut ia) = client_with(
+        alice.clone(),
+        vec![relay.url()],
+        Arc::new(MemoryOutbox::new()),
+    )
+    .await;
+    let (cb, mut ib) = client_with(
+        bob.clone(),
+        vec![relay.url()],
+        Arc::new(MemoryOutbox::new()),
+    )
+    .await;
     let since = Timestamp::from_secs(now() - 60);
     ca.subscribe_dms(since).await.expect("sub a");
     cb.subscribe_dms(since).await.expect("sub b");
@@ -617,21 +681,45 @@ async fn nip04_peer_gets_nip04_and_nip17_round_trips_over_the_embedded_relay() {
         .send_dm(bob.public_key(), "hello bob", Transport::Nip17)
         .await
         .expect("send");
-    let got = tokio::time::timeout(PATIENCE, ib.dms.recv()).await.expect("bob gets it").expect("open");
-    assert_eq!((got.sender, got.plaintext.as_str()), (alice.public_key(), "hello bob"));
+    let got = tokio::time::timeout(PATIENCE, ib.dms.recv())
+        .await
+        .expect("bob gets it")
+        .expect("open");
+    assert_eq!(
+        (got.sender, got.plaintext.as_str()),
+        (alice.public_key(), "hello bob")
+    );
     assert_eq!(got.transport, Transport::Nip17);
     assert_eq!(got.rumor_id, sent.rumor_id);
-    let copy = tokio::time::timeout(PATIENCE, ia.dms.recv()).await.expect("alice's copy").expect("open");
-    assert_eq!((copy.sender, copy.recipient), (alice.public_key(), bob.public_key()));
+    let copy = tokio::time::timeout(PATIENCE, ia.dms.recv())
+        .await
+        .expect("alice's copy")
+        .expect("open");
+    assert_eq!(
+        (copy.sender, copy.recipient),
+        (alice.public_key(), bob.public_key())
+    );
     assert_eq!(copy.rumor_id, sent.rumor_id);
 
     // A peer that has only spoken NIP-04 is answered over NIP-04.
-    let legacy_msg = transport::build_nip04(&legacy, &alice.public_key(), "old client", Timestamp::now())
-        .expect("build");
-    let (cl, _il) = client_with(legacy.clone(), vec![relay.url()], Arc::new(MemoryOutbox::new())).await;
+    let legacy_msg =
+        transport::build_nip04(&legacy, &alice.public_key(), "old client", Timestamp::now())
+            .expect("build");
+    let (cl, _il) = client_with(
+        legacy.clone(),
+        vec![relay.url()],
+        Arc::new(MemoryOutbox::new()),
+    )
+    .await;
     assert!(cl.publish_now(&legacy_msg).await.is_accepted());
-    let got = tokio::time::timeout(PATIENCE, ia.dms.recv()).await.expect("legacy arrives").expect("open");
-    assert_eq!((got.sender, got.transport), (legacy.public_key(), Transport::Nip04));
+    let got = tokio::time::timeout(PATIENCE, ia.dms.recv())
+        .await
+        .expect("legacy arrives")
+        .expect("open");
+    assert_eq!(
+        (got.sender, got.transport),
+        (legacy.public_key(), Transport::Nip04)
+    );
     assert_eq!(ca.transport_for(&legacy.public_key()), Transport::Nip04);
     assert_eq!(ca.transport_for(&bob.public_key()), Transport::Nip17);
 }
@@ -651,7 +739,10 @@ async fn relays_can_be_added_and_removed_at_runtime() {
     let (p, _pi) = client(vec![r2.url()]).await;
     let e = note(&author, "only on r2", now() - 1);
     assert!(p.publish_now(&e).await.is_accepted());
-    let got = tokio::time::timeout(PATIENCE, inc.events.recv()).await.expect("arrives").expect("open");
+    let got = tokio::time::timeout(PATIENCE, inc.events.recv())
+        .await
+        .expect("arrives")
+        .expect("open");
     assert_eq!(got.event().id, e.id);
     c.remove_relay(&r2.url()).await.expect("remove");
     assert_eq!(c.relays().await.len(), 1);

@@ -91,7 +91,10 @@ subscriptions_per_min = 0
         self.child = Some(child);
         let deadline = std::time::Instant::now() + PATIENCE;
         while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(std::time::Instant::now() < deadline, "nostr-rs-relay did not listen");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "nostr-rs-relay did not listen"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -135,7 +138,10 @@ async fn client(keys: Keys, url: String, outbox: Arc<MemoryOutbox>) -> (RelayCli
 async fn eventually(mut check: impl AsyncFnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + PATIENCE;
     while !check().await {
-        assert!(tokio::time::Instant::now() < deadline, "condition not reached");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "condition not reached"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -214,5 +220,8 @@ async fn relay_killed_and_restarted_on_the_same_port_loses_nothing() {
     let mut got: Vec<EventId> = got.iter().map(|v| v.event().id).collect();
     got.sort();
     ids.sort();
-    assert_eq!(got, ids, "the relay kept what it had and got what was queued");
+    assert_eq!(
+        got, ids,
+        "the relay kept what it had and got what was queued"
+    );
 }

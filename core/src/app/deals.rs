@@ -73,9 +73,11 @@ pub(crate) fn state_label(s: State) -> &'static str {
 }
 
 pub(crate) fn parse_nego(nego: &str) -> Result<NegoId, AppError> {
-    nego.trim().parse().map_err(|_| AppError::UnknownNegotiation {
-        nego: nego.to_string(),
-    })
+    nego.trim()
+        .parse()
+        .map_err(|_| AppError::UnknownNegotiation {
+            nego: nego.to_string(),
+        })
 }
 
 impl App {
@@ -85,13 +87,11 @@ impl App {
         &self,
         nego: &NegoId,
     ) -> Result<(Negotiation, NegotiationRecord), AppError> {
-        let rec = self
-            .inner
-            .store
-            .get_negotiation(nego)?
-            .ok_or_else(|| AppError::UnknownNegotiation {
+        let rec = self.inner.store.get_negotiation(nego)?.ok_or_else(|| {
+            AppError::UnknownNegotiation {
                 nego: nego.to_string(),
-            })?;
+            }
+        })?;
         let n: Negotiation =
             serde_json::from_slice(&rec.detail).map_err(|e| AppError::Internal {
                 reason: format!("negotiation record unreadable: {e}"),
@@ -116,8 +116,16 @@ impl App {
         })
     }
 
+    /// Persists a thread. An unchanged thread (a replayed or refused-before-recording message)
+    /// is not rewritten, so its `updated_at` — the deal list's order — only moves on a change.
     pub(crate) fn save_thread(&self, n: &Negotiation, intent_id: EventId) -> Result<(), AppError> {
         let rec = self.thread_record(n, intent_id)?;
+        if let Some(old) = self.inner.store.get_negotiation(n.nego())?
+            && old.detail == rec.detail
+            && old.intent_id == rec.intent_id
+        {
+            return Ok(());
+        }
         self.inner.store.upsert_negotiation(&rec)?;
         Ok(())
     }
@@ -142,7 +150,9 @@ impl App {
     }
 
     /// Our contact card for accepts: the reference contact string plus our commitment salt.
-    fn contact_card(&self) -> Result<(String, Option<crate::protocol::envelope::ContactSalt>), AppError> {
+    fn contact_card(
+        &self,
+    ) -> Result<(String, Option<crate::protocol::envelope::ContactSalt>), AppError> {
         self.my_contact_card()
     }
 
@@ -165,21 +175,24 @@ impl App {
             .map(|c| c.transport_for(&peer))
             .unwrap_or(Transport::Nip17);
         let now = Timestamp::from(unix_now());
-        let events = match tr {
-            Transport::Nip17 => {
-                let out = transport::build_nip17(&keys, &peer, &json, now).map_err(|e| {
-                    AppError::Internal {
-                        reason: e.to_string(),
-                    }
-                })?;
-                vec![out.to_peer, out.to_self]
-            }
-            Transport::Nip04 => vec![transport::build_nip04(&keys, &peer, &json, now).map_err(
-                |e| AppError::Internal {
-                    reason: e.to_string(),
-                },
-            )?],
-        };
+        let events =
+            match tr {
+                Transport::Nip17 => {
+                    let out = transport::build_nip17(&keys, &peer, &json, now).map_err(|e| {
+                        AppError::Internal {
+                            reason: e.to_string(),
+                        }
+                    })?;
+                    vec![out.to_peer, out.to_self]
+                }
+                Transport::Nip04 => vec![
+                    transport::build_nip04(&keys, &peer, &json, now).map_err(|e| {
+                        AppError::Internal {
+                            reason: e.to_string(),
+                        }
+                    })?,
+                ],
+            };
         for e in &events {
             self.inner.store.outbox_enqueue(e)?;
         }
@@ -190,7 +203,7 @@ impl App {
     }
 
     /// Carries out what the state machine asked for, and tells listeners.
-    async fn run_effects(
+    pub(crate) async fn run_effects(
         &self,
         intent_id: EventId,
         effects: Vec<(NegoId, Effect)>,
@@ -269,7 +282,10 @@ impl App {
         if let Ok((n, _)) = self.load_thread(&nego) {
             return Err(AppError::NotPossible {
                 what: "respond",
-                why: format!("you already have a thread on this intent ({})", state_label(n.state())),
+                why: format!(
+                    "you already have a thread on this intent ({})",
+                    state_label(n.state())
+                ),
             });
         }
         let mut n = Negotiation::new_responder(&info, me)?;
@@ -284,8 +300,11 @@ impl App {
             Response::Counter(terms) => n.counter(terms, now)?,
         };
         self.save_thread(&n, intent.id)?;
-        self.run_effects(intent.id, fx.into_iter().map(|e| (nego.clone(), e)).collect())
-            .await?;
+        self.run_effects(
+            intent.id,
+            fx.into_iter().map(|e| (nego.clone(), e)).collect(),
+        )
+        .await?;
         self.deal(&nego.to_string())
     }
 
@@ -294,7 +313,10 @@ impl App {
     async fn act(
         &self,
         nego: &str,
-        f: impl FnOnce(&mut Negotiation, u64) -> Result<Vec<Effect>, crate::negotiation::NegotiationError>,
+        f: impl FnOnce(
+            &mut Negotiation,
+            u64,
+        ) -> Result<Vec<Effect>, crate::negotiation::NegotiationError>,
     ) -> Result<DealView, AppError> {
         let _g = self.inner.nego_lock.lock().await;
         let nego = parse_nego(nego)?;
@@ -343,6 +365,16 @@ impl App {
             .await
     }
 
+    /// Agrees to the counterparty's request to cancel a confirmed deal: it is cancelled.
+    pub async fn agree_cancel(&self, nego: &str) -> Result<DealView, AppError> {
+        self.act(nego, |n, now| n.agree_cancel(now)).await
+    }
+
+    /// Declines the counterparty's request to cancel: the deal stays confirmed.
+    pub async fn decline_cancel(&self, nego: &str) -> Result<DealView, AppError> {
+        self.act(nego, |n, now| n.decline_cancel(now)).await
+    }
+
     /// The intent owner picks one responder's quote: accepts it; once confirmed, every other
     /// thread on the intent gets "Filled — taken by another offer".
     pub async fn pick(&self, nego: &str) -> Result<DealView, AppError> {
@@ -379,7 +411,9 @@ impl App {
             .collect();
         let mut all = Vec::new();
         for id in ids {
-            if let Ok(fx) = book.act(&id, unix_now(), |t| t.cancel(Some(reason.to_string()), unix_now())) {
+            if let Ok(fx) = book.act(&id, unix_now(), |t| {
+                t.cancel(Some(reason.to_string()), unix_now())
+            }) {
                 all.extend(fx);
             }
         }
@@ -403,12 +437,12 @@ impl App {
         let nego = env.nego.clone();
         let (intent_id, effects) = if nego.author() == me {
             // We own the intent: route through its book (opens a thread for a new responder).
-            let intent = self.load_intent(&env.intent_id.to_hex()).map_err(|_| {
-                AppError::NotPossible {
-                    what: "accept message",
-                    why: "it refers to an intent we don't have".into(),
-                }
-            })?;
+            let intent =
+                self.load_intent(&env.intent_id.to_hex())
+                    .map_err(|_| AppError::NotPossible {
+                        what: "accept message",
+                        why: "it refers to an intent we don't have".into(),
+                    })?;
             if intent.author != me || intent.d != nego.intent_d() {
                 return Err(AppError::NotPossible {
                     what: "accept message",
@@ -423,14 +457,17 @@ impl App {
             let (mut n, rec) = self.load_thread(&nego)?;
             let fx = n.apply_incoming(dm.sender, &env, dm.event_id, now)?;
             self.save_thread(&n, rec.intent_id)?;
-            (rec.intent_id, fx.into_iter().map(|e| (nego.clone(), e)).collect())
+            (
+                rec.intent_id,
+                fx.into_iter().map(|e| (nego.clone(), e)).collect(),
+            )
         } else {
             return Err(AppError::NotPossible {
                 what: "accept message",
                 why: "we are not a party of its negotiation".into(),
             });
         };
-        if let Some(c) = self.client().ok() {
+        if let Ok(c) = self.client() {
             c.note_peer_transport(dm.sender, dm.transport);
         }
         let _ = self.inner.store.insert_message(&MessageRecord {
@@ -558,8 +595,7 @@ impl App {
             expires_at: n.expires_at(),
             updated_at: rec.updated_at,
             can_meet: state == State::Confirmed,
-            can_rate: !rated
-                && matches!(state, State::Confirmed | State::Met | State::Completed),
+            can_rate: !rated && matches!(state, State::Confirmed | State::Met | State::Completed),
             rated,
         }
     }

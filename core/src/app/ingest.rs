@@ -18,8 +18,12 @@ const CURSOR_DMS: &str = "dms";
 const CURSOR_PUBLIC: &str = "public";
 
 /// Public kinds the reputation engine needs.
-pub(crate) const REPUTATION_KINDS: [u16; 4] =
-    [kinds::PROFILE, kinds::FOLLOWS, kinds::RATING, kinds::RECEIPT];
+pub(crate) const REPUTATION_KINDS: [u16; 4] = [
+    kinds::PROFILE,
+    kinds::FOLLOWS,
+    kinds::RATING,
+    kinds::RECEIPT,
+];
 
 /// Counts of what a catch-up applied.
 #[derive(Debug, Default, Clone, Copy)]

@@ -181,7 +181,10 @@ impl App {
         let cover = match near {
             Some(g) => {
                 validate_geohash("near", g)?;
-                let p = g.len().min(usize::from(self.inner.cfg.geohash_precision)).max(1);
+                let p = g
+                    .len()
+                    .min(usize::from(self.inner.cfg.geohash_precision))
+                    .max(1);
                 Some(geohash_cover(&g[..p], radius)?)
             }
             None => None,
@@ -190,7 +193,10 @@ impl App {
         if let Ok(client) = self.client() {
             let mut f = Filter::new()
                 .kinds([Kind::Custom(kinds::OFFER), Kind::Custom(kinds::REQUEST)])
-                .custom_tag(nostr::SingleLetterTag::lowercase(nostr::Alphabet::T), market.clone())
+                .custom_tag(
+                    nostr::SingleLetterTag::lowercase(nostr::Alphabet::T),
+                    market.clone(),
+                )
                 .since(Timestamp::from(now.saturating_sub(BROWSE_LOOKBACK_SECS)))
                 .limit(1000);
             if let Some(c) = &cover {
@@ -249,7 +255,7 @@ impl App {
             .iter()
             .filter_map(|e| parse_intent(e, e.created_at).ok())
             .collect();
-        out.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        out.sort_by_key(|i| std::cmp::Reverse(i.created_at));
         Ok(out.iter().map(|i| self.intent_view(i, None)).collect())
     }
 

@@ -6,11 +6,11 @@
 use nostr::{EventId, Timestamp};
 
 use super::{App, AppError, AppEvent, MeetCodeView, MeetOutcomeView, lock, unix_now};
+use crate::meet::token::deal_tag;
 use crate::meet::{
     Code, MeetContext, MeetError, MeetSession, MetPair, QrMatrix, RenderOptions, countersign,
     scan_frame, scan_image, scan_text, verify_return_code, verify_shower_token,
 };
-use crate::meet::token::deal_tag;
 use crate::negotiation::{Negotiation, State};
 use crate::protocol::NegoId;
 use crate::protocol::receipt::Receipt;
@@ -67,10 +67,7 @@ impl App {
         let (shown, halves) = {
             let mut sessions = lock(&self.inner.shown);
             if !sessions.contains_key(&nego_id) {
-                sessions.insert(
-                    nego_id.clone(),
-                    MeetSession::new(ctx, self.inner.cfg.meet)?,
-                );
+                sessions.insert(nego_id.clone(), MeetSession::new(ctx, self.inner.cfg.meet)?);
             }
             let session = sessions
                 .get_mut(&nego_id)
@@ -128,7 +125,10 @@ impl App {
             }
         };
         match code {
-            Code::Meet(token) => self.scan_meet_code(&token.encode(), token.deal_tag).await,
+            Code::Meet(token) => {
+                self.scan_meet_code(&token.encode(), token.deal_tag, &token.nonce)
+                    .await
+            }
             Code::Return(token) => self.scan_return_code(&token.encode(), token.deal_tag).await,
         }
     }
@@ -160,18 +160,30 @@ impl App {
         }
     }
 
-    async fn scan_meet_code(&self, text: &str, tag: [u8; 4]) -> Result<MeetOutcomeView, AppError> {
+    async fn scan_meet_code(
+        &self,
+        text: &str,
+        tag: [u8; 4],
+        nonce: &crate::protocol::receipt::MeetNonce,
+    ) -> Result<MeetOutcomeView, AppError> {
         let _g = self.inner.nego_lock.lock().await;
         let keys = self.keys()?;
+        // A replayed code names a deal that is already met: say "already used", not "that deal
+        // is met" (the ledger is checked again, atomically, when the nonce is claimed below).
+        if self.inner.store.nonce_used_at(nonce)?.is_some() {
+            return Err(MeetError::AlreadyUsed {
+                nonce: nonce.to_hex(),
+            }
+            .into());
+        }
         let (mut n, intent_id) = self.thread_for_tag(tag, &[State::Confirmed])?;
         let ctx = self.meet_context(&n, intent_id)?;
         let now = unix_now();
-        let verified =
-            verify_shower_token(text, &ctx, Timestamp::from(now), &self.inner.cfg.meet)?;
+        let verified = verify_shower_token(text, &ctx, Timestamp::from(now), &self.inner.cfg.meet)?;
         let used = self.inner.store.nonce_used_at(&verified.nonce)?;
         let claimed = verified.claim(used.is_none())?;
         let pair = countersign(&claimed, &keys, Timestamp::from(now))?;
-        n.mark_met(now)?;
+        let fx = n.mark_met(now)?;
         let rec = self.thread_record(&n, intent_id)?;
         // One transaction: the nonce becomes used, both halves are queued, the deal is met.
         self.inner.store.record_meet(
@@ -182,6 +194,8 @@ impl App {
         )?;
         drop(_g);
         self.after_met(&pair).await?;
+        // The status message telling the other side (queued: works offline too).
+        self.run_effects(intent_id, with_nego(n.nego(), fx)).await?;
         let ret = pair.return_code()?;
         let qr = QrMatrix::encode(&ret)?;
         let opts = RenderOptions::fit(512, qr.width, 4);
@@ -208,8 +222,13 @@ impl App {
         let mut last_err: Option<MeetError> = None;
         let mut pair: Option<MetPair> = None;
         for half in self.shown_halves(n.nego()) {
-            match verify_return_code(text, &half, &ctx, Timestamp::from(now), &self.inner.cfg.meet)
-            {
+            match verify_return_code(
+                text,
+                &half,
+                &ctx,
+                Timestamp::from(now),
+                &self.inner.cfg.meet,
+            ) {
                 Ok(p) => {
                     pair = Some(p);
                     break;
@@ -227,9 +246,11 @@ impl App {
                 });
             }
         };
-        if n.state() == State::Confirmed {
-            n.mark_met(now)?;
-        }
+        let fx = if n.state() == State::Confirmed {
+            n.mark_met(now)?
+        } else {
+            Vec::new()
+        };
         let rec = self.thread_record(&n, intent_id)?;
         self.inner.store.transaction(|tx| {
             tx.outbox_enqueue(&pair.shower)?;
@@ -238,6 +259,7 @@ impl App {
         })?;
         drop(_g);
         self.after_met(&pair).await?;
+        self.run_effects(intent_id, with_nego(n.nego(), fx)).await?;
         Ok(MeetOutcomeView {
             nego: n.nego().to_string(),
             counterparty: n.counterparty().to_hex(),
@@ -255,14 +277,15 @@ impl App {
             .get(nego)
             .map(|s| s.shown().iter().map(|c| c.half.clone()).collect())
             .unwrap_or_default();
-        if let Ok(Some(json)) = self.inner.store.setting_get(&shown_key(nego)) {
-            if let Ok(list) = serde_json::from_str::<Vec<String>>(&json) {
-                for s in list {
-                    if let Ok(e) = <nostr::Event as nostr::JsonUtil>::from_json(&s) {
-                        if e.verify().is_ok() && !out.iter().any(|x| x.id == e.id) {
-                            out.push(e);
-                        }
-                    }
+        if let Ok(Some(json)) = self.inner.store.setting_get(&shown_key(nego))
+            && let Ok(list) = serde_json::from_str::<Vec<String>>(&json)
+        {
+            for s in list {
+                if let Ok(e) = <nostr::Event as nostr::JsonUtil>::from_json(&s)
+                    && e.verify().is_ok()
+                    && !out.iter().any(|x| x.id == e.id)
+                {
+                    out.push(e);
                 }
             }
         }
@@ -299,11 +322,17 @@ impl App {
         if n.state() != State::Confirmed {
             return;
         }
-        let ours = self.inner.store.get_event(&linked).ok().flatten().or_else(|| {
-            self.shown_halves(&r.nego)
-                .into_iter()
-                .find(|e| e.id == linked)
-        });
+        let ours = self
+            .inner
+            .store
+            .get_event(&linked)
+            .ok()
+            .flatten()
+            .or_else(|| {
+                self.shown_halves(&r.nego)
+                    .into_iter()
+                    .find(|e| e.id == linked)
+            });
         let Some(ours) = ours else {
             return;
         };
@@ -315,16 +344,32 @@ impl App {
             && crate::protocol::receipt::parse_receipt(&ours)
                 .map(|h| h.meet == Some(meet) && h.nego == r.nego)
                 .unwrap_or(false);
-        if !ok || n.mark_met(unix_now()).is_err() {
+        if !ok {
             return;
         }
+        let Ok(fx) = n.mark_met(unix_now()) else {
+            return;
+        };
         if let Ok(rec2) = self.thread_record(&n, rec.intent_id) {
             let _ = self.inner.store.upsert_negotiation(&rec2);
         }
         drop(_g);
+        if let Err(e) = self
+            .run_effects(rec.intent_id, with_nego(&r.nego, fx))
+            .await
+        {
+            tracing::warn!("after a meeting: {e}");
+        }
         self.forget_shown(&r.nego);
         self.emit(AppEvent::DealMet {
             nego: r.nego.to_string(),
         });
     }
+}
+
+fn with_nego(
+    nego: &NegoId,
+    fx: Vec<crate::negotiation::Effect>,
+) -> Vec<(NegoId, crate::negotiation::Effect)> {
+    fx.into_iter().map(|e| (nego.clone(), e)).collect()
 }

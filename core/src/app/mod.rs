@@ -305,11 +305,7 @@ impl App {
 
     /// `true` once an identity exists on this device.
     pub fn has_identity(&self) -> bool {
-        self.inner
-            .keys
-            .read()
-            .map(|k| k.is_some())
-            .unwrap_or(false)
+        self.inner.keys.read().map(|k| k.is_some()).unwrap_or(false)
     }
 
     pub(crate) fn keys(&self) -> Result<Keys, AppError> {
@@ -336,7 +332,11 @@ impl App {
 
     /// Restores an identity from an NIP-49 `ncryptsec` backup. A wrong passphrase changes
     /// nothing.
-    pub fn restore_identity(&self, ncryptsec: &str, passphrase: &str) -> Result<PublicKey, AppError> {
+    pub fn restore_identity(
+        &self,
+        ncryptsec: &str,
+        passphrase: &str,
+    ) -> Result<PublicKey, AppError> {
         let id = identity::Identity::restore_from_ncryptsec(
             self.inner.secrets.as_ref(),
             ncryptsec,
@@ -374,12 +374,8 @@ impl App {
         let keys = self.keys()?;
         let mut rc = RelayConfig::new(self.inner.cfg.relays.clone());
         rc.outbox_poll = Duration::from_secs(5);
-        let (client, incoming) = RelayClient::start(
-            keys,
-            rc,
-            Arc::new(StoreOutbox(self.inner.store.clone())),
-        )
-        .await?;
+        let (client, incoming) =
+            RelayClient::start(keys, rc, Arc::new(StoreOutbox(self.inner.store.clone()))).await?;
         if let Ok(mut c) = self.inner.client.write() {
             *c = Some(client.clone());
         }

@@ -126,7 +126,12 @@ impl App {
         Ok(self
             .inner
             .store
-            .query_events(&EventQuery::new().kinds([kinds::PROFILE]).author(*pk).limit(1))?
+            .query_events(
+                &EventQuery::new()
+                    .kinds([kinds::PROFILE])
+                    .author(*pk)
+                    .limit(1),
+            )?
             .into_iter()
             .next())
     }

@@ -121,7 +121,13 @@ impl App {
             let about = Filter::new().kinds(kinds_).pubkey(pk).limit(2000);
             let mut got: Vec<Event> = Vec::new();
             for f in [by, about] {
-                got.extend(client.query(f, t).await?.into_iter().map(|v| v.into_event()));
+                got.extend(
+                    client
+                        .query(f, t)
+                        .await?
+                        .into_iter()
+                        .map(|v| v.into_event()),
+                );
             }
             self.ingest_public(got).await?;
         }
@@ -211,7 +217,6 @@ fn short(hex: &str) -> String {
     hex.chars().take(8).collect()
 }
 
-
 impl App {
     /// The viewer's trust neighbourhood (nodes within the network, nearest and most trusted
     /// first, at most `max_nodes`), plus `extra` subjects drawn even when outside it, with the
@@ -225,18 +230,16 @@ impl App {
         let rep = lock(&self.inner.rep);
         let trust = rep.trust_map(&me);
         let graph = rep.graph();
-        let mut picked: Vec<(crate::reputation::NodeId, u8, f64)> = trust
-            .iter()
-            .map(|(id, e)| (id, e.dist, e.trust))
-            .collect();
+        let mut picked: Vec<(crate::reputation::NodeId, u8, f64)> =
+            trust.iter().map(|(id, e)| (id, e.dist, e.trust)).collect();
         picked.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.total_cmp(&a.2)));
         picked.truncate(max_nodes);
         let mut ids: Vec<crate::reputation::NodeId> = picked.iter().map(|p| p.0).collect();
         for pk in extra {
-            if let Some(id) = graph.node(pk) {
-                if !ids.contains(&id) {
-                    ids.push(id);
-                }
+            if let Some(id) = graph.node(pk)
+                && !ids.contains(&id)
+            {
+                ids.push(id);
             }
         }
         let index: std::collections::HashMap<_, _> =
@@ -257,10 +260,10 @@ impl App {
         let mut edges = Vec::new();
         for (i, id) in ids.iter().enumerate() {
             for (nb, _) in graph.neighbors(*id) {
-                if let Some(&j) = index.get(&nb) {
-                    if i < j {
-                        edges.push(vec![i as u32, j as u32]);
-                    }
+                if let Some(&j) = index.get(&nb)
+                    && i < j
+                {
+                    edges.push(vec![i as u32, j as u32]);
                 }
             }
         }

@@ -8,6 +8,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::OnceLock;
 
 use phonenumber::country;
 use phonenumber::metadata::DATABASE;
@@ -380,7 +381,16 @@ pub fn preload_metadata() {
     let _ = is_country_code(1);
 }
 
-/// True when `code` is an assigned country calling code in the metadata.
+/// True when `code` is an assigned country calling code in the metadata. Backed by a table
+/// built once (the crate's lookup allocates on every call, and screening calls this per mask).
 pub(crate) fn is_country_code(code: u16) -> bool {
-    DATABASE.region(&code).is_some_and(|r| !r.is_empty())
+    static CODES: OnceLock<[bool; 1000]> = OnceLock::new();
+    let table = CODES.get_or_init(|| {
+        let mut t = [false; 1000];
+        for (c, slot) in (0u16..).zip(t.iter_mut()) {
+            *slot = DATABASE.region(&c).is_some_and(|r| !r.is_empty());
+        }
+        t
+    });
+    table.get(usize::from(code)).copied().unwrap_or(false)
 }

@@ -223,7 +223,10 @@ mod tests {
         assert_eq!(humane_duration(3_600), "1 hour");
         assert_eq!(humane_duration(7_300), "2 hours");
         assert_eq!(humane_duration(86_400 * 5 + 10), "5 days");
-        assert_eq!(humane_duration(u64::MAX), format!("{} days", u64::MAX / 86_400));
+        assert_eq!(
+            humane_duration(u64::MAX),
+            format!("{} days", u64::MAX / 86_400)
+        );
     }
 
     #[test]
@@ -241,10 +244,7 @@ mod tests {
             "This code belongs to a different deal"
         );
         assert_eq!(
-            MeetError::AlreadyUsed {
-                nonce: "00".into()
-            }
-            .to_string(),
+            MeetError::AlreadyUsed { nonce: "00".into() }.to_string(),
             "This code was already used"
         );
         assert_eq!(

@@ -290,11 +290,7 @@ fn check_age(created_at: u64, now: Timestamp, ttl: u64, skew: u64) -> Result<(),
 }
 
 /// Classifies who made a code relative to this deal.
-fn check_author(
-    tag: [u8; 4],
-    author: &PublicKey,
-    ctx: &MeetContext,
-) -> Result<(), MeetError> {
+fn check_author(tag: [u8; 4], author: &PublicKey, ctx: &MeetContext) -> Result<(), MeetError> {
     if tag != deal_tag(&ctx.nego) {
         return Err(MeetError::DifferentDeal);
     }

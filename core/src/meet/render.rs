@@ -45,7 +45,10 @@ impl RenderOptions {
     fn check(&self) -> Result<(), MeetError> {
         if self.module_px == 0 || self.module_px > MAX_MODULE_PX {
             return Err(MeetError::Render {
-                reason: format!("module_px {} is outside 1..={MAX_MODULE_PX}", self.module_px),
+                reason: format!(
+                    "module_px {} is outside 1..={MAX_MODULE_PX}",
+                    self.module_px
+                ),
             });
         }
         if self.quiet_zone > MAX_QUIET_ZONE {
@@ -71,18 +74,23 @@ impl QrMatrix {
     /// Encodes `text` at error-correction level M (mode chosen by the encoder: our codes are
     /// all alphanumeric).
     pub fn encode(text: &str) -> Result<Self, MeetError> {
-        let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).map_err(
-            |e| MeetError::Render {
-                reason: e.to_string(),
-            },
-        )?;
+        let code =
+            QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).map_err(|e| {
+                MeetError::Render {
+                    reason: e.to_string(),
+                }
+            })?;
         let version = match code.version() {
             Version::Normal(v) | Version::Micro(v) => v,
         };
         let width = u32::try_from(code.width()).map_err(|_| MeetError::Render {
             reason: "symbol too wide".into(),
         })?;
-        let dark = code.to_colors().into_iter().map(|c| c == Color::Dark).collect();
+        let dark = code
+            .to_colors()
+            .into_iter()
+            .map(|c| c == Color::Dark)
+            .collect();
         Ok(Self {
             width,
             version,

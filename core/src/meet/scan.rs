@@ -122,11 +122,10 @@ fn decode_packed(
     effort: ScanEffort,
 ) -> Result<String, MeetError> {
     let h = hints(effort);
-    let source = Luma8Source::new_with_slice(data, width, height).map_err(|e| {
-        MeetError::BadFrame {
+    let source =
+        Luma8Source::new_with_slice(data, width, height).map_err(|e| MeetError::BadFrame {
             reason: e.to_string(),
-        }
-    })?;
+        })?;
     let mut bitmap = BinaryBitmap::new(HybridBinarizer::new(source));
     if let Ok(r) = QrReader.decode_with_hints(&mut bitmap, &h) {
         return Ok(r.getText().to_string());

@@ -373,7 +373,10 @@ mod tests {
         assert!(s.starts_with("FPM1:"));
         assert_eq!(MeetToken::parse(&s).unwrap(), t);
         // Lower case and surrounding whitespace survive a chat app.
-        assert_eq!(MeetToken::parse(&format!("  {}\n", s.to_lowercase())).unwrap(), t);
+        assert_eq!(
+            MeetToken::parse(&format!("  {}\n", s.to_lowercase())).unwrap(),
+            t
+        );
         let r = ReturnToken {
             deal_tag: [4, 3, 2, 1],
             nonce_hint: [7; 4],
@@ -449,14 +452,16 @@ mod tests {
             })
         ));
         // Non-canonical trailing bits on the return code (173 chars carry 1 spare bit).
-        let r = ReturnToken::parse(&ReturnToken {
-            deal_tag: [0; 4],
-            nonce_hint: [0; 4],
-            created_at: 0,
-            scanner: Keys::generate().public_key(),
-            sig: Signature::from_slice(&[0u8; 64]).unwrap(),
-        }
-        .encode())
+        let r = ReturnToken::parse(
+            &ReturnToken {
+                deal_tag: [0; 4],
+                nonce_hint: [0; 4],
+                created_at: 0,
+                scanner: Keys::generate().public_key(),
+                sig: Signature::from_slice(&[0u8; 64]).unwrap(),
+            }
+            .encode(),
+        )
         .unwrap();
         let mut rs = r.encode();
         let last = rs.pop().unwrap();

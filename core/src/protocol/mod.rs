@@ -125,7 +125,9 @@ pub(crate) fn excerpt(s: &str) -> String {
 
 /// `true` for exactly 64 lowercase hex characters.
 pub fn is_hex64(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// Negotiation id: `"<intent d>:<intent author hex>:<responder hex>"`.
@@ -384,7 +386,9 @@ pub(crate) fn first_tag<'a>(event: &'a Event, name: &str) -> Option<&'a [String]
 
 /// The first value of the first tag named `name`.
 pub(crate) fn first_tag_value<'a>(event: &'a Event, name: &str) -> Option<&'a str> {
-    first_tag(event, name).and_then(|v| v.first()).map(String::as_str)
+    first_tag(event, name)
+        .and_then(|v| v.first())
+        .map(String::as_str)
 }
 
 /// Every first value of tags named `name`.
@@ -452,10 +456,7 @@ mod tests {
         let r = Keys::generate().public_key();
         let id = NegoId::new("0123456789abcdef", a, r).unwrap();
         let s = id.to_string();
-        assert_eq!(
-            s,
-            format!("0123456789abcdef:{}:{}", a.to_hex(), r.to_hex())
-        );
+        assert_eq!(s, format!("0123456789abcdef:{}:{}", a.to_hex(), r.to_hex()));
         let back: NegoId = s.parse().unwrap();
         assert_eq!(back, id);
         assert_eq!(back.counterparty_of(&a), Some(r));
@@ -515,7 +516,13 @@ mod tests {
     fn version_must_be_one() {
         let ok = content_object("{\"v\":1}").unwrap();
         assert!(check_version(&ok).is_ok());
-        for bad in ["{}", "{\"v\":2}", "{\"v\":\"1\"}", "{\"v\":1.5}", "{\"v\":-1}"] {
+        for bad in [
+            "{}",
+            "{\"v\":2}",
+            "{\"v\":\"1\"}",
+            "{\"v\":1.5}",
+            "{\"v\":-1}",
+        ] {
             let m = content_object(bad).unwrap();
             assert!(check_version(&m).is_err(), "{bad}");
         }

@@ -49,15 +49,18 @@ impl FromStr for MeetNonce {
     type Err = ProtocolError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s.len() != 32 || !s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        if s.len() != 32
+            || !s
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
             return Err(ProtocolError::tag(
                 "meet",
                 format!("`{}` is not 32 lowercase hex characters", excerpt(s)),
             ));
         }
         let mut out = [0u8; 16];
-        hex::decode_to_slice(s, &mut out)
-            .map_err(|_| ProtocolError::tag("meet", "is not hex"))?;
+        hex::decode_to_slice(s, &mut out).map_err(|_| ProtocolError::tag("meet", "is not hex"))?;
         Ok(Self(out))
     }
 }
@@ -181,9 +184,9 @@ pub fn parse_receipt(event: &Event) -> Result<Receipt, ProtocolError> {
         }
     }
     let countersigns = match first_tag_value(event, "e") {
-        Some(e) if is_hex64(e) => Some(
-            EventId::from_hex(e).map_err(|_| ProtocolError::tag("e", "is not an event id"))?,
-        ),
+        Some(e) if is_hex64(e) => {
+            Some(EventId::from_hex(e).map_err(|_| ProtocolError::tag("e", "is not an event id"))?)
+        }
         Some(e) => {
             return Err(ProtocolError::tag(
                 "e",
@@ -303,7 +306,11 @@ mod tests {
         let shower = half(&owner, &nego, resp.public_key(), Some(nonce), None);
         let json = shower.as_json();
         assert!(json.contains(&format!("[\"meet\",\"{}\"]", nonce.to_hex())));
-        assert!(shower.content.ends_with(&format!("\"meet\":\"{}\"}}", nonce.to_hex())));
+        assert!(
+            shower
+                .content
+                .ends_with(&format!("\"meet\":\"{}\"}}", nonce.to_hex()))
+        );
         let r = parse_receipt(&shower).unwrap();
         assert_eq!(r.meet, Some(nonce));
         // Rebuilding from the same draft and time gives the same id (what the scanner relies on).
@@ -314,7 +321,8 @@ mod tests {
             meet: Some(nonce),
             countersigns: None,
         };
-        let rebuilt = build_receipt(&draft, Timestamp::from(1_700_000_000)).build(owner.public_key());
+        let rebuilt =
+            build_receipt(&draft, Timestamp::from(1_700_000_000)).build(owner.public_key());
         assert_eq!(rebuilt.id, Some(shower.id));
     }
 
@@ -375,9 +383,18 @@ mod tests {
         let cases: Vec<(Event, &str)> = vec![
             (base("nope", good_tags()), "not json"),
             (base("{\"intent_id\":\"x\"}", good_tags()), "no v"),
-            (base(&format!("{{\"v\":2,\"intent_id\":\"{intent}\"}}"), good_tags()), "v=2"),
+            (
+                base(
+                    &format!("{{\"v\":2,\"intent_id\":\"{intent}\"}}"),
+                    good_tags(),
+                ),
+                "v=2",
+            ),
             (base("{\"v\":1}", good_tags()), "no intent"),
-            (base("{\"v\":1,\"intent_id\":\"zz\"}", good_tags()), "bad intent"),
+            (
+                base("{\"v\":1,\"intent_id\":\"zz\"}", good_tags()),
+                "bad intent",
+            ),
             (
                 base(
                     &format!("{{\"v\":1,\"intent_id\":\"{intent}\"}}"),
@@ -394,7 +411,10 @@ mod tests {
             ),
             (
                 base(
-                    &format!("{{\"v\":1,\"intent_id\":\"{intent}\",\"meet\":\"{}\"}}", "aa".repeat(16)),
+                    &format!(
+                        "{{\"v\":1,\"intent_id\":\"{intent}\",\"meet\":\"{}\"}}",
+                        "aa".repeat(16)
+                    ),
                     good_tags(),
                 ),
                 "content meet without tag",

@@ -11,7 +11,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use nostr::{Event, EventId, Filter, Keys, Kind, PublicKey, RelayMessage, RelayUrl, SubscriptionId, Timestamp};
+use nostr::{
+    Event, EventId, Filter, Keys, Kind, PublicKey, RelayMessage, RelayUrl, SubscriptionId,
+    Timestamp,
+};
 use nostr_relay_pool::monitor::{Monitor, MonitorNotification};
 use nostr_relay_pool::relay::{Relay, RelayLimits, RelayOptions, RelayStatus, SubscribeOptions};
 use nostr_relay_pool::{RelayPoolNotification, RelayPoolOptions};
@@ -20,8 +23,13 @@ use tokio::sync::{Notify, broadcast, mpsc, watch};
 use tokio::task::JoinSet;
 
 use super::ingest::{DropReason, IngestGate, IngestLimits, IngestStats, keep_newest};
-use super::outbox::{BackoffPolicy, OkOutcome, OutboxItem, OutboxStore, Rejection, RejectionKind, StoreError, classify_ok};
-use super::transport::{self, DecryptedDm, DmError, GIFT_WRAP_TWEAK_SECS, PeerTransports, SeenTransports, Transport};
+use super::outbox::{
+    BackoffPolicy, OkOutcome, OutboxItem, OutboxStore, Rejection, RejectionKind, StoreError,
+    classify_ok,
+};
+use super::transport::{
+    self, DecryptedDm, DmError, GIFT_WRAP_TWEAK_SECS, PeerTransports, SeenTransports, Transport,
+};
 use crate::protocol::kinds;
 
 /// The default relay set shipped in `assets/relays.json`.
@@ -242,7 +250,7 @@ struct LiveSub {
 }
 
 enum QueryMsg {
-    Event(VerifiedEvent),
+    Event(Box<VerifiedEvent>),
     Done(RelayUrl),
 }
 
@@ -373,10 +381,13 @@ impl RelayClient {
         for url in urls {
             me.add_relay_url(url).await?;
         }
-        Ok((me, Incoming {
-            events: ev_rx,
-            dms: dm_rx,
-        }))
+        Ok((
+            me,
+            Incoming {
+                events: ev_rx,
+                dms: dm_rx,
+            },
+        ))
     }
 
     /// Our public key.
@@ -531,7 +542,11 @@ impl RelayClient {
     /// Duplicates are removed and only the newest version of each replaceable/addressable
     /// coordinate is kept. Has its own de-duplication, so it also returns events already
     /// delivered on the live stream.
-    pub async fn query(&self, filter: Filter, timeout: Duration) -> Result<Vec<VerifiedEvent>, RelayError> {
+    pub async fn query(
+        &self,
+        filter: Filter,
+        timeout: Duration,
+    ) -> Result<Vec<VerifiedEvent>, RelayError> {
         let relays: Vec<RelayUrl> = self
             .connected_relays()
             .await
@@ -575,7 +590,7 @@ impl RelayClient {
         while !pending.is_empty() {
             tokio::select! {
                 msg = rx.recv() => match msg {
-                    Some(QueryMsg::Event(e)) => events.push(e),
+                    Some(QueryMsg::Event(e)) => events.push(*e),
                     Some(QueryMsg::Done(url)) => { pending.remove(&url); }
                     None => break,
                 },
@@ -586,14 +601,20 @@ impl RelayClient {
         lock(&self.inner.routes).queries.remove(&id);
         // Drain what arrived between the last EOSE and the removal.
         while let Ok(QueryMsg::Event(e)) = rx.try_recv() {
-            events.push(e);
+            events.push(*e);
         }
-        let survivors: HashSet<EventId> = keep_newest(events.iter().map(|v| v.event.clone()).collect())
-            .into_iter()
-            .map(|e| e.id)
-            .collect();
+        let survivors: HashSet<EventId> =
+            keep_newest(events.iter().map(|v| v.event.clone()).collect())
+                .into_iter()
+                .map(|e| e.id)
+                .collect();
         events.retain(|v| survivors.contains(&v.event.id));
-        events.sort_by(|a, b| b.event.created_at.cmp(&a.event.created_at).then(a.event.id.cmp(&b.event.id)));
+        events.sort_by(|a, b| {
+            b.event
+                .created_at
+                .cmp(&a.event.created_at)
+                .then(a.event.id.cmp(&b.event.id))
+        });
         Ok(events)
     }
 
@@ -716,10 +737,12 @@ async fn publish_to_all(inner: &Inner, event: &Event) -> PublishReport {
                     message: format!("no OK within {} ms", timeout.as_millis()),
                 }),
                 Ok(Ok(_)) => Ok(()),
-                Ok(Err(nostr_relay_pool::relay::Error::RelayMessage(msg))) => match classify_ok(false, &msg) {
-                    OkOutcome::Accepted => Ok(()),
-                    OkOutcome::Rejected(r) => Err(r),
-                },
+                Ok(Err(nostr_relay_pool::relay::Error::RelayMessage(msg))) => {
+                    match classify_ok(false, &msg) {
+                        OkOutcome::Accepted => Ok(()),
+                        OkOutcome::Rejected(r) => Err(r),
+                    }
+                }
                 Ok(Err(nostr_relay_pool::relay::Error::Timeout)) => Err(Rejection {
                     kind: RejectionKind::Timeout,
                     message: "timeout".into(),
@@ -778,7 +801,7 @@ async fn ingest_loop(
         match dispatch {
             Some(Dispatch::Live(v)) => deliver_live(&inner, v, &ev_tx, &dm_tx).await,
             Some(Dispatch::Query(tx, v)) => {
-                let _ = tx.send(QueryMsg::Event(v)).await;
+                let _ = tx.send(QueryMsg::Event(Box::new(v))).await;
             }
             Some(Dispatch::QueryDone(tx, url)) => {
                 let _ = tx.send(QueryMsg::Done(url)).await;
@@ -914,13 +937,12 @@ async fn monitor_loop(inner: Arc<Inner>, mut statuses: broadcast::Receiver<Monit
                             .map(|(id, s)| (id.clone(), s.filter.clone()))
                             .collect();
                         for (id, filter) in live {
-                            if relay.subscription(&id).await.is_none() {
-                                if let Err(e) = relay
+                            if relay.subscription(&id).await.is_none()
+                                && let Err(e) = relay
                                     .subscribe_with_id(id, filter, SubscribeOptions::default())
                                     .await
-                                {
-                                    tracing::warn!(relay = %relay_url, error = %e, "resubscribe failed");
-                                }
+                            {
+                                tracing::warn!(relay = %relay_url, error = %e, "resubscribe failed");
                             }
                         }
                     }
@@ -958,10 +980,11 @@ async fn process_item(inner: &Arc<Inner>, item: OutboxItem) -> Result<Option<u64
     }
     let kinds: Vec<RejectionKind> = report.rejected.iter().map(|(_, r)| r.kind).collect();
     let now = unix_now();
-    let next = inner
-        .config
-        .backoff
-        .next_attempt_at(now, item.attempts, &kinds, &mut rand::thread_rng());
+    let next =
+        inner
+            .config
+            .backoff
+            .next_attempt_at(now, item.attempts, &kinds, &mut rand::thread_rng());
     let relay_url = report
         .rejected
         .first()
@@ -1050,7 +1073,9 @@ async fn outbox_loop(inner: Arc<Inner>) {
         }
         let now = unix_now();
         let sleep_for = match earliest_retry {
-            Some(t) if connected => Duration::from_secs(t.saturating_sub(now).max(1)).min(inner.config.outbox_poll),
+            Some(t) if connected => {
+                Duration::from_secs(t.saturating_sub(now).max(1)).min(inner.config.outbox_poll)
+            }
             _ => inner.config.outbox_poll,
         };
         tokio::select! {

@@ -10,8 +10,8 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use nostr::{Event, EventId, Filter, Kind, PublicKey, Timestamp};
 use nostr::filter::MatchEventOptions;
+use nostr::{Event, EventId, Filter, Kind, PublicKey, Timestamp};
 
 use crate::protocol::{kinds, limits};
 
@@ -228,13 +228,13 @@ pub fn check_shape(event: &Event, limits: &IngestLimits, now: u64) -> Result<(),
             limit: limits.max_event_json_bytes,
         });
     }
-    if let Some(expires_at) = event.tags.expiration() {
-        if expires_at.as_secs() < now {
-            return Err(DropReason::Expired {
-                expires_at: expires_at.as_secs(),
-                now,
-            });
-        }
+    if let Some(expires_at) = event.tags.expiration()
+        && expires_at.as_secs() < now
+    {
+        return Err(DropReason::Expired {
+            expires_at: expires_at.as_secs(),
+            now,
+        });
     }
     Ok(())
 }
@@ -254,9 +254,9 @@ fn serialized_len(event: &Event) -> usize {
         .tags
         .iter()
         .map(|t| {
-            t.as_slice()
-                .iter()
-                .fold(2usize, |acc, v| acc.saturating_add(v.len()).saturating_add(3))
+            t.as_slice().iter().fold(2usize, |acc, v| {
+                acc.saturating_add(v.len()).saturating_add(3)
+            })
         })
         .fold(0usize, |acc, n| acc.saturating_add(n));
     FIXED
@@ -291,7 +291,12 @@ fn coordinate_of(event: &Event) -> Option<Coordinate> {
 }
 
 /// `true` if (a_created, a_id) supersedes (b_created, b_id): newer wins, ties go to the lowest id.
-pub fn supersedes(a_created: Timestamp, a_id: &EventId, b_created: Timestamp, b_id: &EventId) -> bool {
+pub fn supersedes(
+    a_created: Timestamp,
+    a_id: &EventId,
+    b_created: Timestamp,
+    b_id: &EventId,
+) -> bool {
     a_created > b_created || (a_created == b_created && a_id < b_id)
 }
 
@@ -379,7 +384,12 @@ impl IngestGate {
     ///
     /// `filter` is `None` only for events that did not come from a subscription (never for
     /// relay input). On success the event is recorded (de-duplication, newest-wins).
-    pub fn admit(&mut self, event: &Event, filter: Option<&Filter>, now: u64) -> Result<(), DropReason> {
+    pub fn admit(
+        &mut self,
+        event: &Event,
+        filter: Option<&Filter>,
+        now: u64,
+    ) -> Result<(), DropReason> {
         let result = self.check(event, filter, now);
         match &result {
             Ok(()) => {
@@ -413,32 +423,30 @@ impl IngestGate {
             return Err(DropReason::Duplicate);
         }
         verify_event(event)?;
-        if let Some(coord) = coordinate_of(event) {
-            if let Some((created, id)) = self.newest.get(&coord) {
-                if !supersedes(event.created_at, &event.id, *created, id) {
-                    return Err(DropReason::Stale {
-                        created_at: event.created_at.as_secs(),
-                        newest: created.as_secs(),
-                    });
-                }
-            }
+        if let Some(coord) = coordinate_of(event)
+            && let Some((created, id)) = self.newest.get(&coord)
+            && !supersedes(event.created_at, &event.id, *created, id)
+        {
+            return Err(DropReason::Stale {
+                created_at: event.created_at.as_secs(),
+                newest: created.as_secs(),
+            });
         }
         Ok(())
     }
 
     fn record(&mut self, event: &Event) {
         self.seen.insert(event.id);
-        if let Some(coord) = coordinate_of(event) {
-            if self
+        if let Some(coord) = coordinate_of(event)
+            && self
                 .newest
                 .insert(coord.clone(), (event.created_at, event.id))
                 .is_none()
-            {
-                self.newest_order.push_back(coord);
-                while self.newest_order.len() > self.limits.coordinate_capacity.max(1) {
-                    if let Some(old) = self.newest_order.pop_front() {
-                        self.newest.remove(&old);
-                    }
+        {
+            self.newest_order.push_back(coord);
+            while self.newest_order.len() > self.limits.coordinate_capacity.max(1) {
+                if let Some(old) = self.newest_order.pop_front() {
+                    self.newest.remove(&old);
                 }
             }
         }
@@ -535,7 +543,10 @@ mod tests {
         let e = note(&keys, "genuine");
         let forged = forge_sig(&e);
         let mut gate = IngestGate::new(IngestLimits::default());
-        assert_eq!(gate.admit(&forged, None, NOW), Err(DropReason::InvalidSignature));
+        assert_eq!(
+            gate.admit(&forged, None, NOW),
+            Err(DropReason::InvalidSignature)
+        );
         assert_eq!(gate.admit(&e, None, NOW), Ok(()));
     }
 
@@ -545,11 +556,20 @@ mod tests {
         let e = note(&keys, "hello");
         let mut gate = IngestGate::new(IngestLimits::default());
         let wrong_kind = Filter::new().kind(Kind::from(kinds::OFFER));
-        assert_eq!(gate.admit(&e, Some(&wrong_kind), NOW), Err(DropReason::OffFilter));
+        assert_eq!(
+            gate.admit(&e, Some(&wrong_kind), NOW),
+            Err(DropReason::OffFilter)
+        );
         let wrong_author = Filter::new().author(Keys::generate().public_key());
-        assert_eq!(gate.admit(&e, Some(&wrong_author), NOW), Err(DropReason::OffFilter));
+        assert_eq!(
+            gate.admit(&e, Some(&wrong_author), NOW),
+            Err(DropReason::OffFilter)
+        );
         let too_old = Filter::new().since(Timestamp::from_secs(NOW));
-        assert_eq!(gate.admit(&e, Some(&too_old), NOW), Err(DropReason::OffFilter));
+        assert_eq!(
+            gate.admit(&e, Some(&too_old), NOW),
+            Err(DropReason::OffFilter)
+        );
         let ok = Filter::new().kind(Kind::TextNote).author(keys.public_key());
         assert_eq!(gate.admit(&e, Some(&ok), NOW), Ok(()));
         assert_eq!(gate.stats().off_filter, 3);
@@ -563,7 +583,10 @@ mod tests {
         let other_d = addressable(&keys, "bb", NOW - 200, "other");
         let mut gate = IngestGate::new(IngestLimits::default());
         assert_eq!(gate.admit(&new, None, NOW), Ok(()));
-        assert!(matches!(gate.admit(&old, None, NOW), Err(DropReason::Stale { .. })));
+        assert!(matches!(
+            gate.admit(&old, None, NOW),
+            Err(DropReason::Stale { .. })
+        ));
         assert_eq!(gate.admit(&other_d, None, NOW), Ok(()));
 
         let t1 = addressable(&keys, "cc", NOW - 10, "one");
@@ -571,12 +594,22 @@ mod tests {
         let (low, high) = if t1.id < t2.id { (t1, t2) } else { (t2, t1) };
         let mut gate = IngestGate::new(IngestLimits::default());
         assert_eq!(gate.admit(&high, None, NOW), Ok(()));
-        assert_eq!(gate.admit(&low, None, NOW), Ok(()), "same second, lower id supersedes");
-        assert!(matches!(gate.admit(&high, None, NOW), Err(DropReason::Duplicate)));
+        assert_eq!(
+            gate.admit(&low, None, NOW),
+            Ok(()),
+            "same second, lower id supersedes"
+        );
+        assert!(matches!(
+            gate.admit(&high, None, NOW),
+            Err(DropReason::Duplicate)
+        ));
 
         let mut gate = IngestGate::new(IngestLimits::default());
         assert_eq!(gate.admit(&low, None, NOW), Ok(()));
-        assert!(matches!(gate.admit(&high, None, NOW), Err(DropReason::Stale { .. })));
+        assert!(matches!(
+            gate.admit(&high, None, NOW),
+            Err(DropReason::Stale { .. })
+        ));
     }
 
     #[test]

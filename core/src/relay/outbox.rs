@@ -266,7 +266,11 @@ impl BackoffPolicy {
             ms = ms.max(floor.min(cap_ms));
         }
         let low = ms / 2;
-        let jittered = if ms > low { rng.gen_range(low..=ms) } else { ms };
+        let jittered = if ms > low {
+            rng.gen_range(low..=ms)
+        } else {
+            ms
+        };
         Duration::from_millis(jittered)
     }
 
@@ -280,7 +284,10 @@ impl BackoffPolicy {
         rng: &mut R,
     ) -> u64 {
         let d = self.delay(attempts, kinds, rng);
-        let secs = d.as_secs().saturating_add(u64::from(d.subsec_nanos() > 0)).max(1);
+        let secs = d
+            .as_secs()
+            .saturating_add(u64::from(d.subsec_nanos() > 0))
+            .max(1);
         now.saturating_add(secs)
     }
 }
@@ -302,7 +309,10 @@ mod tests {
     #[test]
     fn classify_every_prefix() {
         assert_eq!(classify_ok(true, ""), OkOutcome::Accepted);
-        assert_eq!(classify_ok(false, "duplicate: have it"), OkOutcome::Accepted);
+        assert_eq!(
+            classify_ok(false, "duplicate: have it"),
+            OkOutcome::Accepted
+        );
         let cases = [
             ("rate-limited: slow down", RejectionKind::RateLimited),
             ("auth-required: who are you", RejectionKind::AuthRequired),
@@ -352,11 +362,21 @@ mod tests {
         let p = BackoffPolicy::default();
         let mut rng = StdRng::seed_from_u64(1);
         assert_eq!(
-            p.delay(0, &[RejectionKind::Invalid, RejectionKind::Blocked], &mut rng),
+            p.delay(
+                0,
+                &[RejectionKind::Invalid, RejectionKind::Blocked],
+                &mut rng
+            ),
             p.cap
         );
         // One relay only timed out: not permanent, normal schedule.
-        assert!(p.delay(0, &[RejectionKind::Invalid, RejectionKind::Timeout], &mut rng) <= p.base);
+        assert!(
+            p.delay(
+                0,
+                &[RejectionKind::Invalid, RejectionKind::Timeout],
+                &mut rng
+            ) <= p.base
+        );
         let d = p.delay(0, &[RejectionKind::RateLimited], &mut rng);
         assert!(d >= p.rate_limited_floor / 2 && d <= p.rate_limited_floor);
         assert!(p.next_attempt_at(100, 0, &[], &mut rng) > 100);
@@ -391,7 +411,8 @@ mod tests {
         assert_eq!(ob.outbox_due(50, 10).expect("due").len(), 3);
 
         ob.outbox_record_accept(&b.id, "wss://r").expect("accept");
-        ob.outbox_record_accept(&b.id, "wss://r").expect("unknown id is a no-op");
+        ob.outbox_record_accept(&b.id, "wss://r")
+            .expect("unknown id is a no-op");
         ob.outbox_record_failure(&b.id, "wss://r", "late", 1)
             .expect("unknown id is a no-op");
         assert_eq!(ob.len(), 2);

@@ -8,7 +8,10 @@
 use std::collections::HashMap;
 
 use nostr::nips::{nip04, nip44};
-use nostr::{Event, EventBuilder, EventId, JsonUtil, Keys, Kind, PublicKey, Tag, TagKind, Timestamp, UnsignedEvent};
+use nostr::{
+    Event, EventBuilder, EventId, JsonUtil, Keys, Kind, PublicKey, Tag, TagKind, Timestamp,
+    UnsignedEvent,
+};
 use rand::Rng;
 
 use crate::protocol::{kinds, limits};
@@ -158,7 +161,12 @@ fn tweaked(now: Timestamp) -> Timestamp {
     Timestamp::from_secs(now.as_secs().saturating_sub(back))
 }
 
-fn wrap_seal(keys: &Keys, receiver: &PublicKey, rumor: &UnsignedEvent, now: Timestamp) -> Result<Event, DmError> {
+fn wrap_seal(
+    keys: &Keys,
+    receiver: &PublicKey,
+    rumor: &UnsignedEvent,
+    now: Timestamp,
+) -> Result<Event, DmError> {
     let sealed = nip44::encrypt(
         keys.secret_key(),
         receiver,
@@ -221,10 +229,11 @@ pub fn build_nip04(
     now: Timestamp,
 ) -> Result<Event, DmError> {
     check_plaintext(plaintext, MAX_DM_PLAINTEXT_BYTES)?;
-    let content = nip04::encrypt(keys.secret_key(), peer, plaintext).map_err(|e| DmError::Build {
-        what: "nip04 message",
-        reason: e.to_string(),
-    })?;
+    let content =
+        nip04::encrypt(keys.secret_key(), peer, plaintext).map_err(|e| DmError::Build {
+            what: "nip04 message",
+            reason: e.to_string(),
+        })?;
     EventBuilder::new(Kind::from(kinds::NIP04_DM), content)
         .tags([Tag::public_key(*peer)])
         .custom_created_at(now)
@@ -255,12 +264,13 @@ fn open_gift_wrap(keys: &Keys, wrap: &Event) -> Result<DecryptedDm, DmError> {
     if !p_tags(&wrap.tags).any(|p| p == me) {
         return Err(DmError::NotForUs);
     }
-    let seal_json = nip44::decrypt(keys.secret_key(), &wrap.pubkey, &wrap.content).map_err(|e| {
-        DmError::Decrypt {
-            layer: "gift wrap",
-            reason: e.to_string(),
-        }
-    })?;
+    let seal_json =
+        nip44::decrypt(keys.secret_key(), &wrap.pubkey, &wrap.content).map_err(|e| {
+            DmError::Decrypt {
+                layer: "gift wrap",
+                reason: e.to_string(),
+            }
+        })?;
     let seal = Event::from_json(&seal_json).map_err(|e| DmError::Malformed {
         layer: "seal",
         reason: e.to_string(),
@@ -275,12 +285,13 @@ fn open_gift_wrap(keys: &Keys, wrap: &Event) -> Result<DecryptedDm, DmError> {
     if !seal.verify_id() || !seal.verify_signature() {
         return Err(DmError::SealSignature);
     }
-    let rumor_json = nip44::decrypt(keys.secret_key(), &seal.pubkey, &seal.content).map_err(|e| {
-        DmError::Decrypt {
-            layer: "seal",
-            reason: e.to_string(),
-        }
-    })?;
+    let rumor_json =
+        nip44::decrypt(keys.secret_key(), &seal.pubkey, &seal.content).map_err(|e| {
+            DmError::Decrypt {
+                layer: "seal",
+                reason: e.to_string(),
+            }
+        })?;
     let mut rumor = UnsignedEvent::from_json(&rumor_json).map_err(|e| DmError::Malformed {
         layer: "rumor",
         reason: e.to_string(),
@@ -434,7 +445,11 @@ mod tests {
         let (alice, bob) = (Keys::generate(), Keys::generate());
         let out = build_nip17(&alice, &bob.public_key(), "hi bob", now()).expect("build");
         assert_eq!(out.to_peer.kind, Kind::GiftWrap);
-        assert_ne!(out.to_peer.pubkey, alice.public_key(), "wrap signed by an ephemeral key");
+        assert_ne!(
+            out.to_peer.pubkey,
+            alice.public_key(),
+            "wrap signed by an ephemeral key"
+        );
         assert!(out.to_peer.created_at.as_secs() <= NOW);
         assert!(out.to_peer.created_at.as_secs() > NOW - GIFT_WRAP_TWEAK_SECS);
 
@@ -453,7 +468,10 @@ mod tests {
         assert_eq!(mine.rumor_id, Some(out.rumor_id));
 
         // Nobody else can open either, and bob cannot open alice's copy.
-        assert_eq!(open_dm(&Keys::generate(), &out.to_peer), Err(DmError::NotForUs));
+        assert_eq!(
+            open_dm(&Keys::generate(), &out.to_peer),
+            Err(DmError::NotForUs)
+        );
         assert_eq!(open_dm(&bob, &out.to_self), Err(DmError::NotForUs));
     }
 
@@ -463,7 +481,10 @@ mod tests {
         let e = build_nip04(&alice, &bob.public_key(), "legacy", now()).expect("build");
         assert_eq!(e.kind, Kind::EncryptedDirectMessage);
         let got = open_dm(&bob, &e).expect("bob opens");
-        assert_eq!((got.sender, got.recipient), (alice.public_key(), bob.public_key()));
+        assert_eq!(
+            (got.sender, got.recipient),
+            (alice.public_key(), bob.public_key())
+        );
         assert_eq!(got.plaintext, "legacy");
         assert_eq!(got.transport, Transport::Nip04);
         let mine = open_dm(&alice, &e).expect("alice re-reads her own");
@@ -505,7 +526,11 @@ mod tests {
         let wrap = wrap_seal(&alice, &bob.public_key(), &rumor, now()).expect("wrap");
         assert!(matches!(
             open_dm(&bob, &wrap),
-            Err(DmError::WrongLayerKind { layer: "rumor", found: 1, .. })
+            Err(DmError::WrongLayerKind {
+                layer: "rumor",
+                found: 1,
+                ..
+            })
         ));
     }
 
@@ -519,12 +544,20 @@ mod tests {
             .expect("sign");
         assert!(matches!(
             open_dm(&bob, &junk),
-            Err(DmError::Decrypt { layer: "gift wrap", .. })
+            Err(DmError::Decrypt {
+                layer: "gift wrap",
+                ..
+            })
         ));
         // Wrap that decrypts to something that is not an event.
         let eph = Keys::generate();
-        let ct = nip44::encrypt(eph.secret_key(), &bob.public_key(), "{\"no\":1}", nip44::Version::default())
-            .expect("enc");
+        let ct = nip44::encrypt(
+            eph.secret_key(),
+            &bob.public_key(),
+            "{\"no\":1}",
+            nip44::Version::default(),
+        )
+        .expect("enc");
         let bad = EventBuilder::new(Kind::GiftWrap, ct)
             .tags([Tag::public_key(bob.public_key())])
             .sign_with_keys(&eph)
@@ -539,16 +572,26 @@ mod tests {
             .expect("dec");
         let mut v: serde_json::Value = serde_json::from_str(&seal_json).expect("json");
         v["content"] = serde_json::Value::String("tampered".into());
-        let ct = nip44::encrypt(eph.secret_key(), &bob.public_key(), v.to_string(), nip44::Version::default())
-            .expect("enc");
+        let ct = nip44::encrypt(
+            eph.secret_key(),
+            &bob.public_key(),
+            v.to_string(),
+            nip44::Version::default(),
+        )
+        .expect("enc");
         let tampered = EventBuilder::new(Kind::GiftWrap, ct)
             .tags([Tag::public_key(bob.public_key())])
             .sign_with_keys(&eph)
             .expect("sign");
         assert_eq!(open_dm(&bob, &tampered), Err(DmError::SealSignature));
         // Wrong outer kind.
-        let note = EventBuilder::text_note("x").sign_with_keys(&alice).expect("sign");
-        assert_eq!(open_dm(&bob, &note), Err(DmError::NotADirectMessage { found: 1 }));
+        let note = EventBuilder::text_note("x")
+            .sign_with_keys(&alice)
+            .expect("sign");
+        assert_eq!(
+            open_dm(&bob, &note),
+            Err(DmError::NotADirectMessage { found: 1 })
+        );
         // Bad NIP-04 ciphertext.
         let bad04 = EventBuilder::new(Kind::EncryptedDirectMessage, "zzz?iv=zzz")
             .tags([Tag::public_key(bob.public_key())])
@@ -574,7 +617,10 @@ mod tests {
         assert!(build_nip04(&alice, &bob.public_key(), &big, now()).is_err());
         let max = "y".repeat(MAX_DM_PLAINTEXT_BYTES);
         let out = build_nip17(&alice, &bob.public_key(), &max, now()).expect("largest fits");
-        assert_eq!(open_dm(&bob, &out.to_peer).expect("open").plaintext.len(), MAX_DM_PLAINTEXT_BYTES);
+        assert_eq!(
+            open_dm(&bob, &out.to_peer).expect("open").plaintext.len(),
+            MAX_DM_PLAINTEXT_BYTES
+        );
     }
 
     #[test]
@@ -589,7 +635,11 @@ mod tests {
         pt.note(a, Transport::Nip04);
         assert_eq!(pt.preferred(&a), Transport::Nip04);
         pt.note(a, Transport::Nip17);
-        assert_eq!(pt.preferred(&a), Transport::Nip17, "once NIP-17 is seen, prefer it");
+        assert_eq!(
+            pt.preferred(&a),
+            Transport::Nip17,
+            "once NIP-17 is seen, prefer it"
+        );
         pt.note(b, Transport::Nip04);
         pt.note(c, Transport::Nip04);
         assert_eq!(pt.seen(&c), SeenTransports::default(), "bounded");

@@ -65,6 +65,10 @@ impl EdgeMeta {
         }
     }
 
+    fn with_met(self) -> Self {
+        Self(self.0 | Self::MET)
+    }
+
     fn add(self, tier: DealTier) -> Self {
         let count = (self.0 & Self::COUNT).saturating_add(1).min(Self::COUNT);
         let met = if tier == DealTier::Met || self.met() {
@@ -87,6 +91,9 @@ pub enum ReceiptOutcome {
     Unchanged,
     /// The other half arrived: a new edge (or one more deal on an edge) of this tier.
     Paired(DealTier),
+    /// A deal paired as proven (halves published at confirmation) got both meet halves: it now
+    /// counts as met (same deal count).
+    UpgradedToMet,
 }
 
 /// State of one deal in the index.
@@ -138,6 +145,8 @@ pub struct DealGraph {
     delta_entries: usize,
     paired: HashMap<DealKey, DealTier>,
     pending: HashMap<DealKey, Receipt>,
+    /// Meet-carrying halves of deals paired as proven, waiting for the other party's.
+    upgrades: HashMap<DealKey, Receipt>,
     edges: usize,
     generation: u64,
 }
@@ -192,8 +201,10 @@ impl DealGraph {
 
     /// Inserts one verified receipt half, pairing it with the other half by negotiation id.
     ///
-    /// A paired deal keeps the tier it was first classified with: signatures are permanent
-    /// evidence, and a later replacement of one half cannot undo a meeting already proven.
+    /// A paired deal never loses its tier: signatures are permanent evidence, and a later
+    /// replacement of one half cannot undo a meeting already proven. A deal paired as proven
+    /// (both halves published at confirmation, as the reference does) is upgraded to met once
+    /// both parties' meet halves arrive.
     pub fn insert_receipt(&mut self, r: &Receipt) -> Result<ReceiptOutcome, ReputationError> {
         match r.nego.counterparty_of(&r.author) {
             None => {
@@ -211,8 +222,8 @@ impl DealGraph {
             Some(_) => {}
         }
         let key = DealKey::of(&r.nego);
-        if self.paired.contains_key(&key) {
-            return Ok(ReceiptOutcome::Unchanged);
+        if let Some(tier) = self.paired.get(&key).copied() {
+            return Ok(self.maybe_upgrade(key, tier, r));
         }
         let Some(held) = self.pending.get(&key) else {
             self.pending.insert(key, r.clone());
@@ -242,6 +253,54 @@ impl DealGraph {
         self.paired.insert(key, tier);
         self.add_deal_edge(a, b, tier);
         Ok(ReceiptOutcome::Paired(tier))
+    }
+
+    fn maybe_upgrade(&mut self, key: DealKey, tier: DealTier, r: &Receipt) -> ReceiptOutcome {
+        if tier != DealTier::Proven || r.meet.is_none() {
+            return ReceiptOutcome::Unchanged;
+        }
+        match self.upgrades.get(&key) {
+            Some(held) if held.author != r.author && classify(held, Some(r)) == DealTier::Met => {
+                let (Some(&a), Some(&b)) = (self.index.get(&r.author), self.index.get(&r.peer))
+                else {
+                    return ReceiptOutcome::Unchanged;
+                };
+                self.upgrades.remove(&key);
+                self.paired.insert(key, DealTier::Met);
+                for (x, y) in [(a, b), (b, a)] {
+                    if let Some(s) = self.stats.get_mut(x as usize) {
+                        s.met = s.met.saturating_add(1);
+                    }
+                    self.set_met(x, y);
+                }
+                self.generation = self.generation.wrapping_add(1);
+                ReceiptOutcome::UpgradedToMet
+            }
+            Some(held) if held.author == r.author && r.created_at <= held.created_at => {
+                ReceiptOutcome::Unchanged
+            }
+            _ => {
+                self.upgrades.insert(key, r.clone());
+                ReceiptOutcome::Unchanged
+            }
+        }
+    }
+
+    /// Sets the met flag on the existing edge x→y.
+    fn set_met(&mut self, x: NodeId, y: NodeId) {
+        if let Some((lo, hi)) = self.row(x)
+            && let Some(row) = self.nbrs.get(lo..hi)
+            && let Ok(i) = row.binary_search(&y)
+            && let Some(m) = self.meta.get_mut(lo + i)
+        {
+            *m = m.with_met();
+            return;
+        }
+        if let Some(row) = self.delta.get_mut(&x)
+            && let Some(e) = row.iter_mut().find(|e| e.0 == y)
+        {
+            e.1 = e.1.with_met();
+        }
     }
 
     /// The state of a deal, if any half of it is known.
@@ -391,7 +450,8 @@ impl DealGraph {
             + map(self.index.capacity(), size_of::<(PublicKey, NodeId)>());
         let deals = map(self.paired.capacity(), size_of::<(DealKey, DealTier)>())
             + map(self.pending.capacity(), size_of::<(DealKey, Receipt)>())
-            + self.pending.len() * 128; // NegoId's intent `d` string, typical
+            + map(self.upgrades.capacity(), size_of::<(DealKey, Receipt)>())
+            + (self.pending.len() + self.upgrades.len()) * 128; // NegoId's intent `d` string, typical
         GraphMemory {
             adjacency,
             nodes,
@@ -439,6 +499,40 @@ mod tests {
         g.compact();
         let (n, m) = g.neighbors(ib).next().unwrap();
         assert_eq!((n, m.deals(), m.met()), (ia, 2, true));
+    }
+
+    #[test]
+    fn proven_pair_is_upgraded_to_met_by_both_meet_halves_only() {
+        let (a, b) = (synth_key("u", 1), synth_key("u", 2));
+        let mut g = DealGraph::new();
+        let (m1, m2) = receipt_pair(a, b, 7, DealTier::Met);
+        let (p1, p2) = receipt_pair(a, b, 7, DealTier::Proven);
+        g.insert_receipt(&p1).unwrap();
+        assert_eq!(
+            g.insert_receipt(&p2),
+            Ok(ReceiptOutcome::Paired(DealTier::Proven))
+        );
+        let ia = g.node(&a).unwrap();
+        g.compact(); // the edge lives in the CSR arrays now
+        // One meet half is not a meeting.
+        assert_eq!(g.insert_receipt(&m1), Ok(ReceiptOutcome::Unchanged));
+        assert_eq!(g.deal_counts(ia), (1, 0));
+        // A meet half that does not match (another nonce) upgrades nothing.
+        let mut odd = m2.clone();
+        odd.meet = Some(MeetNonce([9; 16]));
+        assert_eq!(g.insert_receipt(&odd), Ok(ReceiptOutcome::Unchanged));
+        assert_eq!(g.deal(&m1.nego), Some(DealState::Paired(DealTier::Proven)));
+        // The matching pair upgrades once: same deal count, now met.
+        assert_eq!(g.insert_receipt(&m1), Ok(ReceiptOutcome::Unchanged));
+        assert_eq!(g.insert_receipt(&m2), Ok(ReceiptOutcome::UpgradedToMet));
+        assert_eq!(g.deal(&m1.nego), Some(DealState::Paired(DealTier::Met)));
+        assert_eq!(g.deal_counts(ia), (1, 1));
+        let (_, m) = g.neighbors(ia).next().unwrap();
+        assert_eq!((m.deals(), m.met()), (1, true));
+        // Proven halves again never downgrade it.
+        assert_eq!(g.insert_receipt(&p1), Ok(ReceiptOutcome::Unchanged));
+        assert_eq!(g.insert_receipt(&m2), Ok(ReceiptOutcome::Unchanged));
+        assert_eq!(g.deal_counts(ia), (1, 1));
     }
 
     #[test]

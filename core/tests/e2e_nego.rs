@@ -1,0 +1,888 @@
+//! End to end over a real relay on loopback: intents and private negotiation through `App`, the
+//! same code paths a phone uses, between several people (each with their own data dir, secret
+//! store and relay connection) and hand-crafted peers speaking the wire protocol like the
+//! reference agent.
+//!
+//! The fast suite runs on the embedded rust-nostr relay; the main happy path and the
+//! relay-restart case also run on nostr-rs-relay (ignored by default, like `relay_real.rs`).
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use freeport_core::app::{AppError, AppEvent, Response};
+use freeport_core::negotiation::{MAX_COUNTERS, NegotiationError};
+use freeport_core::protocol::envelope::{EnvelopeType, FILLED_REASON, parse_envelope};
+use freeport_core::protocol::kinds;
+use freeport_core::relay::{EmbeddedRelay, RelayClient, Transport, transport};
+use nostr::{Filter, JsonUtil, Keys, Kind};
+
+// ---- relays the scenarios can take down and bring back --------------------------------------
+
+/// A loopback relay a scenario can stop and restart on the same port with its data.
+trait Loopback {
+    fn url(&self) -> String;
+    async fn down(&mut self);
+    async fn up(&mut self);
+}
+
+impl Loopback for EmbeddedRelay {
+    fn url(&self) -> String {
+        EmbeddedRelay::url(self)
+    }
+    async fn down(&mut self) {
+        self.stop();
+    }
+    async fn up(&mut self) {
+        self.restart().await.expect("relay restarts");
+    }
+}
+
+impl Loopback for RealRelay {
+    fn url(&self) -> String {
+        RealRelay::url(self)
+    }
+    async fn down(&mut self) {
+        self.kill();
+    }
+    async fn up(&mut self) {
+        self.spawn();
+    }
+}
+
+/// A raw client to look at what the relay holds.
+async fn observer(relays: &[String]) -> RelayClient {
+    let (c, _inc) = RelayClient::start(
+        Keys::generate(),
+        fast_config(relays.to_vec()),
+        std::sync::Arc::new(freeport_core::relay::MemoryOutbox::new()),
+    )
+    .await
+    .expect("observer starts");
+    assert_eq!(c.wait_for_connected(1, PATIENCE).await, 1);
+    c
+}
+
+/// Every event of `kinds` on the relay.
+async fn on_relay(relays: &[String], filter: Filter) -> Vec<nostr::Event> {
+    let c = observer(relays).await;
+    let got = c
+        .query(filter, Duration::from_secs(5))
+        .await
+        .expect("query");
+    c.shutdown().await;
+    got.into_iter().map(|v| v.into_event()).collect()
+}
+
+/// Drains the app events received so far.
+fn drain(rx: &mut tokio::sync::broadcast::Receiver<AppEvent>) -> Vec<AppEvent> {
+    let mut out = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        out.push(e);
+    }
+    out
+}
+
+/// Waits until `n` messages were refused.
+async fn until_rejected(
+    rx: &mut tokio::sync::broadcast::Receiver<AppEvent>,
+    n: usize,
+) -> Vec<String> {
+    let mut reasons = Vec::new();
+    while reasons.len() < n {
+        match tokio::time::timeout(PATIENCE, rx.recv()).await {
+            Ok(Ok(AppEvent::MessageRejected { reason })) => reasons.push(reason),
+            Ok(Ok(_)) => {}
+            other => panic!("waiting for {n} rejections, got {reasons:?} then {other:?}"),
+        }
+    }
+    reasons
+}
+
+// ---- the main happy path (both relays) --------------------------------------------------------
+
+/// 1 requester × 3 responders with private quotes; the owner picks one; the others are Filled.
+async fn private_quotes_pick_one_rest_filled(relays: Vec<String>) {
+    let alice = Person::online("Alice", &relays).await;
+    let bob = Person::online("Bob", &relays).await;
+    let carol = Person::online("Carol", &relays).await;
+    let dan = Person::online("Dan", &relays).await;
+
+    let intent = alice.post_request("Wanted: a city bike", 150, 3600).await;
+    let base = intent_terms(&intent);
+    let mut negos = Vec::new();
+    for (p, price) in [(&bob, 120), (&carol, 110), (&dan, 130)] {
+        let seen = p.find(&intent.id).await;
+        let d = p
+            .app
+            .respond(&seen.id, Response::Counter(priced(&base, price)))
+            .await
+            .expect("respond");
+        assert_eq!(d.state, "open");
+        assert_eq!(d.role, "responder");
+        assert_eq!(d.their_contact, None, "no contact before confirmation");
+        p.flushed().await;
+        negos.push(d.nego);
+    }
+
+    // The owner sees every quote side by side.
+    for n in &negos {
+        alice.until_known(n).await;
+    }
+    let quotes = alice.app.quotes(&intent.id).expect("quotes");
+    let mut prices: Vec<u64> = quotes.iter().map(|q| price_of(&q.deal)).collect();
+    prices.sort();
+    assert_eq!(prices, vec![110, 120, 130]);
+    for q in &quotes {
+        assert_eq!(q.deal.proposed_by, "them");
+        assert_eq!(q.deal.role, "owner");
+        assert_eq!(q.deal.their_contact, None);
+    }
+
+    // Responders never see each other: each phone holds one thread, with its own terms, and no
+    // direct message on the relay that it can open is about another responder's thread.
+    let dms = on_relay(
+        &relays,
+        Filter::new().kinds([Kind::GiftWrap, Kind::EncryptedDirectMessage]),
+    )
+    .await;
+    assert!(dms.len() >= 3, "the quotes went through the relay");
+    for (p, (n, price)) in [&bob, &carol, &dan]
+        .into_iter()
+        .zip(negos.iter().zip([120, 110, 130]))
+    {
+        let deals = p.app.deals().expect("deals");
+        assert_eq!(deals.len(), 1, "{} holds only its own thread", p.name);
+        assert_eq!(&deals[0].nego, n);
+        assert_eq!(price_of(&deals[0]), price);
+        for e in &dms {
+            if let Ok(dm) = transport::open_dm(&p.keys, e) {
+                let env = parse_envelope(&dm.plaintext).expect("our envelopes parse");
+                assert_eq!(&env.nego.to_string(), n, "{} read another thread", p.name);
+            }
+        }
+    }
+
+    // Alice picks Bob; Bob's phone accepts his own quote automatically; the rest are Filled.
+    let picked = alice.app.pick(&negos[0]).await.expect("pick");
+    assert_eq!(picked.state, "accepted_by_us");
+    let a = alice.until_state(&negos[0], "confirmed").await;
+    let b = bob.until_state(&negos[0], "confirmed").await;
+    assert_eq!(price_of(&a), 120);
+    assert_eq!(price_of(&b), 120);
+    assert!(a.their_contact.as_deref().is_some_and(|c| !c.is_empty()));
+    assert!(b.their_contact.as_deref().is_some_and(|c| !c.is_empty()));
+    for (p, n) in [(&carol, &negos[1]), (&dan, &negos[2])] {
+        let d = p.until_state(n, "cancelled").await;
+        assert_eq!(d.cancel_reason.as_deref(), Some(FILLED_REASON));
+        assert_eq!(
+            d.their_contact, None,
+            "{} never learns Alice's contact",
+            p.name
+        );
+        let mine = alice.deal(n);
+        assert_eq!(mine.state, "cancelled");
+        assert_eq!(mine.their_contact, None);
+    }
+    // A second pick on a filled intent is refused and changes nothing.
+    let again = alice.app.pick(&negos[1]).await;
+    assert!(again.is_err(), "second pick refused: {again:?}");
+    assert_eq!(alice.deal(&negos[1]).state, "cancelled");
+
+    // Both halves of the (proven-tier) receipt reached the relay.
+    alice.flushed().await;
+    bob.flushed().await;
+    let receipts = on_relay(&relays, Filter::new().kind(Kind::Custom(kinds::RECEIPT))).await;
+    let mut authors: Vec<_> = receipts.iter().map(|e| e.pubkey).collect();
+    authors.sort();
+    let mut want = vec![alice.keys.public_key(), bob.keys.public_key()];
+    want.sort();
+    assert_eq!(authors, want);
+}
+
+/// A relay killed mid-negotiation and restarted: the pending accept waits in the outbox, nothing
+/// is lost, and the thread completes.
+async fn relay_killed_mid_negotiation<R: Loopback>(mut relay: R) {
+    let relays = vec![relay.url()];
+    let alice = Person::online("Alice", &relays).await;
+    let bob = Person::online("Bob", &relays).await;
+    let intent = alice.post_request("Wanted: a tent", 80, 3600).await;
+    let seen = bob.find(&intent.id).await;
+    let d = bob
+        .app
+        .respond(
+            &seen.id,
+            Response::Counter(priced(&intent_terms(&intent), 70)),
+        )
+        .await
+        .expect("respond");
+    bob.flushed().await;
+    alice.until_known(&d.nego).await;
+
+    relay.down().await;
+    let picked = alice.app.pick(&d.nego).await.expect("pick works offline");
+    assert_eq!(picked.state, "accepted_by_us");
+    assert!(
+        !alice.app.outbox().expect("outbox").is_empty(),
+        "the accept waits in the durable outbox"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    relay.up().await;
+
+    let a = alice.until_state(&d.nego, "confirmed").await;
+    let b = bob.until_state(&d.nego, "confirmed").await;
+    assert_eq!(price_of(&a), 70);
+    assert_eq!(price_of(&b), 70);
+    alice.flushed().await;
+    bob.flushed().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_private_quotes_owner_picks_one_the_others_are_filled() {
+    let relay = embedded_relay().await;
+    private_quotes_pick_one_rest_filled(vec![relay.url()]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn relay_killed_mid_negotiation_and_restarted_loses_nothing() {
+    relay_killed_mid_negotiation(embedded_relay().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs nostr-rs-relay; scripts/test.sh runs them"]
+async fn nostr_rs_relay_three_private_quotes_owner_picks_one() {
+    let relay = RealRelay::start();
+    private_quotes_pick_one_rest_filled(vec![relay.url()]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "needs nostr-rs-relay; scripts/test.sh runs them"]
+async fn nostr_rs_relay_killed_mid_negotiation_and_restarted_loses_nothing() {
+    relay_killed_mid_negotiation(RealRelay::start()).await;
+}
+
+// ---- races, caps, cancels, expiry -------------------------------------------------------------
+
+/// Alice accepts Bob's quote at the moment Bob (a reference-style agent that does not take turns)
+/// sends a new counter: the counter voids her accept, Bob's copy of her accept is stale for him,
+/// and the deal confirms only on terms both accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn crossing_counter_and_accept_never_confirm_on_different_terms() {
+    let relay = embedded_relay().await;
+    let relays = vec![relay.url()];
+    let alice = Person::online("Alice", &relays).await;
+    let mut bob = RawPeer::connect(&relays, Transport::Nip17).await;
+    let intent = alice.post_request("Wanted: a desk", 100, 3600).await;
+    let base = intent_terms(&intent);
+    let t = now();
+
+    let mut c1 = bob.envelope(EnvelopeType::Counter, &intent, t);
+    c1.terms = Some(priced(&base, 120));
+    bob.send(&c1).await;
+    let nego = c1.nego.to_string();
+    let d = alice.until_known(&nego).await;
+    assert_eq!((d.state.as_str(), price_of(&d)), ("open", 120));
+
+    // The crossing: her accept of 120 and his counter of 125 are in flight at the same time.
+    let mut c2 = bob.envelope(EnvelopeType::Counter, &intent, t + 1);
+    c2.terms = Some(priced(&base, 125));
+    let (accepted, _) = tokio::join!(alice.app.accept(&nego), bob.send(&c2));
+    assert_eq!(accepted.expect("accept").state, "accepted_by_us");
+    let (her_accept, _) = bob.recv_kind(EnvelopeType::Accept).await;
+    assert_eq!(
+        her_accept
+            .terms
+            .as_ref()
+            .and_then(|t| t.get("price"))
+            .and_then(|v| v.as_u64()),
+        Some(120),
+        "her accept names the terms she saw"
+    );
+    assert!(
+        her_accept.contact.is_some(),
+        "an accept carries the contact"
+    );
+
+    // His counter reached her after her accept: it voids it; nothing is confirmed.
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while price_of(&alice.deal(&nego)) != 125 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "counter never arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let d = alice.deal(&nego);
+    assert_eq!(d.state, "open");
+    assert_eq!(d.proposed_by, "them");
+    assert_eq!(d.their_contact, None);
+
+    // An accept of the old terms from him now is stale and confirms nothing.
+    let mut stale = bob.envelope(EnvelopeType::Accept, &intent, t + 2);
+    stale.terms = Some(priced(&base, 120));
+    stale.contact = Some("Bob · +65 9123 4567".into());
+    bob.send(&stale).await;
+    // She accepts 125; he accepts 125: confirmed on 125.
+    let d = alice.app.accept(&nego).await.expect("accept 125");
+    assert_eq!(d.state, "accepted_by_us");
+    let (acc, _) = bob.recv_kind(EnvelopeType::Accept).await;
+    assert_eq!(
+        acc.terms
+            .as_ref()
+            .and_then(|t| t.get("price"))
+            .and_then(|v| v.as_u64()),
+        Some(125)
+    );
+    let mut ok = bob.envelope(EnvelopeType::Accept, &intent, t + 3);
+    ok.terms = Some(priced(&base, 125));
+    ok.contact = Some("Bob · +65 9123 4567".into());
+    bob.send(&ok).await;
+    let d = alice.until_state(&nego, "confirmed").await;
+    assert_eq!(price_of(&d), 125);
+    assert_eq!(d.their_contact.as_deref(), Some("Bob · +65 9123 4567"));
+}
+
+/// Eight counters in all, alternating; the ninth is refused on both phones; an accept still
+/// closes the deal on the last terms.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn round_cap_is_eight_counters() {
+    let relay = embedded_relay().await;
+    let relays = vec![relay.url()];
+    let alice = Person::online("Alice", &relays).await;
+    let bob = Person::online("Bob", &relays).await;
+    let intent = alice.post_request("Wanted: a lamp", 10, 3600).await;
+    let base = intent_terms(&intent);
+    let seen = bob.find(&intent.id).await;
+    let nego = bob
+        .app
+        .respond(&seen.id, Response::Counter(priced(&base, 30)))
+        .await
+        .expect("counter 1")
+        .nego;
+    alice.until_known(&nego).await;
+    let mut price = 30;
+    for round in 2..=u32::from(MAX_COUNTERS) {
+        price = if round % 2 == 0 { price - 2 } else { price - 1 };
+        let (me, them) = if round % 2 == 0 {
+            (&alice, &bob)
+        } else {
+            (&bob, &alice)
+        };
+        let d = me
+            .app
+            .counter(&nego, priced(&base, price))
+            .await
+            .expect("counter");
+        assert_eq!(d.rounds_left, u32::from(MAX_COUNTERS) - round);
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        while price_of(&them.deal(&nego)) != u64::from(price) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "round {round} never arrived"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    // Round 8 was Alice's; Bob's turn, but the cap is reached.
+    assert_eq!(bob.deal(&nego).rounds_left, 0);
+    assert_eq!(alice.deal(&nego).rounds_left, 0);
+    let refused = bob.app.counter(&nego, priced(&base, 1)).await;
+    assert!(
+        matches!(
+            refused,
+            Err(AppError::Negotiation(NegotiationError::RoundCapReached {
+                cap: MAX_COUNTERS
+            }))
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(
+        price_of(&bob.deal(&nego)),
+        u64::from(price),
+        "refusal changed nothing"
+    );
+    bob.app.accept(&nego).await.expect("accept at the cap");
+    alice.until_state(&nego, "accepted_by_them").await;
+    alice.app.accept(&nego).await.expect("owner accepts");
+    let a = alice.until_state(&nego, "confirmed").await;
+    let b = bob.until_state(&nego, "confirmed").await;
+    assert_eq!(price_of(&a), u64::from(price));
+    assert_eq!(price_of(&b), u64::from(price));
+}
+
+/// Cancel flows: a responder withdraws before confirmation; a confirmed deal's cancel request
+/// is declined (stays confirmed) and then agreed (cancelled on both phones).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cancel_flows() {
+    let relay = embedded_relay().await;
+    let relays = vec![relay.url()];
+    let alice = Person::online("Alice", &relays).await;
+    let bob = Person::online("Bob", &relays).await;
+    let carol = Person::online("Carol", &relays).await;
+    let intent = alice.post_request("Wanted: a kettle", 20, 3600).await;
+    let base = intent_terms(&intent);
+
+    // Unilateral cancel before confirmation.
+    let seen = bob.find(&intent.id).await;
+    let nb = bob
+        .app
+        .respond(&seen.id, Response::Counter(priced(&base, 25)))
+        .await
+        .expect("respond")
+        .nego;
+    alice.until_known(&nb).await;
+    let d = bob
+        .app
+        .cancel(&nb, Some("found one elsewhere".into()))
+        .await
+        .expect("cancel");
+    assert_eq!(d.state, "cancelled");
+    let a = alice.until_state(&nb, "cancelled").await;
+    assert_eq!(a.cancel_reason.as_deref(), Some("found one elsewhere"));
+    assert!(
+        alice.app.accept(&nb).await.is_err(),
+        "a cancelled thread stays cancelled"
+    );
+    assert_eq!(alice.deal(&nb).state, "cancelled");
+
+    // A confirmed deal: request → decline → request → agree.
+    let seen = carol.find(&intent.id).await;
+    let nc = carol
+        .app
+        .respond(&seen.id, Response::Counter(priced(&base, 22)))
+        .await
+        .expect("respond")
+        .nego;
+    alice.until_known(&nc).await;
+    alice.app.pick(&nc).await.expect("pick");
+    alice.until_state(&nc, "confirmed").await;
+    carol.until_state(&nc, "confirmed").await;
+    let d = carol
+        .app
+        .request_cancel(&nc, Some("can't make it".into()))
+        .await
+        .expect("request");
+    assert_eq!(d.state, "cancel_requested");
+    alice.until_state(&nc, "cancel_requested").await;
+    alice.app.decline_cancel(&nc).await.expect("decline");
+    assert_eq!(alice.deal(&nc).state, "confirmed");
+    carol.until_state(&nc, "confirmed").await;
+
+    carol
+        .app
+        .request_cancel(&nc, Some("really can't".into()))
+        .await
+        .expect("second request");
+    alice.until_state(&nc, "cancel_requested").await;
+    let d = alice.app.agree_cancel(&nc).await.expect("agree");
+    assert_eq!(d.state, "cancelled");
+    let c = carol.until_state(&nc, "cancelled").await;
+    assert_eq!(c.cancel_reason.as_deref(), Some("really can't"));
+    // Nothing moves a cancelled deal again.
+    assert!(carol.app.accept(&nc).await.is_err());
+    assert!(alice.app.decline_cancel(&nc).await.is_err());
+    assert_eq!(alice.deal(&nc).state, "cancelled");
+}
+
+/// Intent expiry: an unconfirmed thread expires with its intent on both phones (and refuses
+/// further moves); a confirmed one on another intent of the same owner does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn intent_expiry_expires_unconfirmed_threads_only() {
+    let relay = embedded_relay().await;
+    let relays = vec![relay.url()];
+    let alice = Person::online("Alice", &relays).await;
+    let bob = Person::online("Bob", &relays).await;
+    let carol = Person::online("Carol", &relays).await;
+    let short = 8;
+    let ia = alice.post_request("Wanted: a chair", 30, short).await;
+    let ib = alice.post_request("Wanted: a table", 60, short).await;
+
+    let seen = bob.find(&ia.id).await;
+    let na = bob
+        .app
+        .respond(&seen.id, Response::Counter(priced(&intent_terms(&ia), 28)))
+        .await
+        .expect("respond a")
+        .nego;
+    let seen = carol.find(&ib.id).await;
+    let nb = carol
+        .app
+        .respond(&seen.id, Response::Counter(priced(&intent_terms(&ib), 55)))
+        .await
+        .expect("respond b")
+        .nego;
+    alice.until_known(&na).await;
+    alice.until_known(&nb).await;
+    alice.app.pick(&na).await.expect("pick");
+    alice.until_state(&na, "confirmed").await;
+    bob.until_state(&na, "confirmed").await;
+
+    // Wait out the intents' lifetime (the expiry is the intent's, in whole seconds).
+    let expires = ia.expires_at.max(ib.expires_at);
+    while now() <= expires {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    for p in [&alice, &bob, &carol] {
+        p.app.sync().await.expect("sync");
+    }
+    assert_eq!(
+        alice.deal(&na).state,
+        "confirmed",
+        "confirmed deals outlive the intent"
+    );
+    assert_eq!(bob.deal(&na).state, "confirmed");
+    assert_eq!(alice.deal(&nb).state, "expired");
+    assert_eq!(carol.deal(&nb).state, "expired");
+    assert!(
+        carol
+            .app
+            .counter(&nb, priced(&intent_terms(&ib), 50))
+            .await
+            .is_err(),
+        "an expired thread refuses moves"
+    );
+    assert!(alice.app.accept(&nb).await.is_err());
+    assert_eq!(carol.deal(&nb).state, "expired");
+    // And the intent is gone from browse.
+    let seen = carol
+        .app
+        .browse("goods", Some(WHERE), 1)
+        .await
+        .expect("browse");
+    assert!(seen.iter().all(|i| i.id != ib.id && i.id != ia.id));
+}
+
+// ---- delivery faults, injection, NIP-04, restart ----------------------------------------------
+
+/// Re-running `sync` (the relay re-delivers every message in the overlap window) and replaying a
+/// message in a fresh wrap change nothing; an accept delivered before the counter it accepts
+/// (reordering) confirms nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn duplicate_and_reordered_delivery_change_nothing() {
+    let relay = embedded_relay().await;
+    let relays = vec![relay.url()];
+    let alice = Person::online("Alice", &relays).await;
+    let bob = Person::online("Bob", &relays).await;
+    let intent = alice.post_request("Wanted: a fan", 40, 3600).await;
+    let base = intent_terms(&intent);
+
+    // Duplicates: two app phones, a confirmed deal, then sync twice on both.
+    let seen = bob.find(&intent.id).await;
+    let nb = bob
+        .app
+        .respond(&seen.id, Response::Counter(priced(&base, 35)))
+        .await
+        .expect("respond")
+        .nego;
+    alice.until_known(&nb).await;
+    alice.app.pick(&nb).await.expect("pick");
+    alice.until_state(&nb, "confirmed").await;
+    bob.until_state(&nb, "confirmed").await;
+    alice.flushed().await;
+    bob.flushed().await;
+    let (a0, b0) = (alice.deal(&nb), bob.deal(&nb));
+    let mut events = alice.app.subscribe();
+    for _ in 0..2 {
+        let r = alice.app.sync().await.expect("sync");
+        assert!(
+            r.messages_applied >= 1,
+            "the overlap window re-delivers the thread"
+        );
+        bob.app.sync().await.expect("sync");
+    }
+    assert_eq!(alice.deal(&nb), a0, "re-delivery changed Alice's deal");
+    assert_eq!(bob.deal(&nb), b0, "re-delivery changed Bob's deal");
+    assert!(
+        !drain(&mut events)
+            .iter()
+            .any(|e| matches!(e, AppEvent::NegotiationChanged { .. })),
+        "no change announced"
+    );
+
+    // Reordering, with a reference-style peer on another intent: the accept of 38 is sent
+    // before the counter of 38 it accepts.
+    let intent2 = alice.post_request("Wanted: a heater", 40, 3600).await;
+    let base2 = intent_terms(&intent2);
+    let mut raw = RawPeer::connect(&relays, Transport::Nip17).await;
+    let t = now();
+    let mut counter = raw.envelope(EnvelopeType::Counter, &intent2, t);
+    counter.terms = Some(priced(&base2, 38));
+    let mut accept = raw.envelope(EnvelopeType::Accept, &intent2, t);
+    accept.terms = Some(priced(&base2, 38));
+    accept.contact = Some("Raw · +65 8000 0000".into());
+    let nr = counter.nego.to_string();
+    raw.send(&accept).await;
+    raw.send(&counter).await;
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while alice.app.deal(&nr).map(|d| price_of(&d)).ok() != Some(38) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the late counter never applied"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let d = alice.deal(&nr);
+    assert_eq!(d.state, "open", "the early accept did not count");
+    assert_eq!(d.proposed_by, "them");
+    assert_eq!(d.their_contact, None);
+
+    // A replay of the counter in a fresh wrap (same envelope, new event id) is dropped; the chat
+    // sent after it proves it was processed.
+    let before = alice.deal(&nr);
+    let mut rx = alice.app.subscribe();
+    raw.send(&counter).await;
+    let mut chat = raw.envelope(EnvelopeType::Chat, &intent2, t + 5);
+    chat.text = Some("still there?".into());
+    raw.send(&chat).await;
+    until_changed(&mut rx, &nr).await;
+    assert_eq!(alice.deal(&nr), before, "the replay changed nothing");
+
+    // The thread still completes on the terms both accepted.
+    alice.app.accept(&nr).await.expect("accept 38");
+    let (acc, _) = raw.recv_kind(EnvelopeType::Accept).await;
+    assert_eq!(
+        acc.terms
+            .as_ref()
+            .and_then(|t| t.get("price"))
+            .and_then(|v| v.as_u64()),
+        Some(38)
+    );
+    let mut ok = raw.envelope(EnvelopeType::Accept, &intent2, t + 1);
+    ok.terms = acc.terms.clone();
+    ok.contact = Some("Raw · +65 8000 0000".into());
+    raw.send(&ok).await;
+    assert_eq!(price_of(&alice.until_state(&nr, "confirmed").await), 38);
+}
+
+/// Waits for a change notice about `nego`.
+async fn until_changed(rx: &mut tokio::sync::broadcast::Receiver<AppEvent>, nego: &str) {
+    loop {
+        match tokio::time::timeout(PATIENCE, rx.recv()).await {
+            Ok(Ok(AppEvent::NegotiationChanged { nego: n, .. })) if n == nego => return,
+            Ok(Ok(_)) => {}
+            other => panic!("waiting for a change of {nego}, got {other:?}"),
+        }
+    }
+}
+
+/// Envelopes from a third key — claiming an existing thread's id, or re-sealing a party's
+/// message under another key — are refused and change nothing; the real thread then completes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn forged_envelopes_from_a_third_key_change_nothing() {
+    let relay = embedded_relay().await;
+    let relays = vec![relay.url()];
+    let alice = Person::online("Alice", &relays).await;
+    let bob = Person::online("Bob", &relays).await;
+    let mallory = RawPeer::connect(&relays, Transport::Nip17).await;
+    let intent = alice.post_request("Wanted: a drill", 50, 3600).await;
+    let base = intent_terms(&intent);
+    let seen = bob.find(&intent.id).await;
+    let nb = bob
+        .app
+        .respond(&seen.id, Response::Counter(priced(&base, 45)))
+        .await
+        .expect("respond")
+        .nego;
+    alice.until_known(&nb).await;
+    let (a0, b0) = (alice.deal(&nb), bob.deal(&nb));
+    let bob_env = {
+        // Bob's real thread id, as Mallory could learn it from Bob's public key and the intent.
+        let mut e = mallory.envelope(EnvelopeType::Accept, &intent, now());
+        e.nego = nb.parse().expect("nego");
+        e
+    };
+    let mut ra = alice.app.subscribe();
+    let mut rb = bob.app.subscribe();
+
+    // 1. Re-sealed: Bob's name on the rumor, Mallory's key on the seal.
+    let mut forged = bob_env.clone();
+    forged.terms = Some(priced(&base, 45));
+    forged.contact = Some("Mallory · +65 8888 8888".into());
+    let json = freeport_core::protocol::envelope::build_envelope(&forged).expect("json");
+    let wrap = reseal(
+        &mallory.keys,
+        &bob.keys.public_key(),
+        &alice.keys.public_key(),
+        &json,
+    );
+    assert!(mallory.client.publish_now(&wrap).await.is_accepted());
+    // 2. An accept on Bob's thread, from Mallory's own key, to Alice.
+    let alice_pk = alice.keys.public_key();
+    let json = freeport_core::protocol::envelope::build_envelope(&forged).expect("json");
+    mallory.send_text(&alice_pk, &json).await;
+    // 3. A cancel of Bob's thread, to Alice.
+    let mut cancel = bob_env.clone();
+    cancel.kind = EnvelopeType::Cancel;
+    cancel.ts += 1;
+    let json = freeport_core::protocol::envelope::build_envelope(&cancel).expect("json");
+    mallory.send_text(&alice_pk, &json).await;
+    // 4. A "Filled" cancel of Bob's thread, to Bob, as if from the owner.
+    let mut filled = cancel.clone();
+    filled.reason = Some(FILLED_REASON.into());
+    let json = freeport_core::protocol::envelope::build_envelope(&filled).expect("json");
+    mallory.send_text(&bob.keys.public_key(), &json).await;
+
+    let ra_reasons = until_rejected(&mut ra, 2).await;
+    let rb_reasons = until_rejected(&mut rb, 1).await;
+    assert_eq!(ra_reasons.len(), 2, "{ra_reasons:?}");
+    assert_eq!(rb_reasons.len(), 1, "{rb_reasons:?}");
+    assert_eq!(alice.deal(&nb), a0, "Alice's thread untouched");
+    assert_eq!(bob.deal(&nb), b0, "Bob's thread untouched");
+    assert_eq!(
+        alice.app.deals().expect("deals").len(),
+        1,
+        "no thread opened for Mallory"
+    );
+    assert_eq!(bob.app.deals().expect("deals").len(), 1);
+
+    // The real thread still completes, and Bob gets Alice's contact, not Mallory's.
+    alice.app.pick(&nb).await.expect("pick");
+    let a = alice.until_state(&nb, "confirmed").await;
+    bob.until_state(&nb, "confirmed").await;
+    assert!(!a.their_contact.unwrap_or_default().contains("Mallory"));
+}
+
+/// A NIP-17 gift wrap to `to` whose seal is signed by `sealer` but whose rumor claims `claimed`.
+fn reseal(
+    sealer: &Keys,
+    claimed: &nostr::PublicKey,
+    to: &nostr::PublicKey,
+    text: &str,
+) -> nostr::Event {
+    use nostr::nips::nip44;
+    let rumor = nostr::EventBuilder::new(Kind::PrivateDirectMessage, text)
+        .tags([nostr::Tag::public_key(*to)])
+        .build(*claimed);
+    let seal_content = nip44::encrypt(
+        sealer.secret_key(),
+        to,
+        rumor.as_json(),
+        nip44::Version::default(),
+    )
+    .expect("seal encrypt");
+    let seal = nostr::EventBuilder::new(Kind::Seal, seal_content)
+        .sign_with_keys(sealer)
+        .expect("seal");
+    let eph = Keys::generate();
+    let wrap_content = nip44::encrypt(
+        eph.secret_key(),
+        to,
+        seal.as_json(),
+        nip44::Version::default(),
+    )
+    .expect("wrap encrypt");
+    nostr::EventBuilder::new(Kind::GiftWrap, wrap_content)
+        .tags([nostr::Tag::public_key(*to)])
+        .sign_with_keys(&eph)
+        .expect("wrap")
+}
+
+/// A peer that only speaks NIP-04 (the reference CLI agent) quotes, is picked, accepts, and the
+/// deal confirms; our phone answered it on NIP-04 only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn nip04_only_peer_completes_a_deal() {
+    let relay = embedded_relay().await;
+    let relays = vec![relay.url()];
+    let alice = Person::online("Alice", &relays).await;
+    let mut nina = RawPeer::connect(&relays, Transport::Nip04).await;
+    let intent = alice.post_request("Wanted: a guitar", 200, 3600).await;
+    let base = intent_terms(&intent);
+    let t = now();
+    let mut c = nina.envelope(EnvelopeType::Counter, &intent, t);
+    c.terms = Some(priced(&base, 180));
+    nina.send(&c).await;
+    let nego = c.nego.to_string();
+    alice.until_known(&nego).await;
+    assert_eq!(alice.app.quotes(&intent.id).expect("quotes").len(), 1);
+
+    alice.app.pick(&nego).await.expect("pick");
+    let (acc, tr) = nina.recv_kind(EnvelopeType::Accept).await;
+    assert_eq!(tr, Transport::Nip04, "answered on the peer's transport");
+    assert_eq!(acc.nego, c.nego);
+    assert!(acc.contact.is_some());
+    let mut mine = nina.envelope(EnvelopeType::Accept, &intent, t + 1);
+    mine.terms = acc.terms.clone();
+    mine.contact = Some("Nina · +65 9765 4321".into());
+    nina.send(&mine).await;
+    let d = alice.until_state(&nego, "confirmed").await;
+    assert_eq!(price_of(&d), 180);
+    assert_eq!(d.their_contact.as_deref(), Some("Nina · +65 9765 4321"));
+    alice.flushed().await;
+    let wraps = on_relay(
+        &relays,
+        Filter::new()
+            .kind(Kind::GiftWrap)
+            .pubkey(nina.keys.public_key()),
+    )
+    .await;
+    assert!(
+        wraps.is_empty(),
+        "no gift wrap was sent to a NIP-04-only peer"
+    );
+    let kind4 = on_relay(
+        &relays,
+        Filter::new()
+            .kind(Kind::EncryptedDirectMessage)
+            .author(alice.keys.public_key())
+            .pubkey(nina.keys.public_key()),
+    )
+    .await;
+    assert!(!kind4.is_empty());
+}
+
+/// A phone whose app is killed and relaunched (same data dir, same secret store) resumes every
+/// thread: what it had is still there, what arrived while it was down is caught up by `sync`,
+/// and the deal completes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn restarted_app_resumes_every_thread() {
+    let relay = embedded_relay().await;
+    let relays = vec![relay.url()];
+    let mut alice = Person::online("Alice", &relays).await;
+    let mut bob = Person::online("Bob", &relays).await;
+    let carol = Person::online("Carol", &relays).await;
+    let intent = alice.post_request("Wanted: a camera", 300, 3600).await;
+    let base = intent_terms(&intent);
+    let seen = bob.find(&intent.id).await;
+    let nb = bob
+        .app
+        .respond(&seen.id, Response::Counter(priced(&base, 280)))
+        .await
+        .expect("respond")
+        .nego;
+    alice.until_known(&nb).await;
+
+    // Alice's app dies; Carol quotes meanwhile.
+    alice.relaunch(&relays).await;
+    let seen = carol.find(&intent.id).await;
+    let nc = carol
+        .app
+        .respond(&seen.id, Response::Counter(priced(&base, 260)))
+        .await
+        .expect("respond")
+        .nego;
+    carol.flushed().await;
+    assert_eq!(
+        alice.deal(&nb).state,
+        "open",
+        "persisted across the restart"
+    );
+    assert!(alice.app.deal(&nc).is_err(), "not heard yet: offline");
+
+    alice.connect().await;
+    alice.app.sync().await.expect("sync");
+    let q = alice.app.quotes(&intent.id).expect("quotes");
+    assert_eq!(q.len(), 2, "Bob's thread resumed and Carol's caught up");
+    alice.app.pick(&nc).await.expect("pick Carol");
+    alice.until_state(&nc, "confirmed").await;
+    carol.until_state(&nc, "confirmed").await;
+    bob.until_state(&nb, "cancelled").await;
+
+    // Bob's app restarts too: the Filled outcome stays.
+    bob.relaunch(&relays).await;
+    bob.connect().await;
+    bob.app.sync().await.expect("sync");
+    let d = bob.deal(&nb);
+    assert_eq!(d.state, "cancelled");
+    assert_eq!(d.cancel_reason.as_deref(), Some(FILLED_REASON));
+}
