@@ -12,6 +12,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 FREEPORT_CACHE="${FREEPORT_CACHE:-$HOME/.cache/freeport}"
 
 lib="$("$ROOT/scripts/gen-bindings.sh" --kotlin-only | tail -n 1)"
+bindings="$ROOT/tests/kotlin/src/main/kotlin/generated/app/freeport/core/freeport_core.kt"
+[[ -f "$bindings" ]] || { echo "[test-presentation] error: $bindings was not generated" >&2; exit 1; }
 mkdir -p "$FREEPORT_CACHE/m2"
 
 t0=$(date +%s)

@@ -28,6 +28,9 @@ class MeetViewModelTest {
     fun `show a rotating code with a countdown, scan it from a camera frame, return code closes both sides`() = runBlocking<Unit> {
         Market.open().use { m ->
             val nego = m.confirmedDeal("Meet me")
+            // The meetup needs no network: both phones go offline first.
+            m.alice.core.stopNetwork()
+            m.bob.core.stopNetwork()
             var now = System.currentTimeMillis() / 1000
             val shower = MeetViewModel(m.alice.core, nego, m.alice.scope, clock = { now }, pngPx = 480)
             shower.load().join()
@@ -69,6 +72,7 @@ class MeetViewModelTest {
             val ret = assertNotNull(outcome.returnToken)
             assertNotNull(outcome.returnPng)
             assertNull(scanner.onFrame(w, h, stride, luma), "done: frames are ignored")
+            assertTrue(m.bob.core.outbox().size >= 2, "both receipt halves wait in the outbox until online")
 
             // The shower scans the return code (typed/pasted path) and sees the same words.
             shower.scan()

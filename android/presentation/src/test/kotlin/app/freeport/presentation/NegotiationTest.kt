@@ -46,6 +46,12 @@ class NegotiationTest {
             assertTrue(contact.contains("Alice") && contact.contains("9123"), contact)
             assertFalse(confirmed.canAccept)
             assertTrue(confirmed.deal!!.canMeet)
+
+            // "Mine" lists the deal on both sides.
+            val bobMine = MyIntentsViewModel(m.bob.core, m.bob.scope)
+            bobMine.load().join()
+            assertEquals(listOf(bobDeal.nego), bobMine.state.value.deals.map { it.nego })
+            assertTrue(bobMine.state.value.intents.isEmpty())
             watching.cancel()
             bobWatching.cancel()
         }
