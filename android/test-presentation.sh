@@ -16,9 +16,26 @@ bindings="$ROOT/tests/kotlin/src/main/kotlin/generated/app/freeport/core/freepor
 [[ -f "$bindings" ]] || { echo "[test-presentation] error: $bindings was not generated" >&2; exit 1; }
 mkdir -p "$FREEPORT_CACHE/m2"
 
+reports="$ROOT/android/presentation/target/surefire-reports"
+rm -rf "$reports" # no stale results in the summary
+
 t0=$(date +%s)
+status=0
 mvn -q -B -f "$ROOT/android/presentation/pom.xml" \
     -Dmaven.repo.local="$FREEPORT_CACHE/m2" \
     -Dfreeport.lib.dir="$(dirname "$lib")" \
-    "$@" test
-echo "[test-presentation] mvn test passed in $(( $(date +%s) - t0 ))s" >&2
+    "$@" test || status=$?
+
+# mvn -q prints nothing on success: total surefire's XML reports (same as scripts/test-kotlin.sh).
+summary="no test reports (compilation failed?)"
+if compgen -G "$reports/TEST-*.xml" >/dev/null; then
+    summary="$(awk -F'"' '/<testsuite / {
+            for (i = 1; i < NF; i += 2) {
+                k = $i; gsub(/.*[ \t]/, "", k)
+                if (k == "tests=") t += $(i+1); if (k == "failures=") f += $(i+1)
+                if (k == "errors=") e += $(i+1); if (k == "skipped=") s += $(i+1)
+            } }
+        END { printf "%d tests, %d failures, %d errors, %d skipped", t, f, e, s }' "$reports"/TEST-*.xml)"
+fi
+echo "[test-presentation] $summary in $(( $(date +%s) - t0 ))s (exit $status)" >&2
+exit "$status"

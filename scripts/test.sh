@@ -72,6 +72,7 @@ rust_summary="$(summary "$FREEPORT_CACHE/cargo-test.log")"
 kotlin_status=0
 swift_status=0
 kotlin_pass=0; kotlin_fail=0; swift_pass=0; swift_fail=0
+android_status=0; android_pass=0; android_fail=0
 if [ $only_rust = 0 ]; then
   if [ -x scripts/test-kotlin.sh ]; then
     step "Kotlin bindings on the JVM (Maven)"
@@ -80,6 +81,13 @@ if [ $only_rust = 0 ]; then
     # "[test-kotlin] N tests, F failures, E errors, S skipped"
     read -r kt kf ke < <(sed -n 's/.*\[test-kotlin\] \([0-9]*\) tests, \([0-9]*\) failures, \([0-9]*\) errors.*/\1 \2 \3/p' "$FREEPORT_CACHE/kotlin-test.log" | tail -n 1) || true
     kotlin_fail=$(( ${kf:-0} + ${ke:-0} )); kotlin_pass=$(( ${kt:-0} - kotlin_fail ))
+  fi
+  if [ -x android/test-presentation.sh ]; then
+    step "Android presentation layer (view models) on the JVM (Maven)"
+    android/test-presentation.sh 2>&1 | tee "$FREEPORT_CACHE/android-test.log"
+    android_status=${PIPESTATUS[0]}
+    read -r at af ae < <(sed -n 's/.*\[test-presentation\] \([0-9]*\) tests, \([0-9]*\) failures, \([0-9]*\) errors.*/\1 \2 \3/p' "$FREEPORT_CACHE/android-test.log" | tail -n 1) || true
+    android_fail=$(( ${af:-0} + ${ae:-0} )); android_pass=$(( ${at:-0} - android_fail ))
   fi
   if [ -x scripts/test-swift.sh ]; then
     step "Swift bindings and view models on Linux (swift test in a Debian trixie chroot)"
@@ -95,12 +103,13 @@ step "summary (${SECONDS}s)"
 echo "rust:   $rust_summary"
 if [ $only_rust = 0 ]; then
   echo "kotlin: $kotlin_pass passed, $kotlin_fail failed (exit $kotlin_status)"
+  echo "android: $android_pass passed, $android_fail failed (exit $android_status)"
   echo "swift:  $swift_pass passed, $swift_fail failed (exit $swift_status)"
 fi
 read -r rp rf rs < <(echo "$rust_summary" | sed 's/\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped/\1 \2 \3/')
-total_pass=$(( rp + kotlin_pass + swift_pass ))
-total_fail=$(( rf + kotlin_fail + swift_fail ))
-if [ "$rust_status" != 0 ] || [ "$kotlin_status" != 0 ] || [ "$swift_status" != 0 ]; then
+total_pass=$(( rp + kotlin_pass + android_pass + swift_pass ))
+total_fail=$(( rf + kotlin_fail + android_fail + swift_fail ))
+if [ "$rust_status" != 0 ] || [ "$kotlin_status" != 0 ] || [ "$android_status" != 0 ] || [ "$swift_status" != 0 ]; then
   [ "$total_fail" -gt 0 ] || total_fail=1
   echo "$total_pass passed, $total_fail failed, $rs skipped"
   exit 1

@@ -113,7 +113,14 @@ impl App {
                 })?,
             )?;
         }
-        let ev = build_profile(&profile, existing.as_ref(), Timestamp::from(unix_now()))?
+        // Replaceable events keep the newest `created_at`: two saves within one second must
+        // still order, so stamp after the previous version.
+        let at = existing
+            .as_ref()
+            .map(|e| e.created_at.as_secs().saturating_add(1))
+            .unwrap_or(0)
+            .max(unix_now());
+        let ev = build_profile(&profile, existing.as_ref(), Timestamp::from(at))?
             .sign_with_keys(&keys)
             .map_err(|e| AppError::Internal {
                 reason: e.to_string(),
