@@ -106,9 +106,10 @@ impl DealGraph {
                         .ok()
                         .filter(|id| *id < NodeId::MAX - 1)
                         .ok_or(ReputationError::TooManyNodes { limit: NodeId::MAX })?;
-                    let pk = keys.get(ki).copied().ok_or_else(|| {
-                        bad("deals", i, format!("key index {k} is out of range"))
-                    })?;
+                    let pk = keys
+                        .get(ki)
+                        .copied()
+                        .ok_or_else(|| bad("deals", i, format!("key index {k} is out of range")))?;
                     if g.index.insert(pk, id).is_some() {
                         return Err(bad("keys", ki, "the same public key is listed twice"));
                     }
@@ -223,6 +224,11 @@ impl Reputation {
             rep.set_follows(owner, list, at);
         }
         Ok(rep)
+    }
+
+    /// Merges the graph's incremental delta into its CSR arrays (the layout a bulk load has).
+    pub fn compact(&mut self) {
+        self.graph.compact();
     }
 
     /// Number of distinct keys with a first-seen time (for tests and diagnostics).

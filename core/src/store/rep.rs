@@ -26,7 +26,7 @@ use super::{Store, StoreError, StoreTx, to_i64, to_u64};
 use crate::protocol::NegoId;
 use crate::protocol::receipt::{DealTier, MeetNonce, Receipt};
 use crate::reputation::{
-    DealKey, DealRow, RatingInput, RepInput, RepParts, ReceiptStep, check_receipt_parties,
+    DealKey, DealRow, RatingInput, ReceiptStep, RepInput, RepParts, check_receipt_parties,
     receipt_step,
 };
 
@@ -140,6 +140,22 @@ impl StoreTx<'_> {
         Ok(id)
     }
 
+    /// Records that `pk` signed an event at `at` (the oldest time is kept).
+    fn rep_seen(
+        &self,
+        cache: &mut HashMap<PublicKey, i64>,
+        pk: &PublicKey,
+        at: u64,
+    ) -> Result<(), StoreError> {
+        let id = self.rep_key_id(cache, pk)?;
+        self.conn
+            .prepare_cached(
+                "UPDATE rep_keys SET first_seen = MIN(COALESCE(first_seen, ?2), ?2) WHERE id = ?1",
+            )?
+            .execute(params![id, to_i64("created_at", at)?])?;
+        Ok(())
+    }
+
     /// Projects reputation facts into the `rep_*` tables (same semantics as
     /// [`Reputation::apply`](crate::reputation::Reputation::apply); refused receipts and ratings
     /// are not stored).
@@ -147,15 +163,7 @@ impl StoreTx<'_> {
         let mut cache = HashMap::new();
         for item in items {
             match item {
-                RepInput::Seen { pubkey, at } => {
-                    let id = self.rep_key_id(&mut cache, pubkey)?;
-                    self.conn
-                        .prepare_cached(
-                            "UPDATE rep_keys SET first_seen = MIN(COALESCE(first_seen, ?2), ?2)
-                             WHERE id = ?1",
-                        )?
-                        .execute(params![id, to_i64("created_at", *at)?])?;
-                }
+                RepInput::Seen { pubkey, at } => self.rep_seen(&mut cache, pubkey, *at)?,
                 RepInput::Receipt(r) => self.rep_receipt(&mut cache, r)?,
                 RepInput::Rating(r) => self.rep_rating(&mut cache, r)?,
                 RepInput::Follows {
@@ -176,13 +184,21 @@ impl StoreTx<'_> {
                              WHERE excluded.created_at > rep_follows.created_at",
                         )?
                         .execute(params![id, to_i64("created_at", *created_at)?, blob])?;
+                    // The engine records the owner as seen only when the list is accepted.
+                    if self.conn.changes() > 0 {
+                        self.rep_seen(&mut cache, owner, *created_at)?;
+                    }
                 }
             }
         }
         Ok(())
     }
 
-    fn rep_held_half(&self, deal: &[u8], keys: &KeyLookup<'_>) -> Result<Option<Receipt>, StoreError> {
+    fn rep_held_half(
+        &self,
+        deal: &[u8],
+        keys: &KeyLookup<'_>,
+    ) -> Result<Option<Receipt>, StoreError> {
         let row = self
             .conn
             .prepare_cached(
@@ -202,6 +218,8 @@ impl StoreTx<'_> {
         if check_receipt_parties(r).is_err() {
             return Ok(());
         }
+        // The engine records the author as seen for every receipt that passes the party rules.
+        self.rep_seen(cache, &r.author, r.created_at.as_secs())?;
         let key = DealKey::of(&r.nego).to_bytes();
         let deal = key.as_slice();
         let paired: Option<i64> = self
@@ -241,7 +259,9 @@ impl StoreTx<'_> {
                     .prepare_cached("DELETE FROM rep_halves WHERE deal = ?1")?
                     .execute([deal])?;
                 self.conn
-                    .prepare_cached("INSERT INTO rep_deals (deal, a, b, tier) VALUES (?1, ?2, ?3, ?4)")?
+                    .prepare_cached(
+                        "INSERT INTO rep_deals (deal, a, b, tier) VALUES (?1, ?2, ?3, ?4)",
+                    )?
                     .execute(params![deal, a, b, tier_code(tier)])?;
             }
             ReceiptStep::Upgrade => {
@@ -264,6 +284,7 @@ impl StoreTx<'_> {
         if r.validate().is_err() {
             return Ok(());
         }
+        self.rep_seen(cache, &r.rater, r.created_at)?;
         let rater = self.rep_key_id(cache, &r.rater)?;
         let ratee = self.rep_key_id(cache, &r.ratee)?;
         let key = DealKey::of(&r.nego).to_bytes();
@@ -400,7 +421,8 @@ impl StoreTx<'_> {
                 .prepare_cached("SELECT deal, a, b, tier FROM rep_deals ORDER BY seq")?;
             let mut rows = st.query([])?;
             while let Some(row) = rows.next()? {
-                let key = DealKey::from_bytes(arr("rep_deals.deal", blob(row, 0, "rep_deals.deal")?)?);
+                let key =
+                    DealKey::from_bytes(arr("rep_deals.deal", blob(row, 0, "rep_deals.deal")?)?);
                 deals.push(DealRow {
                     key,
                     a: table.pos(row.get(1)?)?,
@@ -439,8 +461,7 @@ impl StoreTx<'_> {
                         .map_err(|e| corrupt(format!("rep_ratings.nego: {e}")))?,
                     score: score
                         .map(|s| {
-                            i8::try_from(s)
-                                .map_err(|_| corrupt(format!("rep_ratings.score {s}")))
+                            i8::try_from(s).map_err(|_| corrupt(format!("rep_ratings.score {s}")))
                         })
                         .transpose()?,
                     safe: opt_bool(row.get(4)?),
@@ -609,5 +630,243 @@ impl Store {
     /// Whether the persisted form can be loaded.
     pub fn rep_status(&self) -> Result<RepStatus, StoreError> {
         self.read(|tx| tx.rep_status())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reputation::synth::{self, T0, receipt_pair, synth_key};
+    use crate::reputation::{NodeId, Params, Reputation};
+    use rand::rngs::StdRng;
+    use rand::seq::SliceRandom;
+    use rand::{Rng, SeedableRng};
+
+    fn store(dir: &tempfile::TempDir) -> Store {
+        Store::open_with_key(dir.path().join("t.db"), crate::store::DataKey::generate()).unwrap()
+    }
+
+    /// A fixed-seed mix of everything the projection must reproduce: halves in random order
+    /// (some deals one-sided), proven deals later upgraded by meet halves, stale and replaced
+    /// halves, ratings (valid, replaced, stale, refused), follow lists and plain sightings.
+    fn inputs(seed: u64) -> (Vec<RepInput>, Vec<PublicKey>) {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let hg = synth::honest_graph(300, 20, 6, seed);
+        let mut halves = Vec::new();
+        let mut upgrades = Vec::new();
+        let mut items = Vec::new();
+        for &(a, b, tier, d) in &hg.edges {
+            let (ka, kb) = (hg.keys[a as usize], hg.keys[b as usize]);
+            let (x, y) = receipt_pair(ka, kb, d, tier);
+            halves.push(x.clone());
+            if rng.gen_bool(0.9) {
+                halves.push(y.clone());
+            }
+            if tier == DealTier::Proven && rng.gen_bool(0.3) {
+                let (mx, my) = receipt_pair(ka, kb, d, DealTier::Met);
+                upgrades.push(mx);
+                upgrades.push(my);
+            }
+            if rng.gen_bool(0.5) {
+                let ok = rng.gen_bool(0.8);
+                items.push(RepInput::Rating(synth::rating(
+                    kb,
+                    ka,
+                    x.nego.clone(),
+                    ok,
+                    ok,
+                    T0 + 9,
+                )));
+            }
+            if rng.gen_bool(0.1) {
+                // An older rating by the same rater on the same deal: stale.
+                items.push(RepInput::Rating(synth::rating(
+                    kb,
+                    ka,
+                    x.nego.clone(),
+                    false,
+                    false,
+                    T0,
+                )));
+                // A newer one replaces.
+                items.push(RepInput::Rating(synth::rating(
+                    kb,
+                    ka,
+                    x.nego,
+                    true,
+                    false,
+                    T0 + 20,
+                )));
+            }
+        }
+        halves.shuffle(&mut rng);
+        for h in halves.iter().chain(upgrades.iter()) {
+            items.push(RepInput::Seen {
+                pubkey: h.author,
+                at: h.created_at.as_secs(),
+            });
+            items.push(RepInput::Receipt(h.clone()));
+            if rng.gen_bool(0.05) {
+                items.push(RepInput::Receipt(h.clone())); // duplicate
+            }
+        }
+        // A rating by someone who is not the counterparty: refused by both.
+        let (x, _) = receipt_pair(hg.keys[0], hg.keys[1], 99, DealTier::Met);
+        items.push(RepInput::Rating(synth::rating(
+            hg.keys[2], hg.keys[0], x.nego, true, true, T0,
+        )));
+        for v in 0..5usize {
+            let list: Vec<PublicKey> = (0..4).map(|_| hg.keys[rng.gen_range(0..300)]).collect();
+            items.push(RepInput::Follows {
+                owner: hg.keys[v],
+                created_at: T0 + 3,
+                list: list.clone(),
+            });
+            // Older list: ignored.
+            items.push(RepInput::Follows {
+                owner: hg.keys[v],
+                created_at: T0 + 1,
+                list: Vec::new(),
+            });
+        }
+        items.push(RepInput::Seen {
+            pubkey: synth_key("lurker", 1),
+            at: T0 - 1000,
+        });
+        items.shuffle(&mut rng);
+        (items, hg.keys)
+    }
+
+    fn assert_same(live: &Reputation, loaded: &Reputation, keys: &[PublicKey]) {
+        let (g, h) = (live.graph(), loaded.graph());
+        assert_eq!(g.node_count(), h.node_count());
+        assert_eq!(g.edge_count(), h.edge_count());
+        for x in 0..g.node_count() as NodeId {
+            assert_eq!(g.key(x), h.key(x), "node {x}");
+            assert_eq!(g.deal_counts(x), h.deal_counts(x), "node {x}");
+            let a: Vec<_> = g.neighbors(x).collect();
+            let b: Vec<_> = h.neighbors(x).collect();
+            assert_eq!(a, b, "row {x}");
+        }
+        assert_eq!(live.ratings().len(), loaded.ratings().len());
+        assert_eq!(live.seen_count(), loaded.seen_count());
+        for k in keys {
+            assert_eq!(live.first_seen(k), loaded.first_seen(k));
+            assert_eq!(live.follows_of(k), loaded.follows_of(k));
+        }
+        for v in (0..keys.len()).step_by(37) {
+            let (tl, tb) = (live.trust_map(&keys[v]), loaded.trust_map(&keys[v]));
+            for s in (0..keys.len()).step_by(11) {
+                assert_eq!(
+                    live.screen(&tl, &keys[s], T0 + 86_400, true),
+                    loaded.screen(&tb, &keys[s], T0 + 86_400, true),
+                    "viewer {v} subject {s}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn loaded_engine_screens_identically_to_the_live_one() {
+        for seed in [1u64, 2, 3] {
+            let (items, keys) = inputs(seed);
+            let dir = tempfile::tempdir().unwrap();
+            let st = store(&dir);
+            let mut live = Reputation::new(Params::default()).unwrap();
+            // Several batches, as the ingest loop writes them.
+            for chunk in items.chunks(97) {
+                st.insert_events_rep_begin(&[]).unwrap();
+                for i in chunk {
+                    live.apply(i);
+                }
+                st.rep_commit(chunk).unwrap();
+            }
+            st.transaction(|tx| tx.rep_mark_built()).unwrap();
+            let parts = st.rep_load_ready().unwrap().expect("ready");
+            assert!(!parts.open_halves.is_empty(), "one-sided deals are held");
+            let loaded = Reputation::from_parts(Params::default(), parts).unwrap();
+            live.compact();
+            assert_same(&live, &loaded, &keys);
+        }
+    }
+
+    #[test]
+    fn fresh_store_is_not_ready_and_loads_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let st = store(&dir);
+        assert_eq!(
+            st.rep_status().unwrap(),
+            RepStatus {
+                built: false,
+                inflight: 0
+            }
+        );
+        assert!(st.rep_load_ready().unwrap().is_none());
+        st.rep_rebuild(&[]).unwrap();
+        let parts = st.rep_load_ready().unwrap().expect("built");
+        assert_eq!(parts, RepParts::default());
+        let rep = Reputation::from_parts(Params::default(), parts).unwrap();
+        assert_eq!(rep.graph().node_count(), 0);
+    }
+
+    #[test]
+    fn a_batch_without_its_projection_makes_the_store_not_ready() {
+        let dir = tempfile::tempdir().unwrap();
+        let st = store(&dir);
+        st.rep_rebuild(&[]).unwrap();
+        st.insert_events_rep_begin(&[]).unwrap();
+        assert_eq!(st.rep_status().unwrap().inflight, 1);
+        assert!(st.rep_load_ready().unwrap().is_none(), "crash window");
+        st.rep_commit(&[]).unwrap();
+        assert!(st.rep_load_ready().unwrap().is_some());
+        // A rebuild clears a stuck counter.
+        st.insert_events_rep_begin(&[]).unwrap();
+        let (items, _) = inputs(9);
+        st.rep_rebuild(&items).unwrap();
+        let parts = st.rep_load_ready().unwrap().expect("ready");
+        assert!(!parts.deals.is_empty());
+        // Rebuilding again with the same facts gives the same rows (idempotent back-fill).
+        st.rep_rebuild(&items).unwrap();
+        assert_eq!(st.rep_load_ready().unwrap().expect("ready"), parts);
+    }
+
+    #[test]
+    fn corrupt_rows_are_reported_not_panicked_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let st = store(&dir);
+        let (items, _) = inputs(4);
+        st.rep_rebuild(&items).unwrap();
+        st.transaction(|tx| {
+            tx.conn
+                .execute("UPDATE rep_deals SET tier = 7 WHERE seq = 1", [])?;
+            Ok(())
+        })
+        .unwrap();
+        assert!(matches!(
+            st.rep_load_ready(),
+            Err(StoreError::Corrupt { .. })
+        ));
+        st.rep_rebuild(&items).unwrap();
+        st.transaction(|tx| {
+            tx.conn
+                .execute("UPDATE rep_deals SET a = 999999 WHERE seq = 1", [])?;
+            Ok(())
+        })
+        .unwrap();
+        assert!(matches!(
+            st.rep_load_ready(),
+            Err(StoreError::Corrupt { .. })
+        ));
+        st.rep_rebuild(&items).unwrap();
+        st.transaction(|tx| {
+            tx.conn
+                .execute("UPDATE rep_keys SET pubkey = x'00' WHERE id = 1", [])?;
+            Ok(())
+        })
+        .unwrap();
+        assert!(matches!(
+            st.rep_load_ready(),
+            Err(StoreError::Corrupt { .. })
+        ));
     }
 }
