@@ -46,14 +46,28 @@ let package = Package(
             dependencies: ["FreeportCore"],
             path: "Sources/KeychainSecretStore"
         ),
+        // Linux only: a symbol Debian's swiftlang libswiftObservation.so needs but no toolchain
+        // library exports (see Tests/LinuxObservationShim/shim.cpp and docs/BINDINGS.md).
+        .target(
+            name: "LinuxObservationShim",
+            path: "Tests/LinuxObservationShim"
+        ),
         .testTarget(
             name: "FreeportViewModelsTests",
-            dependencies: ["FreeportCore", "FreeportViewModels"],
+            dependencies: [
+                "FreeportCore",
+                "FreeportViewModels",
+                .target(name: "LinuxObservationShim", condition: .when(platforms: [.linux])),
+            ],
             path: "Tests/FreeportViewModelsTests"
         ),
         .testTarget(
             name: "FreeportKitTests",
-            dependencies: ["FreeportCore", "FreeportViewModels"],
+            dependencies: [
+                "FreeportCore",
+                "FreeportViewModels",
+                .target(name: "LinuxObservationShim", condition: .when(platforms: [.linux])),
+            ],
             path: "Tests/FreeportKitTests"
         ),
     ]
