@@ -46,6 +46,12 @@ let package = Package(
             dependencies: ["FreeportCore"],
             path: "Sources/KeychainSecretStore"
         ),
+        // Linux only: a symbol Debian's swiftlang libswiftObservation.so needs but no toolchain
+        // library exports (see Tests/LinuxObservationShim/shim.cpp and docs/BINDINGS.md).
+        .target(
+            name: "LinuxObservationShim",
+            path: "Tests/LinuxObservationShim"
+        ),
         .testTarget(
             name: "FreeportViewModelsTests",
             dependencies: [
@@ -54,12 +60,6 @@ let package = Package(
                 .target(name: "LinuxObservationShim", condition: .when(platforms: [.linux])),
             ],
             path: "Tests/FreeportViewModelsTests"
-        ),
-        // Linux only: a symbol Debian's swiftlang libswiftObservation.so needs but no toolchain
-        // library exports (see Tests/LinuxObservationShim/shim.cpp and docs/BINDINGS.md).
-        .target(
-            name: "LinuxObservationShim",
-            path: "Tests/LinuxObservationShim"
         ),
         .testTarget(
             name: "FreeportKitTests",

@@ -146,7 +146,7 @@ struct RateScreen: View {
             Section("Score (optional)") {
                 Picker("Score", selection: $model.score) {
                     Text("No score").tag(Int8?.none)
-                    ForEach(Int8(1)...Int8(5), id: \.self) { s in Text("\(s) ★").tag(Int8?.some(s)) }
+                    ForEach(RateModel.scores, id: \.self) { s in Text(Self.scoreWord(s)).tag(Int8?.some(s)) }
                 }
             }
             Toggle("I reached them at their number", isOn: $model.reachedNumber)
@@ -157,6 +157,17 @@ struct RateScreen: View {
             ProblemText(problem: model.error)
         }
         .navigationTitle("Rate")
+    }
+}
+
+extension RateScreen {
+    static func scoreWord(_ score: Int8) -> LocalizedStringKey {
+        switch score {
+        case -1: "Bad"
+        case 0: "Neutral"
+        case 1: "Good"
+        default: "Excellent"
+        }
     }
 }
 

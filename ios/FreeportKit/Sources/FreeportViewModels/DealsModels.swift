@@ -161,10 +161,10 @@ public final class NegotiationModel {
 
     /// Terms on the table, as rows.
     public var terms: [TermRow] { deal.map { JSONText.rows($0.termsJson) } ?? [] }
-    /// Accept is offered when the other side made the standing proposal.
+    /// Accept is offered on their proposal, or to confirm once they accepted ours.
     public var canAccept: Bool {
-        guard let d = deal, !busy else { return false }
-        return Self.live.contains(d.state) && d.proposedBy == "them" && d.state != "accepted_by_us"
+        guard let d = deal, !busy, Self.live.contains(d.state), d.state != "accepted_by_us" else { return false }
+        return d.proposedBy == "them" || d.state == "accepted_by_them"
     }
     /// A counter is possible while rounds are left and the thread is live.
     public var canCounter: Bool {

@@ -157,7 +157,7 @@ public final class MeetScanModel {
 }
 
 /// Rate a met deal: two yes/no questions (safe? reliable?), an optional score, and whether the
-/// number they gave reached them.
+/// number they gave reached them. A later rating of the same deal replaces the earlier one.
 @MainActor
 @Observable
 public final class RateModel {
@@ -167,7 +167,9 @@ public final class RateModel {
     public var safe: Bool?
     /// "Did they do what was agreed?"; nil until answered.
     public var reliable: Bool?
-    /// Optional score (the core checks the range).
+    /// Scores the protocol knows, worst first (the core checks the range too).
+    public static let scores: [Int8] = [-1, 0, 1, 2]
+    /// Optional score; without one the core derives it from the two answers.
     public var score: Int8?
     /// "I reached them at their number."
     public var reachedNumber = false

@@ -155,3 +155,31 @@ final class ListenerTests: XCTestCase {
         for p in [alice, bob] { await p.stopNetwork() }
     }
 }
+
+final class AboutModelTests: XCTestCase {
+    @MainActor
+    func testShowsTheCoreVersionAndChecksKeys() async throws {
+        let model = AboutModel(app: try offline("about"))
+        XCTAssertEqual(model.coreVersion, try workspaceVersion())
+        model.keyInput = nip19Hex
+        model.checkKey()
+        XCTAssertEqual(model.keyCheck, .valid(npub: nip19Npub))
+        model.keyInput = "nonsense"
+        XCTAssertEqual(model.keyCheck, .idle)
+        model.checkKey()
+        guard case .invalid = model.keyCheck else { return XCTFail("\(model.keyCheck)") }
+    }
+
+    @MainActor
+    func testLoadIdentityCreatesThenLoads() async throws {
+        let store = MemoryStore()
+        var config = defaultConfig(dataDir: tempDir("about-id"))
+        config.relays = []
+        let model = AboutModel(app: try FreeportApp(config: config, secrets: store))
+        await model.loadIdentity()
+        guard case let .ready(created) = model.identity else { return XCTFail("\(model.identity)") }
+        let again = AboutModel(app: try FreeportApp(config: config, secrets: store))
+        await again.loadIdentity()
+        XCTAssertEqual(again.identity, .ready(created))
+    }
+}

@@ -132,16 +132,20 @@ final class DealFlowTests: XCTestCase {
         aliceRate.reachedNumber = false
         await aliceRate.submit()
         XCTAssertTrue(aliceRate.done, "\(String(describing: aliceRate.error))")
-        let again = RateModel(core: alice.core, nego: picked.nego)
-        again.safe = false
-        again.reliable = false
-        await again.submit()
-        XCTAssertFalse(again.done)
-        XCTAssertNotNil(again.error, "a deal is rated once")
+        let rated = try alice.core.deal(nego: picked.nego)
+        XCTAssertTrue(rated.rated)
+        XCTAssertFalse(rated.canRate, "the deal no longer asks for a rating")
+        let outOfRange = RateModel(core: alice.core, nego: picked.nego)
+        outOfRange.safe = true
+        outOfRange.reliable = true
+        outOfRange.score = 5
+        await outOfRange.submit()
+        XCTAssertFalse(outOfRange.done)
+        XCTAssertEqual(outOfRange.error?.field, "score")
         let bobRate = RateModel(core: bob.core, nego: picked.nego)
         bobRate.safe = true
         bobRate.reliable = true
-        bobRate.score = 5
+        bobRate.score = RateModel.scores.last
         await bobRate.submit()
         XCTAssertTrue(bobRate.done, "\(String(describing: bobRate.error))")
 
@@ -165,7 +169,7 @@ final class DealFlowTests: XCTestCase {
         let alice = try Phone(name: "alice", relay: relay.url())
         let bob = try Phone(name: "bob", relay: relay.url())
         for p in [alice, bob] {
-            _ = try await p.core.createIdentity()
+            _ = try p.core.createIdentity()
             try await p.core.startNetwork()
         }
         let intent = try await postRide(alice.core, payment: "SGD 20")

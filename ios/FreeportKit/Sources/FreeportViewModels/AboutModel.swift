@@ -1,0 +1,77 @@
+import Foundation
+import Observation
+import FreeportCore
+
+/// Result of checking a public key the user typed or pasted.
+public enum KeyCheck: Equatable, Sendable {
+    /// Nothing checked yet (or the input was edited since).
+    case idle
+    /// The key is valid; `npub` is its canonical form.
+    case valid(npub: String)
+    /// The key was refused; `rule` says why (from the core, e.g. "is a secret key (nsec)…").
+    case invalid(rule: String)
+}
+
+/// State of the user's own identity on the About / profile screen.
+public enum IdentityState: Equatable, Sendable {
+    /// Not loaded yet.
+    case unknown
+    /// Loading or creating the key.
+    case loading
+    /// Loaded, or created on first launch.
+    case ready(IdentityView)
+    /// The secret store is temporarily unavailable (e.g. device locked): offer "retry".
+    case retryLater(reason: String)
+    /// Loading failed; `message` is the core's description of the error.
+    case failed(message: String)
+}
+
+/// About screen: core version, the user's own npub, and a "check a contact's key" field.
+///
+/// Holds no business logic: validation and key handling are the core's; this only maps results
+/// to view state.
+@MainActor
+@Observable
+public final class AboutModel {
+    /// Version of the Rust core, shown in the footer and attached to bug reports.
+    public let coreVersion: String
+    /// The user's identity.
+    public private(set) var identity: IdentityState = .unknown
+    /// Text of the "check a key" field; editing it resets `keyCheck`.
+    public var keyInput: String = "" {
+        didSet { if keyInput != oldValue { keyCheck = .idle } }
+    }
+    /// Outcome of the last `checkKey()`.
+    public private(set) var keyCheck: KeyCheck = .idle
+
+    private let app: FreeportApp
+
+    /// A model over the app's `FreeportApp` (whose secret store is the Keychain store).
+    public init(app: FreeportApp) {
+        self.app = app
+        self.coreVersion = FreeportCore.coreVersion()
+    }
+
+    /// Validate `keyInput` and publish the outcome in `keyCheck`.
+    public func checkKey() {
+        do {
+            keyCheck = .valid(npub: try validateNpub(input: keyInput))
+        } catch let FreeportError.InvalidInput(_, rule) {
+            keyCheck = .invalid(rule: rule)
+        } catch {
+            keyCheck = .invalid(rule: String(describing: error))
+        }
+    }
+
+    /// Load the identity (creating it on first launch) and publish it in `identity`.
+    public func loadIdentity() async {
+        identity = .loading
+        do {
+            identity = .ready(try app.identity() ?? app.createIdentity())
+        } catch let FreeportError.SecretStore(reason) {
+            identity = .retryLater(reason: reason)
+        } catch {
+            identity = .failed(message: String(describing: error))
+        }
+    }
+}
