@@ -278,6 +278,7 @@ fn check_no_duplicates(app: &App) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "takes ~5 minutes; scripts/test.sh runs it (--include-ignored)"]
 async fn kill9_at_random_points_loses_and_duplicates_nothing() {
     let relay = embedded_relay().await;
     let url = relay.url();
@@ -294,6 +295,8 @@ async fn kill9_at_random_points_loses_and_duplicates_nothing() {
     let bob = Person::online("Bob", &relays).await;
     let mut rng = rand::thread_rng();
     let mut kills = 0usize;
+    // Kills that landed before the job finished (the interesting ones), per phase.
+    let mut mid = [0usize; 3];
 
     // 1. Publishing intents: 50 kills at random points.
     let mut posted: HashSet<String> = HashSet::new();
@@ -303,6 +306,7 @@ async fn kill9_at_random_points_loses_and_duplicates_nothing() {
             .kill_after(Duration::from_millis(rng.gen_range(0..300)))
             .await;
         kills += 1;
+        mid[0] += usize::from(!lines.iter().any(|l| l == "FLUSHED"));
         posted.extend(
             lines
                 .iter()
@@ -350,6 +354,7 @@ async fn kill9_at_random_points_loses_and_duplicates_nothing() {
             .kill_after(Duration::from_millis(rng.gen_range(0..2500)))
             .await;
         kills += 1;
+        mid[1] += usize::from(!lines.iter().any(|l| l == "FLUSHED"));
         for l in &lines {
             if let Some(rest) = l.strip_prefix("RESPONDED ") {
                 let (intent, nego) = rest.split_once(' ').expect("line");
@@ -424,6 +429,11 @@ async fn kill9_at_random_points_loses_and_duplicates_nothing() {
             .kill_after(Duration::from_millis(rng.gen_range(0..400)))
             .await;
         kills += 1;
+        mid[2] += usize::from(
+            !lines
+                .iter()
+                .any(|l| l.starts_with("MET ") || l.starts_with("SCANERR ")),
+        );
         let app = open_alice(&dir, &url);
         check_no_duplicates(&app);
         let state = app.deal(&nego).expect("deal").state;
@@ -454,7 +464,11 @@ async fn kill9_at_random_points_loses_and_duplicates_nothing() {
         bob.until_state(n, "met").await;
     }
     eprintln!(
-        "{kills} kills: {} intents posted, {} negotiations, {} deals met",
+        "{kills} kills ({} mid-publish, {} mid-negotiation, {} mid-scan): {} intents posted, \
+         {} negotiations, {} deals met",
+        mid[0],
+        mid[1],
+        mid[2],
         posted.len(),
         negos.len(),
         met.len()
