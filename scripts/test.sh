@@ -49,6 +49,16 @@ step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
 if [ $only_rust = 0 ]; then
+  step "cargo deny (advisories, licences, duplicate crates)"
+  tools_bin="$(scripts/install-tools.sh deny | tail -n 1)"
+  if compgen -G "$FREEPORT_CACHE/advisory-dbs/advisory-db-*/.git" >/dev/null; then
+    "$tools_bin/cargo-deny" --offline check advisories licenses bans
+  else
+    echo "no advisory database on this machine (it comes from github.com/rustsec/advisory-db);"
+    echo "checking licences and bans only"
+    "$tools_bin/cargo-deny" --offline check licenses bans
+  fi
+
   step "nostr-rs-relay (production relay for the interop tests)"
   FREEPORT_NOSTR_RS_RELAY="$(scripts/install-nostr-rs-relay.sh)"
   export FREEPORT_NOSTR_RS_RELAY
