@@ -1,6 +1,7 @@
 //! Live updates for the platform: a foreign [`AppListener`] fed by a task that forwards the
 //! app's event channel, stopped by [`ListenerHandle::cancel`] or when the handle is dropped.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use tokio::runtime::{Handle, Runtime};
@@ -49,6 +50,9 @@ pub(crate) fn listener_runtime() -> Result<Handle, FreeportError> {
 #[derive(Debug, uniffi::Object)]
 pub struct ListenerHandle {
     task: Mutex<Option<JoinHandle<()>>>,
+    /// Cleared by `cancel`/drop before the task is aborted: aborting is asynchronous, so the
+    /// task checks this before every callback — no new callback starts once `cancel` returned.
+    active: Arc<AtomicBool>,
 }
 
 impl ListenerHandle {
@@ -58,9 +62,12 @@ impl ListenerHandle {
         mut events: broadcast::Receiver<AppEvent>,
         listener: Arc<dyn AppListener>,
     ) -> Self {
+        let active = Arc::new(AtomicBool::new(true));
+        let live = active.clone();
         let task = rt.spawn(async move {
             loop {
                 match events.recv().await {
+                    Ok(_) if !live.load(Ordering::SeqCst) => break,
                     Ok(ev) => listener.on_event(ev.into()),
                     // Too slow: the oldest updates were overwritten. Screens re-read state on
                     // the next update, so carrying on is correct.
@@ -71,10 +78,12 @@ impl ListenerHandle {
         });
         Self {
             task: Mutex::new(Some(task)),
+            active,
         }
     }
 
     fn stop(&self) {
+        self.active.store(false, Ordering::SeqCst);
         let task = match self.task.lock() {
             Ok(mut t) => t.take(),
             Err(poisoned) => poisoned.into_inner().take(),
