@@ -39,10 +39,13 @@ target_dir="${CARGO_TARGET_DIR:-$ROOT/target}"
 lib="$target_dir/$profile/libfreeport_core.so"
 
 t0=$(date +%s)
-log "cargo build -p freeport-core ${cargo_profile[*]:-} (target dir $target_dir)"
-cargo build -q -p freeport-core "${cargo_profile[@]}" >&2
+# One workspace build with the same feature unification as `cargo test --workspace` in
+# scripts/test.sh: `-p freeport-core` / `-p uniffi-bindgen` alone would each resolve features
+# differently and recompile most dependencies (minutes on a fresh CI machine).
+log "cargo build --workspace ${cargo_profile[*]:-} (target dir $target_dir)"
+cargo build -q --workspace "${cargo_profile[@]}" >&2
 # The bindgen is a build tool: always the debug profile, shared with every other build.
-cargo build -q -p uniffi-bindgen >&2
+if [[ ${#cargo_profile[@]} -gt 0 ]]; then cargo build -q --workspace >&2; fi
 bindgen="$target_dir/debug/uniffi-bindgen"
 [[ -f "$lib" ]] || { log "error: $lib was not built"; exit 1; }
 t1=$(date +%s)

@@ -16,9 +16,26 @@ if [[ "${1:-}" == "--release" ]]; then gen_args+=(--release); shift; fi
 lib="$("$ROOT/scripts/gen-bindings.sh" "${gen_args[@]}" | tail -n 1)"
 mkdir -p "$FREEPORT_CACHE/m2"
 
+reports="$ROOT/tests/kotlin/target/surefire-reports"
+rm -rf "$reports" # no stale results of renamed or deleted test classes in the summary
+
 t0=$(date +%s)
+status=0
 mvn -q -B -f "$ROOT/tests/kotlin/pom.xml" \
     -Dmaven.repo.local="$FREEPORT_CACHE/m2" \
     -Dfreeport.lib.dir="$(dirname "$lib")" \
-    "$@" test
-echo "[test-kotlin] mvn test passed in $(( $(date +%s) - t0 ))s" >&2
+    "$@" test || status=$?
+
+# The runner's summary (mvn -q prints nothing on success): totals over surefire's XML reports.
+summary="no test reports (compilation failed?)"
+if compgen -G "$reports/TEST-*.xml" >/dev/null; then
+    summary="$(awk -F'"' '/<testsuite / {
+            for (i = 1; i < NF; i += 2) {
+                k = $i; gsub(/.*[ \t]/, "", k)
+                if (k == "tests=") t += $(i+1); if (k == "failures=") f += $(i+1)
+                if (k == "errors=") e += $(i+1); if (k == "skipped=") s += $(i+1)
+            } }
+        END { printf "%d tests, %d failures, %d errors, %d skipped", t, f, e, s }' "$reports"/TEST-*.xml)"
+fi
+echo "[test-kotlin] $summary in $(( $(date +%s) - t0 ))s (exit $status)" >&2
+exit "$status"

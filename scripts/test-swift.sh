@@ -20,8 +20,14 @@ lib="$("$ROOT/scripts/gen-bindings.sh" "${gen_args[@]}" | tail -n 1)"
 libdir="$(cd "$(dirname "$lib")" && pwd)"
 chroot_dir="$("$ROOT/scripts/setup-swift-chroot.sh" | tail -n 1)"
 
-# Per-run mount points, so two runs (two clones) can share the chroot.
-run="/run-freeport-$$"
+# Per-clone mount points, so two clones can share the chroot. The path must be the same on every
+# run of a clone: SwiftPM's .build records absolute paths (module cache, PCH), and a new path
+# makes the next build fail with "PCH was compiled with module cache path …". Runs of the same
+# clone are serialised with a lock.
+clone_id="$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
+run="/run-freeport-$clone_id"
+exec 9>"$chroot_dir/.lock-$clone_id"
+flock 9
 repo_in="$run/repo"
 lib_in="$run/lib"
 mkdir -p "$chroot_dir$repo_in" "$chroot_dir$lib_in"

@@ -49,6 +49,16 @@ step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
 if [ $only_rust = 0 ]; then
+  step "cargo deny (advisories, licences, duplicate crates)"
+  tools_bin="$(scripts/install-tools.sh deny | tail -n 1)"
+  if compgen -G "$FREEPORT_CACHE/advisory-dbs/advisory-db-*/.git" >/dev/null; then
+    "$tools_bin/cargo-deny" --offline check advisories licenses bans
+  else
+    echo "no advisory database on this machine (it comes from github.com/rustsec/advisory-db);"
+    echo "checking licences and bans only"
+    "$tools_bin/cargo-deny" --offline check licenses bans
+  fi
+
   step "nostr-rs-relay (production relay for the interop tests)"
   FREEPORT_NOSTR_RS_RELAY="$(scripts/install-nostr-rs-relay.sh)"
   export FREEPORT_NOSTR_RS_RELAY
@@ -71,23 +81,47 @@ rust_summary="$(summary "$FREEPORT_CACHE/cargo-test.log")"
 
 kotlin_status=0
 swift_status=0
+kotlin_pass=0; kotlin_fail=0; swift_pass=0; swift_fail=0
+android_status=0; android_pass=0; android_fail=0
 if [ $only_rust = 0 ]; then
   if [ -x scripts/test-kotlin.sh ]; then
     step "Kotlin bindings on the JVM (Maven)"
-    scripts/test-kotlin.sh || kotlin_status=$?
+    scripts/test-kotlin.sh 2>&1 | tee "$FREEPORT_CACHE/kotlin-test.log"
+    kotlin_status=${PIPESTATUS[0]}
+    # "[test-kotlin] N tests, F failures, E errors, S skipped"
+    read -r kt kf ke < <(sed -n 's/.*\[test-kotlin\] \([0-9]*\) tests, \([0-9]*\) failures, \([0-9]*\) errors.*/\1 \2 \3/p' "$FREEPORT_CACHE/kotlin-test.log" | tail -n 1) || true
+    kotlin_fail=$(( ${kf:-0} + ${ke:-0} )); kotlin_pass=$(( ${kt:-0} - kotlin_fail ))
+  fi
+  if [ -x android/test-presentation.sh ]; then
+    step "Android presentation layer (view models) on the JVM (Maven)"
+    android/test-presentation.sh 2>&1 | tee "$FREEPORT_CACHE/android-test.log"
+    android_status=${PIPESTATUS[0]}
+    read -r at af ae < <(sed -n 's/.*\[test-presentation\] \([0-9]*\) tests, \([0-9]*\) failures, \([0-9]*\) errors.*/\1 \2 \3/p' "$FREEPORT_CACHE/android-test.log" | tail -n 1) || true
+    android_fail=$(( ${af:-0} + ${ae:-0} )); android_pass=$(( ${at:-0} - android_fail ))
   fi
   if [ -x scripts/test-swift.sh ]; then
     step "Swift bindings and view models on Linux (swift test in a Debian trixie chroot)"
-    scripts/test-swift.sh || swift_status=$?
+    scripts/test-swift.sh 2>&1 | tee "$FREEPORT_CACHE/swift-test.log"
+    swift_status=${PIPESTATUS[0]}
+    # XCTest's last "Executed N tests, with F failures" line is the whole run.
+    read -r st sf < <(sed -n 's/.*Executed \([0-9]*\) tests\{0,1\}, with \([0-9]*\) failures\{0,1\}.*/\1 \2/p' "$FREEPORT_CACHE/swift-test.log" | tail -n 1) || true
+    swift_fail=${sf:-0}; swift_pass=$(( ${st:-0} - swift_fail ))
   fi
 fi
 
 step "summary (${SECONDS}s)"
 echo "rust:   $rust_summary"
-[ $only_rust = 0 ] && [ -x scripts/test-kotlin.sh ] && echo "kotlin: exit $kotlin_status"
-[ $only_rust = 0 ] && [ -x scripts/test-swift.sh ] && echo "swift:  exit $swift_status"
-if [ "$rust_status" != 0 ] || [ "$kotlin_status" != 0 ] || [ "$swift_status" != 0 ]; then
-  echo "FAILED"
+if [ $only_rust = 0 ]; then
+  echo "kotlin: $kotlin_pass passed, $kotlin_fail failed (exit $kotlin_status)"
+  echo "android: $android_pass passed, $android_fail failed (exit $android_status)"
+  echo "swift:  $swift_pass passed, $swift_fail failed (exit $swift_status)"
+fi
+read -r rp rf rs < <(echo "$rust_summary" | sed 's/\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped/\1 \2 \3/')
+total_pass=$(( rp + kotlin_pass + android_pass + swift_pass ))
+total_fail=$(( rf + kotlin_fail + android_fail + swift_fail ))
+if [ "$rust_status" != 0 ] || [ "$kotlin_status" != 0 ] || [ "$android_status" != 0 ] || [ "$swift_status" != 0 ]; then
+  [ "$total_fail" -gt 0 ] || total_fail=1
+  echo "$total_pass passed, $total_fail failed, $rs skipped"
   exit 1
 fi
-echo "$rust_summary"
+echo "$total_pass passed, $total_fail failed, $rs skipped"

@@ -8,12 +8,13 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
 use freeport_core::app::{
-    App, AppConfig, CONTACT_ENTRY, PostIntent, ProfileUpdate, RateInput, Response, ScanInput,
-    ScreeningView,
+    App, AppConfig, AppError, CONTACT_ENTRY, PostIntent, ProfileUpdate, RateInput, Response,
+    ScanInput, ScreeningView,
 };
 use freeport_core::contact::{Salt, attestation_for, parse_phone};
 use freeport_core::identity::{Identity, MemorySecretStore, SecretStore};
@@ -26,8 +27,40 @@ use freeport_core::protocol::{NegoId, intent::new_intent_d};
 use freeport_core::relay::{
     EmbeddedRelay, EmbeddedRelayOptions, MemoryOutbox, RelayClient, RelayConfig,
 };
+use freeport_core::reputation::Screening;
 use indicatif::{ProgressBar, ProgressStyle};
 use nostr::{Event, EventId, Keys, Timestamp};
+
+/// With `--json`, stdout carries only the final JSON document; the narrative goes to stderr.
+static NARRATE_TO_STDERR: AtomicBool = AtomicBool::new(false);
+
+macro_rules! say {
+    ($($t:tt)*) => {
+        if NARRATE_TO_STDERR.load(Ordering::Relaxed) {
+            eprintln!($($t)*)
+        } else {
+            println!($($t)*)
+        }
+    };
+}
+
+macro_rules! say_nonl {
+    ($($t:tt)*) => {
+        if NARRATE_TO_STDERR.load(Ordering::Relaxed) {
+            eprint!($($t)*)
+        } else {
+            print!($($t)*)
+        }
+    };
+}
+
+/// The files the demo writes into its output directory.
+pub const ARTIFACTS: [&str; 4] = [
+    "meet-code.png",
+    "meet-code.svg",
+    "screening.json",
+    "trust-neighbourhood.png",
+];
 
 /// What `freeport demo` was asked to do.
 pub struct DemoOptions {
@@ -47,8 +80,23 @@ fn now() -> u64 {
         .unwrap_or(0)
 }
 
+/// Bold on a terminal, plain text in files and pipes.
+fn bold(s: &str) -> String {
+    use std::io::IsTerminal;
+    let tty = if NARRATE_TO_STDERR.load(Ordering::Relaxed) {
+        std::io::stderr().is_terminal()
+    } else {
+        std::io::stdout().is_terminal()
+    };
+    if tty {
+        format!("\x1b[1m{s}\x1b[0m")
+    } else {
+        s.to_string()
+    }
+}
+
 fn step(n: u32, text: &str) {
-    println!("\n\x1b[1m{n:>2}. {text}\x1b[0m");
+    say!("\n{}", bold(&format!("{n:>2}. {text}")));
 }
 
 /// One resident with a phone: an `App` over a data dir, keys in an in-memory secret store.
@@ -60,7 +108,7 @@ struct Persona {
 
 async fn persona(
     name: &'static str,
-    keys: Keys,
+    keys: &Keys,
     homes: &Path,
     relays: &[String],
 ) -> Result<Persona> {
@@ -219,6 +267,7 @@ fn card_line(name: &str, s: &ScreeningView) -> String {
 /// Runs the demo.
 pub async fn run(opts: DemoOptions) -> Result<()> {
     let started = Instant::now();
+    NARRATE_TO_STDERR.store(opts.json, Ordering::Relaxed);
     let out = opts
         .out
         .clone()
@@ -235,12 +284,12 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
             ..Default::default()
         })
         .await?;
-        println!("    embedded relay on {} (loopback only)", r.url());
+        say!("    embedded relay on {} (loopback only)", r.url());
         let url = r.url();
         embedded = Some(r);
         vec![url]
     } else {
-        println!("    using {}", opts.relays.join(", "));
+        say!("    using {}", opts.relays.join(", "));
         opts.relays.clone()
     };
 
@@ -258,10 +307,10 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
         Keys::generate(),
     );
     let sp = spinner("phones start");
-    let alice = persona("Alice", alice_k.clone(), &homes, &relays).await?;
-    let bob = persona("Bob", bob_k.clone(), &homes, &relays).await?;
-    let mallory = persona("Mallory", mallory_k.clone(), &homes, &relays).await?;
-    let nina = persona("Nina", nina_k.clone(), &homes, &relays).await?;
+    let alice = persona("Alice", &alice_k, &homes, &relays).await?;
+    let bob = persona("Bob", &bob_k, &homes, &relays).await?;
+    let mallory = persona("Mallory", &mallory_k, &homes, &relays).await?;
+    let nina = persona("Nina", &nina_k, &homes, &relays).await?;
     for (p, phone) in [
         (&alice, Some("+65 8123 4567")),
         (&bob, Some("+65 9123 4567")),
@@ -277,8 +326,8 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
             .await?;
     }
     sp.finish_and_clear();
-    println!("    Alice (buyer), Bob (seller, trades here for months), Mallory (new), Nina (new)");
-    println!(
+    say!("    Alice (buyer), Bob (seller, trades here for months), Mallory (new), Nina (new)");
+    say!(
         "    phones publish masked numbers only: Bob → {}",
         bob.app
             .profile(&bob_k.public_key().to_hex())?
@@ -332,7 +381,7 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
     let n_seed = seed.len();
     let accepted = publish_all(&relays, seed, &b).await?;
     b.finish_and_clear();
-    println!(
+    say!(
         "    history: 6 met deals with ratings, 2–13 weeks old; Sybil ring: {} puppets, {} fake deals, all praising Mallory ({accepted}/{n_seed} events accepted)",
         opts.puppets,
         opts.puppets * 3
@@ -357,7 +406,7 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
         })
         .await?;
     alice.app.flush_outbox(Duration::from_secs(10)).await?;
-    println!(
+    say!(
         "    \"{}\" near {WHERE} (12-bit proof of work, expires in 3 days)",
         intent.title
     );
@@ -384,7 +433,7 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
             .with("notes", serde_json::json!(note));
         let d = p.app.respond(&found.id, Response::Counter(terms)).await?;
         p.app.flush_outbox(Duration::from_secs(10)).await?;
-        println!("    {:<8} quotes SGD {price}: \"{note}\"", p.name);
+        say!("    {:<8} quotes SGD {price}: \"{note}\"", p.name);
         negos.push((p.name, d.nego));
     }
 
@@ -404,9 +453,12 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
     for q in &quotes {
         let name = q.screening.name.clone().unwrap_or_default();
         let terms: serde_json::Value = serde_json::from_str(&q.deal.terms_json)?;
-        println!(
+        say!(
             "    {:<8} SGD {:<4} {} [{}]",
-            name, terms["price"], q.screening.badge, q.screening.verdict
+            name,
+            terms["price"],
+            q.screening.badge,
+            q.screening.verdict
         );
     }
 
@@ -430,7 +482,7 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
         p.app.sync().await?;
         let d = p.app.deals()?;
         let d = d.first().ok_or_else(|| anyhow!("{}: no deal", p.name))?;
-        println!(
+        say!(
             "    {:<8} {} — \"{}\"",
             p.name,
             d.state,
@@ -438,7 +490,7 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
         );
     }
     let deal = alice.app.deal(&bob_nego)?;
-    println!(
+    say!(
         "    Alice ↔ Bob: {} · contact (sent encrypted, only now): {}",
         deal.state,
         deal.their_contact.clone().unwrap_or_default()
@@ -453,8 +505,8 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
     let png_path = out.join("meet-code.png");
     std::fs::write(&png_path, &code.png)?;
     std::fs::write(out.join("meet-code.svg"), &code.svg)?;
-    print!("{}", indent(&code.terminal));
-    println!(
+    say_nonl!("{}", indent(&code.terminal));
+    say!(
         "    {} ({} chars, QR version {}, rotates every 20 s, valid 60 s) → {}",
         code.token,
         code.token.len(),
@@ -463,18 +515,18 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
     );
     let png = std::fs::read(&png_path)?;
     let scanned = alice.app.meet_scan(ScanInput::Image(png)).await?;
-    println!(
-        "    Alice scanned the PNG: co-signed ✓ — compare aloud: \x1b[1m{}\x1b[0m",
-        scanned.sas_words.join(" ")
+    say!(
+        "    Alice scanned the PNG: co-signed ✓ — compare aloud: {}",
+        bold(&scanned.sas_words.join(" "))
     );
     let ret = scanned
         .return_token
         .clone()
         .ok_or_else(|| anyhow!("no return code"))?;
     let back = bob.app.meet_scan(ScanInput::Text(ret)).await?;
-    println!(
-        "    Bob scanned the return code:    met ✓ — his phone shows:   \x1b[1m{}\x1b[0m",
-        back.sas_words.join(" ")
+    say!(
+        "    Bob scanned the return code:    met ✓ — his phone shows:   {}",
+        bold(&back.sas_words.join(" "))
     );
     if back.sas_words != scanned.sas_words {
         return Err(anyhow!("the two phones show different words"));
@@ -508,7 +560,7 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
     for p in [&alice, &bob] {
         p.app.flush_outbox(Duration::from_secs(10)).await?;
     }
-    println!(
+    say!(
         "    Alice: safe ✓ reliable ✓, and \"I reached Bob at his number\" (her phone attests {})",
         bob.app
             .profile(&bob_k.public_key().to_hex())?
@@ -528,19 +580,19 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
             .app
             .screen_remote(&k.public_key().to_hex(), true)
             .await?;
-        println!("{}", card_line(name, &s));
+        say!("{}", card_line(name, &s));
         cards.push((name, s));
     }
     if let Some((_, s)) = cards.first()
         && s.path_names.len() > 1
     {
-        println!(
+        say!(
             "    Bob's connection: you → {}",
             s.path_names[1..].join(" → ")
         );
     }
     if let Some((_, m)) = cards.get(1) {
-        println!(
+        say!(
             "    Mallory's {} praising raters together weigh {:.3} (ε = 0.05 of one direct partner)",
             m.raters.len(),
             m.unreachable_weight
@@ -566,13 +618,23 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
         p.app.stop_network().await;
     }
     drop(embedded);
-    println!(
+    say!(
         "\nArtifacts in {}: meet-code.png, meet-code.svg, screening.json, trust-neighbourhood.png",
         out.display()
     );
-    println!("Done in {:.1} s.", started.elapsed().as_secs_f64());
+    say!("Done in {:.1} s.", started.elapsed().as_secs_f64());
     if opts.json {
-        println!("{}", serde_json::to_string(&json)?);
+        let artifacts: Vec<String> = ARTIFACTS
+            .iter()
+            .map(|a| out.join(a).display().to_string())
+            .collect();
+        let doc = serde_json::json!({
+            "out": out.display().to_string(),
+            "artifacts": artifacts,
+            "screening": json,
+            "seconds": started.elapsed().as_secs_f64(),
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
     }
     Ok(())
 }
@@ -588,7 +650,8 @@ pub async fn run_relay(port: u16, db: Option<PathBuf>) -> Result<()> {
         ..Default::default()
     };
     if let Some(path) = &db {
-        std::fs::create_dir_all(path)?;
+        std::fs::create_dir_all(path)
+            .with_context(|| format!("cannot create relay database {}", path.display()))?;
         let lmdb = nostr_lmdb::NostrLMDB::open(path)
             .map_err(|e| anyhow!("cannot open relay database {}: {e}", path.display()))?;
         opts.database = Some(Arc::new(lmdb));
@@ -606,16 +669,30 @@ pub async fn run_relay(port: u16, db: Option<PathBuf>) -> Result<()> {
 }
 
 /// Offline evaluation: screen `subject` from `viewer` over a JSON-lines file of signed events.
+/// What `screen --events` read.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InputStats {
+    /// Verified events used.
+    pub events: usize,
+    /// Lines that are not a JSON event.
+    pub unreadable_lines: usize,
+    /// Events whose signature or id does not verify.
+    pub bad_signature: usize,
+    /// Signed events that are not well-formed Freeport events.
+    pub malformed: usize,
+}
+
+/// Returns the reputation record (the JSON the reputation issue defines), its card view, and
+/// what was read.
 pub fn screen_file(
     file: &Path,
     viewer: &str,
     subject: &str,
     explain: bool,
-) -> Result<serde_json::Value> {
+) -> Result<(Screening, ScreeningView, InputStats)> {
     use nostr::JsonUtil;
-    let text = std::fs::read_to_string(file).map_err(|e| {
-        freeport_core::app::AppError::invalid("events", format!("{}: {e}", file.display()))
-    })?;
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| AppError::invalid("events", format!("{}: {e}", file.display())))?;
     let mut events = Vec::new();
     let mut unreadable = 0usize;
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
@@ -624,8 +701,8 @@ pub fn screen_file(
             Err(_) => unreadable += 1,
         }
     }
-    let viewer = freeport_core::identity::parse_public_key(viewer)?;
-    let subject_pk = freeport_core::identity::parse_public_key(subject)?;
+    let viewer = freeport_core::identity::parse_public_key(viewer).map_err(AppError::from)?;
+    let subject_pk = freeport_core::identity::parse_public_key(subject).map_err(AppError::from)?;
     let (s, stats) = freeport_core::app::screen_events(
         &events,
         &viewer,
@@ -634,13 +711,16 @@ pub fn screen_file(
         Default::default(),
         explain,
     )?;
-    let mut v = serde_json::to_value(&s)?;
-    if let Some(m) = v.as_object_mut() {
-        m.insert(
-            "input".into(),
-            serde_json::json!({"events": stats.events, "unreadable_lines": unreadable,
-                "bad_signature": stats.rejected_signature, "malformed": stats.rejected_parse}),
-        );
-    }
-    Ok(v)
+    let path_names = s.path.iter().map(|h| h.chars().take(8).collect()).collect();
+    let view = freeport_core::app::screening_view(&subject_pk, &s, None, path_names, None);
+    Ok((
+        s,
+        view,
+        InputStats {
+            events: stats.events,
+            unreadable_lines: unreadable,
+            bad_signature: stats.rejected_signature,
+            malformed: stats.rejected_parse,
+        },
+    ))
 }

@@ -290,7 +290,8 @@ fn classify(e: &anyhow::Error) -> u8 {
             | AppError::Negotiation(_)
             | AppError::Meet(_)
             | AppError::Phone(_)
-            | AppError::Contact(_),
+            | AppError::Contact(_)
+            | AppError::Relay(freeport_core::relay::RelayError::InvalidUrl { .. }),
         ) => 3,
         _ => {
             if e.downcast_ref::<secrets::SecretsError>().is_some() {
@@ -302,8 +303,51 @@ fn classify(e: &anyhow::Error) -> u8 {
     }
 }
 
+/// A usage error as one line (clap's own rendering spans several; `--verbose` shows it all).
+fn usage_error(e: &clap::Error, verbose: bool) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        // `freeport meet`: the subcommand's help, on stderr, as a usage error.
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            eprint!("{}", e.render());
+            return ExitCode::from(2);
+        }
+        _ => {}
+    }
+    if verbose {
+        let _ = e.print();
+    } else {
+        eprintln!("{}", one_line(&e.render().to_string()));
+    }
+    ExitCode::from(2)
+}
+
+/// The first paragraph of a clap error on one line, with a pointer to `--help`.
+fn one_line(rendered: &str) -> String {
+    let first: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let mut line = first.join(" ");
+    if !line.starts_with("error:") {
+        line = format!("error: {line}");
+    }
+    format!("{line} (see --help)")
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let verbose = std::env::args().any(|a| a == "--verbose" || a == "-v");
+            return usage_error(&e, verbose);
+        }
+    };
     // The relay pool logs every closed socket as an error; users only need ours.
     let filter = if cli.verbose {
         "debug"
@@ -344,11 +388,21 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> std::result::Result<(), Failure> {
-    dispatch(cli).await.map_err(|err| Failure {
+    let result = dispatch(cli).await;
+    // Every exit path disconnects cleanly (a failed command must not leave background tasks
+    // to be torn down mid-write, which would log spurious errors after ours).
+    let opened: Vec<App> = std::mem::take(&mut *OPENED.lock().unwrap_or_else(|p| p.into_inner()));
+    for app in opened {
+        app.stop_network().await;
+    }
+    result.map_err(|err| Failure {
         code: classify(&err),
         err,
     })
 }
+
+/// The apps this run opened, to disconnect at exit.
+static OPENED: std::sync::Mutex<Vec<App>> = std::sync::Mutex::new(Vec::new());
 
 fn home_dir(cli: &Cli) -> PathBuf {
     cli.home.clone().unwrap_or_else(|| {
@@ -382,7 +436,26 @@ fn open_app(cli: &Cli) -> Result<App> {
     std::fs::create_dir_all(&home).with_context(|| format!("cannot create {}", home.display()))?;
     let store = secrets::open(&home, &cli.passphrase_env)?;
     let cfg = AppConfig::new(home.clone(), relays_for(cli, &home)?);
-    Ok(App::open(cfg, store)?)
+    let app = App::open(cfg, store)?;
+    OPENED
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(app.clone());
+    Ok(app)
+}
+
+/// A spinner on stderr for a long operation (drawn only when stderr is a terminal, so stdout
+/// and redirected output stay clean).
+fn progress(msg: impl Into<std::borrow::Cow<'static, str>>) -> indicatif::ProgressBar {
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.set_message(msg);
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
 }
 
 /// Connects, catches up, and returns the app ready for a networked command.
@@ -391,19 +464,27 @@ async fn online(cli: &Cli) -> Result<App> {
     if !app.has_identity() {
         return Err(AppError::NoIdentity.into());
     }
+    let bar = progress("connecting to the relays");
     app.start_network().await?;
     let n = app.wait_connected(Duration::from_secs(5)).await?;
     if n == 0 {
+        bar.finish_and_clear();
         eprintln!("warning: no relay reachable; working offline (the outbox publishes later)");
     } else {
-        app.sync().await?;
+        bar.set_message(format!("catching up with {n} relay(s)"));
+        let synced = app.sync().await;
+        bar.finish_and_clear();
+        synced?;
     }
     Ok(app)
 }
 
 /// Pushes the outbox and disconnects.
 async fn finish(app: &App) -> Result<()> {
-    let left = app.flush_outbox(Duration::from_secs(10)).await?;
+    let bar = progress("publishing");
+    let left = app.flush_outbox(Duration::from_secs(10)).await;
+    bar.finish_and_clear();
+    let left = left?;
     if left > 0 {
         eprintln!("note: {left} event(s) wait in the outbox; `freeport sync` publishes them");
     }
@@ -455,7 +536,8 @@ fn parse_terms(s: &str) -> Result<Terms> {
 
 fn print_intent(i: &IntentView) {
     let place = i.geohash.as_deref().unwrap_or("-");
-    println!("{}  {} · {} · {}", &i.id[..12], i.side, i.title, place);
+    let short = i.id.get(..12).unwrap_or(&i.id);
+    println!("{short}  {} · {} · {}", i.side, i.title, place);
     if !i.badge.is_empty() {
         println!("      {} [{}]", i.badge, i.verdict);
     }
@@ -537,6 +619,9 @@ async fn dispatch(cli: Cli) -> Result<()> {
                 )?;
             } else {
                 println!("{}", freeport_core::identity::to_npub(&pk));
+                if let Some(note) = secrets::backend_note(&home, &cli.passphrase_env) {
+                    eprintln!("{note}");
+                }
                 eprintln!("back it up now: freeport backup");
             }
         }
@@ -560,7 +645,12 @@ async fn dispatch(cli: Cli) -> Result<()> {
                 "Backup passphrase: ",
                 true,
             )?;
-            println!("{}", app.export_backup(&pass)?);
+            let backup = app.export_backup(&pass)?;
+            if cli.json {
+                print_json(&serde_json::json!({ "ncryptsec": backup }))?;
+            } else {
+                println!("{backup}");
+            }
         }
         Cmd::Restore {
             ncryptsec,
@@ -573,7 +663,16 @@ async fn dispatch(cli: Cli) -> Result<()> {
                 false,
             )?;
             let pk = app.restore_identity(ncryptsec, &pass)?;
-            println!("{}", freeport_core::identity::to_npub(&pk));
+            if let Some(note) = secrets::backend_note(&home_dir(&cli), &cli.passphrase_env) {
+                eprintln!("{note}");
+            }
+            if cli.json {
+                print_json(
+                    &serde_json::json!({"pubkey": pk.to_hex(), "npub": freeport_core::identity::to_npub(&pk)}),
+                )?;
+            } else {
+                println!("{}", freeport_core::identity::to_npub(&pk));
+            }
         }
         Cmd::Profile(ProfileCmd::Set {
             name,
@@ -584,6 +683,15 @@ async fn dispatch(cli: Cli) -> Result<()> {
             plate,
         }) => {
             let warning = if *publish_full {
+                use std::io::IsTerminal;
+                if !*yes && !std::io::stdin().is_terminal() {
+                    return Err(AppError::invalid(
+                        "publish-full",
+                        "not confirmed: publishing your full number is permanent; \
+                         run in a terminal to read the warning, or add --yes",
+                    )
+                    .into());
+                }
                 eprintln!("{}", freeport_core::app::FULL_NUMBER_WARNING);
                 if !*yes && !secrets::confirm("Publish your full number? [y/N] ")? {
                     return Err(AppError::invalid("publish-full", "not confirmed").into());
@@ -603,7 +711,12 @@ async fn dispatch(cli: Cli) -> Result<()> {
                     plate: plate.clone(),
                     ..Default::default()
                 })
-                .await?;
+                .await
+                .map_err(|e| match e {
+                    // Name the field: the parser's message alone doesn't say it is the phone.
+                    AppError::Phone(p) => AppError::invalid("phone", p.to_string()),
+                    e => e,
+                })?;
             finish(&app).await?;
             if cli.json {
                 print_json(&p)?;
@@ -616,12 +729,20 @@ async fn dispatch(cli: Cli) -> Result<()> {
             }
         }
         Cmd::Profile(ProfileCmd::Show { pubkey }) => {
-            let app = open_app(&cli)?;
-            let who = match pubkey {
-                Some(p) => p.clone(),
-                None => app.public_key()?.to_hex(),
+            let p = match pubkey {
+                // Someone else's: fetch their latest profile first.
+                Some(who) => {
+                    freeport_core::identity::parse_public_key(who).map_err(AppError::from)?;
+                    let app = online(&cli).await?;
+                    let p = app.profile_remote(who).await?;
+                    finish(&app).await?;
+                    p
+                }
+                None => {
+                    let app = open_app(&cli)?;
+                    app.profile(&app.public_key()?.to_hex())?
+                }
             };
-            let p = app.profile(&who)?;
             if cli.json {
                 print_json(&p)?;
             } else {
@@ -638,7 +759,11 @@ async fn dispatch(cli: Cli) -> Result<()> {
             let payload = read_json_arg("payload", &a.payload)?;
             let expires = a.expires_in.as_deref().map(parse_duration).transpose()?;
             let app = online(&cli).await?;
-            let i = app
+            let bar = progress(format!(
+                "signing with {}-bit proof of work",
+                a.pow.unwrap_or(app.config().intent_pow_bits)
+            ));
+            let posted = app
                 .post_intent(PostIntent {
                     market: a.market.clone(),
                     side: match a.side {
@@ -652,7 +777,9 @@ async fn dispatch(cli: Cli) -> Result<()> {
                     pow_bits: a.pow,
                     window: None,
                 })
-                .await?;
+                .await;
+            bar.finish_and_clear();
+            let i = posted?;
             finish(&app).await?;
             if cli.json {
                 print_json(&i)?;
@@ -664,7 +791,9 @@ async fn dispatch(cli: Cli) -> Result<()> {
             let app = online(&cli).await?;
             app.withdraw_intent(intent).await?;
             finish(&app).await?;
-            if !cli.json {
+            if cli.json {
+                print_json(&serde_json::json!({ "withdrawn": intent }))?;
+            } else {
                 println!("withdrawn");
             }
         }
@@ -787,9 +916,13 @@ async fn dispatch(cli: Cli) -> Result<()> {
                     std::fs::write(s, &code.svg)?;
                 }
                 if cli.json {
-                    print_json(&code)?;
+                    // One object per code: valid JSON with --once, JSON lines while rotating.
+                    println!("{}", serde_json::to_string(&code)?);
                 } else {
-                    print!("\x1b[2J\x1b[H{}", code.terminal);
+                    if !*once {
+                        print!("\x1b[2J\x1b[H");
+                    }
+                    print!("{}", code.terminal);
                     println!("{}", code.token);
                     println!("refreshes in {}s", code.refresh_at.saturating_sub(now()));
                 }
@@ -808,7 +941,11 @@ async fn dispatch(cli: Cli) -> Result<()> {
                 .await
                 .unwrap_or(false);
                 if met {
-                    println!("met: the other phone co-signed the receipt");
+                    if cli.json {
+                        println!("{}", serde_json::json!({ "met": nego }));
+                    } else {
+                        println!("met: the other phone co-signed the receipt");
+                    }
                     break;
                 }
             }
@@ -866,7 +1003,9 @@ async fn dispatch(cli: Cli) -> Result<()> {
             )
             .await?;
             finish(&app).await?;
-            if !cli.json {
+            if cli.json {
+                print_json(&serde_json::json!({ "rated": nego }))?;
+            } else {
                 println!("rated");
             }
         }
@@ -877,11 +1016,22 @@ async fn dispatch(cli: Cli) -> Result<()> {
             explain,
         } => match (events, viewer) {
             (Some(file), Some(viewer)) => {
-                let out = demo::screen_file(file, viewer, subject, *explain)?;
+                let (record, s, input) = demo::screen_file(file, viewer, subject, *explain)?;
                 if cli.json {
-                    print_json(&out)?;
+                    let mut v = serde_json::to_value(&record)?;
+                    if let Some(m) = v.as_object_mut() {
+                        m.insert("input".into(), serde_json::to_value(&input)?);
+                    }
+                    print_json(&v)?;
                 } else {
-                    println!("{}", serde_json::to_string_pretty(&out)?);
+                    print!("{}", screening_card(&s));
+                    if *explain {
+                        print!("{}", explain_lines(&s));
+                    }
+                    println!(
+                        "  from {} events ({} unreadable lines, {} bad signatures, {} malformed)",
+                        input.events, input.unreadable_lines, input.bad_signature, input.malformed
+                    );
                 }
             }
             _ => {
@@ -892,6 +1042,9 @@ async fn dispatch(cli: Cli) -> Result<()> {
                     print_json(&s)?;
                 } else {
                     print!("{}", screening_card(&s));
+                    if *explain {
+                        print!("{}", explain_lines(&s));
+                    }
                 }
             }
         },
@@ -947,6 +1100,25 @@ fn out_deal(cli: &Cli, d: &DealView) -> Result<()> {
         print_deal(d);
         Ok(())
     }
+}
+
+/// `--explain`: each rater's weight, hop and tier, heaviest first.
+fn explain_lines(s: &ScreeningView) -> String {
+    let mut raters = s.raters.clone();
+    raters.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+    let mut out = format!("  raters ({}):\n", raters.len());
+    for r in raters {
+        let short = r.pubkey.get(..12).unwrap_or(&r.pubkey);
+        let hop = r
+            .hop
+            .map(|h| format!("hop {h}"))
+            .unwrap_or_else(|| "unreachable".into());
+        out.push_str(&format!(
+            "    {short}…  weight {:.3} · {hop} · {}\n",
+            r.weight, r.tier
+        ));
+    }
+    out
 }
 
 fn indent(s: &str) -> String {

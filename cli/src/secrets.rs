@@ -28,13 +28,6 @@ pub fn open(home: &Path, passphrase_env: &str) -> anyhow::Result<Arc<dyn SecretS
         _ => {
             let usable = keyring_usable();
             let backend = if usable { "keyring" } else { "file" };
-            if !usable {
-                eprintln!(
-                    "note: no OS keyring service here; keys go to an encrypted file \
-                     ({}), passphrase from ${passphrase_env} or a prompt",
-                    home.join(KEY_FILE).display()
-                );
-            }
             std::fs::write(home.join(BACKEND_FILE), backend)?;
             !usable
         }
@@ -70,6 +63,22 @@ fn keyring_usable() -> bool {
 #[cfg(not(feature = "keyring"))]
 fn keyring_store() -> anyhow::Result<Arc<dyn SecretStore>> {
     Err(SecretsError::Refused("built without keyring support".into()).into())
+}
+
+/// Where the key of `home` is kept, for `init` / `restore` to tell the user (no keyring service
+/// on headless machines is worth knowing once, not on every command).
+pub fn backend_note(home: &Path, passphrase_env: &str) -> Option<String> {
+    match std::fs::read_to_string(home.join(BACKEND_FILE))
+        .ok()?
+        .trim()
+    {
+        "file" => Some(format!(
+            "note: no OS keyring service here; your key is in an encrypted file ({}), \
+             passphrase from ${passphrase_env} or a prompt",
+            home.join(KEY_FILE).display()
+        )),
+        _ => None,
+    }
 }
 
 /// A passphrase from `env` if set, else from the terminal (twice when `confirm`).

@@ -8,22 +8,31 @@
 // passing the directory of libfreeport_core.so with `-Xlinker -L<dir>`.
 import PackageDescription
 
+// The core's C FFI. On Linux: the generated header + module map (system library; the .so is
+// passed with -Xlinker -L). On a Mac: the XCFramework scripts/build-ios.sh builds (iOS device,
+// iOS simulator, macOS slices of the static library, each with the header and module map).
+#if os(Linux)
+let ffiTarget: Target = .systemLibrary(name: "FreeportCoreFFI", path: "Sources/FreeportCoreFFI/include")
+#else
+let ffiTarget: Target = .binaryTarget(name: "FreeportCoreFFI", path: "Artifacts/FreeportCoreFFI.xcframework")
+#endif
+
 let package = Package(
     name: "FreeportKit",
     platforms: [.iOS(.v17), .macOS(.v14)],
     products: [
-        .library(name: "FreeportKit", targets: ["FreeportCore", "FreeportViewModels"]),
+        .library(name: "FreeportKit", targets: ["FreeportCore", "FreeportViewModels", "KeychainSecretStore"]),
     ],
     targets: [
         // C declarations of the core's FFI (generated header + module map). A system-library
         // target needs no placeholder source file; the library itself is linked by FreeportCore.
-        .systemLibrary(name: "FreeportCoreFFI", path: "Sources/FreeportCoreFFI/include"),
+        ffiTarget,
         // The generated Swift bindings.
         .target(
             name: "FreeportCore",
             dependencies: ["FreeportCoreFFI"],
             path: "Sources/FreeportCore",
-            linkerSettings: [.linkedLibrary("freeport_core")]
+            linkerSettings: [.linkedLibrary("freeport_core", .when(platforms: [.linux]))]
         ),
         // View models: Foundation + Observation only, so they build and test on Linux.
         .target(
@@ -31,9 +40,34 @@ let package = Package(
             dependencies: ["FreeportCore"],
             path: "Sources/FreeportViewModels"
         ),
+        // The core's SecretStore over the Keychain (an empty module where Security is missing).
+        .target(
+            name: "KeychainSecretStore",
+            dependencies: ["FreeportCore"],
+            path: "Sources/KeychainSecretStore"
+        ),
+        // Linux only: a symbol Debian's swiftlang libswiftObservation.so needs but no toolchain
+        // library exports (see Tests/LinuxObservationShim/shim.cpp and docs/BINDINGS.md).
+        .target(
+            name: "LinuxObservationShim",
+            path: "Tests/LinuxObservationShim"
+        ),
+        .testTarget(
+            name: "FreeportViewModelsTests",
+            dependencies: [
+                "FreeportCore",
+                "FreeportViewModels",
+                .target(name: "LinuxObservationShim", condition: .when(platforms: [.linux])),
+            ],
+            path: "Tests/FreeportViewModelsTests"
+        ),
         .testTarget(
             name: "FreeportKitTests",
-            dependencies: ["FreeportCore", "FreeportViewModels"],
+            dependencies: [
+                "FreeportCore",
+                "FreeportViewModels",
+                .target(name: "LinuxObservationShim", condition: .when(platforms: [.linux])),
+            ],
             path: "Tests/FreeportKitTests"
         ),
     ]

@@ -1,9 +1,11 @@
-//! Synchronous helpers: library version and public-key validation.
+//! Free functions: library version, public-key validation, default configuration, the
+//! full-number warning and geohash encoding.
 
 use nostr::PublicKey;
 use nostr::nips::nip19::ToBech32;
 
-use super::ApiError;
+use super::FreeportError;
+use super::records::FreeportConfig;
 
 /// Longest public-key input accepted by [`validate_npub`] (characters); longer input is refused
 /// before parsing.
@@ -20,8 +22,8 @@ pub fn core_version() -> String {
 /// Accepts an `npub`, 64 hex characters or a `nostr:npub…` URI, ignoring surrounding
 /// whitespace. Refuses a secret key (`nsec…`) with a rule telling the user not to share it.
 #[uniffi::export]
-pub fn validate_npub(input: String) -> Result<String, ApiError> {
-    let invalid = |rule: String| ApiError::InvalidInput {
+pub fn validate_npub(input: String) -> Result<String, FreeportError> {
+    let invalid = |rule: String| FreeportError::InvalidInput {
         field: "npub".to_owned(),
         rule,
     };
@@ -48,21 +50,113 @@ pub fn validate_npub(input: String) -> Result<String, ApiError> {
     // `parse` accepts any 32 bytes; a key must also be a point on the curve to ever sign.
     key.xonly()
         .map_err(|_| invalid("is not a valid secp256k1 x-only public key".to_owned()))?;
-    key.to_bech32().map_err(|e| ApiError::Internal {
+    key.to_bech32().map_err(|e| FreeportError::Internal {
         reason: format!("bech32 encoding failed: {e}"),
     })
+}
+
+/// The configuration a fresh install uses: the relays shipped in `assets/relays.json` and the
+/// reference client's proof-of-work and geohash precision, with `data_dir` as given.
+#[uniffi::export]
+pub fn default_config(data_dir: String) -> FreeportConfig {
+    let base = crate::app::AppConfig::new(data_dir.clone(), Vec::new());
+    FreeportConfig {
+        data_dir,
+        // The list is compiled in and checked by the relay module's tests; an unreadable list
+        // would leave the app offline, never crash it.
+        relays: crate::relay::client::default_relays().unwrap_or_default(),
+        default_region: None,
+        intent_pow_bits: base.intent_pow_bits,
+        rating_pow_bits: base.rating_pow_bits,
+        geohash_precision: base.geohash_precision,
+    }
+}
+
+/// The sentence the profile screen must show (and pass back in
+/// `ProfileInput.full_number_warning_shown`) before publishing a full phone number.
+#[uniffi::export]
+pub fn full_number_warning() -> String {
+    crate::app::FULL_NUMBER_WARNING.to_owned()
+}
+
+/// Encodes a position as a geohash of `precision` characters (1–12), e.g. for the "near me"
+/// filter of browse. Refuses coordinates outside the globe or NaN.
+#[uniffi::export]
+pub fn geohash_for(lat: f64, lon: f64, precision: u8) -> Result<String, FreeportError> {
+    if !(1..=12).contains(&precision) {
+        return Err(FreeportError::invalid(
+            "precision",
+            format!("is {precision}; must be 1..=12"),
+        ));
+    }
+    if !(-90.0..=90.0).contains(&lat) {
+        return Err(FreeportError::invalid(
+            "lat",
+            "must be a number in -90..=90",
+        ));
+    }
+    if !(-180.0..=180.0).contains(&lon) {
+        return Err(FreeportError::invalid(
+            "lon",
+            "must be a number in -180..=180",
+        ));
+    }
+    crate::protocol::intent::encode_geohash(lat, lon, usize::from(precision))
+        .map_err(|e| FreeportError::invalid("lat", e.to_string()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    #[test]
+    fn default_config_uses_the_shipped_relays_and_reference_settings() {
+        let c = default_config("/data/x".into());
+        assert_eq!(c.data_dir, "/data/x");
+        assert!(!c.relays.is_empty());
+        assert!(
+            c.relays.iter().all(|r| r.starts_with("wss://")),
+            "{:?}",
+            c.relays
+        );
+        assert_eq!(
+            (c.intent_pow_bits, c.rating_pow_bits, c.geohash_precision),
+            (12, 8, 5)
+        );
+    }
+
+    #[test]
+    fn geohash_for_encodes_and_refuses_bad_coordinates() {
+        // The centre of cell w21z74 (Tanjong Pagar, Singapore).
+        assert_eq!(geohash_for(1.2881, 103.8483, 6).unwrap(), "w21z74");
+        assert_eq!(geohash_for(1.2881, 103.8483, 3).unwrap(), "w21");
+        for (lat, lon, p, field) in [
+            (91.0, 0.0, 5, "lat"),
+            (f64::NAN, 0.0, 5, "lat"),
+            (0.0, -180.5, 5, "lon"),
+            (0.0, f64::INFINITY, 5, "lon"),
+            (0.0, 0.0, 0, "precision"),
+            (0.0, 0.0, 13, "precision"),
+        ] {
+            match geohash_for(lat, lon, p).unwrap_err() {
+                FreeportError::InvalidInput { field: f, .. } => assert_eq!(f, field),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_full_number_warning_is_the_app_layer_sentence() {
+        assert_eq!(full_number_warning(), crate::app::FULL_NUMBER_WARNING);
+        assert!(!full_number_warning().is_empty());
+    }
+
     const HEX: &str = "7e7e9c42a91bfef19fa929e5fda1b72e0ebc1a4c1141673e2794234d86addf4e";
     const NPUB: &str = "npub10elfcs4fr0l0r8af98jlmgdh9c8tcxjvz9qkw038js35mp4dma8qzvjptg";
 
-    fn rule_of(err: ApiError) -> (String, String) {
+    fn rule_of(err: FreeportError) -> (String, String) {
         match err {
-            ApiError::InvalidInput { field, rule } => (field, rule),
+            FreeportError::InvalidInput { field, rule } => (field, rule),
             other => panic!("expected InvalidInput, got {other:?}"),
         }
     }

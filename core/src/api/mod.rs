@@ -1,18 +1,30 @@
-//! UniFFI surface: the only API the Android and iOS apps call (see lib.rs for the layering).
+//! UniFFI surface: the only API the Android and iOS apps call (see lib.rs for the layering and
+//! docs/BINDINGS.md for the table of everything exported).
 //!
-//! Thin by rule: functions here validate and convert foreign input, delegate to the layers
-//! below, and map every failure to a small structured error ([`ApiError`]) whose `Display` is
-//! exported, so Kotlin's `toString()` and Swift's `description` show the Rust message. No panic
-//! crosses the boundary: UniFFI catches unwinding panics (`panic = "unwind"` in every profile)
-//! and the code here does not index, unwrap or do unchecked arithmetic on foreign input.
+//! Thin by rule: every method converts foreign input, calls [`crate::app::App`] and converts the
+//! result; there is no business logic here. Every failure is a [`FreeportError`] (small
+//! variants with fields, `Display` exported). No panic crosses the boundary: nothing here
+//! unwraps, indexes or does unchecked arithmetic on foreign input, and UniFFI catches unwinding
+//! panics (`panic = "unwind"` in every profile) as a last resort.
 //!
-//! What is exported today is the pipeline-proving surface (docs/BINDINGS.md): a sync function
-//! ([`core_version`]), a validating function with a typed error ([`validate_npub`]), a foreign
-//! trait implemented by the platform ([`SecretStore`]), and an async function on tokio that
-//! calls it ([`load_or_create_identity`]). The `FreeportApp` facade is added next to these.
+//! Foreign traits: [`crate::identity::SecretStore`] (Keystore / Keychain) and [`AppListener`].
 
+mod app;
 mod error;
 mod info;
+mod listener;
+mod records;
+mod relay;
 
-pub use error::ApiError;
-pub use info::{MAX_PUBLIC_KEY_INPUT_CHARS, core_version, validate_npub};
+pub use app::FreeportApp;
+pub use error::FreeportError;
+pub use info::{
+    MAX_PUBLIC_KEY_INPUT_CHARS, core_version, default_config, full_number_warning, geohash_for,
+    validate_npub,
+};
+pub use listener::{AppListener, ListenerHandle};
+pub use records::{
+    AppEventRecord, FreeportConfig, IdentityView, IntentSide, MAX_POW_BITS, PostIntentInput,
+    ProfileInput, RateRecord,
+};
+pub use relay::EmbeddedRelayHandle;

@@ -262,6 +262,7 @@ impl App {
 
     /// Opens a thread on someone's intent with an accept (reveals our contact) or a counter.
     pub async fn respond(&self, intent_id: &str, response: Response) -> Result<DealView, AppError> {
+        self.ensure_intent(intent_id).await?;
         let _g = self.inner.nego_lock.lock().await;
         let me = self.public_key()?;
         let intent = self.load_intent(intent_id)?;
@@ -404,9 +405,16 @@ impl App {
     ) -> Result<(), AppError> {
         let _g = self.inner.nego_lock.lock().await;
         let mut book = self.load_book(intent)?;
+        // Only threads still being negotiated: a confirmed deal is an agreement between two
+        // people, and taking the listing down must not break it.
         let ids: Vec<NegoId> = book
             .threads()
-            .filter(|t| !t.state().is_terminal() && !t.state().is_met())
+            .filter(|t| {
+                matches!(
+                    t.state(),
+                    State::Open | State::AcceptedByUs | State::AcceptedByThem
+                )
+            })
             .map(|t| t.nego().clone())
             .collect();
         let mut all = Vec::new();

@@ -12,6 +12,7 @@ use crate::protocol::kinds;
 use crate::protocol::rating::parse_rating;
 use crate::protocol::receipt::parse_receipt;
 use crate::relay::{Incoming, transport};
+use crate::reputation::{RepInput, Reputation};
 
 /// Cursor names in the store.
 const CURSOR_DMS: &str = "dms";
@@ -70,33 +71,65 @@ pub(crate) fn spawn_loops(app: App, mut incoming: Incoming) -> Vec<JoinHandle<()
     vec![events, dms]
 }
 
-/// Feeds one stored public event to the in-memory reputation engine.
-pub(crate) fn apply_public(app: &App, e: &Event) {
-    let mut rep = lock(&app.inner.rep);
-    rep.observe(e.pubkey, e.created_at.as_secs());
+/// The reputation facts in one verified public event: its author was seen, plus the parsed
+/// receipt, rating or follow list (unparseable content contributes nothing else).
+pub(crate) fn rep_inputs(app: &App, e: &Event) -> Vec<RepInput> {
+    let at = e.created_at.as_secs();
+    let mut out = vec![RepInput::Seen {
+        pubkey: e.pubkey,
+        at,
+    }];
     match e.kind.as_u16() {
         kinds::RECEIPT => {
             if let Ok(r) = parse_receipt(e) {
-                let _ = rep.insert_receipt(&r);
+                out.push(RepInput::Receipt(r));
             }
         }
         kinds::RATING => {
             if let Ok(r) = parse_rating(e) {
-                drop(rep);
-                let input = app.rating_input(&r);
-                let _ = lock(&app.inner.rep).insert_rating(input);
+                out.push(RepInput::Rating(app.rating_input(&r)));
             }
         }
         kinds::FOLLOWS => {
-            if let Ok(f) = parse_follows(e) {
-                rep.set_follows(e.pubkey, f, e.created_at.as_secs());
+            if let Ok(list) = parse_follows(e) {
+                out.push(RepInput::Follows {
+                    owner: e.pubkey,
+                    created_at: at,
+                    list,
+                });
             }
         }
         _ => {}
     }
+    out
 }
 
 impl App {
+    /// Stores verified public events and feeds them to reputation, keeping the persisted
+    /// projection (`store::rep`) in step with the in-memory engine.
+    pub(crate) fn store_public(&self, events: &[Event]) -> Result<(), AppError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        self.inner.store.insert_events_rep_begin(events)?;
+        self.apply_and_project(events)
+    }
+
+    /// Applies stored events to the engine and writes their projection. Runs after the events'
+    /// own transaction, so rating attestations see profiles stored in the same batch; a crash in
+    /// between leaves `rep_state.inflight` set and the next open rebuilds once.
+    fn apply_and_project(&self, events: &[Event]) -> Result<(), AppError> {
+        let items: Vec<RepInput> = events.iter().flat_map(|e| rep_inputs(self, e)).collect();
+        {
+            let mut rep = lock(&self.inner.rep);
+            for i in &items {
+                rep.apply(i);
+            }
+        }
+        self.inner.store.rep_commit(&items)?;
+        Ok(())
+    }
+
     /// Stores a batch of verified public events in one transaction and applies them.
     pub(crate) async fn ingest_public(&self, events: Vec<Event>) -> Result<(), AppError> {
         if events.is_empty() {
@@ -104,15 +137,15 @@ impl App {
         }
         let store = self.inner.store.clone();
         let evs = events.clone();
-        tokio::task::spawn_blocking(move || store.insert_events(&evs))
+        tokio::task::spawn_blocking(move || store.insert_events_rep_begin(&evs))
             .await
             .map_err(|e| AppError::Internal {
                 reason: e.to_string(),
             })??;
+        self.apply_and_project(&events)?;
         let me = self.public_key().ok();
         let now = Timestamp::from(unix_now());
         for e in &events {
-            apply_public(self, e);
             match e.kind.as_u16() {
                 kinds::OFFER | kinds::REQUEST => {
                     if let Ok(i) = parse_intent(e, now) {
@@ -138,23 +171,36 @@ impl App {
         Ok(())
     }
 
-    /// Rebuilds the reputation engine from every stored event (at start-up and after a
-    /// restore).
+    /// Loads the reputation engine at start-up: from the persisted projection when it is
+    /// complete (a bulk build), else by [`App::rebuild_reputation`] (first start after the
+    /// schema upgrade, or after a crash between a batch and its projection).
+    pub(crate) fn load_reputation(&self) -> Result<(), AppError> {
+        let params = self.inner.cfg.reputation.clone();
+        if let Some(parts) = self.inner.store.rep_load_ready()? {
+            match Reputation::from_parts(params, parts) {
+                Ok(rep) => {
+                    *lock(&self.inner.rep) = rep;
+                    return Ok(());
+                }
+                Err(e) => tracing::warn!("persisted reputation refused ({e}); rebuilding"),
+            }
+        }
+        self.rebuild_reputation()
+    }
+
+    /// Rebuilds the reputation engine from every stored event (fallback at start-up, and after
+    /// a restore) and rewrites the persisted projection from it.
     pub(crate) fn rebuild_reputation(&self) -> Result<(), AppError> {
-        let events = self
-            .inner
-            .store
-            .query_events(&crate::store::EventQuery::new())?;
-        {
-            let mut rep = lock(&self.inner.rep);
-            *rep = crate::reputation::Reputation::new(self.inner.cfg.reputation.clone())?;
-        }
         // Profiles first: rating attestations are checked against the ratee's published phone.
-        let mut ordered: Vec<&Event> = events.iter().collect();
-        ordered.sort_by_key(|e| (e.kind.as_u16() != kinds::PROFILE, e.created_at));
-        for e in ordered {
-            apply_public(self, e);
+        let events = self.inner.store.rep_scan_events()?;
+        let items: Vec<RepInput> = events.iter().flat_map(|e| rep_inputs(self, e)).collect();
+        drop(events);
+        let mut rep = Reputation::new(self.inner.cfg.reputation.clone())?;
+        for i in &items {
+            rep.apply(i);
         }
+        self.inner.store.rep_rebuild(&items)?;
+        *lock(&self.inner.rep) = rep;
         Ok(())
     }
 }

@@ -128,7 +128,8 @@ impl App {
     }
 
     /// Withdraws one of our intents (reference semantics: same `d`, title "(withdrawn)",
-    /// `{"withdrawn":true}`, expiring in 10 minutes). Open negotiations on it are cancelled.
+    /// `{"withdrawn":true}`, expiring in 10 minutes). Negotiations still open on it are
+    /// cancelled; confirmed deals stand.
     pub async fn withdraw_intent(&self, intent_id: &str) -> Result<(), AppError> {
         let keys = self.keys()?;
         let intent = self.load_intent(intent_id)?;
@@ -146,6 +147,33 @@ impl App {
             })?;
         self.publish(vec![event]).await?;
         self.cancel_all_on_intent(&intent, "Withdrawn").await?;
+        Ok(())
+    }
+
+    /// Makes sure intent `intent_id` is stored, fetching it by id from the relays when it is not
+    /// (an id shared out of band rather than browsed). An id no relay has stays unknown.
+    pub(crate) async fn ensure_intent(&self, intent_id: &str) -> Result<(), AppError> {
+        let id = EventId::from_hex(intent_id.trim()).map_err(|_| AppError::UnknownIntent {
+            id: intent_id.to_string(),
+        })?;
+        if self.inner.store.get_event(&id)?.is_some() {
+            return Ok(());
+        }
+        if let Ok(client) = self.client() {
+            let f = Filter::new()
+                .id(id)
+                .kinds([Kind::Custom(kinds::OFFER), Kind::Custom(kinds::REQUEST)])
+                .limit(1);
+            let got = client.query(f, self.inner.cfg.query_timeout).await?;
+            let events: Vec<Event> = got
+                .into_iter()
+                .map(|v| v.into_event())
+                .filter(|e| e.id == id)
+                .collect();
+            if !events.is_empty() {
+                self.store_public(&events)?;
+            }
+        }
         Ok(())
     }
 
@@ -208,10 +236,7 @@ impl App {
             let got = client.query(f, self.inner.cfg.query_timeout).await?;
             let events: Vec<Event> = got.into_iter().map(|v| v.into_event()).collect();
             if !events.is_empty() {
-                self.inner.store.insert_events(&events)?;
-                for e in &events {
-                    super::ingest::apply_public(self, e);
-                }
+                self.store_public(&events)?;
             }
         }
         let stored = self.inner.store.query_events(

@@ -153,8 +153,8 @@ impl App {
         }
         match other_state {
             Some(s) => Err(AppError::NotPossible {
-                what: "use this code",
-                why: format!("that deal is {}", super::deals::state_label(s)),
+                what: "using this code",
+                why: format!("that deal is already {}", super::deals::state_label(s)),
             }),
             None => Err(MeetError::DifferentDeal.into()),
         }
@@ -295,10 +295,7 @@ impl App {
     /// Both halves are in the outbox: store them locally, feed reputation, wake the publisher.
     async fn after_met(&self, pair: &MetPair) -> Result<(), AppError> {
         let events = vec![pair.shower.clone(), pair.scanner.clone()];
-        self.inner.store.insert_events(&events)?;
-        for e in &events {
-            super::ingest::apply_public(self, e);
-        }
+        self.store_public(&events)?;
         if let Ok(c) = self.client() {
             c.wake_outbox();
         }

@@ -40,7 +40,7 @@ pub use intents::{MAX_INTENTS_PER_AUTHOR, PostIntent};
 pub use meetup::ScanInput;
 pub use profile::{CONTACT_ENTRY, FULL_NUMBER_WARNING, ProfileUpdate};
 pub use rate::RateInput;
-pub use screen::{EvaluationStats, screen_events};
+pub use screen::{EvaluationStats, screen_events, screening_view};
 pub use views::*;
 
 /// File name of the SQLite store inside the data directory.
@@ -258,7 +258,8 @@ impl OutboxStore for StoreOutbox {
 
 impl App {
     /// Opens (or creates) the data directory and the store, loads the identity if the secret
-    /// store has one, and rebuilds the reputation graph from stored events. No network yet.
+    /// store has one, and loads the reputation graph (persisted projection, else a rebuild from
+    /// stored events). No network yet.
     pub fn open(cfg: AppConfig, secrets: Arc<dyn SecretStore>) -> Result<Self, AppError> {
         std::fs::create_dir_all(&cfg.data_dir).map_err(|e| AppError::InvalidInput {
             field: "data_dir",
@@ -283,7 +284,7 @@ impl App {
                 events,
             }),
         };
-        app.rebuild_reputation()?;
+        app.load_reputation()?;
         Ok(app)
     }
 
@@ -488,10 +489,7 @@ impl App {
     /// Publishes (via the durable outbox) events we signed, and stores them locally first so the
     /// UI sees them immediately and nothing is lost if the process dies.
     pub(crate) async fn publish(&self, events: Vec<Event>) -> Result<(), AppError> {
-        self.inner.store.insert_events(&events)?;
-        for e in &events {
-            ingest::apply_public(self, e);
-        }
+        self.store_public(&events)?;
         match self.client() {
             Ok(c) => {
                 for e in events {

@@ -113,7 +113,14 @@ impl App {
                 })?,
             )?;
         }
-        let ev = build_profile(&profile, existing.as_ref(), Timestamp::from(unix_now()))?
+        // Replaceable events keep the newest `created_at`: two saves within one second must
+        // still order, so stamp after the previous version.
+        let at = existing
+            .as_ref()
+            .map(|e| e.created_at.as_secs().saturating_add(1))
+            .unwrap_or(0)
+            .max(unix_now());
+        let ev = build_profile(&profile, existing.as_ref(), Timestamp::from(at))?
             .sign_with_keys(&keys)
             .map_err(|e| AppError::Internal {
                 reason: e.to_string(),
@@ -163,6 +170,21 @@ impl App {
             vehicle_model: p.vehicle_model,
             plate: p.plate,
         })
+    }
+
+    /// Fetches `pubkey`'s latest profile from the relays when online, then shows it as stored.
+    pub async fn profile_remote(&self, pubkey: &str) -> Result<ProfileView, AppError> {
+        let pk = crate::identity::parse_public_key(pubkey)?;
+        if let Ok(client) = self.client() {
+            let f = nostr::Filter::new()
+                .kind(nostr::Kind::Custom(kinds::PROFILE))
+                .author(pk)
+                .limit(10);
+            let got = client.query(f, self.inner.cfg.query_timeout).await?;
+            self.ingest_public(got.into_iter().map(|v| v.into_event()).collect())
+                .await?;
+        }
+        self.profile(&pk.to_hex())
     }
 
     /// Our contact card for accepts: `"<name> · <full phone>[ · 🚗 <vehicle> • <plate>]"` and the

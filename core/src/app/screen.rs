@@ -161,48 +161,61 @@ impl App {
                     .unwrap_or_else(|| short(hex))
             })
             .collect();
-        let phone_status = match profile.as_ref().and_then(|p| p.phone.as_ref()) {
-            None => "no phone published".to_string(),
-            Some(_) if s.verified_by > 0 => format!("verified by {}", s.verified_by),
-            Some(_) => "not verified yet".to_string(),
-        };
-        ScreeningView {
-            subject: subject.to_hex(),
-            subject_npub: to_npub(subject),
-            name: profile.as_ref().and_then(|p| p.name.clone()),
-            deals: s.deals,
-            partners: s.partners,
-            partners_in_network: s.partners_in_network,
-            met_in_person: s.met_in_person,
-            verified_by: s.verified_by,
-            new_account: s.new_account,
-            safety: signal(&s.safety),
-            reliability: signal(&s.reliability),
-            score: s.score,
-            weight_total: s.weight_total,
-            unreachable_weight: s.unreachable_weight,
-            verdict: verdict_label(&s),
-            reasons: s.reasons.clone(),
-            path: s.path.clone(),
-            path_names,
-            badge: badge(&s),
-            phone: profile.and_then(|p| p.phone),
-            phone_status,
-            raters: s
-                .raters
-                .as_ref()
-                .map(|rs| {
-                    rs.iter()
-                        .map(|r| RaterView {
-                            pubkey: r.pubkey.clone(),
-                            weight: r.weight,
-                            hop: r.hop.map(u32::from),
-                            tier: r.tier.as_str().to_string(),
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
-        }
+        let name = profile.as_ref().and_then(|p| p.name.clone());
+        screening_view(subject, &s, name, path_names, profile.and_then(|p| p.phone))
+    }
+}
+
+/// The view of a screening result: the reputation record plus what a screen shows (names along
+/// the path, the published phone and its verification, the badge line).
+pub fn screening_view(
+    subject: &PublicKey,
+    s: &Screening,
+    name: Option<String>,
+    path_names: Vec<String>,
+    phone: Option<String>,
+) -> ScreeningView {
+    let phone_status = match phone.as_ref() {
+        None => "no phone published".to_string(),
+        Some(_) if s.verified_by > 0 => format!("verified by {}", s.verified_by),
+        Some(_) => "not verified yet".to_string(),
+    };
+    ScreeningView {
+        subject: subject.to_hex(),
+        subject_npub: to_npub(subject),
+        name,
+        deals: s.deals,
+        partners: s.partners,
+        partners_in_network: s.partners_in_network,
+        met_in_person: s.met_in_person,
+        verified_by: s.verified_by,
+        new_account: s.new_account,
+        safety: signal(&s.safety),
+        reliability: signal(&s.reliability),
+        score: s.score,
+        weight_total: s.weight_total,
+        unreachable_weight: s.unreachable_weight,
+        verdict: verdict_label(s),
+        reasons: s.reasons.clone(),
+        path: s.path.clone(),
+        path_names,
+        badge: badge(s),
+        phone,
+        phone_status,
+        raters: s
+            .raters
+            .as_ref()
+            .map(|rs| {
+                rs.iter()
+                    .map(|r| RaterView {
+                        pubkey: r.pubkey.clone(),
+                        weight: r.weight,
+                        hop: r.hop.map(u32::from),
+                        tier: r.tier.as_str().to_string(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
 }
 

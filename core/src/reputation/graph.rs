@@ -35,12 +35,22 @@ impl DealKey {
         out.copy_from_slice(&d[..16]);
         Self(out)
     }
+
+    /// A key from its 16 stored bytes (as written by [`DealKey::to_bytes`]).
+    pub fn from_bytes(b: [u8; 16]) -> Self {
+        Self(b)
+    }
+
+    /// The key's 16 bytes, for persisting.
+    pub fn to_bytes(self) -> [u8; 16] {
+        self.0
+    }
 }
 
 /// Packed per-direction edge data: bit 7 = at least one deal met in person, bits 0..=6 = number
 /// of deals between the pair (saturating at 127).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct EdgeMeta(u8);
+pub struct EdgeMeta(pub(super) u8);
 
 impl EdgeMeta {
     const MET: u8 = 0x80;
@@ -65,11 +75,11 @@ impl EdgeMeta {
         }
     }
 
-    fn with_met(self) -> Self {
+    pub(super) fn with_met(self) -> Self {
         Self(self.0 | Self::MET)
     }
 
-    fn add(self, tier: DealTier) -> Self {
+    pub(super) fn add(self, tier: DealTier) -> Self {
         let count = (self.0 & Self::COUNT).saturating_add(1).min(Self::COUNT);
         let met = if tier == DealTier::Met || self.met() {
             Self::MET
@@ -107,9 +117,9 @@ pub enum DealState<'a> {
 
 /// Per-node counters for the screening record.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct NodeStats {
-    deals: u32,
-    met: u32,
+pub(super) struct NodeStats {
+    pub(super) deals: u32,
+    pub(super) met: u32,
 }
 
 /// Approximate heap bytes held by the graph, by part.
@@ -130,25 +140,85 @@ impl GraphMemory {
     }
 }
 
+/// What one receipt half does to its deal, given what the index holds for that deal. Shared by
+/// the in-memory graph and the persisted form (`store::rep`), so both pair identically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReceiptStep {
+    /// Nothing changes.
+    Ignore,
+    /// The half becomes the deal's held half (pending first half, or a meet half waiting to
+    /// upgrade a proven deal), with the outcome to report.
+    Hold(ReceiptOutcome),
+    /// The other party's half is held: the deal pairs at this tier (the held half is dropped).
+    Pair(DealTier),
+    /// Both meet halves of a deal paired as proven: it becomes met (the held half is dropped).
+    Upgrade,
+}
+
+/// Decides [`ReceiptStep`] for half `r` of a deal whose paired tier is `paired` and whose held
+/// half (pending if unpaired, upgrade candidate if paired) is `held`. `r` must already have
+/// passed the party checks of [`DealGraph::insert_receipt`].
+pub fn receipt_step(paired: Option<DealTier>, held: Option<&Receipt>, r: &Receipt) -> ReceiptStep {
+    match (paired, held) {
+        (Some(tier), _) if tier != DealTier::Proven || r.meet.is_none() => ReceiptStep::Ignore,
+        (Some(_), Some(h)) if h.author != r.author && classify(h, Some(r)) == DealTier::Met => {
+            ReceiptStep::Upgrade
+        }
+        (Some(_), Some(h)) if h.author == r.author && r.created_at <= h.created_at => {
+            ReceiptStep::Ignore
+        }
+        (Some(_), _) => ReceiptStep::Hold(ReceiptOutcome::Unchanged),
+        (None, None) => ReceiptStep::Hold(ReceiptOutcome::Pending),
+        (None, Some(h)) if h.author == r.author => {
+            if r.created_at > h.created_at {
+                ReceiptStep::Hold(ReceiptOutcome::ReplacedPending)
+            } else {
+                ReceiptStep::Ignore
+            }
+        }
+        (None, Some(h)) => match classify(h, Some(r)) {
+            // Unreachable for halves that passed the party checks; keep the held half.
+            DealTier::OneSided => ReceiptStep::Ignore,
+            tier => ReceiptStep::Pair(tier),
+        },
+    }
+}
+
+/// Checks the party rules of a receipt half: its author is one party of the negotiation and its
+/// `p` the other.
+pub fn check_receipt_parties(r: &Receipt) -> Result<(), ReputationError> {
+    match r.nego.counterparty_of(&r.author) {
+        None => Err(ReputationError::ReceiptAuthorNotParty {
+            author: r.author.to_hex(),
+            nego: r.nego.to_string(),
+        }),
+        Some(peer) if peer != r.peer => Err(ReputationError::ReceiptPeerMismatch {
+            peer: r.peer.to_hex(),
+            nego: r.nego.to_string(),
+        }),
+        Some(_) => Ok(()),
+    }
+}
+
 /// The proven-deal graph.
 #[derive(Debug, Clone, Default)]
 pub struct DealGraph {
-    keys: Vec<PublicKey>,
-    index: HashMap<PublicKey, NodeId>,
-    stats: Vec<NodeStats>,
+    pub(super) keys: Vec<PublicKey>,
+    pub(super) index: HashMap<PublicKey, NodeId>,
+    pub(super) stats: Vec<NodeStats>,
     /// CSR over nodes `0..offsets.len()-1`; rows sorted by neighbour id.
-    offsets: Vec<u32>,
-    nbrs: Vec<NodeId>,
-    meta: Vec<EdgeMeta>,
+    pub(super) offsets: Vec<u32>,
+    pub(super) nbrs: Vec<NodeId>,
+    pub(super) meta: Vec<EdgeMeta>,
     /// Edges added since the last compaction, per node (both directions).
     delta: HashMap<NodeId, Vec<(NodeId, EdgeMeta)>>,
     delta_entries: usize,
-    paired: HashMap<DealKey, DealTier>,
+    pub(super) paired: HashMap<DealKey, DealTier>,
     pending: HashMap<DealKey, Receipt>,
     /// Meet-carrying halves of deals paired as proven, waiting for the other party's.
     upgrades: HashMap<DealKey, Receipt>,
-    edges: usize,
-    generation: u64,
+    pub(super) edges: usize,
+    pub(super) generation: u64,
 }
 
 /// Below this many delta entries the graph never compacts (cheap to scan).
@@ -206,64 +276,41 @@ impl DealGraph {
     /// (both halves published at confirmation, as the reference does) is upgraded to met once
     /// both parties' meet halves arrive.
     pub fn insert_receipt(&mut self, r: &Receipt) -> Result<ReceiptOutcome, ReputationError> {
-        match r.nego.counterparty_of(&r.author) {
-            None => {
-                return Err(ReputationError::ReceiptAuthorNotParty {
-                    author: r.author.to_hex(),
-                    nego: r.nego.to_string(),
-                });
-            }
-            Some(peer) if peer != r.peer => {
-                return Err(ReputationError::ReceiptPeerMismatch {
-                    peer: r.peer.to_hex(),
-                    nego: r.nego.to_string(),
-                });
-            }
-            Some(_) => {}
-        }
+        check_receipt_parties(r)?;
         let key = DealKey::of(&r.nego);
-        if let Some(tier) = self.paired.get(&key).copied() {
-            return Ok(self.maybe_upgrade(key, tier, r));
-        }
-        let Some(held) = self.pending.get(&key) else {
-            self.pending.insert(key, r.clone());
-            return Ok(ReceiptOutcome::Pending);
+        let paired = self.paired.get(&key).copied();
+        let held = match paired {
+            Some(_) => self.upgrades.get(&key),
+            None => self.pending.get(&key),
         };
-        if held.author == r.author {
-            if r.created_at > held.created_at {
-                self.pending.insert(key, r.clone());
-                return Ok(ReceiptOutcome::ReplacedPending);
+        match receipt_step(paired, held, r) {
+            ReceiptStep::Ignore => Ok(ReceiptOutcome::Unchanged),
+            ReceiptStep::Hold(outcome) => {
+                match paired {
+                    Some(_) => self.upgrades.insert(key, r.clone()),
+                    None => self.pending.insert(key, r.clone()),
+                };
+                Ok(outcome)
             }
-            return Ok(ReceiptOutcome::Unchanged);
-        }
-        let tier = classify(held, Some(r));
-        if tier == DealTier::OneSided {
-            // Unreachable for halves that passed the party checks above; keep the held half.
-            return Ok(ReceiptOutcome::Unchanged);
-        }
-        // Intern both before mutating anything else, so an error leaves the graph untouched.
-        let need = usize::from(!self.index.contains_key(&r.author))
-            + usize::from(!self.index.contains_key(&r.peer));
-        if self.keys.len().saturating_add(need) >= NodeId::MAX as usize {
-            return Err(ReputationError::TooManyNodes { limit: NodeId::MAX });
-        }
-        let a = self.intern(&r.author)?;
-        let b = self.intern(&r.peer)?;
-        self.pending.remove(&key);
-        self.paired.insert(key, tier);
-        self.add_deal_edge(a, b, tier);
-        Ok(ReceiptOutcome::Paired(tier))
-    }
-
-    fn maybe_upgrade(&mut self, key: DealKey, tier: DealTier, r: &Receipt) -> ReceiptOutcome {
-        if tier != DealTier::Proven || r.meet.is_none() {
-            return ReceiptOutcome::Unchanged;
-        }
-        match self.upgrades.get(&key) {
-            Some(held) if held.author != r.author && classify(held, Some(r)) == DealTier::Met => {
+            ReceiptStep::Pair(tier) => {
+                // Intern both before mutating anything else, so an error leaves the graph
+                // untouched.
+                let need = usize::from(!self.index.contains_key(&r.author))
+                    + usize::from(!self.index.contains_key(&r.peer));
+                if self.keys.len().saturating_add(need) >= NodeId::MAX as usize {
+                    return Err(ReputationError::TooManyNodes { limit: NodeId::MAX });
+                }
+                let a = self.intern(&r.author)?;
+                let b = self.intern(&r.peer)?;
+                self.pending.remove(&key);
+                self.paired.insert(key, tier);
+                self.add_deal_edge(a, b, tier);
+                Ok(ReceiptOutcome::Paired(tier))
+            }
+            ReceiptStep::Upgrade => {
                 let (Some(&a), Some(&b)) = (self.index.get(&r.author), self.index.get(&r.peer))
                 else {
-                    return ReceiptOutcome::Unchanged;
+                    return Ok(ReceiptOutcome::Unchanged);
                 };
                 self.upgrades.remove(&key);
                 self.paired.insert(key, DealTier::Met);
@@ -274,14 +321,7 @@ impl DealGraph {
                     self.set_met(x, y);
                 }
                 self.generation = self.generation.wrapping_add(1);
-                ReceiptOutcome::UpgradedToMet
-            }
-            Some(held) if held.author == r.author && r.created_at <= held.created_at => {
-                ReceiptOutcome::Unchanged
-            }
-            _ => {
-                self.upgrades.insert(key, r.clone());
-                ReceiptOutcome::Unchanged
+                Ok(ReceiptOutcome::UpgradedToMet)
             }
         }
     }

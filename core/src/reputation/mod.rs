@@ -11,12 +11,15 @@
 //! * [`screen`] — rating validity, weights, aggregation, verdict, path and badge.
 //! * [`reference`] — the deployed reference client's weighting, kept only as the baseline of the
 //!   Sybil evaluation (it is *not* used for screening).
+//! * [`bulk`] — builds the engine in one pass from persisted rows (cold start), CSR by prefix
+//!   sums instead of per-half inserts.
 //! * [`synth`] — deterministic synthetic graphs for tests, the benchmark and `sybil_sim`.
 
 use nostr::PublicKey;
 
 use crate::protocol::NegoId;
 
+pub mod bulk;
 pub mod graph;
 pub mod reference;
 pub mod screen;
@@ -26,7 +29,11 @@ pub mod trust;
 #[cfg(test)]
 mod tests;
 
-pub use graph::{DealGraph, DealKey, GraphMemory, NodeId, ReceiptOutcome};
+pub use bulk::{DealRow, RepInput, RepParts};
+pub use graph::{
+    DealGraph, DealKey, GraphMemory, NodeId, ReceiptOutcome, ReceiptStep, check_receipt_parties,
+    receipt_step,
+};
 pub use screen::{
     Dimension, RaterExplain, RatingBook, RatingOutcome, Reputation, Screening, Verdict, badge,
 };
@@ -183,4 +190,10 @@ pub enum ReputationError {
     TooManyNodes { limit: u32 },
     #[error("parameter `{field}`: {rule}")]
     InvalidParam { field: &'static str, rule: String },
+    #[error("persisted `{part}` entry {index}: {rule}")]
+    InvalidPart {
+        part: &'static str,
+        index: usize,
+        rule: String,
+    },
 }

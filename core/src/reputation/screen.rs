@@ -34,18 +34,7 @@ impl RatingBook {
     /// negotiation, and scores outside −1..=2. Whether the deal itself exists is checked at
     /// screening time (receipts may arrive after the rating).
     pub fn add(&mut self, r: RatingInput) -> Result<RatingOutcome, ReputationError> {
-        if r.nego.counterparty_of(&r.rater) != Some(r.ratee) {
-            return Err(ReputationError::RaterNotCounterparty {
-                rater: r.rater.to_hex(),
-                ratee: r.ratee.to_hex(),
-                nego: r.nego.to_string(),
-            });
-        }
-        if let Some(s) = r.score
-            && !(-1..=2).contains(&s)
-        {
-            return Err(ReputationError::ScoreOutOfRange { score: s });
-        }
+        r.validate()?;
         let key = (r.rater, DealKey::of(&r.nego));
         if let Some(&i) = self.latest.get(&key) {
             return match self.ratings.get_mut(i) {
@@ -253,11 +242,11 @@ pub fn badge(s: &Screening) -> String {
 /// The reputation engine: graph, ratings, follow lists and first-seen times, plus the params.
 #[derive(Debug, Clone)]
 pub struct Reputation {
-    graph: DealGraph,
-    ratings: RatingBook,
-    follows: HashMap<PublicKey, (u64, Vec<PublicKey>)>,
-    first_seen: HashMap<PublicKey, u64>,
-    params: Params,
+    pub(super) graph: DealGraph,
+    pub(super) ratings: RatingBook,
+    pub(super) follows: HashMap<PublicKey, (u64, Vec<PublicKey>)>,
+    pub(super) first_seen: HashMap<PublicKey, u64>,
+    pub(super) params: Params,
 }
 
 impl Reputation {

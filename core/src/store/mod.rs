@@ -17,6 +17,7 @@ mod crypto;
 mod events;
 mod outbox;
 mod records;
+mod rep;
 mod schema;
 
 use std::path::{Path, PathBuf};
@@ -36,6 +37,7 @@ pub use events::{
 };
 pub use outbox::OutboxEntry;
 pub use records::{MessageInsert, MessageRecord, NegotiationRecord};
+pub use rep::RepStatus;
 pub use schema::SCHEMA_VERSION;
 
 /// How long a connection waits for another writer before giving up.

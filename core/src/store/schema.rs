@@ -97,7 +97,59 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX profile_history_author ON profile_history(pubkey, created_at DESC);
     "#,
-    // v4: drop `events_kind_d`, a random-key index updated on every replaceable/addressable
+    // v4: the compact persisted form of the reputation inputs (store/rep.rs). Empty after the
+    // upgrade: `rep_state.built` stays unset until the app back-fills it once from `events`.
+    r#"
+    CREATE TABLE rep_keys (
+        id         INTEGER PRIMARY KEY,
+        pubkey     BLOB    NOT NULL UNIQUE,
+        first_seen INTEGER            -- oldest created_at of any event it signed; NULL = none
+    );
+    CREATE TABLE rep_deals (
+        seq  INTEGER PRIMARY KEY,     -- pairing order (node ids are assigned in this order)
+        deal BLOB    NOT NULL UNIQUE, -- 16-byte DealKey
+        a    INTEGER NOT NULL,        -- rep_keys.id of the completing half's author
+        b    INTEGER NOT NULL,        -- rep_keys.id of its counterparty
+        tier INTEGER NOT NULL         -- 1 proven, 2 met
+    );
+    CREATE TABLE rep_halves (
+        deal       BLOB    PRIMARY KEY, -- at most one held half per deal
+        author     INTEGER NOT NULL,
+        peer       INTEGER NOT NULL,
+        nego       TEXT    NOT NULL,
+        id         BLOB    NOT NULL,
+        intent_id  BLOB    NOT NULL,
+        meet       BLOB,
+        countersigns BLOB,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE rep_ratings (
+        seq        INTEGER PRIMARY KEY, -- first-arrival order of (rater, deal)
+        rater      INTEGER NOT NULL,
+        deal       BLOB    NOT NULL,
+        ratee      INTEGER NOT NULL,
+        nego       TEXT    NOT NULL,
+        score      INTEGER,
+        safe       INTEGER,
+        reliable   INTEGER,
+        created_at INTEGER NOT NULL,
+        pow_bits   INTEGER NOT NULL,
+        contact_verified INTEGER NOT NULL,
+        contact_masked   TEXT,
+        attestation_ok   INTEGER NOT NULL,
+        UNIQUE (rater, deal)
+    );
+    CREATE TABLE rep_follows (
+        owner      INTEGER PRIMARY KEY,
+        created_at INTEGER NOT NULL,
+        list       BLOB    NOT NULL   -- concatenated 32-byte keys
+    );
+    CREATE TABLE rep_state (
+        k TEXT PRIMARY KEY,
+        v INTEGER NOT NULL
+    );
+    "#,
+    // v5: drop `events_kind_d`, a random-key index updated on every replaceable/addressable
     // insert. No query the app runs filters on `d` without an author (those use
     // `events_address`); a `d`-only query still runs, on the `kind` prefix of `events_address`.
     r#"
@@ -181,6 +233,12 @@ mod tests {
             "negotiations",
             "outbox",
             "profile_history",
+            "rep_deals",
+            "rep_follows",
+            "rep_halves",
+            "rep_keys",
+            "rep_ratings",
+            "rep_state",
             "settings",
             "sync_cursors",
             "used_nonces",
@@ -232,11 +290,11 @@ mod tests {
     }
 
     #[test]
-    fn v4_drops_only_the_kind_d_index_and_queries_keep_an_index() {
+    fn v5_drops_only_the_kind_d_index_and_queries_keep_an_index() {
         let mut c = Connection::open_in_memory().unwrap();
-        migrate_to(&mut c, 3).unwrap();
-        assert!(indexes(&c).iter().any(|n| n == "events_kind_d"));
         migrate_to(&mut c, 4).unwrap();
+        assert!(indexes(&c).iter().any(|n| n == "events_kind_d"));
+        migrate_to(&mut c, 5).unwrap();
         let idx = indexes(&c);
         assert!(!idx.iter().any(|n| n == "events_kind_d"), "{idx:?}");
         for keep in [

@@ -18,8 +18,8 @@ public enum IdentityState: Equatable, Sendable {
     case unknown
     /// Loading or creating the key.
     case loading
-    /// Loaded (`created` is true on first launch).
-    case ready(IdentityInfo)
+    /// Loaded, or created on first launch.
+    case ready(IdentityView)
     /// The secret store is temporarily unavailable (e.g. device locked): offer "retry".
     case retryLater(reason: String)
     /// Loading failed; `message` is the core's description of the error.
@@ -44,11 +44,11 @@ public final class AboutModel {
     /// Outcome of the last `checkKey()`.
     public private(set) var keyCheck: KeyCheck = .idle
 
-    private let store: SecretStore
+    private let app: FreeportApp
 
-    /// A model reading the identity from `store` (the Keychain store in the app).
-    public init(store: SecretStore) {
-        self.store = store
+    /// A model over the app's `FreeportApp` (whose secret store is the Keychain store).
+    public init(app: FreeportApp) {
+        self.app = app
         self.coreVersion = FreeportCore.coreVersion()
     }
 
@@ -56,7 +56,7 @@ public final class AboutModel {
     public func checkKey() {
         do {
             keyCheck = .valid(npub: try validateNpub(input: keyInput))
-        } catch let ApiError.InvalidInput(_, rule) {
+        } catch let FreeportError.InvalidInput(_, rule) {
             keyCheck = .invalid(rule: rule)
         } catch {
             keyCheck = .invalid(rule: String(describing: error))
@@ -67,8 +67,8 @@ public final class AboutModel {
     public func loadIdentity() async {
         identity = .loading
         do {
-            identity = .ready(try await loadOrCreateIdentity(store: store))
-        } catch let ApiError.SecretStoreUnavailable(_, reason) {
+            identity = .ready(try app.identity() ?? app.createIdentity())
+        } catch let FreeportError.SecretStore(reason) {
             identity = .retryLater(reason: reason)
         } catch {
             identity = .failed(message: String(describing: error))

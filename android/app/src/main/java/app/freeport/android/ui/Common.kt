@@ -1,0 +1,171 @@
+package app.freeport.android.ui
+
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.text.KeyboardOptions
+import androidx.compose.material.icons.Icons
+import androidx.compose.material.icons.filled.Visibility
+import androidx.compose.material.icons.filled.VisibilityOff
+import androidx.compose.material3.AssistChip
+import androidx.compose.material3.Button
+import androidx.compose.material3.Card
+import androidx.compose.material3.CardDefaults
+import androidx.compose.material3.CircularProgressIndicator
+import androidx.compose.material3.Icon
+import androidx.compose.material3.IconButton
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedTextField
+import androidx.compose.material3.Text
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.saveable.rememberSaveable
+import androidx.compose.runtime.setValue
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.semantics.LiveRegionMode
+import androidx.compose.ui.semantics.contentDescription
+import androidx.compose.ui.semantics.liveRegion
+import androidx.compose.ui.semantics.semantics
+import androidx.compose.ui.text.input.KeyboardType
+import androidx.compose.ui.text.input.PasswordVisualTransformation
+import androidx.compose.ui.text.input.VisualTransformation
+import androidx.compose.ui.unit.dp
+import app.freeport.android.R
+import app.freeport.core.ScreeningView
+import app.freeport.presentation.LocalError
+import app.freeport.presentation.UiError
+
+/** The localised heading of an error, plus the core's sentence where it adds information. */
+@Composable
+fun errorText(e: UiError): String {
+    if (e.kind == UiError.Kind.LOCAL) {
+        return stringResource(
+            when (e.detail) {
+                LocalError.PASSPHRASE_MISMATCH -> R.string.error_passphrase_mismatch
+                LocalError.PASSPHRASE_TOO_SHORT -> R.string.error_passphrase_too_short
+                LocalError.NOT_A_NUMBER -> R.string.error_not_a_number
+                LocalError.WARNING_NOT_CONFIRMED -> R.string.error_warning_not_confirmed
+                LocalError.RELAY_URL -> R.string.error_relay_url
+                else -> R.string.error_empty
+            },
+        )
+    }
+    val heading = stringResource(
+        when (e.kind) {
+            UiError.Kind.NO_IDENTITY -> R.string.error_no_identity
+            UiError.Kind.OFFLINE -> R.string.error_offline
+            UiError.Kind.NOT_FOUND -> R.string.error_not_found
+            UiError.Kind.NOT_POSSIBLE -> R.string.error_not_possible
+            UiError.Kind.INVALID_INPUT -> R.string.error_invalid_input
+            UiError.Kind.INVALID_CODE -> R.string.error_invalid_code
+            UiError.Kind.WRONG_PASSPHRASE -> R.string.error_wrong_passphrase
+            UiError.Kind.PHONE -> R.string.error_phone
+            UiError.Kind.STORAGE -> R.string.error_storage
+            UiError.Kind.NETWORK -> R.string.error_network
+            UiError.Kind.SECRET_STORE -> R.string.error_secret_store
+            UiError.Kind.INTERNAL, UiError.Kind.LOCAL -> R.string.error_internal
+        },
+    )
+    return if (e.kind in setOf(UiError.Kind.NO_IDENTITY, UiError.Kind.OFFLINE, UiError.Kind.WRONG_PASSPHRASE)) {
+        heading
+    } else {
+        "$heading: ${e.detail}"
+    }
+}
+
+/** An error line announced by TalkBack when it appears. */
+@Composable
+fun ErrorBanner(error: UiError?, modifier: Modifier = Modifier) {
+    if (error == null) return
+    Text(
+        errorText(error),
+        color = MaterialTheme.colorScheme.error,
+        style = MaterialTheme.typography.bodyMedium,
+        modifier = modifier.padding(vertical = 4.dp).semantics { liveRegion = LiveRegionMode.Assertive },
+    )
+}
+
+/** A button that shows progress instead of accepting a second tap. */
+@Composable
+fun BusyButton(text: String, busy: Boolean, onClick: () -> Unit, modifier: Modifier = Modifier, enabled: Boolean = true) {
+    Button(onClick = onClick, enabled = enabled && !busy, modifier = modifier) {
+        if (busy) {
+            CircularProgressIndicator(modifier = Modifier.padding(end = 8.dp), strokeWidth = 2.dp)
+        }
+        Text(text)
+    }
+}
+
+/** A passphrase input with a show/hide toggle. */
+@Composable
+fun PassphraseField(value: String, onChange: (String) -> Unit, label: String, modifier: Modifier = Modifier) {
+    var visible by rememberSaveable { mutableStateOf(false) }
+    OutlinedTextField(
+        value = value,
+        onValueChange = onChange,
+        label = { Text(label) },
+        singleLine = true,
+        visualTransformation = if (visible) VisualTransformation.None else PasswordVisualTransformation(),
+        keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Password),
+        trailingIcon = {
+            IconButton(onClick = { visible = !visible }) {
+                Icon(
+                    if (visible) Icons.Filled.VisibilityOff else Icons.Filled.Visibility,
+                    contentDescription = stringResource(if (visible) R.string.hide_passphrase else R.string.show_passphrase),
+                )
+            }
+        },
+        modifier = modifier.fillMaxWidth(),
+    )
+}
+
+/** The verdict as a chip with a spoken label. */
+@Composable
+fun VerdictChip(verdict: String) {
+    if (verdict.isEmpty()) return
+    val label = stringResource(
+        when (verdict) {
+            "trusted" -> R.string.verdict_trusted
+            "caution" -> R.string.verdict_caution
+            "warning" -> R.string.verdict_warning
+            else -> R.string.verdict_unknown
+        },
+    )
+    val desc = stringResource(R.string.verdict_desc, label)
+    AssistChip(onClick = {}, label = { Text(label) }, modifier = Modifier.semantics { contentDescription = desc })
+}
+
+/** The pre-meetup screening card: verdict, counts, signals, reasons. */
+@Composable
+fun ScreeningCard(s: ScreeningView, modifier: Modifier = Modifier) {
+    Card(modifier = modifier.fillMaxWidth(), colors = CardDefaults.cardColors()) {
+        Column(Modifier.padding(12.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
+            Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                Text(s.name ?: s.subjectNpub.take(16) + "…", style = MaterialTheme.typography.titleMedium)
+                VerdictChip(s.verdict)
+            }
+            Text(stringResource(R.string.card_deals, s.deals.toInt()))
+            Text(stringResource(R.string.card_partners, s.partners.toInt(), s.partnersInNetwork.toInt()))
+            Text(stringResource(R.string.card_met, s.metInPerson.toInt()))
+            if (s.verifiedBy > 0u) Text(stringResource(R.string.card_verified_by, s.verifiedBy.toInt()))
+            if (s.newAccount) Text(stringResource(R.string.card_new_account), color = MaterialTheme.colorScheme.tertiary)
+            Text(stringResource(R.string.card_safety, signal(s.safety.value, s.safety.flagged)))
+            Text(stringResource(R.string.card_reliability, signal(s.reliability.value, s.reliability.flagged)))
+            s.reasons.forEach { Text("• $it", style = MaterialTheme.typography.bodySmall) }
+        }
+    }
+}
+
+@Composable
+private fun signal(value: Double?, flagged: Boolean): String = when {
+    flagged -> stringResource(R.string.card_flagged)
+    value == null -> stringResource(R.string.card_no_signal)
+    else -> "${(value * 100).toInt()} %"
+}
+
+/** Keyboard options for a number field. */
+val NumberKeyboard = KeyboardOptions(keyboardType = KeyboardType.Number)

@@ -1,0 +1,92 @@
+package app.freeport.android.ui.screens
+
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.rememberScrollState
+import androidx.compose.foundation.text.selection.SelectionContainer
+import androidx.compose.foundation.verticalScroll
+import androidx.compose.material3.Card
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedButton
+import androidx.compose.material3.OutlinedTextField
+import androidx.compose.material3.Text
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.DisposableEffect
+import androidx.compose.runtime.LaunchedEffect
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.saveable.rememberSaveable
+import androidx.compose.runtime.setValue
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.semantics.heading
+import androidx.compose.ui.semantics.semantics
+import androidx.compose.ui.unit.dp
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import app.freeport.android.R
+import app.freeport.android.ui.BusyButton
+import app.freeport.android.ui.ErrorBanner
+import app.freeport.android.ui.rememberScreenModel
+import app.freeport.presentation.Core
+import app.freeport.presentation.NegotiationViewModel
+
+/** The negotiation thread: terms, counter / accept / cancel, rounds left; contact after confirm. */
+@Composable
+fun DealScreen(core: Core, nego: String, onMeet: () -> Unit, onRate: () -> Unit, onScreen: () -> Unit) {
+    val vm = rememberScreenModel("deal-$nego") { NegotiationViewModel(core, nego, it) }
+    val s by vm.state.collectAsStateWithLifecycle()
+    LaunchedEffect(Unit) { vm.load() }
+    DisposableEffect(Unit) {
+        val watching = vm.watch()
+        onDispose { watching.cancel() }
+    }
+    val d = s.deal
+    Column(
+        Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
+        verticalArrangement = Arrangement.spacedBy(12.dp),
+    ) {
+        Text(d?.intentTitle ?: stringResource(R.string.deal_title), style = MaterialTheme.typography.headlineSmall,
+            modifier = Modifier.semantics { heading() })
+        ErrorBanner(s.error)
+        if (d == null) return@Column
+        Text(stringResource(R.string.deal_state, d.state.replace('_', ' ')))
+        Text(stringResource(if (d.proposedBy == "us") R.string.deal_proposed_by_us else R.string.deal_proposed_by_them))
+        Text(stringResource(R.string.deal_rounds_left, d.roundsLeft.toInt()))
+        Text(stringResource(R.string.deal_terms), style = MaterialTheme.typography.titleMedium)
+        s.terms.forEach { (k, v) ->
+            if (s.canCounter) {
+                OutlinedTextField(s.edits[k] ?: v, { vm.edit(k, it) }, label = { Text(k) }, modifier = Modifier.fillMaxWidth())
+            } else {
+                Text("$k: $v")
+            }
+        }
+        Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+            if (s.canAccept) BusyButton(stringResource(R.string.deal_accept), s.busy, { vm.accept() })
+            if (s.canCounter) OutlinedButton(onClick = { vm.counter() }, enabled = !s.busy && s.edits.isNotEmpty()) {
+                Text(stringResource(R.string.deal_counter))
+            }
+        }
+        Card(Modifier.fillMaxWidth()) {
+            Column(Modifier.padding(12.dp)) {
+                Text(stringResource(R.string.deal_contact), style = MaterialTheme.typography.titleSmall)
+                val contact = s.contact
+                if (contact != null) SelectionContainer { Text(contact) } else Text(stringResource(R.string.deal_contact_hidden))
+            }
+        }
+        Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+            if (d.canMeet) BusyButton(stringResource(R.string.deal_meet), false, onMeet)
+            if (d.canRate) OutlinedButton(onClick = onRate) { Text(stringResource(R.string.deal_rate)) }
+            OutlinedButton(onClick = onScreen) { Text(stringResource(R.string.deal_screen)) }
+        }
+        if (s.canCancel) {
+            var reason by rememberSaveable { mutableStateOf("") }
+            OutlinedTextField(reason, { reason = it }, label = { Text(stringResource(R.string.deal_cancel_reason)) },
+                singleLine = true, modifier = Modifier.fillMaxWidth())
+            OutlinedButton(onClick = { vm.cancel(reason) }, enabled = !s.busy) { Text(stringResource(R.string.deal_cancel)) }
+        }
+    }
+}

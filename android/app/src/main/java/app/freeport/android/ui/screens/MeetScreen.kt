@@ -1,0 +1,174 @@
+package app.freeport.android.ui.screens
+
+import android.Manifest
+import android.app.Activity
+import android.content.pm.PackageManager
+import android.graphics.BitmapFactory
+import android.os.Build
+import android.view.HapticFeedbackConstants
+import android.view.WindowManager
+import androidx.activity.compose.rememberLauncherForActivityResult
+import androidx.activity.result.contract.ActivityResultContracts
+import androidx.compose.foundation.Image
+import androidx.compose.foundation.background
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.aspectRatio
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.rememberScrollState
+import androidx.compose.foundation.verticalScroll
+import androidx.compose.material3.Button
+import androidx.compose.material3.LinearProgressIndicator
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedButton
+import androidx.compose.material3.OutlinedTextField
+import androidx.compose.material3.Text
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.DisposableEffect
+import androidx.compose.runtime.LaunchedEffect
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.saveable.rememberSaveable
+import androidx.compose.runtime.setValue
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.graphics.Color
+import androidx.compose.ui.graphics.FilterQuality
+import androidx.compose.ui.graphics.asImageBitmap
+import androidx.compose.ui.platform.LocalContext
+import androidx.compose.ui.platform.LocalView
+import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.semantics.LiveRegionMode
+import androidx.compose.ui.semantics.heading
+import androidx.compose.ui.semantics.liveRegion
+import androidx.compose.ui.semantics.semantics
+import androidx.compose.ui.unit.dp
+import androidx.core.content.ContextCompat
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import app.freeport.android.R
+import app.freeport.android.ui.ErrorBanner
+import app.freeport.android.ui.QrScanner
+import app.freeport.android.ui.rememberScreenModel
+import app.freeport.presentation.Core
+import app.freeport.presentation.MeetViewModel
+import app.freeport.presentation.MeetViewModel.Mode
+
+/** Meet in person: show a rotating code (full brightness, countdown) or scan one. Works offline. */
+@Composable
+fun MeetScreen(core: Core, nego: String, onRate: () -> Unit) {
+    val vm = rememberScreenModel("meet-$nego") { MeetViewModel(core, nego, it) }
+    val s by vm.state.collectAsStateWithLifecycle()
+    val context = LocalContext.current
+    val view = LocalView.current
+    var cameraAllowed by remember {
+        mutableStateOf(ContextCompat.checkSelfPermission(context, Manifest.permission.CAMERA) == PackageManager.PERMISSION_GRANTED)
+    }
+    var cameraDenied by rememberSaveable { mutableStateOf(false) }
+    val askCamera = rememberLauncherForActivityResult(ActivityResultContracts.RequestPermission()) { granted ->
+        cameraAllowed = granted
+        cameraDenied = !granted
+        if (granted) vm.scan()
+    }
+    LaunchedEffect(Unit) { vm.load() }
+    // Haptic confirmation the moment a scan succeeds.
+    LaunchedEffect(s.outcome) {
+        if (s.outcome != null) {
+            view.performHapticFeedback(
+                if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.R) HapticFeedbackConstants.CONFIRM else HapticFeedbackConstants.LONG_PRESS,
+            )
+        }
+    }
+    if (s.mode == Mode.SHOW) FullBrightness()
+
+    Column(
+        Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
+        verticalArrangement = Arrangement.spacedBy(12.dp),
+    ) {
+        Text(stringResource(R.string.meet_title), style = MaterialTheme.typography.headlineSmall, modifier = Modifier.semantics { heading() })
+        Text(stringResource(R.string.meet_offline_note), style = MaterialTheme.typography.bodySmall)
+        ErrorBanner(s.error)
+        when (s.mode) {
+            Mode.IDLE -> {
+                Button(onClick = { vm.show() }, modifier = Modifier.fillMaxWidth()) { Text(stringResource(R.string.meet_show)) }
+                OutlinedButton(
+                    onClick = { if (cameraAllowed) vm.scan() else askCamera.launch(Manifest.permission.CAMERA) },
+                    modifier = Modifier.fillMaxWidth(),
+                ) { Text(stringResource(R.string.meet_scan)) }
+                if (cameraDenied) Text(stringResource(R.string.meet_camera_denied))
+                PasteCode(vm)
+            }
+            Mode.SHOW -> {
+                s.code?.let { code ->
+                    QrImage(code.png, stringResource(R.string.meet_code_desc))
+                    val total = (code.refreshAt - code.createdAt).toLong().coerceAtLeast(1)
+                    LinearProgressIndicator(
+                        progress = { s.secondsToRefresh.toFloat() / total },
+                        modifier = Modifier.fillMaxWidth(),
+                    )
+                    Text(stringResource(R.string.meet_refresh_in, s.secondsToRefresh.toInt()))
+                }
+                OutlinedButton(
+                    onClick = { if (cameraAllowed) vm.scan() else askCamera.launch(Manifest.permission.CAMERA) },
+                    modifier = Modifier.fillMaxWidth(),
+                ) { Text(stringResource(R.string.meet_scan_return)) }
+            }
+            Mode.SCAN -> {
+                QrScanner(onFrame = { w, h, stride, bytes -> vm.onFrame(w, h, stride, bytes) }, modifier = Modifier.fillMaxWidth().aspectRatio(3f / 4f))
+                s.hint?.let { Text(it, modifier = Modifier.semantics { liveRegion = LiveRegionMode.Polite }) }
+                PasteCode(vm)
+            }
+            Mode.DONE -> {
+                val o = s.outcome
+                if (o != null) {
+                    Text(stringResource(R.string.meet_words))
+                    Text(o.sasWords.joinToString("  ·  "), style = MaterialTheme.typography.headlineMedium,
+                        modifier = Modifier.semantics { liveRegion = LiveRegionMode.Assertive })
+                    o.returnPng?.let { png ->
+                        FullBrightness()
+                        Text(stringResource(R.string.meet_show_return))
+                        QrImage(png, stringResource(R.string.meet_return_desc))
+                    }
+                }
+                Text(stringResource(R.string.meet_met))
+                Button(onClick = onRate, modifier = Modifier.fillMaxWidth()) { Text(stringResource(R.string.deal_rate)) }
+            }
+        }
+    }
+}
+
+@Composable
+private fun PasteCode(vm: MeetViewModel) {
+    var text by rememberSaveable { mutableStateOf("") }
+    OutlinedTextField(text, { text = it }, label = { Text(stringResource(R.string.meet_paste)) }, modifier = Modifier.fillMaxWidth())
+    OutlinedButton(onClick = { vm.onText(text) }, enabled = text.isNotBlank()) { Text(stringResource(R.string.meet_paste_action)) }
+}
+
+/** The QR, pixel-exact (no smoothing) on a white quiet zone, so it scans in sunlight. */
+@Composable
+private fun QrImage(png: ByteArray, description: String) {
+    val bitmap = remember(png) { BitmapFactory.decodeByteArray(png, 0, png.size)?.asImageBitmap() } ?: return
+    Image(
+        bitmap = bitmap,
+        contentDescription = description,
+        filterQuality = FilterQuality.None,
+        modifier = Modifier.fillMaxWidth().aspectRatio(1f).background(Color.White),
+    )
+}
+
+/** Full screen brightness and screen kept on while the composable is shown. */
+@Composable
+private fun FullBrightness() {
+    val activity = LocalContext.current as? Activity ?: return
+    DisposableEffect(activity) {
+        val window = activity.window
+        val previous = window.attributes.screenBrightness
+        window.attributes = window.attributes.apply { screenBrightness = WindowManager.LayoutParams.BRIGHTNESS_OVERRIDE_FULL }
+        window.addFlags(WindowManager.LayoutParams.FLAG_KEEP_SCREEN_ON)
+        onDispose {
+            window.attributes = window.attributes.apply { screenBrightness = previous }
+            window.clearFlags(WindowManager.LayoutParams.FLAG_KEEP_SCREEN_ON)
+        }
+    }
+}

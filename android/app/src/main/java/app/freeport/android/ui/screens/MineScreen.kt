@@ -1,0 +1,108 @@
+package app.freeport.android.ui.screens
+
+import androidx.compose.foundation.clickable
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.layout.width
+import androidx.compose.foundation.lazy.LazyColumn
+import androidx.compose.foundation.lazy.LazyRow
+import androidx.compose.foundation.lazy.items
+import androidx.compose.material3.Card
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.DisposableEffect
+import androidx.compose.runtime.LaunchedEffect
+import androidx.compose.runtime.getValue
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.semantics.heading
+import androidx.compose.ui.semantics.semantics
+import androidx.compose.ui.unit.dp
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import app.freeport.android.R
+import app.freeport.android.ui.BusyButton
+import app.freeport.android.ui.ErrorBanner
+import app.freeport.android.ui.ScreeningCard
+import app.freeport.android.ui.rememberScreenModel
+import app.freeport.core.DealView
+import app.freeport.presentation.Core
+import app.freeport.presentation.MarketForms
+import app.freeport.presentation.MyIntentsViewModel
+import app.freeport.presentation.QuotesViewModel
+
+/** My posts (→ quotes) and my deals (→ thread). */
+@Composable
+fun MineScreen(core: Core, onQuotes: (String) -> Unit, onDeal: (String) -> Unit) {
+    val vm = rememberScreenModel("mine") { MyIntentsViewModel(core, it) }
+    val s by vm.state.collectAsStateWithLifecycle()
+    LaunchedEffect(Unit) { vm.load() }
+    DisposableEffect(Unit) {
+        val watching = vm.watch()
+        onDispose { watching.cancel() }
+    }
+    LazyColumn(Modifier.fillMaxSize().padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
+        item { ErrorBanner(s.error) }
+        if (s.intents.isEmpty() && s.deals.isEmpty() && !s.loading) item { Text(stringResource(R.string.mine_empty)) }
+        item { Text(stringResource(R.string.mine_intents), style = MaterialTheme.typography.titleLarge, modifier = Modifier.semantics { heading() }) }
+        items(s.intents, key = { it.id }) { i ->
+            Card(Modifier.fillMaxWidth()) {
+                Column(Modifier.padding(12.dp)) {
+                    Text(i.title, style = MaterialTheme.typography.titleMedium)
+                    Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                        TextButton(onClick = { onQuotes(i.id) }) { Text(stringResource(R.string.mine_quotes)) }
+                        if (!i.withdrawn) TextButton(onClick = { vm.withdraw(i.id) }) { Text(stringResource(R.string.mine_withdraw)) }
+                    }
+                }
+            }
+        }
+        item { Text(stringResource(R.string.mine_deals), style = MaterialTheme.typography.titleLarge, modifier = Modifier.semantics { heading() }) }
+        items(s.deals, key = { it.nego }) { d -> DealRow(d) { onDeal(d.nego) } }
+    }
+}
+
+@Composable
+private fun DealRow(d: DealView, onClick: () -> Unit) {
+    Card(Modifier.fillMaxWidth().clickable(onClick = onClick)) {
+        Column(Modifier.padding(12.dp)) {
+            Text(d.intentTitle, style = MaterialTheme.typography.titleMedium)
+            Text(stringResource(R.string.deal_state, d.state.replace('_', ' ')))
+        }
+    }
+}
+
+/** Quotes side by side, each with the responder's screening card; pick one. */
+@Composable
+fun QuotesScreen(core: Core, intentId: String, onDeal: (String) -> Unit) {
+    val vm = rememberScreenModel("quotes-$intentId") { QuotesViewModel(core, intentId, it) }
+    val s by vm.state.collectAsStateWithLifecycle()
+    LaunchedEffect(Unit) { vm.load() }
+    DisposableEffect(Unit) {
+        val watching = vm.watch()
+        onDispose { watching.cancel() }
+    }
+    LaunchedEffect(s.picked) { s.picked?.let { onDeal(it.nego) } }
+    Column(Modifier.fillMaxSize().padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
+        Text(s.intent?.title ?: stringResource(R.string.quotes_title), style = MaterialTheme.typography.headlineSmall,
+            modifier = Modifier.semantics { heading() })
+        ErrorBanner(s.error)
+        if (s.quotes.isEmpty()) Text(stringResource(R.string.quotes_empty))
+        LazyRow(horizontalArrangement = Arrangement.spacedBy(12.dp)) {
+            items(s.quotes, key = { it.deal.nego }) { q ->
+                Column(Modifier.width(300.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
+                    ScreeningCard(q.screening)
+                    Text(stringResource(R.string.deal_state, q.deal.state.replace('_', ' ')))
+                    MarketForms.lines(q.deal.termsJson).forEach { (k, v) -> Text("$k: $v", style = MaterialTheme.typography.bodySmall) }
+                    BusyButton(stringResource(R.string.quotes_pick), s.busy, { vm.pick(q.deal.nego) },
+                        enabled = q.deal.state in setOf("open", "accepted_by_them"))
+                    TextButton(onClick = { onDeal(q.deal.nego) }) { Text(stringResource(R.string.quotes_open_thread)) }
+                }
+            }
+        }
+    }
+}

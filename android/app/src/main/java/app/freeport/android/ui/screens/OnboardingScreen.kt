@@ -1,0 +1,98 @@
+package app.freeport.android.ui.screens
+
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.rememberScrollState
+import androidx.compose.foundation.text.selection.SelectionContainer
+import androidx.compose.foundation.verticalScroll
+import androidx.compose.material3.CircularProgressIndicator
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedButton
+import androidx.compose.material3.OutlinedTextField
+import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.saveable.rememberSaveable
+import androidx.compose.runtime.setValue
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.platform.LocalClipboardManager
+import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.semantics.heading
+import androidx.compose.ui.semantics.semantics
+import androidx.compose.ui.text.AnnotatedString
+import androidx.compose.ui.text.font.FontFamily
+import androidx.compose.ui.unit.dp
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import app.freeport.android.R
+import app.freeport.android.ui.BusyButton
+import app.freeport.android.ui.ErrorBanner
+import app.freeport.android.ui.PassphraseField
+import app.freeport.android.ui.rememberScreenModel
+import app.freeport.presentation.Core
+import app.freeport.presentation.OnboardingViewModel
+import app.freeport.presentation.OnboardingViewModel.Step
+
+/** Create / restore a key, then the backup prompt. [backupOnly] opens straight at the prompt (Settings). */
+@Composable
+fun OnboardingScreen(core: Core, backupOnly: Boolean, onDone: () -> Unit) {
+    val vm = rememberScreenModel("onboarding-$backupOnly") { OnboardingViewModel(core, it) }
+    val s by vm.state.collectAsStateWithLifecycle()
+    LaunchedEffect(Unit) { if (backupOnly) vm.showBackup() else vm.load() }
+    LaunchedEffect(s.step) { if (s.step == Step.DONE) onDone() }
+
+    Column(
+        Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(24.dp),
+        verticalArrangement = Arrangement.spacedBy(16.dp),
+    ) {
+        when (s.step) {
+            Step.LOADING, Step.DONE -> CircularProgressIndicator()
+            Step.WELCOME -> {
+                Text(stringResource(R.string.onboarding_title), style = MaterialTheme.typography.headlineMedium,
+                    modifier = Modifier.semantics { heading() })
+                Text(stringResource(R.string.onboarding_body))
+                BusyButton(stringResource(R.string.onboarding_create), s.busy, { vm.create() }, Modifier.fillMaxWidth())
+                OutlinedButton(onClick = vm::showRestore, modifier = Modifier.fillMaxWidth()) {
+                    Text(stringResource(R.string.onboarding_restore))
+                }
+            }
+            Step.RESTORE -> {
+                var backup by rememberSaveable { mutableStateOf("") }
+                var pass by rememberSaveable { mutableStateOf("") }
+                Text(stringResource(R.string.restore_title), style = MaterialTheme.typography.headlineMedium,
+                    modifier = Modifier.semantics { heading() })
+                OutlinedTextField(backup, { backup = it }, label = { Text(stringResource(R.string.restore_backup_label)) },
+                    modifier = Modifier.fillMaxWidth(), minLines = 3)
+                PassphraseField(pass, { pass = it }, stringResource(R.string.restore_passphrase_label))
+                BusyButton(stringResource(R.string.restore_action), s.busy, { vm.restore(backup, pass) }, Modifier.fillMaxWidth())
+                TextButton(onClick = vm::back) { Text(stringResource(R.string.back)) }
+            }
+            Step.BACKUP -> {
+                var pass by rememberSaveable { mutableStateOf("") }
+                var again by rememberSaveable { mutableStateOf("") }
+                val clipboard = LocalClipboardManager.current
+                Text(stringResource(R.string.backup_title), style = MaterialTheme.typography.headlineMedium,
+                    modifier = Modifier.semantics { heading() })
+                val backup = s.backup
+                if (backup == null) {
+                    Text(stringResource(R.string.backup_body))
+                    PassphraseField(pass, { pass = it }, stringResource(R.string.backup_passphrase_label))
+                    PassphraseField(again, { again = it }, stringResource(R.string.backup_confirm_label))
+                    BusyButton(stringResource(R.string.backup_action), s.busy, { vm.exportBackup(pass, again) }, Modifier.fillMaxWidth())
+                    TextButton(onClick = vm::finishBackup) { Text(stringResource(R.string.backup_later)) }
+                } else {
+                    Text(stringResource(R.string.backup_result))
+                    SelectionContainer { Text(backup, fontFamily = FontFamily.Monospace) }
+                    OutlinedButton(onClick = { clipboard.setText(AnnotatedString(backup)) }) { Text(stringResource(R.string.copy)) }
+                    BusyButton(stringResource(R.string.done), false, vm::finishBackup, Modifier.fillMaxWidth())
+                }
+            }
+        }
+        ErrorBanner(s.error)
+    }
+}

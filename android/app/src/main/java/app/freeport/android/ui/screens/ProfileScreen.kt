@@ -1,0 +1,91 @@
+package app.freeport.android.ui.screens
+
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.rememberScrollState
+import androidx.compose.foundation.selection.toggleable
+import androidx.compose.foundation.text.KeyboardOptions
+import androidx.compose.foundation.text.selection.SelectionContainer
+import androidx.compose.foundation.verticalScroll
+import androidx.compose.material3.AlertDialog
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedTextField
+import androidx.compose.material3.Switch
+import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
+import androidx.compose.runtime.getValue
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.semantics.Role
+import androidx.compose.ui.semantics.heading
+import androidx.compose.ui.semantics.semantics
+import androidx.compose.ui.text.input.KeyboardType
+import androidx.compose.ui.unit.dp
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import app.freeport.android.R
+import app.freeport.android.ui.BusyButton
+import app.freeport.android.ui.ErrorBanner
+import app.freeport.android.ui.rememberScreenModel
+import app.freeport.presentation.Core
+import app.freeport.presentation.ProfileViewModel
+
+/** Name, phone (masked by default; full only after the permanence warning), vehicle, verification. */
+@Composable
+fun ProfileScreen(core: Core) {
+    val vm = rememberScreenModel("profile") { ProfileViewModel(core, it) }
+    val s by vm.state.collectAsStateWithLifecycle()
+    LaunchedEffect(Unit) { vm.load() }
+    Column(
+        Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
+        verticalArrangement = Arrangement.spacedBy(12.dp),
+    ) {
+        Text(stringResource(R.string.profile_title), style = MaterialTheme.typography.headlineSmall, modifier = Modifier.semantics { heading() })
+        s.profile?.let { p ->
+            Text(stringResource(R.string.profile_npub), style = MaterialTheme.typography.titleSmall)
+            SelectionContainer { Text(p.npub, style = MaterialTheme.typography.bodySmall) }
+        }
+        OutlinedTextField(s.name, vm::setName, label = { Text(stringResource(R.string.profile_name)) }, singleLine = true, modifier = Modifier.fillMaxWidth())
+        OutlinedTextField(s.about, vm::setAbout, label = { Text(stringResource(R.string.profile_about)) }, minLines = 2, modifier = Modifier.fillMaxWidth())
+        s.profile?.phonePublished?.let { Text(stringResource(R.string.profile_phone_published, it)) }
+        OutlinedTextField(
+            s.phone, vm::setPhone,
+            label = { Text(stringResource(R.string.profile_phone)) },
+            supportingText = { Text(stringResource(R.string.profile_phone_hint)) },
+            keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Phone),
+            singleLine = true, modifier = Modifier.fillMaxWidth(),
+        )
+        Row(
+            Modifier.fillMaxWidth().toggleable(s.publishFullNumber, role = Role.Switch, onValueChange = vm::setPublishFullNumber),
+            horizontalArrangement = Arrangement.spacedBy(8.dp),
+        ) {
+            Switch(checked = s.publishFullNumber, onCheckedChange = null)
+            Text(stringResource(R.string.profile_publish_full))
+        }
+        s.phoneStatus?.let { Text(stringResource(R.string.profile_verification, it, s.verifiedBy)) }
+        OutlinedTextField(s.vehicleModel, { vm.setVehicle(it, s.plate) }, label = { Text(stringResource(R.string.profile_vehicle)) },
+            singleLine = true, modifier = Modifier.fillMaxWidth())
+        OutlinedTextField(s.plate, { vm.setVehicle(s.vehicleModel, it) }, label = { Text(stringResource(R.string.profile_plate)) },
+            singleLine = true, modifier = Modifier.fillMaxWidth())
+        ErrorBanner(s.error)
+        if (s.saved) Text(stringResource(R.string.profile_saved))
+        BusyButton(stringResource(R.string.save), s.busy, { vm.save() }, Modifier.fillMaxWidth())
+    }
+
+    // The core's warning, verbatim, before the full number can be published.
+    val warning = s.warning
+    if (warning != null && !s.warningConfirmed) {
+        AlertDialog(
+            onDismissRequest = { vm.setPublishFullNumber(false) },
+            title = { Text(stringResource(R.string.profile_warning_title)) },
+            text = { Text(warning) },
+            confirmButton = { TextButton(onClick = vm::confirmWarning) { Text(stringResource(R.string.profile_warning_confirm)) } },
+            dismissButton = { TextButton(onClick = { vm.setPublishFullNumber(false) }) { Text(stringResource(R.string.cancel)) } },
+        )
+    }
+}

@@ -1,0 +1,79 @@
+package app.freeport.android.ui.screens
+
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.rememberScrollState
+import androidx.compose.foundation.selection.selectableGroup
+import androidx.compose.foundation.selection.toggleable
+import androidx.compose.foundation.verticalScroll
+import androidx.compose.material3.Checkbox
+import androidx.compose.material3.FilterChip
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.Text
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
+import androidx.compose.runtime.getValue
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.semantics.Role
+import androidx.compose.ui.semantics.heading
+import androidx.compose.ui.semantics.semantics
+import androidx.compose.ui.unit.dp
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import app.freeport.android.R
+import app.freeport.android.ui.BusyButton
+import app.freeport.android.ui.ErrorBanner
+import app.freeport.android.ui.rememberScreenModel
+import app.freeport.presentation.Core
+import app.freeport.presentation.RateViewModel
+
+/** Two yes/no questions, an optional score, and "I reached them at their number". No free text. */
+@Composable
+fun RateScreen(core: Core, nego: String, onDone: () -> Unit) {
+    val vm = rememberScreenModel("rate-$nego") { RateViewModel(core, nego, it) }
+    val s by vm.state.collectAsStateWithLifecycle()
+    LaunchedEffect(Unit) { vm.load() }
+    Column(
+        Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
+        verticalArrangement = Arrangement.spacedBy(12.dp),
+    ) {
+        Text(stringResource(R.string.rate_title), style = MaterialTheme.typography.headlineSmall, modifier = Modifier.semantics { heading() })
+        if (s.done) {
+            Text(stringResource(R.string.rate_done))
+            BusyButton(stringResource(R.string.done), false, onDone)
+            return@Column
+        }
+        YesNo(stringResource(R.string.rate_safe), s.safe, vm::setSafe)
+        YesNo(stringResource(R.string.rate_reliable), s.reliable, vm::setReliable)
+        Text(stringResource(R.string.rate_score))
+        Row(Modifier.selectableGroup(), horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+            (RateViewModel.MIN_SCORE..RateViewModel.MAX_SCORE).forEach { v ->
+                FilterChip(s.score == v, { vm.setScore(if (s.score == v) null else v) }, { Text(if (v > 0) "+$v" else "$v") })
+            }
+        }
+        if (s.canAttestNumber) {
+            Row(
+                Modifier.fillMaxWidth().toggleable(s.reachedNumber, role = Role.Checkbox, onValueChange = vm::setReachedNumber),
+                horizontalArrangement = Arrangement.spacedBy(8.dp),
+            ) {
+                Checkbox(checked = s.reachedNumber, onCheckedChange = null)
+                Text(stringResource(R.string.rate_reached))
+            }
+        }
+        ErrorBanner(s.error)
+        BusyButton(stringResource(R.string.rate_submit), s.busy, { vm.submit() }, Modifier.fillMaxWidth())
+    }
+}
+
+@Composable
+private fun YesNo(question: String, value: Boolean?, onChange: (Boolean) -> Unit) {
+    Text(question, style = MaterialTheme.typography.titleMedium)
+    Row(Modifier.selectableGroup(), horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+        FilterChip(value == true, { onChange(true) }, { Text(stringResource(R.string.yes)) })
+        FilterChip(value == false, { onChange(false) }, { Text(stringResource(R.string.no)) })
+    }
+}

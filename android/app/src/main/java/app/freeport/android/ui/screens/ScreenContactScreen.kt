@@ -1,0 +1,65 @@
+package app.freeport.android.ui.screens
+
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.rememberScrollState
+import androidx.compose.foundation.verticalScroll
+import androidx.compose.material.icons.Icons
+import androidx.compose.material.icons.automirrored.filled.ArrowForward
+import androidx.compose.material3.Icon
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedTextField
+import androidx.compose.material3.Text
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
+import androidx.compose.runtime.getValue
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.semantics.heading
+import androidx.compose.ui.semantics.semantics
+import androidx.compose.ui.unit.dp
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import app.freeport.android.R
+import app.freeport.android.ui.BusyButton
+import app.freeport.android.ui.ErrorBanner
+import app.freeport.android.ui.ScreeningCard
+import app.freeport.android.ui.rememberScreenModel
+import app.freeport.presentation.Core
+import app.freeport.presentation.ScreenContactViewModel
+
+/** Check someone before meeting: paste an npub (or come from a deal); verdict, counts, path. */
+@Composable
+fun ScreenContactScreen(core: Core, nego: String?) {
+    val vm = rememberScreenModel("screen-${nego.orEmpty()}") { ScreenContactViewModel(core, it) }
+    val s by vm.state.collectAsStateWithLifecycle()
+    LaunchedEffect(nego) { if (nego != null && s.screening == null) vm.screenDeal(nego) }
+    Column(
+        Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
+        verticalArrangement = Arrangement.spacedBy(12.dp),
+    ) {
+        Text(stringResource(R.string.screen_title), style = MaterialTheme.typography.headlineSmall, modifier = Modifier.semantics { heading() })
+        OutlinedTextField(s.input, vm::setInput, label = { Text(stringResource(R.string.screen_input)) },
+            singleLine = true, modifier = Modifier.fillMaxWidth())
+        BusyButton(stringResource(R.string.screen_action), s.busy, { vm.screen() })
+        ErrorBanner(s.error)
+        val card = s.screening ?: return@Column
+        ScreeningCard(card)
+        card.phone?.let { Text(stringResource(R.string.screen_phone, it, card.phoneStatus)) }
+        Text(stringResource(R.string.screen_path), style = MaterialTheme.typography.titleMedium)
+        if (s.path.isEmpty()) {
+            Text(stringResource(R.string.screen_not_connected))
+        } else {
+            // The path drawn as a chain of names; TalkBack reads it in order.
+            Row(horizontalArrangement = Arrangement.spacedBy(4.dp)) {
+                s.path.forEachIndexed { i, step ->
+                    if (i > 0) Icon(Icons.AutoMirrored.Filled.ArrowForward, contentDescription = null)
+                    Text(step.name, style = MaterialTheme.typography.bodyLarge)
+                }
+            }
+        }
+    }
+}

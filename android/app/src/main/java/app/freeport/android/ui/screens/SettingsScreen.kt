@@ -1,0 +1,100 @@
+package app.freeport.android.ui.screens
+
+import android.app.Activity
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.rememberScrollState
+import androidx.compose.foundation.verticalScroll
+import androidx.compose.material.icons.Icons
+import androidx.compose.material.icons.filled.Delete
+import androidx.compose.material3.Button
+import androidx.compose.material3.ButtonDefaults
+import androidx.compose.material3.Icon
+import androidx.compose.material3.IconButton
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedButton
+import androidx.compose.material3.OutlinedTextField
+import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.saveable.rememberSaveable
+import androidx.compose.runtime.setValue
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.platform.LocalContext
+import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.semantics.heading
+import androidx.compose.ui.semantics.semantics
+import androidx.compose.ui.unit.dp
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import app.freeport.android.FreeportApplication
+import app.freeport.android.R
+import app.freeport.android.ui.ErrorBanner
+import app.freeport.android.ui.rememberScreenModel
+import app.freeport.core.coreVersion
+import app.freeport.presentation.Core
+import app.freeport.presentation.SettingsViewModel
+import kotlinx.coroutines.delay
+import kotlin.system.exitProcess
+
+/** Relays, backup, outbox, erase. */
+@Composable
+fun SettingsScreen(core: Core, app: FreeportApplication, onBackup: () -> Unit) {
+    val vm = rememberScreenModel("settings") { SettingsViewModel(core, app.relaySettings, app.wiper, it) }
+    val s by vm.state.collectAsStateWithLifecycle()
+    val activity = LocalContext.current as? Activity
+    LaunchedEffect(Unit) { vm.load(app.defaultRelays) }
+    LaunchedEffect(s.wiped) {
+        if (s.wiped) {
+            // The open store and keys belong to the erased identity: leave the process.
+            delay(1_500)
+            activity?.finishAffinity()
+            exitProcess(0)
+        }
+    }
+    Column(
+        Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
+        verticalArrangement = Arrangement.spacedBy(12.dp),
+    ) {
+        Text(stringResource(R.string.settings_title), style = MaterialTheme.typography.headlineSmall, modifier = Modifier.semantics { heading() })
+        if (s.wiped) {
+            Text(stringResource(R.string.settings_wiped))
+            return@Column
+        }
+        Text(stringResource(R.string.settings_relays), style = MaterialTheme.typography.titleMedium)
+        s.relays.forEach { url ->
+            val live = s.relayStatus.firstOrNull { it.url.trimEnd('/') == url.trimEnd('/') }?.connected == true
+            Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                Text(url, modifier = Modifier.weight(1f))
+                Text(stringResource(if (live) R.string.settings_relay_connected else R.string.settings_relay_disconnected),
+                    style = MaterialTheme.typography.bodySmall)
+                IconButton(onClick = { vm.removeRelay(url) }) {
+                    Icon(Icons.Filled.Delete, contentDescription = stringResource(R.string.settings_relay_remove, url))
+                }
+            }
+        }
+        var newRelay by rememberSaveable { mutableStateOf("") }
+        OutlinedTextField(newRelay, { newRelay = it }, label = { Text(stringResource(R.string.settings_relay_add)) },
+            singleLine = true, modifier = Modifier.fillMaxWidth())
+        OutlinedButton(onClick = { if (vm.addRelay(newRelay)) newRelay = "" }, enabled = newRelay.isNotBlank()) {
+            Text(stringResource(R.string.settings_relay_add))
+        }
+        if (s.restartNeeded) Text(stringResource(R.string.settings_restart), style = MaterialTheme.typography.bodySmall)
+        Text(stringResource(R.string.settings_outbox, s.outboxPending))
+        ErrorBanner(s.error)
+        OutlinedButton(onClick = onBackup, modifier = Modifier.fillMaxWidth()) { Text(stringResource(R.string.settings_backup)) }
+        Button(
+            onClick = { vm.wipe() },
+            colors = ButtonDefaults.buttonColors(containerColor = MaterialTheme.colorScheme.error),
+            modifier = Modifier.fillMaxWidth(),
+        ) { Text(stringResource(if (s.confirmWipe) R.string.settings_wipe_confirm else R.string.settings_wipe)) }
+        if (s.confirmWipe) TextButton(onClick = vm::cancelWipe) { Text(stringResource(R.string.cancel)) }
+        Text(stringResource(R.string.settings_version, coreVersion()), style = MaterialTheme.typography.bodySmall)
+    }
+}

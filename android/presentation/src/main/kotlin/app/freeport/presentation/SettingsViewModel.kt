@@ -1,0 +1,115 @@
+package app.freeport.presentation
+
+import app.freeport.core.IdentityView
+import app.freeport.core.RelayStatusView
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.flow.update
+import java.io.File
+
+/** The relay list the app starts the core with (plain settings, nothing secret). */
+interface RelaySettings {
+    /** Relays to use, or null for the core's defaults. */
+    fun load(): List<String>?
+    fun save(relays: List<String>)
+}
+
+/** [RelaySettings] in a text file, one URL per line (app-private storage on Android). */
+class FileRelaySettings(private val file: File) : RelaySettings {
+    override fun load(): List<String>? =
+        if (file.exists()) file.readLines().map(String::trim).filter(String::isNotEmpty).ifEmpty { null } else null
+
+    override fun save(relays: List<String>) {
+        file.parentFile?.mkdirs()
+        val tmp = File(file.path + ".tmp")
+        tmp.writeText(relays.joinToString("\n", postfix = "\n"))
+        if (!tmp.renameTo(file)) {
+            file.delete()
+            check(tmp.renameTo(file)) { "cannot write ${file.path}" }
+        }
+    }
+}
+
+/** Erases everything Freeport keeps on this device (platform-specific: files + secret store). */
+fun interface DataWiper {
+    suspend fun wipe()
+}
+
+/** Settings: relays (status, list), backup, outbox, and wiping this device's data. */
+class SettingsViewModel(
+    private val core: Core,
+    private val relays: RelaySettings,
+    private val wiper: DataWiper,
+    scope: CoroutineScope,
+) : ScreenModel(scope) {
+
+    /** What the settings screen renders. */
+    data class State(
+        val identity: IdentityView? = null,
+        val relayStatus: List<RelayStatusView> = emptyList(),
+        /** The relay list in use / to use after the next start. */
+        val relays: List<String> = emptyList(),
+        val outboxPending: Int = 0,
+        /** Wipe asks twice. */
+        val confirmWipe: Boolean = false,
+        val wiped: Boolean = false,
+        val restartNeeded: Boolean = false,
+        val error: UiError? = null,
+    )
+
+    private val _state = MutableStateFlow(State())
+    val state: StateFlow<State> = _state.asStateFlow()
+
+    private fun fail(e: UiError) = _state.update { it.copy(error = e) }
+
+    fun load(defaultRelays: List<String>): Job = action(::fail) {
+        val status = core.relayStatus()
+        _state.update {
+            it.copy(
+                identity = core.identity(),
+                relayStatus = status,
+                relays = relays.load() ?: defaultRelays,
+                outboxPending = core.outbox().size,
+            )
+        }
+    }
+
+    /** Adds a relay URL (`wss://…`; `ws://` only for a local relay). */
+    fun addRelay(url: String): Boolean {
+        val u = url.trim()
+        val ok = u.startsWith("wss://") && u.length > 6 ||
+            Regex("""^ws://(localhost|127\.0\.0\.1|\[::1])(:\d+)?(/.*)?$""").matches(u)
+        if (!ok) {
+            _state.update { it.copy(error = UiError(UiError.Kind.LOCAL, LocalError.RELAY_URL, "relay")) }
+            return false
+        }
+        if (u in _state.value.relays) return true
+        persist(_state.value.relays + u)
+        return true
+    }
+
+    fun removeRelay(url: String) = persist(_state.value.relays - url)
+
+    private fun persist(list: List<String>) {
+        relays.save(list)
+        _state.update { it.copy(relays = list, restartNeeded = true, error = null) }
+    }
+
+    /** First tap asks, second tap wipes. */
+    fun wipe(): Job? {
+        if (!_state.value.confirmWipe) {
+            _state.update { it.copy(confirmWipe = true) }
+            return null
+        }
+        return action(::fail) {
+            core.stopNetwork()
+            wiper.wipe()
+            _state.update { State(wiped = true) }
+        }
+    }
+
+    fun cancelWipe() = _state.update { it.copy(confirmWipe = false) }
+}

@@ -1,0 +1,111 @@
+package app.freeport.presentation
+
+import kotlinx.coroutines.runBlocking
+import org.junit.jupiter.api.Test
+import java.io.File
+import java.nio.file.Files
+import kotlin.test.assertEquals
+import kotlin.test.assertFalse
+import kotlin.test.assertNotNull
+import kotlin.test.assertNull
+import kotlin.test.assertTrue
+
+class ProfileAndSettingsTest {
+
+    @Test
+    fun `phone is published masked by default and an unparseable number is refused`() = runBlocking<Unit> {
+        Phone(relayUrl = null).use { phone ->
+            phone.core.createIdentity()
+            val vm = ProfileViewModel(phone.core, phone.scope)
+            vm.load().join()
+            assertNotNull(vm.state.value.profile, "${vm.state.value.error}")
+            assertNotNull(vm.state.value.phoneStatus)
+
+            vm.setName("Dana")
+            vm.setPhone("+65 9876 5432")
+            vm.save()!!.join()
+            val masked = assertNotNull(vm.state.value.profile, "${vm.state.value.error}")
+            assertEquals("Dana", masked.name)
+            val published = assertNotNull(masked.phonePublished)
+            assertFalse(masked.phoneIsFull)
+            assertFalse(published.contains("9876"), "masked by default: $published")
+            assertTrue(published.endsWith("32") || published.contains("5432"), published)
+            assertEquals("", vm.state.value.phone, "the typed number is not kept on screen")
+
+            // A number the core cannot parse.
+            vm.setPhone("12")
+            vm.save()!!.join()
+            val e = assertNotNull(vm.state.value.error)
+            assertTrue(e.kind == UiError.Kind.PHONE || e.kind == UiError.Kind.INVALID_INPUT, "$e")
+        }
+    }
+
+    @Test
+    fun `publishing the full number needs the core's warning shown and confirmed`() = runBlocking<Unit> {
+        // A fresh phone: its first profile event (two profile saves in one second would share a
+        // created_at, and which one is "latest" is then up to the core's tie-break).
+        Phone(relayUrl = null).use { phone ->
+            phone.core.createIdentity()
+            val vm = ProfileViewModel(phone.core, phone.scope)
+            vm.load().join()
+            vm.setName("Eve")
+            vm.setPublishFullNumber(true)
+            assertEquals(phone.core.fullNumberWarning(), vm.state.value.warning)
+            assertFalse(vm.state.value.warningConfirmed)
+            vm.setPhone("+65 9876 5432")
+            assertNull(vm.save(), "not without confirming the warning")
+            assertEquals(LocalError.WARNING_NOT_CONFIRMED, vm.state.value.error?.detail)
+            assertNull(vm.state.value.profile?.phonePublished, "nothing was published")
+            vm.confirmWarning()
+            vm.save()!!.join()
+            val full = assertNotNull(vm.state.value.profile)
+            assertTrue(full.phoneIsFull, "$full ${vm.state.value.error}")
+            assertTrue(full.phonePublished.orEmpty().replace(" ", "").contains("98765432"), "${full.phonePublished}")
+
+            // Turning the switch off forgets the confirmation.
+            vm.setPublishFullNumber(false)
+            assertNull(vm.state.value.warning)
+            assertFalse(vm.state.value.warningConfirmed)
+        }
+    }
+
+    @Test
+    fun `relay list is validated and persisted, erase asks twice and leaves no identity`() = runBlocking<Unit> {
+        val phone = Phone(relayUrl = null)
+        phone.core.createIdentity()
+        val settingsFile = File(Files.createTempDirectory("settings").toFile(), "relays.txt")
+        val relays = FileRelaySettings(settingsFile)
+        val wiper = DataWiper {
+            phone.dir.deleteRecursively()
+            phone.secrets.clear()
+        }
+        val vm = SettingsViewModel(phone.core, relays, wiper, phone.scope)
+        vm.load(listOf("wss://default.example")).join()
+        assertEquals(listOf("wss://default.example"), vm.state.value.relays)
+        assertEquals(phone.core.identity(), vm.state.value.identity)
+
+        assertFalse(vm.addRelay("http://relay.example"))
+        assertEquals(LocalError.RELAY_URL, vm.state.value.error?.detail)
+        assertFalse(vm.addRelay("ws://relay.example"), "plain ws only for localhost")
+        assertTrue(vm.addRelay("ws://127.0.0.1:7777"))
+        assertTrue(vm.addRelay(" wss://relay.example "))
+        assertTrue(vm.state.value.restartNeeded)
+        assertEquals(listOf("wss://default.example", "ws://127.0.0.1:7777", "wss://relay.example"), FileRelaySettings(settingsFile).load())
+        vm.removeRelay("ws://127.0.0.1:7777")
+        assertEquals(listOf("wss://default.example", "wss://relay.example"), FileRelaySettings(settingsFile).load())
+
+        assertNull(vm.wipe(), "the first tap only asks")
+        assertTrue(vm.state.value.confirmWipe)
+        assertTrue(phone.core.hasIdentity())
+        vm.cancelWipe()
+        assertNull(vm.wipe())
+        vm.wipe()!!.join()
+        assertTrue(vm.state.value.wiped, "${vm.state.value.error}")
+        assertEquals(0, phone.secrets.size())
+        phone.close()
+
+        Phone(relayUrl = null, dir = phone.dir, secrets = phone.secrets).use { reopened ->
+            assertFalse(reopened.core.hasIdentity())
+        }
+    }
+}

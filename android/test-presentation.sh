@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Build the core, generate the JVM bindings and run the :presentation view-model tests on the
+# host JVM with Maven (the same sources the Android build compiles).
+#
+#   android/test-presentation.sh [extra mvn args, e.g. -Dtest=OnboardingViewModelTest]
+#
+# Needs a JDK >= 17 and Maven 3.8+. Respects CARGO_TARGET_DIR; Maven's repository is
+# $FREEPORT_CACHE/m2 (FREEPORT_CACHE defaults to $HOME/.cache/freeport).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+FREEPORT_CACHE="${FREEPORT_CACHE:-$HOME/.cache/freeport}"
+
+lib="$("$ROOT/scripts/gen-bindings.sh" --kotlin-only | tail -n 1)"
+bindings="$ROOT/tests/kotlin/src/main/kotlin/generated/app/freeport/core/freeport_core.kt"
+[[ -f "$bindings" ]] || { echo "[test-presentation] error: $bindings was not generated" >&2; exit 1; }
+mkdir -p "$FREEPORT_CACHE/m2"
+
+reports="$ROOT/android/presentation/target/surefire-reports"
+rm -rf "$reports" # no stale results in the summary
+
+t0=$(date +%s)
+status=0
+mvn -q -B -f "$ROOT/android/presentation/pom.xml" \
+    -Dmaven.repo.local="$FREEPORT_CACHE/m2" \
+    -Dfreeport.lib.dir="$(dirname "$lib")" \
+    "$@" test || status=$?
+
+# mvn -q prints nothing on success: total surefire's XML reports (same as scripts/test-kotlin.sh).
+summary="no test reports (compilation failed?)"
+if compgen -G "$reports/TEST-*.xml" >/dev/null; then
+    summary="$(awk -F'"' '/<testsuite / {
+            for (i = 1; i < NF; i += 2) {
+                k = $i; gsub(/.*[ \t]/, "", k)
+                if (k == "tests=") t += $(i+1); if (k == "failures=") f += $(i+1)
+                if (k == "errors=") e += $(i+1); if (k == "skipped=") s += $(i+1)
+            } }
+        END { printf "%d tests, %d failures, %d errors, %d skipped", t, f, e, s }' "$reports"/TEST-*.xml)"
+fi
+echo "[test-presentation] $summary in $(( $(date +%s) - t0 ))s (exit $status)" >&2
+exit "$status"

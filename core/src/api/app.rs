@@ -1,0 +1,293 @@
+//! [`FreeportApp`]: one user on one device, the object every screen talks to. Each method
+//! converts its arguments, calls [`crate::app::App`] and converts the result; nothing else.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::runtime::Handle;
+
+use super::FreeportError;
+use super::listener::{AppListener, ListenerHandle, listener_runtime};
+use super::records::{
+    FreeportConfig, IdentityView, PostIntentInput, ProfileInput, RateRecord, terms_from_json,
+};
+use crate::app::{
+    App, AppConfig, DealView, IntentView, MarketView, MeetCodeView, MeetOutcomeView,
+    NeighbourhoodView, OutboxItemView, PostIntent, ProfileView, QuoteView, RelayStatusView,
+    Response, ScanInput, ScreeningView, SyncReport,
+};
+use crate::identity::SecretStore;
+
+type Result<T> = std::result::Result<T, FreeportError>;
+
+/// Saturating `usize` → `u32` for counts that cross the boundary.
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// One user on one device: the local store in `data_dir`, the identity in the platform's
+/// [`SecretStore`], and (after [`FreeportApp::start_network`]) the relay connections.
+///
+/// Methods that touch the network or sign with proof of work are `async` (Kotlin `suspend`,
+/// Swift `async`) and cancellable. The synchronous ones only read or write the local store;
+/// `restore_identity` and `export_backup` run scrypt (about a second): call them off the UI
+/// thread. Call `stop_network` before letting go of the app.
+#[derive(Debug, uniffi::Object)]
+pub struct FreeportApp {
+    app: App,
+    listeners: Handle,
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl FreeportApp {
+    /// Opens (or creates) the store in `config.data_dir` and loads the identity from `secrets`
+    /// if there is one. No network.
+    #[uniffi::constructor]
+    pub fn new(config: FreeportConfig, secrets: Arc<dyn SecretStore>) -> Result<Arc<Self>> {
+        let cfg = AppConfig::try_from(config)?;
+        let listeners = listener_runtime()?;
+        let app = App::open(cfg, secrets)?;
+        Ok(Arc::new(Self { app, listeners }))
+    }
+
+    // ---- identity ---------------------------------------------------------------------------
+
+    /// `true` once an identity exists on this device.
+    pub fn has_identity(&self) -> bool {
+        self.app.has_identity()
+    }
+
+    /// The identity, or `None` before onboarding.
+    pub fn identity(&self) -> Option<IdentityView> {
+        self.app.public_key().ok().map(IdentityView::from)
+    }
+
+    /// Creates a fresh identity (refused with `NotPossible` if one exists).
+    pub fn create_identity(&self) -> Result<IdentityView> {
+        Ok(self.app.create_identity()?.into())
+    }
+
+    /// Restores an identity from an NIP-49 `ncryptsec1…` backup. A wrong passphrase is
+    /// `WrongPassphrase` and changes nothing.
+    pub fn restore_identity(&self, ncryptsec: String, passphrase: String) -> Result<IdentityView> {
+        Ok(self.app.restore_identity(&ncryptsec, &passphrase)?.into())
+    }
+
+    /// An NIP-49 encrypted backup (`ncryptsec1…`) of the secret key under `passphrase`.
+    pub fn export_backup(&self, passphrase: String) -> Result<String> {
+        Ok(self.app.export_backup(&passphrase)?)
+    }
+
+    // ---- network ----------------------------------------------------------------------------
+
+    /// Connects to the relays and starts live updates and the outbox publisher. Idempotent.
+    pub async fn start_network(&self) -> Result<()> {
+        Ok(self.app.start_network().await?)
+    }
+
+    /// Disconnects and stops the background tasks.
+    pub async fn stop_network(&self) {
+        self.app.stop_network().await;
+    }
+
+    /// Waits up to `timeout_ms` for a relay connection; returns how many relays are connected.
+    pub async fn wait_connected(&self, timeout_ms: u64) -> Result<u32> {
+        let n = self
+            .app
+            .wait_connected(Duration::from_millis(timeout_ms))
+            .await?;
+        Ok(count(n))
+    }
+
+    /// Catches up with the relays (messages, receipts, ratings, profiles) and pushes the outbox.
+    pub async fn sync(&self) -> Result<SyncReport> {
+        Ok(self.app.sync().await?)
+    }
+
+    /// Connection state of each relay (empty when offline).
+    pub async fn relay_status(&self) -> Vec<RelayStatusView> {
+        self.app.relay_status().await
+    }
+
+    /// Events still waiting for a relay to accept them.
+    pub async fn outbox(&self) -> Result<Vec<OutboxItemView>> {
+        Ok(self.app.outbox()?)
+    }
+
+    /// Waits until the outbox is empty or `timeout_ms` passes; returns how many events remain.
+    pub async fn flush_outbox(&self, timeout_ms: u64) -> Result<u32> {
+        let left = self
+            .app
+            .flush_outbox(Duration::from_millis(timeout_ms))
+            .await?;
+        Ok(count(left))
+    }
+
+    // ---- profile ----------------------------------------------------------------------------
+
+    /// Publishes our profile (phone masked and committed unless the full number was consented).
+    pub async fn set_profile(&self, input: ProfileInput) -> Result<ProfileView> {
+        Ok(self.app.set_profile(input.into()).await?)
+    }
+
+    /// A profile as stored on this device (`pubkey`: hex or npub).
+    pub fn profile(&self, pubkey: String) -> Result<ProfileView> {
+        Ok(self.app.profile(&pubkey)?)
+    }
+
+    // ---- intents ----------------------------------------------------------------------------
+
+    /// The markets this build knows, with their form schema.
+    pub fn markets(&self) -> Vec<MarketView> {
+        self.app.markets()
+    }
+
+    /// Signs (with proof of work) and publishes an intent.
+    pub async fn post_intent(&self, input: PostIntentInput) -> Result<IntentView> {
+        let post = PostIntent::try_from(input)?;
+        Ok(self.app.post_intent(post).await?)
+    }
+
+    /// Withdraws our intent and cancels its open negotiations.
+    pub async fn withdraw_intent(&self, intent_id: String) -> Result<()> {
+        Ok(self.app.withdraw_intent(&intent_id).await?)
+    }
+
+    /// Intents in `market`, optionally within `radius` geohash cells of `near`, newest first,
+    /// each with its author's badge. Queries the relays when online.
+    pub async fn browse(
+        &self,
+        market: String,
+        near: Option<String>,
+        radius: u32,
+    ) -> Result<Vec<IntentView>> {
+        Ok(self.app.browse(&market, near.as_deref(), radius).await?)
+    }
+
+    /// Our own intents, newest first.
+    pub fn my_intents(&self) -> Result<Vec<IntentView>> {
+        Ok(self.app.my_intents()?)
+    }
+
+    /// Subscribes to new intents in `market` (delivered as `IntentSeen` to listeners).
+    pub async fn watch_market(&self, market: String) -> Result<()> {
+        Ok(self.app.watch_market(&market).await?)
+    }
+
+    // ---- deals ------------------------------------------------------------------------------
+
+    /// Accepts someone's intent as posted (opens a negotiation).
+    pub async fn respond_accept(&self, intent_id: String) -> Result<DealView> {
+        Ok(self.app.respond(&intent_id, Response::Accept).await?)
+    }
+
+    /// Answers someone's intent with a counter-offer (`terms_json`: a JSON object of terms).
+    pub async fn respond_counter(&self, intent_id: String, terms_json: String) -> Result<DealView> {
+        let terms = terms_from_json(&terms_json)?;
+        Ok(self
+            .app
+            .respond(&intent_id, Response::Counter(terms))
+            .await?)
+    }
+
+    /// Proposes new terms in a negotiation.
+    pub async fn counter(&self, nego: String, terms_json: String) -> Result<DealView> {
+        let terms = terms_from_json(&terms_json)?;
+        Ok(self.app.counter(&nego, terms).await?)
+    }
+
+    /// Accepts the terms on the table.
+    pub async fn accept(&self, nego: String) -> Result<DealView> {
+        Ok(self.app.accept(&nego).await?)
+    }
+
+    /// Cancels a negotiation (before it is met).
+    pub async fn cancel(&self, nego: String, reason: Option<String>) -> Result<DealView> {
+        Ok(self.app.cancel(&nego, reason).await?)
+    }
+
+    /// Owner only: picks this quote; the other quotes on the intent are told it is filled.
+    pub async fn pick(&self, nego: String) -> Result<DealView> {
+        Ok(self.app.pick(&nego).await?)
+    }
+
+    /// The quotes on our intent, each with the responder's screening card.
+    pub fn quotes(&self, intent_id: String) -> Result<Vec<QuoteView>> {
+        Ok(self.app.quotes(&intent_id)?)
+    }
+
+    /// All our negotiations, most recently updated first.
+    pub fn deals(&self) -> Result<Vec<DealView>> {
+        Ok(self.app.deals()?)
+    }
+
+    /// One negotiation.
+    pub fn deal(&self, nego: String) -> Result<DealView> {
+        Ok(self.app.deal(&nego)?)
+    }
+
+    // ---- meet -------------------------------------------------------------------------------
+
+    /// The rotating single-use code to show for a confirmed deal (PNG about `png_px` wide).
+    /// Call again at `refresh_at`.
+    pub fn meet_show(&self, nego: String, png_px: u32) -> Result<MeetCodeView> {
+        Ok(self.app.meet_show(&nego, png_px)?)
+    }
+
+    /// Scans a code given as text (typed, pasted, or read by the platform's QR detector).
+    pub async fn meet_scan_text(&self, text: String) -> Result<MeetOutcomeView> {
+        Ok(self.app.meet_scan(ScanInput::Text(text)).await?)
+    }
+
+    /// Scans a code in an encoded picture (PNG or JPEG).
+    pub async fn meet_scan_image(&self, bytes: Vec<u8>) -> Result<MeetOutcomeView> {
+        Ok(self.app.meet_scan(ScanInput::Image(bytes)).await?)
+    }
+
+    /// Scans a code in a raw 8-bit luma camera frame (`stride` bytes per row).
+    pub async fn meet_scan_frame(
+        &self,
+        width: u32,
+        height: u32,
+        stride: u32,
+        data: Vec<u8>,
+    ) -> Result<MeetOutcomeView> {
+        let input = ScanInput::Frame {
+            width,
+            height,
+            stride,
+            data,
+        };
+        Ok(self.app.meet_scan(input).await?)
+    }
+
+    /// Rates a met deal's counterparty.
+    pub async fn rate(&self, nego: String, input: RateRecord) -> Result<()> {
+        Ok(self.app.rate(&nego, input.into()).await?)
+    }
+
+    // ---- screening --------------------------------------------------------------------------
+
+    /// The screening card of `subject` (hex or npub) from our position; fetches their receipts,
+    /// ratings and profile from the relays first when online.
+    pub async fn screen(&self, subject: String, explain: bool) -> Result<ScreeningView> {
+        Ok(self.app.screen_remote(&subject, explain).await?)
+    }
+
+    /// Our trust neighbourhood (at most `max_nodes` nodes) for the connection drawing.
+    pub fn trust_neighbourhood(&self, max_nodes: u32) -> Result<NeighbourhoodView> {
+        let max = usize::try_from(max_nodes).unwrap_or(usize::MAX);
+        Ok(self.app.trust_neighbourhood(max, &[])?)
+    }
+
+    // ---- live updates -----------------------------------------------------------------------
+
+    /// Delivers live updates to `listener` until the returned handle is cancelled or dropped.
+    pub fn subscribe(&self, listener: Arc<dyn AppListener>) -> Arc<ListenerHandle> {
+        Arc::new(ListenerHandle::spawn(
+            &self.listeners,
+            self.app.subscribe(),
+            listener,
+        ))
+    }
+}

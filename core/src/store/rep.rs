@@ -1,0 +1,872 @@
+//! The compact persisted form of the reputation inputs (schema v4), so a cold start reads a few
+//! integer rows per deal instead of re-parsing and re-verifying every stored event.
+//!
+//! * `rep_keys` — interned public keys and their first-seen time.
+//! * `rep_deals` — paired deals in pairing order: deal key, both parties, final tier.
+//! * `rep_halves` — the one held half per unpaired deal (or the meet half waiting to upgrade a
+//!   proven deal), as a full receipt.
+//! * `rep_ratings` — the latest rating per (rater, deal), in first-arrival order.
+//! * `rep_follows` — the latest follow list per owner.
+//! * `rep_state` — `built` (back-fill done) and `inflight` (batches stored but not yet projected;
+//!   non-zero after a crash in between, which makes the app rebuild once).
+//!
+//! Receipts pair through [`receipt_step`], the same decision the in-memory graph makes, so the
+//! rows always describe the live engine. Reading them back gives [`RepParts`] (plain vectors);
+//! the pure [`Reputation::from_parts`](crate::reputation::Reputation::from_parts) builds the
+//! engine.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+
+use nostr::{Event, EventId, PublicKey, Timestamp};
+use rusqlite::{OptionalExtension, params};
+
+use super::events::decode_event;
+use super::{Store, StoreError, StoreTx, to_i64, to_u64};
+use crate::protocol::NegoId;
+use crate::protocol::receipt::{DealTier, MeetNonce, Receipt};
+use crate::reputation::{
+    DealKey, DealRow, RatingInput, ReceiptStep, RepInput, RepParts, check_receipt_parties,
+    receipt_step,
+};
+
+const STATE_BUILT: &str = "built";
+const STATE_INFLIGHT: &str = "inflight";
+
+/// Whether the persisted form can be loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RepStatus {
+    /// The back-fill from `events` has run.
+    pub built: bool,
+    /// Batches whose events are stored but whose projection was not written (crash in between).
+    pub inflight: u64,
+}
+
+impl RepStatus {
+    /// `true` if the tables describe every stored event.
+    pub fn ready(&self) -> bool {
+        self.built && self.inflight == 0
+    }
+}
+
+fn tier_code(t: DealTier) -> i64 {
+    match t {
+        DealTier::OneSided => 0,
+        DealTier::Proven => 1,
+        DealTier::Met => 2,
+    }
+}
+
+fn tier_of(code: i64) -> Result<DealTier, StoreError> {
+    match code {
+        1 => Ok(DealTier::Proven),
+        2 => Ok(DealTier::Met),
+        c => Err(corrupt(format!("rep_deals.tier {c} is not 1 or 2"))),
+    }
+}
+
+fn corrupt(what: impl Into<String>) -> StoreError {
+    StoreError::Corrupt { what: what.into() }
+}
+
+fn arr<const N: usize>(field: &str, v: &[u8]) -> Result<[u8; N], StoreError> {
+    <[u8; N]>::try_from(v).map_err(|_| corrupt(format!("{field} has {} bytes, not {N}", v.len())))
+}
+
+fn blob<'r>(row: &'r rusqlite::Row<'_>, i: usize, field: &str) -> Result<&'r [u8], StoreError> {
+    row.get_ref(i)?
+        .as_blob()
+        .map_err(|_| corrupt(format!("{field} is not a blob")))
+}
+
+fn opt_bool(v: Option<i64>) -> Option<bool> {
+    v.map(|x| x != 0)
+}
+
+/// Stored key ids back to positions in [`RepParts::keys`].
+struct KeyTable {
+    keys: Vec<PublicKey>,
+    ids: Vec<i64>,
+}
+
+impl KeyTable {
+    fn pos(&self, id: i64) -> Result<u32, StoreError> {
+        // Ids are dense from 1 unless rows were deleted; fall back to a search.
+        let guess = usize::try_from(id - 1).ok();
+        let i = match guess {
+            Some(g) if self.ids.get(g) == Some(&id) => g,
+            _ => self
+                .ids
+                .binary_search(&id)
+                .map_err(|_| corrupt(format!("rep key id {id} does not exist")))?,
+        };
+        u32::try_from(i).map_err(|_| corrupt("more than 2^32 rep keys"))
+    }
+
+    fn key(&self, id: i64) -> Result<PublicKey, StoreError> {
+        let p = self.pos(id)?;
+        self.keys
+            .get(p as usize)
+            .copied()
+            .ok_or_else(|| corrupt(format!("rep key id {id} does not exist")))
+    }
+}
+
+impl StoreTx<'_> {
+    fn rep_key_id(
+        &self,
+        cache: &mut HashMap<PublicKey, i64>,
+        pk: &PublicKey,
+    ) -> Result<i64, StoreError> {
+        if let Some(id) = cache.get(pk) {
+            return Ok(*id);
+        }
+        let b = pk.as_bytes().as_slice();
+        let found: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT id FROM rep_keys WHERE pubkey = ?1")?
+            .query_row([b], |r| r.get(0))
+            .optional()?;
+        let id = match found {
+            Some(id) => id,
+            None => {
+                self.conn
+                    .prepare_cached("INSERT INTO rep_keys (pubkey) VALUES (?1)")?
+                    .execute([b])?;
+                self.conn.last_insert_rowid()
+            }
+        };
+        cache.insert(*pk, id);
+        Ok(id)
+    }
+
+    /// Records that `pk` signed an event at `at` (the oldest time is kept).
+    fn rep_seen(
+        &self,
+        cache: &mut HashMap<PublicKey, i64>,
+        pk: &PublicKey,
+        at: u64,
+    ) -> Result<(), StoreError> {
+        let id = self.rep_key_id(cache, pk)?;
+        self.conn
+            .prepare_cached(
+                "UPDATE rep_keys SET first_seen = MIN(COALESCE(first_seen, ?2), ?2) WHERE id = ?1",
+            )?
+            .execute(params![id, to_i64("created_at", at)?])?;
+        Ok(())
+    }
+
+    /// Projects reputation facts into the `rep_*` tables (same semantics as
+    /// [`Reputation::apply`](crate::reputation::Reputation::apply); refused receipts and ratings
+    /// are not stored).
+    pub fn rep_apply(&self, items: &[RepInput]) -> Result<(), StoreError> {
+        let mut cache = HashMap::new();
+        for item in items {
+            match item {
+                RepInput::Seen { pubkey, at } => self.rep_seen(&mut cache, pubkey, *at)?,
+                RepInput::Receipt(r) => self.rep_receipt(&mut cache, r)?,
+                RepInput::Rating(r) => self.rep_rating(&mut cache, r)?,
+                RepInput::Follows {
+                    owner,
+                    created_at,
+                    list,
+                } => {
+                    let id = self.rep_key_id(&mut cache, owner)?;
+                    let mut blob = Vec::with_capacity(list.len() * 32);
+                    for k in list {
+                        blob.extend_from_slice(k.as_bytes());
+                    }
+                    self.conn
+                        .prepare_cached(
+                            "INSERT INTO rep_follows (owner, created_at, list) VALUES (?1, ?2, ?3)
+                             ON CONFLICT(owner) DO UPDATE SET created_at = excluded.created_at,
+                               list = excluded.list
+                             WHERE excluded.created_at > rep_follows.created_at",
+                        )?
+                        .execute(params![id, to_i64("created_at", *created_at)?, blob])?;
+                    // The engine records the owner as seen only when the list is accepted.
+                    if self.conn.changes() > 0 {
+                        self.rep_seen(&mut cache, owner, *created_at)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn rep_held_half(
+        &self,
+        deal: &[u8],
+        keys: &KeyLookup<'_>,
+    ) -> Result<Option<Receipt>, StoreError> {
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT author, peer, nego, id, intent_id, meet, countersigns, created_at
+                 FROM rep_halves WHERE deal = ?1",
+            )?
+            .query_row([deal], half_columns)
+            .optional()?;
+        row.map(|h| h.into_receipt(|id| keys.key(id))).transpose()
+    }
+
+    fn rep_receipt(
+        &self,
+        cache: &mut HashMap<PublicKey, i64>,
+        r: &Receipt,
+    ) -> Result<(), StoreError> {
+        if check_receipt_parties(r).is_err() {
+            return Ok(());
+        }
+        // The engine records the author as seen for every receipt that passes the party rules.
+        self.rep_seen(cache, &r.author, r.created_at.as_secs())?;
+        let key = DealKey::of(&r.nego).to_bytes();
+        let deal = key.as_slice();
+        let paired: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT tier FROM rep_deals WHERE deal = ?1")?
+            .query_row([deal], |row| row.get(0))
+            .optional()?;
+        let paired = paired.map(tier_of).transpose()?;
+        let held = self.rep_held_half(deal, &KeyLookup { tx: self })?;
+        match receipt_step(paired, held.as_ref(), r) {
+            ReceiptStep::Ignore => {}
+            ReceiptStep::Hold(_) => {
+                let a = self.rep_key_id(cache, &r.author)?;
+                let p = self.rep_key_id(cache, &r.peer)?;
+                self.conn
+                    .prepare_cached(
+                        "INSERT OR REPLACE INTO rep_halves
+                         (deal, author, peer, nego, id, intent_id, meet, countersigns, created_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    )?
+                    .execute(params![
+                        deal,
+                        a,
+                        p,
+                        r.nego.to_string(),
+                        r.id.as_bytes().as_slice(),
+                        r.intent_id.as_bytes().as_slice(),
+                        r.meet.as_ref().map(|m| m.0.to_vec()),
+                        r.countersigns.as_ref().map(|e| e.as_bytes().to_vec()),
+                        to_i64("created_at", r.created_at.as_secs())?,
+                    ])?;
+            }
+            ReceiptStep::Pair(tier) => {
+                let a = self.rep_key_id(cache, &r.author)?;
+                let b = self.rep_key_id(cache, &r.peer)?;
+                self.conn
+                    .prepare_cached("DELETE FROM rep_halves WHERE deal = ?1")?
+                    .execute([deal])?;
+                self.conn
+                    .prepare_cached(
+                        "INSERT INTO rep_deals (deal, a, b, tier) VALUES (?1, ?2, ?3, ?4)",
+                    )?
+                    .execute(params![deal, a, b, tier_code(tier)])?;
+            }
+            ReceiptStep::Upgrade => {
+                self.conn
+                    .prepare_cached("DELETE FROM rep_halves WHERE deal = ?1")?
+                    .execute([deal])?;
+                self.conn
+                    .prepare_cached("UPDATE rep_deals SET tier = ?2 WHERE deal = ?1")?
+                    .execute(params![deal, tier_code(DealTier::Met)])?;
+            }
+        }
+        Ok(())
+    }
+
+    fn rep_rating(
+        &self,
+        cache: &mut HashMap<PublicKey, i64>,
+        r: &RatingInput,
+    ) -> Result<(), StoreError> {
+        if r.validate().is_err() {
+            return Ok(());
+        }
+        self.rep_seen(cache, &r.rater, r.created_at)?;
+        let rater = self.rep_key_id(cache, &r.rater)?;
+        let ratee = self.rep_key_id(cache, &r.ratee)?;
+        let key = DealKey::of(&r.nego).to_bytes();
+        let created = to_i64("created_at", r.created_at)?;
+        let held: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT created_at FROM rep_ratings WHERE rater = ?1 AND deal = ?2")?
+            .query_row(params![rater, key.as_slice()], |row| row.get(0))
+            .optional()?;
+        if held.is_some_and(|t| created <= t) {
+            return Ok(());
+        }
+        // Upsert keeps the row (and its seq, the first-arrival order) when replacing.
+        self.conn
+            .prepare_cached(
+                "INSERT INTO rep_ratings (rater, deal, ratee, nego, score, safe, reliable,
+                   created_at, pow_bits, contact_verified, contact_masked, attestation_ok)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                 ON CONFLICT(rater, deal) DO UPDATE SET ratee = excluded.ratee,
+                   nego = excluded.nego, score = excluded.score, safe = excluded.safe,
+                   reliable = excluded.reliable, created_at = excluded.created_at,
+                   pow_bits = excluded.pow_bits, contact_verified = excluded.contact_verified,
+                   contact_masked = excluded.contact_masked,
+                   attestation_ok = excluded.attestation_ok",
+            )?
+            .execute(params![
+                rater,
+                key.as_slice(),
+                ratee,
+                r.nego.to_string(),
+                r.score.map(i64::from),
+                r.safe,
+                r.reliable,
+                created,
+                i64::from(r.pow_bits),
+                r.contact_verified,
+                r.contact_masked,
+                r.attestation_ok,
+            ])?;
+        Ok(())
+    }
+
+    fn rep_state_get(&self, k: &str) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT v FROM rep_state WHERE k = ?1")?
+            .query_row([k], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0))
+    }
+
+    fn rep_state_set(&self, k: &str, v: i64) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("INSERT OR REPLACE INTO rep_state (k, v) VALUES (?1, ?2)")?
+            .execute(params![k, v])?;
+        Ok(())
+    }
+
+    /// Whether the tables can be loaded.
+    pub fn rep_status(&self) -> Result<RepStatus, StoreError> {
+        let inflight = self.rep_state_get(STATE_INFLIGHT)?;
+        Ok(RepStatus {
+            built: self.rep_state_get(STATE_BUILT)? == 1,
+            inflight: to_u64("rep_state.inflight", inflight)?,
+        })
+    }
+
+    /// Marks one batch stored but not yet projected (call in the events' transaction).
+    pub fn rep_begin(&self) -> Result<(), StoreError> {
+        let n = self.rep_state_get(STATE_INFLIGHT)?;
+        self.rep_state_set(STATE_INFLIGHT, n.saturating_add(1))
+    }
+
+    /// The batch's projection is written (call in the projection's transaction).
+    pub fn rep_end(&self) -> Result<(), StoreError> {
+        let n = self.rep_state_get(STATE_INFLIGHT)?;
+        self.rep_state_set(STATE_INFLIGHT, n.saturating_sub(1).max(0))
+    }
+
+    /// Empties every `rep_*` table and clears the state (before a back-fill).
+    pub fn rep_clear(&self) -> Result<(), StoreError> {
+        self.conn.execute_batch(
+            "DELETE FROM rep_deals; DELETE FROM rep_halves; DELETE FROM rep_ratings;
+             DELETE FROM rep_follows; DELETE FROM rep_keys; DELETE FROM rep_state;",
+        )?;
+        Ok(())
+    }
+
+    /// Marks the tables complete (after a back-fill).
+    pub fn rep_mark_built(&self) -> Result<(), StoreError> {
+        self.rep_state_set(STATE_BUILT, 1)?;
+        self.rep_state_set(STATE_INFLIGHT, 0)
+    }
+
+    /// Every stored event, profiles first, then oldest first (ties by id): the order a rebuild
+    /// applies them in (rating attestations are checked against the ratee's profile).
+    pub fn rep_scan_events(&self) -> Result<Vec<Event>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT raw FROM events ORDER BY kind != 0, created_at, id")?;
+        let raws = st
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        raws.iter().map(|r| decode_event(r)).collect()
+    }
+
+    /// Reads the whole persisted form.
+    pub fn rep_load(&self) -> Result<RepParts, StoreError> {
+        let mut keys = Vec::new();
+        let mut ids = Vec::new();
+        let mut seen = Vec::new();
+        {
+            let mut st = self
+                .conn
+                .prepare_cached("SELECT id, pubkey, first_seen FROM rep_keys ORDER BY id")?;
+            let mut rows = st.query([])?;
+            while let Some(row) = rows.next()? {
+                let id: i64 = row.get(0)?;
+                let pk = blob(row, 1, "rep_keys.pubkey")?;
+                let pk = PublicKey::from_byte_array(arr("rep_keys.pubkey", pk)?);
+                if let Some(t) = row.get::<_, Option<i64>>(2)? {
+                    let pos = u32::try_from(keys.len()).map_err(|_| corrupt("too many keys"))?;
+                    seen.push((pos, to_u64("rep_keys.first_seen", t)?));
+                }
+                keys.push(pk);
+                ids.push(id);
+            }
+        }
+        let table = KeyTable { keys, ids };
+        let mut deals = Vec::new();
+        {
+            let mut st = self
+                .conn
+                .prepare_cached("SELECT deal, a, b, tier FROM rep_deals ORDER BY seq")?;
+            let mut rows = st.query([])?;
+            while let Some(row) = rows.next()? {
+                let key =
+                    DealKey::from_bytes(arr("rep_deals.deal", blob(row, 0, "rep_deals.deal")?)?);
+                deals.push(DealRow {
+                    key,
+                    a: table.pos(row.get(1)?)?,
+                    b: table.pos(row.get(2)?)?,
+                    tier: tier_of(row.get(3)?)?,
+                });
+            }
+        }
+        let mut open_halves = Vec::new();
+        {
+            let mut st = self.conn.prepare_cached(
+                "SELECT author, peer, nego, id, intent_id, meet, countersigns, created_at
+                 FROM rep_halves",
+            )?;
+            let rows = st.query_map([], half_columns)?;
+            for h in rows {
+                open_halves.push(h?.into_receipt(|id| table.key(id))?);
+            }
+        }
+        let mut ratings = Vec::new();
+        {
+            let mut st = self.conn.prepare_cached(
+                "SELECT rater, ratee, nego, score, safe, reliable, created_at, pow_bits,
+                        contact_verified, contact_masked, attestation_ok
+                 FROM rep_ratings ORDER BY seq",
+            )?;
+            let mut rows = st.query([])?;
+            while let Some(row) = rows.next()? {
+                let nego: String = row.get(2)?;
+                let score: Option<i64> = row.get(3)?;
+                let pow: i64 = row.get(7)?;
+                ratings.push(RatingInput {
+                    rater: table.key(row.get(0)?)?,
+                    ratee: table.key(row.get(1)?)?,
+                    nego: NegoId::from_str(&nego)
+                        .map_err(|e| corrupt(format!("rep_ratings.nego: {e}")))?,
+                    score: score
+                        .map(|s| {
+                            i8::try_from(s).map_err(|_| corrupt(format!("rep_ratings.score {s}")))
+                        })
+                        .transpose()?,
+                    safe: opt_bool(row.get(4)?),
+                    reliable: opt_bool(row.get(5)?),
+                    created_at: to_u64("rep_ratings.created_at", row.get(6)?)?,
+                    pow_bits: u8::try_from(pow)
+                        .map_err(|_| corrupt(format!("rep_ratings.pow_bits {pow}")))?,
+                    contact_verified: row.get(8)?,
+                    contact_masked: row.get(9)?,
+                    attestation_ok: row.get(10)?,
+                });
+            }
+        }
+        let mut follows = Vec::new();
+        {
+            let mut st = self
+                .conn
+                .prepare_cached("SELECT owner, created_at, list FROM rep_follows")?;
+            let mut rows = st.query([])?;
+            while let Some(row) = rows.next()? {
+                let blob = blob(row, 2, "rep_follows.list")?;
+                if blob.len() % 32 != 0 {
+                    return Err(corrupt(format!(
+                        "rep_follows.list has {} bytes, not a multiple of 32",
+                        blob.len()
+                    )));
+                }
+                let list = blob
+                    .chunks_exact(32)
+                    .map(|c| arr::<32>("rep_follows.list", c).map(PublicKey::from_byte_array))
+                    .collect::<Result<Vec<_>, _>>()?;
+                follows.push((
+                    table.key(row.get(0)?)?,
+                    to_u64("rep_follows.created_at", row.get(1)?)?,
+                    list,
+                ));
+            }
+        }
+        Ok(RepParts {
+            keys: table.keys,
+            first_seen: seen,
+            deals,
+            open_halves,
+            ratings,
+            follows,
+        })
+    }
+}
+
+/// Key lookup by stored id inside a write transaction (held halves are rare: one query each).
+struct KeyLookup<'a> {
+    tx: &'a StoreTx<'a>,
+}
+
+impl KeyLookup<'_> {
+    fn key(&self, id: i64) -> Result<PublicKey, StoreError> {
+        let b: Vec<u8> = self
+            .tx
+            .conn
+            .prepare_cached("SELECT pubkey FROM rep_keys WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| corrupt(format!("rep key id {id} does not exist")))?;
+        Ok(PublicKey::from_byte_array(arr("rep_keys.pubkey", &b)?))
+    }
+}
+
+/// One `rep_halves` row, undecoded.
+struct HalfRow {
+    author: i64,
+    peer: i64,
+    nego: String,
+    id: Vec<u8>,
+    intent_id: Vec<u8>,
+    meet: Option<Vec<u8>>,
+    countersigns: Option<Vec<u8>>,
+    created_at: i64,
+}
+
+fn half_columns(r: &rusqlite::Row<'_>) -> rusqlite::Result<HalfRow> {
+    Ok(HalfRow {
+        author: r.get(0)?,
+        peer: r.get(1)?,
+        nego: r.get(2)?,
+        id: r.get(3)?,
+        intent_id: r.get(4)?,
+        meet: r.get(5)?,
+        countersigns: r.get(6)?,
+        created_at: r.get(7)?,
+    })
+}
+
+impl HalfRow {
+    fn into_receipt(
+        self,
+        key: impl Fn(i64) -> Result<PublicKey, StoreError>,
+    ) -> Result<Receipt, StoreError> {
+        Ok(Receipt {
+            id: EventId::from_byte_array(arr("rep_halves.id", &self.id)?),
+            author: key(self.author)?,
+            nego: NegoId::from_str(&self.nego)
+                .map_err(|e| corrupt(format!("rep_halves.nego: {e}")))?,
+            peer: key(self.peer)?,
+            intent_id: EventId::from_byte_array(arr("rep_halves.intent_id", &self.intent_id)?),
+            meet: self
+                .meet
+                .map(|m| arr("rep_halves.meet", &m).map(MeetNonce))
+                .transpose()?,
+            countersigns: self
+                .countersigns
+                .map(|e| arr("rep_halves.countersigns", &e).map(EventId::from_byte_array))
+                .transpose()?,
+            created_at: Timestamp::from(to_u64("rep_halves.created_at", self.created_at)?),
+        })
+    }
+}
+
+impl Store {
+    /// The persisted reputation form, or `None` if it is not complete (never back-filled, or a
+    /// batch was stored without its projection).
+    pub fn rep_load_ready(&self) -> Result<Option<RepParts>, StoreError> {
+        self.read(|tx| {
+            if tx.rep_status()?.ready() {
+                tx.rep_load().map(Some)
+            } else {
+                Ok(None)
+            }
+        })
+    }
+
+    /// Stores verified events and marks their projection as pending, in one transaction. Follow
+    /// with [`Store::rep_commit`].
+    pub fn insert_events_rep_begin(
+        &self,
+        events: &[Event],
+    ) -> Result<super::InsertReport, StoreError> {
+        self.transaction(|tx| {
+            let report = tx.insert_events(events)?;
+            tx.rep_begin()?;
+            Ok(report)
+        })
+    }
+
+    /// Writes a batch's projection and clears its pending mark.
+    pub fn rep_commit(&self, items: &[RepInput]) -> Result<(), StoreError> {
+        self.transaction(|tx| {
+            tx.rep_apply(items)?;
+            tx.rep_end()
+        })
+    }
+
+    /// Replaces the whole projection (back-fill) and marks it complete.
+    pub fn rep_rebuild(&self, items: &[RepInput]) -> Result<(), StoreError> {
+        self.transaction(|tx| {
+            tx.rep_clear()?;
+            tx.rep_apply(items)?;
+            tx.rep_mark_built()
+        })
+    }
+
+    /// Every stored event in rebuild order (see [`StoreTx::rep_scan_events`]).
+    pub fn rep_scan_events(&self) -> Result<Vec<Event>, StoreError> {
+        self.read(|tx| tx.rep_scan_events())
+    }
+
+    /// Whether the persisted form can be loaded.
+    pub fn rep_status(&self) -> Result<RepStatus, StoreError> {
+        self.read(|tx| tx.rep_status())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reputation::synth::{self, T0, receipt_pair, synth_key};
+    use crate::reputation::{NodeId, Params, Reputation};
+    use rand::rngs::StdRng;
+    use rand::seq::SliceRandom;
+    use rand::{Rng, SeedableRng};
+
+    fn store(dir: &tempfile::TempDir) -> Store {
+        Store::open_with_key(dir.path().join("t.db"), crate::store::DataKey::generate()).unwrap()
+    }
+
+    /// A fixed-seed mix of everything the projection must reproduce: halves in random order
+    /// (some deals one-sided), proven deals later upgraded by meet halves, stale and replaced
+    /// halves, ratings (valid, replaced, stale, refused), follow lists and plain sightings.
+    fn inputs(seed: u64) -> (Vec<RepInput>, Vec<PublicKey>) {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let hg = synth::honest_graph(300, 20, 6, seed);
+        let mut halves = Vec::new();
+        let mut upgrades = Vec::new();
+        let mut items = Vec::new();
+        for &(a, b, tier, d) in &hg.edges {
+            let (ka, kb) = (hg.keys[a as usize], hg.keys[b as usize]);
+            let (x, y) = receipt_pair(ka, kb, d, tier);
+            halves.push(x.clone());
+            if rng.gen_bool(0.9) {
+                halves.push(y.clone());
+            }
+            if tier == DealTier::Proven && rng.gen_bool(0.3) {
+                let (mx, my) = receipt_pair(ka, kb, d, DealTier::Met);
+                upgrades.push(mx);
+                upgrades.push(my);
+            }
+            if rng.gen_bool(0.5) {
+                let ok = rng.gen_bool(0.8);
+                items.push(RepInput::Rating(synth::rating(
+                    kb,
+                    ka,
+                    x.nego.clone(),
+                    ok,
+                    ok,
+                    T0 + 9,
+                )));
+            }
+            if rng.gen_bool(0.1) {
+                // An older rating by the same rater on the same deal: stale.
+                items.push(RepInput::Rating(synth::rating(
+                    kb,
+                    ka,
+                    x.nego.clone(),
+                    false,
+                    false,
+                    T0,
+                )));
+                // A newer one replaces.
+                items.push(RepInput::Rating(synth::rating(
+                    kb,
+                    ka,
+                    x.nego,
+                    true,
+                    false,
+                    T0 + 20,
+                )));
+            }
+        }
+        halves.shuffle(&mut rng);
+        for h in halves.iter().chain(upgrades.iter()) {
+            items.push(RepInput::Seen {
+                pubkey: h.author,
+                at: h.created_at.as_secs(),
+            });
+            items.push(RepInput::Receipt(h.clone()));
+            if rng.gen_bool(0.05) {
+                items.push(RepInput::Receipt(h.clone())); // duplicate
+            }
+        }
+        // A rating by someone who is not the counterparty: refused by both.
+        let (x, _) = receipt_pair(hg.keys[0], hg.keys[1], 99, DealTier::Met);
+        items.push(RepInput::Rating(synth::rating(
+            hg.keys[2], hg.keys[0], x.nego, true, true, T0,
+        )));
+        for v in 0..5usize {
+            let list: Vec<PublicKey> = (0..4).map(|_| hg.keys[rng.gen_range(0..300)]).collect();
+            items.push(RepInput::Follows {
+                owner: hg.keys[v],
+                created_at: T0 + 3,
+                list: list.clone(),
+            });
+            // Older list: ignored.
+            items.push(RepInput::Follows {
+                owner: hg.keys[v],
+                created_at: T0 + 1,
+                list: Vec::new(),
+            });
+        }
+        items.push(RepInput::Seen {
+            pubkey: synth_key("lurker", 1),
+            at: T0 - 1000,
+        });
+        items.shuffle(&mut rng);
+        (items, hg.keys)
+    }
+
+    fn assert_same(live: &Reputation, loaded: &Reputation, keys: &[PublicKey]) {
+        let (g, h) = (live.graph(), loaded.graph());
+        assert_eq!(g.node_count(), h.node_count());
+        assert_eq!(g.edge_count(), h.edge_count());
+        for x in 0..g.node_count() as NodeId {
+            assert_eq!(g.key(x), h.key(x), "node {x}");
+            assert_eq!(g.deal_counts(x), h.deal_counts(x), "node {x}");
+            let a: Vec<_> = g.neighbors(x).collect();
+            let b: Vec<_> = h.neighbors(x).collect();
+            assert_eq!(a, b, "row {x}");
+        }
+        assert_eq!(live.ratings().len(), loaded.ratings().len());
+        assert_eq!(live.seen_count(), loaded.seen_count());
+        for k in keys {
+            assert_eq!(live.first_seen(k), loaded.first_seen(k));
+            assert_eq!(live.follows_of(k), loaded.follows_of(k));
+        }
+        for v in (0..keys.len()).step_by(37) {
+            let (tl, tb) = (live.trust_map(&keys[v]), loaded.trust_map(&keys[v]));
+            for s in (0..keys.len()).step_by(11) {
+                assert_eq!(
+                    live.screen(&tl, &keys[s], T0 + 86_400, true),
+                    loaded.screen(&tb, &keys[s], T0 + 86_400, true),
+                    "viewer {v} subject {s}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn loaded_engine_screens_identically_to_the_live_one() {
+        for seed in [1u64, 2, 3] {
+            let (items, keys) = inputs(seed);
+            let dir = tempfile::tempdir().unwrap();
+            let st = store(&dir);
+            let mut live = Reputation::new(Params::default()).unwrap();
+            // Several batches, as the ingest loop writes them.
+            for chunk in items.chunks(97) {
+                st.insert_events_rep_begin(&[]).unwrap();
+                for i in chunk {
+                    live.apply(i);
+                }
+                st.rep_commit(chunk).unwrap();
+            }
+            st.transaction(|tx| tx.rep_mark_built()).unwrap();
+            let parts = st.rep_load_ready().unwrap().expect("ready");
+            assert!(!parts.open_halves.is_empty(), "one-sided deals are held");
+            let loaded = Reputation::from_parts(Params::default(), parts).unwrap();
+            live.compact();
+            assert_same(&live, &loaded, &keys);
+        }
+    }
+
+    #[test]
+    fn fresh_store_is_not_ready_and_loads_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let st = store(&dir);
+        assert_eq!(
+            st.rep_status().unwrap(),
+            RepStatus {
+                built: false,
+                inflight: 0
+            }
+        );
+        assert!(st.rep_load_ready().unwrap().is_none());
+        st.rep_rebuild(&[]).unwrap();
+        let parts = st.rep_load_ready().unwrap().expect("built");
+        assert_eq!(parts, RepParts::default());
+        let rep = Reputation::from_parts(Params::default(), parts).unwrap();
+        assert_eq!(rep.graph().node_count(), 0);
+    }
+
+    #[test]
+    fn a_batch_without_its_projection_makes_the_store_not_ready() {
+        let dir = tempfile::tempdir().unwrap();
+        let st = store(&dir);
+        st.rep_rebuild(&[]).unwrap();
+        st.insert_events_rep_begin(&[]).unwrap();
+        assert_eq!(st.rep_status().unwrap().inflight, 1);
+        assert!(st.rep_load_ready().unwrap().is_none(), "crash window");
+        st.rep_commit(&[]).unwrap();
+        assert!(st.rep_load_ready().unwrap().is_some());
+        // A rebuild clears a stuck counter.
+        st.insert_events_rep_begin(&[]).unwrap();
+        let (items, _) = inputs(9);
+        st.rep_rebuild(&items).unwrap();
+        let parts = st.rep_load_ready().unwrap().expect("ready");
+        assert!(!parts.deals.is_empty());
+        // Rebuilding again with the same facts gives the same rows (idempotent back-fill).
+        st.rep_rebuild(&items).unwrap();
+        assert_eq!(st.rep_load_ready().unwrap().expect("ready"), parts);
+    }
+
+    #[test]
+    fn corrupt_rows_are_reported_not_panicked_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let st = store(&dir);
+        let (items, _) = inputs(4);
+        st.rep_rebuild(&items).unwrap();
+        st.transaction(|tx| {
+            tx.conn
+                .execute("UPDATE rep_deals SET tier = 7 WHERE seq = 1", [])?;
+            Ok(())
+        })
+        .unwrap();
+        assert!(matches!(
+            st.rep_load_ready(),
+            Err(StoreError::Corrupt { .. })
+        ));
+        st.rep_rebuild(&items).unwrap();
+        st.transaction(|tx| {
+            tx.conn
+                .execute("UPDATE rep_deals SET a = 999999 WHERE seq = 1", [])?;
+            Ok(())
+        })
+        .unwrap();
+        assert!(matches!(
+            st.rep_load_ready(),
+            Err(StoreError::Corrupt { .. })
+        ));
+        st.rep_rebuild(&items).unwrap();
+        st.transaction(|tx| {
+            tx.conn
+                .execute("UPDATE rep_keys SET pubkey = x'00' WHERE id = 1", [])?;
+            Ok(())
+        })
+        .unwrap();
+        assert!(matches!(
+            st.rep_load_ready(),
+            Err(StoreError::Corrupt { .. })
+        ));
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import SwiftUI
+import FreeportCore
+import FreeportViewModels
+import KeychainSecretStore
+
+/// Owns the core for the app's lifetime: the data directory (Application Support, excluded
+/// from iCloud/iTunes backup — the identity lives in the Keychain, this-device-only), the
+/// Keychain store, and the root model. Recreated after a wipe.
+@MainActor
+@Observable
+final class AppEnvironment {
+    /// The root model once the core is open.
+    private(set) var app: AppModel?
+    /// Why the core could not be opened (e.g. the Keychain is locked before first unlock).
+    private(set) var startupError: String?
+
+    let secrets = KeychainSecretStore()
+
+    /// `Application Support/Freeport`.
+    var dataDirectory: URL {
+        URL.applicationSupportDirectory.appending(path: "Freeport", directoryHint: .isDirectory)
+    }
+
+    /// Opens the core (no network yet) and starts the root model.
+    func boot() async {
+        guard app == nil else { return }
+        startupError = nil
+        do {
+            var dir = dataDirectory
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            var values = URLResourceValues()
+            values.isExcludedFromBackup = true
+            try dir.setResourceValues(values)
+            var config = defaultConfig(dataDir: dir.path)
+            config.defaultRegion = Locale.current.region?.identifier
+            let core = try FreeportApp(config: config, secrets: secrets)
+            let model = AppModel(core: core)
+            app = model
+            await model.start()
+        } catch {
+            startupError = UserError(error).message
+        }
+    }
+
+    /// Erases the data directory and every Keychain entry, then starts over at onboarding.
+    func wipe() async throws {
+        await app?.goOffline()
+        app = nil
+        if FileManager.default.fileExists(atPath: dataDirectory.path) {
+            try FileManager.default.removeItem(at: dataDirectory)
+        }
+        try secrets.deleteAll()
+        await boot()
+    }
+}

@@ -1,0 +1,81 @@
+import SwiftUI
+import FreeportCore
+import FreeportViewModels
+
+/// Onboarding until there is an identity, then the tabs.
+struct RootScreen: View {
+    @Environment(AppEnvironment.self) private var environment
+
+    var body: some View {
+        Group {
+            if let app = environment.app {
+                switch app.phase {
+                case .starting:
+                    ProgressView("Opening Freeport…")
+                case .onboarding:
+                    OnboardingScreen(model: OnboardingModel(core: app.core)) { id in
+                        Task { await app.identityReady(id) }
+                    }
+                case .ready:
+                    MainTabs(app: app)
+                case let .failed(problem):
+                    RetryScreen(message: problem.message) { Task { await app.start() } }
+                }
+            } else if let message = environment.startupError {
+                RetryScreen(message: message) { Task { await environment.boot() } }
+            } else {
+                ProgressView("Opening Freeport…")
+            }
+        }
+    }
+}
+
+/// A full-screen problem with a retry button.
+struct RetryScreen: View {
+    let message: String
+    let retry: () -> Void
+
+    var body: some View {
+        ContentUnavailableView {
+            Label("Freeport cannot start", systemImage: "lock.trianglebadge.exclamationmark")
+        } description: {
+            Text(message)
+        } actions: {
+            Button("Try again", action: retry).buttonStyle(.borderedProminent)
+        }
+    }
+}
+
+/// The five tabs.
+struct MainTabs: View {
+    let app: AppModel
+
+    var body: some View {
+        TabView {
+            NavigationStack { BrowseScreen(app: app, model: BrowseModel(core: app.core)) }
+                .tabItem { Label("Browse", systemImage: "map") }
+            NavigationStack { MyIntentsScreen(app: app, model: MyIntentsModel(core: app.core)) }
+                .tabItem { Label("My posts", systemImage: "tray.full") }
+            NavigationStack { DealsScreen(app: app, model: DealsModel(core: app.core)) }
+                .tabItem { Label("Deals", systemImage: "person.2") }
+            NavigationStack { ScreenContactScreen(app: app, model: ScreenModel(core: app.core)) }
+                .tabItem { Label("Check", systemImage: "checkmark.shield") }
+            NavigationStack { ProfileScreen(app: app, model: ProfileModel(core: app.core)) }
+                .tabItem { Label("Me", systemImage: "person.crop.circle") }
+        }
+    }
+}
+
+/// An inline problem line (red, announced by VoiceOver).
+struct ProblemText: View {
+    let problem: UserError?
+
+    var body: some View {
+        if let problem {
+            Label(problem.message, systemImage: "exclamationmark.triangle")
+                .foregroundStyle(.red)
+                .font(.callout)
+                .accessibilityLabel(Text("Problem: \(problem.message)"))
+        }
+    }
+}

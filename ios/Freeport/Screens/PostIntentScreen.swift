@@ -1,0 +1,102 @@
+import SwiftUI
+import FreeportCore
+import FreeportViewModels
+
+/// The form generated from the market's hints; the core's validation message is shown next to
+/// the field it names.
+struct PostIntentScreen: View {
+    @State private var model: PostIntentModel
+    @Environment(\.dismiss) private var dismiss
+    private let location = LocationProvider()
+
+    init(model: PostIntentModel) {
+        _model = State(initialValue: model)
+    }
+
+    var body: some View {
+        Form {
+            Section {
+                Picker("I", selection: $model.side) {
+                    Text("Offer").tag(IntentSide.offer)
+                    Text("Request").tag(IntentSide.request)
+                }
+                .pickerStyle(.segmented)
+                TextField("Title", text: $model.title)
+                fieldError("title")
+            }
+            ForEach(model.fields) { field in
+                Section {
+                    input(for: field)
+                    if let problem = model.fieldProblems[field.path] {
+                        Text(problem == .required ? "Required" : "Enter a number")
+                            .font(.footnote).foregroundStyle(.red)
+                    }
+                } header: {
+                    Text(field.required ? "\(field.label) *" : field.label)
+                }
+            }
+            Section { ProblemText(problem: model.error) }
+        }
+        .navigationTitle(model.market.title)
+        .toolbar {
+            ToolbarItem(placement: .cancellationAction) { Button("Cancel") { dismiss() } }
+            ToolbarItem(placement: .confirmationAction) {
+                Button("Post") { Task { await model.submit() } }.disabled(model.busy)
+            }
+        }
+        .overlay { if model.busy { ProgressView("Signing…") } }
+        .onChange(of: model.posted) { _, posted in if posted != nil { dismiss() } }
+    }
+
+    @ViewBuilder private func fieldError(_ name: String) -> some View {
+        if let e = model.error, e.field == name {
+            Text(e.message).font(.footnote).foregroundStyle(.red)
+        }
+    }
+
+    private func text(_ path: String) -> Binding<String> {
+        Binding(get: { model.entries[path]?.text ?? "" }, set: { model.entries[path, default: FieldEntry()].text = $0 })
+    }
+
+    private func geohash(_ path: String) -> Binding<String> {
+        Binding(get: { model.entries[path]?.geohash ?? "" }, set: { model.entries[path, default: FieldEntry()].geohash = $0 })
+    }
+
+    @ViewBuilder private func input(for field: FormFieldSpec) -> some View {
+        let placeholder = field.placeholder ?? field.label
+        switch field.input {
+        case .text:
+            TextField(placeholder, text: text(field.path))
+        case .multiline:
+            TextField(placeholder, text: text(field.path), axis: .vertical).lineLimit(3...8)
+        case .number:
+            TextField(placeholder, text: text(field.path)).keyboardType(.decimalPad)
+        case .currency:
+            TextField(placeholder, text: text(field.path)).textInputAutocapitalization(.characters)
+        case .select:
+            Picker(field.label, selection: text(field.path)) {
+                Text("—").tag("")
+                ForEach(field.options) { o in Text(o.label).tag(o.value) }
+            }
+        case .location:
+            TextField(placeholder, text: text(field.path))
+            HStack {
+                TextField("Area code (geohash)", text: geohash(field.path))
+                    .textInputAutocapitalization(.never).autocorrectionDisabled()
+                Button {
+                    Task {
+                        if let here = await location.current() {
+                            model.setLocation(path: field.path, latitude: here.coordinate.latitude, longitude: here.coordinate.longitude)
+                        }
+                    }
+                } label: {
+                    Image(systemName: "location")
+                }
+                .accessibilityLabel(Text("Use my location for \(field.label)"))
+            }
+        case .images:
+            TextField("One picture link per line", text: text(field.path), axis: .vertical)
+                .textInputAutocapitalization(.never).keyboardType(.URL)
+        }
+    }
+}

@@ -1,0 +1,117 @@
+import SwiftUI
+import FreeportCore
+import FreeportViewModels
+
+/// The user's profile; the phone is published masked unless they accept the permanence warning.
+struct ProfileScreen: View {
+    let app: AppModel
+    @State private var model: ProfileModel
+    @Environment(AppEnvironment.self) private var environment
+
+    init(app: AppModel, model: ProfileModel) {
+        self.app = app
+        _model = State(initialValue: model)
+    }
+
+    var body: some View {
+        Form {
+            if let p = model.profile {
+                Section("Your public key") {
+                    Text(p.npub).font(.footnote.monospaced()).textSelection(.enabled)
+                    ShareLink(item: "nostr:\(p.npub)") { Label("Share", systemImage: "square.and.arrow.up") }
+                }
+            }
+            Section("About you") {
+                TextField("Name", text: $model.name).textContentType(.name)
+                TextField("About", text: $model.about, axis: .vertical)
+            }
+            Section {
+                if let published = model.publishedPhone {
+                    LabeledContent("Published", value: published)
+                        .accessibilityLabel(Text("Published phone: \(published)"))
+                }
+                TextField("New phone number", text: $model.phone)
+                    .keyboardType(.phonePad).textContentType(.telephoneNumber)
+                Toggle("Publish my full number", isOn: $model.publishFullNumber)
+            } header: {
+                Text("Phone")
+            } footer: {
+                Text("By default only a masked number is published. Your full number is shared with a partner only once a deal is confirmed.")
+            }
+            Section("Vehicle (rideshare)") {
+                TextField("Model", text: $model.vehicleModel)
+                TextField("Plate", text: $model.plate).textInputAutocapitalization(.characters)
+            }
+            Button("Save") { Task { await model.save() } }.buttonStyle(.borderedProminent).disabled(model.busy)
+            ProblemText(problem: model.error)
+            Section {
+                NavigationLink("Settings") {
+                    SettingsScreen(app: app, model: SettingsModel(core: app.core) { [environment] in
+                        try await environment.wipe()
+                    })
+                }
+            }
+        }
+        .navigationTitle("Me")
+        .task { await model.load() }
+        .alert("Publish your full number?", isPresented: Binding(get: { model.warningPresented }, set: { if !$0 && !model.warningAcknowledged { model.declineWarning() } })) {
+            Button("Publish it", role: .destructive) { model.acknowledgeWarning() }
+            Button("Keep it masked", role: .cancel) { model.declineWarning() }
+        } message: {
+            // Verbatim from the core, which checks this exact text was shown.
+            Text(verbatim: model.fullNumberWarningText)
+        }
+    }
+}
+
+/// Relays, pending events, backup, version, wipe.
+struct SettingsScreen: View {
+    let app: AppModel
+    @State private var model: SettingsModel
+
+    init(app: AppModel, model: SettingsModel) {
+        self.app = app
+        _model = State(initialValue: model)
+    }
+
+    var body: some View {
+        Form {
+            Section("Relays") {
+                ForEach(model.relays, id: \.url) { r in
+                    Label(r.url, systemImage: r.connected ? "circle.fill" : "circle")
+                        .foregroundStyle(r.connected ? .green : .secondary)
+                        .accessibilityLabel(Text(r.connected ? "\(r.url), connected" : "\(r.url), not connected"))
+                }
+                LabeledContent("Waiting to send", value: "\(model.pending.count)")
+            }
+            Section("Backup") {
+                if let text = model.backupText {
+                    Text(text).font(.footnote.monospaced()).textSelection(.enabled)
+                    ShareLink(item: text) { Label("Save or share", systemImage: "square.and.arrow.up") }
+                } else {
+                    SecureField("Passphrase", text: $model.backupPassphrase)
+                    PassphraseProblemText(problem: model.backupPassphraseProblem)
+                    Button("Make an encrypted backup") { Task { await model.makeBackup() } }
+                        .disabled(model.backupPassphraseProblem != nil)
+                }
+            }
+            if !app.rejected.isEmpty {
+                Section("Refused messages") {
+                    ForEach(Array(app.rejected.enumerated()), id: \.offset) { _, r in Text(r).font(.footnote) }
+                }
+            }
+            Section {
+                LabeledContent("Core version", value: model.coreVersion)
+                Button("Erase everything on this phone", role: .destructive) { model.requestWipe() }
+            }
+            ProblemText(problem: model.error)
+        }
+        .navigationTitle("Settings")
+        .task { await model.refresh() }
+        .confirmationDialog("Erase your key and all data? Without a backup your reputation is lost.",
+                            isPresented: Binding(get: { model.wipeRequested }, set: { if !$0 { model.cancelWipe() } }),
+                            titleVisibility: .visible) {
+            Button("Erase", role: .destructive) { Task { await model.confirmWipe() } }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Observation
+import FreeportCore
+
+/// Where the app is: first launch asks for an identity, afterwards the main tabs.
+public enum AppPhase: Equatable, Sendable {
+    /// Reading the identity from the secret store.
+    case starting
+    /// No identity on this device: show onboarding.
+    case onboarding
+    /// Ready; `identity` is the user's key.
+    case ready(IdentityView)
+    /// The secret store could not be read (e.g. device locked); offer retry.
+    case failed(UserError)
+}
+
+/// Root model: identity gate, network start, and live events turned into refresh counters
+/// that screens observe (`.onChange(of: app.dealsRevision)`), so no screen polls.
+@MainActor
+@Observable
+public final class AppModel {
+    /// The core every screen talks to.
+    public let core: FreeportCoreAPI
+    /// Current phase.
+    public private(set) var phase: AppPhase = .starting
+    /// Bumped when any negotiation changes (incoming quote, accept, cancel, met).
+    public private(set) var dealsRevision = 0
+    /// Bumped when a new intent is seen in a watched market.
+    public private(set) var marketsRevision = 0
+    /// Bumped when someone's screening changed (new receipt, rating or profile).
+    public private(set) var screeningRevision = 0
+    /// The most recent event (for a status line and tests).
+    public private(set) var lastEvent: AppEventRecord?
+    /// Messages the core refused (shown in Settings → diagnostics), newest last, at most 20.
+    public private(set) var rejected: [String] = []
+    /// Whether the relay connection has been started.
+    public private(set) var online = false
+    /// Last network problem (the app works offline; this is a status line, not a blocker).
+    public private(set) var networkError: UserError?
+
+    private var subscription: ListenerHandle?
+
+    /// A root model over `core`.
+    public init(core: FreeportCoreAPI) {
+        self.core = core
+    }
+
+    /// Reads the identity and, when there is one, goes online and subscribes to events.
+    public func start() async {
+        phase = .starting
+        do {
+            if let id = try await core.identity() {
+                phase = .ready(id)
+                await goOnline()
+            } else {
+                phase = .onboarding
+            }
+        } catch {
+            phase = .failed(UserError(error))
+        }
+    }
+
+    /// Called by onboarding once an identity exists.
+    public func identityReady(_ id: IdentityView) async {
+        phase = .ready(id)
+        await goOnline()
+    }
+
+    /// Connects and subscribes (idempotent). Failure leaves the app usable offline.
+    public func goOnline() async {
+        do {
+            if subscription == nil {
+                let forwarder = EventForwarder { [weak self] event in
+                    Task { @MainActor in self?.handle(event) }
+                }
+                subscription = try await core.subscribe(listener: forwarder)
+            }
+            try await core.startNetwork()
+            online = true
+            networkError = nil
+        } catch {
+            networkError = UserError(error)
+        }
+    }
+
+    /// Disconnects and stops listening (app going to background for long, or wipe).
+    public func goOffline() async {
+        subscription?.cancel()
+        subscription = nil
+        try? await core.stopNetwork()
+        online = false
+    }
+
+    /// Routes one event to the counters.
+    func handle(_ event: AppEventRecord) {
+        lastEvent = event
+        switch event {
+        case .intentSeen:
+            marketsRevision += 1
+        case .negotiationChanged, .dealMet:
+            dealsRevision += 1
+        case .screeningChanged:
+            screeningRevision += 1
+        case let .messageRejected(reason):
+            rejected.append(reason)
+            if rejected.count > 20 { rejected.removeFirst(rejected.count - 20) }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import FreeportCore
+
+/// The slice of the core's `FreeportApp` the screens use.
+///
+/// Every requirement is `async throws` so that the generated facade satisfies it whatever the
+/// exact sync/async shape of each call (a synchronous, non-throwing method witnesses an
+/// `async throws` requirement). `FreeportApp` conforms with no code (see the extension below);
+/// the protocol exists so SwiftUI previews can run on a second real app over an embedded relay
+/// and so the view models never name the generated class.
+public protocol FreeportCoreAPI: AnyObject, Sendable {
+    /// Whether this device holds an identity.
+    func hasIdentity() async throws -> Bool
+    /// The identity, if any.
+    func identity() async throws -> IdentityView?
+    /// Creates a fresh identity in the secret store.
+    func createIdentity() async throws -> IdentityView
+    /// Restores an identity from an NIP-49 `ncryptsec` backup.
+    func restoreIdentity(ncryptsec: String, passphrase: String) async throws -> IdentityView
+    /// An NIP-49 encrypted backup of the secret key.
+    func exportBackup(passphrase: String) async throws -> String
+
+    /// Connects to the relays and starts the background loops (idempotent).
+    func startNetwork() async throws
+    /// Disconnects.
+    func stopNetwork() async throws
+    /// Catches up with the relays.
+    func sync() async throws -> SyncReport
+    /// Connection state per relay.
+    func relayStatus() async throws -> [RelayStatusView]
+    /// Events still waiting for a relay.
+    func outbox() async throws -> [OutboxItemView]
+
+    /// Publishes the user's profile.
+    func setProfile(input: ProfileInput) async throws -> ProfileView
+    /// A profile as stored locally.
+    func profile(pubkey: String) async throws -> ProfileView
+
+    /// Known markets with their forms.
+    func markets() async throws -> [MarketView]
+    /// Signs and publishes an intent.
+    func postIntent(input: PostIntentInput) async throws -> IntentView
+    /// Withdraws one of the user's intents.
+    func withdrawIntent(intentId: String) async throws
+    /// Live intents in `market` near the geohash `near`.
+    func browse(market: String, near: String?, radius: UInt32) async throws -> [IntentView]
+    /// The user's own intents.
+    func myIntents() async throws -> [IntentView]
+
+    /// Opens a thread accepting an intent as posted.
+    func respondAccept(intentId: String) async throws -> DealView
+    /// Opens a thread with other terms.
+    func respondCounter(intentId: String, termsJson: String) async throws -> DealView
+    /// Proposes new complete terms.
+    func counter(nego: String, termsJson: String) async throws -> DealView
+    /// Accepts the terms on the table.
+    func accept(nego: String) async throws -> DealView
+    /// Cancels a thread.
+    func cancel(nego: String, reason: String?) async throws -> DealView
+    /// The owner picks one quote.
+    func pick(nego: String) async throws -> DealView
+    /// Every responder's quote on one of the user's intents.
+    func quotes(intentId: String) async throws -> [QuoteView]
+    /// All threads.
+    func deals() async throws -> [DealView]
+    /// One thread.
+    func deal(nego: String) async throws -> DealView
+
+    /// The meet code to show now.
+    func meetShow(nego: String, pngPx: UInt32) async throws -> MeetCodeView
+    /// A scanned code as text (QR detector, paste).
+    func meetScanText(text: String) async throws -> MeetOutcomeView
+    /// A scanned code as an encoded picture.
+    func meetScanImage(bytes: Data) async throws -> MeetOutcomeView
+    /// A raw luma camera frame.
+    func meetScanFrame(width: UInt32, height: UInt32, stride: UInt32, data: Data) async throws -> MeetOutcomeView
+
+    /// Rates a met deal.
+    func rate(nego: String, input: RateRecord) async throws
+    /// Screens a contact from the user's own position.
+    func screen(subject: String, explain: Bool) async throws -> ScreeningView
+    /// The user's trust neighbourhood.
+    func trustNeighbourhood(maxNodes: UInt32) async throws -> NeighbourhoodView
+    /// Live updates until the handle is cancelled or dropped.
+    func subscribe(listener: AppListener) async throws -> ListenerHandle
+}
+
+extension FreeportApp: FreeportCoreAPI {}
+
+/// Forwards the core's events (delivered on a Rust thread) to a closure.
+public final class EventForwarder: AppListener, @unchecked Sendable {
+    private let handler: @Sendable (AppEventRecord) -> Void
+
+    /// A listener calling `handler` for every event, on the core's thread.
+    public init(_ handler: @escaping @Sendable (AppEventRecord) -> Void) {
+        self.handler = handler
+    }
+
+    /// Called by the core.
+    public func onEvent(event: AppEventRecord) {
+        handler(event)
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+import XCTest
+@testable import FreeportCore
+@testable import FreeportViewModels
+
+private func offline(_ name: String, store: SecretStore = MemoryStore()) throws -> FreeportApp {
+    try phone(name, relays: [], store: store)
+}
+
+final class FreeFunctionTests: XCTestCase {
+    func testCoreVersionIsTheWorkspaceVersion() throws {
+        XCTAssertEqual(coreVersion(), try workspaceVersion())
+    }
+
+    func testValidateNpubCanonicalisesAndRefusesWithFields() throws {
+        XCTAssertEqual(try validateNpub(input: nip19Hex), nip19Npub)
+        XCTAssertThrowsError(try validateNpub(input: " ")) { error in
+            guard case let FreeportError.InvalidInput(field, rule) = error else {
+                return XCTFail("\(error)")
+            }
+            XCTAssertEqual(field, "npub")
+            XCTAssertEqual(rule, "is empty")
+            // The exported Rust Display is `description` (String(describing:) shows the case).
+            XCTAssertEqual((error as? FreeportError)?.description, "npub: is empty")
+        }
+        XCTAssertThrowsError(try validateNpub(input: nip19Nsec)) { error in
+            XCTAssertFalse(String(describing: error).contains(nip19Nsec))
+            XCTAssertFalse(((error as? FreeportError)?.description ?? nip19Nsec).contains(nip19Nsec))
+        }
+    }
+
+    func testGeohashAndDefaults() throws {
+        XCTAssertEqual(try geohashFor(lat: 1.2881, lon: 103.8483, precision: 6), "w21z74")
+        XCTAssertThrowsError(try geohashFor(lat: 91, lon: 0, precision: 5)) { error in
+            guard case let FreeportError.InvalidInput(field, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(field, "lat")
+        }
+        let c = defaultConfig(dataDir: "/tmp/x")
+        XCTAssertFalse(c.relays.isEmpty)
+        XCTAssertEqual(c.intentPowBits, 12)
+        XCTAssertFalse(fullNumberWarning().isEmpty)
+    }
+}
+
+final class TypedErrorTests: XCTestCase {
+    func testErrorsAreTypedWithFields() async throws {
+        let app = try offline("errors")
+        XCTAssertThrowsError(try app.myIntents()) { error in
+            guard case FreeportError.NoIdentity = error else { return XCTFail("\(error)") }
+        }
+        _ = try app.createIdentity()
+        do {
+            _ = try await app.postIntent(input: PostIntentInput(
+                market: "pets", side: .offer, title: "Cat", payloadJson: "{}", geohash: nil,
+                expiresInSecs: nil, powBits: 0))
+            XCTFail("unknown market accepted")
+        } catch let FreeportError.UnknownMarket(market) {
+            XCTAssertEqual(market, "pets")
+        }
+        do {
+            _ = try await app.meetScanText(text: "https://example.com")
+            XCTFail("not a code accepted")
+        } catch let FreeportError.InvalidCode(reason) {
+            XCTAssertEqual(reason, "This is not a Freeport code")
+        }
+        do {
+            _ = try await app.respondCounter(intentId: String(repeating: "00", count: 32), termsJson: "42")
+            XCTFail("bad terms accepted")
+        } catch let FreeportError.InvalidInput(field, _) {
+            XCTAssertEqual(field, "terms_json")
+        }
+        XCTAssertThrowsError(try app.deal(nego: "nope")) { error in
+            guard case let FreeportError.UnknownNegotiation(nego) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(nego, "nope")
+        }
+        do {
+            _ = try await app.sync()
+            XCTFail("sync offline")
+        } catch FreeportError.Offline {}
+    }
+
+    func testBackupRestoresAndWrongPassphraseChangesNothing() throws {
+        let old = try offline("old")
+        let id = try old.createIdentity()
+        let backup = try old.exportBackup(passphrase: "correct horse battery staple")
+        let fresh = try offline("new")
+        XCTAssertThrowsError(try fresh.restoreIdentity(ncryptsec: backup, passphrase: "wrong passphrase!!")) { error in
+            guard case FreeportError.WrongPassphrase = error else { return XCTFail("\(error)") }
+        }
+        XCTAssertFalse(fresh.hasIdentity())
+        XCTAssertEqual(try fresh.restoreIdentity(ncryptsec: backup, passphrase: "correct horse battery staple"), id)
+    }
+}
+
+final class SecretStoreFromSwiftTests: XCTestCase {
+    func testIdentityLivesInTheSwiftStoreAndSurvivesARestart() throws {
+        let store = MemoryStore()
+        var config = defaultConfig(dataDir: tempDir("restart"))
+        config.relays = []
+        let id = try FreeportApp(config: config, secrets: store).createIdentity()
+        XCTAssertNotNil(store.value(identityKey))
+        XCTAssertEqual(try FreeportApp(config: config, secrets: store).identity(), id)
+    }
+
+    func testTypedSwiftErrorReachesTheCallerAsSecretStore() {
+        XCTAssertThrowsError(try offline("locked", store: ThrowingStore(SecretStoreError.Locked(reason: "device is locked")))) { error in
+            guard case let FreeportError.SecretStore(reason) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(reason.contains("device is locked"), reason)
+        }
+    }
+
+    func testAnyOtherSwiftErrorIsCaughtNeverACrash() {
+        XCTAssertThrowsError(try offline("exploded", store: ThrowingStore(KeystoreExploded()))) { error in
+            guard case FreeportError.SecretStore = error else { return XCTFail("\(error)") }
+        }
+    }
+}
+
+final class ListenerTests: XCTestCase {
+    func testIntentSeenInAWatchedMarketUntilCancelled() async throws {
+        let relay = try await EmbeddedRelayHandle.start()
+        defer { relay.stop() }
+        let alice = try phone("l-alice", relays: [relay.url()])
+        let bob = try phone("l-bob", relays: [relay.url()])
+        for p in [alice, bob] {
+            _ = try p.createIdentity()
+            try await p.startNetwork()
+            _ = try await p.waitConnected(timeoutMs: 10_000)
+        }
+        try await bob.watchMarket(market: "goods")
+        let cancelled = Recorder()
+        let kept = Recorder()
+        let cancelledHandle = bob.subscribe(listener: cancelled)
+        let keptHandle = bob.subscribe(listener: kept)
+        func seen(_ r: Recorder, _ id: String) -> Bool {
+            r.events.contains { if case .intentSeen(_, let i) = $0 { return i == id }; return false }
+        }
+        let post = { (title: String) in
+            try await alice.postIntent(input: PostIntentInput(
+                market: "goods/1", side: .offer, title: title, payloadJson: bikePayload(1),
+                geohash: nil, expiresInSecs: nil, powBits: 0))
+        }
+        let first = try await post("A")
+        _ = try await alice.flushOutbox(timeoutMs: 10_000)
+        _ = try await eventually("both listeners see the first intent") {
+            seen(cancelled, first.id) && seen(kept, first.id) ? true : nil
+        }
+        cancelledHandle.cancel()
+        XCTAssertFalse(cancelledHandle.isActive())
+        let second = try await post("B")
+        _ = try await alice.flushOutbox(timeoutMs: 10_000)
+        _ = try await eventually("the kept listener sees the second intent") { seen(kept, second.id) ? true : nil }
+        XCTAssertFalse(seen(cancelled, second.id))
+        XCTAssertTrue(keptHandle.isActive())
+        for p in [alice, bob] { await p.stopNetwork() }
+    }
+}
+
+final class AboutModelTests: XCTestCase {
+    @MainActor
+    func testShowsTheCoreVersionAndChecksKeys() async throws {
+        let model = AboutModel(app: try offline("about"))
+        XCTAssertEqual(model.coreVersion, try workspaceVersion())
+        model.keyInput = nip19Hex
+        model.checkKey()
+        XCTAssertEqual(model.keyCheck, .valid(npub: nip19Npub))
+        model.keyInput = "nonsense"
+        XCTAssertEqual(model.keyCheck, .idle)
+        model.checkKey()
+        guard case .invalid = model.keyCheck else { return XCTFail("\(model.keyCheck)") }
+    }
+
+    @MainActor
+    func testLoadIdentityCreatesThenLoads() async throws {
+        let store = MemoryStore()
+        var config = defaultConfig(dataDir: tempDir("about-id"))
+        config.relays = []
+        let model = AboutModel(app: try FreeportApp(config: config, secrets: store))
+        await model.loadIdentity()
+        guard case let .ready(created) = model.identity else { return XCTFail("\(model.identity)") }
+        let again = AboutModel(app: try FreeportApp(config: config, secrets: store))
+        await again.loadIdentity()
+        XCTAssertEqual(again.identity, .ready(created))
+    }
+}

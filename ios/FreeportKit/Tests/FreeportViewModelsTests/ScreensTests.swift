@@ -1,0 +1,473 @@
+import Foundation
+import XCTest
+import FreeportCore
+@testable import FreeportViewModels
+
+final class OnboardingTests: XCTestCase {
+    @MainActor
+    func testBackupThenRestoreOnAnotherPhoneWithTheRightPassphraseOnly() async throws {
+        let first = try Phone(name: "first", relay: nil)
+        let model = OnboardingModel(core: first.core)
+        await model.create()
+        guard case let .backupPrompt(id) = model.step else { return XCTFail("\(model.step)") }
+        XCTAssertTrue(id.npub.hasPrefix("npub1"))
+
+        model.backupPassphrase = "short"
+        model.backupConfirmation = "short"
+        XCTAssertEqual(model.backupPassphraseProblem, .tooShort(minimum: 8))
+        await model.makeBackup()
+        XCTAssertNil(model.backupText, "refused before calling the core")
+        model.backupPassphrase = "correct horse battery"
+        model.backupConfirmation = "correct horse batterY"
+        XCTAssertEqual(model.backupPassphraseProblem, .mismatch)
+        model.backupConfirmation = "correct horse battery"
+        XCTAssertNil(model.backupPassphraseProblem)
+        await model.makeBackup()
+        let backup = try XCTUnwrap(model.backupText, "\(String(describing: model.error))")
+        XCTAssertTrue(backup.hasPrefix("ncryptsec1"), backup)
+        XCTAssertEqual(model.backupPassphrase, "", "passphrase cleared once used")
+        model.finish()
+        XCTAssertEqual(model.step, .done(id))
+
+        // A second phone: a wrong passphrase changes nothing; the right one restores the key.
+        let second = try Phone(name: "second", relay: nil)
+        let restore = OnboardingModel(core: second.core)
+        XCTAssertFalse(restore.canRestore)
+        restore.restoreText = "  \(backup)\n"
+        restore.restorePassphrase = "wrong passphrase"
+        XCTAssertTrue(restore.canRestore)
+        await restore.restore()
+        XCTAssertNotNil(restore.error)
+        XCTAssertEqual(restore.step, .choose)
+        let hasIdentity = second.core.hasIdentity()
+        XCTAssertFalse(hasIdentity)
+        restore.restorePassphrase = "correct horse battery"
+        await restore.restore()
+        XCTAssertEqual(restore.step, .done(id), "\(String(describing: restore.error))")
+        XCTAssertEqual(restore.restorePassphrase, "")
+
+        let app = AppModel(core: second.core)
+        await app.start()
+        XCTAssertEqual(app.phase, .ready(id))
+    }
+
+    @MainActor
+    func testCreatingTwiceIsRefused() async throws {
+        let phone = try Phone(name: "twice", relay: nil)
+        await OnboardingModel(core: phone.core).create()
+        let again = OnboardingModel(core: phone.core)
+        await again.create()
+        XCTAssertEqual(again.step, .choose)
+        XCTAssertNotNil(again.error)
+    }
+}
+
+final class PostIntentTests: XCTestCase {
+    @MainActor
+    func testEveryMarketFormDecodes() async throws {
+        let phone = try Phone(name: "forms", relay: nil)
+        let markets = phone.core.markets()
+        XCTAssertGreaterThanOrEqual(markets.count, 3)
+        for m in markets {
+            let form = PostIntentModel(core: phone.core, market: m)
+            XCTAssertNil(form.error, m.topic)
+            XCTAssertFalse(form.fields.isEmpty, m.topic)
+            XCTAssertEqual(Set(form.fields.map(\.path)).count, form.fields.count, "paths are unique")
+        }
+        let ride = try XCTUnwrap(markets.first { $0.topic == rideshare })
+        let fields = PostIntentModel(core: phone.core, market: ride).fields
+        XCTAssertEqual(fields.first?.input, .location)
+        XCTAssertTrue(fields.first?.required ?? false)
+        XCTAssertEqual(fields.first { $0.path == "/category" }?.options.map(\.value), ["car", "motorbike", "van", "other"])
+    }
+
+    @MainActor
+    func testUndecodableFormIsReportedNotCrashed() async throws {
+        let phone = try Phone(name: "badform", relay: nil)
+        let markets = phone.core.markets()
+        var m = try XCTUnwrap(markets.first)
+        for bad in ["", "{}", "[{\"path\":\"/x\"}]", "[{\"path\":\"/x\",\"label\":\"X\",\"input\":\"slider\"}]"] {
+            m.formJson = bad
+            let form = PostIntentModel(core: phone.core, market: m)
+            XCTAssertTrue(form.fields.isEmpty, bad)
+            XCTAssertEqual(form.error?.field, "form", bad)
+        }
+    }
+
+    @MainActor
+    func testLocalProblemsThenCoreValidationThenPostAndWithdraw() async throws {
+        let phone = try Phone(name: "poster", relay: nil)
+        _ = try phone.core.createIdentity()
+        let markets = phone.core.markets()
+        let ride = try XCTUnwrap(markets.first { $0.topic == rideshare })
+        let form = PostIntentModel(core: phone.core, market: ride)
+        form.powBits = 0
+        form.title = "Ride"
+
+        // Required places missing: caught before the core is called.
+        await form.submit()
+        XCTAssertEqual(form.fieldProblems, ["/from": .required, "/to": .required])
+        XCTAssertNil(form.posted)
+
+        // A place with a geohash the schema refuses: the core's message names the payload.
+        form.entries["/from"] = FieldEntry(text: "Raffles Place", geohash: "w21z7")
+        form.entries["/to"] = FieldEntry(text: "Nowhere", geohash: "not-a-geohash")
+        await form.submit()
+        XCTAssertEqual(form.fieldProblems, [:])
+        XCTAssertNil(form.posted)
+        let err = try XCTUnwrap(form.error)
+        XCTAssertNotNil(err.field)
+        XCTAssertTrue(err.message.contains("to") || err.message.contains("geohash"), err.message)
+
+        // Fixed: posted, in the area of the first place, and listed in My intents.
+        form.entries["/to"] = FieldEntry(text: "Changi Airport", geohash: "w21zg")
+        form.entries["/category"] = FieldEntry(text: "car")
+        form.side = .request
+        await form.submit()
+        let posted = try XCTUnwrap(form.posted, "\(String(describing: form.error))")
+        XCTAssertEqual(posted.side, "request")
+        XCTAssertEqual(posted.geohash.map { String($0.prefix(5)) }, "w21z7")
+        let payload = try XCTUnwrap(JSONText.object(posted.payloadJson))
+        XCTAssertEqual((payload["from"] as? [String: Any])?["name"] as? String, "Raffles Place")
+        XCTAssertEqual(payload["category"] as? String, "car")
+        XCTAssertNil(payload["payment"], "empty optional fields are left out")
+
+        let mine = MyIntentsModel(core: phone.core)
+        await mine.refresh()
+        XCTAssertEqual(mine.intents.map(\.id), [posted.id])
+        await mine.withdraw(posted.id)
+        XCTAssertNil(mine.error, "\(String(describing: mine.error))")
+        XCTAssertEqual(mine.intents.first?.withdrawn, true)
+    }
+
+    @MainActor
+    func testNumberFieldsAndJsonPointers() async throws {
+        let phone = try Phone(name: "numbers", relay: nil)
+        let markets = phone.core.markets()
+        let ride = try XCTUnwrap(markets.first { $0.topic == rideshare })
+        var m = ride
+        m.formJson = #"[{"path":"/price/amount","label":"Price","input":"number","required":true},{"path":"/price/currency","label":"Currency","input":"currency"},{"path":"/a~1b","label":"Odd","input":"text"}]"#
+        let form = PostIntentModel(core: phone.core, market: m)
+        form.entries["/price/amount"] = FieldEntry(text: "12,5")
+        XCTAssertNil(form.payload())
+        XCTAssertEqual(form.fieldProblems, ["/price/amount": .notANumber])
+        form.entries["/price/amount"] = FieldEntry(text: "12.5")
+        form.entries["/price/currency"] = FieldEntry(text: "sgd")
+        form.entries["/a~1b"] = FieldEntry(text: "x")
+        let p = try XCTUnwrap(form.payload())
+        let price = try XCTUnwrap(p["price"] as? [String: Any])
+        XCTAssertEqual(price["amount"] as? Double, 12.5)
+        XCTAssertEqual(price["currency"] as? String, "SGD")
+        XCTAssertEqual(p["a/b"] as? String, "x")
+        form.entries["/price/amount"] = FieldEntry(text: "nan")
+        XCTAssertNil(form.payload(), "non-finite numbers are refused")
+    }
+}
+
+final class BrowseTests: XCTestCase {
+    @MainActor
+    func testAreaFromLocationTypedAreaAndFarAwayFindsNothing() async throws {
+        let relay = try await EmbeddedRelayHandle.start()
+        defer { relay.stop() }
+        let alice = try Phone(name: "alice", relay: relay.url())
+        let bob = try Phone(name: "bob", relay: relay.url())
+        for p in [alice, bob] {
+            _ = try p.core.createIdentity()
+            try await p.core.startNetwork()
+        }
+        let intent = try await postRide(alice.core)
+        let browse = BrowseModel(core: bob.core)
+        await browse.loadMarkets()
+        XCTAssertNotNil(browse.market)
+        browse.market = rideshare
+
+        browse.precision = 4
+        browse.useLocation(latitude: sgLat, longitude: sgLon)
+        XCTAssertEqual(browse.area, "w21z")
+        browse.useLocation(latitude: 91, longitude: 0)
+        XCTAssertNotNil(browse.error, "latitude out of range is refused by the core")
+        XCTAssertEqual(browse.area, "w21z", "a refused location keeps the previous area")
+
+        await eventually("found near Singapore") {
+            await browse.refresh()
+            return browse.intents.contains { $0.id == intent.id }
+        }
+        // Paris: nothing from Singapore.
+        browse.useTypedArea(" U09TV ")
+        XCTAssertEqual(browse.area, "u09tv")
+        browse.radius = 0
+        await browse.refresh()
+        XCTAssertNil(browse.error)
+        XCTAssertFalse(browse.intents.contains { $0.id == intent.id })
+        browse.useTypedArea("ai!")
+        await browse.refresh()
+        XCTAssertNotNil(browse.error, "a malformed area is refused by the core")
+        browse.useTypedArea("")
+        XCTAssertNil(browse.area)
+        await browse.refresh()
+        XCTAssertTrue(browse.intents.contains { $0.id == intent.id }, "no area = whole market")
+    }
+}
+
+final class MeetTests: XCTestCase {
+    /// Two phones with a confirmed deal, made through the core directly (the flow test covers
+    /// the screens that get there).
+    @MainActor
+    func confirmedDeal() async throws -> (EmbeddedRelayHandle, Phone, Phone, String) {
+        let relay = try await EmbeddedRelayHandle.start()
+        let alice = try Phone(name: "alice", relay: relay.url())
+        let bob = try Phone(name: "bob", relay: relay.url())
+        for p in [alice, bob] {
+            _ = try p.core.createIdentity()
+            try await p.core.startNetwork()
+        }
+        let intent = try await postRide(alice.core)
+        var found = false
+        try await eventually("Bob sees the intent") {
+            found = try await bob.core.browse(market: rideshare, near: nil, radius: 0).contains { $0.id == intent.id }
+            return found
+        }
+        let deal = try await bob.core.respondAccept(intentId: intent.id)
+        try await eventually("Alice gets the quote") { try alice.core.quotes(intentId: intent.id).count == 1 }
+        _ = try await alice.core.pick(nego: deal.nego)
+        try await eventually("Bob sees it confirmed") { try bob.core.deal(nego: deal.nego).state == "confirmed" }
+        return (relay, alice, bob, deal.nego)
+    }
+
+    @MainActor
+    func testCodeRotatesOnTheCountdownAndAnOldCodeStillFailsAfterUse() async throws {
+        let (relay, alice, bob, nego) = try await confirmedDeal()
+        defer { relay.stop() }
+        let clock = TestClock(UInt64(Date().timeIntervalSince1970))
+        let show = MeetShowModel(core: alice.core, nego: nego, pngPixels: 200, clock: clock.clock)
+        await show.tick()
+        let first = try XCTUnwrap(show.code, "\(String(describing: show.error))")
+        XCTAssertEqual(show.rotations, 1)
+        XCTAssertGreaterThan(first.refreshAt, first.createdAt)
+        XCTAssertGreaterThanOrEqual(first.expiresAt, first.refreshAt)
+        clock.now = first.refreshAt - 1
+        await show.tick()
+        XCTAssertEqual(show.secondsToRefresh, 1)
+        XCTAssertEqual(show.rotations, 1)
+        clock.now = first.refreshAt
+        await show.tick()
+        XCTAssertEqual(show.rotations, 2)
+        // The core owns rotation: asked at the model's refresh time it answers with the code
+        // valid now (the same one until the core's own clock reaches refresh_at).
+        XCTAssertNotNil(show.code, "\(String(describing: show.error))")
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(show.code?.refreshAt), first.refreshAt)
+
+        // A code for this deal shown to the wrong phone: Alice scanning her own code.
+        let own = MeetScanModel(core: alice.core)
+        await own.scan(text: try XCTUnwrap(show.code?.token))
+        XCTAssertNil(own.result)
+        XCTAssertNotNil(own.hint)
+        XCTAssertTrue(own.scanning, "a refused code keeps the camera going")
+
+        // Not a Freeport code at all.
+        let bobScan = MeetScanModel(core: bob.core)
+        await bobScan.scan(text: "https://example.com")
+        XCTAssertNil(bobScan.result)
+        XCTAssertNotNil(bobScan.hint)
+        // Then the real one.
+        await bobScan.scan(text: try XCTUnwrap(show.code?.token))
+        XCTAssertEqual(bobScan.result?.outcome.state, "met", "\(String(describing: bobScan.hint))")
+        XCTAssertNil(bobScan.hint)
+    }
+
+    @MainActor
+    func testCameraFrameWithRowPaddingIsDecodedAndBlankFramesKeepScanning() async throws {
+        let (relay, alice, bob, nego) = try await confirmedDeal()
+        defer { relay.stop() }
+        let show = MeetShowModel(core: alice.core, nego: nego)
+        await show.refresh()
+        let code = try XCTUnwrap(show.code)
+        let scan = MeetScanModel(core: bob.core)
+
+        // A blank (all light) frame: no code, scanning goes on.
+        let blank = Data(repeating: 255, count: 64 * 48)
+        let used = await scan.scan(width: 64, height: 48, stride: 64, luma: blank)
+        XCTAssertTrue(used)
+        XCTAssertNil(scan.result)
+        XCTAssertNotNil(scan.hint)
+        // A frame whose buffer is shorter than height × stride is refused, not read past its end.
+        await scan.scan(width: 64, height: 48, stride: 80, luma: blank)
+        XCTAssertNil(scan.result)
+        XCTAssertNotNil(scan.hint)
+
+        let frame = lumaFrame(fromTerminal: code.terminal)
+        XCTAssertGreaterThan(frame.stride, frame.width)
+        await scan.scan(width: UInt32(frame.width), height: UInt32(frame.height), stride: UInt32(frame.stride), luma: frame.data)
+        let met = try XCTUnwrap(scan.result, "\(String(describing: scan.hint))")
+        XCTAssertEqual(met.outcome.state, "met")
+        XCTAssertEqual(scan.framesDecoded, 3)
+
+        // Scanning stopped: later frames are dropped without reaching the core.
+        let dropped = await scan.scan(width: UInt32(frame.width), height: UInt32(frame.height), stride: UInt32(frame.stride), luma: frame.data)
+        XCTAssertFalse(dropped)
+        XCTAssertEqual(scan.framesDropped, 1)
+
+        // The return code as a picture (PNG) completes Alice's side.
+        let back = try XCTUnwrap(met.outcome.returnPng)
+        let aliceScan = MeetScanModel(core: alice.core)
+        await aliceScan.scan(image: back)
+        XCTAssertEqual(aliceScan.result?.outcome.sasWords, met.outcome.sasWords, "\(String(describing: aliceScan.hint))")
+    }
+
+    @MainActor
+    func testNoCodeBeforeTheDealIsConfirmed() async throws {
+        let phone = try Phone(name: "lonely", relay: nil)
+        _ = try phone.core.createIdentity()
+        let show = MeetShowModel(core: phone.core, nego: "not-a-nego")
+        await show.refresh()
+        XCTAssertNil(show.code)
+        XCTAssertNotNil(show.error)
+        let rate = RateModel(core: phone.core, nego: "not-a-nego")
+        rate.safe = true
+        rate.reliable = false
+        await rate.submit()
+        XCTAssertFalse(rate.done)
+        XCTAssertNotNil(rate.error)
+    }
+}
+
+final class ScreenProfileSettingsTests: XCTestCase {
+    @MainActor
+    func testScreenRefusesSecretKeysAndGarbageBeforeAskingTheCore() async throws {
+        let phone = try Phone(name: "screener", relay: nil)
+        let me = try phone.core.createIdentity()
+        let screen = ScreenModel(core: phone.core)
+        screen.input = "nsec1vl029mgpspedva04g90vltkh6fvh240zqtv9k0t9af8935ke9laqsnlfe5"
+        await screen.screen()
+        XCTAssertNil(screen.card)
+        XCTAssertTrue(screen.keyProblem?.contains("never share it") ?? false, "\(String(describing: screen.keyProblem))")
+        screen.input = "hello"
+        XCTAssertNil(screen.keyProblem, "editing clears the problem")
+        await screen.screen()
+        XCTAssertNotNil(screen.keyProblem)
+
+        // A stranger: unknown, no deals, no path.
+        screen.input = "7e7e9c42a91bfef19fa929e5fda1b72e0ebc1a4c1141673e2794234d86addf4e"
+        await screen.screen()
+        let card = try XCTUnwrap(screen.card, "\(String(describing: screen.error))")
+        XCTAssertEqual(card.subjectNpub, "npub10elfcs4fr0l0r8af98jlmgdh9c8tcxjvz9qkw038js35mp4dma8qzvjptg")
+        XCTAssertEqual(card.deals, 0)
+        XCTAssertEqual(card.verdict, "unknown")
+        XCTAssertTrue(screen.path.isEmpty)
+        XCTAssertNotEqual(card.subject, me.pubkey)
+    }
+
+    @MainActor
+    func testPhoneIsMaskedUnlessTheWarningWasAcknowledged() async throws {
+        let phone = try Phone(name: "profile", relay: nil)
+        _ = try phone.core.createIdentity()
+        let model = ProfileModel(core: phone.core)
+        XCTAssertFalse(model.fullNumberWarningText.isEmpty)
+        await model.load()
+        XCTAssertNil(model.publishedPhone)
+
+        model.name = " Alice "
+        model.phone = "+65 9123 4567"
+        await model.save()
+        XCTAssertNil(model.error, "\(String(describing: model.error))")
+        XCTAssertEqual(model.profile?.name, "Alice")
+        let masked = try XCTUnwrap(model.publishedPhone)
+        XCTAssertFalse(masked.contains("91234567"), masked)
+        XCTAssertFalse(model.profile?.phoneIsFull ?? true)
+        XCTAssertNotNil(model.profile?.phoneCommit)
+        XCTAssertEqual(model.phone, "", "the number field is cleared after saving")
+
+        // Turning on full publication shows the warning; declining goes back to masked.
+        model.publishFullNumber = true
+        XCTAssertTrue(model.warningPresented)
+        model.declineWarning()
+        XCTAssertFalse(model.publishFullNumber)
+        XCTAssertFalse(model.warningPresented)
+
+        // Acknowledged (on a second phone: two profile saves in the same second would share a
+        // timestamp, and a replaceable event with the same timestamp does not replace).
+        let second = try Phone(name: "profile2", relay: nil)
+        _ = try second.core.createIdentity()
+        let full = ProfileModel(core: second.core)
+        await full.load()
+        full.publishFullNumber = true
+        XCTAssertTrue(full.warningPresented)
+        full.acknowledgeWarning()
+        XCTAssertFalse(full.warningPresented)
+        full.phone = "+6591234567"
+        await full.save()
+        XCTAssertNil(full.error, "\(String(describing: full.error))")
+        XCTAssertEqual(full.profile?.phoneIsFull, true)
+        XCTAssertTrue(full.publishedPhone?.contains("91234567") ?? false, "\(String(describing: full.publishedPhone))")
+
+        // A malformed number is refused with the field named; the published profile stays.
+        let bad = ProfileModel(core: second.core)
+        await bad.load()
+        XCTAssertTrue(bad.publishFullNumber, "the opt-in is restored from the published profile")
+        bad.phone = "12"
+        await bad.save()
+        XCTAssertNotNil(bad.error)
+        XCTAssertEqual(bad.profile?.phoneIsFull, true)
+    }
+
+    @MainActor
+    func testSettingsRelaysBackupAndWipeNeedsConfirmation() async throws {
+        let relay = try await EmbeddedRelayHandle.start()
+        defer { relay.stop() }
+        let phone = try Phone(name: "settings", relay: relay.url())
+        _ = try phone.core.createIdentity()
+        let app = AppModel(core: phone.core)
+        await app.start()
+        XCTAssertTrue(app.online, "\(String(describing: app.networkError))")
+        let wipedFlag = TestClock(0)
+        let dir = phone.dir
+        let store = phone.store
+        let settings = SettingsModel(core: phone.core) {
+            try FileManager.default.removeItem(at: dir)
+            store.removeAll()
+            wipedFlag.now = 1
+        }
+        XCTAssertEqual(settings.coreVersion, coreVersion())
+        await eventually("relay connected") {
+            await settings.refresh()
+            return settings.relays.contains { $0.url.hasPrefix("ws") && $0.connected }
+        }
+
+        settings.backupPassphrase = "1234"
+        await settings.makeBackup()
+        XCTAssertNil(settings.backupText)
+        XCTAssertEqual(settings.backupPassphraseProblem, .tooShort(minimum: 8))
+        settings.backupPassphrase = "a long passphrase"
+        await settings.makeBackup()
+        XCTAssertTrue(settings.backupText?.hasPrefix("ncryptsec1") ?? false)
+
+        await settings.confirmWipe()
+        XCTAssertFalse(settings.wiped, "no wipe without the confirmation step")
+        XCTAssertEqual(wipedFlag.now, 0)
+        settings.requestWipe()
+        settings.cancelWipe()
+        await settings.confirmWipe()
+        XCTAssertFalse(settings.wiped)
+        settings.requestWipe()
+        await settings.confirmWipe()
+        XCTAssertTrue(settings.wiped, "\(String(describing: settings.error))")
+        XCTAssertTrue(store.keys.isEmpty)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.path))
+    }
+}
+
+final class SupportTests: XCTestCase {
+    func testRowsRenderPlacesListsAndNumbersAndIgnoreNonObjects() {
+        let rows = JSONText.rows(#"{"to":{"name":"Changi","geohash":"w21zg"},"seats":2,"tags":["a","b"],"note":"hi"}"#)
+        XCTAssertEqual(rows.map(\.key), ["note", "seats", "tags", "to"])
+        XCTAssertEqual(rows.map(\.text), ["hi", "2", "a, b", "Changi"])
+        for bad in ["", "[]", "\"x\"", "{", "null"] {
+            XCTAssertEqual(JSONText.rows(bad), [], bad)
+        }
+    }
+
+    func testShortKey() {
+        XCTAssertEqual(shortKey("npub10elfcs4fr0l0r8af98jlmgdh9c8tcxjvz9qkw038js35mp4dma8qzvjptg"), "npub10elfc…jptg")
+        XCTAssertEqual(shortKey("abc"), "abc")
+    }
+}

@@ -1,0 +1,1 @@
+// Intentionally empty: the shim only provides a missing C++ symbol (see shim.cpp).
