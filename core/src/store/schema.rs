@@ -149,6 +149,12 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         v INTEGER NOT NULL
     );
     "#,
+    // v5: drop `events_kind_d`, a random-key index updated on every replaceable/addressable
+    // insert. No query the app runs filters on `d` without an author (those use
+    // `events_address`); a `d`-only query still runs, on the `kind` prefix of `events_address`.
+    r#"
+    DROP INDEX IF EXISTS events_kind_d;
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -262,6 +268,55 @@ mod tests {
             assert_eq!(v, from.to_string());
             assert!(tables(&c).iter().any(|n| n == "profile_history"));
         }
+    }
+
+    fn indexes(conn: &Connection) -> Vec<String> {
+        let mut st = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type='index' AND tbl_name='events'")
+            .unwrap();
+        st.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    fn plan(conn: &Connection, sql: &str) -> String {
+        let mut st = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        st.query_map([], |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap()
+            .join("; ")
+    }
+
+    #[test]
+    fn v5_drops_only_the_kind_d_index_and_queries_keep_an_index() {
+        let mut c = Connection::open_in_memory().unwrap();
+        migrate_to(&mut c, 4).unwrap();
+        assert!(indexes(&c).iter().any(|n| n == "events_kind_d"));
+        migrate_to(&mut c, 5).unwrap();
+        let idx = indexes(&c);
+        assert!(!idx.iter().any(|n| n == "events_kind_d"), "{idx:?}");
+        for keep in [
+            "events_kind_time",
+            "events_author_kind",
+            "events_address",
+            "events_p_kind",
+        ] {
+            assert!(idx.iter().any(|n| n == keep), "missing {keep}: {idx:?}");
+        }
+        // The newest-wins lookup of the insert path and a `d`-only query both use an index.
+        let lookup = plan(
+            &c,
+            "SELECT seq FROM events WHERE kind = 1 AND pubkey = x'00' AND d = ''",
+        );
+        assert!(lookup.contains("events_address"), "{lookup}");
+        let by_d = plan(
+            &c,
+            "SELECT raw FROM events WHERE kind IN (32104) AND d IN ('n') \
+             ORDER BY created_at DESC, id ASC LIMIT 10",
+        );
+        assert!(by_d.contains("USING INDEX"), "{by_d}");
     }
 
     #[test]
