@@ -303,7 +303,7 @@ async fn kill9_at_random_points_loses_and_duplicates_nothing() {
     for round in 0..50 {
         let c = Client::spawn(&dir, &url, &format!("publish:{round}"));
         let lines = c
-            .kill_after(Duration::from_millis(rng.gen_range(0..300)))
+            .kill_after(Duration::from_millis(rng.gen_range(0..150)))
             .await;
         kills += 1;
         mid[0] += usize::from(!lines.iter().any(|l| l == "FLUSHED"));
@@ -351,7 +351,7 @@ async fn kill9_at_random_points_loses_and_duplicates_nothing() {
     for round in 0..25 {
         let c = Client::spawn(&dir, &url, &job);
         let lines = c
-            .kill_after(Duration::from_millis(rng.gen_range(0..2500)))
+            .kill_after(Duration::from_millis(rng.gen_range(0..1500)))
             .await;
         kills += 1;
         mid[1] += usize::from(!lines.iter().any(|l| l == "FLUSHED"));
@@ -426,7 +426,7 @@ async fn kill9_at_random_points_loses_and_duplicates_nothing() {
         };
         let c = Client::spawn(&dir, &url, &format!("scan:{token}"));
         let lines = c
-            .kill_after(Duration::from_millis(rng.gen_range(0..400)))
+            .kill_after(Duration::from_millis(rng.gen_range(0..25)))
             .await;
         kills += 1;
         mid[2] += usize::from(
