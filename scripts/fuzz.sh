@@ -42,9 +42,9 @@ for t in "${targets[@]}"; do
   cargo fuzz run -O "$t" "$corpus" "${seeds[@]}" -- \
     -max_total_time="$secs" -malloc_limit_mb=64 -rss_limit_mb=2048 -timeout=10 \
     -print_final_stats=1 >"$log" 2>&1 || { crashes=1; status=1; }
-  runs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)"
-  took="$(grep -o 'Done [0-9]* runs in [0-9]* second' "$log" | grep -o 'in [0-9]*' | grep -o '[0-9]*' | tail -1)"
-  printf '%-15s %12s %8s %8s %s\n' "$t" "${runs:-?}" "${took:-?}" "$crashes" "$(ls "$corpus" | wc -l)"
+  runs="$(grep -o "stat::number_of_executed_units: *[0-9]*" "$log" | grep -o "[0-9]*$" | tail -1 || true)"
+  took="$(grep -o 'Done [0-9]* runs in [0-9]* second' "$log" | grep -o 'in [0-9]*' | grep -o '[0-9]*' | tail -1 || true)"
+  printf "%-15s %12s %8s %8s %s\n" "$t" "${runs:-?}" "${took:-?}" "$crashes" "$(find "$corpus" -type f | wc -l)"
   if [ "$crashes" != 0 ]; then
     echo "  FAILED: see $log and fuzz/artifacts/$t" >&2
     grep -E '^(==[0-9]+==ERROR|thread .* panicked|SUMMARY)' "$log" | head -5 >&2 || true

@@ -293,6 +293,15 @@ pub fn parse_phone(input: &str, default_region: Option<&str>) -> Result<E164, Ph
     if total_digits > MAX_E164_DIGITS || !text.bytes().skip(1).all(|b| b.is_ascii_digit()) {
         return Err(PhoneError::TooManyDigits);
     }
+    // The normalised form must read back as the same number on its own (found by fuzzing:
+    // `00/781859 04015` with region DE became +78185904015, which does not parse back, so a peer
+    // would refuse the number we sent).
+    if !plus && parse_phone(&text, None).ok().map(|e| e.text) != Some(text.clone()) {
+        return Err(PhoneError::NotAssigned {
+            country_code,
+            digits: n,
+        });
+    }
     Ok(E164 {
         cc_len: cc_text.len(),
         text,

@@ -635,3 +635,25 @@ fn number_rotation_keeps_old_attestations_as_previous_number() {
         AttestationVerdict::VerifiedPreviousNumber { exact: false }
     );
 }
+
+/// Every number `parse_phone` accepts, in any region, reads back as itself in E.164 (regression:
+/// the fuzzer's `00/781859  04015)` became +78185904015, which did not parse back).
+#[test]
+fn accepted_numbers_round_trip_through_e164() {
+    for input in [
+        "00/781859  04015)",
+        "0049 30 1234567",
+        "+6581234567",
+        "(415) 555-0100",
+    ] {
+        for region in [None, Some("US"), Some("DE"), Some("IN"), Some("SG")] {
+            if let Ok(n) = parse_phone(input, region) {
+                assert_eq!(
+                    parse_phone(n.as_str(), None).as_ref().ok(),
+                    Some(&n),
+                    "{input:?} in {region:?}"
+                );
+            }
+        }
+    }
+}
