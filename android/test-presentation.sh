@@ -27,15 +27,6 @@ mvn -q -B -f "$ROOT/android/presentation/pom.xml" \
     "$@" test || status=$?
 
 # mvn -q prints nothing on success: total surefire's XML reports (same as scripts/test-kotlin.sh).
-summary="no test reports (compilation failed?)"
-if compgen -G "$reports/TEST-*.xml" >/dev/null; then
-    summary="$(awk -F'"' '/<testsuite / {
-            for (i = 1; i < NF; i += 2) {
-                k = $i; gsub(/.*[ \t]/, "", k)
-                if (k == "tests=") t += $(i+1); if (k == "failures=") f += $(i+1)
-                if (k == "errors=") e += $(i+1); if (k == "skipped=") s += $(i+1)
-            } }
-        END { printf "%d tests, %d failures, %d errors, %d skipped", t, f, e, s }' "$reports"/TEST-*.xml)"
-fi
+summary="$("$ROOT/scripts/surefire-summary.sh" "$reports")"
 echo "[test-presentation] $summary in $(( $(date +%s) - t0 ))s (exit $status)" >&2
 exit "$status"

@@ -27,15 +27,6 @@ mvn -q -B -f "$ROOT/tests/kotlin/pom.xml" \
     "$@" test || status=$?
 
 # The runner's summary (mvn -q prints nothing on success): totals over surefire's XML reports.
-summary="no test reports (compilation failed?)"
-if compgen -G "$reports/TEST-*.xml" >/dev/null; then
-    summary="$(awk -F'"' '/<testsuite / {
-            for (i = 1; i < NF; i += 2) {
-                k = $i; gsub(/.*[ \t]/, "", k)
-                if (k == "tests=") t += $(i+1); if (k == "failures=") f += $(i+1)
-                if (k == "errors=") e += $(i+1); if (k == "skipped=") s += $(i+1)
-            } }
-        END { printf "%d tests, %d failures, %d errors, %d skipped", t, f, e, s }' "$reports"/TEST-*.xml)"
-fi
+summary="$("$ROOT/scripts/surefire-summary.sh" "$reports")"
 echo "[test-kotlin] $summary in $(( $(date +%s) - t0 ))s (exit $status)" >&2
 exit "$status"
