@@ -40,6 +40,7 @@ import app.freeport.android.R
 import app.freeport.core.ScreeningView
 import app.freeport.presentation.DealState
 import app.freeport.presentation.LocalError
+import app.freeport.presentation.PhoneVerification
 import app.freeport.presentation.UiError
 
 /** The localised heading of an error, plus the core's sentence where it adds information. */
@@ -177,7 +178,11 @@ fun ScreeningCard(s: ScreeningView, modifier: Modifier = Modifier) {
             if (s.newAccount) Text(stringResource(R.string.card_new_account), color = MaterialTheme.colorScheme.tertiary)
             Text(stringResource(R.string.card_safety, signal(s.safety.value, s.safety.flagged)))
             Text(stringResource(R.string.card_reliability, signal(s.reliability.value, s.reliability.flagged)))
-            s.reasons.forEach { Text("• $it", style = MaterialTheme.typography.bodySmall) }
+            if (s.reasons.isNotEmpty()) {
+                Text(stringResource(R.string.screen_reasons), style = MaterialTheme.typography.titleSmall)
+                // The core's own short reasons (not yet localisable: see android/VERIFICATION.md).
+                s.reasons.forEach { Text("• $it", style = MaterialTheme.typography.bodySmall) }
+            }
         }
     }
 }
@@ -202,6 +207,14 @@ fun dealStateText(label: String): String = when (DealState.of(label)) {
     DealState.CANCELLED -> stringResource(R.string.state_cancelled)
     DealState.EXPIRED -> stringResource(R.string.state_expired)
     DealState.UNKNOWN -> label // a state a newer core added: its label beats nothing
+}
+
+/** How a published phone is verified, in words. */
+@Composable
+fun phoneVerificationText(v: PhoneVerification, verifiedBy: Int): String = when (v) {
+    PhoneVerification.NONE -> stringResource(R.string.phone_none)
+    PhoneVerification.NOT_VERIFIED -> stringResource(R.string.phone_not_verified)
+    PhoneVerification.VERIFIED -> pluralStringResource(R.plurals.phone_verified_by, verifiedBy, verifiedBy)
 }
 
 /** "Status: …" line for a deal. */
