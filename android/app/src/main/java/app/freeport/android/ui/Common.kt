@@ -1,5 +1,8 @@
 package app.freeport.android.ui
 
+import android.app.Activity
+import android.content.Context
+import android.content.ContextWrapper
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.Row
@@ -221,6 +224,13 @@ fun phoneVerificationText(v: PhoneVerification, verifiedBy: Int): String = when 
 @Composable
 fun DealStateLine(label: String, modifier: Modifier = Modifier) {
     Text(stringResource(R.string.deal_state, dealStateText(label)), modifier = modifier)
+}
+
+/** The Activity behind a Compose context (LocalContext may be a ContextWrapper around it). */
+tailrec fun Context.findActivity(): Activity? = when (this) {
+    is Activity -> this
+    is ContextWrapper -> baseContext.findActivity()
+    else -> null
 }
 
 /** Keyboard options for a number field. */

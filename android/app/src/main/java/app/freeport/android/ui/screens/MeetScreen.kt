@@ -1,7 +1,6 @@
 package app.freeport.android.ui.screens
 
 import android.Manifest
-import android.app.Activity
 import android.content.pm.PackageManager
 import android.graphics.BitmapFactory
 import android.os.Build
@@ -50,6 +49,7 @@ import androidx.core.content.ContextCompat
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import app.freeport.android.R
 import app.freeport.android.ui.ErrorBanner
+import app.freeport.android.ui.findActivity
 import app.freeport.android.ui.errorText
 import app.freeport.android.ui.QrScanner
 import app.freeport.android.ui.rememberScreenModel
@@ -172,7 +172,7 @@ private fun QrImage(png: ByteArray, description: String) {
 /** Full screen brightness and screen kept on while the composable is shown. */
 @Composable
 private fun FullBrightness() {
-    val activity = LocalContext.current as? Activity ?: return
+    val activity = LocalContext.current.findActivity() ?: return
     DisposableEffect(activity) {
         val window = activity.window
         val previous = window.attributes.screenBrightness

@@ -97,7 +97,11 @@ private fun LabeledField(value: String, onChange: (String) -> Unit, label: Strin
         onValueChange = onChange,
         label = { Text(label) },
         isError = error != null,
-        supportingText = error?.let { { Text(errorText(it)) } },
+        supportingText = if (error != null) {
+            { Text(errorText(error)) }
+        } else {
+            null
+        },
         minLines = minLines,
         modifier = Modifier.fillMaxWidth(),
     )
@@ -130,13 +134,22 @@ private fun FieldInput(f: FormField, value: FieldValue?, error: UiError?, onChan
         }
         else -> {
             val text = (value as? FieldValue.Text)?.text.orEmpty()
+            val hint = if (f.input == InputKind.IMAGES) stringResource(R.string.post_images_hint) else f.placeholder
             OutlinedTextField(
                 value = text,
                 onValueChange = { onChange(FieldValue.Text(it)) },
                 label = { Text(label) },
-                placeholder = (if (f.input == InputKind.IMAGES) stringResource(R.string.post_images_hint) else f.placeholder)?.let { { Text(it) } },
+                placeholder = if (hint != null) {
+                    { Text(hint) }
+                } else {
+                    null
+                },
                 isError = error != null,
-                supportingText = error?.let { { Text(errorText(it)) } },
+                supportingText = if (error != null) {
+            { Text(errorText(error)) }
+        } else {
+            null
+        },
                 minLines = if (f.input == InputKind.MULTILINE || f.input == InputKind.IMAGES) 3 else 1,
                 keyboardOptions = if (f.input == InputKind.NUMBER) NumberKeyboard else androidx.compose.foundation.text.KeyboardOptions.Default,
                 modifier = Modifier.fillMaxWidth(),

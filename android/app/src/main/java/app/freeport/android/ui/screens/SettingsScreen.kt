@@ -1,6 +1,5 @@
 package app.freeport.android.ui.screens
 
-import android.app.Activity
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.Row
@@ -37,6 +36,7 @@ import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import app.freeport.android.FreeportApplication
 import app.freeport.android.R
 import app.freeport.android.ui.ErrorBanner
+import app.freeport.android.ui.findActivity
 import app.freeport.android.ui.rememberScreenModel
 import app.freeport.presentation.Core
 import app.freeport.presentation.SettingsViewModel
@@ -48,7 +48,7 @@ import kotlin.system.exitProcess
 fun SettingsScreen(core: Core, app: FreeportApplication, onBackup: () -> Unit) {
     val vm = rememberScreenModel("settings") { SettingsViewModel(core, app.relaySettings, app.wiper, it) }
     val s by vm.state.collectAsStateWithLifecycle()
-    val activity = LocalContext.current as? Activity
+    val activity = LocalContext.current.findActivity()
     LaunchedEffect(Unit) { vm.load(app.defaultRelays) }
     LaunchedEffect(s.wiped) {
         if (s.wiped) {
