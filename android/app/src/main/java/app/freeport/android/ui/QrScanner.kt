@@ -54,7 +54,11 @@ fun QrScanner(onFrame: (copy: () -> LumaFrame?) -> Unit, modifier: Modifier = Mo
     val context = LocalContext.current
     val lifecycleOwner = LocalLifecycleOwner.current
     val frameSink by rememberUpdatedState(onFrame)
-    val previewView = remember { PreviewView(context) }
+    // COMPATIBLE (a TextureView): the viewfinder sits in a scrolling column, where a SurfaceView
+    // (PERFORMANCE mode) can be drawn out of step with the content around it.
+    val previewView = remember {
+        PreviewView(context).apply { implementationMode = PreviewView.ImplementationMode.COMPATIBLE }
+    }
     var camera by remember { mutableStateOf<Camera?>(null) }
     var unavailable by remember { mutableStateOf(false) }
     // The torch goes off whenever the camera is re-bound; follow the camera instance.
