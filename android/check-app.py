@@ -9,6 +9,7 @@ the mistakes that would otherwise surface only in Android Studio or on a device:
     pluralStringResource call passes as many format arguments as the string has placeholders;
   * no user-visible text is hard-coded in the UI (Text("…"), contentDescription = "…", …);
   * an IconButton whose icon has no contentDescription is an unlabeled button for TalkBack;
+  * no passphrase-like state is kept with rememberSaveable (the saved-instance Bundle);
   * :presentation imports nothing from android.* / androidx.*;
   * the manifest asks for exactly the permissions the app uses and keeps everything out of backup.
 
@@ -199,6 +200,18 @@ def check_ui_text() -> None:
                             "IconButton with an icon but no contentDescription: TalkBack reads an unlabeled button")
 
 
+# ---- secrets stay out of the saved-instance Bundle ----------------------------------------------
+
+def check_saved_state() -> None:
+    """rememberSaveable writes into the Bundle the system keeps (and may persist): no secrets."""
+    for f in sorted(KOTLIN.rglob("*.kt")):
+        text = f.read_text()
+        for m in re.finditer(r"\b(?:var|val)\s+(\w+)\s+by\s+rememberSaveable\b", text):
+            if re.search(r"pass|secret|nsec|pin", m.group(1), re.IGNORECASE):
+                problem(f"{rel(f)}:{line_of(text, m.start())}",
+                        f"`{m.group(1)}` is kept with rememberSaveable: secrets must use remember")
+
+
 # ---- :presentation stays plain Kotlin ---------------------------------------------------------
 
 def check_presentation() -> None:
@@ -257,6 +270,7 @@ def main() -> int:
     strings, plurals = load_resources()
     check_strings(strings, plurals)
     check_ui_text()
+    check_saved_state()
     check_presentation()
     check_manifest()
     for w in warnings:
