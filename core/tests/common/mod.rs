@@ -249,7 +249,7 @@ impl RawPeer {
         )
         .await
         .expect("raw client starts");
-        assert_eq!(client.wait_for_connected(1, PATIENCE).await, 1);
+        assert!(client.wait_for_connected(1, PATIENCE).await >= 1);
         client
             .subscribe_dms(Timestamp::from(now().saturating_sub(3 * 24 * 3600)))
             .await
