@@ -29,7 +29,7 @@ class ProfileViewModel(private val core: Core, scope: CoroutineScope) : ScreenMo
         val warning: String? = null,
         val warningConfirmed: Boolean = false,
         /** How the phone is verified by raters who reached it (from my own screening card). */
-        val phoneStatus: String? = null,
+        val phoneVerification: PhoneVerification? = null,
         val verifiedBy: Int = 0,
         val busy: Boolean = false,
         val saved: Boolean = false,
@@ -56,7 +56,7 @@ class ProfileViewModel(private val core: Core, scope: CoroutineScope) : ScreenMo
             )
         }
         val card = core.screen(me.npub, false)
-        _state.update { it.copy(phoneStatus = card.phoneStatus, verifiedBy = card.verifiedBy.toInt()) }
+        _state.update { it.copy(phoneVerification = PhoneVerification.of(card), verifiedBy = card.verifiedBy.toInt()) }
     }
 
     fun setName(v: String) = _state.update { it.copy(name = v, saved = false) }

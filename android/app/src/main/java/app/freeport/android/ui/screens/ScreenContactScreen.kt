@@ -2,7 +2,8 @@ package app.freeport.android.ui.screens
 
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
-import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.ExperimentalLayoutApi
+import androidx.compose.foundation.layout.FlowRow
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.padding
@@ -19,6 +20,8 @@ import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.semantics.clearAndSetSemantics
+import androidx.compose.ui.semantics.contentDescription
 import androidx.compose.ui.semantics.heading
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.unit.dp
@@ -26,12 +29,15 @@ import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import app.freeport.android.R
 import app.freeport.android.ui.BusyButton
 import app.freeport.android.ui.ErrorBanner
+import app.freeport.android.ui.phoneVerificationText
 import app.freeport.android.ui.ScreeningCard
 import app.freeport.android.ui.rememberScreenModel
 import app.freeport.presentation.Core
+import app.freeport.presentation.PhoneVerification
 import app.freeport.presentation.ScreenContactViewModel
 
 /** Check someone before meeting: paste an npub (or come from a deal); verdict, counts, path. */
+@OptIn(ExperimentalLayoutApi::class) // FlowRow (opt-in kept for older foundation-layout versions)
 @Composable
 fun ScreenContactScreen(core: Core, nego: String?) {
     val vm = rememberScreenModel("screen-${nego.orEmpty()}") { ScreenContactViewModel(core, it) }
@@ -48,13 +54,21 @@ fun ScreenContactScreen(core: Core, nego: String?) {
         ErrorBanner(s.error)
         val card = s.screening ?: return@Column
         ScreeningCard(card)
-        card.phone?.let { Text(stringResource(R.string.screen_phone, it, card.phoneStatus)) }
+        card.phone?.let {
+            Text(stringResource(R.string.screen_phone, it, phoneVerificationText(PhoneVerification.of(card), card.verifiedBy.toInt())))
+        }
         Text(stringResource(R.string.screen_path), style = MaterialTheme.typography.titleMedium)
         if (s.path.isEmpty()) {
             Text(stringResource(R.string.screen_not_connected))
         } else {
-            // The path drawn as a chain of names; TalkBack reads it in order.
-            Row(horizontalArrangement = Arrangement.spacedBy(4.dp)) {
+            // The path drawn as a chain of names that wraps (long paths, large text); TalkBack
+            // reads it as one sentence instead of stopping on every arrow.
+            val spoken = stringResource(R.string.screen_path_desc, s.path.joinToString(", ") { it.name })
+            FlowRow(
+                horizontalArrangement = Arrangement.spacedBy(4.dp),
+                verticalArrangement = Arrangement.spacedBy(4.dp),
+                modifier = Modifier.clearAndSetSemantics { contentDescription = spoken },
+            ) {
                 s.path.forEachIndexed { i, step ->
                     if (i > 0) Icon(Icons.AutoMirrored.Filled.ArrowForward, contentDescription = null)
                     Text(step.name, style = MaterialTheme.typography.bodyLarge)
