@@ -26,6 +26,8 @@ import kotlinx.coroutines.channels.Channel
 import app.freeport.core.coreVersion as coreVersionString
 import app.freeport.core.fullNumberWarning as coreFullNumberWarning
 import app.freeport.core.geohashFor as coreGeohashFor
+import app.freeport.core.decodeQrFrame as coreDecodeQrFrame
+import app.freeport.core.qrPng as coreQrPng
 import app.freeport.core.validateNpub as coreValidateNpub
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.launch
@@ -84,6 +86,10 @@ interface Core {
     suspend fun rate(nego: String, input: RateRecord)
 
     suspend fun validateNpub(input: String): String
+    /** The text of the QR code in one luma camera frame (e.g. a contact's `nostr:npub1…`). */
+    suspend fun decodeQrFrame(width: Int, height: Int, rowStride: Int, luma: ByteArray): String
+    /** A plain QR code PNG (the profile code others scan to check you), about [px] wide. */
+    suspend fun qrPng(text: String, px: Int): ByteArray
     suspend fun screen(subject: String, explain: Boolean): ScreeningView
     suspend fun trustNeighbourhood(maxNodes: Int): NeighbourhoodView
 
@@ -186,6 +192,15 @@ class FfiCore(
     override suspend fun rate(nego: String, input: RateRecord) = onIo { app.rate(nego, input) }
 
     override suspend fun validateNpub(input: String) = onIo { coreValidateNpub(input) }
+    override suspend fun decodeQrFrame(width: Int, height: Int, rowStride: Int, luma: ByteArray) = onIo {
+        coreDecodeQrFrame(
+            width.toUIntChecked("width"),
+            height.toUIntChecked("height"),
+            rowStride.toUIntChecked("stride"),
+            luma,
+        )
+    }
+    override suspend fun qrPng(text: String, px: Int) = onIo { coreQrPng(text, px.toUIntChecked("px")) }
     override suspend fun screen(subject: String, explain: Boolean) = onIo { app.screen(subject, explain) }
     override suspend fun trustNeighbourhood(maxNodes: Int) =
         onIo { app.trustNeighbourhood(maxNodes.toUIntChecked("max_nodes")) }

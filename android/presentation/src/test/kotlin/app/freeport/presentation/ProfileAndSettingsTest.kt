@@ -20,6 +20,16 @@ class ProfileAndSettingsTest {
             vm.load().join()
             assertNotNull(vm.state.value.profile, "${vm.state.value.error}")
             assertEquals(PhoneVerification.NONE, vm.state.value.phoneVerification, "no phone published yet")
+            // The profile code others scan reads back as this phone's key.
+            val png = assertNotNull(vm.state.value.profileCode)
+            val img = javax.imageio.ImageIO.read(java.io.ByteArrayInputStream(png))
+            val gray = java.awt.image.BufferedImage(img.width, img.height, java.awt.image.BufferedImage.TYPE_BYTE_GRAY)
+            gray.graphics.drawImage(img, 0, 0, null)
+            val luma = ByteArray(img.width * img.height) { i -> gray.raster.getSample(i % img.width, i / img.width, 0).toByte() }
+            assertEquals(
+                "nostr:${phone.core.identity()!!.npub}",
+                phone.core.decodeQrFrame(img.width, img.height, img.width, luma),
+            )
 
             vm.setName("Dana")
             vm.setPhone("+65 9876 5432")

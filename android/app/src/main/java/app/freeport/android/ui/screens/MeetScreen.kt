@@ -159,7 +159,7 @@ private fun PasteCode(vm: MeetViewModel) {
 
 /** The QR, pixel-exact (no smoothing) on a white quiet zone, so it scans in sunlight. */
 @Composable
-private fun QrImage(png: ByteArray, description: String) {
+internal fun QrImage(png: ByteArray, description: String) {
     val bitmap = remember(png) { BitmapFactory.decodeByteArray(png, 0, png.size)?.asImageBitmap() } ?: return
     Image(
         bitmap = bitmap,

@@ -51,6 +51,10 @@ fun ProfileScreen(core: Core) {
             Text(stringResource(R.string.profile_npub), style = MaterialTheme.typography.titleSmall)
             SelectionContainer { Text(p.npub, style = MaterialTheme.typography.bodySmall) }
         }
+        s.profileCode?.let { png ->
+            Text(stringResource(R.string.profile_code), style = MaterialTheme.typography.titleSmall)
+            QrImage(png, stringResource(R.string.profile_code_desc))
+        }
         OutlinedTextField(s.name, vm::setName, label = { Text(stringResource(R.string.profile_name)) }, singleLine = true, modifier = Modifier.fillMaxWidth())
         OutlinedTextField(s.about, vm::setAbout, label = { Text(stringResource(R.string.profile_about)) }, minLines = 2, modifier = Modifier.fillMaxWidth())
         s.profile?.phonePublished?.let { Text(stringResource(R.string.profile_phone_published, it)) }
