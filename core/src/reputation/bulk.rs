@@ -12,6 +12,8 @@
 use nostr::PublicKey;
 
 use super::graph::{DealGraph, DealKey, EdgeMeta, NodeId, NodeStats};
+use super::index::{DealIndex, KeyIndex};
+use super::screen::NOT_SEEN;
 use super::{Params, RatingInput, Reputation, ReputationError};
 use crate::protocol::receipt::{DealTier, Receipt};
 
@@ -83,7 +85,7 @@ impl DealGraph {
         let mut g = DealGraph::new();
         let mut remap: Vec<NodeId> = vec![NodeId::MAX; keys.len()];
         let mut ends: Vec<(NodeId, NodeId, DealTier)> = Vec::with_capacity(deals.len());
-        g.paired.reserve(deals.len());
+        let mut index: Vec<(DealKey, bool)> = Vec::with_capacity(deals.len());
         for (i, d) in deals.iter().enumerate() {
             if d.a == d.b {
                 return Err(bad("deals", i, "a deal needs two different keys"));
@@ -110,19 +112,21 @@ impl DealGraph {
                         .get(ki)
                         .copied()
                         .ok_or_else(|| bad("deals", i, format!("key index {k} is out of range")))?;
-                    if g.index.insert(pk, id).is_some() {
-                        return Err(bad("keys", ki, "the same public key is listed twice"));
-                    }
                     g.keys.push(pk);
                     *cur = id;
                 }
                 *slot = *cur;
             }
-            if g.paired.insert(d.key, d.tier).is_some() {
-                return Err(bad("deals", i, "the deal key is listed twice"));
-            }
+            index.push((d.key, d.tier == DealTier::Met));
             ends.push((ids[0], ids[1], d.tier));
         }
+        drop(remap);
+        g.index = KeyIndex::build(&g.keys)
+            .map_err(|pos| bad("keys", pos, "the same public key is listed twice"))?;
+        g.paired = DealIndex::build(index).map_err(|k| {
+            let at = deals.iter().rposition(|d| d.key == k).unwrap_or(0);
+            bad("deals", at, "the deal key is listed twice")
+        })?;
         let n = g.keys.len();
         g.stats = vec![NodeStats::default(); n];
         // Degrees (with multiplicity), then prefix sums give each row's slice of the scatter.
@@ -206,7 +210,7 @@ impl Reputation {
     pub fn from_parts(params: Params, parts: RepParts) -> Result<Self, ReputationError> {
         let mut rep = Reputation::new(params)?;
         rep.graph = DealGraph::from_deals(&parts.keys, &parts.deals)?;
-        rep.first_seen.reserve(parts.first_seen.len());
+        rep.sync_nodes();
         for (i, (k, t)) in parts.first_seen.iter().enumerate() {
             let pk = parts
                 .keys
@@ -217,6 +221,7 @@ impl Reputation {
         for h in &parts.open_halves {
             let _ = rep.graph.insert_receipt(h);
         }
+        rep.sync_nodes();
         for r in parts.ratings {
             let _ = rep.ratings.add(r);
         }
@@ -233,7 +238,7 @@ impl Reputation {
 
     /// Number of distinct keys with a first-seen time (for tests and diagnostics).
     pub fn seen_count(&self) -> usize {
-        self.first_seen.len()
+        self.first_seen.iter().filter(|t| **t != NOT_SEEN).count() + self.seen_other.len()
     }
 
     /// The follow list held for `owner` and its `created_at`.

@@ -21,6 +21,7 @@ use crate::protocol::NegoId;
 
 pub mod bulk;
 pub mod graph;
+mod index;
 pub mod reference;
 pub mod screen;
 pub mod synth;
