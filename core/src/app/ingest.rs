@@ -120,14 +120,37 @@ impl App {
     /// between leaves `rep_state.inflight` set and the next open rebuilds once.
     fn apply_and_project(&self, events: &[Event]) -> Result<(), AppError> {
         let items: Vec<RepInput> = events.iter().flat_map(|e| rep_inputs(self, e)).collect();
-        {
-            let mut rep = lock(&self.inner.rep);
-            for i in &items {
-                rep.apply(i);
-            }
+        // The engine stays locked until the projection is written, so a checkpoint taken from it
+        // covers exactly the rows in the store.
+        let mut rep = lock(&self.inner.rep);
+        for i in &items {
+            rep.apply(i);
         }
         self.inner.store.rep_commit(&items)?;
+        self.checkpoint_if_due(&mut rep);
         Ok(())
+    }
+
+    /// Writes a reputation checkpoint when the store says one is due (see
+    /// [`Store::rep_checkpoint_due`](crate::store::Store::rep_checkpoint_due)). `rep` must have
+    /// applied exactly the stored rows. Failures only cost the next start some speed.
+    fn checkpoint_if_due(&self, rep: &mut Reputation) {
+        let store = &self.inner.store;
+        match store.rep_checkpoint_due() {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(e) => {
+                tracing::warn!("reputation checkpoint check failed: {e}");
+                return;
+            }
+        }
+        let written = rep
+            .checkpoint()
+            .map_err(|e| e.to_string())
+            .and_then(|data| store.rep_checkpoint_save(&data).map_err(|e| e.to_string()));
+        if let Err(e) = written {
+            tracing::warn!("reputation checkpoint not written: {e}");
+        }
     }
 
     /// Stores a batch of verified public events in one transaction and applies them.
@@ -176,11 +199,37 @@ impl App {
     /// schema upgrade, or after a crash between a batch and its projection).
     pub(crate) fn load_reputation(&self) -> Result<(), AppError> {
         let params = self.inner.cfg.reputation.clone();
-        if let Some(parts) = self.inner.store.rep_load_ready()? {
-            match Reputation::from_parts(params, parts) {
-                Ok(rep) => {
+        let store = &self.inner.store;
+        let ready = store.rep_load_ready().or_else(|e| {
+            tracing::warn!("reputation checkpoint unreadable ({e}); reading the rows");
+            store.rep_load_rows_ready()
+        })?;
+        if let Some(parts) = ready {
+            let from_checkpoint = parts.checkpoint.is_some();
+            match Reputation::from_parts(params.clone(), parts) {
+                Ok(mut rep) => {
+                    self.checkpoint_if_due(&mut rep);
                     *lock(&self.inner.rep) = rep;
                     return Ok(());
+                }
+                Err(e) if from_checkpoint => {
+                    tracing::warn!("reputation checkpoint refused ({e}); reading the rows");
+                    if let Some(parts) = store.rep_load_rows_ready()? {
+                        match Reputation::from_parts(params, parts) {
+                            Ok(mut rep) => {
+                                // Replace the refused checkpoint.
+                                match rep.checkpoint() {
+                                    Ok(data) => store.rep_checkpoint_save(&data)?,
+                                    Err(e) => tracing::warn!("no new checkpoint: {e}"),
+                                }
+                                *lock(&self.inner.rep) = rep;
+                                return Ok(());
+                            }
+                            Err(e) => {
+                                tracing::warn!("persisted reputation refused ({e}); rebuilding")
+                            }
+                        }
+                    }
                 }
                 Err(e) => tracing::warn!("persisted reputation refused ({e}); rebuilding"),
             }
@@ -199,8 +248,12 @@ impl App {
         for i in &items {
             rep.apply(i);
         }
+        // Locked from the rewrite to the swap: no batch can project in between, so the
+        // checkpoint covers exactly the rows this engine applied.
+        let mut live = lock(&self.inner.rep);
         self.inner.store.rep_rebuild(&items)?;
-        *lock(&self.inner.rep) = rep;
+        self.checkpoint_if_due(&mut rep);
+        *live = rep;
         Ok(())
     }
 }

@@ -11,6 +11,7 @@
 
 use nostr::PublicKey;
 
+use super::checkpoint::RepTail;
 use super::graph::{DealGraph, DealKey, EdgeMeta, NodeId, NodeStats};
 use super::index::{DealIndex, KeyIndex};
 use super::screen::NOT_SEEN;
@@ -34,6 +35,11 @@ pub struct DealRow {
 /// Everything the engine holds, as plain vectors (the persisted form, decoded).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RepParts {
+    /// A checkpoint of the graph part ([`Reputation::checkpoint`]); when present, `keys`,
+    /// `first_seen` and `deals` are empty and `tail` holds what changed after it.
+    pub checkpoint: Option<Vec<u8>>,
+    /// Changes after the checkpoint, replayed in order.
+    pub tail: Vec<RepTail>,
     /// Interned keys; the `u32` fields below index this.
     pub keys: Vec<PublicKey>,
     /// Oldest event time per key that authored anything: `(key index, created_at)`.
@@ -208,9 +214,21 @@ impl Reputation {
     /// [`DealGraph::from_deals`], then the open halves, ratings and follow lists in their stored
     /// order (entries the engine refuses are skipped, as the live ingest skips them).
     pub fn from_parts(params: Params, parts: RepParts) -> Result<Self, ReputationError> {
-        let mut rep = Reputation::new(params)?;
-        rep.graph = DealGraph::from_deals(&parts.keys, &parts.deals)?;
-        rep.sync_nodes();
+        let mut rep = match &parts.checkpoint {
+            Some(bytes) => {
+                let mut rep = Reputation::from_checkpoint(params, bytes)?;
+                rep.apply_tail(&parts.tail)?;
+                // Same layout as a bulk build (and as a compacted live engine).
+                rep.graph.compact();
+                rep
+            }
+            None => {
+                let mut rep = Reputation::new(params)?;
+                rep.graph = DealGraph::from_deals(&parts.keys, &parts.deals)?;
+                rep.sync_nodes();
+                rep
+            }
+        };
         for (i, (k, t)) in parts.first_seen.iter().enumerate() {
             let pk = parts
                 .keys

@@ -506,6 +506,33 @@ impl DealGraph {
         self.delta_entries = 0;
     }
 
+    /// A compacted graph from checkpoint parts the caller has validated.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn from_checkpoint_parts(
+        keys: Vec<PublicKey>,
+        index: KeyIndex,
+        stats: Vec<NodeStats>,
+        offsets: Vec<u32>,
+        nbrs: Vec<NodeId>,
+        meta: Vec<EdgeMeta>,
+        paired: DealIndex,
+        edges: u64,
+        generation: u64,
+    ) -> Self {
+        Self {
+            keys,
+            index,
+            stats,
+            offsets,
+            nbrs,
+            meta,
+            paired,
+            edges: usize::try_from(edges).unwrap_or(usize::MAX),
+            generation,
+            ..Self::default()
+        }
+    }
+
     /// Compacts the adjacency and merges the key and deal indexes (the layout a checkpoint
     /// stores).
     pub fn compact_all(&mut self) {
