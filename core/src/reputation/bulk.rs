@@ -259,6 +259,11 @@ impl Reputation {
         self.first_seen.iter().filter(|t| **t != NOT_SEEN).count() + self.seen_other.len()
     }
 
+    /// Approximate heap bytes of the first-seen times (per node, plus keys outside the graph).
+    pub fn first_seen_bytes(&self) -> usize {
+        self.first_seen.capacity() * 8 + super::index::hash_bytes(self.seen_other.capacity(), 40)
+    }
+
     /// The follow list held for `owner` and its `created_at`.
     pub fn follows_of(&self, owner: &PublicKey) -> Option<(u64, &[PublicKey])> {
         self.follows.get(owner).map(|(t, f)| (*t, f.as_slice()))

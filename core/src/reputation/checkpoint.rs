@@ -335,3 +335,215 @@ impl Reputation {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reputation::synth::{self, T0, receipt_pair, synth_key};
+
+    fn engine() -> (Reputation, Vec<PublicKey>) {
+        let hg = synth::honest_graph(400, 20, 6, 3);
+        let mut rep = Reputation::new(Params::default()).unwrap();
+        for &(a, b, tier, d) in &hg.edges {
+            let (ka, kb) = (hg.keys[a as usize], hg.keys[b as usize]);
+            let (x, y) = receipt_pair(ka, kb, d, tier);
+            rep.insert_receipt(&x).unwrap();
+            rep.insert_receipt(&y).unwrap();
+            let _ = rep.insert_rating(synth::rating(kb, ka, x.nego, d % 4 != 0, true, T0 + 9));
+        }
+        rep.observe(synth_key("lurker", 1), T0 - 500);
+        (rep, hg.keys)
+    }
+
+    /// Re-seals `b` with a valid checksum, so the structural checks are what refuse it.
+    fn reseal(b: &mut Vec<u8>) {
+        b.truncate(b.len() - 8);
+        let s = checksum(b);
+        b.extend_from_slice(&s.to_le_bytes());
+    }
+
+    fn section(e: Result<Reputation, ReputationError>) -> &'static str {
+        match e {
+            Err(ReputationError::InvalidCheckpoint { section, .. }) => section,
+            other => panic!("expected InvalidCheckpoint, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn round_trip_keeps_the_graph_and_first_seen_times() {
+        let (mut rep, keys) = engine();
+        let bytes = rep.checkpoint().unwrap();
+        let back = Reputation::from_checkpoint(Params::default(), &bytes).unwrap();
+        let (g, h) = (rep.graph(), back.graph());
+        assert_eq!(g.node_count(), h.node_count());
+        assert_eq!(g.edge_count(), h.edge_count());
+        for x in 0..g.node_count() as NodeId {
+            assert_eq!(g.key(x), h.key(x));
+            assert_eq!(g.deal_counts(x), h.deal_counts(x));
+            assert_eq!(
+                g.neighbors(x).collect::<Vec<_>>(),
+                h.neighbors(x).collect::<Vec<_>>()
+            );
+        }
+        for k in keys
+            .iter()
+            .chain([&synth_key("lurker", 1), &synth_key("nobody", 1)])
+        {
+            assert_eq!(rep.first_seen(k), back.first_seen(k));
+            assert_eq!(g.node(k), h.node(k));
+        }
+        assert_eq!(back.seen_count(), rep.seen_count());
+        // Deal tiers answer the same (rating validity depends on them).
+        for r in rep.ratings().about(&keys[3]) {
+            assert_eq!(g.deal(&r.nego), h.deal(&r.nego));
+        }
+        // Re-encoding the decoded engine gives the same bytes.
+        let mut again = back.clone();
+        assert_eq!(again.checkpoint().unwrap(), bytes);
+    }
+
+    #[test]
+    fn truncated_or_flipped_bytes_are_refused_never_panic() {
+        let (mut rep, _) = engine();
+        let bytes = rep.checkpoint().unwrap();
+        for len in [0, 1, 7, 8, 15, 40, bytes.len() / 2, bytes.len() - 1] {
+            let r = Reputation::from_checkpoint(Params::default(), &bytes[..len]);
+            assert!(
+                matches!(r, Err(ReputationError::InvalidCheckpoint { .. })),
+                "len {len}"
+            );
+        }
+        for at in (0..bytes.len()).step_by(bytes.len() / 97 + 1) {
+            let mut b = bytes.clone();
+            b[at] ^= 0x04;
+            assert_eq!(
+                section(Reputation::from_checkpoint(Params::default(), &b)),
+                "checksum",
+                "byte {at}"
+            );
+        }
+        let mut longer = bytes.clone();
+        longer.splice(bytes.len() - 8..bytes.len() - 8, [0u8; 3]);
+        reseal(&mut longer);
+        assert_eq!(
+            section(Reputation::from_checkpoint(Params::default(), &longer)),
+            "trailer"
+        );
+    }
+
+    #[test]
+    fn structurally_invalid_contents_are_refused_by_section() {
+        let (mut rep, _) = engine();
+        let bytes = rep.checkpoint().unwrap();
+        let n = rep.graph().node_count();
+        let m = 2 * rep.graph().edge_count();
+        let keys_at = 8 + 16 + 16;
+        let index_at = keys_at + 32 * n;
+        let offsets_at = index_at + 4 * n + 8 * n + 8 * n;
+        let nbrs_at = offsets_at + 4 * (n + 1);
+        let deals_at = nbrs_at + 5 * m;
+        let patch = |at: usize, v: &[u8]| {
+            let mut b = bytes.clone();
+            b[at..at + v.len()].copy_from_slice(v);
+            reseal(&mut b);
+            Reputation::from_checkpoint(Params::default(), &b)
+        };
+        assert_eq!(section(patch(0, b"FPREPCK9")), "magic");
+        // Two keys swapped: the index no longer sorts them.
+        let mut b = bytes.clone();
+        let (k0, k1) = (keys_at, keys_at + 32);
+        let first: Vec<u8> = b[k0..k0 + 32].to_vec();
+        b.copy_within(k1..k1 + 32, k0);
+        b[k1..k1 + 32].copy_from_slice(&first);
+        reseal(&mut b);
+        assert_eq!(
+            section(Reputation::from_checkpoint(Params::default(), &b)),
+            "index"
+        );
+        assert_eq!(section(patch(index_at, &(n as u32).to_le_bytes())), "index");
+        assert_eq!(section(patch(offsets_at, &1u32.to_le_bytes())), "offsets");
+        assert_eq!(
+            section(patch(nbrs_at, &(n as u32 + 5).to_le_bytes())),
+            "neighbours"
+        );
+        assert_eq!(section(patch(deals_at, &[0xff; 16])), "deal_keys");
+        // The header's counts must agree with the edges and the bytes present.
+        assert_eq!(section(patch(12, &(m as u32 + 2).to_le_bytes())), "header");
+        assert!(matches!(
+            patch(8, &(n as u32 + 1).to_le_bytes()),
+            Err(ReputationError::InvalidCheckpoint { .. })
+        ));
+    }
+
+    #[test]
+    fn tail_pair_and_upgrade_match_live_receipts() {
+        let (mut live, keys) = engine();
+        let mut loaded =
+            Reputation::from_checkpoint(Params::default(), &live.checkpoint().unwrap()).unwrap();
+        let newbie = synth_key("new", 1);
+        let (px, py) = receipt_pair(keys[0], keys[1], 77_000, DealTier::Proven);
+        let (mx, my) = receipt_pair(keys[0], keys[1], 77_000, DealTier::Met);
+        let (nx, ny) = receipt_pair(newbie, keys[2], 77_001, DealTier::Met);
+        for r in [&px, &py, &mx, &my, &nx, &ny] {
+            live.insert_receipt(r).unwrap();
+        }
+        let key = |r: &crate::protocol::receipt::Receipt| DealKey::of(&r.nego);
+        let tail = [
+            RepTail::Pair {
+                a: py.author,
+                b: py.peer,
+                key: key(&py),
+                tier: DealTier::Proven,
+            },
+            RepTail::Pair {
+                a: ny.author,
+                b: ny.peer,
+                key: key(&ny),
+                tier: DealTier::Met,
+            },
+            RepTail::Upgrade {
+                a: keys[0],
+                b: keys[1],
+                key: key(&px),
+            },
+            RepTail::Upgrade {
+                a: keys[0],
+                b: keys[1],
+                key: key(&px),
+            },
+            RepTail::Seen {
+                pubkey: px.author,
+                at: px.created_at.as_secs(),
+            },
+            RepTail::Seen {
+                pubkey: py.author,
+                at: py.created_at.as_secs(),
+            },
+            RepTail::Seen {
+                pubkey: nx.author,
+                at: nx.created_at.as_secs(),
+            },
+            RepTail::Seen {
+                pubkey: ny.author,
+                at: ny.created_at.as_secs(),
+            },
+        ];
+        loaded.apply_tail(&tail).unwrap();
+        live.compact();
+        loaded.compact();
+        let (g, h) = (live.graph(), loaded.graph());
+        assert_eq!(g.node_count(), h.node_count());
+        for x in 0..g.node_count() as NodeId {
+            assert_eq!(g.key(x), h.key(x));
+            assert_eq!(g.deal_counts(x), h.deal_counts(x), "node {x}");
+            assert_eq!(
+                g.neighbors(x).collect::<Vec<_>>(),
+                h.neighbors(x).collect::<Vec<_>>()
+            );
+        }
+        assert_eq!(g.deal(&px.nego), h.deal(&px.nego));
+        assert_eq!(live.first_seen(&newbie), loaded.first_seen(&newbie));
+        // A pair the engine already holds is refused.
+        assert!(loaded.apply_tail(&tail[..1]).is_err());
+    }
+}
