@@ -199,7 +199,7 @@ impl Reputation {
         if n >= NodeId::MAX as usize {
             return Err(err("header", format!("{n} keys is too many")));
         }
-        if m % 2 != 0 || edges != (m / 2) as u64 {
+        if !m.is_multiple_of(2) || edges != (m / 2) as u64 {
             return Err(err(
                 "header",
                 format!("{edges} edges for {m} adjacency entries"),
