@@ -324,12 +324,19 @@ impl DealGraph {
         tier: DealTier,
     ) -> Result<(), ReputationError> {
         // Intern both before mutating anything else, so an error leaves the graph untouched.
-        let need = usize::from(self.node(a).is_none()) + usize::from(self.node(b).is_none());
+        let (na, nb) = (self.node(a), self.node(b));
+        let need = usize::from(na.is_none()) + usize::from(nb.is_none());
         if self.keys.len().saturating_add(need) >= NodeId::MAX as usize {
             return Err(ReputationError::TooManyNodes { limit: NodeId::MAX });
         }
-        let x = self.intern(a)?;
-        let y = self.intern(b)?;
+        let x = match na {
+            Some(x) => x,
+            None => self.intern(a)?,
+        };
+        let y = match nb {
+            Some(y) => y,
+            None => self.intern(b)?,
+        };
         self.paired.insert(key, tier);
         self.add_deal_edge(x, y, tier);
         Ok(())

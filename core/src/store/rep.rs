@@ -1081,9 +1081,19 @@ mod tests {
                 early.extend([RepInput::Receipt(x), RepInput::Receipt(y)]);
                 late.extend([RepInput::Receipt(mx), RepInput::Receipt(my)]);
             }
+            // The last 10 upgrade only after the load (and one deal brings a new key).
+            let after_load = late.split_off(30);
+            let (nx, ny) = receipt_pair(
+                synth_key("newcomer", seed),
+                keys[9],
+                2_000_000,
+                DealTier::Met,
+            );
             items.splice(third..third, early.iter().cloned());
             third += early.len();
             items.splice(third + 5..third + 5, late.iter().cloned());
+            items.extend(after_load);
+            items.extend([RepInput::Receipt(nx), RepInput::Receipt(ny)]);
             let dir = tempfile::tempdir().unwrap();
             let st = store(&dir);
             st.rep_rebuild(&[]).unwrap();
@@ -1116,6 +1126,7 @@ mod tests {
             }
             live.compact();
             loaded.compact();
+            assert!(live.graph().node(&synth_key("newcomer", seed)).is_some());
             assert_same(&live, &loaded, &keys);
         }
         assert!(
