@@ -63,7 +63,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Second argument: ratings per deal, 0 or 1 (default 0: the graph alone).
     let with_ratings = std::env::args().nth(2).is_some_and(|a| a == "1");
     println!(
-        "| edges | keys | ratings | rows: read + build = load | checkpoint: read + decode = **cold load** | with 1 % tail | checkpoint size, write | per-half inserts (old) | trust map | screening warm | receipt pair, incremental | adjacency | keys | index | stats | deal index | first-seen | db |"
+        "| edges | keys | ratings | rows: read + build = load | checkpoint: read + decode = **cold load** | with 1 % tail: read + replay = load | checkpoint size, write | per-half inserts (old) | trust map | screening warm | receipt pair, incremental | adjacency | keys | index | stats | deal index | first-seen | db |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for edges in sizes {
@@ -161,10 +161,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             })
             .collect();
         st.rep_commit(&tail)?;
-        let (_, _, tail_total, _) = load(&st, |s| s.rep_load_ready().ok().flatten())?;
+        let (tail_read, tail_build, tail_total, _) =
+            load(&st, |s| s.rep_load_ready().ok().flatten())?;
 
         println!(
-            "| {} | {} | {} | {} + {} = {} | {} + {} = **{}** | {} | {} MiB, {} | {} | {:.0} µs | {:.0} µs | {:.1} µs | {} | {} | {} | {} | {} | {} | {:.0} MiB |",
+            "| {} | {} | {} | {} + {} = {} | {} + {} = **{}** | {} + {} = {} | {} MiB, {} | {} | {:.0} µs | {:.0} µs | {:.1} µs | {} | {} | {} | {} | {} | {} | {:.0} MiB |",
             rep.graph().edge_count(),
             n,
             rep.ratings().len(),
@@ -174,6 +175,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ms(ck_read),
             ms(ck_build),
             ms(ck_total),
+            ms(tail_read),
+            ms(tail_build),
             ms(tail_total),
             mib(data.len()),
             ms(ck_write),
