@@ -4,7 +4,8 @@
 //! writes the persisted projection once, then measures, each the median of 5 runs:
 //! * the row load (no checkpoint): reading every `rep_*` row, then the bulk build;
 //! * the checkpoint load: reading the blob (+ the rows after it), then decoding it;
-//! * the same with a 1 % tail (deals paired after the checkpoint, replayed at load);
+//! * the same with the longest tail the app allows before it checkpoints again (deals paired
+//!   after the checkpoint, replayed from rows at load);
 //! * the old in-memory path (every receipt half inserted one by one);
 //! * a trust map and a warm screening on the loaded engine, an incremental receipt pair into it
 //!   (mean over 2 000 new deals), and its memory by part.
@@ -63,7 +64,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Second argument: ratings per deal, 0 or 1 (default 0: the graph alone).
     let with_ratings = std::env::args().nth(2).is_some_and(|a| a == "1");
     println!(
-        "| edges | keys | ratings | rows: read + build = load | checkpoint: read + decode = **cold load** | with 1 % tail: read + replay = load | checkpoint size, write | per-half inserts (old) | trust map | screening warm | receipt pair, incremental | adjacency | keys | index | stats | deal index | first-seen | db |"
+        "| edges | keys | ratings | rows: read + build = load | checkpoint: read + decode = **cold load** | longest tail: deals, read + replay = load | checkpoint size, write | per-half inserts (old) | trust map | screening warm | receipt pair, incremental | adjacency | keys | index | stats | deal index | first-seen | db |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for edges in sizes {
@@ -153,8 +154,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let per_pair = t.elapsed() / pairs.len() as u32;
         drop(inc);
 
-        // 1 % of the deals paired after the checkpoint: replayed from rows at load.
-        let tail: Vec<RepInput> = (2000..2000 + edges / 100)
+        // The longest tail the app lets grow before it writes a new checkpoint (max(10k,
+        // deals/64) deals paired after it; at most half the graph here): replayed from rows.
+        let tail_len = (edges / 64).max(10_000).min(edges / 2);
+        let tail: Vec<RepInput> = (2000..2000 + tail_len)
             .flat_map(|i| {
                 let (x, y) = fresh(i);
                 [RepInput::Receipt(x), RepInput::Receipt(y)]
@@ -165,7 +168,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             load(&st, |s| s.rep_load_ready().ok().flatten())?;
 
         println!(
-            "| {} | {} | {} | {} + {} = {} | {} + {} = **{}** | {} + {} = {} | {} MiB, {} | {} | {:.0} µs | {:.0} µs | {:.1} µs | {} | {} | {} | {} | {} | {} | {:.0} MiB |",
+            "| {} | {} | {} | {} + {} = {} | {} + {} = **{}** | {}: {} + {} = {} | {} MiB, {} | {} | {:.0} µs | {:.0} µs | {:.1} µs | {} | {} | {} | {} | {} | {} | {:.0} MiB |",
             rep.graph().edge_count(),
             n,
             rep.ratings().len(),
@@ -175,6 +178,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ms(ck_read),
             ms(ck_build),
             ms(ck_total),
+            tail_len,
             ms(tail_read),
             ms(tail_build),
             ms(tail_total),

@@ -430,12 +430,34 @@ impl StoreTx<'_> {
         let Some((deal_seq, key_id, data)) = ck else {
             return self.rep_load_rows();
         };
+        // The keys the replayed deals name, fetched in id order (SQLite sorts the `IN` set):
+        // page-sequential, where a join per deal row would read the key table at random.
+        let mut names: HashMap<i64, PublicKey> = HashMap::new();
+        {
+            let mut st = self.conn.prepare_cached(
+                "SELECT id, pubkey FROM rep_keys WHERE id IN (
+                   SELECT a FROM rep_deals WHERE seq > ?1
+                   UNION SELECT b FROM rep_deals WHERE seq > ?1
+                   UNION SELECT d.a FROM rep_ck_dirty c JOIN rep_deals d ON d.seq = c.id
+                         WHERE c.kind = 1
+                   UNION SELECT d.b FROM rep_ck_dirty c JOIN rep_deals d ON d.seq = c.id
+                         WHERE c.kind = 1)",
+            )?;
+            let mut rows = st.query([deal_seq])?;
+            while let Some(row) = rows.next()? {
+                names.insert(row.get(0)?, pubkey_col(row, 1)?);
+            }
+        }
+        let name = |id: i64| {
+            names
+                .get(&id)
+                .copied()
+                .ok_or_else(|| corrupt(format!("rep key id {id} does not exist")))
+        };
         let mut tail = Vec::new();
         {
             let mut st = self.conn.prepare_cached(
-                "SELECT d.deal, ka.pubkey, kb.pubkey, d.tier FROM rep_deals d
-                 JOIN rep_keys ka ON ka.id = d.a JOIN rep_keys kb ON kb.id = d.b
-                 WHERE d.seq > ?1 ORDER BY d.seq",
+                "SELECT deal, a, b, tier FROM rep_deals WHERE seq > ?1 ORDER BY seq",
             )?;
             let mut rows = st.query([deal_seq])?;
             while let Some(row) = rows.next()? {
@@ -444,17 +466,15 @@ impl StoreTx<'_> {
                         "rep_deals.deal",
                         blob(row, 0, "rep_deals.deal")?,
                     )?),
-                    a: pubkey_col(row, 1)?,
-                    b: pubkey_col(row, 2)?,
+                    a: name(row.get(1)?)?,
+                    b: name(row.get(2)?)?,
                     tier: tier_of(row.get(3)?)?,
                 });
             }
         }
         {
             let mut st = self.conn.prepare_cached(
-                "SELECT d.deal, ka.pubkey, kb.pubkey FROM rep_ck_dirty c
-                 JOIN rep_deals d ON d.seq = c.id
-                 JOIN rep_keys ka ON ka.id = d.a JOIN rep_keys kb ON kb.id = d.b
+                "SELECT d.deal, d.a, d.b FROM rep_ck_dirty c JOIN rep_deals d ON d.seq = c.id
                  WHERE c.kind = 1 AND d.tier = 2",
             )?;
             let mut rows = st.query([])?;
@@ -464,8 +484,8 @@ impl StoreTx<'_> {
                         "rep_deals.deal",
                         blob(row, 0, "rep_deals.deal")?,
                     )?),
-                    a: pubkey_col(row, 1)?,
-                    b: pubkey_col(row, 2)?,
+                    a: name(row.get(1)?)?,
+                    b: name(row.get(2)?)?,
                 });
             }
         }
@@ -827,7 +847,8 @@ impl Store {
 
     /// Whether a new checkpoint is worth writing: the projection is complete, has at least
     /// [`CHECKPOINT_MIN_DEALS`] deals, and there is no checkpoint or a load would replay more
-    /// than an eighth of the deals (at least [`CHECKPOINT_MIN_DEALS`] rows) after it.
+    /// than a 64th of the deals (at least [`CHECKPOINT_MIN_DEALS`] rows) after it — a replayed
+    /// deal costs ≈ 100× a checkpointed one, so this keeps the tail below ≈ the blob's cost.
     pub fn rep_checkpoint_due(&self) -> Result<bool, StoreError> {
         self.read(|tx| {
             if !tx.rep_status()?.ready() {
@@ -835,7 +856,7 @@ impl Store {
             }
             let (lag, total) = tx.rep_checkpoint_lag()?;
             Ok(total >= CHECKPOINT_MIN_DEALS
-                && lag.is_none_or(|l| l >= CHECKPOINT_MIN_DEALS.max(total / 8)))
+                && lag.is_none_or(|l| l >= CHECKPOINT_MIN_DEALS.max(total / 64)))
         })
     }
 
