@@ -344,3 +344,72 @@ pub(crate) async fn catch_up(app: &App) -> Result<Applied, AppError> {
     app.expire_due().await?;
     Ok(applied)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::app::AppConfig;
+    use crate::identity::{MemorySecretStore, SecretStore};
+    use crate::reputation::Params;
+    use crate::reputation::synth::{self, T0, receipt_pair};
+
+    fn same_screenings(a: &Reputation, b: &Reputation, keys: &[nostr::PublicKey]) {
+        assert_eq!(a.graph().node_count(), b.graph().node_count());
+        assert_eq!(a.graph().edge_count(), b.graph().edge_count());
+        for v in keys.iter().step_by(23) {
+            let (ta, tb) = (a.trust_map(v), b.trust_map(v));
+            for s in keys.iter().step_by(7) {
+                assert_eq!(
+                    a.screen(&ta, s, T0 + 86_400, true),
+                    b.screen(&tb, s, T0 + 86_400, true)
+                );
+            }
+        }
+    }
+
+    /// A checkpoint that does not decode: the app loads every row instead, gets the live engine,
+    /// and replaces the checkpoint with one that decodes to the same engine.
+    #[test]
+    fn a_refused_checkpoint_loads_the_rows_and_is_rewritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecretStore::new());
+        let hg = synth::honest_graph(200, 20, 6, 11);
+        let mut items = Vec::new();
+        for &(a, b, tier, d) in &hg.edges {
+            let (ka, kb) = (hg.keys[a as usize], hg.keys[b as usize]);
+            let (x, y) = receipt_pair(ka, kb, d, tier);
+            let ok = d % 3 != 0;
+            items.push(RepInput::Rating(synth::rating(
+                kb,
+                ka,
+                x.nego.clone(),
+                ok,
+                ok,
+                T0 + 9,
+            )));
+            items.push(RepInput::Receipt(x));
+            items.push(RepInput::Receipt(y));
+        }
+        let mut live = Reputation::new(Params::default()).unwrap();
+        for i in &items {
+            live.apply(i);
+        }
+        live.compact();
+        {
+            let app = App::open(AppConfig::new(dir.path(), vec![]), secrets.clone()).unwrap();
+            app.inner.store.rep_rebuild(&items).unwrap();
+            app.inner
+                .store
+                .rep_checkpoint_save(b"not a checkpoint")
+                .unwrap();
+        }
+        let app = App::open(AppConfig::new(dir.path(), vec![]), secrets).unwrap();
+        same_screenings(&live, &lock(&app.inner.rep), &hg.keys);
+        let parts = app.inner.store.rep_load_ready().unwrap().expect("ready");
+        assert!(parts.checkpoint.is_some());
+        let again = Reputation::from_parts(Params::default(), parts).unwrap();
+        same_screenings(&live, &again, &hg.keys);
+    }
+}
