@@ -155,6 +155,22 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     r#"
     DROP INDEX IF EXISTS events_kind_d;
     "#,
+    // v6: the reputation checkpoint (store/rep.rs): the engine's graph part as one blob with the
+    // last `rep_deals.seq` / `rep_keys.id` it covers, and the rows at or below those that
+    // changed after it was written (first-seen times, upgrades), replayed at load.
+    r#"
+    CREATE TABLE rep_checkpoint (
+        id       INTEGER PRIMARY KEY CHECK (id = 1),
+        deal_seq INTEGER NOT NULL,
+        key_id   INTEGER NOT NULL,
+        data     BLOB    NOT NULL
+    );
+    CREATE TABLE rep_ck_dirty (
+        kind INTEGER NOT NULL,        -- 0: rep_keys.id (first_seen changed), 1: rep_deals.seq (upgraded)
+        id   INTEGER NOT NULL,
+        PRIMARY KEY (kind, id)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.
@@ -233,6 +249,8 @@ mod tests {
             "negotiations",
             "outbox",
             "profile_history",
+            "rep_checkpoint",
+            "rep_ck_dirty",
             "rep_deals",
             "rep_follows",
             "rep_halves",
