@@ -226,9 +226,14 @@ pub fn badge(s: &Screening) -> String {
     if s.verdict == Verdict::Trusted {
         out.push_str("★ ");
     }
+    let n = |count: u32, one: &str, many: &str| {
+        format!("{count} {}", if count == 1 { one } else { many })
+    };
     out.push_str(&format!(
-        "{} deals · {} partners · {} in your network",
-        s.deals, s.partners, s.partners_in_network
+        "{} · {} · {} in your network",
+        n(s.deals, "deal", "deals"),
+        n(s.partners, "partner", "partners"),
+        s.partners_in_network
     ));
     if s.verified_by > 0 {
         out.push_str(&format!(" · verified by {}", s.verified_by));
