@@ -19,8 +19,8 @@ use freeport_core::contact::{
 use freeport_core::identity::{parse_public_key, parse_secret_key, to_npub};
 use freeport_core::meet::token::{MEET_CODE_CHARS, RETURN_CODE_CHARS, deal_tag};
 use freeport_core::meet::{
-    Code, MeetContext, MeetPolicy, MeetToken, ReturnToken, countersign, make_meet_code,
-    parse_code, verify_return_code, verify_shower_token,
+    Code, MeetContext, MeetPolicy, MeetToken, ReturnToken, countersign, make_meet_code, parse_code,
+    verify_return_code, verify_shower_token,
 };
 use freeport_core::protocol::NegoId;
 use freeport_core::protocol::envelope::{
@@ -38,9 +38,9 @@ use freeport_core::protocol::rating::{RatingDraft, Score, build_rating, parse_ra
 use freeport_core::protocol::receipt::{
     DealTier, MeetNonce, ReceiptDraft, build_receipt, classify, parse_receipt,
 };
-use freeport_core::relay::transport::{Transport, build_nip17, open_dm};
 use freeport_core::relay::IngestLimits;
 use freeport_core::relay::ingest::IngestGate;
+use freeport_core::relay::transport::{Transport, build_nip17, open_dm};
 use nostr::secp256k1::schnorr::Signature;
 use nostr::{
     Event, EventBuilder, EventId, JsonUtil, Keys, Kind, PublicKey, SecretKey, Tag, Timestamp,
@@ -86,7 +86,9 @@ fn keys() -> impl Strategy<Value = Keys> {
 }
 
 fn two_keys() -> impl Strategy<Value = (Keys, Keys)> {
-    (keys(), keys()).prop_filter("distinct parties", |(a, b)| a.public_key() != b.public_key())
+    (keys(), keys()).prop_filter("distinct parties", |(a, b)| {
+        a.public_key() != b.public_key()
+    })
 }
 
 fn event_id() -> impl Strategy<Value = EventId> {
@@ -322,10 +324,8 @@ fn terms() -> impl Strategy<Value = Terms> {
         Just(("note".to_string(), Value::Null)),
     ];
     let extra = ("x_[a-z]{1,10}", json_value());
-    prop::collection::vec(prop_oneof![3 => known, 1 => extra], 1..=8).prop_map(|kv| {
-        kv.into_iter()
-            .fold(Terms::new(), |t, (k, v)| t.with(&k, v))
-    })
+    prop::collection::vec(prop_oneof![3 => known, 1 => extra], 1..=8)
+        .prop_map(|kv| kv.into_iter().fold(Terms::new(), |t, (k, v)| t.with(&k, v)))
 }
 
 fn envelope() -> impl Strategy<Value = (Keys, Keys, Envelope)> {
@@ -619,7 +619,11 @@ fn mutate(original: &Event, keys: &Keys, muts: &[Mutation]) -> Result<Option<Eve
     let changed = p.content != before.content || p.tags != before.tags;
     if let Ok(forged) = Event::from_json(p.forged_json(original)) {
         let mut gate = IngestGate::new(IngestLimits::default());
-        if changed && gate.admit(&forged, None, original.created_at.as_secs()).is_ok() {
+        if changed
+            && gate
+                .admit(&forged, None, original.created_at.as_secs())
+                .is_ok()
+        {
             return Err(format!("forged mutant passed the gate: {muts:?}"));
         }
     }
@@ -748,7 +752,11 @@ fn intent_mutants_are_refused_or_rebuild_identically() {
         };
         // The parser reads more than we send (reference `d` shapes, unknown schemas, loose
         // topics); where the builder accepts the parsed value, a rebuild must parse back equal.
-        let chain = i.geohashes.iter().enumerate().all(|(n, g)| g.len() == n + 1);
+        let chain = i
+            .geohashes
+            .iter()
+            .enumerate()
+            .all(|(n, g)| g.len() == n + 1);
         if chain && let Ok(b) = build_intent(&draft_of(&i), &i.d, i.created_at) {
             let again = parse_intent(
                 &over_the_wire(&sign(b, &k), NOW).map_err(TestCaseError::fail)?,
@@ -761,7 +769,10 @@ fn intent_mutants_are_refused_or_rebuild_identically() {
         }
         Ok(true)
     });
-    assert!(parsed >= 10, "only {parsed} of 256 mutants parsed: the property is vacuous");
+    assert!(
+        parsed >= 10,
+        "only {parsed} of 256 mutants parsed: the property is vacuous"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -919,10 +930,7 @@ fn receipt_mutants_are_refused_or_rebuild_identically() {
         let Ok(r) = parse_receipt(&wire) else {
             return Ok(false);
         };
-        let rebuilt = sign(
-            build_receipt(&receipt_draft_of(&r), r.created_at),
-            &signer,
-        );
+        let rebuilt = sign(build_receipt(&receipt_draft_of(&r), r.created_at), &signer);
         let again = parse_receipt(&over_the_wire(&rebuilt, created).map_err(TestCaseError::fail)?)
             .map_err(|err| TestCaseError::fail(format!("rebuilt receipt refused: {err}")))?;
         let mut expect = r.clone();
@@ -930,7 +938,10 @@ fn receipt_mutants_are_refused_or_rebuild_identically() {
         prop_assert_eq!(again, expect);
         Ok(true)
     });
-    assert!(parsed >= 10, "only {parsed} of 256 mutants parsed: the property is vacuous");
+    assert!(
+        parsed >= 10,
+        "only {parsed} of 256 mutants parsed: the property is vacuous"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1075,15 +1086,21 @@ fn rating_mutants_are_refused_or_rebuild_identically() {
             return Ok(false);
         };
         if let Some(d) = rating_draft_of(&r) {
-            let b = build_rating(&d, r.created_at)
-                .map_err(|err| TestCaseError::fail(format!("parsed rating does not rebuild: {err}")))?;
-            let again = parse_rating(&over_the_wire(&sign(b, &rater), created).map_err(TestCaseError::fail)?)
-                .map_err(|err| TestCaseError::fail(format!("rebuilt rating refused: {err}")))?;
+            let b = build_rating(&d, r.created_at).map_err(|err| {
+                TestCaseError::fail(format!("parsed rating does not rebuild: {err}"))
+            })?;
+            let again = parse_rating(
+                &over_the_wire(&sign(b, &rater), created).map_err(TestCaseError::fail)?,
+            )
+            .map_err(|err| TestCaseError::fail(format!("rebuilt rating refused: {err}")))?;
             prop_assert_eq!(rating_draft_of(&again), Some(d));
         }
         Ok(true)
     });
-    assert!(parsed >= 10, "only {parsed} of 256 mutants parsed: the property is vacuous");
+    assert!(
+        parsed >= 10,
+        "only {parsed} of 256 mutants parsed: the property is vacuous"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1123,8 +1140,7 @@ fn profile_case() -> impl Strategy<Value = (Profile, E164, bool)> {
                     phone: Some(reference_mask(&number)),
                     vehicle_model: vehicle,
                     plate,
-                    phone_commit: commit
-                        .then(|| commitment(&number, &Salt::from_bytes(salt))),
+                    phone_commit: commit.then(|| commitment(&number, &Salt::from_bytes(salt))),
                 };
                 (p, number, keep)
             },
@@ -1215,14 +1231,18 @@ fn profile_mutants_are_refused_or_rebuild_identically() {
         let Ok(p) = parse_profile(&wire) else {
             return Ok(false);
         };
-        let b = build_profile(&p, None, Timestamp::from(NOW))
-            .map_err(|err| TestCaseError::fail(format!("parsed profile does not rebuild: {err}")))?;
+        let b = build_profile(&p, None, Timestamp::from(NOW)).map_err(|err| {
+            TestCaseError::fail(format!("parsed profile does not rebuild: {err}"))
+        })?;
         let again = parse_profile(&over_the_wire(&sign(b, &k), NOW).map_err(TestCaseError::fail)?)
             .map_err(|err| TestCaseError::fail(format!("rebuilt profile refused: {err}")))?;
         prop_assert_eq!(again, p);
         Ok(true)
     });
-    assert!(parsed >= 10, "only {parsed} of 256 mutants parsed: the property is vacuous");
+    assert!(
+        parsed >= 10,
+        "only {parsed} of 256 mutants parsed: the property is vacuous"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
