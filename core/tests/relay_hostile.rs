@@ -915,3 +915,61 @@ async fn stalled_consumer_bounds_the_delivery_queue_and_loses_nothing() {
     assert_eq!(got, evs.iter().map(|e| e.id).collect::<Vec<_>>());
     assert_eq!(c.stats().lagged, 0);
 }
+
+/// A relay answering a query with events whose parsed form is far larger than their count
+/// suggests (2 000 tags each, ~0.8 MiB in memory): the query keeps at most the relay's byte
+/// budget and counts the rest as too large, while an honest relay's answer arrives in full.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn query_memory_is_bounded_per_relay_in_bytes_not_only_by_limit() {
+    const BIG: usize = 40;
+    let author = Keys::generate();
+    let big: Vec<Event> = (0..BIG)
+        .map(|i| {
+            EventBuilder::new(Kind::ContactList, "")
+                .tags((0..2_000).map(|j| Tag::hashtag(format!("{j}"))))
+                .custom_created_at(Timestamp::from_secs(now() - 1_000 + i as u64))
+                .sign_with_keys(&Keys::generate())
+                .expect("sign")
+        })
+        .collect();
+    let small: Vec<Event> = (0..20)
+        .map(|i| {
+            EventBuilder::new(Kind::ContactList, "")
+                .tags([Tag::hashtag(format!("s{i}"))])
+                .custom_created_at(Timestamp::from_secs(now() - 500))
+                .sign_with_keys(&Keys::generate())
+                .expect("sign")
+        })
+        .collect();
+    let hostile = serving(big.iter().map(ev_json).collect());
+    let honest = serving(small.iter().map(ev_json).collect());
+    let mut config = test_config(vec![hostile.url.clone(), honest.url.clone()]);
+    // Room for about five of the big events per relay.
+    config.query_max_bytes_per_relay = 4 * 1024 * 1024;
+    let (c, _inc) = RelayClient::start(author, config, Arc::new(MemoryOutbox::new()))
+        .await
+        .expect("start");
+    assert_eq!(c.wait_for_connected(2, PATIENCE).await, 2);
+    let q = c
+        .query(
+            Filter::new().kind(Kind::ContactList).limit(10_000),
+            PATIENCE,
+        )
+        .await
+        .expect("query");
+    let from_big = q.iter().filter(|v| v.event().tags.len() == 2_000).count();
+    let from_small = q.iter().filter(|v| v.event().tags.len() == 1).count();
+    assert_eq!(
+        from_small,
+        small.len(),
+        "the honest relay's answer is complete"
+    );
+    assert!((1..BIG).contains(&from_big), "kept {from_big} of {BIG}");
+    let kept_bytes: usize = from_big * 2_000 * std::mem::size_of::<Tag>();
+    assert!(kept_bytes <= 4 * 1024 * 1024, "{kept_bytes}");
+    assert_eq!(
+        c.stats().too_large,
+        (BIG - from_big) as u64,
+        "every event beyond the budget is counted"
+    );
+}
