@@ -171,9 +171,9 @@ fn send_phase(
     n: usize,
     authors: &[Keys],
     round: usize,
-) -> tungstenite::Result<()> {
+) -> Result<(), Box<tungstenite::Error>> {
     let t0 = Timestamp::now().as_secs() - 100_000;
-    let mut send = |s: String| ws.send(Message::text(s));
+    let mut send = |s: String| ws.send(Message::text(s)).map_err(Box::new);
     match phase {
         Phase::Valid => {
             for i in 0..n {
