@@ -973,3 +973,80 @@ async fn query_memory_is_bounded_per_relay_in_bytes_not_only_by_limit() {
         "every event beyond the budget is counted"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn query_right_after_start_waits_for_the_first_connection() {
+    // A user opens Browse the moment the app starts: the query must wait for the relay to
+    // connect (within its own timeout) rather than fail with "no relay connected".
+    let keys = Keys::generate();
+    let e = note(&keys, "already there", now() - 5);
+    // The relay completes its WebSocket handshake only after 700 ms (a slow mobile network).
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("ws://{}", listener.local_addr().expect("addr"));
+    let served = ev_json(&e);
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            thread::sleep(Duration::from_millis(700));
+            let Ok(mut ws) = tungstenite::accept(stream) else {
+                continue;
+            };
+            while let Ok(msg) = ws.read() {
+                let Message::Text(t) = msg else { continue };
+                let Ok(v) = serde_json::from_str::<Value>(t.as_str()) else {
+                    continue;
+                };
+                if v[0] == "REQ" {
+                    for out in [json!(["EVENT", v[1], served]), json!(["EOSE", v[1]])] {
+                        if ws.send(Message::text(out.to_string())).is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    });
+    let (c, _inc) = RelayClient::start(
+        Keys::generate(),
+        test_config(vec![url]),
+        Arc::new(MemoryOutbox::new()),
+    )
+    .await
+    .expect("start");
+    let got = c
+        .query(Filter::new().author(keys.public_key()), PATIENCE)
+        .await
+        .expect("query waits for the connection");
+    assert_eq!(
+        got.iter().map(|v| v.event().id).collect::<Vec<_>>(),
+        vec![e.id]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn query_with_every_relay_down_fails_as_offline_after_its_timeout() {
+    // Nothing listens on this port: the query gives up at its timeout with a typed error.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let (c, _inc) = RelayClient::start(
+        Keys::generate(),
+        test_config(vec![format!("ws://127.0.0.1:{port}")]),
+        Arc::new(MemoryOutbox::new()),
+    )
+    .await
+    .expect("start");
+    let err = c
+        .query(
+            Filter::new().kind(Kind::TextNote),
+            Duration::from_millis(800),
+        )
+        .await
+        .expect_err("no relay is up");
+    assert!(
+        matches!(err, freeport_core::relay::RelayError::NoRelayConnected),
+        "{err:?}"
+    );
+}

@@ -582,8 +582,9 @@ impl RelayClient {
         Ok(ids)
     }
 
-    /// One-shot fetch: asks every connected relay for `filter`, collects verified events until
-    /// each relay sent EOSE (or CLOSED) or `timeout` passes, then closes the subscription.
+    /// One-shot fetch: asks every connected relay for `filter` (first waiting, within `timeout`,
+    /// for one to be connected), collects verified events until each relay sent EOSE (or
+    /// CLOSED) or `timeout` passes, then closes the subscription.
     /// Duplicates are removed and only the newest version of each replaceable/addressable
     /// coordinate is kept. Has its own de-duplication, so it also returns events already
     /// delivered on the live stream.
@@ -592,6 +593,11 @@ impl RelayClient {
         filter: Filter,
         timeout: Duration,
     ) -> Result<Vec<VerifiedEvent>, RelayError> {
+        // Right after start (or a reconnect) no relay may be up yet: wait for the first one
+        // within the same time budget instead of failing a browse the user opened at launch.
+        let started = tokio::time::Instant::now();
+        self.wait_for_connected(1, timeout).await;
+        let timeout = timeout.saturating_sub(started.elapsed());
         let relays: Vec<RelayUrl> = self
             .connected_relays()
             .await
