@@ -495,6 +495,15 @@ async fn main() {
             delivered.load(Ordering::SeqCst),
         );
     }
+    // Everything released? Live memory once the floods are over and nothing is held.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    row(
+        "idle after",
+        0,
+        0.0,
+        &client.stats(),
+        delivered.load(Ordering::SeqCst),
+    );
     println!("\n{total} flood messages in total. Phases:");
     for p in plan
         .round
