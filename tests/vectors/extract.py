@@ -57,7 +57,7 @@ def write_json(name, obj):
 
 
 copy("schnorr_fun-0.13.0", "tests/bip340-test-vectors.csv", "bip340-test-vectors.csv")
-copy("nip44-0.3.2", "src/nip44.vectors.json", "nip44.vectors.json")
+# nip44.vectors.json is the full file NIP-44 pins; extract_nips.py copies it from paulmillr/nip44.
 
 # NIP-49: the spec's decrypt vector, as rust-nostr's tests carry it.
 src = pkg_file("nostr-0.44.8", "src/nips/nip49.rs")
