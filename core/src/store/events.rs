@@ -517,7 +517,7 @@ mod tests {
             .iter()
             .filter(|e| q.kinds.is_empty() || q.kinds.contains(&e.kind.as_u16()))
             .filter(|e| q.authors.is_empty() || q.authors.contains(&e.pubkey))
-            .filter(|e| q.d.is_empty() || address_d(e).is_some_and(|d| q.d.iter().any(|x| *x == d)))
+            .filter(|e| q.d.is_empty() || address_d(e).is_some_and(|d| q.d.contains(&d)))
             .filter(|e| {
                 q.p.is_empty() || first_p(e).is_some_and(|p| q.p.iter().any(|x| *x.as_bytes() == p))
             })
@@ -534,9 +534,8 @@ mod tests {
         out
     }
 
-    fn rows(
-        c: &rusqlite::Connection,
-    ) -> Vec<(
+    /// One stored row: seq, id, pubkey, kind, created_at, d, p, raw.
+    type Row = (
         i64,
         Vec<u8>,
         Vec<u8>,
@@ -545,7 +544,9 @@ mod tests {
         Option<String>,
         Option<Vec<u8>>,
         String,
-    )> {
+    );
+
+    fn rows(c: &rusqlite::Connection) -> Vec<Row> {
         let mut st = c
             .prepare("SELECT seq, id, pubkey, kind, created_at, d, p, raw FROM events ORDER BY seq")
             .expect("prepare");
