@@ -167,12 +167,16 @@ impl App {
             return Ok(());
         }
         let store = self.inner.store.clone();
-        let evs = events.clone();
-        tokio::task::spawn_blocking(move || store.insert_events_rep_begin(&evs))
-            .await
-            .map_err(|e| AppError::Internal {
-                reason: e.to_string(),
-            })??;
+        // The batch moves to the blocking thread and back (no copy of up to 2 000 events).
+        let (events, stored) = tokio::task::spawn_blocking(move || {
+            let stored = store.insert_events_rep_begin(&events);
+            (events, stored)
+        })
+        .await
+        .map_err(|e| AppError::Internal {
+            reason: e.to_string(),
+        })?;
+        stored?;
         self.apply_and_project(&events)?;
         let me = self.public_key().ok();
         let now = Timestamp::from(unix_now());
