@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Build the core, generate the JVM bindings and run the :presentation view-model tests on the
-# host JVM with Maven (the same sources the Android build compiles).
+# Check the app's sources statically (android/check-app.py), build the core, generate the JVM
+# bindings and run the :presentation view-model tests on the host JVM with Maven (the same
+# sources the Android build compiles).
 #
 #   android/test-presentation.sh [extra mvn args, e.g. -Dtest=OnboardingViewModelTest]
 #
@@ -10,6 +11,11 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 FREEPORT_CACHE="${FREEPORT_CACHE:-$HOME/.cache/freeport}"
+
+# The app itself cannot be compiled without the Android SDK: check what can be checked by reading
+# it (well-formed XML, string resources and their arguments, hard-coded text, TalkBack labels,
+# manifest permissions and backup rules, no android.* in :presentation) before anything slow.
+python3 "$ROOT/android/check-app.py"
 
 lib="$("$ROOT/scripts/gen-bindings.sh" --kotlin-only | tail -n 1)"
 bindings="$ROOT/tests/kotlin/src/main/kotlin/generated/app/freeport/core/freeport_core.kt"

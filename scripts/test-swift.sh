@@ -16,6 +16,9 @@ log() { printf '[test-swift] %s\n' "$*" >&2; }
 gen_args=(--swift-only)
 if [[ "${1:-}" == "--release" ]]; then gen_args+=(--release); shift; fi
 
+# Every user-visible string of the SwiftUI app is in the string catalog (no Xcode needed).
+python3 "$ROOT/ios/tools/check-strings.py" >&2 || { log "error: strings missing from ios/Freeport/Resources/Localizable.xcstrings"; exit 1; }
+
 lib="$("$ROOT/scripts/gen-bindings.sh" "${gen_args[@]}" | tail -n 1)"
 libdir="$(cd "$(dirname "$lib")" && pwd)"
 chroot_dir="$("$ROOT/scripts/setup-swift-chroot.sh" | tail -n 1)"

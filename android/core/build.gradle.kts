@@ -46,7 +46,13 @@ tasks.named("preBuild") { dependsOn(checkGenerated) }
 dependencies {
     // The generated code loads libfreeport_core.so through JNA; the @aar carries
     // libjnidispatch.so for every Android ABI (the plain jar does not).
-    api(libs.jna) { artifact { type = "aar" } }
+    // Same as the `jna:<version>@aar` notation, which sets both the type and the extension.
+    api(libs.jna) {
+        artifact {
+            type = "aar"
+            extension = "aar"
+        }
+    }
     api(libs.kotlinx.coroutines.core)
     // android = true bindings use androidx @RequiresApi (SystemCleaner on API 34+).
     implementation(libs.androidx.annotation)

@@ -22,6 +22,17 @@ android {
         sourceCompatibility = JavaVersion.VERSION_17
         targetCompatibility = JavaVersion.VERSION_17
     }
+
+    // src/test/kotlin belongs to the Maven build (JUnit 5, java.awt/javax.imageio, the host
+    // library): it cannot compile against android.jar. Disabling the Test task alone would still
+    // compile it (`./gradlew build` runs compileDebugUnitTestKotlin), so the Android unit-test
+    // source set gets no sources at all.
+    sourceSets {
+        getByName("test") {
+            java.setSrcDirs(emptyList<String>())
+            kotlin.setSrcDirs(emptyList<String>())
+        }
+    }
 }
 
 // Enforce "no Android in presentation" in the Android build too (Maven enforces it by compiling
@@ -37,7 +48,7 @@ val checkNoAndroidImports by tasks.registering {
 }
 tasks.named("preBuild") { dependsOn(checkNoAndroidImports) }
 
-// Unit tests of this module run under Maven (mvn -f presentation/pom.xml test).
+// Unit tests of this module run under Maven (android/test-presentation.sh).
 tasks.withType<Test>().configureEach { enabled = false }
 
 dependencies {

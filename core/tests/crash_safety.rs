@@ -158,17 +158,20 @@ async fn crash_child() {
 struct Client {
     child: Child,
     lines: Arc<Mutex<Vec<String>>>,
+    /// The child's stderr (its panic message, if any), next to the data directory.
+    stderr: PathBuf,
 }
 
 impl Client {
     fn spawn(dir: &Path, relay: &str, job: &str) -> Self {
+        let stderr = dir.with_extension("child-stderr.log");
         let mut child = Command::new(std::env::current_exe().expect("test binary"))
             .args(["--ignored", "--exact", "crash_child", "--nocapture"])
             .env(CHILD, job)
             .env("FP_DIR", dir)
             .env("FP_RELAY", relay)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(&stderr).expect("stderr file"))
             .spawn()
             .expect("spawn client");
         let out = child.stdout.take().expect("stdout");
@@ -179,7 +182,11 @@ impl Client {
                 sink.lock().expect("lines").push(l);
             }
         });
-        Self { child, lines }
+        Self {
+            child,
+            lines,
+            stderr,
+        }
     }
 
     fn has(&self, prefix: &str) -> bool {
@@ -195,8 +202,9 @@ impl Client {
         while !self.has(prefix) {
             assert!(
                 tokio::time::Instant::now() < deadline,
-                "client never printed {prefix}: {:?}",
-                self.lines.lock().expect("lines")
+                "client never printed {prefix}: {:?}\nits stderr:\n{}",
+                self.lines.lock().expect("lines"),
+                std::fs::read_to_string(&self.stderr).unwrap_or_default()
             );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }

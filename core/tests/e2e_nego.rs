@@ -831,6 +831,45 @@ async fn nip04_only_peer_completes_a_deal() {
     assert!(!kind4.is_empty());
 }
 
+/// The transport a peer uses survives a restart: after the app is relaunched, a NIP-04-only
+/// peer (the reference CLI agent) is still answered on NIP-04, never with a gift wrap it cannot
+/// read — even when no relay still holds the peer's earlier messages (here the phone comes back
+/// on another relay, as after a relay pruned old DMs), so nothing re-teaches it the transport.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn nip04_only_peer_is_still_answered_on_nip04_after_a_restart() {
+    let first = embedded_relay().await;
+    let second = embedded_relay().await;
+    let mut alice = Person::online("Alice", &[first.url()]).await;
+    let mut nina = RawPeer::connect(&[first.url(), second.url()], Transport::Nip04).await;
+    let intent = alice.post_request("Wanted: a cello", 300, 3600).await;
+    let mut c = nina.envelope(EnvelopeType::Counter, &intent, now());
+    c.terms = Some(priced(&intent_terms(&intent), 280));
+    nina.send(&c).await;
+    let nego = c.nego.to_string();
+    alice.until_known(&nego).await;
+
+    let later = vec![second.url()];
+    alice.relaunch(&later).await;
+    alice.connect().await;
+    alice.app.pick(&nego).await.expect("pick after restart");
+    let (acc, tr) = nina.recv_kind(EnvelopeType::Accept).await;
+    assert_eq!(
+        tr,
+        Transport::Nip04,
+        "restart switched the peer's transport"
+    );
+    assert_eq!(acc.nego, c.nego);
+    alice.flushed().await;
+    let wraps = on_relay(
+        &later,
+        Filter::new()
+            .kind(Kind::GiftWrap)
+            .pubkey(nina.keys.public_key()),
+    )
+    .await;
+    assert!(wraps.is_empty(), "a gift wrap went to a NIP-04-only peer");
+}
+
 /// A phone whose app is killed and relaunched (same data dir, same secret store) resumes every
 /// thread: what it had is still there, what arrived while it was down is caught up by `sync`,
 /// and the deal completes.

@@ -747,3 +747,306 @@ async fn relays_can_be_added_and_removed_at_runtime() {
     c.remove_relay(&r2.url()).await.expect("remove");
     assert_eq!(c.relays().await.len(), 1);
 }
+
+/// A relay that floods: on the `n`-th REQ it sends `bursts[n]` (raw relay messages, `{sub}`
+/// replaced by the subscription id), then EOSE.
+fn flooding(bursts: Vec<Vec<String>>) -> Scripted {
+    let reqs = Arc::new(AtomicUsize::new(0));
+    Scripted::spawn(move |msg, _| {
+        if msg[0] != "REQ" {
+            return vec![];
+        }
+        let sub = msg[1].to_string();
+        let n = reqs.fetch_add(1, Ordering::SeqCst);
+        let mut out: Vec<Out> = bursts
+            .get(n)
+            .map(|b| {
+                b.iter()
+                    .map(|m| Out::Text(m.replace("{sub}", &sub)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.push(eose(&msg[1]));
+        out
+    })
+}
+
+fn raw_event_msg(e: &Value) -> String {
+    format!("[\"EVENT\",{{sub}},{e}]")
+}
+
+/// Flood with 3 000 distinct valid addressable events (6× the de-duplication cap, 15× the
+/// newest-wins cap) and then junk — forged signatures, off-filter events, 1 MiB messages,
+/// 10 000-tag events, an AUTH challenge flood. Counted, not timed: every valid event is
+/// delivered once, nothing else is, and probes sent afterwards prove what the gate still
+/// remembers — exactly the last `cap` ids and coordinates, and nothing from the junk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flood_keeps_the_gate_within_its_caps_and_junk_records_nothing() {
+    const DEDUP: usize = 500;
+    const COORDS: usize = 200;
+    const N: usize = 3_000;
+    const OFF_FILTER: usize = 1_000;
+    let author = Keys::generate();
+    let stranger = Keys::generate();
+    let t0 = now() - 100_000;
+    let addressable = |k: &Keys, i: usize, created: u64| {
+        EventBuilder::new(Kind::from(30_078), format!("v{i}"))
+            .tags([Tag::identifier(format!("c{i}"))])
+            .custom_created_at(Timestamp::from_secs(created))
+            .sign_with_keys(k)
+            .expect("sign")
+    };
+    let valid: Vec<Event> = (0..N).map(|i| addressable(&author, i, t0 + 10)).collect();
+    let sentinel1 = note(&author, "sentinel 1", t0 + 20);
+
+    let mut flood: Vec<String> = valid.iter().map(|e| raw_event_msg(&ev_json(e))).collect();
+    for i in 0..1_000 {
+        let mut forged = ev_json(&note(&author, &format!("f{i}"), t0 + 5));
+        forged["content"] = json!(format!("forged {i}"));
+        flood.push(raw_event_msg(&forged));
+    }
+    for i in 0..OFF_FILTER {
+        flood.push(raw_event_msg(&ev_json(&addressable(&stranger, i, t0 + 10))));
+    }
+    let mega = note(&author, &"m".repeat(1024 * 1024), t0 + 5);
+    let tag_flood = EventBuilder::text_note("tags")
+        .tags((0..10_000).map(|i| Tag::hashtag(format!("t{i}"))))
+        .custom_created_at(Timestamp::from_secs(t0 + 5))
+        .sign_with_keys(&author)
+        .expect("sign");
+    for _ in 0..20 {
+        flood.push(raw_event_msg(&ev_json(&mega)));
+        flood.push(raw_event_msg(&ev_json(&tag_flood)));
+    }
+    for i in 0..2_000 {
+        flood.push(json!(["AUTH", format!("challenge-{i}")]).to_string());
+    }
+    flood.push(raw_event_msg(&ev_json(&sentinel1)));
+
+    // Probes, on a second REQ (same live gate). The sentinel (a plain note) took one id slot,
+    // so the id window is valid[N-DEDUP+1..N); the coordinate window is c[N-COORDS..N).
+    let remembered_id = &valid[N - DEDUP + 1];
+    let forgotten_id = &valid[N - DEDUP];
+    let stale_remembered = addressable(&author, N - COORDS, t0 + 1);
+    let stale_forgotten = addressable(&author, N - COORDS - 1, t0 + 1);
+    let sentinel2 = note(&author, "sentinel 2", t0 + 30);
+    let probes: Vec<String> = [
+        remembered_id,
+        &stale_remembered,
+        forgotten_id,
+        &stale_forgotten,
+        &sentinel2,
+    ]
+    .into_iter()
+    .map(|e| raw_event_msg(&ev_json(e)))
+    .collect();
+
+    let relay = flooding(vec![flood, probes]);
+    let mut config = test_config(vec![relay.url.clone()]);
+    config.limits.dedup_capacity = DEDUP;
+    config.limits.coordinate_capacity = COORDS;
+    config.limits.key_cache_capacity = 8;
+    let (c, mut inc) = RelayClient::start(Keys::generate(), config, Arc::new(MemoryOutbox::new()))
+        .await
+        .expect("start");
+    assert_eq!(c.wait_for_connected(1, PATIENCE).await, 1);
+    let filter = Filter::new().author(author.public_key());
+    c.subscribe(filter.clone()).await.expect("sub");
+    let got = until_sentinel(&mut inc, &sentinel1.id).await;
+    assert_eq!(
+        got.iter().map(|v| v.event().id).collect::<Vec<_>>(),
+        valid.iter().map(|e| e.id).collect::<Vec<_>>(),
+        "every valid event once, in order, and nothing else"
+    );
+    let s = c.stats();
+    assert_eq!(s.off_filter, OFF_FILTER as u64, "{s:?}");
+    assert_eq!(s.lagged, 0, "{s:?}");
+    assert_eq!(s.accepted, N as u64 + 1, "{s:?}");
+
+    c.subscribe(filter).await.expect("second sub");
+    let got = until_sentinel(&mut inc, &sentinel2.id).await;
+    assert_eq!(
+        got.iter().map(|v| v.event().id).collect::<Vec<_>>(),
+        vec![forgotten_id.id, stale_forgotten.id],
+        "only what fell out of the bounded windows is admitted again"
+    );
+    let after = c.stats();
+    assert_eq!(after.duplicate, s.duplicate + 1, "{after:?}");
+    assert_eq!(after.stale, s.stale + 1, "{after:?}");
+}
+
+/// A consumer that stops reading: the client buffers at most `channel_capacity` events (plus
+/// the one the ingest task holds), loses nothing, and delivers the rest in order once the
+/// consumer reads again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_consumer_bounds_the_delivery_queue_and_loses_nothing() {
+    const CAP: usize = 16;
+    const N: usize = 1_000;
+    let author = Keys::generate();
+    let evs: Vec<Event> = (0..N)
+        .map(|i| note(&author, &format!("q{i}"), now() - 10_000 + i as u64))
+        .collect();
+    let relay = serving(evs.iter().map(ev_json).collect());
+    let mut config = test_config(vec![relay.url.clone()]);
+    config.channel_capacity = CAP;
+    let (c, mut inc) = RelayClient::start(Keys::generate(), config, Arc::new(MemoryOutbox::new()))
+        .await
+        .expect("start");
+    assert_eq!(c.wait_for_connected(1, PATIENCE).await, 1);
+    c.subscribe(Filter::new().author(author.public_key()))
+        .await
+        .expect("sub");
+    // Nobody reads. The pipeline fills the channel and then waits.
+    eventually(async || c.stats().accepted >= CAP as u64).await;
+    // Give a pipeline that ignored back-pressure every chance to overrun (this wait is never
+    // what is asserted: a correct client cannot exceed the bound however long it runs).
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let s = c.stats();
+    assert!(s.accepted <= CAP as u64 + 1, "{s:?}");
+    assert!(inc.events.len() <= CAP);
+    let mut got = Vec::with_capacity(N);
+    while got.len() < N {
+        let v = tokio::time::timeout(PATIENCE, inc.events.recv())
+            .await
+            .expect("the rest arrives once the consumer reads")
+            .expect("stream open");
+        got.push(v.event().id);
+    }
+    assert_eq!(got, evs.iter().map(|e| e.id).collect::<Vec<_>>());
+    assert_eq!(c.stats().lagged, 0);
+}
+
+/// A relay answering a query with events whose parsed form is far larger than their count
+/// suggests (2 000 tags each, ~0.8 MiB in memory): the query keeps at most the relay's byte
+/// budget and counts the rest as too large, while an honest relay's answer arrives in full.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn query_memory_is_bounded_per_relay_in_bytes_not_only_by_limit() {
+    const BIG: usize = 40;
+    let author = Keys::generate();
+    let big: Vec<Event> = (0..BIG)
+        .map(|i| {
+            EventBuilder::new(Kind::ContactList, "")
+                .tags((0..2_000).map(|j| Tag::hashtag(format!("{j}"))))
+                .custom_created_at(Timestamp::from_secs(now() - 1_000 + i as u64))
+                .sign_with_keys(&Keys::generate())
+                .expect("sign")
+        })
+        .collect();
+    let small: Vec<Event> = (0..20)
+        .map(|i| {
+            EventBuilder::new(Kind::ContactList, "")
+                .tags([Tag::hashtag(format!("s{i}"))])
+                .custom_created_at(Timestamp::from_secs(now() - 500))
+                .sign_with_keys(&Keys::generate())
+                .expect("sign")
+        })
+        .collect();
+    let hostile = serving(big.iter().map(ev_json).collect());
+    let honest = serving(small.iter().map(ev_json).collect());
+    let mut config = test_config(vec![hostile.url.clone(), honest.url.clone()]);
+    // Room for about five of the big events per relay.
+    config.query_max_bytes_per_relay = 4 * 1024 * 1024;
+    let (c, _inc) = RelayClient::start(author, config, Arc::new(MemoryOutbox::new()))
+        .await
+        .expect("start");
+    assert_eq!(c.wait_for_connected(2, PATIENCE).await, 2);
+    let q = c
+        .query(
+            Filter::new().kind(Kind::ContactList).limit(10_000),
+            PATIENCE,
+        )
+        .await
+        .expect("query");
+    let from_big = q.iter().filter(|v| v.event().tags.len() == 2_000).count();
+    let from_small = q.iter().filter(|v| v.event().tags.len() == 1).count();
+    assert_eq!(
+        from_small,
+        small.len(),
+        "the honest relay's answer is complete"
+    );
+    assert!((1..BIG).contains(&from_big), "kept {from_big} of {BIG}");
+    let kept_bytes: usize = from_big * 2_000 * std::mem::size_of::<Tag>();
+    assert!(kept_bytes <= 4 * 1024 * 1024, "{kept_bytes}");
+    assert_eq!(
+        c.stats().too_large,
+        (BIG - from_big) as u64,
+        "every event beyond the budget is counted"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn query_right_after_start_waits_for_the_first_connection() {
+    // A user opens Browse the moment the app starts: the query must wait for the relay to
+    // connect (within its own timeout) rather than fail with "no relay connected".
+    let keys = Keys::generate();
+    let e = note(&keys, "already there", now() - 5);
+    // The relay completes its WebSocket handshake only after 700 ms (a slow mobile network).
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("ws://{}", listener.local_addr().expect("addr"));
+    let served = ev_json(&e);
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            thread::sleep(Duration::from_millis(700));
+            let Ok(mut ws) = tungstenite::accept(stream) else {
+                continue;
+            };
+            while let Ok(msg) = ws.read() {
+                let Message::Text(t) = msg else { continue };
+                let Ok(v) = serde_json::from_str::<Value>(t.as_str()) else {
+                    continue;
+                };
+                if v[0] == "REQ" {
+                    for out in [json!(["EVENT", v[1], served]), json!(["EOSE", v[1]])] {
+                        if ws.send(Message::text(out.to_string())).is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    });
+    let (c, _inc) = RelayClient::start(
+        Keys::generate(),
+        test_config(vec![url]),
+        Arc::new(MemoryOutbox::new()),
+    )
+    .await
+    .expect("start");
+    let got = c
+        .query(Filter::new().author(keys.public_key()), PATIENCE)
+        .await
+        .expect("query waits for the connection");
+    assert_eq!(
+        got.iter().map(|v| v.event().id).collect::<Vec<_>>(),
+        vec![e.id]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn query_with_every_relay_down_fails_as_offline_after_its_timeout() {
+    // Nothing listens on this port: the query gives up at its timeout with a typed error.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let (c, _inc) = RelayClient::start(
+        Keys::generate(),
+        test_config(vec![format!("ws://127.0.0.1:{port}")]),
+        Arc::new(MemoryOutbox::new()),
+    )
+    .await
+    .expect("start");
+    let err = c
+        .query(
+            Filter::new().kind(Kind::TextNote),
+            Duration::from_millis(800),
+        )
+        .await
+        .expect_err("no relay is up");
+    assert!(
+        matches!(err, freeport_core::relay::RelayError::NoRelayConnected),
+        "{err:?}"
+    );
+}

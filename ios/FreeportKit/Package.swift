@@ -1,4 +1,4 @@
-// swift-tools-version:5.9
+// swift-tools-version:6.0
 //
 // FreeportKit: the generated Swift bindings of the Rust core plus the app's view models.
 //
@@ -7,6 +7,12 @@
 // On Linux, `scripts/test-swift.sh` builds, generates and runs `swift test` in a Debian chroot,
 // passing the directory of libfreeport_core.so with `-Xlinker -L<dir>`.
 import PackageDescription
+
+// Language modes: the view models and the Keychain store are Swift 6 (strict concurrency is a
+// compile error, checked on Linux by scripts/test-swift.sh); the generated bindings and the
+// XCTest targets stay in Swift 5 mode (generated code is not ours to annotate, and Linux XCTest
+// needs @MainActor test methods that Swift 6 mode would reject on a non-isolated XCTestCase).
+let swift5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
 
 // The core's C FFI. On Linux: the generated header + module map (system library; the .so is
 // passed with -Xlinker -L). On a Mac: the XCFramework scripts/build-ios.sh builds (iOS device,
@@ -32,9 +38,10 @@ let package = Package(
             name: "FreeportCore",
             dependencies: ["FreeportCoreFFI"],
             path: "Sources/FreeportCore",
+            swiftSettings: swift5,
             linkerSettings: [.linkedLibrary("freeport_core", .when(platforms: [.linux]))]
         ),
-        // View models: Foundation + Observation only, so they build and test on Linux.
+        // View models: Foundation + Observation only, so they build and test on Linux (Swift 6 mode).
         .target(
             name: "FreeportViewModels",
             dependencies: ["FreeportCore"],
@@ -59,7 +66,8 @@ let package = Package(
                 "FreeportViewModels",
                 .target(name: "LinuxObservationShim", condition: .when(platforms: [.linux])),
             ],
-            path: "Tests/FreeportViewModelsTests"
+            path: "Tests/FreeportViewModelsTests",
+            swiftSettings: swift5
         ),
         .testTarget(
             name: "FreeportKitTests",
@@ -68,7 +76,8 @@ let package = Package(
                 "FreeportViewModels",
                 .target(name: "LinuxObservationShim", condition: .when(platforms: [.linux])),
             ],
-            path: "Tests/FreeportKitTests"
+            path: "Tests/FreeportKitTests",
+            swiftSettings: swift5
         ),
     ]
 )

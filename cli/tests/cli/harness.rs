@@ -32,11 +32,33 @@ fn wait_listening(port: u16, child: &mut Child, what: &str) {
     }
 }
 
+#[path = "../../../tests/support/nostr_rs_relay.rs"]
+mod nostr_rs_relay;
+use nostr_rs_relay::RealRelay;
+
 /// A relay child process on loopback, killed on drop.
 pub struct Relay {
-    child: Child,
+    proc: Proc,
     port: u16,
-    _dir: Option<tempfile::TempDir>,
+}
+
+enum Proc {
+    /// `freeport relay`.
+    Embedded(Child),
+    /// nostr-rs-relay (kills itself on drop).
+    Real(RealRelay),
+}
+
+impl Proc {
+    fn kill(&mut self) {
+        match self {
+            Proc::Embedded(c) => {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+            Proc::Real(r) => r.kill(),
+        }
+    }
 }
 
 impl Relay {
@@ -60,62 +82,17 @@ impl Relay {
             .expect("start freeport relay");
         wait_listening(port, &mut child, "freeport relay");
         Self {
-            child,
+            proc: Proc::Embedded(child),
             port,
-            _dir: None,
         }
     }
 
     /// nostr-rs-relay from `$FREEPORT_NOSTR_RS_RELAY` with a temporary SQLite directory.
     pub fn nostr_rs_relay() -> Self {
-        let bin = match std::env::var_os("FREEPORT_NOSTR_RS_RELAY") {
-            Some(p) if Path::new(&p).is_file() => PathBuf::from(p),
-            _ => panic!(
-                "FREEPORT_NOSTR_RS_RELAY must name the nostr-rs-relay binary \
-                 (scripts/install-nostr-rs-relay.sh prints it; scripts/test.sh sets it)"
-            ),
-        };
-        let dir = tempfile::tempdir().expect("tempdir");
-        let port = free_port();
-        let config = format!(
-            r#"[info]
-relay_url = "ws://127.0.0.1:{port}/"
-name = "freeport-cli-test"
-
-[database]
-engine = "sqlite"
-data_directory = "{data}"
-
-[network]
-address = "127.0.0.1"
-port = {port}
-
-[options]
-reject_future_seconds = 1800
-
-[limits]
-messages_per_sec = 0
-subscriptions_per_min = 0
-"#,
-            data = dir.path().display()
-        );
-        std::fs::write(dir.path().join("config.toml"), config).expect("config");
-        let mut child = Command::new(&bin)
-            .arg("--config")
-            .arg(dir.path().join("config.toml"))
-            .arg("--db")
-            .arg(dir.path())
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start nostr-rs-relay");
-        wait_listening(port, &mut child, "nostr-rs-relay");
+        let real = RealRelay::start();
         Self {
-            child,
-            port,
-            _dir: Some(dir),
+            port: real.port(),
+            proc: Proc::Real(real),
         }
     }
 
@@ -126,8 +103,7 @@ subscriptions_per_min = 0
 
     /// Stops it (as Ctrl-C or a crash would).
     pub fn stop(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.proc.kill();
     }
 
     /// Its websocket URL.
@@ -138,8 +114,7 @@ subscriptions_per_min = 0
 
 impl Drop for Relay {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.proc.kill();
     }
 }
 

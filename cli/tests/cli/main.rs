@@ -5,3 +5,4 @@ mod flow;
 mod harness;
 mod moves;
 mod offline;
+mod watch;

@@ -1,11 +1,16 @@
 //! Free functions: library version, public-key validation, default configuration, the
-//! full-number warning and geohash encoding.
+//! full-number warning, geohash encoding, and plain QR codes (a contact's profile code).
 
 use nostr::PublicKey;
 use nostr::nips::nip19::ToBech32;
 
 use super::FreeportError;
 use super::records::FreeportConfig;
+use crate::meet::scan::{LumaFrame, ScanEffort, decode_frame};
+use crate::meet::{QrMatrix, RenderOptions};
+
+/// Longest text [`qr_png`] encodes (characters): a `nostr:nprofile…` with a few relay hints fits.
+pub const MAX_QR_TEXT_CHARS: usize = 512;
 
 /// Longest public-key input accepted by [`validate_npub`] (characters); longer input is refused
 /// before parsing.
@@ -103,6 +108,43 @@ pub fn geohash_for(lat: f64, lon: f64, precision: u8) -> Result<String, Freeport
     }
     crate::protocol::intent::encode_geohash(lat, lon, usize::from(precision))
         .map_err(|e| FreeportError::invalid("lat", e.to_string()))
+}
+
+/// The QR code of `text` as PNG bytes about `px` pixels wide (quiet zone included), e.g. the
+/// profile code `nostr:npub1…` a contact scans to screen you. Meet codes come from
+/// `FreeportApp::meet_show` instead (they rotate and are single-use).
+#[uniffi::export]
+pub fn qr_png(text: String, px: u32) -> Result<Vec<u8>, FreeportError> {
+    let chars = text.chars().count();
+    if chars == 0 || chars > MAX_QR_TEXT_CHARS {
+        return Err(FreeportError::invalid(
+            "text",
+            format!("is {chars} characters; must be 1..={MAX_QR_TEXT_CHARS}"),
+        ));
+    }
+    let qr = QrMatrix::encode(&text).map_err(|e| FreeportError::invalid("text", e.to_string()))?;
+    let opts = RenderOptions::fit(px.clamp(64, 4096), qr.width, 4);
+    qr.to_png(&opts).map_err(|e| FreeportError::Internal {
+        reason: e.to_string(),
+    })
+}
+
+/// Reads the QR code in one raw 8-bit luma camera frame (`stride` bytes per row, ≥ `width`) and
+/// returns its text, e.g. a contact's `nostr:npub1…` (then [`validate_npub`]). One fast pass:
+/// a frame without a readable code is `InvalidCode`, and the next frame is the retry. Meet codes
+/// go through `FreeportApp::meet_scan_frame`, which also verifies and co-signs them.
+#[uniffi::export]
+pub fn decode_qr_frame(
+    width: u32,
+    height: u32,
+    stride: u32,
+    data: Vec<u8>,
+) -> Result<String, FreeportError> {
+    let refused = |e: crate::meet::MeetError| FreeportError::InvalidCode {
+        reason: e.to_string(),
+    };
+    let frame = LumaFrame::new(width, height, stride, &data).map_err(refused)?;
+    decode_frame(&frame, ScanEffort::Fast).map_err(refused)
 }
 
 #[cfg(test)]
@@ -230,5 +272,52 @@ mod tests {
     fn display_names_the_field_and_rule() {
         let err = validate_npub(String::new()).unwrap_err();
         assert_eq!(err.to_string(), "npub: is empty");
+    }
+
+    #[test]
+    fn a_profile_qr_renders_and_reads_back_from_a_padded_camera_frame() {
+        let npub =
+            validate_npub("npub180cvv07tjdrrgpa0j7j7tmnyl2yr6yr7l8j4s3evf6u64th6gkwsyjh6w6".into())
+                .expect("npub");
+        let text = format!("nostr:{npub}");
+        let png = qr_png(text.clone(), 400).expect("png");
+        let img = image::load_from_memory(&png).expect("a PNG").to_luma8();
+        assert!(img.width() <= 400 && img.width() >= 64, "{}", img.width());
+        // As a camera delivers it: rows padded to a stride wider than the image.
+        let (w, h) = (img.width(), img.height());
+        let stride = w + 24;
+        let mut data = vec![0x80u8; (stride * h) as usize];
+        for (y, row) in img.as_raw().chunks(w as usize).enumerate() {
+            let at = y * stride as usize;
+            data[at..at + w as usize].copy_from_slice(row);
+        }
+        let read = decode_qr_frame(w, h, stride, data).expect("decoded");
+        assert_eq!(read, text);
+        assert_eq!(validate_npub(read).expect("a key"), npub);
+    }
+
+    #[test]
+    fn bad_qr_input_is_a_typed_refusal() {
+        assert!(matches!(
+            qr_png(String::new(), 300),
+            Err(FreeportError::InvalidInput { ref field, .. }) if field == "text"
+        ));
+        assert!(matches!(
+            qr_png("x".repeat(MAX_QR_TEXT_CHARS + 1), 300),
+            Err(FreeportError::InvalidInput { .. })
+        ));
+        // A blank frame has no code; a frame shorter than its geometry is refused, not read past.
+        assert!(matches!(
+            decode_qr_frame(64, 64, 64, vec![255; 64 * 64]),
+            Err(FreeportError::InvalidCode { .. })
+        ));
+        assert!(matches!(
+            decode_qr_frame(64, 64, 80, vec![255; 100]),
+            Err(FreeportError::InvalidCode { .. })
+        ));
+        assert!(matches!(
+            decode_qr_frame(64, 64, 32, vec![255; 64 * 64]),
+            Err(FreeportError::InvalidCode { .. })
+        ));
     }
 }

@@ -12,6 +12,7 @@ use crate::protocol::NegoId;
 use crate::protocol::envelope::{Envelope, Terms, build_envelope, parse_envelope};
 use crate::protocol::intent::Intent;
 use crate::protocol::receipt::{ReceiptDraft, build_receipt};
+use crate::relay::transport::SeenTransports;
 use crate::relay::{DecryptedDm, Transport, transport};
 use crate::store::{MessageRecord, NegotiationRecord};
 
@@ -158,6 +159,43 @@ impl App {
 
     // ---- effects ------------------------------------------------------------------------
 
+    /// What `peer` has used towards us: this session's memory plus what earlier sessions
+    /// persisted (so a restart never switches a NIP-04-only peer to NIP-17 it cannot read).
+    fn peer_transports(&self, peer: &PublicKey) -> SeenTransports {
+        let live = self
+            .client()
+            .map(|c| c.seen_transports(peer))
+            .unwrap_or_default();
+        let stored = self
+            .inner
+            .store
+            .setting_get(&peer_transport_key(peer))
+            .ok()
+            .flatten()
+            .map(|v| SeenTransports::from_label(&v))
+            .unwrap_or_default();
+        live.union(stored)
+    }
+
+    /// Records the transport of a message that was a valid envelope of one of our threads (only
+    /// those: a stranger's DMs never grow the store).
+    fn remember_peer_transport(&self, peer: PublicKey, transport: Transport) {
+        if let Ok(c) = self.client() {
+            c.note_peer_transport(peer, transport);
+        }
+        let key = peer_transport_key(&peer);
+        let stored = self.inner.store.setting_get(&key).ok().flatten();
+        let before = stored
+            .as_deref()
+            .map(SeenTransports::from_label)
+            .unwrap_or_default();
+        let after = before.with(transport);
+        if after != before || stored.is_none() {
+            // Best effort: the next message from the peer records it again.
+            let _ = self.inner.store.setting_set(&key, &after.to_label());
+        }
+    }
+
     /// Sends an envelope to the counterparty through the durable outbox (NIP-17 by default,
     /// NIP-04 for a peer that has only ever used NIP-04).
     async fn send_envelope(&self, env: &Envelope) -> Result<(), AppError> {
@@ -170,10 +208,7 @@ impl App {
                 reason: "envelope for a negotiation we are not part of".into(),
             })?;
         let json = build_envelope(env)?;
-        let tr = self
-            .client()
-            .map(|c| c.transport_for(&peer))
-            .unwrap_or(Transport::Nip17);
+        let tr = self.peer_transports(&peer).preferred();
         let now = Timestamp::from(unix_now());
         let events =
             match tr {
@@ -475,9 +510,7 @@ impl App {
                 why: "we are not a party of its negotiation".into(),
             });
         };
-        if let Ok(c) = self.client() {
-            c.note_peer_transport(dm.sender, dm.transport);
-        }
+        self.remember_peer_transport(dm.sender, dm.transport);
         let _ = self.inner.store.insert_message(&MessageRecord {
             nego: nego.clone(),
             event_id: dm.rumor_id.unwrap_or(dm.event_id),
@@ -611,4 +644,9 @@ impl App {
     pub(crate) fn forget_shown(&self, nego: &NegoId) {
         lock(&self.inner.shown).remove(nego);
     }
+}
+
+/// The settings key under which a peer's transports are kept.
+fn peer_transport_key(peer: &PublicKey) -> String {
+    format!("peer_transport/{}", peer.to_hex())
 }

@@ -151,14 +151,37 @@ impl App {
     /// between leaves `rep_state.inflight` set and the next open rebuilds once.
     fn apply_and_project(&self, events: &[Event]) -> Result<(), AppError> {
         let items: Vec<RepInput> = events.iter().flat_map(|e| rep_inputs(self, e)).collect();
-        {
-            let mut rep = lock(&self.inner.rep);
-            for i in &items {
-                rep.apply(i);
-            }
+        // The engine stays locked until the projection is written, so a checkpoint taken from it
+        // covers exactly the rows in the store.
+        let mut rep = lock(&self.inner.rep);
+        for i in &items {
+            rep.apply(i);
         }
         self.inner.store.rep_commit(&items)?;
+        self.checkpoint_if_due(&mut rep);
         Ok(())
+    }
+
+    /// Writes a reputation checkpoint when the store says one is due (see
+    /// [`Store::rep_checkpoint_due`](crate::store::Store::rep_checkpoint_due)). `rep` must have
+    /// applied exactly the stored rows. Failures only cost the next start some speed.
+    fn checkpoint_if_due(&self, rep: &mut Reputation) {
+        let store = &self.inner.store;
+        match store.rep_checkpoint_due() {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(e) => {
+                tracing::warn!("reputation checkpoint check failed: {e}");
+                return;
+            }
+        }
+        let written = rep
+            .checkpoint()
+            .map_err(|e| e.to_string())
+            .and_then(|data| store.rep_checkpoint_save(&data).map_err(|e| e.to_string()));
+        if let Err(e) = written {
+            tracing::warn!("reputation checkpoint not written: {e}");
+        }
     }
 
     /// Stores a batch of verified public events in one transaction and applies them.
@@ -211,11 +234,37 @@ impl App {
     /// schema upgrade, or after a crash between a batch and its projection).
     pub(crate) fn load_reputation(&self) -> Result<(), AppError> {
         let params = self.inner.cfg.reputation.clone();
-        if let Some(parts) = self.inner.store.rep_load_ready()? {
-            match Reputation::from_parts(params, parts) {
-                Ok(rep) => {
+        let store = &self.inner.store;
+        let ready = store.rep_load_ready().or_else(|e| {
+            tracing::warn!("reputation checkpoint unreadable ({e}); reading the rows");
+            store.rep_load_rows_ready()
+        })?;
+        if let Some(parts) = ready {
+            let from_checkpoint = parts.checkpoint.is_some();
+            match Reputation::from_parts(params.clone(), parts) {
+                Ok(mut rep) => {
+                    self.checkpoint_if_due(&mut rep);
                     *lock(&self.inner.rep) = rep;
                     return Ok(());
+                }
+                Err(e) if from_checkpoint => {
+                    tracing::warn!("reputation checkpoint refused ({e}); reading the rows");
+                    if let Some(parts) = store.rep_load_rows_ready()? {
+                        match Reputation::from_parts(params, parts) {
+                            Ok(mut rep) => {
+                                // Replace the refused checkpoint.
+                                match rep.checkpoint() {
+                                    Ok(data) => store.rep_checkpoint_save(&data)?,
+                                    Err(e) => tracing::warn!("no new checkpoint: {e}"),
+                                }
+                                *lock(&self.inner.rep) = rep;
+                                return Ok(());
+                            }
+                            Err(e) => {
+                                tracing::warn!("persisted reputation refused ({e}); rebuilding")
+                            }
+                        }
+                    }
                 }
                 Err(e) => tracing::warn!("persisted reputation refused ({e}); rebuilding"),
             }
@@ -234,8 +283,12 @@ impl App {
         for i in &items {
             rep.apply(i);
         }
+        // Locked from the rewrite to the swap: no batch can project in between, so the
+        // checkpoint covers exactly the rows this engine applied.
+        let mut live = lock(&self.inner.rep);
         self.inner.store.rep_rebuild(&items)?;
-        *lock(&self.inner.rep) = rep;
+        self.checkpoint_if_due(&mut rep);
+        *live = rep;
         Ok(())
     }
 }
@@ -329,7 +382,13 @@ pub(crate) async fn catch_up(app: &App) -> Result<Applied, AppError> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
+    use crate::app::AppConfig;
+    use crate::identity::{MemorySecretStore, SecretStore};
+    use crate::reputation::Params;
+    use crate::reputation::synth::{self, T0, receipt_pair};
 
     #[tokio::test(start_paused = true)]
     async fn a_lone_event_waits_at_most_the_window() {
@@ -385,5 +444,63 @@ mod tests {
         assert_eq!(next_batch(&mut rx, 100, w).await, Some(vec![1, 2]));
         assert_eq!(next_batch(&mut rx, 100, w).await, Some(vec![3]));
         assert_eq!(next_batch(&mut rx, 100, w).await, None);
+    }
+
+    fn same_screenings(a: &Reputation, b: &Reputation, keys: &[nostr::PublicKey]) {
+        assert_eq!(a.graph().node_count(), b.graph().node_count());
+        assert_eq!(a.graph().edge_count(), b.graph().edge_count());
+        for v in keys.iter().step_by(23) {
+            let (ta, tb) = (a.trust_map(v), b.trust_map(v));
+            for s in keys.iter().step_by(7) {
+                assert_eq!(
+                    a.screen(&ta, s, T0 + 86_400, true),
+                    b.screen(&tb, s, T0 + 86_400, true)
+                );
+            }
+        }
+    }
+
+    /// A checkpoint that does not decode: the app loads every row instead, gets the live engine,
+    /// and replaces the checkpoint with one that decodes to the same engine.
+    #[test]
+    fn a_refused_checkpoint_loads_the_rows_and_is_rewritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecretStore::new());
+        let hg = synth::honest_graph(200, 20, 6, 11);
+        let mut items = Vec::new();
+        for &(a, b, tier, d) in &hg.edges {
+            let (ka, kb) = (hg.keys[a as usize], hg.keys[b as usize]);
+            let (x, y) = receipt_pair(ka, kb, d, tier);
+            let ok = d % 3 != 0;
+            items.push(RepInput::Rating(synth::rating(
+                kb,
+                ka,
+                x.nego.clone(),
+                ok,
+                ok,
+                T0 + 9,
+            )));
+            items.push(RepInput::Receipt(x));
+            items.push(RepInput::Receipt(y));
+        }
+        let mut live = Reputation::new(Params::default()).unwrap();
+        for i in &items {
+            live.apply(i);
+        }
+        live.compact();
+        {
+            let app = App::open(AppConfig::new(dir.path(), vec![]), secrets.clone()).unwrap();
+            app.inner.store.rep_rebuild(&items).unwrap();
+            app.inner
+                .store
+                .rep_checkpoint_save(b"not a checkpoint")
+                .unwrap();
+        }
+        let app = App::open(AppConfig::new(dir.path(), vec![]), secrets).unwrap();
+        same_screenings(&live, &lock(&app.inner.rep), &hg.keys);
+        let parts = app.inner.store.rep_load_ready().unwrap().expect("ready");
+        assert!(parts.checkpoint.is_some());
+        let again = Reputation::from_parts(Params::default(), parts).unwrap();
+        same_screenings(&live, &again, &hg.keys);
     }
 }

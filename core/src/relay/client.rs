@@ -136,6 +136,11 @@ pub struct RelayConfig {
     pub outbox_poll: Duration,
     /// Capacity of the delivered-event and DM channels (back-pressure beyond it).
     pub channel_capacity: usize,
+    /// Largest estimated in-memory size of what one relay may return to one [`RelayClient::query`]
+    /// (bytes). A query collects events until EOSE, and an event's memory can be ~40× its wire
+    /// size (10 000 short tags ≈ 4 MiB), so `limit` alone does not bound memory; beyond this
+    /// budget the relay's further events are dropped and counted as `too_large`.
+    pub query_max_bytes_per_relay: usize,
 }
 
 impl RelayConfig {
@@ -153,6 +158,7 @@ impl RelayConfig {
             publish_concurrency: 8,
             outbox_poll: Duration::from_secs(30),
             channel_capacity: 1024,
+            query_max_bytes_per_relay: 64 * 1024 * 1024,
         }
     }
 
@@ -258,7 +264,46 @@ struct QuerySub {
     filter: Filter,
     gate: IngestGate,
     pre_eose: HashMap<RelayUrl, usize>,
+    /// Estimated bytes of the events admitted so far, per relay.
+    bytes: HashMap<RelayUrl, usize>,
     tx: mpsc::Sender<QueryMsg>,
+}
+
+/// An upper estimate of the heap and inline memory an [`Event`] occupies once parsed (each tag
+/// is a `Tag` of a few hundred bytes plus a `Vec` and a `String` per value).
+fn approx_event_bytes(event: &Event) -> usize {
+    const PER_TAG: usize = std::mem::size_of::<nostr::Tag>() + 64;
+    const PER_VALUE: usize = 48;
+    let tags = event.tags.iter().fold(0usize, |acc, t| {
+        t.as_slice()
+            .iter()
+            .fold(acc.saturating_add(PER_TAG), |a, v| {
+                a.saturating_add(PER_VALUE).saturating_add(v.len())
+            })
+    });
+    std::mem::size_of::<Event>()
+        .saturating_add(event.content.len())
+        .saturating_add(tags)
+}
+
+/// Charges `event` to `relay`'s share of a query's memory budget.
+fn charge_query_bytes(
+    bytes: &mut HashMap<RelayUrl, usize>,
+    relay: &RelayUrl,
+    event: &Event,
+    budget: usize,
+) -> Result<(), DropReason> {
+    let used = bytes.entry(relay.clone()).or_insert(0);
+    let next = used.saturating_add(approx_event_bytes(event));
+    if next > budget {
+        return Err(DropReason::TooLarge {
+            field: "query",
+            actual: next,
+            limit: budget,
+        });
+    }
+    *used = next;
+    Ok(())
 }
 
 struct Routes {
@@ -537,8 +582,9 @@ impl RelayClient {
         Ok(ids)
     }
 
-    /// One-shot fetch: asks every connected relay for `filter`, collects verified events until
-    /// each relay sent EOSE (or CLOSED) or `timeout` passes, then closes the subscription.
+    /// One-shot fetch: asks every connected relay for `filter` (first waiting, within `timeout`,
+    /// for one to be connected), collects verified events until each relay sent EOSE (or
+    /// CLOSED) or `timeout` passes, then closes the subscription.
     /// Duplicates are removed and only the newest version of each replaceable/addressable
     /// coordinate is kept. Has its own de-duplication, so it also returns events already
     /// delivered on the live stream.
@@ -547,6 +593,11 @@ impl RelayClient {
         filter: Filter,
         timeout: Duration,
     ) -> Result<Vec<VerifiedEvent>, RelayError> {
+        // Right after start (or a reconnect) no relay may be up yet: wait for the first one
+        // within the same time budget instead of failing a browse the user opened at launch.
+        let started = tokio::time::Instant::now();
+        self.wait_for_connected(1, timeout).await;
+        let timeout = timeout.saturating_sub(started.elapsed());
         let relays: Vec<RelayUrl> = self
             .connected_relays()
             .await
@@ -564,6 +615,7 @@ impl RelayClient {
                 filter: filter.clone(),
                 gate: IngestGate::new(self.inner.config.limits.clone()),
                 pre_eose: HashMap::new(),
+                bytes: HashMap::new(),
                 tx,
             },
         );
@@ -834,11 +886,13 @@ fn route(inner: &Inner, relay_url: RelayUrl, message: RelayMessage<'static>) -> 
                 }
                 .map(|()| None)
             } else if let Some(q) = routes.queries.get_mut(&sub_id) {
-                match beyond_limit(&q.filter, &mut q.pre_eose, false, &relay_url) {
-                    Err(reason) => Err(reason),
-                    Ok(()) => q.gate.admit(&event, Some(&q.filter), now),
-                }
-                .map(|()| Some(q.tx.clone()))
+                let budget = inner.config.query_max_bytes_per_relay;
+                // Charged before the gate records the id, so an event refused for budget can
+                // still arrive from another relay.
+                beyond_limit(&q.filter, &mut q.pre_eose, false, &relay_url)
+                    .and_then(|()| charge_query_bytes(&mut q.bytes, &relay_url, &event, budget))
+                    .and_then(|()| q.gate.admit(&event, Some(&q.filter), now))
+                    .map(|()| Some(q.tx.clone()))
             } else {
                 Err(DropReason::UnknownSubscription {
                     subscription: crate::protocol::excerpt(&sub_id.to_string()),

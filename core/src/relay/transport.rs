@@ -378,6 +378,63 @@ pub struct SeenTransports {
     pub nip04: bool,
 }
 
+impl SeenTransports {
+    /// The transport to use: NIP-04 only for a peer that has used NIP-04 and never NIP-17.
+    pub fn preferred(self) -> Transport {
+        if self.nip04 && !self.nip17 {
+            Transport::Nip04
+        } else {
+            Transport::Nip17
+        }
+    }
+
+    /// Both sets together.
+    pub fn union(self, other: SeenTransports) -> SeenTransports {
+        SeenTransports {
+            nip17: self.nip17 || other.nip17,
+            nip04: self.nip04 || other.nip04,
+        }
+    }
+
+    /// With `transport` added.
+    pub fn with(self, transport: Transport) -> SeenTransports {
+        match transport {
+            Transport::Nip17 => SeenTransports {
+                nip17: true,
+                ..self
+            },
+            Transport::Nip04 => SeenTransports {
+                nip04: true,
+                ..self
+            },
+        }
+    }
+
+    /// A stable text form for persistence: `""`, `"nip04"`, `"nip17"` or `"nip04,nip17"`.
+    pub fn to_label(self) -> String {
+        let mut parts = Vec::new();
+        if self.nip04 {
+            parts.push("nip04");
+        }
+        if self.nip17 {
+            parts.push("nip17");
+        }
+        parts.join(",")
+    }
+
+    /// Parses [`SeenTransports::to_label`]; unknown words are ignored (a newer build may add
+    /// transports), so a stored value never makes a peer unreachable.
+    pub fn from_label(label: &str) -> SeenTransports {
+        label
+            .split(',')
+            .fold(SeenTransports::default(), |acc, w| match w.trim() {
+                "nip04" => acc.with(Transport::Nip04),
+                "nip17" => acc.with(Transport::Nip17),
+                _ => acc,
+            })
+    }
+}
+
 /// Per-peer transport memory (bounded). A peer that has only ever used NIP-04 gets NIP-04;
 /// everyone else gets NIP-17.
 #[derive(Debug, Clone)]
@@ -421,12 +478,7 @@ impl PeerTransports {
 
     /// The transport to use for `peer`.
     pub fn preferred(&self, peer: &PublicKey) -> Transport {
-        let s = self.seen(peer);
-        if s.nip04 && !s.nip17 {
-            Transport::Nip04
-        } else {
-            Transport::Nip17
-        }
+        self.seen(peer).preferred()
     }
 }
 
@@ -620,6 +672,40 @@ mod tests {
         assert_eq!(
             open_dm(&bob, &out.to_peer).expect("open").plaintext.len(),
             MAX_DM_PLAINTEXT_BYTES
+        );
+    }
+
+    #[test]
+    fn seen_transports_labels_round_trip_and_merge() {
+        for (nip04, nip17) in [(false, false), (true, false), (false, true), (true, true)] {
+            let s = SeenTransports { nip17, nip04 };
+            assert_eq!(SeenTransports::from_label(&s.to_label()), s);
+        }
+        assert_eq!(
+            SeenTransports::from_label("nip04").preferred(),
+            Transport::Nip04
+        );
+        assert_eq!(
+            SeenTransports::from_label("nip04,nip17").preferred(),
+            Transport::Nip17
+        );
+        assert_eq!(SeenTransports::from_label("").preferred(), Transport::Nip17);
+        // Unknown words from a newer build are ignored, never an error.
+        assert_eq!(
+            SeenTransports::from_label("nip04,nipXX"),
+            SeenTransports {
+                nip17: false,
+                nip04: true
+            }
+        );
+        let a = SeenTransports::default().with(Transport::Nip04);
+        let b = SeenTransports::default().with(Transport::Nip17);
+        assert_eq!(
+            a.union(b),
+            SeenTransports {
+                nip17: true,
+                nip04: true
+            }
         );
     }
 

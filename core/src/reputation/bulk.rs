@@ -11,7 +11,10 @@
 
 use nostr::PublicKey;
 
+use super::checkpoint::RepTail;
 use super::graph::{DealGraph, DealKey, EdgeMeta, NodeId, NodeStats};
+use super::index::{DealIndex, KeyIndex};
+use super::screen::NOT_SEEN;
 use super::{Params, RatingInput, Reputation, ReputationError};
 use crate::protocol::receipt::{DealTier, Receipt};
 
@@ -32,6 +35,11 @@ pub struct DealRow {
 /// Everything the engine holds, as plain vectors (the persisted form, decoded).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RepParts {
+    /// A checkpoint of the graph part ([`Reputation::checkpoint`]); when present, `keys`,
+    /// `first_seen` and `deals` are empty and `tail` holds what changed after it.
+    pub checkpoint: Option<Vec<u8>>,
+    /// Changes after the checkpoint, replayed in order.
+    pub tail: Vec<RepTail>,
     /// Interned keys; the `u32` fields below index this.
     pub keys: Vec<PublicKey>,
     /// Oldest event time per key that authored anything: `(key index, created_at)`.
@@ -83,7 +91,7 @@ impl DealGraph {
         let mut g = DealGraph::new();
         let mut remap: Vec<NodeId> = vec![NodeId::MAX; keys.len()];
         let mut ends: Vec<(NodeId, NodeId, DealTier)> = Vec::with_capacity(deals.len());
-        g.paired.reserve(deals.len());
+        let mut index: Vec<(DealKey, bool)> = Vec::with_capacity(deals.len());
         for (i, d) in deals.iter().enumerate() {
             if d.a == d.b {
                 return Err(bad("deals", i, "a deal needs two different keys"));
@@ -110,19 +118,21 @@ impl DealGraph {
                         .get(ki)
                         .copied()
                         .ok_or_else(|| bad("deals", i, format!("key index {k} is out of range")))?;
-                    if g.index.insert(pk, id).is_some() {
-                        return Err(bad("keys", ki, "the same public key is listed twice"));
-                    }
                     g.keys.push(pk);
                     *cur = id;
                 }
                 *slot = *cur;
             }
-            if g.paired.insert(d.key, d.tier).is_some() {
-                return Err(bad("deals", i, "the deal key is listed twice"));
-            }
+            index.push((d.key, d.tier == DealTier::Met));
             ends.push((ids[0], ids[1], d.tier));
         }
+        drop(remap);
+        g.index = KeyIndex::build(&g.keys)
+            .map_err(|pos| bad("keys", pos, "the same public key is listed twice"))?;
+        g.paired = DealIndex::build(index).map_err(|k| {
+            let at = deals.iter().rposition(|d| d.key == k).unwrap_or(0);
+            bad("deals", at, "the deal key is listed twice")
+        })?;
         let n = g.keys.len();
         g.stats = vec![NodeStats::default(); n];
         // Degrees (with multiplicity), then prefix sums give each row's slice of the scatter.
@@ -204,9 +214,21 @@ impl Reputation {
     /// [`DealGraph::from_deals`], then the open halves, ratings and follow lists in their stored
     /// order (entries the engine refuses are skipped, as the live ingest skips them).
     pub fn from_parts(params: Params, parts: RepParts) -> Result<Self, ReputationError> {
-        let mut rep = Reputation::new(params)?;
-        rep.graph = DealGraph::from_deals(&parts.keys, &parts.deals)?;
-        rep.first_seen.reserve(parts.first_seen.len());
+        let mut rep = match &parts.checkpoint {
+            Some(bytes) => {
+                let mut rep = Reputation::from_checkpoint(params, bytes)?;
+                // Deals paired after the checkpoint land in the graph's delta, as in the live
+                // engine; compaction merges them later (not worth ~40 ms at 1M edges at load).
+                rep.apply_tail(&parts.tail)?;
+                rep
+            }
+            None => {
+                let mut rep = Reputation::new(params)?;
+                rep.graph = DealGraph::from_deals(&parts.keys, &parts.deals)?;
+                rep.sync_nodes();
+                rep
+            }
+        };
         for (i, (k, t)) in parts.first_seen.iter().enumerate() {
             let pk = parts
                 .keys
@@ -217,6 +239,7 @@ impl Reputation {
         for h in &parts.open_halves {
             let _ = rep.graph.insert_receipt(h);
         }
+        rep.sync_nodes();
         for r in parts.ratings {
             let _ = rep.ratings.add(r);
         }
@@ -233,7 +256,12 @@ impl Reputation {
 
     /// Number of distinct keys with a first-seen time (for tests and diagnostics).
     pub fn seen_count(&self) -> usize {
-        self.first_seen.len()
+        self.first_seen.iter().filter(|t| **t != NOT_SEEN).count() + self.seen_other.len()
+    }
+
+    /// Approximate heap bytes of the first-seen times (per node, plus keys outside the graph).
+    pub fn first_seen_bytes(&self) -> usize {
+        self.first_seen.capacity() * 8 + super::index::hash_bytes(self.seen_other.capacity(), 40)
     }
 
     /// The follow list held for `owner` and its `created_at`.

@@ -11,6 +11,7 @@ use nostr::PublicKey;
 use sha2::{Digest, Sha256};
 
 use super::ReputationError;
+use super::index::{DealIndex, KeyIndex, hash_bytes};
 use crate::protocol::NegoId;
 use crate::protocol::receipt::{DealTier, Receipt, classify};
 
@@ -127,8 +128,12 @@ pub(super) struct NodeStats {
 pub struct GraphMemory {
     /// CSR offsets, neighbours, meta and the delta.
     pub adjacency: usize,
-    /// Interned keys, their index and per-node counters.
+    /// Interned keys, their index and per-node counters (`keys + index + stats`).
     pub nodes: usize,
+    /// The interned keys alone (32 B each).
+    pub keys: usize,
+    /// The key index alone (sorted permutation + recent inserts).
+    pub index: usize,
     /// The deal index (paired tiers and pending halves).
     pub deals: usize,
 }
@@ -204,7 +209,7 @@ pub fn check_receipt_parties(r: &Receipt) -> Result<(), ReputationError> {
 #[derive(Debug, Clone, Default)]
 pub struct DealGraph {
     pub(super) keys: Vec<PublicKey>,
-    pub(super) index: HashMap<PublicKey, NodeId>,
+    pub(super) index: KeyIndex,
     pub(super) stats: Vec<NodeStats>,
     /// CSR over nodes `0..offsets.len()-1`; rows sorted by neighbour id.
     pub(super) offsets: Vec<u32>,
@@ -213,7 +218,7 @@ pub struct DealGraph {
     /// Edges added since the last compaction, per node (both directions).
     delta: HashMap<NodeId, Vec<(NodeId, EdgeMeta)>>,
     delta_entries: usize,
-    pub(super) paired: HashMap<DealKey, DealTier>,
+    pub(super) paired: DealIndex,
     pending: HashMap<DealKey, Receipt>,
     /// Meet-carrying halves of deals paired as proven, waiting for the other party's.
     upgrades: HashMap<DealKey, Receipt>,
@@ -247,7 +252,7 @@ impl DealGraph {
 
     /// The node id of a key, if it has any paired deal.
     pub fn node(&self, pk: &PublicKey) -> Option<NodeId> {
-        self.index.get(pk).copied()
+        self.index.get(&self.keys, pk)
     }
 
     /// The key of a node id.
@@ -256,8 +261,8 @@ impl DealGraph {
     }
 
     fn intern(&mut self, pk: &PublicKey) -> Result<NodeId, ReputationError> {
-        if let Some(id) = self.index.get(pk) {
-            return Ok(*id);
+        if let Some(id) = self.node(pk) {
+            return Ok(id);
         }
         let id = NodeId::try_from(self.keys.len())
             .ok()
@@ -265,7 +270,7 @@ impl DealGraph {
             .ok_or(ReputationError::TooManyNodes { limit: NodeId::MAX })?;
         self.keys.push(*pk);
         self.stats.push(NodeStats::default());
-        self.index.insert(*pk, id);
+        self.index.insert(&self.keys, *pk, id);
         Ok(id)
     }
 
@@ -278,7 +283,7 @@ impl DealGraph {
     pub fn insert_receipt(&mut self, r: &Receipt) -> Result<ReceiptOutcome, ReputationError> {
         check_receipt_parties(r)?;
         let key = DealKey::of(&r.nego);
-        let paired = self.paired.get(&key).copied();
+        let paired = self.paired.get(&key);
         let held = match paired {
             Some(_) => self.upgrades.get(&key),
             None => self.pending.get(&key),
@@ -295,35 +300,99 @@ impl DealGraph {
             ReceiptStep::Pair(tier) => {
                 // Intern both before mutating anything else, so an error leaves the graph
                 // untouched.
-                let need = usize::from(!self.index.contains_key(&r.author))
-                    + usize::from(!self.index.contains_key(&r.peer));
-                if self.keys.len().saturating_add(need) >= NodeId::MAX as usize {
-                    return Err(ReputationError::TooManyNodes { limit: NodeId::MAX });
-                }
-                let a = self.intern(&r.author)?;
-                let b = self.intern(&r.peer)?;
+                self.pair(&r.author, &r.peer, key, tier)?;
                 self.pending.remove(&key);
-                self.paired.insert(key, tier);
-                self.add_deal_edge(a, b, tier);
                 Ok(ReceiptOutcome::Paired(tier))
             }
             ReceiptStep::Upgrade => {
-                let (Some(&a), Some(&b)) = (self.index.get(&r.author), self.index.get(&r.peer))
-                else {
+                if !self.upgrade(&r.author, &r.peer, &key) {
                     return Ok(ReceiptOutcome::Unchanged);
-                };
-                self.upgrades.remove(&key);
-                self.paired.insert(key, DealTier::Met);
-                for (x, y) in [(a, b), (b, a)] {
-                    if let Some(s) = self.stats.get_mut(x as usize) {
-                        s.met = s.met.saturating_add(1);
-                    }
-                    self.set_met(x, y);
                 }
-                self.generation = self.generation.wrapping_add(1);
+                self.upgrades.remove(&key);
                 Ok(ReceiptOutcome::UpgradedToMet)
             }
         }
+    }
+
+    /// Adds paired deal `key` between `a` (author of the completing half) and `b` at `tier`,
+    /// interning both keys (`a` first). Refuses, changing nothing, when the graph is full.
+    fn pair(
+        &mut self,
+        a: &PublicKey,
+        b: &PublicKey,
+        key: DealKey,
+        tier: DealTier,
+    ) -> Result<(), ReputationError> {
+        // Intern both before mutating anything else, so an error leaves the graph untouched.
+        let (na, nb) = (self.node(a), self.node(b));
+        let need = usize::from(na.is_none()) + usize::from(nb.is_none());
+        if self.keys.len().saturating_add(need) >= NodeId::MAX as usize {
+            return Err(ReputationError::TooManyNodes { limit: NodeId::MAX });
+        }
+        let x = match na {
+            Some(x) => x,
+            None => self.intern(a)?,
+        };
+        let y = match nb {
+            Some(y) => y,
+            None => self.intern(b)?,
+        };
+        self.paired.insert(key, tier);
+        self.add_deal_edge(x, y, tier);
+        Ok(())
+    }
+
+    /// Marks paired deal `key` between `a` and `b` as met; `false` (nothing changed) if the
+    /// deal is not paired, already met, or the keys are not its nodes.
+    fn upgrade(&mut self, a: &PublicKey, b: &PublicKey, key: &DealKey) -> bool {
+        let (Some(x), Some(y)) = (self.node(a), self.node(b)) else {
+            return false;
+        };
+        if self.paired.get(key) != Some(DealTier::Proven) || !self.paired.set_met(key) {
+            return false;
+        }
+        for (u, v) in [(x, y), (y, x)] {
+            if let Some(s) = self.stats.get_mut(u as usize) {
+                s.met = s.met.saturating_add(1);
+            }
+            self.set_met(u, v);
+        }
+        self.generation = self.generation.wrapping_add(1);
+        true
+    }
+
+    /// Applies a pairing decided elsewhere (the store's rows after a checkpoint, in pairing
+    /// order): deal `key` between `a` (completing half's author) and `b` at `tier`, exactly as
+    /// [`DealGraph::insert_receipt`] would have added it. Refuses a one-sided tier, a deal with
+    /// itself and a deal key already paired.
+    pub fn apply_pair(
+        &mut self,
+        a: &PublicKey,
+        b: &PublicKey,
+        key: DealKey,
+        tier: DealTier,
+    ) -> Result<(), ReputationError> {
+        if tier == DealTier::OneSided || a == b {
+            return Err(ReputationError::InvalidPart {
+                part: "pair",
+                index: 0,
+                rule: "a paired deal needs two different keys and a proven or met tier".into(),
+            });
+        }
+        if self.paired.get(&key).is_some() {
+            return Err(ReputationError::InvalidPart {
+                part: "pair",
+                index: 0,
+                rule: "the deal is already paired".into(),
+            });
+        }
+        self.pair(a, b, key, tier)
+    }
+
+    /// Applies an upgrade decided elsewhere: paired deal `key` between `a` and `b` becomes met
+    /// (idempotent; `false` if nothing changed).
+    pub fn apply_upgrade(&mut self, a: &PublicKey, b: &PublicKey, key: &DealKey) -> bool {
+        self.upgrade(a, b, key)
     }
 
     /// Sets the met flag on the existing edge x→y.
@@ -347,7 +416,7 @@ impl DealGraph {
     pub fn deal(&self, nego: &NegoId) -> Option<DealState<'_>> {
         let key = DealKey::of(nego);
         if let Some(t) = self.paired.get(&key) {
-            return Some(DealState::Paired(*t));
+            return Some(DealState::Paired(t));
         }
         self.pending
             .get(&key)
@@ -444,6 +513,41 @@ impl DealGraph {
         self.delta_entries = 0;
     }
 
+    /// A compacted graph from checkpoint parts the caller has validated.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn from_checkpoint_parts(
+        keys: Vec<PublicKey>,
+        index: KeyIndex,
+        stats: Vec<NodeStats>,
+        offsets: Vec<u32>,
+        nbrs: Vec<NodeId>,
+        meta: Vec<EdgeMeta>,
+        paired: DealIndex,
+        edges: u64,
+        generation: u64,
+    ) -> Self {
+        Self {
+            keys,
+            index,
+            stats,
+            offsets,
+            nbrs,
+            meta,
+            paired,
+            edges: usize::try_from(edges).unwrap_or(usize::MAX),
+            generation,
+            ..Self::default()
+        }
+    }
+
+    /// Compacts the adjacency and merges the key and deal indexes (the layout a checkpoint
+    /// stores).
+    pub fn compact_all(&mut self) {
+        self.compact();
+        self.index.merge(&self.keys);
+        self.paired.merge();
+    }
+
     /// Neighbours of `x` with their edge data (CSR row, then delta).
     pub fn neighbors(&self, x: NodeId) -> impl Iterator<Item = (NodeId, EdgeMeta)> + '_ {
         let base = self
@@ -483,18 +587,19 @@ impl DealGraph {
             .sum();
         let adjacency =
             self.offsets.capacity() * 4 + self.nbrs.capacity() * 4 + self.meta.capacity() + delta;
-        // hashbrown: one control byte per bucket, buckets ≈ capacity × 8/7.
-        let map = |cap: usize, entry: usize| cap * 8 / 7 * (entry + 1);
-        let nodes = self.keys.capacity() * size_of::<PublicKey>()
-            + self.stats.capacity() * size_of::<NodeStats>()
-            + map(self.index.capacity(), size_of::<(PublicKey, NodeId)>());
-        let deals = map(self.paired.capacity(), size_of::<(DealKey, DealTier)>())
+        let map = hash_bytes;
+        let keys = self.keys.capacity() * size_of::<PublicKey>();
+        let index = self.index.heap_bytes();
+        let nodes = keys + index + self.stats.capacity() * size_of::<NodeStats>();
+        let deals = self.paired.heap_bytes()
             + map(self.pending.capacity(), size_of::<(DealKey, Receipt)>())
             + map(self.upgrades.capacity(), size_of::<(DealKey, Receipt)>())
             + (self.pending.len() + self.upgrades.len()) * 128; // NegoId's intent `d` string, typical
         GraphMemory {
             adjacency,
             nodes,
+            keys,
+            index,
             deals,
         }
     }

@@ -20,7 +20,9 @@ use nostr::PublicKey;
 use crate::protocol::NegoId;
 
 pub mod bulk;
+mod checkpoint;
 pub mod graph;
+mod index;
 pub mod reference;
 pub mod screen;
 pub mod synth;
@@ -30,6 +32,7 @@ pub mod trust;
 mod tests;
 
 pub use bulk::{DealRow, RepInput, RepParts};
+pub use checkpoint::RepTail;
 pub use graph::{
     DealGraph, DealKey, GraphMemory, NodeId, ReceiptOutcome, ReceiptStep, check_receipt_parties,
     receipt_step,
@@ -190,6 +193,8 @@ pub enum ReputationError {
     TooManyNodes { limit: u32 },
     #[error("parameter `{field}`: {rule}")]
     InvalidParam { field: &'static str, rule: String },
+    #[error("reputation checkpoint, section `{section}`: {rule}")]
+    InvalidCheckpoint { section: &'static str, rule: String },
     #[error("persisted `{part}` entry {index}: {rule}")]
     InvalidPart {
         part: &'static str,

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use nostr::PublicKey;
 use serde::Serialize;
 
-use super::graph::{DealGraph, DealKey, DealState, ReceiptOutcome};
+use super::graph::{DealGraph, DealKey, DealState, NodeId, ReceiptOutcome};
 use super::trust::TrustMap;
 use super::{Params, RatingInput, ReputationError};
 use crate::protocol::receipt::{DealTier, Receipt};
@@ -226,9 +226,14 @@ pub fn badge(s: &Screening) -> String {
     if s.verdict == Verdict::Trusted {
         out.push_str("★ ");
     }
+    let n = |count: u32, one: &str, many: &str| {
+        format!("{count} {}", if count == 1 { one } else { many })
+    };
     out.push_str(&format!(
-        "{} deals · {} partners · {} in your network",
-        s.deals, s.partners, s.partners_in_network
+        "{} · {} · {} in your network",
+        n(s.deals, "deal", "deals"),
+        n(s.partners, "partner", "partners"),
+        s.partners_in_network
     ));
     if s.verified_by > 0 {
         out.push_str(&format!(" · verified by {}", s.verified_by));
@@ -245,9 +250,15 @@ pub struct Reputation {
     pub(super) graph: DealGraph,
     pub(super) ratings: RatingBook,
     pub(super) follows: HashMap<PublicKey, (u64, Vec<PublicKey>)>,
-    pub(super) first_seen: HashMap<PublicKey, u64>,
+    /// Oldest event time per graph node ([`NOT_SEEN`] if none); keys outside the graph are in
+    /// `seen_other` (moved here when they become a node).
+    pub(super) first_seen: Vec<u64>,
+    pub(super) seen_other: HashMap<PublicKey, u64>,
     pub(super) params: Params,
 }
+
+/// Marks a graph node without a first-seen time.
+pub(super) const NOT_SEEN: u64 = u64::MAX;
 
 impl Reputation {
     /// An empty engine with validated params.
@@ -257,7 +268,8 @@ impl Reputation {
             graph: DealGraph::new(),
             ratings: RatingBook::default(),
             follows: HashMap::new(),
-            first_seen: HashMap::new(),
+            first_seen: Vec::new(),
+            seen_other: HashMap::new(),
             params,
         })
     }
@@ -280,8 +292,23 @@ impl Reputation {
     /// Inserts a verified receipt half (also records its author as seen at `created_at`).
     pub fn insert_receipt(&mut self, r: &Receipt) -> Result<ReceiptOutcome, ReputationError> {
         let out = self.graph.insert_receipt(r)?;
+        self.sync_nodes();
         self.observe(r.author, r.created_at.as_secs());
         Ok(out)
+    }
+
+    /// Gives nodes interned since the last call their first-seen slot (moving the time held
+    /// for the key while it was not a node).
+    pub(super) fn sync_nodes(&mut self) {
+        while self.first_seen.len() < self.graph.node_count() {
+            let id = self.first_seen.len() as NodeId;
+            let t = self
+                .graph
+                .key(id)
+                .and_then(|k| self.seen_other.remove(k))
+                .unwrap_or(NOT_SEEN);
+            self.first_seen.push(t);
+        }
     }
 
     /// Adds a verified rating (also records its author as seen).
@@ -311,14 +338,29 @@ impl Reputation {
 
     /// Records that `pubkey` signed an event of any kind at `created_at` (keeps the oldest, so
     /// republishing a profile cannot make an account look older or newer).
+    /// Times are clamped below `u64::MAX` (the store cannot hold them anyway).
     pub fn observe(&mut self, pubkey: PublicKey, created_at: u64) {
-        let e = self.first_seen.entry(pubkey).or_insert(created_at);
-        *e = (*e).min(created_at);
+        let t = created_at.min(NOT_SEEN - 1);
+        if let Some(id) = self.graph.node(&pubkey)
+            && let Some(e) = self.first_seen.get_mut(id as usize)
+        {
+            *e = (*e).min(t);
+            return;
+        }
+        let e = self.seen_other.entry(pubkey).or_insert(t);
+        *e = (*e).min(t);
     }
 
     /// The oldest event time seen for `pubkey`.
     pub fn first_seen(&self, pubkey: &PublicKey) -> Option<u64> {
-        self.first_seen.get(pubkey).copied()
+        match self.graph.node(pubkey) {
+            Some(id) if (id as usize) < self.first_seen.len() => self
+                .first_seen
+                .get(id as usize)
+                .copied()
+                .filter(|t| *t != NOT_SEEN),
+            _ => self.seen_other.get(pubkey).copied(),
+        }
     }
 
     /// The viewer's trust map (seeded by the viewer's own follow list).

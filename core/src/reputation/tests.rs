@@ -371,7 +371,7 @@ fn path_verified_by_json_names_and_badge() {
     assert!(plain.get("raters").is_none());
     assert_eq!(
         badge(&sc),
-        "1 deals · 1 partners · 1 in your network · verified by 1"
+        "1 deal · 1 partner · 1 in your network · verified by 1"
     );
 }
 

@@ -149,7 +149,7 @@ impl StoreTx<'_> {
     pub fn insert_events(&self, events: &[Event]) -> Result<InsertReport, StoreError> {
         let mut report = InsertReport::default();
         // Per event: one id probe and one insert, plus one address lookup for replaceable and
-        // addressable kinds. Both lookups run on compact 8-byte key prefixes (schema v6) and
+        // addressable kinds. Both lookups run on compact 8-byte key prefixes (schema v7) and
         // match the full key on hit. The id probe comes first, so an id is never stored twice
         // (not even a copy under another address, which only unverified input could produce).
         let mut exists = self
@@ -498,7 +498,7 @@ mod tests {
         assert_eq!(version_order(5, &[2], 5, &[2]), Ordering::Equal);
     }
 
-    /// The v5 `events` table and its insert statement, as the previous build wrote them.
+    /// The insert statement of the builds before the `events` rebuild (schema v1–v6).
     const V5_INSERT: &str =
         "INSERT INTO events (id, pubkey, kind, created_at, d, p, expires_at, raw)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
@@ -579,10 +579,12 @@ mod tests {
     }
 
     #[test]
-    fn v6_upgrade_keeps_every_row_and_queries_and_inserts_behave_as_before() {
+    fn lean_events_upgrade_keeps_every_row_and_queries_and_inserts_behave_as_before() {
+        use crate::store::schema::{LEAN_EVENTS_VERSION, migrate_to};
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut c = rusqlite::Connection::open(dir.path().join("v5.db")).expect("open");
-        crate::store::schema::migrate_to(&mut c, 5).expect("v5");
+        let mut c = rusqlite::Connection::open(dir.path().join("old.db")).expect("open");
+        // The `events` table as every version before the rebuild had it.
+        migrate_to(&mut c, LEAN_EVENTS_VERSION - 1).expect("before");
 
         let (alice, bob) = (Keys::generate(), Keys::generate());
         let bob_hex = bob.public_key().to_hex();
@@ -618,7 +620,7 @@ mod tests {
             vec![Tag::parse(["p", &bob_hex]).expect("tag")],
         ));
         all.push(tagged(&bob, 1, 950, vec![]));
-        // v5 rows as the previous build stored them (shared `d` on two kinds and two authors).
+        // Rows as the previous builds stored them (shared `d` on two kinds and two authors).
         let mut ins = c.prepare(V5_INSERT).expect("insert");
         for e in &all {
             ins.execute(params![
@@ -631,12 +633,12 @@ mod tests {
                 Option::<i64>::None,
                 e.as_json(),
             ])
-            .expect("v5 insert");
+            .expect("old insert");
         }
         drop(ins);
         let before = rows(&c);
 
-        crate::store::schema::migrate_to(&mut c, 6).expect("v6");
+        migrate_to(&mut c, LEAN_EVENTS_VERSION).expect("rebuild");
         assert_eq!(
             rows(&c),
             before,

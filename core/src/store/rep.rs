@@ -26,7 +26,7 @@ use super::{Store, StoreError, StoreTx, to_i64, to_u64};
 use crate::protocol::NegoId;
 use crate::protocol::receipt::{DealTier, MeetNonce, Receipt};
 use crate::reputation::{
-    DealKey, DealRow, RatingInput, ReceiptStep, RepInput, RepParts, check_receipt_parties,
+    DealKey, DealRow, RatingInput, ReceiptStep, RepInput, RepParts, RepTail, check_receipt_parties,
     receipt_step,
 };
 
@@ -148,11 +148,22 @@ impl StoreTx<'_> {
         at: u64,
     ) -> Result<(), StoreError> {
         let id = self.rep_key_id(cache, pk)?;
-        self.conn
+        let changed = self
+            .conn
             .prepare_cached(
-                "UPDATE rep_keys SET first_seen = MIN(COALESCE(first_seen, ?2), ?2) WHERE id = ?1",
+                "UPDATE rep_keys SET first_seen = ?2
+                 WHERE id = ?1 AND (first_seen IS NULL OR first_seen > ?2)",
             )?
             .execute(params![id, to_i64("created_at", at)?])?;
+        if changed > 0 {
+            // A key the checkpoint covers changed: replay it at load.
+            self.conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO rep_ck_dirty (kind, id)
+                     SELECT 0, ?1 FROM rep_checkpoint WHERE ?1 <= key_id",
+                )?
+                .execute([id])?;
+        }
         Ok(())
     }
 
@@ -271,6 +282,13 @@ impl StoreTx<'_> {
                 self.conn
                     .prepare_cached("UPDATE rep_deals SET tier = ?2 WHERE deal = ?1")?
                     .execute(params![deal, tier_code(DealTier::Met)])?;
+                self.conn
+                    .prepare_cached(
+                        "INSERT OR IGNORE INTO rep_ck_dirty (kind, id)
+                         SELECT 1, d.seq FROM rep_deals d, rep_checkpoint c
+                         WHERE d.deal = ?1 AND d.seq <= c.deal_seq",
+                    )?
+                    .execute([deal])?;
             }
         }
         Ok(())
@@ -368,7 +386,8 @@ impl StoreTx<'_> {
     pub fn rep_clear(&self) -> Result<(), StoreError> {
         self.conn.execute_batch(
             "DELETE FROM rep_deals; DELETE FROM rep_halves; DELETE FROM rep_ratings;
-             DELETE FROM rep_follows; DELETE FROM rep_keys; DELETE FROM rep_state;",
+             DELETE FROM rep_follows; DELETE FROM rep_keys; DELETE FROM rep_state;
+             DELETE FROM rep_checkpoint; DELETE FROM rep_ck_dirty;",
         )?;
         Ok(())
     }
@@ -391,29 +410,125 @@ impl StoreTx<'_> {
         raws.iter().map(|r| decode_event(r)).collect()
     }
 
-    /// Reads the whole persisted form.
+    /// Reads the persisted form: the checkpoint and the rows changed after it if there is a
+    /// checkpoint, else every row ([`StoreTx::rep_load_rows`]).
     pub fn rep_load(&self) -> Result<RepParts, StoreError> {
-        let mut keys = Vec::new();
-        let mut ids = Vec::new();
-        let mut seen = Vec::new();
+        // A `data` that is not a blob is handed on as empty bytes, which the engine refuses
+        // (so the caller falls back to the rows) rather than failing the whole load.
+        let ck: Option<(i64, i64, Vec<u8>)> = self
+            .conn
+            .prepare_cached("SELECT deal_seq, key_id, data FROM rep_checkpoint WHERE id = 1")?
+            .query_row([], |r| {
+                let data = r
+                    .get_ref(2)?
+                    .as_blob()
+                    .map(<[u8]>::to_vec)
+                    .unwrap_or_default();
+                Ok((r.get(0)?, r.get(1)?, data))
+            })
+            .optional()?;
+        let Some((deal_seq, key_id, data)) = ck else {
+            return self.rep_load_rows();
+        };
+        // The keys the replayed deals name, fetched in id order (SQLite sorts the `IN` set):
+        // page-sequential, where a join per deal row would read the key table at random.
+        let mut names: HashMap<i64, PublicKey> = HashMap::new();
         {
-            let mut st = self
-                .conn
-                .prepare_cached("SELECT id, pubkey, first_seen FROM rep_keys ORDER BY id")?;
-            let mut rows = st.query([])?;
+            let mut st = self.conn.prepare_cached(
+                "SELECT id, pubkey FROM rep_keys WHERE id IN (
+                   SELECT a FROM rep_deals WHERE seq > ?1
+                   UNION SELECT b FROM rep_deals WHERE seq > ?1
+                   UNION SELECT d.a FROM rep_ck_dirty c JOIN rep_deals d ON d.seq = c.id
+                         WHERE c.kind = 1
+                   UNION SELECT d.b FROM rep_ck_dirty c JOIN rep_deals d ON d.seq = c.id
+                         WHERE c.kind = 1)",
+            )?;
+            let mut rows = st.query([deal_seq])?;
             while let Some(row) = rows.next()? {
-                let id: i64 = row.get(0)?;
-                let pk = blob(row, 1, "rep_keys.pubkey")?;
-                let pk = PublicKey::from_byte_array(arr("rep_keys.pubkey", pk)?);
-                if let Some(t) = row.get::<_, Option<i64>>(2)? {
-                    let pos = u32::try_from(keys.len()).map_err(|_| corrupt("too many keys"))?;
-                    seen.push((pos, to_u64("rep_keys.first_seen", t)?));
-                }
-                keys.push(pk);
-                ids.push(id);
+                names.insert(row.get(0)?, pubkey_col(row, 1)?);
             }
         }
-        let table = KeyTable { keys, ids };
+        let name = |id: i64| {
+            names
+                .get(&id)
+                .copied()
+                .ok_or_else(|| corrupt(format!("rep key id {id} does not exist")))
+        };
+        let mut tail = Vec::new();
+        {
+            let mut st = self.conn.prepare_cached(
+                "SELECT deal, a, b, tier FROM rep_deals WHERE seq > ?1 ORDER BY seq",
+            )?;
+            let mut rows = st.query([deal_seq])?;
+            while let Some(row) = rows.next()? {
+                tail.push(RepTail::Pair {
+                    key: DealKey::from_bytes(arr(
+                        "rep_deals.deal",
+                        blob(row, 0, "rep_deals.deal")?,
+                    )?),
+                    a: name(row.get(1)?)?,
+                    b: name(row.get(2)?)?,
+                    tier: tier_of(row.get(3)?)?,
+                });
+            }
+        }
+        {
+            let mut st = self.conn.prepare_cached(
+                "SELECT d.deal, d.a, d.b FROM rep_ck_dirty c JOIN rep_deals d ON d.seq = c.id
+                 WHERE c.kind = 1 AND d.tier = 2",
+            )?;
+            let mut rows = st.query([])?;
+            while let Some(row) = rows.next()? {
+                tail.push(RepTail::Upgrade {
+                    key: DealKey::from_bytes(arr(
+                        "rep_deals.deal",
+                        blob(row, 0, "rep_deals.deal")?,
+                    )?),
+                    a: name(row.get(1)?)?,
+                    b: name(row.get(2)?)?,
+                });
+            }
+        }
+        {
+            let mut st = self.conn.prepare_cached(
+                "SELECT pubkey, first_seen FROM rep_keys WHERE id > ?1 AND first_seen IS NOT NULL
+                 UNION ALL
+                 SELECT k.pubkey, k.first_seen FROM rep_ck_dirty c JOIN rep_keys k ON k.id = c.id
+                 WHERE c.kind = 0 AND k.first_seen IS NOT NULL",
+            )?;
+            let mut rows = st.query([key_id])?;
+            while let Some(row) = rows.next()? {
+                tail.push(RepTail::Seen {
+                    pubkey: pubkey_col(row, 0)?,
+                    at: to_u64("rep_keys.first_seen", row.get(1)?)?,
+                });
+            }
+        }
+        // Ratings reference keys by id: a large book resolves them through the whole key table
+        // (one scan), a small one id by id.
+        let many_ratings: i64 = self
+            .conn
+            .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM rep_ratings")?
+            .query_row([], |r| r.get(0))?;
+        let keys = if many_ratings > LAZY_KEYS_MAX {
+            Keys::Table(self.rep_key_table()?.0)
+        } else {
+            Keys::Lazy(self, std::cell::RefCell::new(HashMap::new()))
+        };
+        let (open_halves, ratings, follows) = self.rep_load_rest(&keys)?;
+        Ok(RepParts {
+            checkpoint: Some(data),
+            tail,
+            open_halves,
+            ratings,
+            follows,
+            ..RepParts::default()
+        })
+    }
+
+    /// Reads every row (no checkpoint): the fallback when there is none or it is refused.
+    pub fn rep_load_rows(&self) -> Result<RepParts, StoreError> {
+        let (table, seen) = self.rep_key_table()?;
         let mut deals = Vec::new();
         {
             let mut st = self
@@ -431,6 +546,58 @@ impl StoreTx<'_> {
                 });
             }
         }
+        let keys = Keys::Table(table);
+        let (open_halves, ratings, follows) = self.rep_load_rest(&keys)?;
+        let Keys::Table(table) = keys else {
+            return Err(corrupt("key table"));
+        };
+        Ok(RepParts {
+            checkpoint: None,
+            tail: Vec::new(),
+            keys: table.keys,
+            first_seen: seen,
+            deals,
+            open_halves,
+            ratings,
+            follows,
+        })
+    }
+
+    /// Every `rep_keys` row: the key table and the first-seen times by position.
+    fn rep_key_table(&self) -> Result<(KeyTable, Vec<(u32, u64)>), StoreError> {
+        let mut keys = Vec::new();
+        let mut ids = Vec::new();
+        let mut seen = Vec::new();
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id, pubkey, first_seen FROM rep_keys ORDER BY id")?;
+        let mut rows = st.query([])?;
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            let pk = pubkey_col(row, 1)?;
+            if let Some(t) = row.get::<_, Option<i64>>(2)? {
+                let pos = u32::try_from(keys.len()).map_err(|_| corrupt("too many keys"))?;
+                seen.push((pos, to_u64("rep_keys.first_seen", t)?));
+            }
+            keys.push(pk);
+            ids.push(id);
+        }
+        Ok((KeyTable { keys, ids }, seen))
+    }
+
+    /// Held halves, ratings and follow lists (always read as rows).
+    #[allow(clippy::type_complexity)]
+    fn rep_load_rest(
+        &self,
+        table: &Keys<'_>,
+    ) -> Result<
+        (
+            Vec<Receipt>,
+            Vec<RatingInput>,
+            Vec<(PublicKey, u64, Vec<PublicKey>)>,
+        ),
+        StoreError,
+    > {
         let mut open_halves = Vec::new();
         {
             let mut st = self.conn.prepare_cached(
@@ -500,15 +667,83 @@ impl StoreTx<'_> {
                 ));
             }
         }
-        Ok(RepParts {
-            keys: table.keys,
-            first_seen: seen,
-            deals,
-            open_halves,
-            ratings,
-            follows,
-        })
+        Ok((open_halves, ratings, follows))
     }
+
+    /// Stores `data` (the engine's [`Reputation::checkpoint`](crate::reputation::Reputation::checkpoint))
+    /// as covering every current row, and forgets the changed-row log. The caller guarantees the
+    /// engine it took the checkpoint from has applied exactly these rows.
+    pub fn rep_checkpoint_write(&self, data: &[u8]) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO rep_checkpoint (id, deal_seq, key_id, data)
+                 VALUES (1, (SELECT COALESCE(MAX(seq), 0) FROM rep_deals),
+                            (SELECT COALESCE(MAX(id), 0) FROM rep_keys), ?1)",
+            )?
+            .execute([data])?;
+        self.conn.execute("DELETE FROM rep_ck_dirty", [])?;
+        Ok(())
+    }
+
+    /// Rows a load would replay after the checkpoint, and the number of paired deals; `None`
+    /// without a checkpoint.
+    pub fn rep_checkpoint_lag(&self) -> Result<(Option<u64>, u64), StoreError> {
+        let total: i64 = self
+            .conn
+            .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM rep_deals")?
+            .query_row([], |r| r.get(0))?;
+        let lag: Option<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT ?1 - deal_seq + (SELECT COUNT(*) FROM rep_ck_dirty)
+                 FROM rep_checkpoint WHERE id = 1",
+            )?
+            .query_row([total], |r| r.get(0))
+            .optional()?;
+        Ok((
+            lag.map(|l| to_u64("rep checkpoint lag", l.max(0)))
+                .transpose()?,
+            to_u64("rep_deals.seq", total)?,
+        ))
+    }
+}
+
+/// Below this many paired deals the rows load fast enough (≈ 10 ms) without a checkpoint.
+pub const CHECKPOINT_MIN_DEALS: u64 = 10_000;
+
+/// Above this many ratings a checkpoint load reads the whole key table instead of resolving
+/// rating keys one by one.
+const LAZY_KEYS_MAX: i64 = 20_000;
+
+/// How a load resolves stored key ids.
+enum Keys<'a> {
+    /// Every key, read once.
+    Table(KeyTable),
+    /// One query per distinct id (few rows reference keys).
+    Lazy(&'a StoreTx<'a>, std::cell::RefCell<HashMap<i64, PublicKey>>),
+}
+
+impl Keys<'_> {
+    fn key(&self, id: i64) -> Result<PublicKey, StoreError> {
+        match self {
+            Keys::Table(t) => t.key(id),
+            Keys::Lazy(tx, cache) => {
+                if let Some(k) = cache.borrow().get(&id) {
+                    return Ok(*k);
+                }
+                let k = KeyLookup { tx }.key(id)?;
+                cache.borrow_mut().insert(id, k);
+                Ok(k)
+            }
+        }
+    }
+}
+
+fn pubkey_col(row: &rusqlite::Row<'_>, i: usize) -> Result<PublicKey, StoreError> {
+    Ok(PublicKey::from_byte_array(arr(
+        "rep_keys.pubkey",
+        blob(row, i, "rep_keys.pubkey")?,
+    )?))
 }
 
 /// Key lookup by stored id inside a write transaction (held halves are rare: one query each).
@@ -589,6 +824,39 @@ impl Store {
             } else {
                 Ok(None)
             }
+        })
+    }
+
+    /// Like [`Store::rep_load_ready`] but ignoring any checkpoint (every row is read): the
+    /// fallback when the checkpoint is refused.
+    pub fn rep_load_rows_ready(&self) -> Result<Option<RepParts>, StoreError> {
+        self.read(|tx| {
+            if tx.rep_status()?.ready() {
+                tx.rep_load_rows().map(Some)
+            } else {
+                Ok(None)
+            }
+        })
+    }
+
+    /// Stores a checkpoint of the engine as covering every current row (see
+    /// [`StoreTx::rep_checkpoint_write`]); the caller holds the engine that applied them all.
+    pub fn rep_checkpoint_save(&self, data: &[u8]) -> Result<(), StoreError> {
+        self.transaction(|tx| tx.rep_checkpoint_write(data))
+    }
+
+    /// Whether a new checkpoint is worth writing: the projection is complete, has at least
+    /// [`CHECKPOINT_MIN_DEALS`] deals, and there is no checkpoint or a load would replay more
+    /// than a 64th of the deals (at least [`CHECKPOINT_MIN_DEALS`] rows) after it — a replayed
+    /// deal costs ≈ 100× a checkpointed one, so this keeps the tail below ≈ the blob's cost.
+    pub fn rep_checkpoint_due(&self) -> Result<bool, StoreError> {
+        self.read(|tx| {
+            if !tx.rep_status()?.ready() {
+                return Ok(false);
+            }
+            let (lag, total) = tx.rep_checkpoint_lag()?;
+            Ok(total >= CHECKPOINT_MIN_DEALS
+                && lag.is_none_or(|l| l >= CHECKPOINT_MIN_DEALS.max(total / 64)))
         })
     }
 
@@ -788,6 +1056,183 @@ mod tests {
             live.compact();
             assert_same(&live, &loaded, &keys);
         }
+    }
+
+    fn commit(st: &Store, live: &mut Reputation, items: &[RepInput]) {
+        for chunk in items.chunks(97) {
+            st.insert_events_rep_begin(&[]).unwrap();
+            for i in chunk {
+                live.apply(i);
+            }
+            st.rep_commit(chunk).unwrap();
+        }
+    }
+
+    fn tail_kinds(tail: &[RepTail]) -> [usize; 3] {
+        let mut n = [0; 3];
+        for t in tail {
+            let i = match t {
+                RepTail::Pair { .. } => 0,
+                RepTail::Upgrade { .. } => 1,
+                RepTail::Seen { .. } => 2,
+            };
+            n[i] += 1;
+        }
+        n
+    }
+
+    /// Checkpoint after the first third, more batches after it (new deals, upgrades of deals
+    /// the checkpoint holds, older first-seen times, new keys), load from the checkpoint plus
+    /// the replayed rows, then keep feeding both engines: loaded == live at every step, and the
+    /// row-only load agrees too.
+    #[test]
+    fn checkpoint_plus_tail_loads_identically_and_stays_identical() {
+        let mut kinds = [0; 3];
+        for seed in [5u64, 6, 7] {
+            let (mut items, keys) = inputs(seed);
+            let mut third = items.len() / 3;
+            // Proven deals paired before the checkpoint whose meet halves arrive after it.
+            let mut early = Vec::new();
+            let mut late = Vec::new();
+            for i in 0..20usize {
+                let (ka, kb) = (keys[i], keys[i + 40]);
+                let d = 1_000_000 + i as u64;
+                let (x, y) = receipt_pair(ka, kb, d, DealTier::Proven);
+                let (mx, my) = receipt_pair(ka, kb, d, DealTier::Met);
+                early.extend([RepInput::Receipt(x), RepInput::Receipt(y)]);
+                late.extend([RepInput::Receipt(mx), RepInput::Receipt(my)]);
+            }
+            // The last 10 upgrade only after the load (and one deal brings a new key).
+            let after_load = late.split_off(30);
+            let (nx, ny) = receipt_pair(
+                synth_key("newcomer", seed),
+                keys[9],
+                2_000_000,
+                DealTier::Met,
+            );
+            items.splice(third..third, early.iter().cloned());
+            third += early.len();
+            items.splice(third + 5..third + 5, late.iter().cloned());
+            items.extend(after_load);
+            items.extend([RepInput::Receipt(nx), RepInput::Receipt(ny)]);
+            let dir = tempfile::tempdir().unwrap();
+            let st = store(&dir);
+            st.rep_rebuild(&[]).unwrap();
+            let mut live = Reputation::new(Params::default()).unwrap();
+            commit(&st, &mut live, &items[..third]);
+            let data = live.clone().checkpoint().unwrap();
+            st.rep_checkpoint_save(&data).unwrap();
+            assert_eq!(st.read(|tx| tx.rep_checkpoint_lag()).unwrap().0, Some(0));
+            commit(&st, &mut live, &items[third..2 * third]);
+            let parts = st.rep_load_ready().unwrap().expect("ready");
+            assert!(parts.checkpoint.is_some() && parts.deals.is_empty());
+            let k = tail_kinds(&parts.tail);
+            for (a, b) in kinds.iter_mut().zip(k) {
+                *a += b;
+            }
+            let mut loaded = Reputation::from_parts(Params::default(), parts).unwrap();
+            let rows = Reputation::from_parts(
+                Params::default(),
+                st.rep_load_rows_ready().unwrap().expect("ready"),
+            )
+            .unwrap();
+            let mut now = live.clone();
+            now.compact();
+            let mut compacted = loaded.clone();
+            compacted.compact();
+            assert_same(&now, &compacted, &keys);
+            assert_same(&now, &rows, &keys);
+            // Incremental updates after the load (pairs, upgrades, new keys, ratings).
+            for i in &items[2 * third..] {
+                live.apply(i);
+                loaded.apply(i);
+            }
+            live.compact();
+            loaded.compact();
+            assert!(live.graph().node(&synth_key("newcomer", seed)).is_some());
+            assert_same(&live, &loaded, &keys);
+        }
+        assert!(
+            kinds.iter().all(|n| *n > 0),
+            "the tail replays pairs, upgrades and first-seen times: {kinds:?}"
+        );
+    }
+
+    #[test]
+    fn a_corrupt_checkpoint_is_refused_and_the_rows_load_instead() {
+        let (items, keys) = inputs(8);
+        let dir = tempfile::tempdir().unwrap();
+        let st = store(&dir);
+        st.rep_rebuild(&[]).unwrap();
+        let mut live = Reputation::new(Params::default()).unwrap();
+        commit(&st, &mut live, &items);
+        st.rep_checkpoint_save(&live.clone().checkpoint().unwrap())
+            .unwrap();
+        live.compact();
+        let damage = [
+            "UPDATE rep_checkpoint SET data = substr(data, 1, length(data) - 9)",
+            "UPDATE rep_checkpoint SET data = x'00'",
+            "UPDATE rep_checkpoint SET data = zeroblob(4096)",
+            "UPDATE rep_checkpoint SET data = 'text, not a blob'",
+            "FLIP",
+        ];
+        for sql in damage {
+            let good = live.clone().checkpoint().unwrap();
+            st.rep_checkpoint_save(&good).unwrap();
+            if sql == "FLIP" {
+                let mut bad = good.clone();
+                bad[100] ^= 0x10;
+                st.rep_checkpoint_save(&bad).unwrap();
+            } else {
+                st.transaction(|tx| {
+                    tx.conn.execute(sql, [])?;
+                    Ok(())
+                })
+                .unwrap();
+            }
+            let parts = st.rep_load_ready().unwrap().expect("ready");
+            assert!(parts.checkpoint.is_some());
+            assert!(
+                matches!(
+                    Reputation::from_parts(Params::default(), parts),
+                    Err(crate::reputation::ReputationError::InvalidCheckpoint { .. })
+                ),
+                "{sql}"
+            );
+            let rows = st.rep_load_rows_ready().unwrap().expect("ready");
+            let loaded = Reputation::from_parts(Params::default(), rows).unwrap();
+            assert_same(&live, &loaded, &keys);
+        }
+    }
+
+    #[test]
+    fn checkpoint_is_due_only_for_large_or_lagging_projections_and_cleared_by_rebuild() {
+        let dir = tempfile::tempdir().unwrap();
+        let st = store(&dir);
+        let (items, _) = inputs(10);
+        st.rep_rebuild(&items).unwrap();
+        assert!(
+            !st.rep_checkpoint_due().unwrap(),
+            "a small graph loads from rows"
+        );
+        // Pretend the projection is large: CHECKPOINT_MIN_DEALS rows and no checkpoint.
+        st.transaction(|tx| {
+            tx.conn.execute(
+                "INSERT INTO rep_deals (seq, deal, a, b, tier)
+                 VALUES (?1, x'00112233445566778899aabbccddeeff', 1, 2, 1)",
+                [CHECKPOINT_MIN_DEALS as i64 + 5],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+        assert!(st.rep_checkpoint_due().unwrap());
+        st.rep_checkpoint_save(b"x").unwrap();
+        assert!(!st.rep_checkpoint_due().unwrap(), "just written");
+        st.rep_rebuild(&items).unwrap();
+        assert!(
+            st.read(|tx| tx.rep_checkpoint_lag()).unwrap().0.is_none(),
+            "a rebuild drops the checkpoint"
+        );
     }
 
     #[test]

@@ -155,7 +155,23 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     r#"
     DROP INDEX IF EXISTS events_kind_d;
     "#,
-    // v6: a leaner `events` for ingest speed (docs/BENCHMARKS.md). Every insert updated four
+    // v6: the reputation checkpoint (store/rep.rs): the engine's graph part as one blob with the
+    // last `rep_deals.seq` / `rep_keys.id` it covers, and the rows at or below those that
+    // changed after it was written (first-seen times, upgrades), replayed at load.
+    r#"
+    CREATE TABLE rep_checkpoint (
+        id       INTEGER PRIMARY KEY CHECK (id = 1),
+        deal_seq INTEGER NOT NULL,
+        key_id   INTEGER NOT NULL,
+        data     BLOB    NOT NULL
+    );
+    CREATE TABLE rep_ck_dirty (
+        kind INTEGER NOT NULL,        -- 0: rep_keys.id (first_seen changed), 1: rep_deals.seq (upgraded)
+        id   INTEGER NOT NULL,
+        PRIMARY KEY (kind, id)
+    ) WITHOUT ROWID;
+    "#,
+    // v7: a leaner `events` for ingest speed (docs/BENCHMARKS.md). Every insert updated four
     // index B-trees, three of them keyed by random 32-byte values (`id` UNIQUE, `events_address`
     // on (kind, pubkey, d), `events_author_kind` on (pubkey, …)). Now:
     // - `events_id` indexes the first 8 bytes of the id (queries match the full id on hit; the
@@ -166,7 +182,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     // The UNIQUE constraint on `id` cannot be dropped in place, so the table is rebuilt; `seq`
     // and every stored column are copied unchanged.
     r#"
-    CREATE TABLE events_v6 (
+    CREATE TABLE events_lean (
         seq        INTEGER PRIMARY KEY,
         id         BLOB    NOT NULL,
         pubkey     BLOB    NOT NULL,
@@ -176,16 +192,20 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         p          BLOB,            -- first `p` tag (32 bytes) if any
         raw        TEXT    NOT NULL
     );
-    INSERT INTO events_v6 (seq, id, pubkey, kind, created_at, d, p, raw)
+    INSERT INTO events_lean (seq, id, pubkey, kind, created_at, d, p, raw)
         SELECT seq, id, pubkey, kind, created_at, d, p, raw FROM events ORDER BY seq;
     DROP TABLE events;
-    ALTER TABLE events_v6 RENAME TO events;
+    ALTER TABLE events_lean RENAME TO events;
     CREATE INDEX events_id        ON events(substr(id, 1, 8));
     CREATE INDEX events_author    ON events(substr(pubkey, 1, 8), kind, d);
     CREATE INDEX events_kind_time ON events(kind, created_at DESC);
     CREATE INDEX events_p_kind    ON events(p, kind, created_at DESC) WHERE p IS NOT NULL;
     "#,
 ];
+
+/// The version whose step rebuilt `events` with the compact 8-byte-prefix indexes (tests).
+#[cfg(test)]
+pub(crate) const LEAN_EVENTS_VERSION: u32 = 7;
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -263,6 +283,8 @@ mod tests {
             "negotiations",
             "outbox",
             "profile_history",
+            "rep_checkpoint",
+            "rep_ck_dirty",
             "rep_deals",
             "rep_follows",
             "rep_halves",

@@ -16,10 +16,23 @@ final class AppEnvironment {
     private(set) var startupError: String?
 
     let secrets = KeychainSecretStore()
+    /// One-shot device location (one CLLocationManager for the app).
+    let location = LocationProvider()
 
     /// `Application Support/Freeport`.
     var dataDirectory: URL {
         URL.applicationSupportDirectory.appending(path: "Freeport", directoryHint: .isDirectory)
+    }
+
+    /// The relays the core is started with (Settings edits it; inside the data directory, so
+    /// a wipe resets it).
+    var relayList: FileRelayList {
+        FileRelayList(url: dataDirectory.appending(path: "relays.txt", directoryHint: .notDirectory))
+    }
+
+    /// The core's default relays (Settings → "use the default relays").
+    var defaultRelays: [String] {
+        defaultConfig(dataDir: dataDirectory.path).relays
     }
 
     /// Opens the core (no network yet) and starts the root model.
@@ -34,6 +47,7 @@ final class AppEnvironment {
             try dir.setResourceValues(values)
             var config = defaultConfig(dataDir: dir.path)
             config.defaultRegion = Locale.current.region?.identifier
+            if let relays = relayList.load() { config.relays = relays }
             let core = try FreeportApp(config: config, secrets: secrets)
             let model = AppModel(core: core)
             app = model
@@ -41,6 +55,13 @@ final class AppEnvironment {
         } catch {
             startupError = UserError(error).message
         }
+    }
+
+    /// Stops the core and opens it again (after the relay list changed).
+    func restart() async {
+        await app?.goOffline()
+        app = nil
+        await boot()
     }
 
     /// Erases the data directory and every Keychain entry, then starts over at onboarding.

@@ -17,7 +17,8 @@ struct RootScreen: View {
                         Task { await app.identityReady(id) }
                     }
                 case .ready:
-                    MainTabs(app: app)
+                    // A restarted core (new relays) is a new AppModel: fresh screens over it.
+                    MainTabs(app: app).id(ObjectIdentifier(app))
                 case let .failed(problem):
                     RetryScreen(message: problem.message) { Task { await app.start() } }
                 }

@@ -9,7 +9,7 @@ struct BrowseScreen: View {
     @State private var typedArea = ""
     @State private var locating = false
     @State private var posting: MarketView?
-    private let location = LocationProvider()
+    @Environment(AppEnvironment.self) private var environment
 
     init(app: AppModel, model: BrowseModel) {
         self.app = app
@@ -38,7 +38,9 @@ struct BrowseScreen: View {
                     .autocorrectionDisabled()
                     .onSubmit { model.useTypedArea(typedArea); Task { await model.refresh() } }
                 if let area = model.area {
-                    LabeledContent("Area", value: area).accessibilityLabel(Text("Searching area \(area)"))
+                    LabeledContent("Area", value: area)
+                        .accessibilityElement(children: .ignore)
+                        .accessibilityLabel(Text("Searching area \(area)"))
                 }
                 ProblemText(problem: model.error)
             }
@@ -77,8 +79,8 @@ struct BrowseScreen: View {
     private func useMyLocation() async {
         locating = true
         defer { locating = false }
-        if let here = await location.current() {
-            model.useLocation(latitude: here.coordinate.latitude, longitude: here.coordinate.longitude)
+        if let here = await environment.location.current() {
+            model.useLocation(latitude: here.latitude, longitude: here.longitude)
             await model.refresh()
         }
     }

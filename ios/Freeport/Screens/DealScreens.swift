@@ -160,7 +160,15 @@ struct NegotiationScreen: View {
                     Text(StateText.word(deal.state)).font(.headline)
                     Text(deal.proposedBy == "us" ? "Your proposal" : "Their proposal").foregroundStyle(.secondary)
                     ForEach(model.terms) { row in LabeledContent(row.key.capitalized, value: row.text) }
-                    Text("\(deal.roundsLeft) rounds left").font(.footnote).foregroundStyle(.secondary)
+                    Text("\(Int(deal.roundsLeft)) rounds left").font(.footnote).foregroundStyle(.secondary)
+                }
+                Section {
+                    // Screening from a deal: their card from this user's own position.
+                    NavigationLink {
+                        CounterpartyScreen(app: app, subject: deal.counterparty)
+                    } label: {
+                        Label("Check who you are dealing with", systemImage: "checkmark.shield")
+                    }
                 }
                 if let contact = model.contact {
                     Section("Their contact") {
@@ -207,5 +215,35 @@ struct NegotiationScreen: View {
         }
         .task { await model.refresh() }
         .onChange(of: app.dealsRevision) { Task { await model.refresh() } }
+    }
+}
+
+/// The counterparty's screening card, opened from a deal (no key to type or scan).
+struct CounterpartyScreen: View {
+    let app: AppModel
+    let subject: String
+    @State private var model: ScreenModel
+
+    init(app: AppModel, subject: String) {
+        self.app = app
+        self.subject = subject
+        _model = State(initialValue: ScreenModel(core: app.core))
+    }
+
+    var body: some View {
+        Form {
+            if let card = model.card {
+                Section("Result") { ScreeningCard(card: card) }
+                if !model.path.isEmpty {
+                    Section("How you are connected") { ConnectionPath(steps: model.path) }
+                }
+            } else if model.busy {
+                ProgressView()
+            }
+            ProblemText(problem: model.error)
+        }
+        .navigationTitle("Check someone")
+        .task { await model.screen(subject: subject) }
+        .onChange(of: app.screeningRevision) { Task { await model.screen(subject: subject) } }
     }
 }

@@ -7,7 +7,8 @@ import FreeportViewModels
 struct MeetShowScreen: View {
     @State private var model: MeetShowModel
     @State private var scanningReturn = false
-    @State private var savedBrightness: CGFloat?
+    @State private var brightness = ScreenBrightness()
+    @Environment(\.scenePhase) private var scenePhase
 
     init(model: MeetShowModel) {
         _model = State(initialValue: model)
@@ -28,9 +29,10 @@ struct MeetShowScreen: View {
                         .background(Color.white) // a QR needs a light background in dark mode too
                         .clipShape(RoundedRectangle(cornerRadius: 12))
                         .accessibilityLabel(Text("Meetup code. Hold the phone so the other person can scan it."))
-                    Text("New code in \(model.secondsToRefresh) s")
+                    Text("New code in \(model.countdown) s")
                         .font(.headline.monospacedDigit())
-                        .accessibilityLabel(Text("The code changes in \(model.secondsToRefresh) seconds"))
+                        .accessibilityLabel(Text("The code changes in \(model.countdown) seconds"))
+                        .accessibilityAddTraits(.updatesFrequently)
                     Button("Scan their return code") { scanningReturn = true }
                         .buttonStyle(.borderedProminent)
                 } else {
@@ -42,25 +44,42 @@ struct MeetShowScreen: View {
         }
         .navigationTitle("Meet")
         .sheet(isPresented: $scanningReturn) {
-            CameraScanner { text in
-                scanningReturn = false
-                Task { await model.scanReturn(text: text) }
-            } onFrame: { _ in }
+            ReturnScanSheet(scanner: model.returnScanner)
         }
+        .onChange(of: model.result != nil) { _, done in
+            if done { scanningReturn = false }
+        }
+        .sensoryFeedback(.success, trigger: model.result != nil)
         .task {
             while !Task.isCancelled && model.result == nil {
                 await model.tick()
                 try? await Task.sleep(for: .seconds(1))
             }
         }
-        .onAppear {
-            savedBrightness = UIScreen.main.brightness
-            UIScreen.main.brightness = 1
-            UIApplication.shared.isIdleTimerDisabled = true
+        .onAppear { brightness.boost() }
+        .onDisappear { brightness.restore() }
+        .onChange(of: scenePhase) { _, phase in
+            if phase == .active { brightness.boost() } else { brightness.restore() }
         }
-        .onDisappear {
-            if let savedBrightness { UIScreen.main.brightness = savedBrightness }
-            UIApplication.shared.isIdleTimerDisabled = false
+    }
+}
+
+/// The camera over the other phone's return code: system QR text and luma frames, like the scan
+/// side; the refusal reason under the viewfinder.
+struct ReturnScanSheet: View {
+    let scanner: MeetScanModel
+
+    var body: some View {
+        VStack(spacing: 12) {
+            CameraScanner { text in
+                Task { await scanner.scan(text: text) }
+            } onFrame: { frame in
+                Task { await scanner.scan(width: frame.width, height: frame.height, stride: frame.stride, luma: frame.luma) }
+            }
+            .accessibilityLabel(Text("Camera. Point it at the other person's code."))
+            if let hint = scanner.hint {
+                Text(hint.message).font(.callout).multilineTextAlignment(.center).padding(.horizontal)
+            }
         }
     }
 }

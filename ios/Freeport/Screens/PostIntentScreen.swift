@@ -7,7 +7,7 @@ import FreeportViewModels
 struct PostIntentScreen: View {
     @State private var model: PostIntentModel
     @Environment(\.dismiss) private var dismiss
-    private let location = LocationProvider()
+    @Environment(AppEnvironment.self) private var environment
 
     init(model: PostIntentModel) {
         _model = State(initialValue: model)
@@ -30,12 +30,16 @@ struct PostIntentScreen: View {
                     if let problem = model.fieldProblems[field.path] {
                         Text(problem == .required ? "Required" : "Enter a number")
                             .font(.footnote).foregroundStyle(.red)
+                    } else if let message = model.coreProblem(for: field.path) {
+                        // The core's schema message, next to the field it names.
+                        Text(message).font(.footnote).foregroundStyle(.red)
                     }
                 } header: {
-                    Text(field.required ? "\(field.label) *" : field.label)
+                    // The market's own label (data, not UI text); `*` marks required fields.
+                    Text(verbatim: field.required ? "\(field.label) *" : field.label)
                 }
             }
-            Section { ProblemText(problem: model.error) }
+            Section { ProblemText(problem: model.generalProblem) }
         }
         .navigationTitle(model.market.title)
         .toolbar {
@@ -85,8 +89,8 @@ struct PostIntentScreen: View {
                     .textInputAutocapitalization(.never).autocorrectionDisabled()
                 Button {
                     Task {
-                        if let here = await location.current() {
-                            model.setLocation(path: field.path, latitude: here.coordinate.latitude, longitude: here.coordinate.longitude)
+                        if let here = await environment.location.current() {
+                            model.setLocation(path: field.path, latitude: here.latitude, longitude: here.longitude)
                         }
                     }
                 } label: {

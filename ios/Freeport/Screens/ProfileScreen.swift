@@ -1,4 +1,5 @@
 import SwiftUI
+import CoreImage.CIFilterBuiltins
 import FreeportCore
 import FreeportViewModels
 
@@ -17,6 +18,8 @@ struct ProfileScreen: View {
         Form {
             if let p = model.profile {
                 Section("Your public key") {
+                    // What "Check someone → Scan their profile code" on the other phone reads.
+                    ProfileCode(text: "nostr:\(p.npub)")
                     Text(p.npub).font(.footnote.monospaced()).textSelection(.enabled)
                     ShareLink(item: "nostr:\(p.npub)") { Label("Share", systemImage: "square.and.arrow.up") }
                 }
@@ -33,6 +36,10 @@ struct ProfileScreen: View {
                 TextField("New phone number", text: $model.phone)
                     .keyboardType(.phonePad).textContentType(.telephoneNumber)
                 Toggle("Publish my full number", isOn: $model.publishFullNumber)
+                if let status = model.phoneStatus {
+                    LabeledContent("Verification", value: status)
+                    LabeledContent("Reached at this number by", value: model.verifiedBy.formatted())
+                }
             } header: {
                 Text("Phone")
             } footer: {
@@ -46,7 +53,9 @@ struct ProfileScreen: View {
             ProblemText(problem: model.error)
             Section {
                 NavigationLink("Settings") {
-                    SettingsScreen(app: app, model: SettingsModel(core: app.core) { [environment] in
+                    SettingsScreen(app: app, model: SettingsModel(
+                        core: app.core, relayList: environment.relayList, defaultRelays: environment.defaultRelays
+                    ) { [environment] in
                         try await environment.wipe()
                     })
                 }
@@ -64,10 +73,41 @@ struct ProfileScreen: View {
     }
 }
 
+/// The user's key as a QR code for another phone to scan (drawn on white so it scans in dark
+/// mode; CoreImage's generator — the core has no general-purpose QR export, only meet codes).
+struct ProfileCode: View {
+    let text: String
+
+    var body: some View {
+        if let image = Self.render(text) {
+            Image(uiImage: image)
+                .interpolation(.none)
+                .resizable()
+                .scaledToFit()
+                .frame(maxWidth: 240)
+                .padding(12)
+                .background(Color.white, in: RoundedRectangle(cornerRadius: 12))
+                .frame(maxWidth: .infinity)
+                .accessibilityLabel(Text("Your profile code. Others scan it to check you."))
+        }
+    }
+
+    static func render(_ text: String) -> UIImage? {
+        let filter = CIFilter.qrCodeGenerator()
+        filter.message = Data(text.utf8)
+        filter.correctionLevel = "M"
+        guard let output = filter.outputImage?.transformed(by: CGAffineTransform(scaleX: 8, y: 8)),
+              let cg = CIContext().createCGImage(output, from: output.extent)
+        else { return nil }
+        return UIImage(cgImage: cg)
+    }
+}
+
 /// Relays, pending events, backup, version, wipe.
 struct SettingsScreen: View {
     let app: AppModel
     @State private var model: SettingsModel
+    @Environment(AppEnvironment.self) private var environment
 
     init(app: AppModel, model: SettingsModel) {
         self.app = app
@@ -82,7 +122,34 @@ struct SettingsScreen: View {
                         .foregroundStyle(r.connected ? .green : .secondary)
                         .accessibilityLabel(Text(r.connected ? "\(r.url), connected" : "\(r.url), not connected"))
                 }
-                LabeledContent("Waiting to send", value: "\(model.pending.count)")
+                LabeledContent("Waiting to send", value: model.pending.count.formatted())
+            }
+            Section {
+                ForEach(model.relayList, id: \.self) { url in
+                    Text(url).font(.footnote.monospaced())
+                        .swipeActions {
+                            if model.relayList.count > 1 {
+                                Button("Remove", role: .destructive) { model.removeRelay(url) }
+                            }
+                        }
+                }
+                TextField("Add a relay (wss://…)", text: $model.newRelay)
+                    .textInputAutocapitalization(.never).autocorrectionDisabled().keyboardType(.URL)
+                    .onSubmit { model.addRelay() }
+                if model.relayProblem != nil {
+                    Text("A relay address starts with wss:// (ws:// only for this device).")
+                        .font(.footnote).foregroundStyle(.red)
+                }
+                Button("Add") { model.addRelay() }.disabled(model.newRelay.isEmpty)
+                Button("Use the default relays") { model.resetRelays() }
+                if model.restartNeeded {
+                    Button("Reconnect with these relays") { Task { await environment.restart() } }
+                        .buttonStyle(.borderedProminent)
+                }
+            } header: {
+                Text("Relays used")
+            } footer: {
+                Text("Swipe a relay to remove it. Changes apply when Freeport reconnects.")
             }
             Section("Backup") {
                 if let text = model.backupText {

@@ -74,6 +74,7 @@ struct ScreeningCard: View {
                 GridRow { Text("Partners"); Text(card.partners, format: .number) }
                 GridRow { Text("In your network"); Text(card.partnersInNetwork, format: .number) }
                 GridRow { Text("Met in person"); Text(card.metInPerson, format: .number) }
+                GridRow { Text("Phone verified by"); Text(card.verifiedBy, format: .number) }
             }
             .font(.callout)
             ForEach(card.reasons, id: \.self) { reason in
@@ -90,15 +91,18 @@ struct ScreeningCard: View {
 /// The chain you → … → them, drawn vertically (legible at large text sizes).
 struct ConnectionPath: View {
     let steps: [PathStep]
+    /// Dot and line sizes follow the text size (Dynamic Type).
+    @ScaledMetric(relativeTo: .body) private var dot: CGFloat = 10
+    @ScaledMetric(relativeTo: .body) private var link: CGFloat = 24
 
     var body: some View {
         VStack(alignment: .leading, spacing: 0) {
             ForEach(steps) { step in
                 HStack(alignment: .top) {
                     VStack(spacing: 0) {
-                        Circle().fill(step.index == 0 ? Color.accentColor : Color.secondary).frame(width: 10, height: 10)
+                        Circle().fill(step.index == 0 ? Color.accentColor : Color.secondary).frame(width: dot, height: dot)
                         if step.index < steps.count - 1 {
-                            Rectangle().fill(Color.secondary.opacity(0.5)).frame(width: 2, height: 24)
+                            Rectangle().fill(Color.secondary.opacity(0.5)).frame(width: 2, height: link)
                         }
                     }
                     Text(step.index == 0 ? String(localized: "You") : step.label)
@@ -106,6 +110,7 @@ struct ConnectionPath: View {
             }
         }
         .accessibilityElement(children: .ignore)
-        .accessibilityLabel(Text(steps.map { $0.index == 0 ? String(localized: "You") : $0.label }.joined(separator: ", then ")))
+        .accessibilityLabel(Text(steps.map { $0.index == 0 ? String(localized: "You") : $0.label }
+            .joined(separator: String(localized: ", then "))))
     }
 }

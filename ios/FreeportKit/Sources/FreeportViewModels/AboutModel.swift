@@ -44,10 +44,11 @@ public final class AboutModel {
     /// Outcome of the last `checkKey()`.
     public private(set) var keyCheck: KeyCheck = .idle
 
-    private let app: FreeportApp
+    private let app: FreeportCoreAPI
 
-    /// A model over the app's `FreeportApp` (whose secret store is the Keychain store).
-    public init(app: FreeportApp) {
+    /// A model over the app's core (whose secret store is the Keychain store). Calls go through
+    /// `FreeportCoreAPI`, so key generation and the Keychain write run off the main actor.
+    public init(app: FreeportCoreAPI) {
         self.app = app
         self.coreVersion = FreeportCore.coreVersion()
     }
@@ -67,7 +68,11 @@ public final class AboutModel {
     public func loadIdentity() async {
         identity = .loading
         do {
-            identity = .ready(try app.identity() ?? app.createIdentity())
+            if let id = try await app.identity() {
+                identity = .ready(id)
+            } else {
+                identity = .ready(try await app.createIdentity())
+            }
         } catch let FreeportError.SecretStore(reason) {
             identity = .retryLater(reason: reason)
         } catch {

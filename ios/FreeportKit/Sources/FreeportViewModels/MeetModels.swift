@@ -11,7 +11,8 @@ public struct MeetResult: Equatable, Sendable {
 }
 
 /// Show side of the meetup: a rotating single-use code with a visible countdown, and the
-/// scan of the return code the other phone shows back (works offline).
+/// scan of the return code the other phone shows back (works offline). The return code is read
+/// by `returnScanner` — platform QR text or camera luma frames, exactly like the scan side.
 @MainActor
 @Observable
 public final class MeetShowModel {
@@ -25,10 +26,10 @@ public final class MeetShowModel {
     public private(set) var secondsToRefresh: UInt64 = 0
     /// How many codes were shown (1 after the first, +1 per rotation).
     public private(set) var rotations = 0
-    /// The outcome once the return code was scanned.
-    public private(set) var result: MeetResult?
-    /// Last problem.
+    /// Last problem fetching a code.
     public private(set) var error: UserError?
+    /// Reads the other phone's return code (its `hint` says why a frame or text was refused).
+    public let returnScanner: MeetScanModel
 
     private let core: FreeportCoreAPI
     private let clock: Clock
@@ -39,7 +40,14 @@ public final class MeetShowModel {
         self.nego = nego
         self.pngPixels = pngPixels
         self.clock = clock
+        self.returnScanner = MeetScanModel(core: core)
     }
+
+    /// The outcome once the return code was scanned (the meeting is complete on this side).
+    public var result: MeetResult? { returnScanner.result }
+
+    /// The countdown as a whole number of seconds for display (never negative, never traps).
+    public var countdown: Int { Int(clamping: secondsToRefresh) }
 
     /// Asks the core for a fresh code.
     public func refresh() async {
@@ -66,19 +74,14 @@ public final class MeetShowModel {
         }
     }
 
-    /// The other phone's return code, scanned or pasted (completes the meeting on this side).
+    /// The other phone's return code as text (platform QR detector, or pasted).
     public func scanReturn(text: String) async {
-        do {
-            result = MeetResult(outcome: try await core.meetScanText(text: text))
-            error = nil
-        } catch {
-            self.error = UserError(error)
-        }
+        await returnScanner.scan(text: text)
     }
 
     /// The user confirmed the words match.
     public func confirmWordsMatch() {
-        result?.confirmed = true
+        returnScanner.confirmWordsMatch()
     }
 
     private func updateCountdown() {

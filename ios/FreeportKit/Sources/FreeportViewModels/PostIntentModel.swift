@@ -182,6 +182,24 @@ public final class PostIntentModel {
         return problems.isEmpty ? root : nil
     }
 
+    /// The core's validation message for one form field, for inline display: the error names
+    /// the field itself (`title`), or it is a payload schema error whose text names the field's
+    /// JSON pointer (`at `/to/geohash` breaks …` belongs to `/to`). Nil for other fields.
+    public func coreProblem(for path: String) -> String? {
+        guard let e = error, let field = e.field else { return nil }
+        if field == path { return e.message }
+        guard field == "payload", path.hasPrefix("/") else { return nil }
+        return e.message.contains("`\(path)`") || e.message.contains("`\(path)/") ? e.message : nil
+    }
+
+    /// The core's message when it is not about any one form field (shown under the form).
+    public var generalProblem: UserError? {
+        guard let e = error else { return nil }
+        if e.field == "title" { return nil }
+        if fields.contains(where: { coreProblem(for: $0.path) != nil }) { return nil }
+        return e
+    }
+
     /// The area the intent is published in: the chosen one, else the first location's geohash.
     public var effectiveArea: String? {
         if let area, !area.isEmpty { return area }

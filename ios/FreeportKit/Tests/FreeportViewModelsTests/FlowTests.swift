@@ -81,6 +81,12 @@ final class DealFlowTests: XCTestCase {
         XCTAssertNotNil(picked.theirContact)
         XCTAssertTrue(picked.canMeet)
 
+        // Screening from a deal: Alice checks the person she picked (no key typed).
+        let fromDeal = ScreenModel(core: alice.core)
+        await fromDeal.screen(subject: picked.counterparty, explain: false)
+        XCTAssertEqual(fromDeal.card?.subject, bobId.pubkey, "\(String(describing: fromDeal.error))")
+        XCTAssertEqual(fromDeal.card?.subjectNpub, picked.counterpartyNpub)
+
         // Bob's negotiation screen follows to confirmed and reveals Alice's contact.
         let bobThread = NegotiationModel(core: bob.core, nego: bobDeal.nego)
         await eventually("Bob sees the deal confirmed") {
@@ -108,6 +114,9 @@ final class DealFlowTests: XCTestCase {
         XCTAssertEqual(bobMet.outcome.state, "met")
         XCTAssertFalse(bobMet.outcome.sasWords.isEmpty)
         let back = try XCTUnwrap(bobMet.outcome.returnToken)
+        await show.scanReturn(text: "not a code")
+        XCTAssertNil(show.result)
+        XCTAssertNotNil(show.returnScanner.hint, "a wrong return code is explained, the camera keeps going")
         await show.scanReturn(text: back)
         let aliceMet = try XCTUnwrap(show.result, "\(String(describing: show.error))")
         XCTAssertEqual(aliceMet.outcome.sasWords, bobMet.outcome.sasWords, "both phones show the same words")

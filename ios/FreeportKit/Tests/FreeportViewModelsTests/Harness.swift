@@ -22,18 +22,36 @@ final class Phone {
     let store = MemoryStore()
     let core: FreeportApp
 
+    private let ownsDir: Bool
+
     init(name: String, relay: String?) throws {
         dir = FileManager.default.temporaryDirectory
             .appendingPathComponent("freeport-vm-\(name)-\(UUID().uuidString)")
+        ownsDir = true
+        core = try FreeportApp(config: Self.config(dir, relay: relay), secrets: store)
+    }
+
+    /// The same phone after the app process was killed and relaunched: a new core over the same
+    /// data directory and the same secret store (the Keychain survives the process).
+    init(relaunching other: Phone, relay: String?) throws {
+        dir = other.dir
+        ownsDir = false
+        for key in other.store.keys {
+            try store.set(key: key, value: try XCTUnwrap(other.store.get(key: key)))
+        }
+        core = try FreeportApp(config: Self.config(dir, relay: relay), secrets: store)
+    }
+
+    private static func config(_ dir: URL, relay: String?) -> FreeportConfig {
         var cfg = defaultConfig(dataDir: dir.path)
         cfg.relays = relay.map { [$0] } ?? []
         // Proof of work is exercised by the core's own tests; here it would only slow the flow.
         cfg.intentPowBits = 0
         cfg.ratingPowBits = 0
-        core = try FreeportApp(config: cfg, secrets: store)
+        return cfg
     }
 
-    deinit { try? FileManager.default.removeItem(at: dir) }
+    deinit { if ownsDir { try? FileManager.default.removeItem(at: dir) } }
 }
 
 /// Waits (polling, up to `seconds`) until `condition` holds: relays deliver asynchronously.

@@ -118,6 +118,11 @@ final class PostIntentTests: XCTestCase {
         let err = try XCTUnwrap(form.error)
         XCTAssertNotNil(err.field)
         XCTAssertTrue(err.message.contains("to") || err.message.contains("geohash"), err.message)
+        // Shown next to the field it names, not under the form.
+        XCTAssertEqual(form.coreProblem(for: "/to"), err.message)
+        XCTAssertNil(form.coreProblem(for: "/from"))
+        XCTAssertNil(form.coreProblem(for: "/category"))
+        XCTAssertNil(form.generalProblem, "a field-specific message is not repeated under the form")
 
         // Fixed: posted, in the area of the first place, and listed in My intents.
         form.entries["/to"] = FieldEntry(text: "Changi Airport", geohash: "w21zg")
@@ -422,7 +427,10 @@ final class ScreenProfileSettingsTests: XCTestCase {
         let wipedFlag = TestClock(0)
         let dir = phone.dir
         let store = phone.store
-        let settings = SettingsModel(core: phone.core) {
+        let settings = SettingsModel(
+            core: phone.core, relayList: FileRelayList(url: dir.appendingPathComponent("relays.txt")),
+            defaultRelays: [relay.url()]
+        ) {
             try FileManager.default.removeItem(at: dir)
             store.removeAll()
             wipedFlag.now = 1

@@ -4,7 +4,6 @@ import android.os.Build
 import android.security.keystore.KeyGenParameterSpec
 import android.security.keystore.KeyPermanentlyInvalidatedException
 import android.security.keystore.KeyProperties
-import android.security.keystore.StrongBoxUnavailableException
 import android.security.keystore.UserNotAuthenticatedException
 import app.freeport.core.SecretStoreException
 import app.freeport.presentation.SealedFileSecretStore
@@ -13,6 +12,7 @@ import java.io.File
 import java.io.IOException
 import java.security.GeneralSecurityException
 import java.security.KeyStore
+import java.security.ProviderException
 import javax.crypto.KeyGenerator
 import javax.crypto.SecretKey
 
@@ -40,8 +40,10 @@ class KeystoreWrappingKey(private val alias: String) : WrappingKey {
     @Synchronized
     override fun get(create: Boolean): SecretKey? {
         val existing = try {
-            (keyStore.getEntry(alias, null) as? KeyStore.SecretKeyEntry)?.secretKey
+            keyStore.getKey(alias, null) as? SecretKey
         } catch (e: GeneralSecurityException) {
+            throw SecretStoreException.Backend("Keystore lookup failed: ${e.javaClass.simpleName}")
+        } catch (e: ProviderException) {
             throw SecretStoreException.Backend("Keystore lookup failed: ${e.javaClass.simpleName}")
         }
         return existing ?: if (create) generate() else null
@@ -74,13 +76,28 @@ class KeystoreWrappingKey(private val alias: String) : WrappingKey {
             .apply { if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.P) setIsStrongBoxBacked(strongBox) }
             .build()
 
-        val gen = KeyGenerator.getInstance(KeyProperties.KEY_ALGORITHM_AES, ANDROID_KEYSTORE)
+        fun make(strongBox: Boolean): SecretKey {
+            val gen = KeyGenerator.getInstance(KeyProperties.KEY_ALGORITHM_AES, ANDROID_KEYSTORE)
+            gen.init(spec(strongBox))
+            return gen.generateKey()
+        }
+
         return try {
-            gen.init(spec(strongBox = Build.VERSION.SDK_INT >= Build.VERSION_CODES.P))
-            gen.generateKey()
-        } catch (e: StrongBoxUnavailableException) {
-            gen.init(spec(strongBox = false))
-            gen.generateKey()
+            if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.P) {
+                try {
+                    make(strongBox = true)
+                } catch (e: ProviderException) {
+                    // No StrongBox (StrongBoxUnavailableException, a ProviderException subclass
+                    // not referenced directly so API 26-27 never resolve it): the TEE instead.
+                    make(strongBox = false)
+                }
+            } else {
+                make(strongBox = false)
+            }
+        } catch (e: GeneralSecurityException) {
+            throw SecretStoreException.Backend("cannot create the Keystore key: ${e.javaClass.simpleName}")
+        } catch (e: ProviderException) { // the Keystore's own failures are unchecked
+            throw SecretStoreException.Backend("cannot create the Keystore key: ${e.javaClass.simpleName}")
         }
     }
 

@@ -1,6 +1,8 @@
 package app.freeport.android
 
 import android.app.Application
+import android.content.pm.ApplicationInfo
+import android.os.StrictMode
 import app.freeport.core.FreeportApp
 import app.freeport.core.defaultConfig
 import app.freeport.presentation.Core
@@ -8,6 +10,7 @@ import app.freeport.presentation.DataWiper
 import app.freeport.presentation.FfiCore
 import app.freeport.presentation.FileRelaySettings
 import app.freeport.presentation.RelaySettings
+import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Deferred
 import kotlinx.coroutines.Dispatchers
@@ -18,7 +21,7 @@ import java.io.File
 
 /**
  * Process-wide wiring: the secret store, the relay settings and the one core instance. Opening
- * the core opens SQLite, so it happens on [Dispatchers.IO]; screens wait for [core].
+ * the core opens SQLite, so it happens on [Dispatchers.IO]; screens wait for [openCore].
  */
 class FreeportApplication : Application() {
     /** Lives as long as the process; relay connections and the outbox run here. */
@@ -37,25 +40,54 @@ class FreeportApplication : Application() {
     lateinit var defaultRelays: List<String>
         private set
 
-    /** The core, opened off the main thread. */
-    lateinit var core: Deferred<Core>
-        private set
+    private var opening: Deferred<Core>? = null
 
-    override fun onCreate() {
-        super.onCreate()
-        core = appScope.async(Dispatchers.IO) {
+    /**
+     * The one core, opened on [Dispatchers.IO] (SQLite, the secret store) the first time it is
+     * asked for. A failed open is kept (every screen sees the same error) until [retry].
+     */
+    suspend fun openCore(retry: Boolean = false): Core = coreDeferred(retry).await()
+
+    @Synchronized
+    private fun coreDeferred(retry: Boolean): Deferred<Core> {
+        val current = opening
+        // A Deferred that completed exceptionally reports isCancelled = true.
+        if (current != null && !(retry && current.isCompleted && current.isCancelled)) return current
+        return appScope.async<Core>(Dispatchers.IO) {
             val defaults = defaultConfig(dataDir.path)
             defaultRelays = defaults.relays
             val config = relaySettings.load()?.let { defaults.copy(relays = it) } ?: defaults
             FfiCore(FreeportApp(config, secrets))
-        }
+        }.also { opening = it }
     }
 
-    /** Connects to the relays once an identity exists (idempotent, never on the main thread). */
+    override fun onCreate() {
+        super.onCreate()
+        if (applicationInfo.flags and ApplicationInfo.FLAG_DEBUGGABLE != 0) {
+            // Debug builds log any disk or network access on the main thread, so "no I/O on the
+            // main thread" can be checked on a device (logcat tag StrictMode).
+            StrictMode.setThreadPolicy(
+                StrictMode.ThreadPolicy.Builder().detectDiskReads().detectDiskWrites().detectNetwork().penaltyLog().build(),
+            )
+        }
+        coreDeferred(retry = false) // start opening before the first frame asks for it
+    }
+
+    /**
+     * Connects to the relays once an identity exists. Idempotent in the core; runs in the
+     * process scope, never on the main thread; a failure leaves the app offline-capable (the
+     * outbox keeps what is waiting) and the next start tries again.
+     */
     fun startNetwork() {
         appScope.launch {
-            val c = core.await()
-            if (c.hasIdentity()) runCatching { c.startNetwork() }
+            try {
+                val c = openCore()
+                if (c.hasIdentity()) c.startNetwork()
+            } catch (e: CancellationException) {
+                throw e
+            } catch (e: Exception) {
+                // Offline is a normal state for this app; Settings shows the relay status.
+            }
         }
     }
 

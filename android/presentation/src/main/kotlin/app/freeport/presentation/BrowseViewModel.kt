@@ -40,6 +40,17 @@ class BrowseViewModel(private val core: Core, scope: CoroutineScope) : ScreenMod
     private val _state = MutableStateFlow(State())
     val state: StateFlow<State> = _state.asStateFlow()
     private var lastLocation: Pair<Double, Double>? = null
+    private var query: Job? = null
+
+    /**
+     * Runs a browse query, cancelling the one still in flight: typing an area or dragging a
+     * slider starts a query per change, and a slow older answer must never replace the newer one
+     * on screen (nor keep the relays busy).
+     */
+    private fun query(block: suspend () -> Unit): Job {
+        query?.cancel()
+        return action(::fail, block).also { query = it }
+    }
 
     private fun fail(e: UiError) = _state.update { it.copy(loading = false, error = e) }
 
@@ -59,7 +70,7 @@ class BrowseViewModel(private val core: Core, scope: CoroutineScope) : ScreenMod
     /** Uses the phone's location (the app asks for coarse location permission first). */
     fun useLocation(lat: Double, lon: Double): Job {
         lastLocation = lat to lon
-        return action(::fail) {
+        return query {
             val g = core.geohashFor(lat, lon, _state.value.precision)
             _state.update { it.copy(area = g, areaSource = AreaSource.LOCATION, error = null) }
             refreshNow()
@@ -89,7 +100,7 @@ class BrowseViewModel(private val core: Core, scope: CoroutineScope) : ScreenMod
     }
 
     /** Re-queries the relays (when online) and the local store. */
-    fun refresh(): Job = action(::fail) { refreshNow() }
+    fun refresh(): Job = query { refreshNow() }
 
     /**
      * Responds to someone's intent: accept its terms as posted, or counter with [changes] to some

@@ -23,8 +23,11 @@ import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.channels.Channel
+import app.freeport.core.coreVersion as coreVersionString
 import app.freeport.core.fullNumberWarning as coreFullNumberWarning
 import app.freeport.core.geohashFor as coreGeohashFor
+import app.freeport.core.decodeQrFrame as coreDecodeQrFrame
+import app.freeport.core.qrPng as coreQrPng
 import app.freeport.core.validateNpub as coreValidateNpub
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.launch
@@ -55,6 +58,9 @@ interface Core {
     suspend fun setProfile(input: ProfileInput): ProfileView
     fun fullNumberWarning(): String
 
+    /** The core library's version (a constant; cheap, no I/O). */
+    fun coreVersion(): String
+
     suspend fun markets(): List<MarketView>
     suspend fun geohashFor(lat: Double, lon: Double, precision: Int): String
     suspend fun browse(market: String, near: String?, radius: Int): List<IntentView>
@@ -80,6 +86,10 @@ interface Core {
     suspend fun rate(nego: String, input: RateRecord)
 
     suspend fun validateNpub(input: String): String
+    /** The text of the QR code in one luma camera frame (e.g. a contact's `nostr:npub1…`). */
+    suspend fun decodeQrFrame(width: Int, height: Int, rowStride: Int, luma: ByteArray): String
+    /** A plain QR code PNG (the profile code others scan to check you), about [px] wide. */
+    suspend fun qrPng(text: String, px: Int): ByteArray
     suspend fun screen(subject: String, explain: Boolean): ScreeningView
     suspend fun trustNeighbourhood(maxNodes: Int): NeighbourhoodView
 
@@ -114,70 +124,86 @@ fun Core.watchEvents(
     }
 }
 
-/** [Core] over the generated UniFFI `FreeportApp`; blocking calls run on [io]. */
+/**
+ * [Core] over the generated UniFFI `FreeportApp`. **Every** call runs on [io], the async ones too:
+ * UniFFI polls a Rust future on the thread that awaits it (`uniffiRustCallAsync` calls the poll
+ * function inline), so without the switch an async call made from `viewModelScope` would run its
+ * synchronous parts (SQLite, signing, Keystore unwrapping, QR decoding) on the main thread.
+ */
 class FfiCore(
     private val app: FreeportApp,
     private val io: CoroutineDispatcher = Dispatchers.IO,
 ) : Core {
-    private suspend fun <T> blocking(block: () -> T): T = withContext(io) { block() }
+    private suspend fun <T> onIo(block: suspend () -> T): T = withContext(io) { block() }
 
-    override suspend fun hasIdentity() = blocking { app.hasIdentity() }
-    override suspend fun identity() = blocking { app.identity() }
-    override suspend fun createIdentity() = blocking { app.createIdentity() }
+    override suspend fun hasIdentity() = onIo { app.hasIdentity() }
+    override suspend fun identity() = onIo { app.identity() }
+    override suspend fun createIdentity() = onIo { app.createIdentity() }
     override suspend fun restoreIdentity(ncryptsec: String, passphrase: String) =
-        blocking { app.restoreIdentity(ncryptsec, passphrase) }
-    override suspend fun exportBackup(passphrase: String) = blocking { app.exportBackup(passphrase) }
+        onIo { app.restoreIdentity(ncryptsec, passphrase) }
+    override suspend fun exportBackup(passphrase: String) = onIo { app.exportBackup(passphrase) }
 
-    override suspend fun startNetwork() = app.startNetwork()
-    override suspend fun stopNetwork() = app.stopNetwork()
-    override suspend fun sync() = app.sync()
-    override suspend fun relayStatus() = app.relayStatus()
-    override suspend fun outbox() = app.outbox()
+    override suspend fun startNetwork() = onIo { app.startNetwork() }
+    override suspend fun stopNetwork() = onIo { app.stopNetwork() }
+    override suspend fun sync() = onIo { app.sync() }
+    override suspend fun relayStatus() = onIo { app.relayStatus() }
+    override suspend fun outbox() = onIo { app.outbox() }
     override suspend fun flushOutbox(timeoutMs: Long) =
-        app.flushOutbox(timeoutMs.coerceAtLeast(0).toULong()).toInt()
+        onIo { app.flushOutbox(timeoutMs.coerceAtLeast(0).toULong()).toInt() }
 
-    override suspend fun profile(pubkey: String) = blocking { app.profile(pubkey) }
-    override suspend fun setProfile(input: ProfileInput) = app.setProfile(input)
+    override suspend fun profile(pubkey: String) = onIo { app.profile(pubkey) }
+    override suspend fun setProfile(input: ProfileInput) = onIo { app.setProfile(input) }
     override fun fullNumberWarning() = coreFullNumberWarning()
+    override fun coreVersion() = coreVersionString()
 
-    override suspend fun markets() = blocking { app.markets() }
+    override suspend fun markets() = onIo { app.markets() }
     override suspend fun geohashFor(lat: Double, lon: Double, precision: Int) =
-        blocking { coreGeohashFor(lat, lon, precision.toUByteChecked("precision")) }
+        onIo { coreGeohashFor(lat, lon, precision.toUByteChecked("precision")) }
     override suspend fun browse(market: String, near: String?, radius: Int) =
-        app.browse(market, near, radius.toUIntChecked("radius"))
-    override suspend fun postIntent(input: PostIntentInput) = app.postIntent(input)
-    override suspend fun withdrawIntent(intentId: String) = app.withdrawIntent(intentId)
-    override suspend fun myIntents() = blocking { app.myIntents() }
-    override suspend fun watchMarket(market: String) = app.watchMarket(market)
+        onIo { app.browse(market, near, radius.toUIntChecked("radius")) }
+    override suspend fun postIntent(input: PostIntentInput) = onIo { app.postIntent(input) }
+    override suspend fun withdrawIntent(intentId: String) = onIo { app.withdrawIntent(intentId) }
+    override suspend fun myIntents() = onIo { app.myIntents() }
+    override suspend fun watchMarket(market: String) = onIo { app.watchMarket(market) }
 
-    override suspend fun respondAccept(intentId: String) = app.respondAccept(intentId)
+    override suspend fun respondAccept(intentId: String) = onIo { app.respondAccept(intentId) }
     override suspend fun respondCounter(intentId: String, termsJson: String) =
-        app.respondCounter(intentId, termsJson)
-    override suspend fun counter(nego: String, termsJson: String) = app.counter(nego, termsJson)
-    override suspend fun accept(nego: String) = app.accept(nego)
-    override suspend fun cancel(nego: String, reason: String?) = app.cancel(nego, reason)
-    override suspend fun pick(nego: String) = app.pick(nego)
-    override suspend fun quotes(intentId: String) = blocking { app.quotes(intentId) }
-    override suspend fun deals() = blocking { app.deals() }
-    override suspend fun deal(nego: String) = blocking { app.deal(nego) }
+        onIo { app.respondCounter(intentId, termsJson) }
+    override suspend fun counter(nego: String, termsJson: String) = onIo { app.counter(nego, termsJson) }
+    override suspend fun accept(nego: String) = onIo { app.accept(nego) }
+    override suspend fun cancel(nego: String, reason: String?) = onIo { app.cancel(nego, reason) }
+    override suspend fun pick(nego: String) = onIo { app.pick(nego) }
+    override suspend fun quotes(intentId: String) = onIo { app.quotes(intentId) }
+    override suspend fun deals() = onIo { app.deals() }
+    override suspend fun deal(nego: String) = onIo { app.deal(nego) }
 
     override suspend fun meetShow(nego: String, pngPx: Int) =
-        blocking { app.meetShow(nego, pngPx.toUIntChecked("png_px")) }
-    override suspend fun meetScanText(text: String) = app.meetScanText(text)
-    override suspend fun meetScanFrame(width: Int, height: Int, rowStride: Int, luma: ByteArray) =
+        onIo { app.meetShow(nego, pngPx.toUIntChecked("png_px")) }
+    override suspend fun meetScanText(text: String) = onIo { app.meetScanText(text) }
+    override suspend fun meetScanFrame(width: Int, height: Int, rowStride: Int, luma: ByteArray) = onIo {
         app.meetScanFrame(
             width.toUIntChecked("width"),
             height.toUIntChecked("height"),
             rowStride.toUIntChecked("stride"),
             luma,
         )
+    }
 
-    override suspend fun rate(nego: String, input: RateRecord) = app.rate(nego, input)
+    override suspend fun rate(nego: String, input: RateRecord) = onIo { app.rate(nego, input) }
 
-    override suspend fun validateNpub(input: String) = blocking { coreValidateNpub(input) }
-    override suspend fun screen(subject: String, explain: Boolean) = app.screen(subject, explain)
+    override suspend fun validateNpub(input: String) = onIo { coreValidateNpub(input) }
+    override suspend fun decodeQrFrame(width: Int, height: Int, rowStride: Int, luma: ByteArray) = onIo {
+        coreDecodeQrFrame(
+            width.toUIntChecked("width"),
+            height.toUIntChecked("height"),
+            rowStride.toUIntChecked("stride"),
+            luma,
+        )
+    }
+    override suspend fun qrPng(text: String, px: Int) = onIo { coreQrPng(text, px.toUIntChecked("px")) }
+    override suspend fun screen(subject: String, explain: Boolean) = onIo { app.screen(subject, explain) }
     override suspend fun trustNeighbourhood(maxNodes: Int) =
-        blocking { app.trustNeighbourhood(maxNodes.toUIntChecked("max_nodes")) }
+        onIo { app.trustNeighbourhood(maxNodes.toUIntChecked("max_nodes")) }
 
     override fun subscribe(onEvent: (AppEventRecord) -> Unit): AutoCloseable {
         val handle = app.subscribe(object : AppListener {

@@ -17,6 +17,9 @@ internal val TERMINAL_STATES = setOf("met", "completed", "cancelled", "expired")
 /** Deal states after both sides confirmed (contact may be shown, a meet code can be made). */
 internal val CONFIRMED_STATES = setOf("confirmed", "met", "completed", "cancel_requested")
 
+/** Deal states in which the intent's owner can still pick a quote. */
+internal val PICKABLE_STATES = setOf("open", "accepted_by_them")
+
 /** My intents and my deals (threads I am in, as owner or responder). */
 class MyIntentsViewModel(private val core: Core, scope: CoroutineScope) : ScreenModel(scope) {
 
@@ -65,6 +68,8 @@ class QuotesViewModel(
     data class State(
         val intent: IntentView? = null,
         val quotes: List<QuoteView> = emptyList(),
+        /** Negotiation ids of the quotes that can be picked now (the others are closed). */
+        val pickable: Set<String> = emptySet(),
         val picked: DealView? = null,
         val busy: Boolean = false,
         val error: UiError? = null,
@@ -78,8 +83,8 @@ class QuotesViewModel(
     /** Loads the intent and its quotes (live quotes first: open ones before closed ones). */
     fun load(): Job = action(::fail) {
         val intent = core.myIntents().firstOrNull { it.id == intentId }
-        val quotes = core.quotes(intentId).sortedBy { it.deal.state in TERMINAL_STATES }
-        _state.update { it.copy(intent = intent, quotes = quotes, error = null) }
+        val quotes = sorted(core.quotes(intentId))
+        _state.update { it.copy(intent = intent, quotes = quotes, pickable = pickable(quotes), error = null) }
     }
 
     /** Picks one quote: the core confirms it and declines the others. */
@@ -87,10 +92,17 @@ class QuotesViewModel(
         _state.update { it.copy(busy = true, error = null) }
         action(::fail) {
             val deal = core.pick(nego)
-            val quotes = core.quotes(intentId).sortedBy { it.deal.state in TERMINAL_STATES }
-            _state.update { it.copy(busy = false, picked = deal, quotes = quotes) }
+            val quotes = sorted(core.quotes(intentId))
+            _state.update { it.copy(busy = false, picked = deal, quotes = quotes, pickable = pickable(quotes)) }
         }
     }
+
+    /** The screen navigated to [State.picked]'s thread. */
+    fun pickedShown() = _state.update { it.copy(picked = null) }
+
+    private fun sorted(quotes: List<QuoteView>) = quotes.sortedBy { it.deal.state in TERMINAL_STATES }
+    private fun pickable(quotes: List<QuoteView>) =
+        quotes.filter { it.deal.state in PICKABLE_STATES }.map { it.deal.nego }.toSet()
 
     /** Reloads as quotes arrive. */
     fun watch(): Job = core.watchEvents(scope, { it is AppEventRecord.NegotiationChanged }) { load().join() }

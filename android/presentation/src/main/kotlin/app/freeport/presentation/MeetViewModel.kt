@@ -48,8 +48,11 @@ class MeetViewModel(
         val code: MeetCodeView? = null,
         /** Seconds until the shown code is replaced (the visible countdown). */
         val secondsToRefresh: Long = 0,
-        /** The last reason a camera frame did not give a usable code (a live hint, not an error). */
-        val hint: String? = null,
+        /**
+         * Why the last camera frame gave no usable code (a live hint, not an error): kind
+         * [UiError.Kind.INVALID_CODE], the core's reason in `detail`.
+         */
+        val hint: UiError? = null,
         val outcome: MeetOutcomeView? = null,
         val error: UiError? = null,
     )
@@ -114,21 +117,41 @@ class MeetViewModel(
         _state.update { it.copy(mode = mode, deal = deal ?: it.deal) }
     }
 
+    /** True while a camera frame would be decoded (scanning, and no decode in flight). */
+    val wantsFrame: Boolean get() = _state.value.mode == Mode.SCAN && !decoding.get()
+
     /**
      * One camera frame's luminance plane. Frames arriving while one is being decoded, or after a
      * code was accepted, are dropped; returns the decoding job, or null when dropped.
      */
-    fun onFrame(width: Int, height: Int, rowStride: Int, luma: ByteArray): Job? {
+    fun onFrame(width: Int, height: Int, rowStride: Int, luma: ByteArray): Job? =
+        onFrame { LumaFrame(width, height, rowStride, luma) }
+
+    /**
+     * A camera frame whose luminance [copy] produces only if the frame is taken: the analyzer
+     * thread calls this before closing the image, and pays for the copy only when no decode is
+     * in flight (keep-only-latest). [copy] returning null (broken geometry) drops the frame.
+     */
+    fun onFrame(copy: () -> LumaFrame?): Job? {
         if (_state.value.mode != Mode.SCAN || !decoding.compareAndSet(false, true)) return null
+        val frame = try {
+            copy()
+        } catch (e: RuntimeException) {
+            null // a buffer the camera already recycled: drop this frame, take the next
+        }
+        if (frame == null) {
+            decoding.set(false)
+            return null
+        }
         return scope.launch {
             try {
-                accept(core.meetScanFrame(width, height, rowStride, luma))
+                accept(core.meetScanFrame(frame.width, frame.height, frame.rowStride, frame.bytes))
             } catch (e: Exception) {
                 if (e is kotlinx.coroutines.CancellationException) throw e
                 val err = e.toUiError()
                 // Frames without a (valid) code are normal while aiming: a hint, keep scanning.
                 if (err.kind == UiError.Kind.INVALID_CODE) {
-                    _state.update { it.copy(hint = err.detail) }
+                    _state.update { it.copy(hint = err) }
                 } else {
                     _state.update { it.copy(error = err) }
                 }
@@ -142,7 +165,9 @@ class MeetViewModel(
     fun onText(text: String): Job = action(::fail) { accept(core.meetScanText(text.trim())) }
 
     private suspend fun accept(outcome: MeetOutcomeView) {
-        val deal = core.deal(nego)
+        // The core matches a code to whichever of our confirmed deals it names, which may not be
+        // the one this screen was opened for: show the deal that was actually met.
+        val deal = core.deal(outcome.nego)
         ticker?.cancel()
         _state.update { it.copy(outcome = outcome, mode = Mode.DONE, hint = null, error = null, deal = deal) }
     }

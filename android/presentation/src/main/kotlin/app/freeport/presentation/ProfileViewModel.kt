@@ -29,8 +29,10 @@ class ProfileViewModel(private val core: Core, scope: CoroutineScope) : ScreenMo
         val warning: String? = null,
         val warningConfirmed: Boolean = false,
         /** How the phone is verified by raters who reached it (from my own screening card). */
-        val phoneStatus: String? = null,
+        val phoneVerification: PhoneVerification? = null,
         val verifiedBy: Int = 0,
+        /** My profile code (`nostr:npub1…` as a QR PNG) for someone to scan and check me. */
+        val profileCode: ByteArray? = null,
         val busy: Boolean = false,
         val saved: Boolean = false,
         val error: UiError? = null,
@@ -55,8 +57,10 @@ class ProfileViewModel(private val core: Core, scope: CoroutineScope) : ScreenMo
                 publishFullNumber = p.phoneIsFull,
             )
         }
+        val code = core.qrPng("nostr:${me.npub}", PROFILE_CODE_PX)
+        _state.update { it.copy(profileCode = code) }
         val card = core.screen(me.npub, false)
-        _state.update { it.copy(phoneStatus = card.phoneStatus, verifiedBy = card.verifiedBy.toInt()) }
+        _state.update { it.copy(phoneVerification = PhoneVerification.of(card), verifiedBy = card.verifiedBy.toInt()) }
     }
 
     fun setName(v: String) = _state.update { it.copy(name = v, saved = false) }
@@ -98,5 +102,10 @@ class ProfileViewModel(private val core: Core, scope: CoroutineScope) : ScreenMo
             )
             _state.update { it.copy(busy = false, saved = true, profile = p, phone = "") }
         }
+    }
+
+    companion object {
+        /** Width of the profile code PNG; the screen scales it pixel-exact. */
+        const val PROFILE_CODE_PX = 480
     }
 }

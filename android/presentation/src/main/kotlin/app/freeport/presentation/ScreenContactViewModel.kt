@@ -7,6 +7,8 @@ import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
+import kotlinx.coroutines.launch
+import java.util.concurrent.atomic.AtomicBoolean
 
 /**
  * Screen a contact before meeting: a pasted npub (or a scanned profile QR, or a deal's
@@ -24,6 +26,10 @@ class ScreenContactViewModel(private val core: Core, scope: CoroutineScope) : Sc
         val path: List<PathStep> = emptyList(),
         val busy: Boolean = false,
         val error: UiError? = null,
+        /** The camera is open to read their profile QR code. */
+        val scanning: Boolean = false,
+        /** Why the last frame gave nothing (no code yet, or a code that is not a public key). */
+        val hint: UiError? = null,
     )
 
     private val _state = MutableStateFlow(State())
@@ -35,6 +41,44 @@ class ScreenContactViewModel(private val core: Core, scope: CoroutineScope) : Sc
 
     /** Screens what was typed/pasted/scanned (npub, hex key or nostr: URI). */
     fun screen(): Job = screenSubject { core.validateNpub(_state.value.input) }
+
+    /** Opens / closes the camera for their profile QR code. */
+    fun startScan() = _state.update { it.copy(scanning = true, hint = null, error = null) }
+    fun stopScan() = _state.update { it.copy(scanning = false, hint = null) }
+
+    private val decoding = AtomicBoolean(false)
+
+    /**
+     * A camera frame while scanning (keep-only-latest: [copy] runs only when no decode is in
+     * flight). A frame whose code is a public key (`nostr:npub1…`, npub or hex) closes the
+     * camera and screens that key; anything else is a hint and scanning goes on.
+     */
+    fun onFrame(copy: () -> LumaFrame?): Job? {
+        if (!_state.value.scanning || !decoding.compareAndSet(false, true)) return null
+        val frame = try {
+            copy()
+        } catch (e: RuntimeException) {
+            null // a buffer the camera already recycled: take the next frame
+        }
+        if (frame == null) {
+            decoding.set(false)
+            return null
+        }
+        return scope.launch {
+            try {
+                val text = core.decodeQrFrame(frame.width, frame.height, frame.rowStride, frame.bytes)
+                val npub = core.validateNpub(text)
+                if (!_state.value.scanning) return@launch
+                _state.update { it.copy(scanning = false, hint = null, input = npub) }
+                screenSubject { npub }.join()
+            } catch (e: Exception) {
+                if (e is kotlinx.coroutines.CancellationException) throw e
+                _state.update { it.copy(hint = e.toUiError()) }
+            } finally {
+                decoding.set(false)
+            }
+        }
+    }
 
     /** Screens a deal's counterparty. */
     fun screenDeal(nego: String): Job = screenSubject { core.deal(nego).counterpartyNpub }

@@ -6,6 +6,7 @@ import java.io.File
 import java.io.FileOutputStream
 import java.io.IOException
 import java.security.GeneralSecurityException
+import java.security.ProviderException
 import javax.crypto.AEADBadTagException
 import javax.crypto.Cipher
 import javax.crypto.SecretKey
@@ -60,6 +61,9 @@ open class SealedFileSecretStore(private val dir: File, private val key: Wrappin
             throw SecretStoreException.Corrupt("entry `$key` failed authentication")
         } catch (e: GeneralSecurityException) {
             throw this.key.classify(e, key)
+        } catch (e: ProviderException) {
+            // Keystore failures surface unchecked (ProviderException): a typed error, not a crash.
+            throw SecretStoreException.Backend("crypto provider failed for `$key`: ${e.javaClass.simpleName}")
         }
     }
 
@@ -79,6 +83,8 @@ open class SealedFileSecretStore(private val dir: File, private val key: Wrappin
             byteArrayOf(VERSION) + iv + ct
         } catch (e: GeneralSecurityException) {
             throw this.key.classify(e, key)
+        } catch (e: ProviderException) {
+            throw SecretStoreException.Backend("crypto provider failed for `$key`: ${e.javaClass.simpleName}")
         }
         writeAtomically(fileFor(key), blob)
     }

@@ -2,12 +2,17 @@ package app.freeport.presentation
 
 import app.freeport.core.IdentityView
 import app.freeport.core.RelayStatusView
+import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
+import kotlinx.coroutines.sync.Mutex
+import kotlinx.coroutines.sync.withLock
+import kotlinx.coroutines.withContext
 import java.io.File
 
 /** The relay list the app starts the core with (plain settings, nothing secret). */
@@ -38,12 +43,16 @@ fun interface DataWiper {
     suspend fun wipe()
 }
 
-/** Settings: relays (status, list), backup, outbox, and wiping this device's data. */
+/**
+ * Settings: relays (status, list), backup, outbox, and wiping this device's data. The relay file
+ * and the wipe touch the disk, so they run on [io], never on the caller's (main) thread.
+ */
 class SettingsViewModel(
     private val core: Core,
     private val relays: RelaySettings,
     private val wiper: DataWiper,
     scope: CoroutineScope,
+    private val io: CoroutineDispatcher = Dispatchers.IO,
 ) : ScreenModel(scope) {
 
     /** What the settings screen renders. */
@@ -57,6 +66,8 @@ class SettingsViewModel(
         val confirmWipe: Boolean = false,
         val wiped: Boolean = false,
         val restartNeeded: Boolean = false,
+        /** The core library's version, for bug reports. */
+        val coreVersion: String = "",
         val error: UiError? = null,
     )
 
@@ -64,38 +75,48 @@ class SettingsViewModel(
     val state: StateFlow<State> = _state.asStateFlow()
 
     private fun fail(e: UiError) = _state.update { it.copy(error = e) }
+    private val relayFile = Mutex()
 
     fun load(defaultRelays: List<String>): Job = action(::fail) {
         val status = core.relayStatus()
+        val saved = withContext(io) { relayFile.withLock { relays.load() } }
         _state.update {
             it.copy(
                 identity = core.identity(),
                 relayStatus = status,
-                relays = relays.load() ?: defaultRelays,
+                relays = saved ?: defaultRelays,
                 outboxPending = core.outbox().size,
+                coreVersion = core.coreVersion(),
             )
         }
     }
 
-    /** Adds a relay URL (`wss://…`; `ws://` only for a local relay). */
-    fun addRelay(url: String): Boolean {
+    /**
+     * Adds a relay URL (`wss://…`; `ws://` only for a local relay). Returns null when the URL is
+     * refused (the error says why), else the job that saves the list.
+     */
+    fun addRelay(url: String): Job? {
         val u = url.trim()
         val ok = u.startsWith("wss://") && u.length > 6 ||
             Regex("""^ws://(localhost|127\.0\.0\.1|\[::1])(:\d+)?(/.*)?$""").matches(u)
         if (!ok) {
             _state.update { it.copy(error = UiError(UiError.Kind.LOCAL, LocalError.RELAY_URL, "relay")) }
-            return false
+            return null
         }
-        if (u in _state.value.relays) return true
-        persist(_state.value.relays + u)
-        return true
+        return persist { if (u in it) it else it + u }
     }
 
-    fun removeRelay(url: String) = persist(_state.value.relays - url)
+    /** Removes a relay; returns the job that saves the list. */
+    fun removeRelay(url: String): Job = persist { it - url }
 
-    private fun persist(list: List<String>) {
-        relays.save(list)
-        _state.update { it.copy(relays = list, restartNeeded = true, error = null) }
+    /** Applies [change] to the list on screen and writes the result, one change at a time. */
+    private fun persist(change: (List<String>) -> List<String>): Job = action(::fail) {
+        relayFile.withLock {
+            val list = change(_state.value.relays)
+            if (list == _state.value.relays) return@withLock
+            withContext(io) { relays.save(list) }
+            _state.update { it.copy(relays = list, restartNeeded = true, error = null) }
+        }
     }
 
     /** First tap asks, second tap wipes. */
@@ -106,7 +127,7 @@ class SettingsViewModel(
         }
         return action(::fail) {
             core.stopNetwork()
-            wiper.wipe()
+            withContext(io) { wiper.wipe() }
             _state.update { State(wiped = true) }
         }
     }

@@ -34,10 +34,15 @@ class NegotiationTest {
             assertEquals("owner", q.deal.role)
             assertTrue(q.screening.verdict.isNotEmpty())
             assertEquals(intent.title, quotes.state.value.intent?.title)
+            assertTrue(bobDeal.nego in quotes.state.value.pickable, "an open quote can be picked")
 
             quotes.pick(bobDeal.nego).join()
             val picked = assertNotNull(quotes.state.value.picked, "${quotes.state.value.error}")
             assertEquals("confirmed", picked.state)
+            assertEquals(DealState.CONFIRMED, DealState.of(picked.state), "the core's label maps to a worded state")
+            assertFalse(bobDeal.nego in quotes.state.value.pickable, "a confirmed quote cannot be picked again")
+            quotes.pickedShown()
+            assertNull(quotes.state.value.picked, "navigating to the thread happens once")
             m.alice.core.flushOutbox(10_000)
 
             // Bob's thread follows the pick by itself and reveals Alice's contact.

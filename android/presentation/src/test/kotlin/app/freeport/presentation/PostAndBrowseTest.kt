@@ -110,8 +110,17 @@ class PostAndBrowseTest {
             vm.setManualArea("not a geohash!").join()
             assertEquals(UiError.Kind.INVALID_INPUT, vm.state.value.error?.kind, "${vm.state.value.error}")
 
+            // Typing fast: each change starts a query, the older one is cancelled, and the newest
+            // area's results are what stays on screen.
+            val stale = vm.setManualArea("u3buw")
+            val latest = vm.setManualArea(RIDE_AREA)
+            latest.join()
+            stale.join()
+            assertEquals(RIDE_AREA, vm.state.value.area)
+            assertTrue(vm.state.value.intents.any { it.id == intent.id }, "${vm.state.value}")
+            assertFalse(vm.state.value.loading)
+
             // Responding opens the thread.
-            vm.setManualArea(RIDE_AREA).join()
             vm.respond(intent.id).join()
             val opened = assertNotNull(vm.state.value.opened, "${vm.state.value.error}")
             assertEquals("responder", opened.role)

@@ -19,7 +19,17 @@ class ProfileAndSettingsTest {
             val vm = ProfileViewModel(phone.core, phone.scope)
             vm.load().join()
             assertNotNull(vm.state.value.profile, "${vm.state.value.error}")
-            assertNotNull(vm.state.value.phoneStatus)
+            assertEquals(PhoneVerification.NONE, vm.state.value.phoneVerification, "no phone published yet")
+            // The profile code others scan reads back as this phone's key.
+            val png = assertNotNull(vm.state.value.profileCode)
+            val img = javax.imageio.ImageIO.read(java.io.ByteArrayInputStream(png))
+            val gray = java.awt.image.BufferedImage(img.width, img.height, java.awt.image.BufferedImage.TYPE_BYTE_GRAY)
+            gray.graphics.drawImage(img, 0, 0, null)
+            val luma = ByteArray(img.width * img.height) { i -> gray.raster.getSample(i % img.width, i / img.width, 0).toByte() }
+            assertEquals(
+                "nostr:${phone.core.identity()!!.npub}",
+                phone.core.decodeQrFrame(img.width, img.height, img.width, luma),
+            )
 
             vm.setName("Dana")
             vm.setPhone("+65 9876 5432")
@@ -31,6 +41,12 @@ class ProfileAndSettingsTest {
             assertFalse(published.contains("9876"), "masked by default: $published")
             assertTrue(published.endsWith("32") || published.contains("5432"), published)
             assertEquals("", vm.state.value.phone, "the typed number is not kept on screen")
+            // After process death the screen loads again from the store: the published phone is
+            // there, and nobody has attested reaching it yet.
+            val reloaded = ProfileViewModel(phone.core, phone.scope)
+            reloaded.load().join()
+            assertEquals(masked.phonePublished, reloaded.state.value.profile?.phonePublished)
+            assertEquals(PhoneVerification.NOT_VERIFIED, reloaded.state.value.phoneVerification, "${reloaded.state.value}")
 
             // A number the core cannot parse.
             vm.setPhone("12")
@@ -84,15 +100,24 @@ class ProfileAndSettingsTest {
         assertEquals(listOf("wss://default.example"), vm.state.value.relays)
         assertEquals(phone.core.identity(), vm.state.value.identity)
 
-        assertFalse(vm.addRelay("http://relay.example"))
+        assertTrue(vm.state.value.coreVersion.isNotBlank())
+
+        assertNull(vm.addRelay("http://relay.example"))
         assertEquals(LocalError.RELAY_URL, vm.state.value.error?.detail)
-        assertFalse(vm.addRelay("ws://relay.example"), "plain ws only for localhost")
-        assertTrue(vm.addRelay("ws://127.0.0.1:7777"))
-        assertTrue(vm.addRelay(" wss://relay.example "))
+        assertNull(vm.addRelay("ws://relay.example"), "plain ws only for localhost")
+        assertFalse(settingsFile.exists(), "a refused URL writes nothing")
+        // Changes made back to back are applied in order, none lost.
+        val first = assertNotNull(vm.addRelay("ws://127.0.0.1:7777"))
+        val second = assertNotNull(vm.addRelay(" wss://relay.example "))
+        first.join()
+        second.join()
         assertTrue(vm.state.value.restartNeeded)
         assertEquals(listOf("wss://default.example", "ws://127.0.0.1:7777", "wss://relay.example"), FileRelaySettings(settingsFile).load())
-        vm.removeRelay("ws://127.0.0.1:7777")
+        assertNotNull(vm.addRelay("wss://relay.example")).join()
+        assertEquals(3, vm.state.value.relays.size, "a relay already listed is not added twice")
+        vm.removeRelay("ws://127.0.0.1:7777").join()
         assertEquals(listOf("wss://default.example", "wss://relay.example"), FileRelaySettings(settingsFile).load())
+        assertEquals(FileRelaySettings(settingsFile).load(), vm.state.value.relays)
 
         assertNull(vm.wipe(), "the first tap only asks")
         assertTrue(vm.state.value.confirmWipe)

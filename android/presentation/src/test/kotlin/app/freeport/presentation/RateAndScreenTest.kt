@@ -72,6 +72,50 @@ class RateAndScreenTest {
         }
     }
 
+    /** A camera-style Y plane (rows padded past the width) of a PNG. */
+    private fun cameraFrame(png: ByteArray, pad: Int = 40): LumaFrame {
+        val img = javax.imageio.ImageIO.read(java.io.ByteArrayInputStream(png))
+        val gray = java.awt.image.BufferedImage(img.width, img.height, java.awt.image.BufferedImage.TYPE_BYTE_GRAY)
+        gray.graphics.drawImage(img, 0, 0, null)
+        val stride = img.width + pad
+        val out = ByteArray(stride * img.height) { 0x40 }
+        for (y in 0 until img.height) for (x in 0 until img.width) out[y * stride + x] = gray.raster.getSample(x, y, 0).toByte()
+        return LumaFrame(img.width, img.height, stride, out)
+    }
+
+    @Test
+    fun `scanning their profile QR screens them, other codes are hints and scanning goes on`() = runBlocking<Unit> {
+        Market.open().use { m ->
+            val nego = m.confirmedDeal("Scan my profile")
+            m.meet(nego)
+            val bobNpub = m.bob.core.identity()!!.npub
+            // Bob's profile screen shows this code.
+            val bobsCode = m.bob.core.qrPng("nostr:$bobNpub", 480)
+
+            val vm = ScreenContactViewModel(m.alice.core, m.alice.scope)
+            assertNull(vm.onFrame { cameraFrame(bobsCode) }, "frames are ignored until the camera is opened")
+            vm.startScan()
+            // A frame with no code, then a QR that is not a public key: hints, still scanning.
+            vm.onFrame { LumaFrame(64, 64, 64, ByteArray(64 * 64) { -1 }) }!!.join()
+            assertEquals(UiError.Kind.INVALID_CODE, vm.state.value.hint?.kind)
+            val notAKey = m.alice.core.qrPng("https://example.com/not-a-key", 480)
+            vm.onFrame { cameraFrame(notAKey) }!!.join()
+            assertEquals(UiError.Kind.INVALID_INPUT, vm.state.value.hint?.kind)
+            assertTrue(vm.state.value.scanning)
+            assertNull(vm.state.value.screening)
+
+            vm.onFrame { cameraFrame(bobsCode) }!!.join()
+            val s = vm.state.value
+            assertEquals(false, s.scanning, "a key closes the camera")
+            assertNull(s.hint)
+            assertEquals(bobNpub, s.input)
+            val card = assertNotNull(s.screening, "${s.error}")
+            assertEquals(bobNpub, card.subjectNpub)
+            assertEquals(1u, card.deals)
+            assertEquals(listOf("Alice", "Bob"), s.path.map { it.name })
+        }
+    }
+
     @Test
     fun `short keys for unnamed path steps`() {
         assertEquals("7e7e9c…df4e", ScreenContactViewModel.shortKey("7e7e9c42a91bfef19fa929e5fda1b72e0ebc1a4c1141673e2794234d86addf4e"))

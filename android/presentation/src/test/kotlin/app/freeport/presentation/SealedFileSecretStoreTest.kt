@@ -103,6 +103,18 @@ class SealedFileSecretStoreTest {
         // The key source throws as a locked Keystore does; the store reports the platform's meaning.
         assertEquals("unlock first", assertThrows<SecretStoreException.Locked> { s.set("k", secret) }.reason)
         assertThrows<SecretStoreException.Locked> { s.get("k") }
+
+        // The Android Keystore reports many failures unchecked (ProviderException, e.g. a
+        // StrongBox or TEE error): still a typed error for the core, and nothing is written.
+        val broken = object : WrappingKey {
+            override fun get(create: Boolean): SecretKey? = throw java.security.ProviderException("keystore died")
+            override fun destroy() = Unit
+        }
+        val b = SealedFileSecretStore(dir, broken)
+        val before = File(dir, "k.sec").readBytes()
+        assertThrows<SecretStoreException.Backend> { b.set("k", "other".toByteArray()) }
+        assertThrows<SecretStoreException.Backend> { b.get("k") }
+        assertContentEquals(before, File(dir, "k.sec").readBytes(), "a failed write leaves the old entry intact")
     }
 
     @Test

@@ -1,6 +1,9 @@
 package app.freeport.android.ui
 
 import android.net.Uri
+import androidx.compose.foundation.layout.ExperimentalLayoutApi
+import androidx.compose.foundation.layout.consumeWindowInsets
+import androidx.compose.foundation.layout.imePadding
 import androidx.compose.foundation.layout.padding
 import androidx.compose.material.icons.Icons
 import androidx.compose.material.icons.filled.AccountCircle
@@ -74,6 +77,7 @@ private val tabs = listOf(
 )
 
 /** The whole app's navigation. Starts at onboarding, which skips itself when a key exists. */
+@OptIn(ExperimentalLayoutApi::class) // consumeWindowInsets (opt-in kept for older foundation-layout versions)
 @Composable
 fun FreeportNavHost(core: Core, app: FreeportApplication, nav: NavHostController = rememberNavController()) {
     val entry by nav.currentBackStackEntryAsState()
@@ -101,7 +105,14 @@ fun FreeportNavHost(core: Core, app: FreeportApplication, nav: NavHostController
             }
         },
     ) { padding ->
-        NavHost(nav, startDestination = Routes.ONBOARDING, modifier = Modifier.padding(padding)) {
+        // Edge-to-edge: the Scaffold pads for the system bars and the tab bar, but not for the
+        // keyboard; imePadding (after consuming what the Scaffold already applied) keeps a
+        // focused field above the keyboard on every screen.
+        NavHost(
+            nav,
+            startDestination = Routes.ONBOARDING,
+            modifier = Modifier.padding(padding).consumeWindowInsets(padding).imePadding(),
+        ) {
             composable(Routes.ONBOARDING) {
                 OnboardingScreen(core, backupOnly = false) {
                     app.startNetwork()

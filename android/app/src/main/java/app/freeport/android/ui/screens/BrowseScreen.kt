@@ -4,16 +4,16 @@ import android.Manifest
 import androidx.activity.compose.rememberLauncherForActivityResult
 import androidx.activity.result.contract.ActivityResultContracts
 import androidx.compose.foundation.clickable
-import androidx.compose.foundation.horizontalScroll
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.ExperimentalLayoutApi
+import androidx.compose.foundation.layout.FlowRow
 import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.lazy.LazyColumn
 import androidx.compose.foundation.lazy.items
-import androidx.compose.foundation.rememberScrollState
 import androidx.compose.material.icons.Icons
 import androidx.compose.material.icons.filled.Add
 import androidx.compose.material.icons.filled.MyLocation
@@ -57,8 +57,10 @@ import app.freeport.presentation.BrowseViewModel
 import app.freeport.presentation.Core
 import app.freeport.presentation.MarketForms
 import kotlinx.coroutines.launch
+import kotlin.math.roundToInt
 
 /** Markets and "Browse near me"; each intent carries its author's screening badge. */
+@OptIn(ExperimentalLayoutApi::class) // FlowRow (opt-in kept for older foundation-layout versions)
 @Composable
 fun BrowseScreen(core: Core, onPost: (String) -> Unit, onOpenDeal: (String) -> Unit, onOpenMine: (String) -> Unit) {
     val vm = rememberScreenModel("browse") { BrowseViewModel(core, it) }
@@ -78,67 +80,83 @@ fun BrowseScreen(core: Core, onPost: (String) -> Unit, onOpenDeal: (String) -> U
         }
     }
 
-    Column(Modifier.fillMaxSize().padding(horizontal = 16.dp)) {
-        Row(Modifier.horizontalScroll(rememberScrollState()), horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-            s.markets.forEach { m ->
-                FilterChip(selected = s.market?.topic == m.topic, onClick = { vm.select(m.topic) }, label = { Text(m.title) })
-            }
-        }
-        Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-            OutlinedButton(onClick = { askLocation.launch(Manifest.permission.ACCESS_COARSE_LOCATION) }) {
-                Icon(Icons.Filled.MyLocation, contentDescription = null)
-                Text(stringResource(R.string.browse_near_me))
-            }
-            var manual by rememberSaveable { mutableStateOf("") }
-            OutlinedTextField(
-                value = if (s.areaSource == BrowseViewModel.AreaSource.LOCATION) s.area.orEmpty() else manual,
-                onValueChange = { manual = it; vm.setManualArea(it) },
-                label = { Text(stringResource(R.string.browse_area_label)) },
-                singleLine = true,
-                modifier = Modifier.weight(1f),
-            )
-        }
-        if (locationDenied) Text(stringResource(R.string.browse_location_denied), style = MaterialTheme.typography.bodySmall)
-        val sizeLabel = precisionLabel(s.precision)
-        val precisionDesc = stringResource(R.string.browse_precision_desc)
-        Text(stringResource(R.string.browse_precision, sizeLabel))
-        Slider(
-            value = s.precision.toFloat(),
-            onValueChange = { vm.setPrecision(it.toInt()) },
-            valueRange = 2f..7f,
-            steps = 4,
-            modifier = Modifier.semantics { contentDescription = precisionDesc; stateDescription = sizeLabel },
-        )
-        Text(stringResource(R.string.browse_radius, s.radius))
-        Slider(
-            value = s.radius.toFloat(),
-            onValueChange = { vm.setRadius(it.toInt()) },
-            valueRange = 0f..BrowseViewModel.MAX_RADIUS.toFloat(),
-            steps = BrowseViewModel.MAX_RADIUS - 1,
-        )
-        Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-            s.market?.let { m ->
-                OutlinedButton(onClick = { onPost(m.topic) }) {
-                    Icon(Icons.Filled.Add, contentDescription = null)
-                    Text(stringResource(R.string.browse_post))
+    // One lazy list for everything, controls included: with a large font scale the controls can
+    // fill the screen, and they must scroll away rather than squeeze the results to nothing.
+    var manual by rememberSaveable { mutableStateOf("") }
+    val sizeLabel = precisionLabel(s.precision)
+    val precisionDesc = stringResource(R.string.browse_precision_desc)
+    val radiusDesc = stringResource(R.string.browse_radius_desc)
+    LazyColumn(
+        Modifier.fillMaxSize().padding(horizontal = 16.dp),
+        verticalArrangement = Arrangement.spacedBy(8.dp),
+    ) {
+        item {
+            FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                s.markets.forEach { m ->
+                    FilterChip(selected = s.market?.topic == m.topic, onClick = { vm.select(m.topic) }, label = { Text(m.title) })
                 }
             }
-            IconButton(onClick = { vm.refresh() }) {
-                Icon(Icons.Filled.Refresh, contentDescription = stringResource(R.string.browse_refresh))
-            }
         }
-        if (s.loading) LinearProgressIndicator(Modifier.fillMaxWidth())
-        ErrorBanner(s.error)
-        if (s.intents.isEmpty() && !s.loading) Text(stringResource(R.string.browse_empty))
-        LazyColumn(verticalArrangement = Arrangement.spacedBy(8.dp)) {
-            items(s.intents, key = { it.id }) { i ->
-                IntentCard(
-                    i,
-                    onAccept = { vm.respond(i.id) },
-                    onCounter = { countering = i },
-                    onMine = { onOpenMine(i.id) },
+        item {
+            FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
+                OutlinedButton(onClick = { askLocation.launch(Manifest.permission.ACCESS_COARSE_LOCATION) }) {
+                    Icon(Icons.Filled.MyLocation, contentDescription = null)
+                    Text(stringResource(R.string.browse_near_me))
+                }
+                OutlinedTextField(
+                    value = if (s.areaSource == BrowseViewModel.AreaSource.LOCATION) s.area.orEmpty() else manual,
+                    onValueChange = { manual = it; vm.setManualArea(it) },
+                    label = { Text(stringResource(R.string.browse_area_label)) },
+                    singleLine = true,
                 )
             }
+        }
+        if (locationDenied) {
+            item { Text(stringResource(R.string.browse_location_denied), style = MaterialTheme.typography.bodySmall) }
+        }
+        item {
+            Column {
+                Text(stringResource(R.string.browse_precision, sizeLabel))
+                Slider(
+                    value = s.precision.toFloat(),
+                    onValueChange = { vm.setPrecision(it.roundToInt()) },
+                    valueRange = 2f..7f,
+                    steps = 4,
+                    modifier = Modifier.semantics { contentDescription = precisionDesc; stateDescription = sizeLabel },
+                )
+                Text(stringResource(R.string.browse_radius, s.radius))
+                Slider(
+                    value = s.radius.toFloat(),
+                    onValueChange = { vm.setRadius(it.roundToInt()) },
+                    valueRange = 0f..BrowseViewModel.MAX_RADIUS.toFloat(),
+                    steps = BrowseViewModel.MAX_RADIUS - 1,
+                    modifier = Modifier.semantics { contentDescription = radiusDesc },
+                )
+            }
+        }
+        item {
+            Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                s.market?.let { m ->
+                    OutlinedButton(onClick = { onPost(m.topic) }) {
+                        Icon(Icons.Filled.Add, contentDescription = null)
+                        Text(stringResource(R.string.browse_post))
+                    }
+                }
+                IconButton(onClick = { vm.refresh() }) {
+                    Icon(Icons.Filled.Refresh, contentDescription = stringResource(R.string.browse_refresh))
+                }
+            }
+        }
+        if (s.loading) item { LinearProgressIndicator(Modifier.fillMaxWidth()) }
+        item { ErrorBanner(s.error) }
+        if (s.intents.isEmpty() && !s.loading) item { Text(stringResource(R.string.browse_empty)) }
+        items(s.intents, key = { it.id }) { i ->
+            IntentCard(
+                i,
+                onAccept = { vm.respond(i.id) },
+                onCounter = { countering = i },
+                onMine = { onOpenMine(i.id) },
+            )
         }
     }
 
@@ -152,14 +170,19 @@ fun BrowseScreen(core: Core, onPost: (String) -> Unit, onOpenDeal: (String) -> U
 }
 
 @Composable
-private fun precisionLabel(p: Int): String = when (p) {
-    2 -> "≈ 1 250 km"
-    3 -> "≈ 156 km"
-    4 -> "≈ 39 km"
-    5 -> "≈ 5 km"
-    6 -> "≈ 1.2 km"
-    else -> "≈ 150 m"
-}
+private fun precisionLabel(p: Int): String = stringResource(
+    when (p) {
+        1 -> R.string.area_p1
+        2 -> R.string.area_p2
+        3 -> R.string.area_p3
+        4 -> R.string.area_p4
+        5 -> R.string.area_p5
+        6 -> R.string.area_p6
+        7 -> R.string.area_p7
+        8 -> R.string.area_p8
+        else -> R.string.area_p9
+    },
+)
 
 @Composable
 private fun IntentCard(i: IntentView, onAccept: () -> Unit, onCounter: () -> Unit, onMine: () -> Unit) {

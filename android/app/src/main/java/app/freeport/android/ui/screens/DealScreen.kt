@@ -22,12 +22,14 @@ import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.saveable.rememberSaveable
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.res.pluralStringResource
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.semantics.heading
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import app.freeport.android.R
+import app.freeport.android.ui.DealStateLine
 import app.freeport.android.ui.BusyButton
 import app.freeport.android.ui.ErrorBanner
 import app.freeport.android.ui.rememberScreenModel
@@ -53,9 +55,9 @@ fun DealScreen(core: Core, nego: String, onMeet: () -> Unit, onRate: () -> Unit,
             modifier = Modifier.semantics { heading() })
         ErrorBanner(s.error)
         if (d == null) return@Column
-        Text(stringResource(R.string.deal_state, d.state.replace('_', ' ')))
+        DealStateLine(d.state)
         Text(stringResource(if (d.proposedBy == "us") R.string.deal_proposed_by_us else R.string.deal_proposed_by_them))
-        Text(stringResource(R.string.deal_rounds_left, d.roundsLeft.toInt()))
+        Text(pluralStringResource(R.plurals.deal_rounds_left, d.roundsLeft.toInt(), d.roundsLeft.toInt()))
         Text(stringResource(R.string.deal_terms), style = MaterialTheme.typography.titleMedium)
         s.terms.forEach { (k, v) ->
             if (s.canCounter) {

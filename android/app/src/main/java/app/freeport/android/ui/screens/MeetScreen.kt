@@ -1,7 +1,6 @@
 package app.freeport.android.ui.screens
 
 import android.Manifest
-import android.app.Activity
 import android.content.pm.PackageManager
 import android.graphics.BitmapFactory
 import android.os.Build
@@ -39,6 +38,7 @@ import androidx.compose.ui.graphics.FilterQuality
 import androidx.compose.ui.graphics.asImageBitmap
 import androidx.compose.ui.platform.LocalContext
 import androidx.compose.ui.platform.LocalView
+import androidx.compose.ui.res.pluralStringResource
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.semantics.LiveRegionMode
 import androidx.compose.ui.semantics.heading
@@ -49,6 +49,8 @@ import androidx.core.content.ContextCompat
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import app.freeport.android.R
 import app.freeport.android.ui.ErrorBanner
+import app.freeport.android.ui.findActivity
+import app.freeport.android.ui.errorText
 import app.freeport.android.ui.QrScanner
 import app.freeport.android.ui.rememberScreenModel
 import app.freeport.presentation.Core
@@ -72,9 +74,14 @@ fun MeetScreen(core: Core, nego: String, onRate: () -> Unit) {
         if (granted) vm.scan()
     }
     LaunchedEffect(Unit) { vm.load() }
-    // Haptic confirmation the moment a scan succeeds.
+    // Haptic confirmation the moment a scan succeeds — once per outcome, not again after a
+    // rotation or when the screen is re-entered (the flag survives configuration changes).
+    var confirmedFor by rememberSaveable { mutableStateOf<String?>(null) }
     LaunchedEffect(s.outcome) {
-        if (s.outcome != null) {
+        val o = s.outcome ?: return@LaunchedEffect
+        val key = o.sasWords.joinToString(" ")
+        if (confirmedFor != key) {
+            confirmedFor = key
             view.performHapticFeedback(
                 if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.R) HapticFeedbackConstants.CONFIRM else HapticFeedbackConstants.LONG_PRESS,
             )
@@ -102,12 +109,13 @@ fun MeetScreen(core: Core, nego: String, onRate: () -> Unit) {
             Mode.SHOW -> {
                 s.code?.let { code ->
                     QrImage(code.png, stringResource(R.string.meet_code_desc))
-                    val total = (code.refreshAt - code.createdAt).toLong().coerceAtLeast(1)
+                    val total = (code.refreshAt.toLong() - code.createdAt.toLong()).coerceAtLeast(1)
                     LinearProgressIndicator(
-                        progress = { s.secondsToRefresh.toFloat() / total },
+                        progress = { (s.secondsToRefresh.toFloat() / total).coerceIn(0f, 1f) },
                         modifier = Modifier.fillMaxWidth(),
                     )
-                    Text(stringResource(R.string.meet_refresh_in, s.secondsToRefresh.toInt()))
+                    val secs = s.secondsToRefresh.toInt()
+                    Text(pluralStringResource(R.plurals.meet_refresh_in, secs, secs))
                 }
                 OutlinedButton(
                     onClick = { if (cameraAllowed) vm.scan() else askCamera.launch(Manifest.permission.CAMERA) },
@@ -115,8 +123,12 @@ fun MeetScreen(core: Core, nego: String, onRate: () -> Unit) {
                 ) { Text(stringResource(R.string.meet_scan_return)) }
             }
             Mode.SCAN -> {
-                QrScanner(onFrame = { w, h, stride, bytes -> vm.onFrame(w, h, stride, bytes) }, modifier = Modifier.fillMaxWidth().aspectRatio(3f / 4f))
-                s.hint?.let { Text(it, modifier = Modifier.semantics { liveRegion = LiveRegionMode.Polite }) }
+                Text(stringResource(R.string.meet_aim))
+                QrScanner(onFrame = { copy -> vm.onFrame(copy) }, modifier = Modifier.fillMaxWidth().aspectRatio(3f / 4f))
+                // Why the last frame gave nothing (the core's reason), under a localised heading;
+                // polite, so TalkBack does not interrupt the user while aiming.
+                s.hint?.let { Text(errorText(it), style = MaterialTheme.typography.bodySmall,
+                    modifier = Modifier.semantics { liveRegion = LiveRegionMode.Polite }) }
                 PasteCode(vm)
             }
             Mode.DONE -> {
@@ -147,7 +159,7 @@ private fun PasteCode(vm: MeetViewModel) {
 
 /** The QR, pixel-exact (no smoothing) on a white quiet zone, so it scans in sunlight. */
 @Composable
-private fun QrImage(png: ByteArray, description: String) {
+internal fun QrImage(png: ByteArray, description: String) {
     val bitmap = remember(png) { BitmapFactory.decodeByteArray(png, 0, png.size)?.asImageBitmap() } ?: return
     Image(
         bitmap = bitmap,
@@ -160,7 +172,7 @@ private fun QrImage(png: ByteArray, description: String) {
 /** Full screen brightness and screen kept on while the composable is shown. */
 @Composable
 private fun FullBrightness() {
-    val activity = LocalContext.current as? Activity ?: return
+    val activity = LocalContext.current.findActivity() ?: return
     DisposableEffect(activity) {
         val window = activity.window
         val previous = window.attributes.screenBrightness

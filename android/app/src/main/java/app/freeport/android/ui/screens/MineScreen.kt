@@ -26,6 +26,7 @@ import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import app.freeport.android.R
+import app.freeport.android.ui.DealStateLine
 import app.freeport.android.ui.BusyButton
 import app.freeport.android.ui.ErrorBanner
 import app.freeport.android.ui.ScreeningCard
@@ -71,7 +72,7 @@ private fun DealRow(d: DealView, onClick: () -> Unit) {
     Card(Modifier.fillMaxWidth().clickable(onClick = onClick)) {
         Column(Modifier.padding(12.dp)) {
             Text(d.intentTitle, style = MaterialTheme.typography.titleMedium)
-            Text(stringResource(R.string.deal_state, d.state.replace('_', ' ')))
+            DealStateLine(d.state)
         }
     }
 }
@@ -86,7 +87,8 @@ fun QuotesScreen(core: Core, intentId: String, onDeal: (String) -> Unit) {
         val watching = vm.watch()
         onDispose { watching.cancel() }
     }
-    LaunchedEffect(s.picked) { s.picked?.let { onDeal(it.nego) } }
+    // Navigate once: the model forgets the pick, so coming back here does not bounce forward again.
+    LaunchedEffect(s.picked) { s.picked?.let { vm.pickedShown(); onDeal(it.nego) } }
     Column(Modifier.fillMaxSize().padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
         Text(s.intent?.title ?: stringResource(R.string.quotes_title), style = MaterialTheme.typography.headlineSmall,
             modifier = Modifier.semantics { heading() })
@@ -96,10 +98,10 @@ fun QuotesScreen(core: Core, intentId: String, onDeal: (String) -> Unit) {
             items(s.quotes, key = { it.deal.nego }) { q ->
                 Column(Modifier.width(300.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
                     ScreeningCard(q.screening)
-                    Text(stringResource(R.string.deal_state, q.deal.state.replace('_', ' ')))
+                    DealStateLine(q.deal.state)
                     MarketForms.lines(q.deal.termsJson).forEach { (k, v) -> Text("$k: $v", style = MaterialTheme.typography.bodySmall) }
                     BusyButton(stringResource(R.string.quotes_pick), s.busy, { vm.pick(q.deal.nego) },
-                        enabled = q.deal.state in setOf("open", "accepted_by_them"))
+                        enabled = q.deal.nego in s.pickable)
                     TextButton(onClick = { onDeal(q.deal.nego) }) { Text(stringResource(R.string.quotes_open_thread)) }
                 }
             }

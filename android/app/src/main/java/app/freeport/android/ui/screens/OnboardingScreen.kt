@@ -1,11 +1,16 @@
 package app.freeport.android.ui.screens
 
+import android.content.ClipData
+import android.content.ClipDescription
+import android.os.Build
+import android.os.PersistableBundle
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.rememberScrollState
+import androidx.compose.foundation.text.KeyboardOptions
 import androidx.compose.foundation.text.selection.SelectionContainer
 import androidx.compose.foundation.verticalScroll
 import androidx.compose.material3.CircularProgressIndicator
@@ -18,15 +23,20 @@ import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.rememberCoroutineScope
 import androidx.compose.runtime.saveable.rememberSaveable
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
-import androidx.compose.ui.platform.LocalClipboardManager
+import androidx.compose.ui.platform.ClipEntry
+import androidx.compose.ui.platform.LocalClipboard
 import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.semantics.LiveRegionMode
 import androidx.compose.ui.semantics.heading
+import androidx.compose.ui.semantics.liveRegion
 import androidx.compose.ui.semantics.semantics
-import androidx.compose.ui.text.AnnotatedString
 import androidx.compose.ui.text.font.FontFamily
+import androidx.compose.ui.text.input.KeyboardType
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import app.freeport.android.R
@@ -37,6 +47,7 @@ import app.freeport.android.ui.rememberScreenModel
 import app.freeport.presentation.Core
 import app.freeport.presentation.OnboardingViewModel
 import app.freeport.presentation.OnboardingViewModel.Step
+import kotlinx.coroutines.launch
 
 /** Create / restore a key, then the backup prompt. [backupOnly] opens straight at the prompt (Settings). */
 @Composable
@@ -63,19 +74,25 @@ fun OnboardingScreen(core: Core, backupOnly: Boolean, onDone: () -> Unit) {
             }
             Step.RESTORE -> {
                 var backup by rememberSaveable { mutableStateOf("") }
-                var pass by rememberSaveable { mutableStateOf("") }
+                // Passphrases are never put in the saved-instance Bundle (remember, not
+                // rememberSaveable): that Bundle is handed to the system and may be persisted.
+                var pass by remember { mutableStateOf("") }
                 Text(stringResource(R.string.restore_title), style = MaterialTheme.typography.headlineMedium,
                     modifier = Modifier.semantics { heading() })
                 OutlinedTextField(backup, { backup = it }, label = { Text(stringResource(R.string.restore_backup_label)) },
+                    // A bech32 string: no autocorrect or capitalisation, or the keyboard breaks it.
+                    keyboardOptions = KeyboardOptions(autoCorrectEnabled = false, keyboardType = KeyboardType.Ascii),
                     modifier = Modifier.fillMaxWidth(), minLines = 3)
                 PassphraseField(pass, { pass = it }, stringResource(R.string.restore_passphrase_label))
                 BusyButton(stringResource(R.string.restore_action), s.busy, { vm.restore(backup, pass) }, Modifier.fillMaxWidth())
                 TextButton(onClick = vm::back) { Text(stringResource(R.string.back)) }
             }
             Step.BACKUP -> {
-                var pass by rememberSaveable { mutableStateOf("") }
-                var again by rememberSaveable { mutableStateOf("") }
-                val clipboard = LocalClipboardManager.current
+                var pass by remember { mutableStateOf("") }
+                var again by remember { mutableStateOf("") }
+                val clipboard = LocalClipboard.current
+                val scope = rememberCoroutineScope()
+                val clipLabel = stringResource(R.string.backup_clip_label)
                 Text(stringResource(R.string.backup_title), style = MaterialTheme.typography.headlineMedium,
                     modifier = Modifier.semantics { heading() })
                 val backup = s.backup
@@ -88,7 +105,16 @@ fun OnboardingScreen(core: Core, backupOnly: Boolean, onDone: () -> Unit) {
                 } else {
                     Text(stringResource(R.string.backup_result))
                     SelectionContainer { Text(backup, fontFamily = FontFamily.Monospace) }
-                    OutlinedButton(onClick = { clipboard.setText(AnnotatedString(backup)) }) { Text(stringResource(R.string.copy)) }
+                    var copied by remember { mutableStateOf(false) }
+                    OutlinedButton(onClick = {
+                        scope.launch {
+                            clipboard.setClipEntry(ClipEntry(sensitiveClip(clipLabel, backup)))
+                            copied = true
+                        }
+                    }) { Text(stringResource(R.string.copy)) }
+                    if (copied) {
+                        Text(stringResource(R.string.copied), modifier = Modifier.semantics { liveRegion = LiveRegionMode.Polite })
+                    }
                     BusyButton(stringResource(R.string.done), false, vm::finishBackup, Modifier.fillMaxWidth())
                 }
             }
@@ -96,3 +122,18 @@ fun OnboardingScreen(core: Core, backupOnly: Boolean, onDone: () -> Unit) {
         ErrorBanner(s.error)
     }
 }
+
+/**
+ * The backup as clipboard data flagged sensitive: Android 13+ then hides it from the clipboard
+ * preview overlay and keyboard suggestions (it is encrypted, but still the whole identity).
+ */
+private fun sensitiveClip(label: String, text: String): ClipData =
+    ClipData.newPlainText(label, text).apply {
+        description.extras = PersistableBundle().apply {
+            if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.TIRAMISU) {
+                putBoolean(ClipDescription.EXTRA_IS_SENSITIVE, true)
+            } else {
+                putBoolean("android.content.extra.IS_SENSITIVE", true)
+            }
+        }
+    }

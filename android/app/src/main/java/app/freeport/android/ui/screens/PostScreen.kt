@@ -5,7 +5,8 @@ import androidx.activity.compose.rememberLauncherForActivityResult
 import androidx.activity.result.contract.ActivityResultContracts
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
-import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.ExperimentalLayoutApi
+import androidx.compose.foundation.layout.FlowRow
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.padding
@@ -47,6 +48,7 @@ import app.freeport.presentation.UiError
 import kotlinx.coroutines.launch
 
 /** The post form, generated from the market's form hints; errors come from the core's schema check. */
+@OptIn(ExperimentalLayoutApi::class) // FlowRow (opt-in kept for older foundation-layout versions)
 @Composable
 fun PostScreen(core: Core, market: String, onPosted: () -> Unit) {
     val vm = rememberScreenModel("post-$market") { PostIntentViewModel(core, market, it) }
@@ -70,7 +72,7 @@ fun PostScreen(core: Core, market: String, onPosted: () -> Unit) {
         Text(stringResource(R.string.post_title, s.market?.title.orEmpty()), style = MaterialTheme.typography.headlineSmall,
             modifier = Modifier.semantics { heading() })
         Text(stringResource(R.string.post_side))
-        Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+        FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
             FilterChip(s.side == IntentSide.OFFER, { vm.setSide(IntentSide.OFFER) }, { Text(stringResource(R.string.post_side_offer)) })
             FilterChip(s.side == IntentSide.REQUEST, { vm.setSide(IntentSide.REQUEST) }, { Text(stringResource(R.string.post_side_request)) })
         }
@@ -95,12 +97,17 @@ private fun LabeledField(value: String, onChange: (String) -> Unit, label: Strin
         onValueChange = onChange,
         label = { Text(label) },
         isError = error != null,
-        supportingText = error?.let { { Text(errorText(it)) } },
+        supportingText = if (error != null) {
+            { Text(errorText(error)) }
+        } else {
+            null
+        },
         minLines = minLines,
         modifier = Modifier.fillMaxWidth(),
     )
 }
 
+@OptIn(ExperimentalLayoutApi::class)
 @Composable
 private fun FieldInput(f: FormField, value: FieldValue?, error: UiError?, onChange: (FieldValue) -> Unit, onLocate: () -> Unit) {
     val label = if (f.required) "${f.label} (${stringResource(R.string.required)})" else f.label
@@ -109,16 +116,16 @@ private fun FieldInput(f: FormField, value: FieldValue?, error: UiError?, onChan
             val place = value as? FieldValue.Place ?: FieldValue.Place("", "")
             Text(label, style = MaterialTheme.typography.titleSmall)
             LabeledField(place.name, { onChange(place.copy(name = it)) }, f.placeholder ?: stringResource(R.string.post_place_name), error)
-            Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+            FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
                 OutlinedTextField(place.geohash, { onChange(place.copy(geohash = it)) },
-                    label = { Text(stringResource(R.string.post_place_geohash)) }, singleLine = true, modifier = Modifier.weight(1f))
+                    label = { Text(stringResource(R.string.post_place_geohash)) }, singleLine = true)
                 OutlinedButton(onClick = onLocate) { Text(stringResource(R.string.post_use_location)) }
             }
         }
         InputKind.SELECT -> {
             val current = (value as? FieldValue.Text)?.text.orEmpty()
             Text(label, style = MaterialTheme.typography.titleSmall)
-            Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+            FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
                 f.options.forEach { o ->
                     FilterChip(current == o.value, { onChange(FieldValue.Text(if (current == o.value) "" else o.value)) }, { Text(o.label) })
                 }
@@ -127,13 +134,22 @@ private fun FieldInput(f: FormField, value: FieldValue?, error: UiError?, onChan
         }
         else -> {
             val text = (value as? FieldValue.Text)?.text.orEmpty()
+            val hint = if (f.input == InputKind.IMAGES) stringResource(R.string.post_images_hint) else f.placeholder
             OutlinedTextField(
                 value = text,
                 onValueChange = { onChange(FieldValue.Text(it)) },
                 label = { Text(label) },
-                placeholder = (if (f.input == InputKind.IMAGES) stringResource(R.string.post_images_hint) else f.placeholder)?.let { { Text(it) } },
+                placeholder = if (hint != null) {
+                    { Text(hint) }
+                } else {
+                    null
+                },
                 isError = error != null,
-                supportingText = error?.let { { Text(errorText(it)) } },
+                supportingText = if (error != null) {
+            { Text(errorText(error)) }
+        } else {
+            null
+        },
                 minLines = if (f.input == InputKind.MULTILINE || f.input == InputKind.IMAGES) 3 else 1,
                 keyboardOptions = if (f.input == InputKind.NUMBER) NumberKeyboard else androidx.compose.foundation.text.KeyboardOptions.Default,
                 modifier = Modifier.fillMaxWidth(),

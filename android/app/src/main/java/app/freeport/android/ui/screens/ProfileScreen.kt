@@ -31,6 +31,7 @@ import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import app.freeport.android.R
 import app.freeport.android.ui.BusyButton
 import app.freeport.android.ui.ErrorBanner
+import app.freeport.android.ui.phoneVerificationText
 import app.freeport.android.ui.rememberScreenModel
 import app.freeport.presentation.Core
 import app.freeport.presentation.ProfileViewModel
@@ -50,6 +51,10 @@ fun ProfileScreen(core: Core) {
             Text(stringResource(R.string.profile_npub), style = MaterialTheme.typography.titleSmall)
             SelectionContainer { Text(p.npub, style = MaterialTheme.typography.bodySmall) }
         }
+        s.profileCode?.let { png ->
+            Text(stringResource(R.string.profile_code), style = MaterialTheme.typography.titleSmall)
+            QrImage(png, stringResource(R.string.profile_code_desc))
+        }
         OutlinedTextField(s.name, vm::setName, label = { Text(stringResource(R.string.profile_name)) }, singleLine = true, modifier = Modifier.fillMaxWidth())
         OutlinedTextField(s.about, vm::setAbout, label = { Text(stringResource(R.string.profile_about)) }, minLines = 2, modifier = Modifier.fillMaxWidth())
         s.profile?.phonePublished?.let { Text(stringResource(R.string.profile_phone_published, it)) }
@@ -67,7 +72,7 @@ fun ProfileScreen(core: Core) {
             Switch(checked = s.publishFullNumber, onCheckedChange = null)
             Text(stringResource(R.string.profile_publish_full))
         }
-        s.phoneStatus?.let { Text(stringResource(R.string.profile_verification, it, s.verifiedBy)) }
+        s.phoneVerification?.let { Text(stringResource(R.string.profile_verification, phoneVerificationText(it, s.verifiedBy))) }
         OutlinedTextField(s.vehicleModel, { vm.setVehicle(it, s.plate) }, label = { Text(stringResource(R.string.profile_vehicle)) },
             singleLine = true, modifier = Modifier.fillMaxWidth())
         OutlinedTextField(s.plate, { vm.setVehicle(s.vehicleModel, it) }, label = { Text(stringResource(R.string.profile_plate)) },

@@ -2,6 +2,8 @@ package app.freeport.android.ui.screens
 
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.ExperimentalLayoutApi
+import androidx.compose.foundation.layout.FlowRow
 import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
@@ -32,6 +34,7 @@ import app.freeport.presentation.Core
 import app.freeport.presentation.RateViewModel
 
 /** Two yes/no questions, an optional score, and "I reached them at their number". No free text. */
+@OptIn(ExperimentalLayoutApi::class) // FlowRow (opt-in kept for older foundation-layout versions)
 @Composable
 fun RateScreen(core: Core, nego: String, onDone: () -> Unit) {
     val vm = rememberScreenModel("rate-$nego") { RateViewModel(core, nego, it) }
@@ -50,7 +53,7 @@ fun RateScreen(core: Core, nego: String, onDone: () -> Unit) {
         YesNo(stringResource(R.string.rate_safe), s.safe, vm::setSafe)
         YesNo(stringResource(R.string.rate_reliable), s.reliable, vm::setReliable)
         Text(stringResource(R.string.rate_score))
-        Row(Modifier.selectableGroup(), horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+        FlowRow(Modifier.selectableGroup(), horizontalArrangement = Arrangement.spacedBy(8.dp)) {
             (RateViewModel.MIN_SCORE..RateViewModel.MAX_SCORE).forEach { v ->
                 FilterChip(s.score == v, { vm.setScore(if (s.score == v) null else v) }, { Text(if (v > 0) "+$v" else "$v") })
             }
@@ -69,10 +72,11 @@ fun RateScreen(core: Core, nego: String, onDone: () -> Unit) {
     }
 }
 
+@OptIn(ExperimentalLayoutApi::class)
 @Composable
 private fun YesNo(question: String, value: Boolean?, onChange: (Boolean) -> Unit) {
     Text(question, style = MaterialTheme.typography.titleMedium)
-    Row(Modifier.selectableGroup(), horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+    FlowRow(Modifier.selectableGroup(), horizontalArrangement = Arrangement.spacedBy(8.dp)) {
         FilterChip(value == true, { onChange(true) }, { Text(stringResource(R.string.yes)) })
         FilterChip(value == false, { onChange(false) }, { Text(stringResource(R.string.no)) })
     }

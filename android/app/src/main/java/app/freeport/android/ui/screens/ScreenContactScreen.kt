@@ -1,8 +1,25 @@
 package app.freeport.android.ui.screens
 
+import android.Manifest
+import android.content.pm.PackageManager
+import androidx.activity.compose.rememberLauncherForActivityResult
+import androidx.activity.result.contract.ActivityResultContracts
+import androidx.compose.foundation.layout.aspectRatio
+import androidx.compose.material3.OutlinedButton
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.saveable.rememberSaveable
+import androidx.compose.runtime.setValue
+import androidx.compose.ui.platform.LocalContext
+import androidx.compose.ui.semantics.LiveRegionMode
+import androidx.compose.ui.semantics.liveRegion
+import androidx.core.content.ContextCompat
+import app.freeport.android.ui.QrScanner
+import app.freeport.android.ui.errorText
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
-import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.ExperimentalLayoutApi
+import androidx.compose.foundation.layout.FlowRow
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.padding
@@ -19,6 +36,8 @@ import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.semantics.clearAndSetSemantics
+import androidx.compose.ui.semantics.contentDescription
 import androidx.compose.ui.semantics.heading
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.unit.dp
@@ -26,17 +45,33 @@ import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import app.freeport.android.R
 import app.freeport.android.ui.BusyButton
 import app.freeport.android.ui.ErrorBanner
+import app.freeport.android.ui.phoneVerificationText
 import app.freeport.android.ui.ScreeningCard
 import app.freeport.android.ui.rememberScreenModel
 import app.freeport.presentation.Core
+import app.freeport.presentation.PhoneVerification
 import app.freeport.presentation.ScreenContactViewModel
 
-/** Check someone before meeting: paste an npub (or come from a deal); verdict, counts, path. */
+/**
+ * Check someone before meeting: paste an npub, scan their profile QR code, or come from a deal;
+ * verdict, counts, path.
+ */
+@OptIn(ExperimentalLayoutApi::class) // FlowRow (opt-in kept for older foundation-layout versions)
 @Composable
 fun ScreenContactScreen(core: Core, nego: String?) {
     val vm = rememberScreenModel("screen-${nego.orEmpty()}") { ScreenContactViewModel(core, it) }
     val s by vm.state.collectAsStateWithLifecycle()
     LaunchedEffect(nego) { if (nego != null && s.screening == null) vm.screenDeal(nego) }
+    val context = LocalContext.current
+    var cameraAllowed by remember {
+        mutableStateOf(ContextCompat.checkSelfPermission(context, Manifest.permission.CAMERA) == PackageManager.PERMISSION_GRANTED)
+    }
+    var cameraDenied by rememberSaveable { mutableStateOf(false) }
+    val askCamera = rememberLauncherForActivityResult(ActivityResultContracts.RequestPermission()) { granted ->
+        cameraAllowed = granted
+        cameraDenied = !granted
+        if (granted) vm.startScan()
+    }
     Column(
         Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
         verticalArrangement = Arrangement.spacedBy(12.dp),
@@ -45,16 +80,41 @@ fun ScreenContactScreen(core: Core, nego: String?) {
         OutlinedTextField(s.input, vm::setInput, label = { Text(stringResource(R.string.screen_input)) },
             singleLine = true, modifier = Modifier.fillMaxWidth())
         BusyButton(stringResource(R.string.screen_action), s.busy, { vm.screen() })
+        if (s.scanning) {
+            Text(stringResource(R.string.screen_scan_aim))
+            QrScanner(onFrame = { copy -> vm.onFrame(copy) }, modifier = Modifier.fillMaxWidth().aspectRatio(3f / 4f))
+            s.hint?.let {
+                Text(errorText(it), style = MaterialTheme.typography.bodySmall,
+                    modifier = Modifier.semantics { liveRegion = LiveRegionMode.Polite })
+            }
+            OutlinedButton(onClick = { vm.stopScan() }, modifier = Modifier.fillMaxWidth()) {
+                Text(stringResource(R.string.screen_scan_stop))
+            }
+        } else {
+            OutlinedButton(
+                onClick = { if (cameraAllowed) vm.startScan() else askCamera.launch(Manifest.permission.CAMERA) },
+                modifier = Modifier.fillMaxWidth(),
+            ) { Text(stringResource(R.string.screen_scan)) }
+            if (cameraDenied) Text(stringResource(R.string.screen_camera_denied))
+        }
         ErrorBanner(s.error)
         val card = s.screening ?: return@Column
         ScreeningCard(card)
-        card.phone?.let { Text(stringResource(R.string.screen_phone, it, card.phoneStatus)) }
+        card.phone?.let {
+            Text(stringResource(R.string.screen_phone, it, phoneVerificationText(PhoneVerification.of(card), card.verifiedBy.toInt())))
+        }
         Text(stringResource(R.string.screen_path), style = MaterialTheme.typography.titleMedium)
         if (s.path.isEmpty()) {
             Text(stringResource(R.string.screen_not_connected))
         } else {
-            // The path drawn as a chain of names; TalkBack reads it in order.
-            Row(horizontalArrangement = Arrangement.spacedBy(4.dp)) {
+            // The path drawn as a chain of names that wraps (long paths, large text); TalkBack
+            // reads it as one sentence instead of stopping on every arrow.
+            val spoken = stringResource(R.string.screen_path_desc, s.path.joinToString(", ") { it.name })
+            FlowRow(
+                horizontalArrangement = Arrangement.spacedBy(4.dp),
+                verticalArrangement = Arrangement.spacedBy(4.dp),
+                modifier = Modifier.clearAndSetSemantics { contentDescription = spoken },
+            ) {
                 s.path.forEachIndexed { i, step ->
                     if (i > 0) Icon(Icons.AutoMirrored.Filled.ArrowForward, contentDescription = null)
                     Text(step.name, style = MaterialTheme.typography.bodyLarge)

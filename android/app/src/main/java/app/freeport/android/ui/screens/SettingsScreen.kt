@@ -1,6 +1,5 @@
 package app.freeport.android.ui.screens
 
-import android.app.Activity
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.Row
@@ -28,6 +27,7 @@ import androidx.compose.runtime.saveable.rememberSaveable
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.platform.LocalContext
+import androidx.compose.ui.res.pluralStringResource
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.semantics.heading
 import androidx.compose.ui.semantics.semantics
@@ -36,8 +36,8 @@ import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import app.freeport.android.FreeportApplication
 import app.freeport.android.R
 import app.freeport.android.ui.ErrorBanner
+import app.freeport.android.ui.findActivity
 import app.freeport.android.ui.rememberScreenModel
-import app.freeport.core.coreVersion
 import app.freeport.presentation.Core
 import app.freeport.presentation.SettingsViewModel
 import kotlinx.coroutines.delay
@@ -48,7 +48,7 @@ import kotlin.system.exitProcess
 fun SettingsScreen(core: Core, app: FreeportApplication, onBackup: () -> Unit) {
     val vm = rememberScreenModel("settings") { SettingsViewModel(core, app.relaySettings, app.wiper, it) }
     val s by vm.state.collectAsStateWithLifecycle()
-    val activity = LocalContext.current as? Activity
+    val activity = LocalContext.current.findActivity()
     LaunchedEffect(Unit) { vm.load(app.defaultRelays) }
     LaunchedEffect(s.wiped) {
         if (s.wiped) {
@@ -82,11 +82,11 @@ fun SettingsScreen(core: Core, app: FreeportApplication, onBackup: () -> Unit) {
         var newRelay by rememberSaveable { mutableStateOf("") }
         OutlinedTextField(newRelay, { newRelay = it }, label = { Text(stringResource(R.string.settings_relay_add)) },
             singleLine = true, modifier = Modifier.fillMaxWidth())
-        OutlinedButton(onClick = { if (vm.addRelay(newRelay)) newRelay = "" }, enabled = newRelay.isNotBlank()) {
+        OutlinedButton(onClick = { if (vm.addRelay(newRelay) != null) newRelay = "" }, enabled = newRelay.isNotBlank()) {
             Text(stringResource(R.string.settings_relay_add))
         }
         if (s.restartNeeded) Text(stringResource(R.string.settings_restart), style = MaterialTheme.typography.bodySmall)
-        Text(stringResource(R.string.settings_outbox, s.outboxPending))
+        Text(pluralStringResource(R.plurals.settings_outbox, s.outboxPending, s.outboxPending))
         ErrorBanner(s.error)
         OutlinedButton(onClick = onBackup, modifier = Modifier.fillMaxWidth()) { Text(stringResource(R.string.settings_backup)) }
         Button(
@@ -95,6 +95,6 @@ fun SettingsScreen(core: Core, app: FreeportApplication, onBackup: () -> Unit) {
             modifier = Modifier.fillMaxWidth(),
         ) { Text(stringResource(if (s.confirmWipe) R.string.settings_wipe_confirm else R.string.settings_wipe)) }
         if (s.confirmWipe) TextButton(onClick = vm::cancelWipe) { Text(stringResource(R.string.cancel)) }
-        Text(stringResource(R.string.settings_version, coreVersion()), style = MaterialTheme.typography.bodySmall)
+        Text(stringResource(R.string.settings_version, s.coreVersion), style = MaterialTheme.typography.bodySmall)
     }
 }
