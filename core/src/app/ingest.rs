@@ -2,7 +2,10 @@
 //! reputation engine, and direct messages are applied to negotiations. Also the live
 //! subscriptions and the catch-up a restarted client runs.
 
+use std::time::Duration;
+
 use nostr::{Event, Filter, Kind, Timestamp};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::{App, AppError, AppEvent, SYNC_OVERLAP_SECS, lock, unix_now};
@@ -26,6 +29,39 @@ pub(crate) const REPUTATION_KINDS: [u16; 4] = [
     kinds::RECEIPT,
 ];
 
+/// Most events the live loop stores in one transaction (bounds the batch's memory).
+pub(crate) const LIVE_BATCH_MAX: usize = 2_000;
+/// How long the live loop keeps collecting after a batch's first event: fewer, larger
+/// transactions under load (docs/BENCHMARKS.md), at most this much delay for a lone event.
+pub(crate) const LIVE_BATCH_WINDOW: Duration = Duration::from_millis(5);
+
+/// The next batch of the live loop: waits for one item, then takes what arrives within
+/// `window` of it, up to `max` items (everything already queued is taken at once). `None` once
+/// the channel is closed and drained.
+pub(crate) async fn next_batch<T>(
+    rx: &mut mpsc::Receiver<T>,
+    max: usize,
+    window: Duration,
+) -> Option<Vec<T>> {
+    let first = rx.recv().await?;
+    let deadline = tokio::time::Instant::now() + window;
+    let mut batch = Vec::with_capacity(max.clamp(1, 64));
+    batch.push(first);
+    while batch.len() < max {
+        match rx.try_recv() {
+            Ok(v) => batch.push(v),
+            Err(mpsc::error::TryRecvError::Disconnected) => break,
+            Err(mpsc::error::TryRecvError::Empty) => {
+                match tokio::time::timeout_at(deadline, rx.recv()).await {
+                    Ok(Some(v)) => batch.push(v),
+                    Ok(None) | Err(_) => break,
+                }
+            }
+        }
+    }
+    Some(batch)
+}
+
 /// Counts of what a catch-up applied.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Applied {
@@ -37,16 +73,11 @@ pub(crate) struct Applied {
 pub(crate) fn spawn_loops(app: App, mut incoming: Incoming) -> Vec<JoinHandle<()>> {
     let a = app.clone();
     let events = tokio::spawn(async move {
-        let mut batch = Vec::new();
-        while let Some(first) = incoming.events.recv().await {
-            batch.push(first.into_event());
-            while batch.len() < 256 {
-                match incoming.events.try_recv() {
-                    Ok(v) => batch.push(v.into_event()),
-                    Err(_) => break,
-                }
-            }
-            if let Err(e) = a.ingest_public(std::mem::take(&mut batch)).await {
+        while let Some(batch) =
+            next_batch(&mut incoming.events, LIVE_BATCH_MAX, LIVE_BATCH_WINDOW).await
+        {
+            let batch = batch.into_iter().map(|v| v.into_event()).collect();
+            if let Err(e) = a.ingest_public(batch).await {
                 tracing::warn!("ingest failed: {e}");
             }
         }
@@ -159,12 +190,16 @@ impl App {
             return Ok(());
         }
         let store = self.inner.store.clone();
-        let evs = events.clone();
-        tokio::task::spawn_blocking(move || store.insert_events_rep_begin(&evs))
-            .await
-            .map_err(|e| AppError::Internal {
-                reason: e.to_string(),
-            })??;
+        // The batch moves to the blocking thread and back (no copy of up to 2 000 events).
+        let (events, stored) = tokio::task::spawn_blocking(move || {
+            let stored = store.insert_events_rep_begin(&events);
+            (events, stored)
+        })
+        .await
+        .map_err(|e| AppError::Internal {
+            reason: e.to_string(),
+        })?;
+        stored?;
         self.apply_and_project(&events)?;
         let me = self.public_key().ok();
         let now = Timestamp::from(unix_now());
@@ -354,6 +389,62 @@ mod tests {
     use crate::identity::{MemorySecretStore, SecretStore};
     use crate::reputation::Params;
     use crate::reputation::synth::{self, T0, receipt_pair};
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lone_event_waits_at_most_the_window() {
+        let (tx, mut rx) = mpsc::channel::<u32>(16);
+        tx.send(1).await.expect("send");
+        let start = tokio::time::Instant::now();
+        let batch = next_batch(&mut rx, 2_000, Duration::from_millis(5)).await;
+        assert_eq!(batch, Some(vec![1]));
+        // Paused clock: exactly the window elapsed, not more.
+        assert_eq!(start.elapsed(), Duration::from_millis(5));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn queued_events_are_taken_in_batches_of_at_most_max_without_waiting() {
+        let (tx, mut rx) = mpsc::channel::<u32>(5_000);
+        for i in 0..4_500 {
+            tx.send(i).await.expect("send");
+        }
+        let start = tokio::time::Instant::now();
+        let a = next_batch(&mut rx, 2_000, Duration::from_millis(5))
+            .await
+            .expect("a");
+        let b = next_batch(&mut rx, 2_000, Duration::from_millis(5))
+            .await
+            .expect("b");
+        assert_eq!(start.elapsed(), Duration::ZERO, "full batches do not wait");
+        assert_eq!(a, (0..2_000).collect::<Vec<_>>());
+        assert_eq!(b, (2_000..4_000).collect::<Vec<_>>());
+        drop(tx);
+        // A closed channel ends the batch at once; then the loop ends.
+        let c = next_batch(&mut rx, 2_000, Duration::from_millis(5))
+            .await
+            .expect("c");
+        assert_eq!(c, (4_000..4_500).collect::<Vec<_>>());
+        assert_eq!(start.elapsed(), Duration::ZERO);
+        assert_eq!(
+            next_batch(&mut rx, 2_000, Duration::from_millis(5)).await,
+            None
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn events_arriving_within_the_window_join_the_batch_later_ones_do_not() {
+        let (tx, mut rx) = mpsc::channel::<u32>(16);
+        tokio::spawn(async move {
+            tx.send(1).await.expect("send");
+            tokio::time::sleep(Duration::from_millis(3)).await;
+            tx.send(2).await.expect("send");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            tx.send(3).await.expect("send");
+        });
+        let w = Duration::from_millis(5);
+        assert_eq!(next_batch(&mut rx, 100, w).await, Some(vec![1, 2]));
+        assert_eq!(next_batch(&mut rx, 100, w).await, Some(vec![3]));
+        assert_eq!(next_batch(&mut rx, 100, w).await, None);
+    }
 
     fn same_screenings(a: &Reputation, b: &Reputation, keys: &[nostr::PublicKey]) {
         assert_eq!(a.graph().node_count(), b.graph().node_count());

@@ -122,11 +122,11 @@ fn first_p(event: &Event) -> Option<[u8; 32]> {
     Some(out)
 }
 
-fn expiration(event: &Event) -> Option<i64> {
-    first_tag_value(event, "expiration")?
-        .parse::<u64>()
-        .ok()
-        .and_then(|v| i64::try_from(v).ok())
+/// The first 8 bytes of a 32-byte key: what the `events_id` and `events_author` indexes hold.
+fn prefix8(key: &[u8; 32]) -> [u8; 8] {
+    let mut out = [0u8; 8];
+    out.copy_from_slice(&key[..8]);
+    out
 }
 
 /// NIP-01 ordering of two versions of one address: newer `created_at` wins, ties go to the
@@ -148,23 +148,23 @@ impl StoreTx<'_> {
     /// to the lowest id (NIP-01). Superseded kind-0 profiles go to the profile history.
     pub fn insert_events(&self, events: &[Event]) -> Result<InsertReport, StoreError> {
         let mut report = InsertReport::default();
-        // The hot path of an addressable event is one lookup of its address and one insert. A
-        // stored copy of the same event is found by that lookup: the id hashes kind, author and
-        // tags, so an event can only ever be stored under its own address. The id probe is
-        // kept for the rare branches (a different version is stored) so that even an event
-        // that breaks this rule (not verified by the caller) is still counted as before.
+        // Per event: one id probe and one insert, plus one address lookup for replaceable and
+        // addressable kinds. Both lookups run on compact 8-byte key prefixes (schema v7) and
+        // match the full key on hit. The id probe comes first, so an id is never stored twice
+        // (not even a copy under another address, which only unverified input could produce).
         let mut exists = self
             .conn
-            .prepare_cached("SELECT 1 FROM events WHERE id = ?1")?;
+            .prepare_cached("SELECT 1 FROM events WHERE substr(id, 1, 8) = ?1 AND id = ?2")?;
         let mut find_addr = self.conn.prepare_cached(
-            "SELECT seq, id, created_at FROM events WHERE kind = ?1 AND pubkey = ?2 AND d = ?3",
+            "SELECT seq, id, created_at FROM events
+             WHERE substr(pubkey, 1, 8) = ?1 AND kind = ?2 AND d = ?3 AND pubkey = ?4",
         )?;
         let mut delete = self
             .conn
             .prepare_cached("DELETE FROM events WHERE seq = ?1 RETURNING raw")?;
         let mut insert = self.conn.prepare_cached(
-            "INSERT INTO events (id, pubkey, kind, created_at, d, p, expires_at, raw)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id) DO NOTHING",
+            "INSERT INTO events (id, pubkey, kind, created_at, d, p, raw)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
 
         for e in events {
@@ -172,8 +172,12 @@ impl StoreTx<'_> {
                 report.ephemeral += 1;
                 continue;
             }
-            let id = e.id.as_bytes().as_slice();
-            let pubkey = e.pubkey.as_bytes().as_slice();
+            let id = e.id.as_bytes();
+            let pubkey = e.pubkey.as_bytes();
+            if exists.exists(params![prefix8(id), id.as_slice()])? {
+                report.duplicates += 1;
+                continue;
+            }
             let kind = i64::from(e.kind.as_u16());
             let created = e.created_at.as_secs();
             let created_i = to_i64("created_at", created)?;
@@ -181,7 +185,7 @@ impl StoreTx<'_> {
 
             if let Some(d) = &d {
                 let current = find_addr
-                    .query_row(params![kind, pubkey, d], |r| {
+                    .query_row(params![prefix8(pubkey), kind, d, pubkey.as_slice()], |r| {
                         Ok((
                             r.get::<_, i64>(0)?,
                             r.get::<_, [u8; 32]>(1)?,
@@ -190,10 +194,6 @@ impl StoreTx<'_> {
                     })
                     .optional()?;
                 if let Some((seq, old_id, old_created)) = current {
-                    if old_id.as_slice() == id || exists.exists([id])? {
-                        report.duplicates += 1;
-                        continue;
-                    }
                     let old_created = to_u64("events.created_at", old_created)?;
                     if version_order(created, id, old_created, &old_id) != Ordering::Greater {
                         report.superseded += 1;
@@ -216,21 +216,16 @@ impl StoreTx<'_> {
             }
 
             let p = first_p(e);
-            let changed = insert.execute(params![
-                id,
-                pubkey,
+            insert.execute(params![
+                id.as_slice(),
+                pubkey.as_slice(),
                 kind,
                 created_i,
                 d,
                 p.as_ref().map(|b| b.as_slice()),
-                expiration(e),
                 e.as_json(),
             ])?;
-            if changed == 1 {
-                report.inserted += 1;
-            } else {
-                report.duplicates += 1;
-            }
+            report.inserted += 1;
         }
         Ok(report)
     }
@@ -302,6 +297,16 @@ impl StoreTx<'_> {
                 .collect(),
             &mut sql,
         )?;
+        // The author index holds 8-byte key prefixes; the full keys then filter its hits.
+        list(
+            "authors",
+            "substr(pubkey, 1, 8)",
+            q.authors
+                .iter()
+                .map(|a| Value::Blob(prefix8(a.as_bytes()).to_vec()))
+                .collect(),
+            &mut sql,
+        )?;
         list(
             "authors",
             "pubkey",
@@ -347,8 +352,11 @@ impl StoreTx<'_> {
     pub fn get_event(&self, id: &EventId) -> Result<Option<Event>, StoreError> {
         let raw: Option<String> = self
             .conn
-            .prepare_cached("SELECT raw FROM events WHERE id = ?1")?
-            .query_row([id.as_bytes().as_slice()], |r| r.get(0))
+            .prepare_cached("SELECT raw FROM events WHERE substr(id, 1, 8) = ?1 AND id = ?2")?
+            .query_row(
+                params![prefix8(id.as_bytes()), id.as_bytes().as_slice()],
+                |r| r.get(0),
+            )
             .optional()?;
         raw.as_deref().map(decode_event).transpose()
     }
@@ -488,5 +496,253 @@ mod tests {
         assert_eq!(version_order(5, &[1], 5, &[2]), Ordering::Greater);
         assert_eq!(version_order(5, &[2], 5, &[1]), Ordering::Less);
         assert_eq!(version_order(5, &[2], 5, &[2]), Ordering::Equal);
+    }
+
+    /// The insert statement of the builds before the `events` rebuild (schema v1–v6).
+    const V5_INSERT: &str =
+        "INSERT INTO events (id, pubkey, kind, created_at, d, p, expires_at, raw)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+
+    fn tagged(keys: &Keys, kind: u16, created: u64, tags: Vec<Tag>) -> Event {
+        EventBuilder::new(Kind::from(kind), format!("k{kind} t{created}"))
+            .tags(tags)
+            .custom_created_at(Timestamp::from_secs(created))
+            .sign_with_keys(keys)
+            .expect("sign")
+    }
+
+    /// What a query must return, computed from the event list alone.
+    fn oracle(all: &[Event], q: &EventQuery) -> Vec<Event> {
+        let mut out: Vec<Event> = all
+            .iter()
+            .filter(|e| q.kinds.is_empty() || q.kinds.contains(&e.kind.as_u16()))
+            .filter(|e| q.authors.is_empty() || q.authors.contains(&e.pubkey))
+            .filter(|e| q.d.is_empty() || address_d(e).is_some_and(|d| q.d.contains(&d)))
+            .filter(|e| {
+                q.p.is_empty() || first_p(e).is_some_and(|p| q.p.iter().any(|x| *x.as_bytes() == p))
+            })
+            .filter(|e| q.since.is_none_or(|s| e.created_at.as_secs() >= s))
+            .filter(|e| q.until.is_none_or(|u| e.created_at.as_secs() <= u))
+            .cloned()
+            .collect();
+        out.sort_by(|a, b| {
+            b.created_at
+                .cmp(&a.created_at)
+                .then_with(|| a.id.as_bytes().cmp(b.id.as_bytes()))
+        });
+        out.truncate(q.limit.unwrap_or(DEFAULT_QUERY_LIMIT));
+        out
+    }
+
+    /// One stored row: seq, id, pubkey, kind, created_at, d, p, raw.
+    type Row = (
+        i64,
+        Vec<u8>,
+        Vec<u8>,
+        i64,
+        i64,
+        Option<String>,
+        Option<Vec<u8>>,
+        String,
+    );
+
+    fn rows(c: &rusqlite::Connection) -> Vec<Row> {
+        let mut st = c
+            .prepare("SELECT seq, id, pubkey, kind, created_at, d, p, raw FROM events ORDER BY seq")
+            .expect("prepare");
+        st.query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
+        })
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+    }
+
+    fn plan(c: &rusqlite::Connection, sql: &str, args: impl rusqlite::Params) -> String {
+        let mut st = c
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .expect("plan");
+        st.query_map(args, |r| r.get::<_, String>(3))
+            .expect("plan rows")
+            .collect::<Result<Vec<_>, _>>()
+            .expect("plan")
+            .join("; ")
+    }
+
+    #[test]
+    fn lean_events_upgrade_keeps_every_row_and_queries_and_inserts_behave_as_before() {
+        use crate::store::schema::{LEAN_EVENTS_VERSION, migrate_to};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut c = rusqlite::Connection::open(dir.path().join("old.db")).expect("open");
+        // The `events` table as every version before the rebuild had it.
+        migrate_to(&mut c, LEAN_EVENTS_VERSION - 1).expect("before");
+
+        let (alice, bob) = (Keys::generate(), Keys::generate());
+        let bob_hex = bob.public_key().to_hex();
+        let mut all = Vec::new();
+        for (i, k) in [&alice, &bob, &alice, &bob].into_iter().enumerate() {
+            let t = 1_000 + i as u64;
+            all.push(tagged(
+                k,
+                32101,
+                t,
+                vec![Tag::identifier(format!("{i:016x}"))],
+            ));
+            all.push(tagged(
+                k,
+                32102,
+                t + 10,
+                vec![
+                    Tag::identifier(if i < 2 {
+                        "shared".into()
+                    } else {
+                        format!("s{i}")
+                    }),
+                    Tag::parse(["expiration", "99999"]).expect("tag"),
+                ],
+            ));
+        }
+        all.push(tagged(&alice, 0, 900, vec![]));
+        all.push(tagged(&bob, 0, 901, vec![]));
+        all.push(tagged(
+            &alice,
+            1,
+            950,
+            vec![Tag::parse(["p", &bob_hex]).expect("tag")],
+        ));
+        all.push(tagged(&bob, 1, 950, vec![]));
+        // Rows as the previous builds stored them (shared `d` on two kinds and two authors).
+        let mut ins = c.prepare(V5_INSERT).expect("insert");
+        for e in &all {
+            ins.execute(params![
+                e.id.as_bytes().as_slice(),
+                e.pubkey.as_bytes().as_slice(),
+                i64::from(e.kind.as_u16()),
+                e.created_at.as_secs() as i64,
+                address_d(e),
+                first_p(e).as_ref().map(|p| p.as_slice()),
+                Option::<i64>::None,
+                e.as_json(),
+            ])
+            .expect("old insert");
+        }
+        drop(ins);
+        let before = rows(&c);
+
+        migrate_to(&mut c, LEAN_EVENTS_VERSION).expect("rebuild");
+        assert_eq!(
+            rows(&c),
+            before,
+            "every row and its seq survive the rebuild"
+        );
+
+        let key = crate::store::DataKey::generate();
+        let tx = StoreTx {
+            conn: &c,
+            key: &key,
+        };
+        let queries = [
+            EventQuery::new(),
+            EventQuery::new().kinds([32101, 32102]).since(1_002),
+            EventQuery::new()
+                .kinds([32101, 32102])
+                .author(alice.public_key()),
+            EventQuery::new()
+                .kinds([0])
+                .author(bob.public_key())
+                .limit(1),
+            EventQuery::new()
+                .kinds([32102])
+                .author(bob.public_key())
+                .d("shared"),
+            EventQuery::new()
+                .author(alice.public_key())
+                .author(bob.public_key())
+                .limit(3),
+            EventQuery::new().d("shared"),
+            EventQuery::new().p(bob.public_key()),
+            EventQuery::new().kinds([32101]).until(1_001),
+        ];
+        for q in &queries {
+            assert_eq!(tx.query_events(q).expect("query"), oracle(&all, q), "{q:?}");
+        }
+        for e in &all {
+            assert_eq!(tx.get_event(&e.id).expect("get").as_ref(), Some(e));
+        }
+
+        // Inserts against migrated rows: repeats are duplicates, newest-wins still holds.
+        let again = tx.insert_events(&all).expect("insert");
+        assert_eq!(
+            again,
+            InsertReport {
+                duplicates: all.len(),
+                ..Default::default()
+            }
+        );
+        let older = tagged(&bob, 32102, 1_000, vec![Tag::identifier("shared")]);
+        let newer = tagged(&bob, 32102, 2_000, vec![Tag::identifier("shared")]);
+        let note = tagged(&bob, 1, 2_000, vec![]);
+        let r = tx
+            .insert_events(&[older.clone(), newer.clone(), note.clone(), note.clone()])
+            .expect("insert");
+        assert_eq!(
+            r,
+            InsertReport {
+                inserted: 2,
+                duplicates: 1,
+                superseded: 1,
+                replaced: 1,
+                ..Default::default()
+            }
+        );
+        let shared = EventQuery::new()
+            .kinds([32102])
+            .author(bob.public_key())
+            .d("shared");
+        assert_eq!(tx.query_events(&shared).expect("query"), vec![newer]);
+        assert_eq!(tx.get_event(&older.id).expect("get"), None);
+        assert_eq!(tx.event_count().expect("count"), all.len() as u64 + 1);
+
+        // The hot lookups run on the compact indexes.
+        let by_addr = plan(
+            &c,
+            "SELECT seq, id, created_at FROM events
+             WHERE substr(pubkey, 1, 8) = ?1 AND kind = ?2 AND d = ?3 AND pubkey = ?4",
+            params![[0u8; 8], 1, "", [0u8; 32]],
+        );
+        assert!(by_addr.contains("events_author"), "{by_addr}");
+        let by_id = plan(
+            &c,
+            "SELECT 1 FROM events WHERE substr(id, 1, 8) = ?1 AND id = ?2",
+            params![[0u8; 8], [0u8; 32]],
+        );
+        assert!(by_id.contains("events_id"), "{by_id}");
+        let idx: Vec<String> = c
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'")
+            .expect("prepare")
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("names");
+        let mut idx = idx;
+        idx.sort();
+        assert_eq!(
+            idx,
+            [
+                "events_author",
+                "events_id",
+                "events_kind_time",
+                "events_p_kind"
+            ]
+        );
     }
 }

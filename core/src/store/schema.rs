@@ -171,7 +171,41 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (kind, id)
     ) WITHOUT ROWID;
     "#,
+    // v7: a leaner `events` for ingest speed (docs/BENCHMARKS.md). Every insert updated four
+    // index B-trees, three of them keyed by random 32-byte values (`id` UNIQUE, `events_address`
+    // on (kind, pubkey, d), `events_author_kind` on (pubkey, …)). Now:
+    // - `events_id` indexes the first 8 bytes of the id (queries match the full id on hit; the
+    //   insert path checks for the full id before inserting, so ids stay unique);
+    // - `events_author` on (first 8 bytes of the author, kind, d) serves both the newest-wins
+    //   address lookup and the by-author queries (which match the full key on hit);
+    // - `expires_at` is gone: no query ever read it (NIP-40 is enforced when intents are parsed).
+    // The UNIQUE constraint on `id` cannot be dropped in place, so the table is rebuilt; `seq`
+    // and every stored column are copied unchanged.
+    r#"
+    CREATE TABLE events_lean (
+        seq        INTEGER PRIMARY KEY,
+        id         BLOB    NOT NULL,
+        pubkey     BLOB    NOT NULL,
+        kind       INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        d          TEXT,            -- set for replaceable ('') and addressable kinds only
+        p          BLOB,            -- first `p` tag (32 bytes) if any
+        raw        TEXT    NOT NULL
+    );
+    INSERT INTO events_lean (seq, id, pubkey, kind, created_at, d, p, raw)
+        SELECT seq, id, pubkey, kind, created_at, d, p, raw FROM events ORDER BY seq;
+    DROP TABLE events;
+    ALTER TABLE events_lean RENAME TO events;
+    CREATE INDEX events_id        ON events(substr(id, 1, 8));
+    CREATE INDEX events_author    ON events(substr(pubkey, 1, 8), kind, d);
+    CREATE INDEX events_kind_time ON events(kind, created_at DESC);
+    CREATE INDEX events_p_kind    ON events(p, kind, created_at DESC) WHERE p IS NOT NULL;
+    "#,
 ];
+
+/// The version whose step rebuilt `events` with the compact 8-byte-prefix indexes (tests).
+#[cfg(test)]
+pub(crate) const LEAN_EVENTS_VERSION: u32 = 7;
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
