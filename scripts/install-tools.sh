@@ -13,6 +13,7 @@
 # the database's newest commit date and warns when it is older than 30 days.
 set -euo pipefail
 
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export FREEPORT_CACHE="${FREEPORT_CACHE:-$HOME/.cache/freeport}"
 root="$FREEPORT_CACHE/tools"
 bin="$root/bin"
@@ -33,30 +34,53 @@ install_one() { # crate version binary
     cargo install --locked --root "$root" --version "$version" "$crate" >&2
 }
 
+# Installs the snapshot vendored in tests/advisory-db as a one-commit git repository dated like its
+# upstream commit (cargo-deny reads the database's age from HEAD).
+vendored_db() {
+  local dir="$1" snap="$here/tests/advisory-db" commit date tmp
+  read -r commit date <"$snap/SNAPSHOT"
+  tmp="$dir.tmp.$$"
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+  tar -xzf "$snap/advisory-db.tar.gz" -C "$tmp"
+  git -C "$tmp" init --quiet
+  git -C "$tmp" add -A
+  GIT_AUTHOR_DATE="$date" GIT_COMMITTER_DATE="$date" git -C "$tmp" \
+    -c user.name=freeport -c user.email=ci@freeport.invalid -c commit.gpgsign=false \
+    commit --quiet -m "rustsec/advisory-db $commit (snapshot vendored in tests/advisory-db)"
+  rm -rf "$dir"
+  mv "$tmp" "$dir"
+  echo "advisory database: installed the vendored snapshot of rustsec/advisory-db ${commit:0:7}" >&2
+}
+
 advisory_db() {
   local url="https://github.com/rustsec/advisory-db"
   local source="${FREEPORT_ADVISORY_DB_SOURCE:-$url}"
   # cargo-deny's directory name for that URL: "<last path segment>-<xxhash64(url, 0xca80de71)>".
   local dir="$FREEPORT_CACHE/advisory-dbs/advisory-db-3157b0e258782691"
+  local snap_epoch
+  snap_epoch="$(date -d "$(cut -d' ' -f2 "$here/tests/advisory-db/SNAPSHOT")" +%s)"
   mkdir -p "$FREEPORT_CACHE/advisory-dbs"
   if [ ! -d "$dir/.git" ]; then
-    if ! timeout 120 git clone --quiet "$source" "$dir" >&2; then
+    if ! timeout 60 git clone --quiet "$source" "$dir" >&2 2>&1; then
       rm -rf "$dir"
-      echo "warning: no advisory database (cannot reach $source); cargo deny checks licences and bans only" >&2
-      return 0
+      echo "note: cannot reach $source; using the snapshot vendored in tests/advisory-db" >&2
+      vendored_db "$dir"
     fi
-  fi
-  if ! timeout 120 git -C "$dir" fetch --quiet "$source" main >&2 2>&1; then
-    echo "warning: could not fetch the advisory database from $source; using the local copy" >&2
-  else
+  elif timeout 60 git -C "$dir" fetch --quiet "$source" main >&2 2>&1; then
     git -C "$dir" reset --quiet --hard FETCH_HEAD >&2
+  elif [ "$(git -C "$dir" show -s --format=%ct HEAD)" -lt "$snap_epoch" ]; then
+    echo "note: cannot reach $source and the local copy is older than the vendored snapshot" >&2
+    vendored_db "$dir"
+  else
+    echo "note: cannot reach $source; using the local copy" >&2
   fi
   local when age_days
   when="$(git -C "$dir" show -s --format=%cI HEAD)"
   age_days=$(( ( $(date +%s) - $(git -C "$dir" show -s --format=%ct HEAD) ) / 86400 ))
   echo "advisory database: $(git -C "$dir" rev-parse --short HEAD) of $when ($age_days days old)" >&2
   if [ "$age_days" -gt 30 ]; then
-    echo "warning: the advisory database is $age_days days old; newer advisories are not checked" >&2
+    echo "warning: the advisory database is $age_days days old; advisories published since are not checked" >&2
   fi
 }
 

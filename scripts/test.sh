@@ -55,7 +55,7 @@ if [ $only_rust = 0 ]; then
   if compgen -G "$FREEPORT_CACHE/advisory-dbs/advisory-db-*/.git" >/dev/null; then
     "$tools_bin/cargo-deny" --offline check advisories licenses bans
   else
-    echo "no advisory database on this machine (it comes from github.com/rustsec/advisory-db);"
+    echo "no advisory database on this machine (install-tools.sh could not install the vendored snapshot);"
     echo "checking licences and bans only"
     "$tools_bin/cargo-deny" --offline check licenses bans
   fi
