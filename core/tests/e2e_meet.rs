@@ -183,6 +183,67 @@ async fn the_shower_learns_the_meeting_from_the_relay_without_a_return_code() {
     assert_eq!(tier_on_relay(&relays, &nego).await, DealTier::Met);
 }
 
+/// The shower learns the meeting whatever order the two halves reach it in: here the scanner's
+/// countersigning half arrives first, in its own batch, and the shower's own half (which the
+/// scanner published, and which a restarted shower no longer holds in memory) only later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_shower_learns_the_meeting_when_the_countersignature_arrives_first() {
+    let first = embedded_relay().await;
+    let second = embedded_relay().await;
+    let (mut alice, bob, nego, _) = confirmed(&[first.url()]).await;
+    let code = alice.app.meet_show(&nego, 256).expect("show");
+    // Alice's phone goes away before Bob scans (and forgets the code it showed).
+    alice.app.stop_network().await;
+    let out = bob
+        .app
+        .meet_scan(ScanInput::Text(code.token))
+        .await
+        .expect("scan");
+    assert_eq!(out.state, "met");
+    bob.flushed().await;
+
+    // Both halves as the first relay holds them.
+    let (c, _inc) = RelayClient::start(
+        Keys::generate(),
+        fast_config(vec![first.url(), second.url()]),
+        std::sync::Arc::new(MemoryOutbox::new()),
+    )
+    .await
+    .expect("client");
+    assert_eq!(c.wait_for_connected(2, PATIENCE).await, 2);
+    let halves = c
+        .query(
+            Filter::new()
+                .kind(Kind::Custom(kinds::RECEIPT))
+                .identifier(nego.clone()),
+            Duration::from_secs(5),
+        )
+        .await
+        .expect("query");
+    let theirs = halves
+        .iter()
+        .find(|v| v.event().pubkey == bob.keys.public_key())
+        .expect("Bob's half")
+        .event()
+        .clone();
+    let mine = halves
+        .iter()
+        .find(|v| v.event().pubkey == alice.keys.public_key())
+        .expect("Alice's half, published by Bob")
+        .event()
+        .clone();
+
+    // Alice comes back on the second relay, which receives Bob's half first, then hers.
+    alice.relaunch(&[second.url()]).await;
+    alice.connect().await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!c.publish_now(&theirs).await.accepted.is_empty());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!c.publish_now(&mine).await.accepted.is_empty());
+    alice.until_state(&nego, "met").await;
+    c.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn bad_codes_are_refused_with_a_reason_and_change_nothing() {
     let relay = embedded_relay().await;
