@@ -831,6 +831,79 @@ async fn nip04_only_peer_completes_a_deal() {
     assert!(!kind4.is_empty());
 }
 
+/// A relay that answers every REQ with what it holds at that moment (then EOSE) and accepts every
+/// EVENT, but never pushes an event to a subscription that is already open: the live stream of a
+/// relay that skips deliveries. Only a new REQ (a catch-up) brings what arrived since.
+fn relay_without_live_delivery() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::net::TcpListener;
+    use tungstenite::Message;
+    let held = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("ws://{}", listener.local_addr().expect("addr"));
+    let h = held.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let h = h.clone();
+            std::thread::spawn(move || {
+                let Ok(mut ws) = tungstenite::accept(stream) else {
+                    return;
+                };
+                while let Ok(msg) = ws.read() {
+                    let Message::Text(t) = msg else { continue };
+                    let Ok(v) = serde_json::from_str::<serde_json::Value>(t.as_str()) else {
+                        continue;
+                    };
+                    let mut out = Vec::new();
+                    match v[0].as_str() {
+                        Some("REQ") => {
+                            for e in h.lock().expect("held").iter() {
+                                out.push(format!(r#"["EVENT",{},{e}]"#, v[1]));
+                            }
+                            out.push(serde_json::json!(["EOSE", v[1]]).to_string());
+                        }
+                        Some("EVENT") => {
+                            h.lock().expect("held").push(v[1].to_string());
+                            out.push(serde_json::json!(["OK", v[1]["id"], true, ""]).to_string());
+                        }
+                        _ => {}
+                    }
+                    for o in out {
+                        if ws.send(Message::text(o)).is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    (url, held)
+}
+
+/// What the live stream missed is caught up in the background: a NIP-04 peer's quote lands on a
+/// relay that never pushes it to the open subscription, and the owner's phone still gets it,
+/// without anyone pressing refresh.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_background_catch_up_fetches_what_the_live_stream_missed() {
+    let (url, _held) = relay_without_live_delivery();
+    let relays = vec![url];
+    let mut alice = Person::offline("Alice", &relays);
+    alice
+        .relaunch_with(&relays, |c| {
+            c.catch_up_every = Some(Duration::from_millis(500))
+        })
+        .await;
+    alice.connect().await;
+    let intent = alice.post_request("Wanted: a drum", 90, 3600).await;
+    let nina = RawPeer::connect(&relays, Transport::Nip04).await;
+    let mut c = nina.envelope(EnvelopeType::Counter, &intent, now());
+    c.terms = Some(priced(&intent_terms(&intent), 85));
+    nina.send(&c).await;
+    // No pull-to-refresh: only the periodic catch-up can bring Nina's quote.
+    alice.until_known(&c.nego.to_string()).await;
+    assert_eq!(alice.app.quotes(&intent.id).expect("quotes").len(), 1);
+}
+
 /// The transport a peer uses survives a restart: after the app is relaunched, a NIP-04-only
 /// peer (the reference CLI agent) is still answered on NIP-04, never with a gift wrap it cannot
 /// read — even when no relay still holds the peer's earlier messages (here the phone comes back

@@ -71,6 +71,23 @@ pub(crate) struct Applied {
 
 /// Spawns the two consumer loops of the relay client's streams.
 pub(crate) fn spawn_loops(app: App, mut incoming: Incoming) -> Vec<JoinHandle<()>> {
+    let mut tasks = Vec::new();
+    if let Some(every) = app.inner.cfg.catch_up_every.filter(|d| !d.is_zero()) {
+        // Recovers what the live stream missed (a relay that skipped a delivery, a dropped
+        // notification); the first catch-up is the caller's (start, or `sync`).
+        let c = app.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                match catch_up(&c).await {
+                    Ok(n) => tracing::debug!(events = n.events, messages = n.messages, "caught up"),
+                    Err(e) => tracing::debug!("background catch-up failed: {e}"),
+                }
+            }
+        }));
+    }
     let a = app.clone();
     let events = tokio::spawn(async move {
         while let Some(batch) =
@@ -99,7 +116,9 @@ pub(crate) fn spawn_loops(app: App, mut incoming: Incoming) -> Vec<JoinHandle<()
             }
         }
     });
-    vec![events, dms]
+    tasks.push(events);
+    tasks.push(dms);
+    tasks
 }
 
 /// The reputation facts in one verified public event: its author was seen, plus the parsed

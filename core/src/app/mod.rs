@@ -71,7 +71,14 @@ pub struct AppConfig {
     pub reputation: Params,
     /// How long a one-shot query waits for relays.
     pub query_timeout: Duration,
+    /// While online, how often to catch up from the relays as `sync` does (`None`: only on
+    /// demand). The live stream alone can miss events: a relay may skip deliveries to a slow
+    /// connection, or drop them under load, and nothing else would ever fetch them.
+    pub catch_up_every: Option<Duration>,
 }
+
+/// Default period of the background catch-up while online.
+pub const DEFAULT_CATCH_UP_EVERY: Duration = Duration::from_secs(120);
 
 impl AppConfig {
     /// Defaults for a data directory and relay set.
@@ -86,6 +93,7 @@ impl AppConfig {
             meet: MeetPolicy::default(),
             reputation: Params::default(),
             query_timeout: Duration::from_secs(5),
+            catch_up_every: Some(DEFAULT_CATCH_UP_EVERY),
         }
     }
 }

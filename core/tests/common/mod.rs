@@ -112,6 +112,14 @@ impl Person {
         self.app = app;
     }
 
+    /// [`Person::relaunch`] with a changed configuration.
+    pub async fn relaunch_with(&mut self, relays: &[String], tweak: impl FnOnce(&mut AppConfig)) {
+        self.app.stop_network().await;
+        let mut cfg = Self::config(&self.dir, relays);
+        tweak(&mut cfg);
+        self.app = App::open(cfg, self.secrets.clone()).expect("app reopens");
+    }
+
     /// One deal as this person's phone shows it.
     pub fn deal(&self, nego: &str) -> DealView {
         self.app.deal(nego).expect("deal exists")
