@@ -547,6 +547,48 @@ fn frames_with_stride_and_bad_geometry() {
     assert!(LumaFrame::new(10, 10, 12, &[0u8; 118]).is_ok());
 }
 
+/// Found by the `qr_image` fuzz target (CI, 2026-11-21): a 59-byte PNG whose header claims
+/// 5 376 × 7 453 RGBA pixels made the decoder allocate 160 MB before noticing the data is
+/// missing. (The fuzz build skips PNG checksums; here the header gets a valid CRC, as an attacker
+/// would give it.) The allocation limit refuses it from the header.
+#[test]
+fn a_tiny_png_claiming_a_huge_canvas_is_refused_before_allocating() {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut c = 0xFFFF_FFFFu32;
+        for b in bytes {
+            c ^= u32::from(*b);
+            for _ in 0..8 {
+                c = if c & 1 == 1 {
+                    (c >> 1) ^ 0xEDB8_8320
+                } else {
+                    c >> 1
+                };
+            }
+        }
+        !c
+    }
+    let mut ihdr = b"IHDR".to_vec();
+    ihdr.extend_from_slice(&5376u32.to_be_bytes());
+    ihdr.extend_from_slice(&7453u32.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 6, 0, 0, 0]); // 8-bit RGBA
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend_from_slice(&13u32.to_be_bytes());
+    png.extend_from_slice(&ihdr);
+    png.extend_from_slice(&crc32(&ihdr).to_be_bytes());
+    let idat = b"IDATx\x9cc`\x80\x00\x14".to_vec();
+    png.extend_from_slice(&6u32.to_be_bytes());
+    png.extend_from_slice(&idat);
+    png.extend_from_slice(&crc32(&idat).to_be_bytes());
+    match decode_image(&png) {
+        Err(MeetError::BadImage { reason }) => {
+            assert!(reason.to_lowercase().contains("limit"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+    // A 12-megapixel RGBA photo is still within the limit.
+    const { assert!(4000u64 * 3000 * 4 <= crate::meet::scan::MAX_IMAGE_ALLOC) };
+}
+
 #[test]
 fn garbage_images_never_panic() {
     use rand::{Rng, RngCore};
