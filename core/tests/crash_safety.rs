@@ -22,7 +22,6 @@ use freeport_core::identity::{Identity, PassphraseFileSecretStore, SecretStore};
 use freeport_core::meet::MeetError;
 use freeport_core::protocol::intent::Side;
 use freeport_core::protocol::kinds;
-use freeport_core::relay::{MemoryOutbox, RelayClient};
 use nostr::{Filter, Keys, Kind};
 use rand::Rng;
 
@@ -232,26 +231,14 @@ impl Client {
 
 /// Every intent of `keys` the relay holds.
 async fn relay_intents(relays: &[String], keys: &Keys) -> Vec<nostr::Event> {
-    let (c, _inc) = RelayClient::start(
-        Keys::generate(),
-        fast_config(relays.to_vec()),
-        Arc::new(MemoryOutbox::new()),
+    on_relay(
+        relays,
+        Filter::new()
+            .kind(Kind::Custom(kinds::REQUEST))
+            .author(keys.public_key())
+            .limit(5000),
     )
     .await
-    .expect("client");
-    assert_eq!(c.wait_for_connected(1, PATIENCE).await, 1);
-    let got = c
-        .query(
-            Filter::new()
-                .kind(Kind::Custom(kinds::REQUEST))
-                .author(keys.public_key())
-                .limit(5000),
-            Duration::from_secs(10),
-        )
-        .await
-        .expect("query");
-    c.shutdown().await;
-    got.iter().map(|v| v.event().clone()).collect()
 }
 
 fn outbox_receipts(app: &App) -> usize {

@@ -17,7 +17,6 @@ use freeport_core::protocol::kinds;
 use freeport_core::protocol::receipt::{
     DealTier, MeetNonce, ReceiptDraft, build_receipt, classify, parse_receipt,
 };
-use freeport_core::relay::{MemoryOutbox, RelayClient};
 use nostr::{EventId, Filter, Keys, Kind, Timestamp};
 
 /// Alice (owner) and Bob (responder) with a confirmed deal; returns the negotiation id.
@@ -53,28 +52,14 @@ async fn confirmed(relays: &[String]) -> (Person, Person, String, EventId) {
 
 /// The receipt halves of `nego` on the relay, classified.
 async fn tier_on_relay(relays: &[String], nego: &str) -> DealTier {
-    let (c, _inc) = RelayClient::start(
-        Keys::generate(),
-        fast_config(relays.to_vec()),
-        std::sync::Arc::new(MemoryOutbox::new()),
+    let got = on_relay(
+        relays,
+        Filter::new()
+            .kind(Kind::Custom(kinds::RECEIPT))
+            .identifier(nego.to_string()),
     )
-    .await
-    .expect("client");
-    assert_eq!(c.wait_for_connected(1, PATIENCE).await, 1);
-    let got = c
-        .query(
-            Filter::new()
-                .kind(Kind::Custom(kinds::RECEIPT))
-                .identifier(nego.to_string()),
-            Duration::from_secs(5),
-        )
-        .await
-        .expect("query");
-    c.shutdown().await;
-    let halves: Vec<_> = got
-        .iter()
-        .filter_map(|v| parse_receipt(v.event()).ok())
-        .collect();
+    .await;
+    let halves: Vec<_> = got.iter().filter_map(|e| parse_receipt(e).ok()).collect();
     match halves.as_slice() {
         [a] => classify(a, None),
         [a, b] => classify(a, Some(b)),
@@ -203,37 +188,26 @@ async fn the_shower_learns_the_meeting_when_the_countersignature_arrives_first()
     bob.flushed().await;
 
     // Both halves as the first relay holds them.
-    let (c, _inc) = RelayClient::start(
-        Keys::generate(),
-        fast_config(vec![first.url(), second.url()]),
-        std::sync::Arc::new(MemoryOutbox::new()),
+    let halves = on_relay(
+        &[first.url()],
+        Filter::new()
+            .kind(Kind::Custom(kinds::RECEIPT))
+            .identifier(nego.clone()),
     )
-    .await
-    .expect("client");
-    assert_eq!(c.wait_for_connected(2, PATIENCE).await, 2);
-    let halves = c
-        .query(
-            Filter::new()
-                .kind(Kind::Custom(kinds::RECEIPT))
-                .identifier(nego.clone()),
-            Duration::from_secs(5),
-        )
-        .await
-        .expect("query");
+    .await;
     let theirs = halves
         .iter()
-        .find(|v| v.event().pubkey == bob.keys.public_key())
+        .find(|e| e.pubkey == bob.keys.public_key())
         .expect("Bob's half")
-        .event()
         .clone();
     let mine = halves
         .iter()
-        .find(|v| v.event().pubkey == alice.keys.public_key())
+        .find(|e| e.pubkey == alice.keys.public_key())
         .expect("Alice's half, published by Bob")
-        .event()
         .clone();
 
     // Alice comes back on the second relay, which receives Bob's half first, then hers.
+    let c = observer(&[second.url()]).await;
     alice.relaunch(&[second.url()]).await;
     alice.connect().await;
     tokio::time::sleep(Duration::from_millis(300)).await;

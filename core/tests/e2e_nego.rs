@@ -15,7 +15,7 @@ use freeport_core::app::{AppError, AppEvent, Response};
 use freeport_core::negotiation::{MAX_COUNTERS, NegotiationError};
 use freeport_core::protocol::envelope::{EnvelopeType, FILLED_REASON, parse_envelope};
 use freeport_core::protocol::kinds;
-use freeport_core::relay::{EmbeddedRelay, RelayClient, Transport, transport};
+use freeport_core::relay::{EmbeddedRelay, Transport, transport};
 use nostr::{Filter, JsonUtil, Keys, Kind};
 
 // ---- relays the scenarios can take down and bring back --------------------------------------
@@ -49,30 +49,6 @@ impl Loopback for RealRelay {
     async fn up(&mut self) {
         self.spawn();
     }
-}
-
-/// A raw client to look at what the relay holds.
-async fn observer(relays: &[String]) -> RelayClient {
-    let (c, _inc) = RelayClient::start(
-        Keys::generate(),
-        fast_config(relays.to_vec()),
-        std::sync::Arc::new(freeport_core::relay::MemoryOutbox::new()),
-    )
-    .await
-    .expect("observer starts");
-    assert_eq!(c.wait_for_connected(1, PATIENCE).await, 1);
-    c
-}
-
-/// Every event of `kinds` on the relay.
-async fn on_relay(relays: &[String], filter: Filter) -> Vec<nostr::Event> {
-    let c = observer(relays).await;
-    let got = c
-        .query(filter, Duration::from_secs(5))
-        .await
-        .expect("query");
-    c.shutdown().await;
-    got.into_iter().map(|v| v.into_event()).collect()
 }
 
 /// Drains the app events received so far.

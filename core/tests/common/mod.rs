@@ -20,7 +20,7 @@ use freeport_core::relay::{
     EmbeddedRelay, EmbeddedRelayOptions, Incoming, MemoryOutbox, RelayClient, RelayConfig,
     Transport, transport,
 };
-use nostr::{Event, EventId, Keys, Timestamp};
+use nostr::{Event, EventId, Filter, Keys, Timestamp};
 
 /// Longest any condition may take to become true (relay round trips, reconnects).
 pub const PATIENCE: Duration = Duration::from_secs(60);
@@ -343,6 +343,33 @@ pub fn fast_config(relays: Vec<String>) -> RelayConfig {
     c.backoff.base = Duration::from_millis(200);
     c.backoff.cap = Duration::from_secs(1);
     c
+}
+
+/// A raw client to look at (or publish to) what the relays hold; waits for all of them.
+pub async fn observer(relays: &[String]) -> RelayClient {
+    let (c, _inc) = RelayClient::start(
+        Keys::generate(),
+        fast_config(relays.to_vec()),
+        Arc::new(freeport_core::relay::MemoryOutbox::new()),
+    )
+    .await
+    .expect("observer starts");
+    assert_eq!(
+        c.wait_for_connected(relays.len(), PATIENCE).await,
+        relays.len()
+    );
+    c
+}
+
+/// Every event matching `filter` on the relays (verified, newest version of each address).
+pub async fn on_relay(relays: &[String], filter: Filter) -> Vec<Event> {
+    let c = observer(relays).await;
+    let got = c
+        .query(filter, Duration::from_secs(10))
+        .await
+        .expect("query");
+    c.shutdown().await;
+    got.into_iter().map(|v| v.into_event()).collect()
 }
 
 // ---- nostr-rs-relay ------------------------------------------------------------------------
