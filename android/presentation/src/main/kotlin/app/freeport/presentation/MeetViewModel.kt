@@ -12,7 +12,6 @@ import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.isActive
 import kotlinx.coroutines.launch
-import java.util.concurrent.atomic.AtomicBoolean
 
 /** Seconds since the Unix epoch; injectable so countdowns are testable. */
 fun interface Clock {
@@ -59,7 +58,7 @@ class MeetViewModel(
 
     private val _state = MutableStateFlow(State())
     val state: StateFlow<State> = _state.asStateFlow()
-    private val decoding = AtomicBoolean(false)
+    private val frames = FrameGate(scope)
     private var ticker: Job? = null
 
     private fun fail(e: UiError) = _state.update { it.copy(error = e) }
@@ -118,7 +117,7 @@ class MeetViewModel(
     }
 
     /** True while a camera frame would be decoded (scanning, and no decode in flight). */
-    val wantsFrame: Boolean get() = _state.value.mode == Mode.SCAN && !decoding.get()
+    val wantsFrame: Boolean get() = _state.value.mode == Mode.SCAN && frames.idle
 
     /**
      * One camera frame's luminance plane. Frames arriving while one is being decoded, or after a
@@ -133,17 +132,8 @@ class MeetViewModel(
      * in flight (keep-only-latest). [copy] returning null (broken geometry) drops the frame.
      */
     fun onFrame(copy: () -> LumaFrame?): Job? {
-        if (_state.value.mode != Mode.SCAN || !decoding.compareAndSet(false, true)) return null
-        val frame = try {
-            copy()
-        } catch (e: RuntimeException) {
-            null // a buffer the camera already recycled: drop this frame, take the next
-        }
-        if (frame == null) {
-            decoding.set(false)
-            return null
-        }
-        return scope.launch {
+        if (_state.value.mode != Mode.SCAN) return null
+        return frames.launch(copy) { frame ->
             try {
                 accept(core.meetScanFrame(frame.width, frame.height, frame.rowStride, frame.bytes))
             } catch (e: Exception) {
@@ -155,8 +145,6 @@ class MeetViewModel(
                 } else {
                     _state.update { it.copy(error = err) }
                 }
-            } finally {
-                decoding.set(false)
             }
         }
     }

@@ -7,8 +7,6 @@ import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
-import kotlinx.coroutines.launch
-import java.util.concurrent.atomic.AtomicBoolean
 
 /**
  * Screen a contact before meeting: a pasted npub (or a scanned profile QR, or a deal's
@@ -46,7 +44,7 @@ class ScreenContactViewModel(private val core: Core, scope: CoroutineScope) : Sc
     fun startScan() = _state.update { it.copy(scanning = true, hint = null, error = null) }
     fun stopScan() = _state.update { it.copy(scanning = false, hint = null) }
 
-    private val decoding = AtomicBoolean(false)
+    private val frames = FrameGate(scope)
 
     /**
      * A camera frame while scanning (keep-only-latest: [copy] runs only when no decode is in
@@ -54,17 +52,8 @@ class ScreenContactViewModel(private val core: Core, scope: CoroutineScope) : Sc
      * camera and screens that key; anything else is a hint and scanning goes on.
      */
     fun onFrame(copy: () -> LumaFrame?): Job? {
-        if (!_state.value.scanning || !decoding.compareAndSet(false, true)) return null
-        val frame = try {
-            copy()
-        } catch (e: RuntimeException) {
-            null // a buffer the camera already recycled: take the next frame
-        }
-        if (frame == null) {
-            decoding.set(false)
-            return null
-        }
-        return scope.launch {
+        if (!_state.value.scanning) return null
+        return frames.launch(copy) { frame ->
             try {
                 val text = core.decodeQrFrame(frame.width, frame.height, frame.rowStride, frame.bytes)
                 val npub = core.validateNpub(text)
@@ -74,8 +63,6 @@ class ScreenContactViewModel(private val core: Core, scope: CoroutineScope) : Sc
             } catch (e: Exception) {
                 if (e is kotlinx.coroutines.CancellationException) throw e
                 _state.update { it.copy(hint = e.toUiError()) }
-            } finally {
-                decoding.set(false)
             }
         }
     }
