@@ -807,53 +807,34 @@ async fn nip04_only_peer_completes_a_deal() {
     assert!(!kind4.is_empty());
 }
 
+#[path = "../../tests/support/scripted_relay.rs"]
+mod scripted_relay;
+
 /// A relay that answers every REQ with what it holds at that moment (then EOSE) and accepts every
 /// EVENT, but never pushes an event to a subscription that is already open: the live stream of a
 /// relay that skips deliveries. Only a new REQ (a catch-up) brings what arrived since.
-fn relay_without_live_delivery() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
-    use std::net::TcpListener;
-    use tungstenite::Message;
-    let held = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("ws://{}", listener.local_addr().expect("addr"));
-    let h = held.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { continue };
-            let h = h.clone();
-            std::thread::spawn(move || {
-                let Ok(mut ws) = tungstenite::accept(stream) else {
-                    return;
-                };
-                while let Ok(msg) = ws.read() {
-                    let Message::Text(t) = msg else { continue };
-                    let Ok(v) = serde_json::from_str::<serde_json::Value>(t.as_str()) else {
-                        continue;
-                    };
-                    let mut out = Vec::new();
-                    match v[0].as_str() {
-                        Some("REQ") => {
-                            for e in h.lock().expect("held").iter() {
-                                out.push(format!(r#"["EVENT",{},{e}]"#, v[1]));
-                            }
-                            out.push(serde_json::json!(["EOSE", v[1]]).to_string());
-                        }
-                        Some("EVENT") => {
-                            h.lock().expect("held").push(v[1].to_string());
-                            out.push(serde_json::json!(["OK", v[1]["id"], true, ""]).to_string());
-                        }
-                        _ => {}
-                    }
-                    for o in out {
-                        if ws.send(Message::text(o)).is_err() {
-                            return;
-                        }
-                    }
-                }
-            });
+fn relay_without_live_delivery() -> scripted_relay::Scripted {
+    use scripted_relay::{Out, Scripted};
+    let held = std::sync::Arc::new(std::sync::Mutex::new(Vec::<serde_json::Value>::new()));
+    Scripted::spawn(move |msg, _| match msg[0].as_str() {
+        Some("REQ") => {
+            let mut out: Vec<Out> = held
+                .lock()
+                .expect("held")
+                .iter()
+                .map(|e| Out::Text(serde_json::json!(["EVENT", msg[1], e]).to_string()))
+                .collect();
+            out.push(Out::Text(serde_json::json!(["EOSE", msg[1]]).to_string()));
+            out
         }
-    });
-    (url, held)
+        Some("EVENT") => {
+            held.lock().expect("held").push(msg[1].clone());
+            vec![Out::Text(
+                serde_json::json!(["OK", msg[1]["id"], true, ""]).to_string(),
+            )]
+        }
+        _ => vec![],
+    })
 }
 
 /// What the live stream missed is caught up in the background: a NIP-04 peer's quote lands on a
@@ -861,8 +842,8 @@ fn relay_without_live_delivery() -> (String, std::sync::Arc<std::sync::Mutex<Vec
 /// without anyone pressing refresh.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_background_catch_up_fetches_what_the_live_stream_missed() {
-    let (url, _held) = relay_without_live_delivery();
-    let relays = vec![url];
+    let relay = relay_without_live_delivery();
+    let relays = vec![relay.url.clone()];
     let mut alice = Person::offline("Alice", &relays);
     alice
         .relaunch_with(&relays, |c| {

@@ -6,9 +6,8 @@
 //! message has been judged. Queries end on EOSE. No assertion depends on timing.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread;
 use std::time::Duration;
 
 use freeport_core::relay::transport::{self, GIFT_WRAP_TWEAK_SECS};
@@ -19,87 +18,13 @@ use freeport_core::relay::{
 use nostr::nips::nip44;
 use nostr::{Event, EventBuilder, EventId, Filter, JsonUtil, Keys, Kind, Tag, Timestamp};
 use serde_json::{Value, json};
-use tungstenite::Message;
 
 /// Generous upper bound for liveness waits; never the thing being asserted.
 const PATIENCE: Duration = Duration::from_secs(30);
 
-enum Out {
-    Text(String),
-    /// Drop the TCP connection without a close handshake (a crash, a cut cable).
-    Drop,
-}
-
-type Handler = Arc<dyn Fn(&Value, usize) -> Vec<Out> + Send + Sync>;
-
-/// A scripted relay: calls `handler(message, connection_index)` for every client message.
-struct Scripted {
-    url: String,
-    received: Arc<Mutex<Vec<Value>>>,
-}
-
-impl Scripted {
-    fn spawn(handler: impl Fn(&Value, usize) -> Vec<Out> + Send + Sync + 'static) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        let handler: Handler = Arc::new(handler);
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let rec = received.clone();
-        thread::spawn(move || {
-            for (idx, stream) in listener.incoming().enumerate() {
-                let Ok(stream) = stream else { continue };
-                let (h, rec) = (handler.clone(), rec.clone());
-                thread::spawn(move || {
-                    let Ok(mut ws) = tungstenite::accept(stream) else {
-                        return;
-                    };
-                    loop {
-                        match ws.read() {
-                            Ok(Message::Text(t)) => {
-                                let Ok(v) = serde_json::from_str::<Value>(t.as_str()) else {
-                                    continue;
-                                };
-                                rec.lock().expect("lock").push(v.clone());
-                                for out in h(&v, idx) {
-                                    match out {
-                                        Out::Text(s) => {
-                                            if ws.send(Message::text(s)).is_err() {
-                                                return;
-                                            }
-                                        }
-                                        Out::Drop => return,
-                                    }
-                                }
-                            }
-                            Ok(_) => {}
-                            Err(_) => return,
-                        }
-                    }
-                });
-            }
-        });
-        Self {
-            url: format!("ws://127.0.0.1:{port}"),
-            received,
-        }
-    }
-
-    /// Events the client published to this relay (deduplicated by id).
-    fn published(&self) -> Vec<EventId> {
-        let mut ids: Vec<EventId> = self
-            .received
-            .lock()
-            .expect("lock")
-            .iter()
-            .filter(|v| v[0] == "EVENT")
-            .filter_map(|v| Event::from_json(v[1].to_string()).ok())
-            .map(|e| e.id)
-            .collect();
-        ids.sort();
-        ids.dedup();
-        ids
-    }
-}
+#[path = "../../tests/support/scripted_relay.rs"]
+mod scripted_relay;
+use scripted_relay::{Out, Scripted};
 
 fn event_msg(sub: &Value, e: &Value) -> Out {
     Out::Text(json!(["EVENT", sub, e]).to_string())
@@ -981,34 +906,16 @@ async fn query_right_after_start_waits_for_the_first_connection() {
     let keys = Keys::generate();
     let e = note(&keys, "already there", now() - 5);
     // The relay completes its WebSocket handshake only after 700 ms (a slow mobile network).
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("ws://{}", listener.local_addr().expect("addr"));
     let served = ev_json(&e);
-    thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { continue };
-            thread::sleep(Duration::from_millis(700));
-            let Ok(mut ws) = tungstenite::accept(stream) else {
-                continue;
-            };
-            while let Ok(msg) = ws.read() {
-                let Message::Text(t) = msg else { continue };
-                let Ok(v) = serde_json::from_str::<Value>(t.as_str()) else {
-                    continue;
-                };
-                if v[0] == "REQ" {
-                    for out in [json!(["EVENT", v[1], served]), json!(["EOSE", v[1]])] {
-                        if ws.send(Message::text(out.to_string())).is_err() {
-                            return;
-                        }
-                    }
-                }
-            }
+    let relay = Scripted::spawn_slow(Duration::from_millis(700), move |msg, _| {
+        match msg[0].as_str() {
+            Some("REQ") => vec![event_msg(&msg[1], &served), eose(&msg[1])],
+            _ => vec![],
         }
     });
     let (c, _inc) = RelayClient::start(
         Keys::generate(),
-        test_config(vec![url]),
+        test_config(vec![relay.url.clone()]),
         Arc::new(MemoryOutbox::new()),
     )
     .await
