@@ -166,15 +166,18 @@ impl App {
             .client()
             .map(|c| c.seen_transports(peer))
             .unwrap_or_default();
-        let stored = self
-            .inner
+        live.union(self.stored_peer_transports(peer))
+    }
+
+    /// What earlier sessions recorded for `peer` (nothing if unreadable).
+    fn stored_peer_transports(&self, peer: &PublicKey) -> SeenTransports {
+        self.inner
             .store
             .setting_get(&peer_transport_key(peer))
             .ok()
             .flatten()
             .map(|v| SeenTransports::from_label(&v))
-            .unwrap_or_default();
-        live.union(stored)
+            .unwrap_or_default()
     }
 
     /// Records the transport of a message that was a valid envelope of one of our threads (only
@@ -183,16 +186,14 @@ impl App {
         if let Ok(c) = self.client() {
             c.note_peer_transport(peer, transport);
         }
-        let key = peer_transport_key(&peer);
-        let stored = self.inner.store.setting_get(&key).ok().flatten();
-        let before = stored
-            .as_deref()
-            .map(SeenTransports::from_label)
-            .unwrap_or_default();
+        let before = self.stored_peer_transports(&peer);
         let after = before.with(transport);
-        if after != before || stored.is_none() {
+        if after != before {
             // Best effort: the next message from the peer records it again.
-            let _ = self.inner.store.setting_set(&key, &after.to_label());
+            let _ = self
+                .inner
+                .store
+                .setting_set(&peer_transport_key(&peer), &after.to_label());
         }
     }
 
