@@ -395,7 +395,7 @@ mod tests {
         assert_eq!(back.seen_count(), rep.seen_count());
         // Deal tiers answer the same (rating validity depends on them).
         for r in rep.ratings().about(&keys[3]) {
-            assert_eq!(g.deal(&r.nego), h.deal(&r.nego));
+            assert_eq!(g.deal_by_key(&r.deal), h.deal_by_key(&r.deal));
         }
         // Re-encoding the decoded engine gives the same bytes.
         let mut again = back.clone();

@@ -414,7 +414,12 @@ impl DealGraph {
 
     /// The state of a deal, if any half of it is known.
     pub fn deal(&self, nego: &NegoId) -> Option<DealState<'_>> {
-        let key = DealKey::of(nego);
+        self.deal_by_key(&DealKey::of(nego))
+    }
+
+    /// The state of the deal with key `key`, if any half of it is known.
+    pub fn deal_by_key(&self, key: &DealKey) -> Option<DealState<'_>> {
+        let key = *key;
         if let Some(t) = self.paired.get(&key) {
             return Some(DealState::Paired(t));
         }

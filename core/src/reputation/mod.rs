@@ -38,7 +38,8 @@ pub use graph::{
     receipt_step,
 };
 pub use screen::{
-    Dimension, RaterExplain, RatingBook, RatingOutcome, Reputation, Screening, Verdict, badge,
+    Dimension, HeldRating, RaterExplain, RatingBook, RatingOutcome, Reputation, Screening, Verdict,
+    badge,
 };
 pub use trust::{TrustEntry, TrustMap};
 
@@ -191,6 +192,8 @@ pub enum ReputationError {
     ScoreOutOfRange { score: i8 },
     #[error("the graph is full: at most {limit} distinct keys")]
     TooManyNodes { limit: u32 },
+    #[error("the rating book is full: at most {limit} ratings")]
+    TooManyRatings { limit: u32 },
     #[error("parameter `{field}`: {rule}")]
     InvalidParam { field: &'static str, rule: String },
     #[error("reputation checkpoint, section `{section}`: {rule}")]

@@ -59,10 +59,10 @@ pub fn reference_screen(
 ) -> ReferenceResult {
     let mut per: HashMap<PublicKey, Vec<RefRating>> = HashMap::new();
     for r in book.about(subject) {
-        if r.pow_bits < p.pow_floor || r.rater == r.ratee {
+        if r.pow_bits < p.pow_floor || r.rater == *subject {
             continue;
         }
-        let factor = match graph.deal(&r.nego) {
+        let factor = match graph.deal_by_key(&r.deal) {
             Some(DealState::Paired(_)) => 1.0,
             Some(DealState::OneSided { author }) if *author == r.rater => constants::DISPUTED,
             _ => continue,

@@ -729,3 +729,92 @@ fn newcomer_sees_through_follows_and_the_latest_follow_list_wins() {
     w.rep.set_follows(v, vec![], T0 + 20);
     assert_eq!(w.screen(&v, &s).verdict, Verdict::Unknown);
 }
+
+/// The packed rating book against a plain model (a map keyed by (rater, deal) and per-ratee
+/// lists in arrival order): same outcomes, same ratings, same order, over interleaved ratees,
+/// replacements, stale copies and refused ratings.
+#[test]
+fn packed_rating_book_matches_a_plain_model() {
+    use std::collections::HashMap;
+    let mut book = RatingBook::default();
+    let mut model: HashMap<(PublicKey, PublicKey, u64), (PublicKey, RatingInput)> = HashMap::new();
+    let mut order: HashMap<PublicKey, Vec<(PublicKey, PublicKey, u64)>> = HashMap::new();
+    let subjects: Vec<PublicKey> = (0..7).map(|i| k("s", i)).collect();
+    let raters: Vec<PublicKey> = (0..40).map(|i| k("r", i)).collect();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut step = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut seen = [0usize; 3];
+    for _ in 0..5_000 {
+        let s = subjects[(step() % 7) as usize];
+        let r = raters[(step() % 40) as usize];
+        let deal = step() % 5;
+        let at = T0 + step() % 50;
+        let (safe, reliable) = (step() % 3 != 0, step() % 4 != 0);
+        let mut input = synth::rating(r, s, synth::synth_nego(r, s, deal), safe, reliable, at);
+        input.pow_bits = (step() % 20) as u8;
+        input.contact_verified = step() % 2 == 0;
+        input.attestation_ok = step() % 2 == 0;
+        input.contact_masked = Some("+44******89".into());
+        if step() % 50 == 0 {
+            // The rater is not the counterparty in this negotiation: refused, nothing changes.
+            let stranger = k("z", step() % 3);
+            input.nego = synth::synth_nego(stranger, s, deal);
+            let before = book.len();
+            assert!(matches!(
+                book.add(input),
+                Err(ReputationError::RaterNotCounterparty { .. })
+            ));
+            assert_eq!(book.len(), before);
+            continue;
+        }
+        let key = (r, s, deal);
+        let expected = match model.get(&key) {
+            Some((_, held)) if at > held.created_at => RatingOutcome::Replaced,
+            Some(_) => RatingOutcome::Stale,
+            None => RatingOutcome::Added,
+        };
+        assert_eq!(book.add(input.clone()), Ok(expected));
+        seen[expected as usize] += 1;
+        match expected {
+            RatingOutcome::Added => {
+                order.entry(s).or_default().push(key);
+                model.insert(key, (s, input));
+            }
+            RatingOutcome::Replaced => {
+                model.insert(key, (s, input));
+            }
+            RatingOutcome::Stale => {}
+        }
+    }
+    assert!(
+        seen.iter().all(|n| *n > 100),
+        "every outcome exercised: {seen:?}"
+    );
+    assert_eq!(book.len(), model.len());
+    for s in &subjects {
+        let got: Vec<HeldRating> = book.about(s).copied().collect();
+        let want: Vec<(PublicKey, RatingInput)> = order
+            .get(s)
+            .map(|keys| keys.iter().map(|k| model[k].clone()).collect())
+            .unwrap_or_default();
+        assert_eq!(got.len(), want.len());
+        for (g, (ratee, w)) in got.iter().zip(&want) {
+            assert_eq!(ratee, s);
+            assert_eq!(g.rater, w.rater);
+            assert_eq!(g.deal, DealKey::of(&w.nego));
+            assert_eq!(g.created_at, w.created_at);
+            assert_eq!((g.score, g.safe, g.reliable), (w.score, w.safe, w.reliable));
+            assert_eq!(g.pow_bits, w.pow_bits);
+            assert_eq!(
+                (g.contact_verified, g.attestation_ok),
+                (w.contact_verified, w.attestation_ok)
+            );
+        }
+    }
+    assert_eq!(book.about(&k("nobody", 0)).count(), 0);
+}
