@@ -5,6 +5,9 @@
 #   scripts/fuzz.sh 300        # 300 s per target
 #   scripts/fuzz.sh 60 nip19   # only the named targets
 #   FUZZ_JOBS=1 scripts/fuzz.sh  # one target at a time (default: one lane per core)
+#   scripts/fuzz.sh --build-only # install cargo-fuzz and build the targets, run nothing
+#                                # (scripts/test.sh runs this in the background, niced, while
+#                                # the tests run, so the ASan build mostly uses idle CPU)
 #
 # Builds with stable Rust (RUSTC_BOOTSTRAP=1 unlocks -Zsanitizer=address for cargo-fuzz) into
 # $FREEPORT_CACHE/fuzz-target; the growing corpus lives in $FREEPORT_CACHE/fuzz-corpus/<target>,
@@ -15,6 +18,8 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export FREEPORT_CACHE="${FREEPORT_CACHE:-$HOME/.cache/freeport}"
+build_only=0
+if [ "${1:-}" = "--build-only" ]; then build_only=1; shift; fi
 secs="${1:-60}"
 shift || true
 
@@ -28,6 +33,7 @@ cd "$here/fuzz"
 if [ $# -gt 0 ]; then targets=("$@"); else mapfile -t targets < <(cargo fuzz list); fi
 
 cargo fuzz build -O >&2
+[ $build_only = 1 ] && exit 0
 
 log_dir="$FREEPORT_CACHE/fuzz-logs"
 mkdir -p "$log_dir"

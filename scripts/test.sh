@@ -65,6 +65,23 @@ if [ $only_rust = 0 ]; then
   export FREEPORT_NOSTR_RS_RELAY
 fi
 
+step "cargo test --workspace (build)"
+# Built first so the fuzz build below only starts once the test binaries exist; a build error
+# is reported by the run that follows.
+cargo test --workspace --no-run || true
+
+# The fuzz targets' ASan build (≈ 10 min on 2 cores when its cache is cold) runs in the
+# background at the lowest priority while the tests run: the kill -9 harness, the relay tests
+# and the JVM and Swift stages leave a core idle most of the time. The fuzz stage waits for it.
+fuzz_secs="${FREEPORT_FUZZ_SECS:-60}"
+fuzz_build_pid=""
+if [ $only_rust = 0 ] && [ "$fuzz_secs" != 0 ]; then
+  # Its own process group, so an early exit of this script can stop the whole build.
+  setsid nice -n 19 scripts/fuzz.sh --build-only >"$FREEPORT_CACHE/fuzz-build.log" 2>&1 &
+  fuzz_build_pid=$!
+  trap '[ -n "$fuzz_build_pid" ] && kill -- "-$fuzz_build_pid" 2>/dev/null || true' EXIT
+fi
+
 step "cargo test --workspace"
 # Failures are collected, not fatal: every runner runs and the summary line is always printed.
 set +e
@@ -114,8 +131,13 @@ if [ $only_rust = 0 ]; then
     read -r st sf < <(sed -n 's/.*Executed \([0-9]*\) tests\{0,1\}, with \([0-9]*\) failures\{0,1\}.*/\1 \2/p' "$FREEPORT_CACHE/swift-test.log" | tail -n 1) || true
     swift_fail=${sf:-0}; swift_pass=$(( ${st:-0} - swift_fail ))
   fi
-  fuzz_secs="${FREEPORT_FUZZ_SECS:-60}"
   if [ "$fuzz_secs" != 0 ]; then
+    if [ -n "$fuzz_build_pid" ]; then
+      step "waiting for the background fuzz build"
+      # Its failure is not fatal here: scripts/fuzz.sh builds again and reports the error.
+      wait "$fuzz_build_pid" || tail -n 20 "$FREEPORT_CACHE/fuzz-build.log"
+      fuzz_build_pid=""
+    fi
     step "fuzzing: every cargo-fuzz target for ${fuzz_secs} s, 64 MB allocation cap (scripts/fuzz.sh)"
     scripts/fuzz.sh "$fuzz_secs" 2>&1 | tee "$FREEPORT_CACHE/fuzz.log"
     fuzz_status=${PIPESTATUS[0]}
