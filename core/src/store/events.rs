@@ -3,7 +3,8 @@
 
 use std::cmp::Ordering;
 
-use nostr::{Event, EventId, JsonUtil, Kind, PublicKey};
+use nostr::secp256k1::schnorr::Signature;
+use nostr::{Event, EventId, JsonUtil, Kind, PublicKey, Tags, Timestamp};
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, params};
 
@@ -141,6 +142,62 @@ pub(crate) fn decode_event(raw: &str) -> Result<Event, StoreError> {
     })
 }
 
+/// The `events` columns an event is rebuilt from (schema v8), in [`StoredEvent::read`]'s order.
+pub(crate) const EVENT_COLUMNS: &str = "id, pubkey, created_at, kind, tags, content, sig";
+
+/// One `events` row as read from SQLite, before it is rebuilt into an [`Event`].
+pub(crate) struct StoredEvent {
+    id: [u8; 32],
+    pubkey: [u8; 32],
+    created_at: i64,
+    kind: i64,
+    tags: String,
+    content: String,
+    sig: Vec<u8>,
+}
+
+impl StoredEvent {
+    /// Reads the [`EVENT_COLUMNS`] of a result row (they must come first, in that order).
+    pub(crate) fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: r.get(0)?,
+            pubkey: r.get(1)?,
+            created_at: r.get(2)?,
+            kind: r.get(3)?,
+            tags: r.get(4)?,
+            content: r.get(5)?,
+            sig: r.get(6)?,
+        })
+    }
+
+    /// The event the row was stored from: the same fields, so the same NIP-01 JSON and the
+    /// same id and signature (the row was verified when it was stored; nothing here re-checks).
+    pub(crate) fn into_event(self) -> Result<Event, StoreError> {
+        let corrupt = |what: String| StoreError::Corrupt { what };
+        let kind = u16::try_from(self.kind)
+            .map_err(|_| corrupt(format!("events.kind {} is not a u16", self.kind)))?;
+        let created_at = to_u64("events.created_at", self.created_at)?;
+        let tags: Tags = serde_json::from_str(&self.tags)
+            .map_err(|e| corrupt(format!("events.tags JSON: {e}")))?;
+        let sig =
+            Signature::from_slice(&self.sig).map_err(|e| corrupt(format!("events.sig: {e}")))?;
+        Ok(Event::new(
+            EventId::from_byte_array(self.id),
+            PublicKey::from_byte_array(self.pubkey),
+            Timestamp::from_secs(created_at),
+            Kind::from(kind),
+            tags,
+            self.content,
+            sig,
+        ))
+    }
+}
+
+/// Rebuilds the events of stored rows (see [`StoredEvent::into_event`]).
+pub(crate) fn rebuild_events(rows: Vec<StoredEvent>) -> Result<Vec<Event>, StoreError> {
+    rows.into_iter().map(StoredEvent::into_event).collect()
+}
+
 impl StoreTx<'_> {
     /// Inserts events that the caller has already verified (id and signature), as one unit of
     /// work. Duplicates are skipped; for replaceable (kinds 0, 3, 10000..20000) and addressable
@@ -159,12 +216,13 @@ impl StoreTx<'_> {
             "SELECT seq, id, created_at FROM events
              WHERE substr(pubkey, 1, 8) = ?1 AND kind = ?2 AND d = ?3 AND pubkey = ?4",
         )?;
-        let mut delete = self
-            .conn
-            .prepare_cached("DELETE FROM events WHERE seq = ?1 RETURNING raw")?;
+        let mut delete = self.conn.prepare_cached(&format!(
+            "DELETE FROM events WHERE seq = ?1 RETURNING {EVENT_COLUMNS}"
+        ))?;
+        // No event JSON (schema v8): only what the other columns do not hold.
         let mut insert = self.conn.prepare_cached(
-            "INSERT INTO events (id, pubkey, kind, created_at, d, p, raw)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO events (id, pubkey, kind, created_at, d, p, tags, content, sig)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?;
 
         for e in events {
@@ -202,20 +260,24 @@ impl StoreTx<'_> {
                         }
                         continue;
                     }
-                    let old_raw: String = delete.query_row([seq], |r| r.get(0))?;
+                    let old = delete.query_row([seq], StoredEvent::read)?;
                     report.replaced += 1;
                     if e.kind.as_u16() == PROFILE_KIND {
                         self.history_add(
                             &old_id,
                             pubkey,
                             to_i64("created_at", old_created)?,
-                            &old_raw,
+                            &old.into_event()?.as_json(),
                         )?;
                     }
                 }
             }
 
             let p = first_p(e);
+            let tags = serde_json::to_string(&e.tags).map_err(|err| StoreError::InvalidInput {
+                field: "tags",
+                rule: format!("not serialisable: {err}"),
+            })?;
             insert.execute(params![
                 id.as_slice(),
                 pubkey.as_slice(),
@@ -223,7 +285,9 @@ impl StoreTx<'_> {
                 created_i,
                 d,
                 p.as_ref().map(|b| b.as_slice()),
-                e.as_json(),
+                tags,
+                e.content,
+                e.sig.as_ref().as_slice(),
             ])?;
             report.inserted += 1;
         }
@@ -262,7 +326,7 @@ impl StoreTx<'_> {
                 rule: format!("{limit} exceeds {MAX_QUERY_LIMIT}"),
             });
         }
-        let mut sql = String::from("SELECT raw FROM events WHERE 1=1");
+        let mut sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE 1=1");
         let mut args: Vec<Value> = Vec::new();
         let mut list = |field: &'static str,
                         column: &str,
@@ -342,23 +406,25 @@ impl StoreTx<'_> {
         args.push(Value::Integer(limit as i64));
 
         let mut st = self.conn.prepare_cached(&sql)?;
-        let raws = st
-            .query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(0))?
+        let rows = st
+            .query_map(rusqlite::params_from_iter(args), StoredEvent::read)?
             .collect::<Result<Vec<_>, _>>()?;
-        raws.iter().map(|r| decode_event(r)).collect()
+        rebuild_events(rows)
     }
 
     /// One event by id.
     pub fn get_event(&self, id: &EventId) -> Result<Option<Event>, StoreError> {
-        let raw: Option<String> = self
+        let row = self
             .conn
-            .prepare_cached("SELECT raw FROM events WHERE substr(id, 1, 8) = ?1 AND id = ?2")?
+            .prepare_cached(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE substr(id, 1, 8) = ?1 AND id = ?2"
+            ))?
             .query_row(
                 params![prefix8(id.as_bytes()), id.as_bytes().as_slice()],
-                |r| r.get(0),
+                StoredEvent::read,
             )
             .optional()?;
-        raw.as_deref().map(decode_event).transpose()
+        row.map(StoredEvent::into_event).transpose()
     }
 
     /// Number of stored events.
@@ -644,6 +710,8 @@ mod tests {
             before,
             "every row and its seq survive the rebuild"
         );
+        // The store below reads the current row layout.
+        migrate_to(&mut c, crate::store::schema::SCHEMA_VERSION).expect("current");
 
         let key = crate::store::DataKey::generate();
         let tx = StoreTx {
@@ -744,5 +812,225 @@ mod tests {
                 "events_p_kind"
             ]
         );
+    }
+
+    /// The insert statement of the builds with `raw` event JSON (schema v7).
+    const V7_INSERT: &str = "INSERT INTO events (id, pubkey, kind, created_at, d, p, raw)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+    /// Events whose JSON needs every kind of escape, tags of every shape, and no tags at all.
+    fn awkward_events() -> Vec<Event> {
+        let k = Keys::generate();
+        let other = Keys::generate().public_key().to_hex();
+        let contents = [
+            "",
+            "plain",
+            "quote \" backslash \\ slash / tab \t newline \n cr \r",
+            "control \u{1} \u{8} \u{c} \u{1f} del \u{7f}",
+            "non-ASCII é ß 中文 🚲 \u{2028} \u{2029}",
+            "{\"json\":\"in content\",\"n\":[1,2]}",
+        ];
+        let mut out = Vec::new();
+        for (i, c) in contents.iter().enumerate() {
+            let t = 1_000 + i as u64;
+            out.push(tagged(&k, 1, t, vec![]));
+            out.push(tagged(
+                &k,
+                32101,
+                t,
+                vec![
+                    Tag::identifier(format!("d-{i} \" é")),
+                    Tag::parse(["p", &other]).expect("p"),
+                    Tag::parse(["g", "w21z7"]).expect("g"),
+                    Tag::parse(["t", c, "", "extra \n"]).expect("t"),
+                    Tag::parse(["single"]).expect("single"),
+                ],
+            ));
+            out.push(
+                EventBuilder::new(Kind::from(30_000 + i as u16), *c)
+                    .tags([Tag::parse(["d", c]).expect("d")])
+                    .custom_created_at(Timestamp::from_secs(t))
+                    .sign_with_keys(&k)
+                    .expect("sign"),
+            );
+        }
+        out.push(versioned(&k, 0, None, 900, "{\"name\":\"é 🚲\"}"));
+        out
+    }
+
+    #[test]
+    fn rebuilt_events_are_byte_identical_and_verify() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = store(&dir);
+        let all = awkward_events();
+        let r = s.insert_events(&all).expect("insert");
+        assert_eq!(r.inserted, all.len());
+        for e in &all {
+            let got = s.get_event(&e.id).expect("get").expect("stored");
+            assert_eq!(got.as_json(), e.as_json(), "byte-identical JSON");
+            assert_eq!(&got, e);
+            got.verify().expect("the rebuilt event verifies");
+        }
+        let q = s
+            .query_events(&EventQuery::new().limit(MAX_QUERY_LIMIT))
+            .expect("query");
+        assert_eq!(q.len(), all.len());
+        for e in &q {
+            e.verify().expect("queried events verify");
+        }
+        let scanned = s.read(|tx| tx.rep_scan_events()).expect("scan");
+        assert_eq!(scanned.len(), all.len());
+        assert!(scanned.iter().all(|e| all.contains(e)));
+    }
+
+    #[test]
+    fn a_row_without_json_stores_no_hex_copy_of_id_pubkey_or_sig() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = store(&dir);
+        let k = Keys::generate();
+        let e = versioned(&k, 32101, Some("aa"), 100, "hello");
+        s.insert_events(std::slice::from_ref(&e)).expect("insert");
+        let (tags, content, sig): (String, String, Vec<u8>) = s
+            .read(|tx| {
+                Ok(tx
+                    .conn
+                    .query_row("SELECT tags, content, sig FROM events", [], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    })?)
+            })
+            .expect("row");
+        assert_eq!(tags, r#"[["d","aa"]]"#);
+        assert_eq!(content, "hello");
+        assert_eq!(sig, e.sig.as_ref().to_vec());
+    }
+
+    #[test]
+    fn corrupt_rows_are_refused_with_a_typed_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = store(&dir);
+        let e = versioned(&Keys::generate(), 1, None, 100, "x");
+        s.insert_events(std::slice::from_ref(&e)).expect("insert");
+        for bad in [
+            "UPDATE events SET tags = '[[\"d\"'",
+            "UPDATE events SET tags = '[1]'",
+            "UPDATE events SET sig = x'00'",
+            "UPDATE events SET kind = 70000",
+            "UPDATE events SET created_at = -1",
+        ] {
+            s.transaction(|tx| Ok(tx.conn.execute_batch(bad)?))
+                .expect("tamper");
+            assert!(
+                matches!(s.get_event(&e.id), Err(StoreError::Corrupt { .. })),
+                "{bad}"
+            );
+            s.transaction(|tx| {
+                tx.conn.execute("DELETE FROM events", [])?;
+                tx.insert_events(std::slice::from_ref(&e))
+            })
+            .expect("restore");
+        }
+    }
+
+    #[test]
+    fn lean_row_upgrade_converts_every_row_to_the_same_events() {
+        use crate::store::schema::{LEAN_ROW_VERSION, SCHEMA_VERSION, migrate_to};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut c = rusqlite::Connection::open(dir.path().join("v7.db")).expect("open");
+        migrate_to(&mut c, LEAN_ROW_VERSION - 1).expect("v7");
+        let all = awkward_events();
+        let mut ins = c.prepare(V7_INSERT).expect("insert");
+        for e in &all {
+            ins.execute(params![
+                e.id.as_bytes().as_slice(),
+                e.pubkey.as_bytes().as_slice(),
+                i64::from(e.kind.as_u16()),
+                e.created_at.as_secs() as i64,
+                address_d(e),
+                first_p(e).as_ref().map(|p| p.as_slice()),
+                e.as_json(),
+            ])
+            .expect("v7 insert");
+        }
+        drop(ins);
+        let keys_before: Vec<(i64, Vec<u8>, Option<String>, Option<Vec<u8>>)> = c
+            .prepare("SELECT seq, id, d, p FROM events ORDER BY seq")
+            .expect("prepare")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+
+        migrate_to(&mut c, LEAN_ROW_VERSION).expect("v8");
+        assert_eq!(
+            LEAN_ROW_VERSION, SCHEMA_VERSION,
+            "a later step: extend this test"
+        );
+        let keys_after: Vec<(i64, Vec<u8>, Option<String>, Option<Vec<u8>>)> = c
+            .prepare("SELECT seq, id, d, p FROM events ORDER BY seq")
+            .expect("prepare")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(keys_after, keys_before, "seq and the key columns survive");
+        let columns: Vec<String> = c
+            .prepare("SELECT name FROM pragma_table_info('events')")
+            .expect("prepare")
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("names");
+        assert!(!columns.iter().any(|n| n == "raw"), "{columns:?}");
+
+        let key = crate::store::DataKey::generate();
+        let tx = StoreTx {
+            conn: &c,
+            key: &key,
+        };
+        for e in &all {
+            let got = tx.get_event(&e.id).expect("get").expect("converted");
+            assert_eq!(got.as_json(), e.as_json(), "byte-identical JSON");
+            got.verify().expect("the converted event verifies");
+        }
+        assert_eq!(
+            tx.query_events(&EventQuery::new()).expect("query"),
+            oracle(&all, &EventQuery::new())
+        );
+        // Inserts against converted rows: repeats are duplicates.
+        let again = tx.insert_events(&all).expect("insert");
+        assert_eq!(again.duplicates, all.len());
+    }
+
+    #[test]
+    fn lean_row_upgrade_fails_whole_on_a_row_without_a_signature() {
+        use crate::store::schema::{LEAN_ROW_VERSION, migrate_to, user_version};
+        let mut c = rusqlite::Connection::open_in_memory().expect("open");
+        migrate_to(&mut c, LEAN_ROW_VERSION - 1).expect("v7");
+        let e = versioned(&Keys::generate(), 1, None, 100, "x");
+        let mut json: serde_json::Value = serde_json::from_str(&e.as_json()).expect("json");
+        json["sig"] = serde_json::Value::String("not hex".into());
+        c.execute(
+            V7_INSERT,
+            params![
+                e.id.as_bytes().as_slice(),
+                e.pubkey.as_bytes().as_slice(),
+                1,
+                100,
+                Option::<String>::None,
+                Option::<Vec<u8>>::None,
+                json.to_string(),
+            ],
+        )
+        .expect("v7 insert");
+        assert!(migrate_to(&mut c, LEAN_ROW_VERSION).is_err());
+        assert_eq!(user_version(&c).expect("version"), LEAN_ROW_VERSION - 1);
+        let n: i64 = c
+            .query_row(
+                "SELECT COUNT(*) FROM events WHERE raw IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )
+            .expect("count");
+        assert_eq!(n, 1, "the v7 row is untouched");
     }
 }

@@ -21,7 +21,7 @@ use std::str::FromStr;
 use nostr::{Event, EventId, PublicKey, Timestamp};
 use rusqlite::{OptionalExtension, params};
 
-use super::events::decode_event;
+use super::events::{EVENT_COLUMNS, StoredEvent, rebuild_events};
 use super::{Store, StoreError, StoreTx, to_i64, to_u64};
 use crate::protocol::NegoId;
 use crate::protocol::receipt::{DealTier, MeetNonce, Receipt};
@@ -401,13 +401,13 @@ impl StoreTx<'_> {
     /// Every stored event, profiles first, then oldest first (ties by id): the order a rebuild
     /// applies them in (rating attestations are checked against the ratee's profile).
     pub fn rep_scan_events(&self) -> Result<Vec<Event>, StoreError> {
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT raw FROM events ORDER BY kind != 0, created_at, id")?;
-        let raws = st
-            .query_map([], |r| r.get::<_, String>(0))?
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events ORDER BY kind != 0, created_at, id"
+        ))?;
+        let rows = st
+            .query_map([], StoredEvent::read)?
             .collect::<Result<Vec<_>, _>>()?;
-        raws.iter().map(|r| decode_event(r)).collect()
+        rebuild_events(rows)
     }
 
     /// Reads the persisted form: the checkpoint and the rows changed after it if there is a

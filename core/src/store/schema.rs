@@ -201,11 +201,48 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX events_kind_time ON events(kind, created_at DESC);
     CREATE INDEX events_p_kind    ON events(p, kind, created_at DESC) WHERE p IS NOT NULL;
     "#,
+    // v8: no event JSON in `events` (docs/BENCHMARKS.md, session 3). `raw` repeated the id,
+    // author and signature as 256 hex characters beside the binary columns and cost a JSON
+    // serialisation per insert. Now a row holds what the other columns do not: `tags` (their
+    // JSON array), `content` (plain text) and `sig` (64 bytes); readers rebuild the event
+    // (store/events.rs `event_from_row`), whose NIP-01 JSON is byte-identical to the old `raw`.
+    // Rebuilt like v7 (`seq` and every other column copied unchanged) so `tags`, `content`
+    // and `sig` can be NOT NULL; a row whose `raw` lacks one of them fails the step, which then
+    // leaves the database at v7.
+    r#"
+    CREATE TABLE events_v8 (
+        seq        INTEGER PRIMARY KEY,
+        id         BLOB    NOT NULL,
+        pubkey     BLOB    NOT NULL,
+        kind       INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        d          TEXT,            -- set for replaceable ('') and addressable kinds only
+        p          BLOB,            -- first `p` tag (32 bytes) if any
+        tags       TEXT    NOT NULL, -- JSON array of the tags
+        content    TEXT    NOT NULL,
+        sig        BLOB    NOT NULL  -- 64-byte BIP-340 signature
+    );
+    INSERT INTO events_v8 (seq, id, pubkey, kind, created_at, d, p, tags, content, sig)
+        SELECT seq, id, pubkey, kind, created_at, d, p,
+               json_extract(raw, '$.tags'), json_extract(raw, '$.content'),
+               unhex(json_extract(raw, '$.sig'))
+        FROM events ORDER BY seq;
+    DROP TABLE events;
+    ALTER TABLE events_v8 RENAME TO events;
+    CREATE INDEX events_id        ON events(substr(id, 1, 8));
+    CREATE INDEX events_author    ON events(substr(pubkey, 1, 8), kind, d);
+    CREATE INDEX events_kind_time ON events(kind, created_at DESC);
+    CREATE INDEX events_p_kind    ON events(p, kind, created_at DESC) WHERE p IS NOT NULL;
+    "#,
 ];
 
 /// The version whose step rebuilt `events` with the compact 8-byte-prefix indexes (tests).
 #[cfg(test)]
 pub(crate) const LEAN_EVENTS_VERSION: u32 = 7;
+
+/// The version whose step replaced the `raw` event JSON with `tags`, `content` and `sig` (tests).
+#[cfg(test)]
+pub(crate) const LEAN_ROW_VERSION: u32 = 8;
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
