@@ -205,10 +205,13 @@ impl StoreTx<'_> {
     /// to the lowest id (NIP-01). Superseded kind-0 profiles go to the profile history.
     pub fn insert_events(&self, events: &[Event]) -> Result<InsertReport, StoreError> {
         let mut report = InsertReport::default();
-        // Per event: one id probe and one insert, plus one address lookup for replaceable and
+        // Per event: one insert that checks the id itself (`WHERE NOT EXISTS`, one statement
+        // instead of a probe and an insert), plus one address lookup for replaceable and
         // addressable kinds. Both lookups run on compact 8-byte key prefixes (schema v7) and
-        // match the full key on hit. The id probe comes first, so an id is never stored twice
-        // (not even a copy under another address, which only unverified input could produce).
+        // match the full key on hit. An id is never stored twice, not even a copy under another
+        // address (which only unverified input could produce): the address lookup recognises
+        // the stored copy at its own address, the branches that would delete or supersede
+        // another version probe the id first, and the insert refuses a stored id.
         let mut exists = self
             .conn
             .prepare_cached("SELECT 1 FROM events WHERE substr(id, 1, 8) = ?1 AND id = ?2")?;
@@ -222,7 +225,8 @@ impl StoreTx<'_> {
         // No event JSON (schema v8): only what the other columns do not hold.
         let mut insert = self.conn.prepare_cached(
             "INSERT INTO events (id, pubkey, kind, created_at, d, p, tags, content, sig)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
+             WHERE NOT EXISTS (SELECT 1 FROM events WHERE substr(id, 1, 8) = ?10 AND id = ?1)",
         )?;
 
         for e in events {
@@ -232,10 +236,6 @@ impl StoreTx<'_> {
             }
             let id = e.id.as_bytes();
             let pubkey = e.pubkey.as_bytes();
-            if exists.exists(params![prefix8(id), id.as_slice()])? {
-                report.duplicates += 1;
-                continue;
-            }
             let kind = i64::from(e.kind.as_u16());
             let created = e.created_at.as_secs();
             let created_i = to_i64("created_at", created)?;
@@ -252,6 +252,17 @@ impl StoreTx<'_> {
                     })
                     .optional()?;
                 if let Some((seq, old_id, old_created)) = current {
+                    // The stored copy of this very event (a re-delivery).
+                    if old_id == *id {
+                        report.duplicates += 1;
+                        continue;
+                    }
+                    // Another version is stored: before superseding or replacing, make sure
+                    // this id is not stored under another address.
+                    if exists.exists(params![prefix8(id), id.as_slice()])? {
+                        report.duplicates += 1;
+                        continue;
+                    }
                     let old_created = to_u64("events.created_at", old_created)?;
                     if version_order(created, id, old_created, &old_id) != Ordering::Greater {
                         report.superseded += 1;
@@ -278,7 +289,7 @@ impl StoreTx<'_> {
                 field: "tags",
                 rule: format!("not serialisable: {err}"),
             })?;
-            insert.execute(params![
+            let added = insert.execute(params![
                 id.as_slice(),
                 pubkey.as_slice(),
                 kind,
@@ -288,8 +299,13 @@ impl StoreTx<'_> {
                 tags,
                 e.content,
                 e.sig.as_ref().as_slice(),
+                prefix8(id),
             ])?;
-            report.inserted += 1;
+            if added == 0 {
+                report.duplicates += 1;
+            } else {
+                report.inserted += 1;
+            }
         }
         Ok(report)
     }
@@ -552,6 +568,51 @@ mod tests {
         }
         assert_eq!(s.get_event(&at_b.id).expect("get"), Some(at_b));
         assert_eq!(s.get_event(&at_a.id).expect("get"), Some(at_a));
+        assert_eq!(s.event_count().expect("count"), 2);
+    }
+
+    #[test]
+    fn a_forged_copy_of_a_stored_id_is_refused_where_nothing_else_is_stored() {
+        // Unverified copies of stored ids where no other version stands in the way: at an
+        // empty address, and as a regular (non-addressable) kind. Only the insert's own id
+        // check refuses these; nothing may be stored or changed.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = store(&dir);
+        let k = Keys::generate();
+        let offer = versioned(&k, 32101, Some("aa"), 100, "a");
+        let note = versioned(&k, 1, None, 100, "n");
+        s.insert_events(&[offer.clone(), note.clone()])
+            .expect("insert");
+        let forge = |id: EventId, kind: u16, d: &str| {
+            Event::new(
+                id,
+                Keys::generate().public_key(),
+                Timestamp::from_secs(500),
+                Kind::from(kind),
+                [Tag::identifier(d)],
+                "forged",
+                offer.sig,
+            )
+        };
+        let copies = [
+            forge(offer.id, 32101, "empty-address"),
+            forge(offer.id, 1, ""),
+            forge(note.id, 32102, "elsewhere"),
+            forge(note.id, 1, ""),
+        ];
+        for copy in &copies {
+            let r = s.insert_events(std::slice::from_ref(copy)).expect("insert");
+            assert_eq!(
+                r,
+                InsertReport {
+                    duplicates: 1,
+                    ..Default::default()
+                },
+                "{copy:?}"
+            );
+        }
+        assert_eq!(s.get_event(&offer.id).expect("get"), Some(offer));
+        assert_eq!(s.get_event(&note.id).expect("get"), Some(note));
         assert_eq!(s.event_count().expect("count"), 2);
     }
 
@@ -999,6 +1060,17 @@ mod tests {
         // Inserts against converted rows: repeats are duplicates.
         let again = tx.insert_events(&all).expect("insert");
         assert_eq!(again.duplicates, all.len());
+        // The insert's own id check seeks the compact id index.
+        let insert_plan = plan(
+            &c,
+            "INSERT INTO events (id, pubkey, kind, created_at, d, p, tags, content, sig)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
+             WHERE NOT EXISTS (SELECT 1 FROM events WHERE substr(id, 1, 8) = ?10 AND id = ?1)",
+            params![
+                [0u8; 32], [0u8; 32], 1, 1, "", [0u8; 32], "[]", "", [0u8; 64], [0u8; 8]
+            ],
+        );
+        assert!(insert_plan.contains("events_id"), "{insert_plan}");
     }
 
     #[test]
