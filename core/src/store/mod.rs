@@ -8,7 +8,7 @@
 //! versioned with `PRAGMA user_version` ([`schema`]); a database written by a newer build is
 //! refused with [`StoreError::TooNew`] and left untouched.
 //!
-//! Public events are stored as raw JSON. Private data (negotiation terms and contact details,
+//! Public events are stored in plain columns (tags as JSON; schema v8). Private data (negotiation terms and contact details,
 //! decrypted messages) is sealed per value with XChaCha20-Poly1305 under a data key kept in the
 //! [`SecretStore`], never in the database ([`crypto`]).
 //!

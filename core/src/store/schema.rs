@@ -205,7 +205,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     // author and signature as 256 hex characters beside the binary columns and cost a JSON
     // serialisation per insert. Now a row holds what the other columns do not: `tags` (their
     // JSON array), `content` (plain text) and `sig` (64 bytes); readers rebuild the event
-    // (store/events.rs `event_from_row`), whose NIP-01 JSON is byte-identical to the old `raw`.
+    // (store/events.rs `StoredEvent::into_event`), whose NIP-01 JSON is byte-identical to the old `raw`.
     // Rebuilt like v7 (`seq` and every other column copied unchanged) so `tags`, `content`
     // and `sig` can be NOT NULL; a row whose `raw` lacks one of them fails the step, which then
     // leaves the database at v7.
