@@ -992,6 +992,18 @@ mod tests {
         }
     }
 
+    /// seq, id, d and p of one stored row.
+    type KeyColumns = (i64, Vec<u8>, Option<String>, Option<Vec<u8>>);
+
+    fn key_columns(c: &rusqlite::Connection) -> Vec<KeyColumns> {
+        c.prepare("SELECT seq, id, d, p FROM events ORDER BY seq")
+            .expect("prepare")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    }
+
     #[test]
     fn lean_row_upgrade_converts_every_row_to_the_same_events() {
         use crate::store::schema::{LEAN_ROW_VERSION, SCHEMA_VERSION, migrate_to};
@@ -1013,26 +1025,14 @@ mod tests {
             .expect("v7 insert");
         }
         drop(ins);
-        let keys_before: Vec<(i64, Vec<u8>, Option<String>, Option<Vec<u8>>)> = c
-            .prepare("SELECT seq, id, d, p FROM events ORDER BY seq")
-            .expect("prepare")
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-            .expect("query")
-            .collect::<Result<_, _>>()
-            .expect("rows");
+        let keys_before = key_columns(&c);
 
         migrate_to(&mut c, LEAN_ROW_VERSION).expect("v8");
         assert_eq!(
             LEAN_ROW_VERSION, SCHEMA_VERSION,
             "a later step: extend this test"
         );
-        let keys_after: Vec<(i64, Vec<u8>, Option<String>, Option<Vec<u8>>)> = c
-            .prepare("SELECT seq, id, d, p FROM events ORDER BY seq")
-            .expect("prepare")
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-            .expect("query")
-            .collect::<Result<_, _>>()
-            .expect("rows");
+        let keys_after = key_columns(&c);
         assert_eq!(keys_after, keys_before, "seq and the key columns survive");
         let columns: Vec<String> = c
             .prepare("SELECT name FROM pragma_table_info('events')")
