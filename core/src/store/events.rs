@@ -205,13 +205,10 @@ impl StoreTx<'_> {
     /// to the lowest id (NIP-01). Superseded kind-0 profiles go to the profile history.
     pub fn insert_events(&self, events: &[Event]) -> Result<InsertReport, StoreError> {
         let mut report = InsertReport::default();
-        // Per event: one insert that checks the id itself (`WHERE NOT EXISTS`, one statement
-        // instead of a probe and an insert), plus one address lookup for replaceable and
+        // Per event: one id probe and one insert, plus one address lookup for replaceable and
         // addressable kinds. Both lookups run on compact 8-byte key prefixes (schema v7) and
-        // match the full key on hit. An id is never stored twice, not even a copy under another
-        // address (which only unverified input could produce): the address lookup recognises
-        // the stored copy at its own address, the branches that would delete or supersede
-        // another version probe the id first, and the insert refuses a stored id.
+        // match the full key on hit. The id probe comes first, so an id is never stored twice
+        // (not even a copy under another address, which only unverified input could produce).
         let mut exists = self
             .conn
             .prepare_cached("SELECT 1 FROM events WHERE substr(id, 1, 8) = ?1 AND id = ?2")?;
@@ -225,8 +222,7 @@ impl StoreTx<'_> {
         // No event JSON (schema v8): only what the other columns do not hold.
         let mut insert = self.conn.prepare_cached(
             "INSERT INTO events (id, pubkey, kind, created_at, d, p, tags, content, sig)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
-             WHERE NOT EXISTS (SELECT 1 FROM events WHERE substr(id, 1, 8) = ?10 AND id = ?1)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?;
 
         for e in events {
@@ -236,6 +232,10 @@ impl StoreTx<'_> {
             }
             let id = e.id.as_bytes();
             let pubkey = e.pubkey.as_bytes();
+            if exists.exists(params![prefix8(id), id.as_slice()])? {
+                report.duplicates += 1;
+                continue;
+            }
             let kind = i64::from(e.kind.as_u16());
             let created = e.created_at.as_secs();
             let created_i = to_i64("created_at", created)?;
@@ -252,17 +252,6 @@ impl StoreTx<'_> {
                     })
                     .optional()?;
                 if let Some((seq, old_id, old_created)) = current {
-                    // The stored copy of this very event (a re-delivery).
-                    if old_id == *id {
-                        report.duplicates += 1;
-                        continue;
-                    }
-                    // Another version is stored: before superseding or replacing, make sure
-                    // this id is not stored under another address.
-                    if exists.exists(params![prefix8(id), id.as_slice()])? {
-                        report.duplicates += 1;
-                        continue;
-                    }
                     let old_created = to_u64("events.created_at", old_created)?;
                     if version_order(created, id, old_created, &old_id) != Ordering::Greater {
                         report.superseded += 1;
@@ -289,7 +278,7 @@ impl StoreTx<'_> {
                 field: "tags",
                 rule: format!("not serialisable: {err}"),
             })?;
-            let added = insert.execute(params![
+            insert.execute(params![
                 id.as_slice(),
                 pubkey.as_slice(),
                 kind,
@@ -299,13 +288,8 @@ impl StoreTx<'_> {
                 tags,
                 e.content,
                 e.sig.as_ref().as_slice(),
-                prefix8(id),
             ])?;
-            if added == 0 {
-                report.duplicates += 1;
-            } else {
-                report.inserted += 1;
-            }
+            report.inserted += 1;
         }
         Ok(report)
     }
@@ -574,8 +558,8 @@ mod tests {
     #[test]
     fn a_forged_copy_of_a_stored_id_is_refused_where_nothing_else_is_stored() {
         // Unverified copies of stored ids where no other version stands in the way: at an
-        // empty address, and as a regular (non-addressable) kind. Only the insert's own id
-        // check refuses these; nothing may be stored or changed.
+        // empty address, and as a regular (non-addressable) kind. Only the id probe refuses
+        // these; nothing may be stored or changed.
         let dir = tempfile::tempdir().expect("tempdir");
         let s = store(&dir);
         let k = Keys::generate();
@@ -1060,17 +1044,6 @@ mod tests {
         // Inserts against converted rows: repeats are duplicates.
         let again = tx.insert_events(&all).expect("insert");
         assert_eq!(again.duplicates, all.len());
-        // The insert's own id check seeks the compact id index.
-        let insert_plan = plan(
-            &c,
-            "INSERT INTO events (id, pubkey, kind, created_at, d, p, tags, content, sig)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
-             WHERE NOT EXISTS (SELECT 1 FROM events WHERE substr(id, 1, 8) = ?10 AND id = ?1)",
-            params![
-                [0u8; 32], [0u8; 32], 1, 1, "", [0u8; 32], "[]", "", [0u8; 64], [0u8; 8]
-            ],
-        );
-        assert!(insert_plan.contains("events_id"), "{insert_plan}");
     }
 
     #[test]
