@@ -620,7 +620,7 @@ impl StoreTx<'_> {
             while let Some(row) = rows.next()? {
                 let score: Option<i64> = row.get(3)?;
                 let pow: i64 = row.get(7)?;
-                let deal = arr::<16>("rep_ratings.deal", &blob(row, 2, "rep_ratings.deal")?)?;
+                let deal = arr::<16>("rep_ratings.deal", blob(row, 2, "rep_ratings.deal")?)?;
                 ratings.push(RatingRow {
                     ratee: table.key(row.get(1)?)?,
                     rating: HeldRating {
