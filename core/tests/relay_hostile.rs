@@ -841,6 +841,49 @@ async fn stalled_consumer_bounds_the_delivery_queue_and_loses_nothing() {
     assert_eq!(c.stats().lagged, 0);
 }
 
+/// Large events and a consumer that stops reading: the stream holds at most
+/// `stream_max_bytes` of them, far fewer than its item capacity would allow, loses nothing, and
+/// delivers the rest in order once the consumer reads again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_consumer_bounds_the_delivery_queue_in_bytes_too() {
+    const N: usize = 60;
+    const BUDGET: usize = 1024 * 1024;
+    let author = Keys::generate();
+    let filler = "x".repeat(60 * 1024);
+    let evs: Vec<Event> = (0..N)
+        .map(|i| note(&author, &format!("{i}{filler}"), now() - 10_000 + i as u64))
+        .collect();
+    let relay = serving(evs.iter().map(ev_json).collect());
+    let mut config = test_config(vec![relay.url.clone()]);
+    config.channel_capacity = 1024;
+    config.stream_max_bytes = BUDGET;
+    let (c, mut inc) = RelayClient::start(Keys::generate(), config, Arc::new(MemoryOutbox::new()))
+        .await
+        .expect("start");
+    assert_eq!(c.wait_for_connected(1, PATIENCE).await, 1);
+    c.subscribe(Filter::new().author(author.public_key()))
+        .await
+        .expect("sub");
+    // Each event is ≈ 61 KiB in memory: 16 fit in 1 MiB.
+    eventually(async || inc.events.len() >= 16).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let queued = inc.events.len();
+    assert!(queued <= 16, "{queued} events queued");
+    assert!(inc.events.queued_bytes() <= BUDGET);
+    assert!(c.stats().accepted <= queued as u64 + 1, "{:?}", c.stats());
+    let mut got = Vec::with_capacity(N);
+    while got.len() < N {
+        let v = tokio::time::timeout(PATIENCE, inc.events.recv())
+            .await
+            .expect("the rest arrives once the consumer reads")
+            .expect("stream open");
+        got.push(v.event().id);
+    }
+    assert_eq!(got, evs.iter().map(|e| e.id).collect::<Vec<_>>());
+    assert_eq!(inc.events.queued_bytes(), 0);
+    assert_eq!(c.stats().lagged, 0);
+}
+
 /// A relay answering a query with events whose parsed form is far larger than their count
 /// suggests (2 000 tags each, ~0.8 MiB in memory): the query keeps at most the relay's byte
 /// budget and counts the rest as too large, while an honest relay's answer arrives in full.

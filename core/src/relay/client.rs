@@ -19,7 +19,7 @@ use nostr_relay_pool::monitor::{Monitor, MonitorNotification};
 use nostr_relay_pool::relay::{Relay, RelayLimits, RelayOptions, RelayStatus, SubscribeOptions};
 use nostr_relay_pool::{RelayPoolNotification, RelayPoolOptions};
 use nostr_sdk::{Client, ClientOptions};
-use tokio::sync::{Notify, broadcast, mpsc, watch};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, broadcast, mpsc, watch};
 use tokio::task::JoinSet;
 
 use super::ingest::{DropReason, IngestGate, IngestLimits, IngestStats, keep_newest};
@@ -136,6 +136,10 @@ pub struct RelayConfig {
     pub outbox_poll: Duration,
     /// Capacity of the delivered-event and DM channels (back-pressure beyond it).
     pub channel_capacity: usize,
+    /// Most estimated memory the delivered-event stream, and separately the DM stream, may hold
+    /// waiting for the consumer (bytes; back-pressure beyond it). `channel_capacity` alone
+    /// would let 1 024 maximum-size events (≈ 200 MiB) queue behind a slow store.
+    pub stream_max_bytes: usize,
     /// Largest estimated in-memory size of what one relay may return to one [`RelayClient::query`]
     /// (bytes). A query collects events until EOSE, and an event's memory can be ~40× its wire
     /// size (10 000 short tags ≈ 4 MiB), so `limit` alone does not bound memory; beyond this
@@ -158,6 +162,7 @@ impl RelayConfig {
             publish_concurrency: 8,
             outbox_poll: Duration::from_secs(30),
             channel_capacity: 1024,
+            stream_max_bytes: 16 * 1024 * 1024,
             query_max_bytes_per_relay: 64 * 1024 * 1024,
         }
     }
@@ -203,9 +208,92 @@ impl VerifiedEvent {
 #[derive(Debug)]
 pub struct Incoming {
     /// Verified events of live subscriptions (except direct messages).
-    pub events: mpsc::Receiver<VerifiedEvent>,
+    pub events: Stream<VerifiedEvent>,
     /// Decrypted direct messages (NIP-17 and NIP-04) that passed every check.
-    pub dms: mpsc::Receiver<DecryptedDm>,
+    pub dms: Stream<DecryptedDm>,
+}
+
+/// The receiving end of one of the client's streams: bounded in items
+/// ([`RelayConfig::channel_capacity`]) and in estimated memory
+/// ([`RelayConfig::stream_max_bytes`]). An item's share of the memory budget is released when
+/// it is received; the ingest task waits (and the relays' backlog with it) while either bound
+/// is reached.
+#[derive(Debug)]
+pub struct Stream<T> {
+    rx: mpsc::Receiver<(T, OwnedSemaphorePermit)>,
+    budget: Arc<Semaphore>,
+    units: usize,
+}
+
+/// Granularity of the streams' memory budget (a semaphore permit per KiB).
+const STREAM_UNIT: usize = 1024;
+
+impl<T> Stream<T> {
+    /// Receives the next item; `None` once the client has stopped.
+    pub async fn recv(&mut self) -> Option<T> {
+        self.rx.recv().await.map(|(v, _)| v)
+    }
+
+    /// Receives an item if one is ready.
+    pub fn try_recv(&mut self) -> Result<T, mpsc::error::TryRecvError> {
+        self.rx.try_recv().map(|(v, _)| v)
+    }
+
+    /// Items waiting.
+    pub fn len(&self) -> usize {
+        self.rx.len()
+    }
+
+    /// `true` if no item is waiting.
+    pub fn is_empty(&self) -> bool {
+        self.rx.is_empty()
+    }
+
+    /// Estimated bytes of the items waiting (in whole KiB per item).
+    pub fn queued_bytes(&self) -> usize {
+        self.units
+            .saturating_sub(self.budget.available_permits())
+            .saturating_mul(STREAM_UNIT)
+    }
+}
+
+/// The sending side of a [`Stream`].
+struct StreamTx<T> {
+    tx: mpsc::Sender<(T, OwnedSemaphorePermit)>,
+    budget: Arc<Semaphore>,
+    units: usize,
+}
+
+impl<T> StreamTx<T> {
+    /// Waits for room for `bytes` (an item larger than the whole budget waits for all of it)
+    /// and a free slot, then sends. `false` once the receiver is gone.
+    async fn send(&self, item: T, bytes: usize) -> bool {
+        let units = bytes.div_ceil(STREAM_UNIT).clamp(1, self.units);
+        let Ok(permit) = self
+            .budget
+            .clone()
+            .acquire_many_owned(u32::try_from(units).unwrap_or(u32::MAX))
+            .await
+        else {
+            return false;
+        };
+        self.tx.send((item, permit)).await.is_ok()
+    }
+}
+
+/// A stream of at most `capacity` items and about `max_bytes` of estimated memory.
+fn stream<T>(capacity: usize, max_bytes: usize) -> (StreamTx<T>, Stream<T>) {
+    let units = (max_bytes / STREAM_UNIT).clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize));
+    let budget = Arc::new(Semaphore::new(units));
+    let (tx, rx) = mpsc::channel(capacity.max(1));
+    (
+        StreamTx {
+            tx,
+            budget: budget.clone(),
+            units,
+        },
+        Stream { rx, budget, units },
+    )
 }
 
 /// The outcome of publishing one event to every relay.
@@ -271,7 +359,7 @@ struct QuerySub {
 
 /// An upper estimate of the heap and inline memory an [`Event`] occupies once parsed (each tag
 /// is a `Tag` of a few hundred bytes plus a `Vec` and a `String` per value).
-fn approx_event_bytes(event: &Event) -> usize {
+pub(crate) fn approx_event_bytes(event: &Event) -> usize {
     const PER_TAG: usize = std::mem::size_of::<nostr::Tag>() + 64;
     const PER_VALUE: usize = 48;
     let tags = event.tags.iter().fold(0usize, |acc, t| {
@@ -412,8 +500,9 @@ impl RelayClient {
             shutdown,
             config,
         });
-        let (ev_tx, ev_rx) = mpsc::channel(inner.config.channel_capacity.max(1));
-        let (dm_tx, dm_rx) = mpsc::channel(inner.config.channel_capacity.max(1));
+        let (cap, max_bytes) = (inner.config.channel_capacity, inner.config.stream_max_bytes);
+        let (ev_tx, ev_rx) = stream(cap, max_bytes);
+        let (dm_tx, dm_rx) = stream(cap, max_bytes);
 
         // Subscribe to the notification streams before any relay can deliver anything.
         let notifications = inner.client.notifications();
@@ -828,8 +917,8 @@ async fn publish_to_all(inner: &Inner, event: &Event) -> PublishReport {
 async fn ingest_loop(
     inner: Arc<Inner>,
     mut notifications: broadcast::Receiver<RelayPoolNotification>,
-    ev_tx: mpsc::Sender<VerifiedEvent>,
-    dm_tx: mpsc::Sender<DecryptedDm>,
+    ev_tx: StreamTx<VerifiedEvent>,
+    dm_tx: StreamTx<DecryptedDm>,
 ) {
     let mut shutdown = inner.shutdown.subscribe();
     loop {
@@ -948,8 +1037,8 @@ fn route(inner: &Inner, relay_url: RelayUrl, message: RelayMessage<'static>) -> 
 async fn deliver_live(
     inner: &Inner,
     v: VerifiedEvent,
-    ev_tx: &mpsc::Sender<VerifiedEvent>,
-    dm_tx: &mpsc::Sender<DecryptedDm>,
+    ev_tx: &StreamTx<VerifiedEvent>,
+    dm_tx: &StreamTx<DecryptedDm>,
 ) {
     let k = v.event.kind.as_u16();
     if k == kinds::GIFT_WRAP || k == kinds::NIP04_DM {
@@ -958,7 +1047,8 @@ async fn deliver_live(
                 if dm.sender != inner.keys.public_key() {
                     lock(&inner.transports).note(dm.sender, dm.transport);
                 }
-                let _ = dm_tx.send(dm).await;
+                let bytes = std::mem::size_of::<DecryptedDm>().saturating_add(dm.plaintext.len());
+                let _ = dm_tx.send(dm, bytes).await;
             }
             Err(reason) => {
                 let mut r = lock(&inner.routes);
@@ -967,7 +1057,8 @@ async fn deliver_live(
             }
         }
     } else {
-        let _ = ev_tx.send(v).await;
+        let bytes = approx_event_bytes(&v.event);
+        let _ = ev_tx.send(v, bytes).await;
     }
 }
 
