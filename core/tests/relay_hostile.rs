@@ -800,6 +800,19 @@ async fn flood_keeps_the_gate_within_its_caps_and_junk_records_nothing() {
     assert_eq!(after.stale, s.stale + 1, "{after:?}");
 }
 
+/// Reads the stream again after a stall: every one of `evs` arrives, in order.
+async fn resumed_reader_gets_all_in_order(inc: &mut Incoming, evs: &[Event]) {
+    let mut got = Vec::with_capacity(evs.len());
+    while got.len() < evs.len() {
+        let v = tokio::time::timeout(PATIENCE, inc.events.recv())
+            .await
+            .expect("the rest arrives once the consumer reads")
+            .expect("stream open");
+        got.push(v.event().id);
+    }
+    assert_eq!(got, evs.iter().map(|e| e.id).collect::<Vec<_>>());
+}
+
 /// A consumer that stops reading: the client buffers at most `channel_capacity` events (plus
 /// the one the ingest task holds), loses nothing, and delivers the rest in order once the
 /// consumer reads again.
@@ -829,15 +842,7 @@ async fn stalled_consumer_bounds_the_delivery_queue_and_loses_nothing() {
     let s = c.stats();
     assert!(s.accepted <= CAP as u64 + 1, "{s:?}");
     assert!(inc.events.len() <= CAP);
-    let mut got = Vec::with_capacity(N);
-    while got.len() < N {
-        let v = tokio::time::timeout(PATIENCE, inc.events.recv())
-            .await
-            .expect("the rest arrives once the consumer reads")
-            .expect("stream open");
-        got.push(v.event().id);
-    }
-    assert_eq!(got, evs.iter().map(|e| e.id).collect::<Vec<_>>());
+    resumed_reader_gets_all_in_order(&mut inc, &evs).await;
     assert_eq!(c.stats().lagged, 0);
 }
 
@@ -871,15 +876,7 @@ async fn stalled_consumer_bounds_the_delivery_queue_in_bytes_too() {
     assert!(queued <= 16, "{queued} events queued");
     assert!(inc.events.queued_bytes() <= BUDGET);
     assert!(c.stats().accepted <= queued as u64 + 1, "{:?}", c.stats());
-    let mut got = Vec::with_capacity(N);
-    while got.len() < N {
-        let v = tokio::time::timeout(PATIENCE, inc.events.recv())
-            .await
-            .expect("the rest arrives once the consumer reads")
-            .expect("stream open");
-        got.push(v.event().id);
-    }
-    assert_eq!(got, evs.iter().map(|e| e.id).collect::<Vec<_>>());
+    resumed_reader_gets_all_in_order(&mut inc, &evs).await;
     assert_eq!(inc.events.queued_bytes(), 0);
     assert_eq!(c.stats().lagged, 0);
 }
