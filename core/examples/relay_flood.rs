@@ -383,6 +383,7 @@ async fn main() {
     let config = RelayConfig::new(vec![url]);
     let limits = config.limits.clone();
     let channel_capacity = config.channel_capacity;
+    let stream_mib = config.stream_max_bytes / (1024 * 1024);
     let (client, mut incoming) =
         RelayClient::start(Keys::generate(), config, Arc::new(MemoryOutbox::new()))
             .await
@@ -416,11 +417,12 @@ async fn main() {
     }
 
     println!(
-        "limits: dedup {} ids, newest-wins {} coordinates, key cache {}, delivery channel {}, pool notifications 8192, socket message cap 256 KiB\n",
+        "limits: dedup {} ids, newest-wins {} coordinates, key cache {}, delivery channel {} events / {} MiB, pool notifications 8192, socket message cap 256 KiB\n",
         limits.dedup_capacity,
         limits.coordinate_capacity,
         limits.key_cache_capacity,
-        channel_capacity
+        channel_capacity,
+        stream_mib
     );
     println!(
         "| phase          |   count |      s | RSS MiB | HWM MiB | live MiB | delivered | accepted | dropped | filt/size | lagged |"

@@ -827,6 +827,8 @@ async fn stalled_consumer_bounds_the_delivery_queue_and_loses_nothing() {
     let relay = serving(evs.iter().map(ev_json).collect());
     let mut config = test_config(vec![relay.url.clone()]);
     config.channel_capacity = CAP;
+    // This scenario is about waiting: the client never sheds here.
+    config.stream_shed_after = None;
     let (c, mut inc) = RelayClient::start(Keys::generate(), config, Arc::new(MemoryOutbox::new()))
         .await
         .expect("start");
@@ -862,6 +864,7 @@ async fn stalled_consumer_bounds_the_delivery_queue_in_bytes_too() {
     let mut config = test_config(vec![relay.url.clone()]);
     config.channel_capacity = 1024;
     config.stream_max_bytes = BUDGET;
+    config.stream_shed_after = None;
     let (c, mut inc) = RelayClient::start(Keys::generate(), config, Arc::new(MemoryOutbox::new()))
         .await
         .expect("start");
@@ -879,6 +882,48 @@ async fn stalled_consumer_bounds_the_delivery_queue_in_bytes_too() {
     resumed_reader_gets_all_in_order(&mut inc, &evs).await;
     assert_eq!(inc.events.queued_bytes(), 0);
     assert_eq!(c.stats().lagged, 0);
+}
+
+/// A consumer that stays away longer than `stream_shed_after`: the client keeps at most the
+/// stream's bound, sheds the rest (counted) instead of letting the relays' backlog pile up
+/// upstream, and a catch-up query still returns every event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_consumer_past_the_patience_sheds_and_a_query_recovers_everything() {
+    const CAP: usize = 16;
+    const N: usize = 500;
+    let author = Keys::generate();
+    let evs: Vec<Event> = (0..N)
+        .map(|i| note(&author, &format!("s{i}"), now() - 10_000 + i as u64))
+        .collect();
+    let relay = serving(evs.iter().map(ev_json).collect());
+    let mut config = test_config(vec![relay.url.clone()]);
+    config.channel_capacity = CAP;
+    config.stream_shed_after = Some(Duration::from_millis(100));
+    let (c, mut inc) = RelayClient::start(Keys::generate(), config, Arc::new(MemoryOutbox::new()))
+        .await
+        .expect("start");
+    assert_eq!(c.wait_for_connected(1, PATIENCE).await, 1);
+    let filter = Filter::new().author(author.public_key());
+    c.subscribe(filter.clone()).await.expect("sub");
+    // Nobody reads: the ingest task fills the stream, waits 100 ms, then sheds the rest.
+    eventually(async || {
+        let s = c.stats();
+        s.accepted == N as u64 && s.shed > 0
+    })
+    .await;
+    let s = c.stats();
+    assert_eq!(s.shed, (N - inc.events.len()) as u64, "{s:?}");
+    assert!(inc.events.len() <= CAP);
+    assert_eq!(s.lagged, 0, "the backlog drained through the client: {s:?}");
+    // What was kept arrives first and in order; a catch-up query returns everything.
+    let kept = inc.events.len();
+    let mut got = Vec::new();
+    while let Ok(v) = inc.events.try_recv() {
+        got.push(v.event().id);
+    }
+    assert_eq!(got, evs[..kept].iter().map(|e| e.id).collect::<Vec<_>>());
+    let all = c.query(filter, PATIENCE).await.expect("query");
+    assert_eq!(all.len(), N);
 }
 
 /// A relay answering a query with events whose parsed form is far larger than their count

@@ -140,6 +140,13 @@ pub struct RelayConfig {
     /// waiting for the consumer (bytes; back-pressure beyond it). `channel_capacity` alone
     /// would let 1 024 maximum-size events (≈ 200 MiB) queue behind a slow store.
     pub stream_max_bytes: usize,
+    /// How long the ingest task waits for room in the delivered-event stream before it starts
+    /// shedding: dropping admitted events (counted as `shed`) until the consumer catches up.
+    /// Waiting longer only moves the backlog upstream, into the SDK's notification queue, where
+    /// it is bounded by count alone (8 192 parsed relay messages). Shed events are recovered by
+    /// the app's catch-up query (`AppConfig::catch_up_every`). `None`: always wait. Direct
+    /// messages always wait (their content is capped at 96 KiB).
+    pub stream_shed_after: Option<Duration>,
     /// Largest estimated in-memory size of what one relay may return to one [`RelayClient::query`]
     /// (bytes). A query collects events until EOSE, and an event's memory can be ~40× its wire
     /// size (10 000 short tags ≈ 4 MiB), so `limit` alone does not bound memory; beyond this
@@ -163,6 +170,7 @@ impl RelayConfig {
             outbox_poll: Duration::from_secs(30),
             channel_capacity: 1024,
             stream_max_bytes: 16 * 1024 * 1024,
+            stream_shed_after: Some(Duration::from_secs(2)),
             query_max_bytes_per_relay: 64 * 1024 * 1024,
         }
     }
@@ -268,16 +276,62 @@ impl<T> StreamTx<T> {
     /// Waits for room for `bytes` (an item larger than the whole budget waits for all of it)
     /// and a free slot, then sends. `false` once the receiver is gone.
     async fn send(&self, item: T, bytes: usize) -> bool {
-        let units = bytes.div_ceil(STREAM_UNIT).clamp(1, self.units);
         let Ok(permit) = self
             .budget
             .clone()
-            .acquire_many_owned(u32::try_from(units).unwrap_or(u32::MAX))
+            .acquire_many_owned(self.units_for(bytes))
             .await
         else {
             return false;
         };
         self.tx.send((item, permit)).await.is_ok()
+    }
+}
+
+impl<T> StreamTx<T> {
+    fn units_for(&self, bytes: usize) -> u32 {
+        u32::try_from(bytes.div_ceil(STREAM_UNIT).clamp(1, self.units)).unwrap_or(u32::MAX)
+    }
+
+    /// Sends if there is room now; gives the item back otherwise (or if the receiver is gone).
+    fn try_send(&self, item: T, bytes: usize) -> Result<(), T> {
+        let Ok(permit) = self
+            .budget
+            .clone()
+            .try_acquire_many_owned(self.units_for(bytes))
+        else {
+            return Err(item);
+        };
+        self.tx
+            .try_send((item, permit))
+            .map_err(|e| e.into_inner().0)
+    }
+
+    /// Waits until `deadline` at most for room, then sends; gives the item back if there was
+    /// none by then (or if the receiver is gone).
+    async fn send_by(
+        &self,
+        item: T,
+        bytes: usize,
+        deadline: tokio::time::Instant,
+    ) -> Result<(), T> {
+        let wait = async {
+            let permit = self
+                .budget
+                .clone()
+                .acquire_many_owned(self.units_for(bytes))
+                .await
+                .ok()?;
+            let slot = self.tx.reserve().await.ok()?;
+            Some((permit, slot))
+        };
+        match tokio::time::timeout_at(deadline, wait).await {
+            Ok(Some((permit, slot))) => {
+                slot.send((item, permit));
+                Ok(())
+            }
+            _ => Err(item),
+        }
     }
 }
 
@@ -921,6 +975,7 @@ async fn ingest_loop(
     dm_tx: StreamTx<DecryptedDm>,
 ) {
     let mut shutdown = inner.shutdown.subscribe();
+    let mut shedding = false;
     loop {
         let n = tokio::select! {
             n = notifications.recv() => n,
@@ -940,7 +995,7 @@ async fn ingest_loop(
         };
         let dispatch = route(&inner, relay_url, message);
         match dispatch {
-            Some(Dispatch::Live(v)) => deliver_live(&inner, v, &ev_tx, &dm_tx).await,
+            Some(Dispatch::Live(v)) => deliver_live(&inner, v, &ev_tx, &dm_tx, &mut shedding).await,
             Some(Dispatch::Query(tx, v)) => {
                 let _ = tx.send(QueryMsg::Event(Box::new(v))).await;
             }
@@ -1039,6 +1094,7 @@ async fn deliver_live(
     v: VerifiedEvent,
     ev_tx: &StreamTx<VerifiedEvent>,
     dm_tx: &StreamTx<DecryptedDm>,
+    shedding: &mut bool,
 ) {
     let k = v.event.kind.as_u16();
     if k == kinds::GIFT_WRAP || k == kinds::NIP04_DM {
@@ -1058,7 +1114,32 @@ async fn deliver_live(
         }
     } else {
         let bytes = approx_event_bytes(&v.event);
-        let _ = ev_tx.send(v, bytes).await;
+        let Some(patience) = inner.config.stream_shed_after else {
+            let _ = ev_tx.send(v, bytes).await;
+            return;
+        };
+        // Room now: deliver (and stop shedding). No room: wait up to `patience`, unless already
+        // shedding, in which case drop at once so the relays' backlog keeps draining.
+        let v = match ev_tx.try_send(v, bytes) {
+            Ok(()) => {
+                *shedding = false;
+                return;
+            }
+            Err(v) => v,
+        };
+        let outcome = if *shedding {
+            Err(v)
+        } else {
+            ev_tx
+                .send_by(v, bytes, tokio::time::Instant::now() + patience)
+                .await
+        };
+        if let Err(v) = outcome {
+            *shedding = true;
+            let mut r = lock(&inner.routes);
+            r.total.shed = r.total.shed.saturating_add(1);
+            tracing::debug!(id = %v.event.id, "live stream full: event shed");
+        }
     }
 }
 
