@@ -224,8 +224,8 @@ pub struct Incoming {
 /// The receiving end of one of the client's streams: bounded in items
 /// ([`RelayConfig::channel_capacity`]) and in estimated memory
 /// ([`RelayConfig::stream_max_bytes`]). An item's share of the memory budget is released when
-/// it is received; the ingest task waits (and the relays' backlog with it) while either bound
-/// is reached.
+/// it is received. While either bound is reached the ingest task waits; on the event stream it
+/// waits at most [`RelayConfig::stream_shed_after`] and then sheds (docs/RELAY.md).
 #[derive(Debug)]
 pub struct Stream<T> {
     rx: mpsc::Receiver<(T, OwnedSemaphorePermit)>,
@@ -286,9 +286,7 @@ impl<T> StreamTx<T> {
         };
         self.tx.send((item, permit)).await.is_ok()
     }
-}
 
-impl<T> StreamTx<T> {
     fn units_for(&self, bytes: usize) -> u32 {
         u32::try_from(bytes.div_ceil(STREAM_UNIT).clamp(1, self.units)).unwrap_or(u32::MAX)
     }
