@@ -156,7 +156,7 @@ enum Cmd {
     },
     /// Screen a contact before a meetup.
     Screen {
-        /// npub or hex public key.
+        /// Public key: npub, nprofile, 64 hex characters, or a nostr: URI.
         subject: String,
         /// Evaluate offline over a JSON-lines file of signed events.
         #[arg(long, requires = "viewer")]

@@ -64,9 +64,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Second argument: ratings per deal, 0 or 1 (default 0: the graph alone).
     let with_ratings = std::env::args().nth(2).is_some_and(|a| a == "1");
     println!(
-        "| edges | keys | ratings | rows: read + build = load | checkpoint: read + decode = **cold load** | longest tail: deals, read + replay = load | checkpoint size, write | per-half inserts (old) | trust map | screening warm | receipt pair, incremental | adjacency | keys | index | stats | deal index | first-seen | db |"
+        "| edges | keys | ratings | rows: read + build = load | checkpoint: read + decode = **cold load** | longest tail: deals, read + replay = load | checkpoint size, write | per-half inserts (old) | trust map | screening warm | receipt pair, incremental | adjacency | keys | index | stats | deal index | first-seen | rating book | db |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for edges in sizes {
         let hg = synth::honest_graph(edges / 3, 50, 6, 7);
         let mut items = Vec::with_capacity(hg.edges.len() * 6);
@@ -168,7 +168,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             load(&st, |s| s.rep_load_ready().ok().flatten())?;
 
         println!(
-            "| {} | {} | {} | {} + {} = {} | {} + {} = **{}** | {}: {} + {} = {} | {} MiB, {} | {} | {:.0} µs | {:.0} µs | {:.1} µs | {} | {} | {} | {} | {} | {} | {:.0} MiB |",
+            "| {} | {} | {} | {} + {} = {} | {} + {} = **{}** | {}: {} + {} = {} | {} MiB, {} | {} | {:.0} µs | {:.0} µs | {:.1} µs | {} | {} | {} | {} | {} | {} | {} | {:.0} MiB |",
             rep.graph().edge_count(),
             n,
             rep.ratings().len(),
@@ -194,6 +194,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             mib(g.nodes - g.keys - g.index),
             mib(g.deals),
             mib(seen),
+            mib(rep.ratings().heap_bytes()),
             db_mib,
         );
     }

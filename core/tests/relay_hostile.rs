@@ -800,6 +800,19 @@ async fn flood_keeps_the_gate_within_its_caps_and_junk_records_nothing() {
     assert_eq!(after.stale, s.stale + 1, "{after:?}");
 }
 
+/// Reads the stream again after a stall: every one of `evs` arrives, in order.
+async fn resumed_reader_gets_all_in_order(inc: &mut Incoming, evs: &[Event]) {
+    let mut got = Vec::with_capacity(evs.len());
+    while got.len() < evs.len() {
+        let v = tokio::time::timeout(PATIENCE, inc.events.recv())
+            .await
+            .expect("the rest arrives once the consumer reads")
+            .expect("stream open");
+        got.push(v.event().id);
+    }
+    assert_eq!(got, evs.iter().map(|e| e.id).collect::<Vec<_>>());
+}
+
 /// A consumer that stops reading: the client buffers at most `channel_capacity` events (plus
 /// the one the ingest task holds), loses nothing, and delivers the rest in order once the
 /// consumer reads again.
@@ -814,6 +827,8 @@ async fn stalled_consumer_bounds_the_delivery_queue_and_loses_nothing() {
     let relay = serving(evs.iter().map(ev_json).collect());
     let mut config = test_config(vec![relay.url.clone()]);
     config.channel_capacity = CAP;
+    // This scenario is about waiting: the client never sheds here.
+    config.stream_shed_after = None;
     let (c, mut inc) = RelayClient::start(Keys::generate(), config, Arc::new(MemoryOutbox::new()))
         .await
         .expect("start");
@@ -829,16 +844,86 @@ async fn stalled_consumer_bounds_the_delivery_queue_and_loses_nothing() {
     let s = c.stats();
     assert!(s.accepted <= CAP as u64 + 1, "{s:?}");
     assert!(inc.events.len() <= CAP);
-    let mut got = Vec::with_capacity(N);
-    while got.len() < N {
-        let v = tokio::time::timeout(PATIENCE, inc.events.recv())
-            .await
-            .expect("the rest arrives once the consumer reads")
-            .expect("stream open");
+    resumed_reader_gets_all_in_order(&mut inc, &evs).await;
+    assert_eq!(c.stats().lagged, 0);
+}
+
+/// Large events and a consumer that stops reading: the stream holds at most
+/// `stream_max_bytes` of them, far fewer than its item capacity would allow, loses nothing, and
+/// delivers the rest in order once the consumer reads again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_consumer_bounds_the_delivery_queue_in_bytes_too() {
+    const N: usize = 60;
+    const BUDGET: usize = 1024 * 1024;
+    let author = Keys::generate();
+    let filler = "x".repeat(60 * 1024);
+    let evs: Vec<Event> = (0..N)
+        .map(|i| note(&author, &format!("{i}{filler}"), now() - 10_000 + i as u64))
+        .collect();
+    let relay = serving(evs.iter().map(ev_json).collect());
+    let mut config = test_config(vec![relay.url.clone()]);
+    config.channel_capacity = 1024;
+    config.stream_max_bytes = BUDGET;
+    config.stream_shed_after = None;
+    let (c, mut inc) = RelayClient::start(Keys::generate(), config, Arc::new(MemoryOutbox::new()))
+        .await
+        .expect("start");
+    assert_eq!(c.wait_for_connected(1, PATIENCE).await, 1);
+    c.subscribe(Filter::new().author(author.public_key()))
+        .await
+        .expect("sub");
+    // Each event is ≈ 61 KiB in memory: 16 fit in 1 MiB.
+    eventually(async || inc.events.len() >= 16).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let queued = inc.events.len();
+    assert!(queued <= 16, "{queued} events queued");
+    assert!(inc.events.queued_bytes() <= BUDGET);
+    assert!(c.stats().accepted <= queued as u64 + 1, "{:?}", c.stats());
+    resumed_reader_gets_all_in_order(&mut inc, &evs).await;
+    assert_eq!(inc.events.queued_bytes(), 0);
+    assert_eq!(c.stats().lagged, 0);
+}
+
+/// A consumer that stays away longer than `stream_shed_after`: the client keeps at most the
+/// stream's bound, sheds the rest (counted) instead of letting the relays' backlog pile up
+/// upstream, and a catch-up query still returns every event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_consumer_past_the_patience_sheds_and_a_query_recovers_everything() {
+    const CAP: usize = 16;
+    const N: usize = 500;
+    let author = Keys::generate();
+    let evs: Vec<Event> = (0..N)
+        .map(|i| note(&author, &format!("s{i}"), now() - 10_000 + i as u64))
+        .collect();
+    let relay = serving(evs.iter().map(ev_json).collect());
+    let mut config = test_config(vec![relay.url.clone()]);
+    config.channel_capacity = CAP;
+    config.stream_shed_after = Some(Duration::from_millis(100));
+    let (c, mut inc) = RelayClient::start(Keys::generate(), config, Arc::new(MemoryOutbox::new()))
+        .await
+        .expect("start");
+    assert_eq!(c.wait_for_connected(1, PATIENCE).await, 1);
+    let filter = Filter::new().author(author.public_key());
+    c.subscribe(filter.clone()).await.expect("sub");
+    // Nobody reads: the ingest task fills the stream, waits 100 ms, then sheds the rest.
+    eventually(async || {
+        let s = c.stats();
+        s.accepted == N as u64 && s.shed > 0
+    })
+    .await;
+    let s = c.stats();
+    assert_eq!(s.shed, (N - inc.events.len()) as u64, "{s:?}");
+    assert!(inc.events.len() <= CAP);
+    assert_eq!(s.lagged, 0, "the backlog drained through the client: {s:?}");
+    // What was kept arrives first and in order; a catch-up query returns everything.
+    let kept = inc.events.len();
+    let mut got = Vec::new();
+    while let Ok(v) = inc.events.try_recv() {
         got.push(v.event().id);
     }
-    assert_eq!(got, evs.iter().map(|e| e.id).collect::<Vec<_>>());
-    assert_eq!(c.stats().lagged, 0);
+    assert_eq!(got, evs[..kept].iter().map(|e| e.id).collect::<Vec<_>>());
+    let all = c.query(filter, PATIENCE).await.expect("query");
+    assert_eq!(all.len(), N);
 }
 
 /// A relay answering a query with events whose parsed form is far larger than their count

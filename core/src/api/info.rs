@@ -1,7 +1,6 @@
 //! Free functions: library version, public-key validation, default configuration, the
 //! full-number warning, geohash encoding, and plain QR codes (a contact's profile code).
 
-use nostr::PublicKey;
 use nostr::nips::nip19::ToBech32;
 
 use super::FreeportError;
@@ -14,7 +13,8 @@ pub const MAX_QR_TEXT_CHARS: usize = 512;
 
 /// Longest public-key input accepted by [`validate_npub`] (characters); longer input is refused
 /// before parsing.
-pub const MAX_PUBLIC_KEY_INPUT_CHARS: usize = 200;
+/// (An `nprofile` with a few relay hints, as other clients' profile codes carry, fits.)
+pub const MAX_PUBLIC_KEY_INPUT_CHARS: usize = 512;
 
 /// The version of the Rust core (`freeport-core` crate version), for the About screen and bug reports.
 #[uniffi::export]
@@ -24,8 +24,9 @@ pub fn core_version() -> String {
 
 /// Validate a public key typed or pasted by the user and return it in canonical `npub1…` form.
 ///
-/// Accepts an `npub`, 64 hex characters or a `nostr:npub…` URI, ignoring surrounding
-/// whitespace. Refuses a secret key (`nsec…`) with a rule telling the user not to share it.
+/// Accepts an `npub`, an `nprofile` (relay hints ignored), 64 hex characters, or either as a
+/// `nostr:` URI, ignoring surrounding whitespace. Refuses a secret key (`nsec…`) with a rule
+/// telling the user not to share it.
 #[uniffi::export]
 pub fn validate_npub(input: String) -> Result<String, FreeportError> {
     let invalid = |rule: String| FreeportError::InvalidInput {
@@ -49,9 +50,15 @@ pub fn validate_npub(input: String) -> Result<String, FreeportError> {
                 .to_owned(),
         ));
     }
-    let key = PublicKey::parse(trimmed).map_err(|_| {
-        invalid("is not an npub, a 64-character hex public key or a nostr: URI".to_owned())
-    })?;
+    let key = match crate::identity::decode_public_key(trimmed) {
+        Some(Ok(key)) => key,
+        _ => {
+            return Err(invalid(
+                "is not an npub, an nprofile, a 64-character hex public key or a nostr: URI"
+                    .to_owned(),
+            ));
+        }
+    };
     // `parse` accepts any 32 bytes; a key must also be a point on the curve to ever sign.
     key.xonly()
         .map_err(|_| invalid("is not a valid secp256k1 x-only public key".to_owned()))?;
@@ -150,6 +157,7 @@ pub fn decode_qr_frame(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nostr::PublicKey;
 
     #[test]
     fn default_config_uses_the_shipped_relays_and_reference_settings() {
@@ -214,6 +222,48 @@ mod tests {
         assert_eq!(validate_npub(NPUB.to_owned()).unwrap(), NPUB);
         assert_eq!(validate_npub(HEX.to_owned()).unwrap(), NPUB);
         assert_eq!(validate_npub(format!("  nostr:{NPUB}\n")).unwrap(), NPUB);
+        assert_eq!(
+            validate_npub(format!("NOSTR:{}", NPUB.to_uppercase())).unwrap(),
+            NPUB
+        );
+    }
+
+    #[test]
+    fn accepts_the_nprofile_other_clients_put_in_profile_codes() {
+        use nostr::RelayUrl;
+        use nostr::nips::nip19::Nip19Profile;
+        let pk = PublicKey::from_hex(HEX).unwrap();
+        let relays = [
+            "wss://relay.damus.io",
+            "wss://nos.lol",
+            "wss://relay.nostr.band",
+        ]
+        .map(|u| RelayUrl::parse(u).unwrap());
+        let nprofile = Nip19Profile::new(pk, relays).to_bech32().unwrap();
+        assert!(nprofile.len() + 6 <= MAX_PUBLIC_KEY_INPUT_CHARS);
+        for input in [
+            nprofile.clone(),
+            format!("nostr:{nprofile}"),
+            format!(" NOSTR:{}\n", nprofile.to_uppercase()),
+        ] {
+            assert_eq!(validate_npub(input.clone()).unwrap(), NPUB, "{input}");
+            assert_eq!(crate::identity::parse_public_key(&input).unwrap(), pk);
+        }
+        // A damaged nprofile is refused like a damaged npub.
+        let flipped = format!("{}q", &nprofile[..nprofile.len() - 1]);
+        let flipped = if flipped == nprofile {
+            format!("{}p", &nprofile[..nprofile.len() - 1])
+        } else {
+            flipped
+        };
+        assert!(validate_npub(flipped.clone()).is_err());
+        assert!(matches!(
+            crate::identity::parse_public_key(&flipped),
+            Err(crate::identity::IdentityError::InvalidPublicKey { .. })
+        ));
+        // Mixed case is not bech32.
+        let mixed = format!("{}{}", &nprofile[..20], nprofile[20..].to_uppercase());
+        assert!(validate_npub(mixed).is_err());
     }
 
     #[test]
@@ -265,7 +315,7 @@ mod tests {
     #[test]
     fn refuses_overlong_input_before_parsing() {
         let (_, rule) = rule_of(validate_npub("n".repeat(10_000)).unwrap_err());
-        assert_eq!(rule, "is 10000 characters long; the limit is 200");
+        assert_eq!(rule, "is 10000 characters long; the limit is 512");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::protocol::intent::parse_intent;
 use crate::protocol::kinds;
 use crate::protocol::rating::parse_rating;
 use crate::protocol::receipt::parse_receipt;
-use crate::relay::{Incoming, transport};
+use crate::relay::{Incoming, Stream, VerifiedEvent, transport};
 use crate::reputation::{RepInput, Reputation};
 
 /// Cursor names in the store.
@@ -35,29 +35,65 @@ pub(crate) const LIVE_BATCH_MAX: usize = 2_000;
 /// transactions under load (docs/BENCHMARKS.md), at most this much delay for a lone event.
 pub(crate) const LIVE_BATCH_WINDOW: Duration = Duration::from_millis(5);
 
+/// Most estimated memory of one live batch (bytes): with [`LIVE_BATCH_MAX`], bounds a batch of
+/// large events as well as a batch of many small ones.
+pub(crate) const LIVE_BATCH_MAX_BYTES: usize = 16 * 1024 * 1024;
+
+/// What [`next_batch`] reads from: a plain channel or one of the relay client's streams.
+pub(crate) trait BatchRx<T> {
+    /// The next item; `None` once closed and drained.
+    fn recv(&mut self) -> impl std::future::Future<Output = Option<T>> + Send;
+    /// An item if one is ready.
+    fn try_recv(&mut self) -> Result<T, mpsc::error::TryRecvError>;
+}
+
+impl<T: Send> BatchRx<T> for mpsc::Receiver<T> {
+    fn recv(&mut self) -> impl std::future::Future<Output = Option<T>> + Send {
+        mpsc::Receiver::recv(self)
+    }
+    fn try_recv(&mut self) -> Result<T, mpsc::error::TryRecvError> {
+        mpsc::Receiver::try_recv(self)
+    }
+}
+
+impl<T: Send> BatchRx<T> for Stream<T> {
+    fn recv(&mut self) -> impl std::future::Future<Output = Option<T>> + Send {
+        Stream::recv(self)
+    }
+    fn try_recv(&mut self) -> Result<T, mpsc::error::TryRecvError> {
+        Stream::try_recv(self)
+    }
+}
+
 /// The next batch of the live loop: waits for one item, then takes what arrives within
-/// `window` of it, up to `max` items (everything already queued is taken at once). `None` once
+/// `window` of it, up to `max` items or until the items' `weight` (estimated bytes) reaches
+/// `max_bytes` (everything already queued is taken at once, within those bounds). `None` once
 /// the channel is closed and drained.
 pub(crate) async fn next_batch<T>(
-    rx: &mut mpsc::Receiver<T>,
+    rx: &mut impl BatchRx<T>,
     max: usize,
+    max_bytes: usize,
     window: Duration,
+    weight: impl Fn(&T) -> usize,
 ) -> Option<Vec<T>> {
     let first = rx.recv().await?;
     let deadline = tokio::time::Instant::now() + window;
+    let mut bytes = weight(&first);
     let mut batch = Vec::with_capacity(max.clamp(1, 64));
     batch.push(first);
-    while batch.len() < max {
-        match rx.try_recv() {
-            Ok(v) => batch.push(v),
+    while batch.len() < max && bytes < max_bytes {
+        let next = match rx.try_recv() {
+            Ok(v) => v,
             Err(mpsc::error::TryRecvError::Disconnected) => break,
             Err(mpsc::error::TryRecvError::Empty) => {
                 match tokio::time::timeout_at(deadline, rx.recv()).await {
-                    Ok(Some(v)) => batch.push(v),
+                    Ok(Some(v)) => v,
                     Ok(None) | Err(_) => break,
                 }
             }
-        }
+        };
+        bytes = bytes.saturating_add(weight(&next));
+        batch.push(next);
     }
     Some(batch)
 }
@@ -90,8 +126,15 @@ pub(crate) fn spawn_loops(app: App, mut incoming: Incoming) -> Vec<JoinHandle<()
     }
     let a = app.clone();
     let events = tokio::spawn(async move {
-        while let Some(batch) =
-            next_batch(&mut incoming.events, LIVE_BATCH_MAX, LIVE_BATCH_WINDOW).await
+        let weight = |v: &VerifiedEvent| crate::relay::client::approx_event_bytes(v.event());
+        while let Some(batch) = next_batch(
+            &mut incoming.events,
+            LIVE_BATCH_MAX,
+            LIVE_BATCH_MAX_BYTES,
+            LIVE_BATCH_WINDOW,
+            weight,
+        )
+        .await
         {
             let batch = batch.into_iter().map(|v| v.into_event()).collect();
             if let Err(e) = a.ingest_public(batch).await {
@@ -414,7 +457,7 @@ mod tests {
         let (tx, mut rx) = mpsc::channel::<u32>(16);
         tx.send(1).await.expect("send");
         let start = tokio::time::Instant::now();
-        let batch = next_batch(&mut rx, 2_000, Duration::from_millis(5)).await;
+        let batch = next_batch(&mut rx, 2_000, usize::MAX, Duration::from_millis(5), |_| 1).await;
         assert_eq!(batch, Some(vec![1]));
         // Paused clock: exactly the window elapsed, not more.
         assert_eq!(start.elapsed(), Duration::from_millis(5));
@@ -427,10 +470,10 @@ mod tests {
             tx.send(i).await.expect("send");
         }
         let start = tokio::time::Instant::now();
-        let a = next_batch(&mut rx, 2_000, Duration::from_millis(5))
+        let a = next_batch(&mut rx, 2_000, usize::MAX, Duration::from_millis(5), |_| 1)
             .await
             .expect("a");
-        let b = next_batch(&mut rx, 2_000, Duration::from_millis(5))
+        let b = next_batch(&mut rx, 2_000, usize::MAX, Duration::from_millis(5), |_| 1)
             .await
             .expect("b");
         assert_eq!(start.elapsed(), Duration::ZERO, "full batches do not wait");
@@ -438,13 +481,13 @@ mod tests {
         assert_eq!(b, (2_000..4_000).collect::<Vec<_>>());
         drop(tx);
         // A closed channel ends the batch at once; then the loop ends.
-        let c = next_batch(&mut rx, 2_000, Duration::from_millis(5))
+        let c = next_batch(&mut rx, 2_000, usize::MAX, Duration::from_millis(5), |_| 1)
             .await
             .expect("c");
         assert_eq!(c, (4_000..4_500).collect::<Vec<_>>());
         assert_eq!(start.elapsed(), Duration::ZERO);
         assert_eq!(
-            next_batch(&mut rx, 2_000, Duration::from_millis(5)).await,
+            next_batch(&mut rx, 2_000, usize::MAX, Duration::from_millis(5), |_| 1).await,
             None
         );
     }
@@ -460,9 +503,43 @@ mod tests {
             tx.send(3).await.expect("send");
         });
         let w = Duration::from_millis(5);
-        assert_eq!(next_batch(&mut rx, 100, w).await, Some(vec![1, 2]));
-        assert_eq!(next_batch(&mut rx, 100, w).await, Some(vec![3]));
-        assert_eq!(next_batch(&mut rx, 100, w).await, None);
+        assert_eq!(
+            next_batch(&mut rx, 100, usize::MAX, w, |_| 1).await,
+            Some(vec![1, 2])
+        );
+        assert_eq!(
+            next_batch(&mut rx, 100, usize::MAX, w, |_| 1).await,
+            Some(vec![3])
+        );
+        assert_eq!(next_batch(&mut rx, 100, usize::MAX, w, |_| 1).await, None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_batch_also_stops_at_its_byte_budget() {
+        let (tx, mut rx) = mpsc::channel::<usize>(64);
+        // Items weigh their value: 10 + 20 + 30 reaches 50 at the third; 40 starts the next.
+        for w in [10, 20, 30, 40, 5] {
+            tx.send(w).await.expect("send");
+        }
+        let start = tokio::time::Instant::now();
+        let w = Duration::from_millis(5);
+        assert_eq!(
+            next_batch(&mut rx, 100, 50, w, |v| *v).await,
+            Some(vec![10, 20, 30])
+        );
+        assert_eq!(
+            start.elapsed(),
+            Duration::ZERO,
+            "a full batch does not wait"
+        );
+        // One item over the budget on its own still goes, alone.
+        assert_eq!(
+            next_batch(&mut rx, 100, 30, w, |v| *v).await,
+            Some(vec![40])
+        );
+        drop(tx);
+        assert_eq!(next_batch(&mut rx, 100, 50, w, |v| *v).await, Some(vec![5]));
+        assert_eq!(next_batch(&mut rx, 100, 50, w, |v| *v).await, None);
     }
 
     fn same_screenings(a: &Reputation, b: &Reputation, keys: &[nostr::PublicKey]) {

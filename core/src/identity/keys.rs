@@ -106,25 +106,66 @@ impl fmt::Debug for SecretKeyMaterial {
     }
 }
 
-/// Parses a public key given as 64 hex characters or `npub1…` (surrounding whitespace ignored).
-/// The key must be a valid x-only secp256k1 point.
+/// Parses a public key given as 64 hex characters, `npub1…` or `nprofile1…` (the form most Nostr
+/// clients put in profile QR codes; its relay hints are ignored), each optionally as a NIP-21
+/// `nostr:` URI. Surrounding whitespace is ignored, and an all-uppercase bech32 string (QR
+/// alphanumeric mode) is read like its lowercase form. The key must be a valid x-only
+/// secp256k1 point.
 pub fn parse_public_key(input: &str) -> Result<PublicKey, IdentityError> {
     let s = input.trim();
     let bad = |rule: &str| IdentityError::InvalidPublicKey {
         input: crate::protocol::excerpt(s),
         rule: rule.to_string(),
     };
-    let pk = if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
-        PublicKey::from_hex(&s.to_ascii_lowercase()).map_err(|_| bad("is not valid hex"))?
-    } else if s.starts_with("npub1") {
-        PublicKey::from_bech32(s)
-            .map_err(|_| bad("is not a valid npub (bech32 checksum or length)"))?
-    } else {
-        return Err(bad("expected 64 hex characters or an npub1… string"));
+    let pk = match decode_public_key(s) {
+        Some(Ok(pk)) => pk,
+        Some(Err(rule)) => return Err(bad(rule)),
+        None => {
+            return Err(bad(
+                "expected 64 hex characters, an npub1… or nprofile1… string, or a nostr: URI",
+            ));
+        }
     };
     pk.xonly()
         .map_err(|_| bad("is not a point on the secp256k1 curve"))?;
     Ok(pk)
+}
+
+/// The key in `s` (already trimmed): `None` if it has none of the accepted shapes, `Err(rule)`
+/// if it has one but does not decode. Does not check the key is a curve point.
+pub(crate) fn decode_public_key(s: &str) -> Option<Result<PublicKey, &'static str>> {
+    use nostr::nips::nip19::Nip19Profile;
+    let body = match s.get(..6) {
+        Some(p) if p.eq_ignore_ascii_case("nostr:") => s.get(6..).unwrap_or(""),
+        _ => s,
+    };
+    if body.len() == 64 && body.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Some(
+            PublicKey::from_hex(&body.to_ascii_lowercase()).map_err(|_| "is not valid hex"),
+        );
+    }
+    // Bech32 is case-insensitive but never mixed-case; QR codes often carry it in capitals.
+    let lower;
+    let body = if body.bytes().any(|b| b.is_ascii_lowercase()) {
+        body
+    } else {
+        lower = body.to_ascii_lowercase();
+        lower.as_str()
+    };
+    if body.starts_with("npub1") {
+        Some(
+            PublicKey::from_bech32(body)
+                .map_err(|_| "is not a valid npub (bech32 checksum or length)"),
+        )
+    } else if body.starts_with("nprofile1") {
+        Some(
+            Nip19Profile::from_bech32(body)
+                .map(|p| p.public_key)
+                .map_err(|_| "is not a valid nprofile (bech32 checksum, length or TLV)"),
+        )
+    } else {
+        None
+    }
 }
 
 /// Encodes a public key as `npub1…`.

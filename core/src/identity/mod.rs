@@ -14,6 +14,7 @@ mod secret_store;
 pub use file_store::PassphraseFileSecretStore;
 #[cfg(feature = "desktop-keyring")]
 pub use keyring_store::{KEYRING_SERVICE, KeyringSecretStore};
+pub(crate) use keys::decode_public_key;
 pub use keys::{
     BackupInfo, DEFAULT_LOG_N, DecryptCost, MAX_CONFIRMED_LOG_N, MAX_UNCONFIRMED_LOG_N,
     MIN_EXPORT_LOG_N, SecretKeyMaterial, export_ncryptsec, import_ncryptsec, inspect_ncryptsec,

@@ -19,7 +19,7 @@ use nostr_relay_pool::monitor::{Monitor, MonitorNotification};
 use nostr_relay_pool::relay::{Relay, RelayLimits, RelayOptions, RelayStatus, SubscribeOptions};
 use nostr_relay_pool::{RelayPoolNotification, RelayPoolOptions};
 use nostr_sdk::{Client, ClientOptions};
-use tokio::sync::{Notify, broadcast, mpsc, watch};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, broadcast, mpsc, watch};
 use tokio::task::JoinSet;
 
 use super::ingest::{DropReason, IngestGate, IngestLimits, IngestStats, keep_newest};
@@ -136,6 +136,17 @@ pub struct RelayConfig {
     pub outbox_poll: Duration,
     /// Capacity of the delivered-event and DM channels (back-pressure beyond it).
     pub channel_capacity: usize,
+    /// Most estimated memory the delivered-event stream, and separately the DM stream, may hold
+    /// waiting for the consumer (bytes; back-pressure beyond it). `channel_capacity` alone
+    /// would let 1 024 maximum-size events (≈ 200 MiB) queue behind a slow store.
+    pub stream_max_bytes: usize,
+    /// How long the ingest task waits for room in the delivered-event stream before it starts
+    /// shedding: dropping admitted events (counted as `shed`) until the consumer catches up.
+    /// Waiting longer only moves the backlog upstream, into the SDK's notification queue, where
+    /// it is bounded by count alone (8 192 parsed relay messages). Shed events are recovered by
+    /// the app's catch-up query (`AppConfig::catch_up_every`). `None`: always wait. Direct
+    /// messages always wait (their content is capped at 96 KiB).
+    pub stream_shed_after: Option<Duration>,
     /// Largest estimated in-memory size of what one relay may return to one [`RelayClient::query`]
     /// (bytes). A query collects events until EOSE, and an event's memory can be ~40× its wire
     /// size (10 000 short tags ≈ 4 MiB), so `limit` alone does not bound memory; beyond this
@@ -158,6 +169,8 @@ impl RelayConfig {
             publish_concurrency: 8,
             outbox_poll: Duration::from_secs(30),
             channel_capacity: 1024,
+            stream_max_bytes: 16 * 1024 * 1024,
+            stream_shed_after: Some(Duration::from_secs(2)),
             query_max_bytes_per_relay: 64 * 1024 * 1024,
         }
     }
@@ -203,9 +216,136 @@ impl VerifiedEvent {
 #[derive(Debug)]
 pub struct Incoming {
     /// Verified events of live subscriptions (except direct messages).
-    pub events: mpsc::Receiver<VerifiedEvent>,
+    pub events: Stream<VerifiedEvent>,
     /// Decrypted direct messages (NIP-17 and NIP-04) that passed every check.
-    pub dms: mpsc::Receiver<DecryptedDm>,
+    pub dms: Stream<DecryptedDm>,
+}
+
+/// The receiving end of one of the client's streams: bounded in items
+/// ([`RelayConfig::channel_capacity`]) and in estimated memory
+/// ([`RelayConfig::stream_max_bytes`]). An item's share of the memory budget is released when
+/// it is received. While either bound is reached the ingest task waits; on the event stream it
+/// waits at most [`RelayConfig::stream_shed_after`] and then sheds (docs/RELAY.md).
+#[derive(Debug)]
+pub struct Stream<T> {
+    rx: mpsc::Receiver<(T, OwnedSemaphorePermit)>,
+    budget: Arc<Semaphore>,
+    units: usize,
+}
+
+/// Granularity of the streams' memory budget (a semaphore permit per KiB).
+const STREAM_UNIT: usize = 1024;
+
+impl<T> Stream<T> {
+    /// Receives the next item; `None` once the client has stopped.
+    pub async fn recv(&mut self) -> Option<T> {
+        self.rx.recv().await.map(|(v, _)| v)
+    }
+
+    /// Receives an item if one is ready.
+    pub fn try_recv(&mut self) -> Result<T, mpsc::error::TryRecvError> {
+        self.rx.try_recv().map(|(v, _)| v)
+    }
+
+    /// Items waiting.
+    pub fn len(&self) -> usize {
+        self.rx.len()
+    }
+
+    /// `true` if no item is waiting.
+    pub fn is_empty(&self) -> bool {
+        self.rx.is_empty()
+    }
+
+    /// Estimated bytes of the items waiting (in whole KiB per item).
+    pub fn queued_bytes(&self) -> usize {
+        self.units
+            .saturating_sub(self.budget.available_permits())
+            .saturating_mul(STREAM_UNIT)
+    }
+}
+
+/// The sending side of a [`Stream`].
+struct StreamTx<T> {
+    tx: mpsc::Sender<(T, OwnedSemaphorePermit)>,
+    budget: Arc<Semaphore>,
+    units: usize,
+}
+
+impl<T> StreamTx<T> {
+    /// Waits for room for `bytes` (an item larger than the whole budget waits for all of it)
+    /// and a free slot, then sends. `false` once the receiver is gone.
+    async fn send(&self, item: T, bytes: usize) -> bool {
+        let Ok(permit) = self
+            .budget
+            .clone()
+            .acquire_many_owned(self.units_for(bytes))
+            .await
+        else {
+            return false;
+        };
+        self.tx.send((item, permit)).await.is_ok()
+    }
+
+    fn units_for(&self, bytes: usize) -> u32 {
+        u32::try_from(bytes.div_ceil(STREAM_UNIT).clamp(1, self.units)).unwrap_or(u32::MAX)
+    }
+
+    /// Sends if there is room now; gives the item back otherwise (or if the receiver is gone).
+    fn try_send(&self, item: T, bytes: usize) -> Result<(), T> {
+        let Ok(permit) = self
+            .budget
+            .clone()
+            .try_acquire_many_owned(self.units_for(bytes))
+        else {
+            return Err(item);
+        };
+        self.tx
+            .try_send((item, permit))
+            .map_err(|e| e.into_inner().0)
+    }
+
+    /// Waits until `deadline` at most for room, then sends; gives the item back if there was
+    /// none by then (or if the receiver is gone).
+    async fn send_by(
+        &self,
+        item: T,
+        bytes: usize,
+        deadline: tokio::time::Instant,
+    ) -> Result<(), T> {
+        let wait = async {
+            let permit = self
+                .budget
+                .clone()
+                .acquire_many_owned(self.units_for(bytes))
+                .await
+                .ok()?;
+            let slot = self.tx.reserve().await.ok()?;
+            Some((permit, slot))
+        };
+        match tokio::time::timeout_at(deadline, wait).await {
+            Ok(Some((permit, slot))) => {
+                slot.send((item, permit));
+                Ok(())
+            }
+            _ => Err(item),
+        }
+    }
+}
+
+/// A stream of at most `capacity` items and about `max_bytes` of estimated memory.
+fn stream<T>(capacity: usize, max_bytes: usize) -> (StreamTx<T>, Stream<T>) {
+    let units = (max_bytes / STREAM_UNIT).clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize));
+    let budget = Arc::new(Semaphore::new(units));
+    let (tx, rx) = mpsc::channel(capacity.max(1));
+    (
+        StreamTx {
+            tx,
+            budget: budget.clone(),
+            units,
+        },
+        Stream { rx, budget, units },
+    )
 }
 
 /// The outcome of publishing one event to every relay.
@@ -271,7 +411,7 @@ struct QuerySub {
 
 /// An upper estimate of the heap and inline memory an [`Event`] occupies once parsed (each tag
 /// is a `Tag` of a few hundred bytes plus a `Vec` and a `String` per value).
-fn approx_event_bytes(event: &Event) -> usize {
+pub(crate) fn approx_event_bytes(event: &Event) -> usize {
     const PER_TAG: usize = std::mem::size_of::<nostr::Tag>() + 64;
     const PER_VALUE: usize = 48;
     let tags = event.tags.iter().fold(0usize, |acc, t| {
@@ -412,8 +552,9 @@ impl RelayClient {
             shutdown,
             config,
         });
-        let (ev_tx, ev_rx) = mpsc::channel(inner.config.channel_capacity.max(1));
-        let (dm_tx, dm_rx) = mpsc::channel(inner.config.channel_capacity.max(1));
+        let (cap, max_bytes) = (inner.config.channel_capacity, inner.config.stream_max_bytes);
+        let (ev_tx, ev_rx) = stream(cap, max_bytes);
+        let (dm_tx, dm_rx) = stream(cap, max_bytes);
 
         // Subscribe to the notification streams before any relay can deliver anything.
         let notifications = inner.client.notifications();
@@ -828,10 +969,11 @@ async fn publish_to_all(inner: &Inner, event: &Event) -> PublishReport {
 async fn ingest_loop(
     inner: Arc<Inner>,
     mut notifications: broadcast::Receiver<RelayPoolNotification>,
-    ev_tx: mpsc::Sender<VerifiedEvent>,
-    dm_tx: mpsc::Sender<DecryptedDm>,
+    ev_tx: StreamTx<VerifiedEvent>,
+    dm_tx: StreamTx<DecryptedDm>,
 ) {
     let mut shutdown = inner.shutdown.subscribe();
+    let mut shedding = false;
     loop {
         let n = tokio::select! {
             n = notifications.recv() => n,
@@ -851,7 +993,7 @@ async fn ingest_loop(
         };
         let dispatch = route(&inner, relay_url, message);
         match dispatch {
-            Some(Dispatch::Live(v)) => deliver_live(&inner, v, &ev_tx, &dm_tx).await,
+            Some(Dispatch::Live(v)) => deliver_live(&inner, v, &ev_tx, &dm_tx, &mut shedding).await,
             Some(Dispatch::Query(tx, v)) => {
                 let _ = tx.send(QueryMsg::Event(Box::new(v))).await;
             }
@@ -948,8 +1090,9 @@ fn route(inner: &Inner, relay_url: RelayUrl, message: RelayMessage<'static>) -> 
 async fn deliver_live(
     inner: &Inner,
     v: VerifiedEvent,
-    ev_tx: &mpsc::Sender<VerifiedEvent>,
-    dm_tx: &mpsc::Sender<DecryptedDm>,
+    ev_tx: &StreamTx<VerifiedEvent>,
+    dm_tx: &StreamTx<DecryptedDm>,
+    shedding: &mut bool,
 ) {
     let k = v.event.kind.as_u16();
     if k == kinds::GIFT_WRAP || k == kinds::NIP04_DM {
@@ -958,7 +1101,8 @@ async fn deliver_live(
                 if dm.sender != inner.keys.public_key() {
                     lock(&inner.transports).note(dm.sender, dm.transport);
                 }
-                let _ = dm_tx.send(dm).await;
+                let bytes = std::mem::size_of::<DecryptedDm>().saturating_add(dm.plaintext.len());
+                let _ = dm_tx.send(dm, bytes).await;
             }
             Err(reason) => {
                 let mut r = lock(&inner.routes);
@@ -967,7 +1111,33 @@ async fn deliver_live(
             }
         }
     } else {
-        let _ = ev_tx.send(v).await;
+        let bytes = approx_event_bytes(&v.event);
+        let Some(patience) = inner.config.stream_shed_after else {
+            let _ = ev_tx.send(v, bytes).await;
+            return;
+        };
+        // Room now: deliver (and stop shedding). No room: wait up to `patience`, unless already
+        // shedding, in which case drop at once so the relays' backlog keeps draining.
+        let v = match ev_tx.try_send(v, bytes) {
+            Ok(()) => {
+                *shedding = false;
+                return;
+            }
+            Err(v) => v,
+        };
+        let outcome = if *shedding {
+            Err(v)
+        } else {
+            ev_tx
+                .send_by(v, bytes, tokio::time::Instant::now() + patience)
+                .await
+        };
+        if let Err(v) = outcome {
+            *shedding = true;
+            let mut r = lock(&inner.routes);
+            r.total.shed = r.total.shed.saturating_add(1);
+            tracing::debug!(id = %v.event.id, "live stream full: event shed");
+        }
     }
 }
 

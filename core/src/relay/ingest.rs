@@ -154,6 +154,9 @@ pub struct IngestStats {
     /// Direct messages dropped after the event itself was admitted (undecryptable, seal
     /// mismatch, not addressed to us; counted by the client).
     pub dm_rejected: u64,
+    /// Admitted live events dropped because the consumer had not made room within
+    /// `RelayConfig::stream_shed_after` (counted by the client; a catch-up query recovers them).
+    pub shed: u64,
 }
 
 impl IngestStats {

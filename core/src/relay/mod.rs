@@ -16,7 +16,7 @@ pub mod outbox;
 pub mod transport;
 
 pub use client::{
-    Incoming, PublishReport, RelayClient, RelayConfig, RelayError, RelayState, SentDm,
+    Incoming, PublishReport, RelayClient, RelayConfig, RelayError, RelayState, SentDm, Stream,
     VerifiedEvent, default_relays,
 };
 pub use embedded::{EmbeddedRelay, EmbeddedRelayOptions};

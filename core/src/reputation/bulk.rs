@@ -14,7 +14,7 @@ use nostr::PublicKey;
 use super::checkpoint::RepTail;
 use super::graph::{DealGraph, DealKey, EdgeMeta, NodeId, NodeStats};
 use super::index::{DealIndex, KeyIndex};
-use super::screen::NOT_SEEN;
+use super::screen::{HeldRating, NOT_SEEN};
 use super::{Params, RatingInput, Reputation, ReputationError};
 use crate::protocol::receipt::{DealTier, Receipt};
 
@@ -49,10 +49,20 @@ pub struct RepParts {
     /// Receipt halves still waiting for something — the first half of an unpaired deal, or a
     /// meet half of a deal paired as proven — in arrival order.
     pub open_halves: Vec<Receipt>,
-    /// Ratings (latest per rater and deal), in the order each (rater, deal) first arrived.
-    pub ratings: Vec<RatingInput>,
+    /// Ratings (latest per rater and deal), in the order each (rater, deal) first arrived, in
+    /// their held form: read back without re-parsing negotiation ids.
+    pub ratings: Vec<RatingRow>,
     /// Follow lists: `(owner, created_at, follows)`.
     pub follows: Vec<(PublicKey, u64, Vec<PublicKey>)>,
+}
+
+/// One persisted rating: who is rated, and the rating as the book holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RatingRow {
+    /// The rated key.
+    pub ratee: PublicKey,
+    /// The rating.
+    pub rating: HeldRating,
 }
 
 fn bad(part: &'static str, index: usize, rule: impl Into<String>) -> ReputationError {
@@ -241,7 +251,7 @@ impl Reputation {
         }
         rep.sync_nodes();
         for r in parts.ratings {
-            let _ = rep.ratings.add(r);
+            let _ = rep.ratings.add_held(r.ratee, r.rating);
         }
         for (owner, at, list) in parts.follows {
             rep.set_follows(owner, list, at);

@@ -31,7 +31,7 @@ pub mod trust;
 #[cfg(test)]
 mod tests;
 
-pub use bulk::{DealRow, RepInput, RepParts};
+pub use bulk::{DealRow, RatingRow, RepInput, RepParts};
 pub use checkpoint::RepTail;
 pub use graph::{
     DealGraph, DealKey, GraphMemory, NodeId, ReceiptOutcome, ReceiptStep, check_receipt_parties,

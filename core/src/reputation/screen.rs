@@ -48,7 +48,8 @@ pub struct HeldRating {
 const _: () = assert!(std::mem::size_of::<HeldRating>() <= 64);
 
 impl HeldRating {
-    fn of(r: &RatingInput) -> Self {
+    /// The held form of a rating.
+    pub fn of(r: &RatingInput) -> Self {
         Self {
             rater: r.rater,
             deal: DealKey::of(&r.nego),
@@ -98,7 +99,29 @@ impl RatingBook {
     /// rating beyond the book's capacity (2³² − 1 ratings).
     pub fn add(&mut self, r: RatingInput) -> Result<RatingOutcome, ReputationError> {
         r.validate()?;
-        let held = HeldRating::of(&r);
+        self.add_held(r.ratee, HeldRating::of(&r))
+    }
+
+    /// Adds a rating already reduced to its held form (as the store persists it, after
+    /// [`RatingBook::add`]'s checks passed once on the event): about `ratee`. Refuses, changing
+    /// nothing, a score outside −1..=2 and a rating of oneself.
+    pub fn add_held(
+        &mut self,
+        ratee: PublicKey,
+        held: HeldRating,
+    ) -> Result<RatingOutcome, ReputationError> {
+        if let Some(s) = held.score
+            && !(-1..=2).contains(&s)
+        {
+            return Err(ReputationError::ScoreOutOfRange { score: s });
+        }
+        if held.rater == ratee {
+            return Err(ReputationError::RaterNotCounterparty {
+                rater: held.rater.to_hex(),
+                ratee: ratee.to_hex(),
+                nego: "(stored rating)".into(),
+            });
+        }
         let hash = self.hash_of(&held.rater, &held.deal);
         let ratings = &self.ratings;
         let found = self.latest.find(hash, |&i| {
@@ -119,7 +142,7 @@ impl RatingBook {
             .ok()
             .filter(|i| *i != END)
             .ok_or(ReputationError::TooManyRatings { limit: END })?;
-        match self.chains.get_mut(&r.ratee) {
+        match self.chains.get_mut(&ratee) {
             Some((_, last)) => {
                 if let Some(n) = self.next.get_mut(*last as usize) {
                     *n = i;
@@ -127,7 +150,7 @@ impl RatingBook {
                 *last = i;
             }
             None => {
-                self.chains.insert(r.ratee, (i, i));
+                self.chains.insert(ratee, (i, i));
             }
         }
         self.ratings.push(held);

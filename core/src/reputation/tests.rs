@@ -818,3 +818,40 @@ fn packed_rating_book_matches_a_plain_model() {
     }
     assert_eq!(book.about(&k("nobody", 0)).count(), 0);
 }
+
+/// The stored form loads like the event form, and is checked where it can be without the
+/// negotiation id.
+#[test]
+fn held_ratings_load_like_ratings_and_refuse_what_they_can_check() {
+    let (r, s) = (k("r", 0), k("s", 0));
+    let input = synth::rating(r, s, synth::synth_nego(r, s, 1), true, false, T0);
+    let mut by_event = RatingBook::default();
+    let mut by_row = RatingBook::default();
+    assert_eq!(by_event.add(input.clone()), Ok(RatingOutcome::Added));
+    let held = HeldRating::of(&input);
+    assert_eq!(by_row.add_held(s, held), Ok(RatingOutcome::Added));
+    assert_eq!(by_row.add_held(s, held), Ok(RatingOutcome::Stale));
+    assert_eq!(
+        by_event.about(&s).collect::<Vec<_>>(),
+        by_row.about(&s).collect::<Vec<_>>()
+    );
+    let bad_score = HeldRating {
+        score: Some(3),
+        deal: DealKey::from_bytes([7; 16]),
+        ..held
+    };
+    assert_eq!(
+        by_row.add_held(s, bad_score),
+        Err(ReputationError::ScoreOutOfRange { score: 3 })
+    );
+    let own = HeldRating {
+        deal: DealKey::from_bytes([8; 16]),
+        ..held
+    };
+    assert!(matches!(
+        by_row.add_held(r, own),
+        Err(ReputationError::RaterNotCounterparty { .. })
+    ));
+    assert_eq!(by_row.len(), 1, "refused rows change nothing");
+    assert_eq!(by_row.about(&r).count(), 0);
+}

@@ -26,8 +26,8 @@ use super::{Store, StoreError, StoreTx, to_i64, to_u64};
 use crate::protocol::NegoId;
 use crate::protocol::receipt::{DealTier, MeetNonce, Receipt};
 use crate::reputation::{
-    DealKey, DealRow, RatingInput, ReceiptStep, RepInput, RepParts, RepTail, check_receipt_parties,
-    receipt_step,
+    DealKey, DealRow, HeldRating, RatingInput, RatingRow, ReceiptStep, RepInput, RepParts, RepTail,
+    check_receipt_parties, receipt_step,
 };
 
 const STATE_BUILT: &str = "built";
@@ -593,7 +593,7 @@ impl StoreTx<'_> {
     ) -> Result<
         (
             Vec<Receipt>,
-            Vec<RatingInput>,
+            Vec<RatingRow>,
             Vec<(PublicKey, u64, Vec<PublicKey>)>,
         ),
         StoreError,
@@ -612,33 +612,34 @@ impl StoreTx<'_> {
         let mut ratings = Vec::new();
         {
             let mut st = self.conn.prepare_cached(
-                "SELECT rater, ratee, nego, score, safe, reliable, created_at, pow_bits,
-                        contact_verified, contact_masked, attestation_ok
+                "SELECT rater, ratee, deal, score, safe, reliable, created_at, pow_bits,
+                        contact_verified, attestation_ok
                  FROM rep_ratings ORDER BY seq",
             )?;
             let mut rows = st.query([])?;
             while let Some(row) = rows.next()? {
-                let nego: String = row.get(2)?;
                 let score: Option<i64> = row.get(3)?;
                 let pow: i64 = row.get(7)?;
-                ratings.push(RatingInput {
-                    rater: table.key(row.get(0)?)?,
+                let deal = arr::<16>("rep_ratings.deal", blob(row, 2, "rep_ratings.deal")?)?;
+                ratings.push(RatingRow {
                     ratee: table.key(row.get(1)?)?,
-                    nego: NegoId::from_str(&nego)
-                        .map_err(|e| corrupt(format!("rep_ratings.nego: {e}")))?,
-                    score: score
-                        .map(|s| {
-                            i8::try_from(s).map_err(|_| corrupt(format!("rep_ratings.score {s}")))
-                        })
-                        .transpose()?,
-                    safe: opt_bool(row.get(4)?),
-                    reliable: opt_bool(row.get(5)?),
-                    created_at: to_u64("rep_ratings.created_at", row.get(6)?)?,
-                    pow_bits: u8::try_from(pow)
-                        .map_err(|_| corrupt(format!("rep_ratings.pow_bits {pow}")))?,
-                    contact_verified: row.get(8)?,
-                    contact_masked: row.get(9)?,
-                    attestation_ok: row.get(10)?,
+                    rating: HeldRating {
+                        rater: table.key(row.get(0)?)?,
+                        deal: DealKey::from_bytes(deal),
+                        created_at: to_u64("rep_ratings.created_at", row.get(6)?)?,
+                        score: score
+                            .map(|s| {
+                                i8::try_from(s)
+                                    .map_err(|_| corrupt(format!("rep_ratings.score {s}")))
+                            })
+                            .transpose()?,
+                        safe: opt_bool(row.get(4)?),
+                        reliable: opt_bool(row.get(5)?),
+                        pow_bits: u8::try_from(pow)
+                            .map_err(|_| corrupt(format!("rep_ratings.pow_bits {pow}")))?,
+                        contact_verified: row.get(8)?,
+                        attestation_ok: row.get(9)?,
+                    },
                 });
             }
         }
@@ -1313,5 +1314,21 @@ mod tests {
             st.rep_load_ready(),
             Err(StoreError::Corrupt { .. })
         ));
+        // Ratings are read back in held form (deal key, no negotiation id): a short deal key
+        // or an out-of-range score is corruption too.
+        for bad in [
+            "UPDATE rep_ratings SET deal = x'0011' WHERE seq = (SELECT MIN(seq) FROM rep_ratings)",
+            "UPDATE rep_ratings SET score = 300",
+        ] {
+            st.rep_rebuild(&items).unwrap();
+            assert!(
+                st.transaction(|tx| Ok(tx.conn.execute(bad, [])?)).unwrap() > 0,
+                "{bad}: the fixture has ratings"
+            );
+            assert!(
+                matches!(st.rep_load_ready(), Err(StoreError::Corrupt { .. })),
+                "{bad}"
+            );
+        }
     }
 }
