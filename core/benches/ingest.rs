@@ -5,6 +5,12 @@
 //! core and on two. The raw rate is measured interleaved with each row, segment by segment, so
 //! the ratio holds on a loaded machine (the absolute rates do not).
 //!
+//! The pipeline rows do what the app does with relay input: they take the events owned (the
+//! relay layer hands each parsed event over; the app moves it into the store batch, it never
+//! copies it) and pass the gate the subscription's filter (a market browse near a geohash, as
+//! `app::intents` sends), so the gate also matches kinds and the `g` tag. The owned copies of
+//! each segment are made before its timer starts.
+//!
 //! Run: `CARGO_TARGET_DIR=/root/.cache/freeport/release cargo bench -p freeport-core --bench ingest`
 //! (prints a table; numbers in docs/BENCHMARKS.md).
 
@@ -17,7 +23,7 @@ use freeport_core::relay::IngestLimits;
 use freeport_core::relay::ingest::{self, EventVerifier, IngestGate};
 use freeport_core::store::{DataKey, Store};
 use nostr::secp256k1::{Message, XOnlyPublicKey};
-use nostr::{Event, Keys, Timestamp};
+use nostr::{Alphabet, Event, Filter, Keys, Kind, SingleLetterTag, Timestamp};
 
 const N: usize = 10_000;
 const BATCH: usize = 256;
@@ -28,6 +34,13 @@ const RUNS: usize = 5;
 const SEGMENT_2: usize = 1_250;
 /// The id recompute the gate runs.
 const ID_RECOMPUTE: fn(&Event) -> bool = ingest::id_matches;
+
+/// The filter of a market browse near `w21z74` at precision 5 (what the gate matches in the app).
+fn browse_filter() -> Filter {
+    Filter::new()
+        .kinds([Kind::Custom(32101), Kind::Custom(32102)])
+        .custom_tag(SingleLetterTag::lowercase(Alphabet::G), "w21z7")
+}
 
 fn intents() -> Vec<Event> {
     let market = builtin().by_schema("goods/1").expect("goods market");
@@ -110,14 +123,15 @@ fn fresh_store(dir: &tempfile::TempDir, run: usize) -> Store {
 
 /// The pipeline on one thread: gate then store inserts in batches of `batch_len` (the app's
 /// live loop takes up to 256 queued events; a catch-up inserts a whole query result at once).
-fn pipeline_one_batched(events: &[Event], store: &Store, batch_len: usize) -> usize {
+fn pipeline_one_batched(events: Vec<Event>, store: &Store, batch_len: usize) -> usize {
     let mut gate = IngestGate::new(IngestLimits::default());
+    let filter = browse_filter();
     let now = Timestamp::now().as_secs();
     let mut batch = Vec::with_capacity(batch_len);
     let mut stored = 0;
     for e in events {
-        if gate.admit(e, None, now).is_ok() {
-            batch.push(e.clone());
+        if gate.admit(&e, Some(&filter), now).is_ok() {
+            batch.push(e);
             if batch.len() == batch_len {
                 stored += store.insert_events(&batch).expect("insert").inserted;
                 batch.clear();
@@ -133,29 +147,45 @@ fn pipeline_one_batched(events: &[Event], store: &Store, batch_len: usize) -> us
 /// The pipeline on two cores: the stateless checks (shape, id recompute, Schnorr verify with a
 /// per-worker author key cache) split over `threads` workers; the store writer (which also de-duplicates by id and keeps the
 /// newest addressable version) on the calling thread.
-fn pipeline_threads(events: &[Event], store: &Store, threads: usize) -> usize {
+fn pipeline_threads(events: Vec<Event>, store: &Store, threads: usize) -> usize {
     let (tx, rx) = mpsc::sync_channel::<Vec<Event>>(8);
     let limits = IngestLimits::default();
     let key_cache = limits.key_cache_capacity;
     let now = Timestamp::now().as_secs();
-    let chunks: Vec<&[Event]> = events.chunks(BATCH).collect();
-    let per = chunks.len().div_ceil(threads);
+    let filter = browse_filter();
+    let opts = nostr::filter::MatchEventOptions {
+        nip50: false,
+        ..nostr::filter::MatchEventOptions::new()
+    };
+    // Owned chunks of BATCH events, dealt out to the workers in contiguous parts.
+    let per = events.len().div_ceil(BATCH).div_ceil(threads).max(1) * BATCH;
+    let mut parts: Vec<Vec<Event>> = Vec::new();
+    let mut rest = events.into_iter();
+    loop {
+        let part: Vec<Event> = rest.by_ref().take(per).collect();
+        if part.is_empty() {
+            break;
+        }
+        parts.push(part);
+    }
     std::thread::scope(|s| {
-        for part in chunks.chunks(per) {
+        for part in parts {
             let tx = tx.clone();
-            let limits = &limits;
+            let (limits, filter) = (&limits, &filter);
             s.spawn(move || {
                 let mut verifier = EventVerifier::new(key_cache);
-                for c in part {
-                    let ok: Vec<Event> = c
-                        .iter()
+                let mut rest = part.into_iter();
+                loop {
+                    let ok: Vec<Event> = rest
+                        .by_ref()
+                        .take(BATCH)
                         .filter(|e| {
                             ingest::check_shape(e, limits, now).is_ok()
+                                && filter.match_event(e, opts)
                                 && verifier.verify(e).is_ok()
                         })
-                        .cloned()
                         .collect();
-                    if tx.send(ok).is_err() {
+                    if ok.is_empty() || tx.send(ok).is_err() {
                         return;
                     }
                 }
@@ -192,7 +222,7 @@ struct Row {
 }
 
 /// The row's work on one segment of events; state (gate, store) lives in the closure.
-type Work<'a> = Box<dyn FnMut(&[Event]) -> usize + 'a>;
+type Work<'a> = Box<dyn FnMut(Vec<Event>) -> usize + 'a>;
 
 fn measure<'a>(
     events: &[Event],
@@ -224,8 +254,10 @@ fn measure<'a>(
             if i % 2 == 1 {
                 raw_t += raw();
             }
+            // The relay layer's parsed events, owned, as the pipeline receives them.
+            let owned = ev.to_vec();
             let t = Instant::now();
-            n += work(ev);
+            n += work(owned);
             row_t += t.elapsed();
             if i % 2 == 0 {
                 raw_t += raw();
@@ -254,7 +286,7 @@ fn main() {
     let rows = vec![
         measure(ev, pre, "raw schnorr verify, 1 thread", 1, BATCH, |_| {
             let mut segs = pre.chunks(BATCH);
-            Box::new(move |_: &[Event]| raw_verify(segs.next().expect("segment")))
+            Box::new(move |_: Vec<Event>| raw_verify(segs.next().expect("segment")))
         }),
         measure(
             ev,
@@ -265,11 +297,11 @@ fn main() {
             |run| {
                 let store = fresh_store(dir, run);
                 let mut gate = IngestGate::new(IngestLimits::default());
-                Box::new(move |c: &[Event]| {
+                let filter = browse_filter();
+                Box::new(move |c: Vec<Event>| {
                     let batch: Vec<Event> = c
-                        .iter()
-                        .filter(|e| gate.admit(e, None, now).is_ok())
-                        .cloned()
+                        .into_iter()
+                        .filter(|e| gate.admit(e, Some(&filter), now).is_ok())
                         .collect();
                     store.insert_events(&batch).expect("insert").inserted
                 })
@@ -284,11 +316,11 @@ fn main() {
             |run| {
                 let store = fresh_store(dir, 400 + run);
                 let mut gate = IngestGate::new(IngestLimits::default());
-                Box::new(move |c: &[Event]| {
+                let filter = browse_filter();
+                Box::new(move |c: Vec<Event>| {
                     let batch: Vec<Event> = c
-                        .iter()
-                        .filter(|e| gate.admit(e, None, now).is_ok())
-                        .cloned()
+                        .into_iter()
+                        .filter(|e| gate.admit(e, Some(&filter), now).is_ok())
                         .collect();
                     store.insert_events(&batch).expect("insert").inserted
                 })
@@ -302,7 +334,7 @@ fn main() {
             N,
             |run| {
                 let store = fresh_store(dir, 300 + run);
-                Box::new(move |c: &[Event]| pipeline_one_batched(c, &store, N))
+                Box::new(move |c: Vec<Event>| pipeline_one_batched(c, &store, N))
             },
         ),
         // Where the single-thread time goes.
@@ -314,15 +346,16 @@ fn main() {
             BATCH,
             |_| {
                 let mut gate = IngestGate::new(IngestLimits::default());
-                Box::new(move |c: &[Event]| {
+                let filter = browse_filter();
+                Box::new(move |c: Vec<Event>| {
                     c.iter()
-                        .filter(|e| gate.admit(e, None, now).is_ok())
+                        .filter(|e| gate.admit(e, Some(&filter), now).is_ok())
                         .count()
                 })
             },
         ),
         measure(ev, pre, "  of which: id recompute only", 1, BATCH, |_| {
-            Box::new(|c: &[Event]| c.iter().filter(|e| ID_RECOMPUTE(e)).count())
+            Box::new(|c: Vec<Event>| c.iter().filter(|e| ID_RECOMPUTE(e)).count())
         }),
         measure(
             ev,
@@ -332,7 +365,7 @@ fn main() {
             BATCH,
             |run| {
                 let store = fresh_store(dir, 200 + run);
-                Box::new(move |c: &[Event]| store.insert_events(c).expect("insert").inserted)
+                Box::new(move |c: Vec<Event>| store.insert_events(&c).expect("insert").inserted)
             },
         ),
         measure(
@@ -343,7 +376,7 @@ fn main() {
             SEGMENT_2,
             |_| {
                 let mut segs = pre.chunks(SEGMENT_2);
-                Box::new(move |_: &[Event]| raw_verify_threads(segs.next().expect("segment"), 2))
+                Box::new(move |_: Vec<Event>| raw_verify_threads(segs.next().expect("segment"), 2))
             },
         ),
         measure(
@@ -354,7 +387,7 @@ fn main() {
             SEGMENT_2,
             |run| {
                 let store = fresh_store(dir, 100 + run);
-                Box::new(move |c: &[Event]| pipeline_threads(c, &store, 2))
+                Box::new(move |c: Vec<Event>| pipeline_threads(c, &store, 2))
             },
         ),
     ];
