@@ -1193,6 +1193,13 @@ async fn store_call<T: Send + 'static>(
         .map_err(StoreError::new)?
 }
 
+/// `true` if a store call failed only because the runtime is shutting down (its blocking task
+/// was cancelled before it ran): not a storage failure, and nothing to report at error level.
+fn cancelled_by_shutdown(e: &StoreError) -> bool {
+    e.0.downcast_ref::<tokio::task::JoinError>()
+        .is_some_and(|j| j.is_cancelled())
+}
+
 /// Publishes one outbox item and records the result. Returns the next attempt time on failure.
 async fn process_item(inner: &Arc<Inner>, item: OutboxItem) -> Result<Option<u64>, StoreError> {
     let report = publish_to_all(inner, &item.event).await;
@@ -1280,14 +1287,26 @@ async fn outbox_loop(inner: Arc<Inner>) {
                                 earliest_retry = Some(earliest_retry.map_or(next, |t| t.min(next)));
                             }
                             Some(Ok(Ok(None))) => {}
+                            Some(Ok(Err(e))) if cancelled_by_shutdown(&e) => {
+                                tracing::debug!("outbox: store call cancelled, shutting down");
+                                return;
+                            }
                             Some(Ok(Err(e))) => {
                                 tracing::error!(error = %e, "outbox store failed");
                                 more = false;
+                            }
+                            Some(Err(e)) if e.is_cancelled() => {
+                                tracing::debug!("outbox: publish task cancelled, shutting down");
+                                return;
                             }
                             Some(Err(e)) => tracing::error!(error = %e, "outbox task failed"),
                             None => break,
                         }
                     }
+                }
+                Err(e) if cancelled_by_shutdown(&e) => {
+                    tracing::debug!("outbox: store call cancelled, shutting down");
+                    return;
                 }
                 Err(e) => tracing::error!(error = %e, "outbox store failed"),
             }
@@ -1307,5 +1326,24 @@ async fn outbox_loop(inner: Arc<Inner>) {
             _ = tokio::time::sleep(sleep_for) => {}
             _ = shutdown.changed() => break,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_store_call_cancelled_by_shutdown_is_told_apart_from_a_store_failure() {
+        let task = tokio::spawn(std::future::pending::<()>());
+        task.abort();
+        let cancelled = task.await.expect_err("aborted");
+        assert!(cancelled_by_shutdown(&StoreError::new(cancelled)));
+        let panicked = tokio::spawn(async { panic!("boom") })
+            .await
+            .expect_err("panicked");
+        assert!(!cancelled_by_shutdown(&StoreError::new(panicked)));
+        let io = std::io::Error::other("disk full");
+        assert!(!cancelled_by_shutdown(&StoreError::new(io)));
     }
 }
