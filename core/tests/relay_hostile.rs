@@ -800,6 +800,25 @@ async fn flood_keeps_the_gate_within_its_caps_and_junk_records_nothing() {
     assert_eq!(after.stale, s.stale + 1, "{after:?}");
 }
 
+/// A client subscribed to `author`'s notes on a relay serving `evs`, with `tweak` applied to
+/// the test config (the stalled-consumer scenarios).
+async fn stalled_client(
+    evs: &[Event],
+    author: &Keys,
+    tweak: impl FnOnce(&mut RelayConfig),
+) -> (Scripted, RelayClient, Incoming, Filter) {
+    let relay = serving(evs.iter().map(ev_json).collect());
+    let mut config = test_config(vec![relay.url.clone()]);
+    tweak(&mut config);
+    let (c, inc) = RelayClient::start(Keys::generate(), config, Arc::new(MemoryOutbox::new()))
+        .await
+        .expect("start");
+    assert_eq!(c.wait_for_connected(1, PATIENCE).await, 1);
+    let filter = Filter::new().author(author.public_key());
+    c.subscribe(filter.clone()).await.expect("sub");
+    (relay, c, inc, filter)
+}
+
 /// Reads the stream again after a stall: every one of `evs` arrives, in order.
 async fn resumed_reader_gets_all_in_order(inc: &mut Incoming, evs: &[Event]) {
     let mut got = Vec::with_capacity(evs.len());
@@ -824,18 +843,12 @@ async fn stalled_consumer_bounds_the_delivery_queue_and_loses_nothing() {
     let evs: Vec<Event> = (0..N)
         .map(|i| note(&author, &format!("q{i}"), now() - 10_000 + i as u64))
         .collect();
-    let relay = serving(evs.iter().map(ev_json).collect());
-    let mut config = test_config(vec![relay.url.clone()]);
-    config.channel_capacity = CAP;
-    // This scenario is about waiting: the client never sheds here.
-    config.stream_shed_after = None;
-    let (c, mut inc) = RelayClient::start(Keys::generate(), config, Arc::new(MemoryOutbox::new()))
-        .await
-        .expect("start");
-    assert_eq!(c.wait_for_connected(1, PATIENCE).await, 1);
-    c.subscribe(Filter::new().author(author.public_key()))
-        .await
-        .expect("sub");
+    let (_relay, c, mut inc, _filter) = stalled_client(&evs, &author, |config| {
+        config.channel_capacity = CAP;
+        // This scenario is about waiting: the client never sheds here.
+        config.stream_shed_after = None;
+    })
+    .await;
     // Nobody reads. The pipeline fills the channel and then waits.
     eventually(async || c.stats().accepted >= CAP as u64).await;
     // Give a pipeline that ignored back-pressure every chance to overrun (this wait is never
@@ -860,18 +873,12 @@ async fn stalled_consumer_bounds_the_delivery_queue_in_bytes_too() {
     let evs: Vec<Event> = (0..N)
         .map(|i| note(&author, &format!("{i}{filler}"), now() - 10_000 + i as u64))
         .collect();
-    let relay = serving(evs.iter().map(ev_json).collect());
-    let mut config = test_config(vec![relay.url.clone()]);
-    config.channel_capacity = 1024;
-    config.stream_max_bytes = BUDGET;
-    config.stream_shed_after = None;
-    let (c, mut inc) = RelayClient::start(Keys::generate(), config, Arc::new(MemoryOutbox::new()))
-        .await
-        .expect("start");
-    assert_eq!(c.wait_for_connected(1, PATIENCE).await, 1);
-    c.subscribe(Filter::new().author(author.public_key()))
-        .await
-        .expect("sub");
+    let (_relay, c, mut inc, _filter) = stalled_client(&evs, &author, |config| {
+        config.channel_capacity = 1024;
+        config.stream_max_bytes = BUDGET;
+        config.stream_shed_after = None;
+    })
+    .await;
     // Each event is ≈ 61 KiB in memory: 16 fit in 1 MiB.
     eventually(async || inc.events.len() >= 16).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -895,16 +902,11 @@ async fn stalled_consumer_past_the_patience_sheds_and_a_query_recovers_everythin
     let evs: Vec<Event> = (0..N)
         .map(|i| note(&author, &format!("s{i}"), now() - 10_000 + i as u64))
         .collect();
-    let relay = serving(evs.iter().map(ev_json).collect());
-    let mut config = test_config(vec![relay.url.clone()]);
-    config.channel_capacity = CAP;
-    config.stream_shed_after = Some(Duration::from_millis(100));
-    let (c, mut inc) = RelayClient::start(Keys::generate(), config, Arc::new(MemoryOutbox::new()))
-        .await
-        .expect("start");
-    assert_eq!(c.wait_for_connected(1, PATIENCE).await, 1);
-    let filter = Filter::new().author(author.public_key());
-    c.subscribe(filter.clone()).await.expect("sub");
+    let (_relay, c, mut inc, filter) = stalled_client(&evs, &author, |config| {
+        config.channel_capacity = CAP;
+        config.stream_shed_after = Some(Duration::from_millis(100));
+    })
+    .await;
     // Nobody reads: the ingest task fills the stream, waits 100 ms, then sheds the rest.
     eventually(async || {
         let s = c.stats();

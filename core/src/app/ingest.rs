@@ -47,6 +47,8 @@ pub(crate) trait BatchRx<T> {
     fn try_recv(&mut self) -> Result<T, mpsc::error::TryRecvError>;
 }
 
+/// Plain channels, for the batching tests (the app reads relay streams).
+#[cfg(test)]
 impl<T: Send> BatchRx<T> for mpsc::Receiver<T> {
     fn recv(&mut self) -> impl std::future::Future<Output = Option<T>> + Send {
         mpsc::Receiver::recv(self)

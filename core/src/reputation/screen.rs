@@ -88,9 +88,9 @@ pub struct RatingBook {
 }
 
 impl RatingBook {
-    fn hash_of(&self, rater: &PublicKey, deal: &DealKey) -> u64 {
+    fn hash_of(hasher: &std::hash::RandomState, r: &HeldRating) -> u64 {
         use std::hash::BuildHasher;
-        self.hasher.hash_one((rater.to_bytes(), deal.to_bytes()))
+        hasher.hash_one((r.rater.to_bytes(), r.deal.to_bytes()))
     }
 
     /// Adds a rating. Refuses ratings whose rater is not the ratee's counterparty in the named
@@ -122,7 +122,7 @@ impl RatingBook {
                 nego: "(stored rating)".into(),
             });
         }
-        let hash = self.hash_of(&held.rater, &held.deal);
+        let hash = Self::hash_of(&self.hasher, &held);
         let ratings = &self.ratings;
         let found = self.latest.find(hash, |&i| {
             ratings
@@ -157,11 +157,9 @@ impl RatingBook {
         self.next.push(END);
         let (ratings, hasher) = (&self.ratings, &self.hasher);
         self.latest.insert_unique(hash, i, |&j| {
-            use std::hash::BuildHasher;
             ratings
                 .get(j as usize)
-                .map(|h| hasher.hash_one((h.rater.to_bytes(), h.deal.to_bytes())))
-                .unwrap_or(0)
+                .map_or(0, |h| Self::hash_of(hasher, h))
         });
         Ok(RatingOutcome::Added)
     }
