@@ -540,19 +540,24 @@ mod tests {
                 "forged",
                 at_b.sig,
             );
-            let r = s.insert_events(&[copy]).expect("insert");
-            assert_eq!(
-                r,
-                InsertReport {
-                    duplicates: 1,
-                    ..Default::default()
-                },
-                "created_at {created}"
-            );
+            refused_as_duplicate(&s, &copy);
         }
         assert_eq!(s.get_event(&at_b.id).expect("get"), Some(at_b));
         assert_eq!(s.get_event(&at_a.id).expect("get"), Some(at_a));
         assert_eq!(s.event_count().expect("count"), 2);
+    }
+
+    /// Inserting `copy` stores and changes nothing: it only counts as a duplicate.
+    fn refused_as_duplicate(s: &Store, copy: &Event) {
+        let r = s.insert_events(std::slice::from_ref(copy)).expect("insert");
+        assert_eq!(
+            r,
+            InsertReport {
+                duplicates: 1,
+                ..Default::default()
+            },
+            "{copy:?}"
+        );
     }
 
     #[test]
@@ -585,15 +590,7 @@ mod tests {
             forge(note.id, 1, ""),
         ];
         for copy in &copies {
-            let r = s.insert_events(std::slice::from_ref(copy)).expect("insert");
-            assert_eq!(
-                r,
-                InsertReport {
-                    duplicates: 1,
-                    ..Default::default()
-                },
-                "{copy:?}"
-            );
+            refused_as_duplicate(&s, copy);
         }
         assert_eq!(s.get_event(&offer.id).expect("get"), Some(offer));
         assert_eq!(s.get_event(&note.id).expect("get"), Some(note));
