@@ -21,6 +21,7 @@ use crate::protocol::NegoId;
 
 pub mod bulk;
 mod checkpoint;
+pub mod directory;
 pub mod graph;
 mod index;
 pub mod reference;
@@ -33,6 +34,7 @@ mod tests;
 
 pub use bulk::{DealRow, RatingRow, RepInput, RepParts};
 pub use checkpoint::RepTail;
+pub use directory::{DealFact, Directory, GraphChange};
 pub use graph::{
     DealGraph, DealKey, GraphMemory, NodeId, ReceiptOutcome, ReceiptStep, check_receipt_parties,
     receipt_step,
@@ -198,6 +200,8 @@ pub enum ReputationError {
     InvalidParam { field: &'static str, rule: String },
     #[error("reputation checkpoint, section `{section}`: {rule}")]
     InvalidCheckpoint { section: &'static str, rule: String },
+    #[error("reputation directory: {reason}")]
+    Directory { reason: String },
     #[error("persisted `{part}` entry {index}: {rule}")]
     InvalidPart {
         part: &'static str,
