@@ -75,3 +75,19 @@ pub enum GraphChange {
         b: NodeId,
     },
 }
+
+/// A directory-mode engine's persisted form, decoded (`store::rep` reads it).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GraphParts {
+    /// A graph checkpoint ([`Reputation::graph_checkpoint`](super::Reputation::graph_checkpoint)),
+    /// if one is stored.
+    pub checkpoint: Option<Vec<u8>>,
+    /// Without a checkpoint: every paired deal as [`GraphChange::Pair`] with its final tier, in
+    /// pairing order. With one: the deals paired after it (`Pair`, final tier, pairing order),
+    /// then the upgrades of deals it covers (`Upgrade`).
+    pub changes: Vec<GraphChange>,
+    /// Ratings in the order each (rater, deal) first arrived, in held form.
+    pub ratings: Vec<super::RatingRow>,
+    /// Follow lists: `(owner, created_at, follows)`.
+    pub follows: Vec<(PublicKey, u64, Vec<PublicKey>)>,
+}

@@ -34,7 +34,7 @@ mod tests;
 
 pub use bulk::{DealRow, RatingRow, RepInput, RepParts};
 pub use checkpoint::RepTail;
-pub use directory::{DealFact, Directory, GraphChange};
+pub use directory::{DealFact, Directory, GraphChange, GraphParts};
 pub use graph::{
     DealGraph, DealKey, GraphMemory, NodeId, ReceiptOutcome, ReceiptStep, check_receipt_parties,
     receipt_step,
