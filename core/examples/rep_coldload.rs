@@ -128,17 +128,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
 
         let viewer = hg.keys[0];
-        let tm = rep.trust_map(&viewer);
+        let tm = rep.trust_map(&viewer).unwrap();
         let subject = hg.keys[1];
         let mut tmt = Vec::new();
         let mut sct = Vec::new();
         for i in 0..50usize {
             let v = hg.keys[(i * 7919) % n];
             let t = Instant::now();
-            std::hint::black_box(rep.trust_map(&v).len());
+            std::hint::black_box(rep.trust_map(&v).unwrap().len());
             tmt.push(t.elapsed());
             let t = Instant::now();
-            std::hint::black_box(rep.screen(&tm, &subject, T0, false).weight_total);
+            std::hint::black_box(rep.screen(&tm, &subject, T0, false).unwrap().weight_total);
             sct.push(t.elapsed());
         }
         let g = rep.graph().memory();

@@ -548,11 +548,11 @@ mod tests {
         assert_eq!(a.graph().node_count(), b.graph().node_count());
         assert_eq!(a.graph().edge_count(), b.graph().edge_count());
         for v in keys.iter().step_by(23) {
-            let (ta, tb) = (a.trust_map(v), b.trust_map(v));
+            let (ta, tb) = (a.trust_map(v).unwrap(), b.trust_map(v).unwrap());
             for s in keys.iter().step_by(7) {
                 assert_eq!(
-                    a.screen(&ta, s, T0 + 86_400, true),
-                    b.screen(&tb, s, T0 + 86_400, true)
+                    a.screen(&ta, s, T0 + 86_400, true).unwrap(),
+                    b.screen(&tb, s, T0 + 86_400, true).unwrap()
                 );
             }
         }

@@ -12,6 +12,9 @@
 use nostr::PublicKey;
 
 use super::checkpoint::RepTail;
+use std::sync::Arc;
+
+use super::directory::{Directory, GraphChange, GraphParts};
 use super::graph::{DealGraph, DealKey, EdgeMeta, NodeId, NodeStats};
 use super::index::{DealIndex, KeyIndex};
 use super::screen::{HeldRating, NOT_SEEN};
@@ -144,10 +147,61 @@ impl DealGraph {
             bad("deals", at, "the deal key is listed twice")
         })?;
         let n = g.keys.len();
+        g.build_csr(n, &ends)?;
+        drop(ends);
+        g.generation = deals.len() as u64;
+        Ok(g)
+    }
+
+    /// Builds a compacted graph without keys of its own (directory mode) from every paired deal
+    /// as [`GraphChange::Pair`], in pairing order, with node ids numbered as
+    /// [`DealGraph::apply_change`] requires. Refuses, changing nothing, anything else.
+    pub fn from_changes(changes: &[GraphChange]) -> Result<Self, ReputationError> {
+        let mut ends: Vec<(NodeId, NodeId, DealTier)> = Vec::with_capacity(changes.len());
+        let mut n: u64 = 0;
+        for (i, c) in changes.iter().enumerate() {
+            let GraphChange::Pair { a, b, tier } = *c else {
+                return Err(bad("deals", i, "only paired deals build a graph"));
+            };
+            if a == b || tier == DealTier::OneSided {
+                return Err(bad(
+                    "deals",
+                    i,
+                    "a paired deal needs two different nodes and a proven or met tier",
+                ));
+            }
+            for v in [a, b] {
+                let v = u64::from(v);
+                if v == n {
+                    n += 1;
+                } else if v > n {
+                    return Err(bad("deals", i, format!("node {v} skips ids: {n} so far")));
+                }
+            }
+            if n >= u64::from(NodeId::MAX) {
+                return Err(ReputationError::TooManyNodes { limit: NodeId::MAX });
+            }
+            ends.push((a, b, tier));
+        }
+        let mut g = DealGraph::new();
+        g.build_csr(usize::try_from(n).unwrap_or(usize::MAX), &ends)?;
+        g.generation = changes.len() as u64;
+        Ok(g)
+    }
+
+    /// Fills the counters and the CSR arrays of `n` nodes from deal ends `(a, b, tier)` (every
+    /// id below `n`): degrees, prefix sums, one scatter, then each row sorted with repeated
+    /// partners folded into one edge.
+    fn build_csr(
+        &mut self,
+        n: usize,
+        ends: &[(NodeId, NodeId, DealTier)],
+    ) -> Result<(), ReputationError> {
+        let g = self;
         g.stats = vec![NodeStats::default(); n];
         // Degrees (with multiplicity), then prefix sums give each row's slice of the scatter.
         let mut start = vec![0usize; n + 1];
-        for &(x, y, tier) in &ends {
+        for &(x, y, tier) in ends {
             for v in [x, y] {
                 if let Some(s) = start.get_mut(v as usize + 1) {
                     *s += 1;
@@ -169,7 +223,7 @@ impl DealGraph {
         let total = start.get(n).copied().unwrap_or(0);
         let mut cursor = start.clone();
         let mut scatter: Vec<(NodeId, bool)> = vec![(0, false); total];
-        for &(x, y, tier) in &ends {
+        for &(x, y, tier) in ends {
             for (u, v) in [(x, y), (y, x)] {
                 if let Some(c) = cursor.get_mut(u as usize)
                     && let Some(e) = scatter.get_mut(*c)
@@ -179,7 +233,6 @@ impl DealGraph {
                 }
             }
         }
-        drop(ends);
         // Sort each row and fold repeated partners into one edge (deal count, met flag).
         let mut offsets = Vec::with_capacity(n + 1);
         let mut nbrs = Vec::with_capacity(total);
@@ -214,8 +267,7 @@ impl DealGraph {
         g.offsets = offsets;
         g.nbrs = nbrs;
         g.meta = meta;
-        g.generation = deals.len() as u64;
-        Ok(g)
+        Ok(())
     }
 }
 
@@ -250,6 +302,38 @@ impl Reputation {
             let _ = rep.graph.insert_receipt(h);
         }
         rep.sync_nodes();
+        for r in parts.ratings {
+            let _ = rep.ratings.add_held(r.ratee, r.rating);
+        }
+        for (owner, at, list) in parts.follows {
+            rep.set_follows(owner, list, at);
+        }
+        Ok(rep)
+    }
+
+    /// Builds a directory-mode engine from its persisted form: the graph checkpoint plus the
+    /// changes after it, or, without one, every paired deal in one bulk pass
+    /// ([`DealGraph::from_changes`]); then the ratings and follow lists in their stored order
+    /// (entries the engine refuses are skipped, as the live ingest skips them).
+    pub fn from_graph_parts(
+        params: Params,
+        dir: Arc<dyn Directory>,
+        parts: GraphParts,
+    ) -> Result<Self, ReputationError> {
+        let mut rep = match &parts.checkpoint {
+            Some(bytes) => {
+                let mut rep = Reputation::from_graph_checkpoint(params, dir, bytes)?;
+                // Deals paired after the checkpoint land in the graph's delta, as in the live
+                // engine; compaction merges them later.
+                rep.apply_changes(&parts.changes)?;
+                rep
+            }
+            None => {
+                let mut rep = Reputation::with_directory(params, dir)?;
+                rep.graph = DealGraph::from_changes(&parts.changes)?;
+                rep
+            }
+        };
         for r in parts.ratings {
             let _ = rep.ratings.add_held(r.ratee, r.rating);
         }
@@ -309,6 +393,8 @@ pub enum RepInput {
 
 impl Reputation {
     /// Applies one fact, as the live ingest does (refused receipts and ratings change nothing).
+    /// In directory mode `Seen` and `Receipt` change nothing: the directory's owner keeps
+    /// first-seen times and pairs receipts, and hands the engine [`GraphChange`]s.
     pub fn apply(&mut self, input: &RepInput) {
         match input {
             RepInput::Seen { pubkey, at } => self.observe(*pubkey, *at),

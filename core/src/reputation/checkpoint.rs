@@ -121,6 +121,12 @@ impl Reputation {
     /// The checkpoint of the graph part (compacts the graph and merges its indexes first). The
     /// ratings, held halves and follow lists are not included: they stay rows.
     pub fn checkpoint(&mut self) -> Result<Vec<u8>, ReputationError> {
+        if self.dir.is_some() {
+            return Err(err(
+                "magic",
+                "a directory-mode engine writes a graph checkpoint",
+            ));
+        }
         self.graph.compact_all();
         self.sync_nodes();
         let g = &self.graph;
@@ -276,6 +282,153 @@ impl Reputation {
         rep.seen_other = seen_other;
         Ok(rep)
     }
+}
+
+const GRAPH_MAGIC: &[u8; 8] = b"FPREPGR1";
+
+impl Reputation {
+    /// The checkpoint of a directory-mode engine's graph (compacts it first): node counters and
+    /// the CSR adjacency, nothing else — keys, deals and first-seen times stay in the
+    /// directory's rows, ratings and follow lists are rows too.
+    ///
+    /// Layout (little-endian): magic `FPREPGR1`; `n` nodes, `m` adjacency entries (u32 each);
+    /// edges, generation (u64 each); stats (8·n); offsets (4·(n+1)); neighbours (4·m); edge meta
+    /// (m); checksum (8).
+    pub fn graph_checkpoint(&mut self) -> Result<Vec<u8>, ReputationError> {
+        if self.graph.holds_keys() {
+            return Err(err(
+                "magic",
+                "an engine holding its own keys has no graph checkpoint",
+            ));
+        }
+        self.graph.compact();
+        let g = &self.graph;
+        let (n, m) = (g.node_count(), g.nbrs.len());
+        let mut out = Vec::with_capacity(48 + n * 12 + m * 5);
+        out.extend_from_slice(GRAPH_MAGIC);
+        out.extend_from_slice(&count("nodes", n)?.to_le_bytes());
+        out.extend_from_slice(&count("adjacency", m)?.to_le_bytes());
+        out.extend_from_slice(&(g.edges as u64).to_le_bytes());
+        out.extend_from_slice(&g.generation.to_le_bytes());
+        for st in &g.stats {
+            out.extend_from_slice(&st.deals.to_le_bytes());
+            out.extend_from_slice(&st.met.to_le_bytes());
+        }
+        for o in &g.offsets {
+            out.extend_from_slice(&o.to_le_bytes());
+        }
+        for y in &g.nbrs {
+            out.extend_from_slice(&y.to_le_bytes());
+        }
+        out.extend(g.meta.iter().map(|e| e.0));
+        let sum = checksum(&out);
+        out.extend_from_slice(&sum.to_le_bytes());
+        Ok(out)
+    }
+
+    /// A directory-mode engine holding exactly the graph of a [`Reputation::graph_checkpoint`].
+    /// Refuses, with the section and the rule, anything malformed (length, checksum, magic,
+    /// counts, offsets that decrease or overrun, rows that are not strictly sorted other nodes).
+    pub fn from_graph_checkpoint(
+        params: Params,
+        dir: std::sync::Arc<dyn super::Directory>,
+        bytes: &[u8],
+    ) -> Result<Self, ReputationError> {
+        let body_len = bytes
+            .len()
+            .checked_sub(8)
+            .ok_or_else(|| err("checksum", "shorter than its checksum"))?;
+        let (body, sum) = bytes.split_at(body_len);
+        let mut a = [0u8; 8];
+        a.copy_from_slice(sum);
+        if checksum(body) != u64::from_le_bytes(a) {
+            return Err(err("checksum", "does not match the contents"));
+        }
+        let mut r = Reader { b: body };
+        if r.take("magic", 8)? != GRAPH_MAGIC {
+            return Err(err("magic", "not a version-1 graph checkpoint"));
+        }
+        let n = r.u32("header")? as usize;
+        let m = r.u32("header")? as usize;
+        let edges = r.u64("header")?;
+        let generation = r.u64("header")?;
+        if n >= NodeId::MAX as usize {
+            return Err(err("header", format!("{n} nodes is too many")));
+        }
+        if !m.is_multiple_of(2) || edges != (m / 2) as u64 {
+            return Err(err(
+                "header",
+                format!("{edges} edges for {m} adjacency entries"),
+            ));
+        }
+        let stats = read_stats(&mut r, n)?;
+        let (offsets, nbrs, meta) = read_csr(&mut r, n, m)?;
+        if !r.b.is_empty() {
+            return Err(err("trailer", format!("{} unexpected bytes", r.b.len())));
+        }
+        let mut rep = Reputation::with_directory(params, dir)?;
+        rep.graph = DealGraph::from_checkpoint_parts(
+            Vec::new(),
+            KeyIndex::default(),
+            stats,
+            offsets,
+            nbrs,
+            meta,
+            DealIndex::default(),
+            edges,
+            generation,
+        );
+        Ok(rep)
+    }
+}
+
+fn read_stats(r: &mut Reader<'_>, n: usize) -> Result<Vec<NodeStats>, ReputationError> {
+    Ok(u32s(r.array("stats", n, 8)?)
+        .chunks_exact(2)
+        .map(|c| NodeStats {
+            deals: c[0],
+            met: c[1],
+        })
+        .collect())
+}
+
+/// Reads and checks CSR offsets, neighbours and edge meta of `n` nodes and `m` entries.
+#[allow(clippy::type_complexity)]
+fn read_csr(
+    r: &mut Reader<'_>,
+    n: usize,
+    m: usize,
+) -> Result<(Vec<u32>, Vec<NodeId>, Vec<EdgeMeta>), ReputationError> {
+    let offsets = u32s(r.array("offsets", n + 1, 4)?);
+    if offsets.first() != Some(&0)
+        || offsets.last().map(|x| *x as usize) != Some(m)
+        || offsets.windows(2).any(|w| w[0] > w[1])
+    {
+        return Err(err(
+            "offsets",
+            "must start at 0, never decrease and end at the entry count",
+        ));
+    }
+    let nbrs = u32s(r.array("neighbours", m, 4)?);
+    for (x, w) in offsets.windows(2).enumerate() {
+        let row = nbrs
+            .get(w[0] as usize..w[1] as usize)
+            .ok_or_else(|| err("offsets", format!("row {x} is out of range")))?;
+        if row.iter().any(|y| *y as usize >= n || *y as usize == x)
+            || row.windows(2).any(|p| p[0] >= p[1])
+        {
+            return Err(err(
+                "neighbours",
+                format!("row {x} is not strictly sorted other nodes"),
+            ));
+        }
+    }
+    let meta: Vec<EdgeMeta> = r
+        .array("meta", m, 1)?
+        .iter()
+        .map(|b| EdgeMeta(*b))
+        .collect();
+    Ok((offsets, nbrs, meta))
 }
 
 /// One change the store made after its checkpoint, replayed onto the checkpoint's engine.

@@ -78,9 +78,24 @@ impl TrustMap {
         follows: &[PublicKey],
         p: &Params,
     ) -> Self {
+        let follows: Vec<(PublicKey, Option<NodeId>)> =
+            follows.iter().map(|f| (*f, graph.node(f))).collect();
+        Self::compute_resolved(graph, viewer, graph.node(viewer), &follows, p)
+    }
+
+    /// [`TrustMap::compute`] with the viewer's and the follows' node ids already looked up
+    /// (`None`: no paired deal), for a graph whose keys live in a
+    /// [`Directory`](super::Directory).
+    pub fn compute_resolved(
+        graph: &DealGraph,
+        viewer: &PublicKey,
+        viewer_node: Option<NodeId>,
+        follows: &[(PublicKey, Option<NodeId>)],
+        p: &Params,
+    ) -> Self {
         let mut m = TrustMap {
             viewer: *viewer,
-            viewer_node: graph.node(viewer),
+            viewer_node,
             slots: HashMap::new(),
             nodes: Vec::new(),
             entries: Vec::new(),
@@ -97,11 +112,11 @@ impl TrustMap {
             }
         }
         let mut seeds: Vec<NodeId> = Vec::new();
-        for f in follows {
+        for (f, node) in follows {
             if f == viewer {
                 continue;
             }
-            match graph.node(f) {
+            match *node {
                 Some(id) => {
                     if m.insert(id, TrustEntry::new(2, m.viewer_node)) {
                         levels[2].push(id);
@@ -215,10 +230,20 @@ impl TrustMap {
 
     /// The entry of a key: the viewer, a reached node, or a follow without deals.
     pub fn get(&self, graph: &DealGraph, pk: &PublicKey) -> Option<&TrustEntry> {
-        match graph.node(pk) {
+        self.lookup(pk, graph.node(pk))
+    }
+
+    /// The entry of `pk` whose node id (`None`: no paired deal) is already looked up.
+    pub fn lookup(&self, pk: &PublicKey, node: Option<NodeId>) -> Option<&TrustEntry> {
+        match node {
             Some(id) => self.entry(id),
             None => self.outside.get(pk),
         }
+    }
+
+    /// The viewer's node id, if the viewer has a paired deal.
+    pub fn viewer_node(&self) -> Option<NodeId> {
+        self.viewer_node
     }
 
     /// The viewer's key.

@@ -267,7 +267,7 @@ mod tests {
         let g = live.graph();
         for k in keys {
             assert_eq!(dir.node(k).unwrap(), g.node(k), "{k}");
-            assert_eq!(dir.first_seen(k).unwrap(), live.first_seen(k), "{k}");
+            assert_eq!(dir.first_seen(k).unwrap(), live.first_seen(k).unwrap(), "{k}");
         }
         for x in 0..g.node_count() as NodeId {
             assert_eq!(dir.key(x).unwrap().as_ref(), g.key(x), "node {x}");

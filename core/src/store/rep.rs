@@ -1330,15 +1330,18 @@ pub(super) mod tests {
         assert_eq!(live.ratings().len(), loaded.ratings().len());
         assert_eq!(live.seen_count(), loaded.seen_count());
         for k in keys {
-            assert_eq!(live.first_seen(k), loaded.first_seen(k));
+            assert_eq!(live.first_seen(k).unwrap(), loaded.first_seen(k).unwrap());
             assert_eq!(live.follows_of(k), loaded.follows_of(k));
         }
         for v in (0..keys.len()).step_by(37) {
-            let (tl, tb) = (live.trust_map(&keys[v]), loaded.trust_map(&keys[v]));
+            let (tl, tb) = (
+                live.trust_map(&keys[v]).unwrap(),
+                loaded.trust_map(&keys[v]).unwrap(),
+            );
             for s in (0..keys.len()).step_by(11) {
                 assert_eq!(
-                    live.screen(&tl, &keys[s], T0 + 86_400, true),
-                    loaded.screen(&tb, &keys[s], T0 + 86_400, true),
+                    live.screen(&tl, &keys[s], T0 + 86_400, true).unwrap(),
+                    loaded.screen(&tb, &keys[s], T0 + 86_400, true).unwrap(),
                     "viewer {v} subject {s}"
                 );
             }
