@@ -267,7 +267,11 @@ mod tests {
         let g = live.graph();
         for k in keys {
             assert_eq!(dir.node(k).unwrap(), g.node(k), "{k}");
-            assert_eq!(dir.first_seen(k).unwrap(), live.first_seen(k).unwrap(), "{k}");
+            assert_eq!(
+                dir.first_seen(k).unwrap(),
+                live.first_seen(k).unwrap(),
+                "{k}"
+            );
         }
         for x in 0..g.node_count() as NodeId {
             assert_eq!(dir.key(x).unwrap().as_ref(), g.key(x), "node {x}");
@@ -549,6 +553,251 @@ mod tests {
         fn rebuild_for_test(&self, items: &[RepInput]) {
             self.rep_rebuild(items).unwrap();
         }
+    }
+
+    // ---- Directory-mode engines against the in-memory engine --------------------------------
+
+    fn dir_engine(st: &Arc<Store>) -> Reputation {
+        Reputation::with_directory(
+            Params::default(),
+            Arc::new(StoreDirectory::new(Arc::clone(st))),
+        )
+        .unwrap()
+    }
+
+    fn load(st: &Arc<Store>, parts: crate::reputation::GraphParts) -> Reputation {
+        Reputation::from_graph_parts(
+            Params::default(),
+            Arc::new(StoreDirectory::new(Arc::clone(st))),
+            parts,
+        )
+        .unwrap()
+    }
+
+    /// Feeds `items` in batches of 97, as the ingest loop writes them: to the in-memory engine
+    /// (`apply`), to the store (`rep_commit`), and to every directory-mode engine (the batch's
+    /// changes, then `apply` for ratings and follow lists).
+    fn feed(st: &Store, mem: &mut Reputation, dirs: &mut [&mut Reputation], items: &[RepInput]) {
+        for chunk in items.chunks(97) {
+            st.insert_events_rep_begin(&[]).unwrap();
+            for i in chunk {
+                mem.apply(i);
+            }
+            let changes = st.rep_commit(chunk).unwrap();
+            for d in dirs.iter_mut() {
+                d.apply_changes(&changes).unwrap();
+                for i in chunk {
+                    d.apply(i);
+                }
+            }
+        }
+    }
+
+    /// `d` (directory mode) holds the same graph, node numbering, ratings, follow lists and
+    /// first-seen times as `mem` (memory mode), and screens every sampled viewer/subject pair
+    /// to the same `Screening` (exact `==`, floats included).
+    fn assert_same(mem: &Reputation, d: &Reputation, keys: &[PublicKey]) {
+        assert!(!mem.has_directory() && d.has_directory());
+        let (g, h) = (mem.graph(), d.graph());
+        assert_eq!(g.node_count(), h.node_count());
+        assert_eq!(g.edge_count(), h.edge_count());
+        for x in 0..g.node_count() as NodeId {
+            assert_eq!(mem.key_of(x).unwrap(), d.key_of(x).unwrap(), "node {x}");
+            assert_eq!(g.deal_counts(x), h.deal_counts(x), "node {x}");
+            let a: Vec<_> = g.neighbors(x).collect();
+            let b: Vec<_> = h.neighbors(x).collect();
+            assert_eq!(a, b, "row {x}");
+        }
+        assert_eq!(d.key_of(g.node_count() as NodeId).unwrap(), None);
+        assert_eq!(mem.ratings().len(), d.ratings().len());
+        for k in keys {
+            assert_eq!(mem.node_of(k).unwrap(), d.node_of(k).unwrap(), "{k}");
+            assert_eq!(mem.first_seen(k).unwrap(), d.first_seen(k).unwrap(), "{k}");
+            assert_eq!(mem.follows_of(k), d.follows_of(k), "{k}");
+        }
+        let (mut rated, mut connected) = (0, 0);
+        for v in (0..keys.len()).step_by(37) {
+            let (tm, td) = (
+                mem.trust_map(&keys[v]).unwrap(),
+                d.trust_map(&keys[v]).unwrap(),
+            );
+            for s in (0..keys.len()).step_by(11) {
+                let want = mem.screen(&tm, &keys[s], T0 + 86_400, true).unwrap();
+                assert_eq!(
+                    want,
+                    d.screen(&td, &keys[s], T0 + 86_400, true).unwrap(),
+                    "viewer {v} subject {s}"
+                );
+                rated += usize::from(want.weight_total > want.unreachable_weight);
+                connected += usize::from(!want.path.is_empty());
+            }
+        }
+        assert!(
+            rated > 0 && connected > 10,
+            "the sample screens through the network: {rated} rated, {connected} connected"
+        );
+    }
+
+    fn compacted(r: &Reputation) -> Reputation {
+        let mut r = r.clone();
+        r.compact();
+        r
+    }
+
+    /// The in-memory engine versus a directory-mode engine fed the store's changes live, and
+    /// versus one loaded from the rows: same graph, ids, first-seen times and screenings.
+    #[test]
+    fn directory_engines_live_and_loaded_screen_identically_to_the_in_memory_one() {
+        for seed in [1u64, 2, 3] {
+            let (items, mut keys) = inputs(seed);
+            keys.push(synth_key("lurker", 1));
+            let tmp = tempfile::tempdir().unwrap();
+            let st = Arc::new(store(&tmp));
+            st.rep_rebuild(&[]).unwrap();
+            let mut mem = Reputation::new(Params::default()).unwrap();
+            let mut live = dir_engine(&st);
+            feed(&st, &mut mem, &mut [&mut live], &items);
+            // Same inserts in the same order: the same deltas and compactions, uncompacted too.
+            assert_same(&mem, &live, &keys);
+            let loaded = load(&st, st.rep_load_graph().unwrap().expect("ready"));
+            let mem = compacted(&mem);
+            assert_same(&mem, &loaded, &keys);
+            assert_same(&mem, &compacted(&live), &keys);
+        }
+    }
+
+    /// Graph checkpoint after the first third, more batches after it (new deals, upgrades of
+    /// checkpointed deals, new keys), load from checkpoint + tail and from rows, then keep
+    /// feeding: loaded == live == in-memory at every step.
+    #[test]
+    fn graph_checkpoint_plus_tail_loads_identically_and_stays_identical() {
+        let mut kinds = [0usize; 2];
+        for seed in [5u64, 6, 7] {
+            let (items, mut keys, third) = checkpoint_inputs(seed);
+            keys.push(synth_key("newcomer", seed));
+            let tmp = tempfile::tempdir().unwrap();
+            let st = Arc::new(store(&tmp));
+            st.rep_rebuild(&[]).unwrap();
+            let mut mem = Reputation::new(Params::default()).unwrap();
+            let mut live = dir_engine(&st);
+            feed(&st, &mut mem, &mut [&mut live], &items[..third]);
+            let data = live.clone().graph_checkpoint().unwrap();
+            st.rep_checkpoint_save(&data).unwrap();
+            assert_eq!(st.read(|tx| tx.rep_checkpoint_lag()).unwrap().0, Some(0));
+            feed(&st, &mut mem, &mut [&mut live], &items[third..2 * third]);
+            let parts = st.rep_load_graph().unwrap().expect("ready");
+            assert_eq!(parts.checkpoint.as_deref(), Some(data.as_slice()));
+            for c in &parts.changes {
+                match c {
+                    GraphChange::Pair { .. } => kinds[0] += 1,
+                    GraphChange::Upgrade { .. } => kinds[1] += 1,
+                }
+            }
+            let mut loaded = load(&st, parts);
+            let rows = load(&st, st.rep_load_graph_rows().unwrap().expect("ready"));
+            let now = compacted(&mem);
+            assert_same(&now, &compacted(&loaded), &keys);
+            assert_same(&now, &rows, &keys);
+            assert_same(&now, &compacted(&live), &keys);
+            // Incremental updates after the load (pairs, upgrades, a new key, ratings).
+            feed(
+                &st,
+                &mut mem,
+                &mut [&mut live, &mut loaded],
+                &items[2 * third..],
+            );
+            assert!(mem.graph().node(&synth_key("newcomer", seed)).is_some());
+            assert_same(&mem, &live, &keys);
+            let mem = compacted(&mem);
+            assert_same(&mem, &compacted(&loaded), &keys);
+            assert_same(&mem, &compacted(&live), &keys);
+        }
+        assert!(
+            kinds.iter().all(|n| *n > 0),
+            "the tail replays pairs and upgrades: {kinds:?}"
+        );
+    }
+
+    #[test]
+    fn a_corrupt_graph_checkpoint_is_refused_and_the_rows_load_instead() {
+        let (items, keys) = inputs(8);
+        let tmp = tempfile::tempdir().unwrap();
+        let st = Arc::new(store(&tmp));
+        st.rep_rebuild(&[]).unwrap();
+        let mut mem = Reputation::new(Params::default()).unwrap();
+        let mut live = dir_engine(&st);
+        feed(&st, &mut mem, &mut [&mut live], &items);
+        let good = live.graph_checkpoint().unwrap();
+        let mem = compacted(&mem);
+        let damage = [
+            "UPDATE rep_checkpoint SET data = substr(data, 1, length(data) - 9)",
+            "UPDATE rep_checkpoint SET data = x'00'",
+            "UPDATE rep_checkpoint SET data = zeroblob(4096)",
+            "UPDATE rep_checkpoint SET data = 'text, not a blob'",
+            "FLIP",
+            "OLD FORMAT",
+        ];
+        for sql in damage {
+            st.rep_checkpoint_save(&good).unwrap();
+            match sql {
+                "FLIP" => {
+                    let mut bad = good.clone();
+                    bad[100] ^= 0x10;
+                    st.rep_checkpoint_save(&bad).unwrap();
+                }
+                // A v8 build's blob, had it survived the migration.
+                "OLD FORMAT" => st
+                    .rep_checkpoint_save(&mem.clone().checkpoint().unwrap())
+                    .unwrap(),
+                _ => {
+                    st.transaction(|tx| Ok(tx.conn.execute(sql, [])?)).unwrap();
+                }
+            }
+            let parts = st.rep_load_graph().unwrap().expect("ready");
+            assert!(parts.checkpoint.is_some());
+            assert!(
+                matches!(
+                    Reputation::from_graph_parts(
+                        Params::default(),
+                        Arc::new(StoreDirectory::new(Arc::clone(&st))),
+                        parts
+                    ),
+                    Err(ReputationError::InvalidCheckpoint { .. })
+                ),
+                "{sql}"
+            );
+            let rows = load(&st, st.rep_load_graph_rows().unwrap().expect("ready"));
+            assert_same(&mem, &rows, &keys);
+        }
+    }
+
+    /// A damaged row met while screening fails the screening with a directory error: nothing is
+    /// computed from partial data, nothing panics.
+    #[test]
+    fn a_directory_error_fails_the_screening_not_the_process() {
+        let (items, keys) = inputs(9);
+        let tmp = tempfile::tempdir().unwrap();
+        let st = Arc::new(store(&tmp));
+        st.rep_rebuild(&[]).unwrap();
+        let mut mem = Reputation::new(Params::default()).unwrap();
+        let mut live = dir_engine(&st);
+        feed(&st, &mut mem, &mut [&mut live], &items);
+        let viewer = keys[0];
+        let tm = live.trust_map(&viewer).unwrap();
+        let subject = keys
+            .iter()
+            .copied()
+            .find(|k| live.screen(&tm, k, T0, false).unwrap().weight_total > 0.0)
+            .expect("a rated subject");
+        st.transaction(|tx| {
+            Ok(tx
+                .conn
+                .execute("UPDATE rep_keys SET node = 'x' || node", [])?)
+        })
+        .unwrap();
+        assert!(is_dir_err(live.trust_map(&viewer)));
+        assert!(is_dir_err(live.screen(&tm, &subject, T0, true)));
+        assert!(is_dir_err(live.node_of(&viewer)));
     }
 
     /// Every lookup is a point lookup: no statement scans a table.
