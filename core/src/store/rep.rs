@@ -952,9 +952,13 @@ impl StoreTx<'_> {
             .optional()?)
     }
 
-    /// Stores `data` (the engine's [`Reputation::checkpoint`](crate::reputation::Reputation::checkpoint))
-    /// as covering every current row, and forgets the changed-row log. The caller guarantees the
-    /// engine it took the checkpoint from has applied exactly these rows.
+    /// Stores `data` (a directory-mode engine's
+    /// [`Reputation::graph_checkpoint`](crate::reputation::Reputation::graph_checkpoint), read
+    /// back by [`StoreTx::rep_load_graph`]; or, on the old path, a
+    /// [`Reputation::checkpoint`](crate::reputation::Reputation::checkpoint) for
+    /// [`StoreTx::rep_load`]) as covering every current row, and forgets the changed-row log.
+    /// The caller guarantees the engine it took the checkpoint from has applied exactly these
+    /// rows (for a directory-mode engine: every committed batch's changes).
     pub fn rep_checkpoint_write(&self, data: &[u8]) -> Result<(), StoreError> {
         self.conn
             .prepare_cached(
