@@ -26,8 +26,8 @@ use super::{Store, StoreError, StoreTx, to_i64, to_u64};
 use crate::protocol::NegoId;
 use crate::protocol::receipt::{DealTier, MeetNonce, Receipt};
 use crate::reputation::{
-    DealKey, DealRow, HeldRating, RatingInput, RatingRow, ReceiptStep, RepInput, RepParts, RepTail,
-    check_receipt_parties, receipt_step,
+    DealKey, DealRow, GraphChange, GraphParts, HeldRating, NodeId, RatingInput, RatingRow,
+    ReceiptStep, RepInput, RepParts, RepTail, check_receipt_parties, receipt_step,
 };
 
 const STATE_BUILT: &str = "built";
@@ -57,7 +57,7 @@ fn tier_code(t: DealTier) -> i64 {
     }
 }
 
-fn tier_of(code: i64) -> Result<DealTier, StoreError> {
+pub(super) fn tier_of(code: i64) -> Result<DealTier, StoreError> {
     match code {
         1 => Ok(DealTier::Proven),
         2 => Ok(DealTier::Met),
@@ -65,7 +65,7 @@ fn tier_of(code: i64) -> Result<DealTier, StoreError> {
     }
 }
 
-fn corrupt(what: impl Into<String>) -> StoreError {
+pub(super) fn corrupt(what: impl Into<String>) -> StoreError {
     StoreError::Corrupt { what: what.into() }
 }
 
@@ -77,6 +77,14 @@ fn blob<'r>(row: &'r rusqlite::Row<'_>, i: usize, field: &str) -> Result<&'r [u8
     row.get_ref(i)?
         .as_blob()
         .map_err(|_| corrupt(format!("{field} is not a blob")))
+}
+
+/// A stored `rep_keys.node` as a [`NodeId`].
+pub(super) fn node_id(v: i64) -> Result<NodeId, StoreError> {
+    NodeId::try_from(v)
+        .ok()
+        .filter(|n| *n < NodeId::MAX)
+        .ok_or_else(|| corrupt(format!("rep_keys.node {v} is not a node id")))
 }
 
 fn opt_bool(v: Option<i64>) -> Option<bool> {
@@ -112,41 +120,77 @@ impl KeyTable {
     }
 }
 
+/// Key rows met during one [`StoreTx::rep_apply`] call, which is the only writer of node ids
+/// meanwhile.
+#[derive(Default)]
+struct KeyCache {
+    /// `rep_keys` id and node id by key.
+    keys: HashMap<PublicKey, (i64, Option<i64>)>,
+    /// The next free node id, once known.
+    next_node: Option<i64>,
+}
+
+/// Node ids of the stored key ids (read in one scan for a full load).
+struct NodeTable {
+    ids: Vec<i64>,
+    nodes: Vec<Option<i64>>,
+}
+
+impl NodeTable {
+    fn node(&self, id: i64) -> Result<NodeId, StoreError> {
+        // Ids are dense from 1 unless rows were deleted; fall back to a search.
+        let guess = usize::try_from(id - 1).ok();
+        let i = match guess {
+            Some(g) if self.ids.get(g) == Some(&id) => g,
+            _ => self
+                .ids
+                .binary_search(&id)
+                .map_err(|_| corrupt(format!("rep key id {id} does not exist")))?,
+        };
+        match self.nodes.get(i) {
+            Some(Some(n)) => node_id(*n),
+            _ => Err(corrupt(format!(
+                "rep key id {id} has a paired deal but no node id"
+            ))),
+        }
+    }
+}
+
 impl StoreTx<'_> {
-    fn rep_key_id(
+    fn rep_key_id(&self, cache: &mut KeyCache, pk: &PublicKey) -> Result<i64, StoreError> {
+        Ok(self.rep_key_row(cache, pk)?.0)
+    }
+
+    /// The `rep_keys` row of `pk` (created if missing): its id and node id.
+    fn rep_key_row(
         &self,
-        cache: &mut HashMap<PublicKey, i64>,
+        cache: &mut KeyCache,
         pk: &PublicKey,
-    ) -> Result<i64, StoreError> {
-        if let Some(id) = cache.get(pk) {
-            return Ok(*id);
+    ) -> Result<(i64, Option<i64>), StoreError> {
+        if let Some(row) = cache.keys.get(pk) {
+            return Ok(*row);
         }
         let b = pk.as_bytes().as_slice();
-        let found: Option<i64> = self
+        let found: Option<(i64, Option<i64>)> = self
             .conn
-            .prepare_cached("SELECT id FROM rep_keys WHERE pubkey = ?1")?
-            .query_row([b], |r| r.get(0))
+            .prepare_cached("SELECT id, node FROM rep_keys WHERE pubkey = ?1")?
+            .query_row([b], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
-        let id = match found {
-            Some(id) => id,
+        let row = match found {
+            Some(row) => row,
             None => {
                 self.conn
                     .prepare_cached("INSERT INTO rep_keys (pubkey) VALUES (?1)")?
                     .execute([b])?;
-                self.conn.last_insert_rowid()
+                (self.conn.last_insert_rowid(), None)
             }
         };
-        cache.insert(*pk, id);
-        Ok(id)
+        cache.keys.insert(*pk, row);
+        Ok(row)
     }
 
     /// Records that `pk` signed an event at `at` (the oldest time is kept).
-    fn rep_seen(
-        &self,
-        cache: &mut HashMap<PublicKey, i64>,
-        pk: &PublicKey,
-        at: u64,
-    ) -> Result<(), StoreError> {
+    fn rep_seen(&self, cache: &mut KeyCache, pk: &PublicKey, at: u64) -> Result<(), StoreError> {
         let id = self.rep_key_id(cache, pk)?;
         let changed = self
             .conn
@@ -170,12 +214,19 @@ impl StoreTx<'_> {
     /// Projects reputation facts into the `rep_*` tables (same semantics as
     /// [`Reputation::apply`](crate::reputation::Reputation::apply); refused receipts and ratings
     /// are not stored).
-    pub fn rep_apply(&self, items: &[RepInput]) -> Result<(), StoreError> {
-        let mut cache = HashMap::new();
+    ///
+    /// Returns the graph changes the receipts made, in order, with the node ids the store
+    /// assigned: a [`GraphChange::Pair`] per paired deal (a key gets the next node id at its
+    /// first paired deal, the completing half's author before its peer — the order the
+    /// in-memory engine interns them in) and a [`GraphChange::Upgrade`] per proven deal that
+    /// became met. A directory-mode engine applies exactly these.
+    pub fn rep_apply(&self, items: &[RepInput]) -> Result<Vec<GraphChange>, StoreError> {
+        let mut cache = KeyCache::default();
+        let mut changes = Vec::new();
         for item in items {
             match item {
                 RepInput::Seen { pubkey, at } => self.rep_seen(&mut cache, pubkey, *at)?,
-                RepInput::Receipt(r) => self.rep_receipt(&mut cache, r)?,
+                RepInput::Receipt(r) => self.rep_receipt(&mut cache, r, &mut changes)?,
                 RepInput::Rating(r) => self.rep_rating(&mut cache, r)?,
                 RepInput::Follows {
                     owner,
@@ -202,7 +253,85 @@ impl StoreTx<'_> {
                 }
             }
         }
-        Ok(())
+        Ok(changes)
+    }
+
+    /// The next free node id: one past the largest assigned (index-backed), 0 for none.
+    fn rep_next_node(&self, cache: &KeyCache) -> Result<i64, StoreError> {
+        if let Some(n) = cache.next_node {
+            return Ok(n);
+        }
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT COALESCE(MAX(node), -1) + 1 FROM rep_keys WHERE node IS NOT NULL",
+            )?
+            .query_row([], |r| r.get(0))?)
+    }
+
+    /// Gives key row `id` (of `pk`) the next free node id.
+    fn rep_assign_node(
+        &self,
+        cache: &mut KeyCache,
+        pk: &PublicKey,
+        id: i64,
+    ) -> Result<i64, StoreError> {
+        let n = self.rep_next_node(cache)?;
+        self.conn
+            .prepare_cached("UPDATE rep_keys SET node = ?2 WHERE id = ?1")?
+            .execute(params![id, n])?;
+        cache.next_node = Some(n.saturating_add(1));
+        cache.keys.insert(*pk, (id, Some(n)));
+        Ok(n)
+    }
+
+    /// The key rows and node ids of the parties of a new pair, `a` (completing half's author)
+    /// and `b`: a party without a node id gets the next free one, `a` first — the order
+    /// `DealGraph::pair` interns them in. `None` (nothing assigned) when the graph is full,
+    /// where the engine refuses the pair too (unreachable in practice: 2^32 keys).
+    #[allow(clippy::type_complexity)]
+    fn rep_pair_nodes(
+        &self,
+        cache: &mut KeyCache,
+        a: &PublicKey,
+        b: &PublicKey,
+    ) -> Result<Option<((i64, NodeId), (i64, NodeId))>, StoreError> {
+        let (ia, oa) = self.rep_key_row(cache, a)?;
+        let (ib, ob) = self.rep_key_row(cache, b)?;
+        if oa.is_none() || ob.is_none() {
+            let need = i64::from(oa.is_none()) + i64::from(ob.is_none());
+            if self.rep_next_node(cache)?.saturating_add(need) >= i64::from(NodeId::MAX) {
+                return Ok(None);
+            }
+        }
+        let na = match oa {
+            Some(x) => x,
+            None => self.rep_assign_node(cache, a, ia)?,
+        };
+        // Read again: `b` is `a` for a deal with oneself.
+        let nb = match self.rep_key_row(cache, b)?.1 {
+            Some(y) => y,
+            None => self.rep_assign_node(cache, b, ib)?,
+        };
+        Ok(Some(((ia, node_id(na)?), (ib, node_id(nb)?))))
+    }
+
+    /// The node ids of both parties of paired deal `deal` (`a` = completing half's author).
+    fn rep_deal_nodes(&self, deal: &[u8]) -> Result<(NodeId, NodeId), StoreError> {
+        let (a, b): (Option<i64>, Option<i64>) = self
+            .conn
+            .prepare_cached(
+                "SELECT ka.node, kb.node FROM rep_deals d
+                 LEFT JOIN rep_keys ka ON ka.id = d.a LEFT JOIN rep_keys kb ON kb.id = d.b
+                 WHERE d.deal = ?1",
+            )?
+            .query_row([deal], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+            .ok_or_else(|| corrupt("an upgraded deal is not in rep_deals"))?;
+        match (a, b) {
+            (Some(a), Some(b)) => Ok((node_id(a)?, node_id(b)?)),
+            _ => Err(corrupt("a party of a paired deal has no node id")),
+        }
     }
 
     fn rep_held_half(
@@ -223,8 +352,9 @@ impl StoreTx<'_> {
 
     fn rep_receipt(
         &self,
-        cache: &mut HashMap<PublicKey, i64>,
+        cache: &mut KeyCache,
         r: &Receipt,
+        changes: &mut Vec<GraphChange>,
     ) -> Result<(), StoreError> {
         if check_receipt_parties(r).is_err() {
             return Ok(());
@@ -264,8 +394,12 @@ impl StoreTx<'_> {
                     ])?;
             }
             ReceiptStep::Pair(tier) => {
-                let a = self.rep_key_id(cache, &r.author)?;
-                let b = self.rep_key_id(cache, &r.peer)?;
+                // A full graph refuses the pair and keeps the held half, as the engine does.
+                let Some(((a, na), (b, nb))) = self.rep_pair_nodes(cache, &r.author, &r.peer)?
+                else {
+                    return Ok(());
+                };
+                changes.push(GraphChange::Pair { a: na, b: nb, tier });
                 self.conn
                     .prepare_cached("DELETE FROM rep_halves WHERE deal = ?1")?
                     .execute([deal])?;
@@ -276,6 +410,8 @@ impl StoreTx<'_> {
                     .execute(params![deal, a, b, tier_code(tier)])?;
             }
             ReceiptStep::Upgrade => {
+                let (a, b) = self.rep_deal_nodes(deal)?;
+                changes.push(GraphChange::Upgrade { a, b });
                 self.conn
                     .prepare_cached("DELETE FROM rep_halves WHERE deal = ?1")?
                     .execute([deal])?;
@@ -294,11 +430,7 @@ impl StoreTx<'_> {
         Ok(())
     }
 
-    fn rep_rating(
-        &self,
-        cache: &mut HashMap<PublicKey, i64>,
-        r: &RatingInput,
-    ) -> Result<(), StoreError> {
+    fn rep_rating(&self, cache: &mut KeyCache, r: &RatingInput) -> Result<(), StoreError> {
         if r.validate().is_err() {
             return Ok(());
         }
@@ -504,17 +636,7 @@ impl StoreTx<'_> {
                 });
             }
         }
-        // Ratings reference keys by id: a large book resolves them through the whole key table
-        // (one scan), a small one id by id.
-        let many_ratings: i64 = self
-            .conn
-            .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM rep_ratings")?
-            .query_row([], |r| r.get(0))?;
-        let keys = if many_ratings > LAZY_KEYS_MAX {
-            Keys::Table(self.rep_key_table()?.0)
-        } else {
-            Keys::Lazy(self, std::cell::RefCell::new(HashMap::new()))
-        };
+        let keys = self.rep_rating_keys()?;
         let (open_halves, ratings, follows) = self.rep_load_rest(&keys)?;
         Ok(RepParts {
             checkpoint: Some(data),
@@ -609,71 +731,234 @@ impl StoreTx<'_> {
                 open_halves.push(h?.into_receipt(|id| table.key(id))?);
             }
         }
+        Ok((
+            open_halves,
+            self.rep_load_ratings(table)?,
+            self.rep_load_follows(table)?,
+        ))
+    }
+
+    /// Ratings in first-arrival order, in held form.
+    fn rep_load_ratings(&self, table: &Keys<'_>) -> Result<Vec<RatingRow>, StoreError> {
         let mut ratings = Vec::new();
+        let mut st = self.conn.prepare_cached(
+            "SELECT rater, ratee, deal, score, safe, reliable, created_at, pow_bits,
+                    contact_verified, attestation_ok
+             FROM rep_ratings ORDER BY seq",
+        )?;
+        let mut rows = st.query([])?;
+        while let Some(row) = rows.next()? {
+            let score: Option<i64> = row.get(3)?;
+            let pow: i64 = row.get(7)?;
+            let deal = arr::<16>("rep_ratings.deal", blob(row, 2, "rep_ratings.deal")?)?;
+            ratings.push(RatingRow {
+                ratee: table.key(row.get(1)?)?,
+                rating: HeldRating {
+                    rater: table.key(row.get(0)?)?,
+                    deal: DealKey::from_bytes(deal),
+                    created_at: to_u64("rep_ratings.created_at", row.get(6)?)?,
+                    score: score
+                        .map(|s| {
+                            i8::try_from(s).map_err(|_| corrupt(format!("rep_ratings.score {s}")))
+                        })
+                        .transpose()?,
+                    safe: opt_bool(row.get(4)?),
+                    reliable: opt_bool(row.get(5)?),
+                    pow_bits: u8::try_from(pow)
+                        .map_err(|_| corrupt(format!("rep_ratings.pow_bits {pow}")))?,
+                    contact_verified: row.get(8)?,
+                    attestation_ok: row.get(9)?,
+                },
+            });
+        }
+        Ok(ratings)
+    }
+
+    /// Follow lists: `(owner, created_at, follows)`.
+    #[allow(clippy::type_complexity)]
+    fn rep_load_follows(
+        &self,
+        table: &Keys<'_>,
+    ) -> Result<Vec<(PublicKey, u64, Vec<PublicKey>)>, StoreError> {
+        let mut follows = Vec::new();
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT owner, created_at, list FROM rep_follows")?;
+        let mut rows = st.query([])?;
+        while let Some(row) = rows.next()? {
+            let blob = blob(row, 2, "rep_follows.list")?;
+            if blob.len() % 32 != 0 {
+                return Err(corrupt(format!(
+                    "rep_follows.list has {} bytes, not a multiple of 32",
+                    blob.len()
+                )));
+            }
+            let list = blob
+                .chunks_exact(32)
+                .map(|c| arr::<32>("rep_follows.list", c).map(PublicKey::from_byte_array))
+                .collect::<Result<Vec<_>, _>>()?;
+            follows.push((
+                table.key(row.get(0)?)?,
+                to_u64("rep_follows.created_at", row.get(1)?)?,
+                list,
+            ));
+        }
+        Ok(follows)
+    }
+
+    /// How a load resolves the keys ratings and follow lists name: a large book through the
+    /// whole key table (one scan), a small one id by id.
+    fn rep_rating_keys(&self) -> Result<Keys<'_>, StoreError> {
+        let many_ratings: i64 = self
+            .conn
+            .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM rep_ratings")?
+            .query_row([], |r| r.get(0))?;
+        Ok(if many_ratings > LAZY_KEYS_MAX {
+            Keys::Table(self.rep_key_table()?.0)
+        } else {
+            Keys::Lazy(self, std::cell::RefCell::new(HashMap::new()))
+        })
+    }
+
+    /// Reads a directory-mode engine's persisted form: the checkpoint, the deals paired after it
+    /// (as [`GraphChange::Pair`] with their node ids and final tier, in pairing order) and the
+    /// upgrades of deals it covers ([`GraphChange::Upgrade`]); without a checkpoint, every deal
+    /// ([`StoreTx::rep_load_graph_rows`]). Plus ratings and follow lists. Held halves and
+    /// first-seen times stay rows: the engine looks them up ([`super::StoreDirectory`]).
+    pub fn rep_load_graph(&self) -> Result<GraphParts, StoreError> {
+        let Some((deal_seq, data)) = self.rep_checkpoint_row()? else {
+            return self.rep_load_graph_rows();
+        };
+        // The node ids of the keys the replayed deals name, fetched in id order (SQLite sorts
+        // the `IN` set): page-sequential, where a join per deal row would read at random.
+        let mut nodes: HashMap<i64, Option<i64>> = HashMap::new();
         {
             let mut st = self.conn.prepare_cached(
-                "SELECT rater, ratee, deal, score, safe, reliable, created_at, pow_bits,
-                        contact_verified, attestation_ok
-                 FROM rep_ratings ORDER BY seq",
+                "SELECT id, node FROM rep_keys WHERE id IN (
+                   SELECT a FROM rep_deals WHERE seq > ?1
+                   UNION SELECT b FROM rep_deals WHERE seq > ?1
+                   UNION SELECT d.a FROM rep_ck_dirty c JOIN rep_deals d ON d.seq = c.id
+                         WHERE c.kind = 1
+                   UNION SELECT d.b FROM rep_ck_dirty c JOIN rep_deals d ON d.seq = c.id
+                         WHERE c.kind = 1)",
             )?;
-            let mut rows = st.query([])?;
+            let mut rows = st.query([deal_seq])?;
             while let Some(row) = rows.next()? {
-                let score: Option<i64> = row.get(3)?;
-                let pow: i64 = row.get(7)?;
-                let deal = arr::<16>("rep_ratings.deal", blob(row, 2, "rep_ratings.deal")?)?;
-                ratings.push(RatingRow {
-                    ratee: table.key(row.get(1)?)?,
-                    rating: HeldRating {
-                        rater: table.key(row.get(0)?)?,
-                        deal: DealKey::from_bytes(deal),
-                        created_at: to_u64("rep_ratings.created_at", row.get(6)?)?,
-                        score: score
-                            .map(|s| {
-                                i8::try_from(s)
-                                    .map_err(|_| corrupt(format!("rep_ratings.score {s}")))
-                            })
-                            .transpose()?,
-                        safe: opt_bool(row.get(4)?),
-                        reliable: opt_bool(row.get(5)?),
-                        pow_bits: u8::try_from(pow)
-                            .map_err(|_| corrupt(format!("rep_ratings.pow_bits {pow}")))?,
-                        contact_verified: row.get(8)?,
-                        attestation_ok: row.get(9)?,
-                    },
-                });
+                nodes.insert(row.get(0)?, row.get(1)?);
             }
         }
-        let mut follows = Vec::new();
+        let node = |id: i64| match nodes.get(&id) {
+            Some(Some(n)) => node_id(*n),
+            Some(None) => Err(corrupt(format!(
+                "rep key id {id} has a paired deal but no node id"
+            ))),
+            None => Err(corrupt(format!("rep key id {id} does not exist"))),
+        };
+        let mut changes = Vec::new();
         {
             let mut st = self
                 .conn
-                .prepare_cached("SELECT owner, created_at, list FROM rep_follows")?;
-            let mut rows = st.query([])?;
+                .prepare_cached("SELECT a, b, tier FROM rep_deals WHERE seq > ?1 ORDER BY seq")?;
+            let mut rows = st.query([deal_seq])?;
             while let Some(row) = rows.next()? {
-                let blob = blob(row, 2, "rep_follows.list")?;
-                if blob.len() % 32 != 0 {
-                    return Err(corrupt(format!(
-                        "rep_follows.list has {} bytes, not a multiple of 32",
-                        blob.len()
-                    )));
-                }
-                let list = blob
-                    .chunks_exact(32)
-                    .map(|c| arr::<32>("rep_follows.list", c).map(PublicKey::from_byte_array))
-                    .collect::<Result<Vec<_>, _>>()?;
-                follows.push((
-                    table.key(row.get(0)?)?,
-                    to_u64("rep_follows.created_at", row.get(1)?)?,
-                    list,
-                ));
+                changes.push(GraphChange::Pair {
+                    a: node(row.get(0)?)?,
+                    b: node(row.get(1)?)?,
+                    tier: tier_of(row.get(2)?)?,
+                });
             }
         }
-        Ok((open_halves, ratings, follows))
+        {
+            let mut st = self.conn.prepare_cached(
+                "SELECT d.a, d.b FROM rep_ck_dirty c JOIN rep_deals d ON d.seq = c.id
+                 WHERE c.kind = 1 AND d.tier = 2 ORDER BY c.id",
+            )?;
+            let mut rows = st.query([])?;
+            while let Some(row) = rows.next()? {
+                changes.push(GraphChange::Upgrade {
+                    a: node(row.get(0)?)?,
+                    b: node(row.get(1)?)?,
+                });
+            }
+        }
+        let keys = self.rep_rating_keys()?;
+        Ok(GraphParts {
+            checkpoint: Some(data),
+            changes,
+            ratings: self.rep_load_ratings(&keys)?,
+            follows: self.rep_load_follows(&keys)?,
+        })
     }
 
-    /// Stores `data` (the engine's [`Reputation::checkpoint`](crate::reputation::Reputation::checkpoint))
-    /// as covering every current row, and forgets the changed-row log. The caller guarantees the
-    /// engine it took the checkpoint from has applied exactly these rows.
+    /// Like [`StoreTx::rep_load_graph`] but ignoring any checkpoint: every paired deal as
+    /// [`GraphChange::Pair`] in pairing order, with its final tier. The fallback when there is
+    /// no checkpoint or the engine refuses it.
+    pub fn rep_load_graph_rows(&self) -> Result<GraphParts, StoreError> {
+        let nodes = self.rep_node_table()?;
+        let mut changes = Vec::new();
+        {
+            let mut st = self
+                .conn
+                .prepare_cached("SELECT a, b, tier FROM rep_deals ORDER BY seq")?;
+            let mut rows = st.query([])?;
+            while let Some(row) = rows.next()? {
+                changes.push(GraphChange::Pair {
+                    a: nodes.node(row.get(0)?)?,
+                    b: nodes.node(row.get(1)?)?,
+                    tier: tier_of(row.get(2)?)?,
+                });
+            }
+        }
+        drop(nodes);
+        let keys = self.rep_rating_keys()?;
+        Ok(GraphParts {
+            checkpoint: None,
+            changes,
+            ratings: self.rep_load_ratings(&keys)?,
+            follows: self.rep_load_follows(&keys)?,
+        })
+    }
+
+    /// The node id of every `rep_keys` row, in one scan.
+    fn rep_node_table(&self) -> Result<NodeTable, StoreError> {
+        let mut ids = Vec::new();
+        let mut nodes = Vec::new();
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id, node FROM rep_keys ORDER BY id")?;
+        let mut rows = st.query([])?;
+        while let Some(row) = rows.next()? {
+            ids.push(row.get(0)?);
+            nodes.push(row.get::<_, Option<i64>>(1)?);
+        }
+        Ok(NodeTable { ids, nodes })
+    }
+
+    /// The checkpoint row: the last deal seq it covers and its blob. A `data` that is not a
+    /// blob is handed on as empty bytes, which the engine refuses (so the caller falls back to
+    /// the rows) rather than failing the whole load.
+    fn rep_checkpoint_row(&self) -> Result<Option<(i64, Vec<u8>)>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT deal_seq, data FROM rep_checkpoint WHERE id = 1")?
+            .query_row([], |r| {
+                let data = r
+                    .get_ref(1)?
+                    .as_blob()
+                    .map(<[u8]>::to_vec)
+                    .unwrap_or_default();
+                Ok((r.get(0)?, data))
+            })
+            .optional()?)
+    }
+
+    /// Stores `data` (a directory-mode engine's
+    /// [`Reputation::graph_checkpoint`](crate::reputation::Reputation::graph_checkpoint), read
+    /// back by [`StoreTx::rep_load_graph`]; or, on the old path, a
+    /// [`Reputation::checkpoint`](crate::reputation::Reputation::checkpoint) for
+    /// [`StoreTx::rep_load`]) as covering every current row, and forgets the changed-row log.
+    /// The caller guarantees the engine it took the checkpoint from has applied exactly these
+    /// rows (for a directory-mode engine: every committed batch's changes).
     pub fn rep_checkpoint_write(&self, data: &[u8]) -> Result<(), StoreError> {
         self.conn
             .prepare_cached(
@@ -840,6 +1125,31 @@ impl Store {
         })
     }
 
+    /// A directory-mode engine's persisted form ([`StoreTx::rep_load_graph`]), or `None` if the
+    /// projection is not complete (never back-filled, or a batch was stored without its
+    /// projection): then the app rebuilds it from the events.
+    pub fn rep_load_graph(&self) -> Result<Option<GraphParts>, StoreError> {
+        self.read(|tx| {
+            if tx.rep_status()?.ready() {
+                tx.rep_load_graph().map(Some)
+            } else {
+                Ok(None)
+            }
+        })
+    }
+
+    /// Like [`Store::rep_load_graph`] but ignoring any checkpoint
+    /// ([`StoreTx::rep_load_graph_rows`]): the fallback when the engine refuses the checkpoint.
+    pub fn rep_load_graph_rows(&self) -> Result<Option<GraphParts>, StoreError> {
+        self.read(|tx| {
+            if tx.rep_status()?.ready() {
+                tx.rep_load_graph_rows().map(Some)
+            } else {
+                Ok(None)
+            }
+        })
+    }
+
     /// Stores a checkpoint of the engine as covering every current row (see
     /// [`StoreTx::rep_checkpoint_write`]); the caller holds the engine that applied them all.
     pub fn rep_checkpoint_save(&self, data: &[u8]) -> Result<(), StoreError> {
@@ -874,20 +1184,24 @@ impl Store {
         })
     }
 
-    /// Writes a batch's projection and clears its pending mark.
-    pub fn rep_commit(&self, items: &[RepInput]) -> Result<(), StoreError> {
+    /// Writes a batch's projection and clears its pending mark. Returns the graph changes it
+    /// made ([`StoreTx::rep_apply`]), for a directory-mode engine.
+    pub fn rep_commit(&self, items: &[RepInput]) -> Result<Vec<GraphChange>, StoreError> {
         self.transaction(|tx| {
-            tx.rep_apply(items)?;
-            tx.rep_end()
+            let changes = tx.rep_apply(items)?;
+            tx.rep_end()?;
+            Ok(changes)
         })
     }
 
-    /// Replaces the whole projection (back-fill) and marks it complete.
-    pub fn rep_rebuild(&self, items: &[RepInput]) -> Result<(), StoreError> {
+    /// Replaces the whole projection (back-fill) and marks it complete. Returns every graph
+    /// change (node ids from 0), for a fresh directory-mode engine.
+    pub fn rep_rebuild(&self, items: &[RepInput]) -> Result<Vec<GraphChange>, StoreError> {
         self.transaction(|tx| {
             tx.rep_clear()?;
-            tx.rep_apply(items)?;
-            tx.rep_mark_built()
+            let changes = tx.rep_apply(items)?;
+            tx.rep_mark_built()?;
+            Ok(changes)
         })
     }
 
@@ -903,7 +1217,7 @@ impl Store {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::reputation::synth::{self, T0, receipt_pair, synth_key};
     use crate::reputation::{NodeId, Params, Reputation};
@@ -911,14 +1225,14 @@ mod tests {
     use rand::seq::SliceRandom;
     use rand::{Rng, SeedableRng};
 
-    fn store(dir: &tempfile::TempDir) -> Store {
+    pub(crate) fn store(dir: &tempfile::TempDir) -> Store {
         Store::open_with_key(dir.path().join("t.db"), crate::store::DataKey::generate()).unwrap()
     }
 
     /// A fixed-seed mix of everything the projection must reproduce: halves in random order
     /// (some deals one-sided), proven deals later upgraded by meet halves, stale and replaced
     /// halves, ratings (valid, replaced, stale, refused), follow lists and plain sightings.
-    fn inputs(seed: u64) -> (Vec<RepInput>, Vec<PublicKey>) {
+    pub(crate) fn inputs(seed: u64) -> (Vec<RepInput>, Vec<PublicKey>) {
         let mut rng = StdRng::seed_from_u64(seed);
         let hg = synth::honest_graph(300, 20, 6, seed);
         let mut halves = Vec::new();
@@ -1085,6 +1399,40 @@ mod tests {
         n
     }
 
+    /// [`inputs`] arranged for a checkpoint after the first `third` items: 20 proven deals
+    /// paired just before it, the meet halves of 15 of them a little after it (upgrades of
+    /// covered deals), of the other 5 at the very end, and a last deal that brings a new key
+    /// (`synth_key("newcomer", seed)`). Returns the items, the keys and `third`.
+    pub(crate) fn checkpoint_inputs(seed: u64) -> (Vec<RepInput>, Vec<PublicKey>, usize) {
+        let (mut items, keys) = inputs(seed);
+        let mut third = items.len() / 3;
+        // Proven deals paired before the checkpoint whose meet halves arrive after it.
+        let mut early = Vec::new();
+        let mut late = Vec::new();
+        for i in 0..20usize {
+            let (ka, kb) = (keys[i], keys[i + 40]);
+            let d = 1_000_000 + i as u64;
+            let (x, y) = receipt_pair(ka, kb, d, DealTier::Proven);
+            let (mx, my) = receipt_pair(ka, kb, d, DealTier::Met);
+            early.extend([RepInput::Receipt(x), RepInput::Receipt(y)]);
+            late.extend([RepInput::Receipt(mx), RepInput::Receipt(my)]);
+        }
+        // The last 10 upgrade only after the load (and one deal brings a new key).
+        let after_load = late.split_off(30);
+        let (nx, ny) = receipt_pair(
+            synth_key("newcomer", seed),
+            keys[9],
+            2_000_000,
+            DealTier::Met,
+        );
+        items.splice(third..third, early.iter().cloned());
+        third += early.len();
+        items.splice(third + 5..third + 5, late.iter().cloned());
+        items.extend(after_load);
+        items.extend([RepInput::Receipt(nx), RepInput::Receipt(ny)]);
+        (items, keys, third)
+    }
+
     /// Checkpoint after the first third, more batches after it (new deals, upgrades of deals
     /// the checkpoint holds, older first-seen times, new keys), load from the checkpoint plus
     /// the replayed rows, then keep feeding both engines: loaded == live at every step, and the
@@ -1093,32 +1441,7 @@ mod tests {
     fn checkpoint_plus_tail_loads_identically_and_stays_identical() {
         let mut kinds = [0; 3];
         for seed in [5u64, 6, 7] {
-            let (mut items, keys) = inputs(seed);
-            let mut third = items.len() / 3;
-            // Proven deals paired before the checkpoint whose meet halves arrive after it.
-            let mut early = Vec::new();
-            let mut late = Vec::new();
-            for i in 0..20usize {
-                let (ka, kb) = (keys[i], keys[i + 40]);
-                let d = 1_000_000 + i as u64;
-                let (x, y) = receipt_pair(ka, kb, d, DealTier::Proven);
-                let (mx, my) = receipt_pair(ka, kb, d, DealTier::Met);
-                early.extend([RepInput::Receipt(x), RepInput::Receipt(y)]);
-                late.extend([RepInput::Receipt(mx), RepInput::Receipt(my)]);
-            }
-            // The last 10 upgrade only after the load (and one deal brings a new key).
-            let after_load = late.split_off(30);
-            let (nx, ny) = receipt_pair(
-                synth_key("newcomer", seed),
-                keys[9],
-                2_000_000,
-                DealTier::Met,
-            );
-            items.splice(third..third, early.iter().cloned());
-            third += early.len();
-            items.splice(third + 5..third + 5, late.iter().cloned());
-            items.extend(after_load);
-            items.extend([RepInput::Receipt(nx), RepInput::Receipt(ny)]);
+            let (items, keys, third) = checkpoint_inputs(seed);
             let dir = tempfile::tempdir().unwrap();
             let st = store(&dir);
             st.rep_rebuild(&[]).unwrap();
@@ -1256,6 +1579,59 @@ mod tests {
         assert_eq!(parts, RepParts::default());
         let rep = Reputation::from_parts(Params::default(), parts).unwrap();
         assert_eq!(rep.graph().node_count(), 0);
+    }
+
+    /// A database written by the previous build (v8: a built projection without node ids and a
+    /// checkpoint in the old format) opens as v9 with the projection not ready, so the app
+    /// rebuilds it from the events once; the rebuild assigns node ids from 0.
+    #[test]
+    fn a_v8_projection_migrates_to_not_ready_and_the_rebuild_assigns_node_ids() {
+        use crate::store::schema::{REP_NODE_VERSION, SCHEMA_VERSION, migrate_to};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v8.db");
+        {
+            let mut c = rusqlite::Connection::open(&path).unwrap();
+            migrate_to(&mut c, REP_NODE_VERSION - 1).unwrap();
+            // What the v8 build wrote for one proven deal, a held half and a checkpoint.
+            c.execute_batch(
+                "INSERT INTO rep_keys (id, pubkey, first_seen) VALUES
+                   (1, zeroblob(32), 10), (2, x'01' || zeroblob(31), 11);
+                 INSERT INTO rep_deals (seq, deal, a, b, tier)
+                   VALUES (1, x'00112233445566778899aabbccddeeff', 2, 1, 1);
+                 INSERT INTO rep_checkpoint (id, deal_seq, key_id, data)
+                   VALUES (1, 1, 2, x'0102030405');
+                 INSERT INTO rep_ck_dirty (kind, id) VALUES (0, 1);
+                 INSERT INTO rep_state (k, v) VALUES ('built', 1), ('inflight', 0);",
+            )
+            .unwrap();
+        }
+        let st = Store::open_with_key(&path, crate::store::DataKey::generate()).unwrap();
+        let version: u32 = st
+            .read(|tx| Ok(tx.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        assert!(!st.rep_status().unwrap().ready());
+        assert_eq!(st.rep_load_graph().unwrap(), None);
+        assert_eq!(st.rep_load_graph_rows().unwrap(), None);
+        assert!(st.rep_load_ready().unwrap().is_none());
+        assert!(!st.rep_checkpoint_due().unwrap());
+        assert_eq!(st.read(|tx| tx.rep_checkpoint_lag()).unwrap().0, None);
+        // The app's rebuild: node ids in pairing order from 0, a loadable projection.
+        let (items, _) = inputs(11);
+        let changes = st.rep_rebuild(&items).unwrap();
+        assert!(matches!(
+            changes.first(),
+            Some(GraphChange::Pair { a: 0, b: 1, .. })
+        ));
+        let parts = st
+            .rep_load_graph()
+            .unwrap()
+            .expect("ready after the rebuild");
+        let pairs: Vec<_> = changes
+            .iter()
+            .filter(|c| matches!(c, GraphChange::Pair { .. }))
+            .collect();
+        assert_eq!(parts.changes.len(), pairs.len());
     }
 
     #[test]
