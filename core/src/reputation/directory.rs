@@ -52,6 +52,22 @@ pub trait Directory: Send + Sync + Debug {
     fn deal(&self, deal: &DealKey) -> Result<Option<DealFact>, ReputationError>;
     /// The oldest event time seen for `pk` (any kind).
     fn first_seen(&self, pk: &PublicKey) -> Result<Option<u64>, ReputationError>;
+
+    /// [`Directory::node`] of each key, in order. Override to answer many at once cheaper
+    /// (one screening asks for every rater of the subject).
+    fn nodes(&self, pks: &[PublicKey]) -> Result<Vec<Option<NodeId>>, ReputationError> {
+        pks.iter().map(|p| self.node(p)).collect()
+    }
+
+    /// [`Directory::key`] of each id, in order (a trust map names the nodes it reaches).
+    fn keys(&self, ids: &[NodeId]) -> Result<Vec<Option<PublicKey>>, ReputationError> {
+        ids.iter().map(|i| self.key(*i)).collect()
+    }
+
+    /// [`Directory::deal`] of each deal key, in order.
+    fn deals(&self, deals: &[DealKey]) -> Result<Vec<Option<DealFact>>, ReputationError> {
+        deals.iter().map(|d| self.deal(d)).collect()
+    }
 }
 
 /// One change to the graph decided by the directory's owner (the store), with node ids.

@@ -277,6 +277,34 @@ impl<'r> Memo<'r> {
         Ok(n)
     }
 
+    /// Looks up, in one batch each, the nodes and deals not asked for yet (directory mode).
+    fn prefetch(&mut self, pks: &[PublicKey], deals: &[DealKey]) -> Result<(), ReputationError> {
+        let Some(dir) = &self.rep.dir else {
+            return Ok(());
+        };
+        let mut want: Vec<PublicKey> = pks
+            .iter()
+            .filter(|p| !self.nodes.contains_key(*p))
+            .copied()
+            .collect();
+        want.sort_unstable();
+        want.dedup();
+        for (p, n) in want.iter().zip(dir.nodes(&want)?) {
+            self.nodes.insert(*p, n);
+        }
+        let mut want: Vec<DealKey> = deals
+            .iter()
+            .filter(|d| !self.deals.contains_key(*d))
+            .copied()
+            .collect();
+        want.sort_unstable();
+        want.dedup();
+        for (d, f) in want.iter().zip(dir.deals(&want)?) {
+            self.deals.insert(*d, f);
+        }
+        Ok(())
+    }
+
     fn deal(&mut self, key: &DealKey) -> Result<Option<DealFact>, ReputationError> {
         if self.rep.dir.is_none() {
             return self.rep.deal_of(key);
@@ -629,13 +657,23 @@ impl Reputation {
         for f in follows {
             resolved.push((*f, self.node_of(f)?));
         }
-        Ok(TrustMap::compute_resolved(
+        let mut m = TrustMap::compute_resolved(
             &self.graph,
             viewer,
             self.node_of(viewer)?,
             &resolved,
             &self.params,
-        ))
+        );
+        let keys = match &self.dir {
+            Some(d) => d.keys(m.reached())?,
+            None => m
+                .reached()
+                .iter()
+                .map(|x| self.graph.key(*x).copied())
+                .collect(),
+        };
+        m.attach_keys(&keys);
+        Ok(m)
     }
 
     /// Screens `subject` through `trust` at time `now` (seconds).
@@ -668,13 +706,20 @@ fn unsafe_share(
 ) -> Result<f64, ReputationError> {
     let (mut yes, mut no) = (0.0, 0.0);
     let p = &memo.rep.params;
-    for v in valid_ratings(memo, who)? {
-        let Some(safe) = v.safe else { continue };
-        let node = memo.node(&v.r.rater)?;
-        let Some(e) = trust.lookup(&v.r.rater, node) else {
+    for r in memo.rep.ratings.about(who) {
+        // Only a safety signal from inside the viewer's network counts: check that (no lookup)
+        // before asking for the deal. A one-sided deal carries no safety signal.
+        let Some(safe) = r.safe else { continue };
+        if r.pow_bits < p.pow_floor || r.rater == *who {
+            continue;
+        }
+        let Some(e) = trust.by_key(&r.rater) else {
             continue;
         };
-        let w = e.trust * tier_weight(p, v.tier);
+        let Some(DealFact::Paired(tier)) = memo.deal(&r.deal)? else {
+            continue;
+        };
+        let w = e.trust * tier_weight(p, tier);
         if safe {
             yes += w;
         } else {
@@ -722,6 +767,12 @@ fn screen(
     let g = &rep.graph;
     let mut memo = Memo::new(rep);
     let node = memo.node(subject)?;
+    {
+        let about: Vec<&HeldRating> = rep.ratings.about(subject).collect();
+        let raters: Vec<PublicKey> = about.iter().map(|r| r.rater).collect();
+        let deals: Vec<DealKey> = about.iter().map(|r| r.deal).collect();
+        memo.prefetch(&raters, &deals)?;
+    }
     let (deals, met) = node.map(|n| g.deal_counts(n)).unwrap_or((0, 0));
     let partners = node.map(|n| g.degree(n)).unwrap_or(0);
     let partners_in_network = node
@@ -759,6 +810,20 @@ fn screen(
             a.hop = Some(e.dist);
             a.in_network = true;
         }
+    }
+    // The deals behind the safety reports about each rater from inside the network (the
+    // unsafe penalty), in one batch.
+    {
+        let mut deals: Vec<DealKey> = Vec::new();
+        for a in &accs {
+            deals.extend(
+                rep.ratings
+                    .about(&a.key)
+                    .filter(|r| r.safe.is_some() && trust.by_key(&r.rater).is_some())
+                    .map(|r| r.deal),
+            );
+        }
+        memo.prefetch(&[], &deals)?;
     }
     let pool = accs.iter().filter(|a| !a.in_network).count();
     let pool_base = if pool > 0 {

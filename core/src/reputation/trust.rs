@@ -65,6 +65,8 @@ pub struct TrustMap {
     entries: Vec<TrustEntry>,
     /// Follows with no paired deal (not in the graph): seeded at ring 1.
     outside: HashMap<PublicKey, TrustEntry>,
+    /// The keys of the reached nodes (so "is this rater in my network?" needs no lookup).
+    by_key: HashMap<PublicKey, NodeId>,
     generation: u64,
 }
 
@@ -80,7 +82,35 @@ impl TrustMap {
     ) -> Self {
         let follows: Vec<(PublicKey, Option<NodeId>)> =
             follows.iter().map(|f| (*f, graph.node(f))).collect();
-        Self::compute_resolved(graph, viewer, graph.node(viewer), &follows, p)
+        let mut m = Self::compute_resolved(graph, viewer, graph.node(viewer), &follows, p);
+        let keys: Vec<Option<PublicKey>> = m.nodes.iter().map(|x| graph.key(*x).copied()).collect();
+        m.attach_keys(&keys);
+        m
+    }
+
+    /// Records the keys of the reached nodes (`keys[i]` of the `i`-th, in [`TrustMap::iter`]
+    /// order), for [`TrustMap::by_key`].
+    pub(crate) fn attach_keys(&mut self, keys: &[Option<PublicKey>]) {
+        self.by_key = self
+            .nodes
+            .iter()
+            .zip(keys)
+            .filter_map(|(x, k)| k.map(|k| (k, *x)))
+            .collect();
+    }
+
+    /// The node ids reached, in [`TrustMap::iter`] order.
+    pub(crate) fn reached(&self) -> &[NodeId] {
+        &self.nodes
+    }
+
+    /// The entry of `pk` without looking its node id up: a reached node, or a follow without
+    /// deals.
+    pub fn by_key(&self, pk: &PublicKey) -> Option<&TrustEntry> {
+        match self.by_key.get(pk) {
+            Some(id) => self.entry(*id),
+            None => self.outside.get(pk),
+        }
     }
 
     /// [`TrustMap::compute`] with the viewer's and the follows' node ids already looked up
@@ -100,6 +130,7 @@ impl TrustMap {
             nodes: Vec::new(),
             entries: Vec::new(),
             outside: HashMap::new(),
+            by_key: HashMap::new(),
             generation: graph.generation(),
         };
         let mut levels: [Vec<NodeId>; 4] = Default::default();

@@ -17,6 +17,7 @@
 //!   [`Store::transaction`] (or any other store call) deadlocks. Do not consult the engine
 //!   from inside a store closure.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use nostr::PublicKey;
@@ -62,6 +63,11 @@ impl StoreDirectory {
             reason: e.to_string(),
         })
     }
+}
+
+fn deal_bytes(v: &[u8]) -> Result<[u8; 16], StoreError> {
+    <[u8; 16]>::try_from(v)
+        .map_err(|_| corrupt(format!("rep deal key has {} bytes, not 16", v.len())))
 }
 
 fn pubkey(v: &[u8], field: &str) -> Result<PublicKey, StoreError> {
@@ -123,6 +129,70 @@ impl StoreTx<'_> {
         }
     }
 
+    /// [`StoreTx::rep_dir_deal`] of many deals: paired tiers by one `IN` probe per chunk, then
+    /// the held halves of the rest the same way (≈ 4× cheaper per deal than one statement each).
+    pub fn rep_dir_deals(&self, deals: &[DealKey]) -> Result<Vec<Option<DealFact>>, StoreError> {
+        const CHUNK: usize = 500;
+        let mut out: Vec<Option<DealFact>> = vec![None; deals.len()];
+        let mut at: HashMap<[u8; 16], Vec<usize>> = HashMap::with_capacity(deals.len());
+        for (i, d) in deals.iter().enumerate() {
+            at.entry(d.to_bytes()).or_default().push(i);
+        }
+        let keys: Vec<[u8; 16]> = at.keys().copied().collect();
+        let mut unpaired: Vec<[u8; 16]> = Vec::new();
+        for chunk in keys.chunks(CHUNK) {
+            let sql = format!(
+                "SELECT deal, tier FROM rep_deals WHERE deal IN ({})",
+                vec!["?"; chunk.len()].join(",")
+            );
+            let mut st = self.conn.prepare_cached(&sql)?;
+            let mut rows = st.query(rusqlite::params_from_iter(
+                chunk.iter().map(|k| k.as_slice()),
+            ))?;
+            let mut paired: HashSet<[u8; 16]> = HashSet::with_capacity(chunk.len());
+            while let Some(row) = rows.next()? {
+                let k = deal_bytes(row.get_ref(0)?.as_blob().unwrap_or_default())?;
+                let fact = DealFact::Paired(tier_of(row.get(1)?)?);
+                for &i in at.get(&k).map(Vec::as_slice).unwrap_or_default() {
+                    if let Some(o) = out.get_mut(i) {
+                        *o = Some(fact);
+                    }
+                }
+                paired.insert(k);
+            }
+            unpaired.extend(chunk.iter().filter(|k| !paired.contains(*k)));
+        }
+        for chunk in unpaired.chunks(CHUNK) {
+            let sql = format!(
+                "SELECT h.deal, h.author, k.pubkey FROM rep_halves h
+                 LEFT JOIN rep_keys k ON k.id = h.author WHERE h.deal IN ({})",
+                vec!["?"; chunk.len()].join(",")
+            );
+            let mut st = self.conn.prepare_cached(&sql)?;
+            let mut rows = st.query(rusqlite::params_from_iter(
+                chunk.iter().map(|k| k.as_slice()),
+            ))?;
+            while let Some(row) = rows.next()? {
+                let k = deal_bytes(row.get_ref(0)?.as_blob().unwrap_or_default())?;
+                let author: i64 = row.get(1)?;
+                let pk = match row.get_ref(2)? {
+                    ValueRef::Null => {
+                        return Err(corrupt(format!(
+                            "rep_halves.author {author} of a held half does not exist"
+                        )));
+                    }
+                    v => pubkey(v.as_blob().unwrap_or_default(), "rep_keys.pubkey")?,
+                };
+                for &i in at.get(&k).map(Vec::as_slice).unwrap_or_default() {
+                    if let Some(o) = out.get_mut(i) {
+                        *o = Some(DealFact::OneSided { author: pk });
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// The oldest event time seen for `pk`.
     pub fn rep_dir_first_seen(&self, pk: &PublicKey) -> Result<Option<u64>, StoreError> {
         let t: Option<Option<i64>> = self
@@ -151,6 +221,20 @@ impl Directory for StoreDirectory {
 
     fn first_seen(&self, pk: &PublicKey) -> Result<Option<u64>, ReputationError> {
         self.ask(|tx| tx.rep_dir_first_seen(pk))
+    }
+
+    // The batch forms take the connection lock and open the read transaction once.
+
+    fn nodes(&self, pks: &[PublicKey]) -> Result<Vec<Option<NodeId>>, ReputationError> {
+        self.ask(|tx| pks.iter().map(|p| tx.rep_dir_node(p)).collect())
+    }
+
+    fn keys(&self, ids: &[NodeId]) -> Result<Vec<Option<PublicKey>>, ReputationError> {
+        self.ask(|tx| ids.iter().map(|i| tx.rep_dir_key(*i)).collect())
+    }
+
+    fn deals(&self, deals: &[DealKey]) -> Result<Vec<Option<DealFact>>, ReputationError> {
+        self.ask(|tx| tx.rep_dir_deals(deals))
     }
 }
 
@@ -468,6 +552,30 @@ mod tests {
             assert_eq!(dir.deal(&k).unwrap(), fact_want, "{k:?}");
             assert_eq!(fact(live.graph().deal_by_key(&k)), fact_want, "{k:?}");
         }
+        // The batch forms answer the same, in order, repeated keys included, across the
+        // `IN` chunks (more than 500 keys).
+        let mut many: Vec<DealKey> = Vec::new();
+        for i in 0..1_200u64 {
+            many.push(want[(i % 6) as usize].0);
+            many.push(DealKey::of(&crate::reputation::synth::synth_nego(
+                kc,
+                kb,
+                1_000 + i,
+            )));
+        }
+        let batch = dir.deals(&many).unwrap();
+        assert_eq!(batch.len(), many.len());
+        for (k, f) in many.iter().zip(&batch) {
+            assert_eq!(*f, dir.deal(k).unwrap(), "{k:?}");
+        }
+        assert_eq!(
+            dir.nodes(&[ka, kb, kc, synth_key("none", 1)]).unwrap(),
+            vec![Some(na), Some(nb), Some(nc), None]
+        );
+        assert_eq!(
+            dir.keys(&[nb, 7, na]).unwrap(),
+            vec![Some(kb), None, Some(ka)]
+        );
         assert_directory_is(&dir, &live, &[ka, kb, kc], &items);
         assert_eq!(dir.first_seen(&ka).unwrap(), Some(T0 + 1));
     }
@@ -805,7 +913,15 @@ mod tests {
     fn every_lookup_uses_an_index() {
         let tmp = tempfile::tempdir().unwrap();
         let st = store(&tmp);
-        for sql in [NODE_SQL, KEY_SQL, FIRST_SEEN_SQL, DEAL_SQL] {
+        for sql in [
+            NODE_SQL,
+            KEY_SQL,
+            FIRST_SEEN_SQL,
+            DEAL_SQL,
+            "SELECT deal, tier FROM rep_deals WHERE deal IN (?1, ?1)",
+            "SELECT h.deal, h.author, k.pubkey FROM rep_halves h
+             LEFT JOIN rep_keys k ON k.id = h.author WHERE h.deal IN (?1, ?1)",
+        ] {
             let plan = st
                 .read(|tx| {
                     let mut q = tx.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
