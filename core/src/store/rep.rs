@@ -167,25 +167,17 @@ impl StoreTx<'_> {
         Ok(row)
     }
 
-    /// Records that `pk` signed an event at `at` (the oldest time is kept).
+    /// Records that `pk` signed an event at `at` (the oldest time is kept). Nothing to replay
+    /// after a checkpoint: the graph checkpoint holds no first-seen times, the engine looks
+    /// them up in `rep_keys`.
     fn rep_seen(&self, cache: &mut KeyCache, pk: &PublicKey, at: u64) -> Result<(), StoreError> {
         let id = self.rep_key_id(cache, pk)?;
-        let changed = self
-            .conn
+        self.conn
             .prepare_cached(
                 "UPDATE rep_keys SET first_seen = ?2
                  WHERE id = ?1 AND (first_seen IS NULL OR first_seen > ?2)",
             )?
             .execute(params![id, to_i64("created_at", at)?])?;
-        if changed > 0 {
-            // A key the checkpoint covers changed: replay it at load.
-            self.conn
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO rep_ck_dirty (kind, id)
-                     SELECT 0, ?1 FROM rep_checkpoint WHERE ?1 <= key_id",
-                )?
-                .execute([id])?;
-        }
         Ok(())
     }
 
@@ -776,8 +768,8 @@ impl StoreTx<'_> {
         Ok(())
     }
 
-    /// Rows a load would replay after the checkpoint, and the number of paired deals; `None`
-    /// without a checkpoint.
+    /// Changes a load would replay after the checkpoint (deals paired after it, covered deals
+    /// upgraded after it), and the number of paired deals; `None` without a checkpoint.
     pub fn rep_checkpoint_lag(&self) -> Result<(Option<u64>, u64), StoreError> {
         let total: i64 = self
             .conn
@@ -786,7 +778,7 @@ impl StoreTx<'_> {
         let lag: Option<i64> = self
             .conn
             .prepare_cached(
-                "SELECT ?1 - deal_seq + (SELECT COUNT(*) FROM rep_ck_dirty)
+                "SELECT ?1 - deal_seq + (SELECT COUNT(*) FROM rep_ck_dirty WHERE kind = 1)
                  FROM rep_checkpoint WHERE id = 1",
             )?
             .query_row([total], |r| r.get(0))
@@ -1160,6 +1152,60 @@ pub(super) mod tests {
             st.read(|tx| tx.rep_checkpoint_lag()).unwrap().0.is_none(),
             "a rebuild drops the checkpoint"
         );
+    }
+
+    /// The lag counts what a load replays: deals paired after the checkpoint and covered deals
+    /// upgraded after it. Older first-seen times are looked up, not replayed: not logged.
+    #[test]
+    fn checkpoint_lag_counts_later_pairs_and_upgrades_not_first_seen_times() {
+        let dir = tempfile::tempdir().unwrap();
+        let st = store(&dir);
+        let (ka, kb, kc) = (
+            synth_key("lag", 1),
+            synth_key("lag", 2),
+            synth_key("lag", 3),
+        );
+        let (p1, p2) = receipt_pair(ka, kb, 1, DealTier::Proven);
+        let (m1, m2) = receipt_pair(ka, kb, 1, DealTier::Met);
+        let (n1, n2) = receipt_pair(kb, kc, 2, DealTier::Proven);
+        st.rep_rebuild(&[RepInput::Receipt(p1), RepInput::Receipt(p2)])
+            .unwrap();
+        st.rep_checkpoint_save(b"ck").unwrap();
+        let lag = || st.read(|tx| tx.rep_checkpoint_lag()).unwrap();
+        let dirty = |kind: i64| -> i64 {
+            st.read(|tx| {
+                Ok(tx.conn.query_row(
+                    "SELECT COUNT(*) FROM rep_ck_dirty WHERE kind = ?1",
+                    [kind],
+                    |r| r.get(0),
+                )?)
+            })
+            .unwrap()
+        };
+        assert_eq!(lag(), (Some(0), 1));
+        // Older first-seen times of covered keys, and a key seen for the first time.
+        st.rep_commit(&[
+            RepInput::Seen {
+                pubkey: ka,
+                at: T0 - 100,
+            },
+            RepInput::Seen {
+                pubkey: kc,
+                at: T0 - 50,
+            },
+        ])
+        .unwrap();
+        assert_eq!(lag(), (Some(0), 1));
+        assert_eq!(dirty(0), 0, "first-seen changes are not logged");
+        // An upgrade of the covered deal, and a deal paired after the checkpoint.
+        let changes = st
+            .rep_commit(&[m1, m2, n1, n2].map(RepInput::Receipt))
+            .unwrap();
+        assert_eq!(changes.len(), 2);
+        assert_eq!(lag(), (Some(2), 2));
+        assert_eq!(dirty(1), 1);
+        st.rep_checkpoint_save(b"ck2").unwrap();
+        assert_eq!(lag(), (Some(0), 2));
     }
 
     #[test]
