@@ -744,7 +744,7 @@ mod tests {
                 }
                 // A v8 build's blob, had it survived the migration.
                 "OLD FORMAT" => st
-                    .rep_checkpoint_save(&mem.clone().checkpoint().unwrap())
+                    .rep_checkpoint_save(&crate::reputation::v8_checkpoint())
                     .unwrap(),
                 _ => {
                     st.transaction(|tx| Ok(tx.conn.execute(sql, [])?)).unwrap();
