@@ -454,14 +454,13 @@ mod tests {
                 Reputation::from_graph_checkpoint(Params::default(), Arc::new(Broken), &b).is_err()
             );
         }
-        // A memory-mode checkpoint is not a graph checkpoint.
-        let mut mem = Reputation::new(Params::default()).unwrap();
-        let (x, y) = receipt_pair(synth_key("c", 1), synth_key("c", 2), 1, DealTier::Met);
-        mem.insert_receipt(&x).unwrap();
-        mem.insert_receipt(&y).unwrap();
-        let old = mem.checkpoint().unwrap();
+        // The v8 format (a memory-mode checkpoint) is not a graph checkpoint.
         assert!(matches!(
-            Reputation::from_graph_checkpoint(Params::default(), Arc::new(Broken), &old),
+            Reputation::from_graph_checkpoint(
+                Params::default(),
+                Arc::new(Broken),
+                &crate::reputation::v8_checkpoint()
+            ),
             Err(ReputationError::InvalidCheckpoint {
                 section: "magic",
                 ..

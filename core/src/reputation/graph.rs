@@ -362,40 +362,6 @@ impl DealGraph {
         true
     }
 
-    /// Applies a pairing decided elsewhere (the store's rows after a checkpoint, in pairing
-    /// order): deal `key` between `a` (completing half's author) and `b` at `tier`, exactly as
-    /// [`DealGraph::insert_receipt`] would have added it. Refuses a one-sided tier, a deal with
-    /// itself and a deal key already paired.
-    pub fn apply_pair(
-        &mut self,
-        a: &PublicKey,
-        b: &PublicKey,
-        key: DealKey,
-        tier: DealTier,
-    ) -> Result<(), ReputationError> {
-        if tier == DealTier::OneSided || a == b {
-            return Err(ReputationError::InvalidPart {
-                part: "pair",
-                index: 0,
-                rule: "a paired deal needs two different keys and a proven or met tier".into(),
-            });
-        }
-        if self.paired.get(&key).is_some() {
-            return Err(ReputationError::InvalidPart {
-                part: "pair",
-                index: 0,
-                rule: "the deal is already paired".into(),
-            });
-        }
-        self.pair(a, b, key, tier)
-    }
-
-    /// Applies an upgrade decided elsewhere: paired deal `key` between `a` and `b` becomes met
-    /// (idempotent; `false` if nothing changed).
-    pub fn apply_upgrade(&mut self, a: &PublicKey, b: &PublicKey, key: &DealKey) -> bool {
-        self.upgrade(a, b, key)
-    }
-
     /// `true` if the graph interns its own keys (memory mode); a graph fed by
     /// [`DealGraph::apply_change`] has none.
     pub(super) fn holds_keys(&self) -> bool {
@@ -581,39 +547,25 @@ impl DealGraph {
         self.delta_entries = 0;
     }
 
-    /// A compacted graph from checkpoint parts the caller has validated.
-    #[allow(clippy::too_many_arguments)]
+    /// A compacted graph without keys of its own (directory mode) from graph checkpoint parts
+    /// the caller has validated.
     pub(super) fn from_checkpoint_parts(
-        keys: Vec<PublicKey>,
-        index: KeyIndex,
         stats: Vec<NodeStats>,
         offsets: Vec<u32>,
         nbrs: Vec<NodeId>,
         meta: Vec<EdgeMeta>,
-        paired: DealIndex,
         edges: u64,
         generation: u64,
     ) -> Self {
         Self {
-            keys,
-            index,
             stats,
             offsets,
             nbrs,
             meta,
-            paired,
             edges: usize::try_from(edges).unwrap_or(usize::MAX),
             generation,
             ..Self::default()
         }
-    }
-
-    /// Compacts the adjacency and merges the key and deal indexes (the layout a checkpoint
-    /// stores).
-    pub fn compact_all(&mut self) {
-        self.compact();
-        self.index.merge(&self.keys);
-        self.paired.merge();
     }
 
     /// Neighbours of `x` with their edge data (CSR row, then delta).

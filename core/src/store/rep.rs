@@ -1,20 +1,27 @@
-//! The compact persisted form of the reputation inputs (schema v4), so a cold start reads a few
-//! integer rows per deal instead of re-parsing and re-verifying every stored event.
+//! The compact persisted form of the reputation inputs (schema v4, node ids since v9), so a cold
+//! start reads a few integer rows per deal instead of re-parsing and re-verifying every stored
+//! event.
 //!
-//! * `rep_keys` — interned public keys and their first-seen time.
+//! * `rep_keys` — interned public keys, their first-seen time and, once they have a paired deal,
+//!   their node id.
 //! * `rep_deals` — paired deals in pairing order: deal key, both parties, final tier.
 //! * `rep_halves` — the one held half per unpaired deal (or the meet half waiting to upgrade a
 //!   proven deal), as a full receipt.
 //! * `rep_ratings` — the latest rating per (rater, deal), in first-arrival order.
 //! * `rep_follows` — the latest follow list per owner.
+//! * `rep_checkpoint` / `rep_ck_dirty` — the engine's graph checkpoint with the last deal it
+//!   covers, and the covered deals upgraded after it.
 //! * `rep_state` — `built` (back-fill done) and `inflight` (batches stored but not yet projected;
 //!   non-zero after a crash in between, which makes the app rebuild once).
 //!
 //! Receipts pair through [`receipt_step`], the same decision the in-memory graph makes, so the
-//! rows always describe the live engine. Reading them back gives [`RepParts`] (plain vectors);
-//! the pure [`Reputation::from_parts`](crate::reputation::Reputation::from_parts) builds the
-//! engine.
+//! rows always describe the live engine. The app's engine runs in directory mode: it looks keys,
+//! deals and first-seen times up in these rows ([`super::StoreDirectory`]) and holds only the
+//! graph, built from the [`GraphChange`]s [`StoreTx::rep_apply`] returns or, at a cold start,
+//! from [`GraphParts`] ([`StoreTx::rep_load_graph`]) by the pure
+//! [`Reputation::from_graph_parts`](crate::reputation::Reputation::from_graph_parts).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::str::FromStr;
 
@@ -26,8 +33,8 @@ use super::{Store, StoreError, StoreTx, to_i64, to_u64};
 use crate::protocol::NegoId;
 use crate::protocol::receipt::{DealTier, MeetNonce, Receipt};
 use crate::reputation::{
-    DealKey, DealRow, GraphChange, GraphParts, HeldRating, NodeId, RatingInput, RatingRow,
-    ReceiptStep, RepInput, RepParts, RepTail, check_receipt_parties, receipt_step,
+    DealKey, GraphChange, GraphParts, HeldRating, NodeId, RatingInput, RatingRow, ReceiptStep,
+    RepInput, check_receipt_parties, receipt_step,
 };
 
 const STATE_BUILT: &str = "built";
@@ -89,35 +96,6 @@ pub(super) fn node_id(v: i64) -> Result<NodeId, StoreError> {
 
 fn opt_bool(v: Option<i64>) -> Option<bool> {
     v.map(|x| x != 0)
-}
-
-/// Stored key ids back to positions in [`RepParts::keys`].
-struct KeyTable {
-    keys: Vec<PublicKey>,
-    ids: Vec<i64>,
-}
-
-impl KeyTable {
-    fn pos(&self, id: i64) -> Result<u32, StoreError> {
-        // Ids are dense from 1 unless rows were deleted; fall back to a search.
-        let guess = usize::try_from(id - 1).ok();
-        let i = match guess {
-            Some(g) if self.ids.get(g) == Some(&id) => g,
-            _ => self
-                .ids
-                .binary_search(&id)
-                .map_err(|_| corrupt(format!("rep key id {id} does not exist")))?,
-        };
-        u32::try_from(i).map_err(|_| corrupt("more than 2^32 rep keys"))
-    }
-
-    fn key(&self, id: i64) -> Result<PublicKey, StoreError> {
-        let p = self.pos(id)?;
-        self.keys
-            .get(p as usize)
-            .copied()
-            .ok_or_else(|| corrupt(format!("rep key id {id} does not exist")))
-    }
 }
 
 /// Key rows met during one [`StoreTx::rep_apply`] call, which is the only writer of node ids
@@ -189,25 +167,17 @@ impl StoreTx<'_> {
         Ok(row)
     }
 
-    /// Records that `pk` signed an event at `at` (the oldest time is kept).
+    /// Records that `pk` signed an event at `at` (the oldest time is kept). Nothing to replay
+    /// after a checkpoint: the graph checkpoint holds no first-seen times, the engine looks
+    /// them up in `rep_keys`.
     fn rep_seen(&self, cache: &mut KeyCache, pk: &PublicKey, at: u64) -> Result<(), StoreError> {
         let id = self.rep_key_id(cache, pk)?;
-        let changed = self
-            .conn
+        self.conn
             .prepare_cached(
                 "UPDATE rep_keys SET first_seen = ?2
                  WHERE id = ?1 AND (first_seen IS NULL OR first_seen > ?2)",
             )?
             .execute(params![id, to_i64("created_at", at)?])?;
-        if changed > 0 {
-            // A key the checkpoint covers changed: replay it at load.
-            self.conn
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO rep_ck_dirty (kind, id)
-                     SELECT 0, ?1 FROM rep_checkpoint WHERE ?1 <= key_id",
-                )?
-                .execute([id])?;
-        }
         Ok(())
     }
 
@@ -334,11 +304,8 @@ impl StoreTx<'_> {
         }
     }
 
-    fn rep_held_half(
-        &self,
-        deal: &[u8],
-        keys: &KeyLookup<'_>,
-    ) -> Result<Option<Receipt>, StoreError> {
+    /// The held half of deal `deal`, if any.
+    fn rep_held_half(&self, deal: &[u8]) -> Result<Option<Receipt>, StoreError> {
         let row = self
             .conn
             .prepare_cached(
@@ -347,7 +314,8 @@ impl StoreTx<'_> {
             )?
             .query_row([deal], half_columns)
             .optional()?;
-        row.map(|h| h.into_receipt(|id| keys.key(id))).transpose()
+        row.map(|h| h.into_receipt(|id| self.rep_key_of(id)))
+            .transpose()
     }
 
     fn rep_receipt(
@@ -369,7 +337,7 @@ impl StoreTx<'_> {
             .query_row([deal], |row| row.get(0))
             .optional()?;
         let paired = paired.map(tier_of).transpose()?;
-        let held = self.rep_held_half(deal, &KeyLookup { tx: self })?;
+        let held = self.rep_held_half(deal)?;
         match receipt_step(paired, held.as_ref(), r) {
             ReceiptStep::Ignore => {}
             ReceiptStep::Hold(_) => {
@@ -542,204 +510,8 @@ impl StoreTx<'_> {
         rebuild_events(rows)
     }
 
-    /// Reads the persisted form: the checkpoint and the rows changed after it if there is a
-    /// checkpoint, else every row ([`StoreTx::rep_load_rows`]).
-    pub fn rep_load(&self) -> Result<RepParts, StoreError> {
-        // A `data` that is not a blob is handed on as empty bytes, which the engine refuses
-        // (so the caller falls back to the rows) rather than failing the whole load.
-        let ck: Option<(i64, i64, Vec<u8>)> = self
-            .conn
-            .prepare_cached("SELECT deal_seq, key_id, data FROM rep_checkpoint WHERE id = 1")?
-            .query_row([], |r| {
-                let data = r
-                    .get_ref(2)?
-                    .as_blob()
-                    .map(<[u8]>::to_vec)
-                    .unwrap_or_default();
-                Ok((r.get(0)?, r.get(1)?, data))
-            })
-            .optional()?;
-        let Some((deal_seq, key_id, data)) = ck else {
-            return self.rep_load_rows();
-        };
-        // The keys the replayed deals name, fetched in id order (SQLite sorts the `IN` set):
-        // page-sequential, where a join per deal row would read the key table at random.
-        let mut names: HashMap<i64, PublicKey> = HashMap::new();
-        {
-            let mut st = self.conn.prepare_cached(
-                "SELECT id, pubkey FROM rep_keys WHERE id IN (
-                   SELECT a FROM rep_deals WHERE seq > ?1
-                   UNION SELECT b FROM rep_deals WHERE seq > ?1
-                   UNION SELECT d.a FROM rep_ck_dirty c JOIN rep_deals d ON d.seq = c.id
-                         WHERE c.kind = 1
-                   UNION SELECT d.b FROM rep_ck_dirty c JOIN rep_deals d ON d.seq = c.id
-                         WHERE c.kind = 1)",
-            )?;
-            let mut rows = st.query([deal_seq])?;
-            while let Some(row) = rows.next()? {
-                names.insert(row.get(0)?, pubkey_col(row, 1)?);
-            }
-        }
-        let name = |id: i64| {
-            names
-                .get(&id)
-                .copied()
-                .ok_or_else(|| corrupt(format!("rep key id {id} does not exist")))
-        };
-        let mut tail = Vec::new();
-        {
-            let mut st = self.conn.prepare_cached(
-                "SELECT deal, a, b, tier FROM rep_deals WHERE seq > ?1 ORDER BY seq",
-            )?;
-            let mut rows = st.query([deal_seq])?;
-            while let Some(row) = rows.next()? {
-                tail.push(RepTail::Pair {
-                    key: DealKey::from_bytes(arr(
-                        "rep_deals.deal",
-                        blob(row, 0, "rep_deals.deal")?,
-                    )?),
-                    a: name(row.get(1)?)?,
-                    b: name(row.get(2)?)?,
-                    tier: tier_of(row.get(3)?)?,
-                });
-            }
-        }
-        {
-            let mut st = self.conn.prepare_cached(
-                "SELECT d.deal, d.a, d.b FROM rep_ck_dirty c JOIN rep_deals d ON d.seq = c.id
-                 WHERE c.kind = 1 AND d.tier = 2",
-            )?;
-            let mut rows = st.query([])?;
-            while let Some(row) = rows.next()? {
-                tail.push(RepTail::Upgrade {
-                    key: DealKey::from_bytes(arr(
-                        "rep_deals.deal",
-                        blob(row, 0, "rep_deals.deal")?,
-                    )?),
-                    a: name(row.get(1)?)?,
-                    b: name(row.get(2)?)?,
-                });
-            }
-        }
-        {
-            let mut st = self.conn.prepare_cached(
-                "SELECT pubkey, first_seen FROM rep_keys WHERE id > ?1 AND first_seen IS NOT NULL
-                 UNION ALL
-                 SELECT k.pubkey, k.first_seen FROM rep_ck_dirty c JOIN rep_keys k ON k.id = c.id
-                 WHERE c.kind = 0 AND k.first_seen IS NOT NULL",
-            )?;
-            let mut rows = st.query([key_id])?;
-            while let Some(row) = rows.next()? {
-                tail.push(RepTail::Seen {
-                    pubkey: pubkey_col(row, 0)?,
-                    at: to_u64("rep_keys.first_seen", row.get(1)?)?,
-                });
-            }
-        }
-        let keys = self.rep_rating_keys()?;
-        let (open_halves, ratings, follows) = self.rep_load_rest(&keys)?;
-        Ok(RepParts {
-            checkpoint: Some(data),
-            tail,
-            open_halves,
-            ratings,
-            follows,
-            ..RepParts::default()
-        })
-    }
-
-    /// Reads every row (no checkpoint): the fallback when there is none or it is refused.
-    pub fn rep_load_rows(&self) -> Result<RepParts, StoreError> {
-        let (table, seen) = self.rep_key_table()?;
-        let mut deals = Vec::new();
-        {
-            let mut st = self
-                .conn
-                .prepare_cached("SELECT deal, a, b, tier FROM rep_deals ORDER BY seq")?;
-            let mut rows = st.query([])?;
-            while let Some(row) = rows.next()? {
-                let key =
-                    DealKey::from_bytes(arr("rep_deals.deal", blob(row, 0, "rep_deals.deal")?)?);
-                deals.push(DealRow {
-                    key,
-                    a: table.pos(row.get(1)?)?,
-                    b: table.pos(row.get(2)?)?,
-                    tier: tier_of(row.get(3)?)?,
-                });
-            }
-        }
-        let keys = Keys::Table(table);
-        let (open_halves, ratings, follows) = self.rep_load_rest(&keys)?;
-        let Keys::Table(table) = keys else {
-            return Err(corrupt("key table"));
-        };
-        Ok(RepParts {
-            checkpoint: None,
-            tail: Vec::new(),
-            keys: table.keys,
-            first_seen: seen,
-            deals,
-            open_halves,
-            ratings,
-            follows,
-        })
-    }
-
-    /// Every `rep_keys` row: the key table and the first-seen times by position.
-    fn rep_key_table(&self) -> Result<(KeyTable, Vec<(u32, u64)>), StoreError> {
-        let mut keys = Vec::new();
-        let mut ids = Vec::new();
-        let mut seen = Vec::new();
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT id, pubkey, first_seen FROM rep_keys ORDER BY id")?;
-        let mut rows = st.query([])?;
-        while let Some(row) = rows.next()? {
-            let id: i64 = row.get(0)?;
-            let pk = pubkey_col(row, 1)?;
-            if let Some(t) = row.get::<_, Option<i64>>(2)? {
-                let pos = u32::try_from(keys.len()).map_err(|_| corrupt("too many keys"))?;
-                seen.push((pos, to_u64("rep_keys.first_seen", t)?));
-            }
-            keys.push(pk);
-            ids.push(id);
-        }
-        Ok((KeyTable { keys, ids }, seen))
-    }
-
-    /// Held halves, ratings and follow lists (always read as rows).
-    #[allow(clippy::type_complexity)]
-    fn rep_load_rest(
-        &self,
-        table: &Keys<'_>,
-    ) -> Result<
-        (
-            Vec<Receipt>,
-            Vec<RatingRow>,
-            Vec<(PublicKey, u64, Vec<PublicKey>)>,
-        ),
-        StoreError,
-    > {
-        let mut open_halves = Vec::new();
-        {
-            let mut st = self.conn.prepare_cached(
-                "SELECT author, peer, nego, id, intent_id, meet, countersigns, created_at
-                 FROM rep_halves",
-            )?;
-            let rows = st.query_map([], half_columns)?;
-            for h in rows {
-                open_halves.push(h?.into_receipt(|id| table.key(id))?);
-            }
-        }
-        Ok((
-            open_halves,
-            self.rep_load_ratings(table)?,
-            self.rep_load_follows(table)?,
-        ))
-    }
-
     /// Ratings in first-arrival order, in held form.
-    fn rep_load_ratings(&self, table: &Keys<'_>) -> Result<Vec<RatingRow>, StoreError> {
+    fn rep_load_ratings(&self, names: &KeyNames<'_>) -> Result<Vec<RatingRow>, StoreError> {
         let mut ratings = Vec::new();
         let mut st = self.conn.prepare_cached(
             "SELECT rater, ratee, deal, score, safe, reliable, created_at, pow_bits,
@@ -752,9 +524,9 @@ impl StoreTx<'_> {
             let pow: i64 = row.get(7)?;
             let deal = arr::<16>("rep_ratings.deal", blob(row, 2, "rep_ratings.deal")?)?;
             ratings.push(RatingRow {
-                ratee: table.key(row.get(1)?)?,
+                ratee: names.key(row.get(1)?)?,
                 rating: HeldRating {
-                    rater: table.key(row.get(0)?)?,
+                    rater: names.key(row.get(0)?)?,
                     deal: DealKey::from_bytes(deal),
                     created_at: to_u64("rep_ratings.created_at", row.get(6)?)?,
                     score: score
@@ -778,7 +550,7 @@ impl StoreTx<'_> {
     #[allow(clippy::type_complexity)]
     fn rep_load_follows(
         &self,
-        table: &Keys<'_>,
+        names: &KeyNames<'_>,
     ) -> Result<Vec<(PublicKey, u64, Vec<PublicKey>)>, StoreError> {
         let mut follows = Vec::new();
         let mut st = self
@@ -798,7 +570,7 @@ impl StoreTx<'_> {
                 .map(|c| arr::<32>("rep_follows.list", c).map(PublicKey::from_byte_array))
                 .collect::<Result<Vec<_>, _>>()?;
             follows.push((
-                table.key(row.get(0)?)?,
+                names.key(row.get(0)?)?,
                 to_u64("rep_follows.created_at", row.get(1)?)?,
                 list,
             ));
@@ -808,16 +580,42 @@ impl StoreTx<'_> {
 
     /// How a load resolves the keys ratings and follow lists name: a large book through the
     /// whole key table (one scan), a small one id by id.
-    fn rep_rating_keys(&self) -> Result<Keys<'_>, StoreError> {
+    fn rep_rating_keys(&self) -> Result<KeyNames<'_>, StoreError> {
         let many_ratings: i64 = self
             .conn
             .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM rep_ratings")?
             .query_row([], |r| r.get(0))?;
-        Ok(if many_ratings > LAZY_KEYS_MAX {
-            Keys::Table(self.rep_key_table()?.0)
+        if many_ratings > LAZY_KEYS_MAX {
+            self.rep_key_names_all()
         } else {
-            Keys::Lazy(self, std::cell::RefCell::new(HashMap::new()))
-        })
+            Ok(KeyNames::each(self))
+        }
+    }
+
+    /// Every `rep_keys` row's key, by id, in one scan.
+    fn rep_key_names_all(&self) -> Result<KeyNames<'_>, StoreError> {
+        let mut ids = Vec::new();
+        let mut keys = Vec::new();
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id, pubkey FROM rep_keys ORDER BY id")?;
+        let mut rows = st.query([])?;
+        while let Some(row) = rows.next()? {
+            ids.push(row.get(0)?);
+            keys.push(pubkey_col(row, 1)?);
+        }
+        Ok(KeyNames::All { ids, keys })
+    }
+
+    /// The key of `rep_keys` row `id`.
+    fn rep_key_of(&self, id: i64) -> Result<PublicKey, StoreError> {
+        let b: Vec<u8> = self
+            .conn
+            .prepare_cached("SELECT pubkey FROM rep_keys WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| corrupt(format!("rep key id {id} does not exist")))?;
+        Ok(PublicKey::from_byte_array(arr("rep_keys.pubkey", &b)?))
     }
 
     /// Reads a directory-mode engine's persisted form: the checkpoint, the deals paired after it
@@ -954,11 +752,10 @@ impl StoreTx<'_> {
 
     /// Stores `data` (a directory-mode engine's
     /// [`Reputation::graph_checkpoint`](crate::reputation::Reputation::graph_checkpoint), read
-    /// back by [`StoreTx::rep_load_graph`]; or, on the old path, a
-    /// [`Reputation::checkpoint`](crate::reputation::Reputation::checkpoint) for
-    /// [`StoreTx::rep_load`]) as covering every current row, and forgets the changed-row log.
-    /// The caller guarantees the engine it took the checkpoint from has applied exactly these
-    /// rows (for a directory-mode engine: every committed batch's changes).
+    /// back by [`StoreTx::rep_load_graph`]) as covering every current row, and forgets the
+    /// changed-row log. The caller guarantees the engine it took the checkpoint from has applied
+    /// exactly these rows (every committed batch's changes). The `key_id` column (the last key
+    /// row, which only the v8 loader read) is still filled: it is `NOT NULL`.
     pub fn rep_checkpoint_write(&self, data: &[u8]) -> Result<(), StoreError> {
         self.conn
             .prepare_cached(
@@ -971,8 +768,8 @@ impl StoreTx<'_> {
         Ok(())
     }
 
-    /// Rows a load would replay after the checkpoint, and the number of paired deals; `None`
-    /// without a checkpoint.
+    /// Changes a load would replay after the checkpoint (deals paired after it, covered deals
+    /// upgraded after it), and the number of paired deals; `None` without a checkpoint.
     pub fn rep_checkpoint_lag(&self) -> Result<(Option<u64>, u64), StoreError> {
         let total: i64 = self
             .conn
@@ -981,7 +778,7 @@ impl StoreTx<'_> {
         let lag: Option<i64> = self
             .conn
             .prepare_cached(
-                "SELECT ?1 - deal_seq + (SELECT COUNT(*) FROM rep_ck_dirty)
+                "SELECT ?1 - deal_seq + (SELECT COUNT(*) FROM rep_ck_dirty WHERE kind = 1)
                  FROM rep_checkpoint WHERE id = 1",
             )?
             .query_row([total], |r| r.get(0))
@@ -997,27 +794,42 @@ impl StoreTx<'_> {
 /// Below this many paired deals the rows load fast enough (≈ 10 ms) without a checkpoint.
 pub const CHECKPOINT_MIN_DEALS: u64 = 10_000;
 
-/// Above this many ratings a checkpoint load reads the whole key table instead of resolving
-/// rating keys one by one.
+/// Above this many ratings a load reads the whole key table (one scan) instead of resolving
+/// the keys ratings and follow lists name one by one.
 const LAZY_KEYS_MAX: i64 = 20_000;
 
-/// How a load resolves stored key ids.
-enum Keys<'a> {
-    /// Every key, read once.
-    Table(KeyTable),
+/// Stored key ids → public keys, for the rows a load reads (ratings, follow lists).
+enum KeyNames<'a> {
+    /// Every key row, read in one scan: `keys[i]` is row `ids[i]` (ids increasing).
+    All { ids: Vec<i64>, keys: Vec<PublicKey> },
     /// One query per distinct id (few rows reference keys).
-    Lazy(&'a StoreTx<'a>, std::cell::RefCell<HashMap<i64, PublicKey>>),
+    Each(&'a StoreTx<'a>, RefCell<HashMap<i64, PublicKey>>),
 }
 
-impl Keys<'_> {
+impl<'a> KeyNames<'a> {
+    fn each(tx: &'a StoreTx<'a>) -> Self {
+        KeyNames::Each(tx, RefCell::new(HashMap::new()))
+    }
+
     fn key(&self, id: i64) -> Result<PublicKey, StoreError> {
         match self {
-            Keys::Table(t) => t.key(id),
-            Keys::Lazy(tx, cache) => {
+            KeyNames::All { ids, keys } => {
+                // Ids are dense from 1 unless rows were deleted; fall back to a search.
+                let guess = usize::try_from(id - 1).ok();
+                let i = match guess {
+                    Some(g) if ids.get(g) == Some(&id) => Ok(g),
+                    _ => ids.binary_search(&id),
+                };
+                i.ok()
+                    .and_then(|i| keys.get(i))
+                    .copied()
+                    .ok_or_else(|| corrupt(format!("rep key id {id} does not exist")))
+            }
+            KeyNames::Each(tx, cache) => {
                 if let Some(k) = cache.borrow().get(&id) {
                     return Ok(*k);
                 }
-                let k = KeyLookup { tx }.key(id)?;
+                let k = tx.rep_key_of(id)?;
                 cache.borrow_mut().insert(id, k);
                 Ok(k)
             }
@@ -1030,24 +842,6 @@ fn pubkey_col(row: &rusqlite::Row<'_>, i: usize) -> Result<PublicKey, StoreError
         "rep_keys.pubkey",
         blob(row, i, "rep_keys.pubkey")?,
     )?))
-}
-
-/// Key lookup by stored id inside a write transaction (held halves are rare: one query each).
-struct KeyLookup<'a> {
-    tx: &'a StoreTx<'a>,
-}
-
-impl KeyLookup<'_> {
-    fn key(&self, id: i64) -> Result<PublicKey, StoreError> {
-        let b: Vec<u8> = self
-            .tx
-            .conn
-            .prepare_cached("SELECT pubkey FROM rep_keys WHERE id = ?1")?
-            .query_row([id], |r| r.get(0))
-            .optional()?
-            .ok_or_else(|| corrupt(format!("rep key id {id} does not exist")))?;
-        Ok(PublicKey::from_byte_array(arr("rep_keys.pubkey", &b)?))
-    }
 }
 
 /// One `rep_halves` row, undecoded.
@@ -1101,30 +895,6 @@ impl HalfRow {
 }
 
 impl Store {
-    /// The persisted reputation form, or `None` if it is not complete (never back-filled, or a
-    /// batch was stored without its projection).
-    pub fn rep_load_ready(&self) -> Result<Option<RepParts>, StoreError> {
-        self.read(|tx| {
-            if tx.rep_status()?.ready() {
-                tx.rep_load().map(Some)
-            } else {
-                Ok(None)
-            }
-        })
-    }
-
-    /// Like [`Store::rep_load_ready`] but ignoring any checkpoint (every row is read): the
-    /// fallback when the checkpoint is refused.
-    pub fn rep_load_rows_ready(&self) -> Result<Option<RepParts>, StoreError> {
-        self.read(|tx| {
-            if tx.rep_status()?.ready() {
-                tx.rep_load_rows().map(Some)
-            } else {
-                Ok(None)
-            }
-        })
-    }
-
     /// A directory-mode engine's persisted form ([`StoreTx::rep_load_graph`]), or `None` if the
     /// projection is not complete (never back-filled, or a batch was stored without its
     /// projection): then the app rebuilds it from the events.
@@ -1220,7 +990,7 @@ impl Store {
 pub(super) mod tests {
     use super::*;
     use crate::reputation::synth::{self, T0, receipt_pair, synth_key};
-    use crate::reputation::{NodeId, Params, Reputation};
+    use crate::reputation::{Params, Reputation};
     use rand::rngs::StdRng;
     use rand::seq::SliceRandom;
     use rand::{Rng, SeedableRng};
@@ -1320,85 +1090,6 @@ pub(super) mod tests {
         (items, hg.keys)
     }
 
-    fn assert_same(live: &Reputation, loaded: &Reputation, keys: &[PublicKey]) {
-        let (g, h) = (live.graph(), loaded.graph());
-        assert_eq!(g.node_count(), h.node_count());
-        assert_eq!(g.edge_count(), h.edge_count());
-        for x in 0..g.node_count() as NodeId {
-            assert_eq!(g.key(x), h.key(x), "node {x}");
-            assert_eq!(g.deal_counts(x), h.deal_counts(x), "node {x}");
-            let a: Vec<_> = g.neighbors(x).collect();
-            let b: Vec<_> = h.neighbors(x).collect();
-            assert_eq!(a, b, "row {x}");
-        }
-        assert_eq!(live.ratings().len(), loaded.ratings().len());
-        assert_eq!(live.seen_count(), loaded.seen_count());
-        for k in keys {
-            assert_eq!(live.first_seen(k).unwrap(), loaded.first_seen(k).unwrap());
-            assert_eq!(live.follows_of(k), loaded.follows_of(k));
-        }
-        for v in (0..keys.len()).step_by(37) {
-            let (tl, tb) = (
-                live.trust_map(&keys[v]).unwrap(),
-                loaded.trust_map(&keys[v]).unwrap(),
-            );
-            for s in (0..keys.len()).step_by(11) {
-                assert_eq!(
-                    live.screen(&tl, &keys[s], T0 + 86_400, true).unwrap(),
-                    loaded.screen(&tb, &keys[s], T0 + 86_400, true).unwrap(),
-                    "viewer {v} subject {s}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn loaded_engine_screens_identically_to_the_live_one() {
-        for seed in [1u64, 2, 3] {
-            let (items, keys) = inputs(seed);
-            let dir = tempfile::tempdir().unwrap();
-            let st = store(&dir);
-            let mut live = Reputation::new(Params::default()).unwrap();
-            // Several batches, as the ingest loop writes them.
-            for chunk in items.chunks(97) {
-                st.insert_events_rep_begin(&[]).unwrap();
-                for i in chunk {
-                    live.apply(i);
-                }
-                st.rep_commit(chunk).unwrap();
-            }
-            st.transaction(|tx| tx.rep_mark_built()).unwrap();
-            let parts = st.rep_load_ready().unwrap().expect("ready");
-            assert!(!parts.open_halves.is_empty(), "one-sided deals are held");
-            let loaded = Reputation::from_parts(Params::default(), parts).unwrap();
-            live.compact();
-            assert_same(&live, &loaded, &keys);
-        }
-    }
-
-    fn commit(st: &Store, live: &mut Reputation, items: &[RepInput]) {
-        for chunk in items.chunks(97) {
-            st.insert_events_rep_begin(&[]).unwrap();
-            for i in chunk {
-                live.apply(i);
-            }
-            st.rep_commit(chunk).unwrap();
-        }
-    }
-
-    fn tail_kinds(tail: &[RepTail]) -> [usize; 3] {
-        let mut n = [0; 3];
-        for t in tail {
-            let i = match t {
-                RepTail::Pair { .. } => 0,
-                RepTail::Upgrade { .. } => 1,
-                RepTail::Seen { .. } => 2,
-            };
-            n[i] += 1;
-        }
-        n
-    }
-
     /// [`inputs`] arranged for a checkpoint after the first `third` items: 20 proven deals
     /// paired just before it, the meet halves of 15 of them a little after it (upgrades of
     /// covered deals), of the other 5 at the very end, and a last deal that brings a new key
@@ -1433,105 +1124,6 @@ pub(super) mod tests {
         (items, keys, third)
     }
 
-    /// Checkpoint after the first third, more batches after it (new deals, upgrades of deals
-    /// the checkpoint holds, older first-seen times, new keys), load from the checkpoint plus
-    /// the replayed rows, then keep feeding both engines: loaded == live at every step, and the
-    /// row-only load agrees too.
-    #[test]
-    fn checkpoint_plus_tail_loads_identically_and_stays_identical() {
-        let mut kinds = [0; 3];
-        for seed in [5u64, 6, 7] {
-            let (items, keys, third) = checkpoint_inputs(seed);
-            let dir = tempfile::tempdir().unwrap();
-            let st = store(&dir);
-            st.rep_rebuild(&[]).unwrap();
-            let mut live = Reputation::new(Params::default()).unwrap();
-            commit(&st, &mut live, &items[..third]);
-            let data = live.clone().checkpoint().unwrap();
-            st.rep_checkpoint_save(&data).unwrap();
-            assert_eq!(st.read(|tx| tx.rep_checkpoint_lag()).unwrap().0, Some(0));
-            commit(&st, &mut live, &items[third..2 * third]);
-            let parts = st.rep_load_ready().unwrap().expect("ready");
-            assert!(parts.checkpoint.is_some() && parts.deals.is_empty());
-            let k = tail_kinds(&parts.tail);
-            for (a, b) in kinds.iter_mut().zip(k) {
-                *a += b;
-            }
-            let mut loaded = Reputation::from_parts(Params::default(), parts).unwrap();
-            let rows = Reputation::from_parts(
-                Params::default(),
-                st.rep_load_rows_ready().unwrap().expect("ready"),
-            )
-            .unwrap();
-            let mut now = live.clone();
-            now.compact();
-            let mut compacted = loaded.clone();
-            compacted.compact();
-            assert_same(&now, &compacted, &keys);
-            assert_same(&now, &rows, &keys);
-            // Incremental updates after the load (pairs, upgrades, new keys, ratings).
-            for i in &items[2 * third..] {
-                live.apply(i);
-                loaded.apply(i);
-            }
-            live.compact();
-            loaded.compact();
-            assert!(live.graph().node(&synth_key("newcomer", seed)).is_some());
-            assert_same(&live, &loaded, &keys);
-        }
-        assert!(
-            kinds.iter().all(|n| *n > 0),
-            "the tail replays pairs, upgrades and first-seen times: {kinds:?}"
-        );
-    }
-
-    #[test]
-    fn a_corrupt_checkpoint_is_refused_and_the_rows_load_instead() {
-        let (items, keys) = inputs(8);
-        let dir = tempfile::tempdir().unwrap();
-        let st = store(&dir);
-        st.rep_rebuild(&[]).unwrap();
-        let mut live = Reputation::new(Params::default()).unwrap();
-        commit(&st, &mut live, &items);
-        st.rep_checkpoint_save(&live.clone().checkpoint().unwrap())
-            .unwrap();
-        live.compact();
-        let damage = [
-            "UPDATE rep_checkpoint SET data = substr(data, 1, length(data) - 9)",
-            "UPDATE rep_checkpoint SET data = x'00'",
-            "UPDATE rep_checkpoint SET data = zeroblob(4096)",
-            "UPDATE rep_checkpoint SET data = 'text, not a blob'",
-            "FLIP",
-        ];
-        for sql in damage {
-            let good = live.clone().checkpoint().unwrap();
-            st.rep_checkpoint_save(&good).unwrap();
-            if sql == "FLIP" {
-                let mut bad = good.clone();
-                bad[100] ^= 0x10;
-                st.rep_checkpoint_save(&bad).unwrap();
-            } else {
-                st.transaction(|tx| {
-                    tx.conn.execute(sql, [])?;
-                    Ok(())
-                })
-                .unwrap();
-            }
-            let parts = st.rep_load_ready().unwrap().expect("ready");
-            assert!(parts.checkpoint.is_some());
-            assert!(
-                matches!(
-                    Reputation::from_parts(Params::default(), parts),
-                    Err(crate::reputation::ReputationError::InvalidCheckpoint { .. })
-                ),
-                "{sql}"
-            );
-            let rows = st.rep_load_rows_ready().unwrap().expect("ready");
-            let loaded = Reputation::from_parts(Params::default(), rows).unwrap();
-            assert_same(&live, &loaded, &keys);
-        }
-    }
-
     #[test]
     fn checkpoint_is_due_only_for_large_or_lagging_projections_and_cleared_by_rebuild() {
         let dir = tempfile::tempdir().unwrap();
@@ -1562,6 +1154,60 @@ pub(super) mod tests {
         );
     }
 
+    /// The lag counts what a load replays: deals paired after the checkpoint and covered deals
+    /// upgraded after it. Older first-seen times are looked up, not replayed: not logged.
+    #[test]
+    fn checkpoint_lag_counts_later_pairs_and_upgrades_not_first_seen_times() {
+        let dir = tempfile::tempdir().unwrap();
+        let st = store(&dir);
+        let (ka, kb, kc) = (
+            synth_key("lag", 1),
+            synth_key("lag", 2),
+            synth_key("lag", 3),
+        );
+        let (p1, p2) = receipt_pair(ka, kb, 1, DealTier::Proven);
+        let (m1, m2) = receipt_pair(ka, kb, 1, DealTier::Met);
+        let (n1, n2) = receipt_pair(kb, kc, 2, DealTier::Proven);
+        st.rep_rebuild(&[RepInput::Receipt(p1), RepInput::Receipt(p2)])
+            .unwrap();
+        st.rep_checkpoint_save(b"ck").unwrap();
+        let lag = || st.read(|tx| tx.rep_checkpoint_lag()).unwrap();
+        let dirty = |kind: i64| -> i64 {
+            st.read(|tx| {
+                Ok(tx.conn.query_row(
+                    "SELECT COUNT(*) FROM rep_ck_dirty WHERE kind = ?1",
+                    [kind],
+                    |r| r.get(0),
+                )?)
+            })
+            .unwrap()
+        };
+        assert_eq!(lag(), (Some(0), 1));
+        // Older first-seen times of covered keys, and a key seen for the first time.
+        st.rep_commit(&[
+            RepInput::Seen {
+                pubkey: ka,
+                at: T0 - 100,
+            },
+            RepInput::Seen {
+                pubkey: kc,
+                at: T0 - 50,
+            },
+        ])
+        .unwrap();
+        assert_eq!(lag(), (Some(0), 1));
+        assert_eq!(dirty(0), 0, "first-seen changes are not logged");
+        // An upgrade of the covered deal, and a deal paired after the checkpoint.
+        let changes = st
+            .rep_commit(&[m1, m2, n1, n2].map(RepInput::Receipt))
+            .unwrap();
+        assert_eq!(changes.len(), 2);
+        assert_eq!(lag(), (Some(2), 2));
+        assert_eq!(dirty(1), 1);
+        st.rep_checkpoint_save(b"ck2").unwrap();
+        assert_eq!(lag(), (Some(0), 2));
+    }
+
     #[test]
     fn fresh_store_is_not_ready_and_loads_empty() {
         let dir = tempfile::tempdir().unwrap();
@@ -1573,11 +1219,14 @@ pub(super) mod tests {
                 inflight: 0
             }
         );
-        assert!(st.rep_load_ready().unwrap().is_none());
+        assert!(st.rep_load_graph().unwrap().is_none());
+        assert!(st.rep_load_graph_rows().unwrap().is_none());
         st.rep_rebuild(&[]).unwrap();
-        let parts = st.rep_load_ready().unwrap().expect("built");
-        assert_eq!(parts, RepParts::default());
-        let rep = Reputation::from_parts(Params::default(), parts).unwrap();
+        let parts = st.rep_load_graph().unwrap().expect("built");
+        assert_eq!(parts, GraphParts::default());
+        let st = std::sync::Arc::new(st);
+        let dir = std::sync::Arc::new(crate::store::StoreDirectory::new(st));
+        let rep = Reputation::from_graph_parts(Params::default(), dir, parts).unwrap();
         assert_eq!(rep.graph().node_count(), 0);
     }
 
@@ -1613,7 +1262,6 @@ pub(super) mod tests {
         assert!(!st.rep_status().unwrap().ready());
         assert_eq!(st.rep_load_graph().unwrap(), None);
         assert_eq!(st.rep_load_graph_rows().unwrap(), None);
-        assert!(st.rep_load_ready().unwrap().is_none());
         assert!(!st.rep_checkpoint_due().unwrap());
         assert_eq!(st.read(|tx| tx.rep_checkpoint_lag()).unwrap().0, None);
         // The app's rebuild: node ids in pairing order from 0, a loadable projection.
@@ -1641,73 +1289,111 @@ pub(super) mod tests {
         st.rep_rebuild(&[]).unwrap();
         st.insert_events_rep_begin(&[]).unwrap();
         assert_eq!(st.rep_status().unwrap().inflight, 1);
-        assert!(st.rep_load_ready().unwrap().is_none(), "crash window");
+        assert!(st.rep_load_graph().unwrap().is_none(), "crash window");
+        assert!(st.rep_load_graph_rows().unwrap().is_none(), "crash window");
         st.rep_commit(&[]).unwrap();
-        assert!(st.rep_load_ready().unwrap().is_some());
+        assert!(st.rep_load_graph().unwrap().is_some());
         // A rebuild clears a stuck counter.
         st.insert_events_rep_begin(&[]).unwrap();
         let (items, _) = inputs(9);
         st.rep_rebuild(&items).unwrap();
-        let parts = st.rep_load_ready().unwrap().expect("ready");
-        assert!(!parts.deals.is_empty());
+        let parts = st.rep_load_graph().unwrap().expect("ready");
+        assert!(!parts.changes.is_empty() && !parts.ratings.is_empty());
         // Rebuilding again with the same facts gives the same rows (idempotent back-fill).
         st.rep_rebuild(&items).unwrap();
-        assert_eq!(st.rep_load_ready().unwrap().expect("ready"), parts);
+        assert_eq!(st.rep_load_graph().unwrap().expect("ready"), parts);
     }
 
+    /// Corrupt rows are errors from every load, with or without a checkpoint, never panics.
     #[test]
     fn corrupt_rows_are_reported_not_panicked_on() {
         let dir = tempfile::tempdir().unwrap();
         let st = store(&dir);
         let (items, _) = inputs(4);
-        st.rep_rebuild(&items).unwrap();
-        st.transaction(|tx| {
-            tx.conn
-                .execute("UPDATE rep_deals SET tier = 7 WHERE seq = 1", [])?;
-            Ok(())
-        })
-        .unwrap();
-        assert!(matches!(
-            st.rep_load_ready(),
-            Err(StoreError::Corrupt { .. })
-        ));
-        st.rep_rebuild(&items).unwrap();
-        st.transaction(|tx| {
-            tx.conn
-                .execute("UPDATE rep_deals SET a = 999999 WHERE seq = 1", [])?;
-            Ok(())
-        })
-        .unwrap();
-        assert!(matches!(
-            st.rep_load_ready(),
-            Err(StoreError::Corrupt { .. })
-        ));
-        st.rep_rebuild(&items).unwrap();
-        st.transaction(|tx| {
-            tx.conn
-                .execute("UPDATE rep_keys SET pubkey = x'00' WHERE id = 1", [])?;
-            Ok(())
-        })
-        .unwrap();
-        assert!(matches!(
-            st.rep_load_ready(),
-            Err(StoreError::Corrupt { .. })
-        ));
-        // Ratings are read back in held form (deal key, no negotiation id): a short deal key
-        // or an out-of-range score is corruption too.
+        let first_rater = "(SELECT rater FROM rep_ratings ORDER BY seq LIMIT 1)";
         for bad in [
+            "UPDATE rep_deals SET tier = 7 WHERE seq = (SELECT MAX(seq) FROM rep_deals)",
+            "UPDATE rep_deals SET a = 999999 WHERE seq = (SELECT MAX(seq) FROM rep_deals)",
+            &format!("UPDATE rep_keys SET pubkey = x'00' WHERE id = {first_rater}"),
+            &format!("DELETE FROM rep_keys WHERE id = {first_rater}"),
+            "UPDATE rep_follows SET list = x'0011'",
+            // Ratings are read back in held form (deal key, no negotiation id): a short deal
+            // key or an out-of-range score is corruption too.
             "UPDATE rep_ratings SET deal = x'0011' WHERE seq = (SELECT MIN(seq) FROM rep_ratings)",
             "UPDATE rep_ratings SET score = 300",
         ] {
             st.rep_rebuild(&items).unwrap();
+            // A checkpoint before the last deal: the tail reads it too.
+            st.rep_checkpoint_save(b"ck").unwrap();
+            let exec = |sql: &str| st.transaction(|tx| Ok(tx.conn.execute(sql, [])?)).unwrap();
+            exec("UPDATE rep_checkpoint SET deal_seq = deal_seq - 1");
+            assert!(exec(bad) > 0, "{bad}: the fixture has such rows");
             assert!(
-                st.transaction(|tx| Ok(tx.conn.execute(bad, [])?)).unwrap() > 0,
-                "{bad}: the fixture has ratings"
-            );
-            assert!(
-                matches!(st.rep_load_ready(), Err(StoreError::Corrupt { .. })),
+                matches!(st.rep_load_graph(), Err(StoreError::Corrupt { .. })),
                 "{bad}"
             );
+            assert!(
+                matches!(st.rep_load_graph_rows(), Err(StoreError::Corrupt { .. })),
+                "{bad}"
+            );
+        }
+    }
+
+    /// Ratings and follow lists name keys by row id; a load resolves them through the whole key
+    /// table when the book is large and id by id when it is small. Both give the same rows, and
+    /// an engine loaded from them holds the live engine's ratings and follow lists.
+    #[test]
+    fn both_ways_of_resolving_keys_read_the_same_ratings_and_follow_lists() {
+        for seed in [1u64, 2] {
+            let (items, keys) = inputs(seed);
+            let tmp = tempfile::tempdir().unwrap();
+            let st = std::sync::Arc::new(store(&tmp));
+            st.rep_rebuild(&items).unwrap();
+            let (all, each) = st
+                .read(|tx| {
+                    let all = tx.rep_key_names_all()?;
+                    let each = KeyNames::each(tx);
+                    Ok((
+                        (tx.rep_load_ratings(&all)?, tx.rep_load_follows(&all)?),
+                        (tx.rep_load_ratings(&each)?, tx.rep_load_follows(&each)?),
+                    ))
+                })
+                .unwrap();
+            assert!(!all.0.is_empty() && !all.1.is_empty());
+            assert_eq!(all, each);
+            let parts = st.rep_load_graph().unwrap().expect("ready");
+            assert_eq!((parts.ratings.clone(), parts.follows.clone()), all);
+            let mut live = Reputation::new(Params::default()).unwrap();
+            for i in &items {
+                live.apply(i);
+            }
+            let dir = std::sync::Arc::new(crate::store::StoreDirectory::new(st.clone()));
+            let loaded = Reputation::from_graph_parts(Params::default(), dir, parts).unwrap();
+            assert_eq!(loaded.ratings().len(), live.ratings().len());
+            for k in &keys {
+                let want: Vec<_> = live.ratings().about(k).collect();
+                assert_eq!(loaded.ratings().about(k).collect::<Vec<_>>(), want, "{k}");
+                assert_eq!(loaded.follows_of(k), live.follows_of(k), "{k}");
+            }
+            // A key row that is gone is corruption either way.
+            st.transaction(|tx| {
+                tx.conn.execute(
+                    "DELETE FROM rep_keys WHERE id = (SELECT ratee FROM rep_ratings LIMIT 1)",
+                    [],
+                )?;
+                Ok(())
+            })
+            .unwrap();
+            let (all, each) = st
+                .read(|tx| {
+                    let all = tx.rep_key_names_all()?;
+                    Ok((
+                        tx.rep_load_ratings(&all).is_err(),
+                        tx.rep_load_ratings(&KeyNames::each(tx)).is_err(),
+                    ))
+                })
+                .unwrap();
+            assert!(all && each);
         }
     }
 }
