@@ -492,6 +492,12 @@ impl Reputation {
         self.dir.is_some()
     }
 
+    /// Approximate heap bytes of the first-seen times held in memory (per node, plus keys
+    /// outside the graph); none in directory mode.
+    pub fn first_seen_bytes(&self) -> usize {
+        self.first_seen.capacity() * 8 + super::index::hash_bytes(self.seen_other.capacity(), 40)
+    }
+
     /// The node id of `pk`, if it has a paired deal.
     pub fn node_of(&self, pk: &PublicKey) -> Result<Option<NodeId>, ReputationError> {
         match &self.dir {
