@@ -8,7 +8,8 @@
 //!   lists, then the bulk build;
 //! * the checkpoint load: reading the graph blob (+ the rows after it), then decoding it;
 //! * the same with the longest tail the app allows before it checkpoints again;
-//! * a trust map and a screening (lookups through the store) on the loaded engine; an
+//! * a trust map and a screening (lookups through the store) on the loaded engine, and a popular
+//!   subject's first and warm (repeated: looked-up answers cached) screening; an
 //!   incremental receipt pair (mean over 2 000 new deals): the engine applying the store's
 //!   change, and the whole app path (store commit + apply);
 //! * its memory by part, next to the memory-mode engine (every key, deal and first-seen time
@@ -70,7 +71,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Second argument: ratings per deal, 0 or 1 (default 0: the graph alone).
     let with_ratings = std::env::args().nth(2).is_some_and(|a| a == "1");
     println!(
-        "| edges | keys | ratings | rows: read + build = load | checkpoint: read + decode = **cold load** | longest tail: deals, read + replay = load | checkpoint size, write | trust map | screening | popular subject (200 raters) | receipt pair: engine / store + engine | **graph** (adjacency + counters) | memory mode: adjacency, keys, key index, counters, deal index, first-seen = total | rating book | db |"
+        "| edges | keys | ratings | rows: read + build = load | checkpoint: read + decode = **cold load** | longest tail: deals, read + replay = load | checkpoint size, write | trust map | screening | popular subject (200 raters): first / warm | receipt pair: engine / store + engine | **graph** (adjacency + counters) | memory mode: adjacency, keys, key index, counters, deal index, first-seen = total | rating book | db |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for edges in sizes {
@@ -239,11 +240,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             std::hint::black_box(hub.screen(&htm, &subject, T0, false)?.weight_total);
             hubt.push(t.elapsed());
         }
+        let hub_first = hubt.first().copied().unwrap_or_default();
         let hub_screen = median(hubt);
         drop(hub);
 
         println!(
-            "| {} | {} | {} | {} + {} = {} | {} + {} = **{}** | {}: {} + {} = {} | {} MiB, {} | {:.0} µs | {:.0} µs | {:.0} µs | {:.1} µs / {:.0} µs | **{}** ({} + {}) | {}, {}, {}, {}, {}, {} = {} | {} | {:.0} MiB |",
+            "| {} | {} | {} | {} + {} = {} | {} + {} = **{}** | {}: {} + {} = {} | {} MiB, {} | {:.0} µs | {:.0} µs | {:.0} / {:.0} µs | {:.1} µs / {:.0} µs | **{}** ({} + {}) | {}, {}, {}, {}, {}, {} = {} | {} | {:.0} MiB |",
             rep.graph().edge_count(),
             n,
             rep.ratings().len(),
@@ -261,6 +263,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ms(ck_write),
             median(tmt).as_secs_f64() * 1e6,
             median(sct).as_secs_f64() * 1e6,
+            hub_first.as_secs_f64() * 1e6,
             hub_screen.as_secs_f64() * 1e6,
             engine_per_pair.as_secs_f64() * 1e6,
             whole.as_secs_f64() * 1e6,

@@ -255,6 +255,8 @@ impl Reputation {
     /// In directory mode `Seen` and `Receipt` change nothing: the directory's owner keeps
     /// first-seen times and pairs receipts, and hands the engine [`GraphChange`]s.
     pub fn apply(&mut self, input: &RepInput) {
+        // The directory's rows changed with this fact (a held half, a first-seen time …).
+        self.lookups.clear();
         match input {
             RepInput::Seen { pubkey, at } => self.observe(*pubkey, *at),
             RepInput::Receipt(r) => {

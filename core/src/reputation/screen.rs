@@ -1,7 +1,7 @@
 //! Rating validity and weighting, lower-quantile aggregation, verdict, path and badge.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use nostr::PublicKey;
 use serde::Serialize;
@@ -252,28 +252,73 @@ pub(crate) fn valid_ratings<'a>(
 /// dictionaries, or through its [`Directory`] once per key and deal.
 pub(crate) struct Memo<'r> {
     pub(crate) rep: &'r Reputation,
+    c: MutexGuard<'r, LookupCache>,
+}
+
+/// Directory answers kept from one screening to the next (directory mode). They can only
+/// change when the store commits a batch, and the engine applies every committed batch
+/// ([`Reputation::apply`], [`Reputation::apply_changes`]), which empties the cache; so a
+/// cached answer is always the directory's current one. Bounded: emptied when a part exceeds
+/// [`LOOKUP_CACHE_MAX`] entries (≈ 1 MiB each).
+#[derive(Debug, Default)]
+pub(super) struct LookupCache {
     nodes: HashMap<PublicKey, Option<NodeId>>,
     deals: HashMap<DealKey, Option<DealFact>>,
 }
 
+/// Most cached answers of each kind.
+const LOOKUP_CACHE_MAX: usize = 16_384;
+
+/// The engine's [`LookupCache`]; a clone starts empty.
+#[derive(Debug, Default)]
+pub(super) struct Lookups(Mutex<LookupCache>);
+
+impl Clone for Lookups {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl Lookups {
+    fn lock(&self) -> MutexGuard<'_, LookupCache> {
+        // A panic mid-screening may have left partial entries: start over.
+        self.0.lock().unwrap_or_else(|poisoned| {
+            let mut c = poisoned.into_inner();
+            c.nodes.clear();
+            c.deals.clear();
+            c
+        })
+    }
+
+    /// Forgets every cached answer (the directory's rows changed).
+    pub(super) fn clear(&self) {
+        let mut c = self.lock();
+        c.nodes.clear();
+        c.deals.clear();
+    }
+}
+
 impl<'r> Memo<'r> {
     pub(crate) fn new(rep: &'r Reputation) -> Self {
-        Self {
-            rep,
-            nodes: HashMap::new(),
-            deals: HashMap::new(),
+        let mut c = rep.lookups.lock();
+        if c.nodes.len() > LOOKUP_CACHE_MAX {
+            c.nodes.clear();
         }
+        if c.deals.len() > LOOKUP_CACHE_MAX {
+            c.deals.clear();
+        }
+        Self { rep, c }
     }
 
     pub(crate) fn node(&mut self, pk: &PublicKey) -> Result<Option<NodeId>, ReputationError> {
         if self.rep.dir.is_none() {
             return Ok(self.rep.graph.node(pk));
         }
-        if let Some(n) = self.nodes.get(pk) {
+        if let Some(n) = self.c.nodes.get(pk) {
             return Ok(*n);
         }
         let n = self.rep.node_of(pk)?;
-        self.nodes.insert(*pk, n);
+        self.c.nodes.insert(*pk, n);
         Ok(n)
     }
 
@@ -284,23 +329,23 @@ impl<'r> Memo<'r> {
         };
         let mut want: Vec<PublicKey> = pks
             .iter()
-            .filter(|p| !self.nodes.contains_key(*p))
+            .filter(|p| !self.c.nodes.contains_key(*p))
             .copied()
             .collect();
         want.sort_unstable();
         want.dedup();
         for (p, n) in want.iter().zip(dir.nodes(&want)?) {
-            self.nodes.insert(*p, n);
+            self.c.nodes.insert(*p, n);
         }
         let mut want: Vec<DealKey> = deals
             .iter()
-            .filter(|d| !self.deals.contains_key(*d))
+            .filter(|d| !self.c.deals.contains_key(*d))
             .copied()
             .collect();
         want.sort_unstable();
         want.dedup();
         for (d, f) in want.iter().zip(dir.deals(&want)?) {
-            self.deals.insert(*d, f);
+            self.c.deals.insert(*d, f);
         }
         Ok(())
     }
@@ -309,11 +354,11 @@ impl<'r> Memo<'r> {
         if self.rep.dir.is_none() {
             return self.rep.deal_of(key);
         }
-        if let Some(d) = self.deals.get(key) {
+        if let Some(d) = self.c.deals.get(key) {
             return Ok(*d);
         }
         let d = self.rep.deal_of(key)?;
-        self.deals.insert(*key, d);
+        self.c.deals.insert(*key, d);
         Ok(d)
     }
 }
@@ -455,6 +500,8 @@ pub struct Reputation {
     /// Where keys, deal facts and first-seen times are looked up instead of held (directory
     /// mode; `graph` then has no keys and changes only by [`Reputation::apply_changes`]).
     pub(super) dir: Option<Arc<dyn Directory>>,
+    /// Directory answers kept between screenings (directory mode).
+    pub(super) lookups: Lookups,
 }
 
 /// Marks a graph node without a first-seen time.
@@ -472,6 +519,7 @@ impl Reputation {
             seen_other: HashMap::new(),
             params,
             dir: None,
+            lookups: Lookups::default(),
         })
     }
 
@@ -534,6 +582,7 @@ impl Reputation {
                 reason: "an engine without a directory pairs receipts itself".into(),
             });
         }
+        self.lookups.clear();
         for (i, c) in changes.iter().enumerate() {
             self.graph
                 .apply_change(c)
@@ -595,6 +644,7 @@ impl Reputation {
 
     /// Adds a verified rating (also records its author as seen).
     pub fn insert_rating(&mut self, r: RatingInput) -> Result<RatingOutcome, ReputationError> {
+        self.lookups.clear();
         let (who, at) = (r.rater, r.created_at);
         let out = self.ratings.add(r)?;
         self.observe(who, at);
@@ -603,6 +653,7 @@ impl Reputation {
 
     /// Sets `owner`'s follow list if it is newer than the one held (latest kind 3 wins).
     pub fn set_follows(&mut self, owner: PublicKey, follows: Vec<PublicKey>, created_at: u64) {
+        self.lookups.clear();
         if self
             .follows
             .get(&owner)
