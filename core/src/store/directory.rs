@@ -588,7 +588,7 @@ mod tests {
         let dir: Arc<dyn Directory> = Arc::new(StoreDirectory::new(Arc::clone(&st)));
         let mut ext = Reputation::with_directory(Params::default(), dir).unwrap();
         let mut mem = Reputation::new(Params::default()).unwrap();
-        let mut commit = |items: Vec<RepInput>, ext: &mut Reputation, mem: &mut Reputation| {
+        let commit = |items: Vec<RepInput>, ext: &mut Reputation, mem: &mut Reputation| {
             let changes = st.rep_commit(&items).unwrap();
             for i in &items {
                 ext.apply(i);
