@@ -106,13 +106,14 @@ fn fixture(edges: usize) -> Fixture {
 fn benches(c: &mut Criterion) {
     for (label, edges) in [("10k", 10_000usize), ("100k", 100_000), ("1M", 1_000_000)] {
         let mut f = fixture(edges);
-        let tm = f.rep.trust_map(&f.viewer);
+        let tm = f.rep.trust_map(&f.viewer).unwrap();
         println!(
             "{label}: trust map reaches {} keys; subject screens as {:?} with {} raters",
             tm.len(),
-            f.rep.screen(&tm, &f.subject, T0, false).verdict,
+            f.rep.screen(&tm, &f.subject, T0, false).unwrap().verdict,
             f.rep
                 .screen(&tm, &f.subject, T0, true)
+                .unwrap()
                 .raters
                 .map(|r| r.len())
                 .unwrap_or(0)
@@ -123,11 +124,18 @@ fn benches(c: &mut Criterion) {
         g.bench_function("trust_map_from_memory", |b| {
             b.iter(|| {
                 vi = (vi + 7919) % f.keys.len();
-                black_box(f.rep.trust_map(&f.keys[vi]).len())
+                black_box(f.rep.trust_map(&f.keys[vi]).unwrap().len())
             })
         });
         g.bench_function("screen_warm", |b| {
-            b.iter(|| black_box(f.rep.screen(&tm, &f.subject, T0, false).weight_total))
+            b.iter(|| {
+                black_box(
+                    f.rep
+                        .screen(&tm, &f.subject, T0, false)
+                        .unwrap()
+                        .weight_total,
+                )
+            })
         });
         let mut deal = 1u64 << 60;
         let n = f.keys.len() as u64;

@@ -1,25 +1,31 @@
 //! Cold load of the reputation engine from SQLite vs from memory (issue 5, "Numbers to report").
 //!
 //! For 10k / 100k / 1M proven edges (synthetic community graphs, degree ≈ 6; ratings optional):
-//! writes the persisted projection once, then measures, each the median of 5 runs:
-//! * the row load (no checkpoint): reading every `rep_*` row, then the bulk build;
-//! * the checkpoint load: reading the blob (+ the rows after it), then decoding it;
-//! * the same with the longest tail the app allows before it checkpoints again (deals paired
-//!   after the checkpoint, replayed from rows at load);
-//! * the old in-memory path (every receipt half inserted one by one);
-//! * a trust map and a warm screening on the loaded engine, an incremental receipt pair into it
-//!   (mean over 2 000 new deals), and its memory by part.
+//! writes the persisted projection once, then measures the app's engine — directory mode: node
+//! ids, adjacency and counters in memory, keys / deal facts / first-seen times looked up in the
+//! store — each cell the median of 5 runs:
+//! * the row load (no checkpoint): reading every paired deal's node ids, ratings and follow
+//!   lists, then the bulk build;
+//! * the checkpoint load: reading the graph blob (+ the rows after it), then decoding it;
+//! * the same with the longest tail the app allows before it checkpoints again;
+//! * a trust map and a screening (lookups through the store) on the loaded engine, and a popular
+//!   subject's first and warm (repeated: looked-up answers cached) screening; an
+//!   incremental receipt pair (mean over 2 000 new deals): the engine applying the store's
+//!   change, and the whole app path (store commit + apply);
+//! * its memory by part, next to the memory-mode engine (every key, deal and first-seen time
+//!   in memory) built from the same facts.
 //!
 //! ```text
 //! CARGO_TARGET_DIR=/root/.cache/freeport/release cargo run --release -p freeport-core --example rep_coldload [sizes] [ratings 0|1]
 //! ```
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use freeport_core::protocol::receipt::DealTier;
 use freeport_core::reputation::synth::{self, T0, receipt_pair};
-use freeport_core::reputation::{Params, RepInput, Reputation};
-use freeport_core::store::{DataKey, Store};
+use freeport_core::reputation::{Directory, GraphParts, Params, RepInput, Reputation};
+use freeport_core::store::{DataKey, Store, StoreDirectory};
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -34,10 +40,11 @@ fn mib(b: usize) -> String {
     format!("{:.1}", b as f64 / 1048576.0)
 }
 
-/// Reads with `read`, builds with `from_parts`, 5 times; medians of read, build, total.
+/// Reads with `read`, builds with `from_graph_parts`, 5 times; medians of read, build, total.
 fn load(
     st: &Store,
-    read: impl Fn(&Store) -> Option<freeport_core::reputation::RepParts>,
+    dir: &Arc<dyn Directory>,
+    read: impl Fn(&Store) -> Option<GraphParts>,
 ) -> Result<(Duration, Duration, Duration, Reputation), Box<dyn std::error::Error>> {
     let (mut r, mut b, mut t) = (Vec::new(), Vec::new(), Vec::new());
     let mut last: Option<Reputation> = None;
@@ -46,7 +53,7 @@ fn load(
         let parts = read(st).ok_or("projection not ready")?;
         let r0 = t0.elapsed();
         let t1 = Instant::now();
-        let rep = Reputation::from_parts(Params::default(), parts)?;
+        let rep = Reputation::from_graph_parts(Params::default(), dir.clone(), parts)?;
         b.push(t1.elapsed());
         r.push(r0);
         t.push(t0.elapsed());
@@ -64,9 +71,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Second argument: ratings per deal, 0 or 1 (default 0: the graph alone).
     let with_ratings = std::env::args().nth(2).is_some_and(|a| a == "1");
     println!(
-        "| edges | keys | ratings | rows: read + build = load | checkpoint: read + decode = **cold load** | longest tail: deals, read + replay = load | checkpoint size, write | per-half inserts (old) | trust map | screening warm | receipt pair, incremental | adjacency | keys | index | stats | deal index | first-seen | rating book | db |"
+        "| edges | keys | ratings | rows: read + build = load | checkpoint: read + decode = **cold load** | longest tail: deals, read + replay = load | checkpoint size, write | trust map | screening | popular subject (200 raters): first / warm | receipt pair: engine / store + engine | **graph** (adjacency + counters) | memory mode: adjacency, keys, key index, counters, deal index, first-seen = total | rating book | db |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for edges in sizes {
         let hg = synth::honest_graph(edges / 3, 50, 6, 7);
         let mut items = Vec::with_capacity(hg.edges.len() * 6);
@@ -99,59 +106,71 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let (a, b) = (hg.keys[(i * 7919) % n], hg.keys[(i * 104_729 + 1) % n]);
             receipt_pair(a, b, u64::MAX / 2 + i as u64, DealTier::Met)
         };
-        let dir = tempfile::tempdir()?;
-        let path = dir.path().join("cold.db");
+        let tmp = tempfile::tempdir()?;
+        let path = tmp.path().join("cold.db");
         let key = DataKey::generate();
         {
             let st = Store::open_with_key(&path, key.clone())?;
             st.rep_rebuild(&items)?;
         }
         let db_mib = std::fs::metadata(&path)?.len() as f64 / 1048576.0;
-        let st = Store::open_with_key(&path, key)?;
+        let st = Arc::new(Store::open_with_key(&path, key)?);
+        let dir: Arc<dyn Directory> = Arc::new(StoreDirectory::new(st.clone()));
 
         let (rows_read, rows_build, rows_total, mut rep) =
-            load(&st, |s| s.rep_load_rows_ready().ok().flatten())?;
+            load(&st, &dir, |s| s.rep_load_graph_rows().ok().flatten())?;
         let t = Instant::now();
-        let data = rep.checkpoint()?;
+        let data = rep.graph_checkpoint()?;
         st.rep_checkpoint_save(&data)?;
         let ck_write = t.elapsed();
-        let (ck_read, ck_build, ck_total, rep) = load(&st, |s| s.rep_load_ready().ok().flatten())?;
+        let (ck_read, ck_build, ck_total, rep) =
+            load(&st, &dir, |s| s.rep_load_graph().ok().flatten())?;
 
-        let mut seq = Vec::new();
-        for _ in 0..if edges >= 1_000_000 { 1 } else { 3 } {
-            let t = Instant::now();
+        // The memory-mode engine of the same facts, for its memory.
+        let mem = {
             let mut r = Reputation::new(Params::default())?;
             for i in &items {
                 r.apply(i);
             }
-            seq.push(t.elapsed());
-        }
+            r.compact();
+            r
+        };
+        drop(items);
 
         let viewer = hg.keys[0];
-        let tm = rep.trust_map(&viewer);
-        let subject = hg.keys[1];
+        let tm = rep.trust_map(&viewer)?;
         let mut tmt = Vec::new();
         let mut sct = Vec::new();
         for i in 0..50usize {
             let v = hg.keys[(i * 7919) % n];
             let t = Instant::now();
-            std::hint::black_box(rep.trust_map(&v).len());
+            std::hint::black_box(rep.trust_map(&v)?.len());
             tmt.push(t.elapsed());
+            let subject = hg.keys[(i * 104_729 + 3) % n];
             let t = Instant::now();
-            std::hint::black_box(rep.screen(&tm, &subject, T0, false).weight_total);
+            std::hint::black_box(rep.screen(&tm, &subject, T0, false)?.weight_total);
             sct.push(t.elapsed());
         }
         let g = rep.graph().memory();
-        let seen = rep.first_seen_bytes();
+        let m = mem.graph().memory();
+        let mem_seen = mem.first_seen_bytes();
+        let mem_total = m.total() + mem_seen;
+        drop(mem);
 
-        let mut inc = rep.clone();
+        // Incremental receipts: the store decides the pairing, the engine applies its change.
         let pairs: Vec<_> = (0..2000).map(fresh).collect();
+        let mut engine_time = Duration::ZERO;
         let t = Instant::now();
+        let mut inc = rep.clone();
         for (x, y) in &pairs {
-            inc.insert_receipt(x)?;
-            inc.insert_receipt(y)?;
+            let changes =
+                st.rep_commit(&[RepInput::Receipt(x.clone()), RepInput::Receipt(y.clone())])?;
+            let t1 = Instant::now();
+            inc.apply_changes(&changes)?;
+            engine_time += t1.elapsed();
         }
-        let per_pair = t.elapsed() / pairs.len() as u32;
+        let whole = t.elapsed() / pairs.len() as u32;
+        let engine_per_pair = engine_time / pairs.len() as u32;
         drop(inc);
 
         // The longest tail the app lets grow before it writes a new checkpoint (max(10k,
@@ -165,10 +184,68 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .collect();
         st.rep_commit(&tail)?;
         let (tail_read, tail_build, tail_total, _) =
-            load(&st, |s| s.rep_load_ready().ok().flatten())?;
+            load(&st, &dir, |s| s.rep_load_graph().ok().flatten())?;
+        let tail_rep = |st: &Store,
+                        dir: &Arc<dyn Directory>|
+         -> Result<Reputation, Box<dyn std::error::Error>> {
+            let parts = st.rep_load_graph()?.ok_or("projection not ready")?;
+            Ok(Reputation::from_graph_parts(
+                Params::default(),
+                dir.clone(),
+                parts,
+            )?)
+        };
+
+        // A popular subject: 200 partners met in person, each rating it, each with 5 other
+        // rated deals (so the unsafe-penalty look-ups run for every rater).
+        let mut hub = tail_rep(&st, &dir)?;
+        let subject = hg.keys[5];
+        let mut hub_items = Vec::new();
+        for i in 0..200u64 {
+            let r = synth::synth_key("hub-rater", i);
+            let (x, y) = receipt_pair(r, subject, u64::MAX / 4 + i, DealTier::Met);
+            hub_items.push(RepInput::Rating(synth::rating(
+                r,
+                subject,
+                x.nego.clone(),
+                i % 9 != 0,
+                true,
+                T0 + 5,
+            )));
+            hub_items.extend([RepInput::Receipt(x), RepInput::Receipt(y)]);
+            for j in 0..5u64 {
+                let o = hg.keys[((i * 31 + j * 977) as usize) % n];
+                let (x, y) = receipt_pair(o, r, u64::MAX / 4 + 1000 + i * 8 + j, DealTier::Proven);
+                hub_items.push(RepInput::Rating(synth::rating(
+                    o,
+                    r,
+                    x.nego.clone(),
+                    true,
+                    true,
+                    T0 + 6,
+                )));
+                hub_items.extend([RepInput::Receipt(x), RepInput::Receipt(y)]);
+            }
+        }
+        let changes = st.rep_commit(&hub_items)?;
+        hub.apply_changes(&changes)?;
+        for i in &hub_items {
+            hub.apply(i);
+        }
+        let hv = synth::synth_key("hub-rater", 0);
+        let htm = hub.trust_map(&hv)?;
+        let mut hubt = Vec::new();
+        for _ in 0..20 {
+            let t = Instant::now();
+            std::hint::black_box(hub.screen(&htm, &subject, T0, false)?.weight_total);
+            hubt.push(t.elapsed());
+        }
+        let hub_first = hubt.first().copied().unwrap_or_default();
+        let hub_screen = median(hubt);
+        drop(hub);
 
         println!(
-            "| {} | {} | {} | {} + {} = {} | {} + {} = **{}** | {}: {} + {} = {} | {} MiB, {} | {} | {:.0} µs | {:.0} µs | {:.1} µs | {} | {} | {} | {} | {} | {} | {} | {:.0} MiB |",
+            "| {} | {} | {} | {} + {} = {} | {} + {} = **{}** | {}: {} + {} = {} | {} MiB, {} | {:.0} µs | {:.0} µs | {:.0} / {:.0} µs | {:.1} µs / {:.0} µs | **{}** ({} + {}) | {}, {}, {}, {}, {}, {} = {} | {} | {:.0} MiB |",
             rep.graph().edge_count(),
             n,
             rep.ratings().len(),
@@ -184,16 +261,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ms(tail_total),
             mib(data.len()),
             ms(ck_write),
-            ms(median(seq)),
             median(tmt).as_secs_f64() * 1e6,
             median(sct).as_secs_f64() * 1e6,
-            per_pair.as_secs_f64() * 1e6,
+            hub_first.as_secs_f64() * 1e6,
+            hub_screen.as_secs_f64() * 1e6,
+            engine_per_pair.as_secs_f64() * 1e6,
+            whole.as_secs_f64() * 1e6,
+            mib(g.total()),
             mib(g.adjacency),
-            mib(g.keys),
-            mib(g.index),
-            mib(g.nodes - g.keys - g.index),
-            mib(g.deals),
-            mib(seen),
+            mib(g.nodes),
+            mib(m.adjacency),
+            mib(m.keys),
+            mib(m.index),
+            mib(m.nodes - m.keys - m.index),
+            mib(m.deals),
+            mib(mem_seen),
+            mib(mem_total),
             mib(rep.ratings().heap_bytes()),
             db_mib,
         );

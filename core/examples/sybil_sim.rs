@@ -120,10 +120,10 @@ fn measure(
     };
     let puppet_hex: HashSet<String> = puppets.iter().map(|k| k.to_hex()).collect();
     for v in viewers {
-        let t0 = honest_only.trust_map(v);
-        let t1 = attacked.trust_map(v);
-        let before = honest_only.screen(&t0, subject, NOW, false);
-        let after = attacked.screen(&t1, subject, NOW, true);
+        let t0 = honest_only.trust_map(v).unwrap();
+        let t1 = attacked.trust_map(v).unwrap();
+        let before = honest_only.screen(&t0, subject, NOW, false).unwrap();
+        let after = attacked.screen(&t1, subject, NOW, true).unwrap();
         let pw: f64 = after
             .raters
             .iter()
@@ -176,7 +176,7 @@ fn main() {
     let mut ring_n = [0usize; 3];
     for _ in 0..a.viewers {
         let v = hg.keys[rng.gen_range(0..a.honest)];
-        let t = base.trust_map(&v);
+        let t = base.trust_map(&v).unwrap();
         for (_, e) in t.iter() {
             if let Some(h) = e.hop() {
                 let h = usize::from(h);

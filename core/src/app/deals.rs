@@ -588,13 +588,13 @@ impl App {
                 why: "only the intent's owner sees its quotes".into(),
             });
         }
-        let trust = self.viewer_trust();
+        let trust = self.viewer_trust()?;
         let mut out = Vec::new();
         for rec in self.inner.store.negotiations_for_intent(&intent.id)? {
             let Ok(n) = serde_json::from_slice::<Negotiation>(&rec.detail) else {
                 continue;
             };
-            let screening = self.screening_view_with(trust.as_ref(), &n.counterparty(), false);
+            let screening = self.screening_view_with(trust.as_ref(), &n.counterparty(), false)?;
             out.push(QuoteView {
                 deal: self.deal_view(&n, &rec),
                 screening,

@@ -15,7 +15,10 @@ use crate::protocol::kinds;
 use crate::protocol::rating::parse_rating;
 use crate::protocol::receipt::parse_receipt;
 use crate::relay::{Incoming, Stream, VerifiedEvent, transport};
-use crate::reputation::{RepInput, Reputation};
+use std::sync::Arc;
+
+use crate::reputation::{Directory, RepInput, Reputation};
+use crate::store::StoreDirectory;
 
 /// Cursor names in the store.
 const CURSOR_DMS: &str = "dms";
@@ -215,13 +218,21 @@ impl App {
     /// between leaves `rep_state.inflight` set and the next open rebuilds once.
     fn apply_and_project(&self, events: &[Event]) -> Result<(), AppError> {
         let items: Vec<RepInput> = events.iter().flat_map(|e| rep_inputs(self, e)).collect();
-        // The engine stays locked until the projection is written, so a checkpoint taken from it
-        // covers exactly the rows in the store.
+        // The engine stays locked from the projection's commit until it has applied the same
+        // facts: its directory answers from the committed rows, so no screening may run in
+        // between, and a checkpoint taken from it covers exactly the rows in the store.
         let mut rep = lock(&self.inner.rep);
+        let changes = self.inner.store.rep_commit(&items)?;
+        // Ratings and follow lists; receipts and first-seen times arrive as the store's changes.
         for i in &items {
             rep.apply(i);
         }
-        self.inner.store.rep_commit(&items)?;
+        if let Err(e) = rep.apply_changes(&changes) {
+            // The store's rows are the truth: reload them rather than screen from a graph that
+            // differs from them.
+            tracing::warn!("reputation change refused ({e}); reloading from the store");
+            *rep = self.load_engine()?;
+        }
         self.checkpoint_if_due(&mut rep);
         Ok(())
     }
@@ -240,7 +251,7 @@ impl App {
             }
         }
         let written = rep
-            .checkpoint()
+            .graph_checkpoint()
             .map_err(|e| e.to_string())
             .and_then(|data| store.rep_checkpoint_save(&data).map_err(|e| e.to_string()));
         if let Err(e) = written {
@@ -293,64 +304,89 @@ impl App {
         Ok(())
     }
 
-    /// Loads the reputation engine at start-up: from the persisted projection when it is
-    /// complete (a bulk build), else by [`App::rebuild_reputation`] (first start after the
-    /// schema upgrade, or after a crash between a batch and its projection).
-    pub(crate) fn load_reputation(&self) -> Result<(), AppError> {
-        let params = self.inner.cfg.reputation.clone();
-        let store = &self.inner.store;
-        let ready = store.rep_load_ready().or_else(|e| {
-            tracing::warn!("reputation checkpoint unreadable ({e}); reading the rows");
-            store.rep_load_rows_ready()
-        })?;
-        if let Some(parts) = ready {
-            let from_checkpoint = parts.checkpoint.is_some();
-            match Reputation::from_parts(params.clone(), parts) {
-                Ok(mut rep) => {
-                    self.checkpoint_if_due(&mut rep);
-                    *lock(&self.inner.rep) = rep;
-                    return Ok(());
-                }
-                Err(e) if from_checkpoint => {
-                    tracing::warn!("reputation checkpoint refused ({e}); reading the rows");
-                    if let Some(parts) = store.rep_load_rows_ready()? {
-                        match Reputation::from_parts(params, parts) {
-                            Ok(mut rep) => {
-                                // Replace the refused checkpoint.
-                                match rep.checkpoint() {
-                                    Ok(data) => store.rep_checkpoint_save(&data)?,
-                                    Err(e) => tracing::warn!("no new checkpoint: {e}"),
-                                }
-                                *lock(&self.inner.rep) = rep;
-                                return Ok(());
-                            }
-                            Err(e) => {
-                                tracing::warn!("persisted reputation refused ({e}); rebuilding")
-                            }
-                        }
-                    }
-                }
-                Err(e) => tracing::warn!("persisted reputation refused ({e}); rebuilding"),
-            }
-        }
-        self.rebuild_reputation()
+    /// The directory the app's engine looks keys, deals and first-seen times up in: the store.
+    fn directory(&self) -> Arc<dyn Directory> {
+        Arc::new(StoreDirectory::new(self.inner.store.clone()))
     }
 
-    /// Rebuilds the reputation engine from every stored event (fallback at start-up, and after
-    /// a restore) and rewrites the persisted projection from it.
+    /// Loads the reputation engine at start-up: from the persisted projection when it is
+    /// complete (graph checkpoint plus later rows, or every row in one bulk pass), else by
+    /// [`App::rebuild_reputation`] (first start after a schema upgrade, or after a crash between
+    /// a batch and its projection).
+    pub(crate) fn load_reputation(&self) -> Result<(), AppError> {
+        match self.load_ready_engine()? {
+            Some(mut rep) => {
+                self.checkpoint_if_due(&mut rep);
+                *lock(&self.inner.rep) = rep;
+                Ok(())
+            }
+            None => self.rebuild_reputation(),
+        }
+    }
+
+    /// The engine of the stored projection (see [`App::load_ready_engine`]); a projection that
+    /// is not ready is an error here.
+    fn load_engine(&self) -> Result<Reputation, AppError> {
+        self.load_ready_engine()?.ok_or_else(|| AppError::Internal {
+            reason: "the reputation projection is not complete".into(),
+        })
+    }
+
+    /// The engine of the stored projection, `None` if it is not complete or not loadable. A
+    /// refused checkpoint falls back to the rows, and is replaced.
+    fn load_ready_engine(&self) -> Result<Option<Reputation>, AppError> {
+        let params = self.inner.cfg.reputation.clone();
+        let store = &self.inner.store;
+        let ready = store.rep_load_graph().or_else(|e| {
+            tracing::warn!("reputation checkpoint unreadable ({e}); reading the rows");
+            store.rep_load_graph_rows()
+        })?;
+        let Some(parts) = ready else {
+            return Ok(None);
+        };
+        let from_checkpoint = parts.checkpoint.is_some();
+        match Reputation::from_graph_parts(params.clone(), self.directory(), parts) {
+            Ok(rep) => return Ok(Some(rep)),
+            Err(e) if from_checkpoint => {
+                tracing::warn!("reputation checkpoint refused ({e}); reading the rows");
+            }
+            Err(e) => {
+                tracing::warn!("persisted reputation refused ({e}); rebuilding");
+                return Ok(None);
+            }
+        }
+        let Some(parts) = store.rep_load_graph_rows()? else {
+            return Ok(None);
+        };
+        match Reputation::from_graph_parts(params, self.directory(), parts) {
+            Ok(mut rep) => {
+                // Replace the refused checkpoint.
+                match rep.graph_checkpoint() {
+                    Ok(data) => store.rep_checkpoint_save(&data)?,
+                    Err(e) => tracing::warn!("no new checkpoint: {e}"),
+                }
+                Ok(Some(rep))
+            }
+            Err(e) => {
+                tracing::warn!("persisted reputation refused ({e}); rebuilding");
+                Ok(None)
+            }
+        }
+    }
+
+    /// Rebuilds the persisted projection from every stored event (fallback at start-up, and
+    /// after a restore) and loads the engine from it.
     pub(crate) fn rebuild_reputation(&self) -> Result<(), AppError> {
         // Profiles first: rating attestations are checked against the ratee's published phone.
         let events = self.inner.store.rep_scan_events()?;
         let items: Vec<RepInput> = events.iter().flat_map(|e| rep_inputs(self, e)).collect();
         drop(events);
-        let mut rep = Reputation::new(self.inner.cfg.reputation.clone())?;
-        for i in &items {
-            rep.apply(i);
-        }
         // Locked from the rewrite to the swap: no batch can project in between, so the
-        // checkpoint covers exactly the rows this engine applied.
+        // checkpoint covers exactly the rows this engine loaded.
         let mut live = lock(&self.inner.rep);
         self.inner.store.rep_rebuild(&items)?;
+        drop(items);
+        let mut rep = self.load_engine()?;
         self.checkpoint_if_due(&mut rep);
         *live = rep;
         Ok(())
@@ -548,11 +584,11 @@ mod tests {
         assert_eq!(a.graph().node_count(), b.graph().node_count());
         assert_eq!(a.graph().edge_count(), b.graph().edge_count());
         for v in keys.iter().step_by(23) {
-            let (ta, tb) = (a.trust_map(v), b.trust_map(v));
+            let (ta, tb) = (a.trust_map(v).unwrap(), b.trust_map(v).unwrap());
             for s in keys.iter().step_by(7) {
                 assert_eq!(
-                    a.screen(&ta, s, T0 + 86_400, true),
-                    b.screen(&tb, s, T0 + 86_400, true)
+                    a.screen(&ta, s, T0 + 86_400, true).unwrap(),
+                    b.screen(&tb, s, T0 + 86_400, true).unwrap()
                 );
             }
         }
@@ -596,9 +632,14 @@ mod tests {
         }
         let app = App::open(AppConfig::new(dir.path(), vec![]), secrets).unwrap();
         same_screenings(&live, &lock(&app.inner.rep), &hg.keys);
-        let parts = app.inner.store.rep_load_ready().unwrap().expect("ready");
-        assert!(parts.checkpoint.is_some());
-        let again = Reputation::from_parts(Params::default(), parts).unwrap();
+        assert!(lock(&app.inner.rep).has_directory());
+        let parts = app.inner.store.rep_load_graph().unwrap().expect("ready");
+        assert!(
+            parts.checkpoint.is_some(),
+            "the refused checkpoint was replaced"
+        );
+        let again =
+            Reputation::from_graph_parts(Params::default(), app.directory(), parts).unwrap();
         same_screenings(&live, &again, &hg.keys);
     }
 }

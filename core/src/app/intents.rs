@@ -261,7 +261,7 @@ impl App {
             *n += 1;
             *n <= MAX_INTENTS_PER_AUTHOR
         });
-        let trust = self.viewer_trust();
+        let trust = self.viewer_trust()?;
         Ok(intents
             .iter()
             .map(|i| self.intent_view(i, trust.as_ref()))
@@ -302,8 +302,14 @@ impl App {
         trust: Option<&crate::reputation::TrustMap>,
     ) -> IntentView {
         let me = self.public_key().ok();
-        let (badge, verdict) = match trust {
-            Some(t) => self.badge_for(t, &i.author),
+        // A list still shows when a screening cannot be computed; the card then has no badge
+        // (never a better one than the evidence gives).
+        let (badge, verdict) = match trust.map(|t| self.badge_for(t, &i.author)) {
+            Some(Ok(b)) => b,
+            Some(Err(e)) => {
+                tracing::warn!("no badge for an intent: {e}");
+                (String::new(), String::new())
+            }
             None => (String::new(), String::new()),
         };
         IntentView {

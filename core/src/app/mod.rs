@@ -275,7 +275,10 @@ impl App {
         })?;
         let store = Arc::new(Store::open(cfg.data_dir.join(DB_FILE), secrets.as_ref())?);
         let keys = identity::Identity::load(secrets.as_ref())?.map(|id| id.keys().clone());
-        let rep = Reputation::new(cfg.reputation.clone())?;
+        let rep = Reputation::with_directory(
+            cfg.reputation.clone(),
+            Arc::new(crate::store::StoreDirectory::new(store.clone())),
+        )?;
         let (events, _) = broadcast::channel(256);
         let app = Self {
             inner: Arc::new(Inner {

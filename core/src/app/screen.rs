@@ -81,27 +81,33 @@ pub fn screen_events(
             attestation_ok: r.contact_verified,
         });
     }
-    let trust = rep.trust_map(viewer);
-    Ok((rep.screen(&trust, subject, now, explain), stats))
+    let trust = rep.trust_map(viewer)?;
+    Ok((rep.screen(&trust, subject, now, explain)?, stats))
 }
 
 impl App {
-    /// Our trust map, if we have an identity.
-    pub(crate) fn viewer_trust(&self) -> Option<TrustMap> {
-        let me = self.public_key().ok()?;
-        Some(lock(&self.inner.rep).trust_map(&me))
+    /// Our trust map; `None` without an identity.
+    pub(crate) fn viewer_trust(&self) -> Result<Option<TrustMap>, AppError> {
+        let Ok(me) = self.public_key() else {
+            return Ok(None);
+        };
+        Ok(Some(lock(&self.inner.rep).trust_map(&me)?))
     }
 
-    pub(crate) fn badge_for(&self, trust: &TrustMap, subject: &PublicKey) -> (String, String) {
-        let s = lock(&self.inner.rep).screen(trust, subject, unix_now(), false);
-        (badge(&s), verdict_label(&s))
+    pub(crate) fn badge_for(
+        &self,
+        trust: &TrustMap,
+        subject: &PublicKey,
+    ) -> Result<(String, String), AppError> {
+        let s = lock(&self.inner.rep).screen(trust, subject, unix_now(), false)?;
+        Ok((badge(&s), verdict_label(&s)))
     }
 
     /// Screens a contact (npub or hex) from our position, with what we have stored.
     pub fn screen(&self, subject: &str, explain: bool) -> Result<ScreeningView, AppError> {
         let pk = crate::identity::parse_public_key(subject)?;
-        let trust = self.viewer_trust().ok_or(AppError::NoIdentity)?;
-        Ok(self.screening_view_with(Some(&trust), &pk, explain))
+        let trust = self.viewer_trust()?.ok_or(AppError::NoIdentity)?;
+        self.screening_view_with(Some(&trust), &pk, explain)
     }
 
     /// Fetches the subject's receipts, ratings and profile (and their partners' receipts) from
@@ -139,14 +145,14 @@ impl App {
         trust: Option<&TrustMap>,
         subject: &PublicKey,
         explain: bool,
-    ) -> ScreeningView {
+    ) -> Result<ScreeningView, AppError> {
         let now = unix_now();
         let s = match trust {
-            Some(t) => lock(&self.inner.rep).screen(t, subject, now, explain),
+            Some(t) => lock(&self.inner.rep).screen(t, subject, now, explain)?,
             None => {
                 let rep = lock(&self.inner.rep);
-                let t = rep.trust_map(subject);
-                rep.screen(&t, subject, now, explain)
+                let t = rep.trust_map(subject)?;
+                rep.screen(&t, subject, now, explain)?
             }
         };
         let profile = self.profile_of(subject);
@@ -162,7 +168,13 @@ impl App {
             })
             .collect();
         let name = profile.as_ref().and_then(|p| p.name.clone());
-        screening_view(subject, &s, name, path_names, profile.and_then(|p| p.phone))
+        Ok(screening_view(
+            subject,
+            &s,
+            name,
+            path_names,
+            profile.and_then(|p| p.phone),
+        ))
     }
 }
 
@@ -241,7 +253,7 @@ impl App {
     ) -> Result<super::NeighbourhoodView, AppError> {
         let me = self.public_key()?;
         let rep = lock(&self.inner.rep);
-        let trust = rep.trust_map(&me);
+        let trust = rep.trust_map(&me)?;
         let graph = rep.graph();
         let mut picked: Vec<(crate::reputation::NodeId, u8, f64)> =
             trust.iter().map(|(id, e)| (id, e.dist, e.trust)).collect();
@@ -249,7 +261,7 @@ impl App {
         picked.truncate(max_nodes);
         let mut ids: Vec<crate::reputation::NodeId> = picked.iter().map(|p| p.0).collect();
         for pk in extra {
-            if let Some(id) = graph.node(pk)
+            if let Some(id) = rep.node_of(pk)?
                 && !ids.contains(&id)
             {
                 ids.push(id);
@@ -259,7 +271,7 @@ impl App {
             ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
         let mut nodes = Vec::new();
         for id in &ids {
-            let Some(pk) = graph.key(*id).copied() else {
+            let Some(pk) = rep.key_of(*id)? else {
                 continue;
             };
             let e = trust.entry(*id);

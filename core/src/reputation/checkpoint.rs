@@ -1,29 +1,25 @@
-//! Checkpoint: the engine's graph part (keys, key index, per-node counters and first-seen
-//! times, CSR adjacency, deal index, first-seen times of keys outside the graph) as one byte
-//! string, so a cold start reads one blob instead of a million rows and rebuilds nothing.
+//! Graph checkpoint: a directory-mode engine's graph (per-node counters and the CSR adjacency)
+//! as one byte string, so a cold start reads one blob instead of a million deal rows and
+//! rebuilds nothing. Keys, deals and first-seen times are not in it: the engine looks them up
+//! in its [`Directory`](super::Directory); ratings and follow lists stay rows.
 //!
-//! Pure: bytes in, bytes out (`store::rep` persists them with the row positions they cover).
+//! Pure: bytes in, bytes out (`store::rep` persists them with the last deal row they cover).
 //! Decoding validates everything it relies on — exact length, a checksum over the whole string,
-//! the key index is a permutation with strictly increasing keys, offsets are monotone and end at
-//! the entry count, every neighbour id is a node and every row is strictly sorted, deal keys are
-//! strictly increasing — and refuses with [`ReputationError::InvalidCheckpoint`] otherwise; the
-//! caller then loads the rows instead.
+//! the header's edge count is half the adjacency entries, offsets start at 0, never decrease
+//! and end at the entry count, every neighbour id is another node and every row is strictly
+//! sorted — and refuses with [`ReputationError::InvalidCheckpoint`] otherwise; the caller then
+//! loads the rows instead.
 //!
-//! Layout (little-endian): magic `FPREPCK1`; `n` keys, `m` adjacency entries, `d` deals, `s`
-//! other keys (u32 each); edges, generation (u64 each); keys (32·n); key index (4·n); stats
-//! (8·n); first-seen (8·n); offsets (4·(n+1)); neighbours (4·m); edge meta (m); deal keys
-//! (16·d); met bits (8·⌈d/64⌉); other keys with first-seen (40·s); checksum (8).
+//! Layout (little-endian): magic `FPREPGR1`; `n` nodes, `m` adjacency entries (u32 each);
+//! edges, generation (u64 each); stats (8·n); offsets (4·(n+1)); neighbours (4·m); edge meta
+//! (m); checksum (8).
 
-use std::collections::HashMap;
+use std::sync::Arc;
 
-use nostr::PublicKey;
+use super::graph::{DealGraph, EdgeMeta, NodeId, NodeStats};
+use super::{Directory, Params, Reputation, ReputationError};
 
-use super::graph::{DealGraph, DealKey, EdgeMeta, NodeId, NodeStats};
-use super::index::{DealIndex, KeyIndex};
-use super::{Params, Reputation, ReputationError};
-use crate::protocol::receipt::DealTier;
-
-const MAGIC: &[u8; 8] = b"FPREPCK1";
+const GRAPH_MAGIC: &[u8; 8] = b"FPREPGR1";
 
 fn err(section: &'static str, rule: impl Into<String>) -> ReputationError {
     ReputationError::InvalidCheckpoint {
@@ -97,57 +93,33 @@ fn u32s(b: &[u8]) -> Vec<u32> {
         .collect()
 }
 
-fn u64s(b: &[u8]) -> Vec<u64> {
-    b.chunks_exact(8)
-        .map(|c| {
-            let mut a = [0u8; 8];
-            a.copy_from_slice(c);
-            u64::from_le_bytes(a)
-        })
-        .collect()
-}
-
-fn key32(c: &[u8]) -> PublicKey {
-    let mut a = [0u8; 32];
-    a.copy_from_slice(c);
-    PublicKey::from_byte_array(a)
-}
-
 fn count(section: &'static str, n: usize) -> Result<u32, ReputationError> {
     u32::try_from(n).map_err(|_| err(section, format!("{n} entries do not fit in 32 bits")))
 }
 
 impl Reputation {
-    /// The checkpoint of the graph part (compacts the graph and merges its indexes first). The
-    /// ratings, held halves and follow lists are not included: they stay rows.
-    pub fn checkpoint(&mut self) -> Result<Vec<u8>, ReputationError> {
-        self.graph.compact_all();
-        self.sync_nodes();
-        let g = &self.graph;
-        let n = g.keys.len();
-        let m = g.nbrs.len();
-        let (deal_keys, met) = g.paired.sorted();
-        let d = deal_keys.len();
-        let s = self.seen_other.len();
-        let mut out = Vec::with_capacity(64 + n * 56 + m * 5 + d * 16 + met.len() * 8 + s * 40 + 8);
-        out.extend_from_slice(MAGIC);
-        for (section, v) in [("keys", n), ("adjacency", m), ("deals", d), ("other", s)] {
-            out.extend_from_slice(&count(section, v)?.to_le_bytes());
+    /// The checkpoint of a directory-mode engine's graph (compacts it first): node counters and
+    /// the CSR adjacency, nothing else (layout in the module docs). Refused for an engine that
+    /// holds its own keys (memory mode): it has nothing to look them up in after a load.
+    pub fn graph_checkpoint(&mut self) -> Result<Vec<u8>, ReputationError> {
+        if self.graph.holds_keys() {
+            return Err(err(
+                "magic",
+                "an engine holding its own keys has no graph checkpoint",
+            ));
         }
+        self.graph.compact();
+        let g = &self.graph;
+        let (n, m) = (g.node_count(), g.nbrs.len());
+        let mut out = Vec::with_capacity(48 + n * 12 + m * 5);
+        out.extend_from_slice(GRAPH_MAGIC);
+        out.extend_from_slice(&count("nodes", n)?.to_le_bytes());
+        out.extend_from_slice(&count("adjacency", m)?.to_le_bytes());
         out.extend_from_slice(&(g.edges as u64).to_le_bytes());
         out.extend_from_slice(&g.generation.to_le_bytes());
-        for k in &g.keys {
-            out.extend_from_slice(k.as_bytes());
-        }
-        for id in g.index.sorted() {
-            out.extend_from_slice(&id.to_le_bytes());
-        }
         for st in &g.stats {
             out.extend_from_slice(&st.deals.to_le_bytes());
             out.extend_from_slice(&st.met.to_le_bytes());
-        }
-        for t in &self.first_seen {
-            out.extend_from_slice(&t.to_le_bytes());
         }
         for o in &g.offsets {
             out.extend_from_slice(&o.to_le_bytes());
@@ -156,26 +128,19 @@ impl Reputation {
             out.extend_from_slice(&y.to_le_bytes());
         }
         out.extend(g.meta.iter().map(|e| e.0));
-        for k in deal_keys {
-            out.extend_from_slice(&k.to_bytes());
-        }
-        for w in met {
-            out.extend_from_slice(&w.to_le_bytes());
-        }
-        let mut other: Vec<(&PublicKey, &u64)> = self.seen_other.iter().collect();
-        other.sort_unstable();
-        for (k, t) in other {
-            out.extend_from_slice(k.as_bytes());
-            out.extend_from_slice(&t.to_le_bytes());
-        }
         let sum = checksum(&out);
         out.extend_from_slice(&sum.to_le_bytes());
         Ok(out)
     }
 
-    /// An engine holding exactly the graph part of a checkpoint (no ratings, halves or follow
-    /// lists). Refuses, with the section and the rule, anything malformed.
-    pub fn from_checkpoint(params: Params, bytes: &[u8]) -> Result<Self, ReputationError> {
+    /// A directory-mode engine holding exactly the graph of a [`Reputation::graph_checkpoint`].
+    /// Refuses, with the section and the rule, anything malformed (length, checksum, magic,
+    /// counts, offsets that decrease or overrun, rows that are not strictly sorted other nodes).
+    pub fn from_graph_checkpoint(
+        params: Params,
+        dir: Arc<dyn Directory>,
+        bytes: &[u8],
+    ) -> Result<Self, ReputationError> {
         let body_len = bytes
             .len()
             .checked_sub(8)
@@ -187,17 +152,15 @@ impl Reputation {
             return Err(err("checksum", "does not match the contents"));
         }
         let mut r = Reader { b: body };
-        if r.take("magic", 8)? != MAGIC {
-            return Err(err("magic", "not a version-1 reputation checkpoint"));
+        if r.take("magic", 8)? != GRAPH_MAGIC {
+            return Err(err("magic", "not a version-1 graph checkpoint"));
         }
         let n = r.u32("header")? as usize;
         let m = r.u32("header")? as usize;
-        let d = r.u32("header")? as usize;
-        let s = r.u32("header")? as usize;
         let edges = r.u64("header")?;
         let generation = r.u64("header")?;
         if n >= NodeId::MAX as usize {
-            return Err(err("header", format!("{n} keys is too many")));
+            return Err(err("header", format!("{n} nodes is too many")));
         }
         if !m.is_multiple_of(2) || edges != (m / 2) as u64 {
             return Err(err(
@@ -205,154 +168,143 @@ impl Reputation {
                 format!("{edges} edges for {m} adjacency entries"),
             ));
         }
-        let keys: Vec<PublicKey> = r
-            .array("keys", n, 32)?
-            .chunks_exact(32)
-            .map(key32)
-            .collect();
-        let index = KeyIndex::from_sorted(&keys, u32s(r.array("index", n, 4)?))
-            .map_err(|e| err("index", e))?;
-        let stats: Vec<NodeStats> = u32s(r.array("stats", n, 8)?)
-            .chunks_exact(2)
-            .map(|c| NodeStats {
-                deals: c[0],
-                met: c[1],
-            })
-            .collect();
-        let first_seen = u64s(r.array("first_seen", n, 8)?);
-        let offsets = u32s(r.array("offsets", n + 1, 4)?);
-        if offsets.first() != Some(&0)
-            || offsets.last().map(|x| *x as usize) != Some(m)
-            || offsets.windows(2).any(|w| w[0] > w[1])
-        {
-            return Err(err(
-                "offsets",
-                "must start at 0, never decrease and end at the entry count",
-            ));
-        }
-        let nbrs = u32s(r.array("neighbours", m, 4)?);
-        for (x, w) in offsets.windows(2).enumerate() {
-            let row = nbrs
-                .get(w[0] as usize..w[1] as usize)
-                .ok_or_else(|| err("offsets", format!("row {x} is out of range")))?;
-            if row.iter().any(|y| *y as usize >= n || *y as usize == x)
-                || row.windows(2).any(|p| p[0] >= p[1])
-            {
-                return Err(err(
-                    "neighbours",
-                    format!("row {x} is not strictly sorted other nodes"),
-                ));
-            }
-        }
-        let meta: Vec<EdgeMeta> = r
-            .array("meta", m, 1)?
-            .iter()
-            .map(|b| EdgeMeta(*b))
-            .collect();
-        let deal_keys: Vec<DealKey> = r
-            .array("deal_keys", d, 16)?
-            .chunks_exact(16)
-            .map(|c| {
-                let mut a = [0u8; 16];
-                a.copy_from_slice(c);
-                DealKey::from_bytes(a)
-            })
-            .collect();
-        let met = u64s(r.array("deal_met", d.div_ceil(64), 8)?);
-        let paired = DealIndex::from_sorted(deal_keys, met).map_err(|e| err("deal_keys", e))?;
-        let mut seen_other = HashMap::with_capacity(s);
-        for c in r.array("other", s, 40)?.chunks_exact(40) {
-            let (k, t) = c.split_at(32);
-            seen_other.insert(key32(k), u64s(t).first().copied().unwrap_or(u64::MAX));
-        }
+        let stats = read_stats(&mut r, n)?;
+        let (offsets, nbrs, meta) = read_csr(&mut r, n, m)?;
         if !r.b.is_empty() {
             return Err(err("trailer", format!("{} unexpected bytes", r.b.len())));
         }
-        let mut rep = Reputation::new(params)?;
-        rep.graph = DealGraph::from_checkpoint_parts(
-            keys, index, stats, offsets, nbrs, meta, paired, edges, generation,
-        );
-        rep.first_seen = first_seen;
-        rep.seen_other = seen_other;
+        let mut rep = Reputation::with_directory(params, dir)?;
+        rep.graph = DealGraph::from_checkpoint_parts(stats, offsets, nbrs, meta, edges, generation);
         Ok(rep)
     }
 }
 
-/// One change the store made after its checkpoint, replayed onto the checkpoint's engine.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RepTail {
-    /// A deal paired after the checkpoint (in pairing order): `a` authored the completing half.
-    Pair {
-        /// Completing half's author.
-        a: PublicKey,
-        /// Its counterparty.
-        b: PublicKey,
-        /// The deal key.
-        key: DealKey,
-        /// Final tier.
-        tier: DealTier,
-    },
-    /// A deal paired before the checkpoint and upgraded to met after it.
-    Upgrade {
-        /// One party.
-        a: PublicKey,
-        /// The other.
-        b: PublicKey,
-        /// The deal key.
-        key: DealKey,
-    },
-    /// A key's (new or older) first-seen time.
-    Seen {
-        /// The key.
-        pubkey: PublicKey,
-        /// Oldest event time.
-        at: u64,
-    },
+fn read_stats(r: &mut Reader<'_>, n: usize) -> Result<Vec<NodeStats>, ReputationError> {
+    Ok(u32s(r.array("stats", n, 8)?)
+        .chunks_exact(2)
+        .map(|c| NodeStats {
+            deals: c[0],
+            met: c[1],
+        })
+        .collect())
 }
 
-impl Reputation {
-    /// Replays the store's changes since the checkpoint: pairs in the given (pairing) order,
-    /// upgrades and first-seen times. Refuses a pair the engine already holds.
-    pub fn apply_tail(&mut self, tail: &[RepTail]) -> Result<(), ReputationError> {
-        for (i, t) in tail.iter().enumerate() {
-            match t {
-                RepTail::Pair { a, b, key, tier } => {
-                    self.graph.apply_pair(a, b, *key, *tier).map_err(|e| {
-                        ReputationError::InvalidPart {
-                            part: "tail",
-                            index: i,
-                            rule: e.to_string(),
-                        }
-                    })?;
-                    self.sync_nodes();
-                }
-                RepTail::Upgrade { a, b, key } => {
-                    self.graph.apply_upgrade(a, b, key);
-                }
-                RepTail::Seen { pubkey, at } => self.observe(*pubkey, *at),
-            }
-        }
-        Ok(())
+/// Reads and checks CSR offsets, neighbours and edge meta of `n` nodes and `m` entries.
+#[allow(clippy::type_complexity)]
+fn read_csr(
+    r: &mut Reader<'_>,
+    n: usize,
+    m: usize,
+) -> Result<(Vec<u32>, Vec<NodeId>, Vec<EdgeMeta>), ReputationError> {
+    let offsets = u32s(r.array("offsets", n + 1, 4)?);
+    if offsets.first() != Some(&0)
+        || offsets.last().map(|x| *x as usize) != Some(m)
+        || offsets.windows(2).any(|w| w[0] > w[1])
+    {
+        return Err(err(
+            "offsets",
+            "must start at 0, never decrease and end at the entry count",
+        ));
     }
+    let nbrs = u32s(r.array("neighbours", m, 4)?);
+    for (x, w) in offsets.windows(2).enumerate() {
+        let row = nbrs
+            .get(w[0] as usize..w[1] as usize)
+            .ok_or_else(|| err("offsets", format!("row {x} is out of range")))?;
+        if row.iter().any(|y| *y as usize >= n || *y as usize == x)
+            || row.windows(2).any(|p| p[0] >= p[1])
+        {
+            return Err(err(
+                "neighbours",
+                format!("row {x} is not strictly sorted other nodes"),
+            ));
+        }
+    }
+    let meta: Vec<EdgeMeta> = r
+        .array("meta", m, 1)?
+        .iter()
+        .map(|b| EdgeMeta(*b))
+        .collect();
+    Ok((offsets, nbrs, meta))
+}
+
+/// A memory-mode checkpoint as v8 builds wrote it (format `FPREPCK1`, since removed) of one met
+/// deal between two keys, checksum valid: a graph checkpoint decoder must refuse it by its
+/// magic.
+#[cfg(test)]
+pub(crate) fn v8_checkpoint() -> Vec<u8> {
+    const HEX: &str = "4650524550434b3102000000020000000100000000000000010000000000000001000000\
+        00000000e8734a7734c17956da3f061d86c9ba325bbf5879ba83f089c3b9604232769af61845c94d3114650b\
+        d3b4a166284a83416d971dcb19430ec780d721890cad8d0801000000000000000100000001000000010000\
+        000100000001f153650000000001f15365000000000000000001000000020000000100000000000000818\
+        1bbfa64204dcdf74596b328377ed4abbe0100000000000000033729ad999ecf26";
+    hex::decode(HEX).expect("valid hex")
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::reputation::synth::{self, T0, receipt_pair, synth_key};
+    use std::collections::HashMap;
 
-    fn engine() -> (Reputation, Vec<PublicKey>) {
-        let hg = synth::honest_graph(400, 20, 6, 3);
-        let mut rep = Reputation::new(Params::default()).unwrap();
-        for &(a, b, tier, d) in &hg.edges {
-            let (ka, kb) = (hg.keys[a as usize], hg.keys[b as usize]);
-            let (x, y) = receipt_pair(ka, kb, d, tier);
-            rep.insert_receipt(&x).unwrap();
-            rep.insert_receipt(&y).unwrap();
-            let _ = rep.insert_rating(synth::rating(kb, ka, x.nego, d % 4 != 0, true, T0 + 9));
+    use nostr::PublicKey;
+
+    use super::*;
+    use crate::protocol::receipt::DealTier;
+    use crate::reputation::synth;
+    use crate::reputation::{DealFact, DealKey, GraphChange};
+
+    /// A directory that knows nothing (the codec never asks it).
+    #[derive(Debug)]
+    struct Empty;
+
+    impl Directory for Empty {
+        fn node(&self, _: &PublicKey) -> Result<Option<NodeId>, ReputationError> {
+            Ok(None)
         }
-        rep.observe(synth_key("lurker", 1), T0 - 500);
-        (rep, hg.keys)
+        fn key(&self, _: NodeId) -> Result<Option<PublicKey>, ReputationError> {
+            Ok(None)
+        }
+        fn deal(&self, _: &DealKey) -> Result<Option<DealFact>, ReputationError> {
+            Ok(None)
+        }
+        fn first_seen(&self, _: &PublicKey) -> Result<Option<u64>, ReputationError> {
+            Ok(None)
+        }
+    }
+
+    /// A directory-mode engine over a synthetic community: repeated deals, met and proven
+    /// edges, some proven deals upgraded later, and the last changes still in the delta.
+    fn engine() -> Reputation {
+        let hg = synth::honest_graph(400, 20, 6, 3);
+        let mut ids: HashMap<u32, NodeId> = HashMap::new();
+        let mut changes = Vec::new();
+        for &(a, b, tier, _) in &hg.edges {
+            let mut id = |k: u32| {
+                let n = ids.len() as NodeId;
+                *ids.entry(k).or_insert(n)
+            };
+            let (x, y) = (id(a), id(b));
+            changes.push(GraphChange::Pair { a: x, b: y, tier });
+        }
+        let upgrades: Vec<GraphChange> = changes
+            .iter()
+            .step_by(5)
+            .filter_map(|c| match *c {
+                GraphChange::Pair {
+                    a,
+                    b,
+                    tier: DealTier::Proven,
+                } => Some(GraphChange::Upgrade { a, b }),
+                _ => None,
+            })
+            .collect();
+        assert!(!upgrades.is_empty());
+        // Repeat a few deals between the same partners (edge multiplicity).
+        let again: Vec<GraphChange> = changes.iter().take(10).copied().collect();
+        let mut rep = Reputation::with_directory(Params::default(), Arc::new(Empty)).unwrap();
+        rep.apply_changes(&changes).unwrap();
+        rep.apply_changes(&upgrades).unwrap();
+        rep.apply_changes(&again).unwrap();
+        rep
     }
 
     /// Re-seals `b` with a valid checksum, so the structural checks are what refuse it.
@@ -362,6 +314,10 @@ mod tests {
         b.extend_from_slice(&s.to_le_bytes());
     }
 
+    fn decode(b: &[u8]) -> Result<Reputation, ReputationError> {
+        Reputation::from_graph_checkpoint(Params::default(), Arc::new(Empty), b)
+    }
+
     fn section(e: Result<Reputation, ReputationError>) -> &'static str {
         match e {
             Err(ReputationError::InvalidCheckpoint { section, .. }) => section,
@@ -369,45 +325,41 @@ mod tests {
         }
     }
 
+    fn u32_at(b: &[u8], at: usize) -> u32 {
+        u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+    }
+
     #[test]
-    fn round_trip_keeps_the_graph_and_first_seen_times() {
-        let (mut rep, keys) = engine();
-        let bytes = rep.checkpoint().unwrap();
-        let back = Reputation::from_checkpoint(Params::default(), &bytes).unwrap();
+    fn round_trip_keeps_the_graph_and_re_encodes_byte_for_byte() {
+        let mut rep = engine();
+        let bytes = rep.graph_checkpoint().unwrap();
+        let back = decode(&bytes).unwrap();
+        assert!(back.has_directory());
         let (g, h) = (rep.graph(), back.graph());
         assert_eq!(g.node_count(), h.node_count());
         assert_eq!(g.edge_count(), h.edge_count());
+        assert_eq!(g.generation(), h.generation());
+        let (mut met, mut repeated) = (0, 0);
         for x in 0..g.node_count() as NodeId {
-            assert_eq!(g.key(x), h.key(x));
-            assert_eq!(g.deal_counts(x), h.deal_counts(x));
-            assert_eq!(
-                g.neighbors(x).collect::<Vec<_>>(),
-                h.neighbors(x).collect::<Vec<_>>()
-            );
+            assert_eq!(g.deal_counts(x), h.deal_counts(x), "node {x}");
+            let row: Vec<_> = g.neighbors(x).collect();
+            assert_eq!(row, h.neighbors(x).collect::<Vec<_>>(), "row {x}");
+            met += row.iter().filter(|e| e.1.met()).count();
+            repeated += row.iter().filter(|e| e.1.deals() > 1).count();
         }
-        for k in keys
-            .iter()
-            .chain([&synth_key("lurker", 1), &synth_key("nobody", 1)])
-        {
-            assert_eq!(rep.first_seen(k), back.first_seen(k));
-            assert_eq!(g.node(k), h.node(k));
-        }
-        assert_eq!(back.seen_count(), rep.seen_count());
-        // Deal tiers answer the same (rating validity depends on them).
-        for r in rep.ratings().about(&keys[3]) {
-            assert_eq!(g.deal_by_key(&r.deal), h.deal_by_key(&r.deal));
-        }
-        // Re-encoding the decoded engine gives the same bytes.
+        assert!(
+            met > 0 && repeated > 0,
+            "the fixture has met and repeated edges"
+        );
         let mut again = back.clone();
-        assert_eq!(again.checkpoint().unwrap(), bytes);
+        assert_eq!(again.graph_checkpoint().unwrap(), bytes);
     }
 
     #[test]
     fn truncated_or_flipped_bytes_are_refused_never_panic() {
-        let (mut rep, _) = engine();
-        let bytes = rep.checkpoint().unwrap();
-        for len in [0, 1, 7, 8, 15, 40, bytes.len() / 2, bytes.len() - 1] {
-            let r = Reputation::from_checkpoint(Params::default(), &bytes[..len]);
+        let bytes = engine().graph_checkpoint().unwrap();
+        for len in [0, 1, 7, 8, 15, 32, 40, bytes.len() / 2, bytes.len() - 1] {
+            let r = decode(&bytes[..len]);
             assert!(
                 matches!(r, Err(ReputationError::InvalidCheckpoint { .. })),
                 "len {len}"
@@ -416,134 +368,108 @@ mod tests {
         for at in (0..bytes.len()).step_by(bytes.len() / 97 + 1) {
             let mut b = bytes.clone();
             b[at] ^= 0x04;
-            assert_eq!(
-                section(Reputation::from_checkpoint(Params::default(), &b)),
-                "checksum",
-                "byte {at}"
-            );
+            assert_eq!(section(decode(&b)), "checksum", "byte {at}");
         }
         let mut longer = bytes.clone();
         longer.splice(bytes.len() - 8..bytes.len() - 8, [0u8; 3]);
         reseal(&mut longer);
-        assert_eq!(
-            section(Reputation::from_checkpoint(Params::default(), &longer)),
-            "trailer"
-        );
+        assert_eq!(section(decode(&longer)), "trailer");
     }
 
+    /// Each structural rule, broken alone under a valid checksum, is refused by its section.
     #[test]
     fn structurally_invalid_contents_are_refused_by_section() {
-        let (mut rep, _) = engine();
-        let bytes = rep.checkpoint().unwrap();
+        let mut rep = engine();
+        let bytes = rep.graph_checkpoint().unwrap();
         let n = rep.graph().node_count();
         let m = 2 * rep.graph().edge_count();
-        let keys_at = 8 + 16 + 16;
-        let index_at = keys_at + 32 * n;
-        let offsets_at = index_at + 4 * n + 8 * n + 8 * n;
+        let offsets_at = 32 + 8 * n;
         let nbrs_at = offsets_at + 4 * (n + 1);
-        let deals_at = nbrs_at + 5 * m;
+        assert_eq!(bytes.len(), nbrs_at + 5 * m + 8);
+        let off = |x: usize| u32_at(&bytes, offsets_at + 4 * x) as usize;
+        let nbr = |i: usize| u32_at(&bytes, nbrs_at + 4 * i);
         let patch = |at: usize, v: &[u8]| {
             let mut b = bytes.clone();
             b[at..at + v.len()].copy_from_slice(v);
             reseal(&mut b);
-            Reputation::from_checkpoint(Params::default(), &b)
+            decode(&b)
         };
-        assert_eq!(section(patch(0, b"FPREPCK9")), "magic");
-        // Two keys swapped: the index no longer sorts them.
-        let mut b = bytes.clone();
-        let (k0, k1) = (keys_at, keys_at + 32);
-        let first: Vec<u8> = b[k0..k0 + 32].to_vec();
-        b.copy_within(k1..k1 + 32, k0);
-        b[k1..k1 + 32].copy_from_slice(&first);
-        reseal(&mut b);
+        let u32le = |v: usize| (v as u32).to_le_bytes();
+
+        assert_eq!(section(patch(0, b"FPREPGR9")), "magic");
+        assert_eq!(section(decode(&v8_checkpoint())), "magic", "the v8 format");
+
+        // Header: the edge count is half the adjacency entries; the node count is bounded.
         assert_eq!(
-            section(Reputation::from_checkpoint(Params::default(), &b)),
-            "index"
+            section(patch(16, &(m as u64 / 2 + 1).to_le_bytes())),
+            "header"
         );
-        assert_eq!(section(patch(index_at, &(n as u32).to_le_bytes())), "index");
-        assert_eq!(section(patch(offsets_at, &1u32.to_le_bytes())), "offsets");
+        assert_eq!(section(patch(12, &u32le(m + 2))), "header");
         assert_eq!(
-            section(patch(nbrs_at, &(n as u32 + 5).to_le_bytes())),
-            "neighbours"
+            section(patch(12, &u32le(m + 1))),
+            "header",
+            "odd entry count"
         );
-        assert_eq!(section(patch(deals_at, &[0xff; 16])), "deal_keys");
-        // The header's counts must agree with the edges and the bytes present.
-        assert_eq!(section(patch(12, &(m as u32 + 2).to_le_bytes())), "header");
+        assert_eq!(section(patch(8, &u32::MAX.to_le_bytes())), "header");
         assert!(matches!(
-            patch(8, &(n as u32 + 1).to_le_bytes()),
+            patch(8, &u32le(n + 1)),
             Err(ReputationError::InvalidCheckpoint { .. })
         ));
-    }
 
-    #[test]
-    fn tail_pair_and_upgrade_match_live_receipts() {
-        let (mut live, keys) = engine();
-        let mut loaded =
-            Reputation::from_checkpoint(Params::default(), &live.checkpoint().unwrap()).unwrap();
-        let newbie = synth_key("new", 1);
-        let (px, py) = receipt_pair(keys[0], keys[1], 77_000, DealTier::Proven);
-        let (mx, my) = receipt_pair(keys[0], keys[1], 77_000, DealTier::Met);
-        let (nx, ny) = receipt_pair(newbie, keys[2], 77_001, DealTier::Met);
-        for r in [&px, &py, &mx, &my, &nx, &ny] {
-            live.insert_receipt(r).unwrap();
-        }
-        let key = |r: &crate::protocol::receipt::Receipt| DealKey::of(&r.nego);
-        let tail = [
-            RepTail::Pair {
-                a: py.author,
-                b: py.peer,
-                key: key(&py),
-                tier: DealTier::Proven,
-            },
-            RepTail::Pair {
-                a: ny.author,
-                b: ny.peer,
-                key: key(&ny),
-                tier: DealTier::Met,
-            },
-            RepTail::Upgrade {
-                a: keys[0],
-                b: keys[1],
-                key: key(&px),
-            },
-            RepTail::Upgrade {
-                a: keys[0],
-                b: keys[1],
-                key: key(&px),
-            },
-            RepTail::Seen {
-                pubkey: px.author,
-                at: px.created_at.as_secs(),
-            },
-            RepTail::Seen {
-                pubkey: py.author,
-                at: py.created_at.as_secs(),
-            },
-            RepTail::Seen {
-                pubkey: nx.author,
-                at: nx.created_at.as_secs(),
-            },
-            RepTail::Seen {
-                pubkey: ny.author,
-                at: ny.created_at.as_secs(),
-            },
-        ];
-        loaded.apply_tail(&tail).unwrap();
-        live.compact();
-        loaded.compact();
-        let (g, h) = (live.graph(), loaded.graph());
-        assert_eq!(g.node_count(), h.node_count());
-        for x in 0..g.node_count() as NodeId {
-            assert_eq!(g.key(x), h.key(x));
-            assert_eq!(g.deal_counts(x), h.deal_counts(x), "node {x}");
-            assert_eq!(
-                g.neighbors(x).collect::<Vec<_>>(),
-                h.neighbors(x).collect::<Vec<_>>()
-            );
-        }
-        assert_eq!(g.deal(&px.nego), h.deal(&px.nego));
-        assert_eq!(live.first_seen(&newbie), loaded.first_seen(&newbie));
-        // A pair the engine already holds is refused.
-        assert!(loaded.apply_tail(&tail[..1]).is_err());
+        // Offsets: start at 0, never decrease, end at the entry count.
+        assert!(off(2) < m);
+        assert_eq!(section(patch(offsets_at, &u32le(1))), "offsets", "start");
+        assert_eq!(
+            section(patch(offsets_at + 4, &u32le(m))),
+            "offsets",
+            "decrease"
+        );
+        assert_eq!(
+            section(patch(offsets_at + 4 * n, &u32le(m - 1))),
+            "offsets",
+            "end"
+        );
+
+        // Neighbours: other nodes, in range, each row strictly increasing.
+        let last = m - 1; // the largest entry of the last row: raising it keeps the row sorted
+        assert_eq!(
+            section(patch(nbrs_at + 4 * last, &u32le(n))),
+            "neighbours",
+            "range"
+        );
+        // A node listed as its own neighbour where it would keep its row sorted.
+        let own = (0..n)
+            .find_map(|x| {
+                (off(x)..off(x + 1)).find(|&i| {
+                    let y = nbr(i) as usize;
+                    y != x
+                        && (i == off(x) || (nbr(i - 1) as usize) < x)
+                        && (i + 1 == off(x + 1) || x < nbr(i + 1) as usize)
+                })
+            })
+            .expect("a row with a slot for its own node");
+        let x = (0..n).find(|&x| off(x) <= own && own < off(x + 1)).unwrap();
+        assert_eq!(
+            section(patch(nbrs_at + 4 * own, &u32le(x))),
+            "neighbours",
+            "self"
+        );
+        let wide = (0..n)
+            .find(|&x| off(x + 1) - off(x) >= 2)
+            .expect("a row of two");
+        let (i, j) = (off(wide), off(wide) + 1);
+        let mut swapped = [0u8; 8];
+        swapped[..4].copy_from_slice(&nbr(j).to_le_bytes());
+        swapped[4..].copy_from_slice(&nbr(i).to_le_bytes());
+        assert_eq!(
+            section(patch(nbrs_at + 4 * i, &swapped)),
+            "neighbours",
+            "unsorted"
+        );
+        assert_eq!(
+            section(patch(nbrs_at + 4 * j, &nbr(i).to_le_bytes())),
+            "neighbours",
+            "repeated"
+        );
     }
 }

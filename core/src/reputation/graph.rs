@@ -11,6 +11,7 @@ use nostr::PublicKey;
 use sha2::{Digest, Sha256};
 
 use super::ReputationError;
+use super::directory::GraphChange;
 use super::index::{DealIndex, KeyIndex, hash_bytes};
 use crate::protocol::NegoId;
 use crate::protocol::receipt::{DealTier, Receipt, classify};
@@ -237,7 +238,7 @@ impl DealGraph {
 
     /// Number of interned keys.
     pub fn node_count(&self) -> usize {
-        self.keys.len()
+        self.stats.len()
     }
 
     /// Number of distinct partner pairs (undirected edges).
@@ -326,7 +327,7 @@ impl DealGraph {
         // Intern both before mutating anything else, so an error leaves the graph untouched.
         let (na, nb) = (self.node(a), self.node(b));
         let need = usize::from(na.is_none()) + usize::from(nb.is_none());
-        if self.keys.len().saturating_add(need) >= NodeId::MAX as usize {
+        if self.node_count().saturating_add(need) >= NodeId::MAX as usize {
             return Err(ReputationError::TooManyNodes { limit: NodeId::MAX });
         }
         let x = match na {
@@ -361,38 +362,66 @@ impl DealGraph {
         true
     }
 
-    /// Applies a pairing decided elsewhere (the store's rows after a checkpoint, in pairing
-    /// order): deal `key` between `a` (completing half's author) and `b` at `tier`, exactly as
-    /// [`DealGraph::insert_receipt`] would have added it. Refuses a one-sided tier, a deal with
-    /// itself and a deal key already paired.
-    pub fn apply_pair(
-        &mut self,
-        a: &PublicKey,
-        b: &PublicKey,
-        key: DealKey,
-        tier: DealTier,
-    ) -> Result<(), ReputationError> {
-        if tier == DealTier::OneSided || a == b {
-            return Err(ReputationError::InvalidPart {
-                part: "pair",
-                index: 0,
-                rule: "a paired deal needs two different keys and a proven or met tier".into(),
-            });
-        }
-        if self.paired.get(&key).is_some() {
-            return Err(ReputationError::InvalidPart {
-                part: "pair",
-                index: 0,
-                rule: "the deal is already paired".into(),
-            });
-        }
-        self.pair(a, b, key, tier)
+    /// `true` if the graph interns its own keys (memory mode); a graph fed by
+    /// [`DealGraph::apply_change`] has none.
+    pub(super) fn holds_keys(&self) -> bool {
+        !self.keys.is_empty()
     }
 
-    /// Applies an upgrade decided elsewhere: paired deal `key` between `a` and `b` becomes met
-    /// (idempotent; `false` if nothing changed).
-    pub fn apply_upgrade(&mut self, a: &PublicKey, b: &PublicKey, key: &DealKey) -> bool {
-        self.upgrade(a, b, key)
+    /// Applies a change decided by a [`Directory`](super::Directory)'s owner, by node ids (a
+    /// graph without keys of its own). A pair's new nodes must be numbered next, `a` first, as
+    /// [`DealGraph::insert_receipt`] would intern them; an upgrade needs the edge. Refuses,
+    /// changing nothing, anything else.
+    pub fn apply_change(&mut self, c: &GraphChange) -> Result<(), ReputationError> {
+        let bad = |rule: String| ReputationError::InvalidPart {
+            part: "change",
+            index: 0,
+            rule,
+        };
+        if self.holds_keys() {
+            return Err(bad(
+                "the graph holds its own keys: it pairs receipts itself".into(),
+            ));
+        }
+        match *c {
+            GraphChange::Pair { a, b, tier } => {
+                if a == b || tier == DealTier::OneSided {
+                    return Err(bad(format!(
+                        "a paired deal needs two different nodes and a proven or met tier \
+                         (got {a}, {b}, {tier:?})"
+                    )));
+                }
+                let n = self.node_count() as u64;
+                let (a64, b64) = (u64::from(a), u64::from(b));
+                let next_b = if a64 == n { n + 1 } else { n };
+                if a64 > n || b64 > next_b {
+                    return Err(bad(format!(
+                        "nodes {a} and {b} skip ids: the graph has {n} nodes"
+                    )));
+                }
+                if a64.max(b64) >= u64::from(NodeId::MAX) {
+                    return Err(ReputationError::TooManyNodes { limit: NodeId::MAX });
+                }
+                while (self.node_count() as u64) <= a64.max(b64) {
+                    self.stats.push(NodeStats::default());
+                }
+                self.add_deal_edge(a, b, tier);
+                Ok(())
+            }
+            GraphChange::Upgrade { a, b } => {
+                if !self.neighbors(a).any(|(y, _)| y == b) {
+                    return Err(bad(format!("no edge between nodes {a} and {b} to upgrade")));
+                }
+                for (u, v) in [(a, b), (b, a)] {
+                    if let Some(s) = self.stats.get_mut(u as usize) {
+                        s.met = s.met.saturating_add(1);
+                    }
+                    self.set_met(u, v);
+                }
+                self.generation = self.generation.wrapping_add(1);
+                Ok(())
+            }
+        }
     }
 
     /// Sets the met flag on the existing edge x→y.
@@ -481,10 +510,10 @@ impl DealGraph {
 
     /// Merges the delta into the CSR arrays.
     pub fn compact(&mut self) {
-        if self.delta.is_empty() && self.offsets.len() == self.keys.len() + 1 {
+        let n = self.node_count();
+        if self.delta.is_empty() && self.offsets.len() == n + 1 {
             return;
         }
-        let n = self.keys.len();
         let mut offsets = Vec::with_capacity(n + 1);
         let total = self.nbrs.len() + self.delta_entries;
         let mut nbrs = Vec::with_capacity(total);
@@ -518,39 +547,25 @@ impl DealGraph {
         self.delta_entries = 0;
     }
 
-    /// A compacted graph from checkpoint parts the caller has validated.
-    #[allow(clippy::too_many_arguments)]
+    /// A compacted graph without keys of its own (directory mode) from graph checkpoint parts
+    /// the caller has validated.
     pub(super) fn from_checkpoint_parts(
-        keys: Vec<PublicKey>,
-        index: KeyIndex,
         stats: Vec<NodeStats>,
         offsets: Vec<u32>,
         nbrs: Vec<NodeId>,
         meta: Vec<EdgeMeta>,
-        paired: DealIndex,
         edges: u64,
         generation: u64,
     ) -> Self {
         Self {
-            keys,
-            index,
             stats,
             offsets,
             nbrs,
             meta,
-            paired,
             edges: usize::try_from(edges).unwrap_or(usize::MAX),
             generation,
             ..Self::default()
         }
-    }
-
-    /// Compacts the adjacency and merges the key and deal indexes (the layout a checkpoint
-    /// stores).
-    pub fn compact_all(&mut self) {
-        self.compact();
-        self.index.merge(&self.keys);
-        self.paired.merge();
     }
 
     /// Neighbours of `x` with their edge data (CSR row, then delta).

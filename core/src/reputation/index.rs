@@ -1,11 +1,11 @@
-//! Compact lookup structures of the deal graph: the key index (public key → node id) and the
-//! deal index (deal key → paired tier).
+//! Compact lookup structures of the in-memory deal graph (memory mode; a directory-mode graph
+//! holds neither): the key index (public key → node id) and the deal index (deal key → paired
+//! tier).
 //!
 //! Both are a sorted array searched by binary search plus a small hash map of what was added
 //! since the last merge. At 1M deals / 333k keys this is 16 B per deal + 1 bit, and 4 B per key,
-//! instead of ≈ 36 B and ≈ 110 B per entry for hash maps; a bulk load sorts once instead of
-//! hashing a million entries. A merge runs when the overflow exceeds an eighth of the sorted part
-//! (amortised O(1) per insert: a linear merge of two sorted runs).
+//! instead of ≈ 36 B and ≈ 110 B per entry for hash maps. A merge runs when the overflow exceeds
+//! an eighth of the sorted part (amortised O(1) per insert: a linear merge of two sorted runs).
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -95,42 +95,6 @@ pub(super) struct KeyIndex {
 }
 
 impl KeyIndex {
-    /// The index of `keys` (node id = position). `Err(position)` names a repeated key.
-    pub(super) fn build(keys: &[PublicKey]) -> Result<Self, usize> {
-        let n = NodeId::try_from(keys.len()).map_err(|_| keys.len())?;
-        let mut sorted: Vec<NodeId> = (0..n).collect();
-        sorted.sort_unstable_by(|a, b| cmp_ids(keys, *a, *b));
-        if let Some(w) = sorted
-            .windows(2)
-            .find(|w| cmp_ids(keys, w[0], w[1]) != Ordering::Less)
-        {
-            return Err(w.get(1).copied().unwrap_or(0) as usize);
-        }
-        Ok(Self::with(keys, sorted))
-    }
-
-    /// Rebuilds from a stored permutation, checking it: every id below `keys.len()`, keys
-    /// strictly increasing along it, exactly `keys.len()` entries (so it is a permutation).
-    pub(super) fn from_sorted(keys: &[PublicKey], sorted: Vec<NodeId>) -> Result<Self, String> {
-        if sorted.len() != keys.len() {
-            return Err(format!(
-                "{} index entries for {} keys",
-                sorted.len(),
-                keys.len()
-            ));
-        }
-        if let Some(id) = sorted.iter().find(|id| **id as usize >= keys.len()) {
-            return Err(format!("node id {id} is beyond the {} keys", keys.len()));
-        }
-        if sorted
-            .windows(2)
-            .any(|w| cmp_ids(keys, w[0], w[1]) != Ordering::Less)
-        {
-            return Err("keys are not strictly increasing along the index".into());
-        }
-        Ok(Self::with(keys, sorted))
-    }
-
     fn with(keys: &[PublicKey], sorted: Vec<NodeId>) -> Self {
         let buckets = Buckets::build(sorted.len(), |i| {
             sorted
@@ -180,11 +144,6 @@ impl KeyIndex {
         add.sort_unstable_by(|a, b| cmp_ids(keys, *a, *b));
         let sorted = merge_sorted(&self.sorted, &add, |a, b| cmp_ids(keys, *a, *b));
         *self = Self::with(keys, sorted);
-    }
-
-    /// The sorted permutation (after a [`KeyIndex::merge`], every node).
-    pub(super) fn sorted(&self) -> &[NodeId] {
-        &self.sorted
     }
 
     /// Approximate heap bytes.
@@ -252,17 +211,6 @@ impl DealIndex {
             }
         }
         Ok(Self::with(deals.into_iter().map(|d| d.0).collect(), met))
-    }
-
-    /// Rebuilds from stored sorted keys and met bits, checking strict order and the bit count.
-    pub(super) fn from_sorted(keys: Vec<DealKey>, met: Vec<u64>) -> Result<Self, String> {
-        if met.len() != keys.len().div_ceil(64) {
-            return Err(format!("{} met words for {} deals", met.len(), keys.len()));
-        }
-        if keys.windows(2).any(|w| w[0] >= w[1]) {
-            return Err("deal keys are not strictly increasing".into());
-        }
-        Ok(Self::with(keys, met))
     }
 
     fn with(keys: Vec<DealKey>, met: Vec<u64>) -> Self {
@@ -363,11 +311,6 @@ impl DealIndex {
         }
     }
 
-    /// Sorted keys and met bits (after a [`DealIndex::merge`], every paired deal).
-    pub(super) fn sorted(&self) -> (&[DealKey], &[u64]) {
-        (&self.keys, &self.met)
-    }
-
     /// Approximate heap bytes.
     pub(super) fn heap_bytes(&self) -> usize {
         self.keys.capacity() * 16
@@ -389,10 +332,22 @@ mod tests {
         DealKey::from_bytes([i; 16])
     }
 
+    /// The index of `keys` (node id = position) as interning them one by one builds it, then
+    /// merged: every key in the sorted part.
+    fn indexed(keys: &[PublicKey]) -> KeyIndex {
+        let mut ix = KeyIndex::default();
+        for (i, k) in keys.iter().enumerate() {
+            ix.insert(&keys[..=i], *k, i as NodeId);
+        }
+        ix.merge(keys);
+        assert!(ix.recent.is_empty() && ix.sorted.len() == keys.len());
+        ix
+    }
+
     #[test]
-    fn key_index_finds_sorted_and_recent_and_refuses_duplicates() {
+    fn key_index_finds_sorted_and_recent_keys() {
         let mut keys: Vec<PublicKey> = (0..50).map(|i| synth_key("ki", i)).collect();
-        let mut ix = KeyIndex::build(&keys).unwrap();
+        let mut ix = indexed(&keys);
         for (i, k) in keys.iter().enumerate() {
             assert_eq!(ix.get(&keys, k), Some(i as NodeId));
         }
@@ -406,11 +361,11 @@ mod tests {
             assert_eq!(ix.get(&keys, k), Some(i as NodeId), "key {i}");
         }
         ix.merge(&keys);
-        assert_eq!(ix.sorted().len(), keys.len());
-        assert!(KeyIndex::from_sorted(&keys, ix.sorted().to_vec()).is_ok());
-        let mut dup = keys.clone();
-        dup.push(keys[7]);
-        assert!(KeyIndex::build(&dup).is_err());
+        assert!(ix.recent.is_empty() && ix.sorted.len() == keys.len());
+        for (i, k) in keys.iter().enumerate() {
+            assert_eq!(ix.get(&keys, k), Some(i as NodeId), "key {i}, merged");
+        }
+        assert_eq!(ix.get(&keys, &synth_key("ki", 9999)), None);
     }
 
     #[test]
@@ -428,29 +383,13 @@ mod tests {
                 PublicKey::from_byte_array(b)
             })
             .collect();
-        let ix = KeyIndex::build(&keys).unwrap();
+        let ix = indexed(&keys);
         for (i, k) in keys.iter().enumerate() {
             assert_eq!(ix.get(&keys, k), Some(i as NodeId));
         }
         let mut other = [0xab; 32];
         other[31] = 1;
         assert_eq!(ix.get(&keys, &PublicKey::from_byte_array(other)), None);
-    }
-
-    #[test]
-    fn key_index_from_sorted_refuses_a_bad_permutation() {
-        let keys: Vec<PublicKey> = (0..10).map(|i| synth_key("kp", i)).collect();
-        let good = KeyIndex::build(&keys).unwrap().sorted().to_vec();
-        let mut swapped = good.clone();
-        swapped.swap(0, 1);
-        assert!(KeyIndex::from_sorted(&keys, swapped).is_err());
-        let mut repeated = good.clone();
-        repeated[1] = repeated[0];
-        assert!(KeyIndex::from_sorted(&keys, repeated).is_err());
-        let mut out_of_range = good.clone();
-        out_of_range[9] = 10;
-        assert!(KeyIndex::from_sorted(&keys, out_of_range).is_err());
-        assert!(KeyIndex::from_sorted(&keys, good[..9].to_vec()).is_err());
     }
 
     #[test]
@@ -476,12 +415,8 @@ mod tests {
         for (k, t) in want {
             assert_eq!(ix.get(&dk(k)), Some(t), "deal {k}");
         }
-        let (keys, met) = ix.sorted();
-        let back = DealIndex::from_sorted(keys.to_vec(), met.to_vec()).unwrap();
-        assert_eq!(back.get(&dk(4)), Some(DealTier::Proven));
+        assert!(ix.recent.is_empty() && ix.keys.len() == 4, "merged");
         assert!(DealIndex::build(vec![(dk(2), false), (dk(2), true)]).is_err());
-        assert!(DealIndex::from_sorted(vec![dk(2), dk(1)], vec![0]).is_err());
-        assert!(DealIndex::from_sorted(vec![dk(1)], vec![]).is_err());
     }
 
     #[test]

@@ -11,8 +11,12 @@
 //! * [`screen`] — rating validity, weights, aggregation, verdict, path and badge.
 //! * [`reference`] — the deployed reference client's weighting, kept only as the baseline of the
 //!   Sybil evaluation (it is *not* used for screening).
-//! * [`bulk`] — builds the engine in one pass from persisted rows (cold start), CSR by prefix
-//!   sums instead of per-half inserts.
+//! * [`directory`] — directory mode: keys, deal facts and first-seen times looked up (in the
+//!   app, in the store's rows) instead of held; the engine holds only the graph and applies the
+//!   store's [`GraphChange`]s.
+//! * [`bulk`] — builds a directory-mode engine in one pass from its persisted form (cold
+//!   start), CSR by prefix sums instead of per-change inserts; `checkpoint` encodes and decodes
+//!   its graph as one blob.
 //! * [`synth`] — deterministic synthetic graphs for tests, the benchmark and `sybil_sim`.
 
 use nostr::PublicKey;
@@ -21,6 +25,7 @@ use crate::protocol::NegoId;
 
 pub mod bulk;
 mod checkpoint;
+pub mod directory;
 pub mod graph;
 mod index;
 pub mod reference;
@@ -31,8 +36,10 @@ pub mod trust;
 #[cfg(test)]
 mod tests;
 
-pub use bulk::{DealRow, RatingRow, RepInput, RepParts};
-pub use checkpoint::RepTail;
+pub use bulk::{RatingRow, RepInput};
+#[cfg(test)]
+pub(crate) use checkpoint::v8_checkpoint;
+pub use directory::{DealFact, Directory, GraphChange, GraphParts};
 pub use graph::{
     DealGraph, DealKey, GraphMemory, NodeId, ReceiptOutcome, ReceiptStep, check_receipt_parties,
     receipt_step,
@@ -198,6 +205,8 @@ pub enum ReputationError {
     InvalidParam { field: &'static str, rule: String },
     #[error("reputation checkpoint, section `{section}`: {rule}")]
     InvalidCheckpoint { section: &'static str, rule: String },
+    #[error("reputation directory: {reason}")]
+    Directory { reason: String },
     #[error("persisted `{part}` entry {index}: {rule}")]
     InvalidPart {
         part: &'static str,

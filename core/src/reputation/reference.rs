@@ -85,7 +85,7 @@ pub fn reference_screen(
             Some(3) => constants::HOPS[2],
             _ => constants::UNKNOWN,
         };
-        let recip = if sole_partner(graph, &rater, subject) {
+        let recip = if sole_partner(graph, graph.node(&rater), graph.node(subject)) {
             constants::RECIPROCAL_ONLY
         } else {
             1.0

@@ -1,10 +1,12 @@
 //! Rating validity and weighting, lower-quantile aggregation, verdict, path and badge.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use nostr::PublicKey;
 use serde::Serialize;
 
+use super::directory::{DealFact, Directory, GraphChange};
 use super::graph::{DealGraph, DealKey, DealState, NodeId, ReceiptOutcome};
 use super::trust::TrustMap;
 use super::{Params, RatingInput, ReputationError};
@@ -208,11 +210,10 @@ pub(crate) struct Valid<'a> {
 /// party (paired: all signals; one-sided and published by the rater: a reliability negative
 /// only). Reference-only ratings (score, no `safe`/`reliable`) map score −1 → reliable=false.
 pub(crate) fn valid_ratings<'a>(
-    graph: &DealGraph,
-    book: &'a RatingBook,
+    memo: &mut Memo<'a>,
     subject: &PublicKey,
-    p: &Params,
-) -> Vec<Valid<'a>> {
+) -> Result<Vec<Valid<'a>>, ReputationError> {
+    let (book, p) = (&memo.rep.ratings, &memo.rep.params);
     let mut out = Vec::new();
     for r in book.about(subject) {
         if r.pow_bits < p.pow_floor || r.rater == *subject {
@@ -222,16 +223,16 @@ pub(crate) fn valid_ratings<'a>(
             (None, None, Some(-1)) => Some(false),
             (_, rel, _) => rel,
         };
-        match graph.deal_by_key(&r.deal) {
-            Some(DealState::Paired(tier)) => out.push(Valid {
+        match memo.deal(&r.deal)? {
+            Some(DealFact::Paired(tier)) => out.push(Valid {
                 r,
                 tier,
                 safe: r.safe,
                 reliable: mapped_reliable,
                 score: r.score,
             }),
-            Some(DealState::OneSided { author })
-                if *author == r.rater && mapped_reliable == Some(false) =>
+            Some(DealFact::OneSided { author })
+                if author == r.rater && mapped_reliable == Some(false) =>
             {
                 out.push(Valid {
                     r,
@@ -244,7 +245,122 @@ pub(crate) fn valid_ratings<'a>(
             _ => {}
         }
     }
-    out
+    Ok(out)
+}
+
+/// Node ids and deal facts looked up during one screening: straight from the engine's own
+/// dictionaries, or through its [`Directory`] once per key and deal.
+pub(crate) struct Memo<'r> {
+    pub(crate) rep: &'r Reputation,
+    c: MutexGuard<'r, LookupCache>,
+}
+
+/// Directory answers kept from one screening to the next (directory mode). They can only
+/// change when the store commits a batch, and the engine applies every committed batch
+/// ([`Reputation::apply`], [`Reputation::apply_changes`]), which empties the cache; so a
+/// cached answer is always the directory's current one. Bounded: emptied when a part exceeds
+/// [`LOOKUP_CACHE_MAX`] entries (≈ 1 MiB each).
+#[derive(Debug, Default)]
+pub(super) struct LookupCache {
+    nodes: HashMap<PublicKey, Option<NodeId>>,
+    deals: HashMap<DealKey, Option<DealFact>>,
+}
+
+/// Most cached answers of each kind.
+const LOOKUP_CACHE_MAX: usize = 16_384;
+
+/// The engine's [`LookupCache`]; a clone starts empty.
+#[derive(Debug, Default)]
+pub(super) struct Lookups(Mutex<LookupCache>);
+
+impl Clone for Lookups {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl Lookups {
+    fn lock(&self) -> MutexGuard<'_, LookupCache> {
+        // A panic mid-screening may have left partial entries: start over.
+        self.0.lock().unwrap_or_else(|poisoned| {
+            let mut c = poisoned.into_inner();
+            c.nodes.clear();
+            c.deals.clear();
+            c
+        })
+    }
+
+    /// Forgets every cached answer (the directory's rows changed).
+    pub(super) fn clear(&self) {
+        let mut c = self.lock();
+        c.nodes.clear();
+        c.deals.clear();
+    }
+}
+
+impl<'r> Memo<'r> {
+    pub(crate) fn new(rep: &'r Reputation) -> Self {
+        let mut c = rep.lookups.lock();
+        if c.nodes.len() > LOOKUP_CACHE_MAX {
+            c.nodes.clear();
+        }
+        if c.deals.len() > LOOKUP_CACHE_MAX {
+            c.deals.clear();
+        }
+        Self { rep, c }
+    }
+
+    pub(crate) fn node(&mut self, pk: &PublicKey) -> Result<Option<NodeId>, ReputationError> {
+        if self.rep.dir.is_none() {
+            return Ok(self.rep.graph.node(pk));
+        }
+        if let Some(n) = self.c.nodes.get(pk) {
+            return Ok(*n);
+        }
+        let n = self.rep.node_of(pk)?;
+        self.c.nodes.insert(*pk, n);
+        Ok(n)
+    }
+
+    /// Looks up, in one batch each, the nodes and deals not asked for yet (directory mode).
+    fn prefetch(&mut self, pks: &[PublicKey], deals: &[DealKey]) -> Result<(), ReputationError> {
+        let Some(dir) = &self.rep.dir else {
+            return Ok(());
+        };
+        let mut want: Vec<PublicKey> = pks
+            .iter()
+            .filter(|p| !self.c.nodes.contains_key(*p))
+            .copied()
+            .collect();
+        want.sort_unstable();
+        want.dedup();
+        for (p, n) in want.iter().zip(dir.nodes(&want)?) {
+            self.c.nodes.insert(*p, n);
+        }
+        let mut want: Vec<DealKey> = deals
+            .iter()
+            .filter(|d| !self.c.deals.contains_key(*d))
+            .copied()
+            .collect();
+        want.sort_unstable();
+        want.dedup();
+        for (d, f) in want.iter().zip(dir.deals(&want)?) {
+            self.c.deals.insert(*d, f);
+        }
+        Ok(())
+    }
+
+    fn deal(&mut self, key: &DealKey) -> Result<Option<DealFact>, ReputationError> {
+        if self.rep.dir.is_none() {
+            return self.rep.deal_of(key);
+        }
+        if let Some(d) = self.c.deals.get(key) {
+            return Ok(*d);
+        }
+        let d = self.rep.deal_of(key)?;
+        self.c.deals.insert(*key, d);
+        Ok(d)
+    }
 }
 
 /// Tier weight of a rating.
@@ -256,13 +372,17 @@ pub(crate) fn tier_weight(p: &Params, t: DealTier) -> f64 {
     }
 }
 
-/// `true` if every paired deal of `rater` is with `subject` (or it has none at all).
-pub(crate) fn sole_partner(graph: &DealGraph, rater: &PublicKey, subject: &PublicKey) -> bool {
-    let Some(r) = graph.node(rater) else {
+/// `true` if every paired deal of the rater (node `rater`) is with the subject (node `subject`),
+/// or it has none at all.
+pub(crate) fn sole_partner(
+    graph: &DealGraph,
+    rater: Option<NodeId>,
+    subject: Option<NodeId>,
+) -> bool {
+    let Some(r) = rater else {
         return true;
     };
-    let sub = graph.node(subject);
-    graph.neighbors(r).all(|(y, _)| Some(y) == sub)
+    graph.neighbors(r).all(|(y, _)| Some(y) == subject)
 }
 
 /// One safety or reliability aggregate.
@@ -377,6 +497,11 @@ pub struct Reputation {
     pub(super) first_seen: Vec<u64>,
     pub(super) seen_other: HashMap<PublicKey, u64>,
     pub(super) params: Params,
+    /// Where keys, deal facts and first-seen times are looked up instead of held (directory
+    /// mode; `graph` then has no keys and changes only by [`Reputation::apply_changes`]).
+    pub(super) dir: Option<Arc<dyn Directory>>,
+    /// Directory answers kept between screenings (directory mode).
+    pub(super) lookups: Lookups,
 }
 
 /// Marks a graph node without a first-seen time.
@@ -393,7 +518,81 @@ impl Reputation {
             first_seen: Vec::new(),
             seen_other: HashMap::new(),
             params,
+            dir: None,
+            lookups: Lookups::default(),
         })
+    }
+
+    /// An empty engine in directory mode: it holds node ids, the adjacency, per-node counters,
+    /// ratings and follow lists, and asks `dir` for keys, deal facts and first-seen times. Its
+    /// graph changes only through [`Reputation::apply_changes`].
+    pub fn with_directory(
+        params: Params,
+        dir: Arc<dyn Directory>,
+    ) -> Result<Self, ReputationError> {
+        let mut rep = Self::new(params)?;
+        rep.dir = Some(dir);
+        Ok(rep)
+    }
+
+    /// `true` in directory mode.
+    pub fn has_directory(&self) -> bool {
+        self.dir.is_some()
+    }
+
+    /// Approximate heap bytes of the first-seen times held in memory (per node, plus keys
+    /// outside the graph); none in directory mode.
+    pub fn first_seen_bytes(&self) -> usize {
+        self.first_seen.capacity() * 8 + super::index::hash_bytes(self.seen_other.capacity(), 40)
+    }
+
+    /// The node id of `pk`, if it has a paired deal.
+    pub fn node_of(&self, pk: &PublicKey) -> Result<Option<NodeId>, ReputationError> {
+        match &self.dir {
+            Some(d) => d.node(pk),
+            None => Ok(self.graph.node(pk)),
+        }
+    }
+
+    /// The key of node `id`.
+    pub fn key_of(&self, id: NodeId) -> Result<Option<PublicKey>, ReputationError> {
+        match &self.dir {
+            Some(d) => d.key(id),
+            None => Ok(self.graph.key(id).copied()),
+        }
+    }
+
+    /// What is known about the deal with key `key`.
+    pub fn deal_of(&self, key: &DealKey) -> Result<Option<DealFact>, ReputationError> {
+        match &self.dir {
+            Some(d) => d.deal(key),
+            None => Ok(self.graph.deal_by_key(key).map(|s| match s {
+                DealState::OneSided { author } => DealFact::OneSided { author: *author },
+                DealState::Paired(t) => DealFact::Paired(t),
+            })),
+        }
+    }
+
+    /// Applies the store's pairings and upgrades, in order (directory mode). Stops at the
+    /// first refused change and reports its index; the changes before it stay applied (the
+    /// caller reloads the engine from its directory's owner).
+    pub fn apply_changes(&mut self, changes: &[GraphChange]) -> Result<(), ReputationError> {
+        if self.dir.is_none() {
+            return Err(ReputationError::Directory {
+                reason: "an engine without a directory pairs receipts itself".into(),
+            });
+        }
+        self.lookups.clear();
+        for (i, c) in changes.iter().enumerate() {
+            self.graph
+                .apply_change(c)
+                .map_err(|e| ReputationError::InvalidPart {
+                    part: "change",
+                    index: i,
+                    rule: e.to_string(),
+                })?;
+        }
+        Ok(())
     }
 
     /// The params in use.
@@ -412,7 +611,14 @@ impl Reputation {
     }
 
     /// Inserts a verified receipt half (also records its author as seen at `created_at`).
+    /// Refused in directory mode, where the directory's owner pairs receipts
+    /// ([`Reputation::apply_changes`]).
     pub fn insert_receipt(&mut self, r: &Receipt) -> Result<ReceiptOutcome, ReputationError> {
+        if self.dir.is_some() {
+            return Err(ReputationError::Directory {
+                reason: "receipts are paired by the directory's owner in directory mode".into(),
+            });
+        }
         let out = self.graph.insert_receipt(r)?;
         self.sync_nodes();
         self.observe(r.author, r.created_at.as_secs());
@@ -422,6 +628,9 @@ impl Reputation {
     /// Gives nodes interned since the last call their first-seen slot (moving the time held
     /// for the key while it was not a node).
     pub(super) fn sync_nodes(&mut self) {
+        if self.dir.is_some() {
+            return;
+        }
         while self.first_seen.len() < self.graph.node_count() {
             let id = self.first_seen.len() as NodeId;
             let t = self
@@ -435,6 +644,7 @@ impl Reputation {
 
     /// Adds a verified rating (also records its author as seen).
     pub fn insert_rating(&mut self, r: RatingInput) -> Result<RatingOutcome, ReputationError> {
+        self.lookups.clear();
         let (who, at) = (r.rater, r.created_at);
         let out = self.ratings.add(r)?;
         self.observe(who, at);
@@ -443,6 +653,7 @@ impl Reputation {
 
     /// Sets `owner`'s follow list if it is newer than the one held (latest kind 3 wins).
     pub fn set_follows(&mut self, owner: PublicKey, follows: Vec<PublicKey>, created_at: u64) {
+        self.lookups.clear();
         if self
             .follows
             .get(&owner)
@@ -460,8 +671,12 @@ impl Reputation {
 
     /// Records that `pubkey` signed an event of any kind at `created_at` (keeps the oldest, so
     /// republishing a profile cannot make an account look older or newer).
-    /// Times are clamped below `u64::MAX` (the store cannot hold them anyway).
+    /// Times are clamped below `u64::MAX` (the store cannot hold them anyway). A no-op in
+    /// directory mode (the directory holds first-seen times).
     pub fn observe(&mut self, pubkey: PublicKey, created_at: u64) {
+        if self.dir.is_some() {
+            return;
+        }
         let t = created_at.min(NOT_SEEN - 1);
         if let Some(id) = self.graph.node(&pubkey)
             && let Some(e) = self.first_seen.get_mut(id as usize)
@@ -474,25 +689,48 @@ impl Reputation {
     }
 
     /// The oldest event time seen for `pubkey`.
-    pub fn first_seen(&self, pubkey: &PublicKey) -> Option<u64> {
-        match self.graph.node(pubkey) {
+    pub fn first_seen(&self, pubkey: &PublicKey) -> Result<Option<u64>, ReputationError> {
+        if let Some(d) = &self.dir {
+            return d.first_seen(pubkey);
+        }
+        Ok(match self.graph.node(pubkey) {
             Some(id) if (id as usize) < self.first_seen.len() => self
                 .first_seen
                 .get(id as usize)
                 .copied()
                 .filter(|t| *t != NOT_SEEN),
             _ => self.seen_other.get(pubkey).copied(),
-        }
+        })
     }
 
     /// The viewer's trust map (seeded by the viewer's own follow list).
-    pub fn trust_map(&self, viewer: &PublicKey) -> TrustMap {
+    pub fn trust_map(&self, viewer: &PublicKey) -> Result<TrustMap, ReputationError> {
         let follows = self
             .follows
             .get(viewer)
             .map(|(_, f)| f.as_slice())
             .unwrap_or(&[]);
-        TrustMap::compute(&self.graph, viewer, follows, &self.params)
+        let mut resolved = Vec::with_capacity(follows.len());
+        for f in follows {
+            resolved.push((*f, self.node_of(f)?));
+        }
+        let mut m = TrustMap::compute_resolved(
+            &self.graph,
+            viewer,
+            self.node_of(viewer)?,
+            &resolved,
+            &self.params,
+        );
+        let keys = match &self.dir {
+            Some(d) => d.keys(m.reached())?,
+            None => m
+                .reached()
+                .iter()
+                .map(|x| self.graph.key(*x).copied())
+                .collect(),
+        };
+        m.attach_keys(&keys);
+        Ok(m)
     }
 
     /// Screens `subject` through `trust` at time `now` (seconds).
@@ -502,13 +740,14 @@ impl Reputation {
         subject: &PublicKey,
         now: u64,
         explain: bool,
-    ) -> Screening {
+    ) -> Result<Screening, ReputationError> {
         screen(self, trust, subject, now, explain)
     }
 }
 
 struct RaterAcc<'a> {
     key: PublicKey,
+    node: Option<NodeId>,
     ratings: Vec<Valid<'a>>,
     base: f64,
     hop: Option<u8>,
@@ -517,21 +756,34 @@ struct RaterAcc<'a> {
 }
 
 /// Unsafe share (0..=1) the viewer's network reports about `who`; 0 without reports.
-fn unsafe_share(rep: &Reputation, trust: &TrustMap, who: &PublicKey) -> f64 {
+fn unsafe_share(
+    memo: &mut Memo<'_>,
+    trust: &TrustMap,
+    who: &PublicKey,
+) -> Result<f64, ReputationError> {
     let (mut yes, mut no) = (0.0, 0.0);
-    for v in valid_ratings(&rep.graph, &rep.ratings, who, &rep.params) {
-        let Some(safe) = v.safe else { continue };
-        let Some(e) = trust.get(&rep.graph, &v.r.rater) else {
+    let p = &memo.rep.params;
+    for r in memo.rep.ratings.about(who) {
+        // Only a safety signal from inside the viewer's network counts: check that (no lookup)
+        // before asking for the deal. A one-sided deal carries no safety signal.
+        let Some(safe) = r.safe else { continue };
+        if r.pow_bits < p.pow_floor || r.rater == *who {
+            continue;
+        }
+        let Some(e) = trust.by_key(&r.rater) else {
             continue;
         };
-        let w = e.trust * tier_weight(&rep.params, v.tier);
+        let Some(DealFact::Paired(tier)) = memo.deal(&r.deal)? else {
+            continue;
+        };
+        let w = e.trust * tier_weight(p, tier);
         if safe {
             yes += w;
         } else {
             no += w;
         }
     }
-    if yes + no > 0.0 { no / (yes + no) } else { 0.0 }
+    Ok(if yes + no > 0.0 { no / (yes + no) } else { 0.0 })
 }
 
 pub(crate) fn dimension(signals: &[(f64, bool, usize)], q: f64) -> Dimension {
@@ -567,10 +819,17 @@ fn screen(
     subject: &PublicKey,
     now: u64,
     explain: bool,
-) -> Screening {
+) -> Result<Screening, ReputationError> {
     let p = &rep.params;
     let g = &rep.graph;
-    let node = g.node(subject);
+    let mut memo = Memo::new(rep);
+    let node = memo.node(subject)?;
+    {
+        let about: Vec<&HeldRating> = rep.ratings.about(subject).collect();
+        let raters: Vec<PublicKey> = about.iter().map(|r| r.rater).collect();
+        let deals: Vec<DealKey> = about.iter().map(|r| r.deal).collect();
+        memo.prefetch(&raters, &deals)?;
+    }
     let (deals, met) = node.map(|n| g.deal_counts(n)).unwrap_or((0, 0));
     let partners = node.map(|n| g.degree(n)).unwrap_or(0);
     let partners_in_network = node
@@ -584,10 +843,11 @@ fn screen(
     // Group valid ratings by rater.
     let mut by_rater: HashMap<PublicKey, usize> = HashMap::new();
     let mut accs: Vec<RaterAcc<'_>> = Vec::new();
-    for v in valid_ratings(g, &rep.ratings, subject, p) {
+    for v in valid_ratings(&mut memo, subject)? {
         let i = *by_rater.entry(v.r.rater).or_insert_with(|| {
             accs.push(RaterAcc {
                 key: v.r.rater,
+                node: None,
                 ratings: Vec::new(),
                 base: 0.0,
                 hop: None,
@@ -601,11 +861,26 @@ fn screen(
         }
     }
     for a in &mut accs {
-        if let Some(e) = trust.get(g, &a.key).filter(|e| e.trust > 0.0) {
+        a.node = memo.node(&a.key)?;
+        if let Some(e) = trust.lookup(&a.key, a.node).filter(|e| e.trust > 0.0) {
             a.base = e.trust;
             a.hop = Some(e.dist);
             a.in_network = true;
         }
+    }
+    // The deals behind the safety reports about each rater from inside the network (the
+    // unsafe penalty), in one batch.
+    {
+        let mut deals: Vec<DealKey> = Vec::new();
+        for a in &accs {
+            deals.extend(
+                rep.ratings
+                    .about(&a.key)
+                    .filter(|r| r.safe.is_some() && trust.by_key(&r.rater).is_some())
+                    .map(|r| r.deal),
+            );
+        }
+        memo.prefetch(&[], &deals)?;
     }
     let pool = accs.iter().filter(|a| !a.in_network).count();
     let pool_base = if pool > 0 {
@@ -636,10 +911,10 @@ fn screen(
         let sum: f64 = raw.iter().sum();
         let scale = if sum > 1.0 { 1.0 / sum } else { 1.0 };
         let mut factor = 1.0;
-        if sole_partner(g, &a.key, subject) {
+        if sole_partner(g, a.node, node) {
             factor *= p.sole_partner_discount;
         }
-        let u = unsafe_share(rep, trust, &a.key);
+        let u = unsafe_share(&mut memo, trust, &a.key)?;
         factor *= (1.0 - u).max(0.0).powf(p.unsafe_penalty_exponent);
         let mut attested = false;
         for (v, raw) in a.ratings.iter().zip(raw) {
@@ -670,7 +945,7 @@ fn screen(
     let safety = dimension(&safety, p.quantile);
     let reliability = dimension(&reliability, p.quantile);
     let new_account = rep
-        .first_seen(subject)
+        .first_seen(subject)?
         .is_none_or(|t| now.saturating_sub(t) < p.new_account_secs);
     let network_weight = weight_total - unreachable_weight;
     let in_network_raters = accs.iter().filter(|a| a.in_network).count();
@@ -713,7 +988,7 @@ fn screen(
         reasons.push("new account (no activity older than 7 days)".to_string());
     }
 
-    let path = path_to(rep, trust, subject);
+    let path = path_to(rep, trust, subject, node)?;
     let raters = explain.then(|| {
         accs.iter()
             .map(|a| RaterExplain {
@@ -730,7 +1005,7 @@ fn screen(
             .collect()
     });
     let to_u32 = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
-    Screening {
+    Ok(Screening {
         deals,
         partners: to_u32(partners),
         partners_in_network: to_u32(partners_in_network),
@@ -746,30 +1021,37 @@ fn screen(
         reasons,
         path,
         raters,
-    }
+    })
 }
 
 /// Viewer → … → subject through the trust map: the subject's own chain if reached, else via its
 /// reached neighbour closest to the viewer (ties: most trust).
-fn path_to(rep: &Reputation, trust: &TrustMap, subject: &PublicKey) -> Vec<String> {
+fn path_to(
+    rep: &Reputation,
+    trust: &TrustMap,
+    subject: &PublicKey,
+    node: Option<NodeId>,
+) -> Result<Vec<String>, ReputationError> {
     let g = &rep.graph;
     if subject == trust.viewer() {
-        return vec![subject.to_hex()];
+        return Ok(vec![subject.to_hex()]);
     }
     let viewer = trust.viewer().to_hex();
-    let hex = |ids: Vec<u32>| -> Vec<String> {
-        let mut out: Vec<String> = ids
-            .into_iter()
-            .filter_map(|i| g.key(i).map(|k| k.to_hex()))
-            .collect();
+    let hex = |ids: Vec<u32>| -> Result<Vec<String>, ReputationError> {
+        let mut out: Vec<String> = Vec::with_capacity(ids.len() + 1);
+        for i in ids {
+            if let Some(k) = rep.key_of(i)? {
+                out.push(k.to_hex());
+            }
+        }
         // A viewer without deals reaches the graph through follows: the path still starts at you.
         if out.first().is_some_and(|f| *f != viewer) {
             out.insert(0, viewer.clone());
         }
-        out
+        Ok(out)
     };
-    let Some(s) = g.node(subject) else {
-        return Vec::new();
+    let Some(s) = node else {
+        return Ok(Vec::new());
     };
     if trust.entry(s).is_some() {
         return hex(trust.path_to(s));
@@ -783,11 +1065,11 @@ fn path_to(rep: &Reputation, trust: &TrustMap, subject: &PublicKey) -> Vec<Strin
         Some((y, _, _)) => {
             let mut ids = trust.path_to(y);
             if ids.is_empty() {
-                return Vec::new();
+                return Ok(Vec::new());
             }
             ids.push(s);
             hex(ids)
         }
-        None => Vec::new(),
+        None => Ok(Vec::new()),
     }
 }

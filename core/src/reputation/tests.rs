@@ -53,8 +53,8 @@ impl World {
     }
 
     fn screen(&self, viewer: &PublicKey, subject: &PublicKey) -> Screening {
-        let t = self.rep.trust_map(viewer);
-        self.rep.screen(&t, subject, T0 + 30 * DAY, true)
+        let t = self.rep.trust_map(viewer).unwrap();
+        self.rep.screen(&t, subject, T0 + 30 * DAY, true).unwrap()
     }
 }
 
@@ -292,15 +292,25 @@ fn new_account_uses_the_oldest_event_of_any_kind() {
     let (v, s) = (k("v", 0), k("s", 0));
     let n = w.deal(v, s, DealTier::Met);
     let now = T0 + 30 * DAY;
-    let t = w.rep.trust_map(&v);
+    let t = w.rep.trust_map(&v).unwrap();
     // Its receipt (at ≈ T0) is older than 7 days.
-    assert!(!w.rep.screen(&t, &s, now, false).new_account);
+    assert!(!w.rep.screen(&t, &s, now, false).unwrap().new_account);
     // Republishing a profile now changes nothing.
     w.rep.observe(s, now);
-    assert!(!w.rep.screen(&t, &s, now, false).new_account);
-    assert!(w.rep.screen(&t, &s, T0 + 3 * DAY, false).new_account);
+    assert!(!w.rep.screen(&t, &s, now, false).unwrap().new_account);
+    assert!(
+        w.rep
+            .screen(&t, &s, T0 + 3 * DAY, false)
+            .unwrap()
+            .new_account
+    );
     // Unknown keys are new.
-    assert!(w.rep.screen(&t, &k("never", 0), now, false).new_account);
+    assert!(
+        w.rep
+            .screen(&t, &k("never", 0), now, false)
+            .unwrap()
+            .new_account
+    );
     let _ = n;
 }
 
@@ -366,8 +376,8 @@ fn path_verified_by_json_names_and_badge() {
     assert_eq!(json["raters"][0]["tier"], "met");
     assert_eq!(json["verdict"], "caution");
     // Without explain there is no `raters` key.
-    let t = w.rep.trust_map(&v);
-    let plain = serde_json::to_value(w.rep.screen(&t, &s, T0 + 30 * DAY, false)).unwrap();
+    let t = w.rep.trust_map(&v).unwrap();
+    let plain = serde_json::to_value(w.rep.screen(&t, &s, T0 + 30 * DAY, false).unwrap()).unwrap();
     assert!(plain.get("raters").is_none());
     assert_eq!(
         badge(&sc),
@@ -433,8 +443,8 @@ fn whitepaper_50_puppet_cluster_shape() {
         let n = w.deal(s, pu, DealTier::Met);
         w.rate(pu, s, n, true, true);
     }
-    let t = w.rep.trust_map(&v);
-    let sc = w.rep.screen(&t, &s, T0 + DAY, false);
+    let t = w.rep.trust_map(&v).unwrap();
+    let sc = w.rep.screen(&t, &s, T0 + DAY, false).unwrap();
     assert_eq!(
         badge(&sc),
         "50 deals · 50 partners · 0 in your network · new account"
@@ -482,7 +492,7 @@ fn is_puppet(keys: &[PublicKey]) -> impl Fn(&str) -> bool + '_ {
 fn g0_puppet_weight_at_most_epsilon_and_no_flag_flips() {
     let (base, hg) = honest_world(2000, 1);
     let viewer = hg.keys[0];
-    let t = base.rep.trust_map(&viewer);
+    let t = base.rep.trust_map(&viewer).unwrap();
     // A good subject in the viewer's ring 1 and a bad one, both rated by honest partners.
     let ring = |d: u8| {
         hg.keys
@@ -554,7 +564,7 @@ fn g0_puppet_weight_at_most_epsilon_and_no_flag_flips() {
         assert_eq!(ss.verdict, Verdict::Unknown);
         assert_eq!(ss.partners_in_network, 0);
         // The reference weighting, same data: puppets dominate.
-        let t = w.rep.trust_map(&viewer);
+        let t = w.rep.trust_map(&viewer).unwrap();
         let r = reference_screen(w.rep.graph(), w.rep.ratings(), &t, &good, w.rep.params());
         let ref_pw: f64 = r
             .raters
@@ -573,7 +583,7 @@ fn g0_puppet_weight_at_most_epsilon_and_no_flag_flips() {
 fn g_attack_edges_bound_puppet_weight_by_crossing_trust_flat_in_n() {
     let (base, hg) = honest_world(2000, 2);
     let viewer = hg.keys[0];
-    let t = base.rep.trust_map(&viewer);
+    let t = base.rep.trust_map(&viewer).unwrap();
     // Attack endpoints: honest keys in rings 0 and 1 (not the viewer), alternating.
     let pick = |d: u8| {
         hg.keys
@@ -608,14 +618,14 @@ fn g_attack_edges_bound_puppet_weight_by_crossing_trust_flat_in_n() {
                 let nego = w.deal(h, puppets[j], DealTier::Met);
                 w.rate(h, puppets[j], nego, false, false);
             }
-            let tm = w.rep.trust_map(&viewer);
+            let tm = w.rep.trust_map(&viewer).unwrap();
             let gr = w.rep.graph();
             let crossing: f64 = endpoints
                 .iter()
                 .enumerate()
                 .map(|(j, h)| tm.edge_flow(gr, gr.node(h).unwrap(), gr.node(&puppets[j]).unwrap()))
                 .sum();
-            let sc = w.rep.screen(&tm, &puppets[0], T0 + 30 * DAY, true);
+            let sc = w.rep.screen(&tm, &puppets[0], T0 + 30 * DAY, true).unwrap();
             let pw = weight_of(&sc, &is_puppet(&puppets));
             // Trust every puppet holds as a rater (the worst case for any subject).
             let held: f64 = puppets
@@ -666,7 +676,7 @@ fn honest_recall_within_two_hops_is_at_least_80_percent_of_the_ring_cap() {
     let p = Params::default();
     let (mut sum, mut count) = (0.0, 0usize);
     for v in (0..3000).step_by(150) {
-        let t = w.rep.trust_map(&hg.keys[v]);
+        let t = w.rep.trust_map(&hg.keys[v]).unwrap();
         for (_, e) in t.iter() {
             if let Some(h) = e.hop() {
                 sum += e.trust / p.ring_caps[usize::from(h)];
@@ -698,8 +708,8 @@ fn reference_flaw_40_puppets_outweigh_two_partners_but_not_here() {
         let n = w.one_sided(p, s);
         w.rate(p, s, n, false, false);
     }
-    let t = w.rep.trust_map(&v);
-    let ours = w.rep.screen(&t, &s, T0 + 30 * DAY, false);
+    let t = w.rep.trust_map(&v).unwrap();
+    let ours = w.rep.screen(&t, &s, T0 + 30 * DAY, false).unwrap();
     let refr = reference_screen(w.rep.graph(), w.rep.ratings(), &t, &s, w.rep.params());
     assert!(
         refr.safety.flagged,

@@ -65,6 +65,8 @@ pub struct TrustMap {
     entries: Vec<TrustEntry>,
     /// Follows with no paired deal (not in the graph): seeded at ring 1.
     outside: HashMap<PublicKey, TrustEntry>,
+    /// The keys of the reached nodes (so "is this rater in my network?" needs no lookup).
+    by_key: HashMap<PublicKey, NodeId>,
     generation: u64,
 }
 
@@ -78,13 +80,57 @@ impl TrustMap {
         follows: &[PublicKey],
         p: &Params,
     ) -> Self {
+        let follows: Vec<(PublicKey, Option<NodeId>)> =
+            follows.iter().map(|f| (*f, graph.node(f))).collect();
+        let mut m = Self::compute_resolved(graph, viewer, graph.node(viewer), &follows, p);
+        let keys: Vec<Option<PublicKey>> = m.nodes.iter().map(|x| graph.key(*x).copied()).collect();
+        m.attach_keys(&keys);
+        m
+    }
+
+    /// Records the keys of the reached nodes (`keys[i]` of the `i`-th, in [`TrustMap::iter`]
+    /// order), for [`TrustMap::by_key`].
+    pub(crate) fn attach_keys(&mut self, keys: &[Option<PublicKey>]) {
+        self.by_key = self
+            .nodes
+            .iter()
+            .zip(keys)
+            .filter_map(|(x, k)| k.map(|k| (k, *x)))
+            .collect();
+    }
+
+    /// The node ids reached, in [`TrustMap::iter`] order.
+    pub(crate) fn reached(&self) -> &[NodeId] {
+        &self.nodes
+    }
+
+    /// The entry of `pk` without looking its node id up: a reached node, or a follow without
+    /// deals.
+    pub fn by_key(&self, pk: &PublicKey) -> Option<&TrustEntry> {
+        match self.by_key.get(pk) {
+            Some(id) => self.entry(*id),
+            None => self.outside.get(pk),
+        }
+    }
+
+    /// [`TrustMap::compute`] with the viewer's and the follows' node ids already looked up
+    /// (`None`: no paired deal), for a graph whose keys live in a
+    /// [`Directory`](super::Directory).
+    pub fn compute_resolved(
+        graph: &DealGraph,
+        viewer: &PublicKey,
+        viewer_node: Option<NodeId>,
+        follows: &[(PublicKey, Option<NodeId>)],
+        p: &Params,
+    ) -> Self {
         let mut m = TrustMap {
             viewer: *viewer,
-            viewer_node: graph.node(viewer),
+            viewer_node,
             slots: HashMap::new(),
             nodes: Vec::new(),
             entries: Vec::new(),
             outside: HashMap::new(),
+            by_key: HashMap::new(),
             generation: graph.generation(),
         };
         let mut levels: [Vec<NodeId>; 4] = Default::default();
@@ -97,11 +143,11 @@ impl TrustMap {
             }
         }
         let mut seeds: Vec<NodeId> = Vec::new();
-        for f in follows {
+        for (f, node) in follows {
             if f == viewer {
                 continue;
             }
-            match graph.node(f) {
+            match *node {
                 Some(id) => {
                     if m.insert(id, TrustEntry::new(2, m.viewer_node)) {
                         levels[2].push(id);
@@ -215,10 +261,20 @@ impl TrustMap {
 
     /// The entry of a key: the viewer, a reached node, or a follow without deals.
     pub fn get(&self, graph: &DealGraph, pk: &PublicKey) -> Option<&TrustEntry> {
-        match graph.node(pk) {
+        self.lookup(pk, graph.node(pk))
+    }
+
+    /// The entry of `pk` whose node id (`None`: no paired deal) is already looked up.
+    pub fn lookup(&self, pk: &PublicKey, node: Option<NodeId>) -> Option<&TrustEntry> {
+        match node {
             Some(id) => self.entry(id),
             None => self.outside.get(pk),
         }
+    }
+
+    /// The viewer's node id, if the viewer has a paired deal.
+    pub fn viewer_node(&self) -> Option<NodeId> {
+        self.viewer_node
     }
 
     /// The viewer's key.

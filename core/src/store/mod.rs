@@ -17,6 +17,7 @@
 //! negotiation). The convenience methods on [`Store`] each run in their own transaction.
 
 mod crypto;
+mod directory;
 mod events;
 mod outbox;
 mod records;
@@ -37,6 +38,7 @@ use crate::protocol::NegoId;
 use crate::protocol::receipt::MeetNonce;
 
 pub use crypto::{DATA_KEY_ENTRY, DataKey};
+pub use directory::StoreDirectory;
 pub use events::{
     EventQuery, InsertReport, MAX_QUERY_LIMIT, MAX_QUERY_VALUES, PROFILE_HISTORY_LEN,
 };

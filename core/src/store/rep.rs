@@ -1,20 +1,27 @@
-//! The compact persisted form of the reputation inputs (schema v4), so a cold start reads a few
-//! integer rows per deal instead of re-parsing and re-verifying every stored event.
+//! The compact persisted form of the reputation inputs (schema v4, node ids since v9), so a cold
+//! start reads a few integer rows per deal instead of re-parsing and re-verifying every stored
+//! event.
 //!
-//! * `rep_keys` — interned public keys and their first-seen time.
+//! * `rep_keys` — interned public keys, their first-seen time and, once they have a paired deal,
+//!   their node id.
 //! * `rep_deals` — paired deals in pairing order: deal key, both parties, final tier.
 //! * `rep_halves` — the one held half per unpaired deal (or the meet half waiting to upgrade a
 //!   proven deal), as a full receipt.
 //! * `rep_ratings` — the latest rating per (rater, deal), in first-arrival order.
 //! * `rep_follows` — the latest follow list per owner.
+//! * `rep_checkpoint` / `rep_ck_dirty` — the engine's graph checkpoint with the last deal it
+//!   covers, and the covered deals upgraded after it.
 //! * `rep_state` — `built` (back-fill done) and `inflight` (batches stored but not yet projected;
 //!   non-zero after a crash in between, which makes the app rebuild once).
 //!
 //! Receipts pair through [`receipt_step`], the same decision the in-memory graph makes, so the
-//! rows always describe the live engine. Reading them back gives [`RepParts`] (plain vectors);
-//! the pure [`Reputation::from_parts`](crate::reputation::Reputation::from_parts) builds the
-//! engine.
+//! rows always describe the live engine. The app's engine runs in directory mode: it looks keys,
+//! deals and first-seen times up in these rows ([`super::StoreDirectory`]) and holds only the
+//! graph, built from the [`GraphChange`]s [`StoreTx::rep_apply`] returns or, at a cold start,
+//! from [`GraphParts`] ([`StoreTx::rep_load_graph`]) by the pure
+//! [`Reputation::from_graph_parts`](crate::reputation::Reputation::from_graph_parts).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::str::FromStr;
 
@@ -26,8 +33,8 @@ use super::{Store, StoreError, StoreTx, to_i64, to_u64};
 use crate::protocol::NegoId;
 use crate::protocol::receipt::{DealTier, MeetNonce, Receipt};
 use crate::reputation::{
-    DealKey, DealRow, HeldRating, RatingInput, RatingRow, ReceiptStep, RepInput, RepParts, RepTail,
-    check_receipt_parties, receipt_step,
+    DealKey, GraphChange, GraphParts, HeldRating, NodeId, RatingInput, RatingRow, ReceiptStep,
+    RepInput, check_receipt_parties, receipt_step,
 };
 
 const STATE_BUILT: &str = "built";
@@ -57,7 +64,7 @@ fn tier_code(t: DealTier) -> i64 {
     }
 }
 
-fn tier_of(code: i64) -> Result<DealTier, StoreError> {
+pub(super) fn tier_of(code: i64) -> Result<DealTier, StoreError> {
     match code {
         1 => Ok(DealTier::Proven),
         2 => Ok(DealTier::Met),
@@ -65,7 +72,7 @@ fn tier_of(code: i64) -> Result<DealTier, StoreError> {
     }
 }
 
-fn corrupt(what: impl Into<String>) -> StoreError {
+pub(super) fn corrupt(what: impl Into<String>) -> StoreError {
     StoreError::Corrupt { what: what.into() }
 }
 
@@ -79,18 +86,36 @@ fn blob<'r>(row: &'r rusqlite::Row<'_>, i: usize, field: &str) -> Result<&'r [u8
         .map_err(|_| corrupt(format!("{field} is not a blob")))
 }
 
+/// A stored `rep_keys.node` as a [`NodeId`].
+pub(super) fn node_id(v: i64) -> Result<NodeId, StoreError> {
+    NodeId::try_from(v)
+        .ok()
+        .filter(|n| *n < NodeId::MAX)
+        .ok_or_else(|| corrupt(format!("rep_keys.node {v} is not a node id")))
+}
+
 fn opt_bool(v: Option<i64>) -> Option<bool> {
     v.map(|x| x != 0)
 }
 
-/// Stored key ids back to positions in [`RepParts::keys`].
-struct KeyTable {
-    keys: Vec<PublicKey>,
-    ids: Vec<i64>,
+/// Key rows met during one [`StoreTx::rep_apply`] call, which is the only writer of node ids
+/// meanwhile.
+#[derive(Default)]
+struct KeyCache {
+    /// `rep_keys` id and node id by key.
+    keys: HashMap<PublicKey, (i64, Option<i64>)>,
+    /// The next free node id, once known.
+    next_node: Option<i64>,
 }
 
-impl KeyTable {
-    fn pos(&self, id: i64) -> Result<u32, StoreError> {
+/// Node ids of the stored key ids (read in one scan for a full load).
+struct NodeTable {
+    ids: Vec<i64>,
+    nodes: Vec<Option<i64>>,
+}
+
+impl NodeTable {
+    fn node(&self, id: i64) -> Result<NodeId, StoreError> {
         // Ids are dense from 1 unless rows were deleted; fall back to a search.
         let guess = usize::try_from(id - 1).ok();
         let i = match guess {
@@ -100,82 +125,78 @@ impl KeyTable {
                 .binary_search(&id)
                 .map_err(|_| corrupt(format!("rep key id {id} does not exist")))?,
         };
-        u32::try_from(i).map_err(|_| corrupt("more than 2^32 rep keys"))
-    }
-
-    fn key(&self, id: i64) -> Result<PublicKey, StoreError> {
-        let p = self.pos(id)?;
-        self.keys
-            .get(p as usize)
-            .copied()
-            .ok_or_else(|| corrupt(format!("rep key id {id} does not exist")))
+        match self.nodes.get(i) {
+            Some(Some(n)) => node_id(*n),
+            _ => Err(corrupt(format!(
+                "rep key id {id} has a paired deal but no node id"
+            ))),
+        }
     }
 }
 
 impl StoreTx<'_> {
-    fn rep_key_id(
+    fn rep_key_id(&self, cache: &mut KeyCache, pk: &PublicKey) -> Result<i64, StoreError> {
+        Ok(self.rep_key_row(cache, pk)?.0)
+    }
+
+    /// The `rep_keys` row of `pk` (created if missing): its id and node id.
+    fn rep_key_row(
         &self,
-        cache: &mut HashMap<PublicKey, i64>,
+        cache: &mut KeyCache,
         pk: &PublicKey,
-    ) -> Result<i64, StoreError> {
-        if let Some(id) = cache.get(pk) {
-            return Ok(*id);
+    ) -> Result<(i64, Option<i64>), StoreError> {
+        if let Some(row) = cache.keys.get(pk) {
+            return Ok(*row);
         }
         let b = pk.as_bytes().as_slice();
-        let found: Option<i64> = self
+        let found: Option<(i64, Option<i64>)> = self
             .conn
-            .prepare_cached("SELECT id FROM rep_keys WHERE pubkey = ?1")?
-            .query_row([b], |r| r.get(0))
+            .prepare_cached("SELECT id, node FROM rep_keys WHERE pubkey = ?1")?
+            .query_row([b], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
-        let id = match found {
-            Some(id) => id,
+        let row = match found {
+            Some(row) => row,
             None => {
                 self.conn
                     .prepare_cached("INSERT INTO rep_keys (pubkey) VALUES (?1)")?
                     .execute([b])?;
-                self.conn.last_insert_rowid()
+                (self.conn.last_insert_rowid(), None)
             }
         };
-        cache.insert(*pk, id);
-        Ok(id)
+        cache.keys.insert(*pk, row);
+        Ok(row)
     }
 
-    /// Records that `pk` signed an event at `at` (the oldest time is kept).
-    fn rep_seen(
-        &self,
-        cache: &mut HashMap<PublicKey, i64>,
-        pk: &PublicKey,
-        at: u64,
-    ) -> Result<(), StoreError> {
+    /// Records that `pk` signed an event at `at` (the oldest time is kept). Nothing to replay
+    /// after a checkpoint: the graph checkpoint holds no first-seen times, the engine looks
+    /// them up in `rep_keys`.
+    fn rep_seen(&self, cache: &mut KeyCache, pk: &PublicKey, at: u64) -> Result<(), StoreError> {
         let id = self.rep_key_id(cache, pk)?;
-        let changed = self
-            .conn
+        self.conn
             .prepare_cached(
                 "UPDATE rep_keys SET first_seen = ?2
                  WHERE id = ?1 AND (first_seen IS NULL OR first_seen > ?2)",
             )?
             .execute(params![id, to_i64("created_at", at)?])?;
-        if changed > 0 {
-            // A key the checkpoint covers changed: replay it at load.
-            self.conn
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO rep_ck_dirty (kind, id)
-                     SELECT 0, ?1 FROM rep_checkpoint WHERE ?1 <= key_id",
-                )?
-                .execute([id])?;
-        }
         Ok(())
     }
 
     /// Projects reputation facts into the `rep_*` tables (same semantics as
     /// [`Reputation::apply`](crate::reputation::Reputation::apply); refused receipts and ratings
     /// are not stored).
-    pub fn rep_apply(&self, items: &[RepInput]) -> Result<(), StoreError> {
-        let mut cache = HashMap::new();
+    ///
+    /// Returns the graph changes the receipts made, in order, with the node ids the store
+    /// assigned: a [`GraphChange::Pair`] per paired deal (a key gets the next node id at its
+    /// first paired deal, the completing half's author before its peer — the order the
+    /// in-memory engine interns them in) and a [`GraphChange::Upgrade`] per proven deal that
+    /// became met. A directory-mode engine applies exactly these.
+    pub fn rep_apply(&self, items: &[RepInput]) -> Result<Vec<GraphChange>, StoreError> {
+        let mut cache = KeyCache::default();
+        let mut changes = Vec::new();
         for item in items {
             match item {
                 RepInput::Seen { pubkey, at } => self.rep_seen(&mut cache, pubkey, *at)?,
-                RepInput::Receipt(r) => self.rep_receipt(&mut cache, r)?,
+                RepInput::Receipt(r) => self.rep_receipt(&mut cache, r, &mut changes)?,
                 RepInput::Rating(r) => self.rep_rating(&mut cache, r)?,
                 RepInput::Follows {
                     owner,
@@ -202,14 +223,89 @@ impl StoreTx<'_> {
                 }
             }
         }
-        Ok(())
+        Ok(changes)
     }
 
-    fn rep_held_half(
+    /// The next free node id: one past the largest assigned (index-backed), 0 for none.
+    fn rep_next_node(&self, cache: &KeyCache) -> Result<i64, StoreError> {
+        if let Some(n) = cache.next_node {
+            return Ok(n);
+        }
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT COALESCE(MAX(node), -1) + 1 FROM rep_keys WHERE node IS NOT NULL",
+            )?
+            .query_row([], |r| r.get(0))?)
+    }
+
+    /// Gives key row `id` (of `pk`) the next free node id.
+    fn rep_assign_node(
         &self,
-        deal: &[u8],
-        keys: &KeyLookup<'_>,
-    ) -> Result<Option<Receipt>, StoreError> {
+        cache: &mut KeyCache,
+        pk: &PublicKey,
+        id: i64,
+    ) -> Result<i64, StoreError> {
+        let n = self.rep_next_node(cache)?;
+        self.conn
+            .prepare_cached("UPDATE rep_keys SET node = ?2 WHERE id = ?1")?
+            .execute(params![id, n])?;
+        cache.next_node = Some(n.saturating_add(1));
+        cache.keys.insert(*pk, (id, Some(n)));
+        Ok(n)
+    }
+
+    /// The key rows and node ids of the parties of a new pair, `a` (completing half's author)
+    /// and `b`: a party without a node id gets the next free one, `a` first — the order
+    /// `DealGraph::pair` interns them in. `None` (nothing assigned) when the graph is full,
+    /// where the engine refuses the pair too (unreachable in practice: 2^32 keys).
+    #[allow(clippy::type_complexity)]
+    fn rep_pair_nodes(
+        &self,
+        cache: &mut KeyCache,
+        a: &PublicKey,
+        b: &PublicKey,
+    ) -> Result<Option<((i64, NodeId), (i64, NodeId))>, StoreError> {
+        let (ia, oa) = self.rep_key_row(cache, a)?;
+        let (ib, ob) = self.rep_key_row(cache, b)?;
+        if oa.is_none() || ob.is_none() {
+            let need = i64::from(oa.is_none()) + i64::from(ob.is_none());
+            if self.rep_next_node(cache)?.saturating_add(need) >= i64::from(NodeId::MAX) {
+                return Ok(None);
+            }
+        }
+        let na = match oa {
+            Some(x) => x,
+            None => self.rep_assign_node(cache, a, ia)?,
+        };
+        // Read again: `b` is `a` for a deal with oneself.
+        let nb = match self.rep_key_row(cache, b)?.1 {
+            Some(y) => y,
+            None => self.rep_assign_node(cache, b, ib)?,
+        };
+        Ok(Some(((ia, node_id(na)?), (ib, node_id(nb)?))))
+    }
+
+    /// The node ids of both parties of paired deal `deal` (`a` = completing half's author).
+    fn rep_deal_nodes(&self, deal: &[u8]) -> Result<(NodeId, NodeId), StoreError> {
+        let (a, b): (Option<i64>, Option<i64>) = self
+            .conn
+            .prepare_cached(
+                "SELECT ka.node, kb.node FROM rep_deals d
+                 LEFT JOIN rep_keys ka ON ka.id = d.a LEFT JOIN rep_keys kb ON kb.id = d.b
+                 WHERE d.deal = ?1",
+            )?
+            .query_row([deal], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+            .ok_or_else(|| corrupt("an upgraded deal is not in rep_deals"))?;
+        match (a, b) {
+            (Some(a), Some(b)) => Ok((node_id(a)?, node_id(b)?)),
+            _ => Err(corrupt("a party of a paired deal has no node id")),
+        }
+    }
+
+    /// The held half of deal `deal`, if any.
+    fn rep_held_half(&self, deal: &[u8]) -> Result<Option<Receipt>, StoreError> {
         let row = self
             .conn
             .prepare_cached(
@@ -218,13 +314,15 @@ impl StoreTx<'_> {
             )?
             .query_row([deal], half_columns)
             .optional()?;
-        row.map(|h| h.into_receipt(|id| keys.key(id))).transpose()
+        row.map(|h| h.into_receipt(|id| self.rep_key_of(id)))
+            .transpose()
     }
 
     fn rep_receipt(
         &self,
-        cache: &mut HashMap<PublicKey, i64>,
+        cache: &mut KeyCache,
         r: &Receipt,
+        changes: &mut Vec<GraphChange>,
     ) -> Result<(), StoreError> {
         if check_receipt_parties(r).is_err() {
             return Ok(());
@@ -239,7 +337,7 @@ impl StoreTx<'_> {
             .query_row([deal], |row| row.get(0))
             .optional()?;
         let paired = paired.map(tier_of).transpose()?;
-        let held = self.rep_held_half(deal, &KeyLookup { tx: self })?;
+        let held = self.rep_held_half(deal)?;
         match receipt_step(paired, held.as_ref(), r) {
             ReceiptStep::Ignore => {}
             ReceiptStep::Hold(_) => {
@@ -264,8 +362,12 @@ impl StoreTx<'_> {
                     ])?;
             }
             ReceiptStep::Pair(tier) => {
-                let a = self.rep_key_id(cache, &r.author)?;
-                let b = self.rep_key_id(cache, &r.peer)?;
+                // A full graph refuses the pair and keeps the held half, as the engine does.
+                let Some(((a, na), (b, nb))) = self.rep_pair_nodes(cache, &r.author, &r.peer)?
+                else {
+                    return Ok(());
+                };
+                changes.push(GraphChange::Pair { a: na, b: nb, tier });
                 self.conn
                     .prepare_cached("DELETE FROM rep_halves WHERE deal = ?1")?
                     .execute([deal])?;
@@ -276,6 +378,8 @@ impl StoreTx<'_> {
                     .execute(params![deal, a, b, tier_code(tier)])?;
             }
             ReceiptStep::Upgrade => {
+                let (a, b) = self.rep_deal_nodes(deal)?;
+                changes.push(GraphChange::Upgrade { a, b });
                 self.conn
                     .prepare_cached("DELETE FROM rep_halves WHERE deal = ?1")?
                     .execute([deal])?;
@@ -294,11 +398,7 @@ impl StoreTx<'_> {
         Ok(())
     }
 
-    fn rep_rating(
-        &self,
-        cache: &mut HashMap<PublicKey, i64>,
-        r: &RatingInput,
-    ) -> Result<(), StoreError> {
+    fn rep_rating(&self, cache: &mut KeyCache, r: &RatingInput) -> Result<(), StoreError> {
         if r.validate().is_err() {
             return Ok(());
         }
@@ -410,32 +510,129 @@ impl StoreTx<'_> {
         rebuild_events(rows)
     }
 
-    /// Reads the persisted form: the checkpoint and the rows changed after it if there is a
-    /// checkpoint, else every row ([`StoreTx::rep_load_rows`]).
-    pub fn rep_load(&self) -> Result<RepParts, StoreError> {
-        // A `data` that is not a blob is handed on as empty bytes, which the engine refuses
-        // (so the caller falls back to the rows) rather than failing the whole load.
-        let ck: Option<(i64, i64, Vec<u8>)> = self
+    /// Ratings in first-arrival order, in held form.
+    fn rep_load_ratings(&self, names: &KeyNames<'_>) -> Result<Vec<RatingRow>, StoreError> {
+        let mut ratings = Vec::new();
+        let mut st = self.conn.prepare_cached(
+            "SELECT rater, ratee, deal, score, safe, reliable, created_at, pow_bits,
+                    contact_verified, attestation_ok
+             FROM rep_ratings ORDER BY seq",
+        )?;
+        let mut rows = st.query([])?;
+        while let Some(row) = rows.next()? {
+            let score: Option<i64> = row.get(3)?;
+            let pow: i64 = row.get(7)?;
+            let deal = arr::<16>("rep_ratings.deal", blob(row, 2, "rep_ratings.deal")?)?;
+            ratings.push(RatingRow {
+                ratee: names.key(row.get(1)?)?,
+                rating: HeldRating {
+                    rater: names.key(row.get(0)?)?,
+                    deal: DealKey::from_bytes(deal),
+                    created_at: to_u64("rep_ratings.created_at", row.get(6)?)?,
+                    score: score
+                        .map(|s| {
+                            i8::try_from(s).map_err(|_| corrupt(format!("rep_ratings.score {s}")))
+                        })
+                        .transpose()?,
+                    safe: opt_bool(row.get(4)?),
+                    reliable: opt_bool(row.get(5)?),
+                    pow_bits: u8::try_from(pow)
+                        .map_err(|_| corrupt(format!("rep_ratings.pow_bits {pow}")))?,
+                    contact_verified: row.get(8)?,
+                    attestation_ok: row.get(9)?,
+                },
+            });
+        }
+        Ok(ratings)
+    }
+
+    /// Follow lists: `(owner, created_at, follows)`.
+    #[allow(clippy::type_complexity)]
+    fn rep_load_follows(
+        &self,
+        names: &KeyNames<'_>,
+    ) -> Result<Vec<(PublicKey, u64, Vec<PublicKey>)>, StoreError> {
+        let mut follows = Vec::new();
+        let mut st = self
             .conn
-            .prepare_cached("SELECT deal_seq, key_id, data FROM rep_checkpoint WHERE id = 1")?
-            .query_row([], |r| {
-                let data = r
-                    .get_ref(2)?
-                    .as_blob()
-                    .map(<[u8]>::to_vec)
-                    .unwrap_or_default();
-                Ok((r.get(0)?, r.get(1)?, data))
-            })
-            .optional()?;
-        let Some((deal_seq, key_id, data)) = ck else {
-            return self.rep_load_rows();
+            .prepare_cached("SELECT owner, created_at, list FROM rep_follows")?;
+        let mut rows = st.query([])?;
+        while let Some(row) = rows.next()? {
+            let blob = blob(row, 2, "rep_follows.list")?;
+            if blob.len() % 32 != 0 {
+                return Err(corrupt(format!(
+                    "rep_follows.list has {} bytes, not a multiple of 32",
+                    blob.len()
+                )));
+            }
+            let list = blob
+                .chunks_exact(32)
+                .map(|c| arr::<32>("rep_follows.list", c).map(PublicKey::from_byte_array))
+                .collect::<Result<Vec<_>, _>>()?;
+            follows.push((
+                names.key(row.get(0)?)?,
+                to_u64("rep_follows.created_at", row.get(1)?)?,
+                list,
+            ));
+        }
+        Ok(follows)
+    }
+
+    /// How a load resolves the keys ratings and follow lists name: a large book through the
+    /// whole key table (one scan), a small one id by id.
+    fn rep_rating_keys(&self) -> Result<KeyNames<'_>, StoreError> {
+        let many_ratings: i64 = self
+            .conn
+            .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM rep_ratings")?
+            .query_row([], |r| r.get(0))?;
+        if many_ratings > LAZY_KEYS_MAX {
+            self.rep_key_names_all()
+        } else {
+            Ok(KeyNames::each(self))
+        }
+    }
+
+    /// Every `rep_keys` row's key, by id, in one scan.
+    fn rep_key_names_all(&self) -> Result<KeyNames<'_>, StoreError> {
+        let mut ids = Vec::new();
+        let mut keys = Vec::new();
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id, pubkey FROM rep_keys ORDER BY id")?;
+        let mut rows = st.query([])?;
+        while let Some(row) = rows.next()? {
+            ids.push(row.get(0)?);
+            keys.push(pubkey_col(row, 1)?);
+        }
+        Ok(KeyNames::All { ids, keys })
+    }
+
+    /// The key of `rep_keys` row `id`.
+    fn rep_key_of(&self, id: i64) -> Result<PublicKey, StoreError> {
+        let b: Vec<u8> = self
+            .conn
+            .prepare_cached("SELECT pubkey FROM rep_keys WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| corrupt(format!("rep key id {id} does not exist")))?;
+        Ok(PublicKey::from_byte_array(arr("rep_keys.pubkey", &b)?))
+    }
+
+    /// Reads a directory-mode engine's persisted form: the checkpoint, the deals paired after it
+    /// (as [`GraphChange::Pair`] with their node ids and final tier, in pairing order) and the
+    /// upgrades of deals it covers ([`GraphChange::Upgrade`]); without a checkpoint, every deal
+    /// ([`StoreTx::rep_load_graph_rows`]). Plus ratings and follow lists. Held halves and
+    /// first-seen times stay rows: the engine looks them up ([`super::StoreDirectory`]).
+    pub fn rep_load_graph(&self) -> Result<GraphParts, StoreError> {
+        let Some((deal_seq, data)) = self.rep_checkpoint_row()? else {
+            return self.rep_load_graph_rows();
         };
-        // The keys the replayed deals name, fetched in id order (SQLite sorts the `IN` set):
-        // page-sequential, where a join per deal row would read the key table at random.
-        let mut names: HashMap<i64, PublicKey> = HashMap::new();
+        // The node ids of the keys the replayed deals name, fetched in id order (SQLite sorts
+        // the `IN` set): page-sequential, where a join per deal row would read at random.
+        let mut nodes: HashMap<i64, Option<i64>> = HashMap::new();
         {
             let mut st = self.conn.prepare_cached(
-                "SELECT id, pubkey FROM rep_keys WHERE id IN (
+                "SELECT id, node FROM rep_keys WHERE id IN (
                    SELECT a FROM rep_deals WHERE seq > ?1
                    UNION SELECT b FROM rep_deals WHERE seq > ?1
                    UNION SELECT d.a FROM rep_ck_dirty c JOIN rep_deals d ON d.seq = c.id
@@ -445,235 +642,120 @@ impl StoreTx<'_> {
             )?;
             let mut rows = st.query([deal_seq])?;
             while let Some(row) = rows.next()? {
-                names.insert(row.get(0)?, pubkey_col(row, 1)?);
+                nodes.insert(row.get(0)?, row.get(1)?);
             }
         }
-        let name = |id: i64| {
-            names
-                .get(&id)
-                .copied()
-                .ok_or_else(|| corrupt(format!("rep key id {id} does not exist")))
+        let node = |id: i64| match nodes.get(&id) {
+            Some(Some(n)) => node_id(*n),
+            Some(None) => Err(corrupt(format!(
+                "rep key id {id} has a paired deal but no node id"
+            ))),
+            None => Err(corrupt(format!("rep key id {id} does not exist"))),
         };
-        let mut tail = Vec::new();
+        let mut changes = Vec::new();
         {
-            let mut st = self.conn.prepare_cached(
-                "SELECT deal, a, b, tier FROM rep_deals WHERE seq > ?1 ORDER BY seq",
-            )?;
+            let mut st = self
+                .conn
+                .prepare_cached("SELECT a, b, tier FROM rep_deals WHERE seq > ?1 ORDER BY seq")?;
             let mut rows = st.query([deal_seq])?;
             while let Some(row) = rows.next()? {
-                tail.push(RepTail::Pair {
-                    key: DealKey::from_bytes(arr(
-                        "rep_deals.deal",
-                        blob(row, 0, "rep_deals.deal")?,
-                    )?),
-                    a: name(row.get(1)?)?,
-                    b: name(row.get(2)?)?,
-                    tier: tier_of(row.get(3)?)?,
+                changes.push(GraphChange::Pair {
+                    a: node(row.get(0)?)?,
+                    b: node(row.get(1)?)?,
+                    tier: tier_of(row.get(2)?)?,
                 });
             }
         }
         {
             let mut st = self.conn.prepare_cached(
-                "SELECT d.deal, d.a, d.b FROM rep_ck_dirty c JOIN rep_deals d ON d.seq = c.id
-                 WHERE c.kind = 1 AND d.tier = 2",
+                "SELECT d.a, d.b FROM rep_ck_dirty c JOIN rep_deals d ON d.seq = c.id
+                 WHERE c.kind = 1 AND d.tier = 2 ORDER BY c.id",
             )?;
             let mut rows = st.query([])?;
             while let Some(row) = rows.next()? {
-                tail.push(RepTail::Upgrade {
-                    key: DealKey::from_bytes(arr(
-                        "rep_deals.deal",
-                        blob(row, 0, "rep_deals.deal")?,
-                    )?),
-                    a: name(row.get(1)?)?,
-                    b: name(row.get(2)?)?,
+                changes.push(GraphChange::Upgrade {
+                    a: node(row.get(0)?)?,
+                    b: node(row.get(1)?)?,
                 });
             }
         }
-        {
-            let mut st = self.conn.prepare_cached(
-                "SELECT pubkey, first_seen FROM rep_keys WHERE id > ?1 AND first_seen IS NOT NULL
-                 UNION ALL
-                 SELECT k.pubkey, k.first_seen FROM rep_ck_dirty c JOIN rep_keys k ON k.id = c.id
-                 WHERE c.kind = 0 AND k.first_seen IS NOT NULL",
-            )?;
-            let mut rows = st.query([key_id])?;
-            while let Some(row) = rows.next()? {
-                tail.push(RepTail::Seen {
-                    pubkey: pubkey_col(row, 0)?,
-                    at: to_u64("rep_keys.first_seen", row.get(1)?)?,
-                });
-            }
-        }
-        // Ratings reference keys by id: a large book resolves them through the whole key table
-        // (one scan), a small one id by id.
-        let many_ratings: i64 = self
-            .conn
-            .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM rep_ratings")?
-            .query_row([], |r| r.get(0))?;
-        let keys = if many_ratings > LAZY_KEYS_MAX {
-            Keys::Table(self.rep_key_table()?.0)
-        } else {
-            Keys::Lazy(self, std::cell::RefCell::new(HashMap::new()))
-        };
-        let (open_halves, ratings, follows) = self.rep_load_rest(&keys)?;
-        Ok(RepParts {
+        let keys = self.rep_rating_keys()?;
+        Ok(GraphParts {
             checkpoint: Some(data),
-            tail,
-            open_halves,
-            ratings,
-            follows,
-            ..RepParts::default()
+            changes,
+            ratings: self.rep_load_ratings(&keys)?,
+            follows: self.rep_load_follows(&keys)?,
         })
     }
 
-    /// Reads every row (no checkpoint): the fallback when there is none or it is refused.
-    pub fn rep_load_rows(&self) -> Result<RepParts, StoreError> {
-        let (table, seen) = self.rep_key_table()?;
-        let mut deals = Vec::new();
+    /// Like [`StoreTx::rep_load_graph`] but ignoring any checkpoint: every paired deal as
+    /// [`GraphChange::Pair`] in pairing order, with its final tier. The fallback when there is
+    /// no checkpoint or the engine refuses it.
+    pub fn rep_load_graph_rows(&self) -> Result<GraphParts, StoreError> {
+        let nodes = self.rep_node_table()?;
+        let mut changes = Vec::new();
         {
             let mut st = self
                 .conn
-                .prepare_cached("SELECT deal, a, b, tier FROM rep_deals ORDER BY seq")?;
+                .prepare_cached("SELECT a, b, tier FROM rep_deals ORDER BY seq")?;
             let mut rows = st.query([])?;
             while let Some(row) = rows.next()? {
-                let key =
-                    DealKey::from_bytes(arr("rep_deals.deal", blob(row, 0, "rep_deals.deal")?)?);
-                deals.push(DealRow {
-                    key,
-                    a: table.pos(row.get(1)?)?,
-                    b: table.pos(row.get(2)?)?,
-                    tier: tier_of(row.get(3)?)?,
+                changes.push(GraphChange::Pair {
+                    a: nodes.node(row.get(0)?)?,
+                    b: nodes.node(row.get(1)?)?,
+                    tier: tier_of(row.get(2)?)?,
                 });
             }
         }
-        let keys = Keys::Table(table);
-        let (open_halves, ratings, follows) = self.rep_load_rest(&keys)?;
-        let Keys::Table(table) = keys else {
-            return Err(corrupt("key table"));
-        };
-        Ok(RepParts {
+        drop(nodes);
+        let keys = self.rep_rating_keys()?;
+        Ok(GraphParts {
             checkpoint: None,
-            tail: Vec::new(),
-            keys: table.keys,
-            first_seen: seen,
-            deals,
-            open_halves,
-            ratings,
-            follows,
+            changes,
+            ratings: self.rep_load_ratings(&keys)?,
+            follows: self.rep_load_follows(&keys)?,
         })
     }
 
-    /// Every `rep_keys` row: the key table and the first-seen times by position.
-    fn rep_key_table(&self) -> Result<(KeyTable, Vec<(u32, u64)>), StoreError> {
-        let mut keys = Vec::new();
+    /// The node id of every `rep_keys` row, in one scan.
+    fn rep_node_table(&self) -> Result<NodeTable, StoreError> {
         let mut ids = Vec::new();
-        let mut seen = Vec::new();
+        let mut nodes = Vec::new();
         let mut st = self
             .conn
-            .prepare_cached("SELECT id, pubkey, first_seen FROM rep_keys ORDER BY id")?;
+            .prepare_cached("SELECT id, node FROM rep_keys ORDER BY id")?;
         let mut rows = st.query([])?;
         while let Some(row) = rows.next()? {
-            let id: i64 = row.get(0)?;
-            let pk = pubkey_col(row, 1)?;
-            if let Some(t) = row.get::<_, Option<i64>>(2)? {
-                let pos = u32::try_from(keys.len()).map_err(|_| corrupt("too many keys"))?;
-                seen.push((pos, to_u64("rep_keys.first_seen", t)?));
-            }
-            keys.push(pk);
-            ids.push(id);
+            ids.push(row.get(0)?);
+            nodes.push(row.get::<_, Option<i64>>(1)?);
         }
-        Ok((KeyTable { keys, ids }, seen))
+        Ok(NodeTable { ids, nodes })
     }
 
-    /// Held halves, ratings and follow lists (always read as rows).
-    #[allow(clippy::type_complexity)]
-    fn rep_load_rest(
-        &self,
-        table: &Keys<'_>,
-    ) -> Result<
-        (
-            Vec<Receipt>,
-            Vec<RatingRow>,
-            Vec<(PublicKey, u64, Vec<PublicKey>)>,
-        ),
-        StoreError,
-    > {
-        let mut open_halves = Vec::new();
-        {
-            let mut st = self.conn.prepare_cached(
-                "SELECT author, peer, nego, id, intent_id, meet, countersigns, created_at
-                 FROM rep_halves",
-            )?;
-            let rows = st.query_map([], half_columns)?;
-            for h in rows {
-                open_halves.push(h?.into_receipt(|id| table.key(id))?);
-            }
-        }
-        let mut ratings = Vec::new();
-        {
-            let mut st = self.conn.prepare_cached(
-                "SELECT rater, ratee, deal, score, safe, reliable, created_at, pow_bits,
-                        contact_verified, attestation_ok
-                 FROM rep_ratings ORDER BY seq",
-            )?;
-            let mut rows = st.query([])?;
-            while let Some(row) = rows.next()? {
-                let score: Option<i64> = row.get(3)?;
-                let pow: i64 = row.get(7)?;
-                let deal = arr::<16>("rep_ratings.deal", blob(row, 2, "rep_ratings.deal")?)?;
-                ratings.push(RatingRow {
-                    ratee: table.key(row.get(1)?)?,
-                    rating: HeldRating {
-                        rater: table.key(row.get(0)?)?,
-                        deal: DealKey::from_bytes(deal),
-                        created_at: to_u64("rep_ratings.created_at", row.get(6)?)?,
-                        score: score
-                            .map(|s| {
-                                i8::try_from(s)
-                                    .map_err(|_| corrupt(format!("rep_ratings.score {s}")))
-                            })
-                            .transpose()?,
-                        safe: opt_bool(row.get(4)?),
-                        reliable: opt_bool(row.get(5)?),
-                        pow_bits: u8::try_from(pow)
-                            .map_err(|_| corrupt(format!("rep_ratings.pow_bits {pow}")))?,
-                        contact_verified: row.get(8)?,
-                        attestation_ok: row.get(9)?,
-                    },
-                });
-            }
-        }
-        let mut follows = Vec::new();
-        {
-            let mut st = self
-                .conn
-                .prepare_cached("SELECT owner, created_at, list FROM rep_follows")?;
-            let mut rows = st.query([])?;
-            while let Some(row) = rows.next()? {
-                let blob = blob(row, 2, "rep_follows.list")?;
-                if blob.len() % 32 != 0 {
-                    return Err(corrupt(format!(
-                        "rep_follows.list has {} bytes, not a multiple of 32",
-                        blob.len()
-                    )));
-                }
-                let list = blob
-                    .chunks_exact(32)
-                    .map(|c| arr::<32>("rep_follows.list", c).map(PublicKey::from_byte_array))
-                    .collect::<Result<Vec<_>, _>>()?;
-                follows.push((
-                    table.key(row.get(0)?)?,
-                    to_u64("rep_follows.created_at", row.get(1)?)?,
-                    list,
-                ));
-            }
-        }
-        Ok((open_halves, ratings, follows))
+    /// The checkpoint row: the last deal seq it covers and its blob. A `data` that is not a
+    /// blob is handed on as empty bytes, which the engine refuses (so the caller falls back to
+    /// the rows) rather than failing the whole load.
+    fn rep_checkpoint_row(&self) -> Result<Option<(i64, Vec<u8>)>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT deal_seq, data FROM rep_checkpoint WHERE id = 1")?
+            .query_row([], |r| {
+                let data = r
+                    .get_ref(1)?
+                    .as_blob()
+                    .map(<[u8]>::to_vec)
+                    .unwrap_or_default();
+                Ok((r.get(0)?, data))
+            })
+            .optional()?)
     }
 
-    /// Stores `data` (the engine's [`Reputation::checkpoint`](crate::reputation::Reputation::checkpoint))
-    /// as covering every current row, and forgets the changed-row log. The caller guarantees the
-    /// engine it took the checkpoint from has applied exactly these rows.
+    /// Stores `data` (a directory-mode engine's
+    /// [`Reputation::graph_checkpoint`](crate::reputation::Reputation::graph_checkpoint), read
+    /// back by [`StoreTx::rep_load_graph`]) as covering every current row, and forgets the
+    /// changed-row log. The caller guarantees the engine it took the checkpoint from has applied
+    /// exactly these rows (every committed batch's changes). The `key_id` column (the last key
+    /// row, which only the v8 loader read) is still filled: it is `NOT NULL`.
     pub fn rep_checkpoint_write(&self, data: &[u8]) -> Result<(), StoreError> {
         self.conn
             .prepare_cached(
@@ -686,8 +768,8 @@ impl StoreTx<'_> {
         Ok(())
     }
 
-    /// Rows a load would replay after the checkpoint, and the number of paired deals; `None`
-    /// without a checkpoint.
+    /// Changes a load would replay after the checkpoint (deals paired after it, covered deals
+    /// upgraded after it), and the number of paired deals; `None` without a checkpoint.
     pub fn rep_checkpoint_lag(&self) -> Result<(Option<u64>, u64), StoreError> {
         let total: i64 = self
             .conn
@@ -696,7 +778,7 @@ impl StoreTx<'_> {
         let lag: Option<i64> = self
             .conn
             .prepare_cached(
-                "SELECT ?1 - deal_seq + (SELECT COUNT(*) FROM rep_ck_dirty)
+                "SELECT ?1 - deal_seq + (SELECT COUNT(*) FROM rep_ck_dirty WHERE kind = 1)
                  FROM rep_checkpoint WHERE id = 1",
             )?
             .query_row([total], |r| r.get(0))
@@ -712,27 +794,42 @@ impl StoreTx<'_> {
 /// Below this many paired deals the rows load fast enough (≈ 10 ms) without a checkpoint.
 pub const CHECKPOINT_MIN_DEALS: u64 = 10_000;
 
-/// Above this many ratings a checkpoint load reads the whole key table instead of resolving
-/// rating keys one by one.
+/// Above this many ratings a load reads the whole key table (one scan) instead of resolving
+/// the keys ratings and follow lists name one by one.
 const LAZY_KEYS_MAX: i64 = 20_000;
 
-/// How a load resolves stored key ids.
-enum Keys<'a> {
-    /// Every key, read once.
-    Table(KeyTable),
+/// Stored key ids → public keys, for the rows a load reads (ratings, follow lists).
+enum KeyNames<'a> {
+    /// Every key row, read in one scan: `keys[i]` is row `ids[i]` (ids increasing).
+    All { ids: Vec<i64>, keys: Vec<PublicKey> },
     /// One query per distinct id (few rows reference keys).
-    Lazy(&'a StoreTx<'a>, std::cell::RefCell<HashMap<i64, PublicKey>>),
+    Each(&'a StoreTx<'a>, RefCell<HashMap<i64, PublicKey>>),
 }
 
-impl Keys<'_> {
+impl<'a> KeyNames<'a> {
+    fn each(tx: &'a StoreTx<'a>) -> Self {
+        KeyNames::Each(tx, RefCell::new(HashMap::new()))
+    }
+
     fn key(&self, id: i64) -> Result<PublicKey, StoreError> {
         match self {
-            Keys::Table(t) => t.key(id),
-            Keys::Lazy(tx, cache) => {
+            KeyNames::All { ids, keys } => {
+                // Ids are dense from 1 unless rows were deleted; fall back to a search.
+                let guess = usize::try_from(id - 1).ok();
+                let i = match guess {
+                    Some(g) if ids.get(g) == Some(&id) => Ok(g),
+                    _ => ids.binary_search(&id),
+                };
+                i.ok()
+                    .and_then(|i| keys.get(i))
+                    .copied()
+                    .ok_or_else(|| corrupt(format!("rep key id {id} does not exist")))
+            }
+            KeyNames::Each(tx, cache) => {
                 if let Some(k) = cache.borrow().get(&id) {
                     return Ok(*k);
                 }
-                let k = KeyLookup { tx }.key(id)?;
+                let k = tx.rep_key_of(id)?;
                 cache.borrow_mut().insert(id, k);
                 Ok(k)
             }
@@ -745,24 +842,6 @@ fn pubkey_col(row: &rusqlite::Row<'_>, i: usize) -> Result<PublicKey, StoreError
         "rep_keys.pubkey",
         blob(row, i, "rep_keys.pubkey")?,
     )?))
-}
-
-/// Key lookup by stored id inside a write transaction (held halves are rare: one query each).
-struct KeyLookup<'a> {
-    tx: &'a StoreTx<'a>,
-}
-
-impl KeyLookup<'_> {
-    fn key(&self, id: i64) -> Result<PublicKey, StoreError> {
-        let b: Vec<u8> = self
-            .tx
-            .conn
-            .prepare_cached("SELECT pubkey FROM rep_keys WHERE id = ?1")?
-            .query_row([id], |r| r.get(0))
-            .optional()?
-            .ok_or_else(|| corrupt(format!("rep key id {id} does not exist")))?;
-        Ok(PublicKey::from_byte_array(arr("rep_keys.pubkey", &b)?))
-    }
 }
 
 /// One `rep_halves` row, undecoded.
@@ -816,24 +895,25 @@ impl HalfRow {
 }
 
 impl Store {
-    /// The persisted reputation form, or `None` if it is not complete (never back-filled, or a
-    /// batch was stored without its projection).
-    pub fn rep_load_ready(&self) -> Result<Option<RepParts>, StoreError> {
+    /// A directory-mode engine's persisted form ([`StoreTx::rep_load_graph`]), or `None` if the
+    /// projection is not complete (never back-filled, or a batch was stored without its
+    /// projection): then the app rebuilds it from the events.
+    pub fn rep_load_graph(&self) -> Result<Option<GraphParts>, StoreError> {
         self.read(|tx| {
             if tx.rep_status()?.ready() {
-                tx.rep_load().map(Some)
+                tx.rep_load_graph().map(Some)
             } else {
                 Ok(None)
             }
         })
     }
 
-    /// Like [`Store::rep_load_ready`] but ignoring any checkpoint (every row is read): the
-    /// fallback when the checkpoint is refused.
-    pub fn rep_load_rows_ready(&self) -> Result<Option<RepParts>, StoreError> {
+    /// Like [`Store::rep_load_graph`] but ignoring any checkpoint
+    /// ([`StoreTx::rep_load_graph_rows`]): the fallback when the engine refuses the checkpoint.
+    pub fn rep_load_graph_rows(&self) -> Result<Option<GraphParts>, StoreError> {
         self.read(|tx| {
             if tx.rep_status()?.ready() {
-                tx.rep_load_rows().map(Some)
+                tx.rep_load_graph_rows().map(Some)
             } else {
                 Ok(None)
             }
@@ -874,20 +954,24 @@ impl Store {
         })
     }
 
-    /// Writes a batch's projection and clears its pending mark.
-    pub fn rep_commit(&self, items: &[RepInput]) -> Result<(), StoreError> {
+    /// Writes a batch's projection and clears its pending mark. Returns the graph changes it
+    /// made ([`StoreTx::rep_apply`]), for a directory-mode engine.
+    pub fn rep_commit(&self, items: &[RepInput]) -> Result<Vec<GraphChange>, StoreError> {
         self.transaction(|tx| {
-            tx.rep_apply(items)?;
-            tx.rep_end()
+            let changes = tx.rep_apply(items)?;
+            tx.rep_end()?;
+            Ok(changes)
         })
     }
 
-    /// Replaces the whole projection (back-fill) and marks it complete.
-    pub fn rep_rebuild(&self, items: &[RepInput]) -> Result<(), StoreError> {
+    /// Replaces the whole projection (back-fill) and marks it complete. Returns every graph
+    /// change (node ids from 0), for a fresh directory-mode engine.
+    pub fn rep_rebuild(&self, items: &[RepInput]) -> Result<Vec<GraphChange>, StoreError> {
         self.transaction(|tx| {
             tx.rep_clear()?;
-            tx.rep_apply(items)?;
-            tx.rep_mark_built()
+            let changes = tx.rep_apply(items)?;
+            tx.rep_mark_built()?;
+            Ok(changes)
         })
     }
 
@@ -903,22 +987,22 @@ impl Store {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::reputation::synth::{self, T0, receipt_pair, synth_key};
-    use crate::reputation::{NodeId, Params, Reputation};
+    use crate::reputation::{Params, Reputation};
     use rand::rngs::StdRng;
     use rand::seq::SliceRandom;
     use rand::{Rng, SeedableRng};
 
-    fn store(dir: &tempfile::TempDir) -> Store {
+    pub(crate) fn store(dir: &tempfile::TempDir) -> Store {
         Store::open_with_key(dir.path().join("t.db"), crate::store::DataKey::generate()).unwrap()
     }
 
     /// A fixed-seed mix of everything the projection must reproduce: halves in random order
     /// (some deals one-sided), proven deals later upgraded by meet halves, stale and replaced
     /// halves, ratings (valid, replaced, stale, refused), follow lists and plain sightings.
-    fn inputs(seed: u64) -> (Vec<RepInput>, Vec<PublicKey>) {
+    pub(crate) fn inputs(seed: u64) -> (Vec<RepInput>, Vec<PublicKey>) {
         let mut rng = StdRng::seed_from_u64(seed);
         let hg = synth::honest_graph(300, 20, 6, seed);
         let mut halves = Vec::new();
@@ -1006,204 +1090,38 @@ mod tests {
         (items, hg.keys)
     }
 
-    fn assert_same(live: &Reputation, loaded: &Reputation, keys: &[PublicKey]) {
-        let (g, h) = (live.graph(), loaded.graph());
-        assert_eq!(g.node_count(), h.node_count());
-        assert_eq!(g.edge_count(), h.edge_count());
-        for x in 0..g.node_count() as NodeId {
-            assert_eq!(g.key(x), h.key(x), "node {x}");
-            assert_eq!(g.deal_counts(x), h.deal_counts(x), "node {x}");
-            let a: Vec<_> = g.neighbors(x).collect();
-            let b: Vec<_> = h.neighbors(x).collect();
-            assert_eq!(a, b, "row {x}");
+    /// [`inputs`] arranged for a checkpoint after the first `third` items: 20 proven deals
+    /// paired just before it, the meet halves of 15 of them a little after it (upgrades of
+    /// covered deals), of the other 5 at the very end, and a last deal that brings a new key
+    /// (`synth_key("newcomer", seed)`). Returns the items, the keys and `third`.
+    pub(crate) fn checkpoint_inputs(seed: u64) -> (Vec<RepInput>, Vec<PublicKey>, usize) {
+        let (mut items, keys) = inputs(seed);
+        let mut third = items.len() / 3;
+        // Proven deals paired before the checkpoint whose meet halves arrive after it.
+        let mut early = Vec::new();
+        let mut late = Vec::new();
+        for i in 0..20usize {
+            let (ka, kb) = (keys[i], keys[i + 40]);
+            let d = 1_000_000 + i as u64;
+            let (x, y) = receipt_pair(ka, kb, d, DealTier::Proven);
+            let (mx, my) = receipt_pair(ka, kb, d, DealTier::Met);
+            early.extend([RepInput::Receipt(x), RepInput::Receipt(y)]);
+            late.extend([RepInput::Receipt(mx), RepInput::Receipt(my)]);
         }
-        assert_eq!(live.ratings().len(), loaded.ratings().len());
-        assert_eq!(live.seen_count(), loaded.seen_count());
-        for k in keys {
-            assert_eq!(live.first_seen(k), loaded.first_seen(k));
-            assert_eq!(live.follows_of(k), loaded.follows_of(k));
-        }
-        for v in (0..keys.len()).step_by(37) {
-            let (tl, tb) = (live.trust_map(&keys[v]), loaded.trust_map(&keys[v]));
-            for s in (0..keys.len()).step_by(11) {
-                assert_eq!(
-                    live.screen(&tl, &keys[s], T0 + 86_400, true),
-                    loaded.screen(&tb, &keys[s], T0 + 86_400, true),
-                    "viewer {v} subject {s}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn loaded_engine_screens_identically_to_the_live_one() {
-        for seed in [1u64, 2, 3] {
-            let (items, keys) = inputs(seed);
-            let dir = tempfile::tempdir().unwrap();
-            let st = store(&dir);
-            let mut live = Reputation::new(Params::default()).unwrap();
-            // Several batches, as the ingest loop writes them.
-            for chunk in items.chunks(97) {
-                st.insert_events_rep_begin(&[]).unwrap();
-                for i in chunk {
-                    live.apply(i);
-                }
-                st.rep_commit(chunk).unwrap();
-            }
-            st.transaction(|tx| tx.rep_mark_built()).unwrap();
-            let parts = st.rep_load_ready().unwrap().expect("ready");
-            assert!(!parts.open_halves.is_empty(), "one-sided deals are held");
-            let loaded = Reputation::from_parts(Params::default(), parts).unwrap();
-            live.compact();
-            assert_same(&live, &loaded, &keys);
-        }
-    }
-
-    fn commit(st: &Store, live: &mut Reputation, items: &[RepInput]) {
-        for chunk in items.chunks(97) {
-            st.insert_events_rep_begin(&[]).unwrap();
-            for i in chunk {
-                live.apply(i);
-            }
-            st.rep_commit(chunk).unwrap();
-        }
-    }
-
-    fn tail_kinds(tail: &[RepTail]) -> [usize; 3] {
-        let mut n = [0; 3];
-        for t in tail {
-            let i = match t {
-                RepTail::Pair { .. } => 0,
-                RepTail::Upgrade { .. } => 1,
-                RepTail::Seen { .. } => 2,
-            };
-            n[i] += 1;
-        }
-        n
-    }
-
-    /// Checkpoint after the first third, more batches after it (new deals, upgrades of deals
-    /// the checkpoint holds, older first-seen times, new keys), load from the checkpoint plus
-    /// the replayed rows, then keep feeding both engines: loaded == live at every step, and the
-    /// row-only load agrees too.
-    #[test]
-    fn checkpoint_plus_tail_loads_identically_and_stays_identical() {
-        let mut kinds = [0; 3];
-        for seed in [5u64, 6, 7] {
-            let (mut items, keys) = inputs(seed);
-            let mut third = items.len() / 3;
-            // Proven deals paired before the checkpoint whose meet halves arrive after it.
-            let mut early = Vec::new();
-            let mut late = Vec::new();
-            for i in 0..20usize {
-                let (ka, kb) = (keys[i], keys[i + 40]);
-                let d = 1_000_000 + i as u64;
-                let (x, y) = receipt_pair(ka, kb, d, DealTier::Proven);
-                let (mx, my) = receipt_pair(ka, kb, d, DealTier::Met);
-                early.extend([RepInput::Receipt(x), RepInput::Receipt(y)]);
-                late.extend([RepInput::Receipt(mx), RepInput::Receipt(my)]);
-            }
-            // The last 10 upgrade only after the load (and one deal brings a new key).
-            let after_load = late.split_off(30);
-            let (nx, ny) = receipt_pair(
-                synth_key("newcomer", seed),
-                keys[9],
-                2_000_000,
-                DealTier::Met,
-            );
-            items.splice(third..third, early.iter().cloned());
-            third += early.len();
-            items.splice(third + 5..third + 5, late.iter().cloned());
-            items.extend(after_load);
-            items.extend([RepInput::Receipt(nx), RepInput::Receipt(ny)]);
-            let dir = tempfile::tempdir().unwrap();
-            let st = store(&dir);
-            st.rep_rebuild(&[]).unwrap();
-            let mut live = Reputation::new(Params::default()).unwrap();
-            commit(&st, &mut live, &items[..third]);
-            let data = live.clone().checkpoint().unwrap();
-            st.rep_checkpoint_save(&data).unwrap();
-            assert_eq!(st.read(|tx| tx.rep_checkpoint_lag()).unwrap().0, Some(0));
-            commit(&st, &mut live, &items[third..2 * third]);
-            let parts = st.rep_load_ready().unwrap().expect("ready");
-            assert!(parts.checkpoint.is_some() && parts.deals.is_empty());
-            let k = tail_kinds(&parts.tail);
-            for (a, b) in kinds.iter_mut().zip(k) {
-                *a += b;
-            }
-            let mut loaded = Reputation::from_parts(Params::default(), parts).unwrap();
-            let rows = Reputation::from_parts(
-                Params::default(),
-                st.rep_load_rows_ready().unwrap().expect("ready"),
-            )
-            .unwrap();
-            let mut now = live.clone();
-            now.compact();
-            let mut compacted = loaded.clone();
-            compacted.compact();
-            assert_same(&now, &compacted, &keys);
-            assert_same(&now, &rows, &keys);
-            // Incremental updates after the load (pairs, upgrades, new keys, ratings).
-            for i in &items[2 * third..] {
-                live.apply(i);
-                loaded.apply(i);
-            }
-            live.compact();
-            loaded.compact();
-            assert!(live.graph().node(&synth_key("newcomer", seed)).is_some());
-            assert_same(&live, &loaded, &keys);
-        }
-        assert!(
-            kinds.iter().all(|n| *n > 0),
-            "the tail replays pairs, upgrades and first-seen times: {kinds:?}"
+        // The last 10 upgrade only after the load (and one deal brings a new key).
+        let after_load = late.split_off(30);
+        let (nx, ny) = receipt_pair(
+            synth_key("newcomer", seed),
+            keys[9],
+            2_000_000,
+            DealTier::Met,
         );
-    }
-
-    #[test]
-    fn a_corrupt_checkpoint_is_refused_and_the_rows_load_instead() {
-        let (items, keys) = inputs(8);
-        let dir = tempfile::tempdir().unwrap();
-        let st = store(&dir);
-        st.rep_rebuild(&[]).unwrap();
-        let mut live = Reputation::new(Params::default()).unwrap();
-        commit(&st, &mut live, &items);
-        st.rep_checkpoint_save(&live.clone().checkpoint().unwrap())
-            .unwrap();
-        live.compact();
-        let damage = [
-            "UPDATE rep_checkpoint SET data = substr(data, 1, length(data) - 9)",
-            "UPDATE rep_checkpoint SET data = x'00'",
-            "UPDATE rep_checkpoint SET data = zeroblob(4096)",
-            "UPDATE rep_checkpoint SET data = 'text, not a blob'",
-            "FLIP",
-        ];
-        for sql in damage {
-            let good = live.clone().checkpoint().unwrap();
-            st.rep_checkpoint_save(&good).unwrap();
-            if sql == "FLIP" {
-                let mut bad = good.clone();
-                bad[100] ^= 0x10;
-                st.rep_checkpoint_save(&bad).unwrap();
-            } else {
-                st.transaction(|tx| {
-                    tx.conn.execute(sql, [])?;
-                    Ok(())
-                })
-                .unwrap();
-            }
-            let parts = st.rep_load_ready().unwrap().expect("ready");
-            assert!(parts.checkpoint.is_some());
-            assert!(
-                matches!(
-                    Reputation::from_parts(Params::default(), parts),
-                    Err(crate::reputation::ReputationError::InvalidCheckpoint { .. })
-                ),
-                "{sql}"
-            );
-            let rows = st.rep_load_rows_ready().unwrap().expect("ready");
-            let loaded = Reputation::from_parts(Params::default(), rows).unwrap();
-            assert_same(&live, &loaded, &keys);
-        }
+        items.splice(third..third, early.iter().cloned());
+        third += early.len();
+        items.splice(third + 5..third + 5, late.iter().cloned());
+        items.extend(after_load);
+        items.extend([RepInput::Receipt(nx), RepInput::Receipt(ny)]);
+        (items, keys, third)
     }
 
     #[test]
@@ -1236,6 +1154,60 @@ mod tests {
         );
     }
 
+    /// The lag counts what a load replays: deals paired after the checkpoint and covered deals
+    /// upgraded after it. Older first-seen times are looked up, not replayed: not logged.
+    #[test]
+    fn checkpoint_lag_counts_later_pairs_and_upgrades_not_first_seen_times() {
+        let dir = tempfile::tempdir().unwrap();
+        let st = store(&dir);
+        let (ka, kb, kc) = (
+            synth_key("lag", 1),
+            synth_key("lag", 2),
+            synth_key("lag", 3),
+        );
+        let (p1, p2) = receipt_pair(ka, kb, 1, DealTier::Proven);
+        let (m1, m2) = receipt_pair(ka, kb, 1, DealTier::Met);
+        let (n1, n2) = receipt_pair(kb, kc, 2, DealTier::Proven);
+        st.rep_rebuild(&[RepInput::Receipt(p1), RepInput::Receipt(p2)])
+            .unwrap();
+        st.rep_checkpoint_save(b"ck").unwrap();
+        let lag = || st.read(|tx| tx.rep_checkpoint_lag()).unwrap();
+        let dirty = |kind: i64| -> i64 {
+            st.read(|tx| {
+                Ok(tx.conn.query_row(
+                    "SELECT COUNT(*) FROM rep_ck_dirty WHERE kind = ?1",
+                    [kind],
+                    |r| r.get(0),
+                )?)
+            })
+            .unwrap()
+        };
+        assert_eq!(lag(), (Some(0), 1));
+        // Older first-seen times of covered keys, and a key seen for the first time.
+        st.rep_commit(&[
+            RepInput::Seen {
+                pubkey: ka,
+                at: T0 - 100,
+            },
+            RepInput::Seen {
+                pubkey: kc,
+                at: T0 - 50,
+            },
+        ])
+        .unwrap();
+        assert_eq!(lag(), (Some(0), 1));
+        assert_eq!(dirty(0), 0, "first-seen changes are not logged");
+        // An upgrade of the covered deal, and a deal paired after the checkpoint.
+        let changes = st
+            .rep_commit(&[m1, m2, n1, n2].map(RepInput::Receipt))
+            .unwrap();
+        assert_eq!(changes.len(), 2);
+        assert_eq!(lag(), (Some(2), 2));
+        assert_eq!(dirty(1), 1);
+        st.rep_checkpoint_save(b"ck2").unwrap();
+        assert_eq!(lag(), (Some(0), 2));
+    }
+
     #[test]
     fn fresh_store_is_not_ready_and_loads_empty() {
         let dir = tempfile::tempdir().unwrap();
@@ -1247,12 +1219,67 @@ mod tests {
                 inflight: 0
             }
         );
-        assert!(st.rep_load_ready().unwrap().is_none());
+        assert!(st.rep_load_graph().unwrap().is_none());
+        assert!(st.rep_load_graph_rows().unwrap().is_none());
         st.rep_rebuild(&[]).unwrap();
-        let parts = st.rep_load_ready().unwrap().expect("built");
-        assert_eq!(parts, RepParts::default());
-        let rep = Reputation::from_parts(Params::default(), parts).unwrap();
+        let parts = st.rep_load_graph().unwrap().expect("built");
+        assert_eq!(parts, GraphParts::default());
+        let st = std::sync::Arc::new(st);
+        let dir = std::sync::Arc::new(crate::store::StoreDirectory::new(st));
+        let rep = Reputation::from_graph_parts(Params::default(), dir, parts).unwrap();
         assert_eq!(rep.graph().node_count(), 0);
+    }
+
+    /// A database written by the previous build (v8: a built projection without node ids and a
+    /// checkpoint in the old format) opens as v9 with the projection not ready, so the app
+    /// rebuilds it from the events once; the rebuild assigns node ids from 0.
+    #[test]
+    fn a_v8_projection_migrates_to_not_ready_and_the_rebuild_assigns_node_ids() {
+        use crate::store::schema::{REP_NODE_VERSION, SCHEMA_VERSION, migrate_to};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v8.db");
+        {
+            let mut c = rusqlite::Connection::open(&path).unwrap();
+            migrate_to(&mut c, REP_NODE_VERSION - 1).unwrap();
+            // What the v8 build wrote for one proven deal, a held half and a checkpoint.
+            c.execute_batch(
+                "INSERT INTO rep_keys (id, pubkey, first_seen) VALUES
+                   (1, zeroblob(32), 10), (2, x'01' || zeroblob(31), 11);
+                 INSERT INTO rep_deals (seq, deal, a, b, tier)
+                   VALUES (1, x'00112233445566778899aabbccddeeff', 2, 1, 1);
+                 INSERT INTO rep_checkpoint (id, deal_seq, key_id, data)
+                   VALUES (1, 1, 2, x'0102030405');
+                 INSERT INTO rep_ck_dirty (kind, id) VALUES (0, 1);
+                 INSERT INTO rep_state (k, v) VALUES ('built', 1), ('inflight', 0);",
+            )
+            .unwrap();
+        }
+        let st = Store::open_with_key(&path, crate::store::DataKey::generate()).unwrap();
+        let version: u32 = st
+            .read(|tx| Ok(tx.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        assert!(!st.rep_status().unwrap().ready());
+        assert_eq!(st.rep_load_graph().unwrap(), None);
+        assert_eq!(st.rep_load_graph_rows().unwrap(), None);
+        assert!(!st.rep_checkpoint_due().unwrap());
+        assert_eq!(st.read(|tx| tx.rep_checkpoint_lag()).unwrap().0, None);
+        // The app's rebuild: node ids in pairing order from 0, a loadable projection.
+        let (items, _) = inputs(11);
+        let changes = st.rep_rebuild(&items).unwrap();
+        assert!(matches!(
+            changes.first(),
+            Some(GraphChange::Pair { a: 0, b: 1, .. })
+        ));
+        let parts = st
+            .rep_load_graph()
+            .unwrap()
+            .expect("ready after the rebuild");
+        let pairs: Vec<_> = changes
+            .iter()
+            .filter(|c| matches!(c, GraphChange::Pair { .. }))
+            .collect();
+        assert_eq!(parts.changes.len(), pairs.len());
     }
 
     #[test]
@@ -1262,73 +1289,111 @@ mod tests {
         st.rep_rebuild(&[]).unwrap();
         st.insert_events_rep_begin(&[]).unwrap();
         assert_eq!(st.rep_status().unwrap().inflight, 1);
-        assert!(st.rep_load_ready().unwrap().is_none(), "crash window");
+        assert!(st.rep_load_graph().unwrap().is_none(), "crash window");
+        assert!(st.rep_load_graph_rows().unwrap().is_none(), "crash window");
         st.rep_commit(&[]).unwrap();
-        assert!(st.rep_load_ready().unwrap().is_some());
+        assert!(st.rep_load_graph().unwrap().is_some());
         // A rebuild clears a stuck counter.
         st.insert_events_rep_begin(&[]).unwrap();
         let (items, _) = inputs(9);
         st.rep_rebuild(&items).unwrap();
-        let parts = st.rep_load_ready().unwrap().expect("ready");
-        assert!(!parts.deals.is_empty());
+        let parts = st.rep_load_graph().unwrap().expect("ready");
+        assert!(!parts.changes.is_empty() && !parts.ratings.is_empty());
         // Rebuilding again with the same facts gives the same rows (idempotent back-fill).
         st.rep_rebuild(&items).unwrap();
-        assert_eq!(st.rep_load_ready().unwrap().expect("ready"), parts);
+        assert_eq!(st.rep_load_graph().unwrap().expect("ready"), parts);
     }
 
+    /// Corrupt rows are errors from every load, with or without a checkpoint, never panics.
     #[test]
     fn corrupt_rows_are_reported_not_panicked_on() {
         let dir = tempfile::tempdir().unwrap();
         let st = store(&dir);
         let (items, _) = inputs(4);
-        st.rep_rebuild(&items).unwrap();
-        st.transaction(|tx| {
-            tx.conn
-                .execute("UPDATE rep_deals SET tier = 7 WHERE seq = 1", [])?;
-            Ok(())
-        })
-        .unwrap();
-        assert!(matches!(
-            st.rep_load_ready(),
-            Err(StoreError::Corrupt { .. })
-        ));
-        st.rep_rebuild(&items).unwrap();
-        st.transaction(|tx| {
-            tx.conn
-                .execute("UPDATE rep_deals SET a = 999999 WHERE seq = 1", [])?;
-            Ok(())
-        })
-        .unwrap();
-        assert!(matches!(
-            st.rep_load_ready(),
-            Err(StoreError::Corrupt { .. })
-        ));
-        st.rep_rebuild(&items).unwrap();
-        st.transaction(|tx| {
-            tx.conn
-                .execute("UPDATE rep_keys SET pubkey = x'00' WHERE id = 1", [])?;
-            Ok(())
-        })
-        .unwrap();
-        assert!(matches!(
-            st.rep_load_ready(),
-            Err(StoreError::Corrupt { .. })
-        ));
-        // Ratings are read back in held form (deal key, no negotiation id): a short deal key
-        // or an out-of-range score is corruption too.
+        let first_rater = "(SELECT rater FROM rep_ratings ORDER BY seq LIMIT 1)";
         for bad in [
+            "UPDATE rep_deals SET tier = 7 WHERE seq = (SELECT MAX(seq) FROM rep_deals)",
+            "UPDATE rep_deals SET a = 999999 WHERE seq = (SELECT MAX(seq) FROM rep_deals)",
+            &format!("UPDATE rep_keys SET pubkey = x'00' WHERE id = {first_rater}"),
+            &format!("DELETE FROM rep_keys WHERE id = {first_rater}"),
+            "UPDATE rep_follows SET list = x'0011'",
+            // Ratings are read back in held form (deal key, no negotiation id): a short deal
+            // key or an out-of-range score is corruption too.
             "UPDATE rep_ratings SET deal = x'0011' WHERE seq = (SELECT MIN(seq) FROM rep_ratings)",
             "UPDATE rep_ratings SET score = 300",
         ] {
             st.rep_rebuild(&items).unwrap();
+            // A checkpoint before the last deal: the tail reads it too.
+            st.rep_checkpoint_save(b"ck").unwrap();
+            let exec = |sql: &str| st.transaction(|tx| Ok(tx.conn.execute(sql, [])?)).unwrap();
+            exec("UPDATE rep_checkpoint SET deal_seq = deal_seq - 1");
+            assert!(exec(bad) > 0, "{bad}: the fixture has such rows");
             assert!(
-                st.transaction(|tx| Ok(tx.conn.execute(bad, [])?)).unwrap() > 0,
-                "{bad}: the fixture has ratings"
-            );
-            assert!(
-                matches!(st.rep_load_ready(), Err(StoreError::Corrupt { .. })),
+                matches!(st.rep_load_graph(), Err(StoreError::Corrupt { .. })),
                 "{bad}"
             );
+            assert!(
+                matches!(st.rep_load_graph_rows(), Err(StoreError::Corrupt { .. })),
+                "{bad}"
+            );
+        }
+    }
+
+    /// Ratings and follow lists name keys by row id; a load resolves them through the whole key
+    /// table when the book is large and id by id when it is small. Both give the same rows, and
+    /// an engine loaded from them holds the live engine's ratings and follow lists.
+    #[test]
+    fn both_ways_of_resolving_keys_read_the_same_ratings_and_follow_lists() {
+        for seed in [1u64, 2] {
+            let (items, keys) = inputs(seed);
+            let tmp = tempfile::tempdir().unwrap();
+            let st = std::sync::Arc::new(store(&tmp));
+            st.rep_rebuild(&items).unwrap();
+            let (all, each) = st
+                .read(|tx| {
+                    let all = tx.rep_key_names_all()?;
+                    let each = KeyNames::each(tx);
+                    Ok((
+                        (tx.rep_load_ratings(&all)?, tx.rep_load_follows(&all)?),
+                        (tx.rep_load_ratings(&each)?, tx.rep_load_follows(&each)?),
+                    ))
+                })
+                .unwrap();
+            assert!(!all.0.is_empty() && !all.1.is_empty());
+            assert_eq!(all, each);
+            let parts = st.rep_load_graph().unwrap().expect("ready");
+            assert_eq!((parts.ratings.clone(), parts.follows.clone()), all);
+            let mut live = Reputation::new(Params::default()).unwrap();
+            for i in &items {
+                live.apply(i);
+            }
+            let dir = std::sync::Arc::new(crate::store::StoreDirectory::new(st.clone()));
+            let loaded = Reputation::from_graph_parts(Params::default(), dir, parts).unwrap();
+            assert_eq!(loaded.ratings().len(), live.ratings().len());
+            for k in &keys {
+                let want: Vec<_> = live.ratings().about(k).collect();
+                assert_eq!(loaded.ratings().about(k).collect::<Vec<_>>(), want, "{k}");
+                assert_eq!(loaded.follows_of(k), live.follows_of(k), "{k}");
+            }
+            // A key row that is gone is corruption either way.
+            st.transaction(|tx| {
+                tx.conn.execute(
+                    "DELETE FROM rep_keys WHERE id = (SELECT ratee FROM rep_ratings LIMIT 1)",
+                    [],
+                )?;
+                Ok(())
+            })
+            .unwrap();
+            let (all, each) = st
+                .read(|tx| {
+                    let all = tx.rep_key_names_all()?;
+                    Ok((
+                        tx.rep_load_ratings(&all).is_err(),
+                        tx.rep_load_ratings(&KeyNames::each(tx)).is_err(),
+                    ))
+                })
+                .unwrap();
+            assert!(all && each);
         }
     }
 }

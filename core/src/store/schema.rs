@@ -234,7 +234,25 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX events_kind_time ON events(kind, created_at DESC);
     CREATE INDEX events_p_kind    ON events(p, kind, created_at DESC) WHERE p IS NOT NULL;
     "#,
+    // v9: node ids in the store (store/rep.rs, docs/REPUTATION.md §8). The app's reputation
+    // engine no longer holds keys, deal keys or first-seen times; it looks them up here
+    // (`store::StoreDirectory`) by the dense node id the store now assigns each key at its first
+    // paired deal, in pairing order (`node`, NULL until then; unique). Rows written before have
+    // no node ids and the stored checkpoint is in the old (key-holding) format, so both are
+    // dropped and the projection is marked not built: the app rebuilds it once from `events`
+    // at its next open (`rep_rebuild`, which also assigns the ids).
+    r#"
+    ALTER TABLE rep_keys ADD COLUMN node INTEGER;
+    CREATE UNIQUE INDEX rep_keys_node ON rep_keys(node) WHERE node IS NOT NULL;
+    DELETE FROM rep_checkpoint;
+    DELETE FROM rep_ck_dirty;
+    DELETE FROM rep_state WHERE k = 'built';
+    "#,
 ];
+
+/// The version whose step gave `rep_keys` node ids and dropped the old checkpoint (tests).
+#[cfg(test)]
+pub(crate) const REP_NODE_VERSION: u32 = 9;
 
 /// The version whose step rebuilt `events` with the compact 8-byte-prefix indexes (tests).
 #[cfg(test)]
@@ -406,6 +424,45 @@ mod tests {
              ORDER BY created_at DESC, id ASC LIMIT 10",
         );
         assert!(by_d.contains("USING INDEX"), "{by_d}");
+    }
+
+    #[test]
+    fn v9_gives_rep_keys_node_ids_and_drops_the_old_checkpoint_and_built_mark() {
+        let mut c = Connection::open_in_memory().unwrap();
+        migrate_to(&mut c, REP_NODE_VERSION - 1).unwrap();
+        c.execute_batch(
+            "INSERT INTO rep_keys (id, pubkey, first_seen) VALUES (1, x'01', 5), (2, x'02', NULL);
+             INSERT INTO rep_deals (seq, deal, a, b, tier) VALUES (1, x'0a', 1, 2, 1);
+             INSERT INTO rep_checkpoint (id, deal_seq, key_id, data) VALUES (1, 1, 2, x'00ff');
+             INSERT INTO rep_ck_dirty (kind, id) VALUES (0, 1), (1, 1);
+             INSERT INTO rep_state (k, v) VALUES ('built', 1), ('inflight', 0);",
+        )
+        .unwrap();
+        migrate_to(&mut c, REP_NODE_VERSION).unwrap();
+        let count = |sql: &str| -> i64 { c.query_row(sql, [], |r| r.get(0)).unwrap() };
+        // Rows stay (the rebuild clears them); node ids start unassigned.
+        assert_eq!(count("SELECT COUNT(*) FROM rep_keys WHERE node IS NULL"), 2);
+        assert_eq!(count("SELECT COUNT(*) FROM rep_deals"), 1);
+        assert_eq!(count("SELECT COUNT(*) FROM rep_checkpoint"), 0);
+        assert_eq!(count("SELECT COUNT(*) FROM rep_ck_dirty"), 0);
+        assert_eq!(count("SELECT COUNT(*) FROM rep_state WHERE k = 'built'"), 0);
+        // Node ids are unique; any number of keys may have none.
+        c.execute("UPDATE rep_keys SET node = 0 WHERE id = 1", [])
+            .unwrap();
+        assert!(
+            c.execute("UPDATE rep_keys SET node = 0 WHERE id = 2", [])
+                .is_err()
+        );
+        c.execute("INSERT INTO rep_keys (pubkey) VALUES (x'03'), (x'04')", [])
+            .unwrap();
+        // The directory's lookup by node and the next-id query use the index.
+        let by_node = plan(&c, "SELECT pubkey FROM rep_keys WHERE node = 7");
+        assert!(by_node.contains("rep_keys_node"), "{by_node}");
+        let next = plan(
+            &c,
+            "SELECT COALESCE(MAX(node), -1) + 1 FROM rep_keys WHERE node IS NOT NULL",
+        );
+        assert!(next.contains("rep_keys_node"), "{next}");
     }
 
     #[test]
