@@ -277,6 +277,8 @@ fn from_contact(c: ContactError) -> FreeportError {
 fn from_reputation(r: ReputationError) -> FreeportError {
     match r {
         ReputationError::InvalidParam { field, rule } => FreeportError::invalid(field, rule),
+        // The app's directory is the on-device database.
+        ReputationError::Directory { reason } => FreeportError::Storage { reason },
         other => FreeportError::internal(other),
     }
 }
@@ -509,6 +511,14 @@ mod tests {
             map(ReputationError::TooManyNodes { limit: 3 }),
             FreeportError::Internal { .. }
         ));
+        assert_eq!(
+            map(ReputationError::Directory {
+                reason: "disk I/O error".into()
+            }),
+            FreeportError::Storage {
+                reason: "disk I/O error".into()
+            }
+        );
     }
 
     #[test]
