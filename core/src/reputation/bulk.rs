@@ -18,7 +18,7 @@ use std::sync::Arc;
 use nostr::PublicKey;
 
 use super::directory::{Directory, GraphChange, GraphParts};
-use super::graph::{DealGraph, EdgeMeta, NodeId, NodeStats};
+use super::graph::{DealGraph, EdgeMeta, NodeId, NodeStats, pair_node_count};
 use super::screen::HeldRating;
 use super::{Params, RatingInput, Reputation, ReputationError};
 use crate::protocol::receipt::{DealTier, Receipt};
@@ -71,24 +71,11 @@ impl DealGraph {
             let GraphChange::Pair { a, b, tier } = *c else {
                 return Err(bad("deals", i, "only paired deals build a graph"));
             };
-            if a == b || tier == DealTier::OneSided {
-                return Err(bad(
-                    "deals",
-                    i,
-                    "a paired deal needs two different nodes and a proven or met tier",
-                ));
-            }
-            for v in [a, b] {
-                let v = u64::from(v);
-                if v == n {
-                    n += 1;
-                } else if v > n {
-                    return Err(bad("deals", i, format!("node {v} skips ids: {n} so far")));
-                }
-            }
-            if n >= u64::from(NodeId::MAX) {
-                return Err(ReputationError::TooManyNodes { limit: NodeId::MAX });
-            }
+            n = pair_node_count(n, a, b, tier).map_err(|e| match e {
+                e @ ReputationError::TooManyNodes { .. } => e,
+                ReputationError::InvalidPart { rule, .. } => bad("deals", i, rule),
+                other => bad("deals", i, other.to_string()),
+            })?;
             ends.push((a, b, tier));
         }
         let mut g = DealGraph::new();

@@ -206,6 +206,44 @@ pub fn check_receipt_parties(r: &Receipt) -> Result<(), ReputationError> {
     }
 }
 
+/// The node count after pairing `a` (completing half's author) with `b` at `tier` in a graph
+/// of `n` nodes, where node ids are numbered in pairing order: a new node must be numbered next,
+/// `a` before `b`. Refuses a deal with itself, a one-sided tier, an id that skips ahead and a
+/// graph that would be full — the rule shared by [`DealGraph::apply_change`] and the bulk build
+/// [`DealGraph::from_changes`].
+pub(super) fn pair_node_count(
+    n: u64,
+    a: NodeId,
+    b: NodeId,
+    tier: DealTier,
+) -> Result<u64, ReputationError> {
+    let bad = |rule: String| ReputationError::InvalidPart {
+        part: "change",
+        index: 0,
+        rule,
+    };
+    if a == b || tier == DealTier::OneSided {
+        return Err(bad(format!(
+            "a paired deal needs two different nodes and a proven or met tier \
+             (got {a}, {b}, {tier:?})"
+        )));
+    }
+    let mut count = n;
+    for v in [u64::from(a), u64::from(b)] {
+        if v == count {
+            count += 1;
+        } else if v > count {
+            return Err(bad(format!(
+                "nodes {a} and {b} skip ids: the graph has {n} nodes"
+            )));
+        }
+    }
+    if count >= u64::from(NodeId::MAX) {
+        return Err(ReputationError::TooManyNodes { limit: NodeId::MAX });
+    }
+    Ok(count)
+}
+
 /// The proven-deal graph.
 #[derive(Debug, Clone, Default)]
 pub struct DealGraph {
@@ -352,6 +390,12 @@ impl DealGraph {
         if self.paired.get(key) != Some(DealTier::Proven) || !self.paired.set_met(key) {
             return false;
         }
+        self.mark_met(x, y);
+        true
+    }
+
+    /// One deal on the existing edge x–y became met: counters and both directions' meta.
+    fn mark_met(&mut self, x: NodeId, y: NodeId) {
         for (u, v) in [(x, y), (y, x)] {
             if let Some(s) = self.stats.get_mut(u as usize) {
                 s.met = s.met.saturating_add(1);
@@ -359,7 +403,6 @@ impl DealGraph {
             self.set_met(u, v);
         }
         self.generation = self.generation.wrapping_add(1);
-        true
     }
 
     /// `true` if the graph interns its own keys (memory mode); a graph fed by
@@ -385,24 +428,8 @@ impl DealGraph {
         }
         match *c {
             GraphChange::Pair { a, b, tier } => {
-                if a == b || tier == DealTier::OneSided {
-                    return Err(bad(format!(
-                        "a paired deal needs two different nodes and a proven or met tier \
-                         (got {a}, {b}, {tier:?})"
-                    )));
-                }
-                let n = self.node_count() as u64;
-                let (a64, b64) = (u64::from(a), u64::from(b));
-                let next_b = if a64 == n { n + 1 } else { n };
-                if a64 > n || b64 > next_b {
-                    return Err(bad(format!(
-                        "nodes {a} and {b} skip ids: the graph has {n} nodes"
-                    )));
-                }
-                if a64.max(b64) >= u64::from(NodeId::MAX) {
-                    return Err(ReputationError::TooManyNodes { limit: NodeId::MAX });
-                }
-                while (self.node_count() as u64) <= a64.max(b64) {
+                let n = pair_node_count(self.node_count() as u64, a, b, tier)?;
+                while (self.node_count() as u64) < n {
                     self.stats.push(NodeStats::default());
                 }
                 self.add_deal_edge(a, b, tier);
@@ -412,13 +439,7 @@ impl DealGraph {
                 if !self.neighbors(a).any(|(y, _)| y == b) {
                     return Err(bad(format!("no edge between nodes {a} and {b} to upgrade")));
                 }
-                for (u, v) in [(a, b), (b, a)] {
-                    if let Some(s) = self.stats.get_mut(u as usize) {
-                        s.met = s.met.saturating_add(1);
-                    }
-                    self.set_met(u, v);
-                }
-                self.generation = self.generation.wrapping_add(1);
+                self.mark_met(a, b);
                 Ok(())
             }
         }

@@ -327,27 +327,8 @@ impl<'r> Memo<'r> {
         let Some(dir) = &self.rep.dir else {
             return Ok(());
         };
-        let mut want: Vec<PublicKey> = pks
-            .iter()
-            .filter(|p| !self.c.nodes.contains_key(*p))
-            .copied()
-            .collect();
-        want.sort_unstable();
-        want.dedup();
-        for (p, n) in want.iter().zip(dir.nodes(&want)?) {
-            self.c.nodes.insert(*p, n);
-        }
-        let mut want: Vec<DealKey> = deals
-            .iter()
-            .filter(|d| !self.c.deals.contains_key(*d))
-            .copied()
-            .collect();
-        want.sort_unstable();
-        want.dedup();
-        for (d, f) in want.iter().zip(dir.deals(&want)?) {
-            self.c.deals.insert(*d, f);
-        }
-        Ok(())
+        fetch_missing(&mut self.c.nodes, pks, |want| dir.nodes(want))?;
+        fetch_missing(&mut self.c.deals, deals, |want| dir.deals(want))
     }
 
     fn deal(&mut self, key: &DealKey) -> Result<Option<DealFact>, ReputationError> {
@@ -361,6 +342,25 @@ impl<'r> Memo<'r> {
         self.c.deals.insert(*key, d);
         Ok(d)
     }
+}
+
+/// Asks `ask` once for the distinct `keys` that `cache` lacks, and files the answers.
+fn fetch_missing<K: Copy + Ord + std::hash::Hash, V>(
+    cache: &mut HashMap<K, V>,
+    keys: &[K],
+    ask: impl FnOnce(&[K]) -> Result<Vec<V>, ReputationError>,
+) -> Result<(), ReputationError> {
+    let mut want: Vec<K> = keys
+        .iter()
+        .filter(|k| !cache.contains_key(*k))
+        .copied()
+        .collect();
+    want.sort_unstable();
+    want.dedup();
+    for (k, v) in want.iter().zip(ask(&want)?) {
+        cache.insert(*k, v);
+    }
+    Ok(())
 }
 
 /// Tier weight of a rating.
