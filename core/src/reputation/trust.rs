@@ -272,10 +272,6 @@ impl TrustMap {
         }
     }
 
-    /// The viewer's node id, if the viewer has a paired deal.
-    pub fn viewer_node(&self) -> Option<NodeId> {
-        self.viewer_node
-    }
 
     /// The viewer's key.
     pub fn viewer(&self) -> &PublicKey {

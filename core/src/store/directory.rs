@@ -50,10 +50,6 @@ impl StoreDirectory {
         Self { store }
     }
 
-    /// The store it reads.
-    pub fn store(&self) -> &Arc<Store> {
-        &self.store
-    }
 
     fn ask<T>(
         &self,
@@ -374,8 +370,7 @@ mod tests {
             let (items, mut keys) = inputs(seed);
             keys.push(synth_key("lurker", 1));
             let tmp = tempfile::tempdir().unwrap();
-            let st = Arc::new(store(&tmp));
-            st.rep_rebuild(&[]).unwrap();
+            let st = built_store(&tmp);
             let mut live = Reputation::new(Params::default()).unwrap();
             let mut model = Model::default();
             let mut upgrades = 0;
@@ -417,8 +412,7 @@ mod tests {
         for seed in [5u64, 6, 7] {
             let (items, keys, third) = checkpoint_inputs(seed);
             let tmp = tempfile::tempdir().unwrap();
-            let st = Arc::new(store(&tmp));
-            st.rep_rebuild(&[]).unwrap();
+            let st = built_store(&tmp);
             let mut live = Reputation::new(Params::default()).unwrap();
             let mut all = Vec::new();
             let commit = |live: &mut Reputation, all: &mut Vec<GraphChange>, items: &[RepInput]| {
@@ -708,6 +702,13 @@ mod tests {
 
     // ---- Directory-mode engines against the in-memory engine --------------------------------
 
+    /// A store whose (empty) projection is built, so batches project into it.
+    fn built_store(tmp: &tempfile::TempDir) -> Arc<Store> {
+        let st = Arc::new(store(tmp));
+        st.rep_rebuild(&[]).unwrap();
+        st
+    }
+
     fn dir_engine(st: &Arc<Store>) -> Reputation {
         Reputation::with_directory(
             Params::default(),
@@ -803,8 +804,7 @@ mod tests {
             let (items, mut keys) = inputs(seed);
             keys.push(synth_key("lurker", 1));
             let tmp = tempfile::tempdir().unwrap();
-            let st = Arc::new(store(&tmp));
-            st.rep_rebuild(&[]).unwrap();
+            let st = built_store(&tmp);
             let mut mem = Reputation::new(Params::default()).unwrap();
             let mut live = dir_engine(&st);
             feed(&st, &mut mem, &mut [&mut live], &items);
@@ -827,8 +827,7 @@ mod tests {
             let (items, mut keys, third) = checkpoint_inputs(seed);
             keys.push(synth_key("newcomer", seed));
             let tmp = tempfile::tempdir().unwrap();
-            let st = Arc::new(store(&tmp));
-            st.rep_rebuild(&[]).unwrap();
+            let st = built_store(&tmp);
             let mut mem = Reputation::new(Params::default()).unwrap();
             let mut live = dir_engine(&st);
             feed(&st, &mut mem, &mut [&mut live], &items[..third]);
@@ -873,8 +872,7 @@ mod tests {
     fn a_corrupt_graph_checkpoint_is_refused_and_the_rows_load_instead() {
         let (items, keys) = inputs(8);
         let tmp = tempfile::tempdir().unwrap();
-        let st = Arc::new(store(&tmp));
-        st.rep_rebuild(&[]).unwrap();
+        let st = built_store(&tmp);
         let mut mem = Reputation::new(Params::default()).unwrap();
         let mut live = dir_engine(&st);
         feed(&st, &mut mem, &mut [&mut live], &items);
@@ -928,8 +926,7 @@ mod tests {
     fn a_directory_error_fails_the_screening_not_the_process() {
         let (items, keys) = inputs(9);
         let tmp = tempfile::tempdir().unwrap();
-        let st = Arc::new(store(&tmp));
-        st.rep_rebuild(&[]).unwrap();
+        let st = built_store(&tmp);
         let mut mem = Reputation::new(Params::default()).unwrap();
         let mut live = dir_engine(&st);
         feed(&st, &mut mem, &mut [&mut live], &items);
