@@ -272,7 +272,6 @@ impl TrustMap {
         }
     }
 
-
     /// The viewer's key.
     pub fn viewer(&self) -> &PublicKey {
         &self.viewer

@@ -50,7 +50,6 @@ impl StoreDirectory {
         Self { store }
     }
 
-
     fn ask<T>(
         &self,
         f: impl FnOnce(&StoreTx<'_>) -> Result<T, StoreError>,
