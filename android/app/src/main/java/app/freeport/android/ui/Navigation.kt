@@ -2,6 +2,7 @@ package app.freeport.android.ui
 
 import android.net.Uri
 import androidx.compose.foundation.layout.ExperimentalLayoutApi
+import androidx.compose.foundation.layout.PaddingValues
 import androidx.compose.foundation.layout.consumeWindowInsets
 import androidx.compose.foundation.layout.imePadding
 import androidx.compose.foundation.layout.padding
@@ -30,17 +31,17 @@ import androidx.navigation.compose.currentBackStackEntryAsState
 import androidx.navigation.compose.rememberNavController
 import app.freeport.android.FreeportApplication
 import app.freeport.android.R
-import app.freeport.android.ui.screens.BrowseScreen
-import app.freeport.android.ui.screens.DealScreen
-import app.freeport.android.ui.screens.MeetScreen
-import app.freeport.android.ui.screens.MineScreen
-import app.freeport.android.ui.screens.OnboardingScreen
-import app.freeport.android.ui.screens.PostScreen
-import app.freeport.android.ui.screens.ProfileScreen
-import app.freeport.android.ui.screens.QuotesScreen
-import app.freeport.android.ui.screens.RateScreen
-import app.freeport.android.ui.screens.ScreenContactScreen
-import app.freeport.android.ui.screens.SettingsScreen
+import app.freeport.android.ui.screens.BrowseRoute
+import app.freeport.android.ui.screens.DealRoute
+import app.freeport.android.ui.screens.MeetRoute
+import app.freeport.android.ui.screens.MineRoute
+import app.freeport.android.ui.screens.OnboardingRoute
+import app.freeport.android.ui.screens.PostRoute
+import app.freeport.android.ui.screens.ProfileRoute
+import app.freeport.android.ui.screens.QuotesRoute
+import app.freeport.android.ui.screens.RateRoute
+import app.freeport.android.ui.screens.ScreenContactRoute
+import app.freeport.android.ui.screens.SettingsRoute
 import app.freeport.presentation.Core
 
 /** Routes; ids are URL-encoded because negotiation ids contain ':'. */
@@ -68,6 +69,9 @@ object Routes {
 
 private data class Tab(val route: String, val label: Int, val icon: ImageVector)
 
+/** Routes of the five tabs, in order. */
+val tabRoutes get() = tabs.map { it.route }
+
 private val tabs = listOf(
     Tab(Routes.MARKETS, R.string.nav_markets, Icons.Filled.Storefront),
     Tab(Routes.MINE, R.string.nav_mine, Icons.Filled.Inventory),
@@ -76,6 +80,31 @@ private val tabs = listOf(
     Tab(Routes.SETTINGS, R.string.nav_settings, Icons.Filled.Settings),
 )
 
+/**
+ * The app's frame: the tab bar (when [currentTab] is one of the tabs' routes, or any non-null
+ * route) around [content]. The screenshot tests draw every screen inside this same frame.
+ */
+@Composable
+fun FreeportScaffold(currentTab: String?, onTab: (String) -> Unit, content: @Composable (PaddingValues) -> Unit) {
+    Scaffold(
+        bottomBar = {
+            if (currentTab != null) {
+                NavigationBar {
+                    tabs.forEach { t ->
+                        NavigationBarItem(
+                            selected = currentTab == t.route,
+                            onClick = { onTab(t.route) },
+                            icon = { Icon(t.icon, contentDescription = null) },
+                            label = { Text(stringResource(t.label)) },
+                        )
+                    }
+                }
+            }
+        },
+        content = content,
+    )
+}
+
 /** The whole app's navigation. Starts at onboarding, which skips itself when a key exists. */
 @OptIn(ExperimentalLayoutApi::class) // consumeWindowInsets (opt-in kept for older foundation-layout versions)
 @Composable
@@ -83,25 +112,13 @@ fun FreeportNavHost(core: Core, app: FreeportApplication, nav: NavHostController
     val entry by nav.currentBackStackEntryAsState()
     val current = entry?.destination?.route
     val showTabs = current != null && current != Routes.ONBOARDING && current != Routes.BACKUP
-    Scaffold(
-        bottomBar = {
-            if (showTabs) {
-                NavigationBar {
-                    tabs.forEach { t ->
-                        NavigationBarItem(
-                            selected = current?.substringBefore('?') == t.route,
-                            onClick = {
-                                nav.navigate(t.route) {
-                                    popUpTo(Routes.MARKETS) { saveState = true }
-                                    launchSingleTop = true
-                                    restoreState = true
-                                }
-                            },
-                            icon = { Icon(t.icon, contentDescription = null) },
-                            label = { Text(stringResource(t.label)) },
-                        )
-                    }
-                }
+    FreeportScaffold(
+        currentTab = if (showTabs) current?.substringBefore('?') else null,
+        onTab = { route ->
+            nav.navigate(route) {
+                popUpTo(Routes.MARKETS) { saveState = true }
+                launchSingleTop = true
+                restoreState = true
             }
         },
     ) { padding ->
@@ -114,14 +131,14 @@ fun FreeportNavHost(core: Core, app: FreeportApplication, nav: NavHostController
             modifier = Modifier.padding(padding).consumeWindowInsets(padding).imePadding(),
         ) {
             composable(Routes.ONBOARDING) {
-                OnboardingScreen(core, backupOnly = false) {
+                OnboardingRoute(core, backupOnly = false) {
                     app.startNetwork()
                     nav.navigate(Routes.MARKETS) { popUpTo(Routes.ONBOARDING) { inclusive = true } }
                 }
             }
-            composable(Routes.BACKUP) { OnboardingScreen(core, backupOnly = true) { nav.popBackStack() } }
+            composable(Routes.BACKUP) { OnboardingRoute(core, backupOnly = true) { nav.popBackStack() } }
             composable(Routes.MARKETS) {
-                BrowseScreen(
+                BrowseRoute(
                     core,
                     onPost = { nav.navigate(Routes.post(it)) },
                     onOpenDeal = { nav.navigate(Routes.deal(it)) },
@@ -129,27 +146,27 @@ fun FreeportNavHost(core: Core, app: FreeportApplication, nav: NavHostController
                 )
             }
             composable(Routes.MINE) {
-                MineScreen(core, onQuotes = { nav.navigate(Routes.quotes(it)) }, onDeal = { nav.navigate(Routes.deal(it)) })
+                MineRoute(core, onQuotes = { nav.navigate(Routes.quotes(it)) }, onDeal = { nav.navigate(Routes.deal(it)) })
             }
             composable(
                 Routes.SCREEN,
                 arguments = listOf(navArgument("nego") { type = NavType.StringType; nullable = true; defaultValue = null }),
             ) { e ->
-                ScreenContactScreen(core, nego = e.arguments?.getString("nego"))
+                ScreenContactRoute(core, nego = e.arguments?.getString("nego"))
             }
-            composable(Routes.PROFILE) { ProfileScreen(core) }
+            composable(Routes.PROFILE) { ProfileRoute(core) }
             composable(Routes.SETTINGS) {
-                SettingsScreen(core, app, onBackup = { nav.navigate(Routes.BACKUP) })
+                SettingsRoute(core, app, onBackup = { nav.navigate(Routes.BACKUP) })
             }
             composable(Routes.POST) { e ->
-                PostScreen(core, market = e.arguments?.getString("market").orEmpty()) { nav.popBackStack() }
+                PostRoute(core, market = e.arguments?.getString("market").orEmpty()) { nav.popBackStack() }
             }
             composable(Routes.QUOTES) { e ->
-                QuotesScreen(core, intentId = e.arguments?.getString("intent").orEmpty(), onDeal = { nav.navigate(Routes.deal(it)) })
+                QuotesRoute(core, intentId = e.arguments?.getString("intent").orEmpty(), onDeal = { nav.navigate(Routes.deal(it)) })
             }
             composable(Routes.DEAL) { e ->
                 val nego = e.arguments?.getString("nego").orEmpty()
-                DealScreen(
+                DealRoute(
                     core,
                     nego,
                     onMeet = { nav.navigate(Routes.meet(nego)) },
@@ -159,10 +176,10 @@ fun FreeportNavHost(core: Core, app: FreeportApplication, nav: NavHostController
             }
             composable(Routes.MEET) { e ->
                 val nego = e.arguments?.getString("nego").orEmpty()
-                MeetScreen(core, nego, onRate = { nav.navigate(Routes.rate(nego)) })
+                MeetRoute(core, nego, onRate = { nav.navigate(Routes.rate(nego)) })
             }
             composable(Routes.RATE) { e ->
-                RateScreen(core, e.arguments?.getString("nego").orEmpty()) { nav.popBackStack() }
+                RateRoute(core, e.arguments?.getString("nego").orEmpty()) { nav.popBackStack() }
             }
         }
     }
