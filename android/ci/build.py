@@ -75,8 +75,16 @@ def die(msg: str) -> None:
     sys.exit(1)
 
 
-def run(cmd, **kw):
-    r = subprocess.run([str(c) for c in cmd], **kw)
+def run(cmd, log_to: Path | None = None, **kw):
+    """Runs a tool; with [log_to], its (noisy) output goes to that file, shown only on failure."""
+    if log_to is not None:
+        log_to.parent.mkdir(parents=True, exist_ok=True)
+        with open(log_to, "w") as f:
+            r = subprocess.run([str(c) for c in cmd], stdout=f, stderr=subprocess.STDOUT, **kw)
+        if r.returncode != 0:
+            print("".join(log_to.read_text(errors="replace").splitlines(True)[-40:]), file=sys.stderr)
+    else:
+        r = subprocess.run([str(c) for c in cmd], **kw)
     if r.returncode != 0:
         die(f"{Path(str(cmd[0])).name} failed (exit {r.returncode}): {' '.join(str(c) for c in cmd)[:300]}")
     return r
@@ -511,20 +519,20 @@ def build_apk(deps, aapt2, platform, runtime_jars, runtime_aars, main_classes, r
     dexdir = OUT / "dex"
     shutil.rmtree(dexdir, ignore_errors=True)
     dexdir.mkdir(parents=True)
-    # Libraries: dexed once each (intermediate), cached by checksum.
-    inter = []
-    for j in runtime_jars:
-        key = hashlib.sha256(f"{sha256_short(j)}:{v['minSdk']}:{r8.name}".encode()).hexdigest()[:16]
-        d = CACHE / "dex" / f"{j.stem}-{key}.zip"
-        if not d.exists():
-            d.parent.mkdir(parents=True, exist_ok=True)
-            log(f"d8 {j.name}")
-            run([JAVA, "-Xmx2g", "-cp", r8, "com.android.tools.r8.D8", "--intermediate", "--debug",
-                 "--min-api", v["minSdk"], "--lib", platform,
-                 *[x for c in runtime_jars if c != j for x in ("--classpath", c)],
-                 "--output", d.with_suffix(".tmp.zip"), j])
-            d.with_suffix(".tmp.zip").rename(d)
-        inter.append(d)
+    # The libraries: dexed together in one D8 run (one JVM, one class path), cached by the set of
+    # their checksums, so a warm run dexes only the app.
+    key = hashlib.sha256("\n".join([f"{sha256_short(j)}" for j in runtime_jars] + [v["minSdk"], r8.name]).encode()).hexdigest()[:16]
+    libs_dex = CACHE / "dex" / f"libraries-{key}.zip"
+    if not libs_dex.exists():
+        libs_dex.parent.mkdir(parents=True, exist_ok=True)
+        log(f"d8: {len(runtime_jars)} library jars (cached afterwards)")
+        tmp = libs_dex.with_suffix(".tmp.zip")
+        tmp.unlink(missing_ok=True)
+        run([JAVA, "-Xmx3g", "-cp", r8, "com.android.tools.r8.D8", "--intermediate", "--debug",
+             "--min-api", v["minSdk"], "--lib", platform, "--lib", JDK, "--output", tmp, *runtime_jars],
+            log_to=OUT / "logs" / "d8-libraries.log")
+        tmp.rename(libs_dex)
+    inter = [libs_dex]
     app_jar = OUT / "app-classes.jar"
     app_jar.unlink(missing_ok=True)
     with zipfile.ZipFile(app_jar, "w") as z:
@@ -534,11 +542,12 @@ def build_apk(deps, aapt2, platform, runtime_jars, runtime_aars, main_classes, r
     app_dex = OUT / "app-dex.zip"
     app_dex.unlink(missing_ok=True)
     run([JAVA, "-Xmx2g", "-cp", r8, "com.android.tools.r8.D8", "--intermediate", "--debug",
-         "--min-api", v["minSdk"], "--lib", platform,
-         *[x for c in runtime_jars for x in ("--classpath", c)], "--output", app_dex, app_jar])
+         "--min-api", v["minSdk"], "--lib", platform, "--lib", JDK,
+         *[x for c in runtime_jars for x in ("--classpath", c)], "--output", app_dex, app_jar],
+        log_to=OUT / "logs" / "d8-app.log")
     log("d8: merging")
     run([JAVA, "-Xmx2g", "-cp", r8, "com.android.tools.r8.D8", "--debug", "--min-api", v["minSdk"],
-         "--output", dexdir, app_dex, *inter])
+         "--output", dexdir, app_dex, *inter], log_to=OUT / "logs" / "d8-merge.log")
     dexes = sorted(dexdir.glob("classes*.dex"))
     if not dexes:
         die("d8 produced no classes.dex")

@@ -113,7 +113,7 @@ fun FreeportNavHost(core: Core, app: FreeportApplication, nav: NavHostController
     val current = entry?.destination?.route
     val showTabs = current != null && current != Routes.ONBOARDING && current != Routes.BACKUP
     FreeportScaffold(
-        currentTab = if (showTabs) current?.substringBefore('?') else null,
+        currentTab = if (showTabs) current.substringBefore('?') else null,
         onTab = { route ->
             nav.navigate(route) {
                 popUpTo(Routes.MARKETS) { saveState = true }

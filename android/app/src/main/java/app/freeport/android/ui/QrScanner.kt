@@ -156,11 +156,14 @@ private class Camera2Scanner(
     private val main = Handler(context.mainLooper)
     private var thread: HandlerThread? = null
     private var handler: Handler? = null
-    private var device: CameraDevice? = null
-    private var session: CameraCaptureSession? = null
-    private var reader: ImageReader? = null
-    private var previewSurface: Surface? = null
-    private var generation = 0 // a stop() invalidates callbacks of the session it closed
+    // Written on the camera thread, read by stop() on the main thread.
+    @Volatile private var device: CameraDevice? = null
+    @Volatile private var session: CameraCaptureSession? = null
+    @Volatile private var reader: ImageReader? = null
+    @Volatile private var previewSurface: Surface? = null
+
+    /** Bumped by stop(): callbacks of a closed session see a stale generation and do nothing. */
+    @Volatile private var generation = 0
     @Volatile private var torchOn = false
     private var flash = false
 
@@ -205,12 +208,14 @@ private class Camera2Scanner(
         handler?.post { repeat() }
     }
 
-    private fun fail() = main.post { onState(false, false) }
+    private fun fail() {
+        main.post { onState(false, false) }
+    }
 
     @SuppressLint("MissingPermission") // MeetScreen shows the scanner only once CAMERA is granted
     private fun open(gen: Int) {
         val h = handler ?: return
-        val manager = context.getSystemService(CameraManager::class.java) ?: return fail().let { }
+        val manager = context.getSystemService(CameraManager::class.java) ?: return fail()
         val id = try {
             val ids = manager.cameraIdList
             ids.firstOrNull {
@@ -219,11 +224,12 @@ private class Camera2Scanner(
         } catch (e: CameraAccessException) {
             null
         }
-        if (id == null) return fail().let { }
+        if (id == null) return fail()
+        val texture = textureView.surfaceTexture ?: return fail()
         val chars = manager.getCameraCharacteristics(id)
-        val map = chars.get(CameraCharacteristics.SCALER_STREAM_CONFIGURATION_MAP) ?: return fail().let { }
+        val map = chars.get(CameraCharacteristics.SCALER_STREAM_CONFIGURATION_MAP) ?: return fail()
         flash = chars.get(CameraCharacteristics.FLASH_INFO_AVAILABLE) == true
-        val analysis = closestTo(map.getOutputSizes(ImageFormat.YUV_420_888), 1280, 720) ?: return fail().let { }
+        val analysis = closestTo(map.getOutputSizes(ImageFormat.YUV_420_888), 1280, 720) ?: return fail()
         val preview = closestTo(map.getOutputSizes(SurfaceTexture::class.java), analysis.width, analysis.height) ?: analysis
         val sensorOrientation = chars.get(CameraCharacteristics.SENSOR_ORIENTATION) ?: 90
 
@@ -250,7 +256,7 @@ private class Camera2Scanner(
                 override fun onOpened(camera: CameraDevice) {
                     if (gen != generation) return camera.close()
                     device = camera
-                    createSession(camera, preview, r, gen)
+                    createSession(camera, texture, preview, r, gen)
                 }
                 override fun onDisconnected(camera: CameraDevice) {
                     camera.close()
@@ -268,8 +274,7 @@ private class Camera2Scanner(
         }
     }
 
-    private fun createSession(camera: CameraDevice, previewSize: Size, r: ImageReader, gen: Int) {
-        val st = textureView.surfaceTexture ?: return fail().let { }
+    private fun createSession(camera: CameraDevice, st: SurfaceTexture, previewSize: Size, r: ImageReader, gen: Int) {
         st.setDefaultBufferSize(previewSize.width, previewSize.height)
         val surface = Surface(st).also { previewSurface = it }
         val callback = object : CameraCaptureSession.StateCallback() {
@@ -301,8 +306,8 @@ private class Camera2Scanner(
             }
         } catch (e: CameraAccessException) {
             fail()
-        } catch (e: IllegalStateException) { // closed meanwhile
-            Unit
+        } catch (e: IllegalStateException) {
+            // The camera closed meanwhile (stop() raced the callback): nothing to configure.
         }
     }
 
@@ -322,8 +327,8 @@ private class Camera2Scanner(
             s.setRepeatingRequest(req.build(), null, handler)
         } catch (e: CameraAccessException) {
             fail()
-        } catch (e: IllegalStateException) { // session closed meanwhile
-            Unit
+        } catch (e: IllegalStateException) {
+            // The session closed meanwhile (stop() or a re-open): the next session repeats.
         }
     }
 
