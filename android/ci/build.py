@@ -390,11 +390,26 @@ def link(aapt2, platform, manifest, flats, aars, out_apk, gen_dir, ids_out=None,
 def kotlinc(deps, sources: list[Path], cp: list[Path], out: Path, extra=()):
     compiler = tool_jars(deps, "kotlin-compiler")
     (plugin,) = tool_jars(deps, "compose-compiler")
+    files = sorted(str(p) for s in sources for p in (s.rglob("*.kt") if s.is_dir() else [s]))
+    files += sorted(str(p) for s in sources if s.is_dir() for p in s.rglob("*.java"))
+    # Same sources, class path and options as the last successful run: its classes are current.
+    h = hashlib.sha256()
+    for f in files + [str(c) for c in cp] + list(extra):
+        h.update(f.encode())
+        p = Path(f)
+        if p.is_file():
+            h.update(p.read_bytes() if p.suffix in (".kt", ".java") else str(p.stat().st_mtime_ns).encode())
+        elif p.is_dir():
+            for q in sorted(p.rglob("*.class")):
+                h.update(str(q).encode() + q.read_bytes())
+    stamp = out.parent / f"{out.name}.inputs"
+    if out.exists() and stamp.exists() and stamp.read_text() == h.hexdigest():
+        log(f"kotlinc {out.name}: up to date")
+        return
+    stamp.unlink(missing_ok=True)
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    files = sorted(str(p) for s in sources for p in (s.rglob("*.kt") if s.is_dir() else [s]))
-    files += sorted(str(p) for s in sources if s.is_dir() for p in s.rglob("*.java"))
     args = out.parent / f"{out.name}.args"
     args.write_text("\n".join([
         "-d", str(out), "-jvm-target", "17", "-no-stdlib", "-no-reflect", "-Xplugin=" + str(plugin),
@@ -402,6 +417,7 @@ def kotlinc(deps, sources: list[Path], cp: list[Path], out: Path, extra=()):
     log(f"kotlinc {out.name}: {len(files)} files")
     run([JAVA, "-Xmx3g", "-Xss4m", "--sun-misc-unsafe-memory-access=allow", "-cp", ":".join(map(str, compiler)),
          "org.jetbrains.kotlin.cli.jvm.K2JVMCompiler", f"@{args}"])
+    stamp.write_text(h.hexdigest())
 
 
 def javac(sources_dir: Path, cp: list[Path], out: Path):
@@ -490,7 +506,9 @@ def run_tests(deps, aapt2, platform, test_jars, test_aars, main_classes, ids, ho
         classes = [c for c in classes if opts.tests in c]
     if not classes:
         die(f"no test class matches '{opts.tests}'")
-    cp = [cfg, test_classes, main_classes, r_test, *test_jars]
+    # android.jar last, as AGP puts its mockable android.jar: annotations such as
+    # @Config(application = Application::class) are read outside Robolectric's sandbox.
+    cp = [cfg, test_classes, main_classes, r_test, *test_jars, platform]
     results = OUT / "test-results"
     shutil.rmtree(results, ignore_errors=True)
     results.mkdir(parents=True)

@@ -320,8 +320,9 @@ class Resolver:
                     if d.get("constraint"):
                         constraints.setdefault(dga, []).append(d)
                         continue
+                    requests.setdefault(dga, [])  # versionless: a platform constraint decides
                     if d["v"]:
-                        requests.setdefault(dga, []).append(d["v"])
+                        requests[dga].append(d["v"])
                     if d.get("strict"):
                         strict[dga] = d["strict"]
                     stack.append((d["g"], d["a"], d["v"], d.get("platform", False),

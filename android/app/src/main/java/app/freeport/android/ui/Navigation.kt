@@ -1,6 +1,28 @@
 package app.freeport.android.ui
 
 import android.net.Uri
+import androidx.compose.foundation.background
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Box
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.heightIn
+import androidx.compose.foundation.layout.navigationBarsPadding
+import androidx.compose.foundation.selection.selectable
+import androidx.compose.foundation.selection.selectableGroup
+import androidx.compose.foundation.shape.RoundedCornerShape
+import androidx.compose.foundation.text.BasicText
+import androidx.compose.foundation.text.TextAutoSize
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.Surface
+import androidx.compose.ui.Alignment
+import androidx.compose.ui.draw.clip
+import androidx.compose.ui.graphics.Color
+import androidx.compose.ui.semantics.Role
+import androidx.compose.ui.text.style.TextAlign
+import androidx.compose.ui.unit.dp
+import androidx.compose.ui.unit.sp
 import androidx.compose.foundation.layout.ExperimentalLayoutApi
 import androidx.compose.foundation.layout.PaddingValues
 import androidx.compose.foundation.layout.consumeWindowInsets
@@ -13,8 +35,6 @@ import androidx.compose.material.icons.filled.Search
 import androidx.compose.material.icons.filled.Settings
 import androidx.compose.material.icons.filled.Storefront
 import androidx.compose.material3.Icon
-import androidx.compose.material3.NavigationBar
-import androidx.compose.material3.NavigationBarItem
 import androidx.compose.material3.Scaffold
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
@@ -87,22 +107,53 @@ private val tabs = listOf(
 @Composable
 fun FreeportScaffold(currentTab: String?, onTab: (String) -> Unit, content: @Composable (PaddingValues) -> Unit) {
     Scaffold(
-        bottomBar = {
-            if (currentTab != null) {
-                NavigationBar {
-                    tabs.forEach { t ->
-                        NavigationBarItem(
-                            selected = currentTab == t.route,
-                            onClick = { onTab(t.route) },
-                            icon = { Icon(t.icon, contentDescription = null) },
-                            label = { Text(stringResource(t.label)) },
-                        )
-                    }
-                }
-            }
-        },
+        bottomBar = { if (currentTab != null) TabBar(currentTab, onTab) },
         content = content,
     )
+}
+
+/**
+ * The five tabs. Not Material's NavigationBar: that one has a fixed 80 dp height, so at a large
+ * font scale its labels are cut off. This bar grows with its labels (one line each), keeps
+ * Material's look (pill indicator behind the selected icon) and is a proper tab group for
+ * TalkBack.
+ */
+@Composable
+private fun TabBar(currentTab: String, onTab: (String) -> Unit) {
+    val colors = MaterialTheme.colorScheme
+    Surface(color = colors.surfaceContainer) {
+        Row(Modifier.fillMaxWidth().navigationBarsPadding().selectableGroup()) {
+            tabs.forEach { t ->
+                val selected = currentTab == t.route
+                Column(
+                    Modifier.weight(1f)
+                        .selectable(selected = selected, role = Role.Tab, onClick = { onTab(t.route) })
+                        .heightIn(min = 64.dp)
+                        .padding(top = 12.dp, bottom = 12.dp),
+                    horizontalAlignment = Alignment.CenterHorizontally,
+                    verticalArrangement = Arrangement.spacedBy(4.dp),
+                ) {
+                    Box(
+                        Modifier.clip(RoundedCornerShape(16.dp))
+                            .background(if (selected) colors.secondaryContainer else Color.Transparent)
+                            .padding(horizontal = 16.dp, vertical = 4.dp),
+                    ) {
+                        Icon(t.icon, contentDescription = null, tint = if (selected) colors.onSecondaryContainer else colors.onSurfaceVariant)
+                    }
+                    // One line, shrunk (never below 10 sp) only when a large font scale would
+                    // otherwise cut a label such as "Settings" in a fifth of a phone's width.
+                    val style = MaterialTheme.typography.labelMedium
+                    BasicText(
+                        stringResource(t.label),
+                        style = style.copy(color = if (selected) colors.onSurface else colors.onSurfaceVariant, textAlign = TextAlign.Center),
+                        maxLines = 1,
+                        autoSize = TextAutoSize.StepBased(minFontSize = 10.sp, maxFontSize = style.fontSize),
+                        modifier = Modifier.padding(horizontal = 2.dp),
+                    )
+                }
+            }
+        }
+    }
 }
 
 /** The whole app's navigation. Starts at onboarding, which skips itself when a key exists. */

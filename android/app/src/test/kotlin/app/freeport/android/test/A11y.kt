@@ -32,14 +32,20 @@ object A11y {
         walk(r.merged) { n ->
             val c = n.config
             val interactive = c.contains(SemanticsActions.OnClick) || c.contains(SemanticsProperties.ToggleableState)
-            if (!interactive || c.contains(SemanticsProperties.InvisibleToUser)) return@walk
+            if (!interactive || c.contains(SemanticsProperties.HideFromAccessibility)) return@walk
             val label = c.getOrNull(SemanticsProperties.ContentDescription).orEmpty().joinToString(" ") +
                 c.getOrNull(SemanticsProperties.Text).orEmpty().joinToString(" ") { it.text } +
                 (c.getOrNull(SemanticsProperties.EditableText)?.text ?: "")
             val where = describe(n, r)
             if (label.isBlank()) out += "unlabelled control $where"
-            val wDp = n.size.width / r.density
-            val hDp = n.size.height / r.density
+            // Partly scrolled out of view: its visible part says nothing about its target size.
+            val visible = n.boundsInRoot
+            if (visible.width + 1 < n.size.width || visible.height + 1 < n.size.height) return@walk
+            // The touch bounds include the padding Material adds around small controls
+            // (minimumInteractiveComponentSize): a 32 dp chip still takes touches over 48 dp.
+            val touch = n.touchBoundsInRoot
+            val wDp = maxOf(touch.width, n.size.width.toFloat()) / r.density
+            val hDp = maxOf(touch.height, n.size.height.toFloat()) / r.density
             if (wDp + 0.5f < MIN_TARGET_DP || hDp + 0.5f < MIN_TARGET_DP) {
                 out += "touch target %.0f×%.0f dp < 48 dp: %s".format(wDp, hDp, where)
             }
@@ -50,7 +56,7 @@ object A11y {
             val layout = layouts.firstOrNull() ?: return@walk
             val text = layout.layoutInput.text.text
             if (text.isBlank()) return@walk
-            if (checkClipping && layout.hasVisualOverflow) out += "clipped text \"${text.take(40)}\" ${describe(n, r)}"
+            if (checkClipping && clipped(layout)) out += "clipped text \"${text.take(40)}\" ${describe(n, r)}"
             if (disabled(n)) return@walk
             val color = layout.layoutInput.style.color
             if (!color.isSpecified) return@walk
@@ -58,12 +64,25 @@ object A11y {
             val fg = color.compositeOver(bg)
             val ratio = contrast(fg, bg)
             if (ratio + 1e-6 < MIN_CONTRAST) {
-                out += "contrast %.2f:1 < 4.5:1 for \"%s\" (#%06X on #%06X) %s".format(
-                    ratio, text.take(40), fg.toArgb() and 0xFFFFFF, bg.toArgb() and 0xFFFFFF, describe(n, r),
-                )
+                out += "contrast %.2f:1 < 4.5:1 (#%06X on #%06X) for ".format(
+                    ratio, fg.toArgb() and 0xFFFFFF, bg.toArgb() and 0xFFFFFF,
+                ) + "\"${text.take(40)}\" " + describe(n, r)
             }
         }
         return out
+    }
+
+    /**
+     * `hasVisualOverflow`, less sub-pixel rounding: at a non-integer font scale a single line can
+     * measure a fraction of a pixel wider than the width it was laid out in, which Compose reports
+     * as overflow although nothing is cut. Clipped means lines were dropped (max lines), the text
+     * is taller than its box, or a line ends more than a pixel past the box.
+     */
+    private fun clipped(l: TextLayoutResult): Boolean {
+        if (!l.hasVisualOverflow) return false
+        val p = l.multiParagraph
+        return p.didExceedMaxLines || p.height > l.size.height + 1f ||
+            (0 until l.lineCount).any { l.getLineRight(it) > l.size.width + 1f }
     }
 
     private fun walk(n: SemanticsNode, visit: (SemanticsNode) -> Unit) {
@@ -107,6 +126,6 @@ object A11y {
         val b = n.boundsInRoot
         val text = (n.config.getOrNull(SemanticsProperties.Text)?.joinToString(" ") { it.text }
             ?: n.config.getOrNull(SemanticsProperties.ContentDescription)?.joinToString(" ")).orEmpty()
-        return "[\"${text.take(30)}\" at %.0f,%.0f dp]".format(b.left / r.density, b.top / r.density)
+        return "[\"${text.take(30)}\" at ${(b.left / r.density).toInt()},${(b.top / r.density).toInt()} dp]"
     }
 }

@@ -210,12 +210,12 @@ class FlowTest {
                 runBlocking { scanner.load().join() }
                 scanner.scan()
                 step("meet_scan", Routes.MINE, "") { MeetScreen(scanner.state.value, false, object : MeetActions {}) { } }
-                runBlocking { assertNotNull(scanner.onFrame(cameraFrame(code.png)))!!.join() }
+                runBlocking { checkNotNull(scanner.onFrame(cameraFrame(code.png))) { "the frame was dropped" }.join() }
                 val outcome = scanner.state.await("bob scanned") { it.outcome != null || it.error != null }.outcome
                 assertNotNull("bob's scan: ${scanner.state.value}", outcome)
                 step("meet_done", Routes.MINE, outcome!!.sasWords.first()) { MeetScreen(scanner.state.value, false, object : MeetActions {}) { } }
                 shower.scan()
-                runBlocking { assertNotNull(shower.onFrame(cameraFrame(outcome.returnPng!!)))!!.join() }
+                runBlocking { checkNotNull(shower.onFrame(cameraFrame(checkNotNull(outcome.returnPng)))) { "the frame was dropped" }.join() }
                 assertEquals(outcome.sasWords, shower.state.await("alice scanned back") { it.outcome != null }.outcome!!.sasWords)
 
                 // Bob rates the meetup.

@@ -1,7 +1,6 @@
 package app.freeport.android.test
 
 import app.freeport.core.DealView
-import app.freeport.core.FreeportApp
 import app.freeport.core.IdentityView
 import app.freeport.core.IntentView
 import app.freeport.core.MarketView
@@ -11,7 +10,7 @@ import app.freeport.core.QuoteView
 import app.freeport.core.RelayStatusView
 import app.freeport.core.ScreeningView
 import app.freeport.core.SignalView
-import app.freeport.core.defaultConfig
+import app.freeport.core.qrPng
 import app.freeport.presentation.BrowseViewModel
 import app.freeport.presentation.FieldValue
 import app.freeport.presentation.FormField
@@ -30,7 +29,6 @@ import app.freeport.presentation.ScreenContactViewModel
 import app.freeport.presentation.SettingsViewModel
 import app.freeport.presentation.UiError
 import app.freeport.core.IntentSide
-import java.nio.file.Files
 
 /**
  * The state each screen is rendered in for its screenshot: plain values of the view models'
@@ -44,13 +42,8 @@ object ScreenFixtures {
     private const val CHEN = "npub1chen3x5c7v9b1n3m5l7k9j1h3g5f7d9s1a3p5o7i9u1y3t5r7e9w1q3z5x7"
     private const val NOW = 1_780_000_000uL
 
-    /** Real QR codes from the core (`FreeportApp.qrPng`), drawn once per test run. */
-    private val qrApp: FreeportApp by lazy {
-        val dir = Files.createTempDirectory("freeport-fixtures").toFile()
-        FreeportApp(defaultConfig(dir.path).copy(relays = emptyList()), MemorySecretStore())
-    }
-
-    fun qr(text: String): ByteArray = qrApp.qrPng(text, 512u)
+    /** A real QR code drawn by the core's own encoder (host library). */
+    fun qr(text: String): ByteArray = qrPng(text, 512u)
 
     private val rideshare = MarketView(
         topic = "sg-rideshare", schema = "rideshare/1", title = "Rideshare",

@@ -54,7 +54,7 @@ object Screenshots {
     private const val PIXEL_TOLERANCE = 0.002
 
     fun render(look: Look, content: @Composable () -> Unit): Rendered {
-        RuntimeEnvironment.setQualifiers("w360dp-h800dp-port-xhdpi-${if (look.dark) "night" else "notnight"}")
+        RuntimeEnvironment.setQualifiers("w360dp-h800dp-port-${if (look.dark) "night" else "notnight"}-xhdpi")
         RuntimeEnvironment.setFontScale(look.fontScale)
         val activity = Robolectric.buildActivity(ComponentActivity::class.java).setup().get()
         activity.setContent { FreeportTheme(dark = look.dark, dynamicColor = false, content = content) }
