@@ -44,7 +44,10 @@ android {
         // Robolectric reads the merged resources and manifest (aapt2's resources.ap_).
         unitTests.isIncludeAndroidResources = true
         unitTests.all {
-            it.jvmArgs("--add-exports", "java.base/jdk.internal.access=ALL-UNNAMED")
+            it.jvmArgs(
+                "--add-exports", "java.base/jdk.internal.access=ALL-UNNAMED",
+                "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
+            )
             // The flow test loads the host libfreeport_core.so (target/debug after
             // scripts/gen-bindings.sh); the screenshot tests need no native core.
             it.systemProperty("jna.library.path", rootProject.file("../target/debug").absolutePath)

@@ -514,6 +514,9 @@ def run_tests(deps, aapt2, platform, test_jars, test_aars, main_classes, ids, ho
     results.mkdir(parents=True)
     jvm = [JAVA, "-Xmx3g", "-XX:+UseParallelGC",
            "--add-exports", "java.base/jdk.internal.access=ALL-UNNAMED",
+           # SDK 34+ SystemCleaner (the Android-flavour bindings free objects through it) is
+           # JDK's CleanerFactory under Robolectric.
+           "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
            "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/java.util=ALL-UNNAMED",
            "--add-opens", "java.base/java.io=ALL-UNNAMED", "--add-opens", "java.base/java.lang.reflect=ALL-UNNAMED",
            "--add-opens", "java.base/java.net=ALL-UNNAMED", "--add-opens", "java.base/java.nio=ALL-UNNAMED",
