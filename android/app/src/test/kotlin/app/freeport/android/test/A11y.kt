@@ -16,7 +16,9 @@ import androidx.compose.ui.graphics.Color as ComposeColor
  * Accessibility checks read from a rendered screen's semantics tree (what TalkBack and Switch
  * Access see) and its pixels:
  *  - every clickable / toggleable node has a label (content description or text);
- *  - its touch target is at least 48×48 dp;
+ *  - its touch target is at least 48×48 dp: its touch bounds, which include the area Material's
+ *    `minimumInteractiveComponentSize` and Compose's minimum touch target add around a smaller
+ *    control — valid only where that area overlaps no other control's, which is checked too;
  *  - no text is clipped (`TextLayoutResult.hasVisualOverflow`: cut by max lines or by the space
  *    it was given) — asserted at font scale 1.5;
  *  - text contrast is at least 4.5:1 (WCAG AA for body text): the text's own colour (from its
@@ -29,6 +31,7 @@ object A11y {
 
     fun problems(r: Rendered, checkClipping: Boolean): List<String> {
         val out = mutableListOf<String>()
+        val targets = mutableListOf<Pair<SemanticsNode, androidx.compose.ui.geometry.Rect>>()
         walk(r.merged) { n ->
             val c = n.config
             val interactive = c.contains(SemanticsActions.OnClick) || c.contains(SemanticsProperties.ToggleableState)
@@ -48,6 +51,23 @@ object A11y {
             val hDp = maxOf(touch.height, n.size.height.toFloat()) / r.density
             if (wDp + 0.5f < MIN_TARGET_DP || hDp + 0.5f < MIN_TARGET_DP) {
                 out += "touch target %.0f×%.0f dp < 48 dp: %s".format(wDp, hDp, where)
+            }
+            targets += n to touch
+        }
+        // An expanded touch area (Material's minimumInteractiveComponentSize, Compose's minimum
+        // touch target) only works where it does not overlap another control's: a small
+        // control squeezed next to another has a small target in practice.
+        val slack = 1f
+        for (i in targets.indices) for (j in i + 1 until targets.size) {
+            val (a, ta) = targets[i]
+            val (b, tb) = targets[j]
+            if (isAncestor(a, b) || isAncestor(b, a)) continue
+            val overlapW = minOf(ta.right, tb.right) - maxOf(ta.left, tb.left)
+            val overlapH = minOf(ta.bottom, tb.bottom) - maxOf(ta.top, tb.top)
+            val aSmall = a.size.width < MIN_TARGET_DP * r.density - slack || a.size.height < MIN_TARGET_DP * r.density - slack
+            val bSmall = b.size.width < MIN_TARGET_DP * r.density - slack || b.size.height < MIN_TARGET_DP * r.density - slack
+            if (overlapW > slack && overlapH > slack && (aSmall || bSmall)) {
+                out += "touch targets overlap (a control under 48 dp has no room to grow): ${describe(a, r)} / ${describe(b, r)}"
             }
         }
         walk(r.unmerged) { n ->
@@ -88,6 +108,15 @@ object A11y {
     private fun walk(n: SemanticsNode, visit: (SemanticsNode) -> Unit) {
         visit(n)
         n.children.forEach { walk(it, visit) }
+    }
+
+    private fun isAncestor(a: SemanticsNode, b: SemanticsNode): Boolean {
+        var p = b.parent
+        while (p != null) {
+            if (p.id == a.id) return true
+            p = p.parent
+        }
+        return false
     }
 
     private fun disabled(n: SemanticsNode): Boolean {
