@@ -131,14 +131,17 @@ def fetch() -> dict[str, list[Dep]]:
     stamps_file = CACHE / "verified.txt"
     stamps = set(stamps_file.read_text().splitlines()) if stamps_file.exists() else set()
     new = []
-    for d in every.values():
+    hashed: dict[Path, str] = {}
+    # Every line, not every file: a file listed by several configurations must match each.
+    for d in [d for ds in deps.values() for d in ds]:
         if not d.path.exists():
             die(f"{d.coord} ({d.fname}) is missing after the fetch")
         st = d.path.stat()
         stamp = f"{d.path} {st.st_size} {st.st_mtime_ns} {d.sha}"
         if stamp in stamps:
             continue
-        actual = sha256(d.path)
+        actual = hashed.get(d.path) or sha256(d.path)
+        hashed[d.path] = actual
         if actual != d.sha:
             die(f"{d.coord} ({d.fname}) has sha256 {actual}, deps.lock says {d.sha}: "
                 f"the registry served a different file; refusing it")
