@@ -29,6 +29,8 @@ command -v protoc >/dev/null 2>&1 || need_pkgs+=(protobuf-compiler)
 command -v debootstrap >/dev/null 2>&1 || need_pkgs+=(debootstrap)
 command -v mvn >/dev/null 2>&1 || need_pkgs+=(maven)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_pkgs+=(fonts-dejavu-core)
+command -v apksigner >/dev/null 2>&1 || need_pkgs+=(apksigner)
+command -v zipalign >/dev/null 2>&1 || need_pkgs+=(zipalign)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   step "installing system packages: ${need_pkgs[*]}"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
@@ -106,6 +108,7 @@ kotlin_status=0
 swift_status=0
 kotlin_pass=0; kotlin_fail=0; swift_pass=0; swift_fail=0
 android_status=0; android_pass=0; android_fail=0
+app_status=0; app_pass=0; app_fail=0
 fuzz_status=0; fuzz_pass=0; fuzz_fail=0
 if [ $only_rust = 0 ]; then
   if [ -x scripts/test-kotlin.sh ]; then
@@ -122,6 +125,16 @@ if [ $only_rust = 0 ]; then
     android_status=${PIPESTATUS[0]}
     read -r at af ae < <(sed -n 's/.*\[test-presentation\] \([0-9]*\) tests, \([0-9]*\) failures, \([0-9]*\) errors.*/\1 \2 \3/p' "$FREEPORT_CACHE/android-test.log" | tail -n 1) || true
     android_fail=$(( ${af:-0} + ${ae:-0} )); android_pass=$(( ${at:-0} - android_fail ))
+  fi
+  if [ -x scripts/test-android.sh ]; then
+    step "Android app: compile, screenshots + accessibility + flow (Robolectric), debug APK"
+    scripts/test-android.sh 2>&1 | tee "$FREEPORT_CACHE/android-app.log"
+    app_status=${PIPESTATUS[0]}
+    # "android: N passed, N failed, N skipped" (android/app/src/test/.../RunTests.kt)
+    read -r ap af < <(sed -n 's/^android: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$FREEPORT_CACHE/android-app.log" | tail -n 1) || true
+    app_pass=${ap:-0}; app_fail=${af:-0}
+    # A build failure before the tests ran still fails the stage.
+    if [ "$app_status" != 0 ] && [ "$app_fail" = 0 ]; then app_fail=1; fi
   fi
   if [ -x scripts/test-swift.sh ]; then
     step "Swift bindings and view models on Linux (swift test in a Debian trixie chroot)"
@@ -151,14 +164,15 @@ step "summary (${SECONDS}s)"
 echo "rust:   $rust_summary"
 if [ $only_rust = 0 ]; then
   echo "kotlin: $kotlin_pass passed, $kotlin_fail failed (exit $kotlin_status)"
-  echo "android: $android_pass passed, $android_fail failed (exit $android_status)"
+  echo "android presentation: $android_pass passed, $android_fail failed (exit $android_status)"
+  echo "android app: $app_pass passed, $app_fail failed (exit $app_status)"
   echo "swift:  $swift_pass passed, $swift_fail failed (exit $swift_status)"
   echo "fuzz:   $fuzz_pass targets clean, $fuzz_fail failed (exit $fuzz_status)"
 fi
 read -r rp rf rs < <(echo "$rust_summary" | sed 's/\([0-9]*\) passed, \([0-9]*\) failed, \([0-9]*\) skipped/\1 \2 \3/')
-total_pass=$(( rp + kotlin_pass + android_pass + swift_pass + fuzz_pass ))
-total_fail=$(( rf + kotlin_fail + android_fail + swift_fail + fuzz_fail ))
-if [ "$rust_status" != 0 ] || [ "$kotlin_status" != 0 ] || [ "$android_status" != 0 ] || [ "$swift_status" != 0 ] || [ "$fuzz_status" != 0 ]; then
+total_pass=$(( rp + kotlin_pass + android_pass + app_pass + swift_pass + fuzz_pass ))
+total_fail=$(( rf + kotlin_fail + android_fail + app_fail + swift_fail + fuzz_fail ))
+if [ "$rust_status" != 0 ] || [ "$kotlin_status" != 0 ] || [ "$android_status" != 0 ] || [ "$app_status" != 0 ] || [ "$swift_status" != 0 ] || [ "$fuzz_status" != 0 ]; then
   [ "$total_fail" -gt 0 ] || total_fail=1
   echo "$total_pass passed, $total_fail failed, $rs skipped"
   exit 1

@@ -1,5 +1,5 @@
 // :app — the Compose UI, and everything that needs android.*: the Keystore-backed SecretStore,
-// CameraX scanning, brightness/haptics. Screens render :presentation state and forward user
+// the camera2 QR scanner, brightness/haptics. Screens render :presentation state and forward user
 // actions to its view models; they hold no logic of their own.
 plugins {
     alias(libs.plugins.android.application)
@@ -40,6 +40,21 @@ android {
         compose = true
     }
 
+    testOptions {
+        // Robolectric reads the merged resources and manifest (aapt2's resources.ap_).
+        unitTests.isIncludeAndroidResources = true
+        unitTests.all {
+            it.jvmArgs(
+                "--add-exports", "java.base/jdk.internal.access=ALL-UNNAMED",
+                "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
+            )
+            // The flow test loads the host libfreeport_core.so (target/debug after
+            // scripts/gen-bindings.sh); the screenshot tests need no native core.
+            it.systemProperty("jna.library.path", rootProject.file("../target/debug").absolutePath)
+            it.systemProperty("freeport.screenshots.dir", rootProject.file("screenshots").absolutePath)
+        }
+    }
+
     packaging {
         jniLibs {
             // Uncompressed, page-aligned .so files load straight from the APK (16 KB pages).
@@ -66,10 +81,14 @@ dependencies {
     implementation(libs.compose.material.icons)
     debugImplementation(libs.compose.ui.tooling)
 
-    implementation(libs.camerax.core)
-    implementation(libs.camerax.camera2)
-    implementation(libs.camerax.lifecycle)
-    implementation(libs.camerax.view)
-
     implementation(libs.kotlinx.coroutines.android)
+
+    // Screenshot, flow and accessibility tests on the JVM (Robolectric, SDK 36, native graphics).
+    // The CI build (android/ci/build.sh) runs the same tests from the same catalog.
+    testImplementation(libs.junit)
+    testImplementation(libs.robolectric)
+    testImplementation(platform(libs.compose.bom))
+    testImplementation(libs.compose.ui.test.junit4)
+    testImplementation(libs.compose.ui.test.manifest)
+    testImplementation(libs.jna.jvm)
 }

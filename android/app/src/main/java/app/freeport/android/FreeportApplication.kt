@@ -34,7 +34,7 @@ class FreeportApplication : Application() {
 
     val relaySettings: RelaySettings by lazy { FileRelaySettings(File(filesDir, "relays.txt")) }
 
-    private val dataDir: File get() = File(filesDir, "freeport")
+    private val coreDir: File get() = File(filesDir, "freeport")
 
     /** The relays the core starts with when the user has not chosen any. */
     lateinit var defaultRelays: List<String>
@@ -54,7 +54,7 @@ class FreeportApplication : Application() {
         // A Deferred that completed exceptionally reports isCancelled = true.
         if (current != null && !(retry && current.isCompleted && current.isCancelled)) return current
         return appScope.async<Core>(Dispatchers.IO) {
-            val defaults = defaultConfig(dataDir.path)
+            val defaults = defaultConfig(coreDir.path)
             defaultRelays = defaults.relays
             val config = relaySettings.load()?.let { defaults.copy(relays = it) } ?: defaults
             FfiCore(FreeportApp(config, secrets))
@@ -93,7 +93,7 @@ class FreeportApplication : Application() {
 
     /** Settings → erase: the core's files, the relay list, every secret and the Keystore key. */
     val wiper = DataWiper {
-        dataDir.deleteRecursively()
+        coreDir.deleteRecursively()
         File(filesDir, "relays.txt").delete()
         secrets.wipeAll()
     }

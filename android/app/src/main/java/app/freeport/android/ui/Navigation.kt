@@ -1,7 +1,30 @@
 package app.freeport.android.ui
 
 import android.net.Uri
+import androidx.compose.foundation.background
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Box
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.heightIn
+import androidx.compose.foundation.layout.navigationBarsPadding
+import androidx.compose.foundation.selection.selectable
+import androidx.compose.foundation.selection.selectableGroup
+import androidx.compose.foundation.shape.RoundedCornerShape
+import androidx.compose.foundation.text.BasicText
+import androidx.compose.foundation.text.TextAutoSize
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.Surface
+import androidx.compose.ui.Alignment
+import androidx.compose.ui.draw.clip
+import androidx.compose.ui.graphics.Color
+import androidx.compose.ui.semantics.Role
+import androidx.compose.ui.text.style.TextAlign
+import androidx.compose.ui.unit.dp
+import androidx.compose.ui.unit.sp
 import androidx.compose.foundation.layout.ExperimentalLayoutApi
+import androidx.compose.foundation.layout.PaddingValues
 import androidx.compose.foundation.layout.consumeWindowInsets
 import androidx.compose.foundation.layout.imePadding
 import androidx.compose.foundation.layout.padding
@@ -12,8 +35,6 @@ import androidx.compose.material.icons.filled.Search
 import androidx.compose.material.icons.filled.Settings
 import androidx.compose.material.icons.filled.Storefront
 import androidx.compose.material3.Icon
-import androidx.compose.material3.NavigationBar
-import androidx.compose.material3.NavigationBarItem
 import androidx.compose.material3.Scaffold
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
@@ -30,17 +51,17 @@ import androidx.navigation.compose.currentBackStackEntryAsState
 import androidx.navigation.compose.rememberNavController
 import app.freeport.android.FreeportApplication
 import app.freeport.android.R
-import app.freeport.android.ui.screens.BrowseScreen
-import app.freeport.android.ui.screens.DealScreen
-import app.freeport.android.ui.screens.MeetScreen
-import app.freeport.android.ui.screens.MineScreen
-import app.freeport.android.ui.screens.OnboardingScreen
-import app.freeport.android.ui.screens.PostScreen
-import app.freeport.android.ui.screens.ProfileScreen
-import app.freeport.android.ui.screens.QuotesScreen
-import app.freeport.android.ui.screens.RateScreen
-import app.freeport.android.ui.screens.ScreenContactScreen
-import app.freeport.android.ui.screens.SettingsScreen
+import app.freeport.android.ui.screens.BrowseRoute
+import app.freeport.android.ui.screens.DealRoute
+import app.freeport.android.ui.screens.MeetRoute
+import app.freeport.android.ui.screens.MineRoute
+import app.freeport.android.ui.screens.OnboardingRoute
+import app.freeport.android.ui.screens.PostRoute
+import app.freeport.android.ui.screens.ProfileRoute
+import app.freeport.android.ui.screens.QuotesRoute
+import app.freeport.android.ui.screens.RateRoute
+import app.freeport.android.ui.screens.ScreenContactRoute
+import app.freeport.android.ui.screens.SettingsRoute
 import app.freeport.presentation.Core
 
 /** Routes; ids are URL-encoded because negotiation ids contain ':'. */
@@ -68,6 +89,9 @@ object Routes {
 
 private data class Tab(val route: String, val label: Int, val icon: ImageVector)
 
+/** Routes of the five tabs, in order. */
+val tabRoutes get() = tabs.map { it.route }
+
 private val tabs = listOf(
     Tab(Routes.MARKETS, R.string.nav_markets, Icons.Filled.Storefront),
     Tab(Routes.MINE, R.string.nav_mine, Icons.Filled.Inventory),
@@ -76,6 +100,62 @@ private val tabs = listOf(
     Tab(Routes.SETTINGS, R.string.nav_settings, Icons.Filled.Settings),
 )
 
+/**
+ * The app's frame: the tab bar (when [currentTab] is one of the tabs' routes, or any non-null
+ * route) around [content]. The screenshot tests draw every screen inside this same frame.
+ */
+@Composable
+fun FreeportScaffold(currentTab: String?, onTab: (String) -> Unit, content: @Composable (PaddingValues) -> Unit) {
+    Scaffold(
+        bottomBar = { if (currentTab != null) TabBar(currentTab, onTab) },
+        content = content,
+    )
+}
+
+/**
+ * The five tabs. Not Material's NavigationBar: that one has a fixed 80 dp height, so at a large
+ * font scale its labels are cut off. This bar grows with its labels (one line each), keeps
+ * Material's look (pill indicator behind the selected icon) and is a proper tab group for
+ * TalkBack.
+ */
+@Composable
+private fun TabBar(currentTab: String, onTab: (String) -> Unit) {
+    val colors = MaterialTheme.colorScheme
+    Surface(color = colors.surfaceContainer) {
+        Row(Modifier.fillMaxWidth().navigationBarsPadding().selectableGroup()) {
+            tabs.forEach { t ->
+                val selected = currentTab == t.route
+                Column(
+                    Modifier.weight(1f)
+                        .selectable(selected = selected, role = Role.Tab, onClick = { onTab(t.route) })
+                        .heightIn(min = 64.dp)
+                        .padding(top = 12.dp, bottom = 12.dp),
+                    horizontalAlignment = Alignment.CenterHorizontally,
+                    verticalArrangement = Arrangement.spacedBy(4.dp),
+                ) {
+                    Box(
+                        Modifier.clip(RoundedCornerShape(16.dp))
+                            .background(if (selected) colors.secondaryContainer else Color.Transparent)
+                            .padding(horizontal = 16.dp, vertical = 4.dp),
+                    ) {
+                        Icon(t.icon, contentDescription = null, tint = if (selected) colors.onSecondaryContainer else colors.onSurfaceVariant)
+                    }
+                    // One line, shrunk (never below 10 sp) only when a large font scale would
+                    // otherwise cut a label such as "Settings" in a fifth of a phone's width.
+                    val style = MaterialTheme.typography.labelMedium
+                    BasicText(
+                        stringResource(t.label),
+                        style = style.copy(color = if (selected) colors.onSurface else colors.onSurfaceVariant, textAlign = TextAlign.Center),
+                        maxLines = 1,
+                        autoSize = TextAutoSize.StepBased(minFontSize = 10.sp, maxFontSize = style.fontSize),
+                        modifier = Modifier.padding(horizontal = 2.dp),
+                    )
+                }
+            }
+        }
+    }
+}
+
 /** The whole app's navigation. Starts at onboarding, which skips itself when a key exists. */
 @OptIn(ExperimentalLayoutApi::class) // consumeWindowInsets (opt-in kept for older foundation-layout versions)
 @Composable
@@ -83,25 +163,13 @@ fun FreeportNavHost(core: Core, app: FreeportApplication, nav: NavHostController
     val entry by nav.currentBackStackEntryAsState()
     val current = entry?.destination?.route
     val showTabs = current != null && current != Routes.ONBOARDING && current != Routes.BACKUP
-    Scaffold(
-        bottomBar = {
-            if (showTabs) {
-                NavigationBar {
-                    tabs.forEach { t ->
-                        NavigationBarItem(
-                            selected = current?.substringBefore('?') == t.route,
-                            onClick = {
-                                nav.navigate(t.route) {
-                                    popUpTo(Routes.MARKETS) { saveState = true }
-                                    launchSingleTop = true
-                                    restoreState = true
-                                }
-                            },
-                            icon = { Icon(t.icon, contentDescription = null) },
-                            label = { Text(stringResource(t.label)) },
-                        )
-                    }
-                }
+    FreeportScaffold(
+        currentTab = if (showTabs) current.substringBefore('?') else null,
+        onTab = { route ->
+            nav.navigate(route) {
+                popUpTo(Routes.MARKETS) { saveState = true }
+                launchSingleTop = true
+                restoreState = true
             }
         },
     ) { padding ->
@@ -114,14 +182,14 @@ fun FreeportNavHost(core: Core, app: FreeportApplication, nav: NavHostController
             modifier = Modifier.padding(padding).consumeWindowInsets(padding).imePadding(),
         ) {
             composable(Routes.ONBOARDING) {
-                OnboardingScreen(core, backupOnly = false) {
+                OnboardingRoute(core, backupOnly = false) {
                     app.startNetwork()
                     nav.navigate(Routes.MARKETS) { popUpTo(Routes.ONBOARDING) { inclusive = true } }
                 }
             }
-            composable(Routes.BACKUP) { OnboardingScreen(core, backupOnly = true) { nav.popBackStack() } }
+            composable(Routes.BACKUP) { OnboardingRoute(core, backupOnly = true) { nav.popBackStack() } }
             composable(Routes.MARKETS) {
-                BrowseScreen(
+                BrowseRoute(
                     core,
                     onPost = { nav.navigate(Routes.post(it)) },
                     onOpenDeal = { nav.navigate(Routes.deal(it)) },
@@ -129,27 +197,27 @@ fun FreeportNavHost(core: Core, app: FreeportApplication, nav: NavHostController
                 )
             }
             composable(Routes.MINE) {
-                MineScreen(core, onQuotes = { nav.navigate(Routes.quotes(it)) }, onDeal = { nav.navigate(Routes.deal(it)) })
+                MineRoute(core, onQuotes = { nav.navigate(Routes.quotes(it)) }, onDeal = { nav.navigate(Routes.deal(it)) })
             }
             composable(
                 Routes.SCREEN,
                 arguments = listOf(navArgument("nego") { type = NavType.StringType; nullable = true; defaultValue = null }),
             ) { e ->
-                ScreenContactScreen(core, nego = e.arguments?.getString("nego"))
+                ScreenContactRoute(core, nego = e.arguments?.getString("nego"))
             }
-            composable(Routes.PROFILE) { ProfileScreen(core) }
+            composable(Routes.PROFILE) { ProfileRoute(core) }
             composable(Routes.SETTINGS) {
-                SettingsScreen(core, app, onBackup = { nav.navigate(Routes.BACKUP) })
+                SettingsRoute(core, app, onBackup = { nav.navigate(Routes.BACKUP) })
             }
             composable(Routes.POST) { e ->
-                PostScreen(core, market = e.arguments?.getString("market").orEmpty()) { nav.popBackStack() }
+                PostRoute(core, market = e.arguments?.getString("market").orEmpty()) { nav.popBackStack() }
             }
             composable(Routes.QUOTES) { e ->
-                QuotesScreen(core, intentId = e.arguments?.getString("intent").orEmpty(), onDeal = { nav.navigate(Routes.deal(it)) })
+                QuotesRoute(core, intentId = e.arguments?.getString("intent").orEmpty(), onDeal = { nav.navigate(Routes.deal(it)) })
             }
             composable(Routes.DEAL) { e ->
                 val nego = e.arguments?.getString("nego").orEmpty()
-                DealScreen(
+                DealRoute(
                     core,
                     nego,
                     onMeet = { nav.navigate(Routes.meet(nego)) },
@@ -159,10 +227,10 @@ fun FreeportNavHost(core: Core, app: FreeportApplication, nav: NavHostController
             }
             composable(Routes.MEET) { e ->
                 val nego = e.arguments?.getString("nego").orEmpty()
-                MeetScreen(core, nego, onRate = { nav.navigate(Routes.rate(nego)) })
+                MeetRoute(core, nego, onRate = { nav.navigate(Routes.rate(nego)) })
             }
             composable(Routes.RATE) { e ->
-                RateScreen(core, e.arguments?.getString("nego").orEmpty()) { nav.popBackStack() }
+                RateRoute(core, e.arguments?.getString("nego").orEmpty()) { nav.popBackStack() }
             }
         }
     }

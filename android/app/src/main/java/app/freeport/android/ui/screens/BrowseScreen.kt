@@ -8,6 +8,7 @@ import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.ExperimentalLayoutApi
 import androidx.compose.foundation.layout.FlowRow
+import androidx.compose.foundation.layout.PaddingValues
 import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
@@ -39,6 +40,7 @@ import androidx.compose.runtime.remember
 import androidx.compose.runtime.rememberCoroutineScope
 import androidx.compose.runtime.saveable.rememberSaveable
 import androidx.compose.runtime.setValue
+import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.platform.LocalContext
 import androidx.compose.ui.res.stringResource
@@ -59,16 +61,27 @@ import app.freeport.presentation.MarketForms
 import kotlinx.coroutines.launch
 import kotlin.math.roundToInt
 
-/** Markets and "Browse near me"; each intent carries its author's screening badge. */
-@OptIn(ExperimentalLayoutApi::class) // FlowRow (opt-in kept for older foundation-layout versions)
+/** What the Browse screen can ask for; the route forwards each to [BrowseViewModel]. */
+interface BrowseActions {
+    fun select(topic: String) {}
+    fun nearMe() {}
+    fun setManualArea(area: String) {}
+    fun setPrecision(p: Int) {}
+    fun setRadius(r: Int) {}
+    fun refresh() {}
+    fun post(topic: String) {}
+    fun respond(intentId: String, changes: Map<String, String> = emptyMap()) {}
+    fun openMine(intentId: String) {}
+}
+
+/** Browse wired to its view model: loading, location permission, navigation. */
 @Composable
-fun BrowseScreen(core: Core, onPost: (String) -> Unit, onOpenDeal: (String) -> Unit, onOpenMine: (String) -> Unit) {
+fun BrowseRoute(core: Core, onPost: (String) -> Unit, onOpenDeal: (String) -> Unit, onOpenMine: (String) -> Unit) {
     val vm = rememberScreenModel("browse") { BrowseViewModel(core, it) }
     val s by vm.state.collectAsStateWithLifecycle()
     val context = LocalContext.current
     val scope = rememberCoroutineScope()
     var locationDenied by rememberSaveable { mutableStateOf(false) }
-    var countering by remember { mutableStateOf<IntentView?>(null) }
 
     LaunchedEffect(Unit) { vm.load().join(); vm.refresh() }
     LaunchedEffect(s.opened) { s.opened?.let { vm.openedShown(); onOpenDeal(it.nego) } }
@@ -79,7 +92,27 @@ fun BrowseScreen(core: Core, onPost: (String) -> Unit, onOpenDeal: (String) -> U
             scope.launch { coarseLocation(context)?.let { vm.useLocation(it.latitude, it.longitude) } }
         }
     }
+    val actions = remember(vm) {
+        object : BrowseActions {
+            override fun select(topic: String) { vm.select(topic) }
+            override fun nearMe() = askLocation.launch(Manifest.permission.ACCESS_COARSE_LOCATION)
+            override fun setManualArea(area: String) { vm.setManualArea(area) }
+            override fun setPrecision(p: Int) { vm.setPrecision(p) }
+            override fun setRadius(r: Int) { vm.setRadius(r) }
+            override fun refresh() { vm.refresh() }
+            override fun post(topic: String) = onPost(topic)
+            override fun respond(intentId: String, changes: Map<String, String>) { vm.respond(intentId, changes) }
+            override fun openMine(intentId: String) = onOpenMine(intentId)
+        }
+    }
+    BrowseScreen(s, locationDenied, actions)
+}
 
+/** Markets and "Browse near me"; each intent carries its author's screening badge. */
+@OptIn(ExperimentalLayoutApi::class) // FlowRow (opt-in kept for older foundation-layout versions)
+@Composable
+fun BrowseScreen(s: BrowseViewModel.State, locationDenied: Boolean, on: BrowseActions) {
+    var countering by remember { mutableStateOf<IntentView?>(null) }
     // One lazy list for everything, controls included: with a large font scale the controls can
     // fill the screen, and they must scroll away rather than squeeze the results to nothing.
     var manual by rememberSaveable { mutableStateOf("") }
@@ -87,27 +120,33 @@ fun BrowseScreen(core: Core, onPost: (String) -> Unit, onOpenDeal: (String) -> U
     val precisionDesc = stringResource(R.string.browse_precision_desc)
     val radiusDesc = stringResource(R.string.browse_radius_desc)
     LazyColumn(
-        Modifier.fillMaxSize().padding(horizontal = 16.dp),
+        Modifier.fillMaxSize(),
+        contentPadding = PaddingValues(16.dp),
         verticalArrangement = Arrangement.spacedBy(8.dp),
     ) {
         item {
             FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
                 s.markets.forEach { m ->
-                    FilterChip(selected = s.market?.topic == m.topic, onClick = { vm.select(m.topic) }, label = { Text(m.title) })
+                    FilterChip(selected = s.market?.topic == m.topic, onClick = { on.select(m.topic) }, label = { Text(m.title) })
                 }
             }
         }
         item {
-            FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
-                OutlinedButton(onClick = { askLocation.launch(Manifest.permission.ACCESS_COARSE_LOCATION) }) {
-                    Icon(Icons.Filled.MyLocation, contentDescription = null)
+            FlowRow(
+                horizontalArrangement = Arrangement.spacedBy(8.dp),
+                verticalArrangement = Arrangement.spacedBy(8.dp),
+                itemVerticalAlignment = Alignment.CenterVertically,
+            ) {
+                OutlinedButton(onClick = on::nearMe) {
+                    Icon(Icons.Filled.MyLocation, contentDescription = null, modifier = Modifier.padding(end = 8.dp))
                     Text(stringResource(R.string.browse_near_me))
                 }
                 OutlinedTextField(
                     value = if (s.areaSource == BrowseViewModel.AreaSource.LOCATION) s.area.orEmpty() else manual,
-                    onValueChange = { manual = it; vm.setManualArea(it) },
+                    onValueChange = { manual = it; on.setManualArea(it) },
                     label = { Text(stringResource(R.string.browse_area_label)) },
                     singleLine = true,
+                    modifier = Modifier.fillMaxWidth(),
                 )
             }
         }
@@ -119,7 +158,7 @@ fun BrowseScreen(core: Core, onPost: (String) -> Unit, onOpenDeal: (String) -> U
                 Text(stringResource(R.string.browse_precision, sizeLabel))
                 Slider(
                     value = s.precision.toFloat(),
-                    onValueChange = { vm.setPrecision(it.roundToInt()) },
+                    onValueChange = { on.setPrecision(it.roundToInt()) },
                     valueRange = 2f..7f,
                     steps = 4,
                     modifier = Modifier.semantics { contentDescription = precisionDesc; stateDescription = sizeLabel },
@@ -127,7 +166,7 @@ fun BrowseScreen(core: Core, onPost: (String) -> Unit, onOpenDeal: (String) -> U
                 Text(stringResource(R.string.browse_radius, s.radius))
                 Slider(
                     value = s.radius.toFloat(),
-                    onValueChange = { vm.setRadius(it.roundToInt()) },
+                    onValueChange = { on.setRadius(it.roundToInt()) },
                     valueRange = 0f..BrowseViewModel.MAX_RADIUS.toFloat(),
                     steps = BrowseViewModel.MAX_RADIUS - 1,
                     modifier = Modifier.semantics { contentDescription = radiusDesc },
@@ -135,14 +174,14 @@ fun BrowseScreen(core: Core, onPost: (String) -> Unit, onOpenDeal: (String) -> U
             }
         }
         item {
-            Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+            Row(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalAlignment = Alignment.CenterVertically) {
                 s.market?.let { m ->
-                    OutlinedButton(onClick = { onPost(m.topic) }) {
-                        Icon(Icons.Filled.Add, contentDescription = null)
+                    OutlinedButton(onClick = { on.post(m.topic) }) {
+                        Icon(Icons.Filled.Add, contentDescription = null, modifier = Modifier.padding(end = 8.dp))
                         Text(stringResource(R.string.browse_post))
                     }
                 }
-                IconButton(onClick = { vm.refresh() }) {
+                IconButton(onClick = on::refresh) {
                     Icon(Icons.Filled.Refresh, contentDescription = stringResource(R.string.browse_refresh))
                 }
             }
@@ -153,9 +192,9 @@ fun BrowseScreen(core: Core, onPost: (String) -> Unit, onOpenDeal: (String) -> U
         items(s.intents, key = { it.id }) { i ->
             IntentCard(
                 i,
-                onAccept = { vm.respond(i.id) },
+                onAccept = { on.respond(i.id) },
                 onCounter = { countering = i },
-                onMine = { onOpenMine(i.id) },
+                onMine = { on.openMine(i.id) },
             )
         }
     }
@@ -164,7 +203,7 @@ fun BrowseScreen(core: Core, onPost: (String) -> Unit, onOpenDeal: (String) -> U
         CounterDialog(
             termsJson = intent.payloadJson,
             onDismiss = { countering = null },
-            onSend = { changes -> countering = null; vm.respond(intent.id, changes) },
+            onSend = { changes -> countering = null; on.respond(intent.id, changes) },
         )
     }
 }

@@ -2,7 +2,8 @@ package app.freeport.android.ui.screens
 
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
-import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.ExperimentalLayoutApi
+import androidx.compose.foundation.layout.FlowRow
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.padding
@@ -18,6 +19,7 @@ import androidx.compose.runtime.Composable
 import androidx.compose.runtime.DisposableEffect
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
+import androidx.compose.runtime.remember
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.saveable.rememberSaveable
 import androidx.compose.runtime.setValue
@@ -36,9 +38,20 @@ import app.freeport.android.ui.rememberScreenModel
 import app.freeport.presentation.Core
 import app.freeport.presentation.NegotiationViewModel
 
+/** What the negotiation thread can ask for; the route forwards each to [NegotiationViewModel]. */
+interface DealActions {
+    fun edit(key: String, value: String) {}
+    fun accept() {}
+    fun counter() {}
+    fun cancel(reason: String) {}
+    fun meet() {}
+    fun rate() {}
+    fun screen() {}
+}
+
 /** The negotiation thread: terms, counter / accept / cancel, rounds left; contact after confirm. */
 @Composable
-fun DealScreen(core: Core, nego: String, onMeet: () -> Unit, onRate: () -> Unit, onScreen: () -> Unit) {
+fun DealRoute(core: Core, nego: String, onMeet: () -> Unit, onRate: () -> Unit, onScreen: () -> Unit) {
     val vm = rememberScreenModel("deal-$nego") { NegotiationViewModel(core, nego, it) }
     val s by vm.state.collectAsStateWithLifecycle()
     LaunchedEffect(Unit) { vm.load() }
@@ -46,6 +59,23 @@ fun DealScreen(core: Core, nego: String, onMeet: () -> Unit, onRate: () -> Unit,
         val watching = vm.watch()
         onDispose { watching.cancel() }
     }
+    val actions = remember(vm) {
+        object : DealActions {
+            override fun edit(key: String, value: String) { vm.edit(key, value) }
+            override fun accept() { vm.accept() }
+            override fun counter() { vm.counter() }
+            override fun cancel(reason: String) { vm.cancel(reason) }
+            override fun meet() = onMeet()
+            override fun rate() = onRate()
+            override fun screen() = onScreen()
+        }
+    }
+    DealScreen(s, actions)
+}
+
+@OptIn(ExperimentalLayoutApi::class)
+@Composable
+fun DealScreen(s: NegotiationViewModel.State, vm: DealActions) {
     val d = s.deal
     Column(
         Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
@@ -66,7 +96,7 @@ fun DealScreen(core: Core, nego: String, onMeet: () -> Unit, onRate: () -> Unit,
                 Text("$k: $v")
             }
         }
-        Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+        FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
             if (s.canAccept) BusyButton(stringResource(R.string.deal_accept), s.busy, { vm.accept() })
             if (s.canCounter) OutlinedButton(onClick = { vm.counter() }, enabled = !s.busy && s.edits.isNotEmpty()) {
                 Text(stringResource(R.string.deal_counter))
@@ -79,10 +109,10 @@ fun DealScreen(core: Core, nego: String, onMeet: () -> Unit, onRate: () -> Unit,
                 if (contact != null) SelectionContainer { Text(contact) } else Text(stringResource(R.string.deal_contact_hidden))
             }
         }
-        Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-            if (d.canMeet) BusyButton(stringResource(R.string.deal_meet), false, onMeet)
-            if (d.canRate) OutlinedButton(onClick = onRate) { Text(stringResource(R.string.deal_rate)) }
-            OutlinedButton(onClick = onScreen) { Text(stringResource(R.string.deal_screen)) }
+        FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+            if (d.canMeet) BusyButton(stringResource(R.string.deal_meet), false, vm::meet)
+            if (d.canRate) OutlinedButton(onClick = vm::rate) { Text(stringResource(R.string.deal_rate)) }
+            OutlinedButton(onClick = vm::screen) { Text(stringResource(R.string.deal_screen)) }
         }
         if (s.canCancel) {
             var reason by rememberSaveable { mutableStateOf("") }

@@ -57,9 +57,17 @@ import app.freeport.presentation.Core
 import app.freeport.presentation.MeetViewModel
 import app.freeport.presentation.MeetViewModel.Mode
 
+/** What the meet screen can ask for; the route forwards each to [MeetViewModel]. */
+interface MeetActions {
+    fun show() {}
+    fun scan() {}
+    fun pasted(text: String) {}
+    fun rate() {}
+}
+
 /** Meet in person: show a rotating code (full brightness, countdown) or scan one. Works offline. */
 @Composable
-fun MeetScreen(core: Core, nego: String, onRate: () -> Unit) {
+fun MeetRoute(core: Core, nego: String, onRate: () -> Unit) {
     val vm = rememberScreenModel("meet-$nego") { MeetViewModel(core, nego, it) }
     val s by vm.state.collectAsStateWithLifecycle()
     val context = LocalContext.current
@@ -87,22 +95,42 @@ fun MeetScreen(core: Core, nego: String, onRate: () -> Unit) {
             )
         }
     }
-    if (s.mode == Mode.SHOW) FullBrightness()
+    if (s.mode == Mode.SHOW || s.outcome?.returnPng != null) FullBrightness()
+    val actions = remember(vm) {
+        object : MeetActions {
+            override fun show() { vm.show() }
+            override fun scan() = if (cameraAllowed) vm.scan() else askCamera.launch(Manifest.permission.CAMERA)
+            override fun pasted(text: String) { vm.onText(text) }
+            override fun rate() = onRate()
+        }
+    }
+    MeetScreen(s, cameraDenied, actions) {
+        QrScanner(onFrame = { copy -> vm.onFrame(copy) }, modifier = it)
+    }
+}
 
+/**
+ * The meet screen for a state. [viewfinder] draws the camera (the route passes the camera2
+ * scanner; a screenshot passes a stand-in, there being no camera on the JVM).
+ */
+@Composable
+fun MeetScreen(
+    s: MeetViewModel.State,
+    cameraDenied: Boolean,
+    vm: MeetActions,
+    viewfinder: @Composable (Modifier) -> Unit,
+) {
     Column(
         Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
         verticalArrangement = Arrangement.spacedBy(12.dp),
     ) {
         Text(stringResource(R.string.meet_title), style = MaterialTheme.typography.headlineSmall, modifier = Modifier.semantics { heading() })
-        Text(stringResource(R.string.meet_offline_note), style = MaterialTheme.typography.bodySmall)
+        Text(stringResource(R.string.meet_offline_note), style = MaterialTheme.typography.bodyMedium)
         ErrorBanner(s.error)
         when (s.mode) {
             Mode.IDLE -> {
-                Button(onClick = { vm.show() }, modifier = Modifier.fillMaxWidth()) { Text(stringResource(R.string.meet_show)) }
-                OutlinedButton(
-                    onClick = { if (cameraAllowed) vm.scan() else askCamera.launch(Manifest.permission.CAMERA) },
-                    modifier = Modifier.fillMaxWidth(),
-                ) { Text(stringResource(R.string.meet_scan)) }
+                Button(onClick = vm::show, modifier = Modifier.fillMaxWidth()) { Text(stringResource(R.string.meet_show)) }
+                OutlinedButton(onClick = vm::scan, modifier = Modifier.fillMaxWidth()) { Text(stringResource(R.string.meet_scan)) }
                 if (cameraDenied) Text(stringResource(R.string.meet_camera_denied))
                 PasteCode(vm)
             }
@@ -117,17 +145,14 @@ fun MeetScreen(core: Core, nego: String, onRate: () -> Unit) {
                     val secs = s.secondsToRefresh.toInt()
                     Text(pluralStringResource(R.plurals.meet_refresh_in, secs, secs))
                 }
-                OutlinedButton(
-                    onClick = { if (cameraAllowed) vm.scan() else askCamera.launch(Manifest.permission.CAMERA) },
-                    modifier = Modifier.fillMaxWidth(),
-                ) { Text(stringResource(R.string.meet_scan_return)) }
+                OutlinedButton(onClick = vm::scan, modifier = Modifier.fillMaxWidth()) { Text(stringResource(R.string.meet_scan_return)) }
             }
             Mode.SCAN -> {
                 Text(stringResource(R.string.meet_aim))
-                QrScanner(onFrame = { copy -> vm.onFrame(copy) }, modifier = Modifier.fillMaxWidth().aspectRatio(3f / 4f))
+                viewfinder(Modifier.fillMaxWidth().aspectRatio(3f / 4f).background(Color.Black))
                 // Why the last frame gave nothing (the core's reason), under a localised heading;
                 // polite, so TalkBack does not interrupt the user while aiming.
-                s.hint?.let { Text(errorText(it), style = MaterialTheme.typography.bodySmall,
+                s.hint?.let { Text(errorText(it), style = MaterialTheme.typography.bodyMedium,
                     modifier = Modifier.semantics { liveRegion = LiveRegionMode.Polite }) }
                 PasteCode(vm)
             }
@@ -138,23 +163,22 @@ fun MeetScreen(core: Core, nego: String, onRate: () -> Unit) {
                     Text(o.sasWords.joinToString("  ·  "), style = MaterialTheme.typography.headlineMedium,
                         modifier = Modifier.semantics { liveRegion = LiveRegionMode.Assertive })
                     o.returnPng?.let { png ->
-                        FullBrightness()
                         Text(stringResource(R.string.meet_show_return))
                         QrImage(png, stringResource(R.string.meet_return_desc))
                     }
                 }
                 Text(stringResource(R.string.meet_met))
-                Button(onClick = onRate, modifier = Modifier.fillMaxWidth()) { Text(stringResource(R.string.deal_rate)) }
+                Button(onClick = vm::rate, modifier = Modifier.fillMaxWidth()) { Text(stringResource(R.string.deal_rate)) }
             }
         }
     }
 }
 
 @Composable
-private fun PasteCode(vm: MeetViewModel) {
+private fun PasteCode(vm: MeetActions) {
     var text by rememberSaveable { mutableStateOf("") }
     OutlinedTextField(text, { text = it }, label = { Text(stringResource(R.string.meet_paste)) }, modifier = Modifier.fillMaxWidth())
-    OutlinedButton(onClick = { vm.onText(text) }, enabled = text.isNotBlank()) { Text(stringResource(R.string.meet_paste_action)) }
+    OutlinedButton(onClick = { vm.pasted(text) }, enabled = text.isNotBlank()) { Text(stringResource(R.string.meet_paste_action)) }
 }
 
 /** The QR, pixel-exact (no smoothing) on a white quiet zone, so it scans in sunlight. */

@@ -3,12 +3,15 @@ package app.freeport.android.ui.screens
 import androidx.compose.foundation.clickable
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.PaddingValues
 import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.layout.width
 import androidx.compose.foundation.lazy.LazyColumn
+import androidx.compose.foundation.rememberScrollState
+import androidx.compose.foundation.verticalScroll
 import androidx.compose.foundation.lazy.LazyRow
 import androidx.compose.foundation.lazy.items
 import androidx.compose.material3.Card
@@ -39,7 +42,7 @@ import app.freeport.presentation.QuotesViewModel
 
 /** My posts (→ quotes) and my deals (→ thread). */
 @Composable
-fun MineScreen(core: Core, onQuotes: (String) -> Unit, onDeal: (String) -> Unit) {
+fun MineRoute(core: Core, onQuotes: (String) -> Unit, onDeal: (String) -> Unit) {
     val vm = rememberScreenModel("mine") { MyIntentsViewModel(core, it) }
     val s by vm.state.collectAsStateWithLifecycle()
     LaunchedEffect(Unit) { vm.load() }
@@ -47,7 +50,12 @@ fun MineScreen(core: Core, onQuotes: (String) -> Unit, onDeal: (String) -> Unit)
         val watching = vm.watch()
         onDispose { watching.cancel() }
     }
-    LazyColumn(Modifier.fillMaxSize().padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
+    MineScreen(s, onQuotes = onQuotes, onDeal = onDeal, onWithdraw = { vm.withdraw(it) })
+}
+
+@Composable
+fun MineScreen(s: MyIntentsViewModel.State, onQuotes: (String) -> Unit, onDeal: (String) -> Unit, onWithdraw: (String) -> Unit) {
+    LazyColumn(Modifier.fillMaxSize(), contentPadding = PaddingValues(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
         item { ErrorBanner(s.error) }
         if (s.intents.isEmpty() && s.deals.isEmpty() && !s.loading) item { Text(stringResource(R.string.mine_empty)) }
         item { Text(stringResource(R.string.mine_intents), style = MaterialTheme.typography.titleLarge, modifier = Modifier.semantics { heading() }) }
@@ -57,7 +65,7 @@ fun MineScreen(core: Core, onQuotes: (String) -> Unit, onDeal: (String) -> Unit)
                     Text(i.title, style = MaterialTheme.typography.titleMedium)
                     Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
                         TextButton(onClick = { onQuotes(i.id) }) { Text(stringResource(R.string.mine_quotes)) }
-                        if (!i.withdrawn) TextButton(onClick = { vm.withdraw(i.id) }) { Text(stringResource(R.string.mine_withdraw)) }
+                        if (!i.withdrawn) TextButton(onClick = { onWithdraw(i.id) }) { Text(stringResource(R.string.mine_withdraw)) }
                     }
                 }
             }
@@ -79,7 +87,7 @@ private fun DealRow(d: DealView, onClick: () -> Unit) {
 
 /** Quotes side by side, each with the responder's screening card; pick one. */
 @Composable
-fun QuotesScreen(core: Core, intentId: String, onDeal: (String) -> Unit) {
+fun QuotesRoute(core: Core, intentId: String, onDeal: (String) -> Unit) {
     val vm = rememberScreenModel("quotes-$intentId") { QuotesViewModel(core, intentId, it) }
     val s by vm.state.collectAsStateWithLifecycle()
     LaunchedEffect(Unit) { vm.load() }
@@ -89,19 +97,29 @@ fun QuotesScreen(core: Core, intentId: String, onDeal: (String) -> Unit) {
     }
     // Navigate once: the model forgets the pick, so coming back here does not bounce forward again.
     LaunchedEffect(s.picked) { s.picked?.let { vm.pickedShown(); onDeal(it.nego) } }
-    Column(Modifier.fillMaxSize().padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
+    QuotesScreen(s, onPick = { vm.pick(it) }, onDeal = onDeal)
+}
+
+/**
+ * One card per quote, side by side (scroll sideways): the responder's screening card first,
+ * then their terms and the pick button. A card is narrower than the screen so the next one
+ * peeks in and the user sees there is more to compare.
+ */
+@Composable
+fun QuotesScreen(s: QuotesViewModel.State, onPick: (String) -> Unit, onDeal: (String) -> Unit) {
+    Column(Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(vertical = 16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
         Text(s.intent?.title ?: stringResource(R.string.quotes_title), style = MaterialTheme.typography.headlineSmall,
-            modifier = Modifier.semantics { heading() })
-        ErrorBanner(s.error)
-        if (s.quotes.isEmpty()) Text(stringResource(R.string.quotes_empty))
-        LazyRow(horizontalArrangement = Arrangement.spacedBy(12.dp)) {
+            modifier = Modifier.padding(horizontal = 16.dp).semantics { heading() })
+        ErrorBanner(s.error, Modifier.padding(horizontal = 16.dp))
+        if (s.quotes.isEmpty()) Text(stringResource(R.string.quotes_empty), Modifier.padding(horizontal = 16.dp))
+        LazyRow(contentPadding = PaddingValues(horizontal = 16.dp), horizontalArrangement = Arrangement.spacedBy(12.dp)) {
             items(s.quotes, key = { it.deal.nego }) { q ->
-                Column(Modifier.width(300.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
+                Column(Modifier.width(280.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
                     ScreeningCard(q.screening)
                     DealStateLine(q.deal.state)
-                    MarketForms.lines(q.deal.termsJson).forEach { (k, v) -> Text("$k: $v", style = MaterialTheme.typography.bodySmall) }
-                    BusyButton(stringResource(R.string.quotes_pick), s.busy, { vm.pick(q.deal.nego) },
-                        enabled = q.deal.nego in s.pickable)
+                    MarketForms.lines(q.deal.termsJson).forEach { (k, v) -> Text("$k: $v", style = MaterialTheme.typography.bodyMedium) }
+                    BusyButton(stringResource(R.string.quotes_pick), s.busy, { onPick(q.deal.nego) },
+                        enabled = q.deal.nego in s.pickable, modifier = Modifier.fillMaxWidth())
                     TextButton(onClick = { onDeal(q.deal.nego) }) { Text(stringResource(R.string.quotes_open_thread)) }
                 }
             }

@@ -49,14 +49,38 @@ import app.freeport.presentation.OnboardingViewModel
 import app.freeport.presentation.OnboardingViewModel.Step
 import kotlinx.coroutines.launch
 
+/** What the onboarding screen can ask for; the route forwards each to [OnboardingViewModel]. */
+interface OnboardingActions {
+    fun create() {}
+    fun showRestore() {}
+    fun restore(backup: String, passphrase: String) {}
+    fun back() {}
+    fun exportBackup(passphrase: String, again: String) {}
+    fun finishBackup() {}
+}
+
 /** Create / restore a key, then the backup prompt. [backupOnly] opens straight at the prompt (Settings). */
 @Composable
-fun OnboardingScreen(core: Core, backupOnly: Boolean, onDone: () -> Unit) {
+fun OnboardingRoute(core: Core, backupOnly: Boolean, onDone: () -> Unit) {
     val vm = rememberScreenModel("onboarding-$backupOnly") { OnboardingViewModel(core, it) }
     val s by vm.state.collectAsStateWithLifecycle()
     LaunchedEffect(Unit) { if (backupOnly) vm.showBackup() else vm.load() }
     LaunchedEffect(s.step) { if (s.step == Step.DONE) onDone() }
+    val actions = remember(vm) {
+        object : OnboardingActions {
+            override fun create() { vm.create() }
+            override fun showRestore() = vm.showRestore()
+            override fun restore(backup: String, passphrase: String) { vm.restore(backup, passphrase) }
+            override fun back() = vm.back()
+            override fun exportBackup(passphrase: String, again: String) { vm.exportBackup(passphrase, again) }
+            override fun finishBackup() = vm.finishBackup()
+        }
+    }
+    OnboardingScreen(s, actions)
+}
 
+@Composable
+fun OnboardingScreen(s: OnboardingViewModel.State, vm: OnboardingActions) {
     Column(
         Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(24.dp),
         verticalArrangement = Arrangement.spacedBy(16.dp),

@@ -47,10 +47,19 @@ import app.freeport.presentation.PostIntentViewModel
 import app.freeport.presentation.UiError
 import kotlinx.coroutines.launch
 
+/** What the post form can ask for; the route forwards each to [PostIntentViewModel]. */
+interface PostActions {
+    fun setSide(side: IntentSide) {}
+    fun setTitle(title: String) {}
+    fun setValue(path: String, value: FieldValue) {}
+    fun locate(path: String) {}
+    fun setGeohash(geohash: String) {}
+    fun submit() {}
+}
+
 /** The post form, generated from the market's form hints; errors come from the core's schema check. */
-@OptIn(ExperimentalLayoutApi::class) // FlowRow (opt-in kept for older foundation-layout versions)
 @Composable
-fun PostScreen(core: Core, market: String, onPosted: () -> Unit) {
+fun PostRoute(core: Core, market: String, onPosted: () -> Unit) {
     val vm = rememberScreenModel("post-$market") { PostIntentViewModel(core, market, it) }
     val s by vm.state.collectAsStateWithLifecycle()
     LaunchedEffect(Unit) { if (s.market == null) vm.load() }
@@ -64,7 +73,25 @@ fun PostScreen(core: Core, market: String, onPosted: () -> Unit) {
             scope.launch { coarseLocation(context)?.let { vm.locate(path, it.latitude, it.longitude) } }
         }
     }
+    val actions = remember(vm) {
+        object : PostActions {
+            override fun setSide(side: IntentSide) = vm.setSide(side)
+            override fun setTitle(title: String) = vm.setTitle(title)
+            override fun setValue(path: String, value: FieldValue) = vm.setValue(path, value)
+            override fun locate(path: String) {
+                locating = path
+                askLocation.launch(Manifest.permission.ACCESS_COARSE_LOCATION)
+            }
+            override fun setGeohash(geohash: String) = vm.setGeohash(geohash)
+            override fun submit() { vm.submit() }
+        }
+    }
+    PostScreen(s, actions)
+}
 
+@OptIn(ExperimentalLayoutApi::class) // FlowRow (opt-in kept for older foundation-layout versions)
+@Composable
+fun PostScreen(s: PostIntentViewModel.State, vm: PostActions) {
     Column(
         Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
         verticalArrangement = Arrangement.spacedBy(12.dp),
@@ -78,15 +105,12 @@ fun PostScreen(core: Core, market: String, onPosted: () -> Unit) {
         }
         LabeledField(s.title, vm::setTitle, stringResource(R.string.post_headline), s.fieldErrors["title"])
         s.fields.forEach { f ->
-            FieldInput(f, s.values[f.path], s.fieldErrors[f.path], onChange = { vm.setValue(f.path, it) }) {
-                locating = f.path
-                askLocation.launch(Manifest.permission.ACCESS_COARSE_LOCATION)
-            }
+            FieldInput(f, s.values[f.path], s.fieldErrors[f.path], onChange = { vm.setValue(f.path, it) }) { vm.locate(f.path) }
         }
         LabeledField(s.geohash, vm::setGeohash, stringResource(R.string.post_area), s.fieldErrors["geohash"])
         ErrorBanner(s.fieldErrors[""])
         ErrorBanner(s.error)
-        BusyButton(stringResource(R.string.post_submit), s.busy, { vm.submit() }, Modifier.fillMaxWidth())
+        BusyButton(stringResource(R.string.post_submit), s.busy, vm::submit, Modifier.fillMaxWidth())
     }
 }
 

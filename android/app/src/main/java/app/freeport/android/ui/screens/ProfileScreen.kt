@@ -5,6 +5,7 @@ import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.heightIn
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.rememberScrollState
 import androidx.compose.foundation.selection.toggleable
@@ -20,6 +21,8 @@ import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
+import androidx.compose.runtime.remember
+import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.semantics.Role
@@ -36,12 +39,39 @@ import app.freeport.android.ui.rememberScreenModel
 import app.freeport.presentation.Core
 import app.freeport.presentation.ProfileViewModel
 
+/** What the profile screen can ask for; the route forwards each to [ProfileViewModel]. */
+interface ProfileActions {
+    fun setName(v: String) {}
+    fun setAbout(v: String) {}
+    fun setPhone(v: String) {}
+    fun setVehicle(model: String, plate: String) {}
+    fun setPublishFullNumber(on: Boolean) {}
+    fun confirmWarning() {}
+    fun save() {}
+}
+
 /** Name, phone (masked by default; full only after the permanence warning), vehicle, verification. */
 @Composable
-fun ProfileScreen(core: Core) {
+fun ProfileRoute(core: Core) {
     val vm = rememberScreenModel("profile") { ProfileViewModel(core, it) }
     val s by vm.state.collectAsStateWithLifecycle()
     LaunchedEffect(Unit) { vm.load() }
+    val actions = remember(vm) {
+        object : ProfileActions {
+            override fun setName(v: String) = vm.setName(v)
+            override fun setAbout(v: String) = vm.setAbout(v)
+            override fun setPhone(v: String) = vm.setPhone(v)
+            override fun setVehicle(model: String, plate: String) = vm.setVehicle(model, plate)
+            override fun setPublishFullNumber(on: Boolean) = vm.setPublishFullNumber(on)
+            override fun confirmWarning() = vm.confirmWarning()
+            override fun save() { vm.save() }
+        }
+    }
+    ProfileScreen(s, actions)
+}
+
+@Composable
+fun ProfileScreen(s: ProfileViewModel.State, vm: ProfileActions) {
     Column(
         Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
         verticalArrangement = Arrangement.spacedBy(12.dp),
@@ -66,11 +96,13 @@ fun ProfileScreen(core: Core) {
             singleLine = true, modifier = Modifier.fillMaxWidth(),
         )
         Row(
-            Modifier.fillMaxWidth().toggleable(s.publishFullNumber, role = Role.Switch, onValueChange = vm::setPublishFullNumber),
-            horizontalArrangement = Arrangement.spacedBy(8.dp),
+            Modifier.fillMaxWidth().heightIn(min = 48.dp)
+                .toggleable(s.publishFullNumber, role = Role.Switch, onValueChange = vm::setPublishFullNumber),
+            horizontalArrangement = Arrangement.spacedBy(12.dp),
+            verticalAlignment = Alignment.CenterVertically,
         ) {
+            Text(stringResource(R.string.profile_publish_full), modifier = Modifier.weight(1f))
             Switch(checked = s.publishFullNumber, onCheckedChange = null)
-            Text(stringResource(R.string.profile_publish_full))
         }
         s.phoneVerification?.let { Text(stringResource(R.string.profile_verification, phoneVerificationText(it, s.verifiedBy))) }
         OutlinedTextField(s.vehicleModel, { vm.setVehicle(it, s.plate) }, label = { Text(stringResource(R.string.profile_vehicle)) },

@@ -7,6 +7,7 @@ import androidx.compose.foundation.layout.FlowRow
 import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.heightIn
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.rememberScrollState
 import androidx.compose.foundation.selection.selectableGroup
@@ -19,6 +20,8 @@ import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
+import androidx.compose.runtime.remember
+import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.semantics.Role
@@ -36,10 +39,36 @@ import app.freeport.presentation.RateViewModel
 /** Two yes/no questions, an optional score, and "I reached them at their number". No free text. */
 @OptIn(ExperimentalLayoutApi::class) // FlowRow (opt-in kept for older foundation-layout versions)
 @Composable
-fun RateScreen(core: Core, nego: String, onDone: () -> Unit) {
+fun RateRoute(core: Core, nego: String, onDone: () -> Unit) {
     val vm = rememberScreenModel("rate-$nego") { RateViewModel(core, nego, it) }
     val s by vm.state.collectAsStateWithLifecycle()
     LaunchedEffect(Unit) { vm.load() }
+    val actions = remember(vm) {
+        object : RateActions {
+            override fun setSafe(v: Boolean) = vm.setSafe(v)
+            override fun setReliable(v: Boolean) = vm.setReliable(v)
+            override fun setScore(v: Int?) = vm.setScore(v)
+            override fun setReachedNumber(v: Boolean) = vm.setReachedNumber(v)
+            override fun submit() { vm.submit() }
+            override fun done() = onDone()
+        }
+    }
+    RateScreen(s, actions)
+}
+
+/** What the rating screen can ask for; the route forwards each to [RateViewModel]. */
+interface RateActions {
+    fun setSafe(v: Boolean) {}
+    fun setReliable(v: Boolean) {}
+    fun setScore(v: Int?) {}
+    fun setReachedNumber(v: Boolean) {}
+    fun submit() {}
+    fun done() {}
+}
+
+@OptIn(ExperimentalLayoutApi::class)
+@Composable
+fun RateScreen(s: RateViewModel.State, vm: RateActions) {
     Column(
         Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
         verticalArrangement = Arrangement.spacedBy(12.dp),
@@ -47,7 +76,7 @@ fun RateScreen(core: Core, nego: String, onDone: () -> Unit) {
         Text(stringResource(R.string.rate_title), style = MaterialTheme.typography.headlineSmall, modifier = Modifier.semantics { heading() })
         if (s.done) {
             Text(stringResource(R.string.rate_done))
-            BusyButton(stringResource(R.string.done), false, onDone)
+            BusyButton(stringResource(R.string.done), false, vm::done)
             return@Column
         }
         YesNo(stringResource(R.string.rate_safe), s.safe, vm::setSafe)
@@ -60,11 +89,13 @@ fun RateScreen(core: Core, nego: String, onDone: () -> Unit) {
         }
         if (s.canAttestNumber) {
             Row(
-                Modifier.fillMaxWidth().toggleable(s.reachedNumber, role = Role.Checkbox, onValueChange = vm::setReachedNumber),
+                Modifier.fillMaxWidth().heightIn(min = 48.dp)
+                    .toggleable(s.reachedNumber, role = Role.Checkbox, onValueChange = vm::setReachedNumber),
                 horizontalArrangement = Arrangement.spacedBy(8.dp),
+                verticalAlignment = Alignment.CenterVertically,
             ) {
                 Checkbox(checked = s.reachedNumber, onCheckedChange = null)
-                Text(stringResource(R.string.rate_reached))
+                Text(stringResource(R.string.rate_reached), modifier = Modifier.weight(1f))
             }
         }
         ErrorBanner(s.error)

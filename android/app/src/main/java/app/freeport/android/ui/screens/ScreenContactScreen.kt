@@ -16,6 +16,7 @@ import androidx.compose.ui.semantics.liveRegion
 import androidx.core.content.ContextCompat
 import app.freeport.android.ui.QrScanner
 import app.freeport.android.ui.errorText
+import androidx.compose.foundation.background
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.ExperimentalLayoutApi
@@ -35,6 +36,7 @@ import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.graphics.Color
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.semantics.clearAndSetSemantics
 import androidx.compose.ui.semantics.contentDescription
@@ -58,7 +60,7 @@ import app.freeport.presentation.ScreenContactViewModel
  */
 @OptIn(ExperimentalLayoutApi::class) // FlowRow (opt-in kept for older foundation-layout versions)
 @Composable
-fun ScreenContactScreen(core: Core, nego: String?) {
+fun ScreenContactRoute(core: Core, nego: String?) {
     val vm = rememberScreenModel("screen-${nego.orEmpty()}") { ScreenContactViewModel(core, it) }
     val s by vm.state.collectAsStateWithLifecycle()
     LaunchedEffect(nego) { if (nego != null && s.screening == null) vm.screenDeal(nego) }
@@ -72,6 +74,35 @@ fun ScreenContactScreen(core: Core, nego: String?) {
         cameraDenied = !granted
         if (granted) vm.startScan()
     }
+    val actions = remember(vm) {
+        object : ScreenContactActions {
+            override fun setInput(text: String) = vm.setInput(text)
+            override fun screen() { vm.screen() }
+            override fun startScan() = if (cameraAllowed) vm.startScan() else askCamera.launch(Manifest.permission.CAMERA)
+            override fun stopScan() = vm.stopScan()
+        }
+    }
+    ScreenContactScreen(s, cameraDenied, actions) {
+        QrScanner(onFrame = { copy -> vm.onFrame(copy) }, modifier = it)
+    }
+}
+
+/** What the screening screen can ask for; the route forwards each to [ScreenContactViewModel]. */
+interface ScreenContactActions {
+    fun setInput(text: String) {}
+    fun screen() {}
+    fun startScan() {}
+    fun stopScan() {}
+}
+
+@OptIn(ExperimentalLayoutApi::class)
+@Composable
+fun ScreenContactScreen(
+    s: ScreenContactViewModel.State,
+    cameraDenied: Boolean,
+    vm: ScreenContactActions,
+    viewfinder: @Composable (Modifier) -> Unit,
+) {
     Column(
         Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
         verticalArrangement = Arrangement.spacedBy(12.dp),
@@ -82,7 +113,7 @@ fun ScreenContactScreen(core: Core, nego: String?) {
         BusyButton(stringResource(R.string.screen_action), s.busy, { vm.screen() })
         if (s.scanning) {
             Text(stringResource(R.string.screen_scan_aim))
-            QrScanner(onFrame = { copy -> vm.onFrame(copy) }, modifier = Modifier.fillMaxWidth().aspectRatio(3f / 4f))
+            viewfinder(Modifier.fillMaxWidth().aspectRatio(3f / 4f).background(Color.Black))
             s.hint?.let {
                 Text(errorText(it), style = MaterialTheme.typography.bodySmall,
                     modifier = Modifier.semantics { liveRegion = LiveRegionMode.Polite })
@@ -92,7 +123,7 @@ fun ScreenContactScreen(core: Core, nego: String?) {
             }
         } else {
             OutlinedButton(
-                onClick = { if (cameraAllowed) vm.startScan() else askCamera.launch(Manifest.permission.CAMERA) },
+                onClick = vm::startScan,
                 modifier = Modifier.fillMaxWidth(),
             ) { Text(stringResource(R.string.screen_scan)) }
             if (cameraDenied) Text(stringResource(R.string.screen_camera_denied))

@@ -22,9 +22,11 @@ import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
+import androidx.compose.runtime.remember
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.saveable.rememberSaveable
 import androidx.compose.runtime.setValue
+import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.platform.LocalContext
 import androidx.compose.ui.res.pluralStringResource
@@ -43,9 +45,19 @@ import app.freeport.presentation.SettingsViewModel
 import kotlinx.coroutines.delay
 import kotlin.system.exitProcess
 
+/** What the settings screen can ask for; the route forwards each to [SettingsViewModel]. */
+interface SettingsActions {
+    /** Adds a relay; true when the URL was accepted (the field then clears). */
+    fun addRelay(url: String): Boolean = false
+    fun removeRelay(url: String) {}
+    fun backup() {}
+    fun wipe() {}
+    fun cancelWipe() {}
+}
+
 /** Relays, backup, outbox, erase. */
 @Composable
-fun SettingsScreen(core: Core, app: FreeportApplication, onBackup: () -> Unit) {
+fun SettingsRoute(core: Core, app: FreeportApplication, onBackup: () -> Unit) {
     val vm = rememberScreenModel("settings") { SettingsViewModel(core, app.relaySettings, app.wiper, it) }
     val s by vm.state.collectAsStateWithLifecycle()
     val activity = LocalContext.current.findActivity()
@@ -58,6 +70,20 @@ fun SettingsScreen(core: Core, app: FreeportApplication, onBackup: () -> Unit) {
             exitProcess(0)
         }
     }
+    val actions = remember(vm) {
+        object : SettingsActions {
+            override fun addRelay(url: String) = vm.addRelay(url) != null
+            override fun removeRelay(url: String) { vm.removeRelay(url) }
+            override fun backup() = onBackup()
+            override fun wipe() { vm.wipe() }
+            override fun cancelWipe() = vm.cancelWipe()
+        }
+    }
+    SettingsScreen(s, actions)
+}
+
+@Composable
+fun SettingsScreen(s: SettingsViewModel.State, vm: SettingsActions) {
     Column(
         Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
         verticalArrangement = Arrangement.spacedBy(12.dp),
@@ -70,10 +96,12 @@ fun SettingsScreen(core: Core, app: FreeportApplication, onBackup: () -> Unit) {
         Text(stringResource(R.string.settings_relays), style = MaterialTheme.typography.titleMedium)
         s.relays.forEach { url ->
             val live = s.relayStatus.firstOrNull { it.url.trimEnd('/') == url.trimEnd('/') }?.connected == true
-            Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-                Text(url, modifier = Modifier.weight(1f))
-                Text(stringResource(if (live) R.string.settings_relay_connected else R.string.settings_relay_disconnected),
-                    style = MaterialTheme.typography.bodySmall)
+            Row(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalAlignment = Alignment.CenterVertically) {
+                Column(Modifier.weight(1f)) {
+                    Text(url, style = MaterialTheme.typography.bodyLarge)
+                    Text(stringResource(if (live) R.string.settings_relay_connected else R.string.settings_relay_disconnected),
+                        style = MaterialTheme.typography.bodyMedium, color = MaterialTheme.colorScheme.onSurfaceVariant)
+                }
                 IconButton(onClick = { vm.removeRelay(url) }) {
                     Icon(Icons.Filled.Delete, contentDescription = stringResource(R.string.settings_relay_remove, url))
                 }
@@ -82,13 +110,13 @@ fun SettingsScreen(core: Core, app: FreeportApplication, onBackup: () -> Unit) {
         var newRelay by rememberSaveable { mutableStateOf("") }
         OutlinedTextField(newRelay, { newRelay = it }, label = { Text(stringResource(R.string.settings_relay_add)) },
             singleLine = true, modifier = Modifier.fillMaxWidth())
-        OutlinedButton(onClick = { if (vm.addRelay(newRelay) != null) newRelay = "" }, enabled = newRelay.isNotBlank()) {
+        OutlinedButton(onClick = { if (vm.addRelay(newRelay)) newRelay = "" }, enabled = newRelay.isNotBlank()) {
             Text(stringResource(R.string.settings_relay_add))
         }
         if (s.restartNeeded) Text(stringResource(R.string.settings_restart), style = MaterialTheme.typography.bodySmall)
         Text(pluralStringResource(R.plurals.settings_outbox, s.outboxPending, s.outboxPending))
         ErrorBanner(s.error)
-        OutlinedButton(onClick = onBackup, modifier = Modifier.fillMaxWidth()) { Text(stringResource(R.string.settings_backup)) }
+        OutlinedButton(onClick = vm::backup, modifier = Modifier.fillMaxWidth()) { Text(stringResource(R.string.settings_backup)) }
         Button(
             onClick = { vm.wipe() },
             colors = ButtonDefaults.buttonColors(containerColor = MaterialTheme.colorScheme.error),
