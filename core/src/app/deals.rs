@@ -48,6 +48,7 @@ pub(crate) fn intent_info(i: &Intent) -> IntentInfo {
         market: i.market.clone(),
         terms: intent_terms(i),
         expires_at: i.expires_at,
+        double_accept: i.has_cap(crate::protocol::intent::CAP_DOUBLE_ACCEPT),
     }
 }
 
@@ -275,6 +276,7 @@ impl App {
                 | Effect::Confirmed { .. }
                 | Effect::Cancelled { .. }
                 | Effect::Chat { .. }
+                | Effect::ContactReceived { .. }
                 | Effect::PeerStatus { .. }
                 | Effect::StaleAccept { .. } => {
                     self.emit(AppEvent::NegotiationChanged {

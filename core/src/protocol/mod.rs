@@ -18,6 +18,7 @@ pub mod market;
 pub mod profile;
 pub mod rating;
 pub mod receipt;
+pub mod tolerant;
 
 /// Event kinds used by Freeport.
 pub mod kinds {
