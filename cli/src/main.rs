@@ -776,6 +776,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
                     expires_in_secs: expires,
                     pow_bits: a.pow,
                     window: None,
+                    flex_minutes: None,
                 })
                 .await;
             bar.finish_and_clear();

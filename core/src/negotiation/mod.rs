@@ -514,7 +514,11 @@ impl Negotiation {
                 text: env.text.clone().unwrap_or_default(),
             }]);
         }
-        if self.seen_events.contains(&event_id) || self.seen_type_ts.contains(&(env.kind, env.ts)) {
+        // A status only advances the stage, so its replay is harmless whatever its `ts`: two
+        // reports in one second ("picked up", then "completed") are both applied.
+        let same_type_ts =
+            env.kind != EnvelopeType::Status && self.seen_type_ts.contains(&(env.kind, env.ts));
+        if self.seen_events.contains(&event_id) || same_type_ts {
             return Ok(Vec::new());
         }
         if self.seen_events.len() >= MAX_INCOMING_PER_THREAD {

@@ -1266,3 +1266,21 @@ fn stages_we_report_advance_and_completed_is_final() {
     assert_eq!(sent(&r.chat("left my umbrella", T0 + 5).unwrap()).len(), 1);
     assert!(r.chat("   ", T0 + 6).is_err());
 }
+
+#[test]
+fn two_status_reports_in_one_second_both_apply() {
+    let mut w = World::new();
+    reference_ride(&mut w);
+    let (_, mut r) = w.pair();
+    r.accept("Me", None, T0).unwrap();
+    let n = r.nego().clone();
+    for stage in ["picked_up", "completed"] {
+        let st = reference_json(
+            &w,
+            &n,
+            json!({"type": "negotiate.status", "stage": stage, "ts": T0 + 5}),
+        );
+        r.apply_incoming(w.owner, &st, w.eid(), T0 + 5).unwrap();
+    }
+    assert_eq!(r.peer_stage(), Some(Stage::Completed));
+}
