@@ -127,12 +127,12 @@ fn check_chat_text(text: &str) -> Result<(), AppError> {
     Ok(())
 }
 
-fn chat_view(c: &ChatRecord, unread: bool) -> ChatMessageView {
+fn chat_view(c: &ChatRecord) -> ChatMessageView {
     ChatMessageView {
         text: c.text.clone(),
         from_me: c.from_me,
         at: c.ts,
-        unread,
+        unread: c.unread,
     }
 }
 
@@ -250,6 +250,7 @@ impl App {
             ts: env.ts,
             received_at: unix_now(),
             text,
+            unread: false,
         });
     }
 
@@ -308,9 +309,10 @@ impl App {
                     ts: env.ts,
                     received_at: now,
                     text: text.to_string(),
+                    unread: false,
                 };
                 self.inner.store.insert_chat(&record)?;
-                out = Some(chat_view(&record, false));
+                out = Some(chat_view(&record));
             }
         }
         out.ok_or_else(|| AppError::NotPossible {
@@ -323,24 +325,12 @@ impl App {
     pub fn chat(&self, nego: &str) -> Result<Vec<ChatMessageView>, AppError> {
         let nego = parse_nego(nego)?;
         self.load_thread(&nego)?;
-        let unread = self.inner.store.chat_unread(&nego)? as usize;
-        let all = self.inner.store.chat_for(&nego)?;
-        // Their newest `unread` messages are the unread ones (read marks move forward only).
-        let mut left = unread;
-        let mut flags = vec![false; all.len()];
-        for (i, c) in all.iter().enumerate().rev() {
-            if left == 0 {
-                break;
-            }
-            if !c.from_me {
-                flags[i] = true;
-                left -= 1;
-            }
-        }
-        Ok(all
+        Ok(self
+            .inner
+            .store
+            .chat_for(&nego)?
             .iter()
-            .zip(flags)
-            .map(|(c, u)| chat_view(c, u))
+            .map(chat_view)
             .collect())
     }
 

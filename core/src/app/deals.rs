@@ -536,6 +536,7 @@ impl App {
                         ts: env.ts,
                         received_at: now,
                         text: text.clone(),
+                        unread: true,
                     })?;
                     match inserted {
                         ChatInsert::Inserted => self.emit(AppEvent::ChatReceived {

@@ -38,6 +38,11 @@ pub struct IntentView {
     pub geohash: Option<String>,
     pub created_at: u64,
     pub expires_at: u64,
+    /// When (unix seconds), if the intent gives a window.
+    pub window_start: Option<u64>,
+    pub window_end: Option<u64>,
+    /// Minutes of flexibility around the window.
+    pub flex_minutes: Option<u32>,
     pub withdrawn: bool,
     pub mine: bool,
     /// The author's screening badge line, e.g. `★ 12 deals · 9 partners · 3 in your network`.

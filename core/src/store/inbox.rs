@@ -32,6 +32,9 @@ pub struct ChatRecord {
     pub received_at: u64,
     /// The text.
     pub text: String,
+    /// Not read yet (read back from the store; on insert, ours are stored read and theirs
+    /// unread whatever this says).
+    pub unread: bool,
 }
 
 /// Outcome of [`StoreTx::insert_chat`].
@@ -134,11 +137,12 @@ impl StoreTx<'_> {
         Ok(ChatInsert::Inserted)
     }
 
-    /// The chat of `nego` in arrival order, decrypted.
+    /// The chat of `nego` in the order it was written (the sender's `ts`, then arrival),
+    /// decrypted.
     pub fn chat_for(&self, nego: &NegoId) -> Result<Vec<ChatRecord>, StoreError> {
         let mut st = self.conn.prepare_cached(
-            "SELECT event_id, from_me, ts, received_at, body FROM chat_messages
-             WHERE nego = ?1 ORDER BY seq",
+            "SELECT event_id, from_me, ts, received_at, body, unread FROM chat_messages
+             WHERE nego = ?1 ORDER BY ts, seq",
         )?;
         let rows = st
             .query_map([nego.to_string()], |r| {
@@ -148,11 +152,12 @@ impl StoreTx<'_> {
                     r.get::<_, i64>(2)?,
                     r.get::<_, i64>(3)?,
                     r.get::<_, Vec<u8>>(4)?,
+                    r.get::<_, bool>(5)?,
                 ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
         rows.into_iter()
-            .map(|(id, from_me, ts, received, sealed)| {
+            .map(|(id, from_me, ts, received, sealed, unread)| {
                 let event_id = EventId::from_slice(&id)
                     .map_err(|_| corrupt("chat_messages.event_id is not a 32-byte id"))?;
                 let plain = self
@@ -167,6 +172,7 @@ impl StoreTx<'_> {
                     ts: to_u64("chat_messages.ts", ts)?,
                     received_at: to_u64("chat_messages.received_at", received)?,
                     text,
+                    unread,
                 })
             })
             .collect()
@@ -391,6 +397,7 @@ mod tests {
             ts: 100 + u64::from(id),
             received_at: 200,
             text: text.into(),
+            unread: false,
         }
     }
 
@@ -421,7 +428,10 @@ mod tests {
         );
         let all = s.chat_for(&n).unwrap();
         let texts: Vec<&str> = all.iter().map(|c| c.text.as_str()).collect();
-        assert_eq!(texts, ["hi", "hello", "blue car"]);
+        // By the sender's time, then arrival: "blue car" was written in the second of "hi".
+        assert_eq!(texts, ["hi", "blue car", "hello"]);
+        let unread: Vec<bool> = all.iter().map(|c| c.unread).collect();
+        assert_eq!(unread, [true, true, false]);
         assert_eq!(s.chat_unread(&n).unwrap(), 2, "ours are never unread");
         assert_eq!(s.chat_mark_read(&n).unwrap(), 2);
         assert_eq!(s.chat_unread(&n).unwrap(), 0);
