@@ -90,5 +90,6 @@ fun DealScreen(core: Core, nego: String, onMeet: () -> Unit, onRate: () -> Unit,
                 singleLine = true, modifier = Modifier.fillMaxWidth())
             OutlinedButton(onClick = { vm.cancel(reason) }, enabled = !s.busy) { Text(stringResource(R.string.deal_cancel)) }
         }
+        DealChatSection(core, nego)
     }
 }
