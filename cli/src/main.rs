@@ -108,7 +108,8 @@ enum Cmd {
         intent: String,
         #[arg(long, conflicts_with = "counter", required_unless_present = "counter")]
         accept: bool,
-        /// Terms as a JSON object, e.g. '{"payment":"SGD 40"}'.
+        /// The terms to change, as a JSON object, e.g. '{"payment":"SGD 40"}' (the rest of the
+        /// intent's terms stand; `null` removes a key).
         #[arg(long)]
         counter: Option<String>,
     },
@@ -119,7 +120,7 @@ enum Cmd {
     /// Propose other terms.
     Counter {
         nego: String,
-        /// Terms as a JSON object.
+        /// The terms to change, as a JSON object (the rest stand; `null` removes a key).
         terms: String,
     },
     /// Accept the terms on the table (reveals your contact).

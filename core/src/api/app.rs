@@ -190,7 +190,8 @@ impl FreeportApp {
             .await?)
     }
 
-    /// Proposes new terms in a negotiation.
+    /// Proposes a change to the terms on the table (`terms_json`: the keys to change, merged
+    /// onto the table; `null` removes a key). Only what changed is sent.
     pub async fn counter(&self, nego: String, terms_json: String) -> Result<DealView> {
         let terms = terms_from_json(&terms_json)?;
         Ok(self.app.counter(&nego, terms).await?)

@@ -23,7 +23,8 @@ use crate::store::{ChatInsert, ChatRecord, MessageRecord, NegotiationRecord};
 pub enum Response {
     /// Accept the intent's terms as posted (reveals our contact).
     Accept,
-    /// Propose other terms (complete terms; merged onto the intent's).
+    /// Propose other terms: the changes, merged onto the intent's terms (keys not given stand;
+    /// a `null` removes one). Only what changed is sent.
     Counter(Terms),
 }
 
@@ -389,7 +390,8 @@ impl App {
         self.deal(&nego.to_string())
     }
 
-    /// Proposes new (complete) terms.
+    /// Proposes a change to the terms on the table (merged onto them; keys not given stand, a
+    /// `null` removes one). Only what changed is sent.
     pub async fn counter(&self, nego: &str, terms: Terms) -> Result<DealView, AppError> {
         self.act(nego, |n, now| n.counter(terms, now)).await
     }

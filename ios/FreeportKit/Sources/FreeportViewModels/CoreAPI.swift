@@ -51,7 +51,7 @@ public protocol FreeportCoreAPI: AnyObject, Sendable {
     func respondAccept(intentId: String) async throws -> DealView
     /// Opens a thread with other terms.
     func respondCounter(intentId: String, termsJson: String) async throws -> DealView
-    /// Proposes new complete terms.
+    /// Proposes a change to the terms on the table (merged onto them).
     func counter(nego: String, termsJson: String) async throws -> DealView
     /// Accepts the terms on the table.
     func accept(nego: String) async throws -> DealView
