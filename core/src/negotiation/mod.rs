@@ -312,9 +312,10 @@ pub struct Negotiation {
     /// our accept of its terms confirms for us too, since no second accept will come.
     #[serde(default)]
     single_accept_peer: bool,
-    /// Keys the latest counter changed (an accept of our latest proposal must carry them).
+    /// Keys whose value on the table came from a counter (either side's): an accept must carry
+    /// them; only keys still at the intent's standing value may be left out.
     #[serde(default)]
-    last_change: Vec<String>,
+    countered_keys: Vec<String>,
     /// How many duplicate accepts on the confirmed deal we answered with ours.
     #[serde(default)]
     accepts_resent: u8,
@@ -363,7 +364,7 @@ impl Negotiation {
             cancelled_by: None,
             their_offer_card: None,
             single_accept_peer: role == Role::Responder && !intent.double_accept,
-            last_change: Vec::new(),
+            countered_keys: Vec::new(),
             accepts_resent: 0,
             seen_events: BTreeSet::new(),
             seen_type_ts: BTreeSet::new(),
@@ -514,10 +515,13 @@ impl Negotiation {
                 text: env.text.clone().unwrap_or_default(),
             }]);
         }
-        // A status only advances the stage, so its replay is harmless whatever its `ts`: two
-        // reports in one second ("picked up", then "completed") are both applied.
-        let same_type_ts =
-            env.kind != EnvelopeType::Status && self.seen_type_ts.contains(&(env.kind, env.ts));
+        // Two status reports in one second ("picked up", then "completed") are two messages:
+        // a status with a seen (type, ts) is a replay unless it would advance the stage of a
+        // thread that takes statuses.
+        let new_stage = env.kind == EnvelopeType::Status
+            && !matches!(self.state, State::Cancelled | State::Expired)
+            && stage_rank(env.stage) > stage_rank(self.peer_stage);
+        let same_type_ts = self.seen_type_ts.contains(&(env.kind, env.ts)) && !new_stage;
         if self.seen_events.contains(&event_id) || same_type_ts {
             return Ok(Vec::new());
         }
@@ -626,7 +630,7 @@ impl Negotiation {
         // The reference sends partial counters: merge them into the terms on the table.
         let mut fx = Vec::new();
         let next = patch.merged_onto(&self.table);
-        self.last_change = Terms::diff(&self.table, &next).keys_set();
+        self.note_countered(&Terms::diff(&self.table, &next));
         self.table = next;
         self.proposed_by = Side::Them;
         self.counters = self.counters.saturating_add(1);
@@ -730,19 +734,27 @@ impl Negotiation {
     ///   nobody has countered;
     /// - otherwise every key it carries must match the table (places by name, windows by start,
     ///   amounts by value: the reference app repeats only what its user saw, in its own format);
-    /// - and when the table holds a counter of ours, the accept must carry every key that counter
-    ///   changed — an accept of the earlier terms that crossed our counter lacks them (or has the
-    ///   old value) and stays stale.
+    /// - and it may leave out only keys still at the intent's standing value: every key a
+    ///   counter (either side's) set must be in it. An accept written before a counter reached
+    ///   its sender lacks that counter's keys (or has the old values) and stays stale, even when
+    ///   it is otherwise a subset of the table. The reference's own accepts carry every key its
+    ///   counters touched (it merges them all into the terms it accepts).
     fn accept_names_table(&self, accepted: &Terms) -> bool {
         if is_as_posted(accepted) && self.counters > 0 {
             return false;
         }
-        if !accepts_table(&self.table, accepted) {
-            return false;
+        accepts_table(&self.table, accepted) && carries_all(accepted, &self.countered_keys)
+    }
+
+    /// Records the keys a counter set (and forgets those it removed).
+    fn note_countered(&mut self, diff: &Terms) {
+        for (k, v) in diff.iter() {
+            if v.is_null() {
+                self.countered_keys.retain(|o| o != k);
+            } else if !self.countered_keys.contains(k) {
+                self.countered_keys.push(k.clone());
+            }
         }
-        self.counters == 0
-            || self.proposed_by == Side::Them
-            || carries_all(accepted, &self.last_change)
     }
 
     fn on_cancel(&mut self, env: &Envelope) -> Result<Vec<Effect>, NegotiationError> {
@@ -861,7 +873,7 @@ impl Negotiation {
         env.terms = Some(wire_terms(&diff));
         crate::protocol::envelope::build_envelope(&env)?;
         let mut fx = vec![Effect::send(env)];
-        self.last_change = diff.keys_set();
+        self.note_countered(&diff);
         self.table = next;
         self.proposed_by = Side::Us;
         self.counters = self.counters.saturating_add(1);
