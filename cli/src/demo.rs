@@ -403,6 +403,7 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
             expires_in_secs: Some(3 * DAY),
             pow_bits: None,
             window: None,
+            flex_minutes: None,
         })
         .await?;
     alice.app.flush_outbox(Duration::from_secs(10)).await?;

@@ -16,11 +16,11 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use freeport_core::app::{
-    App, AppConfig, AppError, DealView, IntentView, PostIntent, ProfileUpdate, RateInput, Response,
-    ScanInput, ScreeningView,
+    App, AppConfig, AppError, DealStage, DealView, IntentView, PostIntent, ProfileUpdate,
+    RateInput, RefusalCode, RefusalView, Response, ScanInput, ScreeningView,
 };
 use freeport_core::protocol::envelope::Terms;
-use freeport_core::protocol::intent::Side;
+use freeport_core::protocol::intent::{Side, TimeWindow};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -108,7 +108,8 @@ enum Cmd {
         intent: String,
         #[arg(long, conflicts_with = "counter", required_unless_present = "counter")]
         accept: bool,
-        /// Terms as a JSON object, e.g. '{"payment":"SGD 40"}'.
+        /// The terms to change, as a JSON object, e.g. '{"payment":"SGD 40"}' (the rest of the
+        /// intent's terms stand; `null` removes a key).
         #[arg(long)]
         counter: Option<String>,
     },
@@ -119,19 +120,57 @@ enum Cmd {
     /// Propose other terms.
     Counter {
         nego: String,
-        /// Terms as a JSON object.
+        /// The terms to change, as a JSON object (the rest stand; `null` removes a key).
         terms: String,
     },
     /// Accept the terms on the table (reveals your contact).
     Accept { nego: String },
-    /// Cancel a negotiation.
+    /// Cancel a negotiation; on a confirmed deal, ask the other side (--request) or answer
+    /// their request (--agree / --decline).
     Cancel {
         nego: String,
         #[arg(long)]
         reason: Option<String>,
+        /// Ask the counterparty to agree to cancel a confirmed deal.
+        #[arg(long, conflicts_with_all = ["agree", "decline"])]
+        request: bool,
+        /// Agree to their request to cancel.
+        #[arg(long, conflicts_with = "decline")]
+        agree: bool,
+        /// Decline their request to cancel (the deal stands).
+        #[arg(long)]
+        decline: bool,
     },
-    /// Every negotiation and its state.
-    Deals,
+    /// Every negotiation: state, stage and unread chat.
+    Deals {
+        /// Instead: the messages from counterparties that were refused, and why.
+        #[arg(long)]
+        refused: bool,
+    },
+    /// Chat inside a deal: `chat NEGO TEXT` sends; `chat NEGO` prints the history (and marks
+    /// it read).
+    Chat {
+        nego: String,
+        /// The message to send (text only).
+        text: Option<String>,
+    },
+    /// Report the deal's progress to the counterparty.
+    Stage { nego: String, stage: StageArg },
+    /// Block a key: its intents are hidden and its messages dropped, silently.
+    Block {
+        /// npub, nprofile, hex or nostr: URI.
+        key: String,
+    },
+    /// Unblock a key.
+    Unblock { key: String },
+    /// The keys you blocked.
+    Blocked,
+    /// Show or change settings of this device.
+    Settings {
+        /// Send NIP-17 gift wraps only, never NIP-04 (reference agents then cannot read you).
+        #[arg(long)]
+        nip17_only: Option<YesNo>,
+    },
     /// Follow live updates until interrupted.
     Watch {
         /// Also watch new intents in this market.
@@ -250,6 +289,20 @@ struct PostArgs {
     /// Proof-of-work bits (default 12).
     #[arg(long)]
     pow: Option<u8>,
+    /// When: START..END, each unix seconds or relative to now (+90m, +2h), e.g. +2h..+3h.
+    #[arg(long)]
+    window: Option<String>,
+    /// Minutes of flexibility around the window (reference `flex_minutes`).
+    #[arg(long, requires = "window")]
+    flex: Option<u32>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum StageArg {
+    /// Picked up (a report; the meet code makes a deal met).
+    PickedUp,
+    /// Completed: the deal is done and nothing reverses it.
+    Completed,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -544,10 +597,32 @@ fn print_intent(i: &IntentView) {
 }
 
 fn print_deal(d: &DealView) {
+    let stage = match d.stage {
+        Some(DealStage::PickedUp) => " · picked up",
+        Some(DealStage::Completed) => " · completed",
+        None => "",
+    };
+    let unread = if d.unread > 0 {
+        format!(" · {} unread", d.unread)
+    } else {
+        String::new()
+    };
     println!(
-        "{}\n   {} · {} · {} · {} rounds left",
+        "{}\n   {} · {} · {}{stage} · {} rounds left{unread}",
         d.nego, d.intent_title, d.role, d.state, d.rounds_left
     );
+    if d.cancel_requested_by_them {
+        println!("   they ask to cancel: `freeport cancel NEGO --agree` or `--decline`");
+    }
+    if d.refused > 0 {
+        println!(
+            "   {} message(s) from them refused: `freeport deals --refused`",
+            d.refused
+        );
+    }
+    if d.counterparty_blocked {
+        println!("   counterparty blocked");
+    }
     println!("   terms: {}", d.terms_json);
     if let Some(c) = &d.their_contact {
         println!("   contact: {c}");
@@ -555,6 +630,62 @@ fn print_deal(d: &DealView) {
     if let Some(r) = &d.cancel_reason {
         println!("   reason: {r}");
     }
+}
+
+/// A refusal in words (the core gives the typed reason; the wording is the shell's).
+fn refusal_words(r: &RefusalView) -> String {
+    let field = r.field.as_deref().unwrap_or("a field");
+    match r.code {
+        RefusalCode::NotFreeport => "not a Freeport negotiation message".into(),
+        RefusalCode::Malformed => format!("malformed: `{field}` breaks the format"),
+        RefusalCode::NotForUs => "about a deal or intent that is not theirs to touch".into(),
+        RefusalCode::UnknownDeal => "about a deal this device does not have".into(),
+        RefusalCode::BadOpening => "a new deal must open with a counter or an accept".into(),
+        RefusalCode::StaleAccept => {
+            "they accepted terms that are not the ones on the table (crossed a counter)".into()
+        }
+        RefusalCode::NotAllowedNow => "not possible in the deal's current state".into(),
+        RefusalCode::Closed => "the deal is already cancelled or expired".into(),
+        RefusalCode::Irreversible => "it would undo a deal that was met or completed".into(),
+        RefusalCode::RoundCapReached => "the 8 counters of this deal are used up".into(),
+        RefusalCode::Expired => "the intent expired".into(),
+        RefusalCode::TooManyMessages => "too many messages on one deal".into(),
+        RefusalCode::ThreadLimit => "too many responders on this intent".into(),
+        RefusalCode::ChatFull => "this deal's chat is full".into(),
+    }
+}
+
+fn print_refusal(r: &RefusalView, verbose: bool) {
+    let about = r.nego.as_deref().unwrap_or("(no deal of yours)");
+    println!("{} from {}\n   {about}", r.at, r.sender_npub);
+    println!("   refused: {}", refusal_words(r));
+    if verbose {
+        println!("   detail: {}", r.detail);
+    }
+}
+
+/// `START..END`, each unix seconds or `+DURATION` from now (`+90m`, `+2h`, `+1d`).
+fn parse_window(s: &str) -> Result<TimeWindow> {
+    let (a, b) = s.split_once("..").ok_or_else(|| {
+        AppError::invalid("window", format!("`{s}` is not START..END (e.g. +2h..+3h)"))
+    })?;
+    let at = |t: &str| -> Result<u64> {
+        let t = t.trim();
+        match t.strip_prefix('+') {
+            Some(rel) => Ok(now().saturating_add(parse_duration(rel).map_err(|_| {
+                AppError::invalid("window", format!("`{t}` is not like +90m, +2h"))
+            })?)),
+            None => t.parse::<u64>().map_err(|_| {
+                AppError::invalid("window", format!("`{t}` is not unix seconds or +DURATION"))
+                    .into()
+            }),
+        }
+    };
+    let (start, end) = (at(a)?, at(b)?);
+    if end <= start {
+        return Err(AppError::invalid("window", "the end must be after the start").into());
+    }
+    Ok(TimeWindow { start, end })
 }
 
 pub(crate) fn screening_card(s: &ScreeningView) -> String {
@@ -758,6 +889,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
         Cmd::Post(a) => {
             let payload = read_json_arg("payload", &a.payload)?;
             let expires = a.expires_in.as_deref().map(parse_duration).transpose()?;
+            let window = a.window.as_deref().map(parse_window).transpose()?;
             let app = online(&cli).await?;
             let bar = progress(format!(
                 "signing with {}-bit proof of work",
@@ -775,7 +907,8 @@ async fn dispatch(cli: Cli) -> Result<()> {
                     geohash: a.geohash.clone(),
                     expires_in_secs: expires,
                     pow_bits: a.pow,
-                    window: None,
+                    window,
+                    flex_minutes: a.flex,
                 })
                 .await;
             bar.finish_and_clear();
@@ -862,22 +995,140 @@ async fn dispatch(cli: Cli) -> Result<()> {
             finish(&app).await?;
             out_deal(&cli, &d)?;
         }
-        Cmd::Cancel { nego, reason } => {
+        Cmd::Cancel {
+            nego,
+            reason,
+            request,
+            agree,
+            decline,
+        } => {
             let app = online(&cli).await?;
-            let d = app.cancel(nego, reason.clone()).await?;
+            let d = if *request {
+                app.request_cancel(nego, reason.clone()).await?
+            } else if *agree {
+                app.agree_cancel(nego).await?
+            } else if *decline {
+                app.decline_cancel(nego).await?
+            } else {
+                app.cancel(nego, reason.clone()).await?
+            };
             finish(&app).await?;
             out_deal(&cli, &d)?;
         }
-        Cmd::Deals => {
+        Cmd::Deals { refused } => {
             let app = online(&cli).await?;
-            let deals = app.deals()?;
-            finish(&app).await?;
-            if cli.json {
-                print_json(&deals)?;
-            } else if deals.is_empty() {
-                println!("no negotiations yet");
+            if *refused {
+                let list = app.refusals(None)?;
+                finish(&app).await?;
+                if cli.json {
+                    print_json(&list)?;
+                } else if list.is_empty() {
+                    println!("nothing refused");
+                } else {
+                    list.iter().for_each(|r| print_refusal(r, cli.verbose));
+                }
             } else {
-                deals.iter().for_each(print_deal);
+                let deals = app.deals()?;
+                finish(&app).await?;
+                if cli.json {
+                    print_json(&deals)?;
+                } else if deals.is_empty() {
+                    println!("no negotiations yet");
+                } else {
+                    deals.iter().for_each(print_deal);
+                }
+            }
+        }
+        Cmd::Chat { nego, text } => {
+            let app = online(&cli).await?;
+            match text {
+                Some(t) => {
+                    let m = app.chat_send(nego, t).await?;
+                    finish(&app).await?;
+                    if cli.json {
+                        print_json(&m)?;
+                    } else {
+                        println!("sent");
+                    }
+                }
+                None => {
+                    let history = app.chat(nego)?;
+                    app.mark_chat_read(nego)?;
+                    finish(&app).await?;
+                    if cli.json {
+                        print_json(&history)?;
+                    } else if history.is_empty() {
+                        println!("no messages yet");
+                    } else {
+                        for m in &history {
+                            let who = if m.from_me { "you" } else { "them" };
+                            let new = if m.unread { " (new)" } else { "" };
+                            println!("{} {who}{new}: {}", m.at, m.text);
+                        }
+                    }
+                }
+            }
+        }
+        Cmd::Stage { nego, stage } => {
+            let app = online(&cli).await?;
+            let stage = match stage {
+                StageArg::PickedUp => DealStage::PickedUp,
+                StageArg::Completed => DealStage::Completed,
+            };
+            let d = app.mark_stage(nego, stage).await?;
+            finish(&app).await?;
+            out_deal(&cli, &d)?;
+        }
+        Cmd::Block { key } => {
+            let app = open_app(&cli)?;
+            let b = app.block(key)?;
+            if cli.json {
+                print_json(&b)?;
+            } else {
+                println!("blocked {}", b.npub);
+            }
+        }
+        Cmd::Unblock { key } => {
+            let app = open_app(&cli)?;
+            let was = app.unblock(key)?;
+            if cli.json {
+                print_json(&serde_json::json!({ "unblocked": was }))?;
+            } else if was {
+                println!("unblocked");
+            } else {
+                println!("that key was not blocked");
+            }
+        }
+        Cmd::Blocked => {
+            let app = open_app(&cli)?;
+            let list = app.blocked()?;
+            if cli.json {
+                print_json(&list)?;
+            } else if list.is_empty() {
+                println!("no blocked keys");
+            } else {
+                for b in list {
+                    println!("{} {}", b.npub, b.name.unwrap_or_default());
+                }
+            }
+        }
+        Cmd::Settings { nip17_only } => {
+            let app = open_app(&cli)?;
+            if let Some(v) = nip17_only {
+                app.set_require_nip17(v.yes())?;
+            }
+            let on = app.require_nip17();
+            if cli.json {
+                print_json(&serde_json::json!({ "nip17_only": on }))?;
+            } else {
+                println!(
+                    "nip17-only: {}",
+                    if on {
+                        "yes (NIP-04-only peers such as the reference agent cannot read you)"
+                    } else {
+                        "no (NIP-04 for peers that have not shown they read gift wraps)"
+                    }
+                );
             }
         }
         Cmd::Watch { market } => {

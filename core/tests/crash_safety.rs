@@ -76,6 +76,7 @@ fn goods(title: String) -> PostIntent {
         expires_in_secs: Some(3600),
         pow_bits: Some(0),
         window: None,
+        flex_minutes: None,
     }
 }
 

@@ -12,9 +12,9 @@ use super::records::{
     FreeportConfig, IdentityView, PostIntentInput, ProfileInput, RateRecord, terms_from_json,
 };
 use crate::app::{
-    App, AppConfig, DealView, IntentView, MarketView, MeetCodeView, MeetOutcomeView,
-    NeighbourhoodView, OutboxItemView, PostIntent, ProfileView, QuoteView, RelayStatusView,
-    Response, ScanInput, ScreeningView, SyncReport,
+    App, AppConfig, BlockedView, ChatMessageView, DealStage, DealView, IntentView, MarketView,
+    MeetCodeView, MeetOutcomeView, NeighbourhoodView, OutboxItemView, PostIntent, ProfileView,
+    QuoteView, RefusalView, RelayStatusView, Response, ScanInput, ScreeningView, SyncReport,
 };
 use crate::identity::SecretStore;
 
@@ -190,7 +190,8 @@ impl FreeportApp {
             .await?)
     }
 
-    /// Proposes new terms in a negotiation.
+    /// Proposes a change to the terms on the table (`terms_json`: the keys to change, merged
+    /// onto the table; `null` removes a key). Only what changed is sent.
     pub async fn counter(&self, nego: String, terms_json: String) -> Result<DealView> {
         let terms = terms_from_json(&terms_json)?;
         Ok(self.app.counter(&nego, terms).await?)
@@ -224,6 +225,78 @@ impl FreeportApp {
     /// One negotiation.
     pub fn deal(&self, nego: String) -> Result<DealView> {
         Ok(self.app.deal(&nego)?)
+    }
+
+    /// Asks the counterparty to agree to cancel a confirmed deal.
+    pub async fn request_cancel(&self, nego: String, reason: Option<String>) -> Result<DealView> {
+        Ok(self.app.request_cancel(&nego, reason).await?)
+    }
+
+    /// Agrees to the counterparty's request to cancel: the deal is cancelled.
+    pub async fn agree_cancel(&self, nego: String) -> Result<DealView> {
+        Ok(self.app.agree_cancel(&nego).await?)
+    }
+
+    /// Declines the counterparty's request to cancel: the deal stays confirmed.
+    pub async fn decline_cancel(&self, nego: String) -> Result<DealView> {
+        Ok(self.app.decline_cancel(&nego).await?)
+    }
+
+    /// Reports the deal's progress (`PickedUp`, then `Completed`, which closes the deal).
+    pub async fn mark_stage(&self, nego: String, stage: DealStage) -> Result<DealView> {
+        Ok(self.app.mark_stage(&nego, stage).await?)
+    }
+
+    // ---- chat -------------------------------------------------------------------------------
+
+    /// Sends a chat message in a deal (text only, at most 16 KiB).
+    pub async fn chat_send(&self, nego: String, text: String) -> Result<ChatMessageView> {
+        Ok(self.app.chat_send(&nego, &text).await?)
+    }
+
+    /// A deal's chat, oldest first (reading does not mark it read).
+    pub fn chat(&self, nego: String) -> Result<Vec<ChatMessageView>> {
+        Ok(self.app.chat(&nego)?)
+    }
+
+    /// Marks a deal's chat read (call when the thread is on screen); returns how many were
+    /// unread.
+    pub fn mark_chat_read(&self, nego: String) -> Result<u32> {
+        Ok(self.app.mark_chat_read(&nego)?)
+    }
+
+    // ---- refusals and blocking -------------------------------------------------------------
+
+    /// Incoming messages that were refused, newest first: all (`nego` = `None`) or one deal's.
+    pub fn refusals(&self, nego: Option<String>) -> Result<Vec<RefusalView>> {
+        Ok(self.app.refusals(nego.as_deref())?)
+    }
+
+    /// Blocks a key (npub or hex): its intents are hidden and its messages dropped, silently.
+    pub fn block(&self, key: String) -> Result<BlockedView> {
+        Ok(self.app.block(&key)?)
+    }
+
+    /// Unblocks a key; `true` if it was blocked.
+    pub fn unblock(&self, key: String) -> Result<bool> {
+        Ok(self.app.unblock(&key)?)
+    }
+
+    /// Every blocked key.
+    pub fn blocked(&self) -> Result<Vec<BlockedView>> {
+        Ok(self.app.blocked()?)
+    }
+
+    /// `true` when everything is sent as NIP-17 gift wraps only (see `set_require_nip17`).
+    pub fn require_nip17(&self) -> bool {
+        self.app.require_nip17()
+    }
+
+    /// Privacy setting: send NIP-17 gift wraps only, never NIP-04 (which shows relays who
+    /// talks to whom and when). Peers that read only NIP-04 — the reference's command-line
+    /// agent — then never see our messages.
+    pub fn set_require_nip17(&self, on: bool) -> Result<()> {
+        Ok(self.app.set_require_nip17(on)?)
     }
 
     // ---- meet -------------------------------------------------------------------------------

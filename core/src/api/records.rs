@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use super::FreeportError;
 use crate::app::{AppConfig, AppEvent, PostIntent, ProfileUpdate, RateInput};
 use crate::protocol::envelope::Terms;
-use crate::protocol::intent::Side;
+use crate::protocol::intent::{Side, TimeWindow};
 
 /// Highest proof-of-work difficulty a caller may ask for. Each bit doubles the signing time;
 /// 24 bits already take minutes on a cheap phone, beyond that a call would never return.
@@ -157,6 +157,14 @@ pub struct PostIntentInput {
     pub expires_in_secs: Option<u64>,
     /// Proof of work; the configured `intent_pow_bits` when `None`.
     pub pow_bits: Option<u8>,
+    /// When: the window's start and end (unix seconds), as the reference's agent matches it.
+    #[uniffi(default = None)]
+    pub window_start: Option<u64>,
+    #[uniffi(default = None)]
+    pub window_end: Option<u64>,
+    /// Minutes of flexibility around the window.
+    #[uniffi(default = None)]
+    pub flex_minutes: Option<u32>,
 }
 
 /// Parses foreign JSON text that must be an object, naming `field` when it is not.
@@ -180,6 +188,16 @@ impl TryFrom<PostIntentInput> for PostIntent {
     fn try_from(p: PostIntentInput) -> Result<Self, FreeportError> {
         let payload = Value::Object(json_object("payload_json", &p.payload_json)?);
         let pow_bits = p.pow_bits.map(|b| check_pow("pow_bits", b)).transpose()?;
+        let window = match (p.window_start, p.window_end) {
+            (None, None) => None,
+            (Some(start), Some(end)) => Some(TimeWindow { start, end }),
+            _ => {
+                return Err(FreeportError::invalid(
+                    "window_start",
+                    "a window needs both a start and an end",
+                ));
+            }
+        };
         Ok(Self {
             market: p.market,
             side: p.side.into(),
@@ -188,7 +206,8 @@ impl TryFrom<PostIntentInput> for PostIntent {
             geohash: p.geohash,
             expires_in_secs: p.expires_in_secs,
             pow_bits,
-            window: None,
+            window,
+            flex_minutes: p.flex_minutes,
         })
     }
 }
@@ -244,10 +263,16 @@ pub enum AppEventRecord {
         /// Public key, hex.
         pubkey: String,
     },
-    /// An incoming message was refused (injection, replay, malformed…).
+    /// An incoming message was refused (injection, replay, malformed…); reported once per
+    /// message (see `FreeportApp::refusals`).
     MessageRejected {
         /// Why.
         reason: String,
+    },
+    /// A chat message arrived in a deal.
+    ChatReceived {
+        /// Negotiation id.
+        nego: String,
     },
 }
 
@@ -261,6 +286,7 @@ impl From<AppEvent> for AppEventRecord {
             AppEvent::DealMet { nego } => Self::DealMet { nego },
             AppEvent::ScreeningChanged { pubkey } => Self::ScreeningChanged { pubkey },
             AppEvent::MessageRejected { reason } => Self::MessageRejected { reason },
+            AppEvent::ChatReceived { nego } => Self::ChatReceived { nego },
         }
     }
 }
@@ -343,6 +369,9 @@ mod tests {
             geohash: None,
             expires_in_secs: None,
             pow_bits: Some(0),
+            window_start: None,
+            window_end: None,
+            flex_minutes: None,
         }
     }
 

@@ -5,23 +5,26 @@
 
 use nostr::{EventId, PublicKey, Timestamp};
 
-use super::{App, AppError, AppEvent, DealView, QuoteView, lock, unix_now};
+use super::{App, AppError, AppEvent, DealStage, DealView, QuoteView, RefusalCode, lock, unix_now};
 use crate::identity::to_npub;
 use crate::negotiation::{Effect, IntentBook, IntentInfo, Negotiation, Role, Side, State};
 use crate::protocol::NegoId;
-use crate::protocol::envelope::{Envelope, Terms, build_envelope, parse_envelope};
+use crate::protocol::envelope::{
+    Envelope, EnvelopeType, Stage, Terms, build_envelope, parse_envelope,
+};
 use crate::protocol::intent::Intent;
 use crate::protocol::receipt::{ReceiptDraft, build_receipt};
 use crate::relay::transport::SeenTransports;
 use crate::relay::{DecryptedDm, Transport, transport};
-use crate::store::{MessageRecord, NegotiationRecord};
+use crate::store::{ChatInsert, ChatRecord, MessageRecord, NegotiationRecord};
 
 /// How a responder opens a thread on someone's intent.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Response {
     /// Accept the intent's terms as posted (reveals our contact).
     Accept,
-    /// Propose other terms (complete terms; merged onto the intent's).
+    /// Propose other terms: the changes, merged onto the intent's terms (keys not given stand;
+    /// a `null` removes one). Only what changed is sent.
     Counter(Terms),
 }
 
@@ -48,6 +51,7 @@ pub(crate) fn intent_info(i: &Intent) -> IntentInfo {
         market: i.market.clone(),
         terms: intent_terms(i),
         expires_at: i.expires_at,
+        double_accept: i.has_cap(crate::protocol::intent::CAP_DOUBLE_ACCEPT),
     }
 }
 
@@ -161,7 +165,7 @@ impl App {
 
     /// What `peer` has used towards us: this session's memory plus what earlier sessions
     /// persisted (so a restart never switches a NIP-04-only peer to NIP-17 it cannot read).
-    fn peer_transports(&self, peer: &PublicKey) -> SeenTransports {
+    pub(crate) fn peer_transports(&self, peer: &PublicKey) -> SeenTransports {
         let live = self
             .client()
             .map(|c| c.seen_transports(peer))
@@ -197,9 +201,11 @@ impl App {
         }
     }
 
-    /// Sends an envelope to the counterparty through the durable outbox (NIP-17 by default,
-    /// NIP-04 for a peer that has only ever used NIP-04).
-    async fn send_envelope(&self, env: &Envelope) -> Result<(), AppError> {
+    /// Sends an envelope to the counterparty through the durable outbox, on the transport it
+    /// reads (see `caps.rs`: gift wraps for a peer that showed it reads them, else NIP-04).
+    /// Nothing is sent to a blocked key (`None`); otherwise returns the message id (the rumor id
+    /// for NIP-17, the event id for NIP-04).
+    pub(crate) async fn send_envelope(&self, env: &Envelope) -> Result<Option<EventId>, AppError> {
         let keys = self.keys()?;
         let me = keys.public_key();
         let peer = env
@@ -208,34 +214,33 @@ impl App {
             .ok_or_else(|| AppError::Internal {
                 reason: "envelope for a negotiation we are not part of".into(),
             })?;
+        if self.is_blocked(&peer) {
+            return Ok(None);
+        }
         let json = build_envelope(env)?;
-        let tr = self.peer_transports(&peer).preferred();
+        let intent = self.load_intent(&env.intent_id.to_hex()).ok();
+        let tr = self.transport_for(&peer, intent.as_ref());
         let now = Timestamp::from(unix_now());
-        let events =
-            match tr {
-                Transport::Nip17 => {
-                    let out = transport::build_nip17(&keys, &peer, &json, now).map_err(|e| {
-                        AppError::Internal {
-                            reason: e.to_string(),
-                        }
-                    })?;
-                    vec![out.to_peer, out.to_self]
-                }
-                Transport::Nip04 => vec![
-                    transport::build_nip04(&keys, &peer, &json, now).map_err(|e| {
-                        AppError::Internal {
-                            reason: e.to_string(),
-                        }
-                    })?,
-                ],
-            };
+        let internal = |e: crate::relay::DmError| AppError::Internal {
+            reason: e.to_string(),
+        };
+        let (id, events) = match tr {
+            Transport::Nip17 => {
+                let out = transport::build_nip17(&keys, &peer, &json, now).map_err(internal)?;
+                (out.rumor_id, vec![out.to_peer, out.to_self])
+            }
+            Transport::Nip04 => {
+                let e = transport::build_nip04(&keys, &peer, &json, now).map_err(internal)?;
+                (e.id, vec![e])
+            }
+        };
         for e in &events {
             self.inner.store.outbox_enqueue(e)?;
         }
         if let Ok(c) = self.client() {
             c.wake_outbox();
         }
-        Ok(())
+        Ok(Some(id))
     }
 
     /// Carries out what the state machine asked for, and tells listeners.
@@ -246,7 +251,9 @@ impl App {
     ) -> Result<(), AppError> {
         for (nego, fx) in effects {
             match fx {
-                Effect::Send(env) => self.send_envelope(&env).await?,
+                Effect::Send(env) => {
+                    self.send_envelope(&env).await?;
+                }
                 Effect::PublishReceipt => {
                     // Like the reference: publish our (proven-tier) half on confirmation.
                     let keys = self.keys()?;
@@ -275,6 +282,7 @@ impl App {
                 | Effect::Confirmed { .. }
                 | Effect::Cancelled { .. }
                 | Effect::Chat { .. }
+                | Effect::ContactReceived { .. }
                 | Effect::PeerStatus { .. }
                 | Effect::StaleAccept { .. } => {
                     self.emit(AppEvent::NegotiationChanged {
@@ -299,6 +307,13 @@ impl App {
     /// Opens a thread on someone's intent with an accept (reveals our contact) or a counter.
     pub async fn respond(&self, intent_id: &str, response: Response) -> Result<DealView, AppError> {
         self.ensure_intent(intent_id).await?;
+        // First contact: find out whether the author reads gift wraps (its NIP-17 inbox list)
+        // before choosing the transport.
+        if let Ok(intent) = self.load_intent(intent_id.trim())
+            && !self.peer_reads_gift_wraps(&intent.author, Some(&intent))
+        {
+            self.look_up_inbox(&intent.author).await;
+        }
         let _g = self.inner.nego_lock.lock().await;
         let me = self.public_key()?;
         let intent = self.load_intent(intent_id)?;
@@ -347,7 +362,7 @@ impl App {
 
     /// Runs a local action on a thread: through the intent's book for the owner, directly for
     /// a responder.
-    async fn act(
+    pub(crate) async fn act(
         &self,
         nego: &str,
         f: impl FnOnce(
@@ -375,7 +390,8 @@ impl App {
         self.deal(&nego.to_string())
     }
 
-    /// Proposes new (complete) terms.
+    /// Proposes a change to the terms on the table (merged onto them; keys not given stand, a
+    /// `null` removes one). Only what changed is sent.
     pub async fn counter(&self, nego: &str, terms: Terms) -> Result<DealView, AppError> {
         self.act(nego, |n, now| n.counter(terms, now)).await
     }
@@ -467,14 +483,13 @@ impl App {
 
     // ---- incoming -------------------------------------------------------------------------
 
-    /// Applies one decrypted direct message. Anything that is not a valid envelope for a thread
-    /// we are part of (injection from a third key, wrong intent, malformed JSON) is refused and
-    /// changes nothing.
-    pub(crate) async fn on_dm(&self, dm: DecryptedDm) -> Result<(), AppError> {
+    /// Applies one decrypted direct message from a counterparty (the caller,
+    /// [`App::receive_dm`], already dropped blocked senders, our own copies and messages refused
+    /// before). Anything that is not a valid envelope for a thread we are part of (injection from
+    /// a third key, wrong intent, malformed JSON) is an error and changes nothing; a stale accept
+    /// is applied (the ledger records it) and recorded as a refusal.
+    pub(crate) async fn apply_dm(&self, dm: DecryptedDm, msg_id: EventId) -> Result<(), AppError> {
         let me = self.public_key()?;
-        if dm.sender == me {
-            return Ok(()); // our own copy of something we sent
-        }
         let env = parse_envelope(&dm.plaintext)?;
         let _g = self.inner.nego_lock.lock().await;
         let now = unix_now();
@@ -512,15 +527,52 @@ impl App {
             });
         };
         self.remember_peer_transport(dm.sender, dm.transport);
-        let _ = self.inner.store.insert_message(&MessageRecord {
-            nego: nego.clone(),
-            event_id: dm.rumor_id.unwrap_or(dm.event_id),
-            sender: dm.sender,
-            msg_type: env.kind.as_str().to_string(),
-            ts: env.ts,
-            envelope: dm.plaintext.into_bytes(),
-        });
+        let mut refused = None;
+        for (n, fx) in &effects {
+            match fx {
+                Effect::Chat { text } => {
+                    let inserted = self.inner.store.insert_chat(&ChatRecord {
+                        nego: n.clone(),
+                        event_id: msg_id,
+                        from_me: false,
+                        ts: env.ts,
+                        received_at: now,
+                        text: text.clone(),
+                        unread: true,
+                    })?;
+                    match inserted {
+                        ChatInsert::Inserted => self.emit(AppEvent::ChatReceived {
+                            nego: n.to_string(),
+                        }),
+                        ChatInsert::Replay => {}
+                        ChatInsert::Full => {
+                            refused = Some((RefusalCode::ChatFull, "this deal's chat is full"))
+                        }
+                    }
+                }
+                Effect::StaleAccept { .. } => {
+                    refused = Some((
+                        RefusalCode::StaleAccept,
+                        "they accepted terms that are not the ones on the table",
+                    ))
+                }
+                _ => {}
+            }
+        }
+        if !matches!(env.kind, EnvelopeType::Chat) {
+            let _ = self.inner.store.insert_message(&MessageRecord {
+                nego: nego.clone(),
+                event_id: msg_id,
+                sender: dm.sender,
+                msg_type: env.kind.as_str().to_string(),
+                ts: env.ts,
+                envelope: dm.plaintext.into_bytes(),
+            });
+        }
         drop(_g);
+        if let Some((code, why)) = refused {
+            self.refuse(msg_id, dm.sender, Some(&nego), code, None, why);
+        }
         self.run_effects(intent_id, effects).await
     }
 
@@ -594,6 +646,9 @@ impl App {
             let Ok(n) = serde_json::from_slice::<Negotiation>(&rec.detail) else {
                 continue;
             };
+            if self.is_blocked(&n.counterparty()) {
+                continue;
+            }
             let screening = self.screening_view_with(trust.as_ref(), &n.counterparty(), false)?;
             out.push(QuoteView {
                 deal: self.deal_view(&n, &rec),
@@ -639,6 +694,14 @@ impl App {
             can_meet: state == State::Confirmed,
             can_rate: !rated && matches!(state, State::Confirmed | State::Met | State::Completed),
             rated,
+            stage: n.stage().map(|s| match s {
+                Stage::PickedUp => DealStage::PickedUp,
+                Stage::Completed => DealStage::Completed,
+            }),
+            unread: self.inner.store.chat_unread(n.nego()).unwrap_or(0),
+            cancel_requested_by_them: state == (State::CancelRequested { by: Side::Them }),
+            counterparty_blocked: self.is_blocked(&peer),
+            refused: self.inner.store.refusal_count(n.nego()).unwrap_or(0),
         }
     }
 

@@ -8,6 +8,7 @@ use nostr::{Event, Filter, Kind, Timestamp};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use super::conversation::DmOutcome;
 use super::{App, AppError, AppEvent, SYNC_OVERLAP_SECS, lock, unix_now};
 use crate::protocol::follows::parse_follows;
 use crate::protocol::intent::parse_intent;
@@ -151,16 +152,22 @@ pub(crate) fn spawn_loops(app: App, mut incoming: Incoming) -> Vec<JoinHandle<()
     let dms = tokio::spawn(async move {
         while let Some(dm) = incoming.dms.recv().await {
             let created = dm.created_at.as_secs();
-            match b.on_dm(dm).await {
-                Ok(()) => {
+            let sender = dm.sender;
+            let transport = dm.transport;
+            match b.receive_dm(dm).await {
+                Ok(outcome) => {
+                    // Refused and ignored messages are recorded (or need no record): the cursor
+                    // moves past them too.
                     let _ = b.inner.store.sync_cursor_advance(CURSOR_DMS, created);
+                    if outcome == DmOutcome::Applied && transport == crate::relay::Transport::Nip04
+                    {
+                        // A NIP-04 peer may still read gift wraps: look for its inbox list.
+                        let c = b.clone();
+                        tokio::spawn(async move { c.look_up_inbox(&sender).await });
+                    }
                 }
-                Err(e) => {
-                    tracing::info!("message refused: {e}");
-                    b.emit(AppEvent::MessageRejected {
-                        reason: e.to_string(),
-                    });
-                }
+                // A failure of ours (storage): the next catch-up retries it.
+                Err(e) => tracing::warn!("message not applied: {e}"),
             }
         }
     });
@@ -217,6 +224,85 @@ impl App {
     /// own transaction, so rating attestations see profiles stored in the same batch; a crash in
     /// between leaves `rep_state.inflight` set and the next open rebuilds once.
     fn apply_and_project(&self, events: &[Event]) -> Result<(), AppError> {
+        self.project(events)?;
+        // A profile that arrives or changes after the ratings about its author re-checks their
+        // phone attestations: the live screening must not stay frozen at the ingest order.
+        let mut authors: Vec<nostr::PublicKey> = events
+            .iter()
+            .filter(|e| e.kind.as_u16() == kinds::PROFILE)
+            .map(|e| e.pubkey)
+            .collect();
+        authors.sort_unstable();
+        authors.dedup();
+        for a in authors {
+            if let Err(e) = self.reattest_ratings_about(&a) {
+                tracing::warn!("attestations not re-checked: {e}");
+            }
+        }
+        for e in events {
+            if e.kind.as_u16() == kinds::DM_RELAYS {
+                self.note_inbox_list(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Re-evaluates the phone attestations of the ratings about `ratee` against its profiles as
+    /// stored now; `true` if one changed (its screening then changed too).
+    pub(crate) fn reattest_ratings_about(
+        &self,
+        ratee: &nostr::PublicKey,
+    ) -> Result<bool, AppError> {
+        let held: Vec<(nostr::PublicKey, crate::reputation::DealKey, u64, bool)> =
+            lock(&self.inner.rep)
+                .ratings()
+                .about(ratee)
+                .filter(|h| h.contact_verified)
+                .map(|h| (h.rater, h.deal, h.created_at, h.attestation_ok))
+                .collect();
+        if held.is_empty() {
+            return Ok(false);
+        }
+        let events = self.inner.store.query_events(
+            &crate::store::EventQuery::new()
+                .kinds([kinds::RATING])
+                .p(*ratee)
+                .limit(crate::store::MAX_QUERY_LIMIT),
+        )?;
+        let mut changed = false;
+        for e in &events {
+            let Ok(r) = parse_rating(e) else { continue };
+            if !r.contact_verified || r.ratee != *ratee {
+                continue;
+            }
+            let deal = crate::reputation::DealKey::of(&r.nego);
+            let at = r.created_at.as_secs();
+            let Some(&(_, _, _, was)) = held
+                .iter()
+                .find(|(rater, d, t, _)| *rater == r.rater && *d == deal && *t == at)
+            else {
+                continue;
+            };
+            let ok = self.attestation_ok(&r);
+            if ok != was {
+                let mut rep = lock(&self.inner.rep);
+                self.inner
+                    .store
+                    .rep_set_attestation(&r.rater, &r.nego, at, ok)?;
+                rep.set_attestation(&r.rater, deal, at, ok);
+                changed = true;
+            }
+        }
+        if changed {
+            self.emit(AppEvent::ScreeningChanged {
+                pubkey: ratee.to_hex(),
+            });
+        }
+        Ok(changed)
+    }
+
+    /// Writes the projection of stored events and applies it to the engine.
+    fn project(&self, events: &[Event]) -> Result<(), AppError> {
         let items: Vec<RepInput> = events.iter().flat_map(|e| rep_inputs(self, e)).collect();
         // The engine stays locked from the projection's commit until it has applied the same
         // facts: its directory answers from the committed rows, so no screening may run in
@@ -447,12 +533,14 @@ pub(crate) async fn catch_up(app: &App) -> Result<Applied, AppError> {
     let mut newest = dm_since;
     for dm in dms {
         let created = dm.created_at.as_secs();
-        match app.on_dm(dm).await {
-            Ok(()) => {
-                applied.messages += 1;
+        match app.receive_dm(dm).await {
+            Ok(outcome) => {
+                if outcome == DmOutcome::Applied {
+                    applied.messages += 1;
+                }
                 newest = newest.max(created);
             }
-            Err(e) => tracing::info!("message refused: {e}"),
+            Err(e) => tracing::warn!("message not applied: {e}"),
         }
     }
     if newest > dm_since {

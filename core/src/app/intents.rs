@@ -36,7 +36,10 @@ pub struct PostIntent {
     pub expires_in_secs: Option<u64>,
     /// NIP-13 difficulty; the configured default when `None` (0 disables).
     pub pow_bits: Option<u8>,
+    /// When (unix seconds), as the reference's rule-based agent matches it.
     pub window: Option<TimeWindow>,
+    /// Minutes of flexibility around the window (reference `flex_minutes`).
+    pub flex_minutes: Option<u32>,
 }
 
 /// Signs `builder`, mining `bits` of proof of work on a blocking thread (never on the caller's
@@ -119,6 +122,7 @@ impl App {
         draft.geohash = post.geohash;
         draft.g_precision = usize::from(self.inner.cfg.geohash_precision);
         draft.window = post.window;
+        draft.flex_minutes = post.flex_minutes;
         let builder = build_intent(&draft, &new_intent_d(), Timestamp::from(now))?;
         let bits = post.pow_bits.unwrap_or(self.inner.cfg.intent_pow_bits);
         let event = sign_with_pow(builder, &keys, bits).await?;
@@ -249,6 +253,7 @@ impl App {
             .iter()
             .filter_map(|e| parse_intent(e, Timestamp::from(now)).ok())
             .filter(|i| i.market == market && !i.is_withdrawn())
+            .filter(|i| !self.is_blocked(&i.author))
             .filter(|i| match &cover_set {
                 None => true,
                 Some(set) => i.geohashes.iter().any(|g| set.contains(g)),
@@ -325,6 +330,9 @@ impl App {
             geohash: i.geohash().map(str::to_string),
             created_at: i.created_at.as_secs(),
             expires_at: i.expires_at,
+            window_start: i.window.as_ref().map(|w| w.start),
+            window_end: i.window.as_ref().map(|w| w.end),
+            flex_minutes: i.flex_minutes,
             withdrawn: i.is_withdrawn(),
             mine: me == Some(i.author),
             badge,
@@ -333,6 +341,9 @@ impl App {
     }
 
     pub(crate) fn emit_intent(&self, i: &Intent) {
+        if self.is_blocked(&i.author) {
+            return; // a blocked key's intents are hidden: no notification either
+        }
         self.emit(AppEvent::IntentSeen {
             market: i.market.clone(),
             intent_id: i.id.to_hex(),

@@ -5,6 +5,8 @@
 //! One [`App`] is one user on one device: a data directory (SQLite store), a [`SecretStore`]
 //! (identity, data key, private contact), and a relay client once [`App::start_network`] ran.
 
+mod caps;
+mod conversation;
 mod deals;
 mod ingest;
 mod intents;
@@ -14,7 +16,7 @@ mod rate;
 mod screen;
 pub mod views;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -163,7 +165,10 @@ pub enum AppEvent {
     /// New receipts/ratings/profile data changed someone's screening.
     ScreeningChanged { pubkey: String },
     /// An incoming message was refused (injection, replay of a closed thread, bad JSON…).
+    /// Sent once per message (it is recorded: see `App::refusals`).
     MessageRejected { reason: String },
+    /// A chat message arrived in a deal.
+    ChatReceived { nego: String },
 }
 
 struct Net {
@@ -185,6 +190,10 @@ pub(crate) struct Inner {
     pub(crate) shown: Mutex<HashMap<NegoId, MeetSession>>,
     /// Serialises negotiation read-modify-write cycles.
     pub(crate) nego_lock: tokio::sync::Mutex<()>,
+    /// Blocked keys (the store's `blocked_keys`, held for the ingest path's checks).
+    pub(crate) blocked: RwLock<HashSet<PublicKey>>,
+    /// Peers whose NIP-17 inbox list was looked up this session.
+    pub(crate) inbox_lookups: Mutex<caps::InboxLookups>,
     pub(crate) events: broadcast::Sender<AppEvent>,
 }
 
@@ -279,6 +288,8 @@ impl App {
             cfg.reputation.clone(),
             Arc::new(crate::store::StoreDirectory::new(store.clone())),
         )?;
+        let blocked: HashSet<PublicKey> =
+            store.blocked_keys()?.into_iter().map(|(k, _)| k).collect();
         let (events, _) = broadcast::channel(256);
         let app = Self {
             inner: Arc::new(Inner {
@@ -292,6 +303,8 @@ impl App {
                 rep: Mutex::new(rep),
                 shown: Mutex::new(HashMap::new()),
                 nego_lock: tokio::sync::Mutex::new(()),
+                blocked: RwLock::new(blocked),
+                inbox_lookups: Mutex::new(caps::InboxLookups::default()),
                 events,
             }),
         };

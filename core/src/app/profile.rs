@@ -213,7 +213,7 @@ impl App {
     }
 
     fn published_phones(&self, pk: &PublicKey) -> (ProfilePhone, Vec<ProfilePhone>) {
-        let mut history: Vec<Profile> = self
+        let history: Vec<Profile> = self
             .inner
             .store
             .profile_history(pk)
@@ -221,36 +221,51 @@ impl App {
             .iter()
             .filter_map(|e| parse_profile(e).ok())
             .collect();
-        let current = self.profile_of(pk);
-        let cur = current
-            .map(|p| ProfilePhone {
-                phone: p.phone,
-                phone_commit: p.phone_commit,
-            })
-            .unwrap_or_default();
-        let prev = history
-            .drain(..)
-            .map(|p| ProfilePhone {
-                phone: p.phone,
-                phone_commit: p.phone_commit,
-            })
-            .filter(|p| *p != cur)
-            .collect();
-        (cur, prev)
+        published_phones(self.profile_of(pk).as_ref(), &history)
     }
 
     /// The verdict on one rating's contact attestation.
     pub(crate) fn attestation_verdict(&self, r: &Rating) -> AttestationVerdict {
-        let att = Attestation {
-            contact_verified: r.contact_verified,
-            contact_masked: r.contact_masked.clone(),
-            contact_commit: r.contact_commit.clone(),
-        };
         let (cur, prev) = self.published_phones(&r.ratee);
-        evaluate_attestation(&att, &cur, &prev)
+        attestation_verdict(r, &cur, &prev)
     }
 
     pub(crate) fn attestation_ok(&self, r: &Rating) -> bool {
         self.attestation_verdict(r).verifies_current_number()
     }
+}
+
+/// The phone a ratee publishes now and the ones it published before (superseded profiles,
+/// newest first, at most [`crate::store::PROFILE_HISTORY_LEN`] as the store keeps them): what an
+/// attestation is checked against, live and offline alike.
+pub(crate) fn published_phones(
+    current: Option<&Profile>,
+    history: &[Profile],
+) -> (ProfilePhone, Vec<ProfilePhone>) {
+    let phone = |p: &Profile| ProfilePhone {
+        phone: p.phone.clone(),
+        phone_commit: p.phone_commit.clone(),
+    };
+    let cur = current.map(phone).unwrap_or_default();
+    let prev = history
+        .iter()
+        .take(crate::store::PROFILE_HISTORY_LEN)
+        .map(phone)
+        .filter(|p| *p != cur)
+        .collect();
+    (cur, prev)
+}
+
+/// The verdict on a rating's contact attestation against the ratee's published phones.
+pub(crate) fn attestation_verdict(
+    r: &Rating,
+    current: &ProfilePhone,
+    previous: &[ProfilePhone],
+) -> AttestationVerdict {
+    let att = Attestation {
+        contact_verified: r.contact_verified,
+        contact_masked: r.contact_masked.clone(),
+        contact_commit: r.contact_commit.clone(),
+    };
+    evaluate_attestation(&att, current, previous)
 }

@@ -1,11 +1,15 @@
 //! Screening a contact before a meetup: the subject's record seen from the viewer's own
 //! position in the proven-deal graph. Also the offline evaluation over a file of signed events.
 
+use std::collections::HashMap;
+
 use nostr::{Event, Filter, Kind, PublicKey};
 
+use super::profile::{attestation_verdict, published_phones};
 use super::{App, AppError, RaterView, ScreeningView, SignalView, lock, unix_now};
 use crate::identity::to_npub;
 use crate::protocol::kinds;
+use crate::protocol::profile::{Profile, parse_profile};
 use crate::protocol::{follows::parse_follows, rating::parse_rating, receipt::parse_receipt};
 use crate::reputation::{Dimension, Params, Reputation, Screening, TrustMap, badge};
 
@@ -43,6 +47,8 @@ pub fn screen_events(
         ..Default::default()
     };
     let mut ratings = Vec::new();
+    // Every profile version per author, to check attestations as the live view does.
+    let mut profiles: HashMap<PublicKey, Vec<(u64, Profile)>> = HashMap::new();
     for e in events {
         if e.verify().is_err() {
             stats.rejected_signature += 1;
@@ -56,6 +62,14 @@ pub fn screen_events(
                 })
                 .is_ok(),
             kinds::RATING => parse_rating(e).map(|r| ratings.push(r)).is_ok(),
+            kinds::PROFILE => parse_profile(e)
+                .map(|p| {
+                    profiles
+                        .entry(e.pubkey)
+                        .or_default()
+                        .push((e.created_at.as_secs(), p));
+                })
+                .is_ok(),
             kinds::FOLLOWS => parse_follows(e)
                 .map(|f| rep.set_follows(e.pubkey, f, e.created_at.as_secs()))
                 .is_ok(),
@@ -65,8 +79,23 @@ pub fn screen_events(
             stats.rejected_parse += 1;
         }
     }
+    // Newest first; the same version seen twice (from two relays) counts once.
+    let mut by_author: HashMap<PublicKey, (Option<Profile>, Vec<Profile>)> = HashMap::new();
+    for (pk, mut versions) in profiles {
+        versions.sort_by_key(|v| std::cmp::Reverse(v.0));
+        versions.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+        let mut it = versions.into_iter().map(|(_, p)| p);
+        let current = it.next();
+        by_author.insert(pk, (current, it.collect()));
+    }
     for r in ratings {
         let (safe, reliable) = r.signals();
+        let (current, history) = by_author
+            .get(&r.ratee)
+            .map(|(c, h)| (c.as_ref(), h.as_slice()))
+            .unwrap_or((None, &[]));
+        let (cur, prev) = published_phones(current, history);
+        let attestation_ok = attestation_verdict(&r, &cur, &prev).verifies_current_number();
         let _ = rep.insert_rating(crate::reputation::RatingInput {
             rater: r.rater,
             ratee: r.ratee,
@@ -78,7 +107,7 @@ pub fn screen_events(
             pow_bits: r.pow_difficulty,
             contact_verified: r.contact_verified,
             contact_masked: r.contact_masked.clone(),
-            attestation_ok: r.contact_verified,
+            attestation_ok,
         });
     }
     let trust = rep.trust_map(viewer)?;
@@ -168,13 +197,9 @@ impl App {
             })
             .collect();
         let name = profile.as_ref().and_then(|p| p.name.clone());
-        Ok(screening_view(
-            subject,
-            &s,
-            name,
-            path_names,
-            profile.and_then(|p| p.phone),
-        ))
+        let mut v = screening_view(subject, &s, name, path_names, profile.and_then(|p| p.phone));
+        v.blocked = self.is_blocked(subject);
+        Ok(v)
     }
 }
 
@@ -228,6 +253,7 @@ pub fn screening_view(
                     .collect()
             })
             .unwrap_or_default(),
+        blocked: false,
     }
 }
 

@@ -38,6 +38,11 @@ pub struct IntentView {
     pub geohash: Option<String>,
     pub created_at: u64,
     pub expires_at: u64,
+    /// When (unix seconds), if the intent gives a window.
+    pub window_start: Option<u64>,
+    pub window_end: Option<u64>,
+    /// Minutes of flexibility around the window.
+    pub flex_minutes: Option<u32>,
     pub withdrawn: bool,
     pub mine: bool,
     /// The author's screening badge line, e.g. `★ 12 deals · 9 partners · 3 in your network`.
@@ -75,6 +80,142 @@ pub struct DealView {
     /// The deal can be rated now (and has not been rated by us yet).
     pub can_rate: bool,
     pub rated: bool,
+    /// The furthest stage either side reported.
+    pub stage: Option<DealStage>,
+    /// Their chat messages not read yet.
+    pub unread: u32,
+    /// They asked to cancel the confirmed deal and wait for our answer.
+    pub cancel_requested_by_them: bool,
+    /// The counterparty's key is blocked on this device.
+    pub counterparty_blocked: bool,
+    /// Messages of theirs on this deal that were refused (see `refusals`).
+    pub refused: u32,
+}
+
+/// How far a deal got, as either side reported it (`negotiate.status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, uniffi::Enum)]
+#[serde(rename_all = "snake_case")]
+pub enum DealStage {
+    /// The ride or item was picked up (also reported when the meet code is co-signed).
+    PickedUp,
+    /// The deal is done; nothing reverses it.
+    Completed,
+}
+
+/// One chat message inside a deal (text only; never part of a rating).
+#[derive(Debug, Clone, PartialEq, Serialize, uniffi::Record)]
+pub struct ChatMessageView {
+    pub text: String,
+    /// `true` for what we sent.
+    pub from_me: bool,
+    /// When it was written (unix seconds, the sender's clock).
+    pub at: u64,
+    /// `true` for their messages not yet marked read.
+    pub unread: bool,
+}
+
+/// Why an incoming message from a counterparty was not accepted (typed; the shells word it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, uniffi::Enum)]
+#[serde(rename_all = "snake_case")]
+pub enum RefusalCode {
+    /// Not a Freeport negotiation message (a plain direct message, not JSON, another version).
+    NotFreeport,
+    /// A Freeport message that breaks a rule of the format (see `field`).
+    Malformed,
+    /// About a deal we are not part of, or another intent (injection, wrong ids).
+    NotForUs,
+    /// About a deal this device does not have.
+    UnknownDeal,
+    /// A new deal must open with a counter or an accept.
+    BadOpening,
+    /// It accepted terms that are not the ones on the table (crossed with a counter).
+    StaleAccept,
+    /// Not possible in the deal's current state.
+    NotAllowedNow,
+    /// The deal is cancelled or expired.
+    Closed,
+    /// It would undo a deal that was met or completed.
+    Irreversible,
+    /// The 8 counters of a deal are used up.
+    RoundCapReached,
+    /// The intent expired.
+    Expired,
+    /// Too many messages on one deal.
+    TooManyMessages,
+    /// Too many responders on one intent.
+    ThreadLimit,
+    /// The deal's chat is full.
+    ChatFull,
+}
+
+impl RefusalCode {
+    /// Every code.
+    pub const ALL: [RefusalCode; 14] = [
+        Self::NotFreeport,
+        Self::Malformed,
+        Self::NotForUs,
+        Self::UnknownDeal,
+        Self::BadOpening,
+        Self::StaleAccept,
+        Self::NotAllowedNow,
+        Self::Closed,
+        Self::Irreversible,
+        Self::RoundCapReached,
+        Self::Expired,
+        Self::TooManyMessages,
+        Self::ThreadLimit,
+        Self::ChatFull,
+    ];
+
+    /// Stable label (stored, printed by `--json`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotFreeport => "not_freeport",
+            Self::Malformed => "malformed",
+            Self::NotForUs => "not_for_us",
+            Self::UnknownDeal => "unknown_deal",
+            Self::BadOpening => "bad_opening",
+            Self::StaleAccept => "stale_accept",
+            Self::NotAllowedNow => "not_allowed_now",
+            Self::Closed => "closed",
+            Self::Irreversible => "irreversible",
+            Self::RoundCapReached => "round_cap_reached",
+            Self::Expired => "expired",
+            Self::TooManyMessages => "too_many_messages",
+            Self::ThreadLimit => "thread_limit",
+            Self::ChatFull => "chat_full",
+        }
+    }
+
+    /// The code of a stored label.
+    pub fn from_label(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// One refused incoming message, recorded once.
+#[derive(Debug, Clone, PartialEq, Serialize, uniffi::Record)]
+pub struct RefusalView {
+    pub code: RefusalCode,
+    /// The field at fault, for `malformed`.
+    pub field: Option<String>,
+    /// The deal it named, when it named one of ours.
+    pub nego: Option<String>,
+    pub sender: String,
+    pub sender_npub: String,
+    /// When it was refused (unix seconds).
+    pub at: u64,
+    /// Technical detail in English, for logs and `--verbose` (screens word `code`).
+    pub detail: String,
+}
+
+/// A key the user blocked.
+#[derive(Debug, Clone, PartialEq, Serialize, uniffi::Record)]
+pub struct BlockedView {
+    pub pubkey: String,
+    pub npub: String,
+    pub name: Option<String>,
+    pub blocked_at: u64,
 }
 
 /// One responder's quote on an owner's intent, with their screening card.
@@ -175,6 +316,8 @@ pub struct ScreeningView {
     pub phone: Option<String>,
     pub phone_status: String,
     pub raters: Vec<RaterView>,
+    /// The subject is blocked on this device.
+    pub blocked: bool,
 }
 
 /// A profile as shown on the profile screen.

@@ -18,6 +18,7 @@ pub mod market;
 pub mod profile;
 pub mod rating;
 pub mod receipt;
+pub mod tolerant;
 
 /// Event kinds used by Freeport.
 pub mod kinds {
@@ -41,6 +42,8 @@ pub mod kinds {
     pub const PRIVATE_DM: u16 = 14;
     /// NIP-59 gift wrap.
     pub const GIFT_WRAP: u16 = 1059;
+    /// NIP-17 list of the relays where a user receives gift wraps (its "inbox").
+    pub const DM_RELAYS: u16 = 10050;
 }
 
 /// Size and shape limits enforced by every parser.

@@ -166,6 +166,34 @@ impl RatingBook {
         Ok(RatingOutcome::Added)
     }
 
+    /// Re-evaluates the contact attestation of the held rating (`rater`, `deal`) written at
+    /// `created_at` (the ratee's profile arrived or changed). `true` if it changed.
+    pub fn set_attestation(
+        &mut self,
+        rater: &PublicKey,
+        deal: DealKey,
+        created_at: u64,
+        ok: bool,
+    ) -> bool {
+        use std::hash::BuildHasher;
+        let hash = self.hasher.hash_one((rater.to_bytes(), deal.to_bytes()));
+        let ratings = &self.ratings;
+        let Some(&i) = self.latest.find(hash, |&i| {
+            ratings
+                .get(i as usize)
+                .is_some_and(|h| h.rater == *rater && h.deal == deal)
+        }) else {
+            return false;
+        };
+        match self.ratings.get_mut(i as usize) {
+            Some(h) if h.created_at == created_at && h.attestation_ok != ok => {
+                h.attestation_ok = ok;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Ratings held about `ratee` (latest per rater and deal), in arrival order.
     pub fn about<'a>(&'a self, ratee: &PublicKey) -> impl Iterator<Item = &'a HeldRating> + 'a {
         let mut at = self.chains.get(ratee).map_or(END, |c| c.0);
@@ -649,6 +677,21 @@ impl Reputation {
         let out = self.ratings.add(r)?;
         self.observe(who, at);
         Ok(out)
+    }
+
+    /// Re-evaluates a held rating's contact attestation (see [`RatingBook::set_attestation`]).
+    pub fn set_attestation(
+        &mut self,
+        rater: &PublicKey,
+        deal: DealKey,
+        created_at: u64,
+        ok: bool,
+    ) -> bool {
+        let changed = self.ratings.set_attestation(rater, deal, created_at, ok);
+        if changed {
+            self.lookups.clear();
+        }
+        changed
     }
 
     /// Sets `owner`'s follow list if it is newer than the one held (latest kind 3 wins).

@@ -248,6 +248,38 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     DELETE FROM rep_ck_dirty;
     DELETE FROM rep_state WHERE k = 'built';
     "#,
+    // v10 (issue 22, self-contained: renumber freely at merge): chat inside a deal, blocked
+    // keys, and refused incoming messages (each recorded once, with its reason).
+    r#"
+    CREATE TABLE chat_messages (
+        seq         INTEGER PRIMARY KEY,
+        nego        TEXT    NOT NULL REFERENCES negotiations(nego) ON DELETE CASCADE,
+        event_id    BLOB    NOT NULL UNIQUE,   -- NIP-17 rumor id, or the kind 4 event id
+        from_me     INTEGER NOT NULL,
+        ts          INTEGER NOT NULL,          -- the envelope's ts (the sender's clock)
+        received_at INTEGER NOT NULL,          -- our clock
+        unread      INTEGER NOT NULL,
+        body        BLOB    NOT NULL           -- sealed text, AAD binds the event id
+    );
+    CREATE INDEX chat_messages_nego ON chat_messages(nego, seq);
+    CREATE INDEX chat_messages_unread ON chat_messages(nego) WHERE unread = 1;
+
+    CREATE TABLE blocked_keys (
+        pubkey     BLOB    PRIMARY KEY,
+        blocked_at INTEGER NOT NULL
+    );
+
+    CREATE TABLE refusals (
+        seq      INTEGER PRIMARY KEY,
+        msg_id   BLOB    NOT NULL UNIQUE,      -- rumor id, or the carrying event id
+        sender   BLOB    NOT NULL,
+        nego     TEXT,                          -- when the message named one of ours
+        code     TEXT    NOT NULL,              -- the typed reason (app::RefusalCode)
+        detail   BLOB    NOT NULL,              -- sealed: the reason in words, AAD binds msg_id
+        at       INTEGER NOT NULL
+    );
+    CREATE INDEX refusals_nego ON refusals(nego, seq) WHERE nego IS NOT NULL;
+    "#,
 ];
 
 /// The version whose step gave `rep_keys` node ids and dropped the old checkpoint (tests).
@@ -347,6 +379,9 @@ mod tests {
             "rep_ratings",
             "rep_state",
             "settings",
+            "chat_messages",
+            "blocked_keys",
+            "refusals",
             "sync_cursors",
             "used_nonces",
         ] {

@@ -182,6 +182,7 @@ impl Person {
                 expires_in_secs: Some(expires_in),
                 pow_bits: Some(0),
                 window: None,
+                flex_minutes: None,
             })
             .await
             .expect("post intent");

@@ -197,6 +197,11 @@ struct NegotiationScreen: View {
                 if deal.canRate {
                     NavigationLink("Rate this deal") { RateScreen(model: RateModel(core: app.core, nego: deal.nego)) }
                 }
+                NavigationLink {
+                    ChatScreen(app: app, model: ChatModel(core: app.core, nego: deal.nego))
+                } label: {
+                    Label(deal.unread > 0 ? "Messages (\(Int(deal.unread)) new)" : "Messages", systemImage: "bubble.left.and.bubble.right")
+                }
                 if model.canCancel {
                     Section {
                         TextField("Reason (optional)", text: $model.cancelReason)
@@ -245,5 +250,88 @@ struct CounterpartyScreen: View {
         .navigationTitle("Check someone")
         .task { await model.screen(subject: subject) }
         .onChange(of: app.screeningRevision) { Task { await model.screen(subject: subject) } }
+    }
+}
+
+/// The chat of a deal, what they sent that was refused and why, progress, mutual cancel, block.
+struct ChatScreen: View {
+    let app: AppModel
+    @State private var model: ChatModel
+
+    init(app: AppModel, model: ChatModel) {
+        self.app = app
+        _model = State(initialValue: model)
+    }
+
+    var body: some View {
+        Form {
+            Section {
+                if model.messages.isEmpty { Text("No messages yet.").foregroundStyle(.secondary) }
+                ForEach(Array(model.messages.enumerated()), id: \.offset) { _, m in
+                    VStack(alignment: m.fromMe ? .trailing : .leading) {
+                        Text(m.fromMe ? "You" : "Them").font(.caption).foregroundStyle(.secondary)
+                        Text(m.text)
+                    }
+                    .frame(maxWidth: .infinity, alignment: m.fromMe ? .trailing : .leading)
+                    .accessibilityElement(children: .combine)
+                }
+                TextField("Write a message", text: $model.draft, axis: .vertical)
+                Button("Send") { Task { await model.send() } }
+                    .disabled(model.draft.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+            }
+            if let deal = model.deal {
+                Section("Progress") {
+                    if let stage = deal.stage { Text(stage == .completed ? "Completed" : "Picked up") }
+                    Button("Mark picked up") { Task { await model.mark(.pickedUp) } }
+                    Button("Mark completed") { Task { await model.mark(.completed) } }
+                }
+                Section {
+                    if deal.cancelRequestedByThem {
+                        Text("They ask to cancel this deal.")
+                        Button("Agree to cancel", role: .destructive) { Task { await model.answerCancel(agree: true) } }
+                        Button("Keep the deal") { Task { await model.answerCancel(agree: false) } }
+                    } else {
+                        Button("Ask to cancel") { Task { await model.requestCancel() } }
+                    }
+                }
+                if !model.refusals.isEmpty {
+                    Section("Not accepted from them") {
+                        ForEach(Array(model.refusals.enumerated()), id: \.offset) { _, r in Text(RefusalText.word(r.code)) }
+                    }
+                }
+                Section {
+                    Button(deal.counterpartyBlocked ? "Unblock them" : "Block them", role: deal.counterpartyBlocked ? nil : .destructive) {
+                        Task { await model.setBlocked(!deal.counterpartyBlocked) }
+                    }
+                }
+            }
+            ProblemText(problem: model.error)
+        }
+        .disabled(model.busy)
+        .navigationTitle("Messages")
+        .task { await model.refresh() }
+        .onChange(of: app.dealsRevision) { Task { await model.refresh() } }
+    }
+}
+
+/// Words for the core's typed refusal reasons.
+enum RefusalText {
+    static func word(_ code: RefusalCode) -> LocalizedStringKey {
+        switch code {
+        case .notFreeport: "A message that is not part of a Freeport negotiation."
+        case .malformed: "A message that breaks the format."
+        case .notForUs: "A message about a deal that is not theirs."
+        case .unknownDeal: "A message about a deal this phone does not have."
+        case .badOpening: "A deal must start with an offer or an acceptance."
+        case .staleAccept: "They accepted terms that are no longer the ones on the table."
+        case .notAllowedNow: "A step that is not possible at this point of the deal."
+        case .closed: "A message after the deal was cancelled or expired."
+        case .irreversible: "An attempt to undo a deal that was met or completed."
+        case .roundCapReached: "A counter-offer beyond the 8 allowed."
+        case .expired: "A message after the listing expired."
+        case .tooManyMessages: "Too many messages on this deal."
+        case .threadLimit: "Too many offers on this listing."
+        case .chatFull: "The chat of this deal is full."
+        }
     }
 }

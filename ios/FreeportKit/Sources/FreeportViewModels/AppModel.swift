@@ -97,7 +97,7 @@ public final class AppModel {
         switch event {
         case .intentSeen:
             marketsRevision += 1
-        case .negotiationChanged, .dealMet:
+        case .negotiationChanged, .dealMet, .chatReceived:
             dealsRevision += 1
         case .screeningChanged:
             screeningRevision += 1

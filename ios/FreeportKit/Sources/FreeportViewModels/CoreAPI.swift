@@ -51,7 +51,7 @@ public protocol FreeportCoreAPI: AnyObject, Sendable {
     func respondAccept(intentId: String) async throws -> DealView
     /// Opens a thread with other terms.
     func respondCounter(intentId: String, termsJson: String) async throws -> DealView
-    /// Proposes new complete terms.
+    /// Proposes a change to the terms on the table (merged onto them).
     func counter(nego: String, termsJson: String) async throws -> DealView
     /// Accepts the terms on the table.
     func accept(nego: String) async throws -> DealView
@@ -65,6 +65,27 @@ public protocol FreeportCoreAPI: AnyObject, Sendable {
     func deals() async throws -> [DealView]
     /// One thread.
     func deal(nego: String) async throws -> DealView
+    /// Asks the counterparty to agree to cancel a confirmed deal.
+    func requestCancel(nego: String, reason: String?) async throws -> DealView
+    /// Agrees to their request to cancel.
+    func agreeCancel(nego: String) async throws -> DealView
+    /// Declines their request to cancel (the deal stands).
+    func declineCancel(nego: String) async throws -> DealView
+    /// Reports the deal's progress (`.pickedUp`, then `.completed`).
+    func markStage(nego: String, stage: DealStage) async throws -> DealView
+
+    /// Sends a chat message in a deal (text only; never part of a rating).
+    func chatSend(nego: String, text: String) async throws -> ChatMessageView
+    /// A deal's chat, in the order it was written.
+    func chat(nego: String) async throws -> [ChatMessageView]
+    /// Marks a deal's chat read; returns how many were unread.
+    func markChatRead(nego: String) async throws -> UInt32
+    /// Messages from counterparties that were refused, and why (one deal's, or all).
+    func refusals(nego: String?) async throws -> [RefusalView]
+    /// Blocks a key: its intents hidden, its messages dropped, silently.
+    func block(key: String) async throws -> BlockedView
+    /// Unblocks a key.
+    func unblock(key: String) async throws -> Bool
 
     /// The meet code to show now.
     func meetShow(nego: String, pngPx: UInt32) async throws -> MeetCodeView

@@ -2,6 +2,9 @@ package app.freeport.presentation
 
 import app.freeport.core.AppEventRecord
 import app.freeport.core.AppListener
+import app.freeport.core.BlockedView
+import app.freeport.core.ChatMessageView
+import app.freeport.core.DealStage
 import app.freeport.core.DealView
 import app.freeport.core.FreeportApp
 import app.freeport.core.IdentityView
@@ -16,6 +19,7 @@ import app.freeport.core.ProfileInput
 import app.freeport.core.ProfileView
 import app.freeport.core.QuoteView
 import app.freeport.core.RateRecord
+import app.freeport.core.RefusalView
 import app.freeport.core.RelayStatusView
 import app.freeport.core.ScreeningView
 import app.freeport.core.SyncReport
@@ -78,6 +82,19 @@ interface Core {
     suspend fun quotes(intentId: String): List<QuoteView>
     suspend fun deals(): List<DealView>
     suspend fun deal(nego: String): DealView
+    suspend fun requestCancel(nego: String, reason: String?): DealView
+    suspend fun agreeCancel(nego: String): DealView
+    suspend fun declineCancel(nego: String): DealView
+    suspend fun markStage(nego: String, stage: DealStage): DealView
+
+    /** Chat inside a deal (text only; never part of a rating). */
+    suspend fun chatSend(nego: String, text: String): ChatMessageView
+    suspend fun chat(nego: String): List<ChatMessageView>
+    suspend fun markChatRead(nego: String): Int
+    /** Messages from counterparties that were refused, and why (one deal's, or all). */
+    suspend fun refusals(nego: String?): List<RefusalView>
+    suspend fun block(key: String): BlockedView
+    suspend fun unblock(key: String): Boolean
 
     suspend fun meetShow(nego: String, pngPx: Int): MeetCodeView
     suspend fun meetScanText(text: String): MeetOutcomeView
@@ -176,6 +193,17 @@ class FfiCore(
     override suspend fun quotes(intentId: String) = onIo { app.quotes(intentId) }
     override suspend fun deals() = onIo { app.deals() }
     override suspend fun deal(nego: String) = onIo { app.deal(nego) }
+    override suspend fun requestCancel(nego: String, reason: String?) = onIo { app.requestCancel(nego, reason) }
+    override suspend fun agreeCancel(nego: String) = onIo { app.agreeCancel(nego) }
+    override suspend fun declineCancel(nego: String) = onIo { app.declineCancel(nego) }
+    override suspend fun markStage(nego: String, stage: DealStage) = onIo { app.markStage(nego, stage) }
+
+    override suspend fun chatSend(nego: String, text: String) = onIo { app.chatSend(nego, text) }
+    override suspend fun chat(nego: String) = onIo { app.chat(nego) }
+    override suspend fun markChatRead(nego: String) = onIo { app.markChatRead(nego).toInt() }
+    override suspend fun refusals(nego: String?) = onIo { app.refusals(nego) }
+    override suspend fun block(key: String) = onIo { app.block(key) }
+    override suspend fun unblock(key: String) = onIo { app.unblock(key) }
 
     override suspend fun meetShow(nego: String, pngPx: Int) =
         onIo { app.meetShow(nego, pngPx.toUIntChecked("png_px")) }

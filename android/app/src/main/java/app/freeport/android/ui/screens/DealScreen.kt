@@ -120,5 +120,6 @@ fun DealScreen(s: NegotiationViewModel.State, vm: DealActions) {
                 singleLine = true, modifier = Modifier.fillMaxWidth())
             OutlinedButton(onClick = { vm.cancel(reason) }, enabled = !s.busy) { Text(stringResource(R.string.deal_cancel)) }
         }
+        DealChatSection(core, nego)
     }
 }
