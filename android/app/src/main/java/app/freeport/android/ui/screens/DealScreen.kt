@@ -70,12 +70,12 @@ fun DealRoute(core: Core, nego: String, onMeet: () -> Unit, onRate: () -> Unit, 
             override fun screen() = onScreen()
         }
     }
-    DealScreen(s, actions)
+    DealScreen(s, actions) { DealChatSection(core, nego) }
 }
 
 @OptIn(ExperimentalLayoutApi::class)
 @Composable
-fun DealScreen(s: NegotiationViewModel.State, vm: DealActions) {
+fun DealScreen(s: NegotiationViewModel.State, vm: DealActions, chat: @Composable () -> Unit = {}) {
     val d = s.deal
     Column(
         Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
@@ -120,6 +120,6 @@ fun DealScreen(s: NegotiationViewModel.State, vm: DealActions) {
                 singleLine = true, modifier = Modifier.fillMaxWidth())
             OutlinedButton(onClick = { vm.cancel(reason) }, enabled = !s.busy) { Text(stringResource(R.string.deal_cancel)) }
         }
-        DealChatSection(core, nego)
+        chat()
     }
 }
