@@ -84,8 +84,8 @@ async fn confirmed_deal(alice: &Person, bob: &Person) -> String {
         .nego;
     alice.until_known(&nego).await;
     alice.app.pick(&nego).await.expect("pick");
-    alice.until_state(&nego, "confirmed").await;
-    bob.until_state(&nego, "confirmed").await;
+    alice.until_state(&nego, DealState::Confirmed).await;
+    bob.until_state(&nego, DealState::Confirmed).await;
     nego
 }
 
@@ -132,7 +132,7 @@ async fn no_secret_key_or_full_phone_number_in_any_file_after_every_flow() {
         .meet_scan(ScanInput::Image(code.png.clone()))
         .await
         .expect("scan");
-    assert_eq!(out.state, "met");
+    assert_eq!(out.state, DealState::Met);
     let ret = out.return_token.expect("return code");
     bob.app
         .meet_scan(ScanInput::Text(ret))

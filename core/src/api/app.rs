@@ -12,7 +12,7 @@ use super::records::{
     FreeportConfig, IdentityView, PostIntentInput, ProfileInput, RateRecord, terms_from_json,
 };
 use crate::app::{
-    App, AppConfig, DealView, IntentView, MarketView, MeetCodeView, MeetOutcomeView,
+    App, AppConfig, DealView, FormEntry, IntentView, MarketView, MeetCodeView, MeetOutcomeView,
     NeighbourhoodView, OutboxItemView, PostIntent, ProfileView, QuoteView, RelayStatusView,
     Response, ScanInput, ScreeningView, SyncReport,
 };
@@ -73,7 +73,9 @@ impl FreeportApp {
         Ok(self.app.restore_identity(&ncryptsec, &passphrase)?.into())
     }
 
-    /// An NIP-49 encrypted backup (`ncryptsec1…`) of the secret key under `passphrase`.
+    /// An NIP-49 encrypted backup (`ncryptsec1…`) of the secret key under `passphrase`, which
+    /// must follow the backup rule ([`check_passphrase`](super::check_passphrase); a refused
+    /// one is `InvalidInput` on field `passphrase` and changes nothing).
     pub fn export_backup(&self, passphrase: String) -> Result<String> {
         Ok(self.app.export_backup(&passphrase)?)
     }
@@ -142,7 +144,15 @@ impl FreeportApp {
         self.app.markets()
     }
 
-    /// Signs (with proof of work) and publishes an intent.
+    /// The payload (JSON text) `market`'s form entries make, or `InvalidInput` with every
+    /// field's violation — the same ones `post_intent` returns, for feedback before posting.
+    pub fn build_payload(&self, market: String, entries: Vec<FormEntry>) -> Result<String> {
+        Ok(self.app.build_payload(&market, &entries)?)
+    }
+
+    /// Builds the payload from the form's entries, signs (with proof of work) and publishes an
+    /// intent. Bad input is `InvalidInput` with every violation, each on its field (`title`,
+    /// `geohash`, or a form path such as `/from/geohash`); nothing is published.
     pub async fn post_intent(&self, input: PostIntentInput) -> Result<IntentView> {
         let post = PostIntent::try_from(input)?;
         Ok(self.app.post_intent(post).await?)
@@ -196,7 +206,7 @@ impl FreeportApp {
         Ok(self.app.counter(&nego, terms).await?)
     }
 
-    /// Accepts the terms on the table.
+    /// Accepts the terms on the table (on our own intent: picks this quote).
     pub async fn accept(&self, nego: String) -> Result<DealView> {
         Ok(self.app.accept(&nego).await?)
     }
@@ -204,6 +214,21 @@ impl FreeportApp {
     /// Cancels a negotiation (before it is met).
     pub async fn cancel(&self, nego: String, reason: Option<String>) -> Result<DealView> {
         Ok(self.app.cancel(&nego, reason).await?)
+    }
+
+    /// Asks the other side to agree to cancel a confirmed deal.
+    pub async fn request_cancel(&self, nego: String, reason: Option<String>) -> Result<DealView> {
+        Ok(self.app.request_cancel(&nego, reason).await?)
+    }
+
+    /// Agrees to their request to cancel: the deal is cancelled.
+    pub async fn agree_cancel(&self, nego: String) -> Result<DealView> {
+        Ok(self.app.agree_cancel(&nego).await?)
+    }
+
+    /// Declines their request to cancel: the deal stays confirmed.
+    pub async fn decline_cancel(&self, nego: String) -> Result<DealView> {
+        Ok(self.app.decline_cancel(&nego).await?)
     }
 
     /// Owner only: picks this quote; the other quotes on the intent are told it is filled.

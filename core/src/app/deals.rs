@@ -5,9 +5,16 @@
 
 use nostr::{EventId, PublicKey, Timestamp};
 
-use super::{App, AppError, AppEvent, DealView, QuoteView, lock, unix_now};
+use std::collections::HashMap;
+
+use super::{
+    App, AppError, AppEvent, CancelReason, Cancellation, DealAction, DealState, DealView,
+    QuoteView, Refusal, lock, unix_now,
+};
 use crate::identity::to_npub;
-use crate::negotiation::{Effect, IntentBook, IntentInfo, Negotiation, Role, Side, State};
+use crate::negotiation::{
+    Effect, IntentBook, IntentInfo, Negotiation, NegotiationError, Role, State,
+};
 use crate::protocol::NegoId;
 use crate::protocol::envelope::{Envelope, Terms, build_envelope, parse_envelope};
 use crate::protocol::intent::Intent;
@@ -269,7 +276,7 @@ impl App {
                 }
                 Effect::StateChanged { to, .. } => self.emit(AppEvent::NegotiationChanged {
                     nego: nego.to_string(),
-                    state: state_label(to).to_string(),
+                    state: to.into(),
                 }),
                 Effect::TermsChanged { .. }
                 | Effect::Confirmed { .. }
@@ -277,17 +284,12 @@ impl App {
                 | Effect::Chat { .. }
                 | Effect::PeerStatus { .. }
                 | Effect::StaleAccept { .. } => {
-                    self.emit(AppEvent::NegotiationChanged {
-                        nego: nego.to_string(),
-                        state: self
-                            .inner
-                            .store
-                            .get_negotiation(&nego)
-                            .ok()
-                            .flatten()
-                            .map(|r| r.state)
-                            .unwrap_or_default(),
-                    });
+                    if let Ok((n, _)) = self.load_thread(&nego) {
+                        self.emit(AppEvent::NegotiationChanged {
+                            nego: nego.to_string(),
+                            state: n.state().into(),
+                        });
+                    }
                 }
             }
         }
@@ -296,35 +298,41 @@ impl App {
 
     // ---- local actions ------------------------------------------------------------------
 
+    /// Whether we may open a thread on `intent` now (accepting it as posted or countering): not
+    /// our own, not withdrawn, not expired, and no thread of ours on it yet. The one rule behind
+    /// [`App::respond`] and `IntentView.actions`.
+    pub(crate) fn check_respond(&self, intent: &Intent, now: u64) -> Result<NegoId, AppError> {
+        let me = self.public_key()?;
+        if intent.author == me {
+            return Err(AppError::refused("respond", Refusal::OwnIntent));
+        }
+        if intent.is_withdrawn() {
+            return Err(AppError::refused("respond", Refusal::IntentWithdrawn));
+        }
+        if now >= intent.expires_at {
+            return Err(AppError::refused("respond", Refusal::IntentExpired));
+        }
+        let nego = NegoId::new(&intent.d, intent.author, me)?;
+        if let Some(rec) = self.inner.store.get_negotiation(&nego)? {
+            let state = serde_json::from_slice::<Negotiation>(&rec.detail)
+                .map(|n| DealState::from(n.state()))
+                .unwrap_or(DealState::Open);
+            return Err(AppError::refused(
+                "respond",
+                Refusal::AlreadyResponded { state },
+            ));
+        }
+        Ok(nego)
+    }
+
     /// Opens a thread on someone's intent with an accept (reveals our contact) or a counter.
     pub async fn respond(&self, intent_id: &str, response: Response) -> Result<DealView, AppError> {
         self.ensure_intent(intent_id).await?;
         let _g = self.inner.nego_lock.lock().await;
         let me = self.public_key()?;
         let intent = self.load_intent(intent_id)?;
-        if intent.author == me {
-            return Err(AppError::NotPossible {
-                what: "respond",
-                why: "this is your own intent".into(),
-            });
-        }
-        if intent.is_withdrawn() {
-            return Err(AppError::NotPossible {
-                what: "respond",
-                why: "the intent was withdrawn".into(),
-            });
-        }
+        let nego = self.check_respond(&intent, unix_now())?;
         let info = intent_info(&intent);
-        let nego = NegoId::new(&info.d, info.author, me)?;
-        if let Ok((n, _)) = self.load_thread(&nego) {
-            return Err(AppError::NotPossible {
-                what: "respond",
-                why: format!(
-                    "you already have a thread on this intent ({})",
-                    state_label(n.state())
-                ),
-            });
-        }
         let mut n = Negotiation::new_responder(&info, me)?;
         let (contact, salt) = self.contact_card()?;
         n.set_auto_accept(Some(crate::negotiation::ContactCard {
@@ -380,8 +388,13 @@ impl App {
         self.act(nego, |n, now| n.counter(terms, now)).await
     }
 
-    /// Accepts the terms on the table (reveals our contact; confirms if they accepted too).
+    /// Accepts the terms on the table (reveals our contact; confirms if they accepted too). On
+    /// our own intent accepting a quote is picking it (see [`App::pick`]).
     pub async fn accept(&self, nego: &str) -> Result<DealView, AppError> {
+        let (n, _) = self.load_thread(&parse_nego(nego)?)?;
+        if n.role() == Role::Owner {
+            return self.pick(nego).await;
+        }
         let (contact, salt) = self.contact_card()?;
         self.act(nego, move |n, now| n.accept(contact, salt, now))
             .await
@@ -419,10 +432,7 @@ impl App {
         let nego_id = parse_nego(nego)?;
         let (n, rec) = self.load_thread(&nego_id)?;
         if n.role() != Role::Owner {
-            return Err(AppError::NotPossible {
-                what: "pick",
-                why: "only the intent's owner picks a quote".into(),
-            });
+            return Err(AppError::refused("pick", Refusal::OwnerOnly));
         }
         let intent = self.load_intent(&rec.intent_id.to_hex())?;
         let mut book = self.load_book(&intent)?;
@@ -481,17 +491,13 @@ impl App {
         let nego = env.nego.clone();
         let (intent_id, effects) = if nego.author() == me {
             // We own the intent: route through its book (opens a thread for a new responder).
-            let intent =
-                self.load_intent(&env.intent_id.to_hex())
-                    .map_err(|_| AppError::NotPossible {
-                        what: "accept message",
-                        why: "it refers to an intent we don't have".into(),
-                    })?;
+            let intent = self.load_intent(&env.intent_id.to_hex())?;
             if intent.author != me || intent.d != nego.intent_d() {
-                return Err(AppError::NotPossible {
-                    what: "accept message",
-                    why: "its negotiation id does not match our intent".into(),
-                });
+                return Err(NegotiationError::NegoMismatch {
+                    expected: format!("{}:{}", intent.d, intent.author.to_hex()),
+                    found: nego.to_string(),
+                }
+                .into());
             }
             let mut book = self.load_book(&intent)?;
             let fx = book.apply_incoming(dm.sender, &env, dm.event_id, now)?;
@@ -506,10 +512,11 @@ impl App {
                 fx.into_iter().map(|e| (nego.clone(), e)).collect(),
             )
         } else {
-            return Err(AppError::NotPossible {
-                what: "accept message",
-                why: "we are not a party of its negotiation".into(),
-            });
+            return Err(NegotiationError::NotAParty {
+                sender: dm.sender.to_hex(),
+                nego: nego.to_string(),
+            }
+            .into());
         };
         self.remember_peer_transport(dm.sender, dm.transport);
         let _ = self.inner.store.insert_message(&MessageRecord {
@@ -558,11 +565,13 @@ impl App {
     pub fn deal(&self, nego: &str) -> Result<DealView, AppError> {
         let nego = parse_nego(nego)?;
         let (n, rec) = self.load_thread(&nego)?;
-        Ok(self.deal_view(&n, &rec))
+        let book = self.owner_book(&n, &rec, &mut HashMap::new());
+        Ok(self.deal_view(&n, &rec, book.as_ref()))
     }
 
     /// Every negotiation we are part of, most recently changed first.
     pub fn deals(&self) -> Result<Vec<DealView>, AppError> {
+        let mut books = HashMap::new();
         let mut out: Vec<DealView> = self
             .inner
             .store
@@ -570,7 +579,8 @@ impl App {
             .into_iter()
             .filter_map(|rec| {
                 let n: Negotiation = serde_json::from_slice(&rec.detail).ok()?;
-                Some(self.deal_view(&n, &rec))
+                let book = self.owner_book(&n, &rec, &mut books);
+                Some(self.deal_view(&n, &rec, book.as_ref()))
             })
             .collect();
         out.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(a.nego.cmp(&b.nego)));
@@ -583,12 +593,10 @@ impl App {
         let me = self.public_key()?;
         let intent = self.load_intent(intent_id)?;
         if intent.author != me {
-            return Err(AppError::NotPossible {
-                what: "quotes",
-                why: "only the intent's owner sees its quotes".into(),
-            });
+            return Err(AppError::refused("quotes", Refusal::OwnerOnly));
         }
         let trust = self.viewer_trust()?;
+        let book = self.load_book(&intent)?;
         let mut out = Vec::new();
         for rec in self.inner.store.negotiations_for_intent(&intent.id)? {
             let Ok(n) = serde_json::from_slice::<Negotiation>(&rec.detail) else {
@@ -596,14 +604,59 @@ impl App {
             };
             let screening = self.screening_view_with(trust.as_ref(), &n.counterparty(), false)?;
             out.push(QuoteView {
-                deal: self.deal_view(&n, &rec),
+                deal: self.deal_view(&n, &rec, Some(&book)),
                 screening,
             });
         }
         Ok(out)
     }
 
-    pub(crate) fn deal_view(&self, n: &Negotiation, rec: &NegotiationRecord) -> DealView {
+    /// The intent book an owner's thread is judged with (`None` for a responder's thread, or
+    /// when the intent is gone), loaded once per intent into `cache`.
+    fn owner_book(
+        &self,
+        n: &Negotiation,
+        rec: &NegotiationRecord,
+        cache: &mut HashMap<EventId, Option<IntentBook>>,
+    ) -> Option<IntentBook> {
+        if n.role() != Role::Owner {
+            return None;
+        }
+        cache
+            .entry(rec.intent_id)
+            .or_insert_with(|| {
+                self.load_intent(&rec.intent_id.to_hex())
+                    .and_then(|i| self.load_book(&i))
+                    .ok()
+            })
+            .clone()
+    }
+
+    /// What the local user may do on `n` now: the state machine's actions (through the intent's
+    /// book for the owner, where accepting is picking), minus `rate` once we rated.
+    pub(crate) fn deal_actions(
+        &self,
+        n: &Negotiation,
+        book: Option<&IntentBook>,
+        rated: bool,
+        now: u64,
+    ) -> Vec<DealAction> {
+        let mut actions = match (n.role(), book) {
+            (Role::Owner, Some(b)) if b.thread(n.nego()).is_some() => b.actions(n.nego(), now),
+            _ => n.actions(now),
+        };
+        if rated {
+            actions.retain(|a| *a != DealAction::Rate);
+        }
+        actions
+    }
+
+    pub(crate) fn deal_view(
+        &self,
+        n: &Negotiation,
+        rec: &NegotiationRecord,
+        book: Option<&IntentBook>,
+    ) -> DealView {
         let peer: PublicKey = n.counterparty();
         let title = self
             .load_intent(&rec.intent_id.to_hex())
@@ -618,26 +671,25 @@ impl App {
             intent_id: rec.intent_id.to_hex(),
             intent_title: title,
             market: n.market().to_string(),
-            role: role_label(n.role()).to_string(),
-            state: state_label(state).to_string(),
+            role: n.role().into(),
+            state: state.into(),
             counterparty: peer.to_hex(),
             counterparty_npub: to_npub(&peer),
             terms_json: terms.to_value().to_string(),
-            proposed_by: match n.proposed_by() {
-                Side::Us => "us".into(),
-                Side::Them => "them".into(),
-            },
+            proposed_by: n.proposed_by().into(),
             rounds_left: u32::from(n.rounds_left()),
             their_contact: if confirmed {
                 n.their_contact().map(|c| c.contact.clone())
             } else {
                 None
             },
-            cancel_reason: n.cancellation().and_then(|(_, r)| r.map(str::to_string)),
+            cancellation: n.cancellation().map(|(by, reason)| Cancellation {
+                by: by.into(),
+                reason: CancelReason::of(reason),
+            }),
             expires_at: n.expires_at(),
             updated_at: rec.updated_at,
-            can_meet: state == State::Confirmed,
-            can_rate: !rated && matches!(state, State::Confirmed | State::Met | State::Completed),
+            actions: self.deal_actions(n, book, rated, unix_now()),
             rated,
         }
     }

@@ -158,7 +158,7 @@ pub(crate) fn spawn_loops(app: App, mut incoming: Incoming) -> Vec<JoinHandle<()
                 Err(e) => {
                     tracing::info!("message refused: {e}");
                     b.emit(AppEvent::MessageRejected {
-                        reason: e.to_string(),
+                        reason: super::rejected_message(&e),
                     });
                 }
             }

@@ -18,8 +18,10 @@ use nostr::{EventId, PublicKey};
 use crate::protocol::envelope::{ContactSalt, Envelope, EnvelopeType, FILLED_REASON, Stage, Terms};
 use crate::protocol::{NegoId, ProtocolError};
 
+mod actions;
 mod book;
 
+pub use actions::DealAction;
 pub use book::{IntentBook, MAX_THREADS, Quote};
 
 /// Counters allowed per thread, both sides together (reference round cap).
@@ -698,21 +700,7 @@ impl Negotiation {
     /// table, so a merging receiver ends up with exactly `terms`). Uses one of the 8 rounds.
     pub fn counter(&mut self, terms: Terms, now: u64) -> Result<Vec<Effect>, NegotiationError> {
         self.local_preamble(now)?;
-        match self.state {
-            State::Open | State::AcceptedByThem => {}
-            state => {
-                return Err(NegotiationError::NotAllowed {
-                    action: "counter",
-                    state,
-                });
-            }
-        }
-        if self.proposed_by == Side::Us {
-            return Err(NegotiationError::NotYourTurn);
-        }
-        if self.counters >= MAX_COUNTERS {
-            return Err(NegotiationError::RoundCapReached { cap: MAX_COUNTERS });
-        }
+        self.check(DealAction::Counter, now)?;
         let next = terms.normalized();
         if next.same_deal(&self.table) {
             return Err(NegotiationError::NoChange);
@@ -746,12 +734,10 @@ impl Negotiation {
         };
         validate_card(&card)?;
         self.local_preamble(now)?;
+        self.check(DealAction::Accept, now)?;
         let mut fx = Vec::new();
         match self.state {
             State::Open => {
-                if self.proposed_by == Side::Us {
-                    return Err(NegotiationError::NotYourTurn);
-                }
                 fx.push(Effect::send(self.accept_envelope(
                     self.table.clone(),
                     card.clone(),
@@ -785,7 +771,7 @@ impl Negotiation {
         reason: Option<String>,
         now: u64,
     ) -> Result<Vec<Effect>, NegotiationError> {
-        self.refuse_if_final("cancel")?;
+        self.check(DealAction::Cancel, now)?;
         let mut env = self.envelope(EnvelopeType::Cancel, now);
         env.reason = reason.clone();
         crate::protocol::envelope::build_envelope(&env)?;
@@ -808,13 +794,7 @@ impl Negotiation {
         reason: Option<String>,
         now: u64,
     ) -> Result<Vec<Effect>, NegotiationError> {
-        self.refuse_if_final("cancel_request")?;
-        if self.state != State::Confirmed {
-            return Err(NegotiationError::NotAllowed {
-                action: "cancel_request",
-                state: self.state,
-            });
-        }
+        self.check(DealAction::RequestCancel, now)?;
         let mut env = self.envelope(EnvelopeType::CancelRequest, now);
         env.reason = reason.clone();
         crate::protocol::envelope::build_envelope(&env)?;
@@ -836,17 +816,11 @@ impl Negotiation {
 
     fn answer_cancel(&mut self, agree: bool, now: u64) -> Result<Vec<Effect>, NegotiationError> {
         let (action, kind) = if agree {
-            ("cancel_agree", EnvelopeType::CancelAgree)
+            (DealAction::AgreeCancel, EnvelopeType::CancelAgree)
         } else {
-            ("cancel_decline", EnvelopeType::CancelDecline)
+            (DealAction::DeclineCancel, EnvelopeType::CancelDecline)
         };
-        self.refuse_if_final(action)?;
-        if self.state != (State::CancelRequested { by: Side::Them }) {
-            return Err(NegotiationError::NotAllowed {
-                action,
-                state: self.state,
-            });
-        }
+        self.check(action, now)?;
         let mut fx = vec![Effect::send(self.envelope(kind, now))];
         if agree {
             self.cancelled_by = Some(Side::Them);
