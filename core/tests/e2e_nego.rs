@@ -11,7 +11,11 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use freeport_core::app::{AppError, AppEvent, DealAction, RejectedMessage, Response};
+use freeport_core::app::{
+    AppError, AppEvent, DealAction, FieldViolation, Format, FormEntry, IntentAction, Payload,
+    PostIntent, Refusal, RejectedMessage, Response, Rule,
+};
+use freeport_core::protocol::intent::Side;
 use freeport_core::negotiation::{MAX_COUNTERS, NegotiationError};
 use freeport_core::protocol::envelope::{EnvelopeType, FILLED_REASON, parse_envelope};
 use freeport_core::protocol::kinds;
@@ -448,7 +452,7 @@ async fn cancel_flows() {
         .await
         .expect("request");
     assert_eq!(d.state, DealState::CancelRequestedByUs);
-    assert_eq!(d.actions, [DealAction::Cancel, DealAction::Rate]);
+    assert_eq!(d.actions, [DealAction::Cancel]);
     let a = alice
         .until_state(&nc, DealState::CancelRequestedByThem)
         .await;
@@ -457,8 +461,7 @@ async fn cancel_flows() {
         [
             DealAction::Cancel,
             DealAction::AgreeCancel,
-            DealAction::DeclineCancel,
-            DealAction::Rate
+            DealAction::DeclineCancel
         ]
     );
     alice.app.decline_cancel(&nc).await.expect("decline");
@@ -995,4 +998,130 @@ async fn restarted_app_resumes_every_thread() {
     let d = bob.deal(&nb);
     assert_eq!(d.state, DealState::Cancelled);
     assert_eq!(d.cancellation.map(|c| c.reason), Some(CancelReason::Filled));
+}
+
+/// Posting through the market form: every violation comes back at once, on its field, and
+/// nothing is published; a good form posts. What each side may do with the intent is the core's.
+#[tokio::test]
+async fn form_violations_and_intent_actions_come_from_the_core() {
+    let relay = embedded_relay().await;
+    let relays = vec![relay.url()];
+    let alice = Person::online("Alice", &relays).await;
+    let bob = Person::online("Bob", &relays).await;
+    let post = |title: &str, entries: Vec<FormEntry>, geohash: &str, expires: u64| PostIntent {
+        market: "sg-goods".into(),
+        side: Side::Offer,
+        title: title.into(),
+        payload: Payload::Form(entries),
+        geohash: Some(geohash.into()),
+        expires_in_secs: Some(expires),
+        pow_bits: Some(0),
+        window: None,
+    };
+    let bad = alice
+        .app
+        .post_intent(post(
+            "   ",
+            vec![
+                FormEntry::text("/price", "ten"),
+                FormEntry::text("/currency", "sgd"),
+                FormEntry::place("/location", "Bishan", "w21z!"),
+            ],
+            "W21Z!",
+            0,
+        ))
+        .await;
+    let Err(AppError::InvalidInput { violations }) = bad else {
+        panic!("{bad:?}");
+    };
+    let geohash = Rule::BadFormat {
+        format: Format::Geohash,
+    };
+    for (field, rule) in [
+        ("title", Rule::Required),
+        ("/item", Rule::Required),
+        ("/condition", Rule::Required),
+        ("/price", Rule::NotANumber),
+        ("/location/geohash", geohash.clone()),
+        ("geohash", geohash.clone()),
+        ("expires_in", Rule::NotPositive),
+    ] {
+        assert!(
+            violations.contains(&FieldViolation::new(field, rule.clone())),
+            "{field} {rule:?} missing from {violations:?}"
+        );
+    }
+    assert!(
+        !violations.iter().any(|v| v.field == "/currency"),
+        "`sgd` is upper-cased by the core, not refused: {violations:?}"
+    );
+    assert!(alice.app.my_intents().expect("mine").is_empty(), "nothing published");
+
+    let good = vec![
+        FormEntry::text("/item", "Road bike"),
+        FormEntry::text("/condition", "good"),
+        FormEntry::text("/price", "120"),
+        FormEntry::text("/currency", "sgd"),
+        FormEntry::place("/location", "Bishan", WHERE),
+    ];
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(
+            &alice.app.build_payload("goods", &good).expect("payload")
+        )
+        .expect("json")["currency"],
+        "SGD"
+    );
+    let i = alice
+        .app
+        .post_intent(post(" Road bike ", good, WHERE, 3600))
+        .await
+        .expect("post");
+    assert_eq!(i.title, "Road bike");
+    assert_eq!(i.actions, [IntentAction::Withdraw]);
+    let seen = bob.find(&i.id).await;
+    assert_eq!(seen.actions, [IntentAction::Accept, IntentAction::Counter]);
+    assert!(seen.badge.is_some(), "a browsed author has a badge");
+    // Our own intent: no responding to it.
+    assert!(matches!(
+        alice.app.respond(&i.id, Response::Accept).await,
+        Err(AppError::NotPossible {
+            why: Refusal::OwnIntent,
+            ..
+        })
+    ));
+    let d = bob
+        .app
+        .respond(&seen.id, Response::Accept)
+        .await
+        .expect("respond");
+    assert_eq!(d.actions, [DealAction::Cancel], "accepted: wait for them");
+    assert!(
+        bob.find(&i.id).await.actions.is_empty(),
+        "one thread per intent"
+    );
+    assert!(matches!(
+        bob.app.respond(&seen.id, Response::Accept).await,
+        Err(AppError::NotPossible {
+            why: Refusal::AlreadyResponded { .. },
+            ..
+        })
+    ));
+    alice.app.withdraw_intent(&i.id).await.expect("withdraw");
+    // The withdrawal replaced the intent (same address): it offers nothing, and withdrawing
+    // it again is refused.
+    let mine = alice.app.my_intents().expect("mine");
+    assert_eq!(mine.len(), 1);
+    assert!(mine[0].withdrawn && mine[0].actions.is_empty(), "{mine:?}");
+    assert!(matches!(
+        alice.app.withdraw_intent(&mine[0].id).await,
+        Err(AppError::NotPossible {
+            why: Refusal::IntentWithdrawn,
+            ..
+        })
+    ));
+    let cancelled = bob.until_state(&d.nego, DealState::Cancelled).await;
+    assert_eq!(
+        cancelled.cancellation.map(|c| c.reason),
+        Some(CancelReason::Withdrawn)
+    );
 }
