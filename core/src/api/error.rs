@@ -492,6 +492,7 @@ mod tests {
             }),
             FreeportError::NotPossible {
                 refusal: Refusal::NotNow {
+                    action: Some(crate::app::DealAction::Counter),
                     state: DealState::Confirmed
                 }
             }

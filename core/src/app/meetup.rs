@@ -154,7 +154,10 @@ impl App {
             Some(State::Met) => Err(AppError::refused("use this code", Refusal::AlreadyMet)),
             Some(s) => Err(AppError::refused(
                 "use this code",
-                Refusal::NotNow { state: s.into() },
+                Refusal::NotNow {
+                    action: Some(DealAction::ScanCode),
+                    state: s.into(),
+                },
             )),
             None => Err(MeetError::DifferentDeal.into()),
         }

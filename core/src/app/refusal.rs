@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use super::DealState;
+use super::{DealAction, DealState};
 use crate::negotiation::NegotiationError;
 
 /// Why an action was refused (`FreeportError::NotPossible`). Nothing was changed.
@@ -33,7 +33,9 @@ pub enum Refusal {
     AlreadyMet,
     /// The action does not fit the negotiation's `state` (e.g. a counter after confirming).
     NotNow {
-        /// Its state.
+        /// The action refused, when it is one a screen offers.
+        action: Option<DealAction>,
+        /// The negotiation's state.
         state: DealState,
     },
     /// Another quote on this intent is already picked.
@@ -112,7 +114,8 @@ pub fn refusal_of(e: &NegotiationError) -> Option<Refusal> {
             state: (*state).into(),
         },
         NegotiationError::Irreversible { .. } => Refusal::AlreadyMet,
-        NegotiationError::NotAllowed { state, .. } => Refusal::NotNow {
+        NegotiationError::NotAllowed { action, state } => Refusal::NotNow {
+            action: DealAction::ALL.into_iter().find(|a| a.code() == *action),
             state: (*state).into(),
         },
         NegotiationError::AlreadyPicked { .. } => Refusal::AlreadyPicked,
@@ -172,6 +175,7 @@ mod tests {
                 state: State::AcceptedByUs
             }),
             Some(Refusal::NotNow {
+                action: Some(DealAction::Counter),
                 state: DealState::AcceptedByUs
             })
         );

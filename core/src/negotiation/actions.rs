@@ -8,7 +8,8 @@
 //! (`core/tests/negotiation_props.rs` checks both over random reachable states).
 //!
 //! The owner's side goes through [`IntentBook::actions`]: accepting a quote is a *pick* there,
-//! refused while another quote is picked.
+//! refused while another quote is picked. A refusal names the move by its [`DealAction::code`]
+//! (`NotAllowed { action: "counter", .. }`), so the app can say which move was refused.
 
 use super::{IntentBook, MAX_COUNTERS, Negotiation, NegotiationError, Role, Side, State};
 use crate::protocol::NegoId;
@@ -136,16 +137,16 @@ impl Negotiation {
             }
             DealAction::Cancel => self.refuse_if_final("cancel"),
             DealAction::RequestCancel => {
-                self.refuse_if_final("cancel_request")?;
-                self.require(State::Confirmed, "cancel_request")
+                self.refuse_if_final("request_cancel")?;
+                self.require(State::Confirmed, "request_cancel")
             }
             DealAction::AgreeCancel => {
-                self.refuse_if_final("cancel_agree")?;
-                self.require(State::CancelRequested { by: Side::Them }, "cancel_agree")
+                self.refuse_if_final("agree_cancel")?;
+                self.require(State::CancelRequested { by: Side::Them }, "agree_cancel")
             }
             DealAction::DeclineCancel => {
-                self.refuse_if_final("cancel_decline")?;
-                self.require(State::CancelRequested { by: Side::Them }, "cancel_decline")
+                self.refuse_if_final("decline_cancel")?;
+                self.require(State::CancelRequested { by: Side::Them }, "decline_cancel")
             }
             // The meet code co-signs a confirmed deal (both phones confirmed, nobody asked to
             // cancel): showing and scanning are for exactly that state.
