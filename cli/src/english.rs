@@ -7,8 +7,8 @@
 
 use freeport_core::app::{
     AppError, Badge, CancelReason, DealAction, DealRole, DealState, FieldViolation, Format,
-    IntentSide, Party, PhoneStatus, Reason, Refusal, RejectedMessage, Rule,
-    ValueKind, Verdict, refusal_of,
+    IntentSide, Party, PhoneStatus, Reason, Refusal, RejectedMessage, Rule, ValueKind, Verdict,
+    refusal_of,
 };
 use freeport_core::contact::PhoneProblem;
 use freeport_core::meet::{CodeKind, CodeProblem, humane_duration};
@@ -105,9 +105,7 @@ pub fn badge(b: &Badge) -> String {
 pub fn reason(r: &Reason) -> String {
     match r {
         Reason::ReportedUnsafe => "people in your network reported feeling unsafe".into(),
-        Reason::ReportedUnreliable => {
-            "people in your network reported reliability problems".into()
-        }
+        Reason::ReportedUnreliable => "people in your network reported reliability problems".into(),
         Reason::NoRatingsFromNetwork => "no ratings from your network".into(),
         Reason::RatingsOutsideNetwork { count: n } => format!(
             "{} from outside your network (little weight)",
@@ -160,21 +158,23 @@ pub fn refusal(r: &Refusal) -> String {
         Refusal::NotYourTurn => {
             "the terms on the table are your own proposal; wait for their answer".into()
         }
-        Refusal::NoRoundsLeft { cap } => format!(
-            "all {cap} counter-offers of this negotiation are used; accept or cancel"
-        ),
+        Refusal::NoRoundsLeft { cap } => {
+            format!("all {cap} counter-offers of this negotiation are used; accept or cancel")
+        }
         Refusal::NoChange => "the counter-offer proposes the terms already on the table".into(),
         Refusal::IntentExpired => "the intent expired".into(),
         Refusal::DealClosed { state: s } => format!("{}; it is over", deal_is(*s)),
         Refusal::AlreadyMet => "you already met: nothing undoes that".into(),
-        Refusal::NotNow { action: a, state: s } => match a {
+        Refusal::NotNow {
+            action: a,
+            state: s,
+        } => match a {
             Some(DealAction::ShowCode | DealAction::ScanCode) => {
                 format!("a meet code is for a confirmed deal; {}", deal_is(*s))
             }
-            Some(DealAction::Rate) => format!(
-                "only a confirmed or met deal can be rated; {}",
-                deal_is(*s)
-            ),
+            Some(DealAction::Rate) => {
+                format!("only a confirmed or met deal can be rated; {}", deal_is(*s))
+            }
             Some(DealAction::RequestCancel) => format!(
                 "only a confirmed deal needs their agreement to cancel; {}",
                 deal_is(*s)
@@ -191,10 +191,9 @@ pub fn refusal(r: &Refusal) -> String {
         }
         Refusal::OwnIntent => "this is your own intent".into(),
         Refusal::IntentWithdrawn => "the intent was withdrawn".into(),
-        Refusal::AlreadyResponded { state: s } => format!(
-            "you already negotiate on this intent ({})",
-            state(*s)
-        ),
+        Refusal::AlreadyResponded { state: s } => {
+            format!("you already negotiate on this intent ({})", state(*s))
+        }
         Refusal::OwnerOnly => "only the intent's owner can do that".into(),
         Refusal::AuthorOnly => "only the author can withdraw an intent".into(),
         Refusal::AlreadyRated => "you already rated this deal".into(),
@@ -253,7 +252,9 @@ pub fn rule(r: &Rule) -> String {
         Rule::AboveMaximum { max } => format!("at most {}", number(*max)),
         Rule::NotPositive => "must be positive".into(),
         Rule::NotAnOption { options } => format!("must be one of {}", options.join(", ")),
-        Rule::BadFormat { format: Format::Json } => "not valid JSON".into(),
+        Rule::BadFormat {
+            format: Format::Json,
+        } => "not valid JSON".into(),
         Rule::BadFormat { format } => format!("not {}", format_name(*format)),
         Rule::WrongType { expected } => format!("must be {}", kind_name(*expected)),
         Rule::Mismatch => "does not match its confirmation".into(),
@@ -369,13 +370,18 @@ pub fn phone_problem(p: &PhoneProblem) -> String {
             format!("unknown country code (number starts +{leading})")
         }
         PhoneProblem::NotANumber { digits } => {
-            format!("not a phone number: only {}", count(*digits, "digit", "digits"))
+            format!(
+                "not a phone number: only {}",
+                count(*digits, "digit", "digits")
+            )
         }
         PhoneProblem::TooShort {
             country_code,
             digits,
             min,
-        } => format!("too short for +{country_code}: {digits} national digits, needs at least {min}"),
+        } => {
+            format!("too short for +{country_code}: {digits} national digits, needs at least {min}")
+        }
         PhoneProblem::TooLong {
             country_code,
             digits,

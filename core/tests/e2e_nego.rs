@@ -12,12 +12,12 @@ use std::time::Duration;
 
 use common::*;
 use freeport_core::app::{
-    AppError, AppEvent, DealAction, FieldViolation, Format, FormEntry, IntentAction, Payload,
+    AppError, AppEvent, DealAction, FieldViolation, FormEntry, Format, IntentAction, Payload,
     PostIntent, Refusal, RejectedMessage, Response, Rule,
 };
-use freeport_core::protocol::intent::Side;
 use freeport_core::negotiation::{MAX_COUNTERS, NegotiationError};
 use freeport_core::protocol::envelope::{EnvelopeType, FILLED_REASON, parse_envelope};
+use freeport_core::protocol::intent::Side;
 use freeport_core::protocol::kinds;
 use freeport_core::relay::{EmbeddedRelay, Transport, transport};
 use nostr::{Filter, JsonUtil, Keys, Kind};
@@ -1055,7 +1055,10 @@ async fn form_violations_and_intent_actions_come_from_the_core() {
         !violations.iter().any(|v| v.field == "/currency"),
         "`sgd` is upper-cased by the core, not refused: {violations:?}"
     );
-    assert!(alice.app.my_intents().expect("mine").is_empty(), "nothing published");
+    assert!(
+        alice.app.my_intents().expect("mine").is_empty(),
+        "nothing published"
+    );
 
     let good = vec![
         FormEntry::text("/item", "Road bike"),

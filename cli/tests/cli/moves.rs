@@ -121,7 +121,14 @@ fn counter_accept_cancel_withdraw_and_a_live_meet_code() {
     // Cancelling a confirmed deal takes both: Bob asks, Alice declines, the deal stands. What
     // each may do is the core's (`actions`), and an answer nobody asked for is refused.
     let b = bob
-        .run(&["cancel", &nego, "--request", "--reason", "flat tyre", "--json"])
+        .run(&[
+            "cancel",
+            &nego,
+            "--request",
+            "--reason",
+            "flat tyre",
+            "--json",
+        ])
         .json();
     assert_eq!(b["state"], "cancel_requested_by_us");
     assert_eq!(b["actions"], serde_json::json!(["cancel"]));
@@ -135,9 +142,7 @@ fn counter_accept_cancel_withdraw_and_a_live_meet_code() {
         human.contains("they ask to cancel") && human.contains("cancel --agree"),
         "{human}"
     );
-    alice
-        .run(&["cancel", &nego, "--decline", "--json"])
-        .json();
+    alice.run(&["cancel", &nego, "--decline", "--json"]).json();
     bob.wait_state(&nego, "confirmed");
     bob.run(&["cancel", &nego, "--agree"])
         .refused(3, "no request to cancel");

@@ -206,6 +206,26 @@ impl FreeportApp {
         Ok(self.app.counter(&nego, terms).await?)
     }
 
+    /// Counters with the terms on the table edited in a form: each entry sets one top-level key
+    /// (`/price`), converted by the market's field of that path (numbers, options, places keep
+    /// their geohash when renamed); an empty entry drops the key. Refused edits are
+    /// `InvalidInput` with a violation per field.
+    pub async fn counter_form(&self, nego: String, entries: Vec<FormEntry>) -> Result<DealView> {
+        Ok(self.app.counter_entries(&nego, &entries).await?)
+    }
+
+    /// Answers someone's intent with its terms edited in a form (as `counter_form`).
+    pub async fn respond_counter_form(
+        &self,
+        intent_id: String,
+        entries: Vec<FormEntry>,
+    ) -> Result<DealView> {
+        Ok(self
+            .app
+            .respond_counter_entries(&intent_id, &entries)
+            .await?)
+    }
+
     /// Accepts the terms on the table (on our own intent: picks this quote).
     pub async fn accept(&self, nego: String) -> Result<DealView> {
         Ok(self.app.accept(&nego).await?)

@@ -7,9 +7,11 @@ use nostr::{EventId, PublicKey, Timestamp};
 
 use std::collections::HashMap;
 
+use serde_json::Value;
+
 use super::{
     App, AppError, AppEvent, CancelReason, Cancellation, DealAction, DealState, DealView,
-    QuoteView, Refusal, lock, unix_now,
+    FormEntry, QuoteView, Refusal, Rule, lock, unix_now,
 };
 use crate::identity::to_npub;
 use crate::negotiation::{
@@ -17,6 +19,7 @@ use crate::negotiation::{
 };
 use crate::protocol::NegoId;
 use crate::protocol::envelope::{Envelope, Terms, build_envelope, parse_envelope};
+use crate::protocol::form::edit_terms;
 use crate::protocol::intent::Intent;
 use crate::protocol::receipt::{ReceiptDraft, build_receipt};
 use crate::relay::transport::SeenTransports;
@@ -381,6 +384,49 @@ impl App {
         };
         self.run_effects(rec.intent_id, effects).await?;
         self.deal(&nego.to_string())
+    }
+
+    /// The terms a counter-offer's form edits make from `base` (see
+    /// [`crate::protocol::form::edit_terms`]): typed violations per field when an edit is
+    /// refused.
+    pub(crate) fn terms_from_entries(
+        &self,
+        market: &str,
+        base: &Terms,
+        entries: &[FormEntry],
+    ) -> Result<Terms, AppError> {
+        let Value::Object(base) = base.to_value() else {
+            return Err(AppError::Internal {
+                reason: "terms are not an object".into(),
+            });
+        };
+        let market = self.market(market).ok();
+        let edited = edit_terms(market, &base, entries)
+            .map_err(|violations| AppError::InvalidInput { violations })?;
+        Terms::from_map(&edited).map_err(|_| AppError::invalid("terms", Rule::Invalid))
+    }
+
+    /// Counters with the terms on the table edited by a form (see [`App::terms_from_entries`]).
+    pub async fn counter_entries(
+        &self,
+        nego: &str,
+        entries: &[FormEntry],
+    ) -> Result<DealView, AppError> {
+        let (n, _) = self.load_thread(&parse_nego(nego)?)?;
+        let terms = self.terms_from_entries(n.market(), n.terms(), entries)?;
+        self.counter(nego, terms).await
+    }
+
+    /// Answers someone's intent with its terms edited by a form.
+    pub async fn respond_counter_entries(
+        &self,
+        intent_id: &str,
+        entries: &[FormEntry],
+    ) -> Result<DealView, AppError> {
+        self.ensure_intent(intent_id).await?;
+        let intent = self.load_intent(intent_id)?;
+        let terms = self.terms_from_entries(&intent.market, &intent_terms(&intent), entries)?;
+        self.respond(intent_id, Response::Counter(terms)).await
     }
 
     /// Proposes new (complete) terms.

@@ -196,6 +196,74 @@ pub fn build_payload(
     }
 }
 
+/// Applies a counter-offer's edits to the terms on the table: each entry sets one top-level key
+/// (`/price`) to the entered value, converted by the market's field of that path when it has one
+/// (a number field's text becomes a number, a select's value must be an option); an empty entry
+/// removes the key. Text entered for a place keeps its geohash and changes its name. The terms
+/// themselves are free-form (a counter may add keys the market does not know, as text).
+pub fn edit_terms(
+    market: Option<&Market>,
+    base: &Map<String, Value>,
+    entries: &[FormEntry],
+) -> Result<Map<String, Value>, Vec<FieldViolation>> {
+    if entries.len() > MAX_ENTRIES {
+        return Err(vec![FieldViolation::new(
+            "entries",
+            Rule::TooMany {
+                max: count(MAX_ENTRIES),
+            },
+        )]);
+    }
+    let mut out = base.clone();
+    let mut violations = Vec::new();
+    for e in entries {
+        let key = match e.path.strip_prefix('/') {
+            Some(k) if !k.is_empty() && !k.contains('/') => unescape_token(k),
+            _ => {
+                violations.push(FieldViolation::new(e.path.clone(), Rule::Unknown));
+                continue;
+            }
+        };
+        let field = market.and_then(|m| m.form().iter().find(|f| f.path == e.path));
+        let value = match (field.map(|f| f.input), &e.value) {
+            // A place renamed in a counter keeps where it is.
+            (Some(InputKind::Location), EntryValue::Text { text }) => {
+                let name = text.trim();
+                match out.get(&key) {
+                    Some(Value::Object(place)) if !name.is_empty() => {
+                        let mut place = place.clone();
+                        place.insert("name".into(), Value::from(name));
+                        Ok(Some(Value::Object(place)))
+                    }
+                    _ => convert(InputKind::Location, &[], &e.value),
+                }
+            }
+            (Some(input), v) => convert(input, field.map_or(&[][..], |f| &f.options), v),
+            (None, EntryValue::Place { .. }) => convert(InputKind::Location, &[], &e.value),
+            (None, EntryValue::Items { .. }) => convert(InputKind::Images, &[], &e.value),
+            // A key the market has no field for keeps its kind: a number stays a number.
+            (None, v @ EntryValue::Text { .. }) => match out.get(&key) {
+                Some(Value::Number(_)) => convert(InputKind::Number, &[], v),
+                _ => convert(InputKind::Text, &[], v),
+            },
+        };
+        match value {
+            Ok(Some(v)) => {
+                out.insert(key, v);
+            }
+            Ok(None) => {
+                out.remove(&key);
+            }
+            Err(rule) => violations.push(FieldViolation::new(e.path.clone(), rule)),
+        }
+    }
+    if violations.is_empty() {
+        Ok(out)
+    } else {
+        Err(violations)
+    }
+}
+
 /// Every way `payload` breaks `market`'s schema, as typed violations on JSON pointers (a
 /// missing property is reported on the property's own pointer).
 pub fn schema_violations(market: &Market, payload: &Value) -> Vec<FieldViolation> {
@@ -674,6 +742,55 @@ mod tests {
             })
         );
         assert_eq!(rule_at(&v, "/to/geohash"), Some(Rule::Required));
+    }
+
+    #[test]
+    fn counter_edits_convert_by_the_market_field_and_keep_places() {
+        let base = json!({
+            "item": "city bike", "price": 150, "currency": "SGD",
+            "location": {"name": "Tanjong Pagar MRT", "geohash": "w21z74"},
+            "notes": "bags", "extra": 3
+        });
+        let base = base.as_object().unwrap();
+        let out = edit_terms(
+            Some(market("goods/1")),
+            base,
+            &[
+                FormEntry::text("/price", " 120 "),
+                FormEntry::text("/location", "Outram Park"),
+                FormEntry::text("/notes", ""),
+                FormEntry::text("/extra", "4"),
+                FormEntry::text("/window", "evenings"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            Value::Object(out),
+            json!({
+                "item": "city bike", "price": 120, "currency": "SGD",
+                "location": {"name": "Outram Park", "geohash": "w21z74"},
+                "extra": 4, "window": "evenings"
+            })
+        );
+        let v = edit_terms(
+            Some(market("goods/1")),
+            base,
+            &[
+                FormEntry::text("/price", "cheap"),
+                FormEntry::text("/condition", "mint"),
+                FormEntry::text("/a/b", "x"),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(rule_at(&v, "/price"), Some(Rule::NotANumber));
+        assert!(matches!(
+            rule_at(&v, "/condition"),
+            Some(Rule::NotAnOption { .. })
+        ));
+        assert_eq!(rule_at(&v, "/a/b"), Some(Rule::Unknown));
+        // Without a market: numbers stay numbers.
+        let v = edit_terms(None, base, &[FormEntry::text("/extra", "four")]).unwrap_err();
+        assert_eq!(rule_at(&v, "/extra"), Some(Rule::NotANumber));
     }
 
     #[test]
