@@ -1,5 +1,8 @@
 package app.freeport.presentation
 
+import app.freeport.core.DealAction
+import app.freeport.core.Rule
+
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Test
 import kotlin.test.assertEquals
@@ -31,7 +34,7 @@ class RateAndScreenTest {
             assertNull(vm.state.value.error, "${vm.state.value.error}")
             assertTrue(vm.state.value.done)
             assertEquals(true, vm.state.value.deal?.rated)
-            assertEquals(false, vm.state.value.deal?.canRate)
+            assertEquals(false, vm.state.value.deal?.actions?.contains(DealAction.RATE), "rating is offered once")
 
             // Process death: a new screen on the same deal knows it is rated.
             val again = RateViewModel(m.bob.core, nego, m.bob.scope)
@@ -52,7 +55,8 @@ class RateAndScreenTest {
             val card = assertNotNull(vm.state.value.screening, "${vm.state.value.error}")
             assertEquals(bobNpub, card.subjectNpub)
             assertEquals(bobNpub, vm.state.value.input)
-            assertTrue(card.verdict in setOf("trusted", "caution", "unknown", "warning"))
+            assertEquals(card.verdict, card.badge.verdict)
+            assertTrue(card.reasons.isNotEmpty(), "a verdict comes with its reasons: $card")
             assertEquals(1u, card.deals, "the met deal counts: $card")
             // The connection drawn: me → Bob, by name.
             assertEquals(listOf(m.alice.core.identity()!!.pubkey, card.subject), card.path)
@@ -63,7 +67,7 @@ class RateAndScreenTest {
             val e = assertNotNull(vm.state.value.error)
             assertEquals(UiError.Kind.INVALID_INPUT, e.kind)
             assertEquals("npub", e.field)
-            assertTrue(e.detail.contains("secret key"), e.detail)
+            assertEquals(listOf(Rule.IsSecretKey), e.rulesOn("npub"))
 
             vm.setInput("  nostr:$bobNpub ")
             vm.screen().join()
