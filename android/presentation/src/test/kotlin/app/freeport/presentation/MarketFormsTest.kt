@@ -77,7 +77,7 @@ class MarketFormsTest {
     }
 
     @Test
-    fun `placement: the enclosing form field, a named input, or nowhere`() {
+    fun `a violation goes under its enclosing form field, a named input, or nowhere`() {
         val paths = listOf("/from", "/from/extra", "/to")
         fun at(field: String) = MarketForms.placeOf(FieldViolation(field, Rule.Required), paths, listOf("title"))
         assertEquals("/from", at("/from"))

@@ -118,8 +118,9 @@ class NegotiationTest {
 
             // Alice, the owner, sees the acceptance and confirms by picking.
             val a3 = alice.state.await("alice sees bob accept") { it.deal?.state == DealState.ACCEPTED_BY_THEM }
-            // With their accept in, the owner still picks (or counters): the core's actions.
-            assertEquals(listOf(DealAction.PICK, DealAction.COUNTER, DealAction.CANCEL), a3.actions)
+            // They accepted our own terms: we confirm by picking (the old screens disagreed here);
+            // no counter on our own proposal.
+            assertEquals(listOf(DealAction.PICK, DealAction.CANCEL), a3.actions)
             val quotes = QuotesViewModel(m.alice.core, intent.id, m.alice.scope)
             quotes.pick(opened.nego).join()
             assertEquals(DealState.CONFIRMED, quotes.state.value.picked?.state, "${quotes.state.value.error}")
