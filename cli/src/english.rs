@@ -247,7 +247,6 @@ pub fn rule(r: &Rule) -> String {
         Rule::TooFew { min } => format!("at least {}", count(*min, "item", "items")),
         Rule::TooMany { max } => format!("at most {}", count(*max, "item", "items")),
         Rule::NotANumber => "not a number".into(),
-        Rule::NotAWholeNumber => "not a whole number".into(),
         Rule::BelowMinimum { min } => format!("at least {}", number(*min)),
         Rule::AboveMaximum { max } => format!("at most {}", number(*max)),
         Rule::NotPositive => "must be positive".into(),

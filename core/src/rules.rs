@@ -68,8 +68,6 @@ pub enum Rule {
     },
     /// Text that is not a number.
     NotANumber,
-    /// Not a whole number.
-    NotAWholeNumber,
     /// A number below `min`.
     BelowMinimum {
         /// Smallest value allowed.
