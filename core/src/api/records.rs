@@ -145,7 +145,8 @@ pub struct PostIntentInput {
     pub title: String,
     /// What was entered in the market's form fields (`MarketView.form`), by path.
     pub entries: Vec<FormEntry>,
-    /// Where (a geohash); published at the configured precision.
+    /// Where (a geohash); published at the configured precision. `None`: where the first
+    /// place field of the form is.
     pub geohash: Option<String>,
     /// Lifetime; the market's default when `None`.
     pub expires_in_secs: Option<u64>,

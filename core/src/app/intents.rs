@@ -60,6 +60,16 @@ pub struct PostIntent {
     pub window: Option<TimeWindow>,
 }
 
+/// The geohash of the first place field (in form order) the payload fills in.
+fn first_place_geohash(market: &Market, payload: &Value) -> Option<String> {
+    market
+        .form()
+        .iter()
+        .filter(|f| f.input == crate::protocol::market::InputKind::Location)
+        .find_map(|f| payload.pointer(&format!("{}/geohash", f.path))?.as_str())
+        .map(str::to_string)
+}
+
 /// Signs `builder`, mining `bits` of proof of work on a blocking thread (never on the caller's
 /// async executor or a UI thread).
 pub(crate) async fn sign_with_pow(
@@ -161,6 +171,9 @@ impl App {
         if !violations.is_empty() {
             return Err(AppError::InvalidInput { violations });
         }
+        // Without an area, an intent is published where its first place is (so "near me"
+        // finds it), at the configured precision like any area.
+        let geohash = geohash.or_else(|| first_place_geohash(market, &payload));
         let mut draft =
             IntentDraft::for_market(post.side, market, title, payload, Timestamp::from(now));
         if let Some(secs) = post.expires_in_secs {
