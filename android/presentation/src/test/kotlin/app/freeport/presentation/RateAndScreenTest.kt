@@ -6,6 +6,7 @@ import app.freeport.core.Rule
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Test
 import kotlin.test.assertEquals
+import kotlin.test.assertFalse
 import kotlin.test.assertNotNull
 import kotlin.test.assertNull
 import kotlin.test.assertTrue
@@ -27,8 +28,12 @@ class RateAndScreenTest {
             assertNull(vm.submit())
             assertEquals("reliable", vm.state.value.error?.field)
             vm.setReliable(true)
+            // A score out of range is the core's refusal, on its field, and rates nothing.
             vm.setScore(5)
-            assertEquals(RateViewModel.MAX_SCORE, vm.state.value.score, "scores are clamped to the protocol's range")
+            vm.submit()!!.join()
+            assertEquals(listOf<Rule>(Rule.AboveMaximum(2.0)), vm.state.value.error?.rulesOn("score"), "${vm.state.value.error}")
+            assertFalse(vm.state.value.done)
+            vm.setScore(RateViewModel.MAX_SCORE)
             vm.setReachedNumber(true)
             vm.submit()!!.join()
             assertNull(vm.state.value.error, "${vm.state.value.error}")
