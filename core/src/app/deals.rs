@@ -611,22 +611,33 @@ impl App {
     pub fn deal(&self, nego: &str) -> Result<DealView, AppError> {
         let nego = parse_nego(nego)?;
         let (n, rec) = self.load_thread(&nego)?;
-        let book = self.owner_book(&n, &rec, &mut HashMap::new());
+        let book = (n.role() == Role::Owner)
+            .then(|| self.book_of(rec.intent_id))
+            .flatten();
         Ok(self.deal_view(&n, &rec, book.as_ref()))
     }
 
     /// Every negotiation we are part of, most recently changed first.
     pub fn deals(&self) -> Result<Vec<DealView>, AppError> {
-        let mut books = HashMap::new();
-        let mut out: Vec<DealView> = self
+        let threads: Vec<(Negotiation, NegotiationRecord)> = self
             .inner
             .store
             .list_negotiations()?
             .into_iter()
-            .filter_map(|rec| {
-                let n: Negotiation = serde_json::from_slice(&rec.detail).ok()?;
-                let book = self.owner_book(&n, &rec, &mut books);
-                Some(self.deal_view(&n, &rec, book.as_ref()))
+            .filter_map(|rec| Some((serde_json::from_slice(&rec.detail).ok()?, rec)))
+            .collect();
+        // The owner's threads are judged with their intent's book: one load per intent.
+        let mut books: HashMap<EventId, Option<IntentBook>> = HashMap::new();
+        for (n, rec) in &threads {
+            if n.role() == Role::Owner && !books.contains_key(&rec.intent_id) {
+                books.insert(rec.intent_id, self.book_of(rec.intent_id));
+            }
+        }
+        let mut out: Vec<DealView> = threads
+            .iter()
+            .map(|(n, rec)| {
+                let book = books.get(&rec.intent_id).and_then(Option::as_ref);
+                self.deal_view(n, rec, book)
             })
             .collect();
         out.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(a.nego.cmp(&b.nego)));
@@ -657,25 +668,12 @@ impl App {
         Ok(out)
     }
 
-    /// The intent book an owner's thread is judged with (`None` for a responder's thread, or
-    /// when the intent is gone), loaded once per intent into `cache`.
-    fn owner_book(
-        &self,
-        n: &Negotiation,
-        rec: &NegotiationRecord,
-        cache: &mut HashMap<EventId, Option<IntentBook>>,
-    ) -> Option<IntentBook> {
-        if n.role() != Role::Owner {
-            return None;
-        }
-        cache
-            .entry(rec.intent_id)
-            .or_insert_with(|| {
-                self.load_intent(&rec.intent_id.to_hex())
-                    .and_then(|i| self.load_book(&i))
-                    .ok()
-            })
-            .clone()
+    /// The book of our intent `intent_id` (every responder's thread on it), which an owner's
+    /// thread is judged with; `None` when the intent is gone.
+    fn book_of(&self, intent_id: EventId) -> Option<IntentBook> {
+        self.load_intent(&intent_id.to_hex())
+            .and_then(|i| self.load_book(&i))
+            .ok()
     }
 
     /// What the local user may do on `n` now: the state machine's actions (through the intent's

@@ -96,7 +96,7 @@ enum Words {
         }
     }
 
-    private static func format(_ f: Format) -> String {
+    private static func format(_ f: FreeportCore.Format) -> String {
         switch f {
         case .geohash: String(localized: "a place code (geohash)")
         case .currencyCode: String(localized: "a three-letter currency code such as SGD")
