@@ -7,6 +7,7 @@
 
 mod demo;
 mod draw;
+mod english;
 mod secrets;
 
 use std::path::{Path, PathBuf};
@@ -16,8 +17,8 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use freeport_core::app::{
-    App, AppConfig, AppError, DealStage, DealView, IntentView, PostIntent, ProfileUpdate,
-    RateInput, RefusalCode, RefusalView, Response, ScanInput, ScreeningView,
+    App, AppConfig, AppError, DealStage, DealView, Format, IntentView, Payload, PostIntent,
+    ProfileUpdate, RateInput, RefusalView, Response, Rule, ScanInput, ScreeningView, ValueKind,
 };
 use freeport_core::protocol::envelope::Terms;
 use freeport_core::protocol::intent::{Side, TimeWindow};
@@ -125,20 +126,20 @@ enum Cmd {
     },
     /// Accept the terms on the table (reveals your contact).
     Accept { nego: String },
-    /// Cancel a negotiation; on a confirmed deal, ask the other side (--request) or answer
-    /// their request (--agree / --decline).
+    /// Cancel a negotiation; a confirmed deal may instead ask the other side to agree
+    /// (--request), and the other side answers (--agree / --decline).
     Cancel {
         nego: String,
         #[arg(long)]
         reason: Option<String>,
-        /// Ask the counterparty to agree to cancel a confirmed deal.
+        /// Ask them to agree to cancel the confirmed deal.
         #[arg(long, conflicts_with_all = ["agree", "decline"])]
         request: bool,
         /// Agree to their request to cancel.
-        #[arg(long, conflicts_with = "decline")]
+        #[arg(long, conflicts_with_all = ["decline", "reason"])]
         agree: bool,
-        /// Decline their request to cancel (the deal stands).
-        #[arg(long)]
+        /// Decline their request to cancel: the deal stays confirmed.
+        #[arg(long, conflicts_with = "reason")]
         decline: bool,
     },
     /// Every negotiation: state, stage and unread chat.
@@ -329,7 +330,43 @@ struct Failure {
     err: anyhow::Error,
 }
 
+/// A command-line argument the CLI itself cannot use (unreadable file, bad duration): refused
+/// like any bad input (exit 3), with what is wrong with it.
+#[derive(Debug)]
+pub(crate) struct ArgError {
+    field: &'static str,
+    message: String,
+}
+
+impl ArgError {
+    pub(crate) fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for ArgError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for ArgError {}
+
+/// The first line of an error: the core's codes in English (one place, `english.rs`).
+fn first_line(e: &anyhow::Error) -> String {
+    match e.downcast_ref::<AppError>() {
+        Some(app) => english::error(app),
+        None => e.to_string(),
+    }
+}
+
 fn classify(e: &anyhow::Error) -> u8 {
+    if e.downcast_ref::<ArgError>().is_some() {
+        return 3;
+    }
     match e.downcast_ref::<AppError>() {
         Some(AppError::NoIdentity) => 4,
         Some(
@@ -428,7 +465,7 @@ fn main() -> ExitCode {
     match rt.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            let first = f.err.to_string();
+            let first = first_line(&f.err);
             eprintln!("error: {first}");
             if verbose {
                 for cause in f.err.chain().skip(1) {
@@ -555,44 +592,66 @@ fn parse_duration(s: &str) -> Result<u64> {
     let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
     let n: u64 = num
         .parse()
-        .map_err(|_| AppError::invalid("expires-in", format!("`{s}` is not like 90m, 6h, 3d")))?;
+        .map_err(|_| ArgError::new("expires-in", format!("`{s}` is not like 90m, 6h, 3d")))?;
     let mult = match unit {
         "" | "s" => 1,
         "m" => 60,
         "h" => 3600,
         "d" => 86400,
         _ => {
-            return Err(AppError::invalid("expires-in", format!("unknown unit in `{s}`")).into());
+            return Err(ArgError::new("expires-in", format!("unknown unit in `{s}`")).into());
         }
     };
     n.checked_mul(mult)
         .filter(|v| *v > 0)
-        .ok_or_else(|| AppError::invalid("expires-in", "out of range").into())
+        .ok_or_else(|| ArgError::new("expires-in", "out of range").into())
 }
 
 fn read_json_arg(field: &'static str, s: &str) -> Result<serde_json::Value> {
     let text = match s.strip_prefix('@') {
         Some(path) => std::fs::read_to_string(path)
-            .map_err(|e| AppError::invalid(field, format!("cannot read {path}: {e}")))?,
+            .map_err(|e| ArgError::new(field, format!("cannot read {path}: {e}")))?,
         None => s.to_string(),
     };
-    serde_json::from_str(&text)
-        .map_err(|e| AppError::invalid(field, format!("not valid JSON: {e}")).into())
+    serde_json::from_str(&text).map_err(|_| {
+        AppError::invalid(
+            field,
+            Rule::BadFormat {
+                format: Format::Json,
+            },
+        )
+        .into()
+    })
 }
 
 fn parse_terms(s: &str) -> Result<Terms> {
     match read_json_arg("terms", s)? {
         serde_json::Value::Object(m) => Ok(Terms::from_map(&m).map_err(AppError::from)?),
-        _ => Err(AppError::invalid("terms", "must be a JSON object").into()),
+        _ => Err(AppError::invalid(
+            "terms",
+            Rule::WrongType {
+                expected: ValueKind::Object,
+            },
+        )
+        .into()),
     }
 }
 
 fn print_intent(i: &IntentView) {
     let place = i.geohash.as_deref().unwrap_or("-");
     let short = i.id.get(..12).unwrap_or(&i.id);
-    println!("{short}  {} · {} · {}", i.side, i.title, place);
-    if !i.badge.is_empty() {
-        println!("      {} [{}]", i.badge, i.verdict);
+    println!(
+        "{short}  {} · {} · {}",
+        english::side(i.side),
+        i.title,
+        place
+    );
+    if let Some(b) = &i.badge {
+        println!(
+            "      {} [{}]",
+            english::badge(b),
+            english::verdict(b.verdict)
+        );
     }
 }
 
@@ -608,12 +667,14 @@ fn print_deal(d: &DealView) {
         String::new()
     };
     println!(
-        "{}\n   {} · {} · {}{stage} · {} rounds left{unread}",
-        d.nego, d.intent_title, d.role, d.state, d.rounds_left
+        "{}\n   {} · {} · {}{stage} · {} rounds left · proposed by {}{unread}",
+        d.nego,
+        d.intent_title,
+        english::role(d.role),
+        english::state(d.state),
+        d.rounds_left,
+        english::party(d.proposed_by)
     );
-    if d.cancel_requested_by_them {
-        println!("   they ask to cancel: `freeport cancel NEGO --agree` or `--decline`");
-    }
     if d.refused > 0 {
         println!(
             "   {} message(s) from them refused: `freeport deals --refused`",
@@ -627,38 +688,26 @@ fn print_deal(d: &DealView) {
     if let Some(c) = &d.their_contact {
         println!("   contact: {c}");
     }
-    if let Some(r) = &d.cancel_reason {
-        println!("   reason: {r}");
+    if let Some(c) = &d.cancellation {
+        println!(
+            "   cancelled by {}: {}",
+            english::party(c.by),
+            english::cancel_reason(&c.reason)
+        );
     }
-}
-
-/// A refusal in words (the core gives the typed reason; the wording is the shell's).
-fn refusal_words(r: &RefusalView) -> String {
-    let field = r.field.as_deref().unwrap_or("a field");
-    match r.code {
-        RefusalCode::NotFreeport => "not a Freeport negotiation message".into(),
-        RefusalCode::Malformed => format!("malformed: `{field}` breaks the format"),
-        RefusalCode::NotForUs => "about a deal or intent that is not theirs to touch".into(),
-        RefusalCode::UnknownDeal => "about a deal this device does not have".into(),
-        RefusalCode::BadOpening => "a new deal must open with a counter or an accept".into(),
-        RefusalCode::StaleAccept => {
-            "they accepted terms that are not the ones on the table (crossed a counter)".into()
-        }
-        RefusalCode::NotAllowedNow => "not possible in the deal's current state".into(),
-        RefusalCode::Closed => "the deal is already cancelled or expired".into(),
-        RefusalCode::Irreversible => "it would undo a deal that was met or completed".into(),
-        RefusalCode::RoundCapReached => "the 8 counters of this deal are used up".into(),
-        RefusalCode::Expired => "the intent expired".into(),
-        RefusalCode::TooManyMessages => "too many messages on one deal".into(),
-        RefusalCode::ThreadLimit => "too many responders on this intent".into(),
-        RefusalCode::ChatFull => "this deal's chat is full".into(),
+    if !d.actions.is_empty() {
+        let actions: Vec<&str> = d.actions.iter().map(|a| english::action(*a)).collect();
+        println!("   you can: {}", actions.join(" · "));
     }
 }
 
 fn print_refusal(r: &RefusalView, verbose: bool) {
     let about = r.nego.as_deref().unwrap_or("(no deal of yours)");
     println!("{} from {}\n   {about}", r.at, r.sender_npub);
-    println!("   refused: {}", refusal_words(r));
+    println!(
+        "   refused: {}",
+        english::refusal_code(r.code, r.field.as_deref())
+    );
     if verbose {
         println!("   detail: {}", r.detail);
     }
@@ -666,35 +715,36 @@ fn print_refusal(r: &RefusalView, verbose: bool) {
 
 /// `START..END`, each unix seconds or `+DURATION` from now (`+90m`, `+2h`, `+1d`).
 fn parse_window(s: &str) -> Result<TimeWindow> {
-    let (a, b) = s.split_once("..").ok_or_else(|| {
-        AppError::invalid("window", format!("`{s}` is not START..END (e.g. +2h..+3h)"))
-    })?;
+    let (a, b) = s
+        .split_once("..")
+        .ok_or_else(|| anyhow!("--window: `{s}` is not START..END (e.g. +2h..+3h)"))?;
     let at = |t: &str| -> Result<u64> {
         let t = t.trim();
         match t.strip_prefix('+') {
-            Some(rel) => Ok(now().saturating_add(parse_duration(rel).map_err(|_| {
-                AppError::invalid("window", format!("`{t}` is not like +90m, +2h"))
-            })?)),
+            Some(rel) => Ok(now()
+                .saturating_add(parse_duration(rel).map_err(|_| {
+                    ArgError::new("window", format!("`{t}` is not like +90m, +2h"))
+                })?)),
             None => t.parse::<u64>().map_err(|_| {
-                AppError::invalid("window", format!("`{t}` is not unix seconds or +DURATION"))
-                    .into()
+                ArgError::new("window", format!("`{t}` is not unix seconds or +DURATION")).into()
             }),
         }
     };
-    let (start, end) = (at(a)?, at(b)?);
-    if end <= start {
-        return Err(AppError::invalid("window", "the end must be after the start").into());
-    }
-    Ok(TimeWindow { start, end })
+    // Whether the window makes sense (start before end) is the core's rule.
+    Ok(TimeWindow {
+        start: at(a)?,
+        end: at(b)?,
+    })
 }
 
 pub(crate) fn screening_card(s: &ScreeningView) -> String {
     let mut out = String::new();
     let who = s.name.clone().unwrap_or_else(|| s.subject_npub.clone());
-    out.push_str(&format!("{who}\n  {}\n", s.badge));
-    out.push_str(&format!("  verdict: {}", s.verdict));
+    out.push_str(&format!("{who}\n  {}\n", english::badge(&s.badge)));
+    out.push_str(&format!("  verdict: {}", english::verdict(s.verdict)));
     if !s.reasons.is_empty() {
-        out.push_str(&format!(" — {}", s.reasons.join("; ")));
+        let reasons: Vec<String> = s.reasons.iter().map(english::reason).collect();
+        out.push_str(&format!(" — {}", reasons.join("; ")));
     }
     out.push('\n');
     let sig = |name: &str, v: &freeport_core::app::SignalView| match v.value {
@@ -715,7 +765,10 @@ pub(crate) fn screening_card(s: &ScreeningView) -> String {
         ));
     }
     if let Some(p) = &s.phone {
-        out.push_str(&format!("  phone: {p} ({})\n", s.phone_status));
+        out.push_str(&format!(
+            "  phone: {p} ({})\n",
+            english::phone_status(s.phone_status)
+        ));
     }
     out
 }
@@ -816,7 +869,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
             let warning = if *publish_full {
                 use std::io::IsTerminal;
                 if !*yes && !std::io::stdin().is_terminal() {
-                    return Err(AppError::invalid(
+                    return Err(ArgError::new(
                         "publish-full",
                         "not confirmed: publishing your full number is permanent; \
                          run in a terminal to read the warning, or add --yes",
@@ -825,7 +878,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
                 }
                 eprintln!("{}", freeport_core::app::FULL_NUMBER_WARNING);
                 if !*yes && !secrets::confirm("Publish your full number? [y/N] ")? {
-                    return Err(AppError::invalid("publish-full", "not confirmed").into());
+                    return Err(ArgError::new("publish-full", "not confirmed").into());
                 }
                 Some(freeport_core::app::FULL_NUMBER_WARNING.to_string())
             } else {
@@ -842,12 +895,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
                     plate: plate.clone(),
                     ..Default::default()
                 })
-                .await
-                .map_err(|e| match e {
-                    // Name the field: the parser's message alone doesn't say it is the phone.
-                    AppError::Phone(p) => AppError::invalid("phone", p.to_string()),
-                    e => e,
-                })?;
+                .await?;
             finish(&app).await?;
             if cli.json {
                 print_json(&p)?;
@@ -903,7 +951,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
                         SideArg::Request => Side::Request,
                     },
                     title: a.title.clone(),
-                    payload,
+                    payload: Payload::Json(payload),
                     geohash: a.geohash.clone(),
                     expires_in_secs: expires,
                     pow_bits: a.pow,
@@ -1141,7 +1189,12 @@ async fn dispatch(cli: Cli) -> Result<()> {
             loop {
                 tokio::select! {
                     ev = rx.recv() => match ev {
-                        Ok(ev) => println!("{}", serde_json::to_string(&ev)?),
+                        Ok(ev) => {
+                            if let freeport_core::app::AppEvent::MessageRejected { code, .. } = &ev {
+                                eprintln!("refused a message: {}", english::refusal_code(*code, None));
+                            }
+                            println!("{}", serde_json::to_string(&ev)?);
+                        }
                         Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => eprintln!("(missed {n} updates)"),
                         Err(_) => break,
                     },
@@ -1210,7 +1263,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
             let input = match (image, text) {
                 (Some(p), _) => ScanInput::Image(
                     std::fs::read(p)
-                        .map_err(|e| AppError::invalid("image", format!("{}: {e}", p.display())))?,
+                        .map_err(|e| ArgError::new("image", format!("{}: {e}", p.display())))?,
                 ),
                 (None, Some(t)) => ScanInput::Text(t.clone()),
                 (None, None) => return Err(anyhow!("give --image FILE or --text TOKEN")),
@@ -1366,7 +1419,8 @@ fn explain_lines(s: &ScreeningView) -> String {
             .unwrap_or_else(|| "unreachable".into());
         out.push_str(&format!(
             "    {short}…  weight {:.3} · {hop} · {}\n",
-            r.weight, r.tier
+            r.weight,
+            english::tier(r.tier)
         ));
     }
     out

@@ -11,8 +11,12 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use freeport_core::app::{AppEvent, DealStage, PostIntent, RefusalCode, Response, screen_events};
+use freeport_core::app::{
+    AppEvent, DealStage, DealState, Payload, PhoneStatus, PostIntent, RefusalCode, Response,
+    screen_events,
+};
 use freeport_core::identity::to_npub;
+use freeport_core::negotiation::DealAction;
 use freeport_core::protocol::envelope::{Terms, parse_envelope};
 use freeport_core::protocol::intent::{Side, TimeWindow};
 use freeport_core::protocol::kinds;
@@ -193,7 +197,7 @@ async fn post_our_ride(p: &Person, side: Side) -> (String, String, Value) {
             market: "rideshare".into(),
             side,
             title: "Ride to Changi".into(),
-            payload: ride_payload(),
+            payload: Payload::Json(ride_payload()),
             geohash: Some(WHERE.into()),
             expires_in_secs: Some(6 * 3600),
             pow_bits: Some(0),
@@ -284,7 +288,7 @@ async fn we_counter_the_agents_ride_over_nip04_and_confirm_on_its_single_accept(
     agent
         .send(&bob.keys.public_key(), &accept, Transport::Nip04)
         .await;
-    let deal = bob.until_state(&d.nego, "confirmed").await;
+    let deal = bob.until_state(&d.nego, DealState::Confirmed).await;
     assert_eq!(
         deal.their_contact.as_deref(),
         Some("Agent Ann · +6590001111")
@@ -332,10 +336,10 @@ async fn the_agents_as_posted_accept_of_our_request_confirms_when_we_pick() {
     agent
         .send(&alice.keys.public_key(), &accept, Transport::Nip04)
         .await;
-    let deal = alice.until_state(&nego, "accepted_by_them").await;
+    let deal = alice.until_state(&nego, DealState::AcceptedByThem).await;
     assert_eq!(deal.their_contact, None, "no contact before confirmation");
     let picked = alice.app.pick(&nego).await.expect("pick");
-    assert_eq!(picked.state, "confirmed");
+    assert_eq!(picked.state, DealState::Confirmed);
     assert_eq!(
         picked.their_contact.as_deref(),
         Some("Agent Ann · +6590001111")
@@ -374,12 +378,16 @@ async fn apps_counter_with_contact_is_a_quote(tr: Transport) {
     let quotes = alice.app.quotes(&id).expect("quotes");
     assert_eq!(quotes.len(), 1);
     let q = &quotes[0].deal;
-    assert_eq!(q.state, "open");
+    assert_eq!(q.state, DealState::Open);
     assert_eq!(q.their_contact, None, "kept private until confirmation");
     assert_eq!(terms_of(q)["payment"], "S$12");
     assert_eq!(terms_of(q)["from"], FROM);
     let picked = alice.app.pick(&nego).await.expect("pick");
-    assert_eq!(picked.state, "confirmed", "the app confirms on our accept");
+    assert_eq!(
+        picked.state,
+        DealState::Confirmed,
+        "the app confirms on our accept"
+    );
     assert_eq!(picked.their_contact.as_deref(), Some("Linh · +6591112222"));
     alice.flushed().await;
     let (ours, back) = app.recv_type("negotiate.accept").await;
@@ -417,9 +425,9 @@ async fn apps_one_tap_accept_names_the_table(tr: Transport) {
                "contact": "Linh · +6591112222", "payAddress": "linh@wallet.example"}),
     );
     app.send(&alice.keys.public_key(), &accept, tr).await;
-    alice.until_state(&nego, "accepted_by_them").await;
+    alice.until_state(&nego, DealState::AcceptedByThem).await;
     let picked = alice.app.pick(&nego).await.expect("pick");
-    assert_eq!(picked.state, "confirmed");
+    assert_eq!(picked.state, DealState::Confirmed);
     // Confirmed on our table, not on the app's rewording.
     let t = terms_of(&picked);
     assert_eq!(t["payment"], "SGD 15");
@@ -456,7 +464,11 @@ async fn confirmed_with_the_app(urls: &[String]) -> (Reference, Person, RefInten
         .respond(&ride.id, Response::Accept)
         .await
         .expect("accept as posted");
-    assert_eq!(d.state, "confirmed", "the reference confirms on our accept");
+    assert_eq!(
+        d.state,
+        DealState::Confirmed,
+        "the reference confirms on our accept"
+    );
     assert_eq!(d.their_contact, None);
     bob.flushed().await;
     let (ours, tr) = app.recv_type("negotiate.accept").await;
@@ -600,7 +612,7 @@ async fn chat_and_stages_with_the_app_both_ways() {
         bob.app.refusals(Some(&nego)).expect("refusals")[0].code,
         RefusalCode::Irreversible
     );
-    assert_eq!(bob.deal(&nego).state, "confirmed");
+    assert_eq!(bob.deal(&nego).state, DealState::Confirmed);
     // Our own stage report goes out as the app's JSON.
     bob.app
         .mark_stage(&nego, DealStage::Completed)
@@ -609,7 +621,7 @@ async fn chat_and_stages_with_the_app_both_ways() {
     bob.flushed().await;
     let (st, _) = app.recv_type("negotiate.status").await;
     assert_eq!(st["stage"], "completed");
-    assert_eq!(bob.deal(&nego).state, "completed");
+    assert_eq!(bob.deal(&nego).state, DealState::Completed);
     // Chat is never part of a rating.
     bob.app
         .rate(
@@ -651,10 +663,12 @@ async fn mutual_cancel_with_the_app_both_ways() {
     );
     app.send(&bob.keys.public_key(), &ask, Transport::Nip04)
         .await;
-    let d = bob.until_state(&nego, "cancel_requested").await;
-    assert!(d.cancel_requested_by_them);
+    let d = bob
+        .until_state(&nego, DealState::CancelRequestedByThem)
+        .await;
+    assert!(d.actions.contains(&DealAction::AgreeCancel));
     let d = bob.app.decline_cancel(&nego).await.expect("decline");
-    assert_eq!(d.state, "confirmed");
+    assert_eq!(d.state, DealState::Confirmed);
     bob.flushed().await;
     let (m, _) = app.recv_type("negotiate.cancel_decline").await;
     assert_eq!(m["nego"], nego);
@@ -664,8 +678,8 @@ async fn mutual_cancel_with_the_app_both_ways() {
         .request_cancel(&nego, Some("rain".into()))
         .await
         .expect("request");
-    assert_eq!(d.state, "cancel_requested");
-    assert!(!d.cancel_requested_by_them);
+    assert_eq!(d.state, DealState::CancelRequestedByUs);
+    assert!(!d.actions.contains(&DealAction::AgreeCancel));
     bob.flushed().await;
     app.recv_type("negotiate.cancel_request").await;
     let agree = envelope(
@@ -677,7 +691,7 @@ async fn mutual_cancel_with_the_app_both_ways() {
     );
     app.send(&bob.keys.public_key(), &agree, Transport::Nip04)
         .await;
-    bob.until_state(&nego, "cancelled").await;
+    bob.until_state(&nego, DealState::Cancelled).await;
 }
 
 // ---- 4. transport choice by capability ----------------------------------------------------
@@ -926,7 +940,7 @@ async fn each_refused_message_is_recorded_once_with_its_reason() {
     );
     assert!(r.iter().all(|x| x.sender == app.pk().to_hex()));
     assert_eq!(alice.deal(&nego).refused, 3);
-    assert_eq!(alice.deal(&nego).state, "open");
+    assert_eq!(alice.deal(&nego).state, DealState::Open);
     assert!(alice.app.chat(&nego).expect("chat").is_empty());
     let mut rejected = 0;
     while let Ok(e) = events.try_recv() {
@@ -1044,7 +1058,7 @@ async fn a_late_profile_re_evaluates_attestations_and_live_equals_offline() {
     let off = offline(&all);
     assert_eq!(off.verified_by, 1);
     assert_eq!(live.verified_by, off.verified_by, "live equals offline");
-    assert_eq!(live.phone_status, "verified by 1");
+    assert_eq!(live.phone_status, PhoneStatus::VerifiedBy { count: 1 });
 
     // The number changes: the attestation no longer verifies the current number.
     let p2 = profile("+65••••9999", t0 + 30);

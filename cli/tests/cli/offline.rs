@@ -265,10 +265,12 @@ fn demo_runs_end_to_end_and_writes_its_artifacts() {
         mallory["partners"].as_u64().is_some_and(|n| n >= 12),
         "{mallory}"
     );
+    assert_eq!(mallory["badge"]["partners_in_network"], 0, "{mallory}");
+    assert_eq!(mallory["badge"]["new_account"], true, "{mallory}");
     assert!(
-        mallory["badge"]
-            .as_str()
-            .is_some_and(|b| b.contains("0 in your network") && b.contains("new account")),
+        mallory["reasons"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|x| x["code"] == "new_account")),
         "{mallory}"
     );
     assert_eq!(doc["screening"]["Nina"]["deals"], 0);

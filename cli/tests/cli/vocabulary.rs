@@ -171,9 +171,14 @@ fn window_chat_stage_unread_mutual_cancel_block_and_refusals() {
 
     // Mutual cancel: Alice asks, Bob declines; the deal stands.
     let a = alice.run(&["cancel", &nego, "--request", "--json"]).json();
-    assert_eq!(a["state"], "cancel_requested");
-    let b = bob.wait_state(&nego, "cancel_requested");
-    assert_eq!(b["cancel_requested_by_them"], true);
+    assert_eq!(a["state"], "cancel_requested_by_us");
+    let b = bob.wait_state(&nego, "cancel_requested_by_them");
+    assert!(
+        b["actions"]
+            .as_array()
+            .is_some_and(|a| a.contains(&serde_json::json!("agree_cancel"))),
+        "{b}"
+    );
     assert_eq!(
         bob.run(&["cancel", &nego, "--decline", "--json"]).json()["state"],
         "confirmed"

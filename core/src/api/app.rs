@@ -12,9 +12,10 @@ use super::records::{
     FreeportConfig, IdentityView, PostIntentInput, ProfileInput, RateRecord, terms_from_json,
 };
 use crate::app::{
-    App, AppConfig, BlockedView, ChatMessageView, DealStage, DealView, IntentView, MarketView,
-    MeetCodeView, MeetOutcomeView, NeighbourhoodView, OutboxItemView, PostIntent, ProfileView,
-    QuoteView, RefusalView, RelayStatusView, Response, ScanInput, ScreeningView, SyncReport,
+    App, AppConfig, BlockedView, ChatMessageView, DealStage, DealView, FormEntry, IntentView,
+    MarketView, MeetCodeView, MeetOutcomeView, NeighbourhoodView, OutboxItemView, PostIntent,
+    ProfileView, QuoteView, RefusalView, RelayStatusView, Response, ScanInput, ScreeningView,
+    SyncReport,
 };
 use crate::identity::SecretStore;
 
@@ -73,7 +74,9 @@ impl FreeportApp {
         Ok(self.app.restore_identity(&ncryptsec, &passphrase)?.into())
     }
 
-    /// An NIP-49 encrypted backup (`ncryptsec1…`) of the secret key under `passphrase`.
+    /// An NIP-49 encrypted backup (`ncryptsec1…`) of the secret key under `passphrase`, which
+    /// must follow the backup rule ([`check_passphrase`](super::check_passphrase); a refused
+    /// one is `InvalidInput` on field `passphrase` and changes nothing).
     pub fn export_backup(&self, passphrase: String) -> Result<String> {
         Ok(self.app.export_backup(&passphrase)?)
     }
@@ -142,7 +145,15 @@ impl FreeportApp {
         self.app.markets()
     }
 
-    /// Signs (with proof of work) and publishes an intent.
+    /// The payload (JSON text) `market`'s form entries make, or `InvalidInput` with every
+    /// field's violation — the same ones `post_intent` returns, for feedback before posting.
+    pub fn build_payload(&self, market: String, entries: Vec<FormEntry>) -> Result<String> {
+        Ok(self.app.build_payload(&market, &entries)?)
+    }
+
+    /// Builds the payload from the form's entries, signs (with proof of work) and publishes an
+    /// intent. Bad input is `InvalidInput` with every violation, each on its field (`title`,
+    /// `geohash`, or a form path such as `/from/geohash`); nothing is published.
     pub async fn post_intent(&self, input: PostIntentInput) -> Result<IntentView> {
         let post = PostIntent::try_from(input)?;
         Ok(self.app.post_intent(post).await?)
@@ -197,7 +208,27 @@ impl FreeportApp {
         Ok(self.app.counter(&nego, terms).await?)
     }
 
-    /// Accepts the terms on the table.
+    /// Counters with the terms on the table edited in a form: each entry sets one top-level key
+    /// (`/price`), converted by the market's field of that path (numbers, options, places keep
+    /// their geohash when renamed); an empty entry drops the key. Refused edits are
+    /// `InvalidInput` with a violation per field.
+    pub async fn counter_form(&self, nego: String, entries: Vec<FormEntry>) -> Result<DealView> {
+        Ok(self.app.counter_entries(&nego, &entries).await?)
+    }
+
+    /// Answers someone's intent with its terms edited in a form (as `counter_form`).
+    pub async fn respond_counter_form(
+        &self,
+        intent_id: String,
+        entries: Vec<FormEntry>,
+    ) -> Result<DealView> {
+        Ok(self
+            .app
+            .respond_counter_entries(&intent_id, &entries)
+            .await?)
+    }
+
+    /// Accepts the terms on the table (on our own intent: picks this quote).
     pub async fn accept(&self, nego: String) -> Result<DealView> {
         Ok(self.app.accept(&nego).await?)
     }
@@ -205,6 +236,21 @@ impl FreeportApp {
     /// Cancels a negotiation (before it is met).
     pub async fn cancel(&self, nego: String, reason: Option<String>) -> Result<DealView> {
         Ok(self.app.cancel(&nego, reason).await?)
+    }
+
+    /// Asks the other side to agree to cancel a confirmed deal.
+    pub async fn request_cancel(&self, nego: String, reason: Option<String>) -> Result<DealView> {
+        Ok(self.app.request_cancel(&nego, reason).await?)
+    }
+
+    /// Agrees to their request to cancel: the deal is cancelled.
+    pub async fn agree_cancel(&self, nego: String) -> Result<DealView> {
+        Ok(self.app.agree_cancel(&nego).await?)
+    }
+
+    /// Declines their request to cancel: the deal stays confirmed.
+    pub async fn decline_cancel(&self, nego: String) -> Result<DealView> {
+        Ok(self.app.decline_cancel(&nego).await?)
     }
 
     /// Owner only: picks this quote; the other quotes on the intent are told it is filled.
@@ -225,21 +271,6 @@ impl FreeportApp {
     /// One negotiation.
     pub fn deal(&self, nego: String) -> Result<DealView> {
         Ok(self.app.deal(&nego)?)
-    }
-
-    /// Asks the counterparty to agree to cancel a confirmed deal.
-    pub async fn request_cancel(&self, nego: String, reason: Option<String>) -> Result<DealView> {
-        Ok(self.app.request_cancel(&nego, reason).await?)
-    }
-
-    /// Agrees to the counterparty's request to cancel: the deal is cancelled.
-    pub async fn agree_cancel(&self, nego: String) -> Result<DealView> {
-        Ok(self.app.agree_cancel(&nego).await?)
-    }
-
-    /// Declines the counterparty's request to cancel: the deal stays confirmed.
-    pub async fn decline_cancel(&self, nego: String) -> Result<DealView> {
-        Ok(self.app.decline_cancel(&nego).await?)
     }
 
     /// Reports the deal's progress (`PickedUp`, then `Completed`, which closes the deal).

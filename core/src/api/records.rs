@@ -7,9 +7,13 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use super::FreeportError;
-use crate::app::{AppConfig, AppEvent, PostIntent, ProfileUpdate, RateInput};
+use crate::app::{
+    AppConfig, AppEvent, DealState, FormEntry, IntentSide, Payload, PostIntent, ProfileUpdate,
+    RateInput, RefusalCode,
+};
 use crate::protocol::envelope::Terms;
-use crate::protocol::intent::{Side, TimeWindow};
+use crate::protocol::intent::TimeWindow;
+use crate::rules::{Format, Rule, ValueKind};
 
 /// Highest proof-of-work difficulty a caller may ask for. Each bit doubles the signing time;
 /// 24 bits already take minutes on a cheap phone, beyond that a call would never return.
@@ -41,7 +45,9 @@ fn check_pow(field: &str, bits: u8) -> Result<u8, FreeportError> {
     if bits > MAX_POW_BITS {
         return Err(FreeportError::invalid(
             field,
-            format!("is {bits}; at most {MAX_POW_BITS} bits of proof of work"),
+            Rule::AboveMaximum {
+                max: f64::from(MAX_POW_BITS),
+            },
         ));
     }
     Ok(bits)
@@ -52,12 +58,18 @@ impl TryFrom<FreeportConfig> for AppConfig {
 
     fn try_from(c: FreeportConfig) -> Result<Self, FreeportError> {
         if c.data_dir.trim().is_empty() {
-            return Err(FreeportError::invalid("data_dir", "is empty"));
+            return Err(FreeportError::invalid("data_dir", Rule::Required));
         }
-        if !(1..=12).contains(&c.geohash_precision) {
+        if c.geohash_precision < 1 {
             return Err(FreeportError::invalid(
                 "geohash_precision",
-                format!("is {}; must be 1..=12", c.geohash_precision),
+                Rule::BelowMinimum { min: 1.0 },
+            ));
+        }
+        if c.geohash_precision > 12 {
+            return Err(FreeportError::invalid(
+                "geohash_precision",
+                Rule::AboveMaximum { max: 12.0 },
             ));
         }
         let mut cfg = AppConfig::new(c.data_dir, c.relays);
@@ -122,36 +134,20 @@ impl From<ProfileInput> for ProfileUpdate {
     }
 }
 
-/// Which side of a market an intent is on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum IntentSide {
-    /// Something offered.
-    Offer,
-    /// Something wanted.
-    Request,
-}
-
-impl From<IntentSide> for Side {
-    fn from(s: IntentSide) -> Self {
-        match s {
-            IntentSide::Offer => Side::Offer,
-            IntentSide::Request => Side::Request,
-        }
-    }
-}
-
-/// What the post form submits.
+/// What the post form submits: the market form's entries as typed (the core builds and
+/// validates the payload; every violation comes back on its field).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct PostIntentInput {
     /// Market topic (`sg-rideshare`), schema (`goods/1`) or schema family (`goods`).
     pub market: String,
     /// Offer or request.
     pub side: IntentSide,
-    /// One-line title.
+    /// One-line title (at most 200 characters).
     pub title: String,
-    /// The payload, a JSON object following the market's schema.
-    pub payload_json: String,
-    /// Where (a geohash); published at the configured precision.
+    /// What was entered in the market's form fields (`MarketView.form`), by path.
+    pub entries: Vec<FormEntry>,
+    /// Where (a geohash); published at the configured precision. `None`: where the first
+    /// place field of the form is.
     pub geohash: Option<String>,
     /// Lifetime; the market's default when `None`.
     pub expires_in_secs: Option<u64>,
@@ -171,38 +167,43 @@ pub struct PostIntentInput {
 pub(crate) fn json_object(field: &str, text: &str) -> Result<Map<String, Value>, FreeportError> {
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(FreeportError::invalid(field, "must be a JSON object")),
-        Err(e) => Err(FreeportError::invalid(field, format!("is not JSON: {e}"))),
+        Ok(_) => Err(FreeportError::invalid(
+            field,
+            Rule::WrongType {
+                expected: ValueKind::Object,
+            },
+        )),
+        Err(_) => Err(FreeportError::invalid(
+            field,
+            Rule::BadFormat {
+                format: Format::Json,
+            },
+        )),
     }
 }
 
 /// Negotiation terms from foreign JSON text (an object of term keys).
 pub(crate) fn terms_from_json(text: &str) -> Result<Terms, FreeportError> {
     let map = json_object("terms_json", text)?;
-    Terms::from_map(&map).map_err(|e| FreeportError::invalid("terms_json", e.to_string()))
+    Terms::from_map(&map).map_err(|_| FreeportError::invalid("terms_json", Rule::Invalid))
 }
 
 impl TryFrom<PostIntentInput> for PostIntent {
     type Error = FreeportError;
 
     fn try_from(p: PostIntentInput) -> Result<Self, FreeportError> {
-        let payload = Value::Object(json_object("payload_json", &p.payload_json)?);
         let pow_bits = p.pow_bits.map(|b| check_pow("pow_bits", b)).transpose()?;
         let window = match (p.window_start, p.window_end) {
             (None, None) => None,
             (Some(start), Some(end)) => Some(TimeWindow { start, end }),
-            _ => {
-                return Err(FreeportError::invalid(
-                    "window_start",
-                    "a window needs both a start and an end",
-                ));
-            }
+            (Some(_), None) => return Err(FreeportError::invalid("window_end", Rule::Required)),
+            (None, Some(_)) => return Err(FreeportError::invalid("window_start", Rule::Required)),
         };
         Ok(Self {
             market: p.market,
             side: p.side.into(),
             title: p.title,
-            payload,
+            payload: Payload::Form(p.entries),
             geohash: p.geohash,
             expires_in_secs: p.expires_in_secs,
             pow_bits,
@@ -237,7 +238,7 @@ impl From<RateRecord> for RateInput {
 }
 
 /// A live update delivered to an [`AppListener`](super::AppListener).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+#[derive(Debug, Clone, PartialEq, uniffi::Enum)]
 pub enum AppEventRecord {
     /// A new or updated intent arrived in a watched market.
     IntentSeen {
@@ -250,8 +251,8 @@ pub enum AppEventRecord {
     NegotiationChanged {
         /// Negotiation id.
         nego: String,
-        /// The new state (see `DealView.state`).
-        state: String,
+        /// Its state now.
+        state: DealState,
     },
     /// A deal was co-signed in person.
     DealMet {
@@ -266,8 +267,10 @@ pub enum AppEventRecord {
     /// An incoming message was refused (injection, replay, malformed…); reported once per
     /// message (see `FreeportApp::refusals`).
     MessageRejected {
-        /// Why.
-        reason: String,
+        /// Why, as a code.
+        code: RefusalCode,
+        /// The deal it concerned, when it came from that deal's counterparty.
+        nego: Option<String>,
     },
     /// A chat message arrived in a deal.
     ChatReceived {
@@ -285,7 +288,7 @@ impl From<AppEvent> for AppEventRecord {
             }
             AppEvent::DealMet { nego } => Self::DealMet { nego },
             AppEvent::ScreeningChanged { pubkey } => Self::ScreeningChanged { pubkey },
-            AppEvent::MessageRejected { reason } => Self::MessageRejected { reason },
+            AppEvent::MessageRejected { code, nego } => Self::MessageRejected { code, nego },
             AppEvent::ChatReceived { nego } => Self::ChatReceived { nego },
         }
     }
@@ -308,7 +311,7 @@ mod tests {
 
     fn field_of(e: FreeportError) -> String {
         match e {
-            FreeportError::InvalidInput { field, .. } => field,
+            FreeportError::InvalidInput { violations } => violations[0].field.clone(),
             other => panic!("{other:?}"),
         }
     }
@@ -365,7 +368,10 @@ mod tests {
             market: "goods/1".into(),
             side: IntentSide::Offer,
             title: "Bike".into(),
-            payload_json: r#"{"item":"bike","price":10}"#.into(),
+            entries: vec![
+                FormEntry::text("/item", "bike"),
+                FormEntry::text("/price", "10"),
+            ],
             geohash: None,
             expires_in_secs: None,
             pow_bits: Some(0),
@@ -376,23 +382,18 @@ mod tests {
     }
 
     #[test]
-    fn post_input_parses_the_payload_object() {
+    fn post_input_carries_the_form_entries() {
         let p = PostIntent::try_from(post()).unwrap();
-        assert_eq!(p.side, Side::Offer);
-        assert_eq!(p.payload["item"], "bike");
+        assert_eq!(p.side, crate::protocol::intent::Side::Offer);
+        let Payload::Form(entries) = &p.payload else {
+            panic!("{:?}", p.payload);
+        };
+        assert_eq!(entries[0], FormEntry::text("/item", "bike"));
         assert_eq!(p.pow_bits, Some(0));
     }
 
     #[test]
-    fn post_input_refuses_non_object_or_broken_json_and_huge_pow() {
-        for bad in ["[1,2]", "\"text\"", "{", "", "null"] {
-            let e = PostIntent::try_from(PostIntentInput {
-                payload_json: bad.into(),
-                ..post()
-            })
-            .unwrap_err();
-            assert_eq!(field_of(e), "payload_json", "{bad}");
-        }
+    fn post_input_refuses_huge_pow() {
         let e = PostIntent::try_from(PostIntentInput {
             pow_bits: Some(40),
             ..post()
@@ -419,11 +420,11 @@ mod tests {
         assert_eq!(
             AppEventRecord::from(AppEvent::NegotiationChanged {
                 nego: "n".into(),
-                state: "confirmed".into()
+                state: DealState::Confirmed
             }),
             AppEventRecord::NegotiationChanged {
                 nego: "n".into(),
-                state: "confirmed".into()
+                state: DealState::Confirmed
             }
         );
         assert_eq!(
@@ -441,8 +442,14 @@ mod tests {
             AppEventRecord::ScreeningChanged { pubkey: "p".into() }
         );
         assert_eq!(
-            AppEventRecord::from(AppEvent::MessageRejected { reason: "r".into() }),
-            AppEventRecord::MessageRejected { reason: "r".into() }
+            AppEventRecord::from(AppEvent::MessageRejected {
+                code: RefusalCode::NotForUs,
+                nego: Some("n".into()),
+            }),
+            AppEventRecord::MessageRejected {
+                code: RefusalCode::NotForUs,
+                nego: Some("n".into()),
+            }
         );
     }
 }

@@ -6,8 +6,8 @@ use nostr::{EventId, PublicKey};
 
 use super::deals::parse_nego;
 use super::{
-    App, AppError, AppEvent, BlockedView, ChatMessageView, DealStage, DealView, RefusalCode,
-    RefusalView, unix_now,
+    App, AppError, AppEvent, BlockedView, ChatMessageView, DealStage, DealView, Refusal,
+    RefusalCode, RefusalView, Rule, unix_now,
 };
 use crate::identity::{parse_public_key, to_npub};
 use crate::negotiation::{Effect, NegotiationError};
@@ -40,7 +40,7 @@ pub(crate) fn refusal_of(e: &AppError) -> Option<(RefusalCode, Option<&'static s
         AppError::UnknownIntent { .. } | AppError::NotPossible { .. } => {
             Some((RefusalCode::NotForUs, None))
         }
-        AppError::InvalidInput { field, .. } => Some((RefusalCode::Malformed, Some(field))),
+        AppError::InvalidInput { .. } => Some((RefusalCode::Malformed, None)),
         _ => None,
     }
 }
@@ -110,19 +110,21 @@ fn parse_code_label(label: &str) -> (RefusalCode, Option<String>) {
 /// other than line breaks and tabs.
 fn check_chat_text(text: &str) -> Result<(), AppError> {
     if text.trim().is_empty() {
-        return Err(AppError::invalid("text", "is empty"));
+        return Err(AppError::invalid("text", Rule::Blank));
     }
     if text.len() > MAX_CHAT_BYTES {
         return Err(AppError::invalid(
             "text",
-            format!("is {} bytes; the limit is {MAX_CHAT_BYTES}", text.len()),
+            Rule::TooLarge {
+                max: u32::try_from(MAX_CHAT_BYTES).unwrap_or(u32::MAX),
+            },
         ));
     }
     if text
         .chars()
         .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
     {
-        return Err(AppError::invalid("text", "contains control characters"));
+        return Err(AppError::invalid("text", Rule::ControlCharacters));
     }
     Ok(())
 }
@@ -208,19 +210,13 @@ impl App {
             Ok(true) => {
                 tracing::info!("message refused ({}): {detail}", rec.code);
                 self.emit(AppEvent::MessageRejected {
-                    reason: detail.to_string(),
+                    code,
+                    nego: nego.map(ToString::to_string),
                 });
-                if let Some(n) = nego {
+                if let Some((thread, _)) = nego.and_then(|n| self.load_thread(n).ok()) {
                     self.emit(AppEvent::NegotiationChanged {
-                        nego: n.to_string(),
-                        state: self
-                            .inner
-                            .store
-                            .get_negotiation(n)
-                            .ok()
-                            .flatten()
-                            .map(|r| r.state)
-                            .unwrap_or_default(),
+                        nego: thread.nego().to_string(),
+                        state: thread.state().into(),
                     });
                 }
             }
@@ -288,10 +284,7 @@ impl App {
         let _g = self.inner.nego_lock.lock().await;
         let (mut n, rec) = self.load_thread(&nego)?;
         if self.is_blocked(&n.counterparty()) {
-            return Err(AppError::NotPossible {
-                what: "chat",
-                why: "the counterparty is blocked".into(),
-            });
+            return Err(AppError::refused("chat", Refusal::Blocked));
         }
         let now = unix_now();
         let fx = n.chat(text, now)?;
@@ -315,10 +308,7 @@ impl App {
                 out = Some(chat_view(&record));
             }
         }
-        out.ok_or_else(|| AppError::NotPossible {
-            what: "chat",
-            why: "the counterparty is blocked".into(),
-        })
+        out.ok_or_else(|| AppError::refused("chat", Refusal::Blocked))
     }
 
     /// A deal's chat, oldest first.
@@ -337,19 +327,12 @@ impl App {
     /// Marks a deal's chat read (the screen showed it); returns how many were unread.
     pub fn mark_chat_read(&self, nego: &str) -> Result<u32, AppError> {
         let nego = parse_nego(nego)?;
-        self.load_thread(&nego)?;
+        let (thread, _) = self.load_thread(&nego)?;
         let n = self.inner.store.chat_mark_read(&nego)?;
         if n > 0 {
             self.emit(AppEvent::NegotiationChanged {
                 nego: nego.to_string(),
-                state: self
-                    .inner
-                    .store
-                    .get_negotiation(&nego)
-                    .ok()
-                    .flatten()
-                    .map(|r| r.state)
-                    .unwrap_or_default(),
+                state: thread.state().into(),
             });
         }
         Ok(n)
@@ -381,7 +364,7 @@ impl App {
     pub fn block(&self, key: &str) -> Result<BlockedView, AppError> {
         let pk = parse_public_key(key)?;
         if self.public_key().ok() == Some(pk) {
-            return Err(AppError::invalid("key", "you cannot block yourself"));
+            return Err(AppError::invalid("key", Rule::IsOwnKey));
         }
         let now = unix_now();
         self.inner.store.block_key(&pk, now)?;

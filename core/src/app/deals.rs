@@ -5,13 +5,23 @@
 
 use nostr::{EventId, PublicKey, Timestamp};
 
-use super::{App, AppError, AppEvent, DealStage, DealView, QuoteView, RefusalCode, lock, unix_now};
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::{
+    App, AppError, AppEvent, CancelReason, Cancellation, DealAction, DealStage, DealState,
+    DealView, FormEntry, QuoteView, Refusal, RefusalCode, Rule, lock, unix_now,
+};
 use crate::identity::to_npub;
-use crate::negotiation::{Effect, IntentBook, IntentInfo, Negotiation, Role, Side, State};
+use crate::negotiation::{
+    Effect, IntentBook, IntentInfo, Negotiation, NegotiationError, Role, State,
+};
 use crate::protocol::NegoId;
 use crate::protocol::envelope::{
     Envelope, EnvelopeType, Stage, Terms, build_envelope, parse_envelope,
 };
+use crate::protocol::form::edit_terms;
 use crate::protocol::intent::Intent;
 use crate::protocol::receipt::{ReceiptDraft, build_receipt};
 use crate::relay::transport::SeenTransports;
@@ -276,7 +286,7 @@ impl App {
                 }
                 Effect::StateChanged { to, .. } => self.emit(AppEvent::NegotiationChanged {
                     nego: nego.to_string(),
-                    state: state_label(to).to_string(),
+                    state: to.into(),
                 }),
                 Effect::TermsChanged { .. }
                 | Effect::Confirmed { .. }
@@ -285,17 +295,12 @@ impl App {
                 | Effect::ContactReceived { .. }
                 | Effect::PeerStatus { .. }
                 | Effect::StaleAccept { .. } => {
-                    self.emit(AppEvent::NegotiationChanged {
-                        nego: nego.to_string(),
-                        state: self
-                            .inner
-                            .store
-                            .get_negotiation(&nego)
-                            .ok()
-                            .flatten()
-                            .map(|r| r.state)
-                            .unwrap_or_default(),
-                    });
+                    if let Ok((n, _)) = self.load_thread(&nego) {
+                        self.emit(AppEvent::NegotiationChanged {
+                            nego: nego.to_string(),
+                            state: n.state().into(),
+                        });
+                    }
                 }
             }
         }
@@ -303,6 +308,33 @@ impl App {
     }
 
     // ---- local actions ------------------------------------------------------------------
+
+    /// Whether we may open a thread on `intent` now (accepting it as posted or countering): not
+    /// our own, not withdrawn, not expired, and no thread of ours on it yet. The one rule behind
+    /// [`App::respond`] and `IntentView.actions`.
+    pub(crate) fn check_respond(&self, intent: &Intent, now: u64) -> Result<NegoId, AppError> {
+        let me = self.public_key()?;
+        if intent.author == me {
+            return Err(AppError::refused("respond", Refusal::OwnIntent));
+        }
+        if intent.is_withdrawn() {
+            return Err(AppError::refused("respond", Refusal::IntentWithdrawn));
+        }
+        if now >= intent.expires_at {
+            return Err(AppError::refused("respond", Refusal::IntentExpired));
+        }
+        let nego = NegoId::new(&intent.d, intent.author, me)?;
+        if let Some(rec) = self.inner.store.get_negotiation(&nego)? {
+            let state = serde_json::from_slice::<Negotiation>(&rec.detail)
+                .map(|n| DealState::from(n.state()))
+                .unwrap_or(DealState::Open);
+            return Err(AppError::refused(
+                "respond",
+                Refusal::AlreadyResponded { state },
+            ));
+        }
+        Ok(nego)
+    }
 
     /// Opens a thread on someone's intent with an accept (reveals our contact) or a counter.
     pub async fn respond(&self, intent_id: &str, response: Response) -> Result<DealView, AppError> {
@@ -317,29 +349,8 @@ impl App {
         let _g = self.inner.nego_lock.lock().await;
         let me = self.public_key()?;
         let intent = self.load_intent(intent_id)?;
-        if intent.author == me {
-            return Err(AppError::NotPossible {
-                what: "respond",
-                why: "this is your own intent".into(),
-            });
-        }
-        if intent.is_withdrawn() {
-            return Err(AppError::NotPossible {
-                what: "respond",
-                why: "the intent was withdrawn".into(),
-            });
-        }
+        let nego = self.check_respond(&intent, unix_now())?;
         let info = intent_info(&intent);
-        let nego = NegoId::new(&info.d, info.author, me)?;
-        if let Ok((n, _)) = self.load_thread(&nego) {
-            return Err(AppError::NotPossible {
-                what: "respond",
-                why: format!(
-                    "you already have a thread on this intent ({})",
-                    state_label(n.state())
-                ),
-            });
-        }
         let mut n = Negotiation::new_responder(&info, me)?;
         let (contact, salt) = self.contact_card()?;
         n.set_auto_accept(Some(crate::negotiation::ContactCard {
@@ -390,14 +401,62 @@ impl App {
         self.deal(&nego.to_string())
     }
 
+    /// The terms a counter-offer's form edits make from `base` (see
+    /// [`crate::protocol::form::edit_terms`]): typed violations per field when an edit is
+    /// refused.
+    pub(crate) fn terms_from_entries(
+        &self,
+        market: &str,
+        base: &Terms,
+        entries: &[FormEntry],
+    ) -> Result<Terms, AppError> {
+        let Value::Object(base) = base.to_value() else {
+            return Err(AppError::Internal {
+                reason: "terms are not an object".into(),
+            });
+        };
+        let market = self.market(market).ok();
+        let edited = edit_terms(market, &base, entries)
+            .map_err(|violations| AppError::InvalidInput { violations })?;
+        Terms::from_map(&edited).map_err(|_| AppError::invalid("terms", Rule::Invalid))
+    }
+
+    /// Counters with the terms on the table edited by a form (see [`App::terms_from_entries`]).
+    pub async fn counter_entries(
+        &self,
+        nego: &str,
+        entries: &[FormEntry],
+    ) -> Result<DealView, AppError> {
+        let (n, _) = self.load_thread(&parse_nego(nego)?)?;
+        let terms = self.terms_from_entries(n.market(), n.terms(), entries)?;
+        self.counter(nego, terms).await
+    }
+
+    /// Answers someone's intent with its terms edited by a form.
+    pub async fn respond_counter_entries(
+        &self,
+        intent_id: &str,
+        entries: &[FormEntry],
+    ) -> Result<DealView, AppError> {
+        self.ensure_intent(intent_id).await?;
+        let intent = self.load_intent(intent_id)?;
+        let terms = self.terms_from_entries(&intent.market, &intent_terms(&intent), entries)?;
+        self.respond(intent_id, Response::Counter(terms)).await
+    }
+
     /// Proposes a change to the terms on the table (merged onto them; keys not given stand, a
     /// `null` removes one). Only what changed is sent.
     pub async fn counter(&self, nego: &str, terms: Terms) -> Result<DealView, AppError> {
         self.act(nego, |n, now| n.counter(terms, now)).await
     }
 
-    /// Accepts the terms on the table (reveals our contact; confirms if they accepted too).
+    /// Accepts the terms on the table (reveals our contact; confirms if they accepted too). On
+    /// our own intent accepting a quote is picking it (see [`App::pick`]).
     pub async fn accept(&self, nego: &str) -> Result<DealView, AppError> {
+        let (n, _) = self.load_thread(&parse_nego(nego)?)?;
+        if n.role() == Role::Owner {
+            return self.pick(nego).await;
+        }
         let (contact, salt) = self.contact_card()?;
         self.act(nego, move |n, now| n.accept(contact, salt, now))
             .await
@@ -435,10 +494,7 @@ impl App {
         let nego_id = parse_nego(nego)?;
         let (n, rec) = self.load_thread(&nego_id)?;
         if n.role() != Role::Owner {
-            return Err(AppError::NotPossible {
-                what: "pick",
-                why: "only the intent's owner picks a quote".into(),
-            });
+            return Err(AppError::refused("pick", Refusal::OwnerOnly));
         }
         let intent = self.load_intent(&rec.intent_id.to_hex())?;
         let mut book = self.load_book(&intent)?;
@@ -496,17 +552,13 @@ impl App {
         let nego = env.nego.clone();
         let (intent_id, effects) = if nego.author() == me {
             // We own the intent: route through its book (opens a thread for a new responder).
-            let intent =
-                self.load_intent(&env.intent_id.to_hex())
-                    .map_err(|_| AppError::NotPossible {
-                        what: "accept message",
-                        why: "it refers to an intent we don't have".into(),
-                    })?;
+            let intent = self.load_intent(&env.intent_id.to_hex())?;
             if intent.author != me || intent.d != nego.intent_d() {
-                return Err(AppError::NotPossible {
-                    what: "accept message",
-                    why: "its negotiation id does not match our intent".into(),
-                });
+                return Err(NegotiationError::NegoMismatch {
+                    expected: format!("{}:{}", intent.d, intent.author.to_hex()),
+                    found: nego.to_string(),
+                }
+                .into());
             }
             let mut book = self.load_book(&intent)?;
             let fx = book.apply_incoming(dm.sender, &env, dm.event_id, now)?;
@@ -521,10 +573,11 @@ impl App {
                 fx.into_iter().map(|e| (nego.clone(), e)).collect(),
             )
         } else {
-            return Err(AppError::NotPossible {
-                what: "accept message",
-                why: "we are not a party of its negotiation".into(),
-            });
+            return Err(NegotiationError::NotAParty {
+                sender: dm.sender.to_hex(),
+                nego: nego.to_string(),
+            }
+            .into());
         };
         self.remember_peer_transport(dm.sender, dm.transport);
         let mut refused = None;
@@ -610,19 +663,33 @@ impl App {
     pub fn deal(&self, nego: &str) -> Result<DealView, AppError> {
         let nego = parse_nego(nego)?;
         let (n, rec) = self.load_thread(&nego)?;
-        Ok(self.deal_view(&n, &rec))
+        let book = (n.role() == Role::Owner)
+            .then(|| self.book_of(rec.intent_id))
+            .flatten();
+        Ok(self.deal_view(&n, &rec, book.as_ref()))
     }
 
     /// Every negotiation we are part of, most recently changed first.
     pub fn deals(&self) -> Result<Vec<DealView>, AppError> {
-        let mut out: Vec<DealView> = self
+        let threads: Vec<(Negotiation, NegotiationRecord)> = self
             .inner
             .store
             .list_negotiations()?
             .into_iter()
-            .filter_map(|rec| {
-                let n: Negotiation = serde_json::from_slice(&rec.detail).ok()?;
-                Some(self.deal_view(&n, &rec))
+            .filter_map(|rec| Some((serde_json::from_slice(&rec.detail).ok()?, rec)))
+            .collect();
+        // The owner's threads are judged with their intent's book: one load per intent.
+        let mut books: HashMap<EventId, Option<IntentBook>> = HashMap::new();
+        for (n, rec) in &threads {
+            if n.role() == Role::Owner && !books.contains_key(&rec.intent_id) {
+                books.insert(rec.intent_id, self.book_of(rec.intent_id));
+            }
+        }
+        let mut out: Vec<DealView> = threads
+            .iter()
+            .map(|(n, rec)| {
+                let book = books.get(&rec.intent_id).and_then(Option::as_ref);
+                self.deal_view(n, rec, book)
             })
             .collect();
         out.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(a.nego.cmp(&b.nego)));
@@ -635,12 +702,10 @@ impl App {
         let me = self.public_key()?;
         let intent = self.load_intent(intent_id)?;
         if intent.author != me {
-            return Err(AppError::NotPossible {
-                what: "quotes",
-                why: "only the intent's owner sees its quotes".into(),
-            });
+            return Err(AppError::refused("quotes", Refusal::OwnerOnly));
         }
         let trust = self.viewer_trust()?;
+        let book = self.load_book(&intent)?;
         let mut out = Vec::new();
         for rec in self.inner.store.negotiations_for_intent(&intent.id)? {
             let Ok(n) = serde_json::from_slice::<Negotiation>(&rec.detail) else {
@@ -651,14 +716,50 @@ impl App {
             }
             let screening = self.screening_view_with(trust.as_ref(), &n.counterparty(), false)?;
             out.push(QuoteView {
-                deal: self.deal_view(&n, &rec),
+                deal: self.deal_view(&n, &rec, Some(&book)),
                 screening,
             });
         }
         Ok(out)
     }
 
-    pub(crate) fn deal_view(&self, n: &Negotiation, rec: &NegotiationRecord) -> DealView {
+    /// The book of our intent `intent_id` (every responder's thread on it), which an owner's
+    /// thread is judged with; `None` when the intent is gone.
+    fn book_of(&self, intent_id: EventId) -> Option<IntentBook> {
+        self.load_intent(&intent_id.to_hex())
+            .and_then(|i| self.load_book(&i))
+            .ok()
+    }
+
+    /// What the local user may do on `n` now: the state machine's actions (through the intent's
+    /// book for the owner, where accepting is picking), minus `rate` once we rated and `chat`
+    /// while the counterparty is blocked (nothing is sent to a blocked key).
+    pub(crate) fn deal_actions(
+        &self,
+        n: &Negotiation,
+        book: Option<&IntentBook>,
+        rated: bool,
+        blocked: bool,
+        now: u64,
+    ) -> Vec<DealAction> {
+        let mut actions = match (n.role(), book) {
+            (Role::Owner, Some(b)) if b.thread(n.nego()).is_some() => b.actions(n.nego(), now),
+            _ => n.actions(now),
+        };
+        actions.retain(|a| match a {
+            DealAction::Rate => !rated,
+            DealAction::Chat => !blocked,
+            _ => true,
+        });
+        actions
+    }
+
+    pub(crate) fn deal_view(
+        &self,
+        n: &Negotiation,
+        rec: &NegotiationRecord,
+        book: Option<&IntentBook>,
+    ) -> DealView {
         let peer: PublicKey = n.counterparty();
         let title = self
             .load_intent(&rec.intent_id.to_hex())
@@ -668,39 +769,38 @@ impl App {
         let terms = n.confirmed_terms().unwrap_or(n.terms());
         let confirmed = state.is_confirmed_or_later();
         let rated = self.has_rated(n.nego()).unwrap_or(false);
+        let blocked = self.is_blocked(&peer);
         DealView {
             nego: n.nego().to_string(),
             intent_id: rec.intent_id.to_hex(),
             intent_title: title,
             market: n.market().to_string(),
-            role: role_label(n.role()).to_string(),
-            state: state_label(state).to_string(),
+            role: n.role().into(),
+            state: state.into(),
             counterparty: peer.to_hex(),
             counterparty_npub: to_npub(&peer),
             terms_json: terms.to_value().to_string(),
-            proposed_by: match n.proposed_by() {
-                Side::Us => "us".into(),
-                Side::Them => "them".into(),
-            },
+            proposed_by: n.proposed_by().into(),
             rounds_left: u32::from(n.rounds_left()),
             their_contact: if confirmed {
                 n.their_contact().map(|c| c.contact.clone())
             } else {
                 None
             },
-            cancel_reason: n.cancellation().and_then(|(_, r)| r.map(str::to_string)),
+            cancellation: n.cancellation().map(|(by, reason)| Cancellation {
+                by: by.into(),
+                reason: CancelReason::of(reason),
+            }),
             expires_at: n.expires_at(),
             updated_at: rec.updated_at,
-            can_meet: state == State::Confirmed,
-            can_rate: !rated && matches!(state, State::Confirmed | State::Met | State::Completed),
+            actions: self.deal_actions(n, book, rated, blocked, unix_now()),
             rated,
             stage: n.stage().map(|s| match s {
                 Stage::PickedUp => DealStage::PickedUp,
                 Stage::Completed => DealStage::Completed,
             }),
             unread: self.inner.store.chat_unread(n.nego()).unwrap_or(0),
-            cancel_requested_by_them: state == (State::CancelRequested { by: Side::Them }),
-            counterparty_blocked: self.is_blocked(&peer),
+            counterparty_blocked: blocked,
             refused: self.inner.store.refusal_count(n.nego()).unwrap_or(0),
         }
     }

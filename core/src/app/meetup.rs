@@ -5,7 +5,10 @@
 
 use nostr::{EventId, Timestamp};
 
-use super::{App, AppError, AppEvent, MeetCodeView, MeetOutcomeView, lock, unix_now};
+use super::{
+    App, AppError, AppEvent, DealAction, DealState, MeetCodeView, MeetOutcomeView, Refusal, lock,
+    unix_now,
+};
 use crate::meet::token::deal_tag;
 use crate::meet::{
     Code, MeetContext, MeetError, MeetSession, MetPair, QrMatrix, RenderOptions, countersign,
@@ -52,15 +55,7 @@ impl App {
     pub fn meet_show(&self, nego: &str, png_px: u32) -> Result<MeetCodeView, AppError> {
         let nego_id = super::deals::parse_nego(nego)?;
         let (n, rec) = self.load_thread(&nego_id)?;
-        if n.state() != State::Confirmed {
-            return Err(AppError::NotPossible {
-                what: "show a meet code",
-                why: format!(
-                    "the deal is {} (a code is for a confirmed deal)",
-                    super::deals::state_label(n.state())
-                ),
-            });
-        }
+        n.check(DealAction::ShowCode, unix_now())?;
         let keys = self.keys()?;
         let ctx = self.meet_context(&n, rec.intent_id)?;
         let now = Timestamp::from(unix_now());
@@ -137,7 +132,7 @@ impl App {
     fn thread_for_tag(
         &self,
         tag: [u8; 4],
-        want: &[State],
+        want: impl Fn(&Negotiation) -> bool,
     ) -> Result<(Negotiation, EventId), AppError> {
         let mut other_state = None;
         for rec in self.inner.store.list_negotiations()? {
@@ -145,17 +140,25 @@ impl App {
                 continue;
             };
             if deal_tag(n.nego()) == tag {
-                if want.contains(&n.state()) {
+                if want(&n) {
                     return Ok((n, rec.intent_id));
                 }
                 other_state = Some(n.state());
             }
         }
         match other_state {
-            Some(s) => Err(AppError::NotPossible {
-                what: "using this code",
-                why: format!("that deal is already {}", super::deals::state_label(s)),
-            }),
+            Some(s) if s.is_terminal() => Err(AppError::refused(
+                "use this code",
+                Refusal::DealClosed { state: s.into() },
+            )),
+            Some(State::Met) => Err(AppError::refused("use this code", Refusal::AlreadyMet)),
+            Some(s) => Err(AppError::refused(
+                "use this code",
+                Refusal::NotNow {
+                    action: Some(DealAction::ScanCode),
+                    state: s.into(),
+                },
+            )),
             None => Err(MeetError::DifferentDeal.into()),
         }
     }
@@ -176,9 +179,10 @@ impl App {
             }
             .into());
         }
-        let (mut n, intent_id) = self.thread_for_tag(tag, &[State::Confirmed])?;
-        let ctx = self.meet_context(&n, intent_id)?;
         let now = unix_now();
+        let (mut n, intent_id) =
+            self.thread_for_tag(tag, |n| n.check(DealAction::ScanCode, now).is_ok())?;
+        let ctx = self.meet_context(&n, intent_id)?;
         let verified = verify_shower_token(text, &ctx, Timestamp::from(now), &self.inner.cfg.meet)?;
         let used = self.inner.store.nonce_used_at(&verified.nonce)?;
         let claimed = verified.claim(used.is_none())?;
@@ -205,7 +209,7 @@ impl App {
             sas_words: pair.words().iter().map(|w| w.to_string()).collect(),
             return_png: Some(qr.to_png(&opts)?),
             return_token: Some(ret),
-            state: "met".into(),
+            state: DealState::Met,
             queued_events: 2,
         })
     }
@@ -216,7 +220,10 @@ impl App {
         tag: [u8; 4],
     ) -> Result<MeetOutcomeView, AppError> {
         let _g = self.inner.nego_lock.lock().await;
-        let (mut n, intent_id) = self.thread_for_tag(tag, &[State::Confirmed, State::Met])?;
+        // The shower completes its own meeting: confirmed, or already met by the scanner's
+        // receipt arriving first.
+        let (mut n, intent_id) =
+            self.thread_for_tag(tag, |n| matches!(n.state(), State::Confirmed | State::Met))?;
         let ctx = self.meet_context(&n, intent_id)?;
         let now = unix_now();
         let mut last_err: Option<MeetError> = None;
@@ -240,10 +247,10 @@ impl App {
             (Some(p), _) => p,
             (None, Some(e)) => return Err(e.into()),
             (None, None) => {
-                return Err(AppError::NotPossible {
-                    what: "check the return code",
-                    why: "this device has not shown a code for that deal".into(),
-                });
+                return Err(AppError::refused(
+                    "check the return code",
+                    Refusal::NoCodeShown,
+                ));
             }
         };
         let fx = if n.state() == State::Confirmed {
@@ -266,7 +273,7 @@ impl App {
             sas_words: pair.words().iter().map(|w| w.to_string()).collect(),
             return_token: None,
             return_png: None,
-            state: "met".into(),
+            state: DealState::Met,
             queued_events: 2,
         })
     }

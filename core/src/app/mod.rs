@@ -13,6 +13,7 @@ mod intents;
 mod meetup;
 mod profile;
 mod rate;
+pub mod refusal;
 mod screen;
 pub mod views;
 
@@ -38,10 +39,11 @@ use crate::reputation::{Params, Reputation, ReputationError};
 use crate::store::{Store, StoreError};
 
 pub use deals::Response;
-pub use intents::{MAX_INTENTS_PER_AUTHOR, PostIntent};
+pub use intents::{MAX_INTENTS_PER_AUTHOR, Payload, PostIntent, WITHDRAWN_REASON};
 pub use meetup::ScanInput;
 pub use profile::{CONTACT_ENTRY, FULL_NUMBER_WARNING, ProfileUpdate};
 pub use rate::RateInput;
+pub use refusal::{Refusal, refusal_of};
 pub use screen::{EvaluationStats, screen_events, screening_view};
 pub use views::*;
 
@@ -114,10 +116,12 @@ pub enum AppError {
     UnknownIntent { id: String },
     #[error("unknown negotiation {nego}")]
     UnknownNegotiation { nego: String },
-    #[error("{what} is not possible: {why}")]
-    NotPossible { what: &'static str, why: String },
-    #[error("invalid input `{field}`: {rule}")]
-    InvalidInput { field: &'static str, rule: String },
+    /// `what` names the action for logs; `why` is the code a screen words.
+    #[error("{what} is not possible: {why:?}")]
+    NotPossible { what: &'static str, why: Refusal },
+    /// Every rule the input broke, each on its field.
+    #[error("invalid input: {}", violations_line(violations))]
+    InvalidInput { violations: Vec<FieldViolation> },
     #[error(transparent)]
     Protocol(#[from] ProtocolError),
     #[error(transparent)]
@@ -143,13 +147,26 @@ pub enum AppError {
 }
 
 impl AppError {
-    /// An invalid-input error naming the field and the rule.
-    pub fn invalid(field: &'static str, rule: impl Into<String>) -> Self {
+    /// An invalid-input error: one rule broken on one field.
+    pub fn invalid(field: impl Into<String>, rule: Rule) -> Self {
         Self::InvalidInput {
-            field,
-            rule: rule.into(),
+            violations: vec![FieldViolation::new(field, rule)],
         }
     }
+
+    /// A refused action.
+    pub fn refused(what: &'static str, why: Refusal) -> Self {
+        Self::NotPossible { what, why }
+    }
+}
+
+/// Violations as codes on one line, for logs (`title: TooLong { max: 200 }; …`). Screens and the
+/// CLI word the codes themselves.
+fn violations_line(v: &[FieldViolation]) -> String {
+    v.iter()
+        .map(|x| format!("{}: {:?}", x.field, x.rule))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Live updates for listeners (UI screens, `freeport watch`).
@@ -159,14 +176,18 @@ pub enum AppEvent {
     /// A new or updated intent arrived in a market.
     IntentSeen { market: String, intent_id: String },
     /// A negotiation changed state or terms.
-    NegotiationChanged { nego: String, state: String },
+    NegotiationChanged { nego: String, state: DealState },
     /// A deal was co-signed in person.
     DealMet { nego: String },
     /// New receipts/ratings/profile data changed someone's screening.
     ScreeningChanged { pubkey: String },
     /// An incoming message was refused (injection, replay of a closed thread, bad JSON…).
-    /// Sent once per message (it is recorded: see `App::refusals`).
-    MessageRejected { reason: String },
+    /// Sent once per message (it is recorded: see `App::refusals`); `nego` when it came from
+    /// the counterparty of one of our deals.
+    MessageRejected {
+        code: RefusalCode,
+        nego: Option<String>,
+    },
     /// A chat message arrived in a deal.
     ChatReceived { nego: String },
 }
@@ -278,9 +299,8 @@ impl App {
     /// store has one, and loads the reputation graph (persisted projection, else a rebuild from
     /// stored events). No network yet.
     pub fn open(cfg: AppConfig, secrets: Arc<dyn SecretStore>) -> Result<Self, AppError> {
-        std::fs::create_dir_all(&cfg.data_dir).map_err(|e| AppError::InvalidInput {
-            field: "data_dir",
-            rule: format!("cannot create {}: {e}", cfg.data_dir.display()),
+        std::fs::create_dir_all(&cfg.data_dir).map_err(|e| AppError::Internal {
+            reason: format!("cannot create {}: {e}", cfg.data_dir.display()),
         })?;
         let store = Arc::new(Store::open(cfg.data_dir.join(DB_FILE), secrets.as_ref())?);
         let keys = identity::Identity::load(secrets.as_ref())?.map(|id| id.keys().clone());
@@ -362,6 +382,11 @@ impl App {
         ncryptsec: &str,
         passphrase: &str,
     ) -> Result<PublicKey, AppError> {
+        let violations =
+            identity::passphrase_violations(passphrase, None, identity::PassphrasePurpose::Restore);
+        if !violations.is_empty() {
+            return Err(AppError::InvalidInput { violations });
+        }
         let id = identity::Identity::restore_from_ncryptsec(
             self.inner.secrets.as_ref(),
             ncryptsec,
@@ -374,8 +399,17 @@ impl App {
         Ok(pk)
     }
 
-    /// Exports an NIP-49 encrypted backup of the secret key.
+    /// Exports an NIP-49 encrypted backup of the secret key. The passphrase must follow the
+    /// backup rule ([`identity::passphrase_violations`]); a refused one changes nothing.
     pub fn export_backup(&self, passphrase: &str) -> Result<String, AppError> {
+        let violations = identity::passphrase_violations(
+            passphrase,
+            None,
+            identity::PassphrasePurpose::NewBackup,
+        );
+        if !violations.is_empty() {
+            return Err(AppError::InvalidInput { violations });
+        }
         let id = identity::Identity::require(self.inner.secrets.as_ref())?;
         Ok(id.export_ncryptsec(passphrase, identity::DEFAULT_LOG_N)?)
     }

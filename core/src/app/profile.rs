@@ -86,10 +86,7 @@ impl App {
             let visibility = if update.publish_full_number {
                 let shown = update.full_number_warning_shown.unwrap_or_default();
                 PhoneVisibility::Full(FullNumberConsent::acknowledge(&shown).map_err(|_| {
-                    AppError::invalid(
-                        "publish_full_number",
-                        "the permanence warning must be shown and confirmed first",
-                    )
+                    AppError::invalid("publish_full_number", crate::rules::Rule::NotConfirmed)
                 })?)
             } else {
                 PhoneVisibility::Masked

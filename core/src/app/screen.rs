@@ -6,12 +6,12 @@ use std::collections::HashMap;
 use nostr::{Event, Filter, Kind, PublicKey};
 
 use super::profile::{attestation_verdict, published_phones};
-use super::{App, AppError, RaterView, ScreeningView, SignalView, lock, unix_now};
+use super::{App, AppError, PhoneStatus, RaterView, ScreeningView, SignalView, lock, unix_now};
 use crate::identity::to_npub;
 use crate::protocol::kinds;
 use crate::protocol::profile::{Profile, parse_profile};
 use crate::protocol::{follows::parse_follows, rating::parse_rating, receipt::parse_receipt};
-use crate::reputation::{Dimension, Params, Reputation, Screening, TrustMap, badge};
+use crate::reputation::{Badge, Dimension, Params, Reputation, Screening, TrustMap, badge};
 
 fn signal(d: &Dimension) -> SignalView {
     SignalView {
@@ -127,9 +127,9 @@ impl App {
         &self,
         trust: &TrustMap,
         subject: &PublicKey,
-    ) -> Result<(String, String), AppError> {
+    ) -> Result<Badge, AppError> {
         let s = lock(&self.inner.rep).screen(trust, subject, unix_now(), false)?;
-        Ok((badge(&s), verdict_label(&s)))
+        Ok(badge(&s))
     }
 
     /// Screens a contact (npub or hex) from our position, with what we have stored.
@@ -213,9 +213,11 @@ pub fn screening_view(
     phone: Option<String>,
 ) -> ScreeningView {
     let phone_status = match phone.as_ref() {
-        None => "no phone published".to_string(),
-        Some(_) if s.verified_by > 0 => format!("verified by {}", s.verified_by),
-        Some(_) => "not verified yet".to_string(),
+        None => PhoneStatus::NotPublished,
+        Some(_) if s.verified_by > 0 => PhoneStatus::VerifiedBy {
+            count: s.verified_by,
+        },
+        Some(_) => PhoneStatus::NotVerified,
     };
     ScreeningView {
         subject: subject.to_hex(),
@@ -232,7 +234,7 @@ pub fn screening_view(
         score: s.score,
         weight_total: s.weight_total,
         unreachable_weight: s.unreachable_weight,
-        verdict: verdict_label(s),
+        verdict: s.verdict,
         reasons: s.reasons.clone(),
         path: s.path.clone(),
         path_names,
@@ -248,20 +250,13 @@ pub fn screening_view(
                         pubkey: r.pubkey.clone(),
                         weight: r.weight,
                         hop: r.hop.map(u32::from),
-                        tier: r.tier.as_str().to_string(),
+                        tier: r.tier,
                     })
                     .collect()
             })
             .unwrap_or_default(),
         blocked: false,
     }
-}
-
-fn verdict_label(s: &Screening) -> String {
-    serde_json::to_value(s.verdict)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 fn short(hex: &str) -> String {

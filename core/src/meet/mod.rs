@@ -13,7 +13,7 @@ pub mod sas;
 pub mod scan;
 pub mod token;
 
-pub use error::{CodeKind, MeetError, humane_duration};
+pub use error::{CodeKind, CodeProblem, MeetError, humane_duration};
 pub use exchange::{
     ClaimedShowerHalf, MeetContext, MeetPolicy, MeetSession, MetPair, ShownCode,
     VerifiedShowerHalf, countersign, make_meet_code, verify_return_code, verify_shower_token,

@@ -19,8 +19,10 @@ use crate::protocol::envelope::{ContactSalt, Envelope, EnvelopeType, FILLED_REAS
 use crate::protocol::tolerant::{accepts_table, carries_all, is_as_posted, wire_terms};
 use crate::protocol::{NegoId, ProtocolError};
 
+mod actions;
 mod book;
 
+pub use actions::DealAction;
 pub use book::{IntentBook, MAX_THREADS, Quote};
 
 /// Counters allowed per thread, both sides together (reference round cap).
@@ -849,21 +851,7 @@ impl Negotiation {
     /// and the time on both sides. Uses one of the 8 rounds.
     pub fn counter(&mut self, changes: Terms, now: u64) -> Result<Vec<Effect>, NegotiationError> {
         self.local_preamble(now)?;
-        match self.state {
-            State::Open | State::AcceptedByThem => {}
-            state => {
-                return Err(NegotiationError::NotAllowed {
-                    action: "counter",
-                    state,
-                });
-            }
-        }
-        if self.proposed_by == Side::Us {
-            return Err(NegotiationError::NotYourTurn);
-        }
-        if self.counters >= MAX_COUNTERS {
-            return Err(NegotiationError::RoundCapReached { cap: MAX_COUNTERS });
-        }
+        self.check(DealAction::Counter, now)?;
         let next = changes.merged_onto(&self.table);
         if next.same_deal(&self.table) {
             return Err(NegotiationError::NoChange);
@@ -899,12 +887,10 @@ impl Negotiation {
         };
         validate_card(&card)?;
         self.local_preamble(now)?;
+        self.check(DealAction::Accept, now)?;
         let mut fx = Vec::new();
         match self.state {
             State::Open => {
-                if self.proposed_by == Side::Us {
-                    return Err(NegotiationError::NotYourTurn);
-                }
                 fx.push(Effect::send(self.accept_envelope(
                     self.table.clone(),
                     card.clone(),
@@ -944,7 +930,7 @@ impl Negotiation {
         reason: Option<String>,
         now: u64,
     ) -> Result<Vec<Effect>, NegotiationError> {
-        self.refuse_if_final("cancel")?;
+        self.check(DealAction::Cancel, now)?;
         let mut env = self.envelope(EnvelopeType::Cancel, now);
         env.reason = reason.clone();
         crate::protocol::envelope::build_envelope(&env)?;
@@ -967,13 +953,7 @@ impl Negotiation {
         reason: Option<String>,
         now: u64,
     ) -> Result<Vec<Effect>, NegotiationError> {
-        self.refuse_if_final("cancel_request")?;
-        if self.state != State::Confirmed {
-            return Err(NegotiationError::NotAllowed {
-                action: "cancel_request",
-                state: self.state,
-            });
-        }
+        self.check(DealAction::RequestCancel, now)?;
         let mut env = self.envelope(EnvelopeType::CancelRequest, now);
         env.reason = reason.clone();
         crate::protocol::envelope::build_envelope(&env)?;
@@ -995,17 +975,11 @@ impl Negotiation {
 
     fn answer_cancel(&mut self, agree: bool, now: u64) -> Result<Vec<Effect>, NegotiationError> {
         let (action, kind) = if agree {
-            ("cancel_agree", EnvelopeType::CancelAgree)
+            (DealAction::AgreeCancel, EnvelopeType::CancelAgree)
         } else {
-            ("cancel_decline", EnvelopeType::CancelDecline)
+            (DealAction::DeclineCancel, EnvelopeType::CancelDecline)
         };
-        self.refuse_if_final(action)?;
-        if self.state != (State::CancelRequested { by: Side::Them }) {
-            return Err(NegotiationError::NotAllowed {
-                action,
-                state: self.state,
-            });
-        }
+        self.check(action, now)?;
         let mut fx = vec![Effect::send(self.envelope(kind, now))];
         if agree {
             self.cancelled_by = Some(Side::Them);
@@ -1055,21 +1029,7 @@ impl Negotiation {
     /// "Completed" buttons do. `picked_up` is only a report (`met` needs the co-signed code);
     /// `completed` also moves the deal to `completed`. A stage only advances.
     pub fn mark_stage(&mut self, stage: Stage, now: u64) -> Result<Vec<Effect>, NegotiationError> {
-        let action = match stage {
-            Stage::PickedUp => "picked_up",
-            Stage::Completed => "completed",
-        };
-        match self.state {
-            State::Confirmed | State::CancelRequested { .. } | State::Met => {}
-            state if state.is_terminal() => return Err(NegotiationError::Terminal { state }),
-            state => return Err(NegotiationError::NotAllowed { action, state }),
-        }
-        if stage_rank(Some(stage)) <= stage_rank(self.our_stage) {
-            return Err(NegotiationError::NotAllowed {
-                action,
-                state: self.state,
-            });
-        }
+        self.check_stage(stage)?;
         let mut env = self.envelope(EnvelopeType::Status, now);
         env.stage = Some(stage);
         let mut fx = vec![Effect::send(env)];
@@ -1089,7 +1049,7 @@ impl Negotiation {
         text: impl Into<String>,
         now: u64,
     ) -> Result<Vec<Effect>, NegotiationError> {
-        self.refuse_if_dead("chat")?;
+        self.check(DealAction::Chat, now)?;
         let text = text.into();
         if text.trim().is_empty() {
             return Err(ProtocolError::field("text", "is empty").into());

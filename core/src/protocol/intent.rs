@@ -156,6 +156,26 @@ pub fn is_reference_d(d: &str) -> bool {
 // Geohash helpers.
 // ---------------------------------------------------------------------------------------------
 
+/// The rule a geohash typed by a user breaks, if any: empty, longer than 12 characters, or a
+/// character outside the lowercase base32 alphabet (the typed twin of [`validate_geohash`]).
+pub fn geohash_rule(g: &str) -> Option<crate::rules::Rule> {
+    use crate::rules::{Format, Rule};
+    if g.is_empty() {
+        return Some(Rule::Required);
+    }
+    if g.chars().count() > MAX_GEOHASH_LEN {
+        return Some(Rule::TooLong {
+            max: crate::rules::count(MAX_GEOHASH_LEN),
+        });
+    }
+    if g.chars().any(|c| !GEOHASH_ALPHABET.contains(c)) {
+        return Some(Rule::BadFormat {
+            format: Format::Geohash,
+        });
+    }
+    None
+}
+
 /// Checks a geohash: 1..=12 characters of the lowercase base32 alphabet.
 pub fn validate_geohash(field: &'static str, g: &str) -> Result<(), ProtocolError> {
     if g.is_empty() {

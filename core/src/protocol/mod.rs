@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 
 pub mod envelope;
 pub mod follows;
+pub mod form;
 pub mod intent;
 pub mod market;
 pub mod profile;

@@ -208,7 +208,9 @@ pub fn parse_receipt(event: &Event) -> Result<Receipt, ProtocolError> {
 }
 
 /// How strongly a deal is evidenced (DESIGN §3.2; used for rating weights).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, uniffi::Enum,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum DealTier {
     /// Only one half exists: a claim, good only for reliability "no-show" negatives.

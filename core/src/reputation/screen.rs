@@ -426,8 +426,9 @@ pub struct Dimension {
     pub raters: u32,
 }
 
-/// Screening verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Screening verdict. The serde names (`trusted`, `caution`, `unknown`, `warning`) are the
+/// stable codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, uniffi::Enum)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// Enough weight from your network and nothing flagged.
@@ -480,8 +481,8 @@ pub struct Screening {
     pub unreachable_weight: f64,
     /// Verdict.
     pub verdict: Verdict,
-    /// Short neutral reasons for the verdict.
-    pub reasons: Vec<String>,
+    /// Short neutral reasons for the verdict, as codes.
+    pub reasons: Vec<Reason>,
     /// Viewer → … → subject, hex keys; empty when not connected.
     pub path: Vec<String>,
     /// Per-rater contributions, with explain only.
@@ -489,29 +490,65 @@ pub struct Screening {
     pub raters: Option<Vec<RaterExplain>>,
 }
 
-/// One-line badge, e.g. `★ 12 deals · 9 partners · 3 in your network · verified by 9` or
-/// `50 deals · 50 partners · 0 in your network · new account`.
-pub fn badge(s: &Screening) -> String {
-    let mut out = String::new();
-    if s.verdict == Verdict::Trusted {
-        out.push_str("★ ");
+/// Why a screening reached its verdict: short, neutral, as codes with typed parameters (each
+/// platform words them, with plurals; the CLI's English is in `cli/src/english.rs`). The serde
+/// form is `{"code": "rated_well_in_network", "count": 3}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, uniffi::Enum)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum Reason {
+    /// People in your network reported feeling unsafe with them.
+    ReportedUnsafe,
+    /// People in your network reported that they did not do what was agreed.
+    ReportedUnreliable,
+    /// Nobody in your network rated them.
+    NoRatingsFromNetwork,
+    /// `count` ratings come from outside your network (they carry little weight).
+    RatingsOutsideNetwork {
+        /// Raters outside your network.
+        count: u32,
+    },
+    /// `count` people in your network rated them well.
+    RatedWellInNetwork {
+        /// Raters in your network.
+        count: u32,
+    },
+    /// Too little rating weight from your network to trust them yet.
+    FewRatingsFromNetwork,
+    /// No activity of theirs is older than `days` days.
+    NewAccount {
+        /// The new-account window, in days.
+        days: u32,
+    },
+}
+
+/// The one-line summary lists show next to a person (`★ 12 deals · 9 partners · 3 in your
+/// network · verified by 9 · new account`), as its parts: each platform lays it out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, uniffi::Record)]
+pub struct Badge {
+    /// The verdict (a star goes with `trusted`).
+    pub verdict: Verdict,
+    /// Paired deals.
+    pub deals: u32,
+    /// Distinct partners.
+    pub partners: u32,
+    /// Partners inside your network.
+    pub partners_in_network: u32,
+    /// Raters from your network who reached them at their published number.
+    pub verified_by: u32,
+    /// No activity older than the new-account window.
+    pub new_account: bool,
+}
+
+/// The badge of a screening.
+pub fn badge(s: &Screening) -> Badge {
+    Badge {
+        verdict: s.verdict,
+        deals: s.deals,
+        partners: s.partners,
+        partners_in_network: s.partners_in_network,
+        verified_by: s.verified_by,
+        new_account: s.new_account,
     }
-    let n = |count: u32, one: &str, many: &str| {
-        format!("{count} {}", if count == 1 { one } else { many })
-    };
-    out.push_str(&format!(
-        "{} · {} · {} in your network",
-        n(s.deals, "deal", "deals"),
-        n(s.partners, "partner", "partners"),
-        s.partners_in_network
-    ));
-    if s.verified_by > 0 {
-        out.push_str(&format!(" · verified by {}", s.verified_by));
-    }
-    if s.new_account {
-        out.push_str(" · new account");
-    }
-    out
 }
 
 /// The reputation engine: graph, ratings, follow lists and first-seen times, plus the params.
@@ -993,42 +1030,39 @@ fn screen(
     let network_weight = weight_total - unreachable_weight;
     let in_network_raters = accs.iter().filter(|a| a.in_network).count();
 
+    let to_u32 = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
     let mut reasons = Vec::new();
     let verdict = if safety.flagged || reliability.flagged {
         if safety.flagged {
-            reasons.push("people in your network reported feeling unsafe".to_string());
+            reasons.push(Reason::ReportedUnsafe);
         }
         if reliability.flagged {
-            reasons.push("people in your network reported reliability problems".to_string());
+            reasons.push(Reason::ReportedUnreliable);
         }
         Verdict::Warning
     } else if in_network_raters == 0 {
-        reasons.push("no ratings from your network".to_string());
+        reasons.push(Reason::NoRatingsFromNetwork);
         if pool > 0 {
-            reasons.push(format!(
-                "{pool} rating{} from outside your network (little weight)",
-                if pool == 1 { "" } else { "s" }
-            ));
+            reasons.push(Reason::RatingsOutsideNetwork {
+                count: to_u32(pool),
+            });
         }
         Verdict::Unknown
     } else if network_weight >= p.trusted_min_weight && !new_account {
-        reasons.push(format!(
-            "rated well by {in_network_raters} {} in your network",
-            if in_network_raters == 1 {
-                "person"
-            } else {
-                "people"
-            }
-        ));
+        reasons.push(Reason::RatedWellInNetwork {
+            count: to_u32(in_network_raters),
+        });
         Verdict::Trusted
     } else {
         if network_weight < p.trusted_min_weight {
-            reasons.push("few ratings from your network".to_string());
+            reasons.push(Reason::FewRatingsFromNetwork);
         }
         Verdict::Caution
     };
     if new_account {
-        reasons.push("new account (no activity older than 7 days)".to_string());
+        reasons.push(Reason::NewAccount {
+            days: u32::try_from(p.new_account_secs / 86_400).unwrap_or(u32::MAX),
+        });
     }
 
     let path = path_to(rep, trust, subject, node)?;
@@ -1047,7 +1081,6 @@ fn screen(
             })
             .collect()
     });
-    let to_u32 = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
     Ok(Screening {
         deals,
         partners: to_u32(partners),

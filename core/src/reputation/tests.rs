@@ -381,7 +381,18 @@ fn path_verified_by_json_names_and_badge() {
     assert!(plain.get("raters").is_none());
     assert_eq!(
         badge(&sc),
-        "1 deal · 1 partner · 1 in your network · verified by 1"
+        Badge {
+            verdict: Verdict::Caution,
+            deals: 1,
+            partners: 1,
+            partners_in_network: 1,
+            verified_by: 1,
+            new_account: false
+        }
+    );
+    assert_eq!(
+        json["reasons"],
+        serde_json::json!([{"code": "few_ratings_from_network"}])
     );
 }
 
@@ -402,8 +413,16 @@ fn trusted_badge_has_the_star() {
     assert_eq!(sc.verdict, Verdict::Trusted);
     assert_eq!(
         badge(&sc),
-        "★ 3 deals · 3 partners · 3 in your network · verified by 3"
+        Badge {
+            verdict: Verdict::Trusted,
+            deals: 3,
+            partners: 3,
+            partners_in_network: 3,
+            verified_by: 3,
+            new_account: false
+        }
     );
+    assert_eq!(sc.reasons, vec![Reason::RatedWellInNetwork { count: 3 }]);
 }
 
 #[test]
@@ -447,7 +466,22 @@ fn whitepaper_50_puppet_cluster_shape() {
     let sc = w.rep.screen(&t, &s, T0 + DAY, false).unwrap();
     assert_eq!(
         badge(&sc),
-        "50 deals · 50 partners · 0 in your network · new account"
+        Badge {
+            verdict: Verdict::Unknown,
+            deals: 50,
+            partners: 50,
+            partners_in_network: 0,
+            verified_by: 0,
+            new_account: true
+        }
+    );
+    assert_eq!(
+        sc.reasons,
+        vec![
+            Reason::NoRatingsFromNetwork,
+            Reason::RatingsOutsideNetwork { count: 50 },
+            Reason::NewAccount { days: 7 }
+        ]
     );
     assert_eq!(sc.verdict, Verdict::Unknown);
     assert!(sc.unreachable_weight <= 0.05 + 1e-12);

@@ -53,7 +53,7 @@ final class AppEnvironment {
             app = model
             await model.start()
         } catch {
-            startupError = UserError(error).message
+            startupError = Words.error(UserError(error))
         }
     }
 

@@ -60,8 +60,8 @@ struct QuotesScreen: View {
                     NegotiationScreen(app: app, model: NegotiationModel(core: app.core, deal: picked))
                 }
             }
-            if model.open.isEmpty { Text("No quotes yet. You will be notified.").foregroundStyle(.secondary) }
-            ForEach(model.open, id: \.deal.nego) { quote in
+            if model.quotes.isEmpty { Text("No quotes yet. You will be notified.").foregroundStyle(.secondary) }
+            ForEach(model.quotes, id: \.deal.nego) { quote in
                 Section {
                     ForEach(JSONText.rows(quote.deal.termsJson)) { row in
                         LabeledContent(row.key.capitalized, value: row.text)
@@ -72,9 +72,14 @@ struct QuotesScreen: View {
                             NegotiationScreen(app: app, model: NegotiationModel(core: app.core, deal: quote.deal))
                         }
                         Spacer()
-                        Button("Pick") { Task { await model.pick(quote.deal.nego) } }
-                            .buttonStyle(.borderedProminent)
-                            .disabled(model.busy || model.picked != nil)
+                        // Offered only where the core offers it (one pick per intent).
+                        if quote.deal.actions.contains(.pick) {
+                            Button("Pick") { Task { await model.pick(quote.deal.nego) } }
+                                .buttonStyle(.borderedProminent)
+                                .disabled(model.busy)
+                        } else {
+                            Text(Words.state(quote.deal.state)).font(.footnote).foregroundStyle(.secondary)
+                        }
                     }
                 }
             }
@@ -115,7 +120,7 @@ struct DealsScreen: View {
             } label: {
                 VStack(alignment: .leading) {
                     Text(deal.intentTitle).font(.headline)
-                    Text(StateText.word(deal.state)).font(.footnote).foregroundStyle(.secondary)
+                    Text(Words.state(deal.state)).font(.footnote).foregroundStyle(.secondary)
                 }
                 .accessibilityElement(children: .combine)
             }
@@ -123,26 +128,9 @@ struct DealsScreen: View {
     }
 }
 
-/// Words for the core's state labels.
-enum StateText {
-    static func word(_ state: String) -> LocalizedStringKey {
-        switch state {
-        case "open": "Negotiating"
-        case "accepted_by_us": "You accepted — waiting for them"
-        case "accepted_by_them": "They accepted — your turn"
-        case "confirmed": "Confirmed — meet up"
-        case "cancel_requested": "Cancellation requested"
-        case "met": "Met — rate them"
-        case "completed": "Completed"
-        case "cancelled": "Cancelled"
-        case "expired": "Expired"
-        default: "Unknown state"
-        }
-    }
-}
-
-/// One thread: terms, counter / accept / cancel, rounds left, contact after confirmation,
-/// then meet and rate.
+/// One thread: terms, rounds left, contact after confirmation, and a button for exactly each
+/// move the core offers now (accept or pick, counter, ask / agree / decline to cancel, meet,
+/// rate, cancel).
 struct NegotiationScreen: View {
     let app: AppModel
     @State private var model: NegotiationModel
@@ -157,8 +145,9 @@ struct NegotiationScreen: View {
         Form {
             if let deal = model.deal {
                 Section {
-                    Text(StateText.word(deal.state)).font(.headline)
-                    Text(deal.proposedBy == "us" ? "Your proposal" : "Their proposal").foregroundStyle(.secondary)
+                    Text(Words.state(deal.state)).font(.headline)
+                    if let c = deal.cancellation { Text(Words.cancellation(c)).foregroundStyle(.secondary) }
+                    Text(deal.proposedBy == .us ? "Your proposal" : "Their proposal").foregroundStyle(.secondary)
                     ForEach(model.terms) { row in LabeledContent(row.key.capitalized, value: row.text) }
                     Text("\(Int(deal.roundsLeft)) rounds left").font(.footnote).foregroundStyle(.secondary)
                 }
@@ -177,10 +166,13 @@ struct NegotiationScreen: View {
                 } else {
                     Section { Text("Their contact appears here once you both confirm.").foregroundStyle(.secondary) }
                 }
-                if model.canAccept {
+                if model.offers(.accept) {
                     Button("Accept these terms") { Task { await model.accept() } }.buttonStyle(.borderedProminent)
                 }
-                if model.canCounter {
+                if model.offers(.pick) {
+                    Button("Pick this offer") { Task { await model.pick() } }.buttonStyle(.borderedProminent)
+                }
+                if model.offers(.counter) {
                     Section("Counter-proposal") {
                         ForEach(model.draft.keys.sorted(), id: \.self) { key in
                             TextField(key.capitalized, text: Binding(get: { model.draft[key] ?? "" }, set: { model.draft[key] = $0 }))
@@ -188,13 +180,17 @@ struct NegotiationScreen: View {
                         Button("Send counter-proposal") { Task { await model.counter() } }
                     }
                 }
-                if deal.canMeet {
+                if model.offers(.showCode) || model.offers(.scanCode) {
                     Section("Meet up") {
-                        NavigationLink("Show my code") { MeetShowScreen(model: MeetShowModel(core: app.core, nego: deal.nego)) }
-                        NavigationLink("Scan their code") { MeetScanScreen(model: MeetScanModel(core: app.core)) }
+                        if model.offers(.showCode) {
+                            NavigationLink("Show my code") { MeetShowScreen(model: MeetShowModel(core: app.core, nego: deal.nego)) }
+                        }
+                        if model.offers(.scanCode) {
+                            NavigationLink("Scan their code") { MeetScanScreen(model: MeetScanModel(core: app.core)) }
+                        }
                     }
                 }
-                if deal.canRate {
+                if model.offers(.rate) {
                     NavigationLink("Rate this deal") { RateScreen(model: RateModel(core: app.core, nego: deal.nego)) }
                 }
                 NavigationLink {
@@ -202,10 +198,25 @@ struct NegotiationScreen: View {
                 } label: {
                     Label(deal.unread > 0 ? "Messages (\(Int(deal.unread)) new)" : "Messages", systemImage: "bubble.left.and.bubble.right")
                 }
-                if model.canCancel {
+                if model.offers(.agreeCancel) || model.offers(.declineCancel) {
+                    Section("They ask to cancel") {
+                        if model.offers(.agreeCancel) {
+                            Button("Agree to cancel", role: .destructive) { Task { await model.agreeCancel() } }
+                        }
+                        if model.offers(.declineCancel) {
+                            Button("Keep the deal") { Task { await model.declineCancel() } }
+                        }
+                    }
+                }
+                if model.offers(.cancel) || model.offers(.requestCancel) {
                     Section {
                         TextField("Reason (optional)", text: $model.cancelReason)
-                        Button("Cancel the deal", role: .destructive) { confirmCancel = true }
+                        if model.offers(.requestCancel) {
+                            Button("Ask them to cancel") { Task { await model.requestCancel() } }
+                        }
+                        if model.offers(.cancel) {
+                            Button("Cancel the deal", role: .destructive) { confirmCancel = true }
+                        }
                     }
                 }
             } else {

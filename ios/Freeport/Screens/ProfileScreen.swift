@@ -37,8 +37,7 @@ struct ProfileScreen: View {
                     .keyboardType(.phonePad).textContentType(.telephoneNumber)
                 Toggle("Publish my full number", isOn: $model.publishFullNumber)
                 if let status = model.phoneStatus {
-                    LabeledContent("Verification", value: status)
-                    LabeledContent("Reached at this number by", value: model.verifiedBy.formatted())
+                    LabeledContent("Verification", value: Words.phoneStatus(status))
                 }
             } header: {
                 Text("Phone")
@@ -157,14 +156,14 @@ struct SettingsScreen: View {
                     ShareLink(item: text) { Label("Save or share", systemImage: "square.and.arrow.up") }
                 } else {
                     SecureField("Passphrase", text: $model.backupPassphrase)
-                    PassphraseProblemText(problem: model.backupPassphraseProblem)
+                    PassphraseProblemText(violations: model.backupPassphraseViolations)
                     Button("Make an encrypted backup") { Task { await model.makeBackup() } }
-                        .disabled(model.backupPassphraseProblem != nil)
+                        .disabled(!model.backupPassphraseViolations.isEmpty)
                 }
             }
             if !app.rejected.isEmpty {
                 Section("Refused messages") {
-                    ForEach(Array(app.rejected.enumerated()), id: \.offset) { _, r in Text(r).font(.footnote) }
+                    ForEach(Array(app.rejected.enumerated()), id: \.offset) { _, r in Text(Words.rejected(r)).font(.footnote) }
                 }
             }
             Section {

@@ -38,7 +38,9 @@ public protocol FreeportCoreAPI: AnyObject, Sendable {
 
     /// Known markets with their forms.
     func markets() async throws -> [MarketView]
-    /// Signs and publishes an intent.
+    /// Builds and judges a market's payload from a form's entries (live feedback).
+    func buildPayload(market: String, entries: [FormEntry]) async throws -> String
+    /// Builds the payload from the form's entries, signs and publishes an intent.
     func postIntent(input: PostIntentInput) async throws -> IntentView
     /// Withdraws one of the user's intents.
     func withdrawIntent(intentId: String) async throws
@@ -51,12 +53,22 @@ public protocol FreeportCoreAPI: AnyObject, Sendable {
     func respondAccept(intentId: String) async throws -> DealView
     /// Opens a thread with other terms.
     func respondCounter(intentId: String, termsJson: String) async throws -> DealView
+    /// Opens a thread with the posted terms edited in a form (the core converts the edits).
+    func respondCounterForm(intentId: String, entries: [FormEntry]) async throws -> DealView
     /// Proposes a change to the terms on the table (merged onto them).
     func counter(nego: String, termsJson: String) async throws -> DealView
-    /// Accepts the terms on the table.
+    /// Proposes the terms on the table edited in a form (the core converts the edits).
+    func counterForm(nego: String, entries: [FormEntry]) async throws -> DealView
+    /// Accepts the terms on the table (on the user's own intent: picks the quote).
     func accept(nego: String) async throws -> DealView
     /// Cancels a thread.
     func cancel(nego: String, reason: String?) async throws -> DealView
+    /// Asks the other side to agree to cancel a confirmed deal.
+    func requestCancel(nego: String, reason: String?) async throws -> DealView
+    /// Agrees to their request to cancel.
+    func agreeCancel(nego: String) async throws -> DealView
+    /// Declines their request to cancel.
+    func declineCancel(nego: String) async throws -> DealView
     /// The owner picks one quote.
     func pick(nego: String) async throws -> DealView
     /// Every responder's quote on one of the user's intents.

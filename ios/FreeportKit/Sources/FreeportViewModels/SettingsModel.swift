@@ -87,7 +87,7 @@ public final class SettingsModel {
             error = nil
             return true
         } catch {
-            self.error = UserError(message: String(describing: error), field: "relays")
+            self.error = UserError(kind: .storage, field: "relays", diagnostic: String(describing: error))
             return false
         }
     }
@@ -103,15 +103,15 @@ public final class SettingsModel {
         }
     }
 
-    /// Why the backup passphrase is not acceptable yet (nil when it is).
-    public var backupPassphraseProblem: PassphraseProblem? {
-        backupPassphrase.count < OnboardingModel.minimumPassphraseLength
-            ? .tooShort(minimum: OnboardingModel.minimumPassphraseLength) : nil
+    /// What the backup passphrase breaks under the core's rule (empty when acceptable), for
+    /// feedback while typing; `export_backup` enforces the same rule.
+    public var backupPassphraseViolations: [FieldViolation] {
+        checkPassphrase(passphrase: backupPassphrase, confirmation: nil, purpose: .newBackup)
     }
 
     /// Makes an encrypted backup with `backupPassphrase` (cleared afterwards).
     public func makeBackup() async {
-        guard backupPassphraseProblem == nil else { return }
+        guard backupPassphraseViolations.isEmpty else { return }
         do {
             backupText = try await core.exportBackup(passphrase: backupPassphrase)
             backupPassphrase = ""

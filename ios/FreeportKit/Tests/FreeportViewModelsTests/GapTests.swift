@@ -90,9 +90,7 @@ final class ProfileStatusTests: XCTestCase {
         let model = ProfileModel(core: phone.core)
         await model.load()
         XCTAssertNil(model.error, "\(String(describing: model.error))")
-        let status = try XCTUnwrap(model.phoneStatus)
-        XCTAssertFalse(status.isEmpty)
-        XCTAssertEqual(model.verifiedBy, 0, "nobody has reached a brand-new account's number")
+        XCTAssertEqual(model.phoneStatus, .notPublished, "no phone yet, and nobody has reached it")
     }
 }
 
@@ -104,15 +102,15 @@ final class AppModelTests: XCTestCase {
         await app.start()
         XCTAssertEqual(app.phase, .onboarding)
         app.handle(.intentSeen(market: rideshare, intentId: "i"))
-        app.handle(.negotiationChanged(nego: "n", state: "open"))
+        app.handle(.negotiationChanged(nego: "n", state: .open))
         app.handle(.dealMet(nego: "n"))
         app.handle(.screeningChanged(pubkey: "p"))
         XCTAssertEqual([app.marketsRevision, app.dealsRevision, app.screeningRevision], [1, 2, 1])
         XCTAssertEqual(app.lastEvent, .screeningChanged(pubkey: "p"))
-        for i in 0..<25 { app.handle(.messageRejected(reason: "r\(i)")) }
+        for i in 0..<25 { app.handle(.messageRejected(reason: i < 24 ? .malformed : .notAParty)) }
         XCTAssertEqual(app.rejected.count, 20, "the diagnostics list keeps the newest 20")
-        XCTAssertEqual(app.rejected.first, "r5")
-        XCTAssertEqual(app.rejected.last, "r24")
+        XCTAssertEqual(app.rejected.first, .malformed)
+        XCTAssertEqual(app.rejected.last, .notAParty)
     }
 }
 
@@ -139,7 +137,7 @@ final class RelaunchTests: XCTestCase {
         try await eventually("Alice gets the quote") { try aliceCore.quotes(intentId: intent.id).count == 1 }
         _ = try await aliceCore.pick(nego: deal.nego)
         let before = try aliceCore.deal(nego: deal.nego)
-        XCTAssertEqual(before.state, "confirmed")
+        XCTAssertEqual(before.state, .confirmed)
         await aliceCore.stopNetwork()
 
         // The process dies; the app is relaunched offline (no relay) over the same data.
@@ -152,7 +150,7 @@ final class RelaunchTests: XCTestCase {
         let deals = DealsModel(core: relaunched.core)
         await deals.refresh()
         XCTAssertEqual(deals.deals.map(\.nego), [deal.nego], "\(String(describing: deals.error))")
-        XCTAssertEqual(deals.deals.first?.state, "confirmed")
+        XCTAssertEqual(deals.deals.first?.state, .confirmed)
         let thread = NegotiationModel(core: relaunched.core, nego: deal.nego)
         await thread.refresh()
         XCTAssertEqual(thread.contact, before.theirContact, "the revealed contact is restored")

@@ -6,6 +6,8 @@ import app.freeport.core.BlockedView
 import app.freeport.core.ChatMessageView
 import app.freeport.core.DealStage
 import app.freeport.core.DealView
+import app.freeport.core.FieldViolation
+import app.freeport.core.FormEntry
 import app.freeport.core.FreeportApp
 import app.freeport.core.IdentityView
 import app.freeport.core.IntentView
@@ -14,6 +16,7 @@ import app.freeport.core.MeetCodeView
 import app.freeport.core.MeetOutcomeView
 import app.freeport.core.NeighbourhoodView
 import app.freeport.core.OutboxItemView
+import app.freeport.core.PassphrasePurpose
 import app.freeport.core.PostIntentInput
 import app.freeport.core.ProfileInput
 import app.freeport.core.ProfileView
@@ -27,6 +30,7 @@ import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.channels.Channel
+import app.freeport.core.checkPassphrase as coreCheckPassphrase
 import app.freeport.core.coreVersion as coreVersionString
 import app.freeport.core.fullNumberWarning as coreFullNumberWarning
 import app.freeport.core.geohashFor as coreGeohashFor
@@ -65,19 +69,29 @@ interface Core {
     /** The core library's version (a constant; cheap, no I/O). */
     fun coreVersion(): String
 
+    /** What a passphrase breaks under the core's backup rule (pure, cheap: call per keystroke). */
+    fun checkPassphrase(passphrase: String, confirmation: String?, purpose: PassphrasePurpose): List<FieldViolation>
+
     suspend fun markets(): List<MarketView>
     suspend fun geohashFor(lat: Double, lon: Double, precision: Int): String
     suspend fun browse(market: String, near: String?, radius: Int): List<IntentView>
     suspend fun postIntent(input: PostIntentInput): IntentView
+    /** The payload a form's entries make, or `InvalidInput` with every field's violation. */
+    suspend fun buildPayload(market: String, entries: List<FormEntry>): String
     suspend fun withdrawIntent(intentId: String)
     suspend fun myIntents(): List<IntentView>
     suspend fun watchMarket(market: String)
 
     suspend fun respondAccept(intentId: String): DealView
     suspend fun respondCounter(intentId: String, termsJson: String): DealView
+    suspend fun respondCounterForm(intentId: String, entries: List<FormEntry>): DealView
     suspend fun counter(nego: String, termsJson: String): DealView
+    suspend fun counterForm(nego: String, entries: List<FormEntry>): DealView
     suspend fun accept(nego: String): DealView
     suspend fun cancel(nego: String, reason: String?): DealView
+    suspend fun requestCancel(nego: String, reason: String?): DealView
+    suspend fun agreeCancel(nego: String): DealView
+    suspend fun declineCancel(nego: String): DealView
     suspend fun pick(nego: String): DealView
     suspend fun quotes(intentId: String): List<QuoteView>
     suspend fun deals(): List<DealView>
@@ -172,6 +186,8 @@ class FfiCore(
     override suspend fun setProfile(input: ProfileInput) = onIo { app.setProfile(input) }
     override fun fullNumberWarning() = coreFullNumberWarning()
     override fun coreVersion() = coreVersionString()
+    override fun checkPassphrase(passphrase: String, confirmation: String?, purpose: PassphrasePurpose) =
+        coreCheckPassphrase(passphrase, confirmation, purpose)
 
     override suspend fun markets() = onIo { app.markets() }
     override suspend fun geohashFor(lat: Double, lon: Double, precision: Int) =
@@ -179,6 +195,8 @@ class FfiCore(
     override suspend fun browse(market: String, near: String?, radius: Int) =
         onIo { app.browse(market, near, radius.toUIntChecked("radius")) }
     override suspend fun postIntent(input: PostIntentInput) = onIo { app.postIntent(input) }
+    override suspend fun buildPayload(market: String, entries: List<FormEntry>) =
+        onIo { app.buildPayload(market, entries) }
     override suspend fun withdrawIntent(intentId: String) = onIo { app.withdrawIntent(intentId) }
     override suspend fun myIntents() = onIo { app.myIntents() }
     override suspend fun watchMarket(market: String) = onIo { app.watchMarket(market) }
@@ -186,9 +204,15 @@ class FfiCore(
     override suspend fun respondAccept(intentId: String) = onIo { app.respondAccept(intentId) }
     override suspend fun respondCounter(intentId: String, termsJson: String) =
         onIo { app.respondCounter(intentId, termsJson) }
+    override suspend fun respondCounterForm(intentId: String, entries: List<FormEntry>) =
+        onIo { app.respondCounterForm(intentId, entries) }
     override suspend fun counter(nego: String, termsJson: String) = onIo { app.counter(nego, termsJson) }
+    override suspend fun counterForm(nego: String, entries: List<FormEntry>) = onIo { app.counterForm(nego, entries) }
     override suspend fun accept(nego: String) = onIo { app.accept(nego) }
     override suspend fun cancel(nego: String, reason: String?) = onIo { app.cancel(nego, reason) }
+    override suspend fun requestCancel(nego: String, reason: String?) = onIo { app.requestCancel(nego, reason) }
+    override suspend fun agreeCancel(nego: String) = onIo { app.agreeCancel(nego) }
+    override suspend fun declineCancel(nego: String) = onIo { app.declineCancel(nego) }
     override suspend fun pick(nego: String) = onIo { app.pick(nego) }
     override suspend fun quotes(intentId: String) = onIo { app.quotes(intentId) }
     override suspend fun deals() = onIo { app.deals() }

@@ -1,5 +1,7 @@
 package app.freeport.presentation
 
+import app.freeport.core.PhoneStatus
+
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Test
 import java.io.File
@@ -19,7 +21,7 @@ class ProfileAndSettingsTest {
             val vm = ProfileViewModel(phone.core, phone.scope)
             vm.load().join()
             assertNotNull(vm.state.value.profile, "${vm.state.value.error}")
-            assertEquals(PhoneVerification.NONE, vm.state.value.phoneVerification, "no phone published yet")
+            assertEquals(PhoneStatus.NotPublished, vm.state.value.phoneStatus, "no phone published yet")
             // The profile code others scan reads back as this phone's key.
             val png = assertNotNull(vm.state.value.profileCode)
             val img = javax.imageio.ImageIO.read(java.io.ByteArrayInputStream(png))
@@ -46,7 +48,7 @@ class ProfileAndSettingsTest {
             val reloaded = ProfileViewModel(phone.core, phone.scope)
             reloaded.load().join()
             assertEquals(masked.phonePublished, reloaded.state.value.profile?.phonePublished)
-            assertEquals(PhoneVerification.NOT_VERIFIED, reloaded.state.value.phoneVerification, "${reloaded.state.value}")
+            assertEquals(PhoneStatus.NotVerified, reloaded.state.value.phoneStatus, "${reloaded.state.value}")
 
             // A number the core cannot parse.
             vm.setPhone("12")
