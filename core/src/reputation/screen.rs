@@ -861,13 +861,18 @@ impl Vetting for NetworkReports<'_> {
             return Ok(vec![(0.0, 0.0); who.len()]);
         }
         let rep = self.memo.rep;
-        let deals: Vec<DealKey> = who
-            .iter()
-            .flat_map(|w| rep.ratings.about(w))
-            .filter(|r| r.safe.is_some() && map.by_key(&r.rater).is_some_and(|e| e.dist <= upto))
-            .map(|r| r.deal)
-            .collect();
-        self.memo.prefetch(&[], &deals)?;
+        if rep.dir.is_some() {
+            // The deals behind the reports that count, in one batch.
+            let deals: Vec<DealKey> = who
+                .iter()
+                .flat_map(|w| rep.ratings.about(w))
+                .filter(|r| {
+                    r.safe.is_some() && map.by_key(&r.rater).is_some_and(|e| e.dist <= upto)
+                })
+                .map(|r| r.deal)
+                .collect();
+            self.memo.prefetch(&[], &deals)?;
+        }
         who.iter()
             .map(|w| safety_reports(&mut self.memo, map, w, upto))
             .collect()
