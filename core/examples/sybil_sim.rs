@@ -463,8 +463,8 @@ fn main() {
             let mut ra = Row::default();
             for v in &boost_viewers {
                 let (_, maps_a) = scene.subject(&mut ra, v);
-                for i in 0..2 {
-                    let sm = Scene::screen(&attacked_a, &maps_a[i], &m_key);
+                for (i, map) in maps_a.iter().enumerate() {
+                    let sm = Scene::screen(&attacked_a, map, &m_key);
                     ra.m_in_net[i] += f64::from(sm.partners_in_network);
                     ra.m_weight[i] += puppet_weight(&sm, &puppet_hex);
                 }
