@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::directory::{DealFact, Directory, GraphChange};
 use super::graph::{DealGraph, DealKey, DealState, NodeId, ReceiptOutcome};
-use super::trust::TrustMap;
+use super::trust::{Revision, TrustMap, Vetting, lower_quantile_is_no};
 use super::{Params, RatingInput, ReputationError};
 use crate::protocol::receipt::{DealTier, Receipt};
 
@@ -87,6 +87,8 @@ pub struct RatingBook {
     /// Positions in `ratings`, unique by (rater, deal).
     latest: hashbrown::HashTable<u32>,
     hasher: std::hash::RandomState,
+    /// Bumped by every rating added or replaced.
+    revision: u64,
 }
 
 impl RatingBook {
@@ -135,6 +137,7 @@ impl RatingBook {
             return match self.ratings.get_mut(i as usize) {
                 Some(h) if held.created_at > h.created_at => {
                     *h = held;
+                    self.revision = self.revision.wrapping_add(1);
                     Ok(RatingOutcome::Replaced)
                 }
                 _ => Ok(RatingOutcome::Stale),
@@ -157,6 +160,7 @@ impl RatingBook {
         }
         self.ratings.push(held);
         self.next.push(END);
+        self.revision = self.revision.wrapping_add(1);
         let (ratings, hasher) = (&self.ratings, &self.hasher);
         self.latest.insert_unique(hash, i, |&j| {
             ratings
@@ -207,6 +211,11 @@ impl RatingBook {
     /// Number of ratings held.
     pub fn len(&self) -> usize {
         self.ratings.len()
+    }
+
+    /// Changes with every rating added or replaced.
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 
     /// `true` if no rating is held.
@@ -567,6 +576,8 @@ pub struct Reputation {
     pub(super) dir: Option<Arc<dyn Directory>>,
     /// Directory answers kept between screenings (directory mode).
     pub(super) lookups: Lookups,
+    /// Bumped whenever a follow list is replaced.
+    pub(super) follows_revision: u64,
 }
 
 /// Marks a graph node without a first-seen time.
@@ -585,6 +596,7 @@ impl Reputation {
             params,
             dir: None,
             lookups: Lookups::default(),
+            follows_revision: 0,
         })
     }
 
@@ -746,6 +758,7 @@ impl Reputation {
         f.dedup();
         f.retain(|k| *k != owner);
         self.follows.insert(owner, (created_at, f));
+        self.follows_revision = self.follows_revision.wrapping_add(1);
         self.observe(owner, created_at);
     }
 
@@ -783,8 +796,21 @@ impl Reputation {
         })
     }
 
-    /// The viewer's trust map (seeded by the viewer's own follow list).
+    /// The viewer's trust map (seeded by the viewer's own follow list), vetted by the viewer's
+    /// network: keys it flags unsafe forward no trust (`docs/REPUTATION.md` §3).
     pub fn trust_map(&self, viewer: &PublicKey) -> Result<TrustMap, ReputationError> {
+        self.trust_map_with(viewer, false)
+    }
+
+    /// The viewer's trust map from the graph alone: nobody's reports count, no key is flagged
+    /// and every key forwards in full — trust propagation as it was before issue 25, and the
+    /// breadth-first hops of the reference weighting. For the evaluation's baseline; screening
+    /// uses [`Reputation::trust_map`].
+    pub fn trust_map_unvetted(&self, viewer: &PublicKey) -> Result<TrustMap, ReputationError> {
+        self.trust_map_with(viewer, true)
+    }
+
+    fn trust_map_with(&self, viewer: &PublicKey, blind: bool) -> Result<TrustMap, ReputationError> {
         let follows = self
             .follows
             .get(viewer)
@@ -794,23 +820,31 @@ impl Reputation {
         for f in follows {
             resolved.push((*f, self.node_of(f)?));
         }
-        let mut m = TrustMap::compute_resolved(
+        let viewer_node = self.node_of(viewer)?;
+        let mut vet = NetworkReports {
+            memo: Memo::new(self),
+            blind,
+        };
+        let mut m = TrustMap::compute_vetted(
             &self.graph,
             viewer,
-            self.node_of(viewer)?,
+            viewer_node,
             &resolved,
             &self.params,
-        );
-        let keys = match &self.dir {
-            Some(d) => d.keys(m.reached())?,
-            None => m
-                .reached()
-                .iter()
-                .map(|x| self.graph.key(*x).copied())
-                .collect(),
-        };
-        m.attach_keys(&keys);
+            &mut vet,
+        )?;
+        m.set_revision(self.revision());
         Ok(m)
+    }
+
+    /// The revision of the engine's inputs: graph generation, rating book, follow lists
+    /// ([`TrustMap::is_current`]).
+    pub(crate) fn revision(&self) -> Revision {
+        (
+            self.graph.generation(),
+            self.ratings.revision(),
+            self.follows_revision,
+        )
     }
 
     /// Screens `subject` through `trust` at time `now` (seconds).
@@ -835,22 +869,25 @@ struct RaterAcc<'a> {
     weight: f64,
 }
 
-/// Unsafe share (0..=1) the viewer's network reports about `who`; 0 without reports.
-fn unsafe_share(
+/// The safety reports about `who` by raters `trust` holds at distance ≤ `upto` (the viewer is
+/// at 0): total "safe" and "unsafe" weight, each report weighing the rater's trust × the tier
+/// weight of its deal. A one-sided deal carries no safety signal.
+fn safety_reports(
     memo: &mut Memo<'_>,
     trust: &TrustMap,
     who: &PublicKey,
-) -> Result<f64, ReputationError> {
+    upto: u8,
+) -> Result<(f64, f64), ReputationError> {
     let (mut yes, mut no) = (0.0, 0.0);
     let p = &memo.rep.params;
     for r in memo.rep.ratings.about(who) {
         // Only a safety signal from inside the viewer's network counts: check that (no lookup)
-        // before asking for the deal. A one-sided deal carries no safety signal.
+        // before asking for the deal.
         let Some(safe) = r.safe else { continue };
         if r.pow_bits < p.pow_floor || r.rater == *who {
             continue;
         }
-        let Some(e) = trust.by_key(&r.rater) else {
+        let Some(e) = trust.by_key(&r.rater).filter(|e| e.dist <= upto) else {
             continue;
         };
         let Some(DealFact::Paired(tier)) = memo.deal(&r.deal)? else {
@@ -863,7 +900,63 @@ fn unsafe_share(
             no += w;
         }
     }
+    Ok((yes, no))
+}
+
+/// Unsafe share (0..=1) the viewer's network reports about `who`; 0 without reports.
+fn unsafe_share(
+    memo: &mut Memo<'_>,
+    trust: &TrustMap,
+    who: &PublicKey,
+) -> Result<f64, ReputationError> {
+    let (yes, no) = safety_reports(memo, trust, who, u8::MAX)?;
     Ok(if yes + no > 0.0 { no / (yes + no) } else { 0.0 })
+}
+
+/// What trust propagation hears from the engine ([`Vetting`]): keys from the graph or the
+/// directory, safety reports from the rating book (deal facts looked up in one batch per
+/// ring, and kept in the engine's lookup cache for the screenings that follow). `blind` hears
+/// none: the trust of the graph alone.
+struct NetworkReports<'r> {
+    memo: Memo<'r>,
+    blind: bool,
+}
+
+impl Vetting for NetworkReports<'_> {
+    fn keys(&mut self, ids: &[NodeId]) -> Result<Vec<Option<PublicKey>>, ReputationError> {
+        let rep = self.memo.rep;
+        match &rep.dir {
+            Some(d) => d.keys(ids),
+            None => Ok(ids.iter().map(|x| rep.graph.key(*x).copied()).collect()),
+        }
+    }
+
+    fn reports(
+        &mut self,
+        map: &TrustMap,
+        who: &[PublicKey],
+        upto: u8,
+    ) -> Result<Vec<(f64, f64)>, ReputationError> {
+        if self.blind {
+            return Ok(vec![(0.0, 0.0); who.len()]);
+        }
+        let rep = self.memo.rep;
+        if rep.dir.is_some() {
+            // The deals behind the reports that count, in one batch.
+            let deals: Vec<DealKey> = who
+                .iter()
+                .flat_map(|w| rep.ratings.about(w))
+                .filter(|r| {
+                    r.safe.is_some() && map.by_key(&r.rater).is_some_and(|e| e.dist <= upto)
+                })
+                .map(|r| r.deal)
+                .collect();
+            self.memo.prefetch(&[], &deals)?;
+        }
+        who.iter()
+            .map(|w| safety_reports(&mut self.memo, map, w, upto))
+            .collect()
+    }
 }
 
 pub(crate) fn dimension(signals: &[(f64, bool, usize)], q: f64) -> Dimension {
@@ -886,8 +979,8 @@ pub(crate) fn dimension(signals: &[(f64, bool, usize)], q: f64) -> Dimension {
     Dimension {
         value: (total > 0.0).then(|| yes / total),
         // Weighted lower quantile of a 0/1 signal: it is 0 exactly when the weight of the 0s
-        // reaches q of the total (tolerance for float rounding of equal weights).
-        flagged: total > 0.0 && no >= q * total * (1.0 - 1e-12),
+        // reaches q of the total.
+        flagged: lower_quantile_is_no(no, total, q),
         weight: total,
         raters: u32::try_from(raters.len()).unwrap_or(u32::MAX),
     }
@@ -1101,7 +1194,8 @@ fn screen(
 }
 
 /// Viewer → … → subject through the trust map: the subject's own chain if reached, else via its
-/// reached neighbour closest to the viewer (ties: most trust).
+/// reached neighbour closest to the viewer (ties: most trust) that the network does not flag
+/// (a key reachable only through flagged keys is outside the network: no path).
 fn path_to(
     rep: &Reputation,
     trust: &TrustMap,
@@ -1134,7 +1228,12 @@ fn path_to(
     }
     let best = g
         .neighbors(s)
-        .filter_map(|(y, _)| trust.entry(y).map(|e| (y, e.dist, e.trust)))
+        .filter_map(|(y, _)| {
+            trust
+                .entry(y)
+                .filter(|e| !e.flagged)
+                .map(|e| (y, e.dist, e.trust))
+        })
         .filter(|(_, _, t)| *t > 0.0)
         .min_by(|a, b| a.1.cmp(&b.1).then(b.2.total_cmp(&a.2)));
     match best {
