@@ -6,6 +6,7 @@
 //! ledger's answer are inputs; nothing reads files, the network, the clock or the database.
 //! No input text, image or frame makes it panic.
 
+mod detect;
 pub mod error;
 pub mod exchange;
 pub mod render;

@@ -16,6 +16,9 @@ use rxing::qrcode::QRCodeReader;
 use rxing::qrcode::cpp_port::QrReader;
 use rxing::{BarcodeFormat, BinaryBitmap, DecodeHints, Luma8Source, Reader};
 
+#[doc(hidden)]
+pub use super::detect::Pass;
+use super::detect::{Gray, run_pass};
 use super::error::MeetError;
 use super::token::{Code, parse_code};
 
@@ -110,11 +113,15 @@ impl<'a> LumaFrame<'a> {
     }
 }
 
-fn hints(effort: ScanEffort) -> DecodeHints {
+/// The passes of each effort, in order; the first code read wins.
+const FAST_PASSES: &[Pass] = &[Pass::Hybrid];
+const THOROUGH_PASSES: &[Pass] = &[Pass::Hybrid];
+
+fn hints() -> DecodeHints {
     DecodeHints {
         PossibleFormats: Some(HashSet::from([BarcodeFormat::QR_CODE])),
-        TryHarder: Some(effort == ScanEffort::Thorough),
-        AlsoInverted: Some(effort == ScanEffort::Thorough),
+        TryHarder: Some(true),
+        AlsoInverted: Some(true),
         ..DecodeHints::default()
     }
 }
@@ -126,21 +133,51 @@ fn decode_packed(
     height: u32,
     effort: ScanEffort,
 ) -> Result<String, MeetError> {
-    let h = hints(effort);
-    let source =
-        Luma8Source::new_with_slice(data, width, height).map_err(|e| MeetError::BadFrame {
-            reason: e.to_string(),
-        })?;
-    let mut bitmap = BinaryBitmap::new(HybridBinarizer::new(source));
-    if let Ok(r) = QrReader.decode_with_hints(&mut bitmap, &h) {
-        return Ok(r.getText().to_string());
+    let (passes, try_harder) = match effort {
+        ScanEffort::Fast => (FAST_PASSES, false),
+        ScanEffort::Thorough => (THOROUGH_PASSES, true),
+    };
+    if let Some(t) = decode_passes(data, width, height, passes, try_harder) {
+        return Ok(t);
     }
-    if effort == ScanEffort::Thorough
-        && let Ok(r) = QRCodeReader.decode_with_hints(&mut bitmap, &h)
-    {
-        return Ok(r.getText().to_string());
+    if effort == ScanEffort::Thorough {
+        // Last resort for stills: inverted colours and rxing's port of zxing's Java reader.
+        let source =
+            Luma8Source::new_with_slice(data, width, height).map_err(|e| MeetError::BadFrame {
+                reason: e.to_string(),
+            })?;
+        let mut bitmap = BinaryBitmap::new(HybridBinarizer::new(source));
+        let h = hints();
+        if let Ok(r) = QrReader.decode_with_hints(&mut bitmap, &h) {
+            return Ok(r.getText().to_string());
+        }
+        if let Ok(r) = QRCodeReader.decode_with_hints(&mut bitmap, &h) {
+            return Ok(r.getText().to_string());
+        }
     }
     Err(MeetError::NoCode)
+}
+
+fn decode_passes(
+    data: &[u8],
+    width: u32,
+    height: u32,
+    passes: &[Pass],
+    try_harder: bool,
+) -> Option<String> {
+    let g = Gray {
+        w: width as usize,
+        h: height as usize,
+        px: data,
+    };
+    passes.iter().find_map(|&p| run_pass(g, p, try_harder))
+}
+
+/// Runs exactly the given passes over a frame (for the benchmark's comparison of options).
+#[doc(hidden)]
+pub fn decode_frame_with(frame: &LumaFrame<'_>, passes: &[Pass], try_harder: bool) -> Option<String> {
+    let packed = frame.packed();
+    decode_passes(&packed, frame.width, frame.height, passes, try_harder)
 }
 
 /// Finds and reads the QR code in a camera frame; returns its text (not yet parsed).
