@@ -7,7 +7,7 @@
 //!
 //! Environment: `MEET_BENCH_FAILURES=1` lists the frames each decoder missed, with their
 //! parameters; `MEET_BENCH_DUMP=dir` writes every frame as PNG; `MEET_BENCH_ONLY=ours` skips
-//! zxing-cpp (quick iterations on our decoder).
+//! zxing-cpp, `MEET_BENCH_ONLY=passes` runs only the options of `MEET_BENCH_PASSES` (below).
 
 #[path = "../../../core/tests/meet_corpus/synth.rs"]
 mod synth;
@@ -15,7 +15,7 @@ mod synth;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use freeport_core::meet::scan::{Pass, decode_frame_with};
+use freeport_core::meet::scan::{Gate, Pass, Strategy, decode_frame_with};
 use freeport_core::meet::{LumaFrame, QrMatrix, ScanEffort, decode_frame};
 use image::GrayImage;
 use synth::{Class, PER_CLASS, Params};
@@ -28,8 +28,10 @@ enum Dec {
     OursStill,
     ZxingDefault,
     ZxingFast,
-    /// A named list of our passes (the options compared in docs/MEET.md).
-    Passes(String, Vec<Pass>, bool),
+    Rqrr,
+    /// A named strategy of our passes (the options compared in docs/MEET.md): passes that
+    /// always run, passes that run when those saw finder patterns, try-harder.
+    Passes(String, Vec<Pass>, Vec<Pass>, Gate, bool),
 }
 
 impl Dec {
@@ -39,6 +41,7 @@ impl Dec {
             Dec::OursStill => "ours, still (Thorough)",
             Dec::ZxingDefault => "zxing-cpp 3.1.1 (defaults)",
             Dec::ZxingFast => "zxing-cpp 3.1.1 (no try-harder)",
+            Dec::Rqrr => "rqrr 0.11",
             Dec::Passes(name, ..) => name,
         }
     }
@@ -51,9 +54,21 @@ struct Zx {
 
 fn decode(dec: &Dec, zx: &Zx, img: &GrayImage) -> Option<String> {
     match dec {
-        Dec::Passes(_, passes, harder) => {
+        Dec::Rqrr => {
+            let mut p = rqrr::PreparedImage::prepare(img.clone());
+            p.detect_grids()
+                .into_iter()
+                .find_map(|g| g.decode().ok().map(|(_, s)| s))
+        }
+        Dec::Passes(_, always, if_candidates, gate, try_harder) => {
             let f = LumaFrame::new(img.width(), img.height(), img.width(), img.as_raw()).ok()?;
-            decode_frame_with(&f, passes, *harder)
+            let s = Strategy {
+                always,
+                if_candidates,
+                gate: *gate,
+                try_harder: *try_harder,
+            };
+            decode_frame_with(&f, &s)
         }
         Dec::OursLive | Dec::OursStill => {
             let f = LumaFrame::new(img.width(), img.height(), img.width(), img.as_raw()).ok()?;
@@ -82,6 +97,52 @@ fn decode(dec: &Dec, zx: &Zx, img: &GrayImage) -> Option<String> {
     }
 }
 
+/// CPU time of this thread: what one core spends on the frame, whatever else the machine
+/// runs (a shared 2-core machine makes wall-clock medians swing by 3×).
+fn cpu_now() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec into the valid, exclusively borrowed `ts`.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+fn parse_passes(list: &str) -> Vec<Pass> {
+    list.split(',')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let nums = |prefix: &str| -> Vec<u16> {
+                p.trim_start_matches(prefix)
+                    .split(':')
+                    .map(|n| n.parse().expect("pass parameters"))
+                    .collect()
+            };
+            match p {
+                "hybrid" => Pass::Hybrid,
+                "down2" => Pass::HybridDown(2),
+                "down3" => Pass::HybridDown(3),
+                b if b.starts_with("blk") => {
+                    let v = nums("blk");
+                    Pass::Block {
+                        down: v[0] as u8,
+                        floor: v[1] as u8,
+                    }
+                }
+                _ => {
+                    let v = nums("lm");
+                    Pass::LocalMean {
+                        down: v[0] as u8,
+                        radius: v[1],
+                        floor: v[2] as u8,
+                    }
+                }
+            }
+        })
+        .collect()
+}
+
 fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1e3)
 }
@@ -104,43 +165,44 @@ fn main() {
             .try_invert(false)
             .try_downscale(false),
     };
-    let only_ours = std::env::var("MEET_BENCH_ONLY").is_ok_and(|v| v == "ours");
-    let mut decs: Vec<Dec> = vec![Dec::OursLive, Dec::OursStill];
-    if !only_ours {
+    let only = std::env::var("MEET_BENCH_ONLY").unwrap_or_default();
+    let mut decs: Vec<Dec> = Vec::new();
+    if only != "passes" {
+        decs.extend([Dec::OursLive, Dec::OursStill]);
+    }
+    if only.is_empty() {
         decs.extend([Dec::ZxingDefault, Dec::ZxingFast]);
     }
-    // Options: MEET_BENCH_PASSES="name=pass,pass;name2=..." with passes `hybrid`, `down2`,
-    // `down3` (hybrid averaged down), `lm<down>:<radius>:<floor>` (local mean), and `+harder`
-    // for the finder's every-row scan.
+    if std::env::var_os("MEET_BENCH_RQRR").is_some() {
+        decs.push(Dec::Rqrr);
+    }
+    // Options: MEET_BENCH_PASSES="name=pass,pass|pass;name2=..." with passes `hybrid`,
+    // `down2`, `down3` (hybrid averaged down), `lm<down>:<radius>:<floor>` (local mean),
+    // `blk<down>:<floor>` (block thresholds with a lower contrast floor); passes after `|` run
+    // only when the first ones saw signs of a code: `@sets` (finder patterns arranged like a
+    // code, the default) or `@<n>` (at least n finder patterns); `+harder` scans every third
+    // row.
     if let Ok(spec) = std::env::var("MEET_BENCH_PASSES") {
         for opt in spec.split(';').filter(|s| !s.is_empty()) {
             let (name, list) = opt.split_once('=').expect("name=passes");
-            let mut harder = false;
-            let passes = list
-                .split(',')
-                .filter_map(|p| match p {
-                    "hybrid" => Some(Pass::Hybrid),
-                    "down2" => Some(Pass::HybridDown(2)),
-                    "down3" => Some(Pass::HybridDown(3)),
-                    "+harder" => {
-                        harder = true;
-                        None
-                    }
-                    lm => {
-                        let v: Vec<u16> = lm
-                            .trim_start_matches("lm")
-                            .split(':')
-                            .map(|n| n.parse().expect("lm<down>:<radius>:<floor>"))
-                            .collect();
-                        Some(Pass::LocalMean {
-                            down: v[0] as u8,
-                            radius: v[1],
-                            floor: v[2] as u8,
-                        })
-                    }
-                })
-                .collect();
-            decs.push(Dec::Passes(name.to_string(), passes, harder));
+            let harder = list.contains("+harder");
+            let list = list.replace(",+harder", "").replace("+harder", "");
+            let (list, gate) = match list.split_once('@') {
+                Some((l, "sets")) => (l.to_string(), Gate::Sets),
+                Some((l, n)) => (
+                    l.to_string(),
+                    Gate::Patterns(n.parse().expect("@sets or @n")),
+                ),
+                None => (list.clone(), Gate::Sets),
+            };
+            let (a, b) = list.split_once('|').unwrap_or((&list, ""));
+            decs.push(Dec::Passes(
+                name.to_string(),
+                parse_passes(a),
+                parse_passes(b),
+                gate,
+                harder,
+            ));
         }
     }
     let dump = std::env::var_os("MEET_BENCH_DUMP").map(std::path::PathBuf::from);
@@ -154,7 +216,8 @@ fn main() {
     for class in Class::ALL {
         for (i, (p, img)) in synth::class_frames(&m, class).enumerate() {
             if let Some(d) = &dump {
-                img.save(d.join(format!("{class:?}-{i:02}.png"))).expect("dump");
+                img.save(d.join(format!("{class:?}-{i:02}.png")))
+                    .expect("dump");
             }
             corpus.push((class, i, p, img));
         }
@@ -162,7 +225,8 @@ fn main() {
     let no_code: Vec<GrayImage> = synth::no_code_frames(48, 0x0BAD_C0DE).collect();
     if let Some(d) = &dump {
         for (i, img) in no_code.iter().enumerate() {
-            img.save(d.join(format!("nocode-{i:02}.png"))).expect("dump");
+            img.save(d.join(format!("nocode-{i:02}.png")))
+                .expect("dump");
         }
     }
     eprintln!(
@@ -180,9 +244,9 @@ fn main() {
     for (ci, class) in Class::ALL.iter().enumerate() {
         for (c, i, p, img) in corpus.iter().filter(|f| f.0 == *class) {
             for (di, dec) in decs.iter().enumerate() {
-                let t = Instant::now();
+                let t = cpu_now();
                 let r = decode(dec, &zx, img);
-                times[di].push(t.elapsed());
+                times[di].push(cpu_now() - t);
                 match r {
                     Some(s) if s == text => counts[ci][di] += 1,
                     Some(s) => {
@@ -212,9 +276,9 @@ fn main() {
     let mut nc_times: Vec<Vec<Duration>> = vec![Vec::new(); decs.len()];
     for img in &no_code {
         for (di, dec) in decs.iter().enumerate() {
-            let t = Instant::now();
+            let t = cpu_now();
             let r = decode(dec, &zx, img);
-            nc_times[di].push(t.elapsed());
+            nc_times[di].push(cpu_now() - t);
             if let Some(s) = r {
                 false_reads[di] += 1;
                 missed[di].push(format!("no-code frame FALSE READ {s:?}"));
@@ -223,9 +287,7 @@ fn main() {
         }
     }
 
-    println!(
-        "## Decode success per class (1280×720, {PER_CLASS} frames each, one run)\n"
-    );
+    println!("## Decode success per class (1280×720, {PER_CLASS} frames each, one run)\n");
     print!("| class |");
     for d in &decs {
         print!(" {} |", d.name());
@@ -259,7 +321,7 @@ fn main() {
     }
     println!();
 
-    println!("\n## Decode time per 1280×720 frame (median / p95, ms, one core)\n");
+    println!("\n## Decode time per 1280×720 frame (median / p95 of thread CPU time, ms)\n");
     print!("| frames |");
     for d in &decs {
         print!(" {} |", d.name());
@@ -283,12 +345,78 @@ fn main() {
     }
     println!();
 
-    if std::env::var_os("MEET_BENCH_FAILURES").is_some() {
+    if std::env::var_os("MEET_BENCH_EC").is_some() {
+        symbol_options(&text, &zx);
+    }
+
+    if let Ok(which) = std::env::var("MEET_BENCH_FAILURES") {
         for (di, d) in decs.iter().enumerate() {
+            if which != "1" && !which.split(',').any(|w| d.name().starts_with(w)) {
+                continue;
+            }
             println!("\n### Missed by {}\n", d.name());
             for f in &missed[di] {
                 println!("- {f}");
             }
         }
     }
+}
+
+/// Item 4 of issue 24: would another error-correction level, or a shorter payload (bigger
+/// modules at the same size on screen), read better? Every symbol is drawn at the same size in
+/// the same scenes (same seeds), and read by our live path and zxing-cpp.
+fn symbol_options(text: &str, zx: &Zx) {
+    use freeport_core::meet::QrEcLevel;
+    // The meetup code without the shower's key (32 of its 120 bytes): 88 bytes, 141 base32
+    // characters. Same alphabet, so the same QR mode; a real one would need a new prefix.
+    let short = format!("FPM2:{}", &text[5..5 + 141]);
+    let options: Vec<(&str, String, QrEcLevel)> = vec![
+        (
+            "FPM1, 197 chars, EC M (today)",
+            text.to_string(),
+            QrEcLevel::M,
+        ),
+        ("FPM1, 197 chars, EC L", text.to_string(), QrEcLevel::L),
+        ("FPM1, 197 chars, EC Q", text.to_string(), QrEcLevel::Q),
+        (
+            "without the key, 146 chars, EC M",
+            short.clone(),
+            QrEcLevel::M,
+        ),
+        ("without the key, 146 chars, EC L", short, QrEcLevel::L),
+    ];
+    println!("\n## Symbol options at the same size on screen (ours live / zxing-cpp)\n");
+    print!("| class |");
+    let mut symbols = Vec::new();
+    for (name, t, level) in &options {
+        let m = QrMatrix::encode_at(t, *level).expect("encodes");
+        print!(" {name}: v{} {}×{} |", m.version, m.width, m.width);
+        symbols.push((t.clone(), m));
+    }
+    println!();
+    print!("|---|");
+    for _ in &options {
+        print!("---|");
+    }
+    println!();
+    let mut totals = vec![(0usize, 0usize); options.len()];
+    for class in Class::ALL {
+        print!("| {} |", class.name());
+        for (oi, (t, m)) in symbols.iter().enumerate() {
+            let (mut a, mut b) = (0, 0);
+            for (_, img) in synth::class_frames(m, class) {
+                a += usize::from(decode(&Dec::OursLive, zx, &img).as_deref() == Some(t));
+                b += usize::from(decode(&Dec::ZxingDefault, zx, &img).as_deref() == Some(t));
+            }
+            totals[oi].0 += a;
+            totals[oi].1 += b;
+            print!(" {a} / {b} |");
+        }
+        println!();
+    }
+    print!("| **all** |");
+    for (a, b) in totals {
+        print!(" **{a} / {b}** |");
+    }
+    println!();
 }

@@ -17,8 +17,8 @@ use rxing::qrcode::cpp_port::QrReader;
 use rxing::{BarcodeFormat, BinaryBitmap, DecodeHints, Luma8Source, Reader};
 
 #[doc(hidden)]
-pub use super::detect::Pass;
-use super::detect::{Gray, run_pass};
+pub use super::detect::{Gate, Pass, Strategy};
+use super::detect::{Gray, run};
 use super::error::MeetError;
 use super::token::{Code, parse_code};
 
@@ -113,9 +113,48 @@ impl<'a> LumaFrame<'a> {
     }
 }
 
-/// The passes of each effort, in order; the first code read wins.
-const FAST_PASSES: &[Pass] = &[Pass::Hybrid];
-const THOROUGH_PASSES: &[Pass] = &[Pass::Hybrid];
+/// Live frames: our local-mean threshold at half resolution (low contrast, uneven light,
+/// noise, JPEG, moiré), then rxing's hybrid binariser at full resolution (small codes); only
+/// if either saw finder patterns it could not read, the local mean at full resolution (glare,
+/// defocus, mixed). Measured against the alternatives in docs/MEET.md.
+const FAST: Strategy<'static> = Strategy {
+    always: &[
+        Pass::LocalMean {
+            down: 2,
+            radius: 8,
+            floor: 2,
+        },
+        Pass::Hybrid,
+    ],
+    if_candidates: &[Pass::LocalMean {
+        down: 1,
+        radius: 16,
+        floor: 2,
+    }],
+    gate: Gate::Patterns(2),
+    try_harder: false,
+};
+
+/// Stills: every pass whatever the first ones found, every third row scanned.
+const THOROUGH: Strategy<'static> = Strategy {
+    always: &[
+        Pass::LocalMean {
+            down: 2,
+            radius: 8,
+            floor: 2,
+        },
+        Pass::Hybrid,
+        Pass::LocalMean {
+            down: 1,
+            radius: 16,
+            floor: 2,
+        },
+        Pass::HybridDown(3),
+    ],
+    if_candidates: &[],
+    gate: Gate::Sets,
+    try_harder: true,
+};
 
 fn hints() -> DecodeHints {
     DecodeHints {
@@ -133,11 +172,11 @@ fn decode_packed(
     height: u32,
     effort: ScanEffort,
 ) -> Result<String, MeetError> {
-    let (passes, try_harder) = match effort {
-        ScanEffort::Fast => (FAST_PASSES, false),
-        ScanEffort::Thorough => (THOROUGH_PASSES, true),
+    let strategy = match effort {
+        ScanEffort::Fast => &FAST,
+        ScanEffort::Thorough => &THOROUGH,
     };
-    if let Some(t) = decode_passes(data, width, height, passes, try_harder) {
+    if let Some(t) = decode_with(data, width, height, strategy) {
         return Ok(t);
     }
     if effort == ScanEffort::Thorough {
@@ -158,26 +197,22 @@ fn decode_packed(
     Err(MeetError::NoCode)
 }
 
-fn decode_passes(
-    data: &[u8],
-    width: u32,
-    height: u32,
-    passes: &[Pass],
-    try_harder: bool,
-) -> Option<String> {
-    let g = Gray {
-        w: width as usize,
-        h: height as usize,
-        px: data,
-    };
-    passes.iter().find_map(|&p| run_pass(g, p, try_harder))
+fn decode_with(data: &[u8], width: u32, height: u32, strategy: &Strategy<'_>) -> Option<String> {
+    run(
+        Gray {
+            w: width as usize,
+            h: height as usize,
+            px: data,
+        },
+        strategy,
+    )
 }
 
-/// Runs exactly the given passes over a frame (for the benchmark's comparison of options).
+/// Runs exactly the given strategy over a frame (for the benchmark's comparison of options).
 #[doc(hidden)]
-pub fn decode_frame_with(frame: &LumaFrame<'_>, passes: &[Pass], try_harder: bool) -> Option<String> {
+pub fn decode_frame_with(frame: &LumaFrame<'_>, strategy: &Strategy<'_>) -> Option<String> {
     let packed = frame.packed();
-    decode_passes(&packed, frame.width, frame.height, passes, try_harder)
+    decode_with(&packed, frame.width, frame.height, strategy)
 }
 
 /// Finds and reads the QR code in a camera frame; returns its text (not yet parsed).

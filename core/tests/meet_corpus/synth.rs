@@ -98,12 +98,12 @@ pub enum Class {
     Small,
     /// Tilted 25–45° about a random in-plane axis, any roll.
     Perspective,
-    /// Hand shake: a line blur of 0.8–2 modules in a random direction.
+    /// Hand shake: a line blur of 0.6–1.6 modules in a random direction.
     MotionBlur,
-    /// Out of focus: a disc blur of radius 0.35–0.9 module.
+    /// Out of focus: a disc blur of radius 0.3–0.7 module.
     Defocus,
-    /// Screen contrast 8–25 % (dim screen, bright reflections) under light that varies 1.5–3×
-    /// across the code, at any exposure (mean grey 60–200).
+    /// Screen contrast 10–30 % (dim screen, bright reflections) under light that varies 1.5–3×
+    /// across the frame, at any exposure (mean grey 60–190).
     LowContrast,
     /// Low light: read noise σ 8–22 grey levels plus shot noise.
     Noise,
@@ -111,7 +111,8 @@ pub enum Class {
     Jpeg,
     /// The screen's sub-pixel grid aliased by the sensor.
     Moire,
-    /// A specular highlight on the screen glass, saturating its core.
+    /// A specular highlight on the screen glass, 0.6–2× the screen's white at its peak (the
+    /// core saturates), 6–15 % of the code's side in radius.
     Glare,
     /// A tilt of 15–35° with two of: motion blur, defocus, low contrast, noise, JPEG, moiré,
     /// glare, each at moderate strength.
@@ -250,14 +251,14 @@ impl Params {
                 p.scale = rng.gen_range(0.4..0.6);
             }
             Class::MotionBlur => {
-                p.motion = rng.gen_range(0.8..2.0);
+                p.motion = rng.gen_range(0.6..1.6);
                 p.motion_dir = rng.gen_range(0.0..std::f64::consts::PI);
             }
-            Class::Defocus => p.defocus = rng.gen_range(0.35..0.9),
+            Class::Defocus => p.defocus = rng.gen_range(0.3..0.7),
             Class::LowContrast => {
-                p.contrast = rng.gen_range(0.08..0.25);
+                p.contrast = rng.gen_range(0.1..0.3);
                 p.unevenness = rng.gen_range(1.5..3.0);
-                p.mean_grey = rng.gen_range(60.0..200.0);
+                p.mean_grey = rng.gen_range(60.0..190.0);
             }
             Class::Noise => {
                 p.noise = rng.gen_range(8.0..22.0);
@@ -270,8 +271,8 @@ impl Params {
                 p.lens_px = rng.gen_range(0.3..0.5);
             }
             Class::Glare => {
-                p.glare = rng.gen_range(1.0..3.0);
-                p.glare_radius = rng.gen_range(0.08..0.22);
+                p.glare = rng.gen_range(0.6..2.0);
+                p.glare_radius = rng.gen_range(0.06..0.15);
             }
             Class::Mixed => {
                 p.roll = rng.gen_range(0.0..std::f64::consts::TAU);
@@ -397,18 +398,30 @@ fn clutter(w: usize, h: usize, rng: &mut StdRng) -> Lin {
     let th: f64 = rng.gen_range(0.0..std::f64::consts::PI);
     let amp: f32 = rng.gen_range(0.02..0.08);
     let (s, c) = th.sin_cos();
-    for y in 0..h {
-        for x in 0..w {
-            let t = (x as f64 * c + y as f64 * s) * f;
-            let g = (t.sin() + 0.3 * (3.1 * t).sin()) as f32;
-            img.px[y * w + x] = (base + amp * g).clamp(0.02, 0.95);
+    // sin(t) + 0.3 sin(3.1 t) with t = (x cos θ + y sin θ) f, separated into per-column and
+    // per-row factors (sin(a + b) = sin a cos b + cos a sin b): no trigonometry per pixel.
+    let sc = |k: f64, v: f64| (k * v).sin_cos();
+    let cols: Vec<[(f64, f64); 2]> = (0..w)
+        .map(|x| [sc(f, x as f64 * c), sc(3.1 * f, x as f64 * c)])
+        .collect();
+    let rows: Vec<[(f64, f64); 2]> = (0..h)
+        .map(|y| [sc(f, y as f64 * s), sc(3.1 * f, y as f64 * s)])
+        .collect();
+    for (y, r) in rows.iter().enumerate() {
+        for (x, k) in cols.iter().enumerate() {
+            let s1 = k[0].0 * r[0].1 + k[0].1 * r[0].0;
+            let s3 = k[1].0 * r[1].1 + k[1].1 * r[1].0;
+            img.px[y * w + x] = (base + amp * (s1 + 0.3 * s3) as f32).clamp(0.02, 0.95);
         }
     }
     // Floor or wall tiles in one region.
     if rng.gen_bool(0.5) {
         let tile = rng.gen_range(30.0..90.0);
         let (x0, y0) = (rng.gen_range(0.0..wf * 0.5), rng.gen_range(0.0..hf * 0.5));
-        let (x1, y1) = (x0 + rng.gen_range(200.0..600.0), y0 + rng.gen_range(150.0..400.0));
+        let (x1, y1) = (
+            x0 + rng.gen_range(200.0..600.0),
+            y0 + rng.gen_range(150.0..400.0),
+        );
         let dark: f32 = rng.gen_range(0.1..0.5);
         img.fill_with((x0, y0, x1, y1), dark, |x, y| {
             ((((x - x0) / tile).floor() + ((y - y0) / tile).floor()) as i64) % 2 == 0
@@ -440,7 +453,10 @@ fn clutter(w: usize, h: usize, rng: &mut StdRng) -> Lin {
     }
     // Printed text: rows of small dark glyph blocks on a light sheet.
     for _ in 0..rng.gen_range(1..4) {
-        let (x0, y0) = (rng.gen_range(0.0..wf - 100.0), rng.gen_range(0.0..hf - 60.0));
+        let (x0, y0) = (
+            rng.gen_range(0.0..wf - 100.0),
+            rng.gen_range(0.0..hf - 60.0),
+        );
         let (sw, sh) = (rng.gen_range(120.0..380.0), rng.gen_range(60.0..260.0));
         let paper: f32 = rng.gen_range(0.6..0.9);
         img.fill_rect(x0, y0, x0 + sw, y0 + sh, paper);
@@ -468,7 +484,12 @@ fn clutter(w: usize, h: usize, rng: &mut StdRng) -> Lin {
         let (dx, dy) = (bx - ax, by - ay);
         let len2 = (dx * dx + dy * dy).max(1.0);
         img.fill_with(
-            (ax.min(bx) - t, ay.min(by) - t, ax.max(bx) + t, ay.max(by) + t),
+            (
+                ax.min(bx) - t,
+                ay.min(by) - t,
+                ax.max(bx) + t,
+                ay.max(by) + t,
+            ),
             v,
             |x, y| {
                 let u = ((x - ax) * dx + (y - ay) * dy) / len2;
@@ -514,11 +535,19 @@ fn illumination(w: usize, h: usize, unevenness: f64, rng: &mut StdRng) -> Vec<f3
     let (wf, hf) = (w as f64, h as f64);
     let low = 1.0 / unevenness;
     let mut out = vec![0f32; w * h];
+    // The shadow's logistic edge 1 / (1 + e^(−(nx sx + ny sy − off) / soft)), with the
+    // exponential split into a column and a row factor.
+    let ex: Vec<f64> = (0..w)
+        .map(|x| (-((x as f64 / wf) - 0.5) * sx / s_soft).exp())
+        .collect();
+    let ey: Vec<f64> = (0..h)
+        .map(|y| ((s_off - ((y as f64 / hf) - 0.5) * sy) / s_soft).exp())
+        .collect();
     for y in 0..h {
         for x in 0..w {
             let (nx, ny) = ((x as f64 / wf) - 0.5, (y as f64 / hf) - 0.5);
             let grad = 0.5 + (nx * ga + ny * gb) * 0.9; // 0..1 roughly
-            let sh = 1.0 / (1.0 + (-((nx * sx + ny * sy) - s_off) / s_soft).exp());
+            let sh = 1.0 / (1.0 + ex[x] * ey[y]);
             let t = ((1.0 - s_share) * grad + s_share * sh).clamp(0.0, 1.0);
             let l = low + (1.0 - low) * t;
             let r2 = nx * nx + ny * ny * (hf / wf).powi(2);
@@ -580,7 +609,12 @@ fn disc_blur(img: &mut Lin, r: f64) {
     }
     let ri = r.floor() as i64;
     let spans: Vec<(i64, i64)> = (-ri..=ri)
-        .map(|dy| (dy, (r * r - (dy * dy) as f64).max(0.0).sqrt().round() as i64))
+        .map(|dy| {
+            (
+                dy,
+                (r * r - (dy * dy) as f64).max(0.0).sqrt().round() as i64,
+            )
+        })
         .collect();
     let area: f32 = spans.iter().map(|(_, s)| (2 * s + 1) as f32).sum();
     for y in 0..h as i64 {
@@ -766,8 +800,8 @@ fn render(m: Option<&QrMatrix>, w: u32, h: u32, p: &Params, rng: &mut StdRng) ->
     let veil0 = (total * (1.0 - c) / (1.0 + c)) as f32;
     let white = (total as f32) - veil0;
     let (ccx, ccy) = pl.to_image(side / 2.0, side / 2.0);
-    let centre_light = light[(ccy.clamp(0.0, h as f64 - 1.0) as usize) * wu
-        + ccx.clamp(0.0, w as f64 - 1.0) as usize]
+    let centre_light = light
+        [(ccy.clamp(0.0, h as f64 - 1.0) as usize) * wu + ccx.clamp(0.0, w as f64 - 1.0) as usize]
         .max(0.05);
     let body: f32 = rng.gen_range(0.03..0.12);
     // Glare spot: centre in plane coordinates, on the code.
@@ -789,9 +823,21 @@ fn render(m: Option<&QrMatrix>, w: u32, h: u32, p: &Params, rng: &mut StdRng) ->
     ]
     .map(|(u, v)| pl.to_image(u, v));
     let bx0 = out.iter().map(|q| q.0).fold(f64::MAX, f64::min).max(0.0) as usize;
-    let bx1 = (out.iter().map(|q| q.0).fold(f64::MIN, f64::max).ceil().max(0.0) as usize).min(wu);
+    let bx1 = (out
+        .iter()
+        .map(|q| q.0)
+        .fold(f64::MIN, f64::max)
+        .ceil()
+        .max(0.0) as usize)
+        .min(wu);
     let by0 = out.iter().map(|q| q.1).fold(f64::MAX, f64::min).max(0.0) as usize;
-    let by1 = (out.iter().map(|q| q.1).fold(f64::MIN, f64::max).ceil().max(0.0) as usize).min(hu);
+    let by1 = (out
+        .iter()
+        .map(|q| q.1)
+        .fold(f64::MIN, f64::max)
+        .ceil()
+        .max(0.0) as usize)
+        .min(hu);
     const SUB: [f64; 3] = [1.0 / 6.0, 0.5, 5.0 / 6.0];
     for y in by0..by1 {
         for x in bx0..bx1 {
