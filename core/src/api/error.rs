@@ -59,6 +59,13 @@ pub enum FreeportError {
         /// The rule it broke.
         rule: String,
     },
+    /// Relay settings were refused: every violation, each with its list, position and rule
+    /// code (screens place each under its entry). Nothing was changed.
+    #[error("relay settings: {} problem(s)", violations.len())]
+    InvalidRelays {
+        /// What is wrong, entry by entry.
+        violations: Vec<super::RelayViolationRecord>,
+    },
     /// A scanned or typed meet code was refused; `reason` is the sentence to show the user.
     #[error("{reason}")]
     InvalidCode {
@@ -135,6 +142,9 @@ impl From<AppError> for FreeportError {
                 why,
             },
             AppError::InvalidInput { field, rule } => Self::invalid(field, rule),
+            AppError::InvalidRelays { violations } => Self::InvalidRelays {
+                violations: violations.into_iter().map(Into::into).collect(),
+            },
             AppError::Protocol(p) => from_protocol(p),
             AppError::Identity(i) => from_identity(i),
             AppError::SecretStore(s) => from_secret_store(s),

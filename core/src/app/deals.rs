@@ -11,7 +11,7 @@ use crate::negotiation::{Effect, IntentBook, IntentInfo, Negotiation, Role, Side
 use crate::protocol::NegoId;
 use crate::protocol::envelope::{Envelope, Terms, build_envelope, parse_envelope};
 use crate::protocol::intent::Intent;
-use crate::protocol::receipt::{ReceiptDraft, build_receipt};
+use crate::protocol::receipt::{ReceiptDraft, build_receipt_with_hint};
 use crate::relay::transport::SeenTransports;
 use crate::relay::{DecryptedDm, Transport, transport};
 use crate::store::{MessageRecord, NegotiationRecord};
@@ -197,6 +197,30 @@ impl App {
         }
     }
 
+    /// The relay a direct message to `peer` goes to first (their first inbox relay, else their
+    /// first read relay), looking their lists up when stale; `None` without lists or offline.
+    async fn dm_hint(&self, peer: &PublicKey) -> Result<Option<nostr::RelayUrl>, AppError> {
+        self.ensure_peer_relays(&[*peer]).await?;
+        let Ok(c) = self.client() else {
+            return Ok(None);
+        };
+        Ok(c.peer_relays(peer)
+            .and_then(|p| p.inbox.first().or_else(|| p.read.first()).cloned()))
+    }
+
+    /// A relay where `peer`'s own events are found (their first write relay), for the relay hint
+    /// of a `p` tag; looks their lists up when stale. `None` without lists or offline.
+    pub(crate) async fn p_hint(
+        &self,
+        peer: &PublicKey,
+    ) -> Result<Option<nostr::RelayUrl>, AppError> {
+        self.ensure_peer_relays(&[*peer]).await?;
+        let Ok(c) = self.client() else {
+            return Ok(None);
+        };
+        Ok(c.peer_relays(peer).and_then(|p| p.write.first().cloned()))
+    }
+
     /// Sends an envelope to the counterparty through the durable outbox (NIP-17 by default,
     /// NIP-04 for a peer that has only ever used NIP-04).
     async fn send_envelope(&self, env: &Envelope) -> Result<(), AppError> {
@@ -210,25 +234,27 @@ impl App {
             })?;
         let json = build_envelope(env)?;
         let tr = self.peer_transports(&peer).preferred();
+        // Where they read: the outbox routes the message there (their inbox relays first).
+        let hint = self.dm_hint(&peer).await?;
         let now = Timestamp::from(unix_now());
-        let events =
-            match tr {
-                Transport::Nip17 => {
-                    let out = transport::build_nip17(&keys, &peer, &json, now).map_err(|e| {
-                        AppError::Internal {
-                            reason: e.to_string(),
-                        }
+        let events = match tr {
+            Transport::Nip17 => {
+                let out = transport::build_nip17_with_hint(&keys, &peer, &json, now, hint.as_ref())
+                    .map_err(|e| AppError::Internal {
+                        reason: e.to_string(),
                     })?;
-                    vec![out.to_peer, out.to_self]
-                }
-                Transport::Nip04 => vec![
+                vec![out.to_peer, out.to_self]
+            }
+            Transport::Nip04 => {
+                vec![
                     transport::build_nip04(&keys, &peer, &json, now).map_err(|e| {
                         AppError::Internal {
                             reason: e.to_string(),
                         }
                     })?,
-                ],
-            };
+                ]
+            }
+        };
         for e in &events {
             self.inner.store.outbox_enqueue(e)?;
         }
@@ -259,11 +285,18 @@ impl App {
                             meet: None,
                             countersigns: None,
                         };
-                        let ev = build_receipt(&draft, Timestamp::from(unix_now()))
-                            .sign_with_keys(&keys)
-                            .map_err(|e| AppError::Internal {
-                                reason: e.to_string(),
-                            })?;
+                        // This half is never rebuilt by the other phone (met halves are), so it
+                        // may carry where the peer is found (NIP-01 `p` relay hint).
+                        let hint = self.p_hint(&peer).await?;
+                        let ev = build_receipt_with_hint(
+                            &draft,
+                            Timestamp::from(unix_now()),
+                            hint.as_ref(),
+                        )
+                        .sign_with_keys(&keys)
+                        .map_err(|e| AppError::Internal {
+                            reason: e.to_string(),
+                        })?;
                         self.publish(vec![ev]).await?;
                     }
                 }
@@ -296,9 +329,11 @@ impl App {
 
     // ---- local actions ------------------------------------------------------------------
 
-    /// Opens a thread on someone's intent with an accept (reveals our contact) or a counter.
-    pub async fn respond(&self, intent_id: &str, response: Response) -> Result<DealView, AppError> {
-        self.ensure_intent(intent_id).await?;
+    /// Opens a thread on someone's intent (its id, or a shared `nevent` link) with an accept
+    /// (reveals our contact) or a counter.
+    pub async fn respond(&self, intent: &str, response: Response) -> Result<DealView, AppError> {
+        let intent_id = self.ensure_intent(intent).await?;
+        let intent_id = intent_id.as_str();
         let _g = self.inner.nego_lock.lock().await;
         let me = self.public_key()?;
         let intent = self.load_intent(intent_id)?;

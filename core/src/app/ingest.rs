@@ -412,8 +412,9 @@ pub(crate) async fn subscribe_live(app: &App) -> Result<(), AppError> {
 }
 
 /// One-shot catch-up: direct messages addressed to us since the DM cursor (with overlap; NIP-17
-/// gift wraps are back-dated up to two days, so their window is wider), and public reputation
-/// events since the public cursor.
+/// gift wraps are back-dated up to two days, so their window is wider), public reputation
+/// events since the public cursor, our relay lists if they changed, and the reputation events of
+/// the people we deal with and follow from their own write relays.
 pub(crate) async fn catch_up(app: &App) -> Result<Applied, AppError> {
     let client = app.client()?;
     let keys = app.keys()?;
@@ -476,6 +477,12 @@ pub(crate) async fn catch_up(app: &App) -> Result<Applied, AppError> {
     if let Some(t) = newest_pub {
         app.inner.store.sync_cursor_advance(CURSOR_PUBLIC, t)?;
     }
+    // Our relay lists, when the settings changed since they were last published.
+    app.publish_relay_lists_if_changed().await?;
+    // The people we deal with and follow, read where they write (NIP-65 outbox model).
+    let peers = app.sync_peers()?;
+    let from_peers = app.read_from_peer_relays(&client, &peers).await?;
+    applied.events = applied.events.saturating_add(from_peers);
     app.expire_due().await?;
     Ok(applied)
 }

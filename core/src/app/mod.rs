@@ -11,6 +11,7 @@ mod intents;
 mod meetup;
 mod profile;
 mod rate;
+mod relays;
 mod screen;
 pub mod views;
 
@@ -40,6 +41,10 @@ pub use intents::{MAX_INTENTS_PER_AUTHOR, PostIntent};
 pub use meetup::ScanInput;
 pub use profile::{CONTACT_ENTRY, FULL_NUMBER_WARNING, ProfileUpdate};
 pub use rate::RateInput;
+pub use relays::{
+    LIST_TTL_SECS, MAX_LINK_HINTS, MAX_SYNC_PEERS, RelayFileImport, RelaySettingsView,
+    describe_violations,
+};
 pub use screen::{EvaluationStats, screen_events, screening_view};
 pub use views::*;
 
@@ -55,8 +60,13 @@ pub const SYNC_OVERLAP_SECS: u64 = 15 * 60;
 pub struct AppConfig {
     /// Where the store (and nothing secret) lives.
     pub data_dir: PathBuf,
-    /// Relay URLs.
+    /// Read and write relays for this run (the CLI's `--relay`); empty: the saved relay
+    /// settings. When nothing is saved yet they are also the first settings (read, write and
+    /// inbox); with neither, the shipped defaults (`assets/relays.json`).
     pub relays: Vec<String>,
+    /// Index relays: our relay lists are published there too and other people's looked up
+    /// there (connected on demand). Empty: only our own relays.
+    pub index_relays: Vec<String>,
     /// NIP-13 proof of work on intents (reference: 12 bits).
     pub intent_pow_bits: u8,
     /// NIP-13 proof of work on ratings (reference: 8 bits).
@@ -86,6 +96,7 @@ impl AppConfig {
         Self {
             data_dir: data_dir.into(),
             relays,
+            index_relays: Vec::new(),
             intent_pow_bits: 12,
             rating_pow_bits: 8,
             geohash_precision: 5,
@@ -116,6 +127,10 @@ pub enum AppError {
     NotPossible { what: &'static str, why: String },
     #[error("invalid input `{field}`: {rule}")]
     InvalidInput { field: &'static str, rule: String },
+    #[error("relay settings: {}", relays::describe_violations(violations))]
+    InvalidRelays {
+        violations: Vec<crate::relay::RelayViolation>,
+    },
     #[error(transparent)]
     Protocol(#[from] ProtocolError),
     #[error(transparent)]
@@ -375,7 +390,8 @@ impl App {
 
     // ---- network ----------------------------------------------------------------------------
 
-    /// Connects to the relays, starts the ingest loop and the outbox publisher, and subscribes to
+    /// Connects to our relays (read, write and inbox: [`App::relay_settings`], or this run's
+    /// `AppConfig::relays`), starts the ingest loop and the outbox publisher, and subscribes to
     /// our direct messages (from the last-seen cursor minus an overlap window) and to the public
     /// events reputation needs. Idempotent.
     pub async fn start_network(&self) -> Result<(), AppError> {
@@ -384,10 +400,15 @@ impl App {
             return Ok(());
         }
         let keys = self.keys()?;
-        let mut rc = RelayConfig::new(self.inner.cfg.relays.clone());
+        let run = self.run_relays()?;
+        let mut rc = RelayConfig::with_roles(run.read, run.write, run.inbox, run.index);
         rc.outbox_poll = Duration::from_secs(5);
         let (client, incoming) =
             RelayClient::start(keys, rc, Arc::new(StoreOutbox(self.inner.store.clone()))).await?;
+        // Messages an earlier run left in the outbox go where they were meant to.
+        if let Err(e) = self.load_peer_relays_into(&client) {
+            tracing::warn!("stored relay lists not loaded: {e}");
+        }
         if let Ok(mut c) = self.inner.client.write() {
             *c = Some(client.clone());
         }

@@ -20,6 +20,7 @@ mod crypto;
 mod directory;
 mod events;
 mod outbox;
+mod peers;
 mod records;
 mod rep;
 mod schema;
@@ -43,6 +44,7 @@ pub use events::{
     EventQuery, InsertReport, MAX_QUERY_LIMIT, MAX_QUERY_VALUES, PROFILE_HISTORY_LEN,
 };
 pub use outbox::OutboxEntry;
+pub use peers::{MAX_PEER_BATCH, PeerRelayMarks};
 pub use records::{MessageInsert, MessageRecord, NegotiationRecord};
 pub use rep::RepStatus;
 pub use schema::SCHEMA_VERSION;

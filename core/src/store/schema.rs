@@ -248,6 +248,17 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     DELETE FROM rep_ck_dirty;
     DELETE FROM rep_state WHERE k = 'built';
     "#,
+    // v10: other people's relay lists (issue 23). The lists themselves are events (kinds 10002
+    // and 10050, newest wins); this table says when each person's lists were last looked up
+    // (`checked_at`), and up to when their own events were read from their write relays
+    // (`synced_until`, NULL: never).
+    r#"
+    CREATE TABLE peer_relays (
+        pubkey       BLOB    PRIMARY KEY,
+        checked_at   INTEGER,
+        synced_until INTEGER
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The version whose step gave `rep_keys` node ids and dropped the old checkpoint (tests).
