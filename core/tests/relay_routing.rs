@@ -243,6 +243,14 @@ async fn our_relays_roles_change_at_runtime() {
         .expect("sign");
     let report = c.publish_now(&mine).await;
     assert_eq!(report.accepted, vec![url(&r1.url())]);
+    // Our copy of a message goes to the inbox relay, which is not a write relay.
+    let peer = Keys::generate().public_key();
+    c.send_dm(peer, "hi", Transport::Nip17).await.expect("send");
+    eventually("our copy on the inbox relay", async || {
+        wraps_on(&r2.url(), me.public_key()).await == 1
+    })
+    .await;
+    assert_eq!(wraps_on(&r1.url(), me.public_key()).await, 0);
     // The live subscription moved to the read relay.
     let (p, _pi) = RelayClient::start(
         Keys::generate(),

@@ -5,4 +5,5 @@ mod flow;
 mod harness;
 mod moves;
 mod offline;
+mod relays;
 mod watch;

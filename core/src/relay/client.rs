@@ -28,7 +28,7 @@ use tokio::task::JoinSet;
 use super::extra::{Admit, Extras};
 use super::ingest::{DropReason, IngestGate, IngestLimits, IngestStats, keep_newest};
 use super::lists::{
-    KIND_INBOX_RELAYS, KIND_RELAY_LIST, OwnRelays, PeerRelays, dm_tiers, tagged_people, widen,
+    KIND_INBOX_RELAYS, KIND_RELAY_LIST, OwnRelays, PeerRelays, Route, dm_tiers, tagged_people,
 };
 use super::outbox::{
     BackoffPolicy, OkOutcome, OutboxItem, OutboxStore, Rejection, RejectionKind, StoreError,
@@ -421,6 +421,8 @@ pub struct PublishReport {
     pub accepted: Vec<RelayUrl>,
     /// Relays that refused it, with why.
     pub rejected: Vec<(RelayUrl, Rejection)>,
+    /// It reached where it is routed ([`Route::done`]): the outbox is finished with it.
+    pub delivered: bool,
 }
 
 impl PublishReport {
@@ -639,9 +641,12 @@ fn own_relays(
 }
 
 /// The SDK flags of one of our relays: `READ` where we read (read and inbox relays; live
-/// subscriptions go to every `READ` relay), `WRITE` where we publish, `PING` to keep it up.
+/// subscriptions go to every `READ` relay), `WRITE` where we publish, `PING` to keep it up, and
+/// `GOSSIP` on all of them: the SDK refuses to send an event to a relay without `WRITE` or
+/// `GOSSIP`, and an inbox relay that is not a write relay still receives our copy of each
+/// message (and a read-only one a query). Where events go is decided by [`route_event`].
 fn flags_for(own: &OwnRelays, url: &RelayUrl) -> RelayServiceFlags {
-    let mut f = RelayServiceFlags::PING;
+    let mut f = RelayServiceFlags::PING | RelayServiceFlags::GOSSIP;
     if own.read.contains(url) || own.inbox.contains(url) {
         f |= RelayServiceFlags::READ;
     }
@@ -792,22 +797,22 @@ fn route_event_hint(inner: &Inner, peer: &PublicKey) -> Option<RelayUrl> {
 /// Most tagged people whose read relays an event is also sent to.
 const MAX_TAGGED_ROUTED: usize = 3;
 
-/// Where `event` goes, in tiers (docs/RELAY.md, "Routing"):
+/// Where `event` goes (docs/RELAY.md, "Routing"):
 /// - a gift wrap to us (our copy): our inbox relays;
 /// - a gift wrap to someone else: their inbox relays, then their read relays, then our write
-///   relays ([`super::lists::dm_tiers`]);
-/// - anything else: our write relays, plus the write relays of its author when it is not us
-///   (the scanner publishes both receipt halves), plus the read relays of up to three people it
-///   tags (NIP-65: mentions go where the mentioned read); our own relay lists also go to the
-///   index relays.
-fn route_event(inner: &Inner, event: &Event) -> Vec<Vec<RelayUrl>> {
+///   relays, in tiers ([`super::lists::dm_tiers`]);
+/// - anything else: our write relays; and as further groups the write relays of its author when
+///   it is not us (the scanner publishes both receipt halves), the read relays of each of up to
+///   three people it tags (NIP-65: mentions go where the mentioned read), and the index relays
+///   for our own relay lists.
+fn route_event(inner: &Inner, event: &Event) -> Route {
     let me = inner.keys.public_key();
     let own = inner.own_relays();
     let per = inner.config.max_relays_per_peer;
     let peers = lock(&inner.peers);
     let k = event.kind.as_u16();
     if k == kinds::GIFT_WRAP {
-        return match tagged_people(event, 1).first() {
+        let tiers = match tagged_people(event, 1).first() {
             Some(pk) if *pk == me => vec![if own.inbox.is_empty() {
                 own.write.clone()
             } else {
@@ -816,26 +821,32 @@ fn route_event(inner: &Inner, event: &Event) -> Vec<Vec<RelayUrl>> {
             Some(pk) => dm_tiers(peers.get(pk), &own.write, per),
             None => vec![own.write.clone()],
         };
+        return Route {
+            tiers,
+            groups: Vec::new(),
+        };
     }
-    let mut t: Vec<RelayUrl> = own.write.clone();
+    let mut groups: Vec<Vec<RelayUrl>> = Vec::new();
     if event.pubkey == me && (k == KIND_RELAY_LIST || k == KIND_INBOX_RELAYS) {
-        t.extend(own.index.iter().cloned());
+        groups.push(own.index.clone());
     }
     if event.pubkey != me
         && let Some(p) = peers.get(&event.pubkey)
     {
-        t.extend(p.write.iter().take(per).cloned());
+        groups.push(p.write.iter().take(per).cloned().collect());
     }
     for pk in tagged_people(event, MAX_TAGGED_ROUTED) {
         if pk != me
             && let Some(p) = peers.get(&pk)
         {
-            t.extend(p.read.iter().take(per).cloned());
+            groups.push(p.read.iter().take(per).cloned().collect());
         }
     }
-    let mut seen = HashSet::new();
-    t.retain(|u| seen.insert(u.clone()));
-    vec![t]
+    groups.retain(|g| !g.is_empty());
+    Route {
+        tiers: vec![own.write.clone()],
+        groups,
+    }
 }
 
 /// Checks the filter's `limit` for stored events (before EOSE) from `relay`.
@@ -1048,9 +1059,8 @@ impl RelayClient {
         lock(&self.inner.peers).get(peer).cloned()
     }
 
-    /// Where an event would be published now, in tiers (docs/RELAY.md, "Routing"): the first
-    /// tier at once, one more after every [`super::lists::WIDEN_AFTER_FAILURES`] failed attempts.
-    pub fn route(&self, event: &Event) -> Vec<Vec<RelayUrl>> {
+    /// Where an event would be published now (docs/RELAY.md, "Routing").
+    pub fn route(&self, event: &Event) -> Route {
         route_event(&self.inner, event)
     }
 
@@ -1432,7 +1442,8 @@ impl RelayClient {
 }
 
 async fn publish_routed(inner: &Arc<Inner>, event: &Event, attempts: u32) -> PublishReport {
-    let targets = widen(&route_event(inner, event), attempts);
+    let route = route_event(inner, event);
+    let targets = route.targets(attempts);
     let (relays, leases) = lease(inner, &targets).await;
     let timeout = inner.config.ok_timeout;
     let connect_wait = inner.config.extra_connect_timeout;
@@ -1453,9 +1464,15 @@ async fn publish_routed(inner: &Arc<Inner>, event: &Event, attempts: u32) -> Pub
     }
     for (url, relay) in relays {
         let event = event.clone();
-        let extra = leased.contains(&url);
+        // An extra connection just opened, or one of ours still making its first connection
+        // (right after start): worth waiting for. One of ours that is down is not.
+        let opening = leased.contains(&url)
+            || matches!(
+                relay.status(),
+                RelayStatus::Initialized | RelayStatus::Pending | RelayStatus::Connecting
+            );
         set.spawn(async move {
-            if extra && !relay.is_connected() {
+            if opening && !relay.is_connected() {
                 relay.wait_for_connection(connect_wait).await;
             }
             if !relay.is_connected() {
@@ -1495,6 +1512,7 @@ async fn publish_routed(inner: &Arc<Inner>, event: &Event, attempts: u32) -> Pub
         event_id: event.id,
         accepted: Vec::new(),
         rejected: Vec::new(),
+        delivered: false,
     };
     while let Some(joined) = set.join_next().await {
         match joined {
@@ -1507,6 +1525,7 @@ async fn publish_routed(inner: &Arc<Inner>, event: &Event, attempts: u32) -> Pub
     report.rejected.extend(refused);
     report.accepted.sort();
     report.rejected.sort_by(|a, b| a.0.cmp(&b.0));
+    report.delivered = route.done(attempts, &report.accepted);
     report
 }
 
@@ -1756,7 +1775,9 @@ fn cancelled_by_shutdown(e: &StoreError) -> bool {
 async fn process_item(inner: &Arc<Inner>, item: OutboxItem) -> Result<Option<u64>, StoreError> {
     let report = publish_routed(inner, &item.event, item.attempts).await;
     let id = item.event.id;
-    if let Some(url) = report.accepted.first() {
+    if report.delivered
+        && let Some(url) = report.accepted.first()
+    {
         let url = url.to_string();
         store_call(&inner.outbox, move |s| s.outbox_record_accept(&id, &url)).await?;
         return Ok(None);

@@ -693,6 +693,50 @@ pub fn widen(tiers: &[Vec<RelayUrl>], attempts: u32) -> Vec<RelayUrl> {
     dedup(tiers.iter().take(n).flatten().cloned())
 }
 
+/// Attempts after which a [`Route`]'s further groups become best effort (a relay in someone
+/// else's list that stays down does not keep our event in the outbox for ever).
+pub const GROUP_ATTEMPTS: u32 = 5;
+
+/// Where one event goes: a main destination in tiers (widened by failed attempts, [`widen`])
+/// and further groups that should each get it too (the read relays of each person it tags, the
+/// write relays of its author when that is someone else, the index relays for our own lists).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Route {
+    /// The main destination, in tiers.
+    pub tiers: Vec<Vec<RelayUrl>>,
+    /// Further groups.
+    pub groups: Vec<Vec<RelayUrl>>,
+}
+
+impl Route {
+    /// The relays to send to on attempt `attempts` (0 = first): the widened tiers and every
+    /// group, each relay once.
+    pub fn targets(&self, attempts: u32) -> Vec<RelayUrl> {
+        dedup(
+            widen(&self.tiers, attempts)
+                .into_iter()
+                .chain(self.groups.iter().flatten().cloned()),
+        )
+    }
+
+    /// Whether attempt `attempts` delivered the event: a relay of the (widened) main destination
+    /// accepted it, and one of each group did too, unless this is attempt [`GROUP_ATTEMPTS`] or
+    /// later (then the groups are best effort). A retry re-sends to every target; relays that
+    /// already have it answer `duplicate:`, which counts as accepted.
+    pub fn done(&self, attempts: u32, accepted: &[RelayUrl]) -> bool {
+        let main = widen(&self.tiers, attempts);
+        if !main.iter().any(|u| accepted.contains(u)) {
+            return false;
+        }
+        attempts.saturating_add(1) >= GROUP_ATTEMPTS
+            || self
+                .groups
+                .iter()
+                .filter(|g| !g.is_empty())
+                .all(|g| g.iter().any(|u| accepted.contains(u)))
+    }
+}
+
 /// Picks relays to fetch several people's own events from (the NIP-65 "outbox model"): people
 /// with a write relay in `covered` (ours, read anyway) are skipped; for the others, relays are
 /// chosen greedily by how many of them they serve, until each has `redundancy` relays (or all of
@@ -1094,6 +1138,29 @@ mod tests {
         );
         assert_eq!(dm_tiers(None, &ours, 2), vec![ours.clone()]);
         assert_eq!(dm_tiers(Some(&PeerRelays::default()), &ours, 2), vec![ours]);
+    }
+
+    #[test]
+    fn an_event_is_delivered_once_its_destination_and_each_group_have_it_then_groups_are_best_effort()
+     {
+        let r = Route {
+            tiers: vec![vec![url("wss://ours.example.com")]],
+            groups: vec![
+                vec![url("wss://bob1.example.com"), url("wss://bob2.example.com")],
+                vec![],
+                vec![url("wss://carol.example.com")],
+            ],
+        };
+        assert_eq!(r.targets(0).len(), 4);
+        let ours = url("wss://ours.example.com");
+        let bob2 = url("wss://bob2.example.com");
+        let carol = url("wss://carol.example.com");
+        assert!(!r.done(0, &[bob2.clone(), carol.clone()]), "not where we write");
+        assert!(!r.done(0, &[ours.clone(), carol.clone()]), "Bob's group missing");
+        assert!(r.done(0, &[ours.clone(), bob2.clone(), carol.clone()]));
+        assert!(!r.done(GROUP_ATTEMPTS - 2, std::slice::from_ref(&ours)));
+        assert!(r.done(GROUP_ATTEMPTS - 1, std::slice::from_ref(&ours)), "best effort now");
+        assert!(!Route::default().done(0, &[ours]), "nowhere to go is never done");
     }
 
     #[test]

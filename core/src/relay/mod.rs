@@ -25,7 +25,8 @@ pub use client::{
 pub use embedded::{EmbeddedRelay, EmbeddedRelayOptions};
 pub use ingest::{DropReason, IngestLimits, IngestStats};
 pub use lists::{
-    InboxAdvertised, OwnRelays, PeerRelays, RelayRole, RelaySettings, RelayViolation, UrlPolicy,
+    InboxAdvertised, OwnRelays, PeerRelays, RelayRole, RelaySettings, RelayViolation, Route,
+    UrlPolicy,
     UrlRule,
 };
 pub use outbox::{
