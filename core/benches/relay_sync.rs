@@ -89,8 +89,12 @@ async fn run() {
     for i in 0..PEERS {
         for d in 1..=PARTNERS {
             let j = (i + d) % PEERS;
-            let nego = NegoId::new(&new_intent_d(), peers[i].public_key(), peers[j].public_key())
-                .expect("nego");
+            let nego = NegoId::new(
+                &new_intent_d(),
+                peers[i].public_key(),
+                peers[j].public_key(),
+            )
+            .expect("nego");
             let at = now - 86_400;
             for (a, b, who) in [(&peers[i], &peers[j], i), (&peers[j], &peers[i], j)] {
                 let e = receipt(a, b, &nego, at);

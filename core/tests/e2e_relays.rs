@@ -38,7 +38,10 @@ async fn person(name: &'static str, home: &str, index: &str) -> Person {
 
 fn lists_of(who: &[nostr::PublicKey]) -> Filter {
     Filter::new()
-        .kinds([Kind::Custom(KIND_RELAY_LIST), Kind::Custom(KIND_INBOX_RELAYS)])
+        .kinds([
+            Kind::Custom(KIND_RELAY_LIST),
+            Kind::Custom(KIND_INBOX_RELAYS),
+        ])
         .authors(who.iter().copied())
 }
 
@@ -52,8 +55,8 @@ fn tag_values(e: &Event, name: &str) -> Vec<Vec<String>> {
 
 /// A proven deal between `owner` and `responder` (both halves), as its two signed events.
 fn proven_deal(owner: &Keys, responder: &Keys) -> Vec<Event> {
-    let nego = NegoId::new(&new_intent_d(), owner.public_key(), responder.public_key())
-        .expect("nego");
+    let nego =
+        NegoId::new(&new_intent_d(), owner.public_key(), responder.public_key()).expect("nego");
     let intent_id = EventId::all_zeros();
     [(owner, responder), (responder, owner)]
         .iter()
@@ -94,16 +97,25 @@ async fn alice_on_a_and_bob_on_b_trade_through_their_lists(a: String, b: String,
         .iter()
         .find(|e| e.pubkey == bk && e.kind.as_u16() == KIND_INBOX_RELAYS)
         .expect("Bob's inbox list");
-    assert_eq!(tag_values(bobs_inbox, "relay"), vec![vec!["relay".to_string(), b.clone()]]);
+    assert_eq!(
+        tag_values(bobs_inbox, "relay"),
+        vec![vec!["relay".to_string(), b.clone()]]
+    );
     let bobs_list = on_index
         .iter()
         .find(|e| e.pubkey == bk && e.kind.as_u16() == KIND_RELAY_LIST)
         .expect("Bob's relay list");
-    assert_eq!(tag_values(bobs_list, "r"), vec![vec!["r".to_string(), b.clone()]]);
-    assert!(on_relay(std::slice::from_ref(&a), lists_of(&[bk])).await.is_empty());
     assert_eq!(
+        tag_values(bobs_list, "r"),
+        vec![vec!["r".to_string(), b.clone()]]
+    );
+    assert!(
+        on_relay(std::slice::from_ref(&a), lists_of(&[bk]))
+            .await
+            .is_empty()
+    );
+    assert!(
         bob.app.relay_settings().expect("settings").published,
-        true,
         "the settings are marked published"
     );
 
@@ -146,9 +158,21 @@ async fn alice_on_a_and_bob_on_b_trade_through_their_lists(a: String, b: String,
     );
     // The gift wrap to Bob went to his inbox relay only; Alice's copy to herself to hers.
     let wraps_to = |pk| Filter::new().kind(Kind::GiftWrap).pubkey(pk);
-    assert!(on_relay(std::slice::from_ref(&a), wraps_to(bk)).await.is_empty());
-    assert!(!on_relay(std::slice::from_ref(&b), wraps_to(bk)).await.is_empty());
-    assert!(!on_relay(std::slice::from_ref(&a), wraps_to(ak)).await.is_empty());
+    assert!(
+        on_relay(std::slice::from_ref(&a), wraps_to(bk))
+            .await
+            .is_empty()
+    );
+    assert!(
+        !on_relay(std::slice::from_ref(&b), wraps_to(bk))
+            .await
+            .is_empty()
+    );
+    assert!(
+        !on_relay(std::slice::from_ref(&a), wraps_to(ak))
+            .await
+            .is_empty()
+    );
 
     // Bob accepts the quote: the acceptance reaches Alice on A, the deal is confirmed.
     bob.app.pick(&nego).await.expect("pick");
@@ -177,7 +201,7 @@ async fn alice_on_a_and_bob_on_b_trade_through_their_lists(a: String, b: String,
         score: Some(2),
         reached_number: false,
     };
-    alice.app.rate(&nego, rate.clone()).await.expect("Alice rates");
+    alice.app.rate(&nego, rate).await.expect("Alice rates");
     bob.app.rate(&nego, rate).await.expect("Bob rates");
     alice.flushed().await;
     bob.flushed().await;
@@ -188,7 +212,12 @@ async fn alice_on_a_and_bob_on_b_trade_through_their_lists(a: String, b: String,
         tag_values(&alices[0], "p"),
         vec![vec!["p".to_string(), bk.to_hex(), b.clone()]]
     );
-    assert_eq!(on_relay(std::slice::from_ref(&a), ratings_by(bk)).await.len(), 1);
+    assert_eq!(
+        on_relay(std::slice::from_ref(&a), ratings_by(bk))
+            .await
+            .len(),
+        1
+    );
 
     // Screening: what Alice knew of Bob is their own deal; fetching from Bob's relays finds
     // his deal with Carol, which only B holds.
@@ -210,7 +239,11 @@ async fn alice_on_a_and_bob_on_b_trade_through_their_lists(a: String, b: String,
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn alice_on_a_and_bob_on_b_trade_on_embedded_relays() {
-    let (a, b, index) = (embedded_relay().await, embedded_relay().await, embedded_relay().await);
+    let (a, b, index) = (
+        embedded_relay().await,
+        embedded_relay().await,
+        embedded_relay().await,
+    );
     alice_on_a_and_bob_on_b_trade_through_their_lists(a.url(), b.url(), index.url()).await;
 }
 
@@ -228,7 +261,11 @@ async fn alice_on_a_and_bob_on_b_trade_with_nostr_rs_relay_as_the_index() {
 /// Erin is told the intent is filled.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn without_an_inbox_list_messages_go_to_the_read_relays_then_to_ours() {
-    let (a, c, index) = (embedded_relay().await, embedded_relay().await, embedded_relay().await);
+    let (a, c, index) = (
+        embedded_relay().await,
+        embedded_relay().await,
+        embedded_relay().await,
+    );
     let (a, c, index) = (a.url(), c.url(), index.url());
     let alice = person("Alice", &a, &index).await;
     let ak = alice.keys.public_key();
@@ -277,10 +314,28 @@ async fn without_an_inbox_list_messages_go_to_the_read_relays_then_to_ours() {
     alice.flushed().await;
 
     let (dk, ek) = (dave.keys.public_key(), erin.keys.public_key());
-    assert_eq!(alice.app.peer_inbox(&dk).await.expect("dave"), InboxAdvertised::No);
-    assert_eq!(alice.app.peer_inbox(&ek).await.expect("erin"), InboxAdvertised::No);
+    assert_eq!(
+        alice.app.peer_inbox(&dk).await.expect("dave"),
+        InboxAdvertised::No
+    );
+    assert_eq!(
+        alice.app.peer_inbox(&ek).await.expect("erin"),
+        InboxAdvertised::No
+    );
     let wraps_to = |pk| Filter::new().kind(Kind::GiftWrap).pubkey(pk);
-    assert!(!on_relay(std::slice::from_ref(&a), wraps_to(dk)).await.is_empty());
-    assert!(on_relay(std::slice::from_ref(&a), wraps_to(ek)).await.is_empty());
-    assert!(!on_relay(std::slice::from_ref(&c), wraps_to(ek)).await.is_empty());
+    assert!(
+        !on_relay(std::slice::from_ref(&a), wraps_to(dk))
+            .await
+            .is_empty()
+    );
+    assert!(
+        on_relay(std::slice::from_ref(&a), wraps_to(ek))
+            .await
+            .is_empty()
+    );
+    assert!(
+        !on_relay(std::slice::from_ref(&c), wraps_to(ek))
+            .await
+            .is_empty()
+    );
 }

@@ -225,14 +225,9 @@ async fn our_relays_roles_change_at_runtime() {
         .await
         .expect("sub");
     // Now: read on r2 only, write on r1 only, inbox on r2.
-    c.set_own_relays(
-        &[r2.url()],
-        &[r1.url()],
-        &[r2.url()],
-        &[],
-    )
-    .await
-    .expect("roles");
+    c.set_own_relays(&[r2.url()], &[r1.url()], &[r2.url()], &[])
+        .await
+        .expect("roles");
     c.wait_for_connected(2, PATIENCE).await;
     let own = c.own_relays();
     assert_eq!(own.read, vec![url(&r2.url())]);

@@ -25,7 +25,10 @@ fn lists_on(relay: &str, who: &str) -> Vec<Event> {
         .expect("observer");
         c.wait_for_connected(1, Duration::from_secs(30)).await;
         let f = Filter::new()
-            .kinds([Kind::Custom(KIND_RELAY_LIST), Kind::Custom(KIND_INBOX_RELAYS)])
+            .kinds([
+                Kind::Custom(KIND_RELAY_LIST),
+                Kind::Custom(KIND_INBOX_RELAYS),
+            ])
             .author(PublicKey::from_hex(who).expect("hex"));
         let got = c.query(f, Duration::from_secs(10)).await.expect("query");
         c.shutdown().await;
@@ -59,8 +62,18 @@ fn relays_are_listed_set_per_list_refused_with_reasons_and_published_at_the_next
 
     // A refusal names the entry and the rule; nothing changes.
     let line = h
-        .run_bare(&["relays", "set", "--read", "https://relay.example.com", "--write", &r])
-        .refused(3, "read relay `https://relay.example.com` must start with wss://");
+        .run_bare(&[
+            "relays",
+            "set",
+            "--read",
+            "https://relay.example.com",
+            "--write",
+            &r,
+        ])
+        .refused(
+            3,
+            "read relay `https://relay.example.com` must start with wss://",
+        );
     assert!(!line.contains("write"), "{line}");
     h.run_bare(&["relays", "set", "--write", &r, "--write", &format!("{r}/")])
         .refused(3, "already in the list");
@@ -76,7 +89,10 @@ fn relays_are_listed_set_per_list_refused_with_reasons_and_published_at_the_next
     let (hex, _) = h.whoami();
     assert!(lists_on(&o, &hex).is_empty());
     h.run_bare(&["sync", "--index-relay", &o]).ok();
-    assert_eq!(h.run_bare(&["relays", "--json"]).json()["published"], json!(true));
+    assert_eq!(
+        h.run_bare(&["relays", "--json"]).json()["published"],
+        json!(true)
+    );
     for url in [&r, &o] {
         let lists = lists_on(url, &hex);
         assert_eq!(lists.len(), 2, "{url}: {lists:?}");
@@ -111,7 +127,9 @@ fn an_earlier_relays_txt_becomes_the_settings_once() {
     assert!(!file.exists(), "the file is gone once imported");
     // Saved settings win over a file that reappears: it is only removed.
     std::fs::write(&file, "wss://other.example.com\n").expect("write");
-    let v = h.run_bare(&["relays", "--json", "--index-relay", &r]).json();
+    let v = h
+        .run_bare(&["relays", "--json", "--index-relay", &r])
+        .json();
     assert_eq!(v["read"], json!([r]));
     assert!(!file.exists());
 }

@@ -533,8 +533,7 @@ impl App {
                 jobs.push((relay.clone(), chunk.to_vec(), since));
             }
         }
-        let mut set: JoinSet<(Vec<PublicKey>, Result<Vec<Event>, crate::relay::RelayError>)> =
-            JoinSet::new();
+        let mut set: JoinSet<PeerQuery> = JoinSet::new();
         let mut jobs = jobs.into_iter();
         let mut events: Vec<Event> = Vec::new();
         let mut done: Vec<PublicKey> = Vec::new();
@@ -577,6 +576,9 @@ impl App {
         Ok(n)
     }
 }
+
+/// One query to someone's relay: the authors asked for, and what came back.
+type PeerQuery = (Vec<PublicKey>, Result<Vec<Event>, crate::relay::RelayError>);
 
 /// Our relays for one run, by role (canonical URLs).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1155,12 +1155,24 @@ mod tests {
         let ours = url("wss://ours.example.com");
         let bob2 = url("wss://bob2.example.com");
         let carol = url("wss://carol.example.com");
-        assert!(!r.done(0, &[bob2.clone(), carol.clone()]), "not where we write");
-        assert!(!r.done(0, &[ours.clone(), carol.clone()]), "Bob's group missing");
+        assert!(
+            !r.done(0, &[bob2.clone(), carol.clone()]),
+            "not where we write"
+        );
+        assert!(
+            !r.done(0, &[ours.clone(), carol.clone()]),
+            "Bob's group missing"
+        );
         assert!(r.done(0, &[ours.clone(), bob2.clone(), carol.clone()]));
         assert!(!r.done(GROUP_ATTEMPTS - 2, std::slice::from_ref(&ours)));
-        assert!(r.done(GROUP_ATTEMPTS - 1, std::slice::from_ref(&ours)), "best effort now");
-        assert!(!Route::default().done(0, &[ours]), "nowhere to go is never done");
+        assert!(
+            r.done(GROUP_ATTEMPTS - 1, std::slice::from_ref(&ours)),
+            "best effort now"
+        );
+        assert!(
+            !Route::default().done(0, &[ours]),
+            "nowhere to go is never done"
+        );
     }
 
     #[test]

@@ -26,8 +26,7 @@ pub use embedded::{EmbeddedRelay, EmbeddedRelayOptions};
 pub use ingest::{DropReason, IngestLimits, IngestStats};
 pub use lists::{
     InboxAdvertised, OwnRelays, PeerRelays, RelayRole, RelaySettings, RelayViolation, Route,
-    UrlPolicy,
-    UrlRule,
+    UrlPolicy, UrlRule,
 };
 pub use outbox::{
     BackoffPolicy, MemoryOutbox, OutboxItem, OutboxStore, Rejection, RejectionKind, StoreError,

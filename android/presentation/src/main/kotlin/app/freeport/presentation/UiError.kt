@@ -39,7 +39,6 @@ object LocalError {
     const val NOT_A_NUMBER = "not_a_number"
     const val WARNING_NOT_CONFIRMED = "warning_not_confirmed"
     const val EMPTY = "empty"
-    const val RELAY_URL = "relay_url"
 }
 
 /** Maps anything the core (or a precondition) threw to what a screen shows. */
@@ -51,6 +50,7 @@ fun Throwable.toUiError(): UiError = when (this) {
     is FreeportException.UnknownNegotiation -> UiError(UiError.Kind.NOT_FOUND, nego)
     is FreeportException.NotPossible -> UiError(UiError.Kind.NOT_POSSIBLE, why, what)
     is FreeportException.InvalidInput -> UiError(UiError.Kind.INVALID_INPUT, rule, field)
+    is FreeportException.InvalidRelays -> UiError(UiError.Kind.INVALID_INPUT, toString(), "relays")
     is FreeportException.InvalidCode -> UiError(UiError.Kind.INVALID_CODE, reason)
     is FreeportException.WrongPassphrase -> UiError(UiError.Kind.WRONG_PASSPHRASE, toString())
     is FreeportException.Phone -> UiError(UiError.Kind.PHONE, reason, "phone")

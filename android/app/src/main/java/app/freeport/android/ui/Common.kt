@@ -56,7 +56,6 @@ fun errorText(e: UiError): String {
                 LocalError.PASSPHRASE_TOO_SHORT -> R.string.error_passphrase_too_short
                 LocalError.NOT_A_NUMBER -> R.string.error_not_a_number
                 LocalError.WARNING_NOT_CONFIRMED -> R.string.error_warning_not_confirmed
-                LocalError.RELAY_URL -> R.string.error_relay_url
                 else -> R.string.error_empty
             },
         )
