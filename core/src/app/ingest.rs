@@ -103,6 +103,18 @@ pub(crate) async fn next_batch<T>(
     Some(batch)
 }
 
+/// Who asked for a catch-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CatchUp {
+    /// `sync`: at start, or the user refreshing: everything.
+    Full,
+    /// The periodic background catch-up: people's own relays only every [`PEERS_READ_EVERY`].
+    Background,
+}
+
+/// How often the background catch-up reads people's own write relays.
+pub(crate) const PEERS_READ_EVERY: Duration = Duration::from_secs(15 * 60);
+
 /// Counts of what a catch-up applied.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Applied {
@@ -122,7 +134,7 @@ pub(crate) fn spawn_loops(app: App, mut incoming: Incoming) -> Vec<JoinHandle<()
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                match catch_up(&c).await {
+                match catch_up(&c, CatchUp::Background).await {
                     Ok(n) => tracing::debug!(events = n.events, messages = n.messages, "caught up"),
                     Err(e) => tracing::debug!("background catch-up failed: {e}"),
                 }
@@ -415,7 +427,7 @@ pub(crate) async fn subscribe_live(app: &App) -> Result<(), AppError> {
 /// gift wraps are back-dated up to two days, so their window is wider), public reputation
 /// events since the public cursor, our relay lists if they changed, and the reputation events of
 /// the people we deal with and follow from their own write relays.
-pub(crate) async fn catch_up(app: &App) -> Result<Applied, AppError> {
+pub(crate) async fn catch_up(app: &App, how: CatchUp) -> Result<Applied, AppError> {
     let client = app.client()?;
     let keys = app.keys()?;
     let me = keys.public_key();
@@ -479,10 +491,19 @@ pub(crate) async fn catch_up(app: &App) -> Result<Applied, AppError> {
     }
     // Our relay lists, when the settings changed since they were last published.
     app.publish_relay_lists_if_changed().await?;
-    // The people we deal with and follow, read where they write (NIP-65 outbox model).
-    let peers = app.sync_peers()?;
-    let from_peers = app.read_from_peer_relays(&client, &peers).await?;
-    applied.events = applied.events.saturating_add(from_peers);
+    // The people we deal with and follow, read where they write (NIP-65 outbox model): at every
+    // sync the user asks for, in the background at most every PEERS_READ_EVERY (each read opens
+    // connections to other relays).
+    let now = unix_now();
+    let due = how == CatchUp::Full
+        || lock(&app.inner.peers_read_at)
+            .is_none_or(|t| now.saturating_sub(t) >= PEERS_READ_EVERY.as_secs());
+    if due {
+        *lock(&app.inner.peers_read_at) = Some(now);
+        let peers = app.sync_peers()?;
+        let from_peers = app.read_from_peer_relays(&client, &peers).await?;
+        applied.events = applied.events.saturating_add(from_peers);
+    }
     app.expire_due().await?;
     Ok(applied)
 }

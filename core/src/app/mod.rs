@@ -200,6 +200,8 @@ pub(crate) struct Inner {
     pub(crate) shown: Mutex<HashMap<NegoId, MeetSession>>,
     /// Serialises negotiation read-modify-write cycles.
     pub(crate) nego_lock: tokio::sync::Mutex<()>,
+    /// When the background catch-up last read people's own write relays (unix seconds).
+    pub(crate) peers_read_at: Mutex<Option<u64>>,
     pub(crate) events: broadcast::Sender<AppEvent>,
 }
 
@@ -307,6 +309,7 @@ impl App {
                 rep: Mutex::new(rep),
                 shown: Mutex::new(HashMap::new()),
                 nego_lock: tokio::sync::Mutex::new(()),
+                peers_read_at: Mutex::new(None),
                 events,
             }),
         };
@@ -503,7 +506,7 @@ impl App {
         let connected = client
             .wait_for_connected(1, self.inner.cfg.query_timeout)
             .await;
-        let applied = ingest::catch_up(self).await?;
+        let applied = ingest::catch_up(self, ingest::CatchUp::Full).await?;
         client.wake_outbox();
         let pending = self.flush_outbox(Duration::from_secs(3)).await?;
         Ok(SyncReport {

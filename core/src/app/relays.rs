@@ -403,10 +403,14 @@ impl App {
                 .kinds([KIND_RELAY_LIST, KIND_INBOX_RELAYS])
                 .limit(crate::store::MAX_QUERY_LIMIT),
         )?;
-        let authors: HashSet<PublicKey> = events.iter().map(|e| e.pubkey).collect();
+        let mut by_author: std::collections::HashMap<PublicKey, Vec<&Event>> =
+            std::collections::HashMap::new();
+        for e in &events {
+            by_author.entry(e.pubkey).or_default().push(e);
+        }
         let policy = self.peer_policy();
-        for a in authors.into_iter().filter(|a| Some(*a) != me) {
-            client.set_peer_relays(a, PeerRelays::from_events(&a, &events, policy));
+        for (a, theirs) in by_author.into_iter().filter(|(a, _)| Some(*a) != me) {
+            client.set_peer_relays(a, PeerRelays::from_events(&a, theirs, policy));
         }
         Ok(())
     }

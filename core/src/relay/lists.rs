@@ -851,6 +851,18 @@ mod tests {
             own("wss://rélay.example.com").unwrap(),
             "wss://xn--rlay-bpa.example.com"
         );
+        // The canonical form is a fixed point: checking it again gives itself.
+        for u in [
+            "wss://Relay.Example.com:443/",
+            "wss://rélay.example.com/a/../b/",
+            "wss://[2606:4700:0::1111]:444",
+            "ws://LOCALHOST:7777",
+            "wss://[::ffff:1.2.3.4]",
+            "wss://1.1.1.1:443",
+        ] {
+            let c = own(u).unwrap();
+            assert_eq!(own(&c).unwrap(), c, "{u}");
+        }
     }
 
     #[test]
