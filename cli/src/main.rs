@@ -10,7 +10,7 @@ mod draw;
 mod english;
 mod secrets;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -35,7 +35,8 @@ struct Cli {
     /// Data directory (store, settings; secrets go to the OS keyring or an encrypted file).
     #[arg(long, global = true, env = "FREEPORT_HOME")]
     home: Option<PathBuf>,
-    /// Relay URL (repeatable). Default: the relays saved at init, else assets/relays.json.
+    /// Relay to read and write on for this run (repeatable); saved as your relays at `init`.
+    /// Default: your relay settings (`freeport relays`), else assets/relays.json.
     #[arg(
         long = "relay",
         global = true,
@@ -43,6 +44,15 @@ struct Cli {
         value_delimiter = ','
     )]
     relays: Vec<String>,
+    /// Index relay for this run (repeatable): your relay lists are also published there and
+    /// other people's looked up there. Default: assets/relays.json's, or none with --relay.
+    #[arg(
+        long = "index-relay",
+        global = true,
+        env = "FREEPORT_INDEX_RELAYS",
+        value_delimiter = ','
+    )]
+    index_relays: Vec<String>,
     /// Print JSON instead of human text.
     #[arg(long, global = true)]
     json: bool,
@@ -82,6 +92,11 @@ enum Cmd {
     /// Your profile.
     #[command(subcommand)]
     Profile(ProfileCmd),
+    /// Your relays: where you read, where you write, where your messages arrive.
+    Relays {
+        #[command(subcommand)]
+        cmd: Option<RelaysCmd>,
+    },
     /// Run a relay on this machine (in memory, or persistent with --db).
     Relay {
         #[arg(long, default_value_t = 7777)]
@@ -247,6 +262,26 @@ enum ProfileCmd {
 }
 
 #[derive(Subcommand, Debug)]
+enum RelaysCmd {
+    /// List your read, write and inbox relays (the default).
+    List,
+    /// Replace the lists given; the others stay as they are. Published (NIP-65 kind 10002,
+    /// NIP-17 kind 10050) at the next sync.
+    #[command(arg_required_else_help = true)]
+    Set {
+        /// A relay to read from (repeatable): replaces your read relays.
+        #[arg(long = "read", value_name = "URL")]
+        read: Vec<String>,
+        /// A relay to publish to (repeatable): replaces your write relays.
+        #[arg(long = "write", value_name = "URL")]
+        write: Vec<String>,
+        /// A relay where others send your messages (repeatable): replaces your inbox relays.
+        #[arg(long = "inbox", value_name = "URL")]
+        inbox: Vec<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 enum MeetCmd {
     /// Show the rotating code for a confirmed deal.
     Show {
@@ -381,6 +416,7 @@ fn classify(e: &anyhow::Error) -> u8 {
             | AppError::Meet(_)
             | AppError::Phone(_)
             | AppError::Contact(_)
+            | AppError::InvalidRelays { .. }
             | AppError::Relay(freeport_core::relay::RelayError::InvalidUrl { .. }),
         ) => 3,
         _ => {
@@ -503,35 +539,84 @@ fn home_dir(cli: &Cli) -> PathBuf {
     })
 }
 
-fn relays_for(cli: &Cli, home: &Path) -> Result<Vec<String>> {
+/// `--relay` for this run, checked by the core's rules (each URL named on refusal).
+fn run_relays(cli: &Cli) -> Result<Vec<String>> {
+    check_urls("relay", &cli.relays)
+}
+
+/// Index relays for this run: `--index-relay`, else none with `--relay` (the run stays on the
+/// relays given), else the shipped ones.
+fn index_relays(cli: &Cli) -> Result<Vec<String>> {
+    if !cli.index_relays.is_empty() {
+        return check_urls("index-relay", &cli.index_relays);
+    }
     if !cli.relays.is_empty() {
-        return Ok(cli.relays.clone());
+        return Ok(Vec::new());
     }
-    if let Ok(saved) = std::fs::read_to_string(home.join("relays.txt")) {
-        let list: Vec<String> = saved
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(str::to_string)
-            .collect();
-        if !list.is_empty() {
-            return Ok(list);
-        }
-    }
-    Ok(freeport_core::relay::default_relays()?)
+    Ok(freeport_core::relay::default_index_relays()?)
+}
+
+fn check_urls(field: &'static str, urls: &[String]) -> Result<Vec<String>> {
+    use freeport_core::relay::{UrlPolicy, lists};
+    urls.iter()
+        .map(|u| {
+            lists::check_relay_url(u, UrlPolicy::OWN)
+                .map(|u| lists::canonical(&u))
+                .map_err(|rule| ArgError::new(field, format!("`{u}` {rule}")).into())
+        })
+        .collect()
 }
 
 fn open_app(cli: &Cli) -> Result<App> {
     let home = home_dir(cli);
     std::fs::create_dir_all(&home).with_context(|| format!("cannot create {}", home.display()))?;
     let store = secrets::open(&home, &cli.passphrase_env)?;
-    let cfg = AppConfig::new(home.clone(), relays_for(cli, &home)?);
+    let mut cfg = AppConfig::new(home.clone(), run_relays(cli)?);
+    cfg.index_relays = index_relays(cli)?;
     let app = App::open(cfg, store)?;
     OPENED
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .push(app.clone());
+    // Earlier versions kept the relays in a text file: it becomes the settings once.
+    let legacy = home.join(LEGACY_RELAY_FILE);
+    if legacy.exists() {
+        let done = app.import_relay_file(&legacy)?;
+        if done.imported {
+            eprintln!(
+                "note: your relays from {} are now your relay settings (`freeport relays`)",
+                legacy.display()
+            );
+        }
+    }
     Ok(app)
+}
+
+/// The relay list file of earlier versions (one URL per line).
+const LEGACY_RELAY_FILE: &str = "relays.txt";
+
+fn print_relays(v: &freeport_core::app::RelaySettingsView, json: bool) -> Result<()> {
+    if json {
+        return print_json(v);
+    }
+    for (role, list) in [("read", &v.read), ("write", &v.write), ("inbox", &v.inbox)] {
+        for u in list {
+            println!("{role:<6} {u}");
+        }
+    }
+    for u in &v.index {
+        println!("index  {u}  (lists published and looked up here; --index-relay)");
+    }
+    if !v.saved {
+        eprintln!("note: these are the default relays; `freeport relays set` changes them");
+    }
+    if v.overridden {
+        eprintln!("note: --relay replaces the read and write relays for this run");
+    }
+    if !v.published {
+        eprintln!("note: not published yet; the next `freeport sync` publishes them");
+    }
+    Ok(())
 }
 
 /// A spinner on stderr for a long operation (drawn only when stderr is a terminal, so stdout
@@ -785,7 +870,8 @@ async fn dispatch(cli: Cli) -> Result<()> {
             };
             let home = home_dir(&cli);
             if !cli.relays.is_empty() {
-                std::fs::write(home.join("relays.txt"), cli.relays.join("\n"))?;
+                // `--relay` at init: your read, write and inbox relays from now on.
+                app.save_uniform_relay_settings(&run_relays(&cli)?)?;
             }
             if let Some(n) = name {
                 app.start_network().await?;
@@ -934,6 +1020,19 @@ async fn dispatch(cli: Cli) -> Result<()> {
             }
         }
         Cmd::Relay { port, db } => demo::run_relay(*port, db.clone()).await?,
+        Cmd::Relays { cmd } => {
+            let app = open_app(&cli)?;
+            match cmd {
+                None | Some(RelaysCmd::List) => print_relays(&app.relay_settings()?, cli.json)?,
+                Some(RelaysCmd::Set { read, write, inbox }) => {
+                    let given = |l: &Vec<String>| (!l.is_empty()).then(|| l.clone());
+                    let v = app
+                        .set_relay_settings(given(read), given(write), given(inbox))
+                        .await?;
+                    print_relays(&v, cli.json)?;
+                }
+            }
+        }
         Cmd::Post(a) => {
             let payload = read_json_arg("payload", &a.payload)?;
             let expires = a.expires_in.as_deref().map(parse_duration).transpose()?;

@@ -5,5 +5,6 @@ mod flow;
 mod harness;
 mod moves;
 mod offline;
+mod relays;
 mod vocabulary;
 mod watch;

@@ -11,11 +11,12 @@ use super::listener::{AppListener, ListenerHandle, listener_runtime};
 use super::records::{
     FreeportConfig, IdentityView, PostIntentInput, ProfileInput, RateRecord, terms_from_json,
 };
+use super::relay_settings::{InboxStatus, RelayViolationRecord};
 use crate::app::{
     App, AppConfig, BlockedView, ChatMessageView, DealStage, DealView, FormEntry, IntentView,
     MarketView, MeetCodeView, MeetOutcomeView, NeighbourhoodView, OutboxItemView, PostIntent,
-    ProfileView, QuoteView, RefusalView, RelayStatusView, Response, ScanInput, ScreeningView,
-    SyncReport,
+    ProfileView, QuoteView, RefusalView, RelayFileImport, RelaySettingsView, RelayStatusView,
+    Response, ScanInput, ScreeningView, SyncReport,
 };
 use crate::identity::SecretStore;
 
@@ -105,6 +106,61 @@ impl FreeportApp {
     /// Catches up with the relays (messages, receipts, ratings, profiles) and pushes the outbox.
     pub async fn sync(&self) -> Result<SyncReport> {
         Ok(self.app.sync().await?)
+    }
+
+    /// The relay settings: read, write and inbox relays (saved, else the defaults), whether
+    /// they are published yet, and this run's index relays.
+    pub fn relay_settings(&self) -> Result<RelaySettingsView> {
+        Ok(self.app.relay_settings()?)
+    }
+
+    /// Replaces the lists given (`None` leaves a list as it is). Every entry of all three lists
+    /// is checked first; any violation is `InvalidRelays` with each one (list, position, rule)
+    /// and nothing changes. Online, the connections follow at once and the new lists
+    /// (NIP-65 kind 10002, NIP-17 kind 10050) are queued for publication; offline, they are
+    /// published at the next sync.
+    pub async fn set_relay_settings(
+        &self,
+        read: Option<Vec<String>>,
+        write: Option<Vec<String>>,
+        inbox: Option<Vec<String>>,
+    ) -> Result<RelaySettingsView> {
+        Ok(self.app.set_relay_settings(read, write, inbox).await?)
+    }
+
+    /// What [`FreeportApp::set_relay_settings`] would refuse, without changing anything (live
+    /// feedback while typing). Empty when the lists are acceptable.
+    pub fn check_relay_settings(
+        &self,
+        read: Option<Vec<String>>,
+        write: Option<Vec<String>>,
+        inbox: Option<Vec<String>>,
+    ) -> Result<Vec<RelayViolationRecord>> {
+        Ok(self
+            .app
+            .check_relay_settings(read, write, inbox)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// Goes back to the shipped default relays (for reading, writing and the inbox).
+    pub async fn reset_relay_settings(&self) -> Result<RelaySettingsView> {
+        Ok(self.app.reset_relay_settings().await?)
+    }
+
+    /// Imports the relay list file an earlier version of the app kept (`relays.txt`, one URL per
+    /// line) into the settings if none are saved yet, and removes the file. A missing file is
+    /// not an error. Call once at start, before `start_network`.
+    pub fn import_relay_file(&self, path: String) -> Result<RelayFileImport> {
+        Ok(self.app.import_relay_file(std::path::Path::new(&path))?)
+    }
+
+    /// Whether `pubkey` (hex or npub) advertises a NIP-17 inbox (kind 10050), looking their
+    /// relay lists up first when online.
+    pub async fn peer_inbox(&self, pubkey: String) -> Result<InboxStatus> {
+        let pk = crate::identity::parse_public_key(&pubkey).map_err(crate::app::AppError::from)?;
+        Ok(self.app.peer_inbox(&pk).await?.into())
     }
 
     /// Connection state of each relay (empty when offline).

@@ -61,6 +61,13 @@ pub enum FreeportError {
         /// What is wrong, per field.
         violations: Vec<FieldViolation>,
     },
+    /// Relay settings were refused: every violation, each with its list, position and rule
+    /// code (screens place each under its entry). Nothing was changed.
+    #[error("relay settings: {} problem(s)", violations.len())]
+    InvalidRelays {
+        /// What is wrong, entry by entry.
+        violations: Vec<super::RelayViolationRecord>,
+    },
     /// A scanned or typed meet code (or QR frame) was refused.
     #[error("code refused: {problem:?}")]
     InvalidCode {
@@ -140,6 +147,9 @@ impl From<AppError> for FreeportError {
             AppError::UnknownNegotiation { nego } => Self::UnknownNegotiation { nego },
             AppError::NotPossible { why, .. } => Self::NotPossible { refusal: why },
             AppError::InvalidInput { violations } => Self::InvalidInput { violations },
+            AppError::InvalidRelays { violations } => Self::InvalidRelays {
+                violations: violations.into_iter().map(Into::into).collect(),
+            },
             AppError::Protocol(p) => from_protocol(p),
             AppError::Identity(i) => from_identity(i),
             AppError::SecretStore(s) => from_secret_store(s),

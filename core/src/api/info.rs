@@ -62,16 +62,19 @@ pub fn validate_npub(input: String) -> Result<String, FreeportError> {
     })
 }
 
-/// The configuration a fresh install uses: the relays shipped in `assets/relays.json` and the
-/// reference client's proof-of-work and geohash precision, with `data_dir` as given.
+/// The configuration a fresh install uses: no run relays (the saved relay settings are used:
+/// the relays shipped in `assets/relays.json` until the user changes them), the shipped index
+/// relays, and the reference client's proof-of-work and geohash precision, with `data_dir` as
+/// given.
 #[uniffi::export]
 pub fn default_config(data_dir: String) -> FreeportConfig {
     let base = crate::app::AppConfig::new(data_dir.clone(), Vec::new());
     FreeportConfig {
         data_dir,
-        // The list is compiled in and checked by the relay module's tests; an unreadable list
-        // would leave the app offline, never crash it.
-        relays: crate::relay::client::default_relays().unwrap_or_default(),
+        relays: Vec::new(),
+        // Compiled in and checked by the relay module's tests; an unreadable list would only
+        // leave relay lists unpublished on index relays, never crash the app.
+        index_relays: crate::relay::default_index_relays().unwrap_or_default(),
         default_region: None,
         intent_pow_bits: base.intent_pow_bits,
         rating_pow_bits: base.rating_pow_bits,
@@ -174,15 +177,21 @@ mod tests {
     use nostr::PublicKey;
 
     #[test]
-    fn default_config_uses_the_shipped_relays_and_reference_settings() {
+    fn default_config_uses_the_saved_relays_the_shipped_index_and_reference_settings() {
         let c = default_config("/data/x".into());
         assert_eq!(c.data_dir, "/data/x");
-        assert!(!c.relays.is_empty());
         assert!(
-            c.relays.iter().all(|r| r.starts_with("wss://")),
-            "{:?}",
-            c.relays
+            c.relays.is_empty(),
+            "the saved settings (shipped defaults) are used"
         );
+        assert!(!c.index_relays.is_empty());
+        assert!(
+            c.index_relays.iter().all(|r| r.starts_with("wss://")),
+            "{:?}",
+            c.index_relays
+        );
+        let shipped = crate::relay::default_relays().unwrap();
+        assert!(!shipped.is_empty() && shipped.iter().all(|r| r.starts_with("wss://")));
         assert_eq!(
             (c.intent_pow_bits, c.rating_pow_bits, c.geohash_precision),
             (12, 8, 5)

@@ -15,6 +15,7 @@ mod info;
 mod listener;
 mod records;
 mod relay;
+mod relay_settings;
 
 pub use app::FreeportApp;
 pub use error::FreeportError;
@@ -28,3 +29,4 @@ pub use records::{
     RateRecord,
 };
 pub use relay::EmbeddedRelayHandle;
+pub use relay_settings::{InboxStatus, RelayListRole, RelayUrlRule, RelayViolationRecord};

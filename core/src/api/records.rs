@@ -29,8 +29,15 @@ pub struct FreeportConfig {
     /// Directory for the SQLite store (app-private storage; nothing secret is written there in
     /// plain text).
     pub data_dir: String,
-    /// Relay URLs (`wss://…`; `ws://` for loopback relays in tests).
+    /// Read and write relays for this run (`wss://…`; `ws://` only to this device, e.g. a test
+    /// relay). Empty (as [`default_config`](super::default_config) returns it): the saved relay
+    /// settings, which start as the shipped defaults. When nothing is saved yet, non-empty
+    /// `relays` also become the first settings (read, write and inbox).
     pub relays: Vec<String>,
+    /// Index relays: our relay lists are also published there and other people's looked up
+    /// there, connected on demand ([`default_config`](super::default_config): the shipped ones).
+    #[uniffi(default)]
+    pub index_relays: Vec<String>,
     /// ISO 3166 region for phone numbers typed in national format, e.g. `SG`.
     pub default_region: Option<String>,
     /// NIP-13 proof of work on intents (reference client: 12).
@@ -72,7 +79,27 @@ impl TryFrom<FreeportConfig> for AppConfig {
                 Rule::AboveMaximum { max: 12.0 },
             ));
         }
+        if !c.relays.is_empty() {
+            crate::relay::RelaySettings::uniform(&c.relays).map_err(|v| {
+                FreeportError::InvalidRelays {
+                    violations: v.into_iter().map(Into::into).collect(),
+                }
+            })?;
+        }
+        for u in &c.index_relays {
+            crate::relay::lists::check_relay_url(u, crate::relay::UrlPolicy::OWN).map_err(
+                |_| {
+                    FreeportError::invalid(
+                        "index_relays",
+                        Rule::BadFormat {
+                            format: Format::RelayUrl,
+                        },
+                    )
+                },
+            )?;
+        }
         let mut cfg = AppConfig::new(c.data_dir, c.relays);
+        cfg.index_relays = c.index_relays;
         cfg.intent_pow_bits = check_pow("intent_pow_bits", c.intent_pow_bits)?;
         cfg.rating_pow_bits = check_pow("rating_pow_bits", c.rating_pow_bits)?;
         cfg.geohash_precision = c.geohash_precision;
@@ -302,6 +329,7 @@ mod tests {
         FreeportConfig {
             data_dir: "/tmp/x".into(),
             relays: vec!["ws://127.0.0.1:1".into()],
+            index_relays: Vec::new(),
             default_region: Some("SG".into()),
             intent_pow_bits: 0,
             rating_pow_bits: 0,
@@ -314,6 +342,38 @@ mod tests {
             FreeportError::InvalidInput { violations } => violations[0].field.clone(),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn config_relays_are_checked_by_the_core_rules() {
+        match AppConfig::try_from(FreeportConfig {
+            relays: vec![
+                "wss://ok.example.com".into(),
+                "http://bad.example.com".into(),
+            ],
+            ..config()
+        }) {
+            Err(FreeportError::InvalidRelays { violations }) => {
+                assert_eq!(violations.len(), 3, "read, write and inbox: {violations:?}");
+                assert!(violations.iter().all(|v| v.index == Some(1)
+                    && v.rule == super::super::RelayUrlRule::Scheme));
+            }
+            other => panic!("{other:?}"),
+        }
+        let e = AppConfig::try_from(FreeportConfig {
+            index_relays: vec!["wss://10.0.0.1 x".into()],
+            ..config()
+        })
+        .unwrap_err();
+        assert_eq!(field_of(e), "index_relays");
+        let ok = AppConfig::try_from(FreeportConfig {
+            relays: Vec::new(),
+            index_relays: vec!["wss://purplepag.es".into()],
+            ..config()
+        })
+        .unwrap();
+        assert!(ok.relays.is_empty(), "empty: the saved settings");
+        assert_eq!(ok.index_relays, vec!["wss://purplepag.es".to_string()]);
     }
 
     #[test]

@@ -7,32 +7,17 @@
 //! only (the privacy setting; reference agents then never see our messages). See
 //! `docs/RELAY.md` "Transport".
 //!
-//! The kind 10050 record here is deliberately small and separate: the relay-list work (NIP-65 /
-//! NIP-17 inbox routing) keeps its own store of relay lists, and this is the one question
-//! negotiation asks of it — the lead reconciles the two.
+//! Whether someone advertises an inbox comes from the relay lists (`relays.rs`): their kind
+//! 10050 is looked up (when stale) before every message we send them, for routing anyway.
 
-use std::collections::HashSet;
+use nostr::PublicKey;
 
-use nostr::{Event, Filter, Kind, PublicKey};
-
-use super::{App, AppError, lock};
+use super::{App, AppError};
 use crate::protocol::intent::{CAP_NIP17, Intent};
-use crate::protocol::kinds;
 use crate::relay::Transport;
 
 /// Settings key of the "NIP-17 only" privacy setting.
 const NIP17_ONLY_KEY: &str = "transport.nip17_only";
-
-fn inbox_key(peer: &PublicKey) -> String {
-    format!("peer_inbox/{}", peer.to_hex())
-}
-
-/// Session memory of the peers whose inbox list was already looked up (hit or miss).
-#[derive(Debug, Default)]
-pub(crate) struct InboxLookups(HashSet<PublicKey>);
-
-/// Most peers remembered as looked up in one session.
-const MAX_LOOKUPS: usize = 10_000;
 
 impl App {
     /// `true` when the user requires NIP-17 for everything we send (no NIP-04 fallback).
@@ -53,61 +38,11 @@ impl App {
         Ok(())
     }
 
-    /// Records a verified kind 10050 (NIP-17 inbox relay list): its author reads gift wraps.
-    /// A list without any `relay` tag says nothing and is ignored.
-    pub(crate) fn note_inbox_list(&self, event: &Event) {
-        if event.kind.as_u16() != kinds::DM_RELAYS {
-            return;
-        }
-        let has_relay = event
-            .tags
-            .iter()
-            .any(|t| t.as_slice().first().map(String::as_str) == Some("relay"));
-        if !has_relay {
-            return;
-        }
-        // Best effort: the next sighting records it again.
-        let _ = self.inner.store.setting_set(
-            &inbox_key(&event.pubkey),
-            &event.created_at.as_secs().to_string(),
-        );
-    }
-
-    /// `true` when `peer` was seen advertising a NIP-17 inbox.
+    /// `true` when `peer` advertises a NIP-17 inbox (a stored kind 10050 naming a relay we
+    /// accept).
     pub(crate) fn peer_advertises_inbox(&self, peer: &PublicKey) -> bool {
-        self.inner
-            .store
-            .setting_get(&inbox_key(peer))
-            .ok()
-            .flatten()
-            .is_some()
-    }
-
-    /// Looks `peer`'s kind 10050 up on the relays once per session (best effort, bounded by the
-    /// query timeout); a found list is recorded.
-    pub(crate) async fn look_up_inbox(&self, peer: &PublicKey) {
-        if self.peer_advertises_inbox(peer) {
-            return;
-        }
-        {
-            let mut seen = lock(&self.inner.inbox_lookups);
-            if seen.0.contains(peer) || seen.0.len() >= MAX_LOOKUPS {
-                return;
-            }
-            seen.0.insert(*peer);
-        }
-        let Ok(client) = self.client() else {
-            return;
-        };
-        let f = Filter::new()
-            .kind(Kind::Custom(kinds::DM_RELAYS))
-            .author(*peer)
-            .limit(1);
-        if let Ok(got) = client.query(f, self.inner.cfg.query_timeout).await {
-            for v in got {
-                self.note_inbox_list(v.event());
-            }
-        }
+        self.stored_peer_relays(peer)
+            .is_ok_and(|p| p.advertises_inbox())
     }
 
     /// `true` when `peer` has shown it reads gift wraps: it sent us one (this session or

@@ -23,7 +23,7 @@ use crate::protocol::envelope::{
 };
 use crate::protocol::form::edit_terms;
 use crate::protocol::intent::Intent;
-use crate::protocol::receipt::{ReceiptDraft, build_receipt};
+use crate::protocol::receipt::{ReceiptDraft, build_receipt_with_hint};
 use crate::relay::transport::SeenTransports;
 use crate::relay::{DecryptedDm, Transport, transport};
 use crate::store::{ChatInsert, ChatRecord, MessageRecord, NegotiationRecord};
@@ -211,6 +211,30 @@ impl App {
         }
     }
 
+    /// The relay a direct message to `peer` goes to first (their first inbox relay, else their
+    /// first read relay), looking their lists up when stale; `None` without lists or offline.
+    async fn dm_hint(&self, peer: &PublicKey) -> Result<Option<nostr::RelayUrl>, AppError> {
+        self.ensure_peer_relays(&[*peer]).await?;
+        let Ok(c) = self.client() else {
+            return Ok(None);
+        };
+        Ok(c.peer_relays(peer)
+            .and_then(|p| p.inbox.first().or_else(|| p.read.first()).cloned()))
+    }
+
+    /// A relay where `peer`'s own events are found (their first write relay), for the relay hint
+    /// of a `p` tag; looks their lists up when stale. `None` without lists or offline.
+    pub(crate) async fn p_hint(
+        &self,
+        peer: &PublicKey,
+    ) -> Result<Option<nostr::RelayUrl>, AppError> {
+        self.ensure_peer_relays(&[*peer]).await?;
+        let Ok(c) = self.client() else {
+            return Ok(None);
+        };
+        Ok(c.peer_relays(peer).and_then(|p| p.write.first().cloned()))
+    }
+
     /// Sends an envelope to the counterparty through the durable outbox, on the transport it
     /// reads (see `caps.rs`: gift wraps for a peer that showed it reads them, else NIP-04).
     /// Nothing is sent to a blocked key (`None`); otherwise returns the message id (the rumor id
@@ -228,6 +252,9 @@ impl App {
             return Ok(None);
         }
         let json = build_envelope(env)?;
+        // Where they read (their lists, looked up when stale): the outbox routes the message
+        // there, inbox relays first. A published inbox list also tells us they read gift wraps.
+        let hint = self.dm_hint(&peer).await?;
         let intent = self.load_intent(&env.intent_id.to_hex()).ok();
         let tr = self.transport_for(&peer, intent.as_ref());
         let now = Timestamp::from(unix_now());
@@ -236,7 +263,8 @@ impl App {
         };
         let (id, events) = match tr {
             Transport::Nip17 => {
-                let out = transport::build_nip17(&keys, &peer, &json, now).map_err(internal)?;
+                let out = transport::build_nip17_with_hint(&keys, &peer, &json, now, hint.as_ref())
+                    .map_err(internal)?;
                 (out.rumor_id, vec![out.to_peer, out.to_self])
             }
             Transport::Nip04 => {
@@ -276,11 +304,18 @@ impl App {
                             meet: None,
                             countersigns: None,
                         };
-                        let ev = build_receipt(&draft, Timestamp::from(unix_now()))
-                            .sign_with_keys(&keys)
-                            .map_err(|e| AppError::Internal {
-                                reason: e.to_string(),
-                            })?;
+                        // This half is never rebuilt by the other phone (met halves are), so it
+                        // may carry where the peer is found (NIP-01 `p` relay hint).
+                        let hint = self.p_hint(&peer).await?;
+                        let ev = build_receipt_with_hint(
+                            &draft,
+                            Timestamp::from(unix_now()),
+                            hint.as_ref(),
+                        )
+                        .sign_with_keys(&keys)
+                        .map_err(|e| AppError::Internal {
+                            reason: e.to_string(),
+                        })?;
                         self.publish(vec![ev]).await?;
                     }
                 }
@@ -336,16 +371,11 @@ impl App {
         Ok(nego)
     }
 
-    /// Opens a thread on someone's intent with an accept (reveals our contact) or a counter.
-    pub async fn respond(&self, intent_id: &str, response: Response) -> Result<DealView, AppError> {
-        self.ensure_intent(intent_id).await?;
-        // First contact: find out whether the author reads gift wraps (its NIP-17 inbox list)
-        // before choosing the transport.
-        if let Ok(intent) = self.load_intent(intent_id.trim())
-            && !self.peer_reads_gift_wraps(&intent.author, Some(&intent))
-        {
-            self.look_up_inbox(&intent.author).await;
-        }
+    /// Opens a thread on someone's intent (its id, or a shared `nevent` link) with an accept
+    /// (reveals our contact) or a counter.
+    pub async fn respond(&self, intent: &str, response: Response) -> Result<DealView, AppError> {
+        let intent_id = self.ensure_intent(intent).await?;
+        let intent_id = intent_id.as_str();
         let _g = self.inner.nego_lock.lock().await;
         let me = self.public_key()?;
         let intent = self.load_intent(intent_id)?;
@@ -438,10 +468,10 @@ impl App {
         intent_id: &str,
         entries: &[FormEntry],
     ) -> Result<DealView, AppError> {
-        self.ensure_intent(intent_id).await?;
-        let intent = self.load_intent(intent_id)?;
+        let intent_id = self.ensure_intent(intent_id).await?;
+        let intent = self.load_intent(&intent_id)?;
         let terms = self.terms_from_entries(&intent.market, &intent_terms(&intent), entries)?;
-        self.respond(intent_id, Response::Counter(terms)).await
+        self.respond(&intent_id, Response::Counter(terms)).await
     }
 
     /// Proposes a change to the terms on the table (merged onto them; keys not given stand, a

@@ -104,6 +104,18 @@ pub(crate) async fn next_batch<T>(
     Some(batch)
 }
 
+/// Who asked for a catch-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CatchUp {
+    /// `sync`: at start, or the user refreshing: everything.
+    Full,
+    /// The periodic background catch-up: people's own relays only every [`PEERS_READ_EVERY`].
+    Background,
+}
+
+/// How often the background catch-up reads people's own write relays.
+pub(crate) const PEERS_READ_EVERY: Duration = Duration::from_secs(15 * 60);
+
 /// Counts of what a catch-up applied.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Applied {
@@ -123,7 +135,7 @@ pub(crate) fn spawn_loops(app: App, mut incoming: Incoming) -> Vec<JoinHandle<()
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                match catch_up(&c).await {
+                match catch_up(&c, CatchUp::Background).await {
                     Ok(n) => tracing::debug!(events = n.events, messages = n.messages, "caught up"),
                     Err(e) => tracing::debug!("background catch-up failed: {e}"),
                 }
@@ -152,19 +164,11 @@ pub(crate) fn spawn_loops(app: App, mut incoming: Incoming) -> Vec<JoinHandle<()
     let dms = tokio::spawn(async move {
         while let Some(dm) = incoming.dms.recv().await {
             let created = dm.created_at.as_secs();
-            let sender = dm.sender;
-            let transport = dm.transport;
             match b.receive_dm(dm).await {
-                Ok(outcome) => {
+                Ok(_) => {
                     // Refused and ignored messages are recorded (or need no record): the cursor
                     // moves past them too.
                     let _ = b.inner.store.sync_cursor_advance(CURSOR_DMS, created);
-                    if outcome == DmOutcome::Applied && transport == crate::relay::Transport::Nip04
-                    {
-                        // A NIP-04 peer may still read gift wraps: look for its inbox list.
-                        let c = b.clone();
-                        tokio::spawn(async move { c.look_up_inbox(&sender).await });
-                    }
                 }
                 // A failure of ours (storage): the next catch-up retries it.
                 Err(e) => tracing::warn!("message not applied: {e}"),
@@ -237,11 +241,6 @@ impl App {
         for a in authors {
             if let Err(e) = self.reattest_ratings_about(&a) {
                 tracing::warn!("attestations not re-checked: {e}");
-            }
-        }
-        for e in events {
-            if e.kind.as_u16() == kinds::DM_RELAYS {
-                self.note_inbox_list(e);
             }
         }
         Ok(())
@@ -498,9 +497,10 @@ pub(crate) async fn subscribe_live(app: &App) -> Result<(), AppError> {
 }
 
 /// One-shot catch-up: direct messages addressed to us since the DM cursor (with overlap; NIP-17
-/// gift wraps are back-dated up to two days, so their window is wider), and public reputation
-/// events since the public cursor.
-pub(crate) async fn catch_up(app: &App) -> Result<Applied, AppError> {
+/// gift wraps are back-dated up to two days, so their window is wider), public reputation
+/// events since the public cursor, our relay lists if they changed, and the reputation events of
+/// the people we deal with and follow from their own write relays.
+pub(crate) async fn catch_up(app: &App, how: CatchUp) -> Result<Applied, AppError> {
     let client = app.client()?;
     let keys = app.keys()?;
     let me = keys.public_key();
@@ -563,6 +563,21 @@ pub(crate) async fn catch_up(app: &App) -> Result<Applied, AppError> {
     app.ingest_public(got).await?;
     if let Some(t) = newest_pub {
         app.inner.store.sync_cursor_advance(CURSOR_PUBLIC, t)?;
+    }
+    // Our relay lists, when the settings changed since they were last published.
+    app.publish_relay_lists_if_changed().await?;
+    // The people we deal with and follow, read where they write (NIP-65 outbox model): at every
+    // sync the user asks for, in the background at most every PEERS_READ_EVERY (each read opens
+    // connections to other relays).
+    let now = unix_now();
+    let due = how == CatchUp::Full
+        || lock(&app.inner.peers_read_at)
+            .is_none_or(|t| now.saturating_sub(t) >= PEERS_READ_EVERY.as_secs());
+    if due {
+        *lock(&app.inner.peers_read_at) = Some(now);
+        let peers = app.sync_peers()?;
+        let from_peers = app.read_from_peer_relays(&client, &peers).await?;
+        applied.events = applied.events.saturating_add(from_peers);
     }
     app.expire_due().await?;
     Ok(applied)

@@ -237,21 +237,43 @@ impl App {
         Vec::new()
     }
 
-    /// Makes sure intent `intent_id` is stored, fetching it by id from the relays when it is not
-    /// (an id shared out of band rather than browsed). An id no relay has stays unknown.
-    pub(crate) async fn ensure_intent(&self, intent_id: &str) -> Result<(), AppError> {
-        let id = EventId::from_hex(intent_id.trim()).map_err(|_| AppError::UnknownIntent {
-            id: intent_id.to_string(),
-        })?;
+    /// Makes sure an intent is stored, fetching it from the relays when it is not (shared out
+    /// of band rather than browsed), and returns its id (hex). `intent` is an event id (hex), a
+    /// `nevent1…` / `note1…` (NIP-19), or either as a `nostr:` URI: a `nevent` is also looked for
+    /// on its relay hints (at most [`super::MAX_LINK_HINTS`], under the rules for other people's
+    /// relays) and on its author's write relays. An intent no relay has stays unknown.
+    pub(crate) async fn ensure_intent(&self, intent: &str) -> Result<String, AppError> {
+        let unknown = || AppError::UnknownIntent {
+            id: crate::protocol::excerpt(intent.trim()),
+        };
+        let (id, author, hints) = parse_intent_ref(intent).ok_or_else(unknown)?;
         if self.inner.store.get_event(&id)?.is_some() {
-            return Ok(());
+            return Ok(id.to_hex());
         }
         if let Ok(client) = self.client() {
+            let policy = self.peer_policy();
+            let mut extra: Vec<nostr::RelayUrl> = hints
+                .iter()
+                .filter_map(|u| {
+                    crate::relay::lists::check_relay_url(u.as_str_without_trailing_slash(), policy)
+                        .ok()
+                })
+                .take(super::MAX_LINK_HINTS)
+                .collect();
+            if let Some(a) = author {
+                self.ensure_peer_relays(&[a]).await?;
+                let per = client.config().max_relays_per_peer;
+                if let Some(p) = client.peer_relays(&a) {
+                    extra.extend(p.write.into_iter().take(per));
+                }
+            }
             let f = Filter::new()
                 .id(id)
                 .kinds([Kind::Custom(kinds::OFFER), Kind::Custom(kinds::REQUEST)])
                 .limit(1);
-            let got = client.query(f, self.inner.cfg.query_timeout).await?;
+            let got = client
+                .query_on(f, &extra, self.inner.cfg.query_timeout)
+                .await?;
             let events: Vec<Event> = got
                 .into_iter()
                 .map(|v| v.into_event())
@@ -261,7 +283,40 @@ impl App {
                 self.store_public(&events)?;
             }
         }
-        Ok(())
+        Ok(id.to_hex())
+    }
+
+    /// The `nostr:nevent1…` link of an intent, with up to [`super::MAX_LINK_HINTS`] relays where
+    /// its author publishes (ours: our write relays; someone else's: their write relays when
+    /// known).
+    pub(crate) fn intent_link(&self, i: &Intent) -> String {
+        let hints: Vec<nostr::RelayUrl> = if self.public_key().ok() == Some(i.author) {
+            self.run_relays()
+                .map(|r| r.write)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|u| nostr::RelayUrl::parse(u).ok())
+                .collect()
+        } else {
+            self.client()
+                .ok()
+                .and_then(|c| c.peer_relays(&i.author))
+                .map(|p| p.write)
+                .unwrap_or_default()
+        };
+        let kind = Kind::Custom(match i.side {
+            crate::protocol::intent::Side::Offer => kinds::OFFER,
+            crate::protocol::intent::Side::Request => kinds::REQUEST,
+        });
+        let nevent = nostr::nips::nip19::Nip19Event::new(i.id)
+            .author(i.author)
+            .kind(kind)
+            .relays(hints.into_iter().take(super::MAX_LINK_HINTS));
+        use nostr::nips::nip19::ToBech32;
+        nevent
+            .to_bech32()
+            .map(|b| format!("nostr:{b}"))
+            .unwrap_or_default()
     }
 
     /// Parses a stored intent by event id (hex).
@@ -423,6 +478,7 @@ impl App {
             mine: me == Some(i.author),
             badge,
             actions: self.intent_actions(i, unix_now()),
+            link: self.intent_link(i),
         }
     }
 
@@ -434,5 +490,62 @@ impl App {
             market: i.market.clone(),
             intent_id: i.id.to_hex(),
         });
+    }
+}
+
+/// An intent reference: hex id, `note1…`, `nevent1…` (with its author and relay hints), with or
+/// without `nostr:`. `None` if it is none of these.
+fn parse_intent_ref(s: &str) -> Option<(EventId, Option<nostr::PublicKey>, Vec<nostr::RelayUrl>)> {
+    use nostr::nips::nip19::{FromBech32, Nip19Event};
+    let t = s.trim();
+    if t.len() > 2_048 {
+        return None;
+    }
+    let t = t.strip_prefix("nostr:").unwrap_or(t);
+    if let Ok(id) = EventId::from_hex(t) {
+        return Some((id, None, Vec::new()));
+    }
+    let lower = t.to_ascii_lowercase();
+    if lower.starts_with("note1") {
+        return EventId::from_bech32(t)
+            .ok()
+            .map(|id| (id, None, Vec::new()));
+    }
+    if lower.starts_with("nevent1") {
+        let n = Nip19Event::from_bech32(t).ok()?;
+        return Some((n.event_id, n.author, n.relays));
+    }
+    None
+}
+
+#[cfg(test)]
+mod link_tests {
+    use super::*;
+    use nostr::nips::nip19::ToBech32;
+
+    #[test]
+    fn intent_references_parse_in_every_shared_form() {
+        let id = EventId::all_zeros();
+        let author = nostr::Keys::generate().public_key();
+        let relay = nostr::RelayUrl::parse("wss://relay.example.com").unwrap();
+        let nevent = nostr::nips::nip19::Nip19Event::new(id)
+            .author(author)
+            .relays([relay.clone()])
+            .to_bech32()
+            .unwrap();
+        assert_eq!(parse_intent_ref(&id.to_hex()), Some((id, None, vec![])));
+        assert_eq!(
+            parse_intent_ref(&format!(" nostr:{nevent} ")),
+            Some((id, Some(author), vec![relay.clone()]))
+        );
+        assert_eq!(
+            parse_intent_ref(&nevent),
+            Some((id, Some(author), vec![relay]))
+        );
+        let note = id.to_bech32().unwrap();
+        assert_eq!(parse_intent_ref(&note), Some((id, None, vec![])));
+        for bad in ["", "nevent1xyz", "npub1abc", &"a".repeat(5_000)] {
+            assert_eq!(parse_intent_ref(bad), None, "{bad}");
+        }
     }
 }

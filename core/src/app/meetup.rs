@@ -303,8 +303,24 @@ impl App {
     async fn after_met(&self, pair: &MetPair) -> Result<(), AppError> {
         let events = vec![pair.shower.clone(), pair.scanner.clone()];
         self.store_public(&events)?;
-        if let Ok(c) = self.client() {
-            c.wake_outbox();
+        if self.client().is_ok() {
+            // Both halves also go where the peer reads and writes: make sure their lists are
+            // known first, off the scan (a meetup may have no network to wait for).
+            let app = self.clone();
+            let peer = self
+                .public_key()
+                .ok()
+                .and_then(|me| pair.nego.counterparty_of(&me));
+            tokio::spawn(async move {
+                if let Some(p) = peer
+                    && let Err(e) = app.ensure_peer_relays(&[p]).await
+                {
+                    tracing::debug!("relay lists of the counterparty not refreshed: {e}");
+                }
+                if let Ok(c) = app.client() {
+                    c.wake_outbox();
+                }
+            });
         }
         self.forget_shown(&pair.nego);
         self.emit(AppEvent::DealMet {

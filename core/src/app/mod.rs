@@ -14,6 +14,7 @@ mod meetup;
 mod profile;
 mod rate;
 pub mod refusal;
+mod relays;
 mod screen;
 pub mod views;
 
@@ -44,6 +45,10 @@ pub use meetup::ScanInput;
 pub use profile::{CONTACT_ENTRY, FULL_NUMBER_WARNING, ProfileUpdate};
 pub use rate::RateInput;
 pub use refusal::{Refusal, refusal_of};
+pub use relays::{
+    LIST_TTL_SECS, MAX_LINK_HINTS, MAX_SYNC_PEERS, RelayFileImport, RelaySettingsView,
+    describe_violations,
+};
 pub use screen::{EvaluationStats, screen_events, screening_view};
 pub use views::*;
 
@@ -59,8 +64,13 @@ pub const SYNC_OVERLAP_SECS: u64 = 15 * 60;
 pub struct AppConfig {
     /// Where the store (and nothing secret) lives.
     pub data_dir: PathBuf,
-    /// Relay URLs.
+    /// Read and write relays for this run (the CLI's `--relay`); empty: the saved relay
+    /// settings. When nothing is saved yet they are also the first settings (read, write and
+    /// inbox); with neither, the shipped defaults (`assets/relays.json`).
     pub relays: Vec<String>,
+    /// Index relays: our relay lists are published there too and other people's looked up
+    /// there (connected on demand). Empty: only our own relays.
+    pub index_relays: Vec<String>,
     /// NIP-13 proof of work on intents (reference: 12 bits).
     pub intent_pow_bits: u8,
     /// NIP-13 proof of work on ratings (reference: 8 bits).
@@ -90,6 +100,7 @@ impl AppConfig {
         Self {
             data_dir: data_dir.into(),
             relays,
+            index_relays: Vec::new(),
             intent_pow_bits: 12,
             rating_pow_bits: 8,
             geohash_precision: 5,
@@ -122,6 +133,11 @@ pub enum AppError {
     /// Every rule the input broke, each on its field.
     #[error("invalid input: {}", violations_line(violations))]
     InvalidInput { violations: Vec<FieldViolation> },
+    /// Relay settings were refused: every violation, each with its list and position.
+    #[error("relay settings: {}", relays::describe_violations(violations))]
+    InvalidRelays {
+        violations: Vec<crate::relay::RelayViolation>,
+    },
     #[error(transparent)]
     Protocol(#[from] ProtocolError),
     #[error(transparent)]
@@ -213,8 +229,8 @@ pub(crate) struct Inner {
     pub(crate) nego_lock: tokio::sync::Mutex<()>,
     /// Blocked keys (the store's `blocked_keys`, held for the ingest path's checks).
     pub(crate) blocked: RwLock<HashSet<PublicKey>>,
-    /// Peers whose NIP-17 inbox list was looked up this session.
-    pub(crate) inbox_lookups: Mutex<caps::InboxLookups>,
+    /// When the background catch-up last read people's own write relays (unix seconds).
+    pub(crate) peers_read_at: Mutex<Option<u64>>,
     pub(crate) events: broadcast::Sender<AppEvent>,
 }
 
@@ -324,7 +340,7 @@ impl App {
                 shown: Mutex::new(HashMap::new()),
                 nego_lock: tokio::sync::Mutex::new(()),
                 blocked: RwLock::new(blocked),
-                inbox_lookups: Mutex::new(caps::InboxLookups::default()),
+                peers_read_at: Mutex::new(None),
                 events,
             }),
         };
@@ -422,7 +438,8 @@ impl App {
 
     // ---- network ----------------------------------------------------------------------------
 
-    /// Connects to the relays, starts the ingest loop and the outbox publisher, and subscribes to
+    /// Connects to our relays (read, write and inbox: [`App::relay_settings`], or this run's
+    /// `AppConfig::relays`), starts the ingest loop and the outbox publisher, and subscribes to
     /// our direct messages (from the last-seen cursor minus an overlap window) and to the public
     /// events reputation needs. Idempotent.
     pub async fn start_network(&self) -> Result<(), AppError> {
@@ -431,10 +448,15 @@ impl App {
             return Ok(());
         }
         let keys = self.keys()?;
-        let mut rc = RelayConfig::new(self.inner.cfg.relays.clone());
+        let run = self.run_relays()?;
+        let mut rc = RelayConfig::with_roles(run.read, run.write, run.inbox, run.index);
         rc.outbox_poll = Duration::from_secs(5);
         let (client, incoming) =
             RelayClient::start(keys, rc, Arc::new(StoreOutbox(self.inner.store.clone()))).await?;
+        // Messages an earlier run left in the outbox go where they were meant to.
+        if let Err(e) = self.load_peer_relays_into(&client) {
+            tracing::warn!("stored relay lists not loaded: {e}");
+        }
         if let Ok(mut c) = self.inner.client.write() {
             *c = Some(client.clone());
         }
@@ -529,7 +551,7 @@ impl App {
         let connected = client
             .wait_for_connected(1, self.inner.cfg.query_timeout)
             .await;
-        let applied = ingest::catch_up(self).await?;
+        let applied = ingest::catch_up(self, ingest::CatchUp::Full).await?;
         client.wake_outbox();
         let pending = self.flush_outbox(Duration::from_secs(3)).await?;
         Ok(SyncReport {

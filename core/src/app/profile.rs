@@ -177,7 +177,16 @@ impl App {
                 .kind(nostr::Kind::Custom(kinds::PROFILE))
                 .author(pk)
                 .limit(10);
-            let got = client.query(f, self.inner.cfg.query_timeout).await?;
+            // Our relays and where they write.
+            self.ensure_peer_relays(&[pk]).await?;
+            let per = client.config().max_relays_per_peer;
+            let write: Vec<_> = client
+                .peer_relays(&pk)
+                .map(|p| p.write.into_iter().take(per).collect())
+                .unwrap_or_default();
+            let got = client
+                .query_on(f, &write, self.inner.cfg.query_timeout)
+                .await?;
             self.ingest_public(got.into_iter().map(|v| v.into_event()).collect())
                 .await?;
         }

@@ -8,7 +8,7 @@ use super::{App, AppError, DealAction, Refusal, Rule, unix_now};
 use crate::contact::{Salt, attestation_for, extract_e164};
 use crate::protocol::NegoId;
 use crate::protocol::kinds;
-use crate::protocol::rating::{Rating, RatingDraft, Score, build_rating};
+use crate::protocol::rating::{Rating, RatingDraft, Score, build_rating_with_hint};
 use crate::reputation::RatingInput;
 use crate::store::EventQuery;
 
@@ -78,7 +78,9 @@ impl App {
             contact_masked,
             contact_commit,
         };
-        let builder = build_rating(&draft, Timestamp::from(unix_now()))?;
+        // Where the ratee is found, and (by routing) where they read: their lists first.
+        let hint = self.p_hint(&draft.ratee).await?;
+        let builder = build_rating_with_hint(&draft, Timestamp::from(unix_now()), hint.as_ref())?;
         let ev =
             super::intents::sign_with_pow(builder, &keys, self.inner.cfg.rating_pow_bits).await?;
         self.publish(vec![ev]).await

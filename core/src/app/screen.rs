@@ -140,7 +140,8 @@ impl App {
     }
 
     /// Fetches the subject's receipts, ratings and profile (and their partners' receipts) from
-    /// the relays, then screens.
+    /// our relays and from the subject's own (write relays for what they published, read
+    /// relays for what others published about them), then screens.
     pub async fn screen_remote(
         &self,
         subject: &str,
@@ -152,13 +153,20 @@ impl App {
             let kinds_ = [kinds::PROFILE, kinds::RATING, kinds::RECEIPT]
                 .map(Kind::Custom)
                 .to_vec();
+            // Their own events where they write, what others say about them where they read
+            // (NIP-65), and both on our relays.
+            self.ensure_peer_relays(&[pk]).await?;
+            let theirs = client.peer_relays(&pk).unwrap_or_default();
+            let per = client.config().max_relays_per_peer;
+            let write: Vec<_> = theirs.write.iter().take(per).cloned().collect();
+            let read: Vec<_> = theirs.read.iter().take(per).cloned().collect();
             let by = Filter::new().kinds(kinds_.clone()).author(pk).limit(2000);
             let about = Filter::new().kinds(kinds_).pubkey(pk).limit(2000);
             let mut got: Vec<Event> = Vec::new();
-            for f in [by, about] {
+            for (f, extra) in [(by, write), (about, read)] {
                 got.extend(
                     client
-                        .query(f, t)
+                        .query_on(f, &extra, t)
                         .await?
                         .into_iter()
                         .map(|v| v.into_event()),

@@ -233,6 +233,9 @@ pub struct IntentView {
     pub badge: Option<Badge>,
     /// What we may do with it now.
     pub actions: Vec<IntentAction>,
+    /// A link to share the intent (`nostr:nevent1…`, NIP-19) with up to three relays where its
+    /// author publishes: someone who reads other relays can still open it and respond.
+    pub link: String,
 }
 
 /// One negotiation thread ("deal") from the local user's point of view.

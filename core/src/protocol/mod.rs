@@ -389,6 +389,16 @@ pub(crate) fn first_tag<'a>(event: &'a Event, name: &str) -> Option<&'a [String]
 }
 
 /// The first value of the first tag named `name`.
+/// A `p` tag with a relay hint: `["p", <pubkey hex>, <relay url>]` (NIP-01).
+pub(crate) fn p_tag_with_hint(pk: &nostr::PublicKey, relay: &nostr::RelayUrl) -> nostr::Tag {
+    nostr::Tag::from_standardized_without_cell(nostr::TagStandard::PublicKey {
+        public_key: *pk,
+        relay_url: Some(relay.clone()),
+        alias: None,
+        uppercase: false,
+    })
+}
+
 pub(crate) fn first_tag_value<'a>(event: &'a Event, name: &str) -> Option<&'a str> {
     first_tag(event, name)
         .and_then(|v| v.first())

@@ -206,9 +206,25 @@ pub fn build_nip17(
     plaintext: &str,
     now: Timestamp,
 ) -> Result<Nip17Outgoing, DmError> {
+    build_nip17_with_hint(keys, peer, plaintext, now, None)
+}
+
+/// [`build_nip17`] with the relay the recipient is reached at in the rumor's `p` tag
+/// (`["p", <peer>, <relay url>]`, as NIP-17 allows).
+pub fn build_nip17_with_hint(
+    keys: &Keys,
+    peer: &PublicKey,
+    plaintext: &str,
+    now: Timestamp,
+    hint: Option<&nostr::RelayUrl>,
+) -> Result<Nip17Outgoing, DmError> {
     check_plaintext(plaintext, MAX_DM_PLAINTEXT_BYTES)?;
+    let p = match hint {
+        Some(url) => crate::protocol::p_tag_with_hint(peer, url),
+        None => Tag::public_key(*peer),
+    };
     let mut rumor = EventBuilder::new(Kind::from(kinds::PRIVATE_DM), plaintext)
-        .tags([Tag::public_key(*peer)])
+        .tags([p])
         .custom_created_at(now)
         .build(keys.public_key());
     let rumor_id = rumor.id();

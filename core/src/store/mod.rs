@@ -21,6 +21,7 @@ mod directory;
 mod events;
 mod inbox;
 mod outbox;
+mod peers;
 mod records;
 mod rep;
 mod schema;
@@ -45,6 +46,7 @@ pub use events::{
 };
 pub use inbox::{ChatInsert, ChatRecord, MAX_CHAT_PER_DEAL, MAX_REFUSALS, RefusalRecord};
 pub use outbox::OutboxEntry;
+pub use peers::{MAX_PEER_BATCH, PeerRelayMarks};
 pub use records::{MessageInsert, MessageRecord, NegotiationRecord};
 pub use rep::RepStatus;
 pub use schema::SCHEMA_VERSION;

@@ -248,7 +248,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     DELETE FROM rep_ck_dirty;
     DELETE FROM rep_state WHERE k = 'built';
     "#,
-    // v10 (issue 22, self-contained: renumber freely at merge): chat inside a deal, blocked
+    // v10 (issue 22): chat inside a deal, blocked
     // keys, and refused incoming messages (each recorded once, with its reason).
     r#"
     CREATE TABLE chat_messages (
@@ -279,6 +279,17 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         at       INTEGER NOT NULL
     );
     CREATE INDEX refusals_nego ON refusals(nego, seq) WHERE nego IS NOT NULL;
+    "#,
+    // v11: other people's relay lists (issue 23). The lists themselves are events (kinds 10002
+    // and 10050, newest wins); this table says when each person's lists were last looked up
+    // (`checked_at`), and up to when their own events were read from their write relays
+    // (`synced_until`, NULL: never).
+    r#"
+    CREATE TABLE peer_relays (
+        pubkey       BLOB    PRIMARY KEY,
+        checked_at   INTEGER,
+        synced_until INTEGER
+    ) WITHOUT ROWID;
     "#,
 ];
 

@@ -71,13 +71,24 @@ impl Person {
 
     /// Opens an app for a fresh identity without any network (a phone in airplane mode).
     pub fn offline(name: &'static str, relays: &[String]) -> Self {
+        Self::offline_with(name, relays, |_| {})
+    }
+
+    /// [`Person::offline`] with a changed configuration (e.g. index relays).
+    pub fn offline_with(
+        name: &'static str,
+        relays: &[String],
+        tweak: impl FnOnce(&mut AppConfig),
+    ) -> Self {
         let home = tempfile::tempdir().expect("tempdir");
         let dir = home.path().join(name.to_lowercase());
         let keys = Keys::generate();
         let secrets = Arc::new(MemorySecretStore::new());
         Identity::import_secret(secrets.as_ref(), &keys.secret_key().to_secret_hex())
             .expect("import identity");
-        let app = App::open(Self::config(&dir, relays), secrets.clone()).expect("app opens");
+        let mut cfg = Self::config(&dir, relays);
+        tweak(&mut cfg);
+        let app = App::open(cfg, secrets.clone()).expect("app opens");
         Self {
             name,
             keys,

@@ -24,15 +24,9 @@ final class AppEnvironment {
         URL.applicationSupportDirectory.appending(path: "Freeport", directoryHint: .isDirectory)
     }
 
-    /// The relays the core is started with (Settings edits it; inside the data directory, so
-    /// a wipe resets it).
-    var relayList: FileRelayList {
-        FileRelayList(url: dataDirectory.appending(path: "relays.txt", directoryHint: .notDirectory))
-    }
-
-    /// The core's default relays (Settings → "use the default relays").
-    var defaultRelays: [String] {
-        defaultConfig(dataDir: dataDirectory.path).relays
+    /// Where versions before the core kept the relay settings listed the relays (imported once).
+    private var legacyRelayFile: URL {
+        dataDirectory.appending(path: "relays.txt", directoryHint: .notDirectory)
     }
 
     /// Opens the core (no network yet) and starts the root model.
@@ -47,21 +41,16 @@ final class AppEnvironment {
             try dir.setResourceValues(values)
             var config = defaultConfig(dataDir: dir.path)
             config.defaultRegion = Locale.current.region?.identifier
-            if let relays = relayList.load() { config.relays = relays }
             let core = try FreeportApp(config: config, secrets: secrets)
+            // The core keeps the relay settings; an earlier version's file becomes them once (an
+            // unreadable one costs only the old list: Settings shows the defaults).
+            _ = try? core.importRelayFile(path: legacyRelayFile.path)
             let model = AppModel(core: core)
             app = model
             await model.start()
         } catch {
             startupError = Words.error(UserError(error))
         }
-    }
-
-    /// Stops the core and opens it again (after the relay list changed).
-    func restart() async {
-        await app?.goOffline()
-        app = nil
-        await boot()
     }
 
     /// Erases the data directory and every Keychain entry, then starts over at onboarding.

@@ -17,7 +17,7 @@ struct RootScreen: View {
                         Task { await app.identityReady(id) }
                     }
                 case .ready:
-                    // A restarted core (new relays) is a new AppModel: fresh screens over it.
+                    // A core opened again (after a wipe) is a new AppModel: fresh screens over it.
                     MainTabs(app: app).id(ObjectIdentifier(app))
                 case let .failed(problem):
                     RetryScreen(message: Words.error(problem)) { Task { await app.start() } }

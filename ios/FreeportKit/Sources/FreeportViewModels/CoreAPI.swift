@@ -28,6 +28,14 @@ public protocol FreeportCoreAPI: AnyObject, Sendable {
     func sync() async throws -> SyncReport
     /// Connection state per relay.
     func relayStatus() async throws -> [RelayStatusView]
+    /// The relay settings (read, write, inbox), kept and checked by the core.
+    func relaySettings() async throws -> RelaySettingsView
+    /// Replaces the lists given (nil leaves one as it is); refused: `InvalidRelays`, no change.
+    func setRelaySettings(read: [String]?, write: [String]?, inbox: [String]?) async throws -> RelaySettingsView
+    /// Back to the default relays.
+    func resetRelaySettings() async throws -> RelaySettingsView
+    /// Imports (once) and removes the relay file an earlier version kept.
+    func importRelayFile(path: String) async throws -> RelayFileImport
     /// Events still waiting for a relay.
     func outbox() async throws -> [OutboxItemView]
 

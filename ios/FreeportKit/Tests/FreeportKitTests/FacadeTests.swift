@@ -39,7 +39,8 @@ final class FreeFunctionTests: XCTestCase {
             XCTAssertEqual(violations.first?.field, "lat")
         }
         let c = defaultConfig(dataDir: "/tmp/x")
-        XCTAssertFalse(c.relays.isEmpty)
+        XCTAssertTrue(c.relays.isEmpty, "the saved relay settings are used")
+        XCTAssertFalse(c.indexRelays.isEmpty)
         XCTAssertEqual(c.intentPowBits, 12)
         XCTAssertFalse(fullNumberWarning().isEmpty)
     }

@@ -53,6 +53,7 @@ func tempDir(_ name: String) -> String {
 func phone(_ name: String, relays: [String], store: SecretStore = MemoryStore()) throws -> FreeportApp {
     var config = defaultConfig(dataDir: tempDir(name))
     config.relays = relays
+    config.indexRelays = [] // never the shipped public index relays in a test
     config.defaultRegion = "SG"
     return try FreeportApp(config: config, secrets: store)
 }

@@ -432,10 +432,7 @@ final class ScreenProfileSettingsTests: XCTestCase {
         let wipedFlag = TestClock(0)
         let dir = phone.dir
         let store = phone.store
-        let settings = SettingsModel(
-            core: phone.core, relayList: FileRelayList(url: dir.appendingPathComponent("relays.txt")),
-            defaultRelays: [relay.url()]
-        ) {
+        let settings = SettingsModel(core: phone.core) {
             try FileManager.default.removeItem(at: dir)
             store.removeAll()
             wipedFlag.now = 1
@@ -443,7 +440,17 @@ final class ScreenProfileSettingsTests: XCTestCase {
         XCTAssertEqual(settings.coreVersion, coreVersion())
         await eventually("relay connected") {
             await settings.refresh()
-            return settings.relays.contains { $0.url.hasPrefix("ws") && $0.connected }
+            return settings.isConnected(relay.url())
+        }
+        // A relay added online is connected at once (no restart).
+        let second = try await EmbeddedRelayHandle.start()
+        defer { second.stop() }
+        settings.setDraft(.inbox, second.url())
+        await settings.addRelay(.inbox)
+        XCTAssertEqual(settings.list(.inbox), [relay.url(), second.url()], "\(settings.violations)")
+        await eventually("the new inbox relay connected") {
+            await settings.refresh()
+            return settings.isConnected(second.url())
         }
 
         settings.backupPassphrase = "1234"

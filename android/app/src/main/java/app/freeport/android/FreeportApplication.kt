@@ -4,12 +4,11 @@ import android.app.Application
 import android.content.pm.ApplicationInfo
 import android.os.StrictMode
 import app.freeport.core.FreeportApp
+import app.freeport.core.FreeportException
 import app.freeport.core.defaultConfig
 import app.freeport.presentation.Core
 import app.freeport.presentation.DataWiper
 import app.freeport.presentation.FfiCore
-import app.freeport.presentation.FileRelaySettings
-import app.freeport.presentation.RelaySettings
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Deferred
@@ -20,8 +19,9 @@ import kotlinx.coroutines.launch
 import java.io.File
 
 /**
- * Process-wide wiring: the secret store, the relay settings and the one core instance. Opening
- * the core opens SQLite, so it happens on [Dispatchers.IO]; screens wait for [openCore].
+ * Process-wide wiring: the secret store and the one core instance (which keeps the relay
+ * settings). Opening the core opens SQLite, so it happens on [Dispatchers.IO]; screens wait for
+ * [openCore].
  */
 class FreeportApplication : Application() {
     /** Lives as long as the process; relay connections and the outbox run here. */
@@ -32,13 +32,7 @@ class FreeportApplication : Application() {
         AndroidKeystoreSecretStore(File(noBackupFilesDir, "secrets"))
     }
 
-    val relaySettings: RelaySettings by lazy { FileRelaySettings(File(filesDir, "relays.txt")) }
-
     private val coreDir: File get() = File(filesDir, "freeport")
-
-    /** The relays the core starts with when the user has not chosen any. */
-    lateinit var defaultRelays: List<String>
-        private set
 
     private var opening: Deferred<Core>? = null
 
@@ -54,10 +48,14 @@ class FreeportApplication : Application() {
         // A Deferred that completed exceptionally reports isCancelled = true.
         if (current != null && !(retry && current.isCompleted && current.isCancelled)) return current
         return appScope.async<Core>(Dispatchers.IO) {
-            val defaults = defaultConfig(coreDir.path)
-            defaultRelays = defaults.relays
-            val config = relaySettings.load()?.let { defaults.copy(relays = it) } ?: defaults
-            FfiCore(FreeportApp(config, secrets))
+            // The core keeps the relay settings; an earlier version's relays.txt becomes them once.
+            val core = FfiCore(FreeportApp(defaultConfig(coreDir.path), secrets))
+            try {
+                core.importRelayFile(File(filesDir, LEGACY_RELAY_FILE).path)
+            } catch (e: FreeportException) {
+                // An unreadable old file costs only the old list: Settings shows the defaults.
+            }
+            core
         }.also { opening = it }
     }
 
@@ -91,10 +89,15 @@ class FreeportApplication : Application() {
         }
     }
 
-    /** Settings → erase: the core's files, the relay list, every secret and the Keystore key. */
+    /** Settings → erase: the core's files (relay settings included), every secret and the Keystore key. */
     val wiper = DataWiper {
         coreDir.deleteRecursively()
-        File(filesDir, "relays.txt").delete()
+        File(filesDir, LEGACY_RELAY_FILE).delete()
         secrets.wipeAll()
+    }
+
+    private companion object {
+        /** Where versions before the core kept the relay settings listed the relays. */
+        const val LEGACY_RELAY_FILE = "relays.txt"
     }
 }

@@ -23,6 +23,8 @@ import app.freeport.core.ProfileView
 import app.freeport.core.QuoteView
 import app.freeport.core.RateRecord
 import app.freeport.core.RefusalView
+import app.freeport.core.RelayFileImport
+import app.freeport.core.RelaySettingsView
 import app.freeport.core.RelayStatusView
 import app.freeport.core.ScreeningView
 import app.freeport.core.SyncReport
@@ -59,6 +61,13 @@ interface Core {
     suspend fun stopNetwork()
     suspend fun sync(): SyncReport
     suspend fun relayStatus(): List<RelayStatusView>
+    /** The relay settings (read, write, inbox), kept and checked by the core. */
+    suspend fun relaySettings(): RelaySettingsView
+    /** Replaces the lists given (null leaves one as it is); refused: `InvalidRelays`, no change. */
+    suspend fun setRelaySettings(read: List<String>?, write: List<String>?, inbox: List<String>?): RelaySettingsView
+    suspend fun resetRelaySettings(): RelaySettingsView
+    /** Imports (once) and removes the relay file an earlier version kept. */
+    suspend fun importRelayFile(path: String): RelayFileImport
     suspend fun outbox(): List<OutboxItemView>
     suspend fun flushOutbox(timeoutMs: Long): Int
 
@@ -178,6 +187,11 @@ class FfiCore(
     override suspend fun stopNetwork() = onIo { app.stopNetwork() }
     override suspend fun sync() = onIo { app.sync() }
     override suspend fun relayStatus() = onIo { app.relayStatus() }
+    override suspend fun relaySettings() = onIo { app.relaySettings() }
+    override suspend fun setRelaySettings(read: List<String>?, write: List<String>?, inbox: List<String>?) =
+        onIo { app.setRelaySettings(read, write, inbox) }
+    override suspend fun resetRelaySettings() = onIo { app.resetRelaySettings() }
+    override suspend fun importRelayFile(path: String) = onIo { app.importRelayFile(path) }
     override suspend fun outbox() = onIo { app.outbox() }
     override suspend fun flushOutbox(timeoutMs: Long) =
         onIo { app.flushOutbox(timeoutMs.coerceAtLeast(0).toULong()).toInt() }

@@ -62,7 +62,6 @@ data class UiError(
 object LocalError {
     const val WARNING_NOT_CONFIRMED = "warning_not_confirmed"
     const val EMPTY = "empty"
-    const val RELAY_URL = "relay_url"
 }
 
 /** Maps anything the core (or a precondition) threw to what a screen shows. */
@@ -75,6 +74,7 @@ fun Throwable.toUiError(): UiError = when (this) {
     is FreeportException.NotPossible -> UiError(UiError.Kind.NOT_POSSIBLE, refusal = refusal)
     is FreeportException.InvalidInput ->
         UiError(UiError.Kind.INVALID_INPUT, field = violations.firstOrNull()?.field, violations = violations)
+    is FreeportException.InvalidRelays -> UiError(UiError.Kind.INVALID_INPUT, field = "relays")
     is FreeportException.InvalidCode -> UiError(UiError.Kind.INVALID_CODE, codeProblem = problem)
     is FreeportException.WrongPassphrase -> UiError(UiError.Kind.WRONG_PASSPHRASE, field = "passphrase")
     is FreeportException.Phone -> UiError(UiError.Kind.PHONE, field = "phone", phoneProblem = problem)

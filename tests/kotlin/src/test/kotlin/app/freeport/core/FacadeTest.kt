@@ -51,7 +51,8 @@ class FreeFunctionsTest {
     fun `defaultConfig, fullNumberWarning and geohashFor`() {
         val c = defaultConfig("/data/app")
         assertEquals("/data/app", c.dataDir)
-        assertTrue(c.relays.isNotEmpty() && c.relays.all { it.startsWith("wss://") }, "${c.relays}")
+        assertTrue(c.relays.isEmpty(), "the saved relay settings are used: ${c.relays}")
+        assertTrue(c.indexRelays.isNotEmpty() && c.indexRelays.all { it.startsWith("wss://") }, "${c.indexRelays}")
         assertEquals(12.toUByte(), c.intentPowBits)
         assertTrue(fullNumberWarning().isNotBlank())
         assertEquals("w21z74", geohashFor(1.2881, 103.8483, 6u))
@@ -147,6 +148,34 @@ class TypedErrorsTest {
         assertEquals(id, fresh.identity())
         old.close()
         fresh.close()
+    }
+}
+
+class RelaySettingsFromKotlinTest {
+    @Test
+    fun `relay settings are kept by the core and refusals are typed per entry`() = runBlocking<Unit> {
+        val app = offline("relays")
+        val first = app.relaySettings()
+        assertFalse(first.saved)
+        assertTrue(first.read.all { it.startsWith("wss://") }, "${first.read}")
+        val e = assertFailsWith<FreeportException.InvalidRelays> {
+            app.setRelaySettings(listOf("wss://ok.example.com", "wss://10.0.0.1 x"), emptyList(), null)
+        }
+        assertEquals(
+            listOf(
+                RelayViolationRecord(RelayListRole.READ, 1u, "wss://10.0.0.1 x", RelayUrlRule.HostileShape),
+                RelayViolationRecord(RelayListRole.WRITE, null, null, RelayUrlRule.ListEmpty),
+            ),
+            e.violations,
+        )
+        assertEquals(first, app.relaySettings(), "nothing changed")
+        assertEquals(e.violations, app.checkRelaySettings(listOf("wss://ok.example.com", "wss://10.0.0.1 x"), emptyList(), null))
+        val set = app.setRelaySettings(null, null, listOf("wss://Inbox.example.com/"))
+        assertEquals(listOf("wss://inbox.example.com"), set.inbox)
+        assertEquals(first.read, set.read)
+        assertTrue(set.saved)
+        assertFalse(set.published, "published at the next sync")
+        app.close()
     }
 }
 

@@ -54,7 +54,6 @@ fun errorText(e: UiError): String {
         return stringResource(
             when (e.detail) {
                 LocalError.WARNING_NOT_CONFIRMED -> R.string.error_warning_not_confirmed
-                LocalError.RELAY_URL -> R.string.error_relay_url
                 else -> R.string.error_empty
             },
         )
