@@ -120,8 +120,10 @@ class NegotiationViewModel(
     /** What the thread screen renders. */
     data class State(
         val deal: DealView? = null,
-        /** The terms on the table as label/value lines. */
+        /** The terms on the table as key/value lines (top-level keys of the terms). */
         val terms: List<Pair<String, String>> = emptyList(),
+        /** The market form's label for each top-level key, where the form has one (`from` → "From"). */
+        val labels: Map<String, String> = emptyMap(),
         /** Edits for a counter-offer, by top-level key. */
         val edits: Map<String, String> = emptyMap(),
         /** The moves the core offers now, in its order: one button each, nothing else. */
@@ -143,9 +145,11 @@ class NegotiationViewModel(
 
     private suspend fun show(deal: DealView) {
         val refusals = core.refusals(nego)
+        val labels = _state.value.labels.ifEmpty { labelsOf(deal.market) }
         _state.update {
             it.copy(
                 deal = deal,
+                labels = labels,
                 terms = MarketForms.lines(deal.termsJson),
                 actions = deal.actions,
                 contact = deal.theirContact,
@@ -156,6 +160,12 @@ class NegotiationViewModel(
     }
 
     fun load(): Job = action(::fail) { show(core.deal(nego)) }
+
+    /** The deal's market form labels by top-level key (a term without a form field keeps its key). */
+    private suspend fun labelsOf(market: String): Map<String, String> =
+        core.markets().firstOrNull { it.topic == market }?.form.orEmpty()
+            .filter { it.path.lastIndexOf('/') == 0 }
+            .associate { it.path.removePrefix("/") to it.label }
 
     fun edit(key: String, value: String) = _state.update { it.copy(edits = it.edits + (key to value)) }
 

@@ -92,6 +92,7 @@ class NegotiationTest {
             val aliceWatch = alice.watch()
             val a1 = alice.state.await("alice sees bob's counter") { it.deal?.proposedBy == Party.THEM }
             assertEquals("SGD 8", a1.terms.toMap()["payment"])
+            assertEquals("Payment", a1.labels["payment"], "terms are labelled as the market's form labels them")
             assertEquals(listOf(DealAction.PICK, DealAction.COUNTER, DealAction.CANCEL, DealAction.CHAT), a1.actions, "$a1")
             val roundsBefore = a1.deal!!.roundsLeft
 
