@@ -249,6 +249,11 @@ pub enum AppEventRecord {
         /// Why.
         reason: String,
     },
+    /// A notice was written (pending until acknowledged with `ackNotices`).
+    Notice {
+        /// The notice.
+        notice: crate::app::Notice,
+    },
 }
 
 impl From<AppEvent> for AppEventRecord {
@@ -261,6 +266,7 @@ impl From<AppEvent> for AppEventRecord {
             AppEvent::DealMet { nego } => Self::DealMet { nego },
             AppEvent::ScreeningChanged { pubkey } => Self::ScreeningChanged { pubkey },
             AppEvent::MessageRejected { reason } => Self::MessageRejected { reason },
+            AppEvent::Notice { notice } => Self::Notice { notice },
         }
     }
 }

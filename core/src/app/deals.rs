@@ -3,18 +3,32 @@
 //! threads on one intent are driven through an [`IntentBook`] so that confirming one sends the
 //! authoritative "Filled" cancel to every other responder.
 
-use nostr::{EventId, PublicKey, Timestamp};
+use nostr::{Event, EventId, PublicKey, Timestamp};
 
+use super::notices::{Notice, PendingNotice};
 use super::{App, AppError, AppEvent, DealView, QuoteView, lock, unix_now};
 use crate::identity::to_npub;
 use crate::negotiation::{Effect, IntentBook, IntentInfo, Negotiation, Role, Side, State};
 use crate::protocol::NegoId;
-use crate::protocol::envelope::{Envelope, Terms, build_envelope, parse_envelope};
+use crate::protocol::envelope::{Envelope, EnvelopeType, Terms, build_envelope, parse_envelope};
 use crate::protocol::intent::Intent;
 use crate::protocol::receipt::{ReceiptDraft, build_receipt};
 use crate::relay::transport::SeenTransports;
 use crate::relay::{DecryptedDm, Transport, transport};
-use crate::store::{MessageRecord, NegotiationRecord};
+use crate::store::{MessageRecord, NegotiationRecord, StoreError, StoreTx};
+
+/// What a change to negotiations sends and announces, prepared (built and signed) before the
+/// store transaction that records the change, so the change, its outgoing messages and its
+/// notices are committed together or not at all.
+#[derive(Debug, Default)]
+pub(crate) struct Outgoing {
+    /// Signed events for the outbox (envelopes to the counterparty, our receipt half).
+    pub events: Vec<Event>,
+    /// Our receipt halves among them, stored locally after the commit (reputation).
+    pub receipts: Vec<Event>,
+    /// Threads whose listeners must hear about a change (with the new state when known).
+    pub changed: Vec<(NegoId, Option<State>)>,
+}
 
 /// How a responder opens a thread on someone's intent.
 #[derive(Debug, Clone, PartialEq)]
@@ -117,18 +131,26 @@ impl App {
         })
     }
 
-    /// Persists a thread. An unchanged thread (a replayed or refused-before-recording message)
-    /// is not rewritten, so its `updated_at` — the deal list's order — only moves on a change.
-    pub(crate) fn save_thread(&self, n: &Negotiation, intent_id: EventId) -> Result<(), AppError> {
-        let rec = self.thread_record(n, intent_id)?;
-        if let Some(old) = self.inner.store.get_negotiation(n.nego())?
-            && old.detail == rec.detail
-            && old.intent_id == rec.intent_id
-        {
-            return Ok(());
+    /// The records of the threads among `threads` that differ from what is stored (an
+    /// unchanged thread is not rewritten, so its `updated_at` — the deal list's order — only
+    /// moves on a change).
+    pub(crate) fn changed_records<'a>(
+        &self,
+        threads: impl IntoIterator<Item = &'a Negotiation>,
+        intent_id: EventId,
+    ) -> Result<Vec<NegotiationRecord>, AppError> {
+        let mut out = Vec::new();
+        for n in threads {
+            let rec = self.thread_record(n, intent_id)?;
+            if let Some(old) = self.inner.store.get_negotiation(n.nego())?
+                && old.detail == rec.detail
+                && old.intent_id == rec.intent_id
+            {
+                continue;
+            }
+            out.push(rec);
         }
-        self.inner.store.upsert_negotiation(&rec)?;
-        Ok(())
+        Ok(out)
     }
 
     fn load_book(&self, intent: &Intent) -> Result<IntentBook, AppError> {
@@ -141,13 +163,6 @@ impl App {
             .filter_map(|r| serde_json::from_slice::<Negotiation>(&r.detail).ok())
             .collect();
         Ok(IntentBook::from_threads(intent_info(intent), threads))
-    }
-
-    fn save_book(&self, book: &IntentBook) -> Result<(), AppError> {
-        for t in book.threads() {
-            self.save_thread(t, book.intent().intent_id)?;
-        }
-        Ok(())
     }
 
     /// Our contact card for accepts: the reference contact string plus our commitment salt.
@@ -197,9 +212,9 @@ impl App {
         }
     }
 
-    /// Sends an envelope to the counterparty through the durable outbox (NIP-17 by default,
-    /// NIP-04 for a peer that has only ever used NIP-04).
-    async fn send_envelope(&self, env: &Envelope) -> Result<(), AppError> {
+    /// The events that carry an envelope to the counterparty (NIP-17 by default, to them and a
+    /// copy to us; NIP-04 for a peer that has only ever used NIP-04).
+    fn envelope_events(&self, env: &Envelope) -> Result<Vec<Event>, AppError> {
         let keys = self.keys()?;
         let me = keys.public_key();
         let peer = env
@@ -229,24 +244,20 @@ impl App {
                     })?,
                 ],
             };
-        for e in &events {
-            self.inner.store.outbox_enqueue(e)?;
-        }
-        if let Ok(c) = self.client() {
-            c.wake_outbox();
-        }
-        Ok(())
+        Ok(events)
     }
 
-    /// Carries out what the state machine asked for, and tells listeners.
-    pub(crate) async fn run_effects(
+    /// Builds (and signs) what the state machine asked to send, and notes what listeners must
+    /// hear; nothing is written yet (see [`App::commit_change`]).
+    pub(crate) fn prepare_effects(
         &self,
         intent_id: EventId,
-        effects: Vec<(NegoId, Effect)>,
-    ) -> Result<(), AppError> {
+        effects: &[(NegoId, Effect)],
+    ) -> Result<Outgoing, AppError> {
+        let mut out = Outgoing::default();
         for (nego, fx) in effects {
             match fx {
-                Effect::Send(env) => self.send_envelope(&env).await?,
+                Effect::Send(env) => out.events.extend(self.envelope_events(env)?),
                 Effect::PublishReceipt => {
                     // Like the reference: publish our (proven-tier) half on confirmation.
                     let keys = self.keys()?;
@@ -264,34 +275,96 @@ impl App {
                             .map_err(|e| AppError::Internal {
                                 reason: e.to_string(),
                             })?;
-                        self.publish(vec![ev]).await?;
+                        out.events.push(ev.clone());
+                        out.receipts.push(ev);
                     }
                 }
-                Effect::StateChanged { to, .. } => self.emit(AppEvent::NegotiationChanged {
-                    nego: nego.to_string(),
-                    state: state_label(to).to_string(),
-                }),
+                Effect::StateChanged { to, .. } => out.changed.push((nego.clone(), Some(*to))),
                 Effect::TermsChanged { .. }
                 | Effect::Confirmed { .. }
                 | Effect::Cancelled { .. }
                 | Effect::Chat { .. }
                 | Effect::PeerStatus { .. }
-                | Effect::StaleAccept { .. } => {
-                    self.emit(AppEvent::NegotiationChanged {
-                        nego: nego.to_string(),
-                        state: self
-                            .inner
-                            .store
-                            .get_negotiation(&nego)
-                            .ok()
-                            .flatten()
-                            .map(|r| r.state)
-                            .unwrap_or_default(),
-                    });
-                }
+                | Effect::StaleAccept { .. } => out.changed.push((nego.clone(), None)),
             }
         }
+        Ok(out)
+    }
+
+    /// Records a change in one transaction: the changed threads, the outgoing events (outbox),
+    /// the notices, and whatever `extra` writes (a received message, a processed wrap, a used
+    /// meet nonce). Returns the notices that were new.
+    pub(crate) fn commit_change(
+        &self,
+        threads: &[NegotiationRecord],
+        out: &Outgoing,
+        notices: &[PendingNotice],
+        extra: impl FnOnce(&StoreTx<'_>) -> Result<(), StoreError>,
+    ) -> Result<Vec<Notice>, AppError> {
+        Ok(self.inner.store.transaction(|tx| {
+            for r in threads {
+                tx.upsert_negotiation(r)?;
+            }
+            for e in &out.events {
+                tx.outbox_enqueue(e)?;
+            }
+            extra(tx)?;
+            let mut new = Vec::new();
+            for n in notices {
+                new.extend(n.insert(tx)?);
+            }
+            Ok(new)
+        })?)
+    }
+
+    /// After the commit: our receipt halves into the local store (reputation), the publisher
+    /// woken, listeners told.
+    pub(crate) async fn finish_change(
+        &self,
+        out: Outgoing,
+        notices: Vec<Notice>,
+    ) -> Result<(), AppError> {
+        if !out.receipts.is_empty() {
+            self.store_public(&out.receipts)?;
+        }
+        if !out.events.is_empty()
+            && let Ok(c) = self.client()
+        {
+            c.wake_outbox();
+        }
+        for (nego, state) in out.changed {
+            let state = match state {
+                Some(s) => state_label(s).to_string(),
+                None => self
+                    .inner
+                    .store
+                    .get_negotiation(&nego)
+                    .ok()
+                    .flatten()
+                    .map(|r| r.state)
+                    .unwrap_or_default(),
+            };
+            self.emit(AppEvent::NegotiationChanged {
+                nego: nego.to_string(),
+                state,
+            });
+        }
+        self.emit_notices(notices);
         Ok(())
+    }
+
+    /// Records threads changed by a local action together with what the action sends, then
+    /// tells listeners.
+    async fn commit_local<'a>(
+        &self,
+        threads: impl IntoIterator<Item = &'a Negotiation>,
+        intent_id: EventId,
+        effects: &[(NegoId, Effect)],
+    ) -> Result<(), AppError> {
+        let recs = self.changed_records(threads, intent_id)?;
+        let out = self.prepare_effects(intent_id, effects)?;
+        let new = self.commit_change(&recs, &out, &[], |_| Ok(()))?;
+        self.finish_change(out, new).await
     }
 
     // ---- local actions ------------------------------------------------------------------
@@ -336,12 +409,8 @@ impl App {
             Response::Accept => n.accept(contact, salt, now)?,
             Response::Counter(terms) => n.counter(terms, now)?,
         };
-        self.save_thread(&n, intent.id)?;
-        self.run_effects(
-            intent.id,
-            fx.into_iter().map(|e| (nego.clone(), e)).collect(),
-        )
-        .await?;
+        let fx: Vec<(NegoId, Effect)> = fx.into_iter().map(|e| (nego.clone(), e)).collect();
+        self.commit_local([&n], intent.id, &fx).await?;
         self.deal(&nego.to_string())
     }
 
@@ -359,19 +428,20 @@ impl App {
         let nego = parse_nego(nego)?;
         let (n, rec) = self.load_thread(&nego)?;
         let now = unix_now();
-        let effects = if n.role() == Role::Owner {
+        if n.role() == Role::Owner {
             let intent = self.load_intent(&rec.intent_id.to_hex())?;
             let mut book = self.load_book(&intent)?;
             let fx = book.act(&nego, now, |t| f(t, now))?;
-            self.save_book(&book)?;
-            fx
+            self.commit_local(book.threads(), rec.intent_id, &fx)
+                .await?;
         } else {
             let mut n = n;
-            let fx = f(&mut n, now)?;
-            self.save_thread(&n, rec.intent_id)?;
-            fx.into_iter().map(|e| (nego.clone(), e)).collect()
-        };
-        self.run_effects(rec.intent_id, effects).await?;
+            let fx: Vec<(NegoId, Effect)> = f(&mut n, now)?
+                .into_iter()
+                .map(|e| (nego.clone(), e))
+                .collect();
+            self.commit_local([&n], rec.intent_id, &fx).await?;
+        }
         self.deal(&nego.to_string())
     }
 
@@ -428,8 +498,8 @@ impl App {
         let mut book = self.load_book(&intent)?;
         let (contact, salt) = self.contact_card()?;
         let fx = book.pick(&nego_id, contact, salt, unix_now())?;
-        self.save_book(&book)?;
-        self.run_effects(rec.intent_id, fx).await?;
+        self.commit_local(book.threads(), rec.intent_id, &fx)
+            .await?;
         self.deal(nego)
     }
 
@@ -461,8 +531,7 @@ impl App {
                 all.extend(fx);
             }
         }
-        self.save_book(&book)?;
-        self.run_effects(intent.id, all).await
+        self.commit_local(book.threads(), intent.id, &all).await
     }
 
     // ---- incoming -------------------------------------------------------------------------
@@ -471,6 +540,19 @@ impl App {
     /// we are part of (injection from a third key, wrong intent, malformed JSON) is refused and
     /// changes nothing.
     pub(crate) async fn on_dm(&self, dm: DecryptedDm) -> Result<(), AppError> {
+        self.apply_dm(dm, None).await
+    }
+
+    /// [`App::on_dm`], recording `wrap` (the gift wrap's id and time) as processed in the same
+    /// transaction as everything the message changed: the threads, the message, what it makes
+    /// us send (an auto-accept, "Filled" to other responders, our receipt half) and its
+    /// notices. A process killed at any point has either done all of it or none of it, and the
+    /// message is applied again (once) by the next catch-up.
+    pub(crate) async fn apply_dm(
+        &self,
+        dm: DecryptedDm,
+        wrap: Option<(EventId, u64)>,
+    ) -> Result<(), AppError> {
         let me = self.public_key()?;
         if dm.sender == me {
             return Ok(()); // our own copy of something we sent
@@ -479,7 +561,7 @@ impl App {
         let _g = self.inner.nego_lock.lock().await;
         let now = unix_now();
         let nego = env.nego.clone();
-        let (intent_id, effects) = if nego.author() == me {
+        let (intent_id, effects, records, opened, states, market) = if nego.author() == me {
             // We own the intent: route through its book (opens a thread for a new responder).
             let intent =
                 self.load_intent(&env.intent_id.to_hex())
@@ -494,16 +576,35 @@ impl App {
                 });
             }
             let mut book = self.load_book(&intent)?;
+            let existed = book.thread(&nego).is_some();
             let fx = book.apply_incoming(dm.sender, &env, dm.event_id, now)?;
-            self.save_book(&book)?;
-            (intent.id, fx)
+            let opened = (!existed && book.thread(&nego).is_some())
+                .then(|| (nego.clone(), env.kind == EnvelopeType::Accept));
+            let records = self.changed_records(book.threads(), intent.id)?;
+            let states: Vec<(NegoId, State)> = book
+                .threads()
+                .map(|t| (t.nego().clone(), t.state()))
+                .collect();
+            (
+                intent.id,
+                fx,
+                records,
+                opened,
+                states,
+                intent.market.clone(),
+            )
         } else if nego.responder() == me {
             let (mut n, rec) = self.load_thread(&nego)?;
             let fx = n.apply_incoming(dm.sender, &env, dm.event_id, now)?;
-            self.save_thread(&n, rec.intent_id)?;
+            let records = self.changed_records([&n], rec.intent_id)?;
+            let states = vec![(nego.clone(), n.state())];
             (
                 rec.intent_id,
                 fx.into_iter().map(|e| (nego.clone(), e)).collect(),
+                records,
+                None,
+                states,
+                n.market().to_string(),
             )
         } else {
             return Err(AppError::NotPossible {
@@ -511,17 +612,49 @@ impl App {
                 why: "we are not a party of its negotiation".into(),
             });
         };
-        self.remember_peer_transport(dm.sender, dm.transport);
-        let _ = self.inner.store.insert_message(&MessageRecord {
+        let out = self.prepare_effects(intent_id, &effects)?;
+        let state_of = |n: &NegoId| states.iter().find(|(x, _)| x == n).map(|(_, s)| *s);
+        // A quote on an intent already filled is answered "Filled" by the book at once: nothing
+        // for the owner to look at.
+        let filled_at_once = opened
+            .as_ref()
+            .is_some_and(|(n, _)| state_of(n).is_some_and(State::is_terminal));
+        let notices: Vec<PendingNotice> = super::notices::from_effects(
+            &effects,
+            opened.as_ref().map(|(n, posted)| (n, *posted)),
+            state_of,
+            &dm.event_id,
+        )
+        .into_iter()
+        .filter(|(n, _, _)| !(filled_at_once && *n == nego))
+        .map(|(n, key, kind)| PendingNotice {
+            deal: Some(self.notice_deal(&n, &intent_id, &market)),
+            key,
+            kind,
+            created_at: now,
+        })
+        .collect();
+        let msg = MessageRecord {
             nego: nego.clone(),
             event_id: dm.rumor_id.unwrap_or(dm.event_id),
             sender: dm.sender,
             msg_type: env.kind.as_str().to_string(),
             ts: env.ts,
             envelope: dm.plaintext.into_bytes(),
-        });
+        };
+        let stored = self.commit_change(&records, &out, &notices, |tx| {
+            // A message of a thread we did not keep (refused before it opened) is not stored.
+            if tx.get_negotiation(&msg.nego)?.is_some() {
+                tx.insert_message(&msg)?;
+            }
+            if let Some((id, at)) = wrap {
+                tx.wrap_mark_processed(&id, at)?;
+            }
+            Ok(())
+        })?;
         drop(_g);
-        self.run_effects(intent_id, effects).await
+        self.remember_peer_transport(dm.sender, dm.transport);
+        self.finish_change(out, stored).await
     }
 
     /// Expires unconfirmed threads whose intent expired (enforced, unlike the reference).
@@ -539,14 +672,9 @@ impl App {
             let fx = n.tick(now);
             if !fx.is_empty() {
                 changed += 1;
-                self.save_thread(&n, rec.intent_id)?;
                 let nego = n.nego().clone();
-                drop(rec);
-                self.run_effects(
-                    n.intent_id(),
-                    fx.into_iter().map(|e| (nego.clone(), e)).collect(),
-                )
-                .await?;
+                let fx: Vec<(NegoId, Effect)> = fx.into_iter().map(|e| (nego.clone(), e)).collect();
+                self.commit_local([&n], rec.intent_id, &fx).await?;
             }
         }
         Ok(changed)

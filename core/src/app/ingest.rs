@@ -278,6 +278,7 @@ impl App {
         self.apply_and_project(&events)?;
         let me = self.public_key().ok();
         let now = Timestamp::from(unix_now());
+        let mut notices = Vec::new();
         for e in &events {
             match e.kind.as_u16() {
                 kinds::OFFER | kinds::REQUEST => {
@@ -295,12 +296,25 @@ impl App {
                         });
                     }
                 }
-                kinds::RATING | kinds::PROFILE => self.emit(AppEvent::ScreeningChanged {
+                kinds::RATING => {
+                    // Every copy, not only new ones: the notice's key makes a repeat a no-op,
+                    // and a rating stored just before a crash still gets its notice.
+                    if let Ok(r) = parse_rating(e)
+                        && let Some(n) = self.rating_notice(&r)?
+                    {
+                        notices.push(n);
+                    }
+                    self.emit(AppEvent::ScreeningChanged {
+                        pubkey: e.pubkey.to_hex(),
+                    })
+                }
+                kinds::PROFILE => self.emit(AppEvent::ScreeningChanged {
                     pubkey: e.pubkey.to_hex(),
                 }),
                 _ => {}
             }
         }
+        self.record_notices(&notices)?;
         Ok(())
     }
 

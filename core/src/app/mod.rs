@@ -9,6 +9,8 @@ mod deals;
 mod ingest;
 mod intents;
 mod meetup;
+pub mod notices;
+pub mod pass;
 mod profile;
 mod rate;
 mod screen;
@@ -38,6 +40,10 @@ use crate::store::{Store, StoreError};
 pub use deals::Response;
 pub use intents::{MAX_INTENTS_PER_AUTHOR, PostIntent};
 pub use meetup::ScanInput;
+pub use notices::{
+    MAX_NOTICES_PER_CALL, MeetStep, Notice, NoticeChannel, NoticeDeal, NoticeKind, NoticeSettings,
+};
+pub use pass::{PassOutcome, PassReport};
 pub use profile::{CONTACT_ENTRY, FULL_NUMBER_WARNING, ProfileUpdate};
 pub use rate::RateInput;
 pub use screen::{EvaluationStats, screen_events, screening_view};
@@ -164,6 +170,9 @@ pub enum AppEvent {
     ScreeningChanged { pubkey: String },
     /// An incoming message was refused (injection, replay of a closed thread, bad JSON…).
     MessageRejected { reason: String },
+    /// Something the user should hear about happened (see [`Notice`]); written before this is
+    /// sent, pending until acknowledged.
+    Notice { notice: Notice },
 }
 
 struct Net {
@@ -185,6 +194,8 @@ pub(crate) struct Inner {
     pub(crate) shown: Mutex<HashMap<NegoId, MeetSession>>,
     /// Serialises negotiation read-modify-write cycles.
     pub(crate) nego_lock: tokio::sync::Mutex<()>,
+    /// One background pass at a time.
+    pub(crate) pass_lock: tokio::sync::Mutex<()>,
     pub(crate) events: broadcast::Sender<AppEvent>,
 }
 
@@ -292,6 +303,7 @@ impl App {
                 rep: Mutex::new(rep),
                 shown: Mutex::new(HashMap::new()),
                 nego_lock: tokio::sync::Mutex::new(()),
+                pass_lock: tokio::sync::Mutex::new(()),
                 events,
             }),
         };

@@ -16,8 +16,8 @@ pub mod outbox;
 pub mod transport;
 
 pub use client::{
-    Incoming, PublishReport, RelayClient, RelayConfig, RelayError, RelayState, SentDm, Stream,
-    VerifiedEvent, default_relays,
+    Incoming, PublishReport, QueryPage, RelayClient, RelayConfig, RelayError, RelayState, SentDm,
+    Stream, VerifiedEvent, default_relays,
 };
 pub use embedded::{EmbeddedRelay, EmbeddedRelayOptions};
 pub use ingest::{DropReason, IngestLimits, IngestStats};

@@ -19,6 +19,7 @@
 mod crypto;
 mod directory;
 mod events;
+mod notices;
 mod outbox;
 mod records;
 mod rep;
@@ -42,6 +43,7 @@ pub use directory::StoreDirectory;
 pub use events::{
     EventQuery, InsertReport, MAX_QUERY_LIMIT, MAX_QUERY_VALUES, PROFILE_HISTORY_LEN,
 };
+pub use notices::{MAX_ACK_IDS, NoticeInsert, NoticeRow};
 pub use outbox::OutboxEntry;
 pub use records::{MessageInsert, MessageRecord, NegotiationRecord};
 pub use rep::RepStatus;
