@@ -14,10 +14,9 @@ use freeport_core::app::{
     App, MeetStep, Notice, NoticeChannel, NoticeKind, NoticeSettings, PassOutcome, ProfileUpdate,
     RateInput, Response, ScanInput,
 };
-use freeport_core::protocol::NegoId;
-use freeport_core::protocol::envelope::{EnvelopeType, build_envelope};
-use freeport_core::relay::{Transport, transport};
-use nostr::{Event, EventBuilder, EventId, JsonUtil, Keys, Kind, Tag, Timestamp};
+use freeport_core::protocol::envelope::EnvelopeType;
+use freeport_core::relay::Transport;
+use nostr::{Event, EventBuilder, JsonUtil, Keys, Kind, Tag, Timestamp};
 use serde_json::{Value, json};
 
 #[path = "../../tests/support/scripted_relay.rs"]
@@ -358,34 +357,14 @@ async fn unacknowledged_notices_come_back_until_acknowledged_and_switched_off_ch
     );
 }
 
-/// A quote from a fresh key on one of Alice's intents, gift-wrapped (or NIP-04) to her.
+/// A counter from `from` on one of Alice's intents, on transport `t`.
 fn quote(
     from: &Keys,
     intent: &freeport_core::app::IntentView,
     price: u32,
     t: Transport,
 ) -> (String, Event) {
-    let author = freeport_core::identity::parse_public_key(&intent.author).expect("author");
-    let nego = NegoId::new(&intent.d, author, from.public_key()).expect("nego");
-    let mut env = freeport_core::protocol::envelope::Envelope::new(
-        EnvelopeType::Counter,
-        nego.clone(),
-        EventId::from_hex(&intent.id).expect("id"),
-        intent.market.clone(),
-        now(),
-    );
-    env.terms = Some(priced(&intent_terms(intent), price));
-    let text = build_envelope(&env).expect("envelope");
-    let ts = Timestamp::from(now());
-    let ev = match t {
-        Transport::Nip17 => {
-            transport::build_nip17(from, &author, &text, ts)
-                .expect("wrap")
-                .to_peer
-        }
-        Transport::Nip04 => transport::build_nip04(from, &author, &text, ts).expect("nip04"),
-    };
-    (nego.to_string(), ev)
+    message_on(from, intent, EnvelopeType::Counter, price, now(), t)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
