@@ -4,5 +4,6 @@ mod bad_input;
 mod flow;
 mod harness;
 mod moves;
+mod notices;
 mod offline;
 mod watch;

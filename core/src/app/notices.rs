@@ -331,6 +331,14 @@ pub(crate) fn from_effects(
             out.push((nego.clone(), key, kind));
         }
     }
+    // Their accept that our phone confirmed at once (a responder's auto-accept): "confirmed"
+    // says it all.
+    let confirmed: Vec<NegoId> = out
+        .iter()
+        .filter(|(_, _, k)| *k == NoticeKind::Confirmed)
+        .map(|(n, _, _)| n.clone())
+        .collect();
+    out.retain(|(n, _, k)| !(*k == NoticeKind::Accepted && confirmed.contains(n)));
     out
 }
 
@@ -609,6 +617,29 @@ mod tests {
             let got = from_effects(&[(n.clone(), fx.clone())], None, state, &src);
             assert_eq!(codes(&got), want.into_iter().collect::<Vec<_>>(), "{fx:?}");
         }
+    }
+
+    #[test]
+    fn an_accept_confirmed_at_once_is_one_confirmed_notice() {
+        let n = nego(4);
+        let fx = vec![
+            (
+                n.clone(),
+                Effect::StateChanged {
+                    from: State::Open,
+                    to: State::AcceptedByThem,
+                },
+            ),
+            (
+                n.clone(),
+                Effect::StateChanged {
+                    from: State::AcceptedByThem,
+                    to: State::Confirmed,
+                },
+            ),
+        ];
+        let got = from_effects(&fx, None, |_| None, &EventId::all_zeros());
+        assert_eq!(codes(&got), vec!["confirmed"]);
     }
 
     #[test]
