@@ -35,32 +35,60 @@ final class AppEnvironment {
         defaultConfig(dataDir: dataDirectory.path).relays
     }
 
+    /// The core, opened once per process: by the first screen or by a background refresh.
+    private var core: FreeportApp?
+
+    /// A deal a tapped notification asked to open, before the root model exists.
+    private var pendingLink: URL?
+
+    private func openCore() throws -> FreeportApp {
+        if let core { return core }
+        var dir = dataDirectory
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        var values = URLResourceValues()
+        values.isExcludedFromBackup = true
+        try dir.setResourceValues(values)
+        var config = defaultConfig(dataDir: dir.path)
+        config.defaultRegion = Locale.current.region?.identifier
+        if let relays = relayList.load() { config.relays = relays }
+        let opened = try FreeportApp(config: config, secrets: secrets)
+        core = opened
+        return opened
+    }
+
     /// Opens the core (no network yet) and starts the root model.
     func boot() async {
         guard app == nil else { return }
         startupError = nil
         do {
-            var dir = dataDirectory
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            var values = URLResourceValues()
-            values.isExcludedFromBackup = true
-            try dir.setResourceValues(values)
-            var config = defaultConfig(dataDir: dir.path)
-            config.defaultRegion = Locale.current.region?.identifier
-            if let relays = relayList.load() { config.relays = relays }
-            let core = try FreeportApp(config: config, secrets: secrets)
-            let model = AppModel(core: core)
+            let model = AppModel(core: try openCore())
             app = model
             await model.start()
+            if let link = pendingLink {
+                pendingLink = nil
+                model.open(link)
+            }
         } catch {
             startupError = UserError(error).message
         }
+    }
+
+    /// The core for a background refresh, without starting the app's own connection (the pass
+    /// opens and closes its own); nil when it cannot be opened (e.g. Keychain locked).
+    func coreForBackground() -> FreeportApp? {
+        try? openCore()
+    }
+
+    /// A `freeport://deal/…` link (a tapped notification): opens that deal.
+    func open(_ url: URL) {
+        if let app { app.open(url) } else { pendingLink = url }
     }
 
     /// Stops the core and opens it again (after the relay list changed).
     func restart() async {
         await app?.goOffline()
         app = nil
+        core = nil
         await boot()
     }
 
@@ -68,6 +96,7 @@ final class AppEnvironment {
     func wipe() async throws {
         await app?.goOffline()
         app = nil
+        core = nil
         if FileManager.default.fileExists(atPath: dataDirectory.path) {
             try FileManager.default.removeItem(at: dataDirectory)
         }

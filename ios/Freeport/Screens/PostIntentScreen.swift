@@ -49,7 +49,12 @@ struct PostIntentScreen: View {
             }
         }
         .overlay { if model.busy { ProgressView("Signing…") } }
-        .onChange(of: model.posted) { _, posted in if posted != nil { dismiss() } }
+        .onChange(of: model.posted) { _, posted in
+            guard posted != nil else { return }
+            // Answers come while the app is closed: the moment to ask to notify.
+            Task { await BackgroundNotices.requestPermissionIfNeeded() }
+            dismiss()
+        }
     }
 
     @ViewBuilder private func fieldError(_ name: String) -> some View {

@@ -3,12 +3,16 @@ package app.freeport.android
 import android.app.Application
 import android.content.pm.ApplicationInfo
 import android.os.StrictMode
+import app.freeport.android.notify.BackgroundWork
+import app.freeport.android.notify.CoreHost
+import app.freeport.android.notify.Notifications
 import app.freeport.core.FreeportApp
 import app.freeport.core.defaultConfig
 import app.freeport.presentation.Core
 import app.freeport.presentation.DataWiper
 import app.freeport.presentation.FfiCore
 import app.freeport.presentation.FileRelaySettings
+import app.freeport.presentation.PassAfterActionsCore
 import app.freeport.presentation.RelaySettings
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineScope
@@ -21,9 +25,10 @@ import java.io.File
 
 /**
  * Process-wide wiring: the secret store, the relay settings and the one core instance. Opening
- * the core opens SQLite, so it happens on [Dispatchers.IO]; screens wait for [openCore].
+ * the core opens SQLite, so it happens on [Dispatchers.IO]; screens wait for [openCore]. Also
+ * the background work ([BackgroundWork]) and its notification channels.
  */
-class FreeportApplication : Application() {
+class FreeportApplication : Application(), CoreHost {
     /** Lives as long as the process; relay connections and the outbox run here. */
     val appScope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
 
@@ -46,7 +51,7 @@ class FreeportApplication : Application() {
      * The one core, opened on [Dispatchers.IO] (SQLite, the secret store) the first time it is
      * asked for. A failed open is kept (every screen sees the same error) until [retry].
      */
-    suspend fun openCore(retry: Boolean = false): Core = coreDeferred(retry).await()
+    override suspend fun openCore(retry: Boolean): Core = coreDeferred(retry).await()
 
     @Synchronized
     private fun coreDeferred(retry: Boolean): Deferred<Core> {
@@ -57,7 +62,9 @@ class FreeportApplication : Application() {
             val defaults = defaultConfig(coreDir.path)
             defaultRelays = defaults.relays
             val config = relaySettings.load()?.let { defaults.copy(relays = it) } ?: defaults
-            FfiCore(FreeportApp(config, secrets))
+            // After posting, answering or accepting: a background pass soon (the answer may come
+            // while the app is closed, and the pass pushes what the action queued).
+            PassAfterActionsCore(FfiCore(FreeportApp(config, secrets))) { BackgroundWork.requestNow(this@FreeportApplication) }
         }.also { opening = it }
     }
 
@@ -71,6 +78,8 @@ class FreeportApplication : Application() {
             )
         }
         coreDeferred(retry = false) // start opening before the first frame asks for it
+        Notifications.createChannels(this)
+        BackgroundWork.schedulePeriodic(this)
     }
 
     /**

@@ -1,6 +1,8 @@
 package app.freeport.presentation
 
 import app.freeport.core.IdentityView
+import app.freeport.core.NoticeChannel
+import app.freeport.core.NoticeSettings
 import app.freeport.core.RelayStatusView
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.CoroutineScope
@@ -68,6 +70,8 @@ class SettingsViewModel(
         val restartNeeded: Boolean = false,
         /** The core library's version, for bug reports. */
         val coreVersion: String = "",
+        /** Which notification channels are on (null until loaded). */
+        val notices: NoticeSettings? = null,
         val error: UiError? = null,
     )
 
@@ -87,8 +91,21 @@ class SettingsViewModel(
                 relays = saved ?: defaultRelays,
                 outboxPending = core.outbox().size,
                 coreVersion = core.coreVersion(),
+                notices = core.noticeSettings(),
             )
         }
+    }
+
+    /** Switches notifications of one channel on or off (kept by the core). */
+    fun setNotices(channel: NoticeChannel, on: Boolean): Job = action(::fail) {
+        val current = _state.value.notices ?: core.noticeSettings()
+        val next = when (channel) {
+            NoticeChannel.DEALS -> current.copy(deals = on)
+            NoticeChannel.RATINGS -> current.copy(ratings = on)
+            NoticeChannel.SAFETY -> current.copy(safety = on)
+        }
+        core.setNoticeSettings(next)
+        _state.update { it.copy(notices = next, error = null) }
     }
 
     /**

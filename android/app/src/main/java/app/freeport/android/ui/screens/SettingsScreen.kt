@@ -5,8 +5,10 @@ import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.heightIn
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.rememberScrollState
+import androidx.compose.foundation.selection.toggleable
 import androidx.compose.foundation.verticalScroll
 import androidx.compose.material.icons.Icons
 import androidx.compose.material.icons.filled.Delete
@@ -17,6 +19,7 @@ import androidx.compose.material3.IconButton
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.OutlinedTextField
+import androidx.compose.material3.Switch
 import androidx.compose.material3.Text
 import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
@@ -31,6 +34,7 @@ import androidx.compose.ui.Modifier
 import androidx.compose.ui.platform.LocalContext
 import androidx.compose.ui.res.pluralStringResource
 import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.semantics.Role
 import androidx.compose.ui.semantics.heading
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.unit.dp
@@ -40,6 +44,7 @@ import app.freeport.android.R
 import app.freeport.android.ui.ErrorBanner
 import app.freeport.android.ui.findActivity
 import app.freeport.android.ui.rememberScreenModel
+import app.freeport.core.NoticeChannel
 import app.freeport.presentation.Core
 import app.freeport.presentation.SettingsViewModel
 import kotlinx.coroutines.delay
@@ -53,6 +58,7 @@ interface SettingsActions {
     fun backup() {}
     fun wipe() {}
     fun cancelWipe() {}
+    fun setNotices(channel: NoticeChannel, on: Boolean) {}
 }
 
 /** Relays, backup, outbox, erase. */
@@ -77,6 +83,7 @@ fun SettingsRoute(core: Core, app: FreeportApplication, onBackup: () -> Unit) {
             override fun backup() = onBackup()
             override fun wipe() { vm.wipe() }
             override fun cancelWipe() = vm.cancelWipe()
+            override fun setNotices(channel: NoticeChannel, on: Boolean) { vm.setNotices(channel, on) }
         }
     }
     SettingsScreen(s, actions)
@@ -114,6 +121,14 @@ fun SettingsScreen(s: SettingsViewModel.State, vm: SettingsActions) {
             Text(stringResource(R.string.settings_relay_add))
         }
         if (s.restartNeeded) Text(stringResource(R.string.settings_restart), style = MaterialTheme.typography.bodySmall)
+        s.notices?.let { n ->
+            Text(stringResource(R.string.settings_notices), style = MaterialTheme.typography.titleMedium)
+            Text(stringResource(R.string.settings_notices_hint), style = MaterialTheme.typography.bodyMedium,
+                color = MaterialTheme.colorScheme.onSurfaceVariant)
+            NoticeSwitch(R.string.settings_notices_deals, n.deals) { vm.setNotices(NoticeChannel.DEALS, it) }
+            NoticeSwitch(R.string.settings_notices_ratings, n.ratings) { vm.setNotices(NoticeChannel.RATINGS, it) }
+            NoticeSwitch(R.string.settings_notices_safety, n.safety) { vm.setNotices(NoticeChannel.SAFETY, it) }
+        }
         Text(pluralStringResource(R.plurals.settings_outbox, s.outboxPending, s.outboxPending))
         ErrorBanner(s.error)
         OutlinedButton(onClick = vm::backup, modifier = Modifier.fillMaxWidth()) { Text(stringResource(R.string.settings_backup)) }
@@ -124,5 +139,18 @@ fun SettingsScreen(s: SettingsViewModel.State, vm: SettingsActions) {
         ) { Text(stringResource(if (s.confirmWipe) R.string.settings_wipe_confirm else R.string.settings_wipe)) }
         if (s.confirmWipe) TextButton(onClick = vm::cancelWipe) { Text(stringResource(R.string.cancel)) }
         Text(stringResource(R.string.settings_version, s.coreVersion), style = MaterialTheme.typography.bodySmall)
+    }
+}
+
+/** One notification channel's switch: the whole row toggles (one TalkBack stop). */
+@Composable
+private fun NoticeSwitch(label: Int, on: Boolean, onChange: (Boolean) -> Unit) {
+    Row(
+        Modifier.fillMaxWidth().heightIn(min = 48.dp).toggleable(on, role = Role.Switch, onValueChange = onChange),
+        horizontalArrangement = Arrangement.spacedBy(12.dp),
+        verticalAlignment = Alignment.CenterVertically,
+    ) {
+        Text(stringResource(label), modifier = Modifier.weight(1f))
+        Switch(checked = on, onCheckedChange = null)
     }
 }
