@@ -71,7 +71,8 @@ def placeholders(text: str) -> int:
 def load_resources() -> tuple[dict[str, int], dict[str, int]]:
     strings: dict[str, int] = {}
     plurals: dict[str, int] = {}
-    for f in sorted((APP / "res").glob("values*/strings.xml")):
+    # strings.xml plus the other value files that hold strings (codes.xml: the core's codes).
+    for f in sorted((APP / "res").glob("values*/*.xml")):
         try:
             root = ET.parse(f).getroot()
         except ET.ParseError:

@@ -44,6 +44,12 @@ if command -v mold >/dev/null 2>&1 && [ -z "${RUSTFLAGS:-}" ]; then
   export RUSTFLAGS="-C link-arg=-fuse-ld=mold"
 fi
 
+# ---- fast static gates ---------------------------------------------------------------------------
+# The apps render the core's typed values; a negotiation state spelled as a string in Kotlin or
+# Swift is a rule re-implemented over labels (seconds; runs before anything slow).
+step "no negotiation-state string literals in Kotlin / Swift"
+python3 scripts/check-ui-literals.py
+
 # ---- Rust quality gates ------------------------------------------------------------------------
 step "cargo fmt --check"
 cargo fmt --all -- --check

@@ -13,9 +13,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
 use freeport_core::app::{
-    App, AppConfig, AppError, CONTACT_ENTRY, PostIntent, ProfileUpdate, RateInput, Response,
-    ScanInput, ScreeningView,
+    App, AppConfig, AppError, CONTACT_ENTRY, Payload, PostIntent, ProfileUpdate, RateInput,
+    Response, ScanInput, ScreeningView,
 };
+
+use crate::english;
 use freeport_core::contact::{Salt, attestation_for, parse_phone};
 use freeport_core::identity::{Identity, MemorySecretStore, SecretStore};
 use freeport_core::protocol::envelope::Terms;
@@ -261,7 +263,11 @@ fn bar(len: usize, msg: &str) -> ProgressBar {
 }
 
 fn card_line(name: &str, s: &ScreeningView) -> String {
-    format!("    {name:<8} {:<62} [{}]", s.badge, s.verdict)
+    format!(
+        "    {name:<8} {:<62} [{}]",
+        english::badge(&s.badge),
+        english::verdict(s.verdict)
+    )
 }
 
 /// Runs the demo.
@@ -395,14 +401,15 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
             market: "goods/1".into(),
             side: Side::Request,
             title: "Wanted: a city bike, under SGD 150".into(),
-            payload: serde_json::json!({
+            payload: Payload::Json(serde_json::json!({
                 "item": "city bike", "condition": "good", "price": 150, "currency": "SGD",
                 "location": {"name": "Tanjong Pagar MRT", "geohash": WHERE}
-            }),
+            })),
             geohash: Some(WHERE.into()),
             expires_in_secs: Some(3 * DAY),
             pow_bits: None,
             window: None,
+            flex_minutes: None,
         })
         .await?;
     alice.app.flush_outbox(Duration::from_secs(10)).await?;
@@ -457,8 +464,8 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
             "    {:<8} SGD {:<4} {} [{}]",
             name,
             terms["price"],
-            q.screening.badge,
-            q.screening.verdict
+            english::badge(&q.screening.badge),
+            english::verdict(q.screening.verdict)
         );
     }
 
@@ -483,16 +490,19 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
         let d = p.app.deals()?;
         let d = d.first().ok_or_else(|| anyhow!("{}: no deal", p.name))?;
         say!(
-            "    {:<8} {} — \"{}\"",
+            "    {:<8} {} — {}",
             p.name,
-            d.state,
-            d.cancel_reason.clone().unwrap_or_default()
+            english::state(d.state),
+            d.cancellation
+                .as_ref()
+                .map(|c| english::cancel_reason(&c.reason))
+                .unwrap_or_default()
         );
     }
     let deal = alice.app.deal(&bob_nego)?;
     say!(
         "    Alice ↔ Bob: {} · contact (sent encrypted, only now): {}",
-        deal.state,
+        english::state(deal.state),
         deal.their_contact.clone().unwrap_or_default()
     );
 
@@ -691,8 +701,9 @@ pub fn screen_file(
     explain: bool,
 ) -> Result<(Screening, ScreeningView, InputStats)> {
     use nostr::JsonUtil;
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| AppError::invalid("events", format!("{}: {e}", file.display())))?;
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        crate::ArgError::new("events", format!("cannot read {}: {e}", file.display()))
+    })?;
     let mut events = Vec::new();
     let mut unreadable = 0usize;
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {

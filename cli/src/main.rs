@@ -7,20 +7,22 @@
 
 mod demo;
 mod draw;
+mod english;
 mod secrets;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use freeport_core::app::{
-    App, AppConfig, AppError, AppEvent, DealView, IntentView, MeetStep, Notice, NoticeKind,
-    PassOutcome, PostIntent, ProfileUpdate, RateInput, Response, ScanInput, ScreeningView,
+    App, AppConfig, AppError, AppEvent, DealStage, DealView, Format, IntentView, MeetStep, Notice,
+    NoticeKind, PassOutcome, Payload, PostIntent, ProfileUpdate, RateInput, RefusalView, Response,
+    Rule, ScanInput, ScreeningView, ValueKind,
 };
 use freeport_core::protocol::envelope::Terms;
-use freeport_core::protocol::intent::Side;
+use freeport_core::protocol::intent::{Side, TimeWindow};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -34,7 +36,8 @@ struct Cli {
     /// Data directory (store, settings; secrets go to the OS keyring or an encrypted file).
     #[arg(long, global = true, env = "FREEPORT_HOME")]
     home: Option<PathBuf>,
-    /// Relay URL (repeatable). Default: the relays saved at init, else assets/relays.json.
+    /// Relay to read and write on for this run (repeatable); saved as your relays at `init`.
+    /// Default: your relay settings (`freeport relays`), else assets/relays.json.
     #[arg(
         long = "relay",
         global = true,
@@ -42,6 +45,15 @@ struct Cli {
         value_delimiter = ','
     )]
     relays: Vec<String>,
+    /// Index relay for this run (repeatable): your relay lists are also published there and
+    /// other people's looked up there. Default: assets/relays.json's, or none with --relay.
+    #[arg(
+        long = "index-relay",
+        global = true,
+        env = "FREEPORT_INDEX_RELAYS",
+        value_delimiter = ','
+    )]
+    index_relays: Vec<String>,
     /// Print JSON instead of human text.
     #[arg(long, global = true)]
     json: bool,
@@ -81,6 +93,11 @@ enum Cmd {
     /// Your profile.
     #[command(subcommand)]
     Profile(ProfileCmd),
+    /// Your relays: where you read, where you write, where your messages arrive.
+    Relays {
+        #[command(subcommand)]
+        cmd: Option<RelaysCmd>,
+    },
     /// Run a relay on this machine (in memory, or persistent with --db).
     Relay {
         #[arg(long, default_value_t = 7777)]
@@ -108,7 +125,8 @@ enum Cmd {
         intent: String,
         #[arg(long, conflicts_with = "counter", required_unless_present = "counter")]
         accept: bool,
-        /// Terms as a JSON object, e.g. '{"payment":"SGD 40"}'.
+        /// The terms to change, as a JSON object, e.g. '{"payment":"SGD 40"}' (the rest of the
+        /// intent's terms stand; `null` removes a key).
         #[arg(long)]
         counter: Option<String>,
     },
@@ -119,19 +137,57 @@ enum Cmd {
     /// Propose other terms.
     Counter {
         nego: String,
-        /// Terms as a JSON object.
+        /// The terms to change, as a JSON object (the rest stand; `null` removes a key).
         terms: String,
     },
     /// Accept the terms on the table (reveals your contact).
     Accept { nego: String },
-    /// Cancel a negotiation.
+    /// Cancel a negotiation; a confirmed deal may instead ask the other side to agree
+    /// (--request), and the other side answers (--agree / --decline).
     Cancel {
         nego: String,
         #[arg(long)]
         reason: Option<String>,
+        /// Ask them to agree to cancel the confirmed deal.
+        #[arg(long, conflicts_with_all = ["agree", "decline"])]
+        request: bool,
+        /// Agree to their request to cancel.
+        #[arg(long, conflicts_with_all = ["decline", "reason"])]
+        agree: bool,
+        /// Decline their request to cancel: the deal stays confirmed.
+        #[arg(long, conflicts_with = "reason")]
+        decline: bool,
     },
-    /// Every negotiation and its state.
-    Deals,
+    /// Every negotiation: state, stage and unread chat.
+    Deals {
+        /// Instead: the messages from counterparties that were refused, and why.
+        #[arg(long)]
+        refused: bool,
+    },
+    /// Chat inside a deal: `chat NEGO TEXT` sends; `chat NEGO` prints the history (and marks
+    /// it read).
+    Chat {
+        nego: String,
+        /// The message to send (text only).
+        text: Option<String>,
+    },
+    /// Report the deal's progress to the counterparty.
+    Stage { nego: String, stage: StageArg },
+    /// Block a key: its intents are hidden and its messages dropped, silently.
+    Block {
+        /// npub, nprofile, hex or nostr: URI.
+        key: String,
+    },
+    /// Unblock a key.
+    Unblock { key: String },
+    /// The keys you blocked.
+    Blocked,
+    /// Show or change settings of this device.
+    Settings {
+        /// Send NIP-17 gift wraps only, never NIP-04 (reference agents then cannot read you).
+        #[arg(long)]
+        nip17_only: Option<YesNo>,
+    },
     /// Follow live updates until interrupted.
     Watch {
         /// Also watch new intents in this market.
@@ -215,6 +271,26 @@ enum ProfileCmd {
 }
 
 #[derive(Subcommand, Debug)]
+enum RelaysCmd {
+    /// List your read, write and inbox relays (the default).
+    List,
+    /// Replace the lists given; the others stay as they are. Published (NIP-65 kind 10002,
+    /// NIP-17 kind 10050) at the next sync.
+    #[command(arg_required_else_help = true)]
+    Set {
+        /// A relay to read from (repeatable): replaces your read relays.
+        #[arg(long = "read", value_name = "URL")]
+        read: Vec<String>,
+        /// A relay to publish to (repeatable): replaces your write relays.
+        #[arg(long = "write", value_name = "URL")]
+        write: Vec<String>,
+        /// A relay where others send your messages (repeatable): replaces your inbox relays.
+        #[arg(long = "inbox", value_name = "URL")]
+        inbox: Vec<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 enum MeetCmd {
     /// Show the rotating code for a confirmed deal.
     Show {
@@ -258,6 +334,20 @@ struct PostArgs {
     /// Proof-of-work bits (default 12).
     #[arg(long)]
     pow: Option<u8>,
+    /// When: START..END, each unix seconds or relative to now (+90m, +2h), e.g. +2h..+3h.
+    #[arg(long)]
+    window: Option<String>,
+    /// Minutes of flexibility around the window (reference `flex_minutes`).
+    #[arg(long, requires = "window")]
+    flex: Option<u32>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum StageArg {
+    /// Picked up (a report; the meet code makes a deal met).
+    PickedUp,
+    /// Completed: the deal is done and nothing reverses it.
+    Completed,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -284,7 +374,43 @@ struct Failure {
     err: anyhow::Error,
 }
 
+/// A command-line argument the CLI itself cannot use (unreadable file, bad duration): refused
+/// like any bad input (exit 3), with what is wrong with it.
+#[derive(Debug)]
+pub(crate) struct ArgError {
+    field: &'static str,
+    message: String,
+}
+
+impl ArgError {
+    pub(crate) fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for ArgError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for ArgError {}
+
+/// The first line of an error: the core's codes in English (one place, `english.rs`).
+fn first_line(e: &anyhow::Error) -> String {
+    match e.downcast_ref::<AppError>() {
+        Some(app) => english::error(app),
+        None => e.to_string(),
+    }
+}
+
 fn classify(e: &anyhow::Error) -> u8 {
+    if e.downcast_ref::<ArgError>().is_some() {
+        return 3;
+    }
     match e.downcast_ref::<AppError>() {
         Some(AppError::NoIdentity) => 4,
         Some(
@@ -299,6 +425,7 @@ fn classify(e: &anyhow::Error) -> u8 {
             | AppError::Meet(_)
             | AppError::Phone(_)
             | AppError::Contact(_)
+            | AppError::InvalidRelays { .. }
             | AppError::Relay(freeport_core::relay::RelayError::InvalidUrl { .. }),
         ) => 3,
         _ => {
@@ -383,7 +510,7 @@ fn main() -> ExitCode {
     match rt.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            let first = f.err.to_string();
+            let first = first_line(&f.err);
             eprintln!("error: {first}");
             if verbose {
                 for cause in f.err.chain().skip(1) {
@@ -421,35 +548,84 @@ fn home_dir(cli: &Cli) -> PathBuf {
     })
 }
 
-fn relays_for(cli: &Cli, home: &Path) -> Result<Vec<String>> {
+/// `--relay` for this run, checked by the core's rules (each URL named on refusal).
+fn run_relays(cli: &Cli) -> Result<Vec<String>> {
+    check_urls("relay", &cli.relays)
+}
+
+/// Index relays for this run: `--index-relay`, else none with `--relay` (the run stays on the
+/// relays given), else the shipped ones.
+fn index_relays(cli: &Cli) -> Result<Vec<String>> {
+    if !cli.index_relays.is_empty() {
+        return check_urls("index-relay", &cli.index_relays);
+    }
     if !cli.relays.is_empty() {
-        return Ok(cli.relays.clone());
+        return Ok(Vec::new());
     }
-    if let Ok(saved) = std::fs::read_to_string(home.join("relays.txt")) {
-        let list: Vec<String> = saved
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(str::to_string)
-            .collect();
-        if !list.is_empty() {
-            return Ok(list);
-        }
-    }
-    Ok(freeport_core::relay::default_relays()?)
+    Ok(freeport_core::relay::default_index_relays()?)
+}
+
+fn check_urls(field: &'static str, urls: &[String]) -> Result<Vec<String>> {
+    use freeport_core::relay::{UrlPolicy, lists};
+    urls.iter()
+        .map(|u| {
+            lists::check_relay_url(u, UrlPolicy::OWN)
+                .map(|u| lists::canonical(&u))
+                .map_err(|rule| ArgError::new(field, format!("`{u}` {rule}")).into())
+        })
+        .collect()
 }
 
 fn open_app(cli: &Cli) -> Result<App> {
     let home = home_dir(cli);
     std::fs::create_dir_all(&home).with_context(|| format!("cannot create {}", home.display()))?;
     let store = secrets::open(&home, &cli.passphrase_env)?;
-    let cfg = AppConfig::new(home.clone(), relays_for(cli, &home)?);
+    let mut cfg = AppConfig::new(home.clone(), run_relays(cli)?);
+    cfg.index_relays = index_relays(cli)?;
     let app = App::open(cfg, store)?;
     OPENED
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .push(app.clone());
+    // Earlier versions kept the relays in a text file: it becomes the settings once.
+    let legacy = home.join(LEGACY_RELAY_FILE);
+    if legacy.exists() {
+        let done = app.import_relay_file(&legacy)?;
+        if done.imported {
+            eprintln!(
+                "note: your relays from {} are now your relay settings (`freeport relays`)",
+                legacy.display()
+            );
+        }
+    }
     Ok(app)
+}
+
+/// The relay list file of earlier versions (one URL per line).
+const LEGACY_RELAY_FILE: &str = "relays.txt";
+
+fn print_relays(v: &freeport_core::app::RelaySettingsView, json: bool) -> Result<()> {
+    if json {
+        return print_json(v);
+    }
+    for (role, list) in [("read", &v.read), ("write", &v.write), ("inbox", &v.inbox)] {
+        for u in list {
+            println!("{role:<6} {u}");
+        }
+    }
+    for u in &v.index {
+        println!("index  {u}  (lists published and looked up here; --index-relay)");
+    }
+    if !v.saved {
+        eprintln!("note: these are the default relays; `freeport relays set` changes them");
+    }
+    if v.overridden {
+        eprintln!("note: --relay replaces the read and write relays for this run");
+    }
+    if !v.published {
+        eprintln!("note: not published yet; the next `freeport sync` publishes them");
+    }
+    Ok(())
 }
 
 /// A spinner on stderr for a long operation (drawn only when stderr is a terminal, so stdout
@@ -521,68 +697,159 @@ fn parse_duration_for(field: &'static str, s: &str) -> Result<u64> {
     let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
     let n: u64 = num
         .parse()
-        .map_err(|_| AppError::invalid(field, format!("`{s}` is not like 90s, 20m, 6h, 3d")))?;
+        .map_err(|_| ArgError::new(field, format!("`{s}` is not like 90s, 20m, 6h, 3d")))?;
     let mult = match unit {
         "" | "s" => 1,
         "m" => 60,
         "h" => 3600,
         "d" => 86400,
         _ => {
-            return Err(AppError::invalid(field, format!("unknown unit in `{s}`")).into());
+            return Err(ArgError::new(field, format!("unknown unit in `{s}`")).into());
         }
     };
     n.checked_mul(mult)
         .filter(|v| *v > 0)
-        .ok_or_else(|| AppError::invalid(field, "out of range").into())
+        .ok_or_else(|| ArgError::new(field, "out of range").into())
 }
 
 fn read_json_arg(field: &'static str, s: &str) -> Result<serde_json::Value> {
     let text = match s.strip_prefix('@') {
         Some(path) => std::fs::read_to_string(path)
-            .map_err(|e| AppError::invalid(field, format!("cannot read {path}: {e}")))?,
+            .map_err(|e| ArgError::new(field, format!("cannot read {path}: {e}")))?,
         None => s.to_string(),
     };
-    serde_json::from_str(&text)
-        .map_err(|e| AppError::invalid(field, format!("not valid JSON: {e}")).into())
+    serde_json::from_str(&text).map_err(|_| {
+        AppError::invalid(
+            field,
+            Rule::BadFormat {
+                format: Format::Json,
+            },
+        )
+        .into()
+    })
 }
 
 fn parse_terms(s: &str) -> Result<Terms> {
     match read_json_arg("terms", s)? {
         serde_json::Value::Object(m) => Ok(Terms::from_map(&m).map_err(AppError::from)?),
-        _ => Err(AppError::invalid("terms", "must be a JSON object").into()),
+        _ => Err(AppError::invalid(
+            "terms",
+            Rule::WrongType {
+                expected: ValueKind::Object,
+            },
+        )
+        .into()),
     }
 }
 
 fn print_intent(i: &IntentView) {
     let place = i.geohash.as_deref().unwrap_or("-");
     let short = i.id.get(..12).unwrap_or(&i.id);
-    println!("{short}  {} · {} · {}", i.side, i.title, place);
-    if !i.badge.is_empty() {
-        println!("      {} [{}]", i.badge, i.verdict);
+    println!(
+        "{short}  {} · {} · {}",
+        english::side(i.side),
+        i.title,
+        place
+    );
+    if let Some(b) = &i.badge {
+        println!(
+            "      {} [{}]",
+            english::badge(b),
+            english::verdict(b.verdict)
+        );
     }
 }
 
 fn print_deal(d: &DealView) {
+    let stage = match d.stage {
+        Some(DealStage::PickedUp) => " · picked up",
+        Some(DealStage::Completed) => " · completed",
+        None => "",
+    };
+    let unread = if d.unread > 0 {
+        format!(" · {} unread", d.unread)
+    } else {
+        String::new()
+    };
     println!(
-        "{}\n   {} · {} · {} · {} rounds left",
-        d.nego, d.intent_title, d.role, d.state, d.rounds_left
+        "{}\n   {} · {} · {}{stage} · {} rounds left · proposed by {}{unread}",
+        d.nego,
+        d.intent_title,
+        english::role(d.role),
+        english::state(d.state),
+        d.rounds_left,
+        english::party(d.proposed_by)
     );
+    if d.refused > 0 {
+        println!(
+            "   {} message(s) from them refused: `freeport deals --refused`",
+            d.refused
+        );
+    }
+    if d.counterparty_blocked {
+        println!("   counterparty blocked");
+    }
     println!("   terms: {}", d.terms_json);
     if let Some(c) = &d.their_contact {
         println!("   contact: {c}");
     }
-    if let Some(r) = &d.cancel_reason {
-        println!("   reason: {r}");
+    if let Some(c) = &d.cancellation {
+        println!(
+            "   cancelled by {}: {}",
+            english::party(c.by),
+            english::cancel_reason(&c.reason)
+        );
     }
+    if !d.actions.is_empty() {
+        let actions: Vec<&str> = d.actions.iter().map(|a| english::action(*a)).collect();
+        println!("   you can: {}", actions.join(" · "));
+    }
+}
+
+fn print_refusal(r: &RefusalView, verbose: bool) {
+    let about = r.nego.as_deref().unwrap_or("(no deal of yours)");
+    println!("{} from {}\n   {about}", r.at, r.sender_npub);
+    println!(
+        "   refused: {}",
+        english::refusal_code(r.code, r.field.as_deref())
+    );
+    if verbose {
+        println!("   detail: {}", r.detail);
+    }
+}
+
+/// `START..END`, each unix seconds or `+DURATION` from now (`+90m`, `+2h`, `+1d`).
+fn parse_window(s: &str) -> Result<TimeWindow> {
+    let (a, b) = s
+        .split_once("..")
+        .ok_or_else(|| anyhow!("--window: `{s}` is not START..END (e.g. +2h..+3h)"))?;
+    let at = |t: &str| -> Result<u64> {
+        let t = t.trim();
+        match t.strip_prefix('+') {
+            Some(rel) => Ok(now()
+                .saturating_add(parse_duration(rel).map_err(|_| {
+                    ArgError::new("window", format!("`{t}` is not like +90m, +2h"))
+                })?)),
+            None => t.parse::<u64>().map_err(|_| {
+                ArgError::new("window", format!("`{t}` is not unix seconds or +DURATION")).into()
+            }),
+        }
+    };
+    // Whether the window makes sense (start before end) is the core's rule.
+    Ok(TimeWindow {
+        start: at(a)?,
+        end: at(b)?,
+    })
 }
 
 pub(crate) fn screening_card(s: &ScreeningView) -> String {
     let mut out = String::new();
     let who = s.name.clone().unwrap_or_else(|| s.subject_npub.clone());
-    out.push_str(&format!("{who}\n  {}\n", s.badge));
-    out.push_str(&format!("  verdict: {}", s.verdict));
+    out.push_str(&format!("{who}\n  {}\n", english::badge(&s.badge)));
+    out.push_str(&format!("  verdict: {}", english::verdict(s.verdict)));
     if !s.reasons.is_empty() {
-        out.push_str(&format!(" — {}", s.reasons.join("; ")));
+        let reasons: Vec<String> = s.reasons.iter().map(english::reason).collect();
+        out.push_str(&format!(" — {}", reasons.join("; ")));
     }
     out.push('\n');
     let sig = |name: &str, v: &freeport_core::app::SignalView| match v.value {
@@ -603,7 +870,10 @@ pub(crate) fn screening_card(s: &ScreeningView) -> String {
         ));
     }
     if let Some(p) = &s.phone {
-        out.push_str(&format!("  phone: {p} ({})\n", s.phone_status));
+        out.push_str(&format!(
+            "  phone: {p} ({})\n",
+            english::phone_status(s.phone_status)
+        ));
     }
     out
 }
@@ -620,7 +890,8 @@ async fn dispatch(cli: Cli) -> Result<()> {
             };
             let home = home_dir(&cli);
             if !cli.relays.is_empty() {
-                std::fs::write(home.join("relays.txt"), cli.relays.join("\n"))?;
+                // `--relay` at init: your read, write and inbox relays from now on.
+                app.save_uniform_relay_settings(&run_relays(&cli)?)?;
             }
             if let Some(n) = name {
                 app.start_network().await?;
@@ -704,7 +975,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
             let warning = if *publish_full {
                 use std::io::IsTerminal;
                 if !*yes && !std::io::stdin().is_terminal() {
-                    return Err(AppError::invalid(
+                    return Err(ArgError::new(
                         "publish-full",
                         "not confirmed: publishing your full number is permanent; \
                          run in a terminal to read the warning, or add --yes",
@@ -713,7 +984,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
                 }
                 eprintln!("{}", freeport_core::app::FULL_NUMBER_WARNING);
                 if !*yes && !secrets::confirm("Publish your full number? [y/N] ")? {
-                    return Err(AppError::invalid("publish-full", "not confirmed").into());
+                    return Err(ArgError::new("publish-full", "not confirmed").into());
                 }
                 Some(freeport_core::app::FULL_NUMBER_WARNING.to_string())
             } else {
@@ -730,12 +1001,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
                     plate: plate.clone(),
                     ..Default::default()
                 })
-                .await
-                .map_err(|e| match e {
-                    // Name the field: the parser's message alone doesn't say it is the phone.
-                    AppError::Phone(p) => AppError::invalid("phone", p.to_string()),
-                    e => e,
-                })?;
+                .await?;
             finish(&app).await?;
             if cli.json {
                 print_json(&p)?;
@@ -774,9 +1040,23 @@ async fn dispatch(cli: Cli) -> Result<()> {
             }
         }
         Cmd::Relay { port, db } => demo::run_relay(*port, db.clone()).await?,
+        Cmd::Relays { cmd } => {
+            let app = open_app(&cli)?;
+            match cmd {
+                None | Some(RelaysCmd::List) => print_relays(&app.relay_settings()?, cli.json)?,
+                Some(RelaysCmd::Set { read, write, inbox }) => {
+                    let given = |l: &Vec<String>| (!l.is_empty()).then(|| l.clone());
+                    let v = app
+                        .set_relay_settings(given(read), given(write), given(inbox))
+                        .await?;
+                    print_relays(&v, cli.json)?;
+                }
+            }
+        }
         Cmd::Post(a) => {
             let payload = read_json_arg("payload", &a.payload)?;
             let expires = a.expires_in.as_deref().map(parse_duration).transpose()?;
+            let window = a.window.as_deref().map(parse_window).transpose()?;
             let app = online(&cli).await?;
             let bar = progress(format!(
                 "signing with {}-bit proof of work",
@@ -790,11 +1070,12 @@ async fn dispatch(cli: Cli) -> Result<()> {
                         SideArg::Request => Side::Request,
                     },
                     title: a.title.clone(),
-                    payload,
+                    payload: Payload::Json(payload),
                     geohash: a.geohash.clone(),
                     expires_in_secs: expires,
                     pow_bits: a.pow,
-                    window: None,
+                    window,
+                    flex_minutes: a.flex,
                 })
                 .await;
             bar.finish_and_clear();
@@ -881,22 +1162,140 @@ async fn dispatch(cli: Cli) -> Result<()> {
             finish(&app).await?;
             out_deal(&cli, &d)?;
         }
-        Cmd::Cancel { nego, reason } => {
+        Cmd::Cancel {
+            nego,
+            reason,
+            request,
+            agree,
+            decline,
+        } => {
             let app = online(&cli).await?;
-            let d = app.cancel(nego, reason.clone()).await?;
+            let d = if *request {
+                app.request_cancel(nego, reason.clone()).await?
+            } else if *agree {
+                app.agree_cancel(nego).await?
+            } else if *decline {
+                app.decline_cancel(nego).await?
+            } else {
+                app.cancel(nego, reason.clone()).await?
+            };
             finish(&app).await?;
             out_deal(&cli, &d)?;
         }
-        Cmd::Deals => {
+        Cmd::Deals { refused } => {
             let app = online(&cli).await?;
-            let deals = app.deals()?;
-            finish(&app).await?;
-            if cli.json {
-                print_json(&deals)?;
-            } else if deals.is_empty() {
-                println!("no negotiations yet");
+            if *refused {
+                let list = app.refusals(None)?;
+                finish(&app).await?;
+                if cli.json {
+                    print_json(&list)?;
+                } else if list.is_empty() {
+                    println!("nothing refused");
+                } else {
+                    list.iter().for_each(|r| print_refusal(r, cli.verbose));
+                }
             } else {
-                deals.iter().for_each(print_deal);
+                let deals = app.deals()?;
+                finish(&app).await?;
+                if cli.json {
+                    print_json(&deals)?;
+                } else if deals.is_empty() {
+                    println!("no negotiations yet");
+                } else {
+                    deals.iter().for_each(print_deal);
+                }
+            }
+        }
+        Cmd::Chat { nego, text } => {
+            let app = online(&cli).await?;
+            match text {
+                Some(t) => {
+                    let m = app.chat_send(nego, t).await?;
+                    finish(&app).await?;
+                    if cli.json {
+                        print_json(&m)?;
+                    } else {
+                        println!("sent");
+                    }
+                }
+                None => {
+                    let history = app.chat(nego)?;
+                    app.mark_chat_read(nego)?;
+                    finish(&app).await?;
+                    if cli.json {
+                        print_json(&history)?;
+                    } else if history.is_empty() {
+                        println!("no messages yet");
+                    } else {
+                        for m in &history {
+                            let who = if m.from_me { "you" } else { "them" };
+                            let new = if m.unread { " (new)" } else { "" };
+                            println!("{} {who}{new}: {}", m.at, m.text);
+                        }
+                    }
+                }
+            }
+        }
+        Cmd::Stage { nego, stage } => {
+            let app = online(&cli).await?;
+            let stage = match stage {
+                StageArg::PickedUp => DealStage::PickedUp,
+                StageArg::Completed => DealStage::Completed,
+            };
+            let d = app.mark_stage(nego, stage).await?;
+            finish(&app).await?;
+            out_deal(&cli, &d)?;
+        }
+        Cmd::Block { key } => {
+            let app = open_app(&cli)?;
+            let b = app.block(key)?;
+            if cli.json {
+                print_json(&b)?;
+            } else {
+                println!("blocked {}", b.npub);
+            }
+        }
+        Cmd::Unblock { key } => {
+            let app = open_app(&cli)?;
+            let was = app.unblock(key)?;
+            if cli.json {
+                print_json(&serde_json::json!({ "unblocked": was }))?;
+            } else if was {
+                println!("unblocked");
+            } else {
+                println!("that key was not blocked");
+            }
+        }
+        Cmd::Blocked => {
+            let app = open_app(&cli)?;
+            let list = app.blocked()?;
+            if cli.json {
+                print_json(&list)?;
+            } else if list.is_empty() {
+                println!("no blocked keys");
+            } else {
+                for b in list {
+                    println!("{} {}", b.npub, b.name.unwrap_or_default());
+                }
+            }
+        }
+        Cmd::Settings { nip17_only } => {
+            let app = open_app(&cli)?;
+            if let Some(v) = nip17_only {
+                app.set_require_nip17(v.yes())?;
+            }
+            let on = app.require_nip17();
+            if cli.json {
+                print_json(&serde_json::json!({ "nip17_only": on }))?;
+            } else {
+                println!(
+                    "nip17-only: {}",
+                    if on {
+                        "yes (NIP-04-only peers such as the reference agent cannot read you)"
+                    } else {
+                        "no (NIP-04 for peers that have not shown they read gift wraps)"
+                    }
+                );
             }
         }
         Cmd::Watch { market } => {
@@ -928,7 +1327,12 @@ async fn dispatch(cli: Cli) -> Result<()> {
                                 println!("{}", serde_json::to_string(&AppEvent::Notice { notice })?);
                             }
                         }
-                        Ok(ev) => println!("{}", serde_json::to_string(&ev)?),
+                        Ok(ev) => {
+                            if let AppEvent::MessageRejected { code, .. } = &ev {
+                                eprintln!("refused a message: {}", english::refusal_code(*code, None));
+                            }
+                            println!("{}", serde_json::to_string(&ev)?);
+                        }
                         Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => eprintln!("(missed {n} updates)"),
                         Err(_) => break,
                     },
@@ -997,7 +1401,7 @@ async fn dispatch(cli: Cli) -> Result<()> {
             let input = match (image, text) {
                 (Some(p), _) => ScanInput::Image(
                     std::fs::read(p)
-                        .map_err(|e| AppError::invalid("image", format!("{}: {e}", p.display())))?,
+                        .map_err(|e| ArgError::new("image", format!("{}: {e}", p.display())))?,
                 ),
                 (None, Some(t)) => ScanInput::Text(t.clone()),
                 (None, None) => return Err(anyhow!("give --image FILE or --text TOKEN")),
@@ -1184,7 +1588,8 @@ fn explain_lines(s: &ScreeningView) -> String {
             .unwrap_or_else(|| "unreachable".into());
         out.push_str(&format!(
             "    {short}…  weight {:.3} · {hop} · {}\n",
-            r.weight, r.tier
+            r.weight,
+            english::tier(r.tier)
         ));
     }
     out
@@ -1205,6 +1610,7 @@ fn print_notice(n: &Notice) {
         NoticeKind::Accepted => "they accepted; your turn to confirm".to_string(),
         NoticeKind::Confirmed => "deal confirmed".to_string(),
         NoticeKind::CancelRequested => "they ask to cancel".to_string(),
+        NoticeKind::ChatMessage => "new message in the deal's chat".to_string(),
         NoticeKind::Cancelled => "cancelled by them".to_string(),
         NoticeKind::Filled => "filled: they took another offer".to_string(),
         NoticeKind::Meet {

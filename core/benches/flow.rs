@@ -23,7 +23,7 @@ fn pct(sorted: &[Duration], p: f64) -> Duration {
 async fn confirmed(p: &Person, nego: &str) -> bool {
     p.app
         .deal(nego)
-        .map(|d| d.state == "confirmed")
+        .map(|d| d.state == freeport_core::app::DealState::Confirmed)
         .unwrap_or(false)
 }
 

@@ -1,5 +1,8 @@
 //! Reputation benchmarks (issue 5 "Numbers to report"): trust-map build from memory over 10k /
 //! 100k / 1M proven edges, warm screening per subject, incremental receipt insert, graph memory.
+//! Every deal is rated by both parties, one rating in 50 unsafe and unreliable, so the trust
+//! map's vetting (issue 25: keys the viewer's network flags forward nothing) walks real reports;
+//! `trust_map_graph_only` is the same walk without them (the propagation before issue 25).
 //!
 //! ```text
 //! CARGO_TARGET_DIR=/root/.cache/freeport/release cargo bench -p freeport-core --bench reputation
@@ -44,6 +47,15 @@ fn fixture(edges: usize) -> Fixture {
         rep.insert_receipt(&y).expect("receipt");
     }
     let built = t.elapsed();
+    for (i, &(a, b, _, d)) in hg.edges.iter().enumerate() {
+        let (ka, kb) = (hg.keys[a as usize], hg.keys[b as usize]);
+        let nego = synth::synth_nego(ka, kb, d);
+        for (j, (rater, ratee)) in [(ka, kb), (kb, ka)].into_iter().enumerate() {
+            let ok = (2 * i + j) % 50 != 7;
+            rep.insert_rating(synth::rating(rater, ratee, nego.clone(), ok, ok, T0 + 1))
+                .expect("rating");
+        }
+    }
     let viewer = hg.keys[0];
     // The subject: a key two hops away; its partners rate it, their partners rate them.
     let g = rep.graph().clone();
@@ -108,8 +120,10 @@ fn benches(c: &mut Criterion) {
         let mut f = fixture(edges);
         let tm = f.rep.trust_map(&f.viewer).unwrap();
         println!(
-            "{label}: trust map reaches {} keys; subject screens as {:?} with {} raters",
+            "{label}: trust map reaches {} keys ({} without vetting), {} ratings held; subject screens as {:?} with {} raters",
             tm.len(),
+            f.rep.trust_map_unvetted(&f.viewer).unwrap().len(),
+            f.rep.ratings().len(),
             f.rep.screen(&tm, &f.subject, T0, false).unwrap().verdict,
             f.rep
                 .screen(&tm, &f.subject, T0, true)
@@ -125,6 +139,13 @@ fn benches(c: &mut Criterion) {
             b.iter(|| {
                 vi = (vi + 7919) % f.keys.len();
                 black_box(f.rep.trust_map(&f.keys[vi]).unwrap().len())
+            })
+        });
+        let mut vi = 0usize;
+        g.bench_function("trust_map_graph_only", |b| {
+            b.iter(|| {
+                vi = (vi + 7919) % f.keys.len();
+                black_box(f.rep.trust_map_unvetted(&f.keys[vi]).unwrap().len())
             })
         });
         g.bench_function("screen_warm", |b| {

@@ -24,7 +24,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use freeport_core::app::{App, AppConfig, IntentView, PostIntent};
+use freeport_core::app::{App, AppConfig, IntentView, Payload, PostIntent};
 use freeport_core::identity::{Identity, MemorySecretStore, SecretStore};
 use freeport_core::protocol::NegoId;
 use freeport_core::protocol::envelope::{Envelope, EnvelopeType, Terms, build_envelope};
@@ -193,7 +193,10 @@ async fn quotes(sender: &RelayClient, owner: &Keys, intents: &[IntentView], n: u
         let wrap = transport::build_nip17(&who, &owner.public_key(), &text, Timestamp::from(now()))
             .expect("wrap")
             .to_peer;
-        assert!(sender.publish_now(&wrap).await.is_accepted(), "relay accepts");
+        assert!(
+            sender.publish_now(&wrap).await.is_accepted(),
+            "relay accepts"
+        );
     }
 }
 
@@ -212,12 +215,15 @@ fn flood_relay(to: nostr::PublicKey) -> String {
     let k = Keys::generate();
     let pool: Vec<String> = (0..500)
         .map(|i| {
-            EventBuilder::new(Kind::EncryptedDirectMessage, "x".repeat(2048) + &i.to_string())
-                .tags([Tag::public_key(to)])
-                .custom_created_at(Timestamp::from(now() - 3_600))
-                .sign_with_keys(&k)
-                .expect("sign")
-                .as_json()
+            EventBuilder::new(
+                Kind::EncryptedDirectMessage,
+                "x".repeat(2048) + &i.to_string(),
+            )
+            .tags([Tag::public_key(to)])
+            .custom_created_at(Timestamp::from(now() - 3_600))
+            .sign_with_keys(&k)
+            .expect("sign")
+            .as_json()
         })
         .collect();
     let pool = Arc::new(pool);
@@ -298,21 +304,27 @@ fn main() {
                         market: "goods/1".into(),
                         side: Side::Request,
                         title: format!("Wanted: bike {k}"),
-                        payload: json!({
+                        payload: Payload::Json(json!({
                             "item": "city bike", "condition": "good", "price": 100,
                             "currency": "SGD",
                             "location": {"name": "Tanjong Pagar MRT", "geohash": WHERE}
-                        }),
+                        })),
                         geohash: Some(WHERE.into()),
                         expires_in_secs: Some(7 * 24 * 3600),
                         pow_bits: Some(0),
                         window: None,
+                        flex_minutes: None,
                     })
                     .await
                     .expect("post"),
                 );
             }
-            assert_eq!(app.flush_outbox(Duration::from_secs(30)).await.expect("flush"), 0);
+            assert_eq!(
+                app.flush_outbox(Duration::from_secs(30))
+                    .await
+                    .expect("flush"),
+                0
+            );
             app.stop_network().await;
             v
         };
@@ -342,15 +354,27 @@ fn main() {
         )
         .await
         .expect("sender");
-        assert_eq!(sender.wait_for_connected(1, Duration::from_secs(10)).await, 1);
+        assert_eq!(
+            sender.wait_for_connected(1, Duration::from_secs(10)).await,
+            1
+        );
 
         let mut rows: Vec<(String, Sample)> = Vec::new();
-        rows.push(("0 new events".into(), measure(&dir, &url, 60_000, runs, &env)));
+        rows.push((
+            "0 new events".into(),
+            measure(&dir, &url, 60_000, runs, &env),
+        ));
         quotes(&sender, &owner, &intents, 100).await;
-        rows.push(("100 new events".into(), measure(&dir, &url, 60_000, runs, &env)));
+        rows.push((
+            "100 new events".into(),
+            measure(&dir, &url, 60_000, runs, &env),
+        ));
         settle(&dir);
         quotes(&sender, &owner, &intents, 1_000).await;
-        rows.push(("1 000 new events".into(), measure(&dir, &url, 60_000, runs, &env)));
+        rows.push((
+            "1 000 new events".into(),
+            measure(&dir, &url, 60_000, runs, &env),
+        ));
         settle(&dir);
         rows.push((
             "0 new, 1 100 already applied in the wrap window".into(),

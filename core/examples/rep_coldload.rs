@@ -8,7 +8,10 @@
 //!   lists, then the bulk build;
 //! * the checkpoint load: reading the graph blob (+ the rows after it), then decoding it;
 //! * the same with the longest tail the app allows before it checkpoints again;
-//! * a trust map and a screening (lookups through the store) on the loaded engine, and a popular
+//! * a trust map (the first after a batch, with the engine's lookup cache empty; the same
+//!   again; and, first too, one of the graph alone — no reports, as before issue 25 — for
+//!   another viewer) and a
+//!   screening (lookups through the store) on the loaded engine, and a popular
 //!   subject's first and warm (repeated: looked-up answers cached) screening; an
 //!   incremental receipt pair (mean over 2 000 new deals): the engine applying the store's
 //!   change, and the whole app path (store commit + apply);
@@ -71,7 +74,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Second argument: ratings per deal, 0 or 1 (default 0: the graph alone).
     let with_ratings = std::env::args().nth(2).is_some_and(|a| a == "1");
     println!(
-        "| edges | keys | ratings | rows: read + build = load | checkpoint: read + decode = **cold load** | longest tail: deals, read + replay = load | checkpoint size, write | trust map | screening | popular subject (200 raters): first / warm | receipt pair: engine / store + engine | **graph** (adjacency + counters) | memory mode: adjacency, keys, key index, counters, deal index, first-seen = total | rating book | db |"
+        "| edges | keys | ratings | rows: read + build = load | checkpoint: read + decode = **cold load** | longest tail: deals, read + replay = load | checkpoint size, write | trust map: first / again / graph only | screening | popular subject (200 raters): first / warm | receipt pair: engine / store + engine | **graph** (adjacency + counters) | memory mode: adjacency, keys, key index, counters, deal index, first-seen = total | rating book | db |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for edges in sizes {
@@ -123,7 +126,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let data = rep.graph_checkpoint()?;
         st.rep_checkpoint_save(&data)?;
         let ck_write = t.elapsed();
-        let (ck_read, ck_build, ck_total, rep) =
+        let (ck_read, ck_build, ck_total, mut rep) =
             load(&st, &dir, |s| s.rep_load_graph().ok().flatten())?;
 
         // The memory-mode engine of the same facts, for its memory.
@@ -139,13 +142,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
         let viewer = hg.keys[0];
         let tm = rep.trust_map(&viewer)?;
-        let mut tmt = Vec::new();
+        let (mut tmt, mut tmw, mut tmu) = (Vec::new(), Vec::new(), Vec::new());
         let mut sct = Vec::new();
         for i in 0..50usize {
             let v = hg.keys[(i * 7919) % n];
+            // The graph alone (no reports, as before issue 25) for another viewer, so its store
+            // pages are as cold as the next map's: lookup cache empty.
+            rep.apply_changes(&[])?;
+            let t = Instant::now();
+            std::hint::black_box(rep.trust_map_unvetted(&hg.keys[(i * 7919 + 1) % n])?.len());
+            tmu.push(t.elapsed());
+            // First after a batch: the engine's lookup cache is empty (an empty batch clears it).
+            rep.apply_changes(&[])?;
             let t = Instant::now();
             std::hint::black_box(rep.trust_map(&v)?.len());
             tmt.push(t.elapsed());
+            // Again: the deal facts behind the reports are cached.
+            let t = Instant::now();
+            std::hint::black_box(rep.trust_map(&v)?.len());
+            tmw.push(t.elapsed());
             let subject = hg.keys[(i * 104_729 + 3) % n];
             let t = Instant::now();
             std::hint::black_box(rep.screen(&tm, &subject, T0, false)?.weight_total);
@@ -245,7 +260,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         drop(hub);
 
         println!(
-            "| {} | {} | {} | {} + {} = {} | {} + {} = **{}** | {}: {} + {} = {} | {} MiB, {} | {:.0} µs | {:.0} µs | {:.0} / {:.0} µs | {:.1} µs / {:.0} µs | **{}** ({} + {}) | {}, {}, {}, {}, {}, {} = {} | {} | {:.0} MiB |",
+            "| {} | {} | {} | {} + {} = {} | {} + {} = **{}** | {}: {} + {} = {} | {} MiB, {} | {:.0} / {:.0} / {:.0} µs | {:.0} µs | {:.0} / {:.0} µs | {:.1} µs / {:.0} µs | **{}** ({} + {}) | {}, {}, {}, {}, {}, {} = {} | {} | {:.0} MiB |",
             rep.graph().edge_count(),
             n,
             rep.ratings().len(),
@@ -262,6 +277,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             mib(data.len()),
             ms(ck_write),
             median(tmt).as_secs_f64() * 1e6,
+            median(tmw).as_secs_f64() * 1e6,
+            median(tmu).as_secs_f64() * 1e6,
             median(sct).as_secs_f64() * 1e6,
             hub_first.as_secs_f64() * 1e6,
             hub_screen.as_secs_f64() * 1e6,

@@ -13,6 +13,7 @@
 //! store/        SQLite: migrations, events, negotiations, outbox, nonces, settings
 //! relay/        nostr-sdk client, outbox publishing, subscriptions, NIP-17/NIP-04
 //! identity/     keys, SecretStore implementations, NIP-49 backup
+//! rules         pure validation codes (FieldViolation, Rule) every layer reports with
 //! ```
 
 pub mod api;
@@ -24,6 +25,7 @@ pub mod negotiation;
 pub mod protocol;
 pub mod relay;
 pub mod reputation;
+pub mod rules;
 pub mod store;
 
 uniffi::setup_scaffolding!();

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::*;
-use freeport_core::app::{App, AppError, PostIntent, Response, ScanInput};
+use freeport_core::app::{App, AppError, Payload, PostIntent, Response, ScanInput};
 use freeport_core::identity::{Identity, PassphraseFileSecretStore, SecretStore};
 use freeport_core::meet::MeetError;
 use freeport_core::protocol::intent::Side;
@@ -39,12 +39,12 @@ fn open_alice(dir: &Path, relay: &str) -> App {
     .expect("app opens")
 }
 
-async fn wait_state(app: &App, nego: &str, state: &str) {
+async fn wait_state(app: &App, nego: &str, state: DealState) {
     let deadline = tokio::time::Instant::now() + PATIENCE;
-    while app.deal(nego).map(|d| d.state).ok().as_deref() != Some(state) {
+    while app.deal(nego).map(|d| d.state).ok() != Some(state) {
         assert!(
             tokio::time::Instant::now() < deadline,
-            "{nego} never reached {state}"
+            "{nego} never reached {state:?}"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -70,14 +70,15 @@ fn goods(title: String) -> PostIntent {
         market: "goods/1".into(),
         side: Side::Request,
         title,
-        payload: serde_json::json!({
+        payload: Payload::Json(serde_json::json!({
             "item": "city bike", "condition": "good", "price": 100, "currency": "SGD",
             "location": {"name": "Tanjong Pagar MRT", "geohash": WHERE}
-        }),
+        })),
         geohash: Some(WHERE.into()),
         expires_in_secs: Some(3600),
         pow_bits: Some(0),
         window: None,
+        flex_minutes: None,
     }
 }
 
@@ -134,7 +135,7 @@ async fn crash_child() {
         "confirm" => {
             app.start_network().await.expect("network");
             for nego in arg.split(',') {
-                wait_state(&app, nego, "confirmed").await;
+                wait_state(&app, nego, DealState::Confirmed).await;
             }
             assert_eq!(app.flush_outbox(PATIENCE).await.expect("flush"), 0);
             println!("FLUSHED");
@@ -455,10 +456,14 @@ async fn kill9_at_random_points_loses_and_duplicates_nothing() {
         check_no_duplicates(&app);
         let state = app.deal(&nego).expect("deal").state;
         if lines.iter().any(|l| l == &format!("MET {nego}")) {
-            assert_eq!(state, "met", "reported met, restarted as {state}");
+            assert_eq!(
+                state,
+                DealState::Met,
+                "reported met, restarted as {state:?}"
+            );
         }
-        match state.as_str() {
-            "met" => {
+        match state {
+            DealState::Met => {
                 if met.insert(nego.clone()) {
                     // Just met: the fresh code's nonce stays used across the crash.
                     let again = app.meet_scan(ScanInput::Text(token.clone())).await;
@@ -468,8 +473,8 @@ async fn kill9_at_random_points_loses_and_duplicates_nothing() {
                     );
                 }
             }
-            "confirmed" => assert!(!met.contains(&nego), "met was reversed"),
-            other => panic!("deal in state {other} after a crash mid-scan"),
+            DealState::Confirmed => assert!(!met.contains(&nego), "met was reversed"),
+            other => panic!("deal in state {other:?} after a crash mid-scan"),
         }
         // Two receipt halves per met deal, no more, no less.
         assert_eq!(outbox_receipts(&app), 2 * met.len(), "round {round}");
@@ -483,7 +488,7 @@ async fn kill9_at_random_points_loses_and_duplicates_nothing() {
     // deliveries to a lagging subscriber; what Alice published is what this test checks).
     bob.app.sync().await.expect("Bob catches up");
     for n in &met {
-        bob.until_state(n, "met").await;
+        bob.until_state(n, DealState::Met).await;
     }
     eprintln!(
         "{kills} kills ({} mid-publish, {} mid-negotiation, {} mid-scan): {} intents posted, \
@@ -639,7 +644,10 @@ async fn kill9_during_background_passes_loses_and_repeats_nothing() {
     assert!(app.pending_notices().expect("pending").is_empty());
     let deals = app.deals().expect("deals");
     assert_eq!(deals.len(), rounds * 6, "one negotiation per quote");
-    let cancelled = deals.iter().filter(|d| d.state == "cancelled").count();
+    let cancelled = deals
+        .iter()
+        .filter(|d| d.state == DealState::Cancelled)
+        .count();
     assert_eq!(
         cancelled,
         expected.iter().filter(|(k, _)| k == "cancelled").count()

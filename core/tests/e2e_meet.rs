@@ -36,8 +36,8 @@ async fn confirmed(relays: &[String]) -> (Person, Person, String, EventId) {
         .nego;
     alice.until_known(&nego).await;
     alice.app.pick(&nego).await.expect("pick");
-    alice.until_state(&nego, "confirmed").await;
-    bob.until_state(&nego, "confirmed").await;
+    alice.until_state(&nego, DealState::Confirmed).await;
+    bob.until_state(&nego, DealState::Confirmed).await;
     alice.flushed().await;
     bob.flushed().await;
     // Receipt halves are addressable (kind, author, d): a meet half must be strictly newer than
@@ -97,11 +97,11 @@ async fn offline_scan_of_the_png_queues_both_halves_and_publishes_them_later() {
         .meet_scan(ScanInput::Image(code.png.clone()))
         .await
         .expect("scan the PNG");
-    assert_eq!(out.state, "met");
+    assert_eq!(out.state, DealState::Met);
     assert_eq!(out.nego, nego);
     assert_eq!(out.queued_events, 2);
     assert_eq!(out.sas_words.len(), 4);
-    assert_eq!(alice.deal(&nego).state, "met");
+    assert_eq!(alice.deal(&nego).state, DealState::Met);
     assert_eq!(
         receipts_in_outbox(&alice),
         2,
@@ -118,7 +118,7 @@ async fn offline_scan_of_the_png_queues_both_halves_and_publishes_them_later() {
         "{again:?}"
     );
     assert_eq!(receipts_in_outbox(&alice), 2);
-    assert_eq!(alice.deal(&nego).state, "met");
+    assert_eq!(alice.deal(&nego).state, DealState::Met);
 
     // The return code, scanned back by Bob (his phone may be offline too): same words.
     let ret = out.return_token.clone().expect("return code");
@@ -127,16 +127,16 @@ async fn offline_scan_of_the_png_queues_both_halves_and_publishes_them_later() {
         .meet_scan(ScanInput::Text(ret.clone()))
         .await
         .expect("return");
-    assert_eq!(back.state, "met");
+    assert_eq!(back.state, DealState::Met);
     assert_eq!(
         back.sas_words, out.sas_words,
         "both phones show the same words"
     );
-    assert_eq!(bob.deal(&nego).state, "met");
+    assert_eq!(bob.deal(&nego).state, DealState::Met);
     // Met is never reversed.
     assert!(bob.app.cancel(&nego, None).await.is_err());
     assert!(alice.app.request_cancel(&nego, None).await.is_err());
-    assert_eq!(bob.deal(&nego).state, "met");
+    assert_eq!(bob.deal(&nego).state, DealState::Met);
 
     // Back online: the halves are published and the relay shows a met deal.
     alice.connect().await;
@@ -162,9 +162,9 @@ async fn the_shower_learns_the_meeting_from_the_relay_without_a_return_code() {
         .meet_scan(ScanInput::Text(code.token))
         .await
         .expect("scan");
-    assert_eq!(out.state, "met");
+    assert_eq!(out.state, DealState::Met);
     bob.flushed().await;
-    alice.until_state(&nego, "met").await;
+    alice.until_state(&nego, DealState::Met).await;
     assert_eq!(tier_on_relay(&relays, &nego).await, DealTier::Met);
 }
 
@@ -184,7 +184,7 @@ async fn the_shower_learns_the_meeting_when_the_countersignature_arrives_first()
         .meet_scan(ScanInput::Text(code.token))
         .await
         .expect("scan");
-    assert_eq!(out.state, "met");
+    assert_eq!(out.state, DealState::Met);
     bob.flushed().await;
 
     // Both halves as the first relay holds them.
@@ -214,7 +214,7 @@ async fn the_shower_learns_the_meeting_when_the_countersignature_arrives_first()
     assert!(!c.publish_now(&theirs).await.accepted.is_empty());
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(!c.publish_now(&mine).await.accepted.is_empty());
-    alice.until_state(&nego, "met").await;
+    alice.until_state(&nego, DealState::Met).await;
     c.shutdown().await;
 }
 
@@ -326,8 +326,8 @@ async fn bad_codes_are_refused_with_a_reason_and_change_nothing() {
     );
 
     // None of that changed anything, and the genuine code still works.
-    assert_eq!(alice.deal(&nego).state, "confirmed");
+    assert_eq!(alice.deal(&nego).state, DealState::Confirmed);
     assert_eq!(receipts_in_outbox(&alice), 0);
     let out = scan(genuine.token).await.expect("the genuine code");
-    assert_eq!(out.state, "met");
+    assert_eq!(out.state, DealState::Met);
 }

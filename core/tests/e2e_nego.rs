@@ -11,9 +11,13 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use freeport_core::app::{AppError, AppEvent, Response};
+use freeport_core::app::{
+    AppError, AppEvent, DealAction, FieldViolation, FormEntry, Format, IntentAction, Payload,
+    PostIntent, Refusal, RefusalCode, Response, Rule,
+};
 use freeport_core::negotiation::{MAX_COUNTERS, NegotiationError};
 use freeport_core::protocol::envelope::{EnvelopeType, FILLED_REASON, parse_envelope};
+use freeport_core::protocol::intent::Side;
 use freeport_core::protocol::kinds;
 use freeport_core::relay::{EmbeddedRelay, Transport, transport};
 use nostr::{Filter, JsonUtil, Keys, Kind};
@@ -64,11 +68,11 @@ fn drain(rx: &mut tokio::sync::broadcast::Receiver<AppEvent>) -> Vec<AppEvent> {
 async fn until_rejected(
     rx: &mut tokio::sync::broadcast::Receiver<AppEvent>,
     n: usize,
-) -> Vec<String> {
+) -> Vec<RefusalCode> {
     let mut reasons = Vec::new();
     while reasons.len() < n {
         match tokio::time::timeout(PATIENCE, rx.recv()).await {
-            Ok(Ok(AppEvent::MessageRejected { reason })) => reasons.push(reason),
+            Ok(Ok(AppEvent::MessageRejected { code, .. })) => reasons.push(code),
             Ok(Ok(_)) => {}
             other => panic!("waiting for {n} rejections, got {reasons:?} then {other:?}"),
         }
@@ -95,8 +99,8 @@ async fn private_quotes_pick_one_rest_filled(relays: Vec<String>) {
             .respond(&seen.id, Response::Counter(priced(&base, price)))
             .await
             .expect("respond");
-        assert_eq!(d.state, "open");
-        assert_eq!(d.role, "responder");
+        assert_eq!(d.state, DealState::Open);
+        assert_eq!(d.role, DealRole::Responder);
         assert_eq!(d.their_contact, None, "no contact before confirmation");
         p.flushed().await;
         negos.push(d.nego);
@@ -111,8 +115,8 @@ async fn private_quotes_pick_one_rest_filled(relays: Vec<String>) {
     prices.sort();
     assert_eq!(prices, vec![110, 120, 130]);
     for q in &quotes {
-        assert_eq!(q.deal.proposed_by, "them");
-        assert_eq!(q.deal.role, "owner");
+        assert_eq!(q.deal.proposed_by, Party::Them);
+        assert_eq!(q.deal.role, DealRole::Owner);
         assert_eq!(q.deal.their_contact, None);
     }
 
@@ -142,29 +146,29 @@ async fn private_quotes_pick_one_rest_filled(relays: Vec<String>) {
 
     // Alice picks Bob; Bob's phone accepts his own quote automatically; the rest are Filled.
     let picked = alice.app.pick(&negos[0]).await.expect("pick");
-    assert_eq!(picked.state, "accepted_by_us");
-    let a = alice.until_state(&negos[0], "confirmed").await;
-    let b = bob.until_state(&negos[0], "confirmed").await;
+    assert_eq!(picked.state, DealState::AcceptedByUs);
+    let a = alice.until_state(&negos[0], DealState::Confirmed).await;
+    let b = bob.until_state(&negos[0], DealState::Confirmed).await;
     assert_eq!(price_of(&a), 120);
     assert_eq!(price_of(&b), 120);
     assert!(a.their_contact.as_deref().is_some_and(|c| !c.is_empty()));
     assert!(b.their_contact.as_deref().is_some_and(|c| !c.is_empty()));
     for (p, n) in [(&carol, &negos[1]), (&dan, &negos[2])] {
-        let d = p.until_state(n, "cancelled").await;
-        assert_eq!(d.cancel_reason.as_deref(), Some(FILLED_REASON));
+        let d = p.until_state(n, DealState::Cancelled).await;
+        assert_eq!(d.cancellation.map(|c| c.reason), Some(CancelReason::Filled));
         assert_eq!(
             d.their_contact, None,
             "{} never learns Alice's contact",
             p.name
         );
         let mine = alice.deal(n);
-        assert_eq!(mine.state, "cancelled");
+        assert_eq!(mine.state, DealState::Cancelled);
         assert_eq!(mine.their_contact, None);
     }
     // A second pick on a filled intent is refused and changes nothing.
     let again = alice.app.pick(&negos[1]).await;
     assert!(again.is_err(), "second pick refused: {again:?}");
-    assert_eq!(alice.deal(&negos[1]).state, "cancelled");
+    assert_eq!(alice.deal(&negos[1]).state, DealState::Cancelled);
 
     // Both halves of the (proven-tier) receipt reached the relay.
     alice.flushed().await;
@@ -198,7 +202,7 @@ async fn relay_killed_mid_negotiation<R: Loopback>(mut relay: R) {
 
     relay.down().await;
     let picked = alice.app.pick(&d.nego).await.expect("pick works offline");
-    assert_eq!(picked.state, "accepted_by_us");
+    assert_eq!(picked.state, DealState::AcceptedByUs);
     assert!(
         !alice.app.outbox().expect("outbox").is_empty(),
         "the accept waits in the durable outbox"
@@ -206,8 +210,8 @@ async fn relay_killed_mid_negotiation<R: Loopback>(mut relay: R) {
     tokio::time::sleep(Duration::from_millis(500)).await;
     relay.up().await;
 
-    let a = alice.until_state(&d.nego, "confirmed").await;
-    let b = bob.until_state(&d.nego, "confirmed").await;
+    let a = alice.until_state(&d.nego, DealState::Confirmed).await;
+    let b = bob.until_state(&d.nego, DealState::Confirmed).await;
     assert_eq!(price_of(&a), 70);
     assert_eq!(price_of(&b), 70);
     alice.flushed().await;
@@ -258,13 +262,13 @@ async fn crossing_counter_and_accept_never_confirm_on_different_terms() {
     bob.send(&c1).await;
     let nego = c1.nego.to_string();
     let d = alice.until_known(&nego).await;
-    assert_eq!((d.state.as_str(), price_of(&d)), ("open", 120));
+    assert_eq!((d.state, price_of(&d)), (DealState::Open, 120));
 
     // The crossing: her accept of 120 and his counter of 125 are in flight at the same time.
     let mut c2 = bob.envelope(EnvelopeType::Counter, &intent, t + 1);
     c2.terms = Some(priced(&base, 125));
     let (accepted, _) = tokio::join!(alice.app.accept(&nego), bob.send(&c2));
-    assert_eq!(accepted.expect("accept").state, "accepted_by_us");
+    assert_eq!(accepted.expect("accept").state, DealState::AcceptedByUs);
     let (her_accept, _) = bob.recv_kind(EnvelopeType::Accept).await;
     assert_eq!(
         her_accept
@@ -290,8 +294,8 @@ async fn crossing_counter_and_accept_never_confirm_on_different_terms() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let d = alice.deal(&nego);
-    assert_eq!(d.state, "open");
-    assert_eq!(d.proposed_by, "them");
+    assert_eq!(d.state, DealState::Open);
+    assert_eq!(d.proposed_by, Party::Them);
     assert_eq!(d.their_contact, None);
 
     // An accept of the old terms from him now is stale and confirms nothing.
@@ -301,7 +305,7 @@ async fn crossing_counter_and_accept_never_confirm_on_different_terms() {
     bob.send(&stale).await;
     // She accepts 125; he accepts 125: confirmed on 125.
     let d = alice.app.accept(&nego).await.expect("accept 125");
-    assert_eq!(d.state, "accepted_by_us");
+    assert_eq!(d.state, DealState::AcceptedByUs);
     let (acc, _) = bob.recv_kind(EnvelopeType::Accept).await;
     assert_eq!(
         acc.terms
@@ -314,7 +318,7 @@ async fn crossing_counter_and_accept_never_confirm_on_different_terms() {
     ok.terms = Some(priced(&base, 125));
     ok.contact = Some("Bob · +65 9123 4567".into());
     bob.send(&ok).await;
-    let d = alice.until_state(&nego, "confirmed").await;
+    let d = alice.until_state(&nego, DealState::Confirmed).await;
     assert_eq!(price_of(&d), 125);
     assert_eq!(d.their_contact.as_deref(), Some("Bob · +65 9123 4567"));
 }
@@ -379,10 +383,10 @@ async fn round_cap_is_eight_counters() {
         "refusal changed nothing"
     );
     bob.app.accept(&nego).await.expect("accept at the cap");
-    alice.until_state(&nego, "accepted_by_them").await;
+    alice.until_state(&nego, DealState::AcceptedByThem).await;
     alice.app.accept(&nego).await.expect("owner accepts");
-    let a = alice.until_state(&nego, "confirmed").await;
-    let b = bob.until_state(&nego, "confirmed").await;
+    let a = alice.until_state(&nego, DealState::Confirmed).await;
+    let b = bob.until_state(&nego, DealState::Confirmed).await;
     assert_eq!(price_of(&a), u64::from(price));
     assert_eq!(price_of(&b), u64::from(price));
 }
@@ -413,14 +417,22 @@ async fn cancel_flows() {
         .cancel(&nb, Some("found one elsewhere".into()))
         .await
         .expect("cancel");
-    assert_eq!(d.state, "cancelled");
-    let a = alice.until_state(&nb, "cancelled").await;
-    assert_eq!(a.cancel_reason.as_deref(), Some("found one elsewhere"));
+    assert_eq!(d.state, DealState::Cancelled);
+    let a = alice.until_state(&nb, DealState::Cancelled).await;
+    assert_eq!(
+        a.cancellation.map(|c| (c.by, c.reason)),
+        Some((
+            Party::Them,
+            CancelReason::Said {
+                text: "found one elsewhere".into()
+            }
+        ))
+    );
     assert!(
         alice.app.accept(&nb).await.is_err(),
         "a cancelled thread stays cancelled"
     );
-    assert_eq!(alice.deal(&nb).state, "cancelled");
+    assert_eq!(alice.deal(&nb).state, DealState::Cancelled);
 
     // A confirmed deal: request → decline → request → agree.
     let seen = carol.find(&intent.id).await;
@@ -432,33 +444,76 @@ async fn cancel_flows() {
         .nego;
     alice.until_known(&nc).await;
     alice.app.pick(&nc).await.expect("pick");
-    alice.until_state(&nc, "confirmed").await;
-    carol.until_state(&nc, "confirmed").await;
+    alice.until_state(&nc, DealState::Confirmed).await;
+    carol.until_state(&nc, DealState::Confirmed).await;
     let d = carol
         .app
         .request_cancel(&nc, Some("can't make it".into()))
         .await
         .expect("request");
-    assert_eq!(d.state, "cancel_requested");
-    alice.until_state(&nc, "cancel_requested").await;
+    assert_eq!(d.state, DealState::CancelRequestedByUs);
+    assert_eq!(
+        d.actions,
+        [
+            DealAction::Cancel,
+            DealAction::Chat,
+            DealAction::MarkPickedUp,
+            DealAction::MarkCompleted
+        ]
+    );
+    let a = alice
+        .until_state(&nc, DealState::CancelRequestedByThem)
+        .await;
+    assert_eq!(
+        a.actions,
+        [
+            DealAction::Cancel,
+            DealAction::AgreeCancel,
+            DealAction::DeclineCancel,
+            DealAction::Chat,
+            DealAction::MarkPickedUp,
+            DealAction::MarkCompleted
+        ]
+    );
     alice.app.decline_cancel(&nc).await.expect("decline");
-    assert_eq!(alice.deal(&nc).state, "confirmed");
-    carol.until_state(&nc, "confirmed").await;
+    assert_eq!(alice.deal(&nc).state, DealState::Confirmed);
+    let c = carol.until_state(&nc, DealState::Confirmed).await;
+    assert_eq!(
+        c.actions,
+        [
+            DealAction::Cancel,
+            DealAction::RequestCancel,
+            DealAction::ShowCode,
+            DealAction::ScanCode,
+            DealAction::Rate,
+            DealAction::Chat,
+            DealAction::MarkPickedUp,
+            DealAction::MarkCompleted
+        ]
+    );
 
     carol
         .app
         .request_cancel(&nc, Some("really can't".into()))
         .await
         .expect("second request");
-    alice.until_state(&nc, "cancel_requested").await;
+    alice
+        .until_state(&nc, DealState::CancelRequestedByThem)
+        .await;
     let d = alice.app.agree_cancel(&nc).await.expect("agree");
-    assert_eq!(d.state, "cancelled");
-    let c = carol.until_state(&nc, "cancelled").await;
-    assert_eq!(c.cancel_reason.as_deref(), Some("really can't"));
+    assert_eq!(d.state, DealState::Cancelled);
+    let c = carol.until_state(&nc, DealState::Cancelled).await;
+    assert_eq!(
+        c.cancellation.map(|c| c.reason),
+        Some(CancelReason::Said {
+            text: "really can't".into()
+        })
+    );
+    assert!(c.actions.is_empty(), "{:?}", c.actions);
     // Nothing moves a cancelled deal again.
     assert!(carol.app.accept(&nc).await.is_err());
     assert!(alice.app.decline_cancel(&nc).await.is_err());
-    assert_eq!(alice.deal(&nc).state, "cancelled");
+    assert_eq!(alice.deal(&nc).state, DealState::Cancelled);
 }
 
 /// Intent expiry: an unconfirmed thread expires with its intent on both phones (and refuses
@@ -491,8 +546,8 @@ async fn intent_expiry_expires_unconfirmed_threads_only() {
     alice.until_known(&na).await;
     alice.until_known(&nb).await;
     alice.app.pick(&na).await.expect("pick");
-    alice.until_state(&na, "confirmed").await;
-    bob.until_state(&na, "confirmed").await;
+    alice.until_state(&na, DealState::Confirmed).await;
+    bob.until_state(&na, DealState::Confirmed).await;
 
     // Wait out the intents' lifetime (the expiry is the intent's, in whole seconds).
     let expires = ia.expires_at.max(ib.expires_at);
@@ -504,12 +559,12 @@ async fn intent_expiry_expires_unconfirmed_threads_only() {
     }
     assert_eq!(
         alice.deal(&na).state,
-        "confirmed",
+        DealState::Confirmed,
         "confirmed deals outlive the intent"
     );
-    assert_eq!(bob.deal(&na).state, "confirmed");
-    assert_eq!(alice.deal(&nb).state, "expired");
-    assert_eq!(carol.deal(&nb).state, "expired");
+    assert_eq!(bob.deal(&na).state, DealState::Confirmed);
+    assert_eq!(alice.deal(&nb).state, DealState::Expired);
+    assert_eq!(carol.deal(&nb).state, DealState::Expired);
     assert!(
         carol
             .app
@@ -519,7 +574,7 @@ async fn intent_expiry_expires_unconfirmed_threads_only() {
         "an expired thread refuses moves"
     );
     assert!(alice.app.accept(&nb).await.is_err());
-    assert_eq!(carol.deal(&nb).state, "expired");
+    assert_eq!(carol.deal(&nb).state, DealState::Expired);
     // And the intent is gone from browse.
     let seen = carol
         .app
@@ -553,8 +608,8 @@ async fn duplicate_and_reordered_delivery_change_nothing() {
         .nego;
     alice.until_known(&nb).await;
     alice.app.pick(&nb).await.expect("pick");
-    alice.until_state(&nb, "confirmed").await;
-    bob.until_state(&nb, "confirmed").await;
+    alice.until_state(&nb, DealState::Confirmed).await;
+    bob.until_state(&nb, DealState::Confirmed).await;
     alice.flushed().await;
     bob.flushed().await;
     let (a0, b0) = (alice.deal(&nb), bob.deal(&nb));
@@ -599,8 +654,8 @@ async fn duplicate_and_reordered_delivery_change_nothing() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let d = alice.deal(&nr);
-    assert_eq!(d.state, "open", "the early accept did not count");
-    assert_eq!(d.proposed_by, "them");
+    assert_eq!(d.state, DealState::Open, "the early accept did not count");
+    assert_eq!(d.proposed_by, Party::Them);
     assert_eq!(d.their_contact, None);
 
     // A replay of the counter in a fresh wrap (same envelope, new event id) is dropped; the chat
@@ -611,8 +666,18 @@ async fn duplicate_and_reordered_delivery_change_nothing() {
     let mut chat = raw.envelope(EnvelopeType::Chat, &intent2, t + 5);
     chat.text = Some("still there?".into());
     raw.send(&chat).await;
-    until_changed(&mut rx, &nr).await;
-    assert_eq!(alice.deal(&nr), before, "the replay changed nothing");
+    // (A change notice of the counter may still be on its way: wait for the chat itself.)
+    loop {
+        match tokio::time::timeout(PATIENCE, rx.recv()).await {
+            Ok(Ok(AppEvent::ChatReceived { nego })) if nego == nr => break,
+            Ok(Ok(_)) => {}
+            other => panic!("waiting for the chat, got {other:?}"),
+        }
+    }
+    let mut after = alice.deal(&nr);
+    assert_eq!(after.unread, before.unread + 1, "the chat arrived");
+    after.unread = before.unread;
+    assert_eq!(after, before, "the replay changed nothing");
 
     // The thread still completes on the terms both accepted.
     alice.app.accept(&nr).await.expect("accept 38");
@@ -628,18 +693,10 @@ async fn duplicate_and_reordered_delivery_change_nothing() {
     ok.terms = acc.terms.clone();
     ok.contact = Some("Raw · +65 8000 0000".into());
     raw.send(&ok).await;
-    assert_eq!(price_of(&alice.until_state(&nr, "confirmed").await), 38);
-}
-
-/// Waits for a change notice about `nego`.
-async fn until_changed(rx: &mut tokio::sync::broadcast::Receiver<AppEvent>, nego: &str) {
-    loop {
-        match tokio::time::timeout(PATIENCE, rx.recv()).await {
-            Ok(Ok(AppEvent::NegotiationChanged { nego: n, .. })) if n == nego => return,
-            Ok(Ok(_)) => {}
-            other => panic!("waiting for a change of {nego}, got {other:?}"),
-        }
-    }
+    assert_eq!(
+        price_of(&alice.until_state(&nr, DealState::Confirmed).await),
+        38
+    );
 }
 
 /// Envelopes from a third key — claiming an existing thread's id, or re-sealing a party's
@@ -714,8 +771,8 @@ async fn forged_envelopes_from_a_third_key_change_nothing() {
 
     // The real thread still completes, and Bob gets Alice's contact, not Mallory's.
     alice.app.pick(&nb).await.expect("pick");
-    let a = alice.until_state(&nb, "confirmed").await;
-    bob.until_state(&nb, "confirmed").await;
+    let a = alice.until_state(&nb, DealState::Confirmed).await;
+    bob.until_state(&nb, DealState::Confirmed).await;
     assert!(!a.their_contact.unwrap_or_default().contains("Mallory"));
 }
 
@@ -781,7 +838,7 @@ async fn nip04_only_peer_completes_a_deal() {
     mine.terms = acc.terms.clone();
     mine.contact = Some("Nina · +65 9765 4321".into());
     nina.send(&mine).await;
-    let d = alice.until_state(&nego, "confirmed").await;
+    let d = alice.until_state(&nego, DealState::Confirmed).await;
     assert_eq!(price_of(&d), 180);
     assert_eq!(d.their_contact.as_deref(), Some("Nina · +65 9765 4321"));
     alice.flushed().await;
@@ -933,7 +990,7 @@ async fn restarted_app_resumes_every_thread() {
     carol.flushed().await;
     assert_eq!(
         alice.deal(&nb).state,
-        "open",
+        DealState::Open,
         "persisted across the restart"
     );
     assert!(alice.app.deal(&nc).is_err(), "not heard yet: offline");
@@ -943,15 +1000,149 @@ async fn restarted_app_resumes_every_thread() {
     let q = alice.app.quotes(&intent.id).expect("quotes");
     assert_eq!(q.len(), 2, "Bob's thread resumed and Carol's caught up");
     alice.app.pick(&nc).await.expect("pick Carol");
-    alice.until_state(&nc, "confirmed").await;
-    carol.until_state(&nc, "confirmed").await;
-    bob.until_state(&nb, "cancelled").await;
+    alice.until_state(&nc, DealState::Confirmed).await;
+    carol.until_state(&nc, DealState::Confirmed).await;
+    bob.until_state(&nb, DealState::Cancelled).await;
 
     // Bob's app restarts too: the Filled outcome stays.
     bob.relaunch(&relays).await;
     bob.connect().await;
     bob.app.sync().await.expect("sync");
     let d = bob.deal(&nb);
-    assert_eq!(d.state, "cancelled");
-    assert_eq!(d.cancel_reason.as_deref(), Some(FILLED_REASON));
+    assert_eq!(d.state, DealState::Cancelled);
+    assert_eq!(d.cancellation.map(|c| c.reason), Some(CancelReason::Filled));
+}
+
+/// Posting through the market form: every violation comes back at once, on its field, and
+/// nothing is published; a good form posts. What each side may do with the intent is the core's.
+#[tokio::test]
+async fn form_violations_and_intent_actions_come_from_the_core() {
+    let relay = embedded_relay().await;
+    let relays = vec![relay.url()];
+    let alice = Person::online("Alice", &relays).await;
+    let bob = Person::online("Bob", &relays).await;
+    let post = |title: &str, entries: Vec<FormEntry>, geohash: &str, expires: u64| PostIntent {
+        market: "sg-goods".into(),
+        side: Side::Offer,
+        title: title.into(),
+        payload: Payload::Form(entries),
+        geohash: Some(geohash.into()),
+        expires_in_secs: Some(expires),
+        pow_bits: Some(0),
+        window: None,
+        flex_minutes: None,
+    };
+    let bad = alice
+        .app
+        .post_intent(post(
+            "   ",
+            vec![
+                FormEntry::text("/price", "ten"),
+                FormEntry::text("/currency", "sgd"),
+                FormEntry::place("/location", "Bishan", "w21z!"),
+            ],
+            "W21Z!",
+            0,
+        ))
+        .await;
+    let Err(AppError::InvalidInput { violations }) = bad else {
+        panic!("{bad:?}");
+    };
+    let geohash = Rule::BadFormat {
+        format: Format::Geohash,
+    };
+    for (field, rule) in [
+        ("title", Rule::Required),
+        ("/item", Rule::Required),
+        ("/condition", Rule::Required),
+        ("/price", Rule::NotANumber),
+        ("/location/geohash", geohash.clone()),
+        ("geohash", geohash.clone()),
+        ("expires_in", Rule::NotPositive),
+    ] {
+        assert!(
+            violations.contains(&FieldViolation::new(field, rule.clone())),
+            "{field} {rule:?} missing from {violations:?}"
+        );
+    }
+    assert!(
+        !violations.iter().any(|v| v.field == "/currency"),
+        "`sgd` is upper-cased by the core, not refused: {violations:?}"
+    );
+    assert!(
+        alice.app.my_intents().expect("mine").is_empty(),
+        "nothing published"
+    );
+
+    let good = vec![
+        FormEntry::text("/item", "Road bike"),
+        FormEntry::text("/condition", "good"),
+        FormEntry::text("/price", "120"),
+        FormEntry::text("/currency", "sgd"),
+        FormEntry::place("/location", "Bishan", WHERE),
+    ];
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(
+            &alice.app.build_payload("goods", &good).expect("payload")
+        )
+        .expect("json")["currency"],
+        "SGD"
+    );
+    let i = alice
+        .app
+        .post_intent(post(" Road bike ", good, WHERE, 3600))
+        .await
+        .expect("post");
+    assert_eq!(i.title, "Road bike");
+    assert_eq!(i.actions, [IntentAction::Withdraw]);
+    let seen = bob.find(&i.id).await;
+    assert_eq!(seen.actions, [IntentAction::Accept, IntentAction::Counter]);
+    assert!(seen.badge.is_some(), "a browsed author has a badge");
+    // Our own intent: no responding to it.
+    assert!(matches!(
+        alice.app.respond(&i.id, Response::Accept).await,
+        Err(AppError::NotPossible {
+            why: Refusal::OwnIntent,
+            ..
+        })
+    ));
+    let d = bob
+        .app
+        .respond(&seen.id, Response::Accept)
+        .await
+        .expect("respond");
+    assert_eq!(
+        d.actions,
+        [DealAction::Cancel, DealAction::Chat],
+        "accepted: wait for them"
+    );
+    assert!(
+        bob.find(&i.id).await.actions.is_empty(),
+        "one thread per intent"
+    );
+    assert!(matches!(
+        bob.app.respond(&seen.id, Response::Accept).await,
+        Err(AppError::NotPossible {
+            why: Refusal::AlreadyResponded { .. },
+            ..
+        })
+    ));
+    alice.app.withdraw_intent(&i.id).await.expect("withdraw");
+    // The withdrawal replaced the intent (same address): it offers nothing, and withdrawing
+    // it again is refused.
+    let mine = alice.app.my_intents().expect("mine");
+    assert_eq!(mine.len(), 1);
+    assert!(mine[0].withdrawn && mine[0].actions.is_empty(), "{mine:?}");
+    assert!(matches!(
+        alice.app.withdraw_intent(&mine[0].id).await,
+        Err(AppError::NotPossible {
+            why: Refusal::IntentWithdrawn,
+            ..
+        })
+    ));
+    let cancelled = bob.until_state(&d.nego, DealState::Cancelled).await;
+    assert_eq!(
+        cancelled.cancellation.map(|c| c.reason),
+        Some(CancelReason::Withdrawn)
+    );
 }

@@ -11,7 +11,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use common::*;
-use freeport_core::app::{App, AppConfig, ProfileUpdate, RateInput, Response, ScanInput};
+use freeport_core::app::{
+    App, AppConfig, AppError, DealAction, FieldViolation, ProfileUpdate, RateInput, Refusal,
+    Response, Rule, ScanInput,
+};
 use freeport_core::identity::{
     DEFAULT_LOG_N, PassphraseFileSecretStore, SecretStore, inspect_ncryptsec,
 };
@@ -84,8 +87,8 @@ async fn confirmed_deal(alice: &Person, bob: &Person) -> String {
         .nego;
     alice.until_known(&nego).await;
     alice.app.pick(&nego).await.expect("pick");
-    alice.until_state(&nego, "confirmed").await;
-    bob.until_state(&nego, "confirmed").await;
+    alice.until_state(&nego, DealState::Confirmed).await;
+    bob.until_state(&nego, DealState::Confirmed).await;
     nego
 }
 
@@ -132,7 +135,7 @@ async fn no_secret_key_or_full_phone_number_in_any_file_after_every_flow() {
         .meet_scan(ScanInput::Image(code.png.clone()))
         .await
         .expect("scan");
-    assert_eq!(out.state, "met");
+    assert_eq!(out.state, DealState::Met);
     let ret = out.return_token.expect("return code");
     bob.app
         .meet_scan(ScanInput::Text(ret))
@@ -146,13 +149,32 @@ async fn no_secret_key_or_full_phone_number_in_any_file_after_every_flow() {
         score: None,
         reached_number: true,
     };
+    assert!(alice.deal(&nego).actions.contains(&DealAction::Rate));
     alice.app.rate(&nego, rate).await.expect("alice rates");
     bob.app.rate(&nego, rate).await.expect("bob rates");
+    // One rating per deal: no longer offered, and refused.
+    let rated = alice.deal(&nego);
+    assert!(rated.rated && !rated.actions.contains(&DealAction::Rate));
+    assert!(matches!(
+        alice.app.rate(&nego, rate).await,
+        Err(AppError::NotPossible {
+            why: Refusal::AlreadyRated,
+            ..
+        })
+    ));
     alice.flushed().await;
     bob.flushed().await;
 
     // Backup and restore onto a third phone whose secrets live in a passphrase-protected file in
     // its data directory (the desktop/CLI store).
+    // The passphrase rule is the core's: a short one is refused with its code.
+    match alice.app.export_backup("short") {
+        Err(AppError::InvalidInput { violations }) => assert_eq!(
+            violations,
+            [FieldViolation::new("passphrase", Rule::TooShort { min: 8 })]
+        ),
+        other => panic!("{other:?}"),
+    }
     let backup = alice
         .app
         .export_backup("correct horse battery")

@@ -8,13 +8,15 @@
 //! - terminal states (completed, cancelled, expired) never change;
 //! - met / completed are never reversed;
 //! - the round cap (8 counters, both sides together) is never exceeded;
-//! - a refused envelope (error) changes nothing.
+//! - a refused envelope (error) changes nothing;
+//! - the actions a thread offers (`Negotiation::actions`) are exactly the moves that succeed:
+//!   every offered move succeeds, every other one is refused.
 
 use freeport_core::negotiation::{
-    ContactCard, Effect, IntentInfo, MAX_COUNTERS, Negotiation, Side, State,
+    ContactCard, DealAction, Effect, IntentInfo, MAX_COUNTERS, Negotiation, Role, Side, State,
 };
 use freeport_core::protocol::envelope::{
-    Envelope, EnvelopeType, FILLED_REASON, Terms, build_envelope, parse_envelope,
+    Envelope, EnvelopeType, FILLED_REASON, Stage, Terms, build_envelope, parse_envelope,
 };
 use nostr::{EventId, Keys, PublicKey};
 use proptest::prelude::*;
@@ -113,6 +115,7 @@ impl Sim {
             market: "sg-rideshare".into(),
             terms: terms(5),
             expires_at: T0 + ttl,
+            double_accept: true,
         };
         let mut owner = Negotiation::new_owner(&intent, resp_pk).unwrap();
         let mut resp = Negotiation::new_responder(&intent, resp_pk).unwrap();
@@ -337,6 +340,69 @@ impl Sim {
     }
 }
 
+/// Tries `action` on a copy of `n` with valid arguments: the move the UI's button makes.
+fn perform(n: &Negotiation, action: DealAction, now: u64) -> Result<(), String> {
+    let mut n = n.clone();
+    let r = match action {
+        DealAction::Accept | DealAction::Pick => n.accept("me · +6591234567", None, now),
+        // Terms that differ from the table (a counter of the same terms is an argument error).
+        DealAction::Counter => {
+            let t = (0..4)
+                .map(terms)
+                .find(|t| !t.same_deal(n.terms()))
+                .expect("one of four terms differs");
+            n.counter(t, now)
+        }
+        DealAction::Cancel => n.cancel(None, now),
+        DealAction::RequestCancel => n.request_cancel(None, now),
+        DealAction::AgreeCancel => n.agree_cancel(now),
+        DealAction::DeclineCancel => n.decline_cancel(now),
+        // Showing or scanning the code leads to `mark_met`; rating needs no move of the thread.
+        DealAction::ShowCode | DealAction::ScanCode => n.mark_met(now),
+        DealAction::Rate => return n.check(DealAction::Rate, now).map_err(|e| e.to_string()),
+        DealAction::Chat => n.chat("see you at the gate", now),
+        DealAction::MarkPickedUp => n.mark_stage(Stage::PickedUp, now),
+        DealAction::MarkCompleted => n.mark_stage(Stage::Completed, now),
+    };
+    r.map(|_| ()).map_err(|e| e.to_string())
+}
+
+/// Offered actions succeed, the others are refused (the owner's accept is offered as `pick`;
+/// `mark_met` is also allowed while a cancel is requested, where no code is offered).
+fn check_actions(n: &Negotiation, now: u64) {
+    let offered = n.actions(now);
+    for a in DealAction::ALL {
+        let is_offered = offered.contains(&a);
+        let outcome = perform(n, a, now);
+        match (a, n.role()) {
+            (DealAction::Accept, Role::Owner) => {
+                assert!(!is_offered, "the owner is offered accept, not pick");
+                continue;
+            }
+            (DealAction::Pick, Role::Responder) => {
+                assert!(!is_offered, "a responder is offered pick");
+                continue;
+            }
+            (DealAction::ShowCode | DealAction::ScanCode, _)
+                if matches!(n.state(), State::CancelRequested { .. }) =>
+            {
+                assert!(!is_offered, "{a:?} offered while a cancel is requested");
+                continue;
+            }
+            _ => {}
+        }
+        assert_eq!(
+            is_offered,
+            outcome.is_ok(),
+            "{a:?} in {:?} ({:?}, proposed by {:?}, {} counters): offered {is_offered}, move {outcome:?}",
+            n.state(),
+            n.role(),
+            n.proposed_by(),
+            n.counters_used()
+        );
+    }
+}
+
 /// Everything observable about a thread except its replay ledger.
 fn view(n: &Negotiation) -> String {
     format!(
@@ -434,6 +500,8 @@ fn run(ops: &[Op], auto_owner: bool, auto_resp: bool, ttl: u64, drain: bool) -> 
             MAX_COUNTERS
         );
         states_seen.push((ao.state, ar.state));
+        check_actions(&sim.owner, sim.now);
+        check_actions(&sim.resp, sim.now);
     }
     // Confirmed implies the other side accepted those terms: if one side is confirmed and the
     // network is drained, the other is confirmed on the same terms or has since moved on by an
@@ -601,7 +669,13 @@ proptest! {
                 None => { obj.remove(k); }
             }
         }
-        if let Ok(env) = parse_envelope(&v.to_string()) {
+        if let Ok(mut env) = parse_envelope(&v.to_string()) {
+            if env.kind == EnvelopeType::Counter && env.contact.is_some() {
+                // Read from the reference, never sent by us: the builder refuses contact before
+                // an accept.
+                prop_assert!(build_envelope(&env).is_err());
+                env.contact = None;
+            }
             let again = parse_envelope(&build_envelope(&env).unwrap()).unwrap();
             prop_assert_eq!(again, env);
         }

@@ -115,14 +115,15 @@ async fn closed_phones_learn_every_step_of_a_deal_once_from_background_passes() 
             market: "goods/1".into(),
             side: freeport_core::protocol::intent::Side::Request,
             title: "Wanted: city bike".into(),
-            payload: json!({
+            payload: freeport_core::app::Payload::Json(json!({
                 "item": "city bike", "condition": "good", "price": 100, "currency": "SGD",
                 "location": {"name": "Tanjong Pagar MRT", "geohash": WHERE}
-            }),
+            })),
             geohash: Some(WHERE.into()),
             expires_in_secs: Some(3600),
             pow_bits: Some(0),
             window: None,
+            flex_minutes: None,
         })
         .await
         .expect("post")
@@ -200,7 +201,10 @@ async fn closed_phones_learn_every_step_of_a_deal_once_from_background_passes() 
     let bob_got = pass(&bob).await;
     assert_eq!(kinds(&bob_got), want(&[("confirmed", &b_nego)]));
     assert_eq!(kinds(&pass(&carol).await), want(&[("filled", &c_nego)]));
-    assert_eq!(bob.deal(&b_nego).state, "confirmed");
+    assert_eq!(
+        bob.deal(&b_nego).state,
+        freeport_core::app::DealState::Confirmed
+    );
     assert!(
         bob.deal(&b_nego).their_contact.is_some(),
         "the deal has the contact; the notice does not"
@@ -223,7 +227,10 @@ async fn closed_phones_learn_every_step_of_a_deal_once_from_background_passes() 
             step: MeetStep::ScannedYourCode
         }
     );
-    assert_eq!(alice.deal(&b_nego).state, "met");
+    assert_eq!(
+        alice.deal(&b_nego).state,
+        freeport_core::app::DealState::Met
+    );
     // Alice's phone recording it tells Bob it is on both phones.
     let bob_got = pass(&bob).await;
     assert_eq!(kinds(&bob_got), want(&[("meet", &b_nego)]));
@@ -427,7 +434,11 @@ async fn passes_cut_short_by_their_budget_lose_nothing_and_repeat_nothing() {
     // And the negotiations are all there, once each.
     let deals = alice.app.deals().expect("deals");
     assert_eq!(deals.len(), 150);
-    assert!(deals.iter().all(|d| d.state == "open"));
+    assert!(
+        deals
+            .iter()
+            .all(|d| d.state == freeport_core::app::DealState::Open)
+    );
     eprintln!("{cut} passes cut short before one completed");
 }
 

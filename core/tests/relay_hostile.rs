@@ -600,8 +600,9 @@ async fn nip04_peer_gets_nip04_and_nip17_round_trips_over_the_embedded_relay() {
     ca.subscribe_dms(since).await.expect("sub a");
     cb.subscribe_dms(since).await.expect("sub b");
 
-    // NIP-17 by default, with a copy to self.
-    assert_eq!(ca.transport_for(&bob.public_key()), Transport::Nip17);
+    // A first contact defaults to NIP-04 (what the reference reads; the app adds the other
+    // capability signals); a NIP-17 message carries a copy to self.
+    assert_eq!(ca.transport_for(&bob.public_key()), Transport::Nip04);
     let sent = ca
         .send_dm(bob.public_key(), "hello bob", Transport::Nip17)
         .await
@@ -646,6 +647,18 @@ async fn nip04_peer_gets_nip04_and_nip17_round_trips_over_the_embedded_relay() {
         (legacy.public_key(), Transport::Nip04)
     );
     assert_eq!(ca.transport_for(&legacy.public_key()), Transport::Nip04);
+    // Bob answers with a gift wrap: from now on he gets gift wraps.
+    cb.send_dm(alice.public_key(), "hello alice", Transport::Nip17)
+        .await
+        .expect("send");
+    let got = tokio::time::timeout(PATIENCE, ia.dms.recv())
+        .await
+        .expect("bob's reply arrives")
+        .expect("open");
+    assert_eq!(
+        (got.sender, got.transport),
+        (bob.public_key(), Transport::Nip17)
+    );
     assert_eq!(ca.transport_for(&bob.public_key()), Transport::Nip17);
 }
 

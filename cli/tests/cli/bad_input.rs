@@ -182,7 +182,10 @@ fn refused_intents_negotiations_and_keys_change_nothing() {
     assert!(r.stdout.is_empty() && r.stderr.contains("show"), "{r:?}");
     Home::init(&relays, "X")
         .run(&["--relay", "notaurl", "deals"])
-        .refused(3, "invalid relay url");
+        .refused(3, "`notaurl` is not a relay address");
+    Home::init(&relays, "Y")
+        .run(&["--relay", "ws://relay.example.com", "deals"])
+        .refused(3, "plain ws:// is only allowed for a relay on this device");
 
     // No identity yet.
     let empty = Home::new(&relays);

@@ -64,9 +64,10 @@ pub fn main_flow(relay_url: &str) -> (Home, Home, String) {
         .unwrap_or_else(|| panic!("Bob does not see the intent: {list}"));
     assert_eq!(found["author"], alice_hex.as_str());
     assert!(
-        found["badge"].as_str().is_some_and(|b| b.contains("deals")),
+        found["badge"]["deals"].is_u64() && found["badge"]["verdict"].is_string(),
         "badge shown: {found}"
     );
+    assert_eq!(found["actions"], serde_json::json!(["accept", "counter"]));
     let human = bob
         .run(&["browse", "--market", "goods", "--near", WHERE])
         .ok();
@@ -128,7 +129,19 @@ pub fn main_flow(relay_url: &str) -> (Home, Home, String) {
             .is_some_and(|c| c.contains("+6591234567")),
         "{ad}"
     );
-    assert_eq!(ad["can_meet"], true);
+    assert_eq!(
+        ad["actions"],
+        serde_json::json!([
+            "cancel",
+            "request_cancel",
+            "show_code",
+            "scan_code",
+            "rate",
+            "chat",
+            "mark_picked_up",
+            "mark_completed"
+        ])
+    );
     let human = alice.run(&["deals"]).ok();
     assert!(
         human.contains("confirmed") && human.contains("contact:"),

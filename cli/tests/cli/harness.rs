@@ -216,9 +216,25 @@ impl Home {
             .env("FREEPORT_PASSPHRASE", &self.passphrase)
             .env_remove("FREEPORT_HOME")
             .env_remove("FREEPORT_RELAYS")
+            .env_remove("FREEPORT_INDEX_RELAYS")
             .env_remove("FREEPORT_LOG")
             .stdin(Stdio::null());
         c
+    }
+
+    /// Runs the command without `--relay` (the saved relay settings apply).
+    pub fn run_bare(&self, args: &[&str]) -> Run {
+        let mut c = Command::new(bin());
+        c.arg("--home")
+            .arg(self.dir.path())
+            .args(args)
+            .env("FREEPORT_PASSPHRASE", &self.passphrase)
+            .env_remove("FREEPORT_HOME")
+            .env_remove("FREEPORT_RELAYS")
+            .env_remove("FREEPORT_INDEX_RELAYS")
+            .env_remove("FREEPORT_LOG")
+            .stdin(Stdio::null());
+        Run::from_output(c.output().expect("run freeport"))
     }
 
     /// Runs the command to completion.

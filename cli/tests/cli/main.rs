@@ -6,4 +6,6 @@ mod harness;
 mod moves;
 mod notices;
 mod offline;
+mod relays;
+mod vocabulary;
 mod watch;

@@ -71,10 +71,12 @@ fn counter_accept_cancel_withdraw_and_a_live_meet_code() {
         .json();
     assert_eq!(c["state"], "cancelled");
     let c = carol.wait_state(&carol_nego, "cancelled");
-    assert!(
-        c["cancel_reason"].as_str().is_some_and(|r| !r.is_empty()),
+    assert_eq!(
+        c["cancellation"],
+        serde_json::json!({"by": "them", "reason": {"code": "said", "text": "already sold"}}),
         "{c}"
     );
+    assert_eq!(c["actions"], serde_json::json!([]), "{c}");
     assert!(
         c["their_contact"].is_null(),
         "a declined responder never sees a contact"
@@ -115,6 +117,45 @@ fn counter_accept_cancel_withdraw_and_a_live_meet_code() {
         "the confirmed terms are the accepted ones"
     );
     alice.run(&["cancel", &carol_nego]).refused(3, "cancelled");
+
+    // Cancelling a confirmed deal takes both: Bob asks, Alice declines, the deal stands. What
+    // each may do is the core's (`actions`), and an answer nobody asked for is refused.
+    let b = bob
+        .run(&[
+            "cancel",
+            &nego,
+            "--request",
+            "--reason",
+            "flat tyre",
+            "--json",
+        ])
+        .json();
+    assert_eq!(b["state"], "cancel_requested_by_us");
+    assert_eq!(
+        b["actions"],
+        serde_json::json!(["cancel", "chat", "mark_picked_up", "mark_completed"])
+    );
+    let a = alice.wait_state(&nego, "cancel_requested_by_them");
+    assert_eq!(
+        a["actions"],
+        serde_json::json!([
+            "cancel",
+            "agree_cancel",
+            "decline_cancel",
+            "chat",
+            "mark_picked_up",
+            "mark_completed"
+        ])
+    );
+    let human = alice.run(&["deals"]).ok();
+    assert!(
+        human.contains("they ask to cancel") && human.contains("cancel --agree"),
+        "{human}"
+    );
+    alice.run(&["cancel", &nego, "--decline", "--json"]).json();
+    bob.wait_state(&nego, "confirmed");
+    bob.run(&["cancel", &nego, "--agree"])
+        .refused(3, "no request to cancel");
 
     // Withdrawing the intent takes it off the market; the confirmed deal stands.
     let w = alice.run(&["withdraw", &intent, "--json"]).json();

@@ -210,6 +210,83 @@ fn screen_events_prints_the_reputation_fields_and_ignores_forgeries() {
         .refused(2, "viewer");
 }
 
+/// Issue 25, as an attacker would try it with signed events: scammer Sam met two of the viewer's
+/// partners, who rated him unsafe and unreliable; his 30 puppets met each other and him and
+/// praise him; Mia, a new account, met 20 of the puppets only, who praise her.
+#[test]
+fn screen_events_a_flagged_scammer_vouches_for_none_of_his_puppets() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (viewer, sam, mia) = (Keys::generate(), Keys::generate(), Keys::generate());
+    let mut events = Vec::new();
+    for _ in 0..2 {
+        let partner = Keys::generate();
+        let (n, e) = met_deal(&viewer, &partner, 90);
+        events.extend(e);
+        events.push(rating(&viewer, &partner, &n, 90, true));
+        let (n, e) = met_deal(&partner, &sam, 60);
+        events.extend(e);
+        events.push(rating(&partner, &sam, &n, 60, false));
+    }
+    let puppets: Vec<Keys> = (0..30).map(|_| Keys::generate()).collect();
+    for (i, p) in puppets.iter().enumerate() {
+        let (_, e) = met_deal(p, &puppets[(i + 1) % puppets.len()], 30);
+        events.extend(e);
+        let (n, e) = met_deal(p, &sam, 20);
+        events.extend(e);
+        events.push(rating(p, &sam, &n, 20, true));
+        if i < 20 {
+            let (n, e) = met_deal(p, &mia, 2);
+            events.extend(e);
+            events.push(rating(p, &mia, &n, 2, true));
+        }
+    }
+    let lines: Vec<String> = events.iter().map(|e| e.as_json()).collect();
+    let file = dir.path().join("events.jsonl");
+    std::fs::write(&file, lines.join("\n")).expect("write");
+    let home = Home::new(&[]);
+    let (f, v) = (file.to_str().expect("path"), viewer.public_key().to_hex());
+    let screen = |who: &Keys, extra: &[&str]| {
+        let who = who.public_key().to_hex();
+        let mut args = vec!["screen", who.as_str(), "--events", f, "--viewer", &v];
+        args.extend_from_slice(extra);
+        home.run(&args)
+    };
+
+    // Sam is flagged; his puppets' praise weighs at most ε together, from outside the network.
+    let s = screen(&sam, &["--json", "--explain"]).json();
+    assert_eq!(s["verdict"], "warning", "{s}");
+    assert_eq!(s["safety"]["flagged"], true);
+    assert_eq!(
+        (s["partners"].as_u64(), s["partners_in_network"].as_u64()),
+        (Some(32), Some(2))
+    );
+    let raters = s["raters"].as_array().expect("--explain adds raters");
+    let outside: Vec<&Value> = raters.iter().filter(|r| r["hop"].is_null()).collect();
+    assert_eq!(
+        outside.len(),
+        30,
+        "every puppet is outside the network: {s}"
+    );
+    let puppet_weight: f64 = outside.iter().filter_map(|r| r["weight"].as_f64()).sum();
+    assert!(puppet_weight <= 0.05 + 1e-9, "{puppet_weight}");
+
+    // Mia's partners are puppets only: none of them is in the viewer's network.
+    let m = screen(&mia, &["--json"]).json();
+    assert_eq!(m["partners"], 20);
+    assert_eq!(m["partners_in_network"], 0, "{m}");
+    assert_eq!(m["new_account"], true);
+    assert_eq!(m["path"], serde_json::json!([]));
+    assert_ne!(m["verdict"], "trusted");
+    let card = screen(&mia, &[]).ok();
+    assert!(
+        card.contains("20 deals · 20 partners · 0 in your network"),
+        "{card}"
+    );
+    // A puppet is not shown as connected to the viewer through Sam.
+    let p = screen(&puppets[0], &["--json"]).json();
+    assert_eq!(p["path"], serde_json::json!([]), "{p}");
+}
+
 #[test]
 fn demo_runs_end_to_end_and_writes_its_artifacts() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -265,10 +342,12 @@ fn demo_runs_end_to_end_and_writes_its_artifacts() {
         mallory["partners"].as_u64().is_some_and(|n| n >= 12),
         "{mallory}"
     );
+    assert_eq!(mallory["badge"]["partners_in_network"], 0, "{mallory}");
+    assert_eq!(mallory["badge"]["new_account"], true, "{mallory}");
     assert!(
-        mallory["badge"]
-            .as_str()
-            .is_some_and(|b| b.contains("0 in your network") && b.contains("new account")),
+        mallory["reasons"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|x| x["code"] == "new_account")),
         "{mallory}"
     );
     assert_eq!(doc["screening"]["Nina"]["deals"], 0);

@@ -11,10 +11,12 @@ use super::listener::{AppListener, ListenerHandle, listener_runtime};
 use super::records::{
     FreeportConfig, IdentityView, PostIntentInput, ProfileInput, RateRecord, terms_from_json,
 };
+use super::relay_settings::{InboxStatus, RelayViolationRecord};
 use crate::app::{
-    App, AppConfig, DealView, IntentView, MarketView, MeetCodeView, MeetOutcomeView,
-    NeighbourhoodView, Notice, NoticeSettings, OutboxItemView, PassReport, PostIntent, ProfileView,
-    QuoteView, RelayStatusView, Response, ScanInput, ScreeningView, SyncReport,
+    App, AppConfig, BlockedView, ChatMessageView, DealStage, DealView, FormEntry, IntentView,
+    MarketView, MeetCodeView, MeetOutcomeView, NeighbourhoodView, Notice, NoticeSettings,
+    OutboxItemView, PassReport, PostIntent, ProfileView, QuoteView, RefusalView, RelayFileImport,
+    RelaySettingsView, RelayStatusView, Response, ScanInput, ScreeningView, SyncReport,
 };
 use crate::identity::SecretStore;
 
@@ -73,7 +75,9 @@ impl FreeportApp {
         Ok(self.app.restore_identity(&ncryptsec, &passphrase)?.into())
     }
 
-    /// An NIP-49 encrypted backup (`ncryptsec1…`) of the secret key under `passphrase`.
+    /// An NIP-49 encrypted backup (`ncryptsec1…`) of the secret key under `passphrase`, which
+    /// must follow the backup rule ([`check_passphrase`](super::check_passphrase); a refused
+    /// one is `InvalidInput` on field `passphrase` and changes nothing).
     pub fn export_backup(&self, passphrase: String) -> Result<String> {
         Ok(self.app.export_backup(&passphrase)?)
     }
@@ -102,6 +106,61 @@ impl FreeportApp {
     /// Catches up with the relays (messages, receipts, ratings, profiles) and pushes the outbox.
     pub async fn sync(&self) -> Result<SyncReport> {
         Ok(self.app.sync().await?)
+    }
+
+    /// The relay settings: read, write and inbox relays (saved, else the defaults), whether
+    /// they are published yet, and this run's index relays.
+    pub fn relay_settings(&self) -> Result<RelaySettingsView> {
+        Ok(self.app.relay_settings()?)
+    }
+
+    /// Replaces the lists given (`None` leaves a list as it is). Every entry of all three lists
+    /// is checked first; any violation is `InvalidRelays` with each one (list, position, rule)
+    /// and nothing changes. Online, the connections follow at once and the new lists
+    /// (NIP-65 kind 10002, NIP-17 kind 10050) are queued for publication; offline, they are
+    /// published at the next sync.
+    pub async fn set_relay_settings(
+        &self,
+        read: Option<Vec<String>>,
+        write: Option<Vec<String>>,
+        inbox: Option<Vec<String>>,
+    ) -> Result<RelaySettingsView> {
+        Ok(self.app.set_relay_settings(read, write, inbox).await?)
+    }
+
+    /// What [`FreeportApp::set_relay_settings`] would refuse, without changing anything (live
+    /// feedback while typing). Empty when the lists are acceptable.
+    pub fn check_relay_settings(
+        &self,
+        read: Option<Vec<String>>,
+        write: Option<Vec<String>>,
+        inbox: Option<Vec<String>>,
+    ) -> Result<Vec<RelayViolationRecord>> {
+        Ok(self
+            .app
+            .check_relay_settings(read, write, inbox)?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// Goes back to the shipped default relays (for reading, writing and the inbox).
+    pub async fn reset_relay_settings(&self) -> Result<RelaySettingsView> {
+        Ok(self.app.reset_relay_settings().await?)
+    }
+
+    /// Imports the relay list file an earlier version of the app kept (`relays.txt`, one URL per
+    /// line) into the settings if none are saved yet, and removes the file. A missing file is
+    /// not an error. Call once at start, before `start_network`.
+    pub fn import_relay_file(&self, path: String) -> Result<RelayFileImport> {
+        Ok(self.app.import_relay_file(std::path::Path::new(&path))?)
+    }
+
+    /// Whether `pubkey` (hex or npub) advertises a NIP-17 inbox (kind 10050), looking their
+    /// relay lists up first when online.
+    pub async fn peer_inbox(&self, pubkey: String) -> Result<InboxStatus> {
+        let pk = crate::identity::parse_public_key(&pubkey).map_err(crate::app::AppError::from)?;
+        Ok(self.app.peer_inbox(&pk).await?.into())
     }
 
     /// Connection state of each relay (empty when offline).
@@ -142,7 +201,15 @@ impl FreeportApp {
         self.app.markets()
     }
 
-    /// Signs (with proof of work) and publishes an intent.
+    /// The payload (JSON text) `market`'s form entries make, or `InvalidInput` with every
+    /// field's violation — the same ones `post_intent` returns, for feedback before posting.
+    pub fn build_payload(&self, market: String, entries: Vec<FormEntry>) -> Result<String> {
+        Ok(self.app.build_payload(&market, &entries)?)
+    }
+
+    /// Builds the payload from the form's entries, signs (with proof of work) and publishes an
+    /// intent. Bad input is `InvalidInput` with every violation, each on its field (`title`,
+    /// `geohash`, or a form path such as `/from/geohash`); nothing is published.
     pub async fn post_intent(&self, input: PostIntentInput) -> Result<IntentView> {
         let post = PostIntent::try_from(input)?;
         Ok(self.app.post_intent(post).await?)
@@ -190,13 +257,34 @@ impl FreeportApp {
             .await?)
     }
 
-    /// Proposes new terms in a negotiation.
+    /// Proposes a change to the terms on the table (`terms_json`: the keys to change, merged
+    /// onto the table; `null` removes a key). Only what changed is sent.
     pub async fn counter(&self, nego: String, terms_json: String) -> Result<DealView> {
         let terms = terms_from_json(&terms_json)?;
         Ok(self.app.counter(&nego, terms).await?)
     }
 
-    /// Accepts the terms on the table.
+    /// Counters with the terms on the table edited in a form: each entry sets one top-level key
+    /// (`/price`), converted by the market's field of that path (numbers, options, places keep
+    /// their geohash when renamed); an empty entry drops the key. Refused edits are
+    /// `InvalidInput` with a violation per field.
+    pub async fn counter_form(&self, nego: String, entries: Vec<FormEntry>) -> Result<DealView> {
+        Ok(self.app.counter_entries(&nego, &entries).await?)
+    }
+
+    /// Answers someone's intent with its terms edited in a form (as `counter_form`).
+    pub async fn respond_counter_form(
+        &self,
+        intent_id: String,
+        entries: Vec<FormEntry>,
+    ) -> Result<DealView> {
+        Ok(self
+            .app
+            .respond_counter_entries(&intent_id, &entries)
+            .await?)
+    }
+
+    /// Accepts the terms on the table (on our own intent: picks this quote).
     pub async fn accept(&self, nego: String) -> Result<DealView> {
         Ok(self.app.accept(&nego).await?)
     }
@@ -204,6 +292,21 @@ impl FreeportApp {
     /// Cancels a negotiation (before it is met).
     pub async fn cancel(&self, nego: String, reason: Option<String>) -> Result<DealView> {
         Ok(self.app.cancel(&nego, reason).await?)
+    }
+
+    /// Asks the other side to agree to cancel a confirmed deal.
+    pub async fn request_cancel(&self, nego: String, reason: Option<String>) -> Result<DealView> {
+        Ok(self.app.request_cancel(&nego, reason).await?)
+    }
+
+    /// Agrees to their request to cancel: the deal is cancelled.
+    pub async fn agree_cancel(&self, nego: String) -> Result<DealView> {
+        Ok(self.app.agree_cancel(&nego).await?)
+    }
+
+    /// Declines their request to cancel: the deal stays confirmed.
+    pub async fn decline_cancel(&self, nego: String) -> Result<DealView> {
+        Ok(self.app.decline_cancel(&nego).await?)
     }
 
     /// Owner only: picks this quote; the other quotes on the intent are told it is filled.
@@ -224,6 +327,63 @@ impl FreeportApp {
     /// One negotiation.
     pub fn deal(&self, nego: String) -> Result<DealView> {
         Ok(self.app.deal(&nego)?)
+    }
+
+    /// Reports the deal's progress (`PickedUp`, then `Completed`, which closes the deal).
+    pub async fn mark_stage(&self, nego: String, stage: DealStage) -> Result<DealView> {
+        Ok(self.app.mark_stage(&nego, stage).await?)
+    }
+
+    // ---- chat -------------------------------------------------------------------------------
+
+    /// Sends a chat message in a deal (text only, at most 16 KiB).
+    pub async fn chat_send(&self, nego: String, text: String) -> Result<ChatMessageView> {
+        Ok(self.app.chat_send(&nego, &text).await?)
+    }
+
+    /// A deal's chat, oldest first (reading does not mark it read).
+    pub fn chat(&self, nego: String) -> Result<Vec<ChatMessageView>> {
+        Ok(self.app.chat(&nego)?)
+    }
+
+    /// Marks a deal's chat read (call when the thread is on screen); returns how many were
+    /// unread.
+    pub fn mark_chat_read(&self, nego: String) -> Result<u32> {
+        Ok(self.app.mark_chat_read(&nego)?)
+    }
+
+    // ---- refusals and blocking -------------------------------------------------------------
+
+    /// Incoming messages that were refused, newest first: all (`nego` = `None`) or one deal's.
+    pub fn refusals(&self, nego: Option<String>) -> Result<Vec<RefusalView>> {
+        Ok(self.app.refusals(nego.as_deref())?)
+    }
+
+    /// Blocks a key (npub or hex): its intents are hidden and its messages dropped, silently.
+    pub fn block(&self, key: String) -> Result<BlockedView> {
+        Ok(self.app.block(&key)?)
+    }
+
+    /// Unblocks a key; `true` if it was blocked.
+    pub fn unblock(&self, key: String) -> Result<bool> {
+        Ok(self.app.unblock(&key)?)
+    }
+
+    /// Every blocked key.
+    pub fn blocked(&self) -> Result<Vec<BlockedView>> {
+        Ok(self.app.blocked()?)
+    }
+
+    /// `true` when everything is sent as NIP-17 gift wraps only (see `set_require_nip17`).
+    pub fn require_nip17(&self) -> bool {
+        self.app.require_nip17()
+    }
+
+    /// Privacy setting: send NIP-17 gift wraps only, never NIP-04 (which shows relays who
+    /// talks to whom and when). Peers that read only NIP-04 — the reference's command-line
+    /// agent — then never see our messages.
+    pub fn set_require_nip17(&self, on: bool) -> Result<()> {
+        Ok(self.app.set_require_nip17(on)?)
     }
 
     // ---- meet -------------------------------------------------------------------------------

@@ -1,26 +1,30 @@
 //! The one error every exported call returns, and its mapping from the use-case layer.
 
-use crate::app::AppError;
-use crate::contact::ContactError;
+use crate::app::{AppError, Refusal, refusal_of};
+use crate::contact::PhoneProblem;
 use crate::identity::{IdentityError, SecretStoreError};
-use crate::meet::MeetError;
+use crate::meet::{CodeProblem, MeetError};
 use crate::negotiation::NegotiationError;
 use crate::protocol::ProtocolError;
 use crate::relay::RelayError;
 use crate::relay::embedded::EmbeddedRelayError;
 use crate::reputation::ReputationError;
+use crate::rules::{FieldViolation, Format, Rule};
 use crate::store::StoreError;
 
-/// Why an exported call failed: small variants whose fields say what a screen needs.
+/// Why an exported call failed: small variants whose fields are typed codes a screen words in
+/// the user's language (see `docs/BINDINGS.md`, "What the UI may decide").
 ///
 /// Kotlin sees `FreeportException.<Variant>` with one `val` per field; Swift sees
-/// `FreeportError.<Variant>` with labelled associated values. `Display` is exported (Kotlin
-/// `toString()`, Swift `description`). Messages never contain secrets.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+/// `FreeportError.<Variant>` with labelled associated values. `reason` fields (storage,
+/// network, secret store, internal) are diagnostics for logs and bug reports, not messages.
+/// `Display` is exported (Kotlin `toString()`, Swift `description`) for logs: it prints codes,
+/// not sentences. Messages never contain secrets.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, uniffi::Error)]
 #[uniffi::export(Display)]
 pub enum FreeportError {
     /// No identity on this device yet: create one or restore a backup.
-    #[error("no identity on this device yet: create one or restore a backup")]
+    #[error("no identity on this device yet")]
     NoIdentity,
     /// Not connected to any relay (call `start_network`, or wait for a connection).
     #[error("not connected to any relay")]
@@ -43,69 +47,80 @@ pub enum FreeportError {
         /// The id as given.
         nego: String,
     },
-    /// The action does not fit the current state (e.g. picking twice, rating an unmet deal).
-    #[error("{what} is not possible: {why}")]
+    /// The action does not fit now (picking twice, countering your own proposal, rating twice…).
+    /// Nothing was changed.
+    #[error("not possible: {refusal:?}")]
     NotPossible {
-        /// The action that was refused.
-        what: String,
-        /// Why, in words a screen can show.
-        why: String,
+        /// Why, as a code.
+        refusal: Refusal,
     },
-    /// An argument broke a rule; `field` names it, `rule` says what was expected.
-    #[error("{field}: {rule}")]
+    /// Input broke rules: every violation, each on its field (a JSON pointer for market form
+    /// fields, else the argument's name). Nothing was changed.
+    #[error("invalid input: {}", violations_line(violations))]
     InvalidInput {
-        /// The argument (or record field, or payload field) that was refused.
-        field: String,
-        /// The rule it broke.
-        rule: String,
+        /// What is wrong, per field.
+        violations: Vec<FieldViolation>,
     },
-    /// A scanned or typed meet code was refused; `reason` is the sentence to show the user.
-    #[error("{reason}")]
+    /// Relay settings were refused: every violation, each with its list, position and rule
+    /// code (screens place each under its entry). Nothing was changed.
+    #[error("relay settings: {} problem(s)", violations.len())]
+    InvalidRelays {
+        /// What is wrong, entry by entry.
+        violations: Vec<super::RelayViolationRecord>,
+    },
+    /// A scanned or typed meet code (or QR frame) was refused.
+    #[error("code refused: {problem:?}")]
     InvalidCode {
-        /// User-facing sentence, e.g. "This code was already used".
-        reason: String,
+        /// Why, as a code.
+        problem: CodeProblem,
     },
     /// The backup passphrase is wrong. Nothing was changed.
     #[error("wrong passphrase for this backup")]
     WrongPassphrase,
     /// A phone number or contact card was refused.
-    #[error("phone number: {reason}")]
+    #[error("phone number refused: {problem:?}")]
     Phone {
-        /// What is wrong with it.
-        reason: String,
+        /// Why, as a code.
+        problem: PhoneProblem,
     },
     /// The on-device database failed.
     #[error("storage: {reason}")]
     Storage {
-        /// What failed.
+        /// What failed (diagnostic).
         reason: String,
     },
     /// Talking to the relays failed.
     #[error("network: {reason}")]
     Network {
-        /// What failed.
+        /// What failed (diagnostic).
         reason: String,
     },
     /// The platform secret store (Keystore / Keychain) failed.
     #[error("secret store: {reason}")]
     SecretStore {
-        /// What the store reported.
+        /// What the store reported (diagnostic).
         reason: String,
     },
     /// A bug inside the core (or a foreign callback that threw something unexpected); report it.
     #[error("internal error: {reason}")]
     Internal {
-        /// What went wrong.
+        /// What went wrong (diagnostic).
         reason: String,
     },
 }
 
+fn violations_line(v: &[FieldViolation]) -> String {
+    v.iter()
+        .map(|x| format!("{}: {:?}", x.field, x.rule))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 impl FreeportError {
-    /// An [`FreeportError::InvalidInput`] naming the field and the rule.
-    pub fn invalid(field: impl Into<String>, rule: impl Into<String>) -> Self {
+    /// An [`FreeportError::InvalidInput`] with one violation.
+    pub fn invalid(field: impl Into<String>, rule: Rule) -> Self {
         Self::InvalidInput {
-            field: field.into(),
-            rule: rule.into(),
+            violations: vec![FieldViolation::new(field, rule)],
         }
     }
 
@@ -130,11 +145,11 @@ impl From<AppError> for FreeportError {
             AppError::UnknownMarket { market } => Self::UnknownMarket { market },
             AppError::UnknownIntent { id } => Self::UnknownIntent { id },
             AppError::UnknownNegotiation { nego } => Self::UnknownNegotiation { nego },
-            AppError::NotPossible { what, why } => Self::NotPossible {
-                what: what.to_owned(),
-                why,
+            AppError::NotPossible { why, .. } => Self::NotPossible { refusal: why },
+            AppError::InvalidInput { violations } => Self::InvalidInput { violations },
+            AppError::InvalidRelays { violations } => Self::InvalidRelays {
+                violations: violations.into_iter().map(Into::into).collect(),
             },
-            AppError::InvalidInput { field, rule } => Self::invalid(field, rule),
             AppError::Protocol(p) => from_protocol(p),
             AppError::Identity(i) => from_identity(i),
             AppError::SecretStore(s) => from_secret_store(s),
@@ -143,9 +158,11 @@ impl From<AppError> for FreeportError {
             AppError::Negotiation(n) => from_negotiation(n),
             AppError::Meet(m) => from_meet(m),
             AppError::Phone(p) => Self::Phone {
-                reason: p.to_string(),
+                problem: p.problem(),
             },
-            AppError::Contact(c) => from_contact(c),
+            AppError::Contact(c) => Self::Phone {
+                problem: c.problem(),
+            },
             AppError::Reputation(r) => from_reputation(r),
             AppError::Internal { reason } => Self::Internal { reason },
         }
@@ -160,32 +177,45 @@ impl From<EmbeddedRelayError> for FreeportError {
     }
 }
 
-/// Every meet error is a refused code; its `Display` is the user-facing sentence.
-fn from_meet(m: MeetError) -> FreeportError {
-    FreeportError::InvalidCode {
-        reason: m.to_string(),
+/// A refused code is `InvalidCode` with its problem; an internal meet failure is `Internal`.
+pub(crate) fn from_meet(m: MeetError) -> FreeportError {
+    match (m.problem(), &m) {
+        (Some(problem), _) => FreeportError::InvalidCode { problem },
+        // A camera frame whose geometry does not fit its buffer: the caller's input.
+        (None, MeetError::BadFrame { .. }) => FreeportError::invalid("frame", Rule::Invalid),
+        (None, _) => FreeportError::internal(m),
     }
 }
 
-/// Protocol errors reach the facade from building our own events out of user input (a payload
-/// that breaks the market schema, an over-long title), so they are input errors naming the field.
+/// Protocol errors reach the facade from building our own events out of user input that passed
+/// the typed checks (which catch what a person can get wrong), so they name the field with the
+/// closest rule.
 fn from_protocol(p: ProtocolError) -> FreeportError {
-    let rule = p.to_string();
-    let field = match &p {
-        ProtocolError::MissingField { field }
-        | ProtocolError::InvalidField { field, .. }
-        | ProtocolError::TooLarge { field, .. } => (*field).to_owned(),
-        ProtocolError::MissingTag { tag } | ProtocolError::InvalidTag { tag, .. } => {
-            (*tag).to_owned()
+    let (field, rule) = match &p {
+        ProtocolError::MissingField { field } => ((*field).to_owned(), Rule::Required),
+        ProtocolError::MissingTag { tag } => ((*tag).to_owned(), Rule::Required),
+        ProtocolError::TooLarge { field, limit, .. } => (
+            (*field).to_owned(),
+            Rule::TooLarge {
+                max: u32::try_from(*limit).unwrap_or(u32::MAX),
+            },
+        ),
+        ProtocolError::InvalidField { field, .. } => ((*field).to_owned(), Rule::Invalid),
+        ProtocolError::InvalidTag { tag, .. } => ((*tag).to_owned(), Rule::Invalid),
+        ProtocolError::Mismatch { a, .. } => ((*a).to_owned(), Rule::Invalid),
+        ProtocolError::InvalidNegoId { .. } => ("nego".to_owned(), Rule::Invalid),
+        ProtocolError::Expired { .. } => ("expires_at".to_owned(), Rule::NotPositive),
+        ProtocolError::NotJson { .. } => (
+            "content".to_owned(),
+            Rule::BadFormat {
+                format: Format::Json,
+            },
+        ),
+        ProtocolError::UnsupportedVersion { .. } | ProtocolError::WrongKind { .. } => {
+            ("content".to_owned(), Rule::Invalid)
         }
-        ProtocolError::Mismatch { a, .. } => (*a).to_owned(),
-        ProtocolError::InvalidNegoId { .. } => "nego".to_owned(),
-        ProtocolError::Expired { .. } => "expires_at".to_owned(),
-        ProtocolError::NotJson { .. }
-        | ProtocolError::UnsupportedVersion { .. }
-        | ProtocolError::WrongKind { .. } => "content".to_owned(),
     };
-    FreeportError::InvalidInput { field, rule }
+    FreeportError::invalid(field, rule)
 }
 
 fn from_secret_store(s: SecretStoreError) -> FreeportError {
@@ -195,35 +225,33 @@ fn from_secret_store(s: SecretStoreError) -> FreeportError {
 }
 
 fn from_identity(i: IdentityError) -> FreeportError {
-    let rule = i.to_string();
+    let bad =
+        |field: &str, format: Format| FreeportError::invalid(field, Rule::BadFormat { format });
     match i {
         IdentityError::WrongPassphrase => FreeportError::WrongPassphrase,
         IdentityError::NotFound => FreeportError::NoIdentity,
         IdentityError::SecretStore(s) => from_secret_store(s),
-        IdentityError::InvalidPublicKey { .. } => FreeportError::invalid("pubkey", rule),
-        IdentityError::InvalidSecretKey { .. } => FreeportError::invalid("secret_key", rule),
+        IdentityError::InvalidPublicKey { .. } => bad("pubkey", Format::PublicKey),
         IdentityError::InvalidBackup { .. } | IdentityError::CostTooHigh { .. } => {
-            FreeportError::invalid("ncryptsec", rule)
+            bad("ncryptsec", Format::Backup)
         }
-        IdentityError::WeakPassphrase { .. } => FreeportError::invalid("passphrase", rule),
+        IdentityError::WeakPassphrase { violations } => FreeportError::InvalidInput { violations },
         IdentityError::AlreadyExists { .. } => FreeportError::NotPossible {
-            what: "create identity".to_owned(),
-            why: rule,
+            refusal: Refusal::IdentityExists,
         },
-        IdentityError::InvalidCost { .. } | IdentityError::Crypto { .. } => {
-            FreeportError::internal(rule)
-        }
+        e @ (IdentityError::InvalidSecretKey { .. }
+        | IdentityError::InvalidCost { .. }
+        | IdentityError::Crypto { .. }) => FreeportError::internal(e),
     }
 }
 
 fn from_store(s: StoreError) -> FreeportError {
     match s {
         StoreError::SecretStore(e) => from_secret_store(e),
-        StoreError::InvalidInput { field, rule } => FreeportError::invalid(field, rule),
-        // A meet nonce the ledger already holds: the same sentence a scanner shows.
-        StoreError::NonceUsed { .. } => from_meet(MeetError::AlreadyUsed {
-            nonce: String::new(),
-        }),
+        // A meet nonce the ledger already holds: the same problem a scanner shows.
+        StoreError::NonceUsed { .. } => FreeportError::InvalidCode {
+            problem: CodeProblem::AlreadyUsed,
+        },
         other => FreeportError::Storage {
             reason: other.to_string(),
         },
@@ -233,9 +261,12 @@ fn from_store(s: StoreError) -> FreeportError {
 fn from_relay(r: RelayError) -> FreeportError {
     match r {
         RelayError::NoRelayConnected | RelayError::Shutdown => FreeportError::Offline,
-        RelayError::InvalidUrl { .. } | RelayError::Config { .. } => {
-            FreeportError::invalid("relays", r.to_string())
-        }
+        RelayError::InvalidUrl { .. } | RelayError::Config { .. } => FreeportError::invalid(
+            "relays",
+            Rule::BadFormat {
+                format: Format::RelayUrl,
+            },
+        ),
         RelayError::Store(e) => FreeportError::Storage {
             reason: e.to_string(),
         },
@@ -246,37 +277,30 @@ fn from_relay(r: RelayError) -> FreeportError {
 }
 
 fn from_negotiation(n: NegotiationError) -> FreeportError {
-    let why = n.to_string();
+    if let Some(refusal) = refusal_of(&n) {
+        return FreeportError::NotPossible { refusal };
+    }
     match n {
         NegotiationError::Protocol(p) => from_protocol(p),
         NegotiationError::UnknownThread { nego } => FreeportError::UnknownNegotiation { nego },
-        NegotiationError::InvalidContact { .. } => FreeportError::Phone { reason: why },
-        NegotiationError::NotAllowed { action, .. }
-        | NegotiationError::Irreversible { action, .. } => FreeportError::NotPossible {
-            what: action.to_owned(),
-            why,
+        // Our own contact card (built from the profile's phone) is empty or too long.
+        NegotiationError::InvalidContact { rule } => FreeportError::Phone {
+            problem: if rule == "is empty" {
+                PhoneProblem::Empty
+            } else {
+                PhoneProblem::ContactTooLong {
+                    max: u32::try_from(crate::protocol::envelope::MAX_CONTACT_BYTES)
+                        .unwrap_or(u32::MAX),
+                }
+            },
         },
-        _ => FreeportError::NotPossible {
-            what: "negotiation".to_owned(),
-            why,
-        },
-    }
-}
-
-fn from_contact(c: ContactError) -> FreeportError {
-    match c {
-        ContactError::InvalidPhone(p) => FreeportError::Phone {
-            reason: p.to_string(),
-        },
-        other => FreeportError::Phone {
-            reason: other.to_string(),
-        },
+        // Incoming-message errors never answer a local call; if one does, it is a bug.
+        other => FreeportError::internal(other),
     }
 }
 
 fn from_reputation(r: ReputationError) -> FreeportError {
     match r {
-        ReputationError::InvalidParam { field, rule } => FreeportError::invalid(field, rule),
         // The app's directory is the on-device database.
         ReputationError::Directory { reason } => FreeportError::Storage { reason },
         other => FreeportError::internal(other),
@@ -286,7 +310,8 @@ fn from_reputation(r: ReputationError) -> FreeportError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contact::PhoneError;
+    use crate::app::DealState;
+    use crate::contact::{ContactError, PhoneError};
 
     fn map(e: impl Into<AppError>) -> FreeportError {
         FreeportError::from(e.into())
@@ -319,18 +344,24 @@ mod tests {
             FreeportError::UnknownNegotiation { nego: "x".into() }
         );
         assert_eq!(
-            FreeportError::from(AppError::NotPossible {
-                what: "pick",
-                why: "only the owner".into()
-            }),
+            FreeportError::from(AppError::refused("pick", Refusal::OwnerOnly)),
             FreeportError::NotPossible {
-                what: "pick".into(),
-                why: "only the owner".into()
+                refusal: Refusal::OwnerOnly
             }
         );
         assert_eq!(
-            FreeportError::from(AppError::invalid("geohash", "bad char")),
-            FreeportError::invalid("geohash", "bad char")
+            FreeportError::from(AppError::invalid(
+                "geohash",
+                Rule::BadFormat {
+                    format: Format::Geohash
+                }
+            )),
+            FreeportError::invalid(
+                "geohash",
+                Rule::BadFormat {
+                    format: Format::Geohash
+                }
+            )
         );
         assert_eq!(
             FreeportError::from(AppError::Internal {
@@ -343,45 +374,42 @@ mod tests {
     }
 
     #[test]
-    fn every_meet_error_is_an_invalid_code_with_the_user_sentence() {
+    fn every_meet_refusal_is_an_invalid_code_with_its_problem() {
         let cases = [
-            (
-                MeetError::DifferentDeal,
-                "This code belongs to a different deal",
-            ),
+            (MeetError::DifferentDeal, CodeProblem::DifferentDeal),
             (
                 MeetError::AlreadyUsed { nonce: "00".into() },
-                "This code was already used",
+                CodeProblem::AlreadyUsed,
             ),
             (
                 MeetError::NotFreeport {
                     found: "http".into(),
                 },
-                "This is not a Freeport code",
+                CodeProblem::NotFreeport,
             ),
             (
                 MeetError::Expired {
                     age_secs: 240,
                     ttl_secs: 60,
                 },
-                "This code expired 3 minutes ago — ask them to refresh it",
+                CodeProblem::Expired { ago_secs: 180 },
             ),
         ];
-        for (e, sentence) in cases {
-            assert_eq!(
-                map(e),
-                FreeportError::InvalidCode {
-                    reason: sentence.into()
-                }
-            );
+        for (e, problem) in cases {
+            assert_eq!(map(e), FreeportError::InvalidCode { problem });
         }
-        // The ledger's own "already used" reads the same as the token check's.
+        // The ledger's own "already used" is the token check's.
         assert_eq!(
             map(StoreError::NonceUsed { used_at: 5 }),
             FreeportError::InvalidCode {
-                reason: "This code was already used".into()
+                problem: CodeProblem::AlreadyUsed
             }
         );
+        // A failure of ours is not the code's fault.
+        assert!(matches!(
+            map(MeetError::Render { reason: "x".into() }),
+            FreeportError::Internal { .. }
+        ));
     }
 
     #[test]
@@ -391,21 +419,32 @@ mod tests {
             FreeportError::WrongPassphrase
         );
         assert_eq!(map(IdentityError::NotFound), FreeportError::NoIdentity);
-        match map(IdentityError::InvalidBackup {
-            rule: "bad bech32".into(),
-        }) {
-            FreeportError::InvalidInput { field, rule } => {
-                assert_eq!(field, "ncryptsec");
-                assert!(rule.contains("bad bech32"), "{rule}");
+        assert_eq!(
+            map(IdentityError::InvalidBackup {
+                rule: "bad bech32".into(),
+            }),
+            FreeportError::invalid(
+                "ncryptsec",
+                Rule::BadFormat {
+                    format: Format::Backup
+                }
+            )
+        );
+        assert_eq!(
+            map(IdentityError::AlreadyExists {
+                public_key: "ab".into(),
+            }),
+            FreeportError::NotPossible {
+                refusal: Refusal::IdentityExists
             }
-            other => panic!("{other:?}"),
-        }
-        match map(IdentityError::AlreadyExists {
-            public_key: "ab".into(),
-        }) {
-            FreeportError::NotPossible { what, .. } => assert_eq!(what, "create identity"),
-            other => panic!("{other:?}"),
-        }
+        );
+        let weak = vec![FieldViolation::new("passphrase", Rule::TooShort { min: 8 })];
+        assert_eq!(
+            map(IdentityError::WeakPassphrase {
+                violations: weak.clone()
+            }),
+            FreeportError::InvalidInput { violations: weak }
+        );
         let locked = SecretStoreError::Locked {
             reason: "device locked".into(),
         };
@@ -430,47 +469,42 @@ mod tests {
                 field: "price",
                 rule: "must be a number".into()
             }),
-            FreeportError::invalid("price", "field `price`: must be a number")
+            FreeportError::invalid("price", Rule::Invalid)
         );
-        match map(ProtocolError::TooLarge {
-            field: "title",
-            actual: 900,
-            limit: 120,
-        }) {
-            FreeportError::InvalidInput { field, .. } => assert_eq!(field, "title"),
-            other => panic!("{other:?}"),
-        }
-        match map(NegotiationError::Protocol(ProtocolError::MissingField {
-            field: "terms",
-        })) {
-            FreeportError::InvalidInput { field, .. } => assert_eq!(field, "terms"),
-            other => panic!("{other:?}"),
-        }
+        assert_eq!(
+            map(ProtocolError::TooLarge {
+                field: "title",
+                actual: 900,
+                limit: 120,
+            }),
+            FreeportError::invalid("title", Rule::TooLarge { max: 120 })
+        );
+        assert_eq!(
+            map(NegotiationError::Protocol(ProtocolError::MissingField {
+                field: "terms",
+            })),
+            FreeportError::invalid("terms", Rule::Required)
+        );
     }
 
     #[test]
-    fn relay_negotiation_phone_and_store_errors() {
-        assert_eq!(map(RelayError::NoRelayConnected), FreeportError::Offline);
-        assert_eq!(map(RelayError::Shutdown), FreeportError::Offline);
-        match map(RelayError::InvalidUrl {
-            url: "ftp://x".into(),
-            reason: "scheme".into(),
-        }) {
-            FreeportError::InvalidInput { field, rule } => {
-                assert_eq!(field, "relays");
-                assert!(rule.contains("ftp://x"));
-            }
-            other => panic!("{other:?}"),
-        }
-        assert!(matches!(
-            map(RelayError::Pool("timeout".into())),
-            FreeportError::Network { .. }
-        ));
+    fn negotiation_refusals_are_codes() {
         assert_eq!(
             map(NegotiationError::NotYourTurn),
             FreeportError::NotPossible {
-                what: "negotiation".into(),
-                why: "the terms on the table are our own proposal; wait for their answer".into()
+                refusal: Refusal::NotYourTurn
+            }
+        );
+        assert_eq!(
+            map(NegotiationError::NotAllowed {
+                action: "counter",
+                state: crate::negotiation::State::Confirmed
+            }),
+            FreeportError::NotPossible {
+                refusal: Refusal::NotNow {
+                    action: Some(crate::app::DealAction::Counter),
+                    state: DealState::Confirmed
+                }
             }
         );
         assert_eq!(
@@ -478,35 +512,63 @@ mod tests {
             FreeportError::UnknownNegotiation { nego: "n".into() }
         );
         assert_eq!(
+            map(NegotiationError::InvalidContact { rule: "is empty" }),
+            FreeportError::Phone {
+                problem: PhoneProblem::Empty
+            }
+        );
+    }
+
+    #[test]
+    fn relay_phone_and_store_errors() {
+        assert_eq!(map(RelayError::NoRelayConnected), FreeportError::Offline);
+        assert_eq!(map(RelayError::Shutdown), FreeportError::Offline);
+        assert_eq!(
+            map(RelayError::InvalidUrl {
+                url: "ftp://x".into(),
+                reason: "scheme".into(),
+            }),
+            FreeportError::invalid(
+                "relays",
+                Rule::BadFormat {
+                    format: Format::RelayUrl
+                }
+            )
+        );
+        assert!(matches!(
+            map(RelayError::Pool("timeout".into())),
+            FreeportError::Network { .. }
+        ));
+        assert_eq!(
             map(PhoneError::Empty),
             FreeportError::Phone {
-                reason: "phone number is empty".into()
+                problem: PhoneProblem::Empty
+            }
+        );
+        assert_eq!(
+            map(PhoneError::InvalidLength {
+                country_code: 65,
+                digits: 9,
+                allowed: "8, 10".into()
+            }),
+            FreeportError::Phone {
+                problem: PhoneProblem::WrongLength {
+                    country_code: 65,
+                    digits: 9,
+                    allowed: vec![8, 10]
+                }
             }
         );
         assert_eq!(
             map(ContactError::NoPhone),
             FreeportError::Phone {
-                reason: "`contact` contains no phone number".into()
+                problem: PhoneProblem::NoPhoneInContact
             }
         );
         assert!(matches!(
             map(StoreError::Corrupt { what: "row".into() }),
             FreeportError::Storage { .. }
         ));
-        assert_eq!(
-            map(StoreError::InvalidInput {
-                field: "key",
-                rule: "too long".into()
-            }),
-            FreeportError::invalid("key", "too long")
-        );
-        assert_eq!(
-            map(ReputationError::InvalidParam {
-                field: "epsilon",
-                rule: "in 0..1".into()
-            }),
-            FreeportError::invalid("epsilon", "in 0..1")
-        );
         assert!(matches!(
             map(ReputationError::TooManyNodes { limit: 3 }),
             FreeportError::Internal { .. }
@@ -533,17 +595,17 @@ mod tests {
     }
 
     #[test]
-    fn display_is_the_message_a_screen_shows() {
+    fn display_prints_codes_for_logs() {
         assert_eq!(
-            FreeportError::invalid("npub", "is empty").to_string(),
-            "npub: is empty"
+            FreeportError::invalid("npub", Rule::Required).to_string(),
+            "invalid input: npub: Required"
         );
         assert_eq!(
             FreeportError::InvalidCode {
-                reason: "This code was already used".into()
+                problem: CodeProblem::AlreadyUsed
             }
             .to_string(),
-            "This code was already used"
+            "code refused: AlreadyUsed"
         );
     }
 }

@@ -5,8 +5,10 @@ use nostr::nips::nip19::ToBech32;
 
 use super::FreeportError;
 use super::records::FreeportConfig;
+use crate::identity::{PassphrasePurpose, passphrase_violations};
 use crate::meet::scan::{LumaFrame, ScanEffort, decode_frame};
 use crate::meet::{QrMatrix, RenderOptions};
+use crate::rules::{FieldViolation, Format, Rule};
 
 /// Longest text [`qr_png`] encodes (characters): a `nostr:nprofile…` with a few relay hints fits.
 pub const MAX_QR_TEXT_CHARS: usize = 512;
@@ -29,54 +31,50 @@ pub fn core_version() -> String {
 /// telling the user not to share it.
 #[uniffi::export]
 pub fn validate_npub(input: String) -> Result<String, FreeportError> {
-    let invalid = |rule: String| FreeportError::InvalidInput {
-        field: "npub".to_owned(),
-        rule,
+    let invalid = |rule: Rule| FreeportError::invalid("npub", rule);
+    let not_a_key = || {
+        invalid(Rule::BadFormat {
+            format: Format::PublicKey,
+        })
     };
     let trimmed = input.trim();
     let chars = trimmed.chars().count();
     if chars == 0 {
-        return Err(invalid("is empty".to_owned()));
+        return Err(invalid(Rule::Required));
     }
     if chars > MAX_PUBLIC_KEY_INPUT_CHARS {
-        return Err(invalid(format!(
-            "is {chars} characters long; the limit is {MAX_PUBLIC_KEY_INPUT_CHARS}"
-        )));
+        return Err(invalid(Rule::TooLong {
+            max: crate::rules::count(MAX_PUBLIC_KEY_INPUT_CHARS),
+        }));
     }
     let lower = trimmed.to_ascii_lowercase();
     if lower.starts_with("nsec1") || lower.starts_with("nostr:nsec1") {
-        return Err(invalid(
-            "is a secret key (nsec); never share it — enter the public key (npub) instead"
-                .to_owned(),
-        ));
+        return Err(invalid(Rule::IsSecretKey));
     }
     let key = match crate::identity::decode_public_key(trimmed) {
         Some(Ok(key)) => key,
-        _ => {
-            return Err(invalid(
-                "is not an npub, an nprofile, a 64-character hex public key or a nostr: URI"
-                    .to_owned(),
-            ));
-        }
+        _ => return Err(not_a_key()),
     };
     // `parse` accepts any 32 bytes; a key must also be a point on the curve to ever sign.
-    key.xonly()
-        .map_err(|_| invalid("is not a valid secp256k1 x-only public key".to_owned()))?;
+    key.xonly().map_err(|_| not_a_key())?;
     key.to_bech32().map_err(|e| FreeportError::Internal {
         reason: format!("bech32 encoding failed: {e}"),
     })
 }
 
-/// The configuration a fresh install uses: the relays shipped in `assets/relays.json` and the
-/// reference client's proof-of-work and geohash precision, with `data_dir` as given.
+/// The configuration a fresh install uses: no run relays (the saved relay settings are used:
+/// the relays shipped in `assets/relays.json` until the user changes them), the shipped index
+/// relays, and the reference client's proof-of-work and geohash precision, with `data_dir` as
+/// given.
 #[uniffi::export]
 pub fn default_config(data_dir: String) -> FreeportConfig {
     let base = crate::app::AppConfig::new(data_dir.clone(), Vec::new());
     FreeportConfig {
         data_dir,
-        // The list is compiled in and checked by the relay module's tests; an unreadable list
-        // would leave the app offline, never crash it.
-        relays: crate::relay::client::default_relays().unwrap_or_default(),
+        relays: Vec::new(),
+        // Compiled in and checked by the relay module's tests; an unreadable list would only
+        // leave relay lists unpublished on index relays, never crash the app.
+        index_relays: crate::relay::default_index_relays().unwrap_or_default(),
         default_region: None,
         intent_pow_bits: base.intent_pow_bits,
         rating_pow_bits: base.rating_pow_bits,
@@ -91,30 +89,46 @@ pub fn full_number_warning() -> String {
     crate::app::FULL_NUMBER_WARNING.to_owned()
 }
 
+/// What a backup passphrase breaks for `purpose`, as the user types it (live feedback): the
+/// same rule `export_backup` and `restore_identity` enforce. `confirmation` is the "type it
+/// again" field when the screen has one (a mismatch is reported on field `confirmation`).
+/// Empty when acceptable.
+#[uniffi::export]
+pub fn check_passphrase(
+    passphrase: String,
+    confirmation: Option<String>,
+    purpose: PassphrasePurpose,
+) -> Vec<FieldViolation> {
+    passphrase_violations(&passphrase, confirmation.as_deref(), purpose)
+}
+
 /// Encodes a position as a geohash of `precision` characters (1–12), e.g. for the "near me"
 /// filter of browse. Refuses coordinates outside the globe or NaN.
 #[uniffi::export]
 pub fn geohash_for(lat: f64, lon: f64, precision: u8) -> Result<String, FreeportError> {
-    if !(1..=12).contains(&precision) {
+    if precision < 1 {
         return Err(FreeportError::invalid(
             "precision",
-            format!("is {precision}; must be 1..=12"),
+            Rule::BelowMinimum { min: 1.0 },
         ));
     }
-    if !(-90.0..=90.0).contains(&lat) {
+    if precision > 12 {
         return Err(FreeportError::invalid(
-            "lat",
-            "must be a number in -90..=90",
+            "precision",
+            Rule::AboveMaximum { max: 12.0 },
         ));
+    }
+    let coordinates = || Rule::BadFormat {
+        format: Format::Coordinates,
+    };
+    if !(-90.0..=90.0).contains(&lat) {
+        return Err(FreeportError::invalid("lat", coordinates()));
     }
     if !(-180.0..=180.0).contains(&lon) {
-        return Err(FreeportError::invalid(
-            "lon",
-            "must be a number in -180..=180",
-        ));
+        return Err(FreeportError::invalid("lon", coordinates()));
     }
     crate::protocol::intent::encode_geohash(lat, lon, usize::from(precision))
-        .map_err(|e| FreeportError::invalid("lat", e.to_string()))
+        .map_err(|_| FreeportError::invalid("lat", coordinates()))
 }
 
 /// The QR code of `text` as PNG bytes about `px` pixels wide (quiet zone included), e.g. the
@@ -123,13 +137,18 @@ pub fn geohash_for(lat: f64, lon: f64, precision: u8) -> Result<String, Freeport
 #[uniffi::export]
 pub fn qr_png(text: String, px: u32) -> Result<Vec<u8>, FreeportError> {
     let chars = text.chars().count();
-    if chars == 0 || chars > MAX_QR_TEXT_CHARS {
+    if chars == 0 {
+        return Err(FreeportError::invalid("text", Rule::Required));
+    }
+    if chars > MAX_QR_TEXT_CHARS {
         return Err(FreeportError::invalid(
             "text",
-            format!("is {chars} characters; must be 1..={MAX_QR_TEXT_CHARS}"),
+            Rule::TooLong {
+                max: crate::rules::count(MAX_QR_TEXT_CHARS),
+            },
         ));
     }
-    let qr = QrMatrix::encode(&text).map_err(|e| FreeportError::invalid("text", e.to_string()))?;
+    let qr = QrMatrix::encode(&text).map_err(|_| FreeportError::invalid("text", Rule::Invalid))?;
     let opts = RenderOptions::fit(px.clamp(64, 4096), qr.width, 4);
     qr.to_png(&opts).map_err(|e| FreeportError::Internal {
         reason: e.to_string(),
@@ -147,9 +166,7 @@ pub fn decode_qr_frame(
     stride: u32,
     data: Vec<u8>,
 ) -> Result<String, FreeportError> {
-    let refused = |e: crate::meet::MeetError| FreeportError::InvalidCode {
-        reason: e.to_string(),
-    };
+    let refused = super::error::from_meet;
     let frame = LumaFrame::new(width, height, stride, &data).map_err(refused)?;
     decode_frame(&frame, ScanEffort::Fast).map_err(refused)
 }
@@ -160,15 +177,21 @@ mod tests {
     use nostr::PublicKey;
 
     #[test]
-    fn default_config_uses_the_shipped_relays_and_reference_settings() {
+    fn default_config_uses_the_saved_relays_the_shipped_index_and_reference_settings() {
         let c = default_config("/data/x".into());
         assert_eq!(c.data_dir, "/data/x");
-        assert!(!c.relays.is_empty());
         assert!(
-            c.relays.iter().all(|r| r.starts_with("wss://")),
-            "{:?}",
-            c.relays
+            c.relays.is_empty(),
+            "the saved settings (shipped defaults) are used"
         );
+        assert!(!c.index_relays.is_empty());
+        assert!(
+            c.index_relays.iter().all(|r| r.starts_with("wss://")),
+            "{:?}",
+            c.index_relays
+        );
+        let shipped = crate::relay::default_relays().unwrap();
+        assert!(!shipped.is_empty() && shipped.iter().all(|r| r.starts_with("wss://")));
         assert_eq!(
             (c.intent_pow_bits, c.rating_pow_bits, c.geohash_precision),
             (12, 8, 5)
@@ -188,10 +211,8 @@ mod tests {
             (0.0, 0.0, 0, "precision"),
             (0.0, 0.0, 13, "precision"),
         ] {
-            match geohash_for(lat, lon, p).unwrap_err() {
-                FreeportError::InvalidInput { field: f, .. } => assert_eq!(f, field),
-                other => panic!("{other:?}"),
-            }
+            let (f, _) = rule_of(geohash_for(lat, lon, p).unwrap_err());
+            assert_eq!(f, field);
         }
     }
 
@@ -204,12 +225,19 @@ mod tests {
     const HEX: &str = "7e7e9c42a91bfef19fa929e5fda1b72e0ebc1a4c1141673e2794234d86addf4e";
     const NPUB: &str = "npub10elfcs4fr0l0r8af98jlmgdh9c8tcxjvz9qkw038js35mp4dma8qzvjptg";
 
-    fn rule_of(err: FreeportError) -> (String, String) {
+    fn rule_of(err: FreeportError) -> (String, Rule) {
         match err {
-            FreeportError::InvalidInput { field, rule } => (field, rule),
-            other => panic!("expected InvalidInput, got {other:?}"),
+            FreeportError::InvalidInput { mut violations } if violations.len() == 1 => {
+                let v = violations.remove(0);
+                (v.field, v.rule)
+            }
+            other => panic!("expected one InvalidInput violation, got {other:?}"),
         }
     }
+
+    const PUBLIC_KEY: Rule = Rule::BadFormat {
+        format: Format::PublicKey,
+    };
 
     #[test]
     fn version_is_the_crate_version() {
@@ -271,7 +299,7 @@ mod tests {
         for input in ["", "   ", "\n\t"] {
             let (field, rule) = rule_of(validate_npub(input.to_owned()).unwrap_err());
             assert_eq!(field, "npub");
-            assert_eq!(rule, "is empty");
+            assert_eq!(rule, Rule::Required);
         }
     }
 
@@ -279,11 +307,10 @@ mod tests {
     fn refuses_a_secret_key_without_echoing_it() {
         let nsec = "nsec1vl029mgpspedva04g90vltkh6fvh240zqtv9k0t9af8935ke9laqsnlfe5";
         let err = validate_npub(nsec.to_owned()).unwrap_err();
-        let text = err.to_string();
-        assert!(text.contains("secret key"), "{text}");
-        assert!(!text.contains(nsec));
+        assert!(!format!("{err} {err:?}").contains(nsec));
+        assert_eq!(rule_of(err), ("npub".into(), Rule::IsSecretKey));
         let err = validate_npub(format!("NOSTR:{}", nsec.to_uppercase())).unwrap_err();
-        assert!(rule_of(err).1.contains("never share it"));
+        assert_eq!(rule_of(err).1, Rule::IsSecretKey);
     }
 
     #[test]
@@ -300,7 +327,7 @@ mod tests {
         ] {
             let (field, rule) = rule_of(validate_npub(input.to_owned()).unwrap_err());
             assert_eq!(field, "npub");
-            assert!(rule.starts_with("is not an npub"), "{input}: {rule}");
+            assert_eq!(rule, PUBLIC_KEY, "{input}");
         }
     }
 
@@ -309,19 +336,32 @@ mod tests {
         // x = 5 has no y on secp256k1 (5^3 + 7 = 132 is not a quadratic residue mod p).
         let not_on_curve = format!("{}05", "0".repeat(62));
         let (_, rule) = rule_of(validate_npub(not_on_curve).unwrap_err());
-        assert_eq!(rule, "is not a valid secp256k1 x-only public key");
+        assert_eq!(rule, PUBLIC_KEY);
     }
 
     #[test]
     fn refuses_overlong_input_before_parsing() {
         let (_, rule) = rule_of(validate_npub("n".repeat(10_000)).unwrap_err());
-        assert_eq!(rule, "is 10000 characters long; the limit is 512");
+        assert_eq!(rule, Rule::TooLong { max: 512 });
     }
 
     #[test]
-    fn display_names_the_field_and_rule() {
-        let err = validate_npub(String::new()).unwrap_err();
-        assert_eq!(err.to_string(), "npub: is empty");
+    fn passphrase_feedback_is_the_enforced_rule() {
+        assert!(
+            check_passphrase("correct horse".into(), None, PassphrasePurpose::NewBackup).is_empty()
+        );
+        assert_eq!(
+            check_passphrase(
+                "short".into(),
+                Some("shorts".into()),
+                PassphrasePurpose::NewBackup
+            ),
+            vec![
+                FieldViolation::new("passphrase", Rule::TooShort { min: 8 }),
+                FieldViolation::new("confirmation", Rule::Mismatch)
+            ]
+        );
+        assert!(check_passphrase("x".into(), None, PassphrasePurpose::Restore).is_empty());
     }
 
     #[test]
@@ -348,10 +388,10 @@ mod tests {
 
     #[test]
     fn bad_qr_input_is_a_typed_refusal() {
-        assert!(matches!(
+        assert_eq!(
             qr_png(String::new(), 300),
-            Err(FreeportError::InvalidInput { ref field, .. }) if field == "text"
-        ));
+            Err(FreeportError::invalid("text", Rule::Required))
+        );
         assert!(matches!(
             qr_png("x".repeat(MAX_QR_TEXT_CHARS + 1), 300),
             Err(FreeportError::InvalidInput { .. })
@@ -361,13 +401,17 @@ mod tests {
             decode_qr_frame(64, 64, 64, vec![255; 64 * 64]),
             Err(FreeportError::InvalidCode { .. })
         ));
-        assert!(matches!(
-            decode_qr_frame(64, 64, 80, vec![255; 100]),
-            Err(FreeportError::InvalidCode { .. })
-        ));
-        assert!(matches!(
-            decode_qr_frame(64, 64, 32, vec![255; 64 * 64]),
-            Err(FreeportError::InvalidCode { .. })
-        ));
+        assert_eq!(
+            decode_qr_frame(64, 64, 64, vec![255; 64 * 64]),
+            Err(FreeportError::InvalidCode {
+                problem: crate::meet::CodeProblem::NoCode
+            })
+        );
+        for (stride, len) in [(80, 100), (32, 64 * 64)] {
+            assert_eq!(
+                decode_qr_frame(64, 64, stride, vec![255; len]),
+                Err(FreeportError::invalid("frame", Rule::Invalid))
+            );
+        }
     }
 }

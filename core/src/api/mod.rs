@@ -15,16 +15,18 @@ mod info;
 mod listener;
 mod records;
 mod relay;
+mod relay_settings;
 
 pub use app::FreeportApp;
 pub use error::FreeportError;
 pub use info::{
-    MAX_PUBLIC_KEY_INPUT_CHARS, core_version, default_config, full_number_warning, geohash_for,
-    validate_npub,
+    MAX_PUBLIC_KEY_INPUT_CHARS, check_passphrase, core_version, default_config,
+    full_number_warning, geohash_for, validate_npub,
 };
 pub use listener::{AppListener, ListenerHandle};
 pub use records::{
-    AppEventRecord, FreeportConfig, IdentityView, IntentSide, MAX_POW_BITS, PostIntentInput,
-    ProfileInput, RateRecord,
+    AppEventRecord, FreeportConfig, IdentityView, MAX_POW_BITS, PostIntentInput, ProfileInput,
+    RateRecord,
 };
 pub use relay::EmbeddedRelayHandle;
+pub use relay_settings::{InboxStatus, RelayListRole, RelayUrlRule, RelayViolationRecord};

@@ -7,9 +7,13 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use super::FreeportError;
-use crate::app::{AppConfig, AppEvent, PostIntent, ProfileUpdate, RateInput};
+use crate::app::{
+    AppConfig, AppEvent, DealState, FormEntry, IntentSide, Payload, PostIntent, ProfileUpdate,
+    RateInput, RefusalCode,
+};
 use crate::protocol::envelope::Terms;
-use crate::protocol::intent::Side;
+use crate::protocol::intent::TimeWindow;
+use crate::rules::{Format, Rule, ValueKind};
 
 /// Highest proof-of-work difficulty a caller may ask for. Each bit doubles the signing time;
 /// 24 bits already take minutes on a cheap phone, beyond that a call would never return.
@@ -25,8 +29,15 @@ pub struct FreeportConfig {
     /// Directory for the SQLite store (app-private storage; nothing secret is written there in
     /// plain text).
     pub data_dir: String,
-    /// Relay URLs (`wss://…`; `ws://` for loopback relays in tests).
+    /// Read and write relays for this run (`wss://…`; `ws://` only to this device, e.g. a test
+    /// relay). Empty (as [`default_config`](super::default_config) returns it): the saved relay
+    /// settings, which start as the shipped defaults. When nothing is saved yet, non-empty
+    /// `relays` also become the first settings (read, write and inbox).
     pub relays: Vec<String>,
+    /// Index relays: our relay lists are also published there and other people's looked up
+    /// there, connected on demand ([`default_config`](super::default_config): the shipped ones).
+    #[uniffi(default)]
+    pub index_relays: Vec<String>,
     /// ISO 3166 region for phone numbers typed in national format, e.g. `SG`.
     pub default_region: Option<String>,
     /// NIP-13 proof of work on intents (reference client: 12).
@@ -41,7 +52,9 @@ fn check_pow(field: &str, bits: u8) -> Result<u8, FreeportError> {
     if bits > MAX_POW_BITS {
         return Err(FreeportError::invalid(
             field,
-            format!("is {bits}; at most {MAX_POW_BITS} bits of proof of work"),
+            Rule::AboveMaximum {
+                max: f64::from(MAX_POW_BITS),
+            },
         ));
     }
     Ok(bits)
@@ -52,15 +65,41 @@ impl TryFrom<FreeportConfig> for AppConfig {
 
     fn try_from(c: FreeportConfig) -> Result<Self, FreeportError> {
         if c.data_dir.trim().is_empty() {
-            return Err(FreeportError::invalid("data_dir", "is empty"));
+            return Err(FreeportError::invalid("data_dir", Rule::Required));
         }
-        if !(1..=12).contains(&c.geohash_precision) {
+        if c.geohash_precision < 1 {
             return Err(FreeportError::invalid(
                 "geohash_precision",
-                format!("is {}; must be 1..=12", c.geohash_precision),
+                Rule::BelowMinimum { min: 1.0 },
             ));
         }
+        if c.geohash_precision > 12 {
+            return Err(FreeportError::invalid(
+                "geohash_precision",
+                Rule::AboveMaximum { max: 12.0 },
+            ));
+        }
+        if !c.relays.is_empty() {
+            crate::relay::RelaySettings::uniform(&c.relays).map_err(|v| {
+                FreeportError::InvalidRelays {
+                    violations: v.into_iter().map(Into::into).collect(),
+                }
+            })?;
+        }
+        for u in &c.index_relays {
+            crate::relay::lists::check_relay_url(u, crate::relay::UrlPolicy::OWN).map_err(
+                |_| {
+                    FreeportError::invalid(
+                        "index_relays",
+                        Rule::BadFormat {
+                            format: Format::RelayUrl,
+                        },
+                    )
+                },
+            )?;
+        }
         let mut cfg = AppConfig::new(c.data_dir, c.relays);
+        cfg.index_relays = c.index_relays;
         cfg.intent_pow_bits = check_pow("intent_pow_bits", c.intent_pow_bits)?;
         cfg.rating_pow_bits = check_pow("rating_pow_bits", c.rating_pow_bits)?;
         cfg.geohash_precision = c.geohash_precision;
@@ -122,73 +161,81 @@ impl From<ProfileInput> for ProfileUpdate {
     }
 }
 
-/// Which side of a market an intent is on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum IntentSide {
-    /// Something offered.
-    Offer,
-    /// Something wanted.
-    Request,
-}
-
-impl From<IntentSide> for Side {
-    fn from(s: IntentSide) -> Self {
-        match s {
-            IntentSide::Offer => Side::Offer,
-            IntentSide::Request => Side::Request,
-        }
-    }
-}
-
-/// What the post form submits.
+/// What the post form submits: the market form's entries as typed (the core builds and
+/// validates the payload; every violation comes back on its field).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct PostIntentInput {
     /// Market topic (`sg-rideshare`), schema (`goods/1`) or schema family (`goods`).
     pub market: String,
     /// Offer or request.
     pub side: IntentSide,
-    /// One-line title.
+    /// One-line title (at most 200 characters).
     pub title: String,
-    /// The payload, a JSON object following the market's schema.
-    pub payload_json: String,
-    /// Where (a geohash); published at the configured precision.
+    /// What was entered in the market's form fields (`MarketView.form`), by path.
+    pub entries: Vec<FormEntry>,
+    /// Where (a geohash); published at the configured precision. `None`: where the first
+    /// place field of the form is.
     pub geohash: Option<String>,
     /// Lifetime; the market's default when `None`.
     pub expires_in_secs: Option<u64>,
     /// Proof of work; the configured `intent_pow_bits` when `None`.
     pub pow_bits: Option<u8>,
+    /// When: the window's start and end (unix seconds), as the reference's agent matches it.
+    #[uniffi(default = None)]
+    pub window_start: Option<u64>,
+    #[uniffi(default = None)]
+    pub window_end: Option<u64>,
+    /// Minutes of flexibility around the window.
+    #[uniffi(default = None)]
+    pub flex_minutes: Option<u32>,
 }
 
 /// Parses foreign JSON text that must be an object, naming `field` when it is not.
 pub(crate) fn json_object(field: &str, text: &str) -> Result<Map<String, Value>, FreeportError> {
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(FreeportError::invalid(field, "must be a JSON object")),
-        Err(e) => Err(FreeportError::invalid(field, format!("is not JSON: {e}"))),
+        Ok(_) => Err(FreeportError::invalid(
+            field,
+            Rule::WrongType {
+                expected: ValueKind::Object,
+            },
+        )),
+        Err(_) => Err(FreeportError::invalid(
+            field,
+            Rule::BadFormat {
+                format: Format::Json,
+            },
+        )),
     }
 }
 
 /// Negotiation terms from foreign JSON text (an object of term keys).
 pub(crate) fn terms_from_json(text: &str) -> Result<Terms, FreeportError> {
     let map = json_object("terms_json", text)?;
-    Terms::from_map(&map).map_err(|e| FreeportError::invalid("terms_json", e.to_string()))
+    Terms::from_map(&map).map_err(|_| FreeportError::invalid("terms_json", Rule::Invalid))
 }
 
 impl TryFrom<PostIntentInput> for PostIntent {
     type Error = FreeportError;
 
     fn try_from(p: PostIntentInput) -> Result<Self, FreeportError> {
-        let payload = Value::Object(json_object("payload_json", &p.payload_json)?);
         let pow_bits = p.pow_bits.map(|b| check_pow("pow_bits", b)).transpose()?;
+        let window = match (p.window_start, p.window_end) {
+            (None, None) => None,
+            (Some(start), Some(end)) => Some(TimeWindow { start, end }),
+            (Some(_), None) => return Err(FreeportError::invalid("window_end", Rule::Required)),
+            (None, Some(_)) => return Err(FreeportError::invalid("window_start", Rule::Required)),
+        };
         Ok(Self {
             market: p.market,
             side: p.side.into(),
             title: p.title,
-            payload,
+            payload: Payload::Form(p.entries),
             geohash: p.geohash,
             expires_in_secs: p.expires_in_secs,
             pow_bits,
-            window: None,
+            window,
+            flex_minutes: p.flex_minutes,
         })
     }
 }
@@ -218,7 +265,7 @@ impl From<RateRecord> for RateInput {
 }
 
 /// A live update delivered to an [`AppListener`](super::AppListener).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+#[derive(Debug, Clone, PartialEq, uniffi::Enum)]
 pub enum AppEventRecord {
     /// A new or updated intent arrived in a watched market.
     IntentSeen {
@@ -231,8 +278,8 @@ pub enum AppEventRecord {
     NegotiationChanged {
         /// Negotiation id.
         nego: String,
-        /// The new state (see `DealView.state`).
-        state: String,
+        /// Its state now.
+        state: DealState,
     },
     /// A deal was co-signed in person.
     DealMet {
@@ -244,10 +291,18 @@ pub enum AppEventRecord {
         /// Public key, hex.
         pubkey: String,
     },
-    /// An incoming message was refused (injection, replay, malformed…).
+    /// An incoming message was refused (injection, replay, malformed…); reported once per
+    /// message (see `FreeportApp::refusals`).
     MessageRejected {
-        /// Why.
-        reason: String,
+        /// Why, as a code.
+        code: RefusalCode,
+        /// The deal it concerned, when it came from that deal's counterparty.
+        nego: Option<String>,
+    },
+    /// A chat message arrived in a deal.
+    ChatReceived {
+        /// Negotiation id.
+        nego: String,
     },
     /// A notice was written (pending until acknowledged with `ackNotices`).
     Notice {
@@ -265,7 +320,8 @@ impl From<AppEvent> for AppEventRecord {
             }
             AppEvent::DealMet { nego } => Self::DealMet { nego },
             AppEvent::ScreeningChanged { pubkey } => Self::ScreeningChanged { pubkey },
-            AppEvent::MessageRejected { reason } => Self::MessageRejected { reason },
+            AppEvent::MessageRejected { code, nego } => Self::MessageRejected { code, nego },
+            AppEvent::ChatReceived { nego } => Self::ChatReceived { nego },
             AppEvent::Notice { notice } => Self::Notice { notice },
         }
     }
@@ -279,6 +335,7 @@ mod tests {
         FreeportConfig {
             data_dir: "/tmp/x".into(),
             relays: vec!["ws://127.0.0.1:1".into()],
+            index_relays: Vec::new(),
             default_region: Some("SG".into()),
             intent_pow_bits: 0,
             rating_pow_bits: 0,
@@ -288,9 +345,41 @@ mod tests {
 
     fn field_of(e: FreeportError) -> String {
         match e {
-            FreeportError::InvalidInput { field, .. } => field,
+            FreeportError::InvalidInput { violations } => violations[0].field.clone(),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn config_relays_are_checked_by_the_core_rules() {
+        match AppConfig::try_from(FreeportConfig {
+            relays: vec![
+                "wss://ok.example.com".into(),
+                "http://bad.example.com".into(),
+            ],
+            ..config()
+        }) {
+            Err(FreeportError::InvalidRelays { violations }) => {
+                assert_eq!(violations.len(), 3, "read, write and inbox: {violations:?}");
+                assert!(violations.iter().all(|v| v.index == Some(1)
+                    && v.rule == super::super::RelayUrlRule::Scheme));
+            }
+            other => panic!("{other:?}"),
+        }
+        let e = AppConfig::try_from(FreeportConfig {
+            index_relays: vec!["wss://10.0.0.1 x".into()],
+            ..config()
+        })
+        .unwrap_err();
+        assert_eq!(field_of(e), "index_relays");
+        let ok = AppConfig::try_from(FreeportConfig {
+            relays: Vec::new(),
+            index_relays: vec!["wss://purplepag.es".into()],
+            ..config()
+        })
+        .unwrap();
+        assert!(ok.relays.is_empty(), "empty: the saved settings");
+        assert_eq!(ok.index_relays, vec!["wss://purplepag.es".to_string()]);
     }
 
     #[test]
@@ -345,31 +434,32 @@ mod tests {
             market: "goods/1".into(),
             side: IntentSide::Offer,
             title: "Bike".into(),
-            payload_json: r#"{"item":"bike","price":10}"#.into(),
+            entries: vec![
+                FormEntry::text("/item", "bike"),
+                FormEntry::text("/price", "10"),
+            ],
             geohash: None,
             expires_in_secs: None,
             pow_bits: Some(0),
+            window_start: None,
+            window_end: None,
+            flex_minutes: None,
         }
     }
 
     #[test]
-    fn post_input_parses_the_payload_object() {
+    fn post_input_carries_the_form_entries() {
         let p = PostIntent::try_from(post()).unwrap();
-        assert_eq!(p.side, Side::Offer);
-        assert_eq!(p.payload["item"], "bike");
+        assert_eq!(p.side, crate::protocol::intent::Side::Offer);
+        let Payload::Form(entries) = &p.payload else {
+            panic!("{:?}", p.payload);
+        };
+        assert_eq!(entries[0], FormEntry::text("/item", "bike"));
         assert_eq!(p.pow_bits, Some(0));
     }
 
     #[test]
-    fn post_input_refuses_non_object_or_broken_json_and_huge_pow() {
-        for bad in ["[1,2]", "\"text\"", "{", "", "null"] {
-            let e = PostIntent::try_from(PostIntentInput {
-                payload_json: bad.into(),
-                ..post()
-            })
-            .unwrap_err();
-            assert_eq!(field_of(e), "payload_json", "{bad}");
-        }
+    fn post_input_refuses_huge_pow() {
         let e = PostIntent::try_from(PostIntentInput {
             pow_bits: Some(40),
             ..post()
@@ -396,11 +486,11 @@ mod tests {
         assert_eq!(
             AppEventRecord::from(AppEvent::NegotiationChanged {
                 nego: "n".into(),
-                state: "confirmed".into()
+                state: DealState::Confirmed
             }),
             AppEventRecord::NegotiationChanged {
                 nego: "n".into(),
-                state: "confirmed".into()
+                state: DealState::Confirmed
             }
         );
         assert_eq!(
@@ -418,8 +508,14 @@ mod tests {
             AppEventRecord::ScreeningChanged { pubkey: "p".into() }
         );
         assert_eq!(
-            AppEventRecord::from(AppEvent::MessageRejected { reason: "r".into() }),
-            AppEventRecord::MessageRejected { reason: "r".into() }
+            AppEventRecord::from(AppEvent::MessageRejected {
+                code: RefusalCode::NotForUs,
+                nego: Some("n".into()),
+            }),
+            AppEventRecord::MessageRejected {
+                code: RefusalCode::NotForUs,
+                nego: Some("n".into()),
+            }
         );
     }
 }

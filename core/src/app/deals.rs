@@ -5,17 +5,29 @@
 
 use nostr::{Event, EventId, PublicKey, Timestamp};
 
+use std::collections::HashMap;
+
+use serde_json::Value;
+
 use super::notices::{Notice, PendingNotice};
-use super::{App, AppError, AppEvent, DealView, QuoteView, lock, unix_now};
+use super::{
+    App, AppError, AppEvent, CancelReason, Cancellation, DealAction, DealStage, DealState,
+    DealView, FormEntry, QuoteView, Refusal, RefusalCode, Rule, lock, unix_now,
+};
 use crate::identity::to_npub;
-use crate::negotiation::{Effect, IntentBook, IntentInfo, Negotiation, Role, Side, State};
+use crate::negotiation::{
+    Effect, IntentBook, IntentInfo, Negotiation, NegotiationError, Role, State,
+};
 use crate::protocol::NegoId;
-use crate::protocol::envelope::{Envelope, EnvelopeType, Terms, build_envelope, parse_envelope};
+use crate::protocol::envelope::{
+    Envelope, EnvelopeType, Stage, Terms, build_envelope, parse_envelope,
+};
+use crate::protocol::form::edit_terms;
 use crate::protocol::intent::Intent;
-use crate::protocol::receipt::{ReceiptDraft, build_receipt};
+use crate::protocol::receipt::{ReceiptDraft, build_receipt_with_hint};
 use crate::relay::transport::SeenTransports;
 use crate::relay::{DecryptedDm, Transport, transport};
-use crate::store::{MessageRecord, NegotiationRecord, StoreError, StoreTx};
+use crate::store::{ChatInsert, ChatRecord, MessageRecord, NegotiationRecord, StoreError, StoreTx};
 
 /// What a change to negotiations sends and announces, prepared (built and signed) before the
 /// store transaction that records the change, so the change, its outgoing messages and its
@@ -35,7 +47,8 @@ pub(crate) struct Outgoing {
 pub enum Response {
     /// Accept the intent's terms as posted (reveals our contact).
     Accept,
-    /// Propose other terms (complete terms; merged onto the intent's).
+    /// Propose other terms: the changes, merged onto the intent's terms (keys not given stand;
+    /// a `null` removes one). Only what changed is sent.
     Counter(Terms),
 }
 
@@ -62,6 +75,7 @@ pub(crate) fn intent_info(i: &Intent) -> IntentInfo {
         market: i.market.clone(),
         terms: intent_terms(i),
         expires_at: i.expires_at,
+        double_accept: i.has_cap(crate::protocol::intent::CAP_DOUBLE_ACCEPT),
     }
 }
 
@@ -176,7 +190,7 @@ impl App {
 
     /// What `peer` has used towards us: this session's memory plus what earlier sessions
     /// persisted (so a restart never switches a NIP-04-only peer to NIP-17 it cannot read).
-    fn peer_transports(&self, peer: &PublicKey) -> SeenTransports {
+    pub(crate) fn peer_transports(&self, peer: &PublicKey) -> SeenTransports {
         let live = self
             .client()
             .map(|c| c.seen_transports(peer))
@@ -212,9 +226,39 @@ impl App {
         }
     }
 
-    /// The events that carry an envelope to the counterparty (NIP-17 by default, to them and a
-    /// copy to us; NIP-04 for a peer that has only ever used NIP-04).
-    fn envelope_events(&self, env: &Envelope) -> Result<Vec<Event>, AppError> {
+    /// The relay a direct message to `peer` goes to first (their first inbox relay, else their
+    /// first read relay), looking their lists up when stale; `None` without lists or offline.
+    async fn dm_hint(&self, peer: &PublicKey) -> Result<Option<nostr::RelayUrl>, AppError> {
+        self.ensure_peer_relays(&[*peer]).await?;
+        let Ok(c) = self.client() else {
+            return Ok(None);
+        };
+        Ok(c.peer_relays(peer)
+            .and_then(|p| p.inbox.first().or_else(|| p.read.first()).cloned()))
+    }
+
+    /// A relay where `peer`'s own events are found (their first write relay), for the relay hint
+    /// of a `p` tag; looks their lists up when stale. `None` without lists or offline.
+    pub(crate) async fn p_hint(
+        &self,
+        peer: &PublicKey,
+    ) -> Result<Option<nostr::RelayUrl>, AppError> {
+        self.ensure_peer_relays(&[*peer]).await?;
+        let Ok(c) = self.client() else {
+            return Ok(None);
+        };
+        Ok(c.peer_relays(peer).and_then(|p| p.write.first().cloned()))
+    }
+
+    /// The events that carry an envelope to the counterparty, on the transport it reads (see
+    /// `caps.rs`: gift wraps for a peer that showed it reads them, else NIP-04), built and
+    /// signed but not written (the caller commits them to the outbox with what they change).
+    /// `None` for a blocked key: nothing is sent to it. Else the message id (the rumor id for
+    /// NIP-17, the event id for NIP-04) and the events (NIP-17: to them and a copy to us).
+    pub(crate) async fn envelope_events(
+        &self,
+        env: &Envelope,
+    ) -> Result<Option<(EventId, Vec<Event>)>, AppError> {
         let keys = self.keys()?;
         let me = keys.public_key();
         let peer = env
@@ -223,33 +267,36 @@ impl App {
             .ok_or_else(|| AppError::Internal {
                 reason: "envelope for a negotiation we are not part of".into(),
             })?;
+        if self.is_blocked(&peer) {
+            return Ok(None);
+        }
         let json = build_envelope(env)?;
-        let tr = self.peer_transports(&peer).preferred();
+        // Where they read (their lists, looked up when stale): the outbox routes the message
+        // there, inbox relays first. A published inbox list also tells us they read gift wraps.
+        let hint = self.dm_hint(&peer).await?;
+        let intent = self.load_intent(&env.intent_id.to_hex()).ok();
+        let tr = self.transport_for(&peer, intent.as_ref());
         let now = Timestamp::from(unix_now());
-        let events =
-            match tr {
-                Transport::Nip17 => {
-                    let out = transport::build_nip17(&keys, &peer, &json, now).map_err(|e| {
-                        AppError::Internal {
-                            reason: e.to_string(),
-                        }
-                    })?;
-                    vec![out.to_peer, out.to_self]
-                }
-                Transport::Nip04 => vec![
-                    transport::build_nip04(&keys, &peer, &json, now).map_err(|e| {
-                        AppError::Internal {
-                            reason: e.to_string(),
-                        }
-                    })?,
-                ],
-            };
-        Ok(events)
+        let internal = |e: crate::relay::DmError| AppError::Internal {
+            reason: e.to_string(),
+        };
+        let (id, events) = match tr {
+            Transport::Nip17 => {
+                let out = transport::build_nip17_with_hint(&keys, &peer, &json, now, hint.as_ref())
+                    .map_err(internal)?;
+                (out.rumor_id, vec![out.to_peer, out.to_self])
+            }
+            Transport::Nip04 => {
+                let e = transport::build_nip04(&keys, &peer, &json, now).map_err(internal)?;
+                (e.id, vec![e])
+            }
+        };
+        Ok(Some((id, events)))
     }
 
     /// Builds (and signs) what the state machine asked to send, and notes what listeners must
     /// hear; nothing is written yet (see [`App::commit_change`]).
-    pub(crate) fn prepare_effects(
+    pub(crate) async fn prepare_effects(
         &self,
         intent_id: EventId,
         effects: &[(NegoId, Effect)],
@@ -257,7 +304,11 @@ impl App {
         let mut out = Outgoing::default();
         for (nego, fx) in effects {
             match fx {
-                Effect::Send(env) => out.events.extend(self.envelope_events(env)?),
+                Effect::Send(env) => {
+                    if let Some((_, events)) = self.envelope_events(env).await? {
+                        out.events.extend(events);
+                    }
+                }
                 Effect::PublishReceipt => {
                     // Like the reference: publish our (proven-tier) half on confirmation.
                     let keys = self.keys()?;
@@ -270,11 +321,18 @@ impl App {
                             meet: None,
                             countersigns: None,
                         };
-                        let ev = build_receipt(&draft, Timestamp::from(unix_now()))
-                            .sign_with_keys(&keys)
-                            .map_err(|e| AppError::Internal {
-                                reason: e.to_string(),
-                            })?;
+                        // This half is never rebuilt by the other phone (met halves are), so it
+                        // may carry where the peer is found (NIP-01 `p` relay hint).
+                        let hint = self.p_hint(&peer).await?;
+                        let ev = build_receipt_with_hint(
+                            &draft,
+                            Timestamp::from(unix_now()),
+                            hint.as_ref(),
+                        )
+                        .sign_with_keys(&keys)
+                        .map_err(|e| AppError::Internal {
+                            reason: e.to_string(),
+                        })?;
                         out.events.push(ev.clone());
                         out.receipts.push(ev);
                     }
@@ -284,6 +342,7 @@ impl App {
                 | Effect::Confirmed { .. }
                 | Effect::Cancelled { .. }
                 | Effect::Chat { .. }
+                | Effect::ContactReceived { .. }
                 | Effect::PeerStatus { .. }
                 | Effect::StaleAccept { .. } => out.changed.push((nego.clone(), None)),
             }
@@ -301,6 +360,17 @@ impl App {
         notices: &[PendingNotice],
         extra: impl FnOnce(&StoreTx<'_>) -> Result<(), StoreError>,
     ) -> Result<Vec<Notice>, AppError> {
+        Ok(self.commit_change_with(threads, out, notices, extra)?.0)
+    }
+
+    /// [`App::commit_change`], also returning what `extra` returned.
+    pub(crate) fn commit_change_with<T>(
+        &self,
+        threads: &[NegotiationRecord],
+        out: &Outgoing,
+        notices: &[PendingNotice],
+        extra: impl FnOnce(&StoreTx<'_>) -> Result<T, StoreError>,
+    ) -> Result<(Vec<Notice>, T), AppError> {
         Ok(self.inner.store.transaction(|tx| {
             for r in threads {
                 tx.upsert_negotiation(r)?;
@@ -308,12 +378,12 @@ impl App {
             for e in &out.events {
                 tx.outbox_enqueue(e)?;
             }
-            extra(tx)?;
+            let extra = extra(tx)?;
             let mut new = Vec::new();
             for n in notices {
                 new.extend(n.insert(tx)?);
             }
-            Ok(new)
+            Ok((new, extra))
         })?)
     }
 
@@ -334,19 +404,15 @@ impl App {
         }
         for (nego, state) in out.changed {
             let state = match state {
-                Some(s) => state_label(s).to_string(),
-                None => self
-                    .inner
-                    .store
-                    .get_negotiation(&nego)
-                    .ok()
-                    .flatten()
-                    .map(|r| r.state)
-                    .unwrap_or_default(),
+                Some(s) => s,
+                None => match self.load_thread(&nego) {
+                    Ok((n, _)) => n.state(),
+                    Err(_) => continue,
+                },
             };
             self.emit(AppEvent::NegotiationChanged {
                 nego: nego.to_string(),
-                state,
+                state: state.into(),
             });
         }
         self.emit_notices(notices);
@@ -362,42 +428,50 @@ impl App {
         effects: &[(NegoId, Effect)],
     ) -> Result<(), AppError> {
         let recs = self.changed_records(threads, intent_id)?;
-        let out = self.prepare_effects(intent_id, effects)?;
+        let out = self.prepare_effects(intent_id, effects).await?;
         let new = self.commit_change(&recs, &out, &[], |_| Ok(()))?;
         self.finish_change(out, new).await
     }
 
     // ---- local actions ------------------------------------------------------------------
 
-    /// Opens a thread on someone's intent with an accept (reveals our contact) or a counter.
-    pub async fn respond(&self, intent_id: &str, response: Response) -> Result<DealView, AppError> {
-        self.ensure_intent(intent_id).await?;
+    /// Whether we may open a thread on `intent` now (accepting it as posted or countering): not
+    /// our own, not withdrawn, not expired, and no thread of ours on it yet. The one rule behind
+    /// [`App::respond`] and `IntentView.actions`.
+    pub(crate) fn check_respond(&self, intent: &Intent, now: u64) -> Result<NegoId, AppError> {
+        let me = self.public_key()?;
+        if intent.author == me {
+            return Err(AppError::refused("respond", Refusal::OwnIntent));
+        }
+        if intent.is_withdrawn() {
+            return Err(AppError::refused("respond", Refusal::IntentWithdrawn));
+        }
+        if now >= intent.expires_at {
+            return Err(AppError::refused("respond", Refusal::IntentExpired));
+        }
+        let nego = NegoId::new(&intent.d, intent.author, me)?;
+        if let Some(rec) = self.inner.store.get_negotiation(&nego)? {
+            let state = serde_json::from_slice::<Negotiation>(&rec.detail)
+                .map(|n| DealState::from(n.state()))
+                .unwrap_or(DealState::Open);
+            return Err(AppError::refused(
+                "respond",
+                Refusal::AlreadyResponded { state },
+            ));
+        }
+        Ok(nego)
+    }
+
+    /// Opens a thread on someone's intent (its id, or a shared `nevent` link) with an accept
+    /// (reveals our contact) or a counter.
+    pub async fn respond(&self, intent: &str, response: Response) -> Result<DealView, AppError> {
+        let intent_id = self.ensure_intent(intent).await?;
+        let intent_id = intent_id.as_str();
         let _g = self.inner.nego_lock.lock().await;
         let me = self.public_key()?;
         let intent = self.load_intent(intent_id)?;
-        if intent.author == me {
-            return Err(AppError::NotPossible {
-                what: "respond",
-                why: "this is your own intent".into(),
-            });
-        }
-        if intent.is_withdrawn() {
-            return Err(AppError::NotPossible {
-                what: "respond",
-                why: "the intent was withdrawn".into(),
-            });
-        }
+        let nego = self.check_respond(&intent, unix_now())?;
         let info = intent_info(&intent);
-        let nego = NegoId::new(&info.d, info.author, me)?;
-        if let Ok((n, _)) = self.load_thread(&nego) {
-            return Err(AppError::NotPossible {
-                what: "respond",
-                why: format!(
-                    "you already have a thread on this intent ({})",
-                    state_label(n.state())
-                ),
-            });
-        }
         let mut n = Negotiation::new_responder(&info, me)?;
         let (contact, salt) = self.contact_card()?;
         n.set_auto_accept(Some(crate::negotiation::ContactCard {
@@ -416,7 +490,7 @@ impl App {
 
     /// Runs a local action on a thread: through the intent's book for the owner, directly for
     /// a responder.
-    async fn act(
+    pub(crate) async fn act(
         &self,
         nego: &str,
         f: impl FnOnce(
@@ -445,13 +519,62 @@ impl App {
         self.deal(&nego.to_string())
     }
 
-    /// Proposes new (complete) terms.
+    /// The terms a counter-offer's form edits make from `base` (see
+    /// [`crate::protocol::form::edit_terms`]): typed violations per field when an edit is
+    /// refused.
+    pub(crate) fn terms_from_entries(
+        &self,
+        market: &str,
+        base: &Terms,
+        entries: &[FormEntry],
+    ) -> Result<Terms, AppError> {
+        let Value::Object(base) = base.to_value() else {
+            return Err(AppError::Internal {
+                reason: "terms are not an object".into(),
+            });
+        };
+        let market = self.market(market).ok();
+        let edited = edit_terms(market, &base, entries)
+            .map_err(|violations| AppError::InvalidInput { violations })?;
+        Terms::from_map(&edited).map_err(|_| AppError::invalid("terms", Rule::Invalid))
+    }
+
+    /// Counters with the terms on the table edited by a form (see [`App::terms_from_entries`]).
+    pub async fn counter_entries(
+        &self,
+        nego: &str,
+        entries: &[FormEntry],
+    ) -> Result<DealView, AppError> {
+        let (n, _) = self.load_thread(&parse_nego(nego)?)?;
+        let terms = self.terms_from_entries(n.market(), n.terms(), entries)?;
+        self.counter(nego, terms).await
+    }
+
+    /// Answers someone's intent with its terms edited by a form.
+    pub async fn respond_counter_entries(
+        &self,
+        intent_id: &str,
+        entries: &[FormEntry],
+    ) -> Result<DealView, AppError> {
+        let intent_id = self.ensure_intent(intent_id).await?;
+        let intent = self.load_intent(&intent_id)?;
+        let terms = self.terms_from_entries(&intent.market, &intent_terms(&intent), entries)?;
+        self.respond(&intent_id, Response::Counter(terms)).await
+    }
+
+    /// Proposes a change to the terms on the table (merged onto them; keys not given stand, a
+    /// `null` removes one). Only what changed is sent.
     pub async fn counter(&self, nego: &str, terms: Terms) -> Result<DealView, AppError> {
         self.act(nego, |n, now| n.counter(terms, now)).await
     }
 
-    /// Accepts the terms on the table (reveals our contact; confirms if they accepted too).
+    /// Accepts the terms on the table (reveals our contact; confirms if they accepted too). On
+    /// our own intent accepting a quote is picking it (see [`App::pick`]).
     pub async fn accept(&self, nego: &str) -> Result<DealView, AppError> {
+        let (n, _) = self.load_thread(&parse_nego(nego)?)?;
+        if n.role() == Role::Owner {
+            return self.pick(nego).await;
+        }
         let (contact, salt) = self.contact_card()?;
         self.act(nego, move |n, now| n.accept(contact, salt, now))
             .await
@@ -489,10 +612,7 @@ impl App {
         let nego_id = parse_nego(nego)?;
         let (n, rec) = self.load_thread(&nego_id)?;
         if n.role() != Role::Owner {
-            return Err(AppError::NotPossible {
-                what: "pick",
-                why: "only the intent's owner picks a quote".into(),
-            });
+            return Err(AppError::refused("pick", Refusal::OwnerOnly));
         }
         let intent = self.load_intent(&rec.intent_id.to_hex())?;
         let mut book = self.load_book(&intent)?;
@@ -536,44 +656,37 @@ impl App {
 
     // ---- incoming -------------------------------------------------------------------------
 
-    /// Applies one decrypted direct message. Anything that is not a valid envelope for a thread
-    /// we are part of (injection from a third key, wrong intent, malformed JSON) is refused and
-    /// changes nothing.
-    pub(crate) async fn on_dm(&self, dm: DecryptedDm) -> Result<(), AppError> {
-        self.apply_dm(dm, None).await
-    }
-
-    /// [`App::on_dm`], recording `wrap` (the gift wrap's id and time) as processed in the same
-    /// transaction as everything the message changed: the threads, the message, what it makes
-    /// us send (an auto-accept, "Filled" to other responders, our receipt half) and its
-    /// notices. A process killed at any point has either done all of it or none of it, and the
-    /// message is applied again (once) by the next catch-up.
+    /// Applies one decrypted direct message from a counterparty (the caller,
+    /// [`App::receive_dm`], already dropped blocked senders, our own copies and messages refused
+    /// before). Anything that is not a valid envelope for a thread we are part of (injection from
+    /// a third key, wrong intent, malformed JSON) is an error and changes nothing; a stale accept
+    /// is applied (the ledger records it) and recorded as a refusal.
+    ///
+    /// `wrap` (the gift wrap's id and time) is recorded as processed in the same transaction as
+    /// everything the message changed: the threads, the message or chat line, what it makes us
+    /// send (an auto-accept, "Filled" to other responders, our receipt half) and its notices. A
+    /// process killed at any point has either done all of it or none of it, and the message is
+    /// applied again (once) by the next catch-up.
     pub(crate) async fn apply_dm(
         &self,
         dm: DecryptedDm,
+        msg_id: EventId,
         wrap: Option<(EventId, u64)>,
     ) -> Result<(), AppError> {
         let me = self.public_key()?;
-        if dm.sender == me {
-            return Ok(()); // our own copy of something we sent
-        }
         let env = parse_envelope(&dm.plaintext)?;
         let _g = self.inner.nego_lock.lock().await;
         let now = unix_now();
         let nego = env.nego.clone();
         let (intent_id, effects, records, opened, states, market) = if nego.author() == me {
             // We own the intent: route through its book (opens a thread for a new responder).
-            let intent =
-                self.load_intent(&env.intent_id.to_hex())
-                    .map_err(|_| AppError::NotPossible {
-                        what: "accept message",
-                        why: "it refers to an intent we don't have".into(),
-                    })?;
+            let intent = self.load_intent(&env.intent_id.to_hex())?;
             if intent.author != me || intent.d != nego.intent_d() {
-                return Err(AppError::NotPossible {
-                    what: "accept message",
-                    why: "its negotiation id does not match our intent".into(),
-                });
+                return Err(NegotiationError::NegoMismatch {
+                    expected: format!("{}:{}", intent.d, intent.author.to_hex()),
+                    found: nego.to_string(),
+                }
+                .into());
             }
             let mut book = self.load_book(&intent)?;
             let existed = book.thread(&nego).is_some();
@@ -607,12 +720,13 @@ impl App {
                 n.market().to_string(),
             )
         } else {
-            return Err(AppError::NotPossible {
-                what: "accept message",
-                why: "we are not a party of its negotiation".into(),
-            });
+            return Err(NegotiationError::NotAParty {
+                sender: dm.sender.to_hex(),
+                nego: nego.to_string(),
+            }
+            .into());
         };
-        let out = self.prepare_effects(intent_id, &effects)?;
+        let out = self.prepare_effects(intent_id, &effects).await?;
         let state_of = |n: &NegoId| states.iter().find(|(x, _)| x == n).map(|(_, s)| *s);
         // A quote on an intent already filled is answered "Filled" by the book at once: nothing
         // for the owner to look at.
@@ -623,7 +737,7 @@ impl App {
             &effects,
             opened.as_ref().map(|(n, posted)| (n, *posted)),
             state_of,
-            &dm.event_id,
+            &msg_id,
         )
         .into_iter()
         .filter(|(n, _, _)| !(filled_at_once && *n == nego))
@@ -634,27 +748,72 @@ impl App {
             created_at: now,
         })
         .collect();
-        let msg = MessageRecord {
+        let chats: Vec<ChatRecord> = effects
+            .iter()
+            .filter_map(|(n, fx)| match fx {
+                Effect::Chat { text } => Some(ChatRecord {
+                    nego: n.clone(),
+                    event_id: msg_id,
+                    from_me: false,
+                    ts: env.ts,
+                    received_at: now,
+                    text: text.clone(),
+                    unread: true,
+                }),
+                _ => None,
+            })
+            .collect();
+        let stale = effects
+            .iter()
+            .any(|(_, fx)| matches!(fx, Effect::StaleAccept { .. }));
+        let msg = (!matches!(env.kind, EnvelopeType::Chat)).then(|| MessageRecord {
             nego: nego.clone(),
-            event_id: dm.rumor_id.unwrap_or(dm.event_id),
+            event_id: msg_id,
             sender: dm.sender,
             msg_type: env.kind.as_str().to_string(),
             ts: env.ts,
             envelope: dm.plaintext.into_bytes(),
-        };
-        let stored = self.commit_change(&records, &out, &notices, |tx| {
+        });
+        let (stored, chat_full) = self.commit_change_with(&records, &out, &notices, |tx| {
             // A message of a thread we did not keep (refused before it opened) is not stored.
-            if tx.get_negotiation(&msg.nego)?.is_some() {
-                tx.insert_message(&msg)?;
+            if let Some(msg) = &msg
+                && tx.get_negotiation(&msg.nego)?.is_some()
+            {
+                tx.insert_message(msg)?;
+            }
+            let mut received = Vec::new();
+            for c in &chats {
+                if tx.get_negotiation(&c.nego)?.is_some() {
+                    received.push((c.nego.clone(), tx.insert_chat(c)?));
+                }
             }
             if let Some((id, at)) = wrap {
                 tx.wrap_mark_processed(&id, at)?;
             }
-            Ok(())
+            Ok(received)
         })?;
         drop(_g);
         self.remember_peer_transport(dm.sender, dm.transport);
-        self.finish_change(out, stored).await
+        let mut refused = stale.then_some((
+            RefusalCode::StaleAccept,
+            "they accepted terms that are not the ones on the table",
+        ));
+        for (n, inserted) in chat_full {
+            match inserted {
+                ChatInsert::Inserted => self.emit(AppEvent::ChatReceived {
+                    nego: n.to_string(),
+                }),
+                ChatInsert::Replay => {}
+                ChatInsert::Full => {
+                    refused = Some((RefusalCode::ChatFull, "this deal's chat is full"))
+                }
+            }
+        }
+        self.finish_change(out, stored).await?;
+        if let Some((code, why)) = refused {
+            self.refuse(msg_id, dm.sender, Some(&nego), code, None, why);
+        }
+        Ok(())
     }
 
     /// Expires unconfirmed threads whose intent expired (enforced, unlike the reference).
@@ -686,19 +845,33 @@ impl App {
     pub fn deal(&self, nego: &str) -> Result<DealView, AppError> {
         let nego = parse_nego(nego)?;
         let (n, rec) = self.load_thread(&nego)?;
-        Ok(self.deal_view(&n, &rec))
+        let book = (n.role() == Role::Owner)
+            .then(|| self.book_of(rec.intent_id))
+            .flatten();
+        Ok(self.deal_view(&n, &rec, book.as_ref()))
     }
 
     /// Every negotiation we are part of, most recently changed first.
     pub fn deals(&self) -> Result<Vec<DealView>, AppError> {
-        let mut out: Vec<DealView> = self
+        let threads: Vec<(Negotiation, NegotiationRecord)> = self
             .inner
             .store
             .list_negotiations()?
             .into_iter()
-            .filter_map(|rec| {
-                let n: Negotiation = serde_json::from_slice(&rec.detail).ok()?;
-                Some(self.deal_view(&n, &rec))
+            .filter_map(|rec| Some((serde_json::from_slice(&rec.detail).ok()?, rec)))
+            .collect();
+        // The owner's threads are judged with their intent's book: one load per intent.
+        let mut books: HashMap<EventId, Option<IntentBook>> = HashMap::new();
+        for (n, rec) in &threads {
+            if n.role() == Role::Owner && !books.contains_key(&rec.intent_id) {
+                books.insert(rec.intent_id, self.book_of(rec.intent_id));
+            }
+        }
+        let mut out: Vec<DealView> = threads
+            .iter()
+            .map(|(n, rec)| {
+                let book = books.get(&rec.intent_id).and_then(Option::as_ref);
+                self.deal_view(n, rec, book)
             })
             .collect();
         out.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(a.nego.cmp(&b.nego)));
@@ -711,27 +884,64 @@ impl App {
         let me = self.public_key()?;
         let intent = self.load_intent(intent_id)?;
         if intent.author != me {
-            return Err(AppError::NotPossible {
-                what: "quotes",
-                why: "only the intent's owner sees its quotes".into(),
-            });
+            return Err(AppError::refused("quotes", Refusal::OwnerOnly));
         }
         let trust = self.viewer_trust()?;
+        let book = self.load_book(&intent)?;
         let mut out = Vec::new();
         for rec in self.inner.store.negotiations_for_intent(&intent.id)? {
             let Ok(n) = serde_json::from_slice::<Negotiation>(&rec.detail) else {
                 continue;
             };
+            if self.is_blocked(&n.counterparty()) {
+                continue;
+            }
             let screening = self.screening_view_with(trust.as_ref(), &n.counterparty(), false)?;
             out.push(QuoteView {
-                deal: self.deal_view(&n, &rec),
+                deal: self.deal_view(&n, &rec, Some(&book)),
                 screening,
             });
         }
         Ok(out)
     }
 
-    pub(crate) fn deal_view(&self, n: &Negotiation, rec: &NegotiationRecord) -> DealView {
+    /// The book of our intent `intent_id` (every responder's thread on it), which an owner's
+    /// thread is judged with; `None` when the intent is gone.
+    fn book_of(&self, intent_id: EventId) -> Option<IntentBook> {
+        self.load_intent(&intent_id.to_hex())
+            .and_then(|i| self.load_book(&i))
+            .ok()
+    }
+
+    /// What the local user may do on `n` now: the state machine's actions (through the intent's
+    /// book for the owner, where accepting is picking), minus `rate` once we rated and `chat`
+    /// while the counterparty is blocked (nothing is sent to a blocked key).
+    pub(crate) fn deal_actions(
+        &self,
+        n: &Negotiation,
+        book: Option<&IntentBook>,
+        rated: bool,
+        blocked: bool,
+        now: u64,
+    ) -> Vec<DealAction> {
+        let mut actions = match (n.role(), book) {
+            (Role::Owner, Some(b)) if b.thread(n.nego()).is_some() => b.actions(n.nego(), now),
+            _ => n.actions(now),
+        };
+        actions.retain(|a| match a {
+            DealAction::Rate => !rated,
+            DealAction::Chat => !blocked,
+            _ => true,
+        });
+        actions
+    }
+
+    pub(crate) fn deal_view(
+        &self,
+        n: &Negotiation,
+        rec: &NegotiationRecord,
+        book: Option<&IntentBook>,
+    ) -> DealView {
         let peer: PublicKey = n.counterparty();
         let title = self
             .load_intent(&rec.intent_id.to_hex())
@@ -741,32 +951,39 @@ impl App {
         let terms = n.confirmed_terms().unwrap_or(n.terms());
         let confirmed = state.is_confirmed_or_later();
         let rated = self.has_rated(n.nego()).unwrap_or(false);
+        let blocked = self.is_blocked(&peer);
         DealView {
             nego: n.nego().to_string(),
             intent_id: rec.intent_id.to_hex(),
             intent_title: title,
             market: n.market().to_string(),
-            role: role_label(n.role()).to_string(),
-            state: state_label(state).to_string(),
+            role: n.role().into(),
+            state: state.into(),
             counterparty: peer.to_hex(),
             counterparty_npub: to_npub(&peer),
             terms_json: terms.to_value().to_string(),
-            proposed_by: match n.proposed_by() {
-                Side::Us => "us".into(),
-                Side::Them => "them".into(),
-            },
+            proposed_by: n.proposed_by().into(),
             rounds_left: u32::from(n.rounds_left()),
             their_contact: if confirmed {
                 n.their_contact().map(|c| c.contact.clone())
             } else {
                 None
             },
-            cancel_reason: n.cancellation().and_then(|(_, r)| r.map(str::to_string)),
+            cancellation: n.cancellation().map(|(by, reason)| Cancellation {
+                by: by.into(),
+                reason: CancelReason::of(reason),
+            }),
             expires_at: n.expires_at(),
             updated_at: rec.updated_at,
-            can_meet: state == State::Confirmed,
-            can_rate: !rated && matches!(state, State::Confirmed | State::Met | State::Completed),
+            actions: self.deal_actions(n, book, rated, blocked, unix_now()),
             rated,
+            stage: n.stage().map(|s| match s {
+                Stage::PickedUp => DealStage::PickedUp,
+                Stage::Completed => DealStage::Completed,
+            }),
+            unread: self.inner.store.chat_unread(n.nego()).unwrap_or(0),
+            counterparty_blocked: blocked,
+            refused: self.inner.store.refusal_count(n.nego()).unwrap_or(0),
         }
     }
 

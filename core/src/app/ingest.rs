@@ -8,6 +8,7 @@ use nostr::{Event, Filter, Kind, Timestamp};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use super::conversation::DmOutcome;
 use super::{App, AppError, AppEvent, SYNC_OVERLAP_SECS, lock, unix_now};
 use crate::protocol::follows::parse_follows;
 use crate::protocol::intent::parse_intent;
@@ -103,6 +104,18 @@ pub(crate) async fn next_batch<T>(
     Some(batch)
 }
 
+/// Who asked for a catch-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CatchUp {
+    /// `sync`: at start, or the user refreshing: everything.
+    Full,
+    /// The periodic background catch-up: people's own relays only every [`PEERS_READ_EVERY`].
+    Background,
+}
+
+/// How often the background catch-up reads people's own write relays.
+pub(crate) const PEERS_READ_EVERY: Duration = Duration::from_secs(15 * 60);
+
 /// Counts of what a catch-up applied.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Applied {
@@ -122,7 +135,7 @@ pub(crate) fn spawn_loops(app: App, mut incoming: Incoming) -> Vec<JoinHandle<()
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                match catch_up(&c).await {
+                match catch_up(&c, CatchUp::Background).await {
                     Ok(n) => tracing::debug!(events = n.events, messages = n.messages, "caught up"),
                     Err(e) => tracing::debug!("background catch-up failed: {e}"),
                 }
@@ -151,16 +164,14 @@ pub(crate) fn spawn_loops(app: App, mut incoming: Incoming) -> Vec<JoinHandle<()
     let dms = tokio::spawn(async move {
         while let Some(dm) = incoming.dms.recv().await {
             let created = dm.created_at.as_secs();
-            match b.on_dm(dm).await {
-                Ok(()) => {
+            match b.receive_dm(dm, None).await {
+                Ok(_) => {
+                    // Refused and ignored messages are recorded (or need no record): the cursor
+                    // moves past them too.
                     let _ = b.inner.store.sync_cursor_advance(CURSOR_DMS, created);
                 }
-                Err(e) => {
-                    tracing::info!("message refused: {e}");
-                    b.emit(AppEvent::MessageRejected {
-                        reason: e.to_string(),
-                    });
-                }
+                // A failure of ours (storage): the next catch-up retries it.
+                Err(e) => tracing::warn!("message not applied: {e}"),
             }
         }
     });
@@ -217,6 +228,80 @@ impl App {
     /// own transaction, so rating attestations see profiles stored in the same batch; a crash in
     /// between leaves `rep_state.inflight` set and the next open rebuilds once.
     fn apply_and_project(&self, events: &[Event]) -> Result<(), AppError> {
+        self.project(events)?;
+        // A profile that arrives or changes after the ratings about its author re-checks their
+        // phone attestations: the live screening must not stay frozen at the ingest order.
+        let mut authors: Vec<nostr::PublicKey> = events
+            .iter()
+            .filter(|e| e.kind.as_u16() == kinds::PROFILE)
+            .map(|e| e.pubkey)
+            .collect();
+        authors.sort_unstable();
+        authors.dedup();
+        for a in authors {
+            if let Err(e) = self.reattest_ratings_about(&a) {
+                tracing::warn!("attestations not re-checked: {e}");
+            }
+        }
+        Ok(())
+    }
+
+    /// Re-evaluates the phone attestations of the ratings about `ratee` against its profiles as
+    /// stored now; `true` if one changed (its screening then changed too).
+    pub(crate) fn reattest_ratings_about(
+        &self,
+        ratee: &nostr::PublicKey,
+    ) -> Result<bool, AppError> {
+        let held: Vec<(nostr::PublicKey, crate::reputation::DealKey, u64, bool)> =
+            lock(&self.inner.rep)
+                .ratings()
+                .about(ratee)
+                .filter(|h| h.contact_verified)
+                .map(|h| (h.rater, h.deal, h.created_at, h.attestation_ok))
+                .collect();
+        if held.is_empty() {
+            return Ok(false);
+        }
+        let events = self.inner.store.query_events(
+            &crate::store::EventQuery::new()
+                .kinds([kinds::RATING])
+                .p(*ratee)
+                .limit(crate::store::MAX_QUERY_LIMIT),
+        )?;
+        let mut changed = false;
+        for e in &events {
+            let Ok(r) = parse_rating(e) else { continue };
+            if !r.contact_verified || r.ratee != *ratee {
+                continue;
+            }
+            let deal = crate::reputation::DealKey::of(&r.nego);
+            let at = r.created_at.as_secs();
+            let Some(&(_, _, _, was)) = held
+                .iter()
+                .find(|(rater, d, t, _)| *rater == r.rater && *d == deal && *t == at)
+            else {
+                continue;
+            };
+            let ok = self.attestation_ok(&r);
+            if ok != was {
+                let mut rep = lock(&self.inner.rep);
+                self.inner
+                    .store
+                    .rep_set_attestation(&r.rater, &r.nego, at, ok)?;
+                rep.set_attestation(&r.rater, deal, at, ok);
+                changed = true;
+            }
+        }
+        if changed {
+            self.emit(AppEvent::ScreeningChanged {
+                pubkey: ratee.to_hex(),
+            });
+        }
+        Ok(changed)
+    }
+
+    /// Writes the projection of stored events and applies it to the engine.
+    fn project(&self, events: &[Event]) -> Result<(), AppError> {
         let items: Vec<RepInput> = events.iter().flat_map(|e| rep_inputs(self, e)).collect();
         // The engine stays locked from the projection's commit until it has applied the same
         // facts: its directory answers from the committed rows, so no screening may run in
@@ -426,9 +511,10 @@ pub(crate) async fn subscribe_live(app: &App) -> Result<(), AppError> {
 }
 
 /// One-shot catch-up: direct messages addressed to us since the DM cursor (with overlap; NIP-17
-/// gift wraps are back-dated up to two days, so their window is wider), and public reputation
-/// events since the public cursor.
-pub(crate) async fn catch_up(app: &App) -> Result<Applied, AppError> {
+/// gift wraps are back-dated up to two days, so their window is wider), public reputation
+/// events since the public cursor, our relay lists if they changed, and the reputation events of
+/// the people we deal with and follow from their own write relays.
+pub(crate) async fn catch_up(app: &App, how: CatchUp) -> Result<Applied, AppError> {
     let client = app.client()?;
     let keys = app.keys()?;
     let me = keys.public_key();
@@ -461,12 +547,14 @@ pub(crate) async fn catch_up(app: &App) -> Result<Applied, AppError> {
     let mut newest = dm_since;
     for dm in dms {
         let created = dm.created_at.as_secs();
-        match app.on_dm(dm).await {
-            Ok(()) => {
-                applied.messages += 1;
+        match app.receive_dm(dm, None).await {
+            Ok(outcome) => {
+                if outcome == DmOutcome::Applied {
+                    applied.messages += 1;
+                }
                 newest = newest.max(created);
             }
-            Err(e) => tracing::info!("message refused: {e}"),
+            Err(e) => tracing::warn!("message not applied: {e}"),
         }
     }
     if newest > dm_since {
@@ -489,6 +577,21 @@ pub(crate) async fn catch_up(app: &App) -> Result<Applied, AppError> {
     app.ingest_public(got).await?;
     if let Some(t) = newest_pub {
         app.inner.store.sync_cursor_advance(CURSOR_PUBLIC, t)?;
+    }
+    // Our relay lists, when the settings changed since they were last published.
+    app.publish_relay_lists_if_changed().await?;
+    // The people we deal with and follow, read where they write (NIP-65 outbox model): at every
+    // sync the user asks for, in the background at most every PEERS_READ_EVERY (each read opens
+    // connections to other relays).
+    let now = unix_now();
+    let due = how == CatchUp::Full
+        || lock(&app.inner.peers_read_at)
+            .is_none_or(|t| now.saturating_sub(t) >= PEERS_READ_EVERY.as_secs());
+    if due {
+        *lock(&app.inner.peers_read_at) = Some(now);
+        let peers = app.sync_peers()?;
+        let from_peers = app.read_from_peer_relays(&client, &peers).await?;
+        applied.events = applied.events.saturating_add(from_peers);
     }
     app.expire_due().await?;
     Ok(applied)

@@ -5,15 +5,25 @@ use std::collections::{HashMap, HashSet};
 use nostr::{Event, EventBuilder, EventId, Filter, Keys, Kind, Timestamp};
 use serde_json::Value;
 
-use super::{App, AppError, AppEvent, IntentView, MarketView, unix_now};
+use super::{
+    App, AppError, AppEvent, FieldViolation, FormEntry, IntentAction, IntentView, MarketView,
+    Refusal, Rule, unix_now,
+};
 use crate::identity::to_npub;
+use crate::protocol::form::{build_payload, form_of, schema_violations};
 use crate::protocol::intent::{
     Intent, IntentDraft, Side, TimeWindow, build_intent, build_withdrawal, geohash_cover,
-    new_intent_d, parse_intent, validate_geohash,
+    geohash_rule, new_intent_d, parse_intent,
 };
 use crate::protocol::kinds;
+use crate::protocol::limits::MAX_TITLE_CHARS;
 use crate::protocol::market::Market;
+use crate::rules::text_rule;
 use crate::store::EventQuery;
+
+/// The cancel reason sent to open negotiations when their intent is withdrawn (shown as
+/// `CancelReason::Withdrawn`).
+pub const WITHDRAWN_REASON: &str = "Withdrawn";
 
 /// Most intents shown per author in one browse (one account can't flood a market).
 pub const MAX_INTENTS_PER_AUTHOR: usize = 5;
@@ -21,22 +31,46 @@ pub const MAX_INTENTS_PER_AUTHOR: usize = 5;
 /// How far back browse looks for live intents.
 pub const BROWSE_LOOKBACK_SECS: u64 = 30 * 24 * 3600;
 
+/// The payload of a post: what a form screen entered, or a JSON object (CLI, scripts).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payload {
+    /// The market form's entries; the core builds the payload ([`build_payload`]).
+    Form(Vec<FormEntry>),
+    /// A ready payload object.
+    Json(Value),
+}
+
 /// What a user posts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostIntent {
     /// Market topic (`sg-goods`) or schema (`goods/1`).
     pub market: String,
     pub side: Side,
+    /// One line, at most 200 characters (surrounding spaces are dropped).
     pub title: String,
-    /// The payload object (validated against the market schema).
-    pub payload: Value,
-    /// Location geohash; its prefixes up to the configured precision become `g` tags.
+    /// The payload (validated against the market schema).
+    pub payload: Payload,
+    /// Location geohash (any case, surrounding spaces dropped); its prefixes up to the
+    /// configured precision become `g` tags.
     pub geohash: Option<String>,
     /// Lifetime; the market's default when `None`.
     pub expires_in_secs: Option<u64>,
     /// NIP-13 difficulty; the configured default when `None` (0 disables).
     pub pow_bits: Option<u8>,
+    /// When (unix seconds), as the reference's rule-based agent matches it.
     pub window: Option<TimeWindow>,
+    /// Minutes of flexibility around the window (reference `flex_minutes`).
+    pub flex_minutes: Option<u32>,
+}
+
+/// The geohash of the first place field (in form order) the payload fills in.
+fn first_place_geohash(market: &Market, payload: &Value) -> Option<String> {
+    market
+        .form()
+        .iter()
+        .filter(|f| f.input == crate::protocol::market::InputKind::Location)
+        .find_map(|f| payload.pointer(&format!("{}/geohash", f.path))?.as_str())
+        .map(str::to_string)
 }
 
 /// Signs `builder`, mining `bits` of proof of work on a blocking thread (never on the caller's
@@ -73,10 +107,18 @@ impl App {
                 title: m.title().to_string(),
                 description: m.description().to_string(),
                 default_expiry_secs: m.default_expiry_secs(),
-                payload_schema_json: m.payload_schema().to_string(),
-                form_json: serde_json::to_string(m.form()).unwrap_or_else(|_| "[]".into()),
+                form: form_of(m),
             })
             .collect()
+    }
+
+    /// Builds `market`'s payload (JSON text) from a form's entries, or refuses with every
+    /// field's violation — the same ones [`App::post_intent`] returns; for live feedback.
+    pub fn build_payload(&self, market: &str, entries: &[FormEntry]) -> Result<String, AppError> {
+        let market = self.market(market)?;
+        build_payload(market, entries)
+            .map(|m| Value::Object(m).to_string())
+            .map_err(|violations| AppError::InvalidInput { violations })
     }
 
     pub(crate) fn market(&self, name: &str) -> Result<&Market, AppError> {
@@ -95,30 +137,55 @@ impl App {
     }
 
     /// Validates, signs (with proof of work off the caller's thread), stores and publishes an
-    /// intent through the durable outbox.
+    /// intent through the durable outbox. Bad input is refused with every violation at once
+    /// (title, geohash, lifetime, each payload field) and nothing is published.
     pub async fn post_intent(&self, post: PostIntent) -> Result<IntentView, AppError> {
         let keys = self.keys()?;
         let market = self.market(&post.market)?;
         let now = unix_now();
-        let mut draft = IntentDraft::for_market(
-            post.side,
-            market,
-            post.title,
-            post.payload,
-            Timestamp::from(now),
-        );
-        if let Some(secs) = post.expires_in_secs {
-            if secs == 0 {
-                return Err(AppError::invalid("expires_in", "must be positive"));
+        let title = post.title.trim().to_string();
+        let geohash = post
+            .geohash
+            .map(|g| g.trim().to_lowercase())
+            .filter(|g| !g.is_empty());
+        let mut violations = Vec::new();
+        if let Some(rule) = text_rule(&title, true, 1, MAX_TITLE_CHARS) {
+            violations.push(FieldViolation::new("title", rule));
+        }
+        let payload = match post.payload {
+            Payload::Form(entries) => match build_payload(market, &entries) {
+                Ok(m) => Value::Object(m),
+                Err(v) => {
+                    violations.extend(v);
+                    Value::Null
+                }
+            },
+            Payload::Json(v) => {
+                violations.extend(schema_violations(market, &v));
+                v
             }
+        };
+        if let Some(rule) = geohash.as_deref().and_then(geohash_rule) {
+            violations.push(FieldViolation::new("geohash", rule));
+        }
+        if post.expires_in_secs == Some(0) {
+            violations.push(FieldViolation::new("expires_in", Rule::NotPositive));
+        }
+        if !violations.is_empty() {
+            return Err(AppError::InvalidInput { violations });
+        }
+        // Without an area, an intent is published where its first place is (so "near me"
+        // finds it), at the configured precision like any area.
+        let geohash = geohash.or_else(|| first_place_geohash(market, &payload));
+        let mut draft =
+            IntentDraft::for_market(post.side, market, title, payload, Timestamp::from(now));
+        if let Some(secs) = post.expires_in_secs {
             draft.expires_at = now.saturating_add(secs);
         }
-        if let Some(g) = &post.geohash {
-            validate_geohash("geohash", g)?;
-        }
-        draft.geohash = post.geohash;
+        draft.geohash = geohash;
         draft.g_precision = usize::from(self.inner.cfg.geohash_precision);
         draft.window = post.window;
+        draft.flex_minutes = post.flex_minutes;
         let builder = build_intent(&draft, &new_intent_d(), Timestamp::from(now))?;
         let bits = post.pow_bits.unwrap_or(self.inner.cfg.intent_pow_bits);
         let event = sign_with_pow(builder, &keys, bits).await?;
@@ -133,12 +200,7 @@ impl App {
     pub async fn withdraw_intent(&self, intent_id: &str) -> Result<(), AppError> {
         let keys = self.keys()?;
         let intent = self.load_intent(intent_id)?;
-        if intent.author != keys.public_key() {
-            return Err(AppError::NotPossible {
-                what: "withdraw",
-                why: "only the author can withdraw an intent".into(),
-            });
-        }
+        self.check_withdraw(&intent)?;
         let now = unix_now();
         let event = build_withdrawal(&intent, Timestamp::from(now))?
             .sign_with_keys(&keys)
@@ -146,25 +208,72 @@ impl App {
                 reason: e.to_string(),
             })?;
         self.publish(vec![event]).await?;
-        self.cancel_all_on_intent(&intent, "Withdrawn").await?;
+        self.cancel_all_on_intent(&intent, WITHDRAWN_REASON).await?;
         Ok(())
     }
 
-    /// Makes sure intent `intent_id` is stored, fetching it by id from the relays when it is not
-    /// (an id shared out of band rather than browsed). An id no relay has stays unknown.
-    pub(crate) async fn ensure_intent(&self, intent_id: &str) -> Result<(), AppError> {
-        let id = EventId::from_hex(intent_id.trim()).map_err(|_| AppError::UnknownIntent {
-            id: intent_id.to_string(),
-        })?;
+    /// Whether we may withdraw `intent`: ours, and not withdrawn already. The one rule behind
+    /// [`App::withdraw_intent`] and `IntentView.actions`.
+    pub(crate) fn check_withdraw(&self, intent: &Intent) -> Result<(), AppError> {
+        if intent.author != self.public_key()? {
+            return Err(AppError::refused("withdraw", Refusal::AuthorOnly));
+        }
+        if intent.is_withdrawn() {
+            return Err(AppError::refused("withdraw", Refusal::IntentWithdrawn));
+        }
+        Ok(())
+    }
+
+    /// What we may do with `intent` now.
+    fn intent_actions(&self, intent: &Intent, now: u64) -> Vec<IntentAction> {
+        let mine = self.public_key().is_ok_and(|me| me == intent.author);
+        if mine {
+            if self.check_withdraw(intent).is_ok() {
+                return vec![IntentAction::Withdraw];
+            }
+        } else if self.check_respond(intent, now).is_ok() {
+            return vec![IntentAction::Accept, IntentAction::Counter];
+        }
+        Vec::new()
+    }
+
+    /// Makes sure an intent is stored, fetching it from the relays when it is not (shared out
+    /// of band rather than browsed), and returns its id (hex). `intent` is an event id (hex), a
+    /// `nevent1…` / `note1…` (NIP-19), or either as a `nostr:` URI: a `nevent` is also looked for
+    /// on its relay hints (at most [`super::MAX_LINK_HINTS`], under the rules for other people's
+    /// relays) and on its author's write relays. An intent no relay has stays unknown.
+    pub(crate) async fn ensure_intent(&self, intent: &str) -> Result<String, AppError> {
+        let unknown = || AppError::UnknownIntent {
+            id: crate::protocol::excerpt(intent.trim()),
+        };
+        let (id, author, hints) = parse_intent_ref(intent).ok_or_else(unknown)?;
         if self.inner.store.get_event(&id)?.is_some() {
-            return Ok(());
+            return Ok(id.to_hex());
         }
         if let Ok(client) = self.client() {
+            let policy = self.peer_policy();
+            let mut extra: Vec<nostr::RelayUrl> = hints
+                .iter()
+                .filter_map(|u| {
+                    crate::relay::lists::check_relay_url(u.as_str_without_trailing_slash(), policy)
+                        .ok()
+                })
+                .take(super::MAX_LINK_HINTS)
+                .collect();
+            if let Some(a) = author {
+                self.ensure_peer_relays(&[a]).await?;
+                let per = client.config().max_relays_per_peer;
+                if let Some(p) = client.peer_relays(&a) {
+                    extra.extend(p.write.into_iter().take(per));
+                }
+            }
             let f = Filter::new()
                 .id(id)
                 .kinds([Kind::Custom(kinds::OFFER), Kind::Custom(kinds::REQUEST)])
                 .limit(1);
-            let got = client.query(f, self.inner.cfg.query_timeout).await?;
+            let got = client
+                .query_on(f, &extra, self.inner.cfg.query_timeout)
+                .await?;
             let events: Vec<Event> = got
                 .into_iter()
                 .map(|v| v.into_event())
@@ -174,7 +283,40 @@ impl App {
                 self.store_public(&events)?;
             }
         }
-        Ok(())
+        Ok(id.to_hex())
+    }
+
+    /// The `nostr:nevent1…` link of an intent, with up to [`super::MAX_LINK_HINTS`] relays where
+    /// its author publishes (ours: our write relays; someone else's: their write relays when
+    /// known).
+    pub(crate) fn intent_link(&self, i: &Intent) -> String {
+        let hints: Vec<nostr::RelayUrl> = if self.public_key().ok() == Some(i.author) {
+            self.run_relays()
+                .map(|r| r.write)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|u| nostr::RelayUrl::parse(u).ok())
+                .collect()
+        } else {
+            self.client()
+                .ok()
+                .and_then(|c| c.peer_relays(&i.author))
+                .map(|p| p.write)
+                .unwrap_or_default()
+        };
+        let kind = Kind::Custom(match i.side {
+            crate::protocol::intent::Side::Offer => kinds::OFFER,
+            crate::protocol::intent::Side::Request => kinds::REQUEST,
+        });
+        let nevent = nostr::nips::nip19::Nip19Event::new(i.id)
+            .author(i.author)
+            .kind(kind)
+            .relays(hints.into_iter().take(super::MAX_LINK_HINTS));
+        use nostr::nips::nip19::ToBech32;
+        nevent
+            .to_bech32()
+            .map(|b| format!("nostr:{b}"))
+            .unwrap_or_default()
     }
 
     /// Parses a stored intent by event id (hex).
@@ -206,9 +348,12 @@ impl App {
         let market = self.market(market)?.topic().to_string();
         // Intents publish `g` prefixes up to the configured precision, so the cover is computed
         // at that precision (a more precise `near` is truncated to it).
-        let cover = match near {
+        let near = near.map(|g| g.trim().to_lowercase());
+        let cover = match near.as_deref() {
             Some(g) => {
-                validate_geohash("near", g)?;
+                if let Some(rule) = geohash_rule(g) {
+                    return Err(AppError::invalid("near", rule));
+                }
                 let p = g
                     .len()
                     .min(usize::from(self.inner.cfg.geohash_precision))
@@ -249,6 +394,7 @@ impl App {
             .iter()
             .filter_map(|e| parse_intent(e, Timestamp::from(now)).ok())
             .filter(|i| i.market == market && !i.is_withdrawn())
+            .filter(|i| !self.is_blocked(&i.author))
             .filter(|i| match &cover_set {
                 None => true,
                 Some(set) => i.geohashes.iter().any(|g| set.contains(g)),
@@ -304,20 +450,20 @@ impl App {
         let me = self.public_key().ok();
         // A list still shows when a screening cannot be computed; the card then has no badge
         // (never a better one than the evidence gives).
-        let (badge, verdict) = match trust.map(|t| self.badge_for(t, &i.author)) {
-            Some(Ok(b)) => b,
+        let badge = match trust.map(|t| self.badge_for(t, &i.author)) {
+            Some(Ok(b)) => Some(b),
             Some(Err(e)) => {
                 tracing::warn!("no badge for an intent: {e}");
-                (String::new(), String::new())
+                None
             }
-            None => (String::new(), String::new()),
+            None => None,
         };
         IntentView {
             id: i.id.to_hex(),
             d: i.d.clone(),
             author: i.author.to_hex(),
             author_npub: to_npub(&i.author),
-            side: i.side.as_str().to_string(),
+            side: i.side.into(),
             market: i.market.clone(),
             schema: i.schema.clone(),
             title: i.title.clone(),
@@ -325,17 +471,81 @@ impl App {
             geohash: i.geohash().map(str::to_string),
             created_at: i.created_at.as_secs(),
             expires_at: i.expires_at,
+            window_start: i.window.as_ref().map(|w| w.start),
+            window_end: i.window.as_ref().map(|w| w.end),
+            flex_minutes: i.flex_minutes,
             withdrawn: i.is_withdrawn(),
             mine: me == Some(i.author),
             badge,
-            verdict,
+            actions: self.intent_actions(i, unix_now()),
+            link: self.intent_link(i),
         }
     }
 
     pub(crate) fn emit_intent(&self, i: &Intent) {
+        if self.is_blocked(&i.author) {
+            return; // a blocked key's intents are hidden: no notification either
+        }
         self.emit(AppEvent::IntentSeen {
             market: i.market.clone(),
             intent_id: i.id.to_hex(),
         });
+    }
+}
+
+/// An intent reference: hex id, `note1…`, `nevent1…` (with its author and relay hints), with or
+/// without `nostr:`. `None` if it is none of these.
+fn parse_intent_ref(s: &str) -> Option<(EventId, Option<nostr::PublicKey>, Vec<nostr::RelayUrl>)> {
+    use nostr::nips::nip19::{FromBech32, Nip19Event};
+    let t = s.trim();
+    if t.len() > 2_048 {
+        return None;
+    }
+    let t = t.strip_prefix("nostr:").unwrap_or(t);
+    if let Ok(id) = EventId::from_hex(t) {
+        return Some((id, None, Vec::new()));
+    }
+    let lower = t.to_ascii_lowercase();
+    if lower.starts_with("note1") {
+        return EventId::from_bech32(t)
+            .ok()
+            .map(|id| (id, None, Vec::new()));
+    }
+    if lower.starts_with("nevent1") {
+        let n = Nip19Event::from_bech32(t).ok()?;
+        return Some((n.event_id, n.author, n.relays));
+    }
+    None
+}
+
+#[cfg(test)]
+mod link_tests {
+    use super::*;
+    use nostr::nips::nip19::ToBech32;
+
+    #[test]
+    fn intent_references_parse_in_every_shared_form() {
+        let id = EventId::all_zeros();
+        let author = nostr::Keys::generate().public_key();
+        let relay = nostr::RelayUrl::parse("wss://relay.example.com").unwrap();
+        let nevent = nostr::nips::nip19::Nip19Event::new(id)
+            .author(author)
+            .relays([relay.clone()])
+            .to_bech32()
+            .unwrap();
+        assert_eq!(parse_intent_ref(&id.to_hex()), Some((id, None, vec![])));
+        assert_eq!(
+            parse_intent_ref(&format!(" nostr:{nevent} ")),
+            Some((id, Some(author), vec![relay.clone()]))
+        );
+        assert_eq!(
+            parse_intent_ref(&nevent),
+            Some((id, Some(author), vec![relay]))
+        );
+        let note = id.to_bech32().unwrap();
+        assert_eq!(parse_intent_ref(&note), Some((id, None, vec![])));
+        for bad in ["", "nevent1xyz", "npub1abc", &"a".repeat(5_000)] {
+            assert_eq!(parse_intent_ref(bad), None, "{bad}");
+        }
     }
 }

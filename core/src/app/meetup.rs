@@ -6,7 +6,10 @@
 use nostr::{EventId, Timestamp};
 
 use super::notices::{MeetStep, NoticeKind, PendingNotice};
-use super::{App, AppError, AppEvent, MeetCodeView, MeetOutcomeView, lock, unix_now};
+use super::{
+    App, AppError, AppEvent, DealAction, DealState, MeetCodeView, MeetOutcomeView, Refusal, lock,
+    unix_now,
+};
 use crate::meet::token::deal_tag;
 use crate::meet::{
     Code, MeetContext, MeetError, MeetSession, MetPair, QrMatrix, RenderOptions, countersign,
@@ -53,15 +56,7 @@ impl App {
     pub fn meet_show(&self, nego: &str, png_px: u32) -> Result<MeetCodeView, AppError> {
         let nego_id = super::deals::parse_nego(nego)?;
         let (n, rec) = self.load_thread(&nego_id)?;
-        if n.state() != State::Confirmed {
-            return Err(AppError::NotPossible {
-                what: "show a meet code",
-                why: format!(
-                    "the deal is {} (a code is for a confirmed deal)",
-                    super::deals::state_label(n.state())
-                ),
-            });
-        }
+        n.check(DealAction::ShowCode, unix_now())?;
         let keys = self.keys()?;
         let ctx = self.meet_context(&n, rec.intent_id)?;
         let now = Timestamp::from(unix_now());
@@ -138,7 +133,7 @@ impl App {
     fn thread_for_tag(
         &self,
         tag: [u8; 4],
-        want: &[State],
+        want: impl Fn(&Negotiation) -> bool,
     ) -> Result<(Negotiation, EventId), AppError> {
         let mut other_state = None;
         for rec in self.inner.store.list_negotiations()? {
@@ -146,17 +141,25 @@ impl App {
                 continue;
             };
             if deal_tag(n.nego()) == tag {
-                if want.contains(&n.state()) {
+                if want(&n) {
                     return Ok((n, rec.intent_id));
                 }
                 other_state = Some(n.state());
             }
         }
         match other_state {
-            Some(s) => Err(AppError::NotPossible {
-                what: "using this code",
-                why: format!("that deal is already {}", super::deals::state_label(s)),
-            }),
+            Some(s) if s.is_terminal() => Err(AppError::refused(
+                "use this code",
+                Refusal::DealClosed { state: s.into() },
+            )),
+            Some(State::Met) => Err(AppError::refused("use this code", Refusal::AlreadyMet)),
+            Some(s) => Err(AppError::refused(
+                "use this code",
+                Refusal::NotNow {
+                    action: Some(DealAction::ScanCode),
+                    state: s.into(),
+                },
+            )),
             None => Err(MeetError::DifferentDeal.into()),
         }
     }
@@ -177,9 +180,10 @@ impl App {
             }
             .into());
         }
-        let (mut n, intent_id) = self.thread_for_tag(tag, &[State::Confirmed])?;
-        let ctx = self.meet_context(&n, intent_id)?;
         let now = unix_now();
+        let (mut n, intent_id) =
+            self.thread_for_tag(tag, |n| n.check(DealAction::ScanCode, now).is_ok())?;
+        let ctx = self.meet_context(&n, intent_id)?;
         let verified = verify_shower_token(text, &ctx, Timestamp::from(now), &self.inner.cfg.meet)?;
         let used = self.inner.store.nonce_used_at(&verified.nonce)?;
         let claimed = verified.claim(used.is_none())?;
@@ -187,7 +191,9 @@ impl App {
         let fx = n.mark_met(now)?;
         let rec = self.thread_record(&n, intent_id)?;
         // The status message telling the other side (queued: works offline too).
-        let out = self.prepare_effects(intent_id, &with_nego(n.nego(), fx))?;
+        let out = self
+            .prepare_effects(intent_id, &with_nego(n.nego(), fx))
+            .await?;
         let mut events = vec![pair.shower.clone(), pair.scanner.clone()];
         events.extend(out.events.iter().cloned());
         // One transaction: the nonce becomes used, both halves and the status are queued, the
@@ -207,7 +213,7 @@ impl App {
             sas_words: pair.words().iter().map(|w| w.to_string()).collect(),
             return_png: Some(qr.to_png(&opts)?),
             return_token: Some(ret),
-            state: "met".into(),
+            state: DealState::Met,
             queued_events: 2,
         })
     }
@@ -218,7 +224,10 @@ impl App {
         tag: [u8; 4],
     ) -> Result<MeetOutcomeView, AppError> {
         let _g = self.inner.nego_lock.lock().await;
-        let (mut n, intent_id) = self.thread_for_tag(tag, &[State::Confirmed, State::Met])?;
+        // The shower completes its own meeting: confirmed, or already met by the scanner's
+        // receipt arriving first.
+        let (mut n, intent_id) =
+            self.thread_for_tag(tag, |n| matches!(n.state(), State::Confirmed | State::Met))?;
         let ctx = self.meet_context(&n, intent_id)?;
         let now = unix_now();
         let mut last_err: Option<MeetError> = None;
@@ -242,10 +251,10 @@ impl App {
             (Some(p), _) => p,
             (None, Some(e)) => return Err(e.into()),
             (None, None) => {
-                return Err(AppError::NotPossible {
-                    what: "check the return code",
-                    why: "this device has not shown a code for that deal".into(),
-                });
+                return Err(AppError::refused(
+                    "check the return code",
+                    Refusal::NoCodeShown,
+                ));
             }
         };
         let fx = if n.state() == State::Confirmed {
@@ -254,7 +263,9 @@ impl App {
             Vec::new()
         };
         let rec = self.thread_record(&n, intent_id)?;
-        let out = self.prepare_effects(intent_id, &with_nego(n.nego(), fx))?;
+        let out = self
+            .prepare_effects(intent_id, &with_nego(n.nego(), fx))
+            .await?;
         self.commit_change(&[rec], &out, &[], |tx| {
             tx.outbox_enqueue(&pair.shower)?;
             tx.outbox_enqueue(&pair.scanner)?;
@@ -269,7 +280,7 @@ impl App {
             sas_words: pair.words().iter().map(|w| w.to_string()).collect(),
             return_token: None,
             return_png: None,
-            state: "met".into(),
+            state: DealState::Met,
             queued_events: 2,
         })
     }
@@ -299,8 +310,24 @@ impl App {
     async fn after_met(&self, pair: &MetPair) -> Result<(), AppError> {
         let events = vec![pair.shower.clone(), pair.scanner.clone()];
         self.store_public(&events)?;
-        if let Ok(c) = self.client() {
-            c.wake_outbox();
+        if self.client().is_ok() {
+            // Both halves also go where the peer reads and writes: make sure their lists are
+            // known first, off the scan (a meetup may have no network to wait for).
+            let app = self.clone();
+            let peer = self
+                .public_key()
+                .ok()
+                .and_then(|me| pair.nego.counterparty_of(&me));
+            tokio::spawn(async move {
+                if let Some(p) = peer
+                    && let Err(e) = app.ensure_peer_relays(&[p]).await
+                {
+                    tracing::debug!("relay lists of the counterparty not refreshed: {e}");
+                }
+                if let Ok(c) = app.client() {
+                    c.wake_outbox();
+                }
+            });
         }
         self.forget_shown(&pair.nego);
         self.emit(AppEvent::DealMet {
@@ -352,8 +379,11 @@ impl App {
             return;
         };
         // The thread, our status message and the notice, together.
-        let committed = self.thread_record(&n, rec.intent_id).and_then(|rec2| {
-            let out = self.prepare_effects(rec.intent_id, &with_nego(&r.nego, fx))?;
+        let committed = async {
+            let rec2 = self.thread_record(&n, rec.intent_id)?;
+            let out = self
+                .prepare_effects(rec.intent_id, &with_nego(&r.nego, fx))
+                .await?;
             let notice = PendingNotice {
                 key: format!("meet:{}", r.nego),
                 kind: NoticeKind::Meet {
@@ -363,8 +393,9 @@ impl App {
                 created_at: now,
             };
             let new = self.commit_change(&[rec2], &out, &[notice], |_| Ok(()))?;
-            Ok((out, new))
-        });
+            Ok::<_, AppError>((out, new))
+        }
+        .await;
         drop(_g);
         match committed {
             Ok((out, new)) => {

@@ -5,6 +5,8 @@
 //! One [`App`] is one user on one device: a data directory (SQLite store), a [`SecretStore`]
 //! (identity, data key, private contact), and a relay client once [`App::start_network`] ran.
 
+mod caps;
+mod conversation;
 mod deals;
 mod ingest;
 mod intents;
@@ -13,10 +15,12 @@ pub mod notices;
 pub mod pass;
 mod profile;
 mod rate;
+pub mod refusal;
+mod relays;
 mod screen;
 pub mod views;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -38,7 +42,7 @@ use crate::reputation::{Params, Reputation, ReputationError};
 use crate::store::{Store, StoreError};
 
 pub use deals::Response;
-pub use intents::{MAX_INTENTS_PER_AUTHOR, PostIntent};
+pub use intents::{MAX_INTENTS_PER_AUTHOR, Payload, PostIntent, WITHDRAWN_REASON};
 pub use meetup::ScanInput;
 pub use notices::{
     MAX_NOTICES_PER_CALL, MeetStep, Notice, NoticeChannel, NoticeDeal, NoticeKind, NoticeSettings,
@@ -46,6 +50,11 @@ pub use notices::{
 pub use pass::{PassOutcome, PassReport};
 pub use profile::{CONTACT_ENTRY, FULL_NUMBER_WARNING, ProfileUpdate};
 pub use rate::RateInput;
+pub use refusal::{Refusal, refusal_of};
+pub use relays::{
+    LIST_TTL_SECS, MAX_LINK_HINTS, MAX_SYNC_PEERS, RelayFileImport, RelaySettingsView,
+    describe_violations,
+};
 pub use screen::{EvaluationStats, screen_events, screening_view};
 pub use views::*;
 
@@ -61,8 +70,13 @@ pub const SYNC_OVERLAP_SECS: u64 = 15 * 60;
 pub struct AppConfig {
     /// Where the store (and nothing secret) lives.
     pub data_dir: PathBuf,
-    /// Relay URLs.
+    /// Read and write relays for this run (the CLI's `--relay`); empty: the saved relay
+    /// settings. When nothing is saved yet they are also the first settings (read, write and
+    /// inbox); with neither, the shipped defaults (`assets/relays.json`).
     pub relays: Vec<String>,
+    /// Index relays: our relay lists are published there too and other people's looked up
+    /// there (connected on demand). Empty: only our own relays.
+    pub index_relays: Vec<String>,
     /// NIP-13 proof of work on intents (reference: 12 bits).
     pub intent_pow_bits: u8,
     /// NIP-13 proof of work on ratings (reference: 8 bits).
@@ -92,6 +106,7 @@ impl AppConfig {
         Self {
             data_dir: data_dir.into(),
             relays,
+            index_relays: Vec::new(),
             intent_pow_bits: 12,
             rating_pow_bits: 8,
             geohash_precision: 5,
@@ -118,10 +133,17 @@ pub enum AppError {
     UnknownIntent { id: String },
     #[error("unknown negotiation {nego}")]
     UnknownNegotiation { nego: String },
-    #[error("{what} is not possible: {why}")]
-    NotPossible { what: &'static str, why: String },
-    #[error("invalid input `{field}`: {rule}")]
-    InvalidInput { field: &'static str, rule: String },
+    /// `what` names the action for logs; `why` is the code a screen words.
+    #[error("{what} is not possible: {why:?}")]
+    NotPossible { what: &'static str, why: Refusal },
+    /// Every rule the input broke, each on its field.
+    #[error("invalid input: {}", violations_line(violations))]
+    InvalidInput { violations: Vec<FieldViolation> },
+    /// Relay settings were refused: every violation, each with its list and position.
+    #[error("relay settings: {}", relays::describe_violations(violations))]
+    InvalidRelays {
+        violations: Vec<crate::relay::RelayViolation>,
+    },
     #[error(transparent)]
     Protocol(#[from] ProtocolError),
     #[error(transparent)]
@@ -147,13 +169,26 @@ pub enum AppError {
 }
 
 impl AppError {
-    /// An invalid-input error naming the field and the rule.
-    pub fn invalid(field: &'static str, rule: impl Into<String>) -> Self {
+    /// An invalid-input error: one rule broken on one field.
+    pub fn invalid(field: impl Into<String>, rule: Rule) -> Self {
         Self::InvalidInput {
-            field,
-            rule: rule.into(),
+            violations: vec![FieldViolation::new(field, rule)],
         }
     }
+
+    /// A refused action.
+    pub fn refused(what: &'static str, why: Refusal) -> Self {
+        Self::NotPossible { what, why }
+    }
+}
+
+/// Violations as codes on one line, for logs (`title: TooLong { max: 200 }; …`). Screens and the
+/// CLI word the codes themselves.
+fn violations_line(v: &[FieldViolation]) -> String {
+    v.iter()
+        .map(|x| format!("{}: {:?}", x.field, x.rule))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Live updates for listeners (UI screens, `freeport watch`).
@@ -163,13 +198,20 @@ pub enum AppEvent {
     /// A new or updated intent arrived in a market.
     IntentSeen { market: String, intent_id: String },
     /// A negotiation changed state or terms.
-    NegotiationChanged { nego: String, state: String },
+    NegotiationChanged { nego: String, state: DealState },
     /// A deal was co-signed in person.
     DealMet { nego: String },
     /// New receipts/ratings/profile data changed someone's screening.
     ScreeningChanged { pubkey: String },
     /// An incoming message was refused (injection, replay of a closed thread, bad JSON…).
-    MessageRejected { reason: String },
+    /// Sent once per message (it is recorded: see `App::refusals`); `nego` when it came from
+    /// the counterparty of one of our deals.
+    MessageRejected {
+        code: RefusalCode,
+        nego: Option<String>,
+    },
+    /// A chat message arrived in a deal.
+    ChatReceived { nego: String },
     /// Something the user should hear about happened (see [`Notice`]); written before this is
     /// sent, pending until acknowledged.
     Notice { notice: Notice },
@@ -194,6 +236,10 @@ pub(crate) struct Inner {
     pub(crate) shown: Mutex<HashMap<NegoId, MeetSession>>,
     /// Serialises negotiation read-modify-write cycles.
     pub(crate) nego_lock: tokio::sync::Mutex<()>,
+    /// Blocked keys (the store's `blocked_keys`, held for the ingest path's checks).
+    pub(crate) blocked: RwLock<HashSet<PublicKey>>,
+    /// When the background catch-up last read people's own write relays (unix seconds).
+    pub(crate) peers_read_at: Mutex<Option<u64>>,
     /// One background pass at a time.
     pub(crate) pass_lock: tokio::sync::Mutex<()>,
     pub(crate) events: broadcast::Sender<AppEvent>,
@@ -280,9 +326,8 @@ impl App {
     /// store has one, and loads the reputation graph (persisted projection, else a rebuild from
     /// stored events). No network yet.
     pub fn open(cfg: AppConfig, secrets: Arc<dyn SecretStore>) -> Result<Self, AppError> {
-        std::fs::create_dir_all(&cfg.data_dir).map_err(|e| AppError::InvalidInput {
-            field: "data_dir",
-            rule: format!("cannot create {}: {e}", cfg.data_dir.display()),
+        std::fs::create_dir_all(&cfg.data_dir).map_err(|e| AppError::Internal {
+            reason: format!("cannot create {}: {e}", cfg.data_dir.display()),
         })?;
         let store = Arc::new(Store::open(cfg.data_dir.join(DB_FILE), secrets.as_ref())?);
         let keys = identity::Identity::load(secrets.as_ref())?.map(|id| id.keys().clone());
@@ -290,6 +335,8 @@ impl App {
             cfg.reputation.clone(),
             Arc::new(crate::store::StoreDirectory::new(store.clone())),
         )?;
+        let blocked: HashSet<PublicKey> =
+            store.blocked_keys()?.into_iter().map(|(k, _)| k).collect();
         let (events, _) = broadcast::channel(256);
         let app = Self {
             inner: Arc::new(Inner {
@@ -303,6 +350,8 @@ impl App {
                 rep: Mutex::new(rep),
                 shown: Mutex::new(HashMap::new()),
                 nego_lock: tokio::sync::Mutex::new(()),
+                blocked: RwLock::new(blocked),
+                peers_read_at: Mutex::new(None),
                 pass_lock: tokio::sync::Mutex::new(()),
                 events,
             }),
@@ -361,6 +410,11 @@ impl App {
         ncryptsec: &str,
         passphrase: &str,
     ) -> Result<PublicKey, AppError> {
+        let violations =
+            identity::passphrase_violations(passphrase, None, identity::PassphrasePurpose::Restore);
+        if !violations.is_empty() {
+            return Err(AppError::InvalidInput { violations });
+        }
         let id = identity::Identity::restore_from_ncryptsec(
             self.inner.secrets.as_ref(),
             ncryptsec,
@@ -373,8 +427,17 @@ impl App {
         Ok(pk)
     }
 
-    /// Exports an NIP-49 encrypted backup of the secret key.
+    /// Exports an NIP-49 encrypted backup of the secret key. The passphrase must follow the
+    /// backup rule ([`identity::passphrase_violations`]); a refused one changes nothing.
     pub fn export_backup(&self, passphrase: &str) -> Result<String, AppError> {
+        let violations = identity::passphrase_violations(
+            passphrase,
+            None,
+            identity::PassphrasePurpose::NewBackup,
+        );
+        if !violations.is_empty() {
+            return Err(AppError::InvalidInput { violations });
+        }
         let id = identity::Identity::require(self.inner.secrets.as_ref())?;
         Ok(id.export_ncryptsec(passphrase, identity::DEFAULT_LOG_N)?)
     }
@@ -387,7 +450,8 @@ impl App {
 
     // ---- network ----------------------------------------------------------------------------
 
-    /// Connects to the relays, starts the ingest loop and the outbox publisher, and subscribes to
+    /// Connects to our relays (read, write and inbox: [`App::relay_settings`], or this run's
+    /// `AppConfig::relays`), starts the ingest loop and the outbox publisher, and subscribes to
     /// our direct messages (from the last-seen cursor minus an overlap window) and to the public
     /// events reputation needs. Idempotent.
     pub async fn start_network(&self) -> Result<(), AppError> {
@@ -396,10 +460,15 @@ impl App {
             return Ok(());
         }
         let keys = self.keys()?;
-        let mut rc = RelayConfig::new(self.inner.cfg.relays.clone());
+        let run = self.run_relays()?;
+        let mut rc = RelayConfig::with_roles(run.read, run.write, run.inbox, run.index);
         rc.outbox_poll = Duration::from_secs(5);
         let (client, incoming) =
             RelayClient::start(keys, rc, Arc::new(StoreOutbox(self.inner.store.clone()))).await?;
+        // Messages an earlier run left in the outbox go where they were meant to.
+        if let Err(e) = self.load_peer_relays_into(&client) {
+            tracing::warn!("stored relay lists not loaded: {e}");
+        }
         if let Ok(mut c) = self.inner.client.write() {
             *c = Some(client.clone());
         }
@@ -494,7 +563,7 @@ impl App {
         let connected = client
             .wait_for_connected(1, self.inner.cfg.query_timeout)
             .await;
-        let applied = ingest::catch_up(self).await?;
+        let applied = ingest::catch_up(self, ingest::CatchUp::Full).await?;
         client.wake_outbox();
         let pending = self.flush_outbox(Duration::from_secs(3)).await?;
         Ok(SyncReport {

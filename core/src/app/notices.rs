@@ -74,6 +74,9 @@ pub enum NoticeKind {
     Confirmed,
     /// The other side asks to cancel a confirmed deal.
     CancelRequested,
+    /// The other side wrote in the deal's chat (the text is not in the notice: it stays in
+    /// the app, behind the lock screen).
+    ChatMessage,
     /// The other side cancelled.
     Cancelled,
     /// The intent's owner took another offer.
@@ -101,6 +104,7 @@ impl NoticeKind {
             Self::Accepted => "accepted",
             Self::Confirmed => "confirmed",
             Self::CancelRequested => "cancel_requested",
+            Self::ChatMessage => "chat_message",
             Self::Cancelled => "cancelled",
             Self::Filled => "filled",
             Self::Meet { .. } => "meet",
@@ -306,6 +310,7 @@ pub(crate) fn from_effects(
                     NoticeKind::Cancelled
                 },
             )),
+            Effect::Chat { .. } => Some((format!("chat:{nego}:{source}"), NoticeKind::ChatMessage)),
             Effect::PeerStatus {
                 stage: Stage::PickedUp,
             } => match state_of(nego) {
@@ -569,6 +574,12 @@ mod tests {
                 Some("cancel_requested"),
             ),
             (
+                Effect::Chat {
+                    text: "at the gate".into(),
+                },
+                Some("chat_message"),
+            ),
+            (
                 Effect::StateChanged {
                     from: State::Confirmed,
                     to: State::CancelRequested { by: Side::Us },
@@ -596,12 +607,6 @@ mod tests {
                     by: Side::Us,
                     reason: None,
                     filled: true,
-                },
-                None,
-            ),
-            (
-                Effect::Chat {
-                    text: "call me".into(),
                 },
                 None,
             ),

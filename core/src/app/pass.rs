@@ -35,6 +35,7 @@ use nostr::{Event, Filter, Kind, PublicKey, Timestamp};
 use serde::Serialize;
 use tokio::time::Instant;
 
+use super::conversation::DmOutcome;
 use super::notices::Notice;
 use super::{App, AppError, SYNC_OVERLAP_SECS, unix_now};
 use crate::protocol::kinds;
@@ -382,7 +383,6 @@ impl App {
             }
             Feed::Wraps | Feed::Nip04 => {
                 let keys = self.keys()?;
-                let me = keys.public_key();
                 let store = &self.inner.store;
                 events.sort_by_key(|e| e.created_at);
                 let mut dms = Vec::with_capacity(events.len());
@@ -394,15 +394,13 @@ impl App {
                         continue;
                     }
                     match transport::open_dm(&keys, e) {
-                        Ok(dm) if dm.sender == me => {
-                            // Our own copy: nothing to apply.
+                        Ok(dm) => dms.push((dm, wrap, e.created_at.as_secs())),
+                        // Not for us after all, or junk: it never will be; not opened again.
+                        Err(_) => {
                             if let Some((id, at)) = wrap {
                                 store.transaction(|tx| tx.wrap_mark_processed(&id, at))?;
                             }
                         }
-                        Ok(dm) => dms.push((dm, wrap, e.created_at.as_secs())),
-                        // Not for us after all, or junk: it never will be.
-                        Err(_) => {}
                     }
                 }
                 // In the order they were written (a wrap's own time is random).
@@ -413,17 +411,10 @@ impl App {
                         done.stopped_at = times[i..].iter().min().copied();
                         return Ok(done);
                     }
-                    match self.apply_dm(dm, wrap).await {
-                        Ok(()) => done.applied += 1,
-                        Err(e) if !refused_for_good(&e) => return Err(e),
-                        Err(e) => {
-                            // Refused for good (not an envelope, not our thread, a replay the
-                            // negotiation rejects): remember the wrap so it is not opened again.
-                            tracing::info!("message refused: {e}");
-                            if let Some((id, at)) = wrap {
-                                store.transaction(|tx| tx.wrap_mark_processed(&id, at))?;
-                            }
-                        }
+                    // Our own copies, blocked senders and refused messages are settled there too
+                    // (the wrap is marked processed); only a failure of ours is an error.
+                    if self.receive_dm(dm, wrap).await? == DmOutcome::Applied {
+                        done.applied += 1;
                     }
                 }
             }
@@ -448,18 +439,4 @@ impl App {
 /// Time left until `t` (zero once past).
 fn left(t: Instant) -> Duration {
     t.saturating_duration_since(Instant::now())
-}
-
-/// A message refused for what it is (applying it again gives the same answer), as opposed to a
-/// failure of this device (storage, keys) that a later pass may not meet.
-fn refused_for_good(e: &AppError) -> bool {
-    matches!(
-        e,
-        AppError::Negotiation(_)
-            | AppError::Protocol(_)
-            | AppError::NotPossible { .. }
-            | AppError::UnknownNegotiation { .. }
-            | AppError::UnknownIntent { .. }
-            | AppError::InvalidInput { .. }
-    )
 }

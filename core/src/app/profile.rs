@@ -86,10 +86,7 @@ impl App {
             let visibility = if update.publish_full_number {
                 let shown = update.full_number_warning_shown.unwrap_or_default();
                 PhoneVisibility::Full(FullNumberConsent::acknowledge(&shown).map_err(|_| {
-                    AppError::invalid(
-                        "publish_full_number",
-                        "the permanence warning must be shown and confirmed first",
-                    )
+                    AppError::invalid("publish_full_number", crate::rules::Rule::NotConfirmed)
                 })?)
             } else {
                 PhoneVisibility::Masked
@@ -180,7 +177,16 @@ impl App {
                 .kind(nostr::Kind::Custom(kinds::PROFILE))
                 .author(pk)
                 .limit(10);
-            let got = client.query(f, self.inner.cfg.query_timeout).await?;
+            // Our relays and where they write.
+            self.ensure_peer_relays(&[pk]).await?;
+            let per = client.config().max_relays_per_peer;
+            let write: Vec<_> = client
+                .peer_relays(&pk)
+                .map(|p| p.write.into_iter().take(per).collect())
+                .unwrap_or_default();
+            let got = client
+                .query_on(f, &write, self.inner.cfg.query_timeout)
+                .await?;
             self.ingest_public(got.into_iter().map(|v| v.into_event()).collect())
                 .await?;
         }
@@ -213,7 +219,7 @@ impl App {
     }
 
     fn published_phones(&self, pk: &PublicKey) -> (ProfilePhone, Vec<ProfilePhone>) {
-        let mut history: Vec<Profile> = self
+        let history: Vec<Profile> = self
             .inner
             .store
             .profile_history(pk)
@@ -221,36 +227,51 @@ impl App {
             .iter()
             .filter_map(|e| parse_profile(e).ok())
             .collect();
-        let current = self.profile_of(pk);
-        let cur = current
-            .map(|p| ProfilePhone {
-                phone: p.phone,
-                phone_commit: p.phone_commit,
-            })
-            .unwrap_or_default();
-        let prev = history
-            .drain(..)
-            .map(|p| ProfilePhone {
-                phone: p.phone,
-                phone_commit: p.phone_commit,
-            })
-            .filter(|p| *p != cur)
-            .collect();
-        (cur, prev)
+        published_phones(self.profile_of(pk).as_ref(), &history)
     }
 
     /// The verdict on one rating's contact attestation.
     pub(crate) fn attestation_verdict(&self, r: &Rating) -> AttestationVerdict {
-        let att = Attestation {
-            contact_verified: r.contact_verified,
-            contact_masked: r.contact_masked.clone(),
-            contact_commit: r.contact_commit.clone(),
-        };
         let (cur, prev) = self.published_phones(&r.ratee);
-        evaluate_attestation(&att, &cur, &prev)
+        attestation_verdict(r, &cur, &prev)
     }
 
     pub(crate) fn attestation_ok(&self, r: &Rating) -> bool {
         self.attestation_verdict(r).verifies_current_number()
     }
+}
+
+/// The phone a ratee publishes now and the ones it published before (superseded profiles,
+/// newest first, at most [`crate::store::PROFILE_HISTORY_LEN`] as the store keeps them): what an
+/// attestation is checked against, live and offline alike.
+pub(crate) fn published_phones(
+    current: Option<&Profile>,
+    history: &[Profile],
+) -> (ProfilePhone, Vec<ProfilePhone>) {
+    let phone = |p: &Profile| ProfilePhone {
+        phone: p.phone.clone(),
+        phone_commit: p.phone_commit.clone(),
+    };
+    let cur = current.map(phone).unwrap_or_default();
+    let prev = history
+        .iter()
+        .take(crate::store::PROFILE_HISTORY_LEN)
+        .map(phone)
+        .filter(|p| *p != cur)
+        .collect();
+    (cur, prev)
+}
+
+/// The verdict on a rating's contact attestation against the ratee's published phones.
+pub(crate) fn attestation_verdict(
+    r: &Rating,
+    current: &ProfilePhone,
+    previous: &[ProfilePhone],
+) -> AttestationVerdict {
+    let att = Attestation {
+        contact_verified: r.contact_verified,
+        contact_masked: r.contact_masked.clone(),
+        contact_commit: r.contact_commit.clone(),
+    };
+    evaluate_attestation(&att, current, previous)
 }

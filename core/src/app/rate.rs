@@ -4,12 +4,11 @@
 
 use nostr::Timestamp;
 
-use super::{App, AppError, unix_now};
+use super::{App, AppError, DealAction, Refusal, Rule, unix_now};
 use crate::contact::{Salt, attestation_for, extract_e164};
-use crate::negotiation::State;
 use crate::protocol::NegoId;
 use crate::protocol::kinds;
-use crate::protocol::rating::{Rating, RatingDraft, Score, build_rating};
+use crate::protocol::rating::{Rating, RatingDraft, Score, build_rating_with_hint};
 use crate::reputation::RatingInput;
 use crate::store::EventQuery;
 
@@ -32,29 +31,36 @@ impl App {
         let keys = self.keys()?;
         let nego_id = super::deals::parse_nego(nego)?;
         let (n, _) = self.load_thread(&nego_id)?;
-        if !matches!(n.state(), State::Confirmed | State::Met | State::Completed) {
-            return Err(AppError::NotPossible {
-                what: "rate",
-                why: format!(
-                    "the deal is {}; only a confirmed or met deal can be rated",
-                    super::deals::state_label(n.state())
-                ),
-            });
+        n.check(DealAction::Rate, unix_now())?;
+        // One rating per deal: `DealView.actions` stops offering `rate` once it is published.
+        if self.has_rated(&nego_id)? {
+            return Err(AppError::refused("rate", Refusal::AlreadyRated));
         }
+        let score_rule = || Rule::AboveMaximum {
+            max: f64::from(Score::GREAT.value()),
+        };
         let score = match input.score {
-            Some(s) => Score::new(i64::from(s))
-                .ok_or_else(|| AppError::invalid("score", "must be -1, 0, 1 or 2"))?,
+            Some(s) if s < Score::BAD.value() => {
+                return Err(AppError::invalid(
+                    "score",
+                    Rule::BelowMinimum {
+                        min: f64::from(Score::BAD.value()),
+                    },
+                ));
+            }
+            Some(s) => {
+                Score::new(i64::from(s)).ok_or_else(|| AppError::invalid("score", score_rule()))?
+            }
             None => Score::new(match (input.safe, input.reliable) {
                 (true, true) => 1,
                 (_, false) => -1,
                 (false, true) => 0,
             })
-            .ok_or_else(|| AppError::invalid("score", "out of range"))?,
+            .ok_or_else(|| AppError::invalid("score", score_rule()))?,
         };
         let (contact_masked, contact_commit) = if input.reached_number {
-            let card = n.their_contact().ok_or_else(|| AppError::NotPossible {
-                what: "attest their number",
-                why: "they never sent a contact".into(),
+            let card = n.their_contact().ok_or_else(|| {
+                AppError::refused("attest their number", Refusal::NoContactToAttest)
             })?;
             let number = extract_e164(&card.contact, self.inner.cfg.default_region.as_deref())?;
             let salt = card.salt.map(|s| Salt::from_bytes(s.0));
@@ -72,7 +78,9 @@ impl App {
             contact_masked,
             contact_commit,
         };
-        let builder = build_rating(&draft, Timestamp::from(unix_now()))?;
+        // Where the ratee is found, and (by routing) where they read: their lists first.
+        let hint = self.p_hint(&draft.ratee).await?;
+        let builder = build_rating_with_hint(&draft, Timestamp::from(unix_now()), hint.as_ref())?;
         let ev =
             super::intents::sign_with_pow(builder, &keys, self.inner.cfg.rating_pow_bits).await?;
         self.publish(vec![ev]).await

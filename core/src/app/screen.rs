@@ -1,13 +1,17 @@
 //! Screening a contact before a meetup: the subject's record seen from the viewer's own
 //! position in the proven-deal graph. Also the offline evaluation over a file of signed events.
 
+use std::collections::HashMap;
+
 use nostr::{Event, Filter, Kind, PublicKey};
 
-use super::{App, AppError, RaterView, ScreeningView, SignalView, lock, unix_now};
+use super::profile::{attestation_verdict, published_phones};
+use super::{App, AppError, PhoneStatus, RaterView, ScreeningView, SignalView, lock, unix_now};
 use crate::identity::to_npub;
 use crate::protocol::kinds;
+use crate::protocol::profile::{Profile, parse_profile};
 use crate::protocol::{follows::parse_follows, rating::parse_rating, receipt::parse_receipt};
-use crate::reputation::{Dimension, Params, Reputation, Screening, TrustMap, badge};
+use crate::reputation::{Badge, Dimension, Params, Reputation, Screening, TrustMap, badge};
 
 fn signal(d: &Dimension) -> SignalView {
     SignalView {
@@ -43,6 +47,8 @@ pub fn screen_events(
         ..Default::default()
     };
     let mut ratings = Vec::new();
+    // Every profile version per author, to check attestations as the live view does.
+    let mut profiles: HashMap<PublicKey, Vec<(u64, Profile)>> = HashMap::new();
     for e in events {
         if e.verify().is_err() {
             stats.rejected_signature += 1;
@@ -56,6 +62,14 @@ pub fn screen_events(
                 })
                 .is_ok(),
             kinds::RATING => parse_rating(e).map(|r| ratings.push(r)).is_ok(),
+            kinds::PROFILE => parse_profile(e)
+                .map(|p| {
+                    profiles
+                        .entry(e.pubkey)
+                        .or_default()
+                        .push((e.created_at.as_secs(), p));
+                })
+                .is_ok(),
             kinds::FOLLOWS => parse_follows(e)
                 .map(|f| rep.set_follows(e.pubkey, f, e.created_at.as_secs()))
                 .is_ok(),
@@ -65,8 +79,23 @@ pub fn screen_events(
             stats.rejected_parse += 1;
         }
     }
+    // Newest first; the same version seen twice (from two relays) counts once.
+    let mut by_author: HashMap<PublicKey, (Option<Profile>, Vec<Profile>)> = HashMap::new();
+    for (pk, mut versions) in profiles {
+        versions.sort_by_key(|v| std::cmp::Reverse(v.0));
+        versions.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+        let mut it = versions.into_iter().map(|(_, p)| p);
+        let current = it.next();
+        by_author.insert(pk, (current, it.collect()));
+    }
     for r in ratings {
         let (safe, reliable) = r.signals();
+        let (current, history) = by_author
+            .get(&r.ratee)
+            .map(|(c, h)| (c.as_ref(), h.as_slice()))
+            .unwrap_or((None, &[]));
+        let (cur, prev) = published_phones(current, history);
+        let attestation_ok = attestation_verdict(&r, &cur, &prev).verifies_current_number();
         let _ = rep.insert_rating(crate::reputation::RatingInput {
             rater: r.rater,
             ratee: r.ratee,
@@ -78,7 +107,7 @@ pub fn screen_events(
             pow_bits: r.pow_difficulty,
             contact_verified: r.contact_verified,
             contact_masked: r.contact_masked.clone(),
-            attestation_ok: r.contact_verified,
+            attestation_ok,
         });
     }
     let trust = rep.trust_map(viewer)?;
@@ -98,9 +127,9 @@ impl App {
         &self,
         trust: &TrustMap,
         subject: &PublicKey,
-    ) -> Result<(String, String), AppError> {
+    ) -> Result<Badge, AppError> {
         let s = lock(&self.inner.rep).screen(trust, subject, unix_now(), false)?;
-        Ok((badge(&s), verdict_label(&s)))
+        Ok(badge(&s))
     }
 
     /// Screens a contact (npub or hex) from our position, with what we have stored.
@@ -111,7 +140,8 @@ impl App {
     }
 
     /// Fetches the subject's receipts, ratings and profile (and their partners' receipts) from
-    /// the relays, then screens.
+    /// our relays and from the subject's own (write relays for what they published, read
+    /// relays for what others published about them), then screens.
     pub async fn screen_remote(
         &self,
         subject: &str,
@@ -123,13 +153,20 @@ impl App {
             let kinds_ = [kinds::PROFILE, kinds::RATING, kinds::RECEIPT]
                 .map(Kind::Custom)
                 .to_vec();
+            // Their own events where they write, what others say about them where they read
+            // (NIP-65), and both on our relays.
+            self.ensure_peer_relays(&[pk]).await?;
+            let theirs = client.peer_relays(&pk).unwrap_or_default();
+            let per = client.config().max_relays_per_peer;
+            let write: Vec<_> = theirs.write.iter().take(per).cloned().collect();
+            let read: Vec<_> = theirs.read.iter().take(per).cloned().collect();
             let by = Filter::new().kinds(kinds_.clone()).author(pk).limit(2000);
             let about = Filter::new().kinds(kinds_).pubkey(pk).limit(2000);
             let mut got: Vec<Event> = Vec::new();
-            for f in [by, about] {
+            for (f, extra) in [(by, write), (about, read)] {
                 got.extend(
                     client
-                        .query(f, t)
+                        .query_on(f, &extra, t)
                         .await?
                         .into_iter()
                         .map(|v| v.into_event()),
@@ -168,13 +205,9 @@ impl App {
             })
             .collect();
         let name = profile.as_ref().and_then(|p| p.name.clone());
-        Ok(screening_view(
-            subject,
-            &s,
-            name,
-            path_names,
-            profile.and_then(|p| p.phone),
-        ))
+        let mut v = screening_view(subject, &s, name, path_names, profile.and_then(|p| p.phone));
+        v.blocked = self.is_blocked(subject);
+        Ok(v)
     }
 }
 
@@ -188,9 +221,11 @@ pub fn screening_view(
     phone: Option<String>,
 ) -> ScreeningView {
     let phone_status = match phone.as_ref() {
-        None => "no phone published".to_string(),
-        Some(_) if s.verified_by > 0 => format!("verified by {}", s.verified_by),
-        Some(_) => "not verified yet".to_string(),
+        None => PhoneStatus::NotPublished,
+        Some(_) if s.verified_by > 0 => PhoneStatus::VerifiedBy {
+            count: s.verified_by,
+        },
+        Some(_) => PhoneStatus::NotVerified,
     };
     ScreeningView {
         subject: subject.to_hex(),
@@ -207,7 +242,7 @@ pub fn screening_view(
         score: s.score,
         weight_total: s.weight_total,
         unreachable_weight: s.unreachable_weight,
-        verdict: verdict_label(s),
+        verdict: s.verdict,
         reasons: s.reasons.clone(),
         path: s.path.clone(),
         path_names,
@@ -223,19 +258,13 @@ pub fn screening_view(
                         pubkey: r.pubkey.clone(),
                         weight: r.weight,
                         hop: r.hop.map(u32::from),
-                        tier: r.tier.as_str().to_string(),
+                        tier: r.tier,
                     })
                     .collect()
             })
             .unwrap_or_default(),
+        blocked: false,
     }
-}
-
-fn verdict_label(s: &Screening) -> String {
-    serde_json::to_value(s.verdict)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 fn short(hex: &str) -> String {

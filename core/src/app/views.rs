@@ -1,10 +1,19 @@
-//! View-shaped records: what a screen (phone, CLI) needs, already formatted where formatting is
-//! domain logic (badges, masks, verdicts). They cross the FFI boundary as UniFFI records and are
-//! printed as JSON by the CLI, so they hold only strings, numbers, booleans and bytes.
+//! View-shaped records: what a screen (phone, CLI) needs. They cross the FFI boundary as UniFFI
+//! records and are printed as JSON by the CLI. Everything a screen decides on is typed: states,
+//! roles, verdicts and the actions offered are enums, reasons are codes with parameters (see
+//! `docs/BINDINGS.md`, "What the UI may decide"); strings are only data (ids, names, terms,
+//! what the other person typed).
 
 use serde::Serialize;
 
-/// A market a user can post into, with what a UI needs to render the form.
+pub use crate::negotiation::DealAction;
+pub use crate::protocol::form::{EntryValue, FormEntry, FormFieldView};
+pub use crate::protocol::market::{FormOption, InputKind};
+pub use crate::protocol::receipt::DealTier;
+pub use crate::reputation::{Badge, Reason, Verdict};
+pub use crate::rules::{FieldViolation, Format, Rule, ValueKind};
+
+/// A market a user can post into, with its form.
 #[derive(Debug, Clone, PartialEq, Serialize, uniffi::Record)]
 pub struct MarketView {
     /// Topic tag (`t`), e.g. `sg-rideshare`.
@@ -14,10 +23,185 @@ pub struct MarketView {
     pub title: String,
     pub description: String,
     pub default_expiry_secs: u64,
-    /// The payload JSON Schema, as JSON text.
-    pub payload_schema_json: String,
-    /// Form hints (field order, labels, input kinds), as JSON text.
-    pub form_json: String,
+    /// The post form: fields in display order with their input kinds, options and limits.
+    pub form: Vec<FormFieldView>,
+}
+
+/// Which side of a market an intent is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, uniffi::Enum)]
+#[serde(rename_all = "snake_case")]
+pub enum IntentSide {
+    /// Something offered.
+    Offer,
+    /// Something wanted.
+    Request,
+}
+
+impl From<IntentSide> for crate::protocol::intent::Side {
+    fn from(s: IntentSide) -> Self {
+        match s {
+            IntentSide::Offer => Self::Offer,
+            IntentSide::Request => Self::Request,
+        }
+    }
+}
+
+impl From<crate::protocol::intent::Side> for IntentSide {
+    fn from(s: crate::protocol::intent::Side) -> Self {
+        match s {
+            crate::protocol::intent::Side::Offer => Self::Offer,
+            crate::protocol::intent::Side::Request => Self::Request,
+        }
+    }
+}
+
+/// What the local user may do with an intent now (`IntentView.actions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, uniffi::Enum)]
+#[serde(rename_all = "snake_case")]
+pub enum IntentAction {
+    /// Accept it as posted (opens a negotiation, reveals our contact).
+    Accept,
+    /// Answer it with other terms (opens a negotiation).
+    Counter,
+    /// Take our own intent down (its open negotiations are cancelled).
+    Withdraw,
+}
+
+/// A negotiation's state from our side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, uniffi::Enum)]
+#[serde(rename_all = "snake_case")]
+pub enum DealState {
+    /// Terms on the table, nobody accepted them yet.
+    Open,
+    /// We accepted; waiting for them.
+    AcceptedByUs,
+    /// They accepted; our turn.
+    AcceptedByThem,
+    /// Both accepted the same terms: meet up.
+    Confirmed,
+    /// We asked them to agree to cancel the confirmed deal.
+    CancelRequestedByUs,
+    /// They asked us to agree to cancel the confirmed deal.
+    CancelRequestedByThem,
+    /// The meet code was co-signed.
+    Met,
+    /// Done.
+    Completed,
+    /// Cancelled (by either side, or filled by another offer).
+    Cancelled,
+    /// The intent expired before the deal was confirmed.
+    Expired,
+}
+
+impl From<crate::negotiation::State> for DealState {
+    fn from(s: crate::negotiation::State) -> Self {
+        use crate::negotiation::{Side, State};
+        match s {
+            State::Open => Self::Open,
+            State::AcceptedByUs => Self::AcceptedByUs,
+            State::AcceptedByThem => Self::AcceptedByThem,
+            State::Confirmed => Self::Confirmed,
+            State::CancelRequested { by: Side::Us } => Self::CancelRequestedByUs,
+            State::CancelRequested { by: Side::Them } => Self::CancelRequestedByThem,
+            State::Met => Self::Met,
+            State::Completed => Self::Completed,
+            State::Cancelled => Self::Cancelled,
+            State::Expired => Self::Expired,
+        }
+    }
+}
+
+/// Our role in a negotiation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, uniffi::Enum)]
+#[serde(rename_all = "snake_case")]
+pub enum DealRole {
+    /// We posted the intent and receive quotes.
+    Owner,
+    /// We answered someone's intent.
+    Responder,
+}
+
+impl From<crate::negotiation::Role> for DealRole {
+    fn from(r: crate::negotiation::Role) -> Self {
+        match r {
+            crate::negotiation::Role::Owner => Self::Owner,
+            crate::negotiation::Role::Responder => Self::Responder,
+        }
+    }
+}
+
+/// One side of a negotiation, from our point of view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, uniffi::Enum)]
+#[serde(rename_all = "snake_case")]
+pub enum Party {
+    /// This device's user.
+    Us,
+    /// The other person.
+    Them,
+}
+
+impl From<crate::negotiation::Side> for Party {
+    fn from(s: crate::negotiation::Side) -> Self {
+        match s {
+            crate::negotiation::Side::Us => Self::Us,
+            crate::negotiation::Side::Them => Self::Them,
+        }
+    }
+}
+
+/// Why a negotiation was cancelled, as far as a screen can say it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, uniffi::Enum)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum CancelReason {
+    /// No reason was given.
+    NotGiven,
+    /// The owner took another offer (the wire's "Filled — taken by another offer").
+    Filled,
+    /// The owner withdrew the intent.
+    Withdrawn,
+    /// A reason the person typed, shown as they wrote it.
+    Said {
+        /// Their words.
+        text: String,
+    },
+}
+
+impl CancelReason {
+    /// The code of a cancel envelope's `reason`.
+    pub fn of(reason: Option<&str>) -> Self {
+        match reason.map(str::trim) {
+            None | Some("") => Self::NotGiven,
+            Some(r) if r == crate::protocol::envelope::FILLED_REASON => Self::Filled,
+            Some(r) if r == super::intents::WITHDRAWN_REASON => Self::Withdrawn,
+            Some(r) => Self::Said {
+                text: crate::protocol::excerpt(r),
+            },
+        }
+    }
+}
+
+/// Who cancelled a negotiation, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, uniffi::Record)]
+pub struct Cancellation {
+    /// Who cancelled (for a mutual cancel: who agreed last).
+    pub by: Party,
+    /// Why.
+    pub reason: CancelReason,
+}
+
+/// How a published phone number stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, uniffi::Enum)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum PhoneStatus {
+    /// No phone number is published.
+    NotPublished,
+    /// Published, nobody in your network attested reaching it yet.
+    NotVerified,
+    /// `count` raters in your network reached them at that number.
+    VerifiedBy {
+        /// How many.
+        count: u32,
+    },
 }
 
 /// An intent as shown in browse / my intents.
@@ -27,8 +211,7 @@ pub struct IntentView {
     pub d: String,
     pub author: String,
     pub author_npub: String,
-    /// `offer` or `request`.
-    pub side: String,
+    pub side: IntentSide,
     pub market: String,
     pub schema: String,
     pub title: String,
@@ -38,12 +221,21 @@ pub struct IntentView {
     pub geohash: Option<String>,
     pub created_at: u64,
     pub expires_at: u64,
+    /// When (unix seconds), if the intent gives a window.
+    pub window_start: Option<u64>,
+    pub window_end: Option<u64>,
+    /// Minutes of flexibility around the window.
+    pub flex_minutes: Option<u32>,
     pub withdrawn: bool,
     pub mine: bool,
-    /// The author's screening badge line, e.g. `★ 12 deals · 9 partners · 3 in your network`.
-    pub badge: String,
-    /// The author's verdict: `trusted`, `caution`, `unknown` or `warning`.
-    pub verdict: String,
+    /// The author's screening badge from our position (`None` for our own intents, or when it
+    /// could not be computed — never a better one than the evidence gives).
+    pub badge: Option<Badge>,
+    /// What we may do with it now.
+    pub actions: Vec<IntentAction>,
+    /// A link to share the intent (`nostr:nevent1…`, NIP-19) with up to three relays where its
+    /// author publishes: someone who reads other relays can still open it and respond.
+    pub link: String,
 }
 
 /// One negotiation thread ("deal") from the local user's point of view.
@@ -53,28 +245,159 @@ pub struct DealView {
     pub intent_id: String,
     pub intent_title: String,
     pub market: String,
-    /// `owner` (I posted the intent) or `responder`.
-    pub role: String,
-    /// `open`, `accepted_by_us`, `accepted_by_them`, `confirmed`, `cancel_requested`, `met`,
-    /// `completed`, `cancelled`, `expired`.
-    pub state: String,
+    pub role: DealRole,
+    pub state: DealState,
     pub counterparty: String,
     pub counterparty_npub: String,
     /// Terms on the table (or confirmed terms), as JSON text.
     pub terms_json: String,
-    /// Who proposed the terms on the table: `us` or `them`.
-    pub proposed_by: String,
+    /// Who proposed the terms on the table.
+    pub proposed_by: Party,
     pub rounds_left: u32,
     /// The counterparty's contact, revealed only once the deal is confirmed.
     pub their_contact: Option<String>,
-    pub cancel_reason: Option<String>,
+    /// Who cancelled and why, once cancelled.
+    pub cancellation: Option<Cancellation>,
     pub expires_at: u64,
     pub updated_at: u64,
-    /// A meet code can be shown / scanned now.
-    pub can_meet: bool,
-    /// The deal can be rated now (and has not been rated by us yet).
-    pub can_rate: bool,
+    /// What we may do now, decided by the negotiation state machine (plus "not rated yet"
+    /// for `rate`): offer exactly these.
+    pub actions: Vec<DealAction>,
     pub rated: bool,
+    /// The furthest stage either side reported.
+    pub stage: Option<DealStage>,
+    /// Their chat messages not read yet.
+    pub unread: u32,
+    /// The counterparty's key is blocked on this device.
+    pub counterparty_blocked: bool,
+    /// Messages of theirs on this deal that were refused (see `refusals`).
+    pub refused: u32,
+}
+
+/// How far a deal got, as either side reported it (`negotiate.status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, uniffi::Enum)]
+#[serde(rename_all = "snake_case")]
+pub enum DealStage {
+    /// The ride or item was picked up (also reported when the meet code is co-signed).
+    PickedUp,
+    /// The deal is done; nothing reverses it.
+    Completed,
+}
+
+/// One chat message inside a deal (text only; never part of a rating).
+#[derive(Debug, Clone, PartialEq, Serialize, uniffi::Record)]
+pub struct ChatMessageView {
+    pub text: String,
+    /// `true` for what we sent.
+    pub from_me: bool,
+    /// When it was written (unix seconds, the sender's clock).
+    pub at: u64,
+    /// `true` for their messages not yet marked read.
+    pub unread: bool,
+}
+
+/// Why an incoming message from a counterparty was not accepted (typed; the shells word it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, uniffi::Enum)]
+#[serde(rename_all = "snake_case")]
+pub enum RefusalCode {
+    /// Not a Freeport negotiation message (a plain direct message, not JSON, another version).
+    NotFreeport,
+    /// A Freeport message that breaks a rule of the format (see `field`).
+    Malformed,
+    /// About a deal we are not part of, or another intent (injection, wrong ids).
+    NotForUs,
+    /// About a deal this device does not have.
+    UnknownDeal,
+    /// A new deal must open with a counter or an accept.
+    BadOpening,
+    /// It accepted terms that are not the ones on the table (crossed with a counter).
+    StaleAccept,
+    /// Not possible in the deal's current state.
+    NotAllowedNow,
+    /// The deal is cancelled or expired.
+    Closed,
+    /// It would undo a deal that was met or completed.
+    Irreversible,
+    /// The 8 counters of a deal are used up.
+    RoundCapReached,
+    /// The intent expired.
+    Expired,
+    /// Too many messages on one deal.
+    TooManyMessages,
+    /// Too many responders on one intent.
+    ThreadLimit,
+    /// The deal's chat is full.
+    ChatFull,
+}
+
+impl RefusalCode {
+    /// Every code.
+    pub const ALL: [RefusalCode; 14] = [
+        Self::NotFreeport,
+        Self::Malformed,
+        Self::NotForUs,
+        Self::UnknownDeal,
+        Self::BadOpening,
+        Self::StaleAccept,
+        Self::NotAllowedNow,
+        Self::Closed,
+        Self::Irreversible,
+        Self::RoundCapReached,
+        Self::Expired,
+        Self::TooManyMessages,
+        Self::ThreadLimit,
+        Self::ChatFull,
+    ];
+
+    /// Stable label (stored, printed by `--json`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotFreeport => "not_freeport",
+            Self::Malformed => "malformed",
+            Self::NotForUs => "not_for_us",
+            Self::UnknownDeal => "unknown_deal",
+            Self::BadOpening => "bad_opening",
+            Self::StaleAccept => "stale_accept",
+            Self::NotAllowedNow => "not_allowed_now",
+            Self::Closed => "closed",
+            Self::Irreversible => "irreversible",
+            Self::RoundCapReached => "round_cap_reached",
+            Self::Expired => "expired",
+            Self::TooManyMessages => "too_many_messages",
+            Self::ThreadLimit => "thread_limit",
+            Self::ChatFull => "chat_full",
+        }
+    }
+
+    /// The code of a stored label.
+    pub fn from_label(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// One refused incoming message, recorded once.
+#[derive(Debug, Clone, PartialEq, Serialize, uniffi::Record)]
+pub struct RefusalView {
+    pub code: RefusalCode,
+    /// The field at fault, for `malformed`.
+    pub field: Option<String>,
+    /// The deal it named, when it named one of ours.
+    pub nego: Option<String>,
+    pub sender: String,
+    pub sender_npub: String,
+    /// When it was refused (unix seconds).
+    pub at: u64,
+    /// Technical detail in English, for logs and `--verbose` (screens word `code`).
+    pub detail: String,
+}
+
+/// A key the user blocked.
+#[derive(Debug, Clone, PartialEq, Serialize, uniffi::Record)]
+pub struct BlockedView {
+    pub pubkey: String,
+    pub npub: String,
+    pub name: Option<String>,
+    pub blocked_at: u64,
 }
 
 /// One responder's quote on an owner's intent, with their screening card.
@@ -119,7 +442,7 @@ pub struct MeetOutcomeView {
     #[serde(skip)]
     pub return_png: Option<Vec<u8>>,
     /// The deal's state after the scan (`met`).
-    pub state: String,
+    pub state: DealState,
     /// Events queued for publishing (both halves).
     pub queued_events: u32,
 }
@@ -141,7 +464,7 @@ pub struct RaterView {
     pub weight: f64,
     /// Hop distance from the viewer (0 = direct partner), or none if unreachable.
     pub hop: Option<u32>,
-    pub tier: String,
+    pub tier: DealTier,
 }
 
 /// The pre-meetup screening card for one subject, from the viewer's own position.
@@ -161,20 +484,21 @@ pub struct ScreeningView {
     pub score: Option<f64>,
     pub weight_total: f64,
     pub unreachable_weight: f64,
-    /// `trusted`, `caution`, `unknown` or `warning`.
-    pub verdict: String,
-    /// Short, neutral reasons.
-    pub reasons: Vec<String>,
+    pub verdict: Verdict,
+    /// Short, neutral reasons, as codes.
+    pub reasons: Vec<Reason>,
     /// Viewer → … → subject as public keys (hex); empty when not connected.
     pub path: Vec<String>,
     /// Display names along the path where known (same length as `path`).
     pub path_names: Vec<String>,
-    /// One line for lists: `★ 12 deals · 9 partners · 3 in your network · verified by 9`.
-    pub badge: String,
+    /// The one-line summary for lists (`★ 12 deals · 9 partners · 3 in your network`), as parts.
+    pub badge: Badge,
     /// The subject's phone as published (masked unless they opted in), with its verification.
     pub phone: Option<String>,
-    pub phone_status: String,
+    pub phone_status: PhoneStatus,
     pub raters: Vec<RaterView>,
+    /// The subject is blocked on this device.
+    pub blocked: bool,
 }
 
 /// A profile as shown on the profile screen.

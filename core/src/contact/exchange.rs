@@ -36,6 +36,19 @@ pub enum ContactError {
     InvalidPhone(#[from] PhoneError),
 }
 
+impl ContactError {
+    /// The code a screen words for this refusal.
+    pub fn problem(&self) -> super::PhoneProblem {
+        match self {
+            Self::TooLong { limit, .. } => super::PhoneProblem::ContactTooLong {
+                max: u32::try_from(*limit).unwrap_or(u32::MAX),
+            },
+            Self::NoPhone => super::PhoneProblem::NoPhoneInContact,
+            Self::InvalidPhone(p) => p.problem(),
+        }
+    }
+}
+
 /// Builds the contact string sent in our accept. Field text is cleaned so that the string
 /// parses the same way in the reference client and in ours: control characters and the
 /// separator `·` are replaced by spaces, fields are capped at [`MAX_CONTACT_FIELD_CHARS`],

@@ -37,7 +37,8 @@ pub use mask::{
     reference_normalise,
 };
 pub use phone::{
-    E164, MAX_E164_DIGITS, MAX_PHONE_INPUT_CHARS, PhoneError, parse_phone, preload_metadata,
+    E164, MAX_E164_DIGITS, MAX_PHONE_INPUT_CHARS, PhoneError, PhoneProblem, parse_phone,
+    preload_metadata,
 };
 
 #[cfg(test)]

@@ -115,6 +115,147 @@ pub enum PhoneError {
     TooManyDigits,
 }
 
+/// Why a phone number (typed by the user, or found in a contact) was refused, as a code with
+/// typed parameters (`FreeportError::Phone`) a screen words under the phone field.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, uniffi::Enum)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum PhoneProblem {
+    /// Nothing was typed.
+    Empty,
+    /// More than `max` characters were typed.
+    InputTooLong {
+        /// The limit.
+        max: u32,
+    },
+    /// A character no phone number has (`character`, at `position` from 0).
+    UnexpectedCharacter {
+        /// The character.
+        character: String,
+        /// Its position.
+        position: u32,
+    },
+    /// The configured region is not a country code like `VN`.
+    UnknownRegion {
+        /// The region as configured.
+        region: String,
+    },
+    /// A national number without a country: start with `+` and the country code.
+    MissingCountryCode,
+    /// No country has the calling code the number starts with.
+    UnknownCountryCode {
+        /// Its first digits after `+`.
+        leading: String,
+    },
+    /// Only `digits` digits: not a phone number.
+    NotANumber {
+        /// Digits found.
+        digits: u32,
+    },
+    /// Too short for `+country_code`: `digits` national digits, at least `min`.
+    TooShort {
+        /// The country calling code.
+        country_code: u32,
+        /// National digits given.
+        digits: u32,
+        /// Fewest the country uses.
+        min: u32,
+    },
+    /// Too long for `+country_code`: `digits` national digits, at most `max`.
+    TooLong {
+        /// The country calling code.
+        country_code: u32,
+        /// National digits given.
+        digits: u32,
+        /// Most the country uses.
+        max: u32,
+    },
+    /// `digits` national digits is not a length `+country_code` uses (`allowed` are).
+    WrongLength {
+        /// The country calling code.
+        country_code: u32,
+        /// National digits given.
+        digits: u32,
+        /// The lengths the country uses.
+        allowed: Vec<u32>,
+    },
+    /// No number range of `+country_code` matches.
+    NotAssigned {
+        /// The country calling code.
+        country_code: u32,
+    },
+    /// More than `max` digits.
+    TooManyDigits {
+        /// The limit.
+        max: u32,
+    },
+    /// The contact card has no phone number in it.
+    NoPhoneInContact,
+    /// The contact card is longer than `max` bytes.
+    ContactTooLong {
+        /// The limit, in bytes.
+        max: u32,
+    },
+}
+
+impl PhoneError {
+    /// The code a screen words for this refusal.
+    pub fn problem(&self) -> PhoneProblem {
+        let n = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
+        match self {
+            Self::Empty => PhoneProblem::Empty,
+            Self::InputTooLong { limit, .. } => PhoneProblem::InputTooLong { max: n(*limit) },
+            Self::UnexpectedCharacter { found, position } => PhoneProblem::UnexpectedCharacter {
+                character: found.to_string(),
+                position: n(*position),
+            },
+            Self::UnknownRegion { region } => PhoneProblem::UnknownRegion {
+                region: region.clone(),
+            },
+            Self::MissingCountryCode => PhoneProblem::MissingCountryCode,
+            Self::UnknownCountryCode { leading } => PhoneProblem::UnknownCountryCode {
+                leading: leading.clone(),
+            },
+            Self::NotANumber { digits } => PhoneProblem::NotANumber { digits: n(*digits) },
+            Self::TooShort {
+                country_code,
+                digits,
+                min,
+            } => PhoneProblem::TooShort {
+                country_code: u32::from(*country_code),
+                digits: n(*digits),
+                min: u32::from(*min),
+            },
+            Self::TooLong {
+                country_code,
+                digits,
+                max,
+            } => PhoneProblem::TooLong {
+                country_code: u32::from(*country_code),
+                digits: n(*digits),
+                max: u32::from(*max),
+            },
+            Self::InvalidLength {
+                country_code,
+                digits,
+                allowed,
+            } => PhoneProblem::WrongLength {
+                country_code: u32::from(*country_code),
+                digits: n(*digits),
+                allowed: allowed
+                    .split(',')
+                    .filter_map(|x| x.trim().parse().ok())
+                    .collect(),
+            },
+            Self::NotAssigned { country_code, .. } => PhoneProblem::NotAssigned {
+                country_code: u32::from(*country_code),
+            },
+            Self::TooManyDigits => PhoneProblem::TooManyDigits {
+                max: n(MAX_E164_DIGITS),
+            },
+        }
+    }
+}
+
 /// A validated phone number in E.164 form (`+` then 8–15 digits, no separators).
 ///
 /// `Debug` shows only the reference mask so that numbers do not end up in logs by accident;

@@ -244,7 +244,10 @@ pub fn export_ncryptsec(
 ) -> Result<String, IdentityError> {
     if passphrase.is_empty() {
         return Err(IdentityError::WeakPassphrase {
-            rule: "the passphrase is empty".into(),
+            violations: vec![crate::rules::FieldViolation::new(
+                "passphrase",
+                crate::rules::Rule::Required,
+            )],
         });
     }
     if !(MIN_EXPORT_LOG_N..=MAX_CONFIRMED_LOG_N).contains(&log_n) {

@@ -9,6 +9,7 @@ mod file_store;
 #[cfg(feature = "desktop-keyring")]
 mod keyring_store;
 mod keys;
+mod passphrase;
 mod secret_store;
 
 pub use file_store::PassphraseFileSecretStore;
@@ -20,6 +21,9 @@ pub use keys::{
     MIN_EXPORT_LOG_N, SecretKeyMaterial, export_ncryptsec, import_ncryptsec, inspect_ncryptsec,
     parse_public_key, parse_secret_key, to_npub,
 };
+pub use passphrase::{
+    MAX_PASSPHRASE_CHARS, MIN_BACKUP_PASSPHRASE_CHARS, PassphrasePurpose, passphrase_violations,
+};
 pub use secret_store::{
     MAX_SECRET_KEY_NAME, MAX_SECRET_VALUE, MemorySecretStore, SecretStore, SecretStoreError,
 };
@@ -30,7 +34,7 @@ use nostr::{Keys, PublicKey};
 pub const IDENTITY_ENTRY: &str = "freeport.identity.secret_key.v1";
 
 /// Why an identity operation failed. Messages never contain secret material.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum IdentityError {
     /// A public key string is neither 64 hex characters nor a valid `npub1…`.
@@ -45,9 +49,11 @@ pub enum IdentityError {
     /// The passphrase does not decrypt the backup. Nothing was changed.
     #[error("wrong passphrase for this backup")]
     WrongPassphrase,
-    /// The passphrase is unacceptable for a new backup.
-    #[error("passphrase rejected: {rule}")]
-    WeakPassphrase { rule: String },
+    /// The passphrase breaks the passphrase rule ([`passphrase_violations`]).
+    #[error("passphrase rejected: {violations:?}")]
+    WeakPassphrase {
+        violations: Vec<crate::rules::FieldViolation>,
+    },
     /// The backup's scrypt cost is above what may be decrypted without confirmation.
     #[error(
         "backup needs scrypt log_n {log_n}, above the limit {max} (confirmable: {confirmable})"

@@ -5,7 +5,8 @@ use std::fmt;
 use crate::protocol::ProtocolError;
 
 /// Which kind of Freeport code a text is (by its prefix).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, uniffi::Enum)]
+#[serde(rename_all = "snake_case")]
 pub enum CodeKind {
     /// `FPM1:` — the code the shower displays (their signed receipt half).
     Meet,
@@ -177,6 +178,113 @@ pub enum MeetError {
     /// share one canonical form).
     #[error("Internal error: {0}")]
     Protocol(#[from] ProtocolError),
+}
+
+/// Why a scanned or typed code was refused, as a code with typed parameters
+/// (`FreeportError::InvalidCode`): what a screen words for the person holding the phone. The
+/// English sentences of [`MeetError`]'s `Display` are the CLI's and the logs'.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, uniffi::Enum)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum CodeProblem {
+    /// Not a Freeport code at all (a URL, a Wi-Fi code, random text).
+    NotFreeport,
+    /// A Freeport code of the other kind (e.g. a return code where a meetup code belongs).
+    WrongKind {
+        /// What this step expects.
+        expected: CodeKind,
+        /// What was scanned.
+        found: CodeKind,
+    },
+    /// Made by a newer version of Freeport: update the app.
+    NewerVersion,
+    /// Cut off: `found_chars` of `expected_chars` characters.
+    Incomplete {
+        /// Characters the format has.
+        expected_chars: u32,
+        /// Characters read.
+        found_chars: u32,
+    },
+    /// Extra characters after the code.
+    ExtraCharacters,
+    /// A character that does not belong in a code.
+    BadCharacter,
+    /// Damaged: scan it again.
+    Damaged,
+    /// Made for a different deal.
+    DifferentDeal,
+    /// Our own code: the other person should scan it.
+    OwnCode,
+    /// Not made by the person this deal is with.
+    NotTheirCode,
+    /// Damaged or tampered with: ask for a fresh code.
+    Tampered,
+    /// Expired `ago_secs` seconds ago: ask them to refresh it.
+    Expired {
+        /// Seconds since it expired.
+        ago_secs: u64,
+    },
+    /// Dated `ahead_secs` seconds in the future: check both phones' clocks.
+    FromFuture {
+        /// Seconds ahead of this phone's clock.
+        ahead_secs: u64,
+    },
+    /// Already used (codes are single-use).
+    AlreadyUsed,
+    /// A return code for none of the codes this phone showed recently: show a fresh one.
+    UnknownReturn,
+    /// This phone's clock is wrong.
+    ClockWrong,
+    /// No code in the picture: hold steady and fill the frame.
+    NoCode,
+    /// The picture cannot be read.
+    BadImage,
+}
+
+impl MeetError {
+    /// What the person holding the phone is told, or `None` for an internal failure (a
+    /// programming error, never the code's fault).
+    pub fn problem(&self) -> Option<CodeProblem> {
+        let n = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
+        Some(match self {
+            Self::NotFreeport { .. } => CodeProblem::NotFreeport,
+            Self::WrongKind { expected, found } => CodeProblem::WrongKind {
+                expected: *expected,
+                found: *found,
+            },
+            Self::UnsupportedVersion { .. } => CodeProblem::NewerVersion,
+            Self::Truncated {
+                expected_chars,
+                found_chars,
+            } => CodeProblem::Incomplete {
+                expected_chars: n(*expected_chars),
+                found_chars: n(*found_chars),
+            },
+            Self::TooLong { .. } => CodeProblem::ExtraCharacters,
+            Self::BadCharacter { .. } => CodeProblem::BadCharacter,
+            Self::Damaged { .. } => CodeProblem::Damaged,
+            Self::DifferentDeal => CodeProblem::DifferentDeal,
+            Self::OwnCode => CodeProblem::OwnCode,
+            Self::ThirdKey { .. } => CodeProblem::NotTheirCode,
+            Self::BadSignature => CodeProblem::Tampered,
+            Self::Expired { age_secs, ttl_secs } => CodeProblem::Expired {
+                ago_secs: age_secs.saturating_sub(*ttl_secs),
+            },
+            Self::FromFuture { ahead_secs, .. } => CodeProblem::FromFuture {
+                ahead_secs: *ahead_secs,
+            },
+            Self::AlreadyUsed { .. } => CodeProblem::AlreadyUsed,
+            Self::UnknownReturn => CodeProblem::UnknownReturn,
+            Self::ClockOutOfRange { .. } => CodeProblem::ClockWrong,
+            Self::NoCode => CodeProblem::NoCode,
+            Self::BadImage { .. } => CodeProblem::BadImage,
+            Self::Context { .. }
+            | Self::BadFrame { .. }
+            | Self::Render { .. }
+            | Self::Protocol(_) => {
+                return None;
+            }
+        })
+    }
 }
 
 fn wrong_kind_message(expected: CodeKind, found: CodeKind) -> String {

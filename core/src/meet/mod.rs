@@ -6,6 +6,7 @@
 //! ledger's answer are inputs; nothing reads files, the network, the clock or the database.
 //! No input text, image or frame makes it panic.
 
+mod detect;
 pub mod error;
 pub mod exchange;
 pub mod render;
@@ -13,12 +14,12 @@ pub mod sas;
 pub mod scan;
 pub mod token;
 
-pub use error::{CodeKind, MeetError, humane_duration};
+pub use error::{CodeKind, CodeProblem, MeetError, humane_duration};
 pub use exchange::{
     ClaimedShowerHalf, MeetContext, MeetPolicy, MeetSession, MetPair, ShownCode,
     VerifiedShowerHalf, countersign, make_meet_code, verify_return_code, verify_shower_token,
 };
-pub use render::{QrMatrix, RenderOptions, render_png, render_svg, render_terminal};
+pub use render::{QrEcLevel, QrMatrix, RenderOptions, render_png, render_svg, render_terminal};
 pub use sas::short_auth_words;
 pub use scan::{
     LumaFrame, ScanEffort, decode_frame, decode_image, decode_luma, scan_frame, scan_image,

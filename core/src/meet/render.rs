@@ -70,16 +70,36 @@ pub struct QrMatrix {
     dark: Vec<bool>,
 }
 
+/// QR error-correction level: the share of codewords a reader can restore (L 7 %, M 15 %,
+/// Q 25 %, H 30 %), paid for with a larger symbol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum QrEcLevel {
+    L,
+    M,
+    Q,
+    H,
+}
+
 impl QrMatrix {
     /// Encodes `text` at error-correction level M (mode chosen by the encoder: our codes are
-    /// all alphanumeric).
+    /// all alphanumeric). Why M: docs/MEET.md, "Error-correction level and module size".
     pub fn encode(text: &str) -> Result<Self, MeetError> {
-        let code =
-            QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).map_err(|e| {
-                MeetError::Render {
-                    reason: e.to_string(),
-                }
-            })?;
+        Self::encode_at(text, QrEcLevel::M)
+    }
+
+    /// Encodes `text` at the given error-correction level (the benchmark compares them).
+    pub fn encode_at(text: &str, level: QrEcLevel) -> Result<Self, MeetError> {
+        let level = match level {
+            QrEcLevel::L => EcLevel::L,
+            QrEcLevel::M => EcLevel::M,
+            QrEcLevel::Q => EcLevel::Q,
+            QrEcLevel::H => EcLevel::H,
+        };
+        let code = QrCode::with_error_correction_level(text.as_bytes(), level).map_err(|e| {
+            MeetError::Render {
+                reason: e.to_string(),
+            }
+        })?;
         let version = match code.version() {
             Version::Normal(v) | Version::Micro(v) => v,
         };

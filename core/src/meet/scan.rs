@@ -16,6 +16,9 @@ use rxing::qrcode::QRCodeReader;
 use rxing::qrcode::cpp_port::QrReader;
 use rxing::{BarcodeFormat, BinaryBitmap, DecodeHints, Luma8Source, Reader};
 
+#[doc(hidden)]
+pub use super::detect::{Gate, Pass, Strategy};
+use super::detect::{Gray, run};
 use super::error::MeetError;
 use super::token::{Code, parse_code};
 
@@ -110,11 +113,54 @@ impl<'a> LumaFrame<'a> {
     }
 }
 
-fn hints(effort: ScanEffort) -> DecodeHints {
+/// Live frames: our local-mean threshold at half resolution (low contrast, uneven light,
+/// noise, JPEG, moiré), then rxing's hybrid binariser at full resolution (small codes); only
+/// if either saw finder patterns it could not read, the local mean at full resolution (glare,
+/// defocus, mixed). Measured against the alternatives in docs/MEET.md.
+const FAST: Strategy<'static> = Strategy {
+    always: &[
+        Pass::LocalMean {
+            down: 2,
+            radius: 8,
+            floor: 2,
+        },
+        Pass::Hybrid,
+    ],
+    if_candidates: &[Pass::LocalMean {
+        down: 1,
+        radius: 16,
+        floor: 2,
+    }],
+    gate: Gate::Patterns(2),
+    try_harder: false,
+};
+
+/// Stills: every pass whatever the first ones found, every third row scanned.
+const THOROUGH: Strategy<'static> = Strategy {
+    always: &[
+        Pass::LocalMean {
+            down: 2,
+            radius: 8,
+            floor: 2,
+        },
+        Pass::Hybrid,
+        Pass::LocalMean {
+            down: 1,
+            radius: 16,
+            floor: 2,
+        },
+        Pass::HybridDown(3),
+    ],
+    if_candidates: &[],
+    gate: Gate::Sets,
+    try_harder: true,
+};
+
+fn hints() -> DecodeHints {
     DecodeHints {
         PossibleFormats: Some(HashSet::from([BarcodeFormat::QR_CODE])),
-        TryHarder: Some(effort == ScanEffort::Thorough),
-        AlsoInverted: Some(effort == ScanEffort::Thorough),
+        TryHarder: Some(true),
+        AlsoInverted: Some(true),
         ..DecodeHints::default()
     }
 }
@@ -126,21 +172,47 @@ fn decode_packed(
     height: u32,
     effort: ScanEffort,
 ) -> Result<String, MeetError> {
-    let h = hints(effort);
-    let source =
-        Luma8Source::new_with_slice(data, width, height).map_err(|e| MeetError::BadFrame {
-            reason: e.to_string(),
-        })?;
-    let mut bitmap = BinaryBitmap::new(HybridBinarizer::new(source));
-    if let Ok(r) = QrReader.decode_with_hints(&mut bitmap, &h) {
-        return Ok(r.getText().to_string());
+    let strategy = match effort {
+        ScanEffort::Fast => &FAST,
+        ScanEffort::Thorough => &THOROUGH,
+    };
+    if let Some(t) = decode_with(data, width, height, strategy) {
+        return Ok(t);
     }
-    if effort == ScanEffort::Thorough
-        && let Ok(r) = QRCodeReader.decode_with_hints(&mut bitmap, &h)
-    {
-        return Ok(r.getText().to_string());
+    if effort == ScanEffort::Thorough {
+        // Last resort for stills: inverted colours and rxing's port of zxing's Java reader.
+        let source =
+            Luma8Source::new_with_slice(data, width, height).map_err(|e| MeetError::BadFrame {
+                reason: e.to_string(),
+            })?;
+        let mut bitmap = BinaryBitmap::new(HybridBinarizer::new(source));
+        let h = hints();
+        if let Ok(r) = QrReader.decode_with_hints(&mut bitmap, &h) {
+            return Ok(r.getText().to_string());
+        }
+        if let Ok(r) = QRCodeReader.decode_with_hints(&mut bitmap, &h) {
+            return Ok(r.getText().to_string());
+        }
     }
     Err(MeetError::NoCode)
+}
+
+fn decode_with(data: &[u8], width: u32, height: u32, strategy: &Strategy<'_>) -> Option<String> {
+    run(
+        Gray {
+            w: width as usize,
+            h: height as usize,
+            px: data,
+        },
+        strategy,
+    )
+}
+
+/// Runs exactly the given strategy over a frame (for the benchmark's comparison of options).
+#[doc(hidden)]
+pub fn decode_frame_with(frame: &LumaFrame<'_>, strategy: &Strategy<'_>) -> Option<String> {
+    let packed = frame.packed();
+    decode_with(&packed, frame.width, frame.height, strategy)
 }
 
 /// Finds and reads the QR code in a camera frame; returns its text (not yet parsed).

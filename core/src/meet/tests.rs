@@ -638,6 +638,62 @@ fn garbage_images_never_panic() {
 }
 
 #[test]
+fn edge_sized_and_adversarial_frames_never_panic() {
+    // Sizes at the edges of the passes: below and at the 21-pixel level limit after averaging
+    // by 2 and 3, below and at the 40-pixel block binariser limit, single rows and columns, and
+    // a long thin frame at the side limit.
+    let sizes = [
+        (1, 1),
+        (1, 8192),
+        (8192, 1),
+        (20, 20),
+        (41, 41),
+        (42, 63),
+        (63, 42),
+        (39, 40),
+        (40, 39),
+        (64, 21),
+        (8192, 24),
+    ];
+    let mut rng = StdRng::seed_from_u64(11);
+    for (w, h) in sizes {
+        let mut data = vec![0u8; w * h];
+        rand::RngCore::fill_bytes(&mut rng, &mut data);
+        let f = LumaFrame::new(w as u32, h as u32, w as u32, &data).unwrap();
+        for effort in [ScanEffort::Fast, ScanEffort::Thorough] {
+            assert!(decode_frame(&f, effort).is_err(), "{w}×{h}");
+        }
+    }
+    // Patterns made to excite the finder everywhere: nested squares (1:1:3:1:1 both ways),
+    // fine checkers, stripes, and a tiling of finder-like squares, at low contrast too.
+    let (w, h) = (320usize, 240usize);
+    let patterns: [&dyn Fn(usize, usize) -> bool; 4] = [
+        &|x, y| {
+            let (i, j) = ((x % 14) as i64 - 7, (y % 14) as i64 - 7);
+            let d = i.abs().max(j.abs());
+            d % 2 == 1 || d <= 2
+        },
+        &|x, y| (x + y) % 2 == 0,
+        &|x, _| x % 3 == 0,
+        &|x, y| {
+            let (i, j) = ((x / 2) % 7, (y / 2) % 7);
+            i == 0 || j == 0 || i == 6 || j == 6 || (2..=4).contains(&i) && (2..=4).contains(&j)
+        },
+    ];
+    for pat in patterns {
+        for (dark, light) in [(0u8, 255u8), (120, 126)] {
+            let data: Vec<u8> = (0..w * h)
+                .map(|i| if pat(i % w, i / w) { dark } else { light })
+                .collect();
+            let f = LumaFrame::new(w as u32, h as u32, w as u32, &data).unwrap();
+            for effort in [ScanEffort::Fast, ScanEffort::Thorough] {
+                assert!(decode_frame(&f, effort).is_err());
+            }
+        }
+    }
+}
+
+#[test]
 fn qr_text_that_is_not_ours_is_refused() {
     let png = render_png("https://example.com/?q=1", &RenderOptions::default()).unwrap();
     assert_eq!(decode_image(&png).unwrap(), "https://example.com/?q=1");

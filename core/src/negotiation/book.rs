@@ -178,14 +178,7 @@ impl IntentBook {
         contact_salt: Option<ContactSalt>,
         now: u64,
     ) -> Result<Vec<(NegoId, Effect)>, NegotiationError> {
-        if let Some(other) = self.threads.values().find(|n| {
-            n.nego() != nego
-                && (n.state() == State::AcceptedByUs || n.state().is_confirmed_or_later())
-        }) {
-            return Err(NegotiationError::AlreadyPicked {
-                nego: other.nego().to_string(),
-            });
-        }
+        self.check(nego, super::DealAction::Pick, now)?;
         let card = ContactCard {
             contact: contact.into(),
             salt: contact_salt,

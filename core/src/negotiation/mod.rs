@@ -16,16 +16,33 @@ use std::fmt;
 use nostr::{EventId, PublicKey};
 
 use crate::protocol::envelope::{ContactSalt, Envelope, EnvelopeType, FILLED_REASON, Stage, Terms};
+use crate::protocol::tolerant::{accepts_table, carries_all, is_as_posted, wire_terms};
 use crate::protocol::{NegoId, ProtocolError};
 
+mod actions;
 mod book;
 
+pub use actions::DealAction;
 pub use book::{IntentBook, MAX_THREADS, Quote};
 
 /// Counters allowed per thread, both sides together (reference round cap).
 pub const MAX_COUNTERS: u8 = 8;
 /// Incoming envelopes one thread will record before refusing more (bounds the replay ledger).
+/// Chat messages are not part of the ledger (the app keeps them, de-duplicated by event id).
 pub const MAX_INCOMING_PER_THREAD: usize = 512;
+/// How many times we answer a duplicate accept on a confirmed deal by re-sending ours (the
+/// reference re-sends its accept whenever it sees a duplicate of ours: without a bound two
+/// clients would answer each other forever).
+pub const MAX_ACCEPT_RESENDS: u8 = 3;
+
+/// Order of the deal stages (a stage only ever advances).
+pub fn stage_rank(s: Option<Stage>) -> u8 {
+    match s {
+        None => 0,
+        Some(Stage::PickedUp) => 1,
+        Some(Stage::Completed) => 2,
+    }
+}
 
 /// Which side of a thread.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -140,6 +157,11 @@ pub struct IntentInfo {
     pub terms: Terms,
     /// The intent's expiration (unix seconds).
     pub expires_at: u64,
+    /// The intent's client confirms only when both sides accepted the same terms (our `caps`
+    /// tag `accept2`). Without it the intent comes from the reference, whose client confirms on
+    /// a single accept of its proposal: our accept of its terms then confirms for us too.
+    #[serde(default)]
+    pub double_accept: bool,
 }
 
 /// Something the caller must do (or show) after a transition.
@@ -185,6 +207,14 @@ pub enum Effect {
         reason: Option<String>,
         /// `true` for the owner's "Filled — taken by another offer".
         filled: bool,
+    },
+    /// Their contact arrived after the deal was confirmed (the reference's "contact backflow"
+    /// accept, or a late accept after a single-accept confirmation).
+    ContactReceived {
+        /// Their contact string.
+        contact: String,
+        /// Their commitment salt, if they sent one.
+        salt: Option<ContactSalt>,
     },
     /// A chat message arrived.
     Chat {
@@ -272,8 +302,25 @@ pub struct Negotiation {
     /// Contact to accept with automatically when they accept terms we proposed.
     auto_accept: Option<ContactCard>,
     peer_stage: Option<Stage>,
+    /// The stage we reported (`status`).
+    #[serde(default)]
+    our_stage: Option<Stage>,
     cancel_reason: Option<String>,
     cancelled_by: Option<Side>,
+    /// The contact the reference puts in its counters (kept private until confirmation).
+    #[serde(default)]
+    their_offer_card: Option<ContactCard>,
+    /// The counterparty's client confirms on a single accept of its proposal (the reference):
+    /// our accept of its terms confirms for us too, since no second accept will come.
+    #[serde(default)]
+    single_accept_peer: bool,
+    /// Keys whose value on the table came from a counter (either side's): an accept must carry
+    /// them; only keys still at the intent's standing value may be left out.
+    #[serde(default)]
+    countered_keys: Vec<String>,
+    /// How many duplicate accepts on the confirmed deal we answered with ours.
+    #[serde(default)]
+    accepts_resent: u8,
     /// Replay ledger: event ids applied.
     seen_events: BTreeSet<EventId>,
     /// Replay ledger: (type, ts) applied from the counterparty.
@@ -314,8 +361,13 @@ impl Negotiation {
             their_card: None,
             auto_accept: None,
             peer_stage: None,
+            our_stage: None,
             cancel_reason: None,
             cancelled_by: None,
+            their_offer_card: None,
+            single_accept_peer: role == Role::Responder && !intent.double_accept,
+            countered_keys: Vec::new(),
+            accepts_resent: 0,
             seen_events: BTreeSet::new(),
             seen_type_ts: BTreeSet::new(),
             last_sent_ts: BTreeMap::new(),
@@ -374,13 +426,35 @@ impl Negotiation {
     pub fn confirmed_terms(&self) -> Option<&Terms> {
         self.confirmed_terms.as_ref()
     }
-    /// Their contact, once they accepted.
+    /// Their contact: from their accept, else from a counter (the reference sends it there).
+    /// The caller shows it only once the deal is confirmed.
     pub fn their_contact(&self) -> Option<&ContactCard> {
-        self.their_card.as_ref()
+        self.their_card.as_ref().or(self.their_offer_card.as_ref())
     }
     /// The last stage they reported.
     pub fn peer_stage(&self) -> Option<Stage> {
         self.peer_stage
+    }
+    /// The last stage we reported.
+    pub fn our_stage(&self) -> Option<Stage> {
+        self.our_stage
+    }
+    /// The furthest stage either side reported.
+    pub fn stage(&self) -> Option<Stage> {
+        if stage_rank(self.peer_stage) > stage_rank(self.our_stage) {
+            self.peer_stage
+        } else {
+            self.our_stage
+        }
+    }
+    /// `true` when their client confirms on a single accept (the reference).
+    pub fn single_accept_peer(&self) -> bool {
+        self.single_accept_peer
+    }
+    /// `true` once either side reported the deal completed: like a met deal, nothing reverses it
+    /// (the reference refuses cancels "unless the stage is completed").
+    fn done(&self) -> bool {
+        self.state.is_met() || self.stage() == Some(Stage::Completed)
     }
     /// Why and by whom it was cancelled.
     pub fn cancellation(&self) -> Option<(Side, Option<&str>)> {
@@ -435,7 +509,22 @@ impl Negotiation {
         now: u64,
     ) -> Result<Vec<Effect>, NegotiationError> {
         self.check_origin(sender, env)?;
-        if self.seen_events.contains(&event_id) || self.seen_type_ts.contains(&(env.kind, env.ts)) {
+        if env.kind == EnvelopeType::Chat {
+            // Chat changes no state; the app keeps it de-duplicated by event id. Two chats in the
+            // same second are two messages, and a long conversation must not fill the ledger.
+            self.refuse_if_dead("chat")?;
+            return Ok(vec![Effect::Chat {
+                text: env.text.clone().unwrap_or_default(),
+            }]);
+        }
+        // Two status reports in one second ("picked up", then "completed") are two messages:
+        // a status with a seen (type, ts) is a replay unless it would advance the stage of a
+        // thread that takes statuses.
+        let new_stage = env.kind == EnvelopeType::Status
+            && !matches!(self.state, State::Cancelled | State::Expired)
+            && stage_rank(env.stage) > stage_rank(self.peer_stage);
+        let same_type_ts = self.seen_type_ts.contains(&(env.kind, env.ts)) && !new_stage;
+        if self.seen_events.contains(&event_id) || same_type_ts {
             return Ok(Vec::new());
         }
         if self.seen_events.len() >= MAX_INCOMING_PER_THREAD {
@@ -509,6 +598,10 @@ impl Negotiation {
                 let Some(stage) = env.stage else {
                     return Err(ProtocolError::MissingField { field: "stage" }.into());
                 };
+                // A stage only advances: relays may deliver an old `picked_up` after `completed`.
+                if stage_rank(Some(stage)) <= stage_rank(self.peer_stage) {
+                    return Ok(Vec::new());
+                }
                 self.peer_stage = Some(stage);
                 Ok(vec![Effect::PeerStatus { stage }])
             }
@@ -523,11 +616,30 @@ impl Negotiation {
         let Some(patch) = &env.terms else {
             return Err(ProtocolError::MissingField { field: "terms" }.into());
         };
-        // The reference may send partial counters: merge them into the terms on the table.
+        // The reference puts its contact in its counters (a firm offer: its client confirms as
+        // soon as we accept, and sends no second accept). Kept private until confirmation.
+        let offer_card = match &env.contact {
+            Some(c) => {
+                let card = ContactCard {
+                    contact: c.clone(),
+                    salt: None,
+                };
+                validate_card(&card)?;
+                Some(card)
+            }
+            None => None,
+        };
+        // The reference sends partial counters: merge them into the terms on the table.
         let mut fx = Vec::new();
-        self.table = patch.merged_onto(&self.table);
+        let next = patch.merged_onto(&self.table);
+        self.note_countered(&Terms::diff(&self.table, &next));
+        self.table = next;
         self.proposed_by = Side::Them;
         self.counters = self.counters.saturating_add(1);
+        if let Some(card) = offer_card {
+            self.their_offer_card = Some(card);
+            self.single_accept_peer = true;
+        }
         fx.push(Effect::TermsChanged {
             terms: self.table.clone(),
             by: Side::Them,
@@ -561,21 +673,32 @@ impl Negotiation {
                 let same = self
                     .confirmed_terms
                     .as_ref()
-                    .is_some_and(|t| t.same_deal(their_terms));
+                    .is_some_and(|t| accepts_table(t, their_terms));
                 if !same {
                     return stale();
                 }
-                // A duplicate accept on a confirmed deal means "send yours again".
+                if self.their_card.is_none() {
+                    // Their first accept after we confirmed on a single accept (the reference's
+                    // automatic "contact backflow"): it carries their contact; nothing to answer.
+                    self.their_card = Some(card.clone());
+                    return Ok(vec![Effect::ContactReceived {
+                        contact: card.contact,
+                        salt: card.salt,
+                    }]);
+                }
+                // A duplicate accept on a confirmed deal means "send yours again" — a bounded
+                // number of times, since the reference answers our re-sent accept with its own.
                 match self.our_card.clone() {
-                    Some(our) => {
+                    Some(our) if self.accepts_resent < MAX_ACCEPT_RESENDS => {
+                        self.accepts_resent = self.accepts_resent.saturating_add(1);
                         let terms = self.confirmed_terms.clone().unwrap_or_default();
                         Ok(vec![Effect::send(self.accept_envelope(terms, our, now))])
                     }
-                    None => Ok(Vec::new()),
+                    _ => Ok(Vec::new()),
                 }
             }
             State::Open | State::AcceptedByUs | State::AcceptedByThem => {
-                if !self.table.same_deal(their_terms) {
+                if !self.accept_names_table(their_terms) {
                     return stale();
                 }
                 let mut fx = Vec::new();
@@ -604,6 +727,34 @@ impl Negotiation {
             // Cancelled / Expired handled above.
             State::Cancelled | State::Expired => {
                 Err(NegotiationError::Terminal { state: self.state })
+            }
+        }
+    }
+
+    /// Whether an accept of `accepted` means the terms on the table (read tolerantly):
+    /// - "as posted" (the reference agent) means the intent's standing terms, so only while
+    ///   nobody has countered;
+    /// - otherwise every key it carries must match the table (places by name, windows by start,
+    ///   amounts by value: the reference app repeats only what its user saw, in its own format);
+    /// - and it may leave out only keys still at the intent's standing value: every key a
+    ///   counter (either side's) set must be in it. An accept written before a counter reached
+    ///   its sender lacks that counter's keys (or has the old values) and stays stale, even when
+    ///   it is otherwise a subset of the table. The reference's own accepts carry every key its
+    ///   counters touched (it merges them all into the terms it accepts).
+    fn accept_names_table(&self, accepted: &Terms) -> bool {
+        if is_as_posted(accepted) && self.counters > 0 {
+            return false;
+        }
+        accepts_table(&self.table, accepted) && carries_all(accepted, &self.countered_keys)
+    }
+
+    /// Records the keys a counter set (and forgets those it removed).
+    fn note_countered(&mut self, diff: &Terms) {
+        for (k, v) in diff.iter() {
+            if v.is_null() {
+                self.countered_keys.retain(|o| o != k);
+            } else if !self.countered_keys.contains(k) {
+                self.countered_keys.push(k.clone());
             }
         }
     }
@@ -694,33 +845,23 @@ impl Negotiation {
     // Local actions
     // -----------------------------------------------------------------------------------------
 
-    /// Proposes complete `terms` (sent with an explicit `null` for every key dropped from the
-    /// table, so a merging receiver ends up with exactly `terms`). Uses one of the 8 rounds.
-    pub fn counter(&mut self, terms: Terms, now: u64) -> Result<Vec<Effect>, NegotiationError> {
+    /// Proposes a change to the terms on the table: `changes` is merged onto them like the
+    /// reference merges a counter (`{...table, ...changes}`; a `null` removes a key), and only
+    /// what actually changed is sent — so a counter of `{"payment":"SGD 15"}` keeps the route
+    /// and the time on both sides. Uses one of the 8 rounds.
+    pub fn counter(&mut self, changes: Terms, now: u64) -> Result<Vec<Effect>, NegotiationError> {
         self.local_preamble(now)?;
-        match self.state {
-            State::Open | State::AcceptedByThem => {}
-            state => {
-                return Err(NegotiationError::NotAllowed {
-                    action: "counter",
-                    state,
-                });
-            }
-        }
-        if self.proposed_by == Side::Us {
-            return Err(NegotiationError::NotYourTurn);
-        }
-        if self.counters >= MAX_COUNTERS {
-            return Err(NegotiationError::RoundCapReached { cap: MAX_COUNTERS });
-        }
-        let next = terms.normalized();
+        self.check(DealAction::Counter, now)?;
+        let next = changes.merged_onto(&self.table);
         if next.same_deal(&self.table) {
             return Err(NegotiationError::NoChange);
         }
+        let diff = Terms::diff(&self.table, &next);
         let mut env = self.envelope(EnvelopeType::Counter, now);
-        env.terms = Some(Terms::patch_from(&self.table, &next));
+        env.terms = Some(wire_terms(&diff));
         crate::protocol::envelope::build_envelope(&env)?;
         let mut fx = vec![Effect::send(env)];
+        self.note_countered(&diff);
         self.table = next;
         self.proposed_by = Side::Us;
         self.counters = self.counters.saturating_add(1);
@@ -746,19 +887,23 @@ impl Negotiation {
         };
         validate_card(&card)?;
         self.local_preamble(now)?;
+        self.check(DealAction::Accept, now)?;
         let mut fx = Vec::new();
         match self.state {
             State::Open => {
-                if self.proposed_by == Side::Us {
-                    return Err(NegotiationError::NotYourTurn);
-                }
                 fx.push(Effect::send(self.accept_envelope(
                     self.table.clone(),
                     card.clone(),
                     now,
                 )));
                 self.our_card = Some(card);
-                self.set_state(State::AcceptedByUs, &mut fx);
+                if self.single_accept_peer {
+                    // They proposed these terms and their client confirms on our accept without
+                    // answering it: waiting for a second accept would wait forever.
+                    self.confirm(&mut fx);
+                } else {
+                    self.set_state(State::AcceptedByUs, &mut fx);
+                }
             }
             State::AcceptedByThem => {
                 fx.push(Effect::send(self.accept_envelope(
@@ -785,7 +930,7 @@ impl Negotiation {
         reason: Option<String>,
         now: u64,
     ) -> Result<Vec<Effect>, NegotiationError> {
-        self.refuse_if_final("cancel")?;
+        self.check(DealAction::Cancel, now)?;
         let mut env = self.envelope(EnvelopeType::Cancel, now);
         env.reason = reason.clone();
         crate::protocol::envelope::build_envelope(&env)?;
@@ -808,13 +953,7 @@ impl Negotiation {
         reason: Option<String>,
         now: u64,
     ) -> Result<Vec<Effect>, NegotiationError> {
-        self.refuse_if_final("cancel_request")?;
-        if self.state != State::Confirmed {
-            return Err(NegotiationError::NotAllowed {
-                action: "cancel_request",
-                state: self.state,
-            });
-        }
+        self.check(DealAction::RequestCancel, now)?;
         let mut env = self.envelope(EnvelopeType::CancelRequest, now);
         env.reason = reason.clone();
         crate::protocol::envelope::build_envelope(&env)?;
@@ -836,17 +975,11 @@ impl Negotiation {
 
     fn answer_cancel(&mut self, agree: bool, now: u64) -> Result<Vec<Effect>, NegotiationError> {
         let (action, kind) = if agree {
-            ("cancel_agree", EnvelopeType::CancelAgree)
+            (DealAction::AgreeCancel, EnvelopeType::CancelAgree)
         } else {
-            ("cancel_decline", EnvelopeType::CancelDecline)
+            (DealAction::DeclineCancel, EnvelopeType::CancelDecline)
         };
-        self.refuse_if_final(action)?;
-        if self.state != (State::CancelRequested { by: Side::Them }) {
-            return Err(NegotiationError::NotAllowed {
-                action,
-                state: self.state,
-            });
-        }
+        self.check(action, now)?;
         let mut fx = vec![Effect::send(self.envelope(kind, now))];
         if agree {
             self.cancelled_by = Some(Side::Them);
@@ -874,29 +1007,39 @@ impl Negotiation {
                 });
             }
         }
-        let mut env = self.envelope(EnvelopeType::Status, now);
-        env.stage = Some(Stage::PickedUp);
-        let mut fx = vec![Effect::send(env)];
+        let mut fx = Vec::new();
+        if stage_rank(self.our_stage) < stage_rank(Some(Stage::PickedUp)) {
+            let mut env = self.envelope(EnvelopeType::Status, now);
+            env.stage = Some(Stage::PickedUp);
+            fx.push(Effect::send(env));
+            self.our_stage = Some(Stage::PickedUp);
+        }
         self.set_state(State::Met, &mut fx);
         Ok(fx)
     }
 
-    /// Records that the deal is done (met → completed); tells them `completed`.
+    /// Records that the deal is done; tells them `completed`. From `met` (code co-signed), or
+    /// straight from `confirmed` for a deal with a peer that has no meet code (the reference):
+    /// either way nothing reverses it afterwards.
     pub fn mark_completed(&mut self, now: u64) -> Result<Vec<Effect>, NegotiationError> {
-        match self.state {
-            State::Met => {}
-            state if state.is_terminal() => return Err(NegotiationError::Terminal { state }),
-            state => {
-                return Err(NegotiationError::NotAllowed {
-                    action: "mark_completed",
-                    state,
-                });
-            }
-        }
+        self.mark_stage(Stage::Completed, now)
+    }
+
+    /// Reports the deal's progress (`negotiate.status`), as the reference's "Picked up" /
+    /// "Completed" buttons do. `picked_up` is only a report (`met` needs the co-signed code);
+    /// `completed` also moves the deal to `completed`. A stage only advances.
+    pub fn mark_stage(&mut self, stage: Stage, now: u64) -> Result<Vec<Effect>, NegotiationError> {
+        self.check_stage(stage)?;
         let mut env = self.envelope(EnvelopeType::Status, now);
-        env.stage = Some(Stage::Completed);
+        env.stage = Some(stage);
         let mut fx = vec![Effect::send(env)];
-        self.set_state(State::Completed, &mut fx);
+        self.our_stage = Some(stage);
+        if stage == Stage::Completed {
+            if matches!(self.state, State::CancelRequested { .. }) {
+                self.cancel_reason = None;
+            }
+            self.set_state(State::Completed, &mut fx);
+        }
         Ok(fx)
     }
 
@@ -906,9 +1049,13 @@ impl Negotiation {
         text: impl Into<String>,
         now: u64,
     ) -> Result<Vec<Effect>, NegotiationError> {
-        self.refuse_if_dead("chat")?;
+        self.check(DealAction::Chat, now)?;
+        let text = text.into();
+        if text.trim().is_empty() {
+            return Err(ProtocolError::field("text", "is empty").into());
+        }
         let mut env = self.envelope(EnvelopeType::Chat, now);
-        env.text = Some(text.into());
+        env.text = Some(text);
         crate::protocol::envelope::build_envelope(&env)?;
         Ok(vec![Effect::send(env)])
     }
@@ -920,7 +1067,7 @@ impl Negotiation {
     fn confirm(&mut self, fx: &mut Vec<Effect>) {
         self.confirmed_terms = Some(self.table.clone());
         self.set_state(State::Confirmed, fx);
-        let their = self.their_card.clone().unwrap_or(ContactCard {
+        let their = self.their_contact().cloned().unwrap_or(ContactCard {
             contact: String::new(),
             salt: None,
         });
@@ -958,11 +1105,11 @@ impl Negotiation {
     /// Refuses in terminal states and after `met` (what cancels must never touch).
     fn refuse_if_final(&self, action: &'static str) -> Result<(), NegotiationError> {
         match self.state {
-            State::Met | State::Completed => Err(NegotiationError::Irreversible {
+            s if s.is_terminal() && !s.is_met() => Err(NegotiationError::Terminal { state: s }),
+            _ if self.done() => Err(NegotiationError::Irreversible {
                 state: self.state,
                 action,
             }),
-            s if s.is_terminal() => Err(NegotiationError::Terminal { state: s }),
             _ => Ok(()),
         }
     }
@@ -1008,7 +1155,7 @@ impl Negotiation {
 
     fn accept_envelope(&mut self, terms: Terms, card: ContactCard, now: u64) -> Envelope {
         let mut env = self.envelope(EnvelopeType::Accept, now);
-        env.terms = Some(terms);
+        env.terms = Some(wire_terms(&terms));
         env.contact = Some(card.contact);
         env.contact_salt = card.salt;
         env

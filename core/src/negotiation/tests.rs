@@ -29,6 +29,7 @@ impl World {
                 market: "sg-rideshare".into(),
                 terms: Terms::new().with("payment", json!("SGD 15")),
                 expires_at: EXP,
+                double_accept: true,
             },
             counter_ids: 0,
         }
@@ -109,15 +110,41 @@ fn contact_is_only_sent_in_accept() {
 }
 
 #[test]
-fn counters_carry_complete_terms_and_partial_counters_merge() {
+fn counters_send_only_what_changed_and_partial_counters_merge() {
     let mut w = World::new();
+    w.intent.terms = pay("SGD 15")
+        .with(
+            "from",
+            json!({"name": "Tanjong Pagar", "geohash": "w21z74"}),
+        )
+        .with("window", json!({"start": T0 + 600, "end": T0 + 1200}));
     let (mut o, mut r) = w.pair();
-    let full = pay("SGD 12").with("note", json!("2 bags"));
-    let c = one_sent(&r.counter(full.clone(), T0).unwrap());
-    assert_eq!(c.terms.as_ref(), Some(&full));
+    // The issue's case: a counter of the payment alone keeps the route and the time.
+    let c = one_sent(&r.counter(pay("SGD 12"), T0).unwrap());
+    assert_eq!(
+        c.terms.as_ref(),
+        Some(&pay("SGD 12")),
+        "no nulls, nothing else"
+    );
+    assert_eq!(
+        build_envelope(&c).unwrap().matches("null").count(),
+        0,
+        "the wire form erases nothing"
+    );
+    let full = w.intent.terms.clone().with("payment", json!("SGD 12"));
+    assert_eq!(r.terms(), &full);
     o.apply_incoming(w.resp, &c, w.eid(), T0).unwrap();
     assert_eq!(o.terms(), &full);
-    // A reference-style partial counter: only payment.
+    // Owner counters a note; the responder (reference-style) answers with a partial counter.
+    let oc = one_sent(
+        &o.counter(Terms::new().with("note", json!("2 bags")), T0 + 1)
+            .unwrap(),
+    );
+    assert_eq!(
+        oc.terms.as_ref(),
+        Some(&Terms::new().with("note", json!("2 bags")))
+    );
+    r.apply_incoming(w.owner, &oc, w.eid(), T0 + 1).unwrap();
     let mut partial = Envelope::new(
         EnvelopeType::Counter,
         o.nego().clone(),
@@ -126,18 +153,68 @@ fn counters_carry_complete_terms_and_partial_counters_merge() {
         T0 + 5,
     );
     partial.terms = Some(pay("SGD 13"));
-    // Owner counters first so it's the responder's turn, then the responder (reference) sends partial.
-    let oc = one_sent(
-        &o.counter(pay("SGD 14").with("note", json!("2 bags")), T0 + 1)
+    o.apply_incoming(w.resp, &partial, w.eid(), T0 + 5).unwrap();
+    assert_eq!(
+        o.terms(),
+        &w.intent
+            .terms
+            .clone()
+            .with("payment", json!("SGD 13"))
+            .with("note", json!("2 bags"))
+    );
+    // Dropping a key takes an explicit null, which is sent so a merging peer drops it too.
+    let c2 = one_sent(
+        &o.counter(Terms::new().with("note", Value::Null), T0 + 6)
             .unwrap(),
     );
-    r.apply_incoming(w.owner, &oc, w.eid(), T0 + 1).unwrap();
-    o.apply_incoming(w.resp, &partial, w.eid(), T0 + 5).unwrap();
-    assert_eq!(o.terms(), &pay("SGD 13").with("note", json!("2 bags")));
-    // Dropping a key: we send an explicit null so a merging peer drops it too.
-    let c2 = one_sent(&o.counter(pay("SGD 13.5"), T0 + 6).unwrap());
-    assert_eq!(c2.terms.as_ref().unwrap().get("note"), Some(&Value::Null));
-    assert_eq!(o.terms(), &pay("SGD 13.5"));
+    assert_eq!(
+        c2.terms.as_ref(),
+        Some(&Terms::new().with("note", Value::Null))
+    );
+    assert_eq!(o.terms().get("note"), None);
+    assert_eq!(o.terms().get("from"), w.intent.terms.get("from"));
+    // A counter that changes nothing is refused.
+    assert_eq!(
+        r.counter(pay("SGD 12"), T0 + 7),
+        Err(NegotiationError::NoChange)
+    );
+}
+
+#[test]
+fn places_go_on_the_wire_as_names() {
+    let mut w = World::new();
+    w.intent.terms = pay("SGD 15")
+        .with(
+            "from",
+            json!({"name": "Tanjong Pagar", "geohash": "w21z74"}),
+        )
+        .with("to", json!({"name": "Changi T3", "geohash": "w23b1c"}));
+    let (mut o, mut r) = w.pair();
+    let c = one_sent(
+        &r.counter(
+            Terms::new().with("to", json!({"name": "Bugis", "geohash": "w21z8k"})),
+            T0,
+        )
+        .unwrap(),
+    );
+    assert_eq!(c.terms.as_ref().unwrap().get("to"), Some(&json!("Bugis")));
+    o.apply_incoming(w.resp, &c, w.eid(), T0).unwrap();
+    let a = one_sent(&o.accept("O", None, T0 + 1).unwrap());
+    let t = a.terms.as_ref().unwrap();
+    assert_eq!(t.get("from"), Some(&json!("Tanjong Pagar")));
+    assert_eq!(t.get("to"), Some(&json!("Bugis")));
+    // Our own peer reads the names back as the places on its table and confirms.
+    r.apply_incoming(w.owner, &a, w.eid(), T0 + 1).unwrap();
+    let ra = one_sent(&r.accept("R", None, T0 + 2).unwrap());
+    o.apply_incoming(w.resp, &ra, w.eid(), T0 + 2).unwrap();
+    assert_eq!(o.state(), State::Confirmed);
+    assert_eq!(r.state(), State::Confirmed);
+    // Each side confirms its own table: the place we proposed as an object reads as its name
+    // on the other side; both name the same deal.
+    assert!(crate::protocol::tolerant::accepts_table(
+        o.confirmed_terms().unwrap(),
+        &crate::protocol::tolerant::wire_terms(r.confirmed_terms().unwrap())
+    ));
 }
 
 use serde_json::Value;
@@ -818,4 +895,392 @@ fn book_caps_threads_per_intent() {
         }
     }
     assert_eq!(book.quotes().len(), MAX_THREADS);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The deployed reference, from the exact JSON it sends (FREEPORT-V1.md, "What the deployed
+// reference actually sends in negotiation").
+// ---------------------------------------------------------------------------------------------
+
+/// A rideshare intent as the reference posts it (no `caps` tag: its client confirms on a single
+/// accept).
+fn reference_ride(w: &mut World) {
+    w.intent.market = "sg-rideshare".into();
+    w.intent.double_accept = false;
+    w.intent.terms = Terms::from_map(
+        json!({
+            "from": {"name": "Tanjong Pagar MRT", "geohash": "w21z74"},
+            "to": {"name": "Changi Airport T3", "geohash": "w23b1c"},
+            "payment": "SGD 15",
+            "category": "car",
+            "window": {"start": T0 + 3_000, "end": T0 + 4_800}
+        })
+        .as_object()
+        .unwrap(),
+    )
+    .unwrap();
+}
+
+/// The reference's JSON for `nego`, parsed by our strict-but-tolerant parser.
+fn reference_json(w: &World, nego: &NegoId, body: serde_json::Value) -> Envelope {
+    let mut m = json!({
+        "v": 1,
+        "nego": nego.to_string(),
+        "intent_id": w.intent.intent_id.to_hex(),
+        "intent_d": w.intent.d,
+        "market": w.intent.market,
+    });
+    for (k, v) in body.as_object().unwrap() {
+        m[k] = v.clone();
+    }
+    parse_envelope(&m.to_string()).expect("the reference's JSON parses")
+}
+
+#[test]
+fn reference_app_counter_with_contact_and_string_places_is_a_quote_whose_contact_waits() {
+    let mut w = World::new();
+    w.intent.double_accept = true; // our intent
+    w.intent.terms = Terms::from_map(
+        json!({"from": {"name": "Tanjong Pagar MRT", "geohash": "w21z74"},
+               "to": {"name": "Changi Airport T3", "geohash": "w23b1c"}, "payment": "SGD 15"})
+        .as_object()
+        .unwrap(),
+    )
+    .unwrap();
+    let mut book = IntentBook::new(w.intent.clone());
+    let nego = NegoId::new(&w.intent.d, w.owner, w.resp).unwrap();
+    let counter = reference_json(
+        &w,
+        &nego,
+        json!({"type": "negotiate.counter",
+               "terms": {"window": {"start": T0 + 3_000, "end": T0 + 3_900}, "payment": "S$12",
+                         "from": "Tanjong Pagar MRT", "to": "Changi Airport T3"},
+               "contact": "Linh · +84912345678", "ts": T0}),
+    );
+    let fx = book
+        .apply_incoming(w.resp, &counter, w.eid(), T0)
+        .expect("a counter with contact is read");
+    assert!(
+        fx.iter()
+            .any(|(_, e)| matches!(e, Effect::TermsChanged { .. }))
+    );
+    let t = book.thread(&nego).unwrap();
+    assert_eq!(t.state(), State::Open);
+    assert_eq!(t.terms().get("payment"), Some(&json!("S$12")));
+    assert_eq!(t.terms().get("from"), Some(&json!("Tanjong Pagar MRT")));
+    assert!(
+        t.single_accept_peer(),
+        "a counter with contact comes from the reference"
+    );
+    // Picking it confirms at once: the reference confirms on our accept and never answers it.
+    let fx = book.pick(&nego, "Me · +6591234567", None, T0 + 1).unwrap();
+    let t = book.thread(&nego).unwrap();
+    assert_eq!(t.state(), State::Confirmed);
+    assert_eq!(t.their_contact().unwrap().contact, "Linh · +84912345678");
+    assert!(fx.iter().any(|(_, e)| matches!(e, Effect::PublishReceipt)));
+    assert!(fx.iter().any(|(_, e)| matches!(
+        e,
+        Effect::Confirmed { their_contact, .. } if their_contact == "Linh · +84912345678"
+    )));
+}
+
+#[test]
+fn reference_agent_as_posted_accept_then_our_pick_confirms_without_a_second_accept() {
+    let mut w = World::new();
+    w.intent.double_accept = true;
+    w.intent.terms = w
+        .intent
+        .terms
+        .clone()
+        .with("window", json!({"start": T0 + 3_000, "end": T0 + 4_800}));
+    let mut book = IntentBook::new(w.intent.clone());
+    let nego = NegoId::new(&w.intent.d, w.owner, w.resp).unwrap();
+    let acc = reference_json(
+        &w,
+        &nego,
+        json!({"type": "negotiate.accept",
+               "terms": {"window": {"start": T0 + 3_000, "end": T0 + 4_800}, "note": "as posted"},
+               "contact": "agent · +6590000000", "ts": T0}),
+    );
+    book.apply_incoming(w.resp, &acc, w.eid(), T0).unwrap();
+    assert_eq!(book.thread(&nego).unwrap().state(), State::AcceptedByThem);
+    book.pick(&nego, "Me", None, T0 + 1)
+        .expect("the owner may pick it");
+    let t = book.thread(&nego).unwrap();
+    assert_eq!(t.state(), State::Confirmed);
+    assert_eq!(t.confirmed_terms(), Some(&w.intent.terms.normalized()));
+    // "As posted" after a counter no longer means the table.
+    let mut w2 = World::new();
+    w2.intent.double_accept = true;
+    let (mut o, mut r) = w2.pair();
+    let c = one_sent(&r.counter(pay("SGD 9"), T0).unwrap());
+    o.apply_incoming(w2.resp, &c, w2.eid(), T0).unwrap();
+    let oc = one_sent(&o.counter(pay("SGD 10"), T0 + 1).unwrap());
+    r.apply_incoming(w2.owner, &oc, w2.eid(), T0 + 1).unwrap();
+    let late = reference_json(
+        &w2,
+        o.nego(),
+        json!({"type": "negotiate.accept", "terms": {"note": "as posted"},
+               "contact": "agent", "ts": T0 + 2}),
+    );
+    let fx = o.apply_incoming(w2.resp, &late, w2.eid(), T0 + 2).unwrap();
+    assert!(matches!(fx.as_slice(), [Effect::StaleAccept { .. }]));
+    assert_eq!(o.state(), State::Open);
+}
+
+#[test]
+fn reference_app_one_tap_accept_of_the_fields_it_showed_names_the_table() {
+    let mut w = World::new();
+    reference_ride(&mut w);
+    w.intent.double_accept = true; // we own it
+    let mut book = IntentBook::new(w.intent.clone());
+    let nego = NegoId::new(&w.intent.d, w.owner, w.resp).unwrap();
+    let acc = reference_json(
+        &w,
+        &nego,
+        json!({"type": "negotiate.accept",
+               "terms": {"window": {"start": T0 + 3_000, "end": T0 + 3_900}, "payment": "S$15",
+                         "from": "Tanjong Pagar MRT", "to": "Changi Airport T3"},
+               "contact": "Linh · +84912345678", "payAddress": "linh@wallet.example", "ts": T0}),
+    );
+    book.apply_incoming(w.resp, &acc, w.eid(), T0).unwrap();
+    assert_eq!(book.thread(&nego).unwrap().state(), State::AcceptedByThem);
+    book.pick(&nego, "Me", None, T0 + 1).unwrap();
+    assert_eq!(book.thread(&nego).unwrap().state(), State::Confirmed);
+    // The confirmed terms are ours (the table), not the reference's rewording.
+    assert_eq!(
+        book.thread(&nego).unwrap().confirmed_terms(),
+        Some(&w.intent.terms.normalized())
+    );
+}
+
+#[test]
+fn our_accept_of_a_reference_intent_confirms_and_its_contact_backflow_is_recorded_once() {
+    let mut w = World::new();
+    reference_ride(&mut w);
+    let (_, mut r) = w.pair();
+    assert!(r.single_accept_peer());
+    let fx = r.accept("Me · +6591234567", None, T0).unwrap();
+    let acc = one_sent(&fx);
+    assert_eq!(r.state(), State::Confirmed, "no second accept will come");
+    assert!(fx.contains(&Effect::PublishReceipt));
+    assert_eq!(r.their_contact(), None);
+    // What we sent reads as the reference expects: places as names.
+    let t = acc.terms.as_ref().unwrap();
+    assert_eq!(t.get("from"), Some(&json!("Tanjong Pagar MRT")));
+    // The app's automatic second accept carries its contact: recorded, nothing sent back.
+    let back = reference_json(
+        &w,
+        r.nego(),
+        json!({"type": "negotiate.accept", "terms": t.to_value(),
+               "contact": "Owner · +6598765432", "ts": T0 + 1}),
+    );
+    let fx = r.apply_incoming(w.owner, &back, w.eid(), T0 + 1).unwrap();
+    assert_eq!(
+        fx,
+        vec![Effect::ContactReceived {
+            contact: "Owner · +6598765432".into(),
+            salt: None
+        }]
+    );
+    assert_eq!(r.their_contact().unwrap().contact, "Owner · +6598765432");
+    // Its "send yours again" pokes are answered a bounded number of times.
+    let mut answered = 0;
+    for i in 0..10u64 {
+        let mut poke = back.clone();
+        poke.ts = T0 + 10 + i;
+        answered += sent(
+            &r.apply_incoming(w.owner, &poke, w.eid(), T0 + 10 + i)
+                .unwrap(),
+        )
+        .len();
+    }
+    assert_eq!(answered, usize::from(MAX_ACCEPT_RESENDS));
+}
+
+#[test]
+fn reference_agent_accepts_our_partial_counter_by_echoing_it() {
+    let mut w = World::new();
+    reference_ride(&mut w);
+    let (_, mut r) = w.pair();
+    r.set_auto_accept(Some(ContactCard {
+        contact: "Me".into(),
+        salt: None,
+    }))
+    .unwrap();
+    let c = one_sent(&r.counter(pay("SGD 12"), T0).unwrap());
+    // The agent's accept carries `mergeTerms(undefined, our counter)`: our partial terms.
+    let acc = reference_json(
+        &w,
+        r.nego(),
+        json!({"type": "negotiate.accept", "terms": c.terms.as_ref().unwrap().to_value(),
+               "contact": "agent · +6590000000", "ts": T0 + 1}),
+    );
+    let fx = r.apply_incoming(w.owner, &acc, w.eid(), T0 + 1).unwrap();
+    assert_eq!(r.state(), State::Confirmed);
+    assert_eq!(r.their_contact().unwrap().contact, "agent · +6590000000");
+    assert_eq!(
+        r.confirmed_terms().unwrap().get("payment"),
+        Some(&json!("SGD 12"))
+    );
+    assert!(
+        r.confirmed_terms().unwrap().get("from").is_some(),
+        "the route stands"
+    );
+    assert_eq!(
+        sent(&fx).len(),
+        1,
+        "our automatic accept (the agent ignores it)"
+    );
+}
+
+#[test]
+fn an_accept_that_crossed_our_counter_stays_stale_even_as_a_subset() {
+    let mut w = World::new();
+    let (mut o, mut r) = w.pair();
+    let c = one_sent(&r.counter(pay("SGD 12"), T0).unwrap());
+    o.apply_incoming(w.resp, &c, w.eid(), T0).unwrap();
+    // The responder accepts the owner's earlier terms while the owner adds a condition (a
+    // reference owner has no turn rule): the accept is a subset of the new table, yet it never
+    // saw the condition.
+    let ra = reference_json(
+        &w,
+        r.nego(),
+        json!({"type": "negotiate.accept", "terms": {"payment": "SGD 12"}, "contact": "R",
+               "ts": T0 + 1}),
+    );
+    let oc = one_sent(
+        &o.counter(Terms::new().with("note", json!("no pets")), T0 + 1)
+            .unwrap(),
+    );
+    assert_eq!(
+        oc.terms.as_ref(),
+        Some(&Terms::new().with("note", json!("no pets")))
+    );
+    let fx = o.apply_incoming(w.resp, &ra, w.eid(), T0 + 2).unwrap();
+    assert!(matches!(fx.as_slice(), [Effect::StaleAccept { .. }]));
+    assert_eq!(o.state(), State::Open);
+}
+
+#[test]
+fn reference_status_cancel_request_and_chat_json() {
+    let mut w = World::new();
+    reference_ride(&mut w);
+    let (_, mut r) = w.pair();
+    r.accept("Me", None, T0).unwrap();
+    assert_eq!(r.state(), State::Confirmed);
+    let n = r.nego().clone();
+    // Two chats in one second are two messages (the ledger does not hold chat).
+    for text in ["On my way", "Blue car"] {
+        let chat = reference_json(
+            &w,
+            &n,
+            json!({"type": "negotiate.chat", "text": text, "ts": T0 + 5}),
+        );
+        assert_eq!(
+            r.apply_incoming(w.owner, &chat, w.eid(), T0 + 5).unwrap(),
+            vec![Effect::Chat { text: text.into() }]
+        );
+    }
+    // Stages only advance; an old picked_up after completed changes nothing.
+    let done = reference_json(
+        &w,
+        &n,
+        json!({"type": "negotiate.status", "stage": "completed", "ts": T0 + 7}),
+    );
+    r.apply_incoming(w.owner, &done, w.eid(), T0 + 7).unwrap();
+    let late = reference_json(
+        &w,
+        &n,
+        json!({"type": "negotiate.status", "stage": "picked_up", "ts": T0 + 6}),
+    );
+    assert_eq!(
+        r.apply_incoming(w.owner, &late, w.eid(), T0 + 8).unwrap(),
+        vec![]
+    );
+    assert_eq!(r.stage(), Some(Stage::Completed));
+    // "Unless its stage is completed": a cancel request or cancel is refused now.
+    let req = reference_json(
+        &w,
+        &n,
+        json!({"type": "negotiate.cancel_request", "ts": T0 + 9}),
+    );
+    assert!(matches!(
+        r.apply_incoming(w.owner, &req, w.eid(), T0 + 9),
+        Err(NegotiationError::Irreversible { .. })
+    ));
+    assert_eq!(r.state(), State::Confirmed);
+}
+
+#[test]
+fn reference_mutual_cancel_flow() {
+    let mut w = World::new();
+    reference_ride(&mut w);
+    let (_, mut r) = w.pair();
+    r.accept("Me", None, T0).unwrap();
+    let n = r.nego().clone();
+    let req = reference_json(
+        &w,
+        &n,
+        json!({"type": "negotiate.cancel_request", "ts": T0 + 1}),
+    );
+    r.apply_incoming(w.owner, &req, w.eid(), T0 + 1).unwrap();
+    assert_eq!(r.state(), State::CancelRequested { by: Side::Them });
+    let dec = one_sent(&r.decline_cancel(T0 + 2).unwrap());
+    assert_eq!(dec.kind, EnvelopeType::CancelDecline);
+    assert_eq!(r.state(), State::Confirmed);
+    // Ours, and their agree.
+    let ask = one_sent(&r.request_cancel(Some("rain".into()), T0 + 3).unwrap());
+    assert_eq!(ask.kind, EnvelopeType::CancelRequest);
+    let agree = reference_json(
+        &w,
+        &n,
+        json!({"type": "negotiate.cancel_agree", "ts": T0 + 4}),
+    );
+    r.apply_incoming(w.owner, &agree, w.eid(), T0 + 4).unwrap();
+    assert_eq!(r.state(), State::Cancelled);
+}
+
+#[test]
+fn stages_we_report_advance_and_completed_is_final() {
+    let mut w = World::new();
+    reference_ride(&mut w);
+    let (_, mut r) = w.pair();
+    assert!(matches!(
+        r.mark_stage(Stage::PickedUp, T0),
+        Err(NegotiationError::NotAllowed { .. })
+    ));
+    r.accept("Me", None, T0).unwrap();
+    let s = one_sent(&r.mark_stage(Stage::PickedUp, T0 + 1).unwrap());
+    assert_eq!(s.stage, Some(Stage::PickedUp));
+    assert_eq!(r.state(), State::Confirmed, "a report; met needs the code");
+    assert!(r.mark_stage(Stage::PickedUp, T0 + 2).is_err());
+    let s = one_sent(&r.mark_stage(Stage::Completed, T0 + 3).unwrap());
+    assert_eq!(s.stage, Some(Stage::Completed));
+    assert_eq!(r.state(), State::Completed);
+    assert!(matches!(
+        r.cancel(None, T0 + 4),
+        Err(NegotiationError::Irreversible { .. })
+    ));
+    // Chat still flows after completion (where to return a forgotten bag).
+    assert_eq!(sent(&r.chat("left my umbrella", T0 + 5).unwrap()).len(), 1);
+    assert!(r.chat("   ", T0 + 6).is_err());
+}
+
+#[test]
+fn two_status_reports_in_one_second_both_apply() {
+    let mut w = World::new();
+    reference_ride(&mut w);
+    let (_, mut r) = w.pair();
+    r.accept("Me", None, T0).unwrap();
+    let n = r.nego().clone();
+    for stage in ["picked_up", "completed"] {
+        let st = reference_json(
+            &w,
+            &n,
+            json!({"type": "negotiate.status", "stage": stage, "ts": T0 + 5}),
+        );
+        r.apply_incoming(w.owner, &st, w.eid(), T0 + 5).unwrap();
+    }
+    assert_eq!(r.peer_stage(), Some(Stage::Completed));
 }

@@ -304,6 +304,35 @@ impl Terms {
         Self(out)
     }
 
+    /// What changed from `prev` to `next`: every key of `next` whose value differs (or is new),
+    /// and an explicit `null` for every key of `prev` that `next` no longer has. A merging
+    /// receiver (`{...prev, ...diff}`) ends up with `next`; keys nobody touched are not sent, so
+    /// nothing the counter did not mention is erased.
+    pub fn diff(prev: &Terms, next: &Terms) -> Terms {
+        let (prev, next) = (prev.normalized(), next.normalized());
+        let mut out = BTreeMap::new();
+        for (k, v) in &next.0 {
+            if prev.0.get(k) != Some(v) {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+        for k in prev.0.keys() {
+            if !next.0.contains_key(k) {
+                out.insert(k.clone(), Value::Null);
+            }
+        }
+        Self(out)
+    }
+
+    /// The keys with a non-null value.
+    pub fn keys_set(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
     /// The terms as a JSON object (canonical key order).
     pub fn to_value(&self) -> Value {
         Value::Object(self.0.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
@@ -317,7 +346,10 @@ fn validate_known(key: &str, v: &Value) -> Result<(), ProtocolError> {
     }
     let ok = match key {
         "payment" | "note" | "service" => v.is_string(),
-        "window" | "from" | "to" | "location" => v.is_object(),
+        "window" => v.is_object(),
+        // The reference app sends places as plain names (`terms.from = payload.from.name`),
+        // intents carry `{name, geohash}` objects: both are read.
+        "from" | "to" | "location" => v.is_string() || v.is_object(),
         "duration_minutes" => v.as_f64().is_some_and(|d| d >= 0.0),
         _ => true,
     };
@@ -327,6 +359,7 @@ fn validate_known(key: &str, v: &Value) -> Result<(), ProtocolError> {
         let rule = match key {
             "payment" | "note" | "service" => "must be a string",
             "duration_minutes" => "must be a non-negative number",
+            "from" | "to" | "location" => "must be a place name or an object",
             _ => "must be an object",
         };
         Err(ProtocolError::field(
@@ -434,12 +467,22 @@ fn check_len(field: &'static str, s: &str, limit: usize) -> Result<(), ProtocolE
     Ok(())
 }
 
+/// Which way an envelope travels: we build strictly what we send and read tolerantly what the
+/// reference sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    /// Built by us.
+    Send,
+    /// Parsed from a peer.
+    Receive,
+}
+
 /// Serialises an envelope in the reference shape (key order `v, type, nego, intent_id, intent_d,
 /// market, terms, contact, contact_salt, payAddress, reason, text, stage, ts`; absent optionals are
 /// omitted). Fails if a field breaks a rule [`parse_envelope`] enforces, so we never send what we
 /// would refuse.
 pub fn build_envelope(env: &Envelope) -> Result<String, ProtocolError> {
-    validate(env)?;
+    validate(env, Direction::Send)?;
     let mut m = Map::new();
     m.insert("v".into(), Value::from(super::VERSION));
     m.insert("type".into(), Value::from(env.kind.as_str()));
@@ -474,8 +517,10 @@ pub fn build_envelope(env: &Envelope) -> Result<String, ProtocolError> {
     Ok(out)
 }
 
-/// The per-type and per-field rules shared by the builder and the parser.
-fn validate(env: &Envelope) -> Result<(), ProtocolError> {
+/// The per-type and per-field rules shared by the builder and the parser. The one difference:
+/// the reference puts the sender's `contact` in its counters too (its docs say "only on
+/// accept"), so a received counter may carry one; we never send contact before accepting.
+fn validate(env: &Envelope, dir: Direction) -> Result<(), ProtocolError> {
     if env.market.is_empty() {
         return Err(ProtocolError::field("market", "is empty"));
     }
@@ -531,20 +576,21 @@ fn validate(env: &Envelope) -> Result<(), ProtocolError> {
         }
         _ => {}
     }
-    // Contact (and its salt) travel only inside an accept.
-    if env.kind != EnvelopeType::Accept {
-        if env.contact.is_some() {
-            return Err(ProtocolError::field(
-                "contact",
-                format!("is only allowed in negotiate.accept, not {}", env.kind),
-            ));
-        }
-        if env.contact_salt.is_some() {
-            return Err(ProtocolError::field(
-                "contact_salt",
-                format!("is only allowed in negotiate.accept, not {}", env.kind),
-            ));
-        }
+    // Contact (and its salt) travel only inside an accept; a received counter may carry the
+    // reference's contact.
+    let contact_ok = env.kind == EnvelopeType::Accept
+        || (dir == Direction::Receive && env.kind == EnvelopeType::Counter);
+    if !contact_ok && env.contact.is_some() {
+        return Err(ProtocolError::field(
+            "contact",
+            format!("is only allowed in negotiate.accept, not {}", env.kind),
+        ));
+    }
+    if env.kind != EnvelopeType::Accept && env.contact_salt.is_some() {
+        return Err(ProtocolError::field(
+            "contact_salt",
+            format!("is only allowed in negotiate.accept, not {}", env.kind),
+        ));
     }
     Ok(())
 }
@@ -614,7 +660,7 @@ pub fn parse_envelope(json: &str) -> Result<Envelope, ProtocolError> {
         stage,
         ts,
     };
-    validate(&env)?;
+    validate(&env, Direction::Receive)?;
     Ok(env)
 }
 
@@ -716,6 +762,44 @@ mod tests {
         let t = env.terms.unwrap();
         assert_eq!(t.payment(), Some("SGD 12"));
         assert_eq!(t.get("x_extra"), Some(&json!([1, 2])));
+    }
+
+    #[test]
+    fn reads_the_reference_apps_counter_with_contact_and_string_places_but_never_sends_one() {
+        let n = nego();
+        let json = format!(
+            r#"{{"v":1,"type":"negotiate.counter","nego":"{n}","intent_id":"{}","intent_d":"0123456789abcdef","market":"sg-rideshare","terms":{{"window":{{"start":1767000000,"end":1767000900}},"payment":"S$12","from":"Tanjong Pagar MRT","to":"Changi Airport T3"}},"contact":"Linh · +84912345678","ts":1767000000}}"#,
+            "ab".repeat(32)
+        );
+        let env = parse_envelope(&json).expect("the reference's first message parses");
+        assert_eq!(env.contact.as_deref(), Some("Linh · +84912345678"));
+        let t = env.terms.clone().unwrap();
+        assert_eq!(t.get("from"), Some(&json!("Tanjong Pagar MRT")));
+        // We never send contact before an accept.
+        assert!(matches!(
+            build_envelope(&env),
+            Err(ProtocolError::InvalidField {
+                field: "contact",
+                ..
+            })
+        ));
+        // Places: a name or an object, nothing else.
+        for bad in [json!(5), json!([1]), json!(true)] {
+            let m = json!({ "from": bad });
+            assert!(Terms::from_map(m.as_object().unwrap()).is_err());
+        }
+        // Contact is still refused outside counter and accept.
+        let mut chat = base(EnvelopeType::Chat);
+        chat.contact = Some("x".into());
+        let text = serde_json::to_string(&{
+            let mut v: Value =
+                serde_json::from_str(&build_envelope(&base(EnvelopeType::Chat)).unwrap()).unwrap();
+            v["contact"] = json!("x");
+            v
+        })
+        .unwrap();
+        assert!(parse_envelope(&text).is_err());
+        assert!(build_envelope(&chat).is_err());
     }
 
     #[test]

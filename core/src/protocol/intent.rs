@@ -156,6 +156,26 @@ pub fn is_reference_d(d: &str) -> bool {
 // Geohash helpers.
 // ---------------------------------------------------------------------------------------------
 
+/// The rule a geohash typed by a user breaks, if any: empty, longer than 12 characters, or a
+/// character outside the lowercase base32 alphabet (the typed twin of [`validate_geohash`]).
+pub fn geohash_rule(g: &str) -> Option<crate::rules::Rule> {
+    use crate::rules::{Format, Rule};
+    if g.is_empty() {
+        return Some(Rule::Required);
+    }
+    if g.chars().count() > MAX_GEOHASH_LEN {
+        return Some(Rule::TooLong {
+            max: crate::rules::count(MAX_GEOHASH_LEN),
+        });
+    }
+    if g.chars().any(|c| !GEOHASH_ALPHABET.contains(c)) {
+        return Some(Rule::BadFormat {
+            format: Format::Geohash,
+        });
+    }
+    None
+}
+
 /// Checks a geohash: 1..=12 characters of the lowercase base32 alphabet.
 pub fn validate_geohash(field: &'static str, g: &str) -> Result<(), ProtocolError> {
     if g.is_empty() {
@@ -336,7 +356,42 @@ fn intent_content(
     Ok(content)
 }
 
-/// Tags in the reference order: `d`, `t` market, `expiration`, `freeport`, `g`…, `t` topics….
+/// Our capability tag on intents (additive; the reference ignores unknown tags):
+/// `["caps", "nip17", "accept2"]`.
+pub const CAPS_TAG: &str = "caps";
+/// Capability: this client reads NIP-17 gift wraps (send it gift wraps, never NIP-04).
+pub const CAP_NIP17: &str = "nip17";
+/// Capability: this client confirms a deal only when both sides accepted the same terms (our
+/// negotiation), rather than on a single accept (the reference).
+pub const CAP_DOUBLE_ACCEPT: &str = "accept2";
+/// What our intents advertise.
+pub const OUR_CAPS: [&str; 2] = [CAP_NIP17, CAP_DOUBLE_ACCEPT];
+/// Most capability values read from one tag.
+pub const MAX_CAPS: usize = 16;
+
+/// The capabilities an intent's `caps` tag advertises: lowercase words of at most 32 characters
+/// from the first `caps` tag (anything else is ignored: a newer client may add words).
+fn parse_caps(event: &Event) -> Vec<String> {
+    first_tag(event, CAPS_TAG)
+        .map(|values| {
+            values
+                .iter()
+                .filter(|w| {
+                    !w.is_empty()
+                        && w.len() <= 32
+                        && w.bytes().all(|b| {
+                            b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-'
+                        })
+                })
+                .take(MAX_CAPS)
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Tags in the reference order: `d`, `t` market, `expiration`, `freeport`, `g`…, `t` topics…,
+/// then our additive `caps` tag.
 fn intent_tags(
     d: &str,
     market: &str,
@@ -355,6 +410,7 @@ fn intent_tags(
     for t in topics {
         tags.push(Tag::custom(TagKind::custom("t"), [t.as_str()]));
     }
+    tags.push(Tag::custom(TagKind::custom(CAPS_TAG), OUR_CAPS));
     tags
 }
 
@@ -539,9 +595,16 @@ pub struct Intent {
     pub geohashes: Vec<String>,
     /// Extra `t` topics after the market.
     pub topics: Vec<String>,
+    /// Capabilities the author's client advertises (`caps` tag; empty for the reference).
+    pub caps: Vec<String>,
 }
 
 impl Intent {
+    /// `true` when the author's client advertises capability `cap` (see [`CAPS_TAG`]).
+    pub fn has_cap(&self, cap: &str) -> bool {
+        self.caps.iter().any(|c| c == cap)
+    }
+
     /// `true` if this is a withdrawal: payload `{"withdrawn":true}`, or the `{}` payload with
     /// title `(withdrawn)` that some reference code sends.
     pub fn is_withdrawn(&self) -> bool {
@@ -818,6 +881,7 @@ pub fn parse_intent(event: &Event, now: Timestamp) -> Result<Intent, ProtocolErr
         expires_at,
         geohashes,
         topics,
+        caps: parse_caps(event),
     })
 }
 
@@ -924,6 +988,7 @@ mod tests {
                 t(&["g", "w7er8"]),
                 t(&["t", "vn_hanoi"]),
                 t(&["t", "vn_hanoi_ridesharing"]),
+                t(&["caps", "nip17", "accept2"]),
             ]
         );
         // Content keys in the reference order.
@@ -976,7 +1041,7 @@ mod tests {
         dr.topics.clear();
         let (_, ev) = sign(build_intent(&dr, "ffffffffffffffff", Timestamp::from(NOW)).unwrap());
         assert_eq!(ev.kind.as_u16(), 32102);
-        assert_eq!(ev.tags.len(), 4);
+        assert_eq!(ev.tags.len(), 5);
         assert!(!ev.content.contains("window") && !ev.content.contains("flex_minutes"));
         let p = parse_intent(&ev, Timestamp::from(NOW)).unwrap();
         assert_eq!(p.side, Side::Request);
@@ -1381,6 +1446,20 @@ mod tests {
         assert_eq!(p.flex_minutes, Some(30));
         assert_eq!(p.geohashes, ["w", "w7"]);
         assert!(p.topics.is_empty());
+        assert!(p.caps.is_empty(), "the reference sends no caps tag");
+        // Our caps tag: known words kept, junk ignored, never an error.
+        let mut tags = good_tags();
+        tags.push(t(&[
+            "caps",
+            "nip17",
+            "NOPE",
+            "accept2",
+            &"x".repeat(40),
+            "future-1",
+        ]));
+        let p = parse_intent(&raw(32101, &tags, &good_content().to_string()), now).unwrap();
+        assert_eq!(p.caps, ["nip17", "accept2", "future-1"]);
+        assert!(p.has_cap(CAP_NIP17) && p.has_cap(CAP_DOUBLE_ACCEPT));
         // An unknown market with an unknown schema parses structurally, any payload shape.
         let mut c = good_content();
         c["market"] = json!("vn-tutoring");

@@ -32,7 +32,7 @@ pub const BUILTIN_SOURCES: &[(&str, &str)] = &[
 const MAX_REPORTED_VIOLATIONS: usize = 3;
 
 /// How a UI should render one form field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, uniffi::Enum)]
 #[serde(rename_all = "snake_case")]
 pub enum InputKind {
     /// One line of text.
@@ -52,7 +52,7 @@ pub enum InputKind {
 }
 
 /// One choice of a `select` field.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize, uniffi::Record)]
 #[serde(deny_unknown_fields)]
 pub struct FormOption {
     /// Value written into the payload.
@@ -200,6 +200,11 @@ impl Market {
     /// Form hints in display order.
     pub fn form(&self) -> &[FormField] {
         &self.form
+    }
+
+    /// The compiled payload validator (see [`super::form::schema_violations`]).
+    pub(crate) fn validator(&self) -> &jsonschema::Validator {
+        &self.validator
     }
 
     /// Validates a payload against this market's schema. The error names the JSON pointer of

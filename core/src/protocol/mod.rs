@@ -13,11 +13,13 @@ use serde_json::{Map, Value};
 
 pub mod envelope;
 pub mod follows;
+pub mod form;
 pub mod intent;
 pub mod market;
 pub mod profile;
 pub mod rating;
 pub mod receipt;
+pub mod tolerant;
 
 /// Event kinds used by Freeport.
 pub mod kinds {
@@ -41,6 +43,8 @@ pub mod kinds {
     pub const PRIVATE_DM: u16 = 14;
     /// NIP-59 gift wrap.
     pub const GIFT_WRAP: u16 = 1059;
+    /// NIP-17 list of the relays where a user receives gift wraps (its "inbox").
+    pub const DM_RELAYS: u16 = 10050;
 }
 
 /// Size and shape limits enforced by every parser.
@@ -385,6 +389,16 @@ pub(crate) fn first_tag<'a>(event: &'a Event, name: &str) -> Option<&'a [String]
 }
 
 /// The first value of the first tag named `name`.
+/// A `p` tag with a relay hint: `["p", <pubkey hex>, <relay url>]` (NIP-01).
+pub(crate) fn p_tag_with_hint(pk: &nostr::PublicKey, relay: &nostr::RelayUrl) -> nostr::Tag {
+    nostr::Tag::from_standardized_without_cell(nostr::TagStandard::PublicKey {
+        public_key: *pk,
+        relay_url: Some(relay.clone()),
+        alias: None,
+        uppercase: false,
+    })
+}
+
 pub(crate) fn first_tag_value<'a>(event: &'a Event, name: &str) -> Option<&'a str> {
     first_tag(event, name)
         .and_then(|v| v.first())

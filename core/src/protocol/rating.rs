@@ -98,6 +98,16 @@ pub fn build_rating(
     draft: &RatingDraft,
     created_at: Timestamp,
 ) -> Result<EventBuilder, ProtocolError> {
+    build_rating_with_hint(draft, created_at, None)
+}
+
+/// [`build_rating`] with a relay where the ratee is found in the `p` tag
+/// (`["p", <ratee>, <relay>]`, NIP-01); readers take the tag's first value.
+pub fn build_rating_with_hint(
+    draft: &RatingDraft,
+    created_at: Timestamp,
+    ratee_relay: Option<&nostr::RelayUrl>,
+) -> Result<EventBuilder, ProtocolError> {
     if !draft.nego.involves(&draft.ratee) {
         return Err(ProtocolError::Mismatch {
             a: "p",
@@ -124,7 +134,10 @@ pub fn build_rating(
         EventBuilder::new(Kind::Custom(kinds::RATING), Value::Object(m).to_string())
             .tags([
                 Tag::identifier(draft.nego.to_string()),
-                Tag::public_key(draft.ratee),
+                match ratee_relay {
+                    Some(url) => super::p_tag_with_hint(&draft.ratee, url),
+                    None => Tag::public_key(draft.ratee),
+                },
             ])
             .custom_created_at(created_at),
     )

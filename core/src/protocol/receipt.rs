@@ -91,7 +91,8 @@ pub fn receipt_content(intent_id: &EventId, meet: Option<&MeetNonce>) -> String 
     }
 }
 
-/// Canonical tags, in order: `d`, `p`, then `meet`, then `e`.
+/// Canonical tags, in order: `d`, `p`, then `meet`, then `e`. No relay hints: a met half is
+/// rebuilt byte for byte by the other phone from its own record.
 pub fn receipt_tags(draft: &ReceiptDraft) -> Vec<Tag> {
     let mut tags = vec![
         Tag::identifier(draft.nego.to_string()),
@@ -109,11 +110,27 @@ pub fn receipt_tags(draft: &ReceiptDraft) -> Vec<Tag> {
 /// Builds the unsigned receipt half at `created_at`. The signer must be the party that is not
 /// `draft.peer`; [`parse_receipt`] enforces it on the way back in.
 pub fn build_receipt(draft: &ReceiptDraft, created_at: Timestamp) -> EventBuilder {
+    build_receipt_with_hint(draft, created_at, None)
+}
+
+/// [`build_receipt`] with a relay where the peer is found in the `p` tag
+/// (`["p", <peer>, <relay>]`, NIP-01). Only for a half nobody rebuilds: the proven half
+/// published at confirmation. Readers take the tag's first value, so the hint changes nothing
+/// for them (the reference client included).
+pub fn build_receipt_with_hint(
+    draft: &ReceiptDraft,
+    created_at: Timestamp,
+    peer_relay: Option<&nostr::RelayUrl>,
+) -> EventBuilder {
+    let mut tags = receipt_tags(draft);
+    if let (Some(url), Some(p)) = (peer_relay, tags.get_mut(1)) {
+        *p = super::p_tag_with_hint(&draft.peer, url);
+    }
     EventBuilder::new(
         Kind::Custom(kinds::RECEIPT),
         receipt_content(&draft.intent_id, draft.meet.as_ref()),
     )
-    .tags(receipt_tags(draft))
+    .tags(tags)
     .custom_created_at(created_at)
 }
 
@@ -208,7 +225,9 @@ pub fn parse_receipt(event: &Event) -> Result<Receipt, ProtocolError> {
 }
 
 /// How strongly a deal is evidenced (DESIGN §3.2; used for rating weights).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, uniffi::Enum,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum DealTier {
     /// Only one half exists: a claim, good only for reliability "no-show" negatives.

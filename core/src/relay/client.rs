@@ -6,9 +6,9 @@
 //! accepted from its id-keyed verification cache) and passed through an [`IngestGate`] before it
 //! is delivered. Nothing reaches a consumer unverified.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use nostr::{
@@ -16,13 +16,20 @@ use nostr::{
     Timestamp,
 };
 use nostr_relay_pool::monitor::{Monitor, MonitorNotification};
-use nostr_relay_pool::relay::{Relay, RelayLimits, RelayOptions, RelayStatus, SubscribeOptions};
+use nostr_relay_pool::relay::FlagCheck;
+use nostr_relay_pool::relay::{
+    Relay, RelayLimits, RelayOptions, RelayServiceFlags, RelayStatus, SubscribeOptions,
+};
 use nostr_relay_pool::{RelayPoolNotification, RelayPoolOptions};
 use nostr_sdk::{Client, ClientOptions};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, broadcast, mpsc, watch};
 use tokio::task::JoinSet;
 
+use super::extra::{Admit, Extras};
 use super::ingest::{DropReason, IngestGate, IngestLimits, IngestStats, keep_newest};
+use super::lists::{
+    KIND_INBOX_RELAYS, KIND_RELAY_LIST, OwnRelays, PeerRelays, Route, dm_tiers, tagged_people,
+};
 use super::outbox::{
     BackoffPolicy, OkOutcome, OutboxItem, OutboxStore, Rejection, RejectionKind, StoreError,
     classify_ok,
@@ -75,24 +82,45 @@ pub fn default_relays() -> Result<Vec<String>, RelayError> {
     parse_relay_list(DEFAULT_RELAYS_JSON)
 }
 
-/// Parses a relay list file of the form `{"relays": ["wss://…", …]}`.
+/// The default index relays of `assets/relays.json` (where relay lists are published and looked
+/// up), empty if the file names none.
+pub fn default_index_relays() -> Result<Vec<String>, RelayError> {
+    parse_named_list(DEFAULT_RELAYS_JSON, "index", false)
+}
+
+/// Parses a relay list file of the form `{"relays": ["wss://…", …]}`: every entry must pass the
+/// rules of the user's own settings ([`super::lists::check_relay_url`]); entries come back in
+/// canonical form.
 pub fn parse_relay_list(json: &str) -> Result<Vec<String>, RelayError> {
+    parse_named_list(json, "relays", true)
+}
+
+fn parse_named_list(json: &str, key: &str, required: bool) -> Result<Vec<String>, RelayError> {
     let v: serde_json::Value = serde_json::from_str(json).map_err(|e| RelayError::Config {
         reason: format!("relay list is not JSON: {e}"),
     })?;
-    let list = v
-        .get("relays")
-        .and_then(|r| r.as_array())
-        .ok_or_else(|| RelayError::Config {
-            reason: "relay list has no `relays` array".into(),
-        })?;
+    let list = match v.get(key).and_then(|r| r.as_array()) {
+        Some(l) => l,
+        None if !required => return Ok(Vec::new()),
+        None => {
+            return Err(RelayError::Config {
+                reason: format!("relay list has no `{key}` array"),
+            });
+        }
+    };
     let mut out = Vec::with_capacity(list.len());
     for item in list {
         let url = item.as_str().ok_or_else(|| RelayError::Config {
             reason: "relay list entry is not a string".into(),
         })?;
-        parse_url(url)?;
-        out.push(url.to_string());
+        let u =
+            super::lists::check_relay_url(url, super::lists::UrlPolicy::OWN).map_err(|rule| {
+                RelayError::InvalidUrl {
+                    url: crate::protocol::excerpt(url),
+                    reason: rule.to_string(),
+                }
+            })?;
+        out.push(super::lists::canonical(&u));
     }
     Ok(out)
 }
@@ -114,8 +142,26 @@ fn unix_now() -> u64 {
 /// Tunables of the relay client.
 #[derive(Debug, Clone)]
 pub struct RelayConfig {
-    /// Relay URLs to connect to.
-    pub relays: Vec<String>,
+    /// Our read relays: live subscriptions and queries go there.
+    pub read: Vec<String>,
+    /// Our write relays: our events are published there.
+    pub write: Vec<String>,
+    /// Our inbox relays: direct messages to us arrive there (read for direct messages too;
+    /// our copy of each message we send goes there).
+    pub inbox: Vec<String>,
+    /// Index relays: our relay lists are published there too, and others' lists are looked up
+    /// there. Connected on demand, like other people's relays.
+    pub index: Vec<String>,
+    /// Most connections to relays that are not ours (other people's relays, index relays) open
+    /// at once. At the cap the least recently used idle one is closed; if all are in use, the
+    /// new relay is skipped (counted in [`Traffic::extra_refused`]).
+    pub max_extra_relays: usize,
+    /// Most relays of one person's list used to reach them or read from them.
+    pub max_relays_per_peer: usize,
+    /// An extra connection unused for this long is closed.
+    pub extra_idle: Duration,
+    /// How long a publish or query waits for an extra connection to open.
+    pub extra_connect_timeout: Duration,
     /// Caps enforced on every incoming event.
     pub limits: IngestLimits,
     /// Outbox retry schedule.
@@ -155,10 +201,28 @@ pub struct RelayConfig {
 }
 
 impl RelayConfig {
-    /// A configuration for `relays` with default tunables.
+    /// A configuration using `relays` for reading, writing and the inbox (no index relays),
+    /// with default tunables.
     pub fn new(relays: Vec<String>) -> Self {
+        Self::with_roles(relays.clone(), relays.clone(), relays, Vec::new())
+    }
+
+    /// A configuration with relays by role, with default tunables.
+    pub fn with_roles(
+        read: Vec<String>,
+        write: Vec<String>,
+        inbox: Vec<String>,
+        index: Vec<String>,
+    ) -> Self {
         Self {
-            relays,
+            read,
+            write,
+            inbox,
+            index,
+            max_extra_relays: 16,
+            max_relays_per_peer: 3,
+            extra_idle: Duration::from_secs(60),
+            extra_connect_timeout: Duration::from_secs(5),
             limits: IngestLimits::default(),
             backoff: BackoffPolicy::default(),
             ok_timeout: Duration::from_secs(10),
@@ -357,6 +421,8 @@ pub struct PublishReport {
     pub accepted: Vec<RelayUrl>,
     /// Relays that refused it, with why.
     pub rejected: Vec<(RelayUrl, Rejection)>,
+    /// It reached where it is routed ([`Route::done`]): the outbox is finished with it.
+    pub delivered: bool,
 }
 
 impl PublishReport {
@@ -489,6 +555,73 @@ struct Inner {
     wake: Notify,
     flush_all: AtomicBool,
     shutdown: watch::Sender<bool>,
+    /// Our relays by role (changed by [`RelayClient::set_own_relays`]).
+    own: RwLock<OwnRelays>,
+    /// Other people's relay lists, as the app looked them up.
+    peers: Mutex<PeerBook>,
+    /// The on-demand connections to relays that are not ours.
+    extras: Arc<Mutex<Extras>>,
+    /// What extra connections cost so far (closed connections' bytes included).
+    traffic: Mutex<Traffic>,
+}
+
+/// Most people whose relay lists the client keeps in memory (the app keeps them all in its
+/// store and hands them in again when needed).
+const MAX_PEER_BOOK: usize = 10_000;
+
+/// Other people's relay lists, bounded (the oldest entry goes first).
+#[derive(Default)]
+struct PeerBook {
+    lists: HashMap<PublicKey, PeerRelays>,
+    order: VecDeque<PublicKey>,
+}
+
+impl PeerBook {
+    fn set(&mut self, pk: PublicKey, relays: PeerRelays) {
+        if self.lists.insert(pk, relays).is_none() {
+            self.order.push_back(pk);
+            while self.order.len() > MAX_PEER_BOOK {
+                if let Some(old) = self.order.pop_front() {
+                    self.lists.remove(&old);
+                }
+            }
+        }
+    }
+
+    fn get(&self, pk: &PublicKey) -> Option<&PeerRelays> {
+        self.lists.get(pk)
+    }
+}
+
+/// Connections and bytes of the client so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Traffic {
+    /// Connections opened to relays that are not ours (other people's, index relays).
+    pub extra_opened: u64,
+    /// Extra connections closed (idle, evicted at the cap, or shut down).
+    pub extra_closed: u64,
+    /// Extra relays skipped because the cap was reached and every extra connection was in use.
+    pub extra_refused: u64,
+    /// Extra connections open now.
+    pub extra_open: u64,
+    /// Bytes sent to every relay (ours and extra, open and closed).
+    pub bytes_sent: u64,
+    /// Bytes received from every relay.
+    pub bytes_received: u64,
+    closed_sent: u64,
+    closed_received: u64,
+}
+
+/// Holds one use of an extra connection; released on drop.
+struct ExtraLease {
+    extras: Arc<Mutex<Extras>>,
+    url: RelayUrl,
+}
+
+impl Drop for ExtraLease {
+    fn drop(&mut self) {
+        lock(&self.extras).release(&self.url, std::time::Instant::now());
+    }
 }
 
 /// The Freeport relay client. Cheap to clone; all clones share one connection pool.
@@ -501,7 +634,7 @@ impl std::fmt::Debug for RelayClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RelayClient")
             .field("pubkey", &self.inner.keys.public_key())
-            .field("relays", &self.inner.config.relays)
+            .field("relays", &self.inner.own_relays())
             .finish_non_exhaustive()
     }
 }
@@ -510,6 +643,236 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding one of these locks cannot leave the state half-updated in a way
     // that matters more than losing the client, so recover the guard.
     m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn read_lock<T>(m: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    m.read().unwrap_or_else(|p| p.into_inner())
+}
+
+fn write_lock<T>(m: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    m.write().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Parses our relay lists (every URL must parse).
+fn own_relays(
+    read: &[String],
+    write: &[String],
+    inbox: &[String],
+    index: &[String],
+) -> Result<OwnRelays, RelayError> {
+    for u in read.iter().chain(write).chain(inbox).chain(index) {
+        parse_url(u)?;
+    }
+    Ok(OwnRelays::from_lists(read, write, inbox, index))
+}
+
+/// The SDK flags of one of our relays: `READ` where we read (read and inbox relays; live
+/// subscriptions go to every `READ` relay), `WRITE` where we publish, `PING` to keep it up, and
+/// `GOSSIP` on all of them: the SDK refuses to send an event to a relay without `WRITE` or
+/// `GOSSIP`, and an inbox relay that is not a write relay still receives our copy of each
+/// message (and a read-only one a query). Where events go is decided by [`route_event`].
+fn flags_for(own: &OwnRelays, url: &RelayUrl) -> RelayServiceFlags {
+    let mut f = RelayServiceFlags::PING | RelayServiceFlags::GOSSIP;
+    if own.read.contains(url) || own.inbox.contains(url) {
+        f |= RelayServiceFlags::READ;
+    }
+    if own.write.contains(url) {
+        f |= RelayServiceFlags::WRITE;
+    }
+    f
+}
+
+impl Inner {
+    fn own_relays(&self) -> OwnRelays {
+        read_lock(&self.own).clone()
+    }
+
+    fn base_options(&self) -> RelayOptions {
+        let c = &self.config;
+        let mut limits = RelayLimits::default();
+        limits.messages.max_size = Some(c.max_message_bytes);
+        RelayOptions::new()
+            .limits(limits)
+            // We enforce filters ourselves (and never ban on the SDK's say-so).
+            .verify_subscriptions(false)
+            .ban_relay_on_mismatch(false)
+    }
+
+    /// One of our relays: kept connected (reconnects), with its role flags.
+    fn own_options(&self, flags: RelayServiceFlags) -> RelayOptions {
+        let c = &self.config;
+        self.base_options()
+            .flags(flags)
+            .reconnect(true)
+            .retry_interval(c.reconnect_interval)
+            .adjust_retry_interval(c.adaptive_reconnect)
+    }
+
+    /// An extra connection: no live subscriptions (no `READ`), not a publish target of its own
+    /// (no `WRITE`), not reconnected (it is reopened when next needed).
+    fn extra_options(&self) -> RelayOptions {
+        self.base_options()
+            .flags(RelayServiceFlags::GOSSIP)
+            .reconnect(false)
+    }
+}
+
+/// Relays of ours among `urls` as they are, the others leased as extra connections (opened if
+/// needed, within the cap). Returns the relays to use and the leases to hold while using them.
+async fn lease(inner: &Arc<Inner>, urls: &[RelayUrl]) -> (Vec<(RelayUrl, Relay)>, Vec<ExtraLease>) {
+    let pool = inner.client.pool();
+    let own = inner.own_relays();
+    let mut out = Vec::new();
+    let mut leases = Vec::new();
+    for url in urls {
+        if own.contains(url) {
+            if let Ok(r) = pool.relay(url).await {
+                out.push((url.clone(), r));
+            }
+            continue;
+        }
+        let admit = lock(&inner.extras).acquire(url, std::time::Instant::now());
+        match admit {
+            Admit::Refused => {
+                lock(&inner.traffic).extra_refused += 1;
+                tracing::debug!(relay = %url, "extra relay skipped: every extra connection is in use");
+                continue;
+            }
+            Admit::Present => {}
+            Admit::Open { evict } => {
+                if let Some(v) = evict {
+                    close_extra(inner, v).await;
+                }
+                lock(&inner.traffic).extra_opened += 1;
+            }
+        }
+        leases.push(ExtraLease {
+            extras: inner.extras.clone(),
+            url: url.clone(),
+        });
+        let relay = match pool.relay(url).await {
+            Ok(r) => Ok(r),
+            Err(_) => match pool.add_relay(url.clone(), inner.extra_options()).await {
+                Ok(_) => pool.relay(url).await,
+                Err(e) => Err(e),
+            },
+        };
+        match relay {
+            Ok(r) => {
+                if !r.is_connected() {
+                    r.connect();
+                }
+                out.push((url.clone(), r));
+            }
+            Err(e) => tracing::debug!(relay = %url, error = %e, "extra relay not added"),
+        }
+    }
+    (out, leases)
+}
+
+/// Closes an extra connection (unless it became one of ours), keeping its byte counts.
+async fn close_extra(inner: &Inner, url: RelayUrl) {
+    if inner.own_relays().contains(&url) {
+        return;
+    }
+    let pool = inner.client.pool();
+    if let Ok(r) = pool.relay(&url).await {
+        let (sent, received) = (r.stats().bytes_sent(), r.stats().bytes_received());
+        let mut t = lock(&inner.traffic);
+        t.extra_closed += 1;
+        t.closed_sent = t.closed_sent.saturating_add(sent as u64);
+        t.closed_received = t.closed_received.saturating_add(received as u64);
+    }
+    let _ = pool.force_remove_relay(url).await;
+}
+
+/// Closes extra connections unused for [`RelayConfig::extra_idle`].
+async fn reaper_loop(inner: Arc<Inner>) {
+    let mut shutdown = inner.shutdown.subscribe();
+    let every = (inner.config.extra_idle / 4).max(Duration::from_millis(100));
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = shutdown.changed() => break,
+        }
+        let idle = lock(&inner.extras).take_idle(std::time::Instant::now());
+        for url in idle {
+            tracing::debug!(relay = %url, "closing idle extra relay");
+            close_extra(&inner, url).await;
+        }
+    }
+}
+
+/// Waits for each relay's connection, at most `t`.
+async fn wait_all(relays: Vec<Relay>, t: Duration) {
+    let mut set = JoinSet::new();
+    for r in relays {
+        set.spawn(async move { r.wait_for_connection(t).await });
+    }
+    while set.join_next().await.is_some() {}
+}
+
+/// The relay a direct message to `peer` goes to first (their first inbox relay, else their
+/// first read relay), as the rumor's relay hint; `None` when they published no list.
+fn route_event_hint(inner: &Inner, peer: &PublicKey) -> Option<RelayUrl> {
+    let peers = lock(&inner.peers);
+    let p = peers.get(peer)?;
+    p.inbox.first().or_else(|| p.read.first()).cloned()
+}
+
+/// Most tagged people whose read relays an event is also sent to.
+const MAX_TAGGED_ROUTED: usize = 3;
+
+/// Where `event` goes (docs/RELAY.md, "Routing"):
+/// - a gift wrap to us (our copy): our inbox relays;
+/// - a gift wrap to someone else: their inbox relays, then their read relays, then our write
+///   relays, in tiers ([`super::lists::dm_tiers`]);
+/// - anything else: our write relays; and as further groups the write relays of its author when
+///   it is not us (the scanner publishes both receipt halves), the read relays of each of up to
+///   three people it tags (NIP-65: mentions go where the mentioned read), and the index relays
+///   for our own relay lists.
+fn route_event(inner: &Inner, event: &Event) -> Route {
+    let me = inner.keys.public_key();
+    let own = inner.own_relays();
+    let per = inner.config.max_relays_per_peer;
+    let peers = lock(&inner.peers);
+    let k = event.kind.as_u16();
+    if k == kinds::GIFT_WRAP {
+        let tiers = match tagged_people(event, 1).first() {
+            Some(pk) if *pk == me => vec![if own.inbox.is_empty() {
+                own.write.clone()
+            } else {
+                own.inbox.clone()
+            }],
+            Some(pk) => dm_tiers(peers.get(pk), &own.write, per),
+            None => vec![own.write.clone()],
+        };
+        return Route {
+            tiers,
+            groups: Vec::new(),
+        };
+    }
+    let mut groups: Vec<Vec<RelayUrl>> = Vec::new();
+    if event.pubkey == me && (k == KIND_RELAY_LIST || k == KIND_INBOX_RELAYS) {
+        groups.push(own.index.clone());
+    }
+    if event.pubkey != me
+        && let Some(p) = peers.get(&event.pubkey)
+    {
+        groups.push(p.write.iter().take(per).cloned().collect());
+    }
+    for pk in tagged_people(event, MAX_TAGGED_ROUTED) {
+        if pk != me
+            && let Some(p) = peers.get(&pk)
+        {
+            groups.push(p.read.iter().take(per).cloned().collect());
+        }
+    }
+    groups.retain(|g| !g.is_empty());
+    Route {
+        tiers: vec![own.write.clone()],
+        groups,
+    }
 }
 
 /// Checks the filter's `limit` for stored events (before EOSE) from `relay`.
@@ -539,18 +902,15 @@ enum Dispatch {
 }
 
 impl RelayClient {
-    /// Connects to the configured relays (in the background: a relay that is down or slow
-    /// never blocks) and starts the ingest pipeline and the outbox publisher.
+    /// Connects to our relays (in the background: a relay that is down or slow never blocks)
+    /// and starts the ingest pipeline, the outbox publisher and the closing of idle extra
+    /// connections.
     pub async fn start(
         keys: Keys,
         config: RelayConfig,
         outbox: Arc<dyn OutboxStore>,
     ) -> Result<(Self, Incoming), RelayError> {
-        let urls: Vec<RelayUrl> = config
-            .relays
-            .iter()
-            .map(|u| parse_url(u))
-            .collect::<Result<_, _>>()?;
+        let own = own_relays(&config.read, &config.write, &config.inbox, &config.index)?;
         let monitor = Monitor::new(256);
         let client = Client::builder()
             .signer(keys.clone())
@@ -576,6 +936,13 @@ impl RelayClient {
             wake: Notify::new(),
             flush_all: AtomicBool::new(false),
             shutdown,
+            own: RwLock::new(own.clone()),
+            peers: Mutex::new(PeerBook::default()),
+            extras: Arc::new(Mutex::new(Extras::new(
+                config.max_extra_relays,
+                config.extra_idle,
+            ))),
+            traffic: Mutex::new(Traffic::default()),
             config,
         });
         let (cap, max_bytes) = (inner.config.channel_capacity, inner.config.stream_max_bytes);
@@ -588,10 +955,12 @@ impl RelayClient {
         tokio::spawn(ingest_loop(inner.clone(), notifications, ev_tx, dm_tx));
         tokio::spawn(monitor_loop(inner.clone(), statuses));
         tokio::spawn(outbox_loop(inner.clone()));
+        tokio::spawn(reaper_loop(inner.clone()));
 
         let me = Self { inner };
-        for url in urls {
-            me.add_relay_url(url).await?;
+        for url in own.connected_set() {
+            let flags = flags_for(&own, &url);
+            me.add_own_relay(url, flags).await?;
         }
         Ok((
             me,
@@ -607,24 +976,19 @@ impl RelayClient {
         self.inner.keys.public_key()
     }
 
-    fn relay_options(&self) -> RelayOptions {
-        let c = &self.inner.config;
-        let mut limits = RelayLimits::default();
-        limits.messages.max_size = Some(c.max_message_bytes);
-        RelayOptions::new()
-            .reconnect(true)
-            .retry_interval(c.reconnect_interval)
-            .adjust_retry_interval(c.adaptive_reconnect)
-            .limits(limits)
-            // We enforce filters ourselves (and never ban on the SDK's say-so).
-            .verify_subscriptions(false)
-            .ban_relay_on_mismatch(false)
-    }
-
-    async fn add_relay_url(&self, url: RelayUrl) -> Result<bool, RelayError> {
+    async fn add_own_relay(
+        &self,
+        url: RelayUrl,
+        flags: RelayServiceFlags,
+    ) -> Result<bool, RelayError> {
         let pool = self.inner.client.pool();
+        if lock(&self.inner.extras).forget(&url) {
+            // It was open as an extra connection (other options): reopen it as ours.
+            let _ = pool.force_remove_relay(url.clone()).await;
+            lock(&self.inner.traffic).extra_closed += 1;
+        }
         let added = pool
-            .add_relay(url.clone(), self.relay_options())
+            .add_relay(url.clone(), self.inner.own_options(flags))
             .await
             .map_err(|e| RelayError::Pool(e.to_string()))?;
         pool.connect_relay(url)
@@ -633,16 +997,31 @@ impl RelayClient {
         Ok(added)
     }
 
-    /// Adds a relay at runtime and starts connecting to it (non-blocking). It inherits every
-    /// live subscription. Returns `false` if it was already present.
+    /// Adds a relay at runtime for reading, writing and the inbox, and starts connecting to it
+    /// (non-blocking). It inherits every live subscription. Returns `false` if it was already
+    /// one of ours.
     pub async fn add_relay(&self, url: &str) -> Result<bool, RelayError> {
         let url = parse_url(url)?;
-        self.add_relay_url(url).await
+        let mut own = self.inner.own_relays();
+        if own.contains(&url) {
+            return Ok(false);
+        }
+        own.read.push(url.clone());
+        own.write.push(url.clone());
+        own.inbox.push(url.clone());
+        *write_lock(&self.inner.own) = own.clone();
+        self.add_own_relay(url.clone(), flags_for(&own, &url)).await
     }
 
-    /// Disconnects and removes a relay.
+    /// Disconnects and removes one of our relays (from every role).
     pub async fn remove_relay(&self, url: &str) -> Result<(), RelayError> {
         let url = parse_url(url)?;
+        {
+            let mut own = write_lock(&self.inner.own);
+            own.read.retain(|u| *u != url);
+            own.write.retain(|u| *u != url);
+            own.inbox.retain(|u| *u != url);
+        }
         self.inner
             .client
             .pool()
@@ -651,7 +1030,67 @@ impl RelayClient {
             .map_err(|e| RelayError::Pool(e.to_string()))
     }
 
-    /// Every relay and its connection state.
+    /// Replaces our relays by role at runtime: relays no longer ours are closed, new ones
+    /// connected (inheriting the live subscriptions if we read there), and a relay whose roles
+    /// changed is reconnected with its new roles. Index relays are connected on demand.
+    pub async fn set_own_relays(
+        &self,
+        read: &[String],
+        write: &[String],
+        inbox: &[String],
+        index: &[String],
+    ) -> Result<(), RelayError> {
+        let new = own_relays(read, write, inbox, index)?;
+        let old = std::mem::replace(&mut *write_lock(&self.inner.own), new.clone());
+        let pool = self.inner.client.pool();
+        let new_set = new.connected_set();
+        for url in old.connected_set() {
+            let gone = !new_set.contains(&url);
+            let changed = !gone && flags_for(&old, &url) != flags_for(&new, &url);
+            if gone || changed {
+                let _ = pool.force_remove_relay(url).await;
+            }
+        }
+        for url in new_set {
+            let flags = flags_for(&new, &url);
+            let unchanged = old.contains(&url) && flags_for(&old, &url) == flags;
+            if !unchanged {
+                self.add_own_relay(url, flags).await?;
+            }
+        }
+        self.inner.flush_all.store(true, Ordering::SeqCst);
+        self.inner.wake.notify_one();
+        Ok(())
+    }
+
+    /// The configuration the client runs with.
+    pub fn config(&self) -> &RelayConfig {
+        &self.inner.config
+    }
+
+    /// Our relays by role.
+    pub fn own_relays(&self) -> OwnRelays {
+        self.inner.own_relays()
+    }
+
+    /// Records someone's relay lists (as the app looked them up): their inbox relays receive
+    /// our direct messages to them, their read relays our events that tag them, and their write
+    /// relays are where [`RelayClient::query_on`] callers read their events.
+    pub fn set_peer_relays(&self, peer: PublicKey, relays: PeerRelays) {
+        lock(&self.inner.peers).set(peer, relays);
+    }
+
+    /// Someone's relay lists as last recorded.
+    pub fn peer_relays(&self, peer: &PublicKey) -> Option<PeerRelays> {
+        lock(&self.inner.peers).get(peer).cloned()
+    }
+
+    /// Where an event would be published now (docs/RELAY.md, "Routing").
+    pub fn route(&self, event: &Event) -> Route {
+        route_event(&self.inner, event)
+    }
+
+    /// Every one of our relays and its connection state.
     pub async fn relays(&self) -> Vec<RelayState> {
         let mut out: Vec<RelayState> = self
             .inner
@@ -669,6 +1108,22 @@ impl RelayClient {
         out
     }
 
+    /// Connections opened, refused and closed, and bytes so far.
+    pub async fn traffic(&self) -> Traffic {
+        let mut t = *lock(&self.inner.traffic);
+        t.bytes_sent = t.closed_sent;
+        t.bytes_received = t.closed_received;
+        for r in self.inner.client.pool().all_relays().await.values() {
+            t.bytes_sent = t.bytes_sent.saturating_add(r.stats().bytes_sent() as u64);
+            t.bytes_received = t
+                .bytes_received
+                .saturating_add(r.stats().bytes_received() as u64);
+        }
+        t.extra_open = lock(&self.inner.extras).len() as u64;
+        t
+    }
+
+    /// Our connected relays (read or write).
     async fn connected_relays(&self) -> Vec<(RelayUrl, Relay)> {
         self.inner
             .client
@@ -676,6 +1131,19 @@ impl RelayClient {
             .await
             .into_iter()
             .filter(|(_, r)| r.is_connected())
+            .collect()
+    }
+
+    /// Our connected relays we read from.
+    async fn connected_reading(&self) -> Vec<RelayUrl> {
+        self.inner
+            .client
+            .pool()
+            .relays_with_flag(RelayServiceFlags::READ, FlagCheck::All)
+            .await
+            .into_iter()
+            .filter(|(_, r)| r.is_connected())
+            .map(|(u, _)| u)
             .collect()
     }
 
@@ -749,9 +1217,9 @@ impl RelayClient {
         Ok(ids)
     }
 
-    /// One-shot fetch: asks every connected relay for `filter` (first waiting, within `timeout`,
-    /// for one to be connected), collects verified events until each relay sent EOSE (or
-    /// CLOSED) or `timeout` passes, then closes the subscription.
+    /// One-shot fetch from our read relays: asks every connected one for `filter` (first
+    /// waiting, within `timeout`, for one to be connected), collects verified events until each
+    /// relay sent EOSE (or CLOSED) or `timeout` passes, then closes the subscription.
     /// Duplicates are removed and only the newest version of each replaceable/addressable
     /// coordinate is kept. Has its own de-duplication, so it also returns events already
     /// delivered on the live stream.
@@ -760,7 +1228,7 @@ impl RelayClient {
         filter: Filter,
         timeout: Duration,
     ) -> Result<Vec<VerifiedEvent>, RelayError> {
-        Ok(self.query_page(filter, timeout).await?.events)
+        Ok(self.query_relays(filter, true, &[], timeout).await?.events)
     }
 
     /// [`RelayClient::query`], also telling how complete the answer is: how many relays sent
@@ -772,17 +1240,85 @@ impl RelayClient {
         filter: Filter,
         timeout: Duration,
     ) -> Result<QueryPage, RelayError> {
-        // Right after start (or a reconnect) no relay may be up yet: wait for the first one
-        // within the same time budget instead of failing a browse the user opened at launch.
+        self.query_relays(filter, true, &[], timeout).await
+    }
+
+    /// [`RelayClient::query`] on our read relays and on `extra` relays too (someone's write
+    /// relays, index relays, relay hints), connected on demand within the same `timeout` and
+    /// the caps of [`RelayConfig::max_extra_relays`]. Every event is verified as from any relay.
+    pub async fn query_on(
+        &self,
+        filter: Filter,
+        extra: &[RelayUrl],
+        timeout: Duration,
+    ) -> Result<Vec<VerifiedEvent>, RelayError> {
+        Ok(self
+            .query_relays(filter, true, extra, timeout)
+            .await?
+            .events)
+    }
+
+    /// [`RelayClient::query`] on `relays` only (ours among them as they are, others connected
+    /// on demand).
+    pub async fn query_at(
+        &self,
+        filter: Filter,
+        relays: &[RelayUrl],
+        timeout: Duration,
+    ) -> Result<Vec<VerifiedEvent>, RelayError> {
+        Ok(self
+            .query_relays(filter, false, relays, timeout)
+            .await?
+            .events)
+    }
+
+    async fn query_relays(
+        &self,
+        filter: Filter,
+        include_ours: bool,
+        extra: &[RelayUrl],
+        timeout: Duration,
+    ) -> Result<QueryPage, RelayError> {
         let started = tokio::time::Instant::now();
-        self.wait_for_connected(1, timeout).await;
+        let own = self.inner.own_relays();
+        let reading = own.reading();
+        let mut wanted: Vec<RelayUrl> = Vec::new();
+        let mut ours_wanted: Vec<RelayUrl> = Vec::new();
+        for u in extra {
+            if reading.contains(u) {
+                if !include_ours && !ours_wanted.contains(u) {
+                    ours_wanted.push(u.clone());
+                }
+            } else if !wanted.contains(u) {
+                wanted.push(u.clone());
+            }
+        }
+        let (leased, _leases) = lease(&self.inner, &wanted).await;
+        // Right after start (or a reconnect) no relay may be up yet: wait for the first of ours,
+        // and for the extra connections, within the same time budget instead of failing a
+        // browse the user opened at launch.
+        let connect_wait = timeout.min(self.inner.config.extra_connect_timeout);
+        let wait_extras = wait_all(
+            leased.iter().map(|(_, r)| r.clone()).collect(),
+            connect_wait,
+        );
+        if !include_ours || (own.read.is_empty() && own.inbox.is_empty()) {
+            wait_extras.await;
+        } else {
+            tokio::join!(self.wait_for_connected(1, timeout), wait_extras);
+        }
         let timeout = timeout.saturating_sub(started.elapsed());
-        let relays: Vec<RelayUrl> = self
-            .connected_relays()
+        let mut relays: Vec<RelayUrl> = self
+            .connected_reading()
             .await
             .into_iter()
-            .map(|(u, _)| u)
+            .filter(|u| include_ours || ours_wanted.contains(u))
             .collect();
+        for (u, r) in &leased {
+            if r.is_connected() && !relays.contains(u) {
+                relays.push(u.clone());
+            }
+        }
         if relays.is_empty() {
             return Err(RelayError::NoRelayConnected);
         }
@@ -897,10 +1433,11 @@ impl RelayClient {
         Ok(())
     }
 
-    /// Publishes `event` to every connected relay now, bypassing the outbox, and reports
-    /// what each relay said. Relays that are not connected are reported as such.
+    /// Publishes `event` now, bypassing the outbox, to where it is routed (our write relays,
+    /// the read relays of people it tags, a recipient's inbox relays: [`RelayClient::route`]),
+    /// and reports what each relay said. Relays that are not connected are reported as such.
     pub async fn publish_now(&self, event: &Event) -> PublishReport {
-        publish_to_all(&self.inner, event).await
+        publish_routed(&self.inner, event, 0).await
     }
 
     /// Sends `plaintext` to `peer` over `transport` through the outbox. NIP-17 queues two gift
@@ -915,7 +1452,10 @@ impl RelayClient {
         let keys = &self.inner.keys;
         let sent = match transport {
             Transport::Nip17 => {
-                let out = transport::build_nip17(keys, &peer, plaintext, now)?;
+                // NIP-17: the rumor's `p` may name the relay the recipient is reached at.
+                let hint = route_event_hint(&self.inner, &peer);
+                let out =
+                    transport::build_nip17_with_hint(keys, &peer, plaintext, now, hint.as_ref())?;
                 let ids = vec![out.to_peer.id, out.to_self.id];
                 self.enqueue(vec![out.to_peer, out.to_self]).await?;
                 SentDm {
@@ -971,14 +1511,40 @@ impl RelayClient {
     }
 }
 
-async fn publish_to_all(inner: &Inner, event: &Event) -> PublishReport {
-    let relays = inner.client.relays().await;
+async fn publish_routed(inner: &Arc<Inner>, event: &Event, attempts: u32) -> PublishReport {
+    let route = route_event(inner, event);
+    let targets = route.targets(attempts);
+    let (relays, leases) = lease(inner, &targets).await;
     let timeout = inner.config.ok_timeout;
+    let connect_wait = inner.config.extra_connect_timeout;
     let event = Arc::new(event.clone());
     let mut set: JoinSet<(RelayUrl, Result<(), Rejection>)> = JoinSet::new();
+    let leased: HashSet<RelayUrl> = leases.iter().map(|l| l.url.clone()).collect();
+    let mut refused: Vec<(RelayUrl, Rejection)> = Vec::new();
+    for url in &targets {
+        if !relays.iter().any(|(u, _)| u == url) {
+            refused.push((
+                url.clone(),
+                Rejection {
+                    kind: RejectionKind::NotConnected,
+                    message: "no connection available (the cap on extra relays is reached)".into(),
+                },
+            ));
+        }
+    }
     for (url, relay) in relays {
         let event = event.clone();
+        // An extra connection just opened, or one of ours still making its first connection
+        // (right after start): worth waiting for. One of ours that is down is not.
+        let opening = leased.contains(&url)
+            || matches!(
+                relay.status(),
+                RelayStatus::Initialized | RelayStatus::Pending | RelayStatus::Connecting
+            );
         set.spawn(async move {
+            if opening && !relay.is_connected() {
+                relay.wait_for_connection(connect_wait).await;
+            }
             if !relay.is_connected() {
                 return (
                     url,
@@ -1016,6 +1582,7 @@ async fn publish_to_all(inner: &Inner, event: &Event) -> PublishReport {
         event_id: event.id,
         accepted: Vec::new(),
         rejected: Vec::new(),
+        delivered: false,
     };
     while let Some(joined) = set.join_next().await {
         match joined {
@@ -1024,8 +1591,11 @@ async fn publish_to_all(inner: &Inner, event: &Event) -> PublishReport {
             Err(e) => tracing::warn!(error = %e, "publish task failed"),
         }
     }
+    drop(leases);
+    report.rejected.extend(refused);
     report.accepted.sort();
     report.rejected.sort_by(|a, b| a.0.cmp(&b.0));
+    report.delivered = route.done(attempts, &report.accepted);
     report
 }
 
@@ -1221,8 +1791,15 @@ async fn monitor_loop(inner: Arc<Inner>, mut statuses: broadcast::Receiver<Monit
         match n {
             Ok(MonitorNotification::StatusChanged { relay_url, status }) => {
                 if status == RelayStatus::Connected {
+                    // Extra connections carry no live subscription and no outbox of their own.
+                    if !inner.own_relays().contains(&relay_url) {
+                        tracing::debug!(relay = %relay_url, "extra relay connected");
+                        continue;
+                    }
                     tracing::info!(relay = %relay_url, "relay connected");
-                    if let Ok(relay) = inner.client.relay(&relay_url).await {
+                    if let Ok(relay) = inner.client.relay(&relay_url).await
+                        && relay.flags().has_read()
+                    {
                         let live: Vec<(SubscriptionId, Filter)> = lock(&inner.routes)
                             .live
                             .iter()
@@ -1270,9 +1847,11 @@ fn cancelled_by_shutdown(e: &StoreError) -> bool {
 
 /// Publishes one outbox item and records the result. Returns the next attempt time on failure.
 async fn process_item(inner: &Arc<Inner>, item: OutboxItem) -> Result<Option<u64>, StoreError> {
-    let report = publish_to_all(inner, &item.event).await;
+    let report = publish_routed(inner, &item.event, item.attempts).await;
     let id = item.event.id;
-    if let Some(url) = report.accepted.first() {
+    if report.delivered
+        && let Some(url) = report.accepted.first()
+    {
         let url = url.to_string();
         store_call(&inner.outbox, move |s| s.outbox_record_accept(&id, &url)).await?;
         return Ok(None);

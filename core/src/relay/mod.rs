@@ -3,6 +3,7 @@
 //!
 //! - [`ingest`]: the pure admission gate (caps, filter, dedup, id + signature, newest-wins).
 //! - [`outbox`]: the [`outbox::OutboxStore`] contract, `OK` classification, retry backoff.
+//! - [`lists`]: relay settings, published relay lists (NIP-65, NIP-17) and routing (pure).
 //! - [`transport`]: building and opening NIP-17 gift wraps and NIP-04 messages (pure).
 //! - [`client`]: [`RelayClient`], which wires the above to live relays.
 //! - [`embedded`]: an in-process loopback relay for tests and the demo.
@@ -11,16 +12,22 @@
 
 pub mod client;
 pub mod embedded;
+mod extra;
 pub mod ingest;
+pub mod lists;
 pub mod outbox;
 pub mod transport;
 
 pub use client::{
     Incoming, PublishReport, QueryPage, RelayClient, RelayConfig, RelayError, RelayState, SentDm,
-    Stream, VerifiedEvent, default_relays,
+    Stream, Traffic, VerifiedEvent, default_index_relays, default_relays,
 };
 pub use embedded::{EmbeddedRelay, EmbeddedRelayOptions};
 pub use ingest::{DropReason, IngestLimits, IngestStats};
+pub use lists::{
+    InboxAdvertised, OwnRelays, PeerRelays, RelayRole, RelaySettings, RelayViolation, Route,
+    UrlPolicy, UrlRule,
+};
 pub use outbox::{
     BackoffPolicy, MemoryOutbox, OutboxItem, OutboxStore, Rejection, RejectionKind, StoreError,
 };

@@ -206,9 +206,25 @@ pub fn build_nip17(
     plaintext: &str,
     now: Timestamp,
 ) -> Result<Nip17Outgoing, DmError> {
+    build_nip17_with_hint(keys, peer, plaintext, now, None)
+}
+
+/// [`build_nip17`] with the relay the recipient is reached at in the rumor's `p` tag
+/// (`["p", <peer>, <relay url>]`, as NIP-17 allows).
+pub fn build_nip17_with_hint(
+    keys: &Keys,
+    peer: &PublicKey,
+    plaintext: &str,
+    now: Timestamp,
+    hint: Option<&nostr::RelayUrl>,
+) -> Result<Nip17Outgoing, DmError> {
     check_plaintext(plaintext, MAX_DM_PLAINTEXT_BYTES)?;
+    let p = match hint {
+        Some(url) => crate::protocol::p_tag_with_hint(peer, url),
+        None => Tag::public_key(*peer),
+    };
     let mut rumor = EventBuilder::new(Kind::from(kinds::PRIVATE_DM), plaintext)
-        .tags([Tag::public_key(*peer)])
+        .tags([p])
         .custom_created_at(now)
         .build(keys.public_key());
     let rumor_id = rumor.id();
@@ -379,12 +395,13 @@ pub struct SeenTransports {
 }
 
 impl SeenTransports {
-    /// The transport to use: NIP-04 only for a peer that has used NIP-04 and never NIP-17.
+    /// The transport to use: NIP-17 for a peer that has sent us a gift wrap (it reads them),
+    /// NIP-04 otherwise — what the reference reads (its command-line agent reads nothing else).
     pub fn preferred(self) -> Transport {
-        if self.nip04 && !self.nip17 {
-            Transport::Nip04
-        } else {
+        if self.nip17 {
             Transport::Nip17
+        } else {
+            Transport::Nip04
         }
     }
 
@@ -435,8 +452,8 @@ impl SeenTransports {
     }
 }
 
-/// Per-peer transport memory (bounded). A peer that has only ever used NIP-04 gets NIP-04;
-/// everyone else gets NIP-17.
+/// Per-peer transport memory (bounded). A peer that has sent us a gift wrap gets NIP-17;
+/// everyone else NIP-04 (the app adds the other capability signals: `app/caps.rs`).
 #[derive(Debug, Clone)]
 pub struct PeerTransports {
     seen: HashMap<PublicKey, SeenTransports>,
@@ -450,8 +467,8 @@ impl Default for PeerTransports {
 }
 
 impl PeerTransports {
-    /// Remembers at most `capacity` peers; beyond that new peers are not recorded (they get
-    /// the NIP-17 default, and NIP-04 peers still receive NIP-04 replies once the app seeds them).
+    /// Remembers at most `capacity` peers; beyond that new peers are not recorded (they get the
+    /// NIP-04 default; the app seeds NIP-17 peers from its store).
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
             seen: HashMap::new(),
@@ -689,7 +706,11 @@ mod tests {
             SeenTransports::from_label("nip04,nip17").preferred(),
             Transport::Nip17
         );
-        assert_eq!(SeenTransports::from_label("").preferred(), Transport::Nip17);
+        assert_eq!(
+            SeenTransports::from_label("").preferred(),
+            Transport::Nip04,
+            "a first contact reaches the reference, which reads kind 4"
+        );
         // Unknown words from a newer build are ignored, never an error.
         assert_eq!(
             SeenTransports::from_label("nip04,nipXX"),
@@ -717,7 +738,7 @@ mod tests {
             Keys::generate().public_key(),
             Keys::generate().public_key(),
         );
-        assert_eq!(pt.preferred(&a), Transport::Nip17);
+        assert_eq!(pt.preferred(&a), Transport::Nip04);
         pt.note(a, Transport::Nip04);
         assert_eq!(pt.preferred(&a), Transport::Nip04);
         pt.note(a, Transport::Nip17);

@@ -243,6 +243,21 @@ pub(crate) mod tests {
             }
             halves.extend([x, y]);
         }
+        // The cluster's first key is a scammer its two genuine honest partners rate unsafe:
+        // viewers near them flag it, and nothing is reached through it.
+        for j in 1..=2usize {
+            d += 1;
+            let (x, y) = receipt_pair(hg.keys[j], cl.keys[0], d, DealTier::Met);
+            ratings.push(synth::rating(
+                hg.keys[j],
+                cl.keys[0],
+                x.nego.clone(),
+                false,
+                false,
+                T0 + d,
+            ));
+            halves.extend([x, y]);
+        }
         halves.shuffle(&mut rng);
         let mut keys = hg.keys.clone();
         keys.extend(cl.keys.iter().take(5));
@@ -324,9 +339,21 @@ pub(crate) mod tests {
                 }
             }
             let mut compared = 0;
+            let (mut flagged, mut damped) = (0, 0);
             for v in keys.iter().step_by(13) {
                 let (tm, te) = (m.trust_map(v).unwrap(), ext.trust_map(v).unwrap());
                 assert_eq!(tm.len(), te.len());
+                // The same rings, flags and flows, node by node (exact floats).
+                let entries = |t: &crate::reputation::TrustMap| -> Vec<_> {
+                    t.iter().map(|(x, e)| (x, *e, t.key(x).copied())).collect()
+                };
+                let want = entries(&tm);
+                assert_eq!(entries(&te), want);
+                flagged += want.iter().filter(|e| e.1.flagged).count();
+                damped += want
+                    .iter()
+                    .filter(|e| !e.1.flagged && e.1.unsafe_share > 0.0)
+                    .count();
                 for s in keys.iter().step_by(7) {
                     let want = m.screen(&tm, s, T0 + 86_400, true).unwrap();
                     assert_eq!(ext.screen(&te, s, T0 + 86_400, true).unwrap(), want);
@@ -334,6 +361,10 @@ pub(crate) mod tests {
                 }
             }
             assert!(compared > 500, "{compared}");
+            assert!(
+                flagged > 10 && damped > 3,
+                "{flagged} flagged, {damped} damped"
+            );
         }
     }
 

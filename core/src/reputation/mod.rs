@@ -45,8 +45,8 @@ pub use graph::{
     receipt_step,
 };
 pub use screen::{
-    Dimension, HeldRating, RaterExplain, RatingBook, RatingOutcome, Reputation, Screening, Verdict,
-    badge,
+    Badge, Dimension, HeldRating, RaterExplain, RatingBook, RatingOutcome, Reason, Reputation,
+    Screening, Verdict, badge,
 };
 pub use trust::{TrustEntry, TrustMap};
 

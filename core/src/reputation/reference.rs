@@ -48,8 +48,10 @@ pub struct ReferenceResult {
     pub raters: Vec<(PublicKey, f64)>,
 }
 
-/// Scores `subject` the way the reference client does, for the viewer of `trust` (its BFS
-/// distances are the reference's hops).
+/// Scores `subject` the way the reference client does, for the viewer of `trust`, whose
+/// distances are the reference's hops: pass the plain breadth-first map,
+/// [`Reputation::trust_map_unvetted`](super::Reputation::trust_map_unvetted) (the vetted map
+/// does not expand through flagged keys, which the reference knows nothing of).
 pub fn reference_screen(
     graph: &DealGraph,
     book: &RatingBook,

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::directory::{DealFact, Directory, GraphChange};
 use super::graph::{DealGraph, DealKey, DealState, NodeId, ReceiptOutcome};
-use super::trust::TrustMap;
+use super::trust::{Revision, TrustMap, Vetting, lower_quantile_is_no};
 use super::{Params, RatingInput, ReputationError};
 use crate::protocol::receipt::{DealTier, Receipt};
 
@@ -87,6 +87,8 @@ pub struct RatingBook {
     /// Positions in `ratings`, unique by (rater, deal).
     latest: hashbrown::HashTable<u32>,
     hasher: std::hash::RandomState,
+    /// Bumped by every rating added or replaced.
+    revision: u64,
 }
 
 impl RatingBook {
@@ -135,6 +137,7 @@ impl RatingBook {
             return match self.ratings.get_mut(i as usize) {
                 Some(h) if held.created_at > h.created_at => {
                     *h = held;
+                    self.revision = self.revision.wrapping_add(1);
                     Ok(RatingOutcome::Replaced)
                 }
                 _ => Ok(RatingOutcome::Stale),
@@ -157,6 +160,7 @@ impl RatingBook {
         }
         self.ratings.push(held);
         self.next.push(END);
+        self.revision = self.revision.wrapping_add(1);
         let (ratings, hasher) = (&self.ratings, &self.hasher);
         self.latest.insert_unique(hash, i, |&j| {
             ratings
@@ -164,6 +168,34 @@ impl RatingBook {
                 .map_or(0, |h| Self::hash_of(hasher, h))
         });
         Ok(RatingOutcome::Added)
+    }
+
+    /// Re-evaluates the contact attestation of the held rating (`rater`, `deal`) written at
+    /// `created_at` (the ratee's profile arrived or changed). `true` if it changed.
+    pub fn set_attestation(
+        &mut self,
+        rater: &PublicKey,
+        deal: DealKey,
+        created_at: u64,
+        ok: bool,
+    ) -> bool {
+        use std::hash::BuildHasher;
+        let hash = self.hasher.hash_one((rater.to_bytes(), deal.to_bytes()));
+        let ratings = &self.ratings;
+        let Some(&i) = self.latest.find(hash, |&i| {
+            ratings
+                .get(i as usize)
+                .is_some_and(|h| h.rater == *rater && h.deal == deal)
+        }) else {
+            return false;
+        };
+        match self.ratings.get_mut(i as usize) {
+            Some(h) if h.created_at == created_at && h.attestation_ok != ok => {
+                h.attestation_ok = ok;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Ratings held about `ratee` (latest per rater and deal), in arrival order.
@@ -179,6 +211,11 @@ impl RatingBook {
     /// Number of ratings held.
     pub fn len(&self) -> usize {
         self.ratings.len()
+    }
+
+    /// Changes with every rating added or replaced.
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 
     /// `true` if no rating is held.
@@ -398,8 +435,9 @@ pub struct Dimension {
     pub raters: u32,
 }
 
-/// Screening verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Screening verdict. The serde names (`trusted`, `caution`, `unknown`, `warning`) are the
+/// stable codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, uniffi::Enum)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// Enough weight from your network and nothing flagged.
@@ -452,8 +490,8 @@ pub struct Screening {
     pub unreachable_weight: f64,
     /// Verdict.
     pub verdict: Verdict,
-    /// Short neutral reasons for the verdict.
-    pub reasons: Vec<String>,
+    /// Short neutral reasons for the verdict, as codes.
+    pub reasons: Vec<Reason>,
     /// Viewer → … → subject, hex keys; empty when not connected.
     pub path: Vec<String>,
     /// Per-rater contributions, with explain only.
@@ -461,29 +499,65 @@ pub struct Screening {
     pub raters: Option<Vec<RaterExplain>>,
 }
 
-/// One-line badge, e.g. `★ 12 deals · 9 partners · 3 in your network · verified by 9` or
-/// `50 deals · 50 partners · 0 in your network · new account`.
-pub fn badge(s: &Screening) -> String {
-    let mut out = String::new();
-    if s.verdict == Verdict::Trusted {
-        out.push_str("★ ");
+/// Why a screening reached its verdict: short, neutral, as codes with typed parameters (each
+/// platform words them, with plurals; the CLI's English is in `cli/src/english.rs`). The serde
+/// form is `{"code": "rated_well_in_network", "count": 3}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, uniffi::Enum)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum Reason {
+    /// People in your network reported feeling unsafe with them.
+    ReportedUnsafe,
+    /// People in your network reported that they did not do what was agreed.
+    ReportedUnreliable,
+    /// Nobody in your network rated them.
+    NoRatingsFromNetwork,
+    /// `count` ratings come from outside your network (they carry little weight).
+    RatingsOutsideNetwork {
+        /// Raters outside your network.
+        count: u32,
+    },
+    /// `count` people in your network rated them well.
+    RatedWellInNetwork {
+        /// Raters in your network.
+        count: u32,
+    },
+    /// Too little rating weight from your network to trust them yet.
+    FewRatingsFromNetwork,
+    /// No activity of theirs is older than `days` days.
+    NewAccount {
+        /// The new-account window, in days.
+        days: u32,
+    },
+}
+
+/// The one-line summary lists show next to a person (`★ 12 deals · 9 partners · 3 in your
+/// network · verified by 9 · new account`), as its parts: each platform lays it out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, uniffi::Record)]
+pub struct Badge {
+    /// The verdict (a star goes with `trusted`).
+    pub verdict: Verdict,
+    /// Paired deals.
+    pub deals: u32,
+    /// Distinct partners.
+    pub partners: u32,
+    /// Partners inside your network.
+    pub partners_in_network: u32,
+    /// Raters from your network who reached them at their published number.
+    pub verified_by: u32,
+    /// No activity older than the new-account window.
+    pub new_account: bool,
+}
+
+/// The badge of a screening.
+pub fn badge(s: &Screening) -> Badge {
+    Badge {
+        verdict: s.verdict,
+        deals: s.deals,
+        partners: s.partners,
+        partners_in_network: s.partners_in_network,
+        verified_by: s.verified_by,
+        new_account: s.new_account,
     }
-    let n = |count: u32, one: &str, many: &str| {
-        format!("{count} {}", if count == 1 { one } else { many })
-    };
-    out.push_str(&format!(
-        "{} · {} · {} in your network",
-        n(s.deals, "deal", "deals"),
-        n(s.partners, "partner", "partners"),
-        s.partners_in_network
-    ));
-    if s.verified_by > 0 {
-        out.push_str(&format!(" · verified by {}", s.verified_by));
-    }
-    if s.new_account {
-        out.push_str(" · new account");
-    }
-    out
 }
 
 /// The reputation engine: graph, ratings, follow lists and first-seen times, plus the params.
@@ -502,6 +576,8 @@ pub struct Reputation {
     pub(super) dir: Option<Arc<dyn Directory>>,
     /// Directory answers kept between screenings (directory mode).
     pub(super) lookups: Lookups,
+    /// Bumped whenever a follow list is replaced.
+    pub(super) follows_revision: u64,
 }
 
 /// Marks a graph node without a first-seen time.
@@ -520,6 +596,7 @@ impl Reputation {
             params,
             dir: None,
             lookups: Lookups::default(),
+            follows_revision: 0,
         })
     }
 
@@ -651,6 +728,21 @@ impl Reputation {
         Ok(out)
     }
 
+    /// Re-evaluates a held rating's contact attestation (see [`RatingBook::set_attestation`]).
+    pub fn set_attestation(
+        &mut self,
+        rater: &PublicKey,
+        deal: DealKey,
+        created_at: u64,
+        ok: bool,
+    ) -> bool {
+        let changed = self.ratings.set_attestation(rater, deal, created_at, ok);
+        if changed {
+            self.lookups.clear();
+        }
+        changed
+    }
+
     /// Sets `owner`'s follow list if it is newer than the one held (latest kind 3 wins).
     pub fn set_follows(&mut self, owner: PublicKey, follows: Vec<PublicKey>, created_at: u64) {
         self.lookups.clear();
@@ -666,6 +758,7 @@ impl Reputation {
         f.dedup();
         f.retain(|k| *k != owner);
         self.follows.insert(owner, (created_at, f));
+        self.follows_revision = self.follows_revision.wrapping_add(1);
         self.observe(owner, created_at);
     }
 
@@ -703,8 +796,21 @@ impl Reputation {
         })
     }
 
-    /// The viewer's trust map (seeded by the viewer's own follow list).
+    /// The viewer's trust map (seeded by the viewer's own follow list), vetted by the viewer's
+    /// network: keys it flags unsafe forward no trust (`docs/REPUTATION.md` §3).
     pub fn trust_map(&self, viewer: &PublicKey) -> Result<TrustMap, ReputationError> {
+        self.trust_map_with(viewer, false)
+    }
+
+    /// The viewer's trust map from the graph alone: nobody's reports count, no key is flagged
+    /// and every key forwards in full — trust propagation as it was before issue 25, and the
+    /// breadth-first hops of the reference weighting. For the evaluation's baseline; screening
+    /// uses [`Reputation::trust_map`].
+    pub fn trust_map_unvetted(&self, viewer: &PublicKey) -> Result<TrustMap, ReputationError> {
+        self.trust_map_with(viewer, true)
+    }
+
+    fn trust_map_with(&self, viewer: &PublicKey, blind: bool) -> Result<TrustMap, ReputationError> {
         let follows = self
             .follows
             .get(viewer)
@@ -714,23 +820,31 @@ impl Reputation {
         for f in follows {
             resolved.push((*f, self.node_of(f)?));
         }
-        let mut m = TrustMap::compute_resolved(
+        let viewer_node = self.node_of(viewer)?;
+        let mut vet = NetworkReports {
+            memo: Memo::new(self),
+            blind,
+        };
+        let mut m = TrustMap::compute_vetted(
             &self.graph,
             viewer,
-            self.node_of(viewer)?,
+            viewer_node,
             &resolved,
             &self.params,
-        );
-        let keys = match &self.dir {
-            Some(d) => d.keys(m.reached())?,
-            None => m
-                .reached()
-                .iter()
-                .map(|x| self.graph.key(*x).copied())
-                .collect(),
-        };
-        m.attach_keys(&keys);
+            &mut vet,
+        )?;
+        m.set_revision(self.revision());
         Ok(m)
+    }
+
+    /// The revision of the engine's inputs: graph generation, rating book, follow lists
+    /// ([`TrustMap::is_current`]).
+    pub(crate) fn revision(&self) -> Revision {
+        (
+            self.graph.generation(),
+            self.ratings.revision(),
+            self.follows_revision,
+        )
     }
 
     /// Screens `subject` through `trust` at time `now` (seconds).
@@ -755,22 +869,25 @@ struct RaterAcc<'a> {
     weight: f64,
 }
 
-/// Unsafe share (0..=1) the viewer's network reports about `who`; 0 without reports.
-fn unsafe_share(
+/// The safety reports about `who` by raters `trust` holds at distance ≤ `upto` (the viewer is
+/// at 0): total "safe" and "unsafe" weight, each report weighing the rater's trust × the tier
+/// weight of its deal. A one-sided deal carries no safety signal.
+fn safety_reports(
     memo: &mut Memo<'_>,
     trust: &TrustMap,
     who: &PublicKey,
-) -> Result<f64, ReputationError> {
+    upto: u8,
+) -> Result<(f64, f64), ReputationError> {
     let (mut yes, mut no) = (0.0, 0.0);
     let p = &memo.rep.params;
     for r in memo.rep.ratings.about(who) {
         // Only a safety signal from inside the viewer's network counts: check that (no lookup)
-        // before asking for the deal. A one-sided deal carries no safety signal.
+        // before asking for the deal.
         let Some(safe) = r.safe else { continue };
         if r.pow_bits < p.pow_floor || r.rater == *who {
             continue;
         }
-        let Some(e) = trust.by_key(&r.rater) else {
+        let Some(e) = trust.by_key(&r.rater).filter(|e| e.dist <= upto) else {
             continue;
         };
         let Some(DealFact::Paired(tier)) = memo.deal(&r.deal)? else {
@@ -783,7 +900,63 @@ fn unsafe_share(
             no += w;
         }
     }
+    Ok((yes, no))
+}
+
+/// Unsafe share (0..=1) the viewer's network reports about `who`; 0 without reports.
+fn unsafe_share(
+    memo: &mut Memo<'_>,
+    trust: &TrustMap,
+    who: &PublicKey,
+) -> Result<f64, ReputationError> {
+    let (yes, no) = safety_reports(memo, trust, who, u8::MAX)?;
     Ok(if yes + no > 0.0 { no / (yes + no) } else { 0.0 })
+}
+
+/// What trust propagation hears from the engine ([`Vetting`]): keys from the graph or the
+/// directory, safety reports from the rating book (deal facts looked up in one batch per
+/// ring, and kept in the engine's lookup cache for the screenings that follow). `blind` hears
+/// none: the trust of the graph alone.
+struct NetworkReports<'r> {
+    memo: Memo<'r>,
+    blind: bool,
+}
+
+impl Vetting for NetworkReports<'_> {
+    fn keys(&mut self, ids: &[NodeId]) -> Result<Vec<Option<PublicKey>>, ReputationError> {
+        let rep = self.memo.rep;
+        match &rep.dir {
+            Some(d) => d.keys(ids),
+            None => Ok(ids.iter().map(|x| rep.graph.key(*x).copied()).collect()),
+        }
+    }
+
+    fn reports(
+        &mut self,
+        map: &TrustMap,
+        who: &[PublicKey],
+        upto: u8,
+    ) -> Result<Vec<(f64, f64)>, ReputationError> {
+        if self.blind {
+            return Ok(vec![(0.0, 0.0); who.len()]);
+        }
+        let rep = self.memo.rep;
+        if rep.dir.is_some() {
+            // The deals behind the reports that count, in one batch.
+            let deals: Vec<DealKey> = who
+                .iter()
+                .flat_map(|w| rep.ratings.about(w))
+                .filter(|r| {
+                    r.safe.is_some() && map.by_key(&r.rater).is_some_and(|e| e.dist <= upto)
+                })
+                .map(|r| r.deal)
+                .collect();
+            self.memo.prefetch(&[], &deals)?;
+        }
+        who.iter()
+            .map(|w| safety_reports(&mut self.memo, map, w, upto))
+            .collect()
+    }
 }
 
 pub(crate) fn dimension(signals: &[(f64, bool, usize)], q: f64) -> Dimension {
@@ -806,8 +979,8 @@ pub(crate) fn dimension(signals: &[(f64, bool, usize)], q: f64) -> Dimension {
     Dimension {
         value: (total > 0.0).then(|| yes / total),
         // Weighted lower quantile of a 0/1 signal: it is 0 exactly when the weight of the 0s
-        // reaches q of the total (tolerance for float rounding of equal weights).
-        flagged: total > 0.0 && no >= q * total * (1.0 - 1e-12),
+        // reaches q of the total.
+        flagged: lower_quantile_is_no(no, total, q),
         weight: total,
         raters: u32::try_from(raters.len()).unwrap_or(u32::MAX),
     }
@@ -950,42 +1123,39 @@ fn screen(
     let network_weight = weight_total - unreachable_weight;
     let in_network_raters = accs.iter().filter(|a| a.in_network).count();
 
+    let to_u32 = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
     let mut reasons = Vec::new();
     let verdict = if safety.flagged || reliability.flagged {
         if safety.flagged {
-            reasons.push("people in your network reported feeling unsafe".to_string());
+            reasons.push(Reason::ReportedUnsafe);
         }
         if reliability.flagged {
-            reasons.push("people in your network reported reliability problems".to_string());
+            reasons.push(Reason::ReportedUnreliable);
         }
         Verdict::Warning
     } else if in_network_raters == 0 {
-        reasons.push("no ratings from your network".to_string());
+        reasons.push(Reason::NoRatingsFromNetwork);
         if pool > 0 {
-            reasons.push(format!(
-                "{pool} rating{} from outside your network (little weight)",
-                if pool == 1 { "" } else { "s" }
-            ));
+            reasons.push(Reason::RatingsOutsideNetwork {
+                count: to_u32(pool),
+            });
         }
         Verdict::Unknown
     } else if network_weight >= p.trusted_min_weight && !new_account {
-        reasons.push(format!(
-            "rated well by {in_network_raters} {} in your network",
-            if in_network_raters == 1 {
-                "person"
-            } else {
-                "people"
-            }
-        ));
+        reasons.push(Reason::RatedWellInNetwork {
+            count: to_u32(in_network_raters),
+        });
         Verdict::Trusted
     } else {
         if network_weight < p.trusted_min_weight {
-            reasons.push("few ratings from your network".to_string());
+            reasons.push(Reason::FewRatingsFromNetwork);
         }
         Verdict::Caution
     };
     if new_account {
-        reasons.push("new account (no activity older than 7 days)".to_string());
+        reasons.push(Reason::NewAccount {
+            days: u32::try_from(p.new_account_secs / 86_400).unwrap_or(u32::MAX),
+        });
     }
 
     let path = path_to(rep, trust, subject, node)?;
@@ -1004,7 +1174,6 @@ fn screen(
             })
             .collect()
     });
-    let to_u32 = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
     Ok(Screening {
         deals,
         partners: to_u32(partners),
@@ -1025,7 +1194,8 @@ fn screen(
 }
 
 /// Viewer → … → subject through the trust map: the subject's own chain if reached, else via its
-/// reached neighbour closest to the viewer (ties: most trust).
+/// reached neighbour closest to the viewer (ties: most trust) that the network does not flag
+/// (a key reachable only through flagged keys is outside the network: no path).
 fn path_to(
     rep: &Reputation,
     trust: &TrustMap,
@@ -1058,7 +1228,12 @@ fn path_to(
     }
     let best = g
         .neighbors(s)
-        .filter_map(|(y, _)| trust.entry(y).map(|e| (y, e.dist, e.trust)))
+        .filter_map(|(y, _)| {
+            trust
+                .entry(y)
+                .filter(|e| !e.flagged)
+                .map(|e| (y, e.dist, e.trust))
+        })
         .filter(|(_, _, t)| *t > 0.0)
         .min_by(|a, b| a.1.cmp(&b.1).then(b.2.total_cmp(&a.2)));
     match best {

@@ -381,7 +381,18 @@ fn path_verified_by_json_names_and_badge() {
     assert!(plain.get("raters").is_none());
     assert_eq!(
         badge(&sc),
-        "1 deal · 1 partner · 1 in your network · verified by 1"
+        Badge {
+            verdict: Verdict::Caution,
+            deals: 1,
+            partners: 1,
+            partners_in_network: 1,
+            verified_by: 1,
+            new_account: false
+        }
+    );
+    assert_eq!(
+        json["reasons"],
+        serde_json::json!([{"code": "few_ratings_from_network"}])
     );
 }
 
@@ -402,8 +413,16 @@ fn trusted_badge_has_the_star() {
     assert_eq!(sc.verdict, Verdict::Trusted);
     assert_eq!(
         badge(&sc),
-        "★ 3 deals · 3 partners · 3 in your network · verified by 3"
+        Badge {
+            verdict: Verdict::Trusted,
+            deals: 3,
+            partners: 3,
+            partners_in_network: 3,
+            verified_by: 3,
+            new_account: false
+        }
     );
+    assert_eq!(sc.reasons, vec![Reason::RatedWellInNetwork { count: 3 }]);
 }
 
 #[test]
@@ -447,7 +466,22 @@ fn whitepaper_50_puppet_cluster_shape() {
     let sc = w.rep.screen(&t, &s, T0 + DAY, false).unwrap();
     assert_eq!(
         badge(&sc),
-        "50 deals · 50 partners · 0 in your network · new account"
+        Badge {
+            verdict: Verdict::Unknown,
+            deals: 50,
+            partners: 50,
+            partners_in_network: 0,
+            verified_by: 0,
+            new_account: true
+        }
+    );
+    assert_eq!(
+        sc.reasons,
+        vec![
+            Reason::NoRatingsFromNetwork,
+            Reason::RatingsOutsideNetwork { count: 50 },
+            Reason::NewAccount { days: 7 }
+        ]
     );
     assert_eq!(sc.verdict, Verdict::Unknown);
     assert!(sc.unreachable_weight <= 0.05 + 1e-12);
@@ -564,7 +598,7 @@ fn g0_puppet_weight_at_most_epsilon_and_no_flag_flips() {
         assert_eq!(ss.verdict, Verdict::Unknown);
         assert_eq!(ss.partners_in_network, 0);
         // The reference weighting, same data: puppets dominate.
-        let t = w.rep.trust_map(&viewer).unwrap();
+        let t = w.rep.trust_map_unvetted(&viewer).unwrap();
         let r = reference_screen(w.rep.graph(), w.rep.ratings(), &t, &good, w.rep.params());
         let ref_pw: f64 = r
             .raters
@@ -670,6 +704,378 @@ fn g_attack_edges_bound_puppet_weight_by_crossing_trust_flat_in_n() {
     }
 }
 
+// ---------------------------------------------------------------- flagged keys (issue 25)
+
+/// The issue-25 attack. The viewer V has direct partners h1, h2 (each with one more deal); the
+/// scammer S did a genuine met deal with each, both rated unsafe and unreliable. S then makes
+/// `n` puppets with dense met deals among them and a met deal with S each, all praising S; and
+/// a brand-new account M deals with `min(20, n)` of them, all praising M. `g` more direct
+/// partners of V (`e` keys) did a genuine deal with one puppet each (not rated).
+struct FlaggedAttack {
+    w: World,
+    v: PublicKey,
+    s: PublicKey,
+    m: PublicKey,
+    puppets: Vec<PublicKey>,
+    /// (honest partner, puppet) of the g honest deals with puppets.
+    honest_edges: Vec<(PublicKey, PublicKey)>,
+}
+
+fn flagged_attack(n: usize, g: usize) -> FlaggedAttack {
+    let mut w = World::new();
+    let (v, s, m) = (k("v", 0), k("scammer", 0), k("newcomer", 0));
+    for i in 0..2 {
+        let h = k("h", i);
+        w.deal(v, h, DealTier::Met);
+        w.deal(h, k("z", i), DealTier::Met);
+        let nego = w.deal(h, s, DealTier::Met);
+        w.rate(h, s, nego, false, false);
+    }
+    let c = synth::sybil_cluster("puppet", n, 8, 7);
+    for &(a, b, d) in &c.edges {
+        let (x, y) = receipt_pair(c.keys[a as usize], c.keys[b as usize], d, DealTier::Met);
+        w.rep.insert_receipt(&x).unwrap();
+        w.rep.insert_receipt(&y).unwrap();
+    }
+    for &p in &c.keys {
+        let nego = w.deal(p, s, DealTier::Met);
+        w.rate(p, s, nego, true, true);
+    }
+    for &p in c.keys.iter().take(20) {
+        let nego = w.deal(p, m, DealTier::Met);
+        w.rate(p, m, nego, true, true);
+    }
+    let mut honest_edges = Vec::new();
+    for j in 0..g {
+        let e = k("e", j as u64);
+        w.deal(v, e, DealTier::Met);
+        let p = c.keys[(20 + j) % n];
+        w.deal(e, p, DealTier::Met);
+        honest_edges.push((e, p));
+    }
+    FlaggedAttack {
+        w,
+        v,
+        s,
+        m,
+        puppets: c.keys,
+        honest_edges,
+    }
+}
+
+#[test]
+fn a_flagged_key_vouches_for_nobody_and_its_puppets_stay_outside_your_network() {
+    for n in [10usize, 100, 1000, 10_000] {
+        let a = flagged_attack(n, 0);
+        let (w, g) = (&a.w, a.w.rep.graph());
+        let pu = is_puppet(&a.puppets);
+        let t = w.rep.trust_map(&a.v).unwrap();
+        // S: reached (its own trust as a rater is its ring's cap), flagged, forwards nothing.
+        let se = *t.get(g, &a.s).unwrap();
+        assert!(se.flagged && se.unsafe_share == 1.0, "n={n}: {se:?}");
+        assert_eq!((se.dist, se.children, se.per_child), (2, 0, 0.0));
+        assert!(
+            a.puppets
+                .iter()
+                .chain([&a.m])
+                .all(|p| t.get(g, p).is_none()),
+            "n={n}: nothing is reached through S"
+        );
+        let sid = g.node(&a.s).unwrap();
+        for p in &a.puppets {
+            assert_eq!(t.edge_flow(g, sid, g.node(p).unwrap()), 0.0);
+        }
+
+        // S is flagged and the puppets' praise weighs at most ε together, for every n.
+        let ss = w.screen(&a.v, &a.s);
+        assert!(ss.safety.flagged && ss.reliability.flagged, "n={n}");
+        assert_eq!(ss.verdict, Verdict::Warning);
+        let pw = weight_of(&ss, &pu);
+        assert!(pw <= 0.05 + 1e-12, "n={n}: puppet weight on S {pw}");
+        assert!(ss.unreachable_weight <= 0.05 + 1e-12);
+
+        // M, whose partners are only puppets, has none in your network.
+        let sm = w.screen(&a.v, &a.m);
+        let dealt = n.min(20) as u32;
+        assert_eq!((sm.partners, sm.partners_in_network), (dealt, 0), "n={n}");
+        let b = badge(&sm);
+        assert_eq!((b.partners, b.partners_in_network), (dealt, 0), "{b:?}");
+        assert!(weight_of(&sm, &pu) <= 0.05 + 1e-12);
+        assert_eq!(sm.verdict, Verdict::Unknown);
+        assert!(sm.path.is_empty());
+        // A puppet is not shown as connected to you through S.
+        assert!(w.screen(&a.v, &a.puppets[0]).path.is_empty());
+
+        // Before (the graph's trust alone): the puppets' praise of S was a full direct-partner
+        // vote in your network, and M had every partner "in your network".
+        let t0 = w.rep.trust_map_unvetted(&a.v).unwrap();
+        let old_s = w.rep.screen(&t0, &a.s, T0 + 30 * DAY, true).unwrap();
+        let old_m = w.rep.screen(&t0, &a.m, T0 + 30 * DAY, true).unwrap();
+        let old_pw = weight_of(&old_s, &pu);
+        assert!((old_pw - 1.0).abs() < 1e-9, "n={n}: before {old_pw}");
+        assert_eq!(old_m.partners_in_network, dealt);
+    }
+}
+
+#[test]
+fn a_flagged_attacker_adds_nothing_to_what_honest_edges_carry_into_its_puppets() {
+    for g in [1usize, 5] {
+        for n in [100usize, 1000] {
+            let a = flagged_attack(n, g);
+            let (w, gr) = (&a.w, a.w.rep.graph());
+            let t = w.rep.trust_map(&a.v).unwrap();
+            let node = |k: &PublicKey| gr.node(k).unwrap();
+            let crossing: f64 = a
+                .honest_edges
+                .iter()
+                .map(|(e, p)| t.edge_flow(gr, node(e), node(p)))
+                .sum();
+            let through_s: f64 = a
+                .puppets
+                .iter()
+                .map(|p| t.edge_flow(gr, node(&a.s), node(p)))
+                .sum();
+            let held: f64 = a
+                .puppets
+                .iter()
+                .filter_map(|p| t.get(gr, p))
+                .map(|e| e.trust)
+                .sum();
+            assert_eq!(through_s, 0.0, "g={g} n={n}");
+            assert!(crossing > 0.0 && crossing <= 0.8 * g as f64 + 1e-9);
+            assert!(held <= crossing + 1e-9, "g={g} n={n}: {held} > {crossing}");
+            let pw = weight_of(&w.screen(&a.v, &a.s), &is_puppet(&a.puppets));
+            assert!(pw <= crossing + 0.05 + 1e-9, "g={g} n={n}: {pw}");
+            // Before, S forwarded its full 1.0 into the cluster on top of the honest edges.
+            let t0 = w.rep.trust_map_unvetted(&a.v).unwrap();
+            let held0: f64 = a
+                .puppets
+                .iter()
+                .filter_map(|p| t0.get(gr, p))
+                .map(|e| e.trust)
+                .sum();
+            eprintln!("g={g} n={n}: crossing {crossing}, held {held}, held before {held0}");
+            assert!(
+                held0 >= held + 0.5,
+                "g={g} n={n}: before {held0}, now {held}"
+            );
+        }
+    }
+}
+
+#[test]
+fn one_unfair_unsafe_rating_among_many_good_ones_does_not_stop_a_key_vouching() {
+    // H: the viewer's partner, rated by 9 more of the viewer's partners after a met deal each.
+    // C: H's partner, reached only through H; Z: C's partner. H rates C well, C rates Z well.
+    let world = |unfair: u64| {
+        let mut w = World::new();
+        let (v, h, c, z) = (k("v", 0), k("h", 0), k("c", 0), k("z", 0));
+        w.deal(v, h, DealTier::Met);
+        for i in 0..9 {
+            let r = k("r", i);
+            w.deal(v, r, DealTier::Met);
+            let n = w.deal(r, h, DealTier::Met);
+            w.rate(r, h, n, i >= unfair, true);
+        }
+        let nc = w.deal(h, c, DealTier::Met);
+        let nz = w.deal(c, z, DealTier::Met);
+        w.rate(h, c, nc, true, true);
+        w.rate(c, z, nz, true, true);
+        (w, v, h, c, z)
+    };
+    let mut last_forward = f64::INFINITY;
+    for unfair in 0..=3u64 {
+        let (w, v, h, c, z) = world(unfair);
+        let g = w.rep.graph();
+        let t = w.rep.trust_map(&v).unwrap();
+        let t0 = w.rep.trust_map_unvetted(&v).unwrap();
+        let he = *t.get(g, &h).unwrap();
+        let u = unfair as f64 / 9.0;
+        assert!((he.unsafe_share - u).abs() < 1e-12, "{he:?}");
+        let full = t0.get(g, &h).unwrap().per_child;
+        if unfair < 3 {
+            // Below the quartile: H still vouches, damped like its rating weight, (1 − u)².
+            assert!(!he.flagged);
+            assert!((he.per_child - full * (1.0 - u).powi(2)).abs() < 1e-12);
+            assert!(he.per_child < last_forward);
+            last_forward = he.per_child;
+            // What it forwards still covers C's ring cap: nothing behind H changes at all.
+            assert_eq!(t.get(g, &c).map(|e| e.trust), Some(0.3));
+            for subject in [c, z] {
+                let now = w.screen(&v, &subject);
+                let before = w.rep.screen(&t0, &subject, T0 + 30 * DAY, true).unwrap();
+                assert_eq!(now, before, "{unfair} unfair");
+                assert_eq!(now.partners_in_network, now.partners);
+            }
+        } else {
+            // 3 of 9 reach the quartile: H is flagged and C is outside your network.
+            assert!(he.flagged && he.per_child == 0.0);
+            assert!(t.get(g, &c).is_none() && t.get(g, &z).is_none());
+            assert_eq!(w.screen(&v, &z).partners_in_network, 0);
+        }
+    }
+}
+
+#[test]
+fn a_flag_counts_the_viewer_and_raters_up_to_the_keys_own_ring_only() {
+    let mut w = World::new();
+    let v = k("v", 0);
+    // T in ring 1 behind h, who rates it well; T's 10 children, reached only through T (and
+    // dealing with each other, so none is a sole partner), all rate it unsafe.
+    let (h, t_key) = (k("h", 0), k("t", 0));
+    w.deal(v, h, DealTier::Met);
+    let nt = w.deal(h, t_key, DealTier::Met);
+    w.rate(h, t_key, nt, true, true);
+    let kids: Vec<PublicKey> = (0..10).map(|i| k("kid", i)).collect();
+    for (i, &c) in kids.iter().enumerate() {
+        let n = w.deal(c, t_key, DealTier::Met);
+        w.rate(c, t_key, n, false, false);
+        w.deal(c, kids[(i + 1) % kids.len()], DealTier::Met);
+    }
+    // Ring 0: a rates its fellow partner b unsafe; the viewer itself rates its partner c unsafe.
+    let (a, b, c) = (k("a", 0), k("b", 0), k("c", 0));
+    for x in [a, b, c] {
+        w.deal(v, x, DealTier::Met);
+    }
+    let nab = w.deal(a, b, DealTier::Met);
+    w.rate(a, b, nab, false, true);
+    let nvc = synth::synth_nego(v, c, 1_000_000);
+    let (x, y) = receipt_pair(v, c, 1_000_000, DealTier::Met);
+    w.rep.insert_receipt(&x).unwrap();
+    w.rep.insert_receipt(&y).unwrap();
+    w.rate(v, c, nvc, false, true);
+    let (b_kid, c_kid) = (k("bk", 0), k("ck", 0));
+    w.deal(b, b_kid, DealTier::Met);
+    w.deal(c, c_kid, DealTier::Met);
+
+    let g = w.rep.graph();
+    let tm = w.rep.trust_map(&v).unwrap();
+    // T's children cannot cut the trust T forwards to them…
+    let te = *tm.get(g, &t_key).unwrap();
+    assert!(!te.flagged && te.unsafe_share == 0.0, "{te:?}");
+    assert!(te.per_child > 0.0);
+    for c in &kids {
+        assert!(tm.get(g, c).is_some_and(|e| e.trust > 0.0));
+    }
+    // …but they are in your network, so the screening of T carries their warning.
+    assert!(w.screen(&v, &t_key).safety.flagged);
+    // A fellow ring-0 rater and the viewer's own rating count.
+    for (x, kid) in [(b, b_kid), (c, c_kid)] {
+        let e = *tm.get(g, &x).unwrap();
+        assert!(e.flagged && e.unsafe_share == 1.0, "{e:?}");
+        assert!(tm.get(g, &kid).is_none());
+    }
+    assert!(!tm.get(g, &a).unwrap().flagged);
+}
+
+#[test]
+fn vetted_maps_follow_the_stated_order_conserve_trust_and_do_not_depend_on_rating_order() {
+    // A community graph whose every deal is rated by both sides, one rating in five unsafe.
+    let hg = synth::honest_graph(600, 30, 6, 11);
+    let mut ratings = Vec::new();
+    let mut w = World::new();
+    for (i, &(a, b, tier, d)) in hg.edges.iter().enumerate() {
+        let (ka, kb) = (hg.keys[a as usize], hg.keys[b as usize]);
+        let (x, y) = receipt_pair(ka, kb, d, tier);
+        w.rep.insert_receipt(&x).unwrap();
+        w.rep.insert_receipt(&y).unwrap();
+        let ok = i % 5 != 0;
+        ratings.push(synth::rating(ka, kb, x.nego.clone(), ok, ok, T0 + 1));
+        ratings.push(synth::rating(kb, ka, x.nego, true, true, T0 + 1));
+    }
+    let mut reversed = w.rep.clone();
+    for r in &ratings {
+        w.rep.insert_rating(r.clone()).unwrap();
+    }
+    for r in ratings.iter().rev() {
+        reversed.insert_rating(r.clone()).unwrap();
+    }
+    let g = w.rep.graph();
+    let p = Params::default();
+    let (mut flagged, mut damped) = (0, 0);
+    for vi in (0..600).step_by(20) {
+        let v = hg.keys[vi];
+        let t = w.rep.trust_map(&v).unwrap();
+        for (x, e) in t.iter() {
+            if e.dist == 0 {
+                continue;
+            }
+            // Conservation: keeps plus forwards at most what flowed in.
+            let out = e.per_child * f64::from(e.children);
+            assert!(e.trust + out <= e.inflow + 1e-9, "{e:?}");
+            // Reached only through a key that is not flagged, one ring closer.
+            let parent = t.entry(e.parent.unwrap()).unwrap();
+            assert!(!parent.flagged && parent.dist + 1 == e.dist);
+            if e.flagged {
+                assert_eq!((e.children, e.per_child), (0, 0.0));
+            }
+            // Every neighbour of a key that forwards is reached.
+            if !e.flagged && e.dist < 3 {
+                assert!(g.neighbors(x).all(|(y, _)| t.entry(y).is_some()));
+            }
+            // The flag, recomputed from its definition: reports about the key by the viewer
+            // and rings up to its own, trust × tier weighted, against the quartile.
+            if e.dist <= 2 {
+                let key = g.key(x).unwrap();
+                let (mut yes, mut no) = (0.0, 0.0);
+                for r in w.rep.ratings().about(key) {
+                    let Some(re) = t.get(g, &r.rater).filter(|re| re.dist <= e.dist) else {
+                        continue;
+                    };
+                    let tier = match g.deal_by_key(&r.deal) {
+                        Some(graph::DealState::Paired(DealTier::Met)) => p.tier_met,
+                        Some(graph::DealState::Paired(_)) => p.tier_proven,
+                        _ => continue,
+                    };
+                    match r.safe {
+                        Some(true) => yes += re.trust * tier,
+                        Some(false) => no += re.trust * tier,
+                        None => {}
+                    }
+                }
+                let u = if yes + no > 0.0 { no / (yes + no) } else { 0.0 };
+                assert!((e.unsafe_share - u).abs() < 1e-12, "{e:?} vs {u}");
+                assert_eq!(e.flagged, u >= 0.25 - 1e-12, "{e:?}");
+                flagged += usize::from(e.flagged);
+                damped += usize::from(!e.flagged && u > 0.0);
+            }
+        }
+        // The same facts in another order: the same keys reached, flagged and trusted.
+        let r = reversed.trust_map(&v).unwrap();
+        assert_eq!(t.len(), r.len());
+        for (x, e) in t.iter() {
+            let f = r.entry(x).unwrap();
+            assert_eq!(
+                (e.dist, e.flagged, e.children),
+                (f.dist, f.flagged, f.children)
+            );
+            assert!((e.trust - f.trust).abs() < 1e-12 && (e.per_child - f.per_child).abs() < 1e-12);
+        }
+    }
+    assert!(
+        flagged > 20 && damped > 20,
+        "{flagged} flagged, {damped} damped"
+    );
+}
+
+#[test]
+fn a_trust_map_knows_when_a_rating_or_a_follow_list_changed_it() {
+    let mut w = World::new();
+    let (v, h, s) = (k("v", 0), k("h", 0), k("s", 0));
+    w.deal(v, h, DealTier::Met);
+    let n = w.deal(h, s, DealTier::Met);
+    let t = w.rep.trust_map(&v).unwrap();
+    assert!(t.is_current(&w.rep));
+    w.rate(h, s, n, false, false);
+    assert!(!t.is_current(&w.rep), "a rating can flag a key");
+    let t = w.rep.trust_map(&v).unwrap();
+    w.rep.set_follows(v, vec![s], T0 + 1);
+    assert!(!t.is_current(&w.rep));
+    let t = w.rep.trust_map(&v).unwrap();
+    w.deal(s, k("x", 0), DealTier::Met);
+    assert!(!t.is_current(&w.rep));
+}
+
 #[test]
 fn honest_recall_within_two_hops_is_at_least_80_percent_of_the_ring_cap() {
     let (w, hg) = honest_world(3000, 3);
@@ -710,7 +1116,8 @@ fn reference_flaw_40_puppets_outweigh_two_partners_but_not_here() {
     }
     let t = w.rep.trust_map(&v).unwrap();
     let ours = w.rep.screen(&t, &s, T0 + 30 * DAY, false).unwrap();
-    let refr = reference_screen(w.rep.graph(), w.rep.ratings(), &t, &s, w.rep.params());
+    let hops = w.rep.trust_map_unvetted(&v).unwrap();
+    let refr = reference_screen(w.rep.graph(), w.rep.ratings(), &hops, &s, w.rep.params());
     assert!(
         refr.safety.flagged,
         "reference: 40 × 0.05 × ½ = 1.0 against 2.0"

@@ -1,20 +1,31 @@
-//! Trust from one viewer, conserved along edges and capped by ring.
+//! Trust from one viewer, conserved along edges, capped by ring, and withheld by keys the
+//! viewer's network flags unsafe.
 //!
-//! Breadth-first rings over proven-deal edges: distance 1 = the viewer's direct partners
-//! (ring 0), the viewer's follows that are not partners are seeded at distance 2 (ring 1),
-//! distance 3 is ring 2; everything further is unreachable. Trust then flows outward along
+//! Rings by breadth-first distance over proven-deal edges: distance 1 = the viewer's direct
+//! partners (ring 0), the viewer's follows that are not partners are seeded at distance 2
+//! (ring 1), distance 3 is ring 2; everything further is unreachable. Trust flows outward along
 //! ring-increasing edges only: the viewer sends each direct partner `cap0 + forward`, each
 //! follow `cap1 + forward`; a node keeps `min(cap, inflow)` as its rater weight and forwards at
-//! most `min(inflow − kept, per_child × children, forward_max)`, split equally among its children.
-//! Nothing is ever copied, so whatever sits behind an edge shares that edge's flow
-//! (`docs/REPUTATION.md` has the proof sketch of the bounds).
+//! most `min(inflow − kept, per_child × children, forward_max)`, split equally among its
+//! children. Nothing is ever copied, so whatever sits behind an edge shares that edge's flow.
+//!
+//! **Vetting.** Rings are settled one at a time, outward. Once ring k's trust is known (it
+//! depends only on what ring k − 1 forwarded), each ring-k key's *unsafe share* `u` is taken
+//! from the safety reports about it by raters at distance ≤ k + 1 — the viewer, rings 0..=k —
+//! each weighing the rater's trust × the tier of the rated deal. A key whose share reaches the
+//! lower quantile (the screening flag's rule) is *flagged*: it keeps its own trust as a rater
+//! but forwards nothing and is not expanded, so keys reachable only through it stay
+//! unreachable. Any other key forwards `(1 − u)^k` of what it would have (the damping its
+//! rating weight gets). Reports from a key's own children and beyond never count toward its
+//! flag, and no ring-k trust depends on a ring-k flag, so the order is well defined and the
+//! result deterministic (`docs/REPUTATION.md` §3 has the proof sketch of the bounds).
 
 use std::collections::HashMap;
 
 use nostr::PublicKey;
 
-use super::Params;
 use super::graph::{DealGraph, NodeId};
+use super::{Params, ReputationError};
 
 /// One reached node of a trust map.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -27,13 +38,20 @@ pub struct TrustEntry {
     pub inflow: f64,
     /// Trust sent along each of its child edges.
     pub per_child: f64,
-    /// Number of children (neighbours one ring further out).
+    /// Number of children (neighbours one ring further out); 0 for a flagged node.
     pub children: u32,
     /// Trust the viewer sent it directly (direct partners and follows), else 0.
     pub from_viewer: f64,
-    /// Its parent on a shortest path from the viewer (`None` for the viewer and for follows
-    /// without deals).
+    /// Its parent on a shortest path from the viewer through keys that are not flagged (`None`
+    /// for the viewer and for follows without deals).
     pub parent: Option<NodeId>,
+    /// Weighted share of "unsafe" among the safety reports about it from the viewer and rings
+    /// up to its own (0..=1; 0 without reports). Decided for rings 0 and 1, the rings that
+    /// forward; 0 in ring 2 and for the viewer.
+    pub unsafe_share: f64,
+    /// The viewer's network flags it unsafe (`unsafe_share` reached the lower quantile): it
+    /// forwards no trust, and nothing is reached through it.
+    pub flagged: bool,
 }
 
 impl TrustEntry {
@@ -46,6 +64,8 @@ impl TrustEntry {
             children: 0,
             from_viewer: 0.0,
             parent,
+            unsafe_share: 0.0,
+            flagged: false,
         }
     }
 
@@ -55,6 +75,56 @@ impl TrustEntry {
     }
 }
 
+/// What trust propagation asks about the nodes it reaches, beyond the graph: their keys, and
+/// the safety reports about them (the rating book, and the deals the ratings name).
+pub(crate) trait Vetting {
+    /// The keys of nodes `ids`, in order (`None` for an id without one).
+    fn keys(&mut self, ids: &[NodeId]) -> Result<Vec<Option<PublicKey>>, ReputationError>;
+
+    /// For each key of `who`: the total weight of its "safe" and of its "unsafe" reports by
+    /// raters `map` holds at distance ≤ `upto` (the viewer is at 0), each report weighing the
+    /// rater's trust × the tier weight of its deal. Only valid safety signals count (PoW floor,
+    /// a paired deal).
+    fn reports(
+        &mut self,
+        map: &TrustMap,
+        who: &[PublicKey],
+        upto: u8,
+    ) -> Result<Vec<(f64, f64)>, ReputationError>;
+}
+
+/// Looks keys up in `graph` and hears no reports: the trust of the graph alone (no key is
+/// flagged), as propagation was before the network's reports counted (issue 25).
+#[cfg(test)]
+pub(crate) struct GraphOnly<'g>(pub(crate) &'g DealGraph);
+
+#[cfg(test)]
+impl Vetting for GraphOnly<'_> {
+    fn keys(&mut self, ids: &[NodeId]) -> Result<Vec<Option<PublicKey>>, ReputationError> {
+        Ok(ids.iter().map(|x| self.0.key(*x).copied()).collect())
+    }
+
+    fn reports(
+        &mut self,
+        _: &TrustMap,
+        who: &[PublicKey],
+        _: u8,
+    ) -> Result<Vec<(f64, f64)>, ReputationError> {
+        Ok(vec![(0.0, 0.0); who.len()])
+    }
+}
+
+/// `true` when the weighted lower `q`-quantile of a 0/1 signal is 0: the "no" weight reaches
+/// `q` of the total (with a tolerance for float rounding of equal weights). The rule of the
+/// screening's flags and of the propagation's.
+pub(crate) fn lower_quantile_is_no(no: f64, total: f64, q: f64) -> bool {
+    total > 0.0 && no >= q * total * (1.0 - 1e-12)
+}
+
+/// Input revision a trust map was computed at: graph generation, rating book revision, follow
+/// lists revision.
+pub(crate) type Revision = (u64, u64, u64);
+
 /// The viewer's trust over the graph.
 #[derive(Debug, Clone)]
 pub struct TrustMap {
@@ -63,18 +133,21 @@ pub struct TrustMap {
     slots: HashMap<NodeId, usize>,
     nodes: Vec<NodeId>,
     entries: Vec<TrustEntry>,
+    /// The key of each reached node (`entries` order), once looked up.
+    keys: Vec<Option<PublicKey>>,
     /// Follows with no paired deal (not in the graph): seeded at ring 1.
     outside: HashMap<PublicKey, TrustEntry>,
     /// The keys of the reached nodes (so "is this rater in my network?" needs no lookup).
     by_key: HashMap<PublicKey, NodeId>,
-    generation: u64,
+    revision: Revision,
 }
 
 const MAX_DIST: u8 = 3;
 
 impl TrustMap {
-    /// Computes the viewer's trust map. `follows` is the viewer's own follow list (seeds).
-    pub fn compute(
+    /// The trust map of the graph alone: keys from `graph`, no reports (no key flagged).
+    #[cfg(test)]
+    pub(crate) fn compute(
         graph: &DealGraph,
         viewer: &PublicKey,
         follows: &[PublicKey],
@@ -82,26 +155,200 @@ impl TrustMap {
     ) -> Self {
         let follows: Vec<(PublicKey, Option<NodeId>)> =
             follows.iter().map(|f| (*f, graph.node(f))).collect();
-        let mut m = Self::compute_resolved(graph, viewer, graph.node(viewer), &follows, p);
-        let keys: Vec<Option<PublicKey>> = m.nodes.iter().map(|x| graph.key(*x).copied()).collect();
-        m.attach_keys(&keys);
-        m
+        Self::compute_vetted(
+            graph,
+            viewer,
+            graph.node(viewer),
+            &follows,
+            p,
+            &mut GraphOnly(graph),
+        )
+        .unwrap_or_else(|_| unreachable!("the graph-only vetting never fails"))
     }
 
-    /// Records the keys of the reached nodes (`keys[i]` of the `i`-th, in [`TrustMap::iter`]
-    /// order), for [`TrustMap::by_key`].
-    pub(crate) fn attach_keys(&mut self, keys: &[Option<PublicKey>]) {
-        self.by_key = self
-            .nodes
+    /// The viewer's trust map with the viewer's and the follows' node ids already looked up
+    /// (`None`: no paired deal), vetted ring by ring by `vet` (module docs).
+    pub(crate) fn compute_vetted(
+        graph: &DealGraph,
+        viewer: &PublicKey,
+        viewer_node: Option<NodeId>,
+        follows: &[(PublicKey, Option<NodeId>)],
+        p: &Params,
+        vet: &mut dyn Vetting,
+    ) -> Result<Self, ReputationError> {
+        let mut m = TrustMap {
+            viewer: *viewer,
+            viewer_node,
+            slots: HashMap::new(),
+            nodes: Vec::new(),
+            entries: Vec::new(),
+            keys: Vec::new(),
+            outside: HashMap::new(),
+            by_key: HashMap::new(),
+            revision: (graph.generation(), 0, 0),
+        };
+        let caps = |ring: usize| p.ring_caps.get(ring).copied().unwrap_or(0.0);
+        let mut levels: [Vec<NodeId>; MAX_DIST as usize + 1] = Default::default();
+        if let Some(v) = m.viewer_node {
+            let mut e = TrustEntry::new(0, None);
+            e.trust = 1.0;
+            e.inflow = 1.0;
+            m.insert(v, e);
+            for (y, _) in graph.neighbors(v) {
+                if m.insert(y, TrustEntry::new(1, Some(v))) {
+                    levels[1].push(y);
+                }
+            }
+        }
+        for (f, node) in follows {
+            if f == viewer {
+                continue;
+            }
+            match *node {
+                Some(id) => {
+                    if m.insert(id, TrustEntry::new(2, m.viewer_node)) {
+                        levels[2].push(id);
+                    }
+                }
+                None => {
+                    let mut e = TrustEntry::new(2, None);
+                    e.trust = caps(1);
+                    e.inflow = caps(1);
+                    e.from_viewer = caps(1);
+                    m.outside.insert(*f, e);
+                }
+            }
+        }
+        let mut keyed = 0;
+        for d in 1..=MAX_DIST {
+            let ring = usize::from(d - 1);
+            let cap = caps(ring);
+            let level = std::mem::take(&mut levels[usize::from(d)]);
+            // Trust kept: the viewer sends a direct partner or a follow at least its cap; any
+            // other node keeps what ring d − 1 forwarded to it, up to the cap.
+            for &x in &level {
+                let direct = m.entry(x).is_some_and(|e| m.is_direct(e));
+                if let Some(e) = m.entry_mut(x) {
+                    e.trust = if direct {
+                        cap
+                    } else {
+                        cap.min(e.inflow).max(0.0)
+                    };
+                }
+            }
+            // The keys of everything reached so far (one batch per ring).
+            let fresh: Vec<NodeId> = m.nodes.get(keyed..).unwrap_or_default().to_vec();
+            let keys = vet.keys(&fresh)?;
+            for ((x, k), slot) in fresh.iter().zip(keys).zip(m.keys.iter_mut().skip(keyed)) {
+                if let Some(k) = k {
+                    m.by_key.insert(k, *x);
+                }
+                *slot = k;
+            }
+            keyed = m.nodes.len();
+            let (Some(per), Some(max)) = (p.forward_per_child.get(ring), p.forward_max.get(ring))
+            else {
+                levels[usize::from(d)] = level;
+                continue;
+            };
+            // This ring's flags, from the viewer and rings 0..=ring (their trust is final).
+            m.judge(&level, d, p, vet)?;
+            // The next ring: reached through keys that are not flagged.
+            let mut next = Vec::new();
+            for &x in &level {
+                if m.entry(x).is_some_and(|e| e.flagged) {
+                    continue;
+                }
+                for (y, _) in graph.neighbors(x) {
+                    if m.insert(y, TrustEntry::new(d + 1, Some(x))) {
+                        next.push(y);
+                    }
+                }
+            }
+            if let Some(l) = levels.get_mut(usize::from(d) + 1) {
+                l.extend(next);
+            }
+            // Children, the viewer's direct sends, and the flow to ring d + 1.
+            for &x in &level {
+                let Some(e) = m.entry(x) else { continue };
+                let direct = m.is_direct(e);
+                let children = if e.flagged {
+                    0
+                } else {
+                    graph
+                        .neighbors(x)
+                        .filter(|(y, _)| m.entry(*y).is_some_and(|c| c.dist == d + 1))
+                        .count()
+                };
+                let Some(e) = m.entry_mut(x) else { continue };
+                e.children = u32::try_from(children).unwrap_or(u32::MAX);
+                if direct {
+                    e.from_viewer = cap + (per * f64::from(e.children)).min(*max);
+                    e.inflow += e.from_viewer;
+                }
+                if e.children == 0 {
+                    continue;
+                }
+                let spare = (e.inflow - e.trust).max(0.0);
+                let damping = (1.0 - e.unsafe_share)
+                    .max(0.0)
+                    .powf(p.unsafe_penalty_exponent);
+                let fwd = spare.min(per * f64::from(e.children)).min(*max) * damping;
+                e.per_child = fwd / f64::from(e.children);
+                let share = e.per_child;
+                for (y, _) in graph.neighbors(x) {
+                    if let Some(c) = m.entry_mut(y)
+                        && c.dist == d + 1
+                    {
+                        c.inflow += share;
+                    }
+                }
+            }
+            levels[usize::from(d)] = level;
+        }
+        Ok(m)
+    }
+
+    /// `true` for a node the viewer sends trust to directly: a direct partner, or a follow
+    /// seeded in ring 1 (its parent is the viewer; a ring-1 key reached by the walk has a ring-0
+    /// parent).
+    fn is_direct(&self, e: &TrustEntry) -> bool {
+        e.dist == 1 || (e.dist == 2 && e.parent == self.viewer_node)
+    }
+
+    /// Decides the unsafe share and flag of every key of `level` (at distance `d`) from the
+    /// reports of raters at distance ≤ `d`.
+    fn judge(
+        &mut self,
+        level: &[NodeId],
+        d: u8,
+        p: &Params,
+        vet: &mut dyn Vetting,
+    ) -> Result<(), ReputationError> {
+        let keyed: Vec<(NodeId, PublicKey)> = level
             .iter()
-            .zip(keys)
-            .filter_map(|(x, k)| k.map(|k| (k, *x)))
+            .filter_map(|x| {
+                let k = self.keys.get(*self.slots.get(x)?)?.as_ref()?;
+                Some((*x, *k))
+            })
             .collect();
+        let who: Vec<PublicKey> = keyed.iter().map(|(_, k)| *k).collect();
+        let reports = vet.reports(self, &who, d)?;
+        for ((x, _), (yes, no)) in keyed.iter().zip(reports) {
+            let total = yes + no;
+            if let Some(e) = self.entry_mut(*x)
+                && total > 0.0
+            {
+                e.unsafe_share = (no / total).clamp(0.0, 1.0);
+                e.flagged = lower_quantile_is_no(no, total, p.quantile);
+            }
+        }
+        Ok(())
     }
 
-    /// The node ids reached, in [`TrustMap::iter`] order.
-    pub(crate) fn reached(&self) -> &[NodeId] {
-        &self.nodes
+    /// Records the input revision the map was computed at ([`TrustMap::is_current`]).
+    pub(crate) fn set_revision(&mut self, r: Revision) {
+        self.revision = r;
     }
 
     /// The entry of `pk` without looking its node id up: a reached node, or a follow without
@@ -113,132 +360,6 @@ impl TrustMap {
         }
     }
 
-    /// [`TrustMap::compute`] with the viewer's and the follows' node ids already looked up
-    /// (`None`: no paired deal), for a graph whose keys live in a
-    /// [`Directory`](super::Directory).
-    pub fn compute_resolved(
-        graph: &DealGraph,
-        viewer: &PublicKey,
-        viewer_node: Option<NodeId>,
-        follows: &[(PublicKey, Option<NodeId>)],
-        p: &Params,
-    ) -> Self {
-        let mut m = TrustMap {
-            viewer: *viewer,
-            viewer_node,
-            slots: HashMap::new(),
-            nodes: Vec::new(),
-            entries: Vec::new(),
-            outside: HashMap::new(),
-            by_key: HashMap::new(),
-            generation: graph.generation(),
-        };
-        let mut levels: [Vec<NodeId>; 4] = Default::default();
-        if let Some(v) = m.viewer_node {
-            m.insert(v, TrustEntry::new(0, None));
-            for (y, _) in graph.neighbors(v) {
-                if m.insert(y, TrustEntry::new(1, Some(v))) {
-                    levels[1].push(y);
-                }
-            }
-        }
-        let mut seeds: Vec<NodeId> = Vec::new();
-        for (f, node) in follows {
-            if f == viewer {
-                continue;
-            }
-            match *node {
-                Some(id) => {
-                    if m.insert(id, TrustEntry::new(2, m.viewer_node)) {
-                        levels[2].push(id);
-                        seeds.push(id);
-                    }
-                }
-                None => {
-                    let mut e = TrustEntry::new(2, None);
-                    e.trust = p.ring_caps[1];
-                    e.inflow = p.ring_caps[1];
-                    e.from_viewer = p.ring_caps[1];
-                    m.outside.insert(*f, e);
-                }
-            }
-        }
-        // Discover rings 1 and 2 (distances 2 and 3).
-        for d in 1..MAX_DIST as usize {
-            let (cur, next) = levels.split_at_mut(d + 1);
-            if let (Some(cur), Some(next)) = (cur.get(d), next.first_mut()) {
-                for &x in cur {
-                    for (y, _) in graph.neighbors(x) {
-                        if m.insert(y, TrustEntry::new(d as u8 + 1, Some(x))) {
-                            next.push(y);
-                        }
-                    }
-                }
-            }
-        }
-        // Children counts (neighbours exactly one ring further out).
-        for level in levels.iter().take(MAX_DIST as usize).skip(1) {
-            for &x in level {
-                let Some(dx) = m.entry(x).map(|e| e.dist) else {
-                    continue;
-                };
-                let c = graph
-                    .neighbors(x)
-                    .filter(|(y, _)| m.entry(*y).is_some_and(|e| e.dist == dx + 1))
-                    .count();
-                if let Some(e) = m.entry_mut(x) {
-                    e.children = u32::try_from(c).unwrap_or(u32::MAX);
-                }
-            }
-        }
-        // The viewer's direct sends.
-        let send = |ring: usize, children: u32| -> f64 {
-            let cap = p.ring_caps.get(ring).copied().unwrap_or(0.0);
-            let per = p.forward_per_child.get(ring).copied().unwrap_or(0.0);
-            let max = p.forward_max.get(ring).copied().unwrap_or(0.0);
-            cap + (per * f64::from(children)).min(max)
-        };
-        for &x in levels[1].iter().chain(seeds.iter()) {
-            if let Some(e) = m.entry_mut(x) {
-                let ring = usize::from(e.dist.saturating_sub(1));
-                let s = send(ring, e.children);
-                e.from_viewer = s;
-                e.inflow += s;
-            }
-        }
-        // Flow outward ring by ring.
-        for level in levels.iter().skip(1) {
-            for &x in level {
-                let Some(e) = m.entry_mut(x) else { continue };
-                let ring = usize::from(e.dist.saturating_sub(1));
-                let cap = p.ring_caps.get(ring).copied().unwrap_or(0.0);
-                e.trust = cap.min(e.inflow).max(0.0);
-                let spare = (e.inflow - e.trust).max(0.0);
-                let (per, max) = match (p.forward_per_child.get(ring), p.forward_max.get(ring)) {
-                    (Some(per), Some(max)) if e.children > 0 => (*per, *max),
-                    _ => continue,
-                };
-                let fwd = spare.min(per * f64::from(e.children)).min(max);
-                e.per_child = fwd / f64::from(e.children);
-                let (dx, share) = (e.dist, e.per_child);
-                for (y, _) in graph.neighbors(x) {
-                    if let Some(c) = m.entry_mut(y)
-                        && c.dist == dx + 1
-                    {
-                        c.inflow += share;
-                    }
-                }
-            }
-        }
-        if let Some(v) = m.viewer_node
-            && let Some(e) = m.entry_mut(v)
-        {
-            e.trust = 1.0;
-            e.inflow = 1.0;
-        }
-        m
-    }
-
     fn insert(&mut self, id: NodeId, e: TrustEntry) -> bool {
         if self.slots.contains_key(&id) {
             return false;
@@ -246,6 +367,7 @@ impl TrustMap {
         self.slots.insert(id, self.entries.len());
         self.nodes.push(id);
         self.entries.push(e);
+        self.keys.push(None);
         true
     }
 
@@ -272,17 +394,23 @@ impl TrustMap {
         }
     }
 
+    /// The key of reached node `id`.
+    pub fn key(&self, id: NodeId) -> Option<&PublicKey> {
+        self.keys.get(*self.slots.get(&id)?)?.as_ref()
+    }
+
     /// The viewer's key.
     pub fn viewer(&self) -> &PublicKey {
         &self.viewer
     }
 
-    /// `false` once the graph has changed since this map was computed.
-    pub fn is_current(&self, graph: &DealGraph) -> bool {
-        self.generation == graph.generation()
+    /// `false` once the engine's graph, ratings or follow lists have changed since this map
+    /// was computed (a rating can flag a key and so change where trust flows).
+    pub fn is_current(&self, rep: &super::Reputation) -> bool {
+        self.revision == rep.revision()
     }
 
-    /// Every reached node with its entry (the viewer included).
+    /// Every reached node with its entry (the viewer included), in the order reached.
     pub fn iter(&self) -> impl Iterator<Item = (NodeId, &TrustEntry)> {
         self.nodes.iter().copied().zip(self.entries.iter())
     }

@@ -766,12 +766,19 @@ mod tests {
             assert_eq!(mem.first_seen(k).unwrap(), d.first_seen(k).unwrap(), "{k}");
             assert_eq!(mem.follows_of(k), d.follows_of(k), "{k}");
         }
-        let (mut rated, mut connected) = (0, 0);
+        let (mut rated, mut connected, mut flagged) = (0, 0, 0);
         for v in (0..keys.len()).step_by(37) {
             let (tm, td) = (
                 mem.trust_map(&keys[v]).unwrap(),
                 d.trust_map(&keys[v]).unwrap(),
             );
+            // The same rings, flags and flows, node by node (exact floats).
+            let entries = |t: &crate::reputation::TrustMap| -> Vec<_> {
+                t.iter().map(|(x, e)| (x, *e, t.key(x).copied())).collect()
+            };
+            let want = entries(&tm);
+            assert_eq!(entries(&td), want, "viewer {v}");
+            flagged += want.iter().filter(|e| e.1.flagged).count();
             for s in (0..keys.len()).step_by(11) {
                 let want = mem.screen(&tm, &keys[s], T0 + 86_400, true).unwrap();
                 assert_eq!(
@@ -784,8 +791,9 @@ mod tests {
             }
         }
         assert!(
-            rated > 0 && connected > 10,
-            "the sample screens through the network: {rated} rated, {connected} connected"
+            rated > 0 && connected > 10 && flagged > 0,
+            "the sample screens through the network: {rated} rated, {connected} connected, \
+             {flagged} keys flagged on the way"
         );
     }
 

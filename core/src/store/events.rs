@@ -1011,10 +1011,11 @@ mod tests {
         migrate_to(&mut c, LEAN_ROW_VERSION).expect("v8");
         let keys_after = key_columns(&c);
         assert_eq!(keys_after, keys_before, "seq and the key columns survive");
-        // The later steps (v9: reputation node ids, v10: notices) leave `events` alone; the checks
-        // below run at the current version.
+        // The later steps (v9: reputation node ids; v10: chat, blocked keys, refusals; v11: peer
+        // relay marks; v12: notices) leave `events` alone; the checks below run at the current
+        // version.
         assert_eq!(
-            SCHEMA_VERSION, 10,
+            SCHEMA_VERSION, 12,
             "a later step: check it keeps `events` too"
         );
         migrate_to(&mut c, SCHEMA_VERSION).expect("current");

@@ -19,8 +19,10 @@
 mod crypto;
 mod directory;
 mod events;
+mod inbox;
 mod notices;
 mod outbox;
+mod peers;
 mod records;
 mod rep;
 mod schema;
@@ -43,8 +45,10 @@ pub use directory::StoreDirectory;
 pub use events::{
     EventQuery, InsertReport, MAX_QUERY_LIMIT, MAX_QUERY_VALUES, PROFILE_HISTORY_LEN,
 };
+pub use inbox::{ChatInsert, ChatRecord, MAX_CHAT_PER_DEAL, MAX_REFUSALS, RefusalRecord};
 pub use notices::{MAX_ACK_IDS, NoticeInsert, NoticeRow};
 pub use outbox::OutboxEntry;
+pub use peers::{MAX_PEER_BATCH, PeerRelayMarks};
 pub use records::{MessageInsert, MessageRecord, NegotiationRecord};
 pub use rep::RepStatus;
 pub use schema::SCHEMA_VERSION;
@@ -465,6 +469,61 @@ impl Store {
     /// Messages of a negotiation, oldest first.
     pub fn messages_for(&self, nego: &NegoId) -> Result<Vec<MessageRecord>, StoreError> {
         self.read(|tx| tx.messages_for(nego))
+    }
+
+    /// Stores a chat message of a deal (see [`StoreTx::insert_chat`]).
+    pub fn insert_chat(&self, c: &ChatRecord) -> Result<ChatInsert, StoreError> {
+        self.transaction(|tx| tx.insert_chat(c))
+    }
+
+    /// The chat of a deal, in arrival order.
+    pub fn chat_for(&self, nego: &NegoId) -> Result<Vec<ChatRecord>, StoreError> {
+        self.read(|tx| tx.chat_for(nego))
+    }
+
+    /// Their unread messages in a deal.
+    pub fn chat_unread(&self, nego: &NegoId) -> Result<u32, StoreError> {
+        self.read(|tx| tx.chat_unread(nego))
+    }
+
+    /// Marks a deal's chat read; returns how many messages were unread.
+    pub fn chat_mark_read(&self, nego: &NegoId) -> Result<u32, StoreError> {
+        self.transaction(|tx| tx.chat_mark_read(nego))
+    }
+
+    /// Blocks a key.
+    pub fn block_key(&self, key: &PublicKey, at: u64) -> Result<(), StoreError> {
+        self.transaction(|tx| tx.block_key(key, at))
+    }
+
+    /// Unblocks a key; `true` if it was blocked.
+    pub fn unblock_key(&self, key: &PublicKey) -> Result<bool, StoreError> {
+        self.transaction(|tx| tx.unblock_key(key))
+    }
+
+    /// Every blocked key, oldest block first.
+    pub fn blocked_keys(&self) -> Result<Vec<(PublicKey, u64)>, StoreError> {
+        self.read(|tx| tx.blocked_keys())
+    }
+
+    /// Records a refused incoming message once; `false` if it was already recorded.
+    pub fn record_refusal(&self, r: &RefusalRecord) -> Result<bool, StoreError> {
+        self.transaction(|tx| tx.record_refusal(r))
+    }
+
+    /// `true` if the message was refused before.
+    pub fn is_refused(&self, msg_id: &EventId) -> Result<bool, StoreError> {
+        self.read(|tx| tx.is_refused(msg_id))
+    }
+
+    /// How many refusals concern a deal.
+    pub fn refusal_count(&self, nego: &NegoId) -> Result<u32, StoreError> {
+        self.read(|tx| tx.refusal_count(nego))
+    }
+
+    /// Refusals, newest first (all, or those about one deal).
+    pub fn refusals(&self, nego: Option<&NegoId>) -> Result<Vec<RefusalRecord>, StoreError> {
+        self.read(|tx| tx.refusals(nego))
     }
 
     /// A setting's value.

@@ -445,6 +445,32 @@ impl StoreTx<'_> {
         Ok(())
     }
 
+    /// Re-evaluates the stored attestation of `rater`'s rating of deal `nego` written at
+    /// `created_at`; `true` if the row changed.
+    pub fn rep_set_attestation(
+        &self,
+        rater: &PublicKey,
+        nego: &NegoId,
+        created_at: u64,
+        ok: bool,
+    ) -> Result<bool, StoreError> {
+        let key = DealKey::of(nego).to_bytes();
+        let n = self
+            .conn
+            .prepare_cached(
+                "UPDATE rep_ratings SET attestation_ok = ?1
+                 WHERE rater = (SELECT id FROM rep_keys WHERE pubkey = ?2) AND deal = ?3
+                   AND created_at = ?4 AND attestation_ok != ?1",
+            )?
+            .execute(params![
+                ok,
+                rater.as_bytes().as_slice(),
+                key.as_slice(),
+                to_i64("created_at", created_at)?
+            ])?;
+        Ok(n > 0)
+    }
+
     fn rep_state_get(&self, k: &str) -> Result<i64, StoreError> {
         Ok(self
             .conn
@@ -978,6 +1004,17 @@ impl Store {
     /// Every stored event in rebuild order (see [`StoreTx::rep_scan_events`]).
     pub fn rep_scan_events(&self) -> Result<Vec<Event>, StoreError> {
         self.read(|tx| tx.rep_scan_events())
+    }
+
+    /// Re-evaluates one stored rating's attestation ([`StoreTx::rep_set_attestation`]).
+    pub fn rep_set_attestation(
+        &self,
+        rater: &PublicKey,
+        nego: &NegoId,
+        created_at: u64,
+        ok: bool,
+    ) -> Result<bool, StoreError> {
+        self.transaction(|tx| tx.rep_set_attestation(rater, nego, created_at, ok))
     }
 
     /// Whether the persisted form can be loaded.

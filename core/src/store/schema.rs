@@ -248,7 +248,50 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     DELETE FROM rep_ck_dirty;
     DELETE FROM rep_state WHERE k = 'built';
     "#,
-    // v10: notices and the gift wraps a background pass already opened (store/notices.rs,
+    // v10 (issue 22): chat inside a deal, blocked
+    // keys, and refused incoming messages (each recorded once, with its reason).
+    r#"
+    CREATE TABLE chat_messages (
+        seq         INTEGER PRIMARY KEY,
+        nego        TEXT    NOT NULL REFERENCES negotiations(nego) ON DELETE CASCADE,
+        event_id    BLOB    NOT NULL UNIQUE,   -- NIP-17 rumor id, or the kind 4 event id
+        from_me     INTEGER NOT NULL,
+        ts          INTEGER NOT NULL,          -- the envelope's ts (the sender's clock)
+        received_at INTEGER NOT NULL,          -- our clock
+        unread      INTEGER NOT NULL,
+        body        BLOB    NOT NULL           -- sealed text, AAD binds the event id
+    );
+    CREATE INDEX chat_messages_nego ON chat_messages(nego, seq);
+    CREATE INDEX chat_messages_unread ON chat_messages(nego) WHERE unread = 1;
+
+    CREATE TABLE blocked_keys (
+        pubkey     BLOB    PRIMARY KEY,
+        blocked_at INTEGER NOT NULL
+    );
+
+    CREATE TABLE refusals (
+        seq      INTEGER PRIMARY KEY,
+        msg_id   BLOB    NOT NULL UNIQUE,      -- rumor id, or the carrying event id
+        sender   BLOB    NOT NULL,
+        nego     TEXT,                          -- when the message named one of ours
+        code     TEXT    NOT NULL,              -- the typed reason (app::RefusalCode)
+        detail   BLOB    NOT NULL,              -- sealed: the reason in words, AAD binds msg_id
+        at       INTEGER NOT NULL
+    );
+    CREATE INDEX refusals_nego ON refusals(nego, seq) WHERE nego IS NOT NULL;
+    "#,
+    // v11: other people's relay lists (issue 23). The lists themselves are events (kinds 10002
+    // and 10050, newest wins); this table says when each person's lists were last looked up
+    // (`checked_at`), and up to when their own events were read from their write relays
+    // (`synced_until`, NULL: never).
+    r#"
+    CREATE TABLE peer_relays (
+        pubkey       BLOB    PRIMARY KEY,
+        checked_at   INTEGER,
+        synced_until INTEGER
+    ) WITHOUT ROWID;
+    "#,
+    // v12: notices and the gift wraps a background pass already opened (store/notices.rs,
     // docs/NOTIFICATIONS.md). `seq` is AUTOINCREMENT so a notice id is never reused (platforms use
     // it as the notification id); `key` makes deriving the same notice twice insert it once;
     // `body` is sealed. `processed_wraps` lets a pass skip decrypting the two days of NIP-17 wraps
@@ -373,6 +416,9 @@ mod tests {
             "rep_ratings",
             "rep_state",
             "settings",
+            "chat_messages",
+            "blocked_keys",
+            "refusals",
             "sync_cursors",
             "used_nonces",
         ] {

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use freeport_core::app::{App, AppConfig, DealView, IntentView, PostIntent};
+use freeport_core::app::{App, AppConfig, DealView, IntentView, Payload, PostIntent};
+#[allow(unused_imports)] // each test binary uses its own share of the typed views
+pub use freeport_core::app::{CancelReason, DealRole, DealState, Party};
 use freeport_core::identity::{Identity, MemorySecretStore};
 use freeport_core::protocol::NegoId;
 use freeport_core::protocol::envelope::{Envelope, EnvelopeType, Terms, build_envelope};
@@ -69,13 +71,24 @@ impl Person {
 
     /// Opens an app for a fresh identity without any network (a phone in airplane mode).
     pub fn offline(name: &'static str, relays: &[String]) -> Self {
+        Self::offline_with(name, relays, |_| {})
+    }
+
+    /// [`Person::offline`] with a changed configuration (e.g. index relays).
+    pub fn offline_with(
+        name: &'static str,
+        relays: &[String],
+        tweak: impl FnOnce(&mut AppConfig),
+    ) -> Self {
         let home = tempfile::tempdir().expect("tempdir");
         let dir = home.path().join(name.to_lowercase());
         let keys = Keys::generate();
         let secrets = Arc::new(MemorySecretStore::new());
         Identity::import_secret(secrets.as_ref(), &keys.secret_key().to_secret_hex())
             .expect("import identity");
-        let app = App::open(Self::config(&dir, relays), secrets.clone()).expect("app opens");
+        let mut cfg = Self::config(&dir, relays);
+        tweak(&mut cfg);
+        let app = App::open(cfg, secrets.clone()).expect("app opens");
         Self {
             name,
             keys,
@@ -126,7 +139,7 @@ impl Person {
     }
 
     /// Waits until `nego` reaches `state` (syncing in between, as a pull-to-refresh would).
-    pub async fn until_state(&self, nego: &str, state: &str) -> DealView {
+    pub async fn until_state(&self, nego: &str, state: DealState) -> DealView {
         let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {
             if let Ok(d) = self.app.deal(nego)
@@ -136,7 +149,7 @@ impl Person {
             }
             assert!(
                 tokio::time::Instant::now() < deadline,
-                "{}: {nego} never reached {state} (now {:?})",
+                "{}: {nego} never reached {state:?} (now {:?})",
                 self.name,
                 self.app.deal(nego).map(|d| d.state)
             );
@@ -174,14 +187,15 @@ impl Person {
                 market: "goods/1".into(),
                 side: Side::Request,
                 title: title.into(),
-                payload: serde_json::json!({
+                payload: Payload::Json(serde_json::json!({
                     "item": "city bike", "condition": "good", "price": price, "currency": "SGD",
                     "location": {"name": "Tanjong Pagar MRT", "geohash": WHERE}
-                }),
+                })),
                 geohash: Some(WHERE.into()),
                 expires_in_secs: Some(expires_in),
                 pow_bits: Some(0),
                 window: None,
+                flex_minutes: None,
             })
             .await
             .expect("post intent");

@@ -24,15 +24,9 @@ final class AppEnvironment {
         URL.applicationSupportDirectory.appending(path: "Freeport", directoryHint: .isDirectory)
     }
 
-    /// The relays the core is started with (Settings edits it; inside the data directory, so
-    /// a wipe resets it).
-    var relayList: FileRelayList {
-        FileRelayList(url: dataDirectory.appending(path: "relays.txt", directoryHint: .notDirectory))
-    }
-
-    /// The core's default relays (Settings → "use the default relays").
-    var defaultRelays: [String] {
-        defaultConfig(dataDir: dataDirectory.path).relays
+    /// Where versions before the core kept the relay settings listed the relays (imported once).
+    private var legacyRelayFile: URL {
+        dataDirectory.appending(path: "relays.txt", directoryHint: .notDirectory)
     }
 
     /// The core, opened once per process: by the first screen or by a background refresh.
@@ -50,8 +44,10 @@ final class AppEnvironment {
         try dir.setResourceValues(values)
         var config = defaultConfig(dataDir: dir.path)
         config.defaultRegion = Locale.current.region?.identifier
-        if let relays = relayList.load() { config.relays = relays }
         let opened = try FreeportApp(config: config, secrets: secrets)
+        // The core keeps the relay settings; an earlier version's file becomes them once (an
+        // unreadable one costs only the old list: Settings shows the defaults).
+        _ = try? opened.importRelayFile(path: legacyRelayFile.path)
         core = opened
         return opened
     }
@@ -69,7 +65,7 @@ final class AppEnvironment {
                 model.open(link)
             }
         } catch {
-            startupError = UserError(error).message
+            startupError = Words.error(UserError(error))
         }
     }
 
@@ -82,14 +78,6 @@ final class AppEnvironment {
     /// A `freeport://deal/…` link (a tapped notification): opens that deal.
     func open(_ url: URL) {
         if let app { app.open(url) } else { pendingLink = url }
-    }
-
-    /// Stops the core and opens it again (after the relay list changed).
-    func restart() async {
-        await app?.goOffline()
-        app = nil
-        core = nil
-        await boot()
     }
 
     /// Erases the data directory and every Keychain entry, then starts over at onboarding.

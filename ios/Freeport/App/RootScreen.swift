@@ -17,10 +17,10 @@ struct RootScreen: View {
                         Task { await app.identityReady(id) }
                     }
                 case .ready:
-                    // A restarted core (new relays) is a new AppModel: fresh screens over it.
+                    // A core opened again (after a wipe) is a new AppModel: fresh screens over it.
                     MainTabs(app: app).id(ObjectIdentifier(app))
                 case let .failed(problem):
-                    RetryScreen(message: problem.message) { Task { await app.start() } }
+                    RetryScreen(message: Words.error(problem)) { Task { await app.start() } }
                 }
             } else if let message = environment.startupError {
                 RetryScreen(message: message) { Task { await environment.boot() } }
@@ -78,10 +78,10 @@ struct ProblemText: View {
 
     var body: some View {
         if let problem {
-            Label(problem.message, systemImage: "exclamationmark.triangle")
+            Label(Words.error(problem), systemImage: "exclamationmark.triangle")
                 .foregroundStyle(.red)
                 .font(.callout)
-                .accessibilityLabel(Text("Problem: \(problem.message)"))
+                .accessibilityLabel(Text("Problem: \(Words.error(problem))"))
         }
     }
 }

@@ -97,13 +97,13 @@ struct IntentRow: View {
     var body: some View {
         VStack(alignment: .leading, spacing: 4) {
             HStack {
-                Text(intent.side == "offer" ? "Offer" : "Request")
+                Text(intent.side == .offer ? "Offer" : "Request")
                     .font(.caption.bold())
                     .padding(.horizontal, 6).padding(.vertical, 2)
                     .background(.tint.opacity(0.15), in: Capsule())
                 Text(intent.title).font(.headline)
             }
-            VerdictBadge(verdict: intent.verdict, badge: intent.badge)
+            if let badge = intent.badge { VerdictBadge(badge: badge) }
         }
         .accessibilityElement(children: .combine)
     }
@@ -111,42 +111,32 @@ struct IntentRow: View {
 
 /// The author's screening line, coloured by verdict, with a symbol so colour is not the only cue.
 struct VerdictBadge: View {
-    let verdict: String
-    let badge: String
+    let badge: Badge
 
     var body: some View {
         Label {
-            Text(badge).font(.footnote)
+            Text(Words.badge(badge)).font(.footnote)
         } icon: {
             Image(systemName: symbol).foregroundStyle(color)
         }
-        .accessibilityLabel(Text("\(verdictWord). \(badge)"))
+        .accessibilityLabel(Text("\(Words.verdict(badge.verdict)). \(Words.badge(badge))"))
     }
 
     private var symbol: String {
-        switch verdict {
-        case "trusted": "checkmark.seal.fill"
-        case "caution": "exclamationmark.circle"
-        case "warning": "exclamationmark.triangle.fill"
-        default: "questionmark.circle"
+        switch badge.verdict {
+        case .trusted: "checkmark.seal.fill"
+        case .caution: "exclamationmark.circle"
+        case .warning: "exclamationmark.triangle.fill"
+        case .unknown: "questionmark.circle"
         }
     }
 
     private var color: Color {
-        switch verdict {
-        case "trusted": .green
-        case "caution": .orange
-        case "warning": .red
-        default: .secondary
-        }
-    }
-
-    private var verdictWord: LocalizedStringKey {
-        switch verdict {
-        case "trusted": "Trusted"
-        case "caution": "Caution"
-        case "warning": "Warning"
-        default: "Unknown"
+        switch badge.verdict {
+        case .trusted: .green
+        case .caution: .orange
+        case .warning: .red
+        case .unknown: .secondary
         }
     }
 }

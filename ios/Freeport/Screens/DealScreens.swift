@@ -60,8 +60,8 @@ struct QuotesScreen: View {
                     NegotiationScreen(app: app, model: NegotiationModel(core: app.core, deal: picked))
                 }
             }
-            if model.open.isEmpty { Text("No quotes yet. You will be notified.").foregroundStyle(.secondary) }
-            ForEach(model.open, id: \.deal.nego) { quote in
+            if model.quotes.isEmpty { Text("No quotes yet. You will be notified.").foregroundStyle(.secondary) }
+            ForEach(model.quotes, id: \.deal.nego) { quote in
                 Section {
                     ForEach(JSONText.rows(quote.deal.termsJson)) { row in
                         LabeledContent(row.key.capitalized, value: row.text)
@@ -72,9 +72,14 @@ struct QuotesScreen: View {
                             NegotiationScreen(app: app, model: NegotiationModel(core: app.core, deal: quote.deal))
                         }
                         Spacer()
-                        Button("Pick") { Task { await model.pick(quote.deal.nego) } }
-                            .buttonStyle(.borderedProminent)
-                            .disabled(model.busy || model.picked != nil)
+                        // Offered only where the core offers it (one pick per intent).
+                        if quote.deal.actions.contains(.pick) {
+                            Button("Pick") { Task { await model.pick(quote.deal.nego) } }
+                                .buttonStyle(.borderedProminent)
+                                .disabled(model.busy)
+                        } else {
+                            Text(Words.state(quote.deal.state)).font(.footnote).foregroundStyle(.secondary)
+                        }
                     }
                 }
             }
@@ -119,7 +124,7 @@ struct DealsScreen: View {
             } label: {
                 VStack(alignment: .leading) {
                     Text(deal.intentTitle).font(.headline)
-                    Text(StateText.word(deal.state)).font(.footnote).foregroundStyle(.secondary)
+                    Text(Words.state(deal.state)).font(.footnote).foregroundStyle(.secondary)
                 }
                 .accessibilityElement(children: .combine)
             }
@@ -127,26 +132,9 @@ struct DealsScreen: View {
     }
 }
 
-/// Words for the core's state labels.
-enum StateText {
-    static func word(_ state: String) -> LocalizedStringKey {
-        switch state {
-        case "open": "Negotiating"
-        case "accepted_by_us": "You accepted — waiting for them"
-        case "accepted_by_them": "They accepted — your turn"
-        case "confirmed": "Confirmed — meet up"
-        case "cancel_requested": "Cancellation requested"
-        case "met": "Met — rate them"
-        case "completed": "Completed"
-        case "cancelled": "Cancelled"
-        case "expired": "Expired"
-        default: "Unknown state"
-        }
-    }
-}
-
-/// One thread: terms, counter / accept / cancel, rounds left, contact after confirmation,
-/// then meet and rate.
+/// One thread: terms, rounds left, contact after confirmation, and a button for exactly each
+/// move the core offers now (accept or pick, counter, ask / agree / decline to cancel, meet,
+/// rate, cancel).
 struct NegotiationScreen: View {
     let app: AppModel
     @State private var model: NegotiationModel
@@ -161,8 +149,9 @@ struct NegotiationScreen: View {
         Form {
             if let deal = model.deal {
                 Section {
-                    Text(StateText.word(deal.state)).font(.headline)
-                    Text(deal.proposedBy == "us" ? "Your proposal" : "Their proposal").foregroundStyle(.secondary)
+                    Text(Words.state(deal.state)).font(.headline)
+                    if let c = deal.cancellation { Text(Words.cancellation(c)).foregroundStyle(.secondary) }
+                    Text(deal.proposedBy == .us ? "Your proposal" : "Their proposal").foregroundStyle(.secondary)
                     ForEach(model.terms) { row in LabeledContent(row.key.capitalized, value: row.text) }
                     Text("\(Int(deal.roundsLeft)) rounds left").font(.footnote).foregroundStyle(.secondary)
                 }
@@ -181,10 +170,13 @@ struct NegotiationScreen: View {
                 } else {
                     Section { Text("Their contact appears here once you both confirm.").foregroundStyle(.secondary) }
                 }
-                if model.canAccept {
+                if model.offers(.accept) {
                     Button("Accept these terms") { Task { await model.accept() } }.buttonStyle(.borderedProminent)
                 }
-                if model.canCounter {
+                if model.offers(.pick) {
+                    Button("Pick this offer") { Task { await model.pick() } }.buttonStyle(.borderedProminent)
+                }
+                if model.offers(.counter) {
                     Section("Counter-proposal") {
                         ForEach(model.draft.keys.sorted(), id: \.self) { key in
                             TextField(key.capitalized, text: Binding(get: { model.draft[key] ?? "" }, set: { model.draft[key] = $0 }))
@@ -192,19 +184,43 @@ struct NegotiationScreen: View {
                         Button("Send counter-proposal") { Task { await model.counter() } }
                     }
                 }
-                if deal.canMeet {
+                if model.offers(.showCode) || model.offers(.scanCode) {
                     Section("Meet up") {
-                        NavigationLink("Show my code") { MeetShowScreen(model: MeetShowModel(core: app.core, nego: deal.nego)) }
-                        NavigationLink("Scan their code") { MeetScanScreen(model: MeetScanModel(core: app.core)) }
+                        if model.offers(.showCode) {
+                            NavigationLink("Show my code") { MeetShowScreen(model: MeetShowModel(core: app.core, nego: deal.nego)) }
+                        }
+                        if model.offers(.scanCode) {
+                            NavigationLink("Scan their code") { MeetScanScreen(model: MeetScanModel(core: app.core)) }
+                        }
                     }
                 }
-                if deal.canRate {
+                if model.offers(.rate) {
                     NavigationLink("Rate this deal") { RateScreen(model: RateModel(core: app.core, nego: deal.nego)) }
                 }
-                if model.canCancel {
+                NavigationLink {
+                    ChatScreen(app: app, model: ChatModel(core: app.core, nego: deal.nego))
+                } label: {
+                    Label(deal.unread > 0 ? "Messages (\(Int(deal.unread)) new)" : "Messages", systemImage: "bubble.left.and.bubble.right")
+                }
+                if model.offers(.agreeCancel) || model.offers(.declineCancel) {
+                    Section("They ask to cancel") {
+                        if model.offers(.agreeCancel) {
+                            Button("Agree to cancel", role: .destructive) { Task { await model.agreeCancel() } }
+                        }
+                        if model.offers(.declineCancel) {
+                            Button("Keep the deal") { Task { await model.declineCancel() } }
+                        }
+                    }
+                }
+                if model.offers(.cancel) || model.offers(.requestCancel) {
                     Section {
                         TextField("Reason (optional)", text: $model.cancelReason)
-                        Button("Cancel the deal", role: .destructive) { confirmCancel = true }
+                        if model.offers(.requestCancel) {
+                            Button("Ask them to cancel") { Task { await model.requestCancel() } }
+                        }
+                        if model.offers(.cancel) {
+                            Button("Cancel the deal", role: .destructive) { confirmCancel = true }
+                        }
                     }
                 }
             } else {
@@ -249,5 +265,88 @@ struct CounterpartyScreen: View {
         .navigationTitle("Check someone")
         .task { await model.screen(subject: subject) }
         .onChange(of: app.screeningRevision) { Task { await model.screen(subject: subject) } }
+    }
+}
+
+/// The chat of a deal, what they sent that was refused and why, progress, mutual cancel, block.
+struct ChatScreen: View {
+    let app: AppModel
+    @State private var model: ChatModel
+
+    init(app: AppModel, model: ChatModel) {
+        self.app = app
+        _model = State(initialValue: model)
+    }
+
+    var body: some View {
+        Form {
+            Section {
+                if model.messages.isEmpty { Text("No messages yet.").foregroundStyle(.secondary) }
+                ForEach(Array(model.messages.enumerated()), id: \.offset) { _, m in
+                    VStack(alignment: m.fromMe ? .trailing : .leading) {
+                        Text(m.fromMe ? "You" : "Them").font(.caption).foregroundStyle(.secondary)
+                        Text(m.text)
+                    }
+                    .frame(maxWidth: .infinity, alignment: m.fromMe ? .trailing : .leading)
+                    .accessibilityElement(children: .combine)
+                }
+                TextField("Write a message", text: $model.draft, axis: .vertical)
+                Button("Send") { Task { await model.send() } }
+                    .disabled(model.draft.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+            }
+            if let deal = model.deal {
+                Section("Progress") {
+                    if let stage = deal.stage { Text(stage == .completed ? "Completed" : "Picked up") }
+                    Button("Mark picked up") { Task { await model.mark(.pickedUp) } }
+                    Button("Mark completed") { Task { await model.mark(.completed) } }
+                }
+                Section {
+                    if deal.cancelRequestedByThem {
+                        Text("They ask to cancel this deal.")
+                        Button("Agree to cancel", role: .destructive) { Task { await model.answerCancel(agree: true) } }
+                        Button("Keep the deal") { Task { await model.answerCancel(agree: false) } }
+                    } else {
+                        Button("Ask to cancel") { Task { await model.requestCancel() } }
+                    }
+                }
+                if !model.refusals.isEmpty {
+                    Section("Not accepted from them") {
+                        ForEach(Array(model.refusals.enumerated()), id: \.offset) { _, r in Text(RefusalText.word(r.code)) }
+                    }
+                }
+                Section {
+                    Button(deal.counterpartyBlocked ? "Unblock them" : "Block them", role: deal.counterpartyBlocked ? nil : .destructive) {
+                        Task { await model.setBlocked(!deal.counterpartyBlocked) }
+                    }
+                }
+            }
+            ProblemText(problem: model.error)
+        }
+        .disabled(model.busy)
+        .navigationTitle("Messages")
+        .task { await model.refresh() }
+        .onChange(of: app.dealsRevision) { Task { await model.refresh() } }
+    }
+}
+
+/// Words for the core's typed refusal reasons.
+enum RefusalText {
+    static func word(_ code: RefusalCode) -> LocalizedStringKey {
+        switch code {
+        case .notFreeport: "A message that is not part of a Freeport negotiation."
+        case .malformed: "A message that breaks the format."
+        case .notForUs: "A message about a deal that is not theirs."
+        case .unknownDeal: "A message about a deal this phone does not have."
+        case .badOpening: "A deal must start with an offer or an acceptance."
+        case .staleAccept: "They accepted terms that are no longer the ones on the table."
+        case .notAllowedNow: "A step that is not possible at this point of the deal."
+        case .closed: "A message after the deal was cancelled or expired."
+        case .irreversible: "An attempt to undo a deal that was met or completed."
+        case .roundCapReached: "A counter-offer beyond the 8 allowed."
+        case .expired: "A message after the listing expired."
+        case .tooManyMessages: "Too many messages on this deal."
+        case .threadLimit: "Too many offers on this listing."
+        case .chatFull: "The chat of this deal is full."
+        }
     }
 }

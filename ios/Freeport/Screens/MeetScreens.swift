@@ -78,7 +78,7 @@ struct ReturnScanSheet: View {
             }
             .accessibilityLabel(Text("Camera. Point it at the other person's code."))
             if let hint = scanner.hint {
-                Text(hint.message).font(.callout).multilineTextAlignment(.center).padding(.horizontal)
+                Text(Words.error(hint)).font(.callout).multilineTextAlignment(.center).padding(.horizontal)
             }
         }
     }
@@ -112,7 +112,7 @@ struct MeetScanScreen: View {
                 }
                 .accessibilityLabel(Text("Camera. Point it at the other person's code."))
                 if let hint = model.hint {
-                    Text(hint.message).font(.callout).multilineTextAlignment(.center)
+                    Text(Words.error(hint)).font(.callout).multilineTextAlignment(.center)
                         .accessibilityAddTraits(.updatesFrequently)
                 }
                 HStack {

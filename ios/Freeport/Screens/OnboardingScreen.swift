@@ -65,9 +65,9 @@ struct OnboardingScreen: View {
             } else {
                 SecureField("New passphrase", text: $model.backupPassphrase)
                 SecureField("Repeat the passphrase", text: $model.backupConfirmation)
-                PassphraseProblemText(problem: model.backupPassphraseProblem)
+                PassphraseProblemText(violations: model.backupPassphraseViolations, confirming: !model.backupConfirmation.isEmpty)
                 Button("Make the backup") { Task { await model.makeBackup() } }
-                    .disabled(model.backupPassphraseProblem != nil)
+                    .disabled(!model.backupPassphraseViolations.isEmpty)
                 Button("Later", role: .cancel) { model.finish() }
             }
         } header: {
@@ -78,16 +78,19 @@ struct OnboardingScreen: View {
 
 /// Words a passphrase problem.
 struct PassphraseProblemText: View {
-    let problem: PassphraseProblem?
+    /// The core's passphrase rule, as the user types (`checkPassphrase`).
+    let violations: [FieldViolation]
+    /// The confirmation has been typed into (a mismatch is shown only then).
+    var confirming = true
 
     var body: some View {
-        switch problem {
-        case let .tooShort(minimum):
-            Text("Use at least \(minimum) characters.").font(.footnote).foregroundStyle(.secondary)
-        case .mismatch:
-            Text("The two passphrases differ.").font(.footnote).foregroundStyle(.red)
-        case nil:
-            EmptyView()
+        ForEach(Array(shown.enumerated()), id: \.offset) { _, v in
+            Text(Words.rule(v.rule)).font(.footnote)
+                .foregroundStyle(v.field == "confirmation" ? .red : .secondary)
         }
+    }
+
+    private var shown: [FieldViolation] {
+        violations.filter { $0.field == "passphrase" || ($0.field == "confirmation" && confirming) }
     }
 }

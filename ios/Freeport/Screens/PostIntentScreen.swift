@@ -2,8 +2,8 @@ import SwiftUI
 import FreeportCore
 import FreeportViewModels
 
-/// The form generated from the market's hints; the core's validation message is shown next to
-/// the field it names.
+/// The market's form as the core describes it; the core judges what was entered and each of its
+/// violations is shown under the field it belongs to.
 struct PostIntentScreen: View {
     @State private var model: PostIntentModel
     @Environment(\.dismiss) private var dismiss
@@ -22,24 +22,22 @@ struct PostIntentScreen: View {
                 }
                 .pickerStyle(.segmented)
                 TextField("Title", text: $model.title)
-                fieldError("title")
+                problems("title")
             }
             ForEach(model.fields) { field in
                 Section {
                     input(for: field)
-                    if let problem = model.fieldProblems[field.path] {
-                        Text(problem == .required ? "Required" : "Enter a number")
-                            .font(.footnote).foregroundStyle(.red)
-                    } else if let message = model.coreProblem(for: field.path) {
-                        // The core's schema message, next to the field it names.
-                        Text(message).font(.footnote).foregroundStyle(.red)
-                    }
+                    problems(field.path)
                 } header: {
                     // The market's own label (data, not UI text); `*` marks required fields.
                     Text(verbatim: field.required ? "\(field.label) *" : field.label)
                 }
             }
-            Section { ProblemText(problem: model.generalProblem) }
+            Section {
+                problems("geohash")
+                problems("")
+                ProblemText(problem: model.error)
+            }
         }
         .navigationTitle(model.market.title)
         .toolbar {
@@ -57,9 +55,11 @@ struct PostIntentScreen: View {
         }
     }
 
-    @ViewBuilder private func fieldError(_ name: String) -> some View {
-        if let e = model.error, e.field == name {
-            Text(e.message).font(.footnote).foregroundStyle(.red)
+    /// The core's violations placed under `input` (a form path, `title`, `geohash`, or "").
+    @ViewBuilder private func problems(_ input: String) -> some View {
+        let found = model.problems(for: input)
+        if !found.isEmpty {
+            Text(Words.violations(found)).font(.footnote).foregroundStyle(.red)
         }
     }
 
@@ -71,7 +71,7 @@ struct PostIntentScreen: View {
         Binding(get: { model.entries[path]?.geohash ?? "" }, set: { model.entries[path, default: FieldEntry()].geohash = $0 })
     }
 
-    @ViewBuilder private func input(for field: FormFieldSpec) -> some View {
+    @ViewBuilder private func input(for field: FormFieldView) -> some View {
         let placeholder = field.placeholder ?? field.label
         switch field.input {
         case .text:
@@ -108,4 +108,12 @@ struct PostIntentScreen: View {
                 .textInputAutocapitalization(.never).keyboardType(.URL)
         }
     }
+}
+
+extension FormFieldView: @retroactive Identifiable {
+    public var id: String { path }
+}
+
+extension FormOption: @retroactive Identifiable {
+    public var id: String { value }
 }

@@ -37,8 +37,7 @@ struct ProfileScreen: View {
                     .keyboardType(.phonePad).textContentType(.telephoneNumber)
                 Toggle("Publish my full number", isOn: $model.publishFullNumber)
                 if let status = model.phoneStatus {
-                    LabeledContent("Verification", value: status)
-                    LabeledContent("Reached at this number by", value: model.verifiedBy.formatted())
+                    LabeledContent("Verification", value: Words.phoneStatus(status))
                 }
             } header: {
                 Text("Phone")
@@ -53,9 +52,7 @@ struct ProfileScreen: View {
             ProblemText(problem: model.error)
             Section {
                 NavigationLink("Settings") {
-                    SettingsScreen(app: app, model: SettingsModel(
-                        core: app.core, relayList: environment.relayList, defaultRelays: environment.defaultRelays
-                    ) { [environment] in
+                    SettingsScreen(app: app, model: SettingsModel(core: app.core) { [environment] in
                         try await environment.wipe()
                     })
                 }
@@ -103,11 +100,64 @@ struct ProfileCode: View {
     }
 }
 
+/// One list of the relay settings: its relays with their status, and a field to add one.
+private struct RelayListSection: View {
+    let model: SettingsModel
+    let role: RelayListRole
+
+    var body: some View {
+        Section {
+            ForEach(model.list(role), id: \.self) { url in
+                let connected = model.isConnected(url)
+                Label(url, systemImage: connected ? "circle.fill" : "circle")
+                    .font(.footnote.monospaced())
+                    .foregroundStyle(connected ? .green : .secondary)
+                    .accessibilityLabel(Text(connected ? "\(url), connected" : "\(url), not connected"))
+                    .swipeActions {
+                        Button("Remove", role: .destructive) { Task { await model.removeRelay(role, url) } }
+                    }
+            }
+            TextField("Add a relay (wss://…)", text: Binding(
+                get: { model.drafts[role] ?? "" }, set: { model.setDraft(role, $0) }
+            ))
+            .textInputAutocapitalization(.never).autocorrectionDisabled().keyboardType(.URL)
+            .onSubmit { Task { await model.addRelay(role) } }
+            if let v = model.draftViolation(role) {
+                Text(relayRuleText(v.rule)).font(.footnote).foregroundStyle(.red)
+            }
+            Button("Add") { Task { await model.addRelay(role) } }.disabled((model.drafts[role] ?? "").isEmpty)
+        } header: {
+            switch role {
+            case .read: Text("Read from")
+            case .write: Text("Publish to")
+            case .inbox: Text("Messages arrive at")
+            }
+        }
+    }
+}
+
+/// The core's rule code for a refused relay, in the user's language.
+private func relayRuleText(_ rule: RelayUrlRule) -> LocalizedStringKey {
+    switch rule {
+    case .empty: "Enter a relay address"
+    case let .tooLong(max): "The address is longer than \(Int(max)) characters"
+    case .notAUrl: "Not a relay address (like wss://relay.example.com)"
+    case .scheme: "A relay address starts with wss://"
+    case .plainWs: "Plain ws:// is only for a relay on this phone; use wss://"
+    case .credentials: "The address must not contain a user name or password"
+    case .privateAddress: "This points to a local or private network address"
+    case .onion: "Tor .onion addresses cannot be reached"
+    case .hostileShape: "This address has a shape relay addresses never have"
+    case .duplicate: "This relay is already in the list"
+    case let .tooMany(max): "A list holds at most \(Int(max)) relays"
+    case .listEmpty: "Keep at least one relay in this list"
+    }
+}
+
 /// Relays, pending events, backup, version, wipe.
 struct SettingsScreen: View {
     let app: AppModel
     @State private var model: SettingsModel
-    @Environment(AppEnvironment.self) private var environment
 
     init(app: AppModel, model: SettingsModel) {
         self.app = app
@@ -130,40 +180,17 @@ struct SettingsScreen: View {
                     Text("Freeport checks for news in the background when iOS lets it, with no server of its own.")
                 }
             }
-            Section("Relays") {
-                ForEach(model.relays, id: \.url) { r in
-                    Label(r.url, systemImage: r.connected ? "circle.fill" : "circle")
-                        .foregroundStyle(r.connected ? .green : .secondary)
-                        .accessibilityLabel(Text(r.connected ? "\(r.url), connected" : "\(r.url), not connected"))
-                }
-                LabeledContent("Waiting to send", value: model.pending.count.formatted())
+            ForEach(SettingsModel.roles, id: \.self) { role in
+                RelayListSection(model: model, role: role)
             }
             Section {
-                ForEach(model.relayList, id: \.self) { url in
-                    Text(url).font(.footnote.monospaced())
-                        .swipeActions {
-                            if model.relayList.count > 1 {
-                                Button("Remove", role: .destructive) { model.removeRelay(url) }
-                            }
-                        }
+                LabeledContent("Waiting to send", value: model.pending.count.formatted())
+                if let s = model.settings, !s.published {
+                    Text("Not published yet: your relay lists go out at the next sync.").font(.footnote)
                 }
-                TextField("Add a relay (wss://…)", text: $model.newRelay)
-                    .textInputAutocapitalization(.never).autocorrectionDisabled().keyboardType(.URL)
-                    .onSubmit { model.addRelay() }
-                if model.relayProblem != nil {
-                    Text("A relay address starts with wss:// (ws:// only for this device).")
-                        .font(.footnote).foregroundStyle(.red)
-                }
-                Button("Add") { model.addRelay() }.disabled(model.newRelay.isEmpty)
-                Button("Use the default relays") { model.resetRelays() }
-                if model.restartNeeded {
-                    Button("Reconnect with these relays") { Task { await environment.restart() } }
-                        .buttonStyle(.borderedProminent)
-                }
-            } header: {
-                Text("Relays used")
+                Button("Use the default relays") { Task { await model.resetRelays() } }
             } footer: {
-                Text("Swipe a relay to remove it. Changes apply when Freeport reconnects.")
+                Text("Your posts go to the relays you publish to. People find where you read and where your messages arrive in the lists Freeport publishes for you, so you can reach each other even on different relays.")
             }
             Section("Backup") {
                 if let text = model.backupText {
@@ -171,14 +198,14 @@ struct SettingsScreen: View {
                     ShareLink(item: text) { Label("Save or share", systemImage: "square.and.arrow.up") }
                 } else {
                     SecureField("Passphrase", text: $model.backupPassphrase)
-                    PassphraseProblemText(problem: model.backupPassphraseProblem)
+                    PassphraseProblemText(violations: model.backupPassphraseViolations)
                     Button("Make an encrypted backup") { Task { await model.makeBackup() } }
-                        .disabled(model.backupPassphraseProblem != nil)
+                        .disabled(!model.backupPassphraseViolations.isEmpty)
                 }
             }
             if !app.rejected.isEmpty {
                 Section("Refused messages") {
-                    ForEach(Array(app.rejected.enumerated()), id: \.offset) { _, r in Text(r).font(.footnote) }
+                    ForEach(Array(app.rejected.enumerated()), id: \.offset) { _, r in Text(Words.rejected(r)).font(.footnote) }
                 }
             }
             Section {

@@ -20,7 +20,7 @@ struct ScreenContactScreen: View {
                     .textInputAutocapitalization(.never).autocorrectionDisabled()
                     .font(.body.monospaced())
                 if let problem = model.keyProblem {
-                    Text(problem).font(.footnote).foregroundStyle(.red)
+                    Text(Words.rule(problem)).font(.footnote).foregroundStyle(.red)
                 }
                 HStack {
                     Button("Check") { Task { await model.screen() } }.buttonStyle(.borderedProminent)
@@ -68,7 +68,7 @@ struct ScreeningCard: View {
                 Text(card.name ?? shortKey(card.subjectNpub)).font(.headline)
                 if card.newAccount { Text("New account").font(.caption).foregroundStyle(.orange) }
             }
-            VerdictBadge(verdict: card.verdict, badge: card.badge)
+            VerdictBadge(badge: card.badge)
             Grid(alignment: .leading, horizontalSpacing: 12, verticalSpacing: 2) {
                 GridRow { Text("Deals"); Text(card.deals, format: .number) }
                 GridRow { Text("Partners"); Text(card.partners, format: .number) }
@@ -78,10 +78,10 @@ struct ScreeningCard: View {
             }
             .font(.callout)
             ForEach(card.reasons, id: \.self) { reason in
-                Text("• \(reason)").font(.footnote).foregroundStyle(.secondary)
+                Text("• \(Words.reason(reason))").font(.footnote).foregroundStyle(.secondary)
             }
             if let phone = card.phone {
-                LabeledContent("Phone", value: "\(phone) (\(card.phoneStatus))").font(.footnote)
+                LabeledContent("Phone", value: "\(phone) (\(Words.phoneStatus(card.phoneStatus)))").font(.footnote)
             }
         }
         .accessibilityElement(children: .combine)

@@ -8,8 +8,8 @@ public enum KeyCheck: Equatable, Sendable {
     case idle
     /// The key is valid; `npub` is its canonical form.
     case valid(npub: String)
-    /// The key was refused; `rule` says why (from the core, e.g. "is a secret key (nsec)…").
-    case invalid(rule: String)
+    /// The key was refused; `rule` is the core's code (e.g. `.isSecretKey`), worded by the view.
+    case invalid(rule: Rule)
 }
 
 /// State of the user's own identity on the About / profile screen.
@@ -21,9 +21,10 @@ public enum IdentityState: Equatable, Sendable {
     /// Loaded, or created on first launch.
     case ready(IdentityView)
     /// The secret store is temporarily unavailable (e.g. device locked): offer "retry".
+    /// `reason` is the store's diagnostic (logs, bug reports), not a message.
     case retryLater(reason: String)
-    /// Loading failed; `message` is the core's description of the error.
-    case failed(message: String)
+    /// Loading failed, with the core's typed error.
+    case failed(UserError)
 }
 
 /// About screen: core version, the user's own npub, and a "check a contact's key" field.
@@ -57,10 +58,10 @@ public final class AboutModel {
     public func checkKey() {
         do {
             keyCheck = .valid(npub: try validateNpub(input: keyInput))
-        } catch let FreeportError.InvalidInput(_, rule) {
-            keyCheck = .invalid(rule: rule)
+        } catch let FreeportError.InvalidInput(violations) {
+            keyCheck = .invalid(rule: violations.first?.rule ?? .invalid)
         } catch {
-            keyCheck = .invalid(rule: String(describing: error))
+            keyCheck = .invalid(rule: .invalid)
         }
     }
 
@@ -76,7 +77,7 @@ public final class AboutModel {
         } catch let FreeportError.SecretStore(reason) {
             identity = .retryLater(reason: reason)
         } catch {
-            identity = .failed(message: String(describing: error))
+            identity = .failed(UserError(error))
         }
     }
 }

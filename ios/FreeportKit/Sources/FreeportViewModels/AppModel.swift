@@ -31,8 +31,9 @@ public final class AppModel {
     public private(set) var screeningRevision = 0
     /// The most recent event (for a status line and tests).
     public private(set) var lastEvent: AppEventRecord?
-    /// Messages the core refused (shown in Settings → diagnostics), newest last, at most 20.
-    public private(set) var rejected: [String] = []
+    /// Why the core refused incoming messages (shown in Settings → diagnostics), newest last,
+    /// at most 20.
+    public private(set) var rejected: [RejectedMessage] = []
     /// Whether the relay connection has been started.
     public private(set) var online = false
     /// Last network problem (the app works offline; this is a status line, not a blocker).
@@ -104,7 +105,7 @@ public final class AppModel {
         switch event {
         case .intentSeen:
             marketsRevision += 1
-        case .negotiationChanged, .dealMet, .notice:
+        case .negotiationChanged, .dealMet, .chatReceived, .notice:
             dealsRevision += 1
         case .screeningChanged:
             screeningRevision += 1

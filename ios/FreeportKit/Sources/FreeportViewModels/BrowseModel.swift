@@ -102,8 +102,10 @@ public final class IntentDetailModel {
     /// The payload as rows for display.
     public var rows: [TermRow] { JSONText.rows(intent.payloadJson) }
 
-    /// Responding is possible on someone else's live intent, once.
-    public var canRespond: Bool { !intent.mine && !intent.withdrawn && deal == nil && !busy }
+    /// Responding is what the core offers on this intent (not ours, live, not answered yet).
+    public var canRespond: Bool {
+        deal == nil && !busy && (intent.actions.contains(.accept) || intent.actions.contains(.counter))
+    }
 
     /// Loads the author's screening card (fetching from the relays when online).
     public func loadScreening() async {
@@ -120,16 +122,12 @@ public final class IntentDetailModel {
         await run { try await self.core.respondAccept(intentId: self.intent.id) }
     }
 
-    /// Proposes other terms: `changes` are merged over the posted payload.
-    public func propose(_ changes: [String: Any]) async {
+    /// Proposes other terms: `changes` (top-level key → text as typed) edit the posted terms; the
+    /// core converts them by the market's fields and refuses what it must, per field.
+    public func propose(_ changes: [String: String]) async {
         guard canRespond else { return }
-        var terms = JSONText.object(intent.payloadJson) ?? [:]
-        for (k, v) in changes { terms[k] = v }
-        guard let json = JSONText.string(terms) else {
-            error = UserError(message: "the proposed terms cannot be written as JSON", field: "terms")
-            return
-        }
-        await run { try await self.core.respondCounter(intentId: self.intent.id, termsJson: json) }
+        let edits = changes.sorted { $0.key < $1.key }.map { termEntry($0.key, $0.value) }
+        await run { try await self.core.respondCounterForm(intentId: self.intent.id, entries: edits) }
     }
 
     private func run(_ body: @MainActor () async throws -> DealView) async {

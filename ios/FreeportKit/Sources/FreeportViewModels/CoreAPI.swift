@@ -28,6 +28,14 @@ public protocol FreeportCoreAPI: AnyObject, Sendable {
     func sync() async throws -> SyncReport
     /// Connection state per relay.
     func relayStatus() async throws -> [RelayStatusView]
+    /// The relay settings (read, write, inbox), kept and checked by the core.
+    func relaySettings() async throws -> RelaySettingsView
+    /// Replaces the lists given (nil leaves one as it is); refused: `InvalidRelays`, no change.
+    func setRelaySettings(read: [String]?, write: [String]?, inbox: [String]?) async throws -> RelaySettingsView
+    /// Back to the default relays.
+    func resetRelaySettings() async throws -> RelaySettingsView
+    /// Imports (once) and removes the relay file an earlier version kept.
+    func importRelayFile(path: String) async throws -> RelayFileImport
     /// Events still waiting for a relay.
     func outbox() async throws -> [OutboxItemView]
 
@@ -38,7 +46,9 @@ public protocol FreeportCoreAPI: AnyObject, Sendable {
 
     /// Known markets with their forms.
     func markets() async throws -> [MarketView]
-    /// Signs and publishes an intent.
+    /// Builds and judges a market's payload from a form's entries (live feedback).
+    func buildPayload(market: String, entries: [FormEntry]) async throws -> String
+    /// Builds the payload from the form's entries, signs and publishes an intent.
     func postIntent(input: PostIntentInput) async throws -> IntentView
     /// Withdraws one of the user's intents.
     func withdrawIntent(intentId: String) async throws
@@ -51,12 +61,22 @@ public protocol FreeportCoreAPI: AnyObject, Sendable {
     func respondAccept(intentId: String) async throws -> DealView
     /// Opens a thread with other terms.
     func respondCounter(intentId: String, termsJson: String) async throws -> DealView
-    /// Proposes new complete terms.
+    /// Opens a thread with the posted terms edited in a form (the core converts the edits).
+    func respondCounterForm(intentId: String, entries: [FormEntry]) async throws -> DealView
+    /// Proposes a change to the terms on the table (merged onto them).
     func counter(nego: String, termsJson: String) async throws -> DealView
-    /// Accepts the terms on the table.
+    /// Proposes the terms on the table edited in a form (the core converts the edits).
+    func counterForm(nego: String, entries: [FormEntry]) async throws -> DealView
+    /// Accepts the terms on the table (on the user's own intent: picks the quote).
     func accept(nego: String) async throws -> DealView
     /// Cancels a thread.
     func cancel(nego: String, reason: String?) async throws -> DealView
+    /// Asks the other side to agree to cancel a confirmed deal.
+    func requestCancel(nego: String, reason: String?) async throws -> DealView
+    /// Agrees to their request to cancel.
+    func agreeCancel(nego: String) async throws -> DealView
+    /// Declines their request to cancel.
+    func declineCancel(nego: String) async throws -> DealView
     /// The owner picks one quote.
     func pick(nego: String) async throws -> DealView
     /// Every responder's quote on one of the user's intents.
@@ -65,6 +85,27 @@ public protocol FreeportCoreAPI: AnyObject, Sendable {
     func deals() async throws -> [DealView]
     /// One thread.
     func deal(nego: String) async throws -> DealView
+    /// Asks the counterparty to agree to cancel a confirmed deal.
+    func requestCancel(nego: String, reason: String?) async throws -> DealView
+    /// Agrees to their request to cancel.
+    func agreeCancel(nego: String) async throws -> DealView
+    /// Declines their request to cancel (the deal stands).
+    func declineCancel(nego: String) async throws -> DealView
+    /// Reports the deal's progress (`.pickedUp`, then `.completed`).
+    func markStage(nego: String, stage: DealStage) async throws -> DealView
+
+    /// Sends a chat message in a deal (text only; never part of a rating).
+    func chatSend(nego: String, text: String) async throws -> ChatMessageView
+    /// A deal's chat, in the order it was written.
+    func chat(nego: String) async throws -> [ChatMessageView]
+    /// Marks a deal's chat read; returns how many were unread.
+    func markChatRead(nego: String) async throws -> UInt32
+    /// Messages from counterparties that were refused, and why (one deal's, or all).
+    func refusals(nego: String?) async throws -> [RefusalView]
+    /// Blocks a key: its intents hidden, its messages dropped, silently.
+    func block(key: String) async throws -> BlockedView
+    /// Unblocks a key.
+    func unblock(key: String) async throws -> Bool
 
     /// The meet code to show now.
     func meetShow(nego: String, pngPx: UInt32) async throws -> MeetCodeView

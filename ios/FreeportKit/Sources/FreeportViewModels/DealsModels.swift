@@ -63,9 +63,9 @@ public final class QuotesModel {
         self.intentId = intentId
     }
 
-    /// Quotes that can still be picked (not cancelled or expired).
-    public var open: [QuoteView] {
-        quotes.filter { !["cancelled", "expired", "completed"].contains($0.deal.state) }
+    /// Quotes the core offers to pick now.
+    public var pickable: [QuoteView] {
+        quotes.filter { $0.deal.actions.contains(.pick) }
     }
 
     /// Reloads.
@@ -107,11 +107,10 @@ public final class DealsModel {
         self.core = core
     }
 
-    /// Threads needing the user: terms from them to answer, a meeting, a rating.
+    /// Threads where the core offers a move besides leaving (answer terms, pick, answer a
+    /// request to cancel, meet, rate).
     public var needsAttention: [DealView] {
-        deals.filter { d in
-            (d.state == "open" && d.proposedBy == "them") || d.state == "accepted_by_them" || d.canMeet || d.canRate
-        }
+        deals.filter { d in d.actions.contains { $0 != .cancel && $0 != .requestCancel } }
     }
 
     /// Reloads.
@@ -125,8 +124,9 @@ public final class DealsModel {
     }
 }
 
-/// One negotiation thread: terms on the table, counter / accept / cancel, rounds left, and
-/// the counterparty's contact once (and only once) the deal is confirmed.
+/// One negotiation thread: terms on the table, rounds left, and exactly the moves the core offers
+/// (`actions`: accept or pick, counter, cancel, ask / agree / decline to cancel, meet, rate); the
+/// counterparty's contact once (and only once) the deal is confirmed.
 @MainActor
 @Observable
 public final class NegotiationModel {
@@ -136,6 +136,8 @@ public final class NegotiationModel {
     public private(set) var deal: DealView?
     /// Editable copy of the terms for a counter-proposal (key → text).
     public var draft: [String: String] = [:]
+    /// The terms as first shown, to send only what was edited.
+    private var shown: [String: String] = [:]
     /// Reason typed for a cancel.
     public var cancelReason = ""
     /// A call is running.
@@ -157,25 +159,12 @@ public final class NegotiationModel {
         apply(deal)
     }
 
-    private static let live: Set<String> = ["open", "accepted_by_us", "accepted_by_them"]
-
     /// Terms on the table, as rows.
     public var terms: [TermRow] { deal.map { JSONText.rows($0.termsJson) } ?? [] }
-    /// Accept is offered on their proposal, or to confirm once they accepted ours.
-    public var canAccept: Bool {
-        guard let d = deal, !busy, Self.live.contains(d.state), d.state != "accepted_by_us" else { return false }
-        return d.proposedBy == "them" || d.state == "accepted_by_them"
-    }
-    /// A counter is possible while rounds are left and the thread is live.
-    public var canCounter: Bool {
-        guard let d = deal, !busy else { return false }
-        return Self.live.contains(d.state) && d.roundsLeft > 0
-    }
-    /// Cancel is possible before the meeting.
-    public var canCancel: Bool {
-        guard let d = deal, !busy else { return false }
-        return Self.live.contains(d.state) || d.state == "confirmed"
-    }
+    /// The moves the core offers now, in its order (none while a call runs): one button each.
+    public var actions: [DealAction] { busy ? [] : deal?.actions ?? [] }
+    /// Whether the core offers `action` now.
+    public func offers(_ action: DealAction) -> Bool { actions.contains(action) }
     /// The counterparty's contact (nil until confirmed; the core enforces this).
     public var contact: String? { deal?.theirContact }
 
@@ -187,42 +176,64 @@ public final class NegotiationModel {
 
     /// Accepts the terms on the table (reveals the user's contact).
     public func accept() async {
-        guard canAccept else { return }
+        guard offers(.accept) else { return }
         await run { try await self.core.accept(nego: self.nego) }
     }
 
-    /// Proposes the edited `draft` (merged over the terms on the table).
+    /// Picks this quote on the user's own intent.
+    public func pick() async {
+        guard offers(.pick) else { return }
+        await run { try await self.core.pick(nego: self.nego) }
+    }
+
+    /// Proposes the edited `draft`: the core converts each edit by the market's field (numbers,
+    /// options, places) and refuses what it must, per field.
     public func counter() async {
-        guard canCounter, let d = deal else { return }
-        var terms = JSONText.object(d.termsJson) ?? [:]
-        for (k, text) in draft {
-            let current = terms[k]
-            if current is NSNumber, let n = Double(text) {
-                terms[k] = n.rounded() == n && abs(n) < 1e15 ? Int(n) as Any : n as Any
-            } else if current == nil || current is String {
-                terms[k] = text
-            }
-        }
-        guard let json = JSONText.string(terms) else { return }
-        await run { try await self.core.counter(nego: self.nego, termsJson: json) }
+        guard offers(.counter) else { return }
+        let edits = draft.filter { shown[$0.key] != $0.value }.sorted { $0.key < $1.key }
+            .map { termEntry($0.key, $0.value) }
+        await run { try await self.core.counterForm(nego: self.nego, entries: edits) }
     }
 
     /// Cancels, with the typed reason if any.
     public func cancel() async {
-        guard canCancel else { return }
-        let reason = cancelReason.trimmingCharacters(in: .whitespacesAndNewlines)
-        await run { try await self.core.cancel(nego: self.nego, reason: reason.isEmpty ? nil : reason) }
+        guard offers(.cancel) else { return }
+        await run { try await self.core.cancel(nego: self.nego, reason: self.reason) }
+    }
+
+    /// Asks them to agree to cancel the confirmed deal, with the typed reason if any.
+    public func requestCancel() async {
+        guard offers(.requestCancel) else { return }
+        await run { try await self.core.requestCancel(nego: self.nego, reason: self.reason) }
+    }
+
+    /// Agrees to their request to cancel.
+    public func agreeCancel() async {
+        guard offers(.agreeCancel) else { return }
+        await run { try await self.core.agreeCancel(nego: self.nego) }
+    }
+
+    /// Declines their request to cancel: the deal stays confirmed.
+    public func declineCancel() async {
+        guard offers(.declineCancel) else { return }
+        await run { try await self.core.declineCancel(nego: self.nego) }
+    }
+
+    private var reason: String? {
+        let r = cancelReason.trimmingCharacters(in: .whitespacesAndNewlines)
+        return r.isEmpty ? nil : r
     }
 
     private func apply(_ d: DealView) {
         deal = d
         var editable: [String: String] = [:]
         if let obj = JSONText.object(d.termsJson) {
-            for (k, v) in obj where v is String || v is NSNumber {
+            for (k, v) in obj {
                 editable[k] = JSONText.render(v)
             }
         }
         draft = editable
+        shown = editable
     }
 
     private func run(_ body: @MainActor () async throws -> DealView) async {

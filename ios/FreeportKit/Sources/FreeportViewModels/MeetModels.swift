@@ -160,7 +160,7 @@ public final class MeetScanModel {
 }
 
 /// Rate a met deal: two yes/no questions (safe? reliable?), an optional score, and whether the
-/// number they gave reached them. A later rating of the same deal replaces the earlier one.
+/// number they gave reached them. One rating per deal (the core refuses a second one).
 @MainActor
 @Observable
 public final class RateModel {

@@ -2,14 +2,6 @@ import Foundation
 import Observation
 import FreeportCore
 
-/// What is wrong with a new backup passphrase.
-public enum PassphraseProblem: Equatable, Sendable {
-    /// Shorter than `minimum` characters.
-    case tooShort(minimum: Int)
-    /// The confirmation differs.
-    case mismatch
-}
-
 /// First launch: create a key or restore one from an `ncryptsec` backup, then the backup prompt.
 @MainActor
 @Observable
@@ -23,9 +15,6 @@ public final class OnboardingModel {
         /// Done (restored, or backup done/skipped).
         case done(IdentityView)
     }
-
-    /// Shortest backup passphrase accepted by this screen (the core encrypts with any).
-    public static let minimumPassphraseLength = 8
 
     /// Current step.
     public private(set) var step: Step = .choose
@@ -52,20 +41,18 @@ public final class OnboardingModel {
         self.core = core
     }
 
-    /// Restore is possible once both fields are filled.
+    /// Restore is possible once a backup is pasted and its passphrase passes the core's
+    /// restore rule (any passphrase a backup can have).
     public var canRestore: Bool {
-        !restoreText.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty && !restorePassphrase.isEmpty && !busy
+        !restoreText.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty && !busy
+            && checkPassphrase(passphrase: restorePassphrase, confirmation: nil, purpose: .restore).isEmpty
     }
 
-    /// Why the backup passphrase is not acceptable yet (nil when it is); the view words it.
-    public var backupPassphraseProblem: PassphraseProblem? {
-        if backupPassphrase.count < Self.minimumPassphraseLength {
-            return .tooShort(minimum: Self.minimumPassphraseLength)
-        }
-        if backupPassphrase != backupConfirmation {
-            return .mismatch
-        }
-        return nil
+    /// What the new backup passphrase and its confirmation break under the core's rule (field
+    /// `passphrase` or `confirmation`; empty when acceptable), for feedback while typing. The
+    /// view words each rule; `export_backup` enforces the same rule again.
+    public var backupPassphraseViolations: [FieldViolation] {
+        checkPassphrase(passphrase: backupPassphrase, confirmation: backupConfirmation, purpose: .newBackup)
     }
 
     /// Creates a fresh key and moves to the backup prompt.
@@ -89,7 +76,7 @@ public final class OnboardingModel {
 
     /// Makes the encrypted backup text (shown once; the passphrase fields are cleared).
     public func makeBackup() async {
-        guard backupPassphraseProblem == nil else { return }
+        guard backupPassphraseViolations.isEmpty else { return }
         await run {
             self.backupText = try await self.core.exportBackup(passphrase: self.backupPassphrase)
             self.backupPassphrase = ""

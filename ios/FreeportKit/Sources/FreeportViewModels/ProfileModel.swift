@@ -32,11 +32,9 @@ public final class ProfileModel {
     public private(set) var warningAcknowledged = false
     /// The warning text, verbatim from the core (the core checks it was the one shown).
     public let fullNumberWarningText: String
-    /// How the user's phone is verified, from their own screening card (the core's word:
-    /// e.g. `unverified`, or verified by raters who reached the number).
-    public private(set) var phoneStatus: String?
-    /// How many raters said they reached the user at this number.
-    public private(set) var verifiedBy: UInt32 = 0
+    /// How the user's phone stands, from their own screening card (not published, not verified
+    /// yet, or verified by `count` raters who reached the number).
+    public private(set) var phoneStatus: PhoneStatus?
     /// A call is running.
     public private(set) var busy = false
     /// Last problem (`field` is `phone` or `publish_full_number` when about those).
@@ -60,7 +58,6 @@ public final class ProfileModel {
             apply(try await core.profile(pubkey: me.pubkey))
             let card = try await core.screen(subject: me.pubkey, explain: false)
             phoneStatus = card.phoneStatus
-            verifiedBy = card.verifiedBy
         } catch {
             self.error = UserError(error)
         }

@@ -25,8 +25,8 @@ public final class ScreenModel {
     }
     /// The card, once screened.
     public private(set) var card: ScreeningView?
-    /// Why the key was refused (the core's rule, e.g. "is a secret key (nsec)…").
-    public private(set) var keyProblem: String?
+    /// Why the key was refused: the core's rule (e.g. `.isSecretKey`), worded by the screen.
+    public private(set) var keyProblem: Rule?
     /// A call is running.
     public private(set) var busy = false
     /// Last problem other than the key.
@@ -53,11 +53,11 @@ public final class ScreenModel {
         let subject: String
         do {
             subject = try validateNpub(input: input)
-        } catch let FreeportError.InvalidInput(_, rule) {
-            keyProblem = rule
+        } catch let FreeportError.InvalidInput(violations) {
+            keyProblem = violations.first?.rule ?? .invalid
             return
         } catch {
-            keyProblem = UserError(error).message
+            self.error = UserError(error)
             return
         }
         await screen(subject: subject, explain: explain)

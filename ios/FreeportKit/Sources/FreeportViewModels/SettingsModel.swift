@@ -2,23 +2,24 @@ import Foundation
 import Observation
 import FreeportCore
 
-/// Settings: relays (status, and the list used from the next start), pending outbox, encrypted
-/// backup, version, data wipe.
+/// Settings: relays (read, write and inbox relays, kept, checked and published by the core,
+/// with their connection state), pending outbox, encrypted backup, version, data wipe. A refused
+/// relay comes back as the core's violations, each with its list, position and rule code; this
+/// model only places them.
 @MainActor
 @Observable
 public final class SettingsModel {
+    /// The lists, in the order screens show them.
+    public static let roles: [RelayListRole] = [.read, .write, .inbox]
+
     /// Relays with their connection state.
     public private(set) var relays: [RelayStatusView] = []
-    /// The relay list used from the next start (the saved one, else the core's defaults).
-    public private(set) var relayList: [String] = []
-    /// Text of the "add a relay" field; editing it clears `relayProblem`.
-    public var newRelay = "" {
-        didSet { if newRelay != oldValue { relayProblem = nil } }
-    }
-    /// Why the typed relay was refused.
-    public private(set) var relayProblem: RelayProblem?
-    /// The relay list changed: it takes effect when the app restarts the core.
-    public private(set) var restartNeeded = false
+    /// The relay settings as the core keeps them (nil until loaded).
+    public private(set) var settings: RelaySettingsView?
+    /// Text of each list's "add a relay" field.
+    public private(set) var drafts: [RelayListRole: String] = [:]
+    /// What the core refused in the last change (nothing was changed then).
+    public private(set) var violations: [RelayViolationRecord] = []
     /// Events still waiting for a relay.
     public private(set) var pending: [OutboxItemView] = []
     /// Version of the Rust core (footer, bug reports).
@@ -37,66 +38,90 @@ public final class SettingsModel {
     public private(set) var error: UserError?
 
     private let core: FreeportCoreAPI
-    private let savedRelays: RelayList
-    private let defaultRelays: [String]
     private let wipeAction: @Sendable () async throws -> Void
 
-    /// A model over `core`; `relayList` is where the app keeps the relays it starts the core
-    /// with, `defaultRelays` the core's defaults; `wipe` erases the data directory and the
-    /// Keychain entries (the app shell owns both, so it passes the action in).
-    public init(
-        core: FreeportCoreAPI, relayList: RelayList, defaultRelays: [String],
-        wipe: @escaping @Sendable () async throws -> Void
-    ) {
+    /// A model over `core`; `wipe` erases the data directory and the Keychain entries (the app
+    /// shell owns both, so it passes the action in).
+    public init(core: FreeportCoreAPI, wipe: @escaping @Sendable () async throws -> Void) {
         self.core = core
-        self.savedRelays = relayList
-        self.defaultRelays = defaultRelays
         self.wipeAction = wipe
         self.coreVersion = FreeportCore.coreVersion()
-        self.relayList = relayList.load() ?? defaultRelays
     }
 
-    /// Adds `newRelay` to the list (after checking its shape); true when it is in the list.
-    @discardableResult
-    public func addRelay() -> Bool {
-        let url = newRelay.trimmingCharacters(in: .whitespacesAndNewlines)
-        if let problem = relayAddressProblem(url) {
-            relayProblem = problem
-            return false
+    /// One list of the relay settings.
+    public func list(_ role: RelayListRole) -> [String] {
+        switch role {
+        case .read: settings?.read ?? []
+        case .write: settings?.write ?? []
+        case .inbox: settings?.inbox ?? []
         }
-        newRelay = ""
-        if relayList.contains(url) { return true }
-        return persist(relayList + [url])
     }
 
-    /// Removes a relay from the list (the last one cannot be removed: the app needs one).
-    public func removeRelay(_ url: String) {
-        guard relayList.count > 1, relayList.contains(url) else { return }
-        persist(relayList.filter { $0 != url })
+    /// The refusal to show under `role`'s add field: the entry being added, or the whole list.
+    public func draftViolation(_ role: RelayListRole) -> RelayViolationRecord? {
+        violations.first { v in
+            v.role == role && (v.index.map { Int($0) >= list(role).count } ?? true)
+        }
     }
 
-    /// Goes back to the core's default relays.
-    public func resetRelays() {
-        persist(defaultRelays)
+    /// `true` when the relay at `url` is connected now.
+    public func isConnected(_ url: String) -> Bool {
+        relays.contains { $0.connected && $0.url.trimmingSuffix("/") == url.trimmingSuffix("/") }
     }
 
-    @discardableResult
-    private func persist(_ list: [String]) -> Bool {
+    /// The text of `role`'s "add a relay" field (editing it clears that list's refusal).
+    public func setDraft(_ role: RelayListRole, _ text: String) {
+        drafts[role] = text
+        violations.removeAll { $0.role == role }
+    }
+
+    /// Adds the typed relay to `role`'s list; the core checks it (the field keeps it if refused).
+    public func addRelay(_ role: RelayListRole) async {
+        await change(role, clearDraft: true) { $0 + [self.drafts[role] ?? ""] }
+    }
+
+    /// Removes `url` from `role`'s list (the core refuses to empty a list).
+    public func removeRelay(_ role: RelayListRole, _ url: String) async {
+        await change(role, clearDraft: false) { $0.filter { $0 != url } }
+    }
+
+    /// Goes back to the default relays for all three lists.
+    public func resetRelays() async {
         do {
-            try savedRelays.save(list)
-            relayList = list
-            restartNeeded = true
+            settings = try await core.resetRelaySettings()
+            violations = []
             error = nil
-            return true
+            relays = try await core.relayStatus()
         } catch {
-            self.error = UserError(message: String(describing: error), field: "relays")
-            return false
+            self.error = UserError(error)
         }
     }
 
-    /// Reloads relay status and the outbox.
+    private func change(
+        _ role: RelayListRole, clearDraft: Bool, _ edit: ([String]) -> [String]
+    ) async {
+        let next = edit(list(role))
+        do {
+            switch role {
+            case .read: settings = try await core.setRelaySettings(read: next, write: nil, inbox: nil)
+            case .write: settings = try await core.setRelaySettings(read: nil, write: next, inbox: nil)
+            case .inbox: settings = try await core.setRelaySettings(read: nil, write: nil, inbox: next)
+            }
+            violations = []
+            if clearDraft { drafts[role] = nil }
+            error = nil
+            relays = try await core.relayStatus()
+        } catch let FreeportError.InvalidRelays(found) {
+            violations = found
+        } catch {
+            self.error = UserError(error)
+        }
+    }
+
+    /// Reloads the relay settings, their status and the outbox.
     public func refresh() async {
         do {
+            settings = try await core.relaySettings()
             relays = try await core.relayStatus()
             pending = try await core.outbox()
             notices = try await core.noticeSettings()
@@ -123,15 +148,15 @@ public final class SettingsModel {
         }
     }
 
-    /// Why the backup passphrase is not acceptable yet (nil when it is).
-    public var backupPassphraseProblem: PassphraseProblem? {
-        backupPassphrase.count < OnboardingModel.minimumPassphraseLength
-            ? .tooShort(minimum: OnboardingModel.minimumPassphraseLength) : nil
+    /// What the backup passphrase breaks under the core's rule (empty when acceptable), for
+    /// feedback while typing; `export_backup` enforces the same rule.
+    public var backupPassphraseViolations: [FieldViolation] {
+        checkPassphrase(passphrase: backupPassphrase, confirmation: nil, purpose: .newBackup)
     }
 
     /// Makes an encrypted backup with `backupPassphrase` (cleared afterwards).
     public func makeBackup() async {
-        guard backupPassphraseProblem == nil else { return }
+        guard backupPassphraseViolations.isEmpty else { return }
         do {
             backupText = try await core.exportBackup(passphrase: backupPassphrase)
             backupPassphrase = ""
@@ -158,5 +183,13 @@ public final class SettingsModel {
         } catch {
             self.error = UserError(error)
         }
+    }
+}
+
+private extension String {
+    func trimmingSuffix(_ suffix: String) -> String {
+        var s = self
+        while s.hasSuffix(suffix) { s.removeLast(suffix.count) }
+        return s
     }
 }

@@ -1,47 +1,98 @@
 import Foundation
 import FreeportCore
 
-/// A problem to show on a screen: the core's sentence, and the input field it is about (if any).
+/// A problem to show on a screen, as the core typed it: the kind selects the heading, and the
+/// code (`refusal`, `violations`, `codeProblem`, `phoneProblem`) is what the screen words in the
+/// user's language, under the field it belongs to. Nothing here is English from the core:
+/// `diagnostic` is the core's detail of a storage, network, keychain or internal failure, for
+/// logs and bug reports only.
 public struct UserError: Equatable, Sendable {
-    /// What to show (the core's own words; meet-code errors are already user-facing).
-    public let message: String
-    /// The form field or argument the core named (`InvalidInput.field`), for inline display.
-    public let field: String?
-    /// Retrying later may succeed (offline, network, locked keychain).
-    public let retryable: Bool
-
-    /// A problem with an explicit message.
-    public init(message: String, field: String? = nil, retryable: Bool = false) {
-        self.message = message
-        self.field = field
-        self.retryable = retryable
+    /// Error families a screen words differently.
+    public enum Kind: Equatable, Sendable {
+        case noIdentity, offline, notFound, notPossible, invalidInput, invalidCode
+        case wrongPassphrase, phone, storage, network, secretStore, `internal`
     }
 
-    /// Maps anything a core call threw. The wording is the core's (`FreeportError` exports
-    /// `Display`); only the structure (field, retryability) is taken from the variant.
+    /// Which family.
+    public let kind: Kind
+    /// The field it belongs under (`title`, `/from`, `passphrase`, `phone`…), if any.
+    public let field: String?
+    /// Why the core refused an action (`.notPossible`).
+    public let refusal: Refusal?
+    /// What is wrong with the input, each on its field (`.invalidInput`).
+    public let violations: [FieldViolation]
+    /// Why a meet code was refused (`.invalidCode`).
+    public let codeProblem: CodeProblem?
+    /// Why a phone number was refused (`.phone`).
+    public let phoneProblem: PhoneProblem?
+    /// What was not found (a market, intent or deal id), for `.notFound`.
+    public let subject: String?
+    /// The core's diagnostic for storage / network / keychain / internal failures (not a message).
+    public let diagnostic: String?
+
+    /// A problem of `kind` with its typed details.
+    public init(
+        kind: Kind, field: String? = nil, refusal: Refusal? = nil, violations: [FieldViolation] = [],
+        codeProblem: CodeProblem? = nil, phoneProblem: PhoneProblem? = nil, subject: String? = nil,
+        diagnostic: String? = nil
+    ) {
+        self.kind = kind
+        self.field = field
+        self.refusal = refusal
+        self.violations = violations
+        self.codeProblem = codeProblem
+        self.phoneProblem = phoneProblem
+        self.subject = subject
+        self.diagnostic = diagnostic
+    }
+
+    /// Maps anything a core call threw; only the structure is kept, never the text.
     public init(_ error: Error) {
         guard let e = error as? FreeportError else {
-            self.init(message: String(describing: error))
+            self.init(kind: .internal, diagnostic: String(describing: error))
             return
         }
         switch e {
-        case let .InvalidInput(field, rule):
-            self.init(message: rule, field: field)
-        case let .InvalidCode(reason):
-            self.init(message: reason)
-        case let .Phone(reason):
-            self.init(message: reason, field: "phone")
-        case .Offline, .Network, .SecretStore:
-            self.init(message: Self.describe(e), retryable: true)
-        default:
-            self.init(message: Self.describe(e))
+        case .NoIdentity: self.init(kind: .noIdentity)
+        case .Offline: self.init(kind: .offline)
+        case let .UnknownMarket(market): self.init(kind: .notFound, subject: market)
+        case let .UnknownIntent(id): self.init(kind: .notFound, subject: id)
+        case let .UnknownNegotiation(nego): self.init(kind: .notFound, subject: nego)
+        case let .NotPossible(refusal): self.init(kind: .notPossible, refusal: refusal)
+        case let .InvalidInput(violations):
+            self.init(kind: .invalidInput, field: violations.first?.field, violations: violations)
+        case let .InvalidCode(problem): self.init(kind: .invalidCode, codeProblem: problem)
+        case .WrongPassphrase: self.init(kind: .wrongPassphrase, field: "passphrase")
+        case let .Phone(problem): self.init(kind: .phone, field: "phone", phoneProblem: problem)
+        case let .Storage(reason): self.init(kind: .storage, diagnostic: reason)
+        case let .Network(reason): self.init(kind: .network, diagnostic: reason)
+        case let .SecretStore(reason): self.init(kind: .secretStore, diagnostic: reason)
+        case let .Internal(reason): self.init(kind: .internal, diagnostic: reason)
         }
     }
 
-    private static func describe(_ e: FreeportError) -> String {
-        // `description` is the Rust `Display` (exported with #[uniffi::export(Display)]).
-        e.description
+    /// Retrying later may succeed (offline, network, locked keychain).
+    public var retryable: Bool { [.offline, .network, .secretStore].contains(kind) }
+
+    /// The rules broken on exactly `field`.
+    public func rules(on field: String) -> [Rule] {
+        violations.filter { $0.field == field }.map(\.rule)
     }
+}
+
+/// Where a violation goes on a form: the form field itself or the one containing it
+/// (`/from/geohash` goes under `/from`), else the violation's own name when the screen has such
+/// an input (`title`, `geohash`), else nil (under no input). Layout only: the rules are the core's.
+public func placement(of v: FieldViolation, formPaths: [String], inputs: [String] = []) -> String? {
+    let enclosing = formPaths.filter { v.field == $0 || v.field.hasPrefix($0 + "/") }
+    if let best = enclosing.max(by: { $0.count < $1.count }) { return best }
+    return inputs.contains(v.field) ? v.field : nil
+}
+
+/// The entry for editing top-level term `key` in a counter-offer (JSON pointer `/key`).
+public func termEntry(_ key: String, _ text: String) -> FormEntry {
+    let token = key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+    return FormEntry(path: "/" + token, value: .text(text: text))
 }
 
 /// Seconds since 1970, the unit every core timestamp uses.

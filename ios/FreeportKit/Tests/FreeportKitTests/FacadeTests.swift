@@ -15,28 +15,32 @@ final class FreeFunctionTests: XCTestCase {
     func testValidateNpubCanonicalisesAndRefusesWithFields() throws {
         XCTAssertEqual(try validateNpub(input: nip19Hex), nip19Npub)
         XCTAssertThrowsError(try validateNpub(input: " ")) { error in
-            guard case let FreeportError.InvalidInput(field, rule) = error else {
+            guard case let FreeportError.InvalidInput(violations) = error else {
                 return XCTFail("\(error)")
             }
-            XCTAssertEqual(field, "npub")
-            XCTAssertEqual(rule, "is empty")
-            // The exported Rust Display is `description` (String(describing:) shows the case).
-            XCTAssertEqual((error as? FreeportError)?.description, "npub: is empty")
+            XCTAssertEqual(violations, [FieldViolation(field: "npub", rule: .required)])
         }
         XCTAssertThrowsError(try validateNpub(input: nip19Nsec)) { error in
+            guard case let FreeportError.InvalidInput(violations) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(violations.map(\.rule), [.isSecretKey])
             XCTAssertFalse(String(describing: error).contains(nip19Nsec))
             XCTAssertFalse(((error as? FreeportError)?.description ?? nip19Nsec).contains(nip19Nsec))
         }
+        // The backup passphrase rule, for feedback while typing.
+        XCTAssertEqual(
+            checkPassphrase(passphrase: "short", confirmation: "other", purpose: .newBackup),
+            [FieldViolation(field: "passphrase", rule: .tooShort(min: 8)), FieldViolation(field: "confirmation", rule: .mismatch)])
     }
 
     func testGeohashAndDefaults() throws {
         XCTAssertEqual(try geohashFor(lat: 1.2881, lon: 103.8483, precision: 6), "w21z74")
         XCTAssertThrowsError(try geohashFor(lat: 91, lon: 0, precision: 5)) { error in
-            guard case let FreeportError.InvalidInput(field, _) = error else { return XCTFail("\(error)") }
-            XCTAssertEqual(field, "lat")
+            guard case let FreeportError.InvalidInput(violations) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(violations.first?.field, "lat")
         }
         let c = defaultConfig(dataDir: "/tmp/x")
-        XCTAssertFalse(c.relays.isEmpty)
+        XCTAssertTrue(c.relays.isEmpty, "the saved relay settings are used")
+        XCTAssertFalse(c.indexRelays.isEmpty)
         XCTAssertEqual(c.intentPowBits, 12)
         XCTAssertFalse(fullNumberWarning().isEmpty)
     }
@@ -51,7 +55,7 @@ final class TypedErrorTests: XCTestCase {
         _ = try app.createIdentity()
         do {
             _ = try await app.postIntent(input: PostIntentInput(
-                market: "pets", side: .offer, title: "Cat", payloadJson: "{}", geohash: nil,
+                market: "pets", side: .offer, title: "Cat", entries: [], geohash: nil,
                 expiresInSecs: nil, powBits: 0))
             XCTFail("unknown market accepted")
         } catch let FreeportError.UnknownMarket(market) {
@@ -60,14 +64,28 @@ final class TypedErrorTests: XCTestCase {
         do {
             _ = try await app.meetScanText(text: "https://example.com")
             XCTFail("not a code accepted")
-        } catch let FreeportError.InvalidCode(reason) {
-            XCTAssertEqual(reason, "This is not a Freeport code")
+        } catch let FreeportError.InvalidCode(problem) {
+            XCTAssertEqual(problem, .notFreeport)
         }
+        // Every violation of a post at once, each on its field; nothing is published.
+        do {
+            _ = try await app.postIntent(input: PostIntentInput(
+                market: "goods/1", side: .offer, title: " ",
+                entries: [FormEntry(path: "/price", value: .text(text: "ten"))],
+                geohash: "w21z!", expiresInSecs: nil, powBits: 0))
+            XCTFail("a bad post accepted")
+        } catch let FreeportError.InvalidInput(violations) {
+            XCTAssertTrue(violations.contains(FieldViolation(field: "title", rule: .required)), "\(violations)")
+            XCTAssertTrue(violations.contains(FieldViolation(field: "/price", rule: .notANumber)), "\(violations)")
+            XCTAssertTrue(violations.contains(FieldViolation(field: "geohash", rule: .badFormat(format: .geohash))), "\(violations)")
+            XCTAssertTrue(violations.contains(FieldViolation(field: "/item", rule: .required)), "\(violations)")
+        }
+        XCTAssertEqual(try app.myIntents(), [])
         do {
             _ = try await app.respondCounter(intentId: String(repeating: "00", count: 32), termsJson: "42")
             XCTFail("bad terms accepted")
-        } catch let FreeportError.InvalidInput(field, _) {
-            XCTAssertEqual(field, "terms_json")
+        } catch let FreeportError.InvalidInput(violations) {
+            XCTAssertEqual(violations.first?.field, "terms_json")
         }
         XCTAssertThrowsError(try app.deal(nego: "nope")) { error in
             guard case let FreeportError.UnknownNegotiation(nego) = error else { return XCTFail("\(error)") }
@@ -137,7 +155,7 @@ final class ListenerTests: XCTestCase {
         }
         let post = { (title: String) in
             try await alice.postIntent(input: PostIntentInput(
-                market: "goods/1", side: .offer, title: title, payloadJson: bikePayload(1),
+                market: "goods/1", side: .offer, title: title, entries: bikeEntries(1),
                 geohash: nil, expiresInSecs: nil, powBits: 0))
         }
         let first = try await post("A")
@@ -167,7 +185,7 @@ final class AboutModelTests: XCTestCase {
         model.keyInput = "nonsense"
         XCTAssertEqual(model.keyCheck, .idle)
         model.checkKey()
-        guard case .invalid = model.keyCheck else { return XCTFail("\(model.keyCheck)") }
+        XCTAssertEqual(model.keyCheck, .invalid(rule: .badFormat(format: .publicKey)))
     }
 
     @MainActor

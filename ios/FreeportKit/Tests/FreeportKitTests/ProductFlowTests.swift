@@ -39,8 +39,9 @@ final class ProductFlowTests: XCTestCase {
         // Alice posts a request in goods/1.
         let intent = try await alice.postIntent(input: PostIntentInput(
             market: "goods/1", side: .request, title: "Wanted: a city bike, under SGD 150",
-            payloadJson: bikePayload(150), geohash: whereHash, expiresInSecs: 3 * 86_400, powBits: nil))
-        XCTAssertEqual(intent.side, "request")
+            entries: bikeEntries(150), geohash: whereHash, expiresInSecs: 3 * 86_400, powBits: nil))
+        XCTAssertEqual(intent.side, .request)
+        XCTAssertEqual(intent.actions, [.withdraw])
         XCTAssertTrue(intent.mine)
         let left = try await alice.flushOutbox(timeoutMs: 10_000)
         XCTAssertEqual(left, 0)
@@ -51,8 +52,9 @@ final class ProductFlowTests: XCTestCase {
             let found = try await p.browse(market: "goods", near: whereHash, radius: 1)
             let hit = try XCTUnwrap(found.first { $0.id == intent.id })
             let deal = try await p.respondCounter(intentId: hit.id, termsJson: bikePayload(price, notes: "\(name)'s bike"))
-            XCTAssertEqual(deal.role, "responder")
-            XCTAssertEqual(deal.state, "open")
+            XCTAssertEqual(deal.role, .responder)
+            XCTAssertEqual(deal.state, .open)
+            XCTAssertEqual(deal.actions, [.cancel], "their own proposal: wait or cancel")
             negos[name] = deal.nego
             _ = try await p.flushOutbox(timeoutMs: 10_000)
         }
@@ -68,6 +70,7 @@ final class ProductFlowTests: XCTestCase {
         let bobQuote = try XCTUnwrap(quotes.first { $0.deal.nego == bobNego })
         XCTAssertTrue(bobQuote.deal.termsJson.contains("\"price\":120"))
         XCTAssertEqual(bobQuote.screening.subject, ids[1].pubkey)
+        XCTAssertEqual(bobQuote.deal.actions, [.pick, .counter, .cancel])
 
         // Alice picks Bob; both reach `confirmed`; Nina is told it's filled.
         _ = try await alice.pick(nego: bobNego)
@@ -76,34 +79,34 @@ final class ProductFlowTests: XCTestCase {
             for p in phones { _ = try await p.sync() }
             let a = try alice.deal(nego: bobNego)
             let b = try bob.deal(nego: bobNego)
-            return a.state == "confirmed" && b.state == "confirmed" ? a : nil
+            return a.state == .confirmed && b.state == .confirmed ? a : nil
         }
-        XCTAssertTrue(confirmed.canMeet)
+        XCTAssertTrue(confirmed.actions.contains(.showCode))
         XCTAssertNotNil(confirmed.theirContact)
         let ninaNego = try XCTUnwrap(negos["Nina"])
         let ninaDeal = try await eventually("Nina's quote is cancelled") { () -> DealView? in
             _ = try await nina.sync()
             let d = try nina.deal(nego: ninaNego)
-            return d.state == "cancelled" ? d : nil
+            return d.state == .cancelled ? d : nil
         }
-        XCTAssertNotNil(ninaDeal.cancelReason)
+        XCTAssertEqual(ninaDeal.cancellation, Cancellation(by: .them, reason: .filled))
 
         // They meet: Bob shows the code, Alice scans the PNG bytes, Bob scans the return code.
         let code = try bob.meetShow(nego: bobNego, pngPx: 512)
         XCTAssertEqual(Array(code.png.prefix(8)), pngMagic)
         XCTAssertTrue(code.token.hasPrefix("FPM1:"))
         let scanned = try await alice.meetScanImage(bytes: code.png)
-        XCTAssertEqual(scanned.state, "met")
+        XCTAssertEqual(scanned.state, .met)
         let returnToken = try XCTUnwrap(scanned.returnToken)
         let back = try await bob.meetScanText(text: returnToken)
-        XCTAssertEqual(back.state, "met")
+        XCTAssertEqual(back.state, .met)
         XCTAssertEqual(back.sasWords, scanned.sasWords)
         XCTAssertFalse(scanned.sasWords.isEmpty)
         do {
             _ = try await alice.meetScanImage(bytes: code.png)
             XCTFail("a meet code is single-use")
-        } catch let FreeportError.InvalidCode(reason) {
-            XCTAssertEqual(reason, "This code was already used")
+        } catch let FreeportError.InvalidCode(problem) {
+            XCTAssertEqual(problem, .alreadyUsed)
         }
         _ = try await eventually("Alice's listener saw DealMet") { () -> Bool? in
             recorder.events.contains { if case .dealMet(let n) = $0 { return n == bobNego }; return false } ? true : nil
@@ -114,7 +117,15 @@ final class ProductFlowTests: XCTestCase {
         // Both rate.
         try await alice.rate(nego: bobNego, input: RateRecord(safe: true, reliable: true, score: nil, reachedNumber: true))
         try await bob.rate(nego: bobNego, input: RateRecord(safe: true, reliable: true, score: nil, reachedNumber: true))
-        XCTAssertTrue(try alice.deal(nego: bobNego).rated)
+        let rated = try alice.deal(nego: bobNego)
+        XCTAssertTrue(rated.rated)
+        XCTAssertEqual(rated.actions, [], "rated and met: nothing left to do")
+        do {
+            try await alice.rate(nego: bobNego, input: RateRecord(safe: true, reliable: true, score: nil, reachedNumber: false))
+            XCTFail("rated twice")
+        } catch let FreeportError.NotPossible(refusal) {
+            XCTAssertEqual(refusal, .alreadyRated)
+        }
         for p in phones { _ = try await p.flushOutbox(timeoutMs: 10_000) }
 
         // Screening from each viewer's own position.
@@ -125,7 +136,8 @@ final class ProductFlowTests: XCTestCase {
         }
         XCTAssertEqual(fromAlice.deals, 1)
         XCTAssertEqual(fromAlice.path, [ids[0].pubkey, ids[1].pubkey])
-        XCTAssertTrue(fromAlice.badge.contains("1 deal"), fromAlice.badge)
+        XCTAssertEqual(fromAlice.badge.deals, 1)
+        XCTAssertEqual(fromAlice.badge.verdict, fromAlice.verdict)
         let fromNina = try await nina.screen(subject: ids[1].npub, explain: false)
         XCTAssertEqual(fromNina.deals, 1)
         XCTAssertTrue(fromNina.path.isEmpty)

@@ -53,6 +53,7 @@ func tempDir(_ name: String) -> String {
 func phone(_ name: String, relays: [String], store: SecretStore = MemoryStore()) throws -> FreeportApp {
     var config = defaultConfig(dataDir: tempDir(name))
     config.relays = relays
+    config.indexRelays = [] // never the shipped public index relays in a test
     config.defaultRegion = "SG"
     return try FreeportApp(config: config, secrets: store)
 }
@@ -68,7 +69,20 @@ func eventually<T>(_ what: String, attempts: Int = 100, pauseMs: UInt64 = 100,
     throw CancellationError()
 }
 
-/// The goods/1 payload Alice posts, and the same terms with another price and a note.
+/// The goods/1 form as Alice fills it in (the core builds the payload from it).
+func bikeEntries(_ price: Int, notes: String? = nil) -> [FormEntry] {
+    var e = [
+        FormEntry(path: "/item", value: .text(text: "city bike")),
+        FormEntry(path: "/condition", value: .text(text: "good")),
+        FormEntry(path: "/price", value: .text(text: "\(price)")),
+        FormEntry(path: "/currency", value: .text(text: "SGD")),
+        FormEntry(path: "/location", value: .place(name: "Tanjong Pagar MRT", geohash: whereHash)),
+    ]
+    if let notes { e.append(FormEntry(path: "/notes", value: .text(text: notes))) }
+    return e
+}
+
+/// The goods/1 terms with another price and a note (a counter-offer as JSON).
 func bikePayload(_ price: Int, notes: String? = nil) -> String {
     let n = notes.map { ",\"notes\":\"\($0)\"" } ?? ""
     return "{\"item\":\"city bike\",\"condition\":\"good\",\"price\":\(price),\"currency\":\"SGD\","

@@ -49,7 +49,8 @@ final class DealFlowTests: XCTestCase {
         let seen = try XCTUnwrap(browse.intents.first { $0.id == intent.id })
         XCTAssertFalse(seen.mine)
         XCTAssertEqual(seen.authorNpub, aliceId.npub)
-        XCTAssertFalse(seen.badge.isEmpty)
+        XCTAssertEqual(seen.badge?.deals, 0)
+        XCTAssertEqual(seen.actions, [.accept, .counter])
 
         // Bob opens it, screens Alice, and accepts as posted.
         let detail = IntentDetailModel(core: bob.core, intent: seen)
@@ -59,7 +60,8 @@ final class DealFlowTests: XCTestCase {
         XCTAssertEqual(detail.screening?.subjectNpub, aliceId.npub)
         await detail.acceptAsPosted()
         let bobDeal = try XCTUnwrap(detail.deal, "\(String(describing: detail.error))")
-        XCTAssertEqual(bobDeal.role, "responder")
+        XCTAssertEqual(bobDeal.role, .responder)
+        XCTAssertEqual(bobDeal.actions, [.cancel], "accepted: wait or cancel")
         XCTAssertNil(bobDeal.theirContact, "no contact before the deal is confirmed")
         XCTAssertFalse(detail.canRespond, "one thread per intent")
 
@@ -70,16 +72,18 @@ final class DealFlowTests: XCTestCase {
             return quotes.quotes.count == 1
         }
         XCTAssertGreaterThan(aliceApp.dealsRevision, 0, "the event listener reached the root model")
-        let quote = try XCTUnwrap(quotes.open.first)
+        let quote = try XCTUnwrap(quotes.pickable.first)
+        XCTAssertEqual(quote.deal.actions, [.pick, .cancel], "the owner picks; it never plain-accepts")
         XCTAssertEqual(quote.deal.nego, bobDeal.nego)
         XCTAssertEqual(quote.screening.subjectNpub, bobId.npub)
 
         // Alice picks: confirmed on her side at once, Bob's contact revealed to her.
         await quotes.pick(quote.deal.nego)
         let picked = try XCTUnwrap(quotes.picked, "\(String(describing: quotes.error))")
-        XCTAssertEqual(picked.state, "confirmed")
+        XCTAssertEqual(picked.state, .confirmed)
         XCTAssertNotNil(picked.theirContact)
-        XCTAssertTrue(picked.canMeet)
+        XCTAssertEqual(picked.actions, [.cancel, .requestCancel, .showCode, .scanCode, .rate])
+        XCTAssertTrue(quotes.pickable.isEmpty, "one pick per intent")
 
         // Screening from a deal: Alice checks the person she picked (no key typed).
         let fromDeal = ScreenModel(core: alice.core)
@@ -91,12 +95,11 @@ final class DealFlowTests: XCTestCase {
         let bobThread = NegotiationModel(core: bob.core, nego: bobDeal.nego)
         await eventually("Bob sees the deal confirmed") {
             await bobThread.refresh()
-            return bobThread.deal?.state == "confirmed"
+            return bobThread.deal?.state == .confirmed
         }
         XCTAssertNotNil(bobThread.contact)
-        XCTAssertFalse(bobThread.canAccept)
-        XCTAssertFalse(bobThread.canCounter, "terms are closed once confirmed")
-        XCTAssertTrue(bobThread.canCancel)
+        // The buttons are exactly the core's actions: no accept or counter once confirmed.
+        XCTAssertEqual(bobThread.actions, [.cancel, .requestCancel, .showCode, .scanCode, .rate])
         let deals = DealsModel(core: bob.core)
         await deals.refresh()
         XCTAssertEqual(deals.needsAttention.map(\.nego), [bobDeal.nego], "a confirmed deal waits for the meeting")
@@ -111,7 +114,7 @@ final class DealFlowTests: XCTestCase {
         await scan.scan(text: code.token)
         let bobMet = try XCTUnwrap(scan.result, "\(String(describing: scan.hint))")
         XCTAssertFalse(scan.scanning)
-        XCTAssertEqual(bobMet.outcome.state, "met")
+        XCTAssertEqual(bobMet.outcome.state, .met)
         XCTAssertFalse(bobMet.outcome.sasWords.isEmpty)
         let back = try XCTUnwrap(bobMet.outcome.returnToken)
         await show.scanReturn(text: "not a code")
@@ -120,7 +123,7 @@ final class DealFlowTests: XCTestCase {
         await show.scanReturn(text: back)
         let aliceMet = try XCTUnwrap(show.result, "\(String(describing: show.error))")
         XCTAssertEqual(aliceMet.outcome.sasWords, bobMet.outcome.sasWords, "both phones show the same words")
-        XCTAssertEqual(aliceMet.outcome.state, "met")
+        XCTAssertEqual(aliceMet.outcome.state, .met)
         show.confirmWordsMatch()
         XCTAssertEqual(show.result?.confirmed, true)
         await show.tick()
@@ -132,7 +135,15 @@ final class DealFlowTests: XCTestCase {
         XCTAssertNil(replay.result)
         XCTAssertNotNil(replay.hint)
 
-        // Both rate.
+        // Both rate. A score out of range is the core's refusal, on its field, and rates nothing.
+        let outOfRange = RateModel(core: alice.core, nego: picked.nego)
+        outOfRange.safe = true
+        outOfRange.reliable = true
+        outOfRange.score = 5
+        await outOfRange.submit()
+        XCTAssertFalse(outOfRange.done)
+        XCTAssertEqual(outOfRange.error?.field, "score")
+        XCTAssertEqual(outOfRange.error?.rules(on: "score"), [.aboveMaximum(max: 2)])
         let aliceRate = RateModel(core: alice.core, nego: picked.nego)
         XCTAssertFalse(aliceRate.canSubmit)
         aliceRate.safe = true
@@ -143,14 +154,13 @@ final class DealFlowTests: XCTestCase {
         XCTAssertTrue(aliceRate.done, "\(String(describing: aliceRate.error))")
         let rated = try alice.core.deal(nego: picked.nego)
         XCTAssertTrue(rated.rated)
-        XCTAssertFalse(rated.canRate, "the deal no longer asks for a rating")
-        let outOfRange = RateModel(core: alice.core, nego: picked.nego)
-        outOfRange.safe = true
-        outOfRange.reliable = true
-        outOfRange.score = 5
-        await outOfRange.submit()
-        XCTAssertFalse(outOfRange.done)
-        XCTAssertEqual(outOfRange.error?.field, "score")
+        XCTAssertFalse(rated.actions.contains(.rate), "the deal no longer asks for a rating")
+        // One rating per deal: a second one is refused with its code.
+        let again = RateModel(core: alice.core, nego: picked.nego)
+        again.safe = true
+        again.reliable = false
+        await again.submit()
+        XCTAssertEqual(again.error?.refusal, .alreadyRated)
         let bobRate = RateModel(core: bob.core, nego: picked.nego)
         bobRate.safe = true
         bobRate.reliable = true
@@ -191,8 +201,8 @@ final class DealFlowTests: XCTestCase {
         let detail = IntentDetailModel(core: bob.core, intent: try XCTUnwrap(browse.intents.first { $0.id == intent.id }))
         await detail.propose(["payment": "SGD 12"])
         let opened = try XCTUnwrap(detail.deal, "\(String(describing: detail.error))")
-        XCTAssertEqual(opened.state, "open")
-        XCTAssertEqual(opened.proposedBy, "us")
+        XCTAssertEqual(opened.state, .open)
+        XCTAssertEqual(opened.proposedBy, .us)
         XCTAssertEqual(JSONText.rows(opened.termsJson).first { $0.key == "payment" }?.text, "SGD 12")
 
         // Alice sees the counter as a proposal from them, with the rounds left.
@@ -201,10 +211,9 @@ final class DealFlowTests: XCTestCase {
             await thread.refresh()
             return thread.deal != nil
         }
-        XCTAssertEqual(thread.deal?.proposedBy, "them")
+        XCTAssertEqual(thread.deal?.proposedBy, .them)
         XCTAssertEqual(thread.terms.first { $0.key == "payment" }?.text, "SGD 12")
-        XCTAssertTrue(thread.canAccept)
-        XCTAssertTrue(thread.canCounter)
+        XCTAssertEqual(thread.actions, [.pick, .counter, .cancel])
         XCTAssertNil(thread.contact)
         let rounds = try XCTUnwrap(thread.deal?.roundsLeft)
 
@@ -212,15 +221,15 @@ final class DealFlowTests: XCTestCase {
         thread.draft["payment"] = "SGD 15"
         await thread.counter()
         XCTAssertNil(thread.error, "\(String(describing: thread.error))")
-        XCTAssertEqual(thread.deal?.proposedBy, "us")
+        XCTAssertEqual(thread.deal?.proposedBy, .us)
         XCTAssertEqual(thread.terms.first { $0.key == "payment" }?.text, "SGD 15")
-        XCTAssertFalse(thread.canAccept, "nothing to accept from our own proposal")
+        XCTAssertEqual(thread.actions, [.cancel], "nothing to accept or counter on our own proposal")
         XCTAssertLessThan(try XCTUnwrap(thread.deal?.roundsLeft), rounds)
 
         let bobThread = NegotiationModel(core: bob.core, nego: opened.nego)
         await eventually("Bob receives Alice's counter") {
             await bobThread.refresh()
-            return bobThread.deal?.proposedBy == "them"
+            return bobThread.deal?.proposedBy == .them
         }
         XCTAssertNil(bobThread.contact)
         await bobThread.accept()
@@ -230,14 +239,18 @@ final class DealFlowTests: XCTestCase {
         // Alice accepts Bob's acceptance of her terms: confirmed, contacts on both sides.
         await eventually("Alice sees Bob's accept") {
             await thread.refresh()
-            return thread.deal?.state == "accepted_by_them"
+            return thread.deal?.state == .acceptedByThem
         }
+        // They accepted our own terms: the owner confirms by picking (no counter on our terms).
+        XCTAssertEqual(thread.actions, [.pick, .cancel])
         await thread.accept()
-        XCTAssertEqual(thread.deal?.state, "confirmed", "\(String(describing: thread.error))")
+        XCTAssertEqual(thread.deal?.state, .acceptedByThem, "accept is not offered to the owner: nothing happens")
+        await thread.pick()
+        XCTAssertEqual(thread.deal?.state, .confirmed, "\(String(describing: thread.error))")
         XCTAssertNotNil(thread.contact)
         await eventually("Bob sees the confirmation") {
             await bobThread.refresh()
-            return bobThread.deal?.state == "confirmed"
+            return bobThread.deal?.state == .confirmed
         }
         XCTAssertNotNil(bobThread.contact)
 
@@ -245,6 +258,8 @@ final class DealFlowTests: XCTestCase {
         bobThread.cancelReason = "  Car broke down "
         await bobThread.cancel()
         XCTAssertNil(bobThread.error, "\(String(describing: bobThread.error))")
-        XCTAssertTrue(["cancelled", "cancel_requested"].contains(bobThread.deal?.state ?? ""), "\(String(describing: bobThread.deal?.state))")
+        XCTAssertEqual(bobThread.deal?.state, .cancelled)
+        XCTAssertEqual(bobThread.deal?.cancellation, Cancellation(by: .us, reason: .said(text: "Car broke down")))
+        XCTAssertEqual(bobThread.actions, [])
     }
 }

@@ -7,13 +7,12 @@ import app.freeport.android.notify.BackgroundWork
 import app.freeport.android.notify.CoreHost
 import app.freeport.android.notify.Notifications
 import app.freeport.core.FreeportApp
+import app.freeport.core.FreeportException
 import app.freeport.core.defaultConfig
 import app.freeport.presentation.Core
 import app.freeport.presentation.DataWiper
 import app.freeport.presentation.FfiCore
-import app.freeport.presentation.FileRelaySettings
 import app.freeport.presentation.PassAfterActionsCore
-import app.freeport.presentation.RelaySettings
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Deferred
@@ -24,9 +23,9 @@ import kotlinx.coroutines.launch
 import java.io.File
 
 /**
- * Process-wide wiring: the secret store, the relay settings and the one core instance. Opening
- * the core opens SQLite, so it happens on [Dispatchers.IO]; screens wait for [openCore]. Also
- * the background work ([BackgroundWork]) and its notification channels.
+ * Process-wide wiring: the secret store and the one core instance (which keeps the relay
+ * settings). Opening the core opens SQLite, so it happens on [Dispatchers.IO]; screens wait for
+ * [openCore]. Also the background work ([BackgroundWork]) and its notification channels.
  */
 class FreeportApplication : Application(), CoreHost {
     /** Lives as long as the process; relay connections and the outbox run here. */
@@ -37,13 +36,7 @@ class FreeportApplication : Application(), CoreHost {
         AndroidKeystoreSecretStore(File(noBackupFilesDir, "secrets"))
     }
 
-    val relaySettings: RelaySettings by lazy { FileRelaySettings(File(filesDir, "relays.txt")) }
-
     private val coreDir: File get() = File(filesDir, "freeport")
-
-    /** The relays the core starts with when the user has not chosen any. */
-    lateinit var defaultRelays: List<String>
-        private set
 
     private var opening: Deferred<Core>? = null
 
@@ -59,12 +52,16 @@ class FreeportApplication : Application(), CoreHost {
         // A Deferred that completed exceptionally reports isCancelled = true.
         if (current != null && !(retry && current.isCompleted && current.isCancelled)) return current
         return appScope.async<Core>(Dispatchers.IO) {
-            val defaults = defaultConfig(coreDir.path)
-            defaultRelays = defaults.relays
-            val config = relaySettings.load()?.let { defaults.copy(relays = it) } ?: defaults
+            // The core keeps the relay settings; an earlier version's relays.txt becomes them once.
+            val core = FfiCore(FreeportApp(defaultConfig(coreDir.path), secrets))
+            try {
+                core.importRelayFile(File(filesDir, LEGACY_RELAY_FILE).path)
+            } catch (e: FreeportException) {
+                // An unreadable old file costs only the old list: Settings shows the defaults.
+            }
             // After posting, answering or accepting: a background pass soon (the answer may come
             // while the app is closed, and the pass pushes what the action queued).
-            PassAfterActionsCore(FfiCore(FreeportApp(config, secrets))) { BackgroundWork.requestNow(this@FreeportApplication) }
+            PassAfterActionsCore(core) { BackgroundWork.requestNow(this@FreeportApplication) }
         }.also { opening = it }
     }
 
@@ -100,10 +97,15 @@ class FreeportApplication : Application(), CoreHost {
         }
     }
 
-    /** Settings → erase: the core's files, the relay list, every secret and the Keystore key. */
+    /** Settings → erase: the core's files (relay settings included), every secret and the Keystore key. */
     val wiper = DataWiper {
         coreDir.deleteRecursively()
-        File(filesDir, "relays.txt").delete()
+        File(filesDir, LEGACY_RELAY_FILE).delete()
         secrets.wipeAll()
+    }
+
+    private companion object {
+        /** Where versions before the core kept the relay settings listed the relays. */
+        const val LEGACY_RELAY_FILE = "relays.txt"
     }
 }

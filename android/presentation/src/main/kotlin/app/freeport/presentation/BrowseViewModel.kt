@@ -107,11 +107,10 @@ class BrowseViewModel(private val core: Core, scope: CoroutineScope) : ScreenMod
      * of them (top-level keys of the payload). Opens the negotiation thread.
      */
     fun respond(intentId: String, changes: Map<String, String> = emptyMap()): Job = action(::fail) {
-        val intent = _state.value.intents.firstOrNull { it.id == intentId }
-        val deal = if (changes.isEmpty() || intent == null) {
+        val deal = if (changes.isEmpty()) {
             core.respondAccept(intentId)
         } else {
-            core.respondCounter(intentId, MarketForms.withValues(intent.payloadJson, changes))
+            core.respondCounterForm(intentId, changes.map { (k, v) -> MarketForms.termEntry(k, v) })
         }
         _state.update { it.copy(opened = deal) }
     }

@@ -2,7 +2,12 @@ package app.freeport.presentation
 
 import app.freeport.core.AppEventRecord
 import app.freeport.core.AppListener
+import app.freeport.core.BlockedView
+import app.freeport.core.ChatMessageView
+import app.freeport.core.DealStage
 import app.freeport.core.DealView
+import app.freeport.core.FieldViolation
+import app.freeport.core.FormEntry
 import app.freeport.core.FreeportApp
 import app.freeport.core.IdentityView
 import app.freeport.core.IntentView
@@ -14,11 +19,15 @@ import app.freeport.core.Notice
 import app.freeport.core.NoticeSettings
 import app.freeport.core.OutboxItemView
 import app.freeport.core.PassReport
+import app.freeport.core.PassphrasePurpose
 import app.freeport.core.PostIntentInput
 import app.freeport.core.ProfileInput
 import app.freeport.core.ProfileView
 import app.freeport.core.QuoteView
 import app.freeport.core.RateRecord
+import app.freeport.core.RefusalView
+import app.freeport.core.RelayFileImport
+import app.freeport.core.RelaySettingsView
 import app.freeport.core.RelayStatusView
 import app.freeport.core.ScreeningView
 import app.freeport.core.SyncReport
@@ -26,6 +35,7 @@ import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.channels.Channel
+import app.freeport.core.checkPassphrase as coreCheckPassphrase
 import app.freeport.core.coreVersion as coreVersionString
 import app.freeport.core.fullNumberWarning as coreFullNumberWarning
 import app.freeport.core.geohashFor as coreGeohashFor
@@ -54,6 +64,13 @@ interface Core {
     suspend fun stopNetwork()
     suspend fun sync(): SyncReport
     suspend fun relayStatus(): List<RelayStatusView>
+    /** The relay settings (read, write, inbox), kept and checked by the core. */
+    suspend fun relaySettings(): RelaySettingsView
+    /** Replaces the lists given (null leaves one as it is); refused: `InvalidRelays`, no change. */
+    suspend fun setRelaySettings(read: List<String>?, write: List<String>?, inbox: List<String>?): RelaySettingsView
+    suspend fun resetRelaySettings(): RelaySettingsView
+    /** Imports (once) and removes the relay file an earlier version kept. */
+    suspend fun importRelayFile(path: String): RelayFileImport
     suspend fun outbox(): List<OutboxItemView>
     suspend fun flushOutbox(timeoutMs: Long): Int
 
@@ -64,23 +81,46 @@ interface Core {
     /** The core library's version (a constant; cheap, no I/O). */
     fun coreVersion(): String
 
+    /** What a passphrase breaks under the core's backup rule (pure, cheap: call per keystroke). */
+    fun checkPassphrase(passphrase: String, confirmation: String?, purpose: PassphrasePurpose): List<FieldViolation>
+
     suspend fun markets(): List<MarketView>
     suspend fun geohashFor(lat: Double, lon: Double, precision: Int): String
     suspend fun browse(market: String, near: String?, radius: Int): List<IntentView>
     suspend fun postIntent(input: PostIntentInput): IntentView
+    /** The payload a form's entries make, or `InvalidInput` with every field's violation. */
+    suspend fun buildPayload(market: String, entries: List<FormEntry>): String
     suspend fun withdrawIntent(intentId: String)
     suspend fun myIntents(): List<IntentView>
     suspend fun watchMarket(market: String)
 
     suspend fun respondAccept(intentId: String): DealView
     suspend fun respondCounter(intentId: String, termsJson: String): DealView
+    suspend fun respondCounterForm(intentId: String, entries: List<FormEntry>): DealView
     suspend fun counter(nego: String, termsJson: String): DealView
+    suspend fun counterForm(nego: String, entries: List<FormEntry>): DealView
     suspend fun accept(nego: String): DealView
     suspend fun cancel(nego: String, reason: String?): DealView
+    suspend fun requestCancel(nego: String, reason: String?): DealView
+    suspend fun agreeCancel(nego: String): DealView
+    suspend fun declineCancel(nego: String): DealView
     suspend fun pick(nego: String): DealView
     suspend fun quotes(intentId: String): List<QuoteView>
     suspend fun deals(): List<DealView>
     suspend fun deal(nego: String): DealView
+    suspend fun requestCancel(nego: String, reason: String?): DealView
+    suspend fun agreeCancel(nego: String): DealView
+    suspend fun declineCancel(nego: String): DealView
+    suspend fun markStage(nego: String, stage: DealStage): DealView
+
+    /** Chat inside a deal (text only; never part of a rating). */
+    suspend fun chatSend(nego: String, text: String): ChatMessageView
+    suspend fun chat(nego: String): List<ChatMessageView>
+    suspend fun markChatRead(nego: String): Int
+    /** Messages from counterparties that were refused, and why (one deal's, or all). */
+    suspend fun refusals(nego: String?): List<RefusalView>
+    suspend fun block(key: String): BlockedView
+    suspend fun unblock(key: String): Boolean
 
     suspend fun meetShow(nego: String, pngPx: Int): MeetCodeView
     suspend fun meetScanText(text: String): MeetOutcomeView
@@ -163,6 +203,11 @@ class FfiCore(
     override suspend fun stopNetwork() = onIo { app.stopNetwork() }
     override suspend fun sync() = onIo { app.sync() }
     override suspend fun relayStatus() = onIo { app.relayStatus() }
+    override suspend fun relaySettings() = onIo { app.relaySettings() }
+    override suspend fun setRelaySettings(read: List<String>?, write: List<String>?, inbox: List<String>?) =
+        onIo { app.setRelaySettings(read, write, inbox) }
+    override suspend fun resetRelaySettings() = onIo { app.resetRelaySettings() }
+    override suspend fun importRelayFile(path: String) = onIo { app.importRelayFile(path) }
     override suspend fun outbox() = onIo { app.outbox() }
     override suspend fun flushOutbox(timeoutMs: Long) =
         onIo { app.flushOutbox(timeoutMs.coerceAtLeast(0).toULong()).toInt() }
@@ -171,6 +216,8 @@ class FfiCore(
     override suspend fun setProfile(input: ProfileInput) = onIo { app.setProfile(input) }
     override fun fullNumberWarning() = coreFullNumberWarning()
     override fun coreVersion() = coreVersionString()
+    override fun checkPassphrase(passphrase: String, confirmation: String?, purpose: PassphrasePurpose) =
+        coreCheckPassphrase(passphrase, confirmation, purpose)
 
     override suspend fun markets() = onIo { app.markets() }
     override suspend fun geohashFor(lat: Double, lon: Double, precision: Int) =
@@ -178,6 +225,8 @@ class FfiCore(
     override suspend fun browse(market: String, near: String?, radius: Int) =
         onIo { app.browse(market, near, radius.toUIntChecked("radius")) }
     override suspend fun postIntent(input: PostIntentInput) = onIo { app.postIntent(input) }
+    override suspend fun buildPayload(market: String, entries: List<FormEntry>) =
+        onIo { app.buildPayload(market, entries) }
     override suspend fun withdrawIntent(intentId: String) = onIo { app.withdrawIntent(intentId) }
     override suspend fun myIntents() = onIo { app.myIntents() }
     override suspend fun watchMarket(market: String) = onIo { app.watchMarket(market) }
@@ -185,13 +234,30 @@ class FfiCore(
     override suspend fun respondAccept(intentId: String) = onIo { app.respondAccept(intentId) }
     override suspend fun respondCounter(intentId: String, termsJson: String) =
         onIo { app.respondCounter(intentId, termsJson) }
+    override suspend fun respondCounterForm(intentId: String, entries: List<FormEntry>) =
+        onIo { app.respondCounterForm(intentId, entries) }
     override suspend fun counter(nego: String, termsJson: String) = onIo { app.counter(nego, termsJson) }
+    override suspend fun counterForm(nego: String, entries: List<FormEntry>) = onIo { app.counterForm(nego, entries) }
     override suspend fun accept(nego: String) = onIo { app.accept(nego) }
     override suspend fun cancel(nego: String, reason: String?) = onIo { app.cancel(nego, reason) }
+    override suspend fun requestCancel(nego: String, reason: String?) = onIo { app.requestCancel(nego, reason) }
+    override suspend fun agreeCancel(nego: String) = onIo { app.agreeCancel(nego) }
+    override suspend fun declineCancel(nego: String) = onIo { app.declineCancel(nego) }
     override suspend fun pick(nego: String) = onIo { app.pick(nego) }
     override suspend fun quotes(intentId: String) = onIo { app.quotes(intentId) }
     override suspend fun deals() = onIo { app.deals() }
     override suspend fun deal(nego: String) = onIo { app.deal(nego) }
+    override suspend fun requestCancel(nego: String, reason: String?) = onIo { app.requestCancel(nego, reason) }
+    override suspend fun agreeCancel(nego: String) = onIo { app.agreeCancel(nego) }
+    override suspend fun declineCancel(nego: String) = onIo { app.declineCancel(nego) }
+    override suspend fun markStage(nego: String, stage: DealStage) = onIo { app.markStage(nego, stage) }
+
+    override suspend fun chatSend(nego: String, text: String) = onIo { app.chatSend(nego, text) }
+    override suspend fun chat(nego: String) = onIo { app.chat(nego) }
+    override suspend fun markChatRead(nego: String) = onIo { app.markChatRead(nego).toInt() }
+    override suspend fun refusals(nego: String?) = onIo { app.refusals(nego) }
+    override suspend fun block(key: String) = onIo { app.block(key) }
+    override suspend fun unblock(key: String) = onIo { app.unblock(key) }
 
     override suspend fun meetShow(nego: String, pngPx: Int) =
         onIo { app.meetShow(nego, pngPx.toUIntChecked("png_px")) }

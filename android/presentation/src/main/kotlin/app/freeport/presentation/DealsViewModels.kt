@@ -1,6 +1,7 @@
 package app.freeport.presentation
 
 import app.freeport.core.AppEventRecord
+import app.freeport.core.DealAction
 import app.freeport.core.DealView
 import app.freeport.core.IntentView
 import app.freeport.core.QuoteView
@@ -10,15 +11,6 @@ import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
-
-/** Deal states in which nothing can change any more. */
-internal val TERMINAL_STATES = setOf("met", "completed", "cancelled", "expired")
-
-/** Deal states after both sides confirmed (contact may be shown, a meet code can be made). */
-internal val CONFIRMED_STATES = setOf("confirmed", "met", "completed", "cancel_requested")
-
-/** Deal states in which the intent's owner can still pick a quote. */
-internal val PICKABLE_STATES = setOf("open", "accepted_by_them")
 
 /** My intents and my deals (threads I am in, as owner or responder). */
 class MyIntentsViewModel(private val core: Core, scope: CoroutineScope) : ScreenModel(scope) {
@@ -68,7 +60,7 @@ class QuotesViewModel(
     data class State(
         val intent: IntentView? = null,
         val quotes: List<QuoteView> = emptyList(),
-        /** Negotiation ids of the quotes that can be picked now (the others are closed). */
+        /** Negotiation ids of the quotes the core offers to pick now. */
         val pickable: Set<String> = emptySet(),
         val picked: DealView? = null,
         val busy: Boolean = false,
@@ -100,17 +92,19 @@ class QuotesViewModel(
     /** The screen navigated to [State.picked]'s thread. */
     fun pickedShown() = _state.update { it.copy(picked = null) }
 
-    private fun sorted(quotes: List<QuoteView>) = quotes.sortedBy { it.deal.state in TERMINAL_STATES }
+    /** Quotes something can still be done with first (the core offers actions on them). */
+    private fun sorted(quotes: List<QuoteView>) = quotes.sortedBy { it.deal.actions.isEmpty() }
     private fun pickable(quotes: List<QuoteView>) =
-        quotes.filter { it.deal.state in PICKABLE_STATES }.map { it.deal.nego }.toSet()
+        quotes.filter { DealAction.PICK in it.deal.actions }.map { it.deal.nego }.toSet()
 
     /** Reloads as quotes arrive. */
     fun watch(): Job = core.watchEvents(scope, { it is AppEventRecord.NegotiationChanged }) { load().join() }
 }
 
 /**
- * One negotiation thread: the terms on the table, counter / accept / cancel, rounds left; the
- * counterparty's contact appears only once the deal is confirmed.
+ * One negotiation thread: the terms on the table, rounds left, and exactly the moves the core
+ * offers ([State.actions]: accept or pick, counter, cancel, ask / agree / decline to cancel, show
+ * or scan the meet code, rate). The counterparty's contact is there once the core reveals it.
  */
 class NegotiationViewModel(
     private val core: Core,
@@ -125,10 +119,9 @@ class NegotiationViewModel(
         val terms: List<Pair<String, String>> = emptyList(),
         /** Edits for a counter-offer, by top-level key. */
         val edits: Map<String, String> = emptyMap(),
-        val canAccept: Boolean = false,
-        val canCounter: Boolean = false,
-        val canCancel: Boolean = false,
-        /** Shown only when the deal is confirmed. */
+        /** The moves the core offers now, in its order: one button each, nothing else. */
+        val actions: List<DealAction> = emptyList(),
+        /** Their contact, once the core reveals it (a confirmed deal). */
         val contact: String? = null,
         val busy: Boolean = false,
         val error: UiError? = null,
@@ -143,10 +136,8 @@ class NegotiationViewModel(
         it.copy(
             deal = deal,
             terms = MarketForms.lines(deal.termsJson),
-            canAccept = deal.state in setOf("open", "accepted_by_them") && deal.proposedBy == "them",
-            canCounter = deal.state in setOf("open", "accepted_by_them", "accepted_by_us") && deal.roundsLeft > 0u,
-            canCancel = deal.state !in TERMINAL_STATES,
-            contact = deal.theirContact?.takeIf { deal.state in CONFIRMED_STATES },
+            actions = deal.actions,
+            contact = deal.theirContact,
             busy = false,
         )
     }
@@ -159,24 +150,35 @@ class NegotiationViewModel(
 
     fun edit(key: String, value: String) = _state.update { it.copy(edits = it.edits + (key to value)) }
 
+    /** Accepts the terms on the table (on my own intent the core offers [pick] instead). */
     fun accept(): Job = busy { show(core.accept(nego)) }
 
-    /** Sends the edited terms as a counter-offer. */
-    fun counter(): Job? {
-        val s = _state.value
-        val deal = s.deal ?: return null
-        if (s.edits.isEmpty()) {
-            _state.update { it.copy(error = UiError(UiError.Kind.LOCAL, LocalError.EMPTY, "terms")) }
-            return null
-        }
-        val terms = MarketForms.withValues(deal.termsJson, s.edits)
+    /** Picks this quote on my intent. */
+    fun pick(): Job = busy { show(core.pick(nego)) }
+
+    /**
+     * Sends the edited terms as a counter-offer; the core converts each edit by the market's field
+     * and refuses what it must (unchanged terms, not a number…) with a code per field.
+     */
+    fun counter(): Job {
+        val edits = _state.value.edits.map { (k, v) -> MarketForms.termEntry(k, v) }
         return busy {
-            show(core.counter(nego, terms))
+            show(core.counterForm(nego, edits))
             _state.update { it.copy(edits = emptyMap()) }
         }
     }
 
     fun cancel(reason: String?): Job = busy { show(core.cancel(nego, reason?.trim()?.ifEmpty { null })) }
+
+    /** Asks them to agree to cancel the confirmed deal. */
+    fun requestCancel(reason: String?): Job =
+        busy { show(core.requestCancel(nego, reason?.trim()?.ifEmpty { null })) }
+
+    /** Agrees to their request to cancel. */
+    fun agreeCancel(): Job = busy { show(core.agreeCancel(nego)) }
+
+    /** Declines their request to cancel: the deal stays confirmed. */
+    fun declineCancel(): Job = busy { show(core.declineCancel(nego)) }
 
     private fun busy(block: suspend () -> Unit): Job {
         _state.update { it.copy(busy = true, error = null) }

@@ -1,5 +1,6 @@
 package app.freeport.presentation
 
+import app.freeport.core.DealState
 import app.freeport.core.DealView
 import app.freeport.core.MeetCodeView
 import app.freeport.core.MeetOutcomeView
@@ -65,7 +66,7 @@ class MeetViewModel(
 
     fun load(): Job = action(::fail) {
         val deal = core.deal(nego)
-        _state.update { it.copy(deal = deal, mode = if (deal.state == "met") Mode.DONE else it.mode) }
+        _state.update { it.copy(deal = deal, mode = if (deal.state == DealState.MET) Mode.DONE else it.mode) }
     }
 
     /** Shows a code and keeps it fresh: call [stop] (or cancel the scope) to end the rotation. */
@@ -92,7 +93,7 @@ class MeetViewModel(
         }
         // The other phone may have scanned us and we may have scanned its return code already.
         val deal = core.deal(nego)
-        if (deal.state == "met") stopWith(Mode.DONE, deal)
+        if (deal.state == DealState.MET) stopWith(Mode.DONE, deal)
     }
 
     private suspend fun refreshCode() {

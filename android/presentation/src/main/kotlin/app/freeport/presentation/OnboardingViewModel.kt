@@ -1,6 +1,8 @@
 package app.freeport.presentation
 
+import app.freeport.core.FieldViolation
 import app.freeport.core.IdentityView
+import app.freeport.core.PassphrasePurpose
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.flow.MutableStateFlow
@@ -22,6 +24,11 @@ class OnboardingViewModel(private val core: Core, scope: CoroutineScope) : Scree
         val error: UiError? = null,
         /** The `ncryptsec1…` text once exported, to copy or write down. */
         val backup: String? = null,
+        /**
+         * What the new backup passphrase and its confirmation break right now (the core's rule,
+         * for feedback while typing: field `passphrase` or `confirmation`). Empty when acceptable.
+         */
+        val passphraseViolations: List<FieldViolation> = emptyList(),
     )
 
     private val _state = MutableStateFlow(State())
@@ -62,18 +69,28 @@ class OnboardingViewModel(private val core: Core, scope: CoroutineScope) : Scree
     /** Opens the backup prompt (also reachable from Settings later). */
     fun showBackup() = _state.update { it.copy(step = Step.BACKUP, error = null, backup = null) }
 
-    /** Encrypts the key with [passphrase] (typed twice) and shows the `ncryptsec` to keep. */
+    /** Live feedback as the new backup passphrase is typed: the core's rule, as codes per field. */
+    fun checkPassphrase(passphrase: String, confirmation: String) = _state.update {
+        it.copy(passphraseViolations = core.checkPassphrase(passphrase, confirmation, PassphrasePurpose.NEW_BACKUP))
+    }
+
+    /**
+     * Encrypts the key with [passphrase] (typed twice) and shows the `ncryptsec` to keep. A
+     * passphrase the core's rule refuses (or a confirmation that differs) is not sent: the
+     * violations are the error, under their fields. The core enforces the same rule again.
+     */
     fun exportBackup(passphrase: String, confirmation: String): Job? {
-        val local = when {
-            passphrase.length < MIN_PASSPHRASE -> LocalError.PASSPHRASE_TOO_SHORT
-            passphrase != confirmation -> LocalError.PASSPHRASE_MISMATCH
-            else -> null
-        }
-        if (local != null) {
-            _state.update { it.copy(error = UiError(UiError.Kind.LOCAL, local, "passphrase")) }
+        val violations = core.checkPassphrase(passphrase, confirmation, PassphrasePurpose.NEW_BACKUP)
+        if (violations.isNotEmpty()) {
+            _state.update {
+                it.copy(
+                    passphraseViolations = violations,
+                    error = UiError(UiError.Kind.INVALID_INPUT, field = violations.first().field, violations = violations),
+                )
+            }
             return null
         }
-        _state.update { it.copy(busy = true, error = null) }
+        _state.update { it.copy(busy = true, error = null, passphraseViolations = emptyList()) }
         return action(::fail) {
             val text = core.exportBackup(passphrase)
             _state.update { it.copy(busy = false, backup = text) }
@@ -82,9 +99,4 @@ class OnboardingViewModel(private val core: Core, scope: CoroutineScope) : Scree
 
     /** Leaves the backup prompt (done or "later"). */
     fun finishBackup() = _state.update { it.copy(step = Step.DONE, backup = null, error = null) }
-
-    companion object {
-        /** Shortest passphrase the backup prompt accepts. */
-        const val MIN_PASSPHRASE = 8
-    }
 }

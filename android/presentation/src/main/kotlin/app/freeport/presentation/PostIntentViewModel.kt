@@ -1,5 +1,6 @@
 package app.freeport.presentation
 
+import app.freeport.core.FreeportException
 import app.freeport.core.IntentSide
 import app.freeport.core.IntentView
 import app.freeport.core.MarketView
@@ -12,8 +13,9 @@ import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
 
 /**
- * Post an intent: the form is generated from the market's `form_json`; the payload is checked by
- * the core against the market's JSON Schema, and its violations come back next to each field.
+ * Post an intent: the form is the market's, as the core describes it; the entries go to the core
+ * as typed, and the core builds the payload and judges every field. Its violations come back as
+ * codes and are placed under their fields; this screen parses nothing and checks nothing itself.
  */
 class PostIntentViewModel(
     private val core: Core,
@@ -30,7 +32,10 @@ class PostIntentViewModel(
         val title: String = "",
         /** Geohash the intent is published at (optional; coarse by design). */
         val geohash: String = "",
-        /** Per-field messages, keyed by form path (`/from`) or input name (`title`, `geohash`). */
+        /**
+         * The core's violations, keyed by where they go: a form path (`/from`, also for
+         * `/from/geohash`), `title`, `geohash`, or `""` for one under no input.
+         */
         val fieldErrors: Map<String, UiError> = emptyMap(),
         val error: UiError? = null,
         val busy: Boolean = false,
@@ -48,15 +53,14 @@ class PostIntentViewModel(
         }
     }
 
-    /** Loads the market and builds its form. */
+    /** Loads the market and its form. */
     fun load(): Job = action(::fail) {
         val m = core.markets().firstOrNull { it.topic == marketTopic || it.schema == marketTopic }
-            ?: throw IllegalArgumentException("market: `$marketTopic` is not offered by this app")
-        val fields = MarketForms.parse(m.formJson)
-        val initial = fields.associate { f ->
+            ?: throw FreeportException.UnknownMarket(marketTopic)
+        val initial = m.form.associate { f ->
             f.path to if (f.input == InputKind.LOCATION) FieldValue.Place("", "") else FieldValue.Text("")
         }
-        _state.update { it.copy(market = m, fields = fields, values = initial) }
+        _state.update { it.copy(market = m, fields = m.form, values = initial) }
     }
 
     fun setSide(side: IntentSide) = _state.update { it.copy(side = side) }
@@ -72,26 +76,19 @@ class PostIntentViewModel(
         setValue(path, old.copy(geohash = g))
     }
 
-    /** Builds the payload and posts; field errors come from the core's validation. */
+    /** Posts what was entered; the core builds and judges the payload (see [State.fieldErrors]). */
     fun submit(): Job? {
         val s = _state.value
         val market = s.market ?: return null
-        val payload = when (val r = MarketForms.payload(s.fields, s.values)) {
-            is MarketForms.Result.Refused -> {
-                _state.update { it.copy(fieldErrors = r.errors) }
-                return null
-            }
-            is MarketForms.Result.Ok -> r.payloadJson
-        }
         _state.update { it.copy(busy = true, error = null, fieldErrors = emptyMap()) }
         return action(::fail) {
             val posted = core.postIntent(
                 PostIntentInput(
                     market = market.topic,
                     side = s.side,
-                    title = s.title.trim(),
-                    payloadJson = payload,
-                    geohash = s.geohash.trim().lowercase().ifEmpty { null },
+                    title = s.title,
+                    entries = s.fields.mapNotNull { f -> s.values[f.path]?.toEntry(f.path) },
+                    geohash = s.geohash.ifBlank { null },
                     expiresInSecs = null,
                     powBits = null,
                 ),
@@ -101,14 +98,12 @@ class PostIntentViewModel(
     }
 
     companion object {
-        /** Where an `InvalidInput` from the core belongs on this form. */
-        fun fieldErrorsFor(e: UiError, fields: List<FormField>): Map<String, UiError> {
-            val field = e.field ?: return mapOf("" to e)
-            if (field == "payload" || e.detail.contains("schema: at `")) {
-                return MarketForms.violationsByField(e.detail, fields)
-                    .mapValues { (path, msg) -> UiError(UiError.Kind.INVALID_INPUT, msg, path) }
-            }
-            return mapOf(field to e)
-        }
+        /** The inputs of this screen that are not market fields. */
+        private val INPUTS = listOf("title", "geohash")
+
+        /** Where each of the core's violations goes on this form. */
+        fun fieldErrorsFor(e: UiError, fields: List<FormField>): Map<String, UiError> =
+            MarketForms.place(e.violations, fields.map { it.path }, INPUTS)
+                .mapValues { (place, vs) -> e.copy(field = place, violations = vs) }
     }
 }

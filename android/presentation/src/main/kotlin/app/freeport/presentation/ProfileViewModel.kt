@@ -1,5 +1,6 @@
 package app.freeport.presentation
 
+import app.freeport.core.PhoneStatus
 import app.freeport.core.ProfileInput
 import app.freeport.core.ProfileView
 import kotlinx.coroutines.CoroutineScope
@@ -28,9 +29,8 @@ class ProfileViewModel(private val core: Core, scope: CoroutineScope) : ScreenMo
         /** The core's permanence warning, shown while the opt-in is being considered. */
         val warning: String? = null,
         val warningConfirmed: Boolean = false,
-        /** How the phone is verified by raters who reached it (from my own screening card). */
-        val phoneVerification: PhoneVerification? = null,
-        val verifiedBy: Int = 0,
+        /** How my phone stands with raters who reached it (from my own screening card). */
+        val phoneStatus: PhoneStatus? = null,
         /** My profile code (`nostr:npub1…` as a QR PNG) for someone to scan and check me. */
         val profileCode: ByteArray? = null,
         val busy: Boolean = false,
@@ -60,7 +60,7 @@ class ProfileViewModel(private val core: Core, scope: CoroutineScope) : ScreenMo
         val code = core.qrPng("nostr:${me.npub}", PROFILE_CODE_PX)
         _state.update { it.copy(profileCode = code) }
         val card = core.screen(me.npub, false)
-        _state.update { it.copy(phoneVerification = PhoneVerification.of(card), verifiedBy = card.verifiedBy.toInt()) }
+        _state.update { it.copy(phoneStatus = card.phoneStatus) }
     }
 
     fun setName(v: String) = _state.update { it.copy(name = v, saved = false) }

@@ -39,7 +39,8 @@ class RateViewModel(private val core: Core, private val nego: String, scope: Cor
 
     fun setSafe(v: Boolean) = _state.update { it.copy(safe = v, error = null) }
     fun setReliable(v: Boolean) = _state.update { it.copy(reliable = v, error = null) }
-    fun setScore(v: Int?) = _state.update { it.copy(score = v?.coerceIn(MIN_SCORE, MAX_SCORE)) }
+    /** The score as chosen; the core judges its range (a refused one is an error on `score`). */
+    fun setScore(v: Int?) = _state.update { it.copy(score = v, error = null) }
     fun setReachedNumber(v: Boolean) = _state.update { it.copy(reachedNumber = v && it.canAttestNumber) }
 
     /** Publishes the rating (queued in the outbox when offline). */
@@ -55,13 +56,15 @@ class RateViewModel(private val core: Core, private val nego: String, scope: Cor
         }
         _state.update { it.copy(busy = true, error = null) }
         return action(::fail) {
-            core.rate(nego, RateRecord(safe, reliable, s.score?.toByte(), s.reachedNumber))
+            val score = s.score?.let { if (it in Byte.MIN_VALUE..Byte.MAX_VALUE) it.toByte() else Byte.MAX_VALUE }
+            core.rate(nego, RateRecord(safe, reliable, score, s.reachedNumber))
             val deal = core.deal(nego)
             _state.update { it.copy(busy = false, done = true, deal = deal) }
         }
     }
 
     companion object {
+        /** The scores the picker offers (the reference client's −1..2); the core checks the range. */
         const val MIN_SCORE = -1
         const val MAX_SCORE = 2
     }

@@ -1,9 +1,13 @@
 package app.freeport.presentation
 
+import app.freeport.core.FreeportException
 import app.freeport.core.IdentityView
 import app.freeport.core.NoticeChannel
 import app.freeport.core.NoticeSettings
+import app.freeport.core.RelayListRole
+import app.freeport.core.RelaySettingsView
 import app.freeport.core.RelayStatusView
+import app.freeport.core.RelayViolationRecord
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
@@ -15,30 +19,6 @@ import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.sync.Mutex
 import kotlinx.coroutines.sync.withLock
 import kotlinx.coroutines.withContext
-import java.io.File
-
-/** The relay list the app starts the core with (plain settings, nothing secret). */
-interface RelaySettings {
-    /** Relays to use, or null for the core's defaults. */
-    fun load(): List<String>?
-    fun save(relays: List<String>)
-}
-
-/** [RelaySettings] in a text file, one URL per line (app-private storage on Android). */
-class FileRelaySettings(private val file: File) : RelaySettings {
-    override fun load(): List<String>? =
-        if (file.exists()) file.readLines().map(String::trim).filter(String::isNotEmpty).ifEmpty { null } else null
-
-    override fun save(relays: List<String>) {
-        file.parentFile?.mkdirs()
-        val tmp = File(file.path + ".tmp")
-        tmp.writeText(relays.joinToString("\n", postfix = "\n"))
-        if (!tmp.renameTo(file)) {
-            file.delete()
-            check(tmp.renameTo(file)) { "cannot write ${file.path}" }
-        }
-    }
-}
 
 /** Erases everything Freeport keeps on this device (platform-specific: files + secret store). */
 fun interface DataWiper {
@@ -46,12 +26,14 @@ fun interface DataWiper {
 }
 
 /**
- * Settings: relays (status, list), backup, outbox, and wiping this device's data. The relay file
- * and the wipe touch the disk, so they run on [io], never on the caller's (main) thread.
+ * Settings: the relays (where the user reads, where they publish, where their messages arrive:
+ * kept, checked and published by the core), their connection status, backup, outbox, and wiping
+ * this device's data. A refused relay comes back as the core's violations, each with its list,
+ * position and rule code; this model only places them. The wipe touches the disk, so it runs on
+ * [io], never on the caller's (main) thread.
  */
 class SettingsViewModel(
     private val core: Core,
-    private val relays: RelaySettings,
     private val wiper: DataWiper,
     scope: CoroutineScope,
     private val io: CoroutineDispatcher = Dispatchers.IO,
@@ -61,34 +43,59 @@ class SettingsViewModel(
     data class State(
         val identity: IdentityView? = null,
         val relayStatus: List<RelayStatusView> = emptyList(),
-        /** The relay list in use / to use after the next start. */
-        val relays: List<String> = emptyList(),
+        /** The relay settings as the core keeps them (null until loaded). */
+        val relays: RelaySettingsView? = null,
+        /** Text typed in each list's "add a relay" field. */
+        val drafts: Map<RelayListRole, String> = emptyMap(),
+        /** What the core refused in the last change (nothing was changed then). */
+        val violations: List<RelayViolationRecord> = emptyList(),
         val outboxPending: Int = 0,
         /** Wipe asks twice. */
         val confirmWipe: Boolean = false,
         val wiped: Boolean = false,
-        val restartNeeded: Boolean = false,
         /** The core library's version, for bug reports. */
         val coreVersion: String = "",
         /** Which notification channels are on (null until loaded). */
         val notices: NoticeSettings? = null,
         val error: UiError? = null,
-    )
+    ) {
+        /** One list of the relay settings. */
+        fun list(role: RelayListRole): List<String> = when (role) {
+            RelayListRole.READ -> relays?.read
+            RelayListRole.WRITE -> relays?.write
+            RelayListRole.INBOX -> relays?.inbox
+        }.orEmpty()
+
+        /** The refusal to show under [role]'s add field: the entry being added, or the list. */
+        fun draftViolation(role: RelayListRole): RelayViolationRecord? = violations.firstOrNull {
+            it.role == role && (it.index?.let { i -> i.toInt() >= list(role).size } ?: true)
+        }
+
+        /** The refusal to show next to an entry already in [role]'s list. */
+        fun entryViolation(role: RelayListRole, index: Int): RelayViolationRecord? =
+            violations.firstOrNull { it.role == role && it.index?.toInt() == index }
+
+        /** `true` when the relay at [url] is connected now. */
+        fun isConnected(url: String): Boolean =
+            relayStatus.any { it.connected && it.url.trimEnd('/') == url.trimEnd('/') }
+    }
 
     private val _state = MutableStateFlow(State())
     val state: StateFlow<State> = _state.asStateFlow()
 
     private fun fail(e: UiError) = _state.update { it.copy(error = e) }
-    private val relayFile = Mutex()
 
-    fun load(defaultRelays: List<String>): Job = action(::fail) {
+    /** One relay change at a time, each on top of the previous one. */
+    private val relayChanges = Mutex()
+
+    fun load(): Job = action(::fail) {
+        val relays = core.relaySettings()
         val status = core.relayStatus()
-        val saved = withContext(io) { relayFile.withLock { relays.load() } }
         _state.update {
             it.copy(
                 identity = core.identity(),
                 relayStatus = status,
-                relays = saved ?: defaultRelays,
+                relays = relays,
                 outboxPending = core.outbox().size,
                 coreVersion = core.coreVersion(),
                 notices = core.noticeSettings(),
@@ -108,32 +115,58 @@ class SettingsViewModel(
         _state.update { it.copy(notices = next, error = null) }
     }
 
-    /**
-     * Adds a relay URL (`wss://…`; `ws://` only for a local relay). Returns null when the URL is
-     * refused (the error says why), else the job that saves the list.
-     */
-    fun addRelay(url: String): Job? {
-        val u = url.trim()
-        val ok = u.startsWith("wss://") && u.length > 6 ||
-            Regex("""^ws://(localhost|127\.0\.0\.1|\[::1])(:\d+)?(/.*)?$""").matches(u)
-        if (!ok) {
-            _state.update { it.copy(error = UiError(UiError.Kind.LOCAL, LocalError.RELAY_URL, "relay")) }
-            return null
-        }
-        return persist { if (u in it) it else it + u }
+    /** The text of [role]'s "add a relay" field (editing it clears that list's refusal). */
+    fun setDraft(role: RelayListRole, text: String) = _state.update { s ->
+        s.copy(drafts = s.drafts + (role to text), violations = s.violations.filterNot { it.role == role })
     }
 
-    /** Removes a relay; returns the job that saves the list. */
-    fun removeRelay(url: String): Job = persist { it - url }
+    /** Adds the typed relay to [role]'s list; the core checks it (the field keeps it if refused). */
+    fun addRelay(role: RelayListRole): Job = change(role, clearDraft = true) { list, draft -> list + draft }
 
-    /** Applies [change] to the list on screen and writes the result, one change at a time. */
-    private fun persist(change: (List<String>) -> List<String>): Job = action(::fail) {
-        relayFile.withLock {
-            val list = change(_state.value.relays)
-            if (list == _state.value.relays) return@withLock
-            withContext(io) { relays.save(list) }
-            _state.update { it.copy(relays = list, restartNeeded = true, error = null) }
+    /** Removes [url] from [role]'s list (the core refuses to empty a list). */
+    fun removeRelay(role: RelayListRole, url: String): Job = change(role, clearDraft = false) { list, _ -> list - url }
+
+    /** Goes back to the default relays for all three lists. */
+    fun resetRelays(): Job = action(::fail) {
+        relayChanges.withLock {
+            val relays = core.resetRelaySettings()
+            _state.update { it.copy(relays = relays, violations = emptyList(), error = null) }
+            refreshStatus()
         }
+    }
+
+    private fun change(
+        role: RelayListRole,
+        clearDraft: Boolean,
+        edit: (List<String>, String) -> List<String>,
+    ): Job = action(::fail) {
+        relayChanges.withLock {
+            val s = _state.value
+            val list = edit(s.list(role), s.drafts[role].orEmpty())
+            try {
+                val relays = when (role) {
+                    RelayListRole.READ -> core.setRelaySettings(list, null, null)
+                    RelayListRole.WRITE -> core.setRelaySettings(null, list, null)
+                    RelayListRole.INBOX -> core.setRelaySettings(null, null, list)
+                }
+                _state.update {
+                    it.copy(
+                        relays = relays,
+                        violations = emptyList(),
+                        drafts = if (clearDraft) it.drafts - role else it.drafts,
+                        error = null,
+                    )
+                }
+                refreshStatus()
+            } catch (e: FreeportException.InvalidRelays) {
+                _state.update { it.copy(violations = e.violations) }
+            }
+        }
+    }
+
+    private suspend fun refreshStatus() {
+        val status = core.relayStatus()
+        _state.update { it.copy(relayStatus = status) }
     }
 
     /** First tap asks, second tap wipes. */

@@ -1,17 +1,37 @@
 package app.freeport.presentation
 
+import app.freeport.core.CodeProblem
+import app.freeport.core.FieldViolation
 import app.freeport.core.FreeportException
+import app.freeport.core.PhoneProblem
+import app.freeport.core.Refusal
+import app.freeport.core.Rule
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.launch
 
 /**
- * An error as a screen shows it. [kind] selects the localised heading (a string resource in the
- * app); [detail] is the core's own sentence (field rule, reason, "why"), which names exactly what
- * was wrong; [field] is set when the error belongs next to one input.
+ * An error as a screen shows it: [kind] selects the heading, and the typed code the core sent
+ * ([refusal], [violations], [codeProblem], [phoneProblem]) is what the app words, in the user's
+ * language, under the right field. Nothing here is English from the core: [detail] is the core's
+ * diagnostic for storage, network, secret-store and internal failures (for logs and bug reports),
+ * or a [LocalError] code for the few checks a screen makes on its own state.
  */
-data class UiError(val kind: Kind, val detail: String, val field: String? = null) {
+data class UiError(
+    val kind: Kind,
+    val detail: String? = null,
+    /** The field it belongs under (`title`, `/from`, `passphrase`…), when it belongs to one. */
+    val field: String? = null,
+    /** Why the core refused an action ([Kind.NOT_POSSIBLE]). */
+    val refusal: Refusal? = null,
+    /** What is wrong with the input, each on its field ([Kind.INVALID_INPUT]). */
+    val violations: List<FieldViolation> = emptyList(),
+    /** Why a meet code was refused ([Kind.INVALID_CODE]). */
+    val codeProblem: CodeProblem? = null,
+    /** Why a phone number was refused ([Kind.PHONE]). */
+    val phoneProblem: PhoneProblem? = null,
+) {
     /** Error families the UI words differently. */
     enum class Kind {
         NO_IDENTITY,
@@ -27,38 +47,41 @@ data class UiError(val kind: Kind, val detail: String, val field: String? = null
         SECRET_STORE,
         INTERNAL,
 
-        /** Checked by the UI itself (e.g. passphrase confirmation); [detail] is a stable code. */
+        /** Checked by the screen on its own state (e.g. a yes/no not chosen); [detail] is a [LocalError]. */
         LOCAL,
     }
+
+    /** The rules broken on [field] (exactly that field). */
+    fun rulesOn(field: String): List<Rule> = violations.filter { it.field == field }.map { it.rule }
 }
 
-/** Stable codes of [UiError.Kind.LOCAL] errors (the app maps each to a string resource). */
+/**
+ * Stable codes of [UiError.Kind.LOCAL] errors: only what a screen knows and the core cannot (a
+ * choice not made yet, a warning not acknowledged). Input rules are the core's.
+ */
 object LocalError {
-    const val PASSPHRASE_MISMATCH = "passphrase_mismatch"
-    const val PASSPHRASE_TOO_SHORT = "passphrase_too_short"
-    const val NOT_A_NUMBER = "not_a_number"
     const val WARNING_NOT_CONFIRMED = "warning_not_confirmed"
     const val EMPTY = "empty"
-    const val RELAY_URL = "relay_url"
 }
 
 /** Maps anything the core (or a precondition) threw to what a screen shows. */
 fun Throwable.toUiError(): UiError = when (this) {
-    is FreeportException.NoIdentity -> UiError(UiError.Kind.NO_IDENTITY, toString())
-    is FreeportException.Offline -> UiError(UiError.Kind.OFFLINE, toString())
+    is FreeportException.NoIdentity -> UiError(UiError.Kind.NO_IDENTITY)
+    is FreeportException.Offline -> UiError(UiError.Kind.OFFLINE)
     is FreeportException.UnknownMarket -> UiError(UiError.Kind.NOT_FOUND, market)
     is FreeportException.UnknownIntent -> UiError(UiError.Kind.NOT_FOUND, id)
     is FreeportException.UnknownNegotiation -> UiError(UiError.Kind.NOT_FOUND, nego)
-    is FreeportException.NotPossible -> UiError(UiError.Kind.NOT_POSSIBLE, why, what)
-    is FreeportException.InvalidInput -> UiError(UiError.Kind.INVALID_INPUT, rule, field)
-    is FreeportException.InvalidCode -> UiError(UiError.Kind.INVALID_CODE, reason)
-    is FreeportException.WrongPassphrase -> UiError(UiError.Kind.WRONG_PASSPHRASE, toString())
-    is FreeportException.Phone -> UiError(UiError.Kind.PHONE, reason, "phone")
+    is FreeportException.NotPossible -> UiError(UiError.Kind.NOT_POSSIBLE, refusal = refusal)
+    is FreeportException.InvalidInput ->
+        UiError(UiError.Kind.INVALID_INPUT, field = violations.firstOrNull()?.field, violations = violations)
+    is FreeportException.InvalidRelays -> UiError(UiError.Kind.INVALID_INPUT, field = "relays")
+    is FreeportException.InvalidCode -> UiError(UiError.Kind.INVALID_CODE, codeProblem = problem)
+    is FreeportException.WrongPassphrase -> UiError(UiError.Kind.WRONG_PASSPHRASE, field = "passphrase")
+    is FreeportException.Phone -> UiError(UiError.Kind.PHONE, field = "phone", phoneProblem = problem)
     is FreeportException.Storage -> UiError(UiError.Kind.STORAGE, reason)
     is FreeportException.Network -> UiError(UiError.Kind.NETWORK, reason)
     is FreeportException.SecretStore -> UiError(UiError.Kind.SECRET_STORE, reason)
     is FreeportException.Internal -> UiError(UiError.Kind.INTERNAL, reason)
-    is IllegalArgumentException -> UiError(UiError.Kind.INVALID_INPUT, message ?: toString())
     else -> UiError(UiError.Kind.INTERNAL, toString())
 }
 

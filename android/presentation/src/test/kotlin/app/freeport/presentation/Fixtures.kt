@@ -1,6 +1,9 @@
 package app.freeport.presentation
 
+import app.freeport.core.DealState
 import app.freeport.core.DealView
+import app.freeport.core.EntryValue
+import app.freeport.core.FormEntry
 import app.freeport.core.IntentSide
 import app.freeport.core.IntentView
 import app.freeport.core.PostIntentInput
@@ -10,8 +13,12 @@ import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.withTimeout
 import kotlin.test.assertEquals
 
-/** Rideshare payload between two Singapore places (geohashes at precision 5). */
-const val RIDE_PAYLOAD = """{"from":{"name":"Bishan","geohash":"w21z7"},"to":{"name":"Changi","geohash":"w21zg"},"payment":"SGD 10"}"""
+/** The rideshare form filled in: between two Singapore places (geohashes at precision 5). */
+val RIDE_ENTRIES = listOf(
+    FormEntry("/from", EntryValue.Place("Bishan", "w21z7")),
+    FormEntry("/to", EntryValue.Place("Changi", "w21zg")),
+    FormEntry("/payment", EntryValue.Text("SGD 10")),
+)
 
 /** Where the rideshare intents of these tests are published. */
 const val RIDE_AREA = "w21z7"
@@ -54,7 +61,7 @@ class Market(val alice: Phone, val bob: Phone) : AutoCloseable {
     /** Alice posts a rideshare offer and it reaches the relay. */
     suspend fun post(title: String = "Bishan to Changi"): IntentView {
         val intent = alice.core.postIntent(
-            PostIntentInput("sg-rideshare", IntentSide.OFFER, title, RIDE_PAYLOAD, RIDE_AREA, null, 0u),
+            PostIntentInput("sg-rideshare", IntentSide.OFFER, title, RIDE_ENTRIES, RIDE_AREA, null, 0u),
         )
         assertEquals(0, alice.core.flushOutbox(10_000), "alice's intent did not reach the relay")
         return intent
@@ -80,8 +87,8 @@ class Market(val alice: Phone, val bob: Phone) : AutoCloseable {
     suspend fun confirm(nego: String) {
         alice.core.pick(nego)
         assertEquals(0, alice.core.flushOutbox(10_000))
-        bob.until("bob confirmed") { bob.core.deal(nego).takeIf { it.state == "confirmed" } }
-        alice.until("alice confirmed") { alice.core.deal(nego).takeIf { it.state == "confirmed" } }
+        bob.until("bob confirmed") { bob.core.deal(nego).takeIf { it.state == DealState.CONFIRMED } }
+        alice.until("alice confirmed") { alice.core.deal(nego).takeIf { it.state == DealState.CONFIRMED } }
     }
 
     /** The meetup, phone to phone (codes as text; the camera path is in MeetViewModelTest). */
@@ -89,8 +96,8 @@ class Market(val alice: Phone, val bob: Phone) : AutoCloseable {
         val code = alice.core.meetShow(nego, 256)
         val scanned = bob.core.meetScanText(code.token)
         alice.core.meetScanText(checkNotNull(scanned.returnToken))
-        assertEquals("met", alice.core.deal(nego).state)
-        assertEquals("met", bob.core.deal(nego).state)
+        assertEquals(DealState.MET, alice.core.deal(nego).state)
+        assertEquals(DealState.MET, bob.core.deal(nego).state)
     }
 
     /** All the way to a confirmed deal; returns its id. */

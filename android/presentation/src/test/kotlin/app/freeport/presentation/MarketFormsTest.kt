@@ -1,106 +1,99 @@
 package app.freeport.presentation
 
-import kotlinx.serialization.json.Json
-import kotlinx.serialization.json.JsonObject
-import kotlinx.serialization.json.jsonArray
-import kotlinx.serialization.json.jsonObject
-import kotlinx.serialization.json.jsonPrimitive
+import app.freeport.core.EntryValue
+import app.freeport.core.FieldViolation
+import app.freeport.core.Format
+import app.freeport.core.FormEntry
+import app.freeport.core.FreeportException
+import app.freeport.core.Rule
+import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 import kotlin.test.assertEquals
-import kotlin.test.assertIs
 import kotlin.test.assertTrue
 
-/** The form/payload plumbing on its own (pure functions; the core-backed flow is in PostIntentViewModelTest). */
+/**
+ * The market form is the core's, and so is every rule about what goes in it: the screen only
+ * places the core's violations under the right fields (the post flow itself is in PostAndBrowseTest).
+ */
 class MarketFormsTest {
-    private val form = """[
-        {"path":"/item","label":"Item","input":"text","required":true},
-        {"path":"/price","label":"Price","input":"number","required":true},
-        {"path":"/currency","label":"Currency","input":"currency"},
-        {"path":"/where","label":"Where","input":"location"},
-        {"path":"/photos","label":"Photos","input":"images"},
-        {"path":"/kind","label":"Kind","input":"select","options":[{"value":"a","label":"A"}]},
-        {"path":"/deep~1key/x","label":"Nested","input":"text"},
-        {"path":"/future","label":"Future","input":"hologram"}
-    ]"""
 
     @Test
-    fun `parses every input kind and falls back to text for unknown ones`() {
-        val fields = MarketForms.parse(form)
-        assertEquals(listOf("/item", "/price", "/currency", "/where", "/photos", "/kind", "/deep~1key/x", "/future"), fields.map { it.path })
-        assertEquals(InputKind.NUMBER, fields[1].input)
-        assertEquals(InputKind.LOCATION, fields[3].input)
-        assertEquals(listOf(FormOption("a", "A")), fields[5].options)
-        assertEquals(InputKind.TEXT, fields[7].input)
-        assertTrue(fields[0].required)
+    fun `the form comes from the core with its kinds, options and limits`() = runBlocking<Unit> {
+        Phone(relayUrl = null).use { phone ->
+            val goods = phone.core.markets().first { it.schema == "goods/1" }
+            assertEquals(
+                listOf("/item", "/condition", "/price", "/currency", "/location", "/notes", "/photos"),
+                goods.form.map { it.path },
+            )
+            val price = goods.form.first { it.path == "/price" }
+            assertEquals(InputKind.NUMBER, price.input)
+            assertTrue(price.required)
+            assertEquals(0.0, price.minimum)
+            assertEquals(listOf("new", "like_new", "good", "fair", "for_parts"), goods.form.first { it.path == "/condition" }.options.map { it.value })
+            assertEquals(8u, goods.form.first { it.path == "/photos" }.maxItems)
+        }
     }
 
     @Test
-    fun `malformed form json is refused, not guessed`() {
-        assertThrows<Exception> { MarketForms.parse("{") }
-        assertThrows<IllegalArgumentException> { MarketForms.parse("""{"path":"/a"}""") }
-        assertThrows<IllegalArgumentException> { MarketForms.parse("""[{"label":"no path"}]""") }
-        assertThrows<IllegalArgumentException> { MarketForms.parse("""[1]""") }
+    fun `the core builds the payload and each violation lands on its field`() = runBlocking<Unit> {
+        Phone(relayUrl = null).use { phone ->
+            val payload = phone.core.buildPayload(
+                "goods",
+                listOf(
+                    FieldValue.Text(" Road bike ").toEntry("/item"),
+                    FieldValue.Text("good").toEntry("/condition"),
+                    FieldValue.Text("120").toEntry("/price"),
+                    FieldValue.Text("sgd").toEntry("/currency"),
+                    FieldValue.Place("Bishan", "W21Z7").toEntry("/location"),
+                ),
+            )
+            assertTrue(payload.contains("\"price\":120") && payload.contains("\"currency\":\"SGD\""), payload)
+
+            val e = assertThrows<FreeportException.InvalidInput> {
+                runBlocking {
+                    phone.core.buildPayload(
+                        "goods",
+                        listOf(
+                            FormEntry("/price", EntryValue.Text("twelve")),
+                            FormEntry("/currency", EntryValue.Text("dollars")),
+                            FormEntry("/location", EntryValue.Place("Bishan", "w21z!")),
+                        ),
+                    )
+                }
+            }.toUiError()
+            val goods = phone.core.markets().first { it.schema == "goods/1" }
+            val placed = PostIntentViewModel.fieldErrorsFor(e, goods.form)
+            assertEquals(listOf(Rule.NotANumber), placed["/price"]?.violations?.map { it.rule })
+            assertEquals(listOf(Rule.BadFormat(Format.CURRENCY_CODE)), placed["/currency"]?.violations?.map { it.rule })
+            // `/location/geohash` goes under the location field, with its own pointer kept.
+            assertEquals(
+                listOf(FieldViolation("/location/geohash", Rule.BadFormat(Format.GEOHASH))),
+                placed["/location"]?.violations,
+            )
+            assertEquals(Rule.Required, placed["/item"]?.violations?.single()?.rule)
+            assertEquals(null, placed[""], "every violation has a field on this form")
+        }
     }
 
     @Test
-    fun `builds typed payloads, skips blanks, nests pointers`() {
-        val fields = MarketForms.parse(form)
-        val r = MarketForms.payload(
-            fields,
-            mapOf(
-                "/item" to FieldValue.Text("  Bike "),
-                "/price" to FieldValue.Text("12.5"),
-                "/currency" to FieldValue.Text("sgd"),
-                "/where" to FieldValue.Place("Bishan", "W21Z7"),
-                "/photos" to FieldValue.Text("https://a/1.jpg\nhttps://a/2.jpg, "),
-                "/kind" to FieldValue.Text(""),
-                "/deep~1key/x" to FieldValue.Text("v"),
-            ),
-        )
-        val json = Json.parseToJsonElement(assertIs<MarketForms.Result.Ok>(r).payloadJson).jsonObject
-        assertEquals("Bike", json["item"]!!.jsonPrimitive.content)
-        assertEquals(12.5, json["price"]!!.jsonPrimitive.content.toDouble())
-        assertEquals(false, json["price"]!!.jsonPrimitive.isString)
-        assertEquals("SGD", json["currency"]!!.jsonPrimitive.content)
-        assertEquals("w21z7", json["where"]!!.jsonObject["geohash"]!!.jsonPrimitive.content)
-        assertEquals(2, json["photos"]!!.jsonArray.size)
-        assertTrue("kind" !in json)
-        assertEquals("v", json["deep/key"]!!.jsonObject["x"]!!.jsonPrimitive.content)
+    fun `a violation goes under its enclosing form field, a named input, or nowhere`() {
+        val paths = listOf("/from", "/from/extra", "/to")
+        fun at(field: String) = MarketForms.placeOf(FieldViolation(field, Rule.Required), paths, listOf("title"))
+        assertEquals("/from", at("/from"))
+        assertEquals("/from", at("/from/geohash"))
+        assertEquals("/from/extra", at("/from/extra/x"), "the closest enclosing field")
+        assertEquals("title", at("title"))
+        assertEquals("", at("/fromage"), "a prefix of a name is not a parent")
+        assertEquals("", at("expires_in"))
     }
 
     @Test
-    fun `a number field with text is refused by the form itself`() {
-        val fields = MarketForms.parse(form)
-        val r = MarketForms.payload(fields, mapOf("/price" to FieldValue.Text("twelve")))
-        val errors = assertIs<MarketForms.Result.Refused>(r).errors
-        assertEquals(LocalError.NOT_A_NUMBER, errors["/price"]?.detail)
-        val inf = MarketForms.payload(fields, mapOf("/price" to FieldValue.Text("Infinity")))
-        assertIs<MarketForms.Result.Refused>(inf)
-    }
-
-    @Test
-    fun `core schema violations land on their fields`() {
-        val fields = MarketForms.parse(form)
-        val rule = "goods/1 schema: at `/` breaks `required`: \"item\" is a required property; " +
-            "at `/where` breaks `required`: \"geohash\" is a required property; at `/zzz` breaks `type`: value is not a string"
-        val by = MarketForms.violationsByField(rule, fields)
-        assertEquals("\"item\" is a required property", by["/item"])
-        assertEquals("geohash: \"geohash\" is a required property", by["/where"])
-        assertEquals("value is not a string", by[""])
-        assertEquals(mapOf("" to "free text"), MarketForms.violationsByField("free text", fields))
-    }
-
-    @Test
-    fun `counter edits keep the types of the terms they change`() {
-        val terms = """{"price":10,"from":{"name":"A","geohash":"w21z7"},"note":"x"}"""
-        val out = Json.parseToJsonElement(MarketForms.withValues(terms, mapOf("price" to "12", "from" to "B", "note" to "y"))) as JsonObject
-        assertEquals(false, out["price"]!!.jsonPrimitive.isString)
-        assertEquals("12", out["price"]!!.jsonPrimitive.content)
-        assertEquals("B", out["from"]!!.jsonObject["name"]!!.jsonPrimitive.content)
-        assertEquals("w21z7", out["from"]!!.jsonObject["geohash"]!!.jsonPrimitive.content)
-        assertEquals("y", out["note"]!!.jsonPrimitive.content)
-        assertEquals(listOf("price" to "10", "from" to "A", "note" to "x"), MarketForms.lines(terms))
+    fun `counter edits name their term by pointer, terms read as lines`() {
+        assertEquals(FormEntry("/price", EntryValue.Text("12")), MarketForms.termEntry("price", "12"))
+        assertEquals("/a~1b~0c", MarketForms.termEntry("a/b~c", "x").path)
+        val terms = """{"price":10,"from":{"name":"A","geohash":"w21z7"},"note":"x","photos":["a","b"]}"""
+        assertEquals(listOf("price" to "10", "from" to "A", "note" to "x", "photos" to "a, b"), MarketForms.lines(terms))
         assertEquals(emptyList(), MarketForms.lines("not json"))
     }
 }

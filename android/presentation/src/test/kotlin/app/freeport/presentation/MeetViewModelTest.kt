@@ -1,5 +1,8 @@
 package app.freeport.presentation
 
+import app.freeport.core.CodeProblem
+import app.freeport.core.DealState
+
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Test
 import java.awt.image.BufferedImage
@@ -59,7 +62,7 @@ class MeetViewModelTest {
             scanner.onFrame(64, 48, 64, ByteArray(64 * 48) { 0x7f })!!.join()
             val hint = assertNotNull(scanner.state.value.hint, "${scanner.state.value}")
             assertEquals(UiError.Kind.INVALID_CODE, hint.kind)
-            assertTrue(hint.detail.isNotBlank())
+            assertEquals(CodeProblem.NoCode, hint.codeProblem)
             assertNull(scanner.state.value.error)
             assertEquals(MeetViewModel.Mode.SCAN, scanner.state.value.mode)
 
@@ -69,7 +72,7 @@ class MeetViewModelTest {
             job.join()
             val outcome = assertNotNull(scanner.state.value.outcome, "${scanner.state.value}")
             assertEquals(MeetViewModel.Mode.DONE, scanner.state.value.mode)
-            assertEquals("met", scanner.state.value.deal?.state)
+            assertEquals(DealState.MET, scanner.state.value.deal?.state)
             assertTrue(outcome.sasWords.isNotEmpty())
             val ret = assertNotNull(outcome.returnToken)
             assertNotNull(outcome.returnPng)
@@ -81,7 +84,7 @@ class MeetViewModelTest {
             shower.onText("  $ret  ").join()
             val back = assertNotNull(shower.state.value.outcome, "${shower.state.value.error}")
             assertEquals(outcome.sasWords, back.sasWords)
-            assertEquals("met", shower.state.value.deal?.state)
+            assertEquals(DealState.MET, shower.state.value.deal?.state)
         }
     }
 
@@ -94,7 +97,7 @@ class MeetViewModelTest {
             bob.scan()
             bob.onText("hello").join()
             assertEquals(UiError.Kind.INVALID_CODE, bob.state.value.error?.kind, "${bob.state.value}")
-            assertTrue(bob.state.value.error!!.detail.contains("not a Freeport code"), bob.state.value.error!!.detail)
+            assertEquals(CodeProblem.NotFreeport, bob.state.value.error?.codeProblem)
             bob.onText(token).join()
             assertNotNull(bob.state.value.outcome)
 
@@ -151,7 +154,7 @@ class MeetViewModelTest {
             assertEquals(1, copies)
             val outcome = assertNotNull(scanner.state.value.outcome, "${scanner.state.value}")
             assertEquals(nego, outcome.nego)
-            assertEquals("met", scanner.state.value.deal?.state)
+            assertEquals(DealState.MET, scanner.state.value.deal?.state)
 
             // …and pixelStride 1 with row padding (the common layout) for Alice's return scan.
             val ret = assertNotNull(outcome.returnPng)

@@ -1,5 +1,10 @@
 package app.freeport.presentation
 
+import app.freeport.core.DealAction
+import app.freeport.core.DealRole
+import app.freeport.core.DealState
+import app.freeport.core.Party
+import app.freeport.core.Refusal
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Test
 import kotlin.test.assertEquals
@@ -26,31 +31,37 @@ class NegotiationTest {
             val bobWatching = bobThread.watch()
             bobThread.state.await("bob's thread loaded") { it.deal != null }
             assertNull(bobThread.state.value.contact)
-            assertFalse(bobThread.state.value.deal!!.state in CONFIRMED_STATES)
+            assertEquals(DealState.ACCEPTED_BY_US, bobThread.state.value.deal!!.state)
+            // Bob accepted: all he can do now is wait or cancel.
+            assertEquals(listOf(DealAction.CANCEL), bobThread.state.value.actions)
 
             val q = quotes.state.await("alice sees bob's quote") { s -> s.quotes.any { it.deal.nego == bobDeal.nego } }
                 .quotes.first { it.deal.nego == bobDeal.nego }
             assertEquals(m.bob.core.identity()?.npub, q.screening.subjectNpub)
-            assertEquals("owner", q.deal.role)
-            assertTrue(q.screening.verdict.isNotEmpty())
+            assertEquals(DealRole.OWNER, q.deal.role)
+            assertEquals(q.screening.verdict, q.screening.badge.verdict)
+            // The owner is offered a pick (accepting a quote is picking it), never a bare accept.
+            assertEquals(listOf(DealAction.PICK, DealAction.CANCEL), q.deal.actions)
             assertEquals(intent.title, quotes.state.value.intent?.title)
             assertTrue(bobDeal.nego in quotes.state.value.pickable, "an open quote can be picked")
 
             quotes.pick(bobDeal.nego).join()
             val picked = assertNotNull(quotes.state.value.picked, "${quotes.state.value.error}")
-            assertEquals("confirmed", picked.state)
-            assertEquals(DealState.CONFIRMED, DealState.of(picked.state), "the core's label maps to a worded state")
+            assertEquals(DealState.CONFIRMED, picked.state)
             assertFalse(bobDeal.nego in quotes.state.value.pickable, "a confirmed quote cannot be picked again")
             quotes.pickedShown()
             assertNull(quotes.state.value.picked, "navigating to the thread happens once")
             m.alice.core.flushOutbox(10_000)
 
             // Bob's thread follows the pick by itself and reveals Alice's contact.
-            val confirmed = bobThread.state.await("bob sees the confirmation") { it.deal?.state == "confirmed" }
+            val confirmed = bobThread.state.await("bob sees the confirmation") { it.deal?.state == DealState.CONFIRMED }
             val contact = assertNotNull(confirmed.contact)
             assertTrue(contact.contains("Alice") && contact.contains("9123"), contact)
-            assertFalse(confirmed.canAccept)
-            assertTrue(confirmed.deal!!.canMeet)
+            // The buttons are exactly the core's actions.
+            assertEquals(
+                listOf(DealAction.CANCEL, DealAction.REQUEST_CANCEL, DealAction.SHOW_CODE, DealAction.SCAN_CODE, DealAction.RATE),
+                confirmed.actions,
+            )
 
             // "Mine" lists the deal on both sides.
             val bobMine = MyIntentsViewModel(m.bob.core, m.bob.scope)
@@ -76,50 +87,67 @@ class NegotiationTest {
 
             val alice = NegotiationViewModel(m.alice.core, opened.nego, m.alice.scope)
             val aliceWatch = alice.watch()
-            val a1 = alice.state.await("alice sees bob's counter") { it.deal?.proposedBy == "them" }
+            val a1 = alice.state.await("alice sees bob's counter") { it.deal?.proposedBy == Party.THEM }
             assertEquals("SGD 8", a1.terms.toMap()["payment"])
-            assertTrue(a1.canAccept && a1.canCounter, "$a1")
+            assertEquals(listOf(DealAction.PICK, DealAction.COUNTER, DealAction.CANCEL), a1.actions, "$a1")
             val roundsBefore = a1.deal!!.roundsLeft
 
-            // An empty counter is stopped by the screen.
-            assertNull(alice.counter())
-            assertEquals(LocalError.EMPTY, alice.state.value.error?.detail)
+            // Countering with nothing changed is the core's refusal, as a code; nothing moves.
+            alice.counter().join()
+            assertEquals(Refusal.NoChange, alice.state.value.error?.refusal, "${alice.state.value.error}")
+            assertEquals(roundsBefore, alice.state.value.deal!!.roundsLeft)
 
             alice.edit("payment", "SGD 9")
-            alice.counter()!!.join()
+            alice.counter().join()
             val a2 = alice.state.value
-            assertEquals("us", a2.deal?.proposedBy, "${a2.error}")
+            assertEquals(Party.US, a2.deal?.proposedBy, "${a2.error}")
             assertEquals("SGD 9", a2.terms.toMap()["payment"])
             assertTrue(a2.edits.isEmpty())
             assertTrue(a2.deal!!.roundsLeft < roundsBefore, "rounds count down: $roundsBefore -> ${a2.deal!!.roundsLeft}")
-            assertFalse(a2.canAccept, "you don't accept your own terms")
+            // Our own proposal is on the table: no accept, no counter, only cancel (the core's turn rule).
+            assertEquals(listOf(DealAction.CANCEL), a2.actions, "you don't accept or counter your own terms")
             m.alice.core.flushOutbox(10_000)
 
             val bob = NegotiationViewModel(m.bob.core, opened.nego, m.bob.scope)
             val bobWatch = bob.watch()
-            val b1 = bob.state.await("bob sees alice's counter") { it.deal?.proposedBy == "them" && it.terms.toMap()["payment"] == "SGD 9" }
-            assertTrue(b1.canAccept)
+            val b1 = bob.state.await("bob sees alice's counter") { it.deal?.proposedBy == Party.THEM && it.terms.toMap()["payment"] == "SGD 9" }
+            assertEquals(listOf(DealAction.ACCEPT, DealAction.COUNTER, DealAction.CANCEL), b1.actions)
             bob.accept().join()
             assertNull(bob.state.value.error, "${bob.state.value.error}")
             m.bob.core.flushOutbox(10_000)
 
             // Alice, the owner, sees the acceptance and confirms by picking.
-            alice.state.await("alice sees bob accept") { it.deal?.state == "accepted_by_them" }
+            val a3 = alice.state.await("alice sees bob accept") { it.deal?.state == DealState.ACCEPTED_BY_THEM }
+            // They accepted our own terms: we confirm by picking (the old screens disagreed here);
+            // no counter on our own proposal.
+            assertEquals(listOf(DealAction.PICK, DealAction.CANCEL), a3.actions)
             val quotes = QuotesViewModel(m.alice.core, intent.id, m.alice.scope)
             quotes.pick(opened.nego).join()
-            assertEquals("confirmed", quotes.state.value.picked?.state, "${quotes.state.value.error}")
+            assertEquals(DealState.CONFIRMED, quotes.state.value.picked?.state, "${quotes.state.value.error}")
             m.alice.core.flushOutbox(10_000)
-            bob.state.await("bob confirmed") { it.deal?.state == "confirmed" && it.contact != null }
+            bob.state.await("bob confirmed") { it.deal?.state == DealState.CONFIRMED && it.contact != null }
+
+            // A confirmed deal: Bob asks to cancel, Alice is offered agree / decline and declines.
+            bob.requestCancel("flat tyre").join()
+            assertEquals(DealState.CANCEL_REQUESTED_BY_US, bob.state.value.deal?.state, "${bob.state.value.error}")
+            assertEquals(listOf(DealAction.CANCEL), bob.state.value.actions)
+            m.bob.core.flushOutbox(10_000)
+            val asked = alice.state.await("alice sees the request") { it.deal?.state == DealState.CANCEL_REQUESTED_BY_THEM }
+            assertEquals(listOf(DealAction.CANCEL, DealAction.AGREE_CANCEL, DealAction.DECLINE_CANCEL), asked.actions)
+            alice.declineCancel().join()
+            assertEquals(DealState.CONFIRMED, alice.state.value.deal?.state, "${alice.state.value.error}")
+            m.alice.core.flushOutbox(10_000)
+            bob.state.await("bob sees the decline") { it.deal?.state == DealState.CONFIRMED }
 
             // Cancelling is still offered before meeting; the other side follows.
-            assertTrue(alice.state.value.canCancel)
+            assertTrue(DealAction.CANCEL in alice.state.value.actions)
             alice.cancel("  ").join()
             val afterCancel = alice.state.value
             assertNull(afterCancel.error, "${afterCancel.error}")
-            assertEquals("cancelled", afterCancel.deal?.state)
-            assertFalse(afterCancel.canCancel || afterCancel.canAccept || afterCancel.canCounter)
+            assertEquals(DealState.CANCELLED, afterCancel.deal?.state)
+            assertTrue(afterCancel.actions.isEmpty(), "nothing is offered on a cancelled deal: ${afterCancel.actions}")
             m.alice.core.flushOutbox(10_000)
-            bob.state.await("bob sees the cancellation") { it.deal?.state == "cancelled" }
+            bob.state.await("bob sees the cancellation") { it.deal?.state == DealState.CANCELLED }
             aliceWatch.cancel()
             bobWatch.cancel()
         }

@@ -1,5 +1,7 @@
 package app.freeport.presentation
 
+import app.freeport.core.FieldViolation
+import app.freeport.core.Rule
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Test
 import kotlin.test.assertEquals
@@ -25,12 +27,22 @@ class OnboardingViewModelTest {
             assertTrue(id.npub.startsWith("npub1"))
             assertTrue(phone.core.hasIdentity())
 
-            // The UI's own checks: nothing reaches the core.
+            // The core's passphrase rule, live while typing and again on export.
+            vm.checkPassphrase("short", "shor")
+            assertEquals(
+                listOf(FieldViolation("passphrase", Rule.TooShort(8u)), FieldViolation("confirmation", Rule.Mismatch)),
+                vm.state.value.passphraseViolations,
+            )
+            vm.checkPassphrase("correct horse battery", "correct horse battery")
+            assertTrue(vm.state.value.passphraseViolations.isEmpty())
             assertNull(vm.exportBackup("short", "short"))
-            assertEquals(LocalError.PASSPHRASE_TOO_SHORT, vm.state.value.error?.detail)
+            assertEquals(listOf(Rule.TooShort(8u)), vm.state.value.error?.rulesOn("passphrase"))
             assertNull(vm.exportBackup("correct horse battery", "correct horse battery!"))
-            assertEquals(LocalError.PASSPHRASE_MISMATCH, vm.state.value.error?.detail)
+            assertEquals(listOf(Rule.Mismatch), vm.state.value.error?.rulesOn("confirmation"))
             assertNull(vm.state.value.backup)
+            // The core refuses a short passphrase itself, whatever a screen does.
+            val refused = runCatching { phone.core.exportBackup("1234567") }.exceptionOrNull()?.toUiError()
+            assertEquals(listOf(Rule.TooShort(8u)), refused?.rulesOn("passphrase"))
 
             assertNotNull(vm.exportBackup("correct horse battery", "correct horse battery")).join()
             val backup = assertNotNull(vm.state.value.backup, "error: ${vm.state.value.error}")

@@ -1,6 +1,11 @@
 package app.freeport.presentation
 
+import app.freeport.core.DealRole
+import app.freeport.core.Format
+import app.freeport.core.IntentAction
 import app.freeport.core.IntentSide
+import app.freeport.core.Rule
+import app.freeport.core.Verdict
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Test
 import kotlin.test.assertEquals
@@ -23,20 +28,31 @@ class PostAndBrowseTest {
             assertTrue(from.required)
             assertTrue(s0.fields.first { it.path == "/category" }.options.any { it.value == "car" })
 
-            // Nothing filled in: the core's schema says what is missing, per field.
-            vm.setTitle("Ride to the airport")
+            // Nothing filled in: the core says what is missing, each under its field, at once.
             vm.submit()!!.join()
             val errors = vm.state.value.fieldErrors
-            assertEquals(UiError.Kind.INVALID_INPUT, errors["/from"]?.kind, "$errors / ${vm.state.value.error}")
-            assertEquals(UiError.Kind.INVALID_INPUT, errors["/to"]?.kind, "$errors")
+            assertEquals(listOf(Rule.Required), errors["title"]?.violations?.map { it.rule }, "$errors / ${vm.state.value.error}")
+            assertEquals(listOf(Rule.Required), errors["/from"]?.violations?.map { it.rule }, "$errors")
+            assertEquals(listOf(Rule.Required), errors["/to"]?.violations?.map { it.rule }, "$errors")
             assertNull(vm.state.value.posted)
 
-            // A place without its geohash is refused inside that field.
+            // A place without its geohash is refused inside that field; a vehicle that is not one
+            // of the options on its own.
+            vm.setTitle("Ride to the airport")
             vm.setValue("/from", FieldValue.Place("Bishan", ""))
             vm.setValue("/to", FieldValue.Place("Changi", "w21zg"))
+            vm.setValue("/category", FieldValue.Text("rocket"))
             vm.submit()!!.join()
-            assertTrue(vm.state.value.fieldErrors["/from"]?.detail.orEmpty().contains("geohash"), "${vm.state.value.fieldErrors}")
-            assertNull(vm.state.value.fieldErrors["/to"])
+            val placed = vm.state.value.fieldErrors
+            assertEquals(listOf("/from/geohash"), placed["/from"]?.violations?.map { it.field }, "$placed")
+            assertEquals(Rule.Required, placed["/from"]?.violations?.single()?.rule)
+            assertTrue(placed["/category"]?.violations?.single()?.rule is Rule.NotAnOption, "$placed")
+            assertNull(placed["/to"])
+            assertNull(placed["title"])
+            // Editing a field clears its error, the others stay.
+            vm.setValue("/category", FieldValue.Text(""))
+            assertNull(vm.state.value.fieldErrors["/category"])
+            assertTrue("/from" in vm.state.value.fieldErrors)
 
             vm.locate("/from", 1.3516, 103.8485).join()
             val place = vm.state.value.values["/from"] as FieldValue.Place
@@ -49,12 +65,15 @@ class PostAndBrowseTest {
             val posted = assertNotNull(vm.state.value.posted, "${vm.state.value.fieldErrors} ${vm.state.value.error}")
             assertEquals("Ride to the airport", posted.title)
             assertTrue(posted.mine)
+            assertEquals(listOf(IntentAction.WITHDRAW), posted.actions)
 
             val mine = MyIntentsViewModel(alice.core, alice.scope)
             mine.load().join()
             assertEquals(listOf(posted.id), mine.state.value.intents.map { it.id })
             mine.withdraw(posted.id).join()
-            assertTrue(mine.state.value.intents.single().withdrawn, "${mine.state.value}")
+            val withdrawn = mine.state.value.intents.single()
+            assertTrue(withdrawn.withdrawn, "${mine.state.value}")
+            assertTrue(withdrawn.actions.isEmpty(), "nothing to do with a withdrawn intent")
         }
     }
 
@@ -68,9 +87,9 @@ class PostAndBrowseTest {
             vm.setValue("/to", FieldValue.Place("B", "w21zg"))
             vm.setGeohash("ai!")
             vm.submit()!!.join()
-            val e = vm.state.value.fieldErrors["geohash"] ?: vm.state.value.fieldErrors[""]
-            assertNotNull(e, "${vm.state.value}")
+            val e = assertNotNull(vm.state.value.fieldErrors["geohash"], "${vm.state.value}")
             assertEquals(UiError.Kind.INVALID_INPUT, e.kind)
+            assertEquals(listOf(Rule.BadFormat(Format.GEOHASH)), e.rulesOn("geohash"))
             assertNull(vm.state.value.posted)
         }
     }
@@ -93,9 +112,11 @@ class PostAndBrowseTest {
             assertEquals(m.alice.core.identity()?.npub, seen.authorNpub)
             assertFalse(seen.mine)
             // Every intent shows its author's badge: Alice is brand new to Bob.
-            assertTrue(seen.badge.startsWith("0 deals"), seen.badge)
-            assertTrue(seen.badge.contains("new account"), seen.badge)
-            assertEquals("unknown", seen.verdict)
+            val badge = assertNotNull(seen.badge)
+            assertEquals(0u, badge.deals)
+            assertTrue(badge.newAccount)
+            assertEquals(Verdict.UNKNOWN, badge.verdict)
+            assertEquals(listOf(IntentAction.ACCEPT, IntentAction.COUNTER), seen.actions)
 
             // Coarser precision: a shorter geohash, still covering the intent.
             vm.setPrecision(3)!!.join()
@@ -123,7 +144,7 @@ class PostAndBrowseTest {
             // Responding opens the thread.
             vm.respond(intent.id).join()
             val opened = assertNotNull(vm.state.value.opened, "${vm.state.value.error}")
-            assertEquals("responder", opened.role)
+            assertEquals(DealRole.RESPONDER, opened.role)
             assertEquals(intent.id, opened.intentId)
             assertNull(opened.theirContact, "no contact before the deal is confirmed")
         }

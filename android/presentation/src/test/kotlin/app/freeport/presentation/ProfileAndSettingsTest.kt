@@ -1,9 +1,12 @@
 package app.freeport.presentation
 
+import app.freeport.core.PhoneStatus
+
 import kotlinx.coroutines.runBlocking
+import app.freeport.core.RelayListRole
+import app.freeport.core.RelayUrlRule
 import org.junit.jupiter.api.Test
 import java.io.File
-import java.nio.file.Files
 import kotlin.test.assertEquals
 import kotlin.test.assertFalse
 import kotlin.test.assertNotNull
@@ -19,7 +22,7 @@ class ProfileAndSettingsTest {
             val vm = ProfileViewModel(phone.core, phone.scope)
             vm.load().join()
             assertNotNull(vm.state.value.profile, "${vm.state.value.error}")
-            assertEquals(PhoneVerification.NONE, vm.state.value.phoneVerification, "no phone published yet")
+            assertEquals(PhoneStatus.NotPublished, vm.state.value.phoneStatus, "no phone published yet")
             // The profile code others scan reads back as this phone's key.
             val png = assertNotNull(vm.state.value.profileCode)
             val img = javax.imageio.ImageIO.read(java.io.ByteArrayInputStream(png))
@@ -46,7 +49,7 @@ class ProfileAndSettingsTest {
             val reloaded = ProfileViewModel(phone.core, phone.scope)
             reloaded.load().join()
             assertEquals(masked.phonePublished, reloaded.state.value.profile?.phonePublished)
-            assertEquals(PhoneVerification.NOT_VERIFIED, reloaded.state.value.phoneVerification, "${reloaded.state.value}")
+            assertEquals(PhoneStatus.NotVerified, reloaded.state.value.phoneStatus, "${reloaded.state.value}")
 
             // A number the core cannot parse.
             vm.setPhone("12")
@@ -86,38 +89,68 @@ class ProfileAndSettingsTest {
     }
 
     @Test
-    fun `relay list is validated and persisted, erase asks twice and leaves no identity`() = runBlocking<Unit> {
+    fun `relay settings are the core's, every refusal is a core violation in place, erase asks twice`() = runBlocking<Unit> {
         val phone = Phone(relayUrl = null)
         phone.core.createIdentity()
-        val settingsFile = File(Files.createTempDirectory("settings").toFile(), "relays.txt")
-        val relays = FileRelaySettings(settingsFile)
+        // The relay file an earlier version kept becomes the settings once (a bad line skipped).
+        val legacy = File(phone.dir, "relays.txt")
+        legacy.writeText("wss://one.example.com\nhttp://bad.example.com\n")
+        val imported = phone.core.importRelayFile(legacy.path)
+        assertTrue(imported.imported && imported.removed, "$imported")
+        assertEquals(1u, imported.skipped)
+        assertFalse(legacy.exists())
+
         val wiper = DataWiper {
             phone.dir.deleteRecursively()
             phone.secrets.clear()
         }
-        val vm = SettingsViewModel(phone.core, relays, wiper, phone.scope)
-        vm.load(listOf("wss://default.example")).join()
-        assertEquals(listOf("wss://default.example"), vm.state.value.relays)
+        val vm = SettingsViewModel(phone.core, wiper, phone.scope)
+        vm.load().join()
+        val one = listOf("wss://one.example.com")
+        for (role in RelayListRole.entries) assertEquals(one, vm.state.value.list(role), "$role")
         assertEquals(phone.core.identity(), vm.state.value.identity)
-
         assertTrue(vm.state.value.coreVersion.isNotBlank())
+        assertFalse(vm.state.value.relays!!.published, "nothing published offline")
 
-        assertNull(vm.addRelay("http://relay.example"))
-        assertEquals(LocalError.RELAY_URL, vm.state.value.error?.detail)
-        assertNull(vm.addRelay("ws://relay.example"), "plain ws only for localhost")
-        assertFalse(settingsFile.exists(), "a refused URL writes nothing")
-        // Changes made back to back are applied in order, none lost.
-        val first = assertNotNull(vm.addRelay("ws://127.0.0.1:7777"))
-        val second = assertNotNull(vm.addRelay(" wss://relay.example "))
+        // Refused by the core's rules, shown under the field being typed in; nothing changes.
+        vm.setDraft(RelayListRole.READ, "http://relay.example.com")
+        vm.addRelay(RelayListRole.READ).join()
+        assertEquals(RelayUrlRule.Scheme, vm.state.value.draftViolation(RelayListRole.READ)?.rule)
+        assertEquals("http://relay.example.com", vm.state.value.drafts[RelayListRole.READ], "the field keeps it")
+        vm.setDraft(RelayListRole.INBOX, "ws://relay.example.com")
+        vm.addRelay(RelayListRole.INBOX).join()
+        assertEquals(RelayUrlRule.PlainWs, vm.state.value.draftViolation(RelayListRole.INBOX)?.rule)
+        assertNull(vm.state.value.draftViolation(RelayListRole.READ), "typing cleared only its own list")
+        assertEquals(one, phone.core.relaySettings().read)
+        assertEquals(one, phone.core.relaySettings().inbox)
+
+        // Changes made back to back are applied in order, none lost; the field empties.
+        vm.setDraft(RelayListRole.READ, " wss://two.example.com ")
+        val first = vm.addRelay(RelayListRole.READ)
+        vm.setDraft(RelayListRole.WRITE, "wss://w.example.com")
+        val second = vm.addRelay(RelayListRole.WRITE)
         first.join()
         second.join()
-        assertTrue(vm.state.value.restartNeeded)
-        assertEquals(listOf("wss://default.example", "ws://127.0.0.1:7777", "wss://relay.example"), FileRelaySettings(settingsFile).load())
-        assertNotNull(vm.addRelay("wss://relay.example")).join()
-        assertEquals(3, vm.state.value.relays.size, "a relay already listed is not added twice")
-        vm.removeRelay("ws://127.0.0.1:7777").join()
-        assertEquals(listOf("wss://default.example", "wss://relay.example"), FileRelaySettings(settingsFile).load())
-        assertEquals(FileRelaySettings(settingsFile).load(), vm.state.value.relays)
+        assertEquals(listOf("wss://one.example.com", "wss://two.example.com"), vm.state.value.list(RelayListRole.READ))
+        assertEquals(listOf("wss://one.example.com", "wss://w.example.com"), vm.state.value.list(RelayListRole.WRITE))
+        assertNull(vm.state.value.drafts[RelayListRole.READ])
+        assertEquals(phone.core.relaySettings(), vm.state.value.relays)
+
+        // The same relay in another spelling is a duplicate; emptying a list is refused.
+        vm.setDraft(RelayListRole.READ, "wss://TWO.example.com/")
+        vm.addRelay(RelayListRole.READ).join()
+        assertEquals(RelayUrlRule.Duplicate, vm.state.value.draftViolation(RelayListRole.READ)?.rule)
+        vm.removeRelay(RelayListRole.INBOX, "wss://one.example.com").join()
+        assertEquals(RelayUrlRule.ListEmpty, vm.state.value.draftViolation(RelayListRole.INBOX)?.rule)
+        assertEquals(one, vm.state.value.list(RelayListRole.INBOX))
+        vm.removeRelay(RelayListRole.READ, "wss://one.example.com").join()
+        assertEquals(listOf("wss://two.example.com"), vm.state.value.list(RelayListRole.READ))
+
+        // Back to the defaults (the shipped relays, all TLS).
+        vm.resetRelays().join()
+        val defaults = vm.state.value.list(RelayListRole.READ)
+        assertTrue(defaults.isNotEmpty() && defaults.all { it.startsWith("wss://") }, "$defaults")
+        assertEquals(defaults, vm.state.value.list(RelayListRole.INBOX))
 
         assertNull(vm.wipe(), "the first tap only asks")
         assertTrue(vm.state.value.confirmWipe)

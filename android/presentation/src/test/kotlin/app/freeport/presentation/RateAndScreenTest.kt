@@ -1,8 +1,12 @@
 package app.freeport.presentation
 
+import app.freeport.core.DealAction
+import app.freeport.core.Rule
+
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Test
 import kotlin.test.assertEquals
+import kotlin.test.assertFalse
 import kotlin.test.assertNotNull
 import kotlin.test.assertNull
 import kotlin.test.assertTrue
@@ -24,14 +28,18 @@ class RateAndScreenTest {
             assertNull(vm.submit())
             assertEquals("reliable", vm.state.value.error?.field)
             vm.setReliable(true)
+            // A score out of range is the core's refusal, on its field, and rates nothing.
             vm.setScore(5)
-            assertEquals(RateViewModel.MAX_SCORE, vm.state.value.score, "scores are clamped to the protocol's range")
+            vm.submit()!!.join()
+            assertEquals(listOf<Rule>(Rule.AboveMaximum(2.0)), vm.state.value.error?.rulesOn("score"), "${vm.state.value.error}")
+            assertFalse(vm.state.value.done)
+            vm.setScore(RateViewModel.MAX_SCORE)
             vm.setReachedNumber(true)
             vm.submit()!!.join()
             assertNull(vm.state.value.error, "${vm.state.value.error}")
             assertTrue(vm.state.value.done)
             assertEquals(true, vm.state.value.deal?.rated)
-            assertEquals(false, vm.state.value.deal?.canRate)
+            assertEquals(false, vm.state.value.deal?.actions?.contains(DealAction.RATE), "rating is offered once")
 
             // Process death: a new screen on the same deal knows it is rated.
             val again = RateViewModel(m.bob.core, nego, m.bob.scope)
@@ -52,7 +60,8 @@ class RateAndScreenTest {
             val card = assertNotNull(vm.state.value.screening, "${vm.state.value.error}")
             assertEquals(bobNpub, card.subjectNpub)
             assertEquals(bobNpub, vm.state.value.input)
-            assertTrue(card.verdict in setOf("trusted", "caution", "unknown", "warning"))
+            assertEquals(card.verdict, card.badge.verdict)
+            assertTrue(card.reasons.isNotEmpty(), "a verdict comes with its reasons: $card")
             assertEquals(1u, card.deals, "the met deal counts: $card")
             // The connection drawn: me → Bob, by name.
             assertEquals(listOf(m.alice.core.identity()!!.pubkey, card.subject), card.path)
@@ -63,7 +72,7 @@ class RateAndScreenTest {
             val e = assertNotNull(vm.state.value.error)
             assertEquals(UiError.Kind.INVALID_INPUT, e.kind)
             assertEquals("npub", e.field)
-            assertTrue(e.detail.contains("secret key"), e.detail)
+            assertEquals(listOf(Rule.IsSecretKey), e.rulesOn("npub"))
 
             vm.setInput("  nostr:$bobNpub ")
             vm.screen().join()

@@ -56,7 +56,10 @@ class Phone(
 ) : AutoCloseable {
     val app: FreeportApp = FreeportApp(
         defaultConfig(dir.path).copy(
-            relays = listOfNotNull(relayUrl),
+            // No relay: one on this machine nothing listens on (the shipped public relays are
+            // never contacted by a test).
+            relays = listOf(relayUrl ?: UNREACHABLE_RELAY),
+            indexRelays = emptyList(),
             intentPowBits = 0u,
             ratingPowBits = 0u,
         ),
@@ -94,3 +97,6 @@ object Relay {
     val handle: EmbeddedRelayHandle by lazy { kotlinx.coroutines.runBlocking { EmbeddedRelayHandle.start() } }
     val url: String get() = handle.url()
 }
+
+/** A loopback relay address nothing listens on. */
+const val UNREACHABLE_RELAY = "ws://127.0.0.1:1"

@@ -35,19 +35,24 @@ class FreeFunctionsTest {
         assertEquals(NIP19_NPUB, validateNpub(NIP19_HEX))
         assertEquals(NIP19_NPUB, validateNpub("  nostr:$NIP19_NPUB\n"))
         val empty = assertFailsWith<FreeportException.InvalidInput> { validateNpub("   ") }
-        assertEquals("npub", empty.field)
-        assertEquals("is empty", empty.rule)
-        assertEquals("npub: is empty", empty.toString())
+        assertEquals(listOf(FieldViolation("npub", Rule.Required)), empty.violations)
         val nsec = assertFailsWith<FreeportException.InvalidInput> { validateNpub(NIP19_NSEC) }
-        assertTrue(nsec.rule.contains("secret key"), nsec.rule)
+        assertEquals(listOf<Rule>(Rule.IsSecretKey), nsec.rulesOn("npub"))
         assertFalse(nsec.toString().contains(NIP19_NSEC))
+        // The backup passphrase rule, for feedback while typing.
+        assertEquals(
+            listOf(FieldViolation("passphrase", Rule.TooShort(8u)), FieldViolation("confirmation", Rule.Mismatch)),
+            checkPassphrase("short", "other", PassphrasePurpose.NEW_BACKUP),
+        )
+        assertTrue(checkPassphrase("x", null, PassphrasePurpose.RESTORE).isEmpty())
     }
 
     @Test
     fun `defaultConfig, fullNumberWarning and geohashFor`() {
         val c = defaultConfig("/data/app")
         assertEquals("/data/app", c.dataDir)
-        assertTrue(c.relays.isNotEmpty() && c.relays.all { it.startsWith("wss://") }, "${c.relays}")
+        assertTrue(c.relays.isEmpty(), "the saved relay settings are used: ${c.relays}")
+        assertTrue(c.indexRelays.isNotEmpty() && c.indexRelays.all { it.startsWith("wss://") }, "${c.indexRelays}")
         assertEquals(12.toUByte(), c.intentPowBits)
         assertTrue(fullNumberWarning().isNotBlank())
         assertEquals("w21z74", geohashFor(1.2881, 103.8483, 6u))
@@ -66,36 +71,43 @@ class TypedErrorsTest {
         assertNull(app.identity())
         app.createIdentity()
         val again = assertFailsWith<FreeportException.NotPossible> { app.createIdentity() }
-        assertEquals("create identity", again.what)
+        assertEquals(Refusal.IdentityExists, again.refusal)
 
         val market = assertFailsWith<FreeportException.UnknownMarket> {
-            app.postIntent(PostIntentInput("pets", IntentSide.OFFER, "Cat", "{}", null, null, 0u))
+            app.postIntent(PostIntentInput("pets", IntentSide.OFFER, "Cat", emptyList(), null, null, 0u))
         }
         assertEquals("pets", market.market)
         assertEquals("unknown market `pets`", market.toString())
 
-        val payload = assertFailsWith<FreeportException.InvalidInput> {
-            app.postIntent(PostIntentInput("goods/1", IntentSide.OFFER, "Bike", "[1]", null, null, 0u))
+        // Every violation at once, each on its field; nothing is published.
+        val form = assertFailsWith<FreeportException.InvalidInput> {
+            app.postIntent(
+                PostIntentInput(
+                    "goods/1", IntentSide.OFFER, "",
+                    listOf(FormEntry("/price", EntryValue.Text("ten")), FormEntry("/location", EntryValue.Place("x", "w21z!"))),
+                    "w21z7a!", 0uL, 0u,
+                ),
+            )
         }
-        assertEquals("payload_json", payload.field)
+        assertEquals(listOf<Rule>(Rule.Required), form.rulesOn("title"))
+        assertEquals(listOf<Rule>(Rule.NotANumber), form.rulesOn("/price"))
+        assertEquals(listOf<Rule>(Rule.BadFormat(Format.GEOHASH)), form.rulesOn("/location/geohash"))
+        assertEquals(listOf<Rule>(Rule.BadFormat(Format.GEOHASH)), form.rulesOn("geohash"))
+        assertEquals(listOf<Rule>(Rule.NotPositive), form.rulesOn("expires_in"))
+        assertTrue(app.myIntents().isEmpty())
         val pow = assertFailsWith<FreeportException.InvalidInput> {
-            app.postIntent(PostIntentInput("goods/1", IntentSide.OFFER, "Bike", bikePayload(10), null, null, 99u))
+            app.postIntent(PostIntentInput("goods/1", IntentSide.OFFER, "Bike", bikeEntries(10), null, null, 99u))
         }
         assertEquals("pow_bits", pow.field)
-        val geohash = assertFailsWith<FreeportException.InvalidInput> {
-            app.postIntent(PostIntentInput("goods/1", IntentSide.OFFER, "Bike", bikePayload(10), "w21z7a!", null, 0u))
-        }
-        assertEquals("geohash", geohash.field)
 
         val code = assertFailsWith<FreeportException.InvalidCode> { app.meetScanText("https://example.com") }
-        assertEquals("This is not a Freeport code", code.reason)
-        assertEquals("This is not a Freeport code", code.toString())
+        assertEquals(CodeProblem.NotFreeport, code.problem)
         val cut = assertFailsWith<FreeportException.InvalidCode> { app.meetScanText("FPM1:ABC") }
-        assertTrue(cut.reason.startsWith("This code is incomplete"), cut.reason)
+        assertTrue(cut.problem is CodeProblem.Incomplete, "${cut.problem}")
         val picture = assertFailsWith<FreeportException.InvalidCode> { app.meetScanImage(byteArrayOf(1, 2, 3)) }
-        assertEquals("This picture cannot be read", picture.reason)
-        val frame = assertFailsWith<FreeportException.InvalidCode> { app.meetScanFrame(100u, 100u, 100u, ByteArray(10)) }
-        assertTrue(frame.reason.contains("camera frame"), frame.reason)
+        assertEquals(CodeProblem.BadImage, picture.problem)
+        val frame = assertFailsWith<FreeportException.InvalidInput> { app.meetScanFrame(100u, 100u, 100u, ByteArray(10)) }
+        assertEquals("frame", frame.field)
 
         assertEquals("nope", assertFailsWith<FreeportException.UnknownNegotiation> { app.deal("nope") }.nego)
         assertEquals("ab", assertFailsWith<FreeportException.UnknownIntent> { app.quotes("ab") }.id)
@@ -129,10 +141,41 @@ class TypedErrorsTest {
         assertEquals("ncryptsec", assertFailsWith<FreeportException.InvalidInput> {
             fresh.restoreIdentity("ncryptsec1garbage", "x")
         }.field)
+        assertEquals(listOf<Rule>(Rule.TooShort(8u)), assertFailsWith<FreeportException.InvalidInput> {
+            old.exportBackup("seven!!")
+        }.rulesOn("passphrase"))
         assertEquals(id, fresh.restoreIdentity(backup, "correct horse battery staple"))
         assertEquals(id, fresh.identity())
         old.close()
         fresh.close()
+    }
+}
+
+class RelaySettingsFromKotlinTest {
+    @Test
+    fun `relay settings are kept by the core and refusals are typed per entry`() = runBlocking<Unit> {
+        val app = offline("relays")
+        val first = app.relaySettings()
+        assertFalse(first.saved)
+        assertTrue(first.read.all { it.startsWith("wss://") }, "${first.read}")
+        val e = assertFailsWith<FreeportException.InvalidRelays> {
+            app.setRelaySettings(listOf("wss://ok.example.com", "wss://10.0.0.1 x"), emptyList(), null)
+        }
+        assertEquals(
+            listOf(
+                RelayViolationRecord(RelayListRole.READ, 1u, "wss://10.0.0.1 x", RelayUrlRule.HostileShape),
+                RelayViolationRecord(RelayListRole.WRITE, null, null, RelayUrlRule.ListEmpty),
+            ),
+            e.violations,
+        )
+        assertEquals(first, app.relaySettings(), "nothing changed")
+        assertEquals(e.violations, app.checkRelaySettings(listOf("wss://ok.example.com", "wss://10.0.0.1 x"), emptyList(), null))
+        val set = app.setRelaySettings(null, null, listOf("wss://Inbox.example.com/"))
+        assertEquals(listOf("wss://inbox.example.com"), set.inbox)
+        assertEquals(first.read, set.read)
+        assertTrue(set.saved)
+        assertFalse(set.published, "published at the next sync")
+        app.close()
     }
 }
 
@@ -185,7 +228,7 @@ class CancellationTest {
         val app = offline("cancel")
         app.createIdentity()
         // Offline, the intent waits in the outbox; flushing it would wait the full 10 minutes.
-        app.postIntent(PostIntentInput("goods/1", IntentSide.OFFER, "Bike", bikePayload(50), null, null, 0u))
+        app.postIntent(PostIntentInput("goods/1", IntentSide.OFFER, "Bike", bikeEntries(50), null, null, 0u))
         assertEquals(1, app.outbox().size)
         val call = async(start = CoroutineStart.UNDISPATCHED) { app.flushOutbox(600_000uL) }
         delay(300)
@@ -221,7 +264,7 @@ class ListenerTest {
         fun seen(r: Recorder, id: String) =
             r.events.filterIsInstance<AppEventRecord.IntentSeen>().firstOrNull { it.intentId == id }
 
-        val first = alice.postIntent(PostIntentInput("goods/1", IntentSide.OFFER, "A", bikePayload(1), null, null, 0u))
+        val first = alice.postIntent(PostIntentInput("goods/1", IntentSide.OFFER, "A", bikeEntries(1), null, null, 0u))
         alice.flushOutbox(10_000uL)
         val event = eventually("both listeners see the first intent") {
             seen(cancelled, first.id)?.let { seen(kept, first.id) }
@@ -231,7 +274,7 @@ class ListenerTest {
         cancelledHandle.cancel()
         assertFalse(cancelledHandle.isActive())
         assertTrue(keptHandle.isActive())
-        val second = alice.postIntent(PostIntentInput("goods/1", IntentSide.OFFER, "B", bikePayload(2), null, null, 0u))
+        val second = alice.postIntent(PostIntentInput("goods/1", IntentSide.OFFER, "B", bikeEntries(2), null, null, 0u))
         alice.flushOutbox(10_000uL)
         eventually("the kept listener sees the second intent") { seen(kept, second.id) }
         assertNull(seen(cancelled, second.id), "no event after cancel")

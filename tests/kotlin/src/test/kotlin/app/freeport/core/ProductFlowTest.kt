@@ -63,12 +63,13 @@ class ProductFlowTest {
         assertTrue(subscription.isActive())
 
         // Alice posts a request in goods/1.
-        assertTrue(alice.markets().any { it.schema == "goods/1" && it.formJson.startsWith("[") })
+        assertTrue(alice.markets().any { m -> m.schema == "goods/1" && m.form.any { it.path == "/price" && it.input == InputKind.NUMBER } })
         val intent = alice.postIntent(
             PostIntentInput("goods/1", IntentSide.REQUEST, "Wanted: a city bike, under SGD 150",
-                bikePayload(150), WHERE, 3uL * 86_400uL, null),
+                bikeEntries(150), WHERE, 3uL * 86_400uL, null),
         )
-        assertEquals("request", intent.side)
+        assertEquals(IntentSide.REQUEST, intent.side)
+        assertEquals(listOf(IntentAction.WITHDRAW), intent.actions)
         assertTrue(intent.mine)
         assertEquals(listOf(intent.id), alice.myIntents().map { it.id })
         assertEquals(0u, alice.flushOutbox(10_000uL))
@@ -78,9 +79,14 @@ class ProductFlowTest {
         for ((p, name, price) in listOf(Triple(bob, "Bob", 120), Triple(nina, "Nina", 110))) {
             val found = p.browse("goods", WHERE, 1u).single { it.id == intent.id }
             assertTrue(!found.mine)
-            val deal = p.respondCounter(found.id, bikePayload(price, "$name's bike"))
-            assertEquals("responder", deal.role)
-            assertEquals("open", deal.state)
+            assertEquals(listOf(IntentAction.ACCEPT, IntentAction.COUNTER), found.actions)
+            val deal = p.respondCounterForm(
+                found.id,
+                listOf(FormEntry("/price", EntryValue.Text("$price")), FormEntry("/notes", EntryValue.Text("$name's bike"))),
+            )
+            assertEquals(DealRole.RESPONDER, deal.role)
+            assertEquals(DealState.OPEN, deal.state)
+            assertEquals(listOf(DealAction.CANCEL), deal.actions, "their own proposal: wait or cancel")
             negos[name] = deal.nego
             assertEquals(0u, p.flushOutbox(10_000uL))
         }
@@ -94,7 +100,8 @@ class ProductFlowTest {
         assertEquals(setOf(negos["Bob"], negos["Nina"]), byNego.keys)
         val bobQuote = byNego.getValue(negos.getValue("Bob"))
         assertTrue(bobQuote.deal.termsJson.contains("\"price\":120"), bobQuote.deal.termsJson)
-        assertEquals("them", bobQuote.deal.proposedBy)
+        assertEquals(Party.THEM, bobQuote.deal.proposedBy)
+        assertEquals(listOf(DealAction.PICK, DealAction.COUNTER, DealAction.CANCEL), bobQuote.deal.actions)
         assertEquals(ids[1].pubkey, bobQuote.screening.subject)
         assertEquals("Bob", alice.screen(ids[1].npub, false).name)
 
@@ -106,17 +113,19 @@ class ProductFlowTest {
             phones.forEach { it.sync() }
             val a = alice.deal(bobNego)
             val b = bob.deal(bobNego)
-            if (a.state == "confirmed" && b.state == "confirmed") a to b else null
+            if (a.state == DealState.CONFIRMED && b.state == DealState.CONFIRMED) a to b else null
         }
-        assertTrue(confirmed.first.canMeet && confirmed.second.canMeet)
+        assertTrue(DealAction.SHOW_CODE in confirmed.first.actions && DealAction.SCAN_CODE in confirmed.second.actions)
         assertNotNull(confirmed.first.theirContact, "Bob's contact is revealed only now")
         val ninaDeal = eventually("Nina's quote is cancelled") {
             nina.sync()
-            nina.deal(negos.getValue("Nina")).takeIf { it.state == "cancelled" }
+            nina.deal(negos.getValue("Nina")).takeIf { it.state == DealState.CANCELLED }
         }
-        assertNotNull(ninaDeal.cancelReason)
+        assertEquals(Cancellation(Party.THEM, CancelReason.Filled), ninaDeal.cancellation)
         eventually("Alice's listener saw the negotiation change") {
-            recorder.events.firstOrNull { it is AppEventRecord.NegotiationChanged && it.nego == bobNego }
+            recorder.events.firstOrNull {
+                it is AppEventRecord.NegotiationChanged && it.nego == bobNego && it.state == DealState.CONFIRMED
+            }
         }
 
         // They meet: Bob shows the code, Alice's phone scans the PNG bytes, Bob scans the return.
@@ -125,17 +134,17 @@ class ProductFlowTest {
         assertTrue(code.token.startsWith("FPM1:"), code.token)
         assertTrue(code.expiresAt > code.createdAt && code.refreshAt <= code.expiresAt)
         val scanned = alice.meetScanImage(code.png)
-        assertEquals("met", scanned.state)
+        assertEquals(DealState.MET, scanned.state)
         assertEquals(ids[1].pubkey, scanned.counterparty)
         val returnToken = assertNotNull(scanned.returnToken)
         assertContentEquals(PNG_MAGIC, assertNotNull(scanned.returnPng).copyOfRange(0, 8))
         val back = bob.meetScanText(returnToken)
-        assertEquals("met", back.state)
+        assertEquals(DealState.MET, back.state)
         assertEquals(scanned.sasWords, back.sasWords)
         assertTrue(scanned.sasWords.isNotEmpty())
-        // The code is single-use: scanning it again is refused with the message the user sees.
+        // The code is single-use: scanning it again is refused with its code.
         val replay = assertFailsWith<FreeportException.InvalidCode> { alice.meetScanImage(code.png) }
-        assertEquals("This code was already used", replay.reason)
+        assertEquals(CodeProblem.AlreadyUsed, replay.problem)
         eventually("Alice's listener saw DealMet") {
             recorder.events.firstOrNull { it is AppEventRecord.DealMet && it.nego == bobNego }
         }
@@ -143,17 +152,19 @@ class ProductFlowTest {
         assertTrue(!subscription.isActive())
 
         // Both rate: two yes/no questions and the phone attestation.
-        assertTrue(alice.deal(bobNego).canRate)
+        assertEquals(listOf(DealAction.RATE), alice.deal(bobNego).actions, "met: rating is what is left")
+        val score = assertFailsWith<FreeportException.InvalidInput> { alice.rate(bobNego, RateRecord(true, true, 5, false)) }
+        assertEquals(listOf<Rule>(Rule.AboveMaximum(2.0)), score.rulesOn("score"))
         alice.rate(bobNego, RateRecord(true, true, null, true))
         bob.rate(bobNego, RateRecord(true, true, null, true))
         val rated = alice.deal(bobNego)
-        assertTrue(rated.rated && !rated.canRate)
-        val score = assertFailsWith<FreeportException.InvalidInput> { alice.rate(bobNego, RateRecord(true, true, 5, false)) }
-        assertEquals("score", score.field)
+        assertTrue(rated.rated && rated.actions.isEmpty(), "${rated.actions}")
+        val twice = assertFailsWith<FreeportException.NotPossible> { alice.rate(bobNego, RateRecord(true, true, null, false)) }
+        assertEquals(Refusal.AlreadyRated, twice.refusal)
         val unmet = assertFailsWith<FreeportException.NotPossible> {
             nina.rate(negos.getValue("Nina"), RateRecord(true, true, null, false))
         }
-        assertEquals("rate", unmet.what)
+        assertEquals(Refusal.NotNow(DealAction.RATE, DealState.CANCELLED), unmet.refusal)
         phones.forEach { assertEquals(0u, it.flushOutbox(10_000uL)) }
 
         // Screening before the next meetup, from each viewer's own position.
@@ -167,7 +178,8 @@ class ProductFlowTest {
         // Not asserted: metInPerson reads 0 here although both phones are `met` (see BINDINGS.md).
         println("Alice's raters of Bob: ${fromAlice.raters.map { it.tier }}, metInPerson=${fromAlice.metInPerson}")
         assertEquals(listOf(ids[0].pubkey, ids[1].pubkey), fromAlice.path)
-        assertTrue(fromAlice.badge.contains("1 deal"), fromAlice.badge)
+        assertEquals(1u, fromAlice.badge.deals)
+        assertEquals(fromAlice.verdict, fromAlice.badge.verdict)
         assertEquals(1.0, fromAlice.safety.value)
         val fromNina = nina.screen(ids[1].npub, false)
         println("Nina screens Bob: ${fromNina.badge} [${fromNina.verdict}] path=${fromNina.path.size}")

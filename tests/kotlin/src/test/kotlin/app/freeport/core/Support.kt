@@ -54,7 +54,9 @@ fun tempDir(prefix: String): Path = Files.createTempDirectory("freeport-kt-$pref
 
 /** A phone: its own data dir and Kotlin secret store, talking to [relays]. */
 fun phone(name: String, relays: List<String>, store: SecretStore = MemoryStore()): FreeportApp {
-    val config = defaultConfig(tempDir(name).toString()).copy(relays = relays, defaultRegion = "SG")
+    // Index relays off: a test never contacts the shipped public relays.
+    val config = defaultConfig(tempDir(name).toString())
+        .copy(relays = relays, indexRelays = emptyList(), defaultRegion = "SG")
     return FreeportApp(config, store)
 }
 
@@ -71,10 +73,22 @@ suspend fun <T : Any> eventually(what: String, attempts: Int = 100, pauseMs: Lon
 }
 
 /** The goods/1 payload Alice posts, and the same terms with another price and a note. */
-fun bikePayload(price: Int, notes: String? = null): String {
-    val n = notes?.let { ""","notes":"$it"""" } ?: ""
-    return """{"item":"city bike","condition":"good","price":$price,"currency":"SGD",""" +
-        """"location":{"name":"Tanjong Pagar MRT","geohash":"$WHERE"}$n}"""
-}
+/** The goods form filled in for a city bike near [WHERE] (the core builds the payload). */
+fun bikeEntries(price: Int, notes: String? = null): List<FormEntry> = listOfNotNull(
+    FormEntry("/item", EntryValue.Text("city bike")),
+    FormEntry("/condition", EntryValue.Text("good")),
+    FormEntry("/price", EntryValue.Text("$price")),
+    FormEntry("/currency", EntryValue.Text("SGD")),
+    FormEntry("/location", EntryValue.Place("Tanjong Pagar MRT", WHERE)),
+    notes?.let { FormEntry("/notes", EntryValue.Text(it)) },
+)
+
+/** The field of the first violation of an [FreeportException.InvalidInput]. */
+val FreeportException.InvalidInput.field: String get() = violations.first().field
+
+/** The rules broken on [field]. */
+fun FreeportException.InvalidInput.rulesOn(field: String): List<Rule> =
+    violations.filter { it.field == field }.map { it.rule }
+
 
 val PNG_MAGIC = byteArrayOf(0x89.toByte(), 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A)

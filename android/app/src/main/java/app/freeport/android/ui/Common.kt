@@ -40,27 +40,28 @@ import androidx.compose.ui.text.input.PasswordVisualTransformation
 import androidx.compose.ui.text.input.VisualTransformation
 import androidx.compose.ui.unit.dp
 import app.freeport.android.R
+import app.freeport.core.DealState
+import app.freeport.core.PhoneStatus
 import app.freeport.core.ScreeningView
-import app.freeport.presentation.DealState
+import app.freeport.core.Verdict
 import app.freeport.presentation.LocalError
-import app.freeport.presentation.PhoneVerification
 import app.freeport.presentation.UiError
 
-/** The localised heading of an error, plus the core's sentence where it adds information. */
+/** An error in words: the core's code when it sent one, else the localised heading of its kind. */
 @Composable
 fun errorText(e: UiError): String {
     if (e.kind == UiError.Kind.LOCAL) {
         return stringResource(
             when (e.detail) {
-                LocalError.PASSPHRASE_MISMATCH -> R.string.error_passphrase_mismatch
-                LocalError.PASSPHRASE_TOO_SHORT -> R.string.error_passphrase_too_short
-                LocalError.NOT_A_NUMBER -> R.string.error_not_a_number
                 LocalError.WARNING_NOT_CONFIRMED -> R.string.error_warning_not_confirmed
-                LocalError.RELAY_URL -> R.string.error_relay_url
                 else -> R.string.error_empty
             },
         )
     }
+    e.refusal?.let { return refusalText(it) }
+    e.codeProblem?.let { return codeProblemText(it) }
+    e.phoneProblem?.let { return phoneProblemText(it) }
+    if (e.violations.isNotEmpty()) return violationsText(e.violations)
     val heading = stringResource(
         when (e.kind) {
             UiError.Kind.NO_IDENTITY -> R.string.error_no_identity
@@ -77,11 +78,8 @@ fun errorText(e: UiError): String {
             UiError.Kind.INTERNAL, UiError.Kind.LOCAL -> R.string.error_internal
         },
     )
-    return if (e.kind in setOf(UiError.Kind.NO_IDENTITY, UiError.Kind.OFFLINE, UiError.Kind.WRONG_PASSPHRASE)) {
-        heading
-    } else {
-        "$heading: ${e.detail}"
-    }
+    // The detail of a storage, network or internal failure is a diagnostic, not a message.
+    return heading
 }
 
 /** An error line announced by TalkBack when it appears. */
@@ -135,23 +133,23 @@ fun PassphraseField(value: String, onChange: (String) -> Unit, label: String, mo
  * TalkBack must not announce it as a button.
  */
 @Composable
-fun VerdictChip(verdict: String) {
-    if (verdict.isEmpty()) return
+fun VerdictChip(verdict: Verdict?) {
+    if (verdict == null) return
     val label = stringResource(
         when (verdict) {
-            "trusted" -> R.string.verdict_trusted
-            "caution" -> R.string.verdict_caution
-            "warning" -> R.string.verdict_warning
-            else -> R.string.verdict_unknown
+            Verdict.TRUSTED -> R.string.verdict_trusted
+            Verdict.CAUTION -> R.string.verdict_caution
+            Verdict.WARNING -> R.string.verdict_warning
+            Verdict.UNKNOWN -> R.string.verdict_unknown
         },
     )
     val desc = stringResource(R.string.verdict_desc, label)
     val colors = MaterialTheme.colorScheme
     val (container, content) = when (verdict) {
-        "warning" -> colors.errorContainer to colors.onErrorContainer
-        "caution" -> colors.tertiaryContainer to colors.onTertiaryContainer
-        "trusted" -> colors.primaryContainer to colors.onPrimaryContainer
-        else -> colors.surfaceVariant to colors.onSurfaceVariant
+        Verdict.WARNING -> colors.errorContainer to colors.onErrorContainer
+        Verdict.CAUTION -> colors.tertiaryContainer to colors.onTertiaryContainer
+        Verdict.TRUSTED -> colors.primaryContainer to colors.onPrimaryContainer
+        Verdict.UNKNOWN -> colors.surfaceVariant to colors.onSurfaceVariant
     }
     Surface(
         color = container,
@@ -183,8 +181,7 @@ fun ScreeningCard(s: ScreeningView, modifier: Modifier = Modifier) {
             Text(stringResource(R.string.card_reliability, signal(s.reliability.value, s.reliability.flagged)))
             if (s.reasons.isNotEmpty()) {
                 Text(stringResource(R.string.screen_reasons), style = MaterialTheme.typography.titleSmall)
-                // The core's own short reasons (not yet localisable: see android/VERIFICATION.md).
-                s.reasons.forEach { Text("• $it", style = MaterialTheme.typography.bodySmall) }
+                s.reasons.forEach { Text("• ${reasonText(it)}", style = MaterialTheme.typography.bodySmall) }
             }
         }
     }
@@ -197,33 +194,33 @@ private fun signal(value: Double?, flagged: Boolean): String = when {
     else -> "${(value * 100).toInt()} %"
 }
 
-/** A deal's state in words (the core's label is a wire value, not UI text). */
+/** A deal's state in words. */
 @Composable
-fun dealStateText(label: String): String = when (DealState.of(label)) {
+fun dealStateText(state: DealState): String = when (state) {
     DealState.OPEN -> stringResource(R.string.state_open)
     DealState.ACCEPTED_BY_US -> stringResource(R.string.state_accepted_by_us)
     DealState.ACCEPTED_BY_THEM -> stringResource(R.string.state_accepted_by_them)
     DealState.CONFIRMED -> stringResource(R.string.state_confirmed)
-    DealState.CANCEL_REQUESTED -> stringResource(R.string.state_cancel_requested)
+    DealState.CANCEL_REQUESTED_BY_US -> stringResource(R.string.state_cancel_requested_by_us)
+    DealState.CANCEL_REQUESTED_BY_THEM -> stringResource(R.string.state_cancel_requested_by_them)
     DealState.MET -> stringResource(R.string.state_met)
     DealState.COMPLETED -> stringResource(R.string.state_completed)
     DealState.CANCELLED -> stringResource(R.string.state_cancelled)
     DealState.EXPIRED -> stringResource(R.string.state_expired)
-    DealState.UNKNOWN -> label // a state a newer core added: its label beats nothing
 }
 
-/** How a published phone is verified, in words. */
+/** How a published phone stands, in words. */
 @Composable
-fun phoneVerificationText(v: PhoneVerification, verifiedBy: Int): String = when (v) {
-    PhoneVerification.NONE -> stringResource(R.string.phone_none)
-    PhoneVerification.NOT_VERIFIED -> stringResource(R.string.phone_not_verified)
-    PhoneVerification.VERIFIED -> pluralStringResource(R.plurals.phone_verified_by, verifiedBy, verifiedBy)
+fun phoneStatusText(p: PhoneStatus): String = when (p) {
+    PhoneStatus.NotPublished -> stringResource(R.string.phone_none)
+    PhoneStatus.NotVerified -> stringResource(R.string.phone_not_verified)
+    is PhoneStatus.VerifiedBy -> pluralStringResource(R.plurals.phone_verified_by, p.count.toInt(), p.count.toInt())
 }
 
 /** "Status: …" line for a deal. */
 @Composable
-fun DealStateLine(label: String, modifier: Modifier = Modifier) {
-    Text(stringResource(R.string.deal_state, dealStateText(label)), modifier = modifier)
+fun DealStateLine(state: DealState, modifier: Modifier = Modifier) {
+    Text(stringResource(R.string.deal_state, dealStateText(state)), modifier = modifier)
 }
 
 /** The Activity behind a Compose context (LocalContext may be a ContextWrapper around it). */

@@ -62,6 +62,7 @@ object ScreenFixtures {
             id = id, d = id, author = "a$id", authorNpub = ALICE, side = side, market = "sg-rideshare",
             schema = "rideshare/1", title = title, payloadJson = payload, geohash = "w21z7",
             createdAt = NOW, expiresAt = NOW + 86_400uL, withdrawn = false, mine = mine, badge = badge, verdict = verdict,
+            windowStart = null, windowEnd = null, flexMinutes = null,
         )
 
     private const val RIDE = """{"from":{"name":"Bishan MRT","geohash":"w21z7"},"to":{"name":"Changi Airport T3","geohash":"w21zg"},"when":"Sat 07:30","seats":2,"payment":"SGD 12"}"""
@@ -75,21 +76,21 @@ object ScreenFixtures {
             score = 0.93, weightTotal = 3.2, unreachableWeight = 0.0, verdict = "trusted",
             reasons = listOf("4 of your contacts dealt with them", "met in person 11 times"),
             path = listOf("me", "c1", "b0b"), pathNames = listOf("You", "Chen Wei", "Bob Tan"), badge = "trusted · 14 deals",
-            phone = "+65 ••• •• 4821", phoneStatus = "verified by 3", raters = emptyList(),
+            phone = "+65 ••• •• 4821", phoneStatus = "verified by 3", raters = emptyList(), blocked = false,
         )
         "sybil" -> ScreeningView(
             subject = "5y6", subjectNpub = CHEN, name = "Best Deals SG", deals = 31u, partners = 29u, partnersInNetwork = 0u,
             metInPerson = 0u, verifiedBy = 0u, newAccount = true, safety = SignalView(null, true, 0.0, 29u),
             reliability = signal(null), score = null, weightTotal = 0.0, unreachableWeight = 5.8, verdict = "warning",
             reasons = listOf("29 raters, none reachable from your network", "all ratings within 2 days", "account is 3 days old"),
-            path = emptyList(), pathNames = emptyList(), badge = "warning", phone = null, phoneStatus = "", raters = emptyList(),
+            path = emptyList(), pathNames = emptyList(), badge = "warning", phone = null, phoneStatus = "", raters = emptyList(), blocked = false,
         )
         else -> ScreeningView(
             subject = "c4e", subjectNpub = CHEN, name = "Mei Ling", deals = 1u, partners = 1u, partnersInNetwork = 0u,
             metInPerson = 0u, verifiedBy = 0u, newAccount = false, safety = signal(null), reliability = signal(null),
             score = null, weightTotal = 0.0, unreachableWeight = 0.0, verdict = "unknown",
             reasons = listOf("no one in your network has dealt with them"),
-            path = emptyList(), pathNames = emptyList(), badge = "unknown", phone = null, phoneStatus = "", raters = emptyList(),
+            path = emptyList(), pathNames = emptyList(), badge = "unknown", phone = null, phoneStatus = "", raters = emptyList(), blocked = false,
         )
     }
 
@@ -97,7 +98,8 @@ object ScreenFixtures {
         nego = "n1", intentId = "i1", intentTitle = "Bishan → Changi, Saturday early", market = "sg-rideshare", role = "author",
         state = state, counterparty = "b0b", counterpartyNpub = BOB, termsJson = RIDE, proposedBy = proposedBy, roundsLeft = 3u,
         theirContact = contact, cancelReason = null, expiresAt = NOW + 86_400uL, updatedAt = NOW, canMeet = canMeet,
-        canRate = canRate, rated = false,
+        canRate = canRate, rated = false, stage = null, unread = 0u, cancelRequestedByThem = false,
+        counterpartyBlocked = false, refused = 0u,
     )
 
     val onboarding = OnboardingViewModel.State(step = OnboardingViewModel.Step.WELCOME)

@@ -49,6 +49,9 @@ import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.semantics.stateDescription
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import app.freeport.core.IntentSide
+import app.freeport.core.IntentAction
+import app.freeport.android.ui.badgeText
 import app.freeport.android.R
 import app.freeport.android.ui.ErrorBanner
 import app.freeport.android.ui.VerdictChip
@@ -229,7 +232,7 @@ private fun IntentCard(i: IntentView, onAccept: () -> Unit, onCounter: () -> Uni
         Column(Modifier.padding(12.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
             Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
                 Text(
-                    stringResource(if (i.side == "offer") R.string.intent_offer else R.string.intent_request),
+                    stringResource(if (i.side == IntentSide.OFFER) R.string.intent_offer else R.string.intent_request),
                     style = MaterialTheme.typography.labelLarge,
                 )
                 Text(i.title, style = MaterialTheme.typography.titleMedium)
@@ -238,14 +241,17 @@ private fun IntentCard(i: IntentView, onAccept: () -> Unit, onCounter: () -> Uni
             if (i.mine) {
                 Text(stringResource(R.string.intent_mine), style = MaterialTheme.typography.labelMedium)
             } else {
-                Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-                    VerdictChip(i.verdict)
-                    Text(i.badge, style = MaterialTheme.typography.bodySmall)
+                i.badge?.let { b ->
+                    Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                        VerdictChip(b.verdict)
+                        Text(badgeText(b), style = MaterialTheme.typography.bodySmall)
+                    }
                 }
-                Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-                    TextButton(onClick = onAccept) { Text(stringResource(R.string.intent_accept)) }
-                    TextButton(onClick = onCounter) { Text(stringResource(R.string.intent_counter)) }
-                }
+            }
+            // Exactly what the core offers on this intent.
+            Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                if (IntentAction.ACCEPT in i.actions) TextButton(onClick = onAccept) { Text(stringResource(R.string.intent_accept)) }
+                if (IntentAction.COUNTER in i.actions) TextButton(onClick = onCounter) { Text(stringResource(R.string.intent_counter)) }
             }
         }
     }

@@ -34,7 +34,10 @@ import app.freeport.android.R
 import app.freeport.android.ui.DealStateLine
 import app.freeport.android.ui.BusyButton
 import app.freeport.android.ui.ErrorBanner
+import app.freeport.android.ui.cancellationText
 import app.freeport.android.ui.rememberScreenModel
+import app.freeport.core.DealAction
+import app.freeport.core.Party
 import app.freeport.presentation.Core
 import app.freeport.presentation.NegotiationViewModel
 
@@ -70,12 +73,12 @@ fun DealRoute(core: Core, nego: String, onMeet: () -> Unit, onRate: () -> Unit, 
             override fun screen() = onScreen()
         }
     }
-    DealScreen(s, actions)
+    DealScreen(s, actions) { DealChatSection(core, nego) }
 }
 
 @OptIn(ExperimentalLayoutApi::class)
 @Composable
-fun DealScreen(s: NegotiationViewModel.State, vm: DealActions) {
+fun DealScreen(s: NegotiationViewModel.State, vm: DealActions, chat: @Composable () -> Unit = {}) {
     val d = s.deal
     Column(
         Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
@@ -86,19 +89,23 @@ fun DealScreen(s: NegotiationViewModel.State, vm: DealActions) {
         ErrorBanner(s.error)
         if (d == null) return@Column
         DealStateLine(d.state)
-        Text(stringResource(if (d.proposedBy == "us") R.string.deal_proposed_by_us else R.string.deal_proposed_by_them))
+        d.cancellation?.let { Text(cancellationText(it)) }
+        Text(stringResource(if (d.proposedBy == Party.US) R.string.deal_proposed_by_us else R.string.deal_proposed_by_them))
         Text(pluralStringResource(R.plurals.deal_rounds_left, d.roundsLeft.toInt(), d.roundsLeft.toInt()))
         Text(stringResource(R.string.deal_terms), style = MaterialTheme.typography.titleMedium)
+        // Every button below is one of the core's actions for this deal now, and only those.
+        val can = s.actions
         s.terms.forEach { (k, v) ->
-            if (s.canCounter) {
+            if (DealAction.COUNTER in can) {
                 OutlinedTextField(s.edits[k] ?: v, { vm.edit(k, it) }, label = { Text(k) }, modifier = Modifier.fillMaxWidth())
             } else {
                 Text("$k: $v")
             }
         }
         FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-            if (s.canAccept) BusyButton(stringResource(R.string.deal_accept), s.busy, { vm.accept() })
-            if (s.canCounter) OutlinedButton(onClick = { vm.counter() }, enabled = !s.busy && s.edits.isNotEmpty()) {
+            if (DealAction.ACCEPT in can) BusyButton(stringResource(R.string.deal_accept), s.busy, { vm.accept() })
+            if (DealAction.PICK in can) BusyButton(stringResource(R.string.action_pick), s.busy, { vm.pick() })
+            if (DealAction.COUNTER in can) OutlinedButton(onClick = { vm.counter() }, enabled = !s.busy && s.edits.isNotEmpty()) {
                 Text(stringResource(R.string.deal_counter))
             }
         }
@@ -110,15 +117,32 @@ fun DealScreen(s: NegotiationViewModel.State, vm: DealActions) {
             }
         }
         FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-            if (d.canMeet) BusyButton(stringResource(R.string.deal_meet), false, vm::meet)
-            if (d.canRate) OutlinedButton(onClick = vm::rate) { Text(stringResource(R.string.deal_rate)) }
+            // The meet screen shows or scans the code: either action opens it.
+            if (DealAction.SHOW_CODE in can || DealAction.SCAN_CODE in can) BusyButton(stringResource(R.string.deal_meet), false, vm::meet)
+            if (DealAction.RATE in can) OutlinedButton(onClick = vm::rate) { Text(stringResource(R.string.deal_rate)) }
             OutlinedButton(onClick = vm::screen) { Text(stringResource(R.string.deal_screen)) }
         }
-        if (s.canCancel) {
+        Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+            if (DealAction.AGREE_CANCEL in can) OutlinedButton(onClick = { vm.agreeCancel() }, enabled = !s.busy) {
+                Text(stringResource(R.string.action_agree_cancel))
+            }
+            if (DealAction.DECLINE_CANCEL in can) OutlinedButton(onClick = { vm.declineCancel() }, enabled = !s.busy) {
+                Text(stringResource(R.string.action_decline_cancel))
+            }
+        }
+        if (DealAction.CANCEL in can || DealAction.REQUEST_CANCEL in can) {
             var reason by rememberSaveable { mutableStateOf("") }
             OutlinedTextField(reason, { reason = it }, label = { Text(stringResource(R.string.deal_cancel_reason)) },
                 singleLine = true, modifier = Modifier.fillMaxWidth())
-            OutlinedButton(onClick = { vm.cancel(reason) }, enabled = !s.busy) { Text(stringResource(R.string.deal_cancel)) }
+            Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                if (DealAction.REQUEST_CANCEL in can) OutlinedButton(onClick = { vm.requestCancel(reason) }, enabled = !s.busy) {
+                    Text(stringResource(R.string.action_request_cancel))
+                }
+                if (DealAction.CANCEL in can) OutlinedButton(onClick = { vm.cancel(reason) }, enabled = !s.busy) {
+                    Text(stringResource(R.string.deal_cancel))
+                }
+            }
         }
+        chat()
     }
 }

@@ -40,6 +40,7 @@ import androidx.compose.ui.text.input.KeyboardType
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import app.freeport.android.R
+import app.freeport.android.ui.ruleText
 import app.freeport.android.ui.BusyButton
 import app.freeport.android.ui.ErrorBanner
 import app.freeport.android.ui.PassphraseField
@@ -122,8 +123,13 @@ fun OnboardingScreen(s: OnboardingViewModel.State, vm: OnboardingActions) {
                 val backup = s.backup
                 if (backup == null) {
                     Text(stringResource(R.string.backup_body))
-                    PassphraseField(pass, { pass = it }, stringResource(R.string.backup_passphrase_label))
-                    PassphraseField(again, { again = it }, stringResource(R.string.backup_confirm_label))
+                    // Live feedback is the core's passphrase rule, worded here.
+                    PassphraseField(pass, { pass = it; vm.checkPassphrase(pass, again) }, stringResource(R.string.backup_passphrase_label))
+                    s.passphraseViolations.filter { it.field == "passphrase" }.forEach { Text(ruleText(it.rule)) }
+                    PassphraseField(again, { again = it; vm.checkPassphrase(pass, again) }, stringResource(R.string.backup_confirm_label))
+                    if (again.isNotEmpty()) {
+                        s.passphraseViolations.filter { it.field == "confirmation" }.forEach { Text(ruleText(it.rule)) }
+                    }
                     BusyButton(stringResource(R.string.backup_action), s.busy, { vm.exportBackup(pass, again) }, Modifier.fillMaxWidth())
                     TextButton(onClick = vm::finishBackup) { Text(stringResource(R.string.backup_later)) }
                 } else {

@@ -34,7 +34,7 @@ import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import app.freeport.android.R
 import app.freeport.android.ui.BusyButton
 import app.freeport.android.ui.ErrorBanner
-import app.freeport.android.ui.phoneVerificationText
+import app.freeport.android.ui.phoneStatusText
 import app.freeport.android.ui.rememberScreenModel
 import app.freeport.presentation.Core
 import app.freeport.presentation.ProfileViewModel
@@ -104,7 +104,7 @@ fun ProfileScreen(s: ProfileViewModel.State, vm: ProfileActions) {
             Text(stringResource(R.string.profile_publish_full), modifier = Modifier.weight(1f))
             Switch(checked = s.publishFullNumber, onCheckedChange = null)
         }
-        s.phoneVerification?.let { Text(stringResource(R.string.profile_verification, phoneVerificationText(it, s.verifiedBy))) }
+        s.phoneStatus?.let { Text(stringResource(R.string.profile_verification, phoneStatusText(it))) }
         OutlinedTextField(s.vehicleModel, { vm.setVehicle(it, s.plate) }, label = { Text(stringResource(R.string.profile_vehicle)) },
             singleLine = true, modifier = Modifier.fillMaxWidth())
         OutlinedTextField(s.plate, { vm.setVehicle(s.vehicleModel, it) }, label = { Text(stringResource(R.string.profile_plate)) },

@@ -47,11 +47,10 @@ import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import app.freeport.android.R
 import app.freeport.android.ui.BusyButton
 import app.freeport.android.ui.ErrorBanner
-import app.freeport.android.ui.phoneVerificationText
+import app.freeport.android.ui.phoneStatusText
 import app.freeport.android.ui.ScreeningCard
 import app.freeport.android.ui.rememberScreenModel
 import app.freeport.presentation.Core
-import app.freeport.presentation.PhoneVerification
 import app.freeport.presentation.ScreenContactViewModel
 
 /**
@@ -132,7 +131,7 @@ fun ScreenContactScreen(
         val card = s.screening ?: return@Column
         ScreeningCard(card)
         card.phone?.let {
-            Text(stringResource(R.string.screen_phone, it, phoneVerificationText(PhoneVerification.of(card), card.verifiedBy.toInt())))
+            Text(stringResource(R.string.screen_phone, it, phoneStatusText(card.phoneStatus)))
         }
         Text(stringResource(R.string.screen_path), style = MaterialTheme.typography.titleMedium)
         if (s.path.isEmpty()) {

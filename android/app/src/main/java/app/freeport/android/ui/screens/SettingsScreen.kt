@@ -35,7 +35,9 @@ import androidx.compose.ui.platform.LocalContext
 import androidx.compose.ui.res.pluralStringResource
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.semantics.Role
+import androidx.compose.ui.semantics.LiveRegionMode
 import androidx.compose.ui.semantics.heading
+import androidx.compose.ui.semantics.liveRegion
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
@@ -45,29 +47,20 @@ import app.freeport.android.ui.ErrorBanner
 import app.freeport.android.ui.findActivity
 import app.freeport.android.ui.rememberScreenModel
 import app.freeport.core.NoticeChannel
+import app.freeport.core.RelayListRole
+import app.freeport.core.RelayUrlRule
 import app.freeport.presentation.Core
 import app.freeport.presentation.SettingsViewModel
 import kotlinx.coroutines.delay
 import kotlin.system.exitProcess
 
-/** What the settings screen can ask for; the route forwards each to [SettingsViewModel]. */
-interface SettingsActions {
-    /** Adds a relay; true when the URL was accepted (the field then clears). */
-    fun addRelay(url: String): Boolean = false
-    fun removeRelay(url: String) {}
-    fun backup() {}
-    fun wipe() {}
-    fun cancelWipe() {}
-    fun setNotices(channel: NoticeChannel, on: Boolean) {}
-}
-
-/** Relays, backup, outbox, erase. */
+/** Relays (read, write, inbox), backup, outbox, erase. */
 @Composable
-fun SettingsRoute(core: Core, app: FreeportApplication, onBackup: () -> Unit) {
-    val vm = rememberScreenModel("settings") { SettingsViewModel(core, app.relaySettings, app.wiper, it) }
+fun SettingsScreen(core: Core, app: FreeportApplication, onBackup: () -> Unit) {
+    val vm = rememberScreenModel("settings") { SettingsViewModel(core, app.wiper, it) }
     val s by vm.state.collectAsStateWithLifecycle()
     val activity = LocalContext.current.findActivity()
-    LaunchedEffect(Unit) { vm.load(app.defaultRelays) }
+    LaunchedEffect(Unit) { vm.load() }
     LaunchedEffect(s.wiped) {
         if (s.wiped) {
             // The open store and keys belong to the erased identity: leave the process.
@@ -101,26 +94,14 @@ fun SettingsScreen(s: SettingsViewModel.State, vm: SettingsActions) {
             return@Column
         }
         Text(stringResource(R.string.settings_relays), style = MaterialTheme.typography.titleMedium)
-        s.relays.forEach { url ->
-            val live = s.relayStatus.firstOrNull { it.url.trimEnd('/') == url.trimEnd('/') }?.connected == true
-            Row(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalAlignment = Alignment.CenterVertically) {
-                Column(Modifier.weight(1f)) {
-                    Text(url, style = MaterialTheme.typography.bodyLarge)
-                    Text(stringResource(if (live) R.string.settings_relay_connected else R.string.settings_relay_disconnected),
-                        style = MaterialTheme.typography.bodyMedium, color = MaterialTheme.colorScheme.onSurfaceVariant)
-                }
-                IconButton(onClick = { vm.removeRelay(url) }) {
-                    Icon(Icons.Filled.Delete, contentDescription = stringResource(R.string.settings_relay_remove, url))
-                }
-            }
+        Text(stringResource(R.string.settings_relays_explain), style = MaterialTheme.typography.bodySmall)
+        for (role in RelayListRole.entries) {
+            RelayListSection(s, role, vm)
         }
-        var newRelay by rememberSaveable { mutableStateOf("") }
-        OutlinedTextField(newRelay, { newRelay = it }, label = { Text(stringResource(R.string.settings_relay_add)) },
-            singleLine = true, modifier = Modifier.fillMaxWidth())
-        OutlinedButton(onClick = { if (vm.addRelay(newRelay)) newRelay = "" }, enabled = newRelay.isNotBlank()) {
-            Text(stringResource(R.string.settings_relay_add))
+        s.relays?.let { r ->
+            if (!r.published) Text(stringResource(R.string.settings_relays_unpublished), style = MaterialTheme.typography.bodySmall)
         }
-        if (s.restartNeeded) Text(stringResource(R.string.settings_restart), style = MaterialTheme.typography.bodySmall)
+        TextButton(onClick = { vm.resetRelays() }) { Text(stringResource(R.string.settings_relays_reset)) }
         s.notices?.let { n ->
             Text(stringResource(R.string.settings_notices), style = MaterialTheme.typography.titleMedium)
             Text(stringResource(R.string.settings_notices_hint), style = MaterialTheme.typography.bodyMedium,
@@ -153,4 +134,69 @@ private fun NoticeSwitch(label: Int, on: Boolean, onChange: (Boolean) -> Unit) {
         Text(stringResource(label), modifier = Modifier.weight(1f))
         Switch(checked = on, onCheckedChange = null)
     }
+}
+/** One list of the relay settings: its relays with their status, and a field to add one. */
+@Composable
+private fun RelayListSection(s: SettingsViewModel.State, role: RelayListRole, vm: SettingsViewModel) {
+    Text(
+        stringResource(
+            when (role) {
+                RelayListRole.READ -> R.string.settings_relays_read
+                RelayListRole.WRITE -> R.string.settings_relays_write
+                RelayListRole.INBOX -> R.string.settings_relays_inbox
+            },
+        ),
+        style = MaterialTheme.typography.titleSmall,
+    )
+    s.list(role).forEachIndexed { i, url ->
+        Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+            Text(url, modifier = Modifier.weight(1f))
+            Text(
+                stringResource(if (s.isConnected(url)) R.string.settings_relay_connected else R.string.settings_relay_disconnected),
+                style = MaterialTheme.typography.bodySmall,
+            )
+            IconButton(onClick = { vm.removeRelay(role, url) }) {
+                Icon(Icons.Filled.Delete, contentDescription = stringResource(R.string.settings_relay_remove, url))
+            }
+        }
+        s.entryViolation(role, i)?.let { RelayRuleText(it.rule) }
+    }
+    val refused = s.draftViolation(role)
+    OutlinedTextField(
+        s.drafts[role].orEmpty(),
+        { vm.setDraft(role, it) },
+        label = { Text(stringResource(R.string.settings_relay_add)) },
+        singleLine = true,
+        isError = refused != null,
+        supportingText = { refused?.let { RelayRuleText(it.rule) } },
+        modifier = Modifier.fillMaxWidth(),
+    )
+    OutlinedButton(onClick = { vm.addRelay(role) }, enabled = s.drafts[role].orEmpty().isNotBlank()) {
+        Text(stringResource(R.string.settings_relay_add))
+    }
+}
+
+/** The core's rule code for a refused relay, in the user's language. */
+@Composable
+private fun RelayRuleText(rule: RelayUrlRule) {
+    val text = when (rule) {
+        RelayUrlRule.Empty -> stringResource(R.string.relay_rule_empty)
+        is RelayUrlRule.TooLong -> stringResource(R.string.relay_rule_too_long, rule.max.toInt())
+        RelayUrlRule.NotAUrl -> stringResource(R.string.relay_rule_not_a_url)
+        RelayUrlRule.Scheme -> stringResource(R.string.relay_rule_scheme)
+        RelayUrlRule.PlainWs -> stringResource(R.string.relay_rule_plain_ws)
+        RelayUrlRule.Credentials -> stringResource(R.string.relay_rule_credentials)
+        RelayUrlRule.PrivateAddress -> stringResource(R.string.relay_rule_private)
+        RelayUrlRule.Onion -> stringResource(R.string.relay_rule_onion)
+        RelayUrlRule.HostileShape -> stringResource(R.string.relay_rule_shape)
+        RelayUrlRule.Duplicate -> stringResource(R.string.relay_rule_duplicate)
+        is RelayUrlRule.TooMany -> stringResource(R.string.relay_rule_too_many, rule.max.toInt())
+        RelayUrlRule.ListEmpty -> stringResource(R.string.relay_rule_list_empty)
+    }
+    Text(
+        text,
+        color = MaterialTheme.colorScheme.error,
+        style = MaterialTheme.typography.bodySmall,
+        modifier = Modifier.semantics { liveRegion = LiveRegionMode.Polite },
+    )
 }

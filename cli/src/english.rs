@@ -1,0 +1,469 @@
+//! The CLI's English: the one place where the core's typed values and codes become words.
+//!
+//! The core decides (states, actions, verdicts, reasons, refusals, violations) and says so with
+//! enums and codes with parameters; the phone apps word the same codes through their string
+//! resources, and this module words them for the terminal. Nothing else in the CLI turns a code
+//! into text, and `--json` prints the codes themselves.
+
+use freeport_core::app::{
+    AppError, Badge, CancelReason, DealAction, DealRole, DealState, FieldViolation, Format,
+    IntentSide, Party, PhoneStatus, Reason, Refusal, RefusalCode, Rule, ValueKind, Verdict,
+    refusal_of,
+};
+use freeport_core::contact::PhoneProblem;
+use freeport_core::meet::{CodeKind, CodeProblem, humane_duration};
+use freeport_core::negotiation::NegotiationError;
+use freeport_core::protocol::receipt::DealTier;
+
+/// `1 deal`, `3 deals`.
+fn count(n: u32, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+pub fn state(s: DealState) -> &'static str {
+    match s {
+        DealState::Open => "open",
+        DealState::AcceptedByUs => "accepted by you, waiting for them",
+        DealState::AcceptedByThem => "accepted by them, your turn",
+        DealState::Confirmed => "confirmed",
+        DealState::CancelRequestedByUs => "you asked to cancel",
+        DealState::CancelRequestedByThem => "they ask to cancel",
+        DealState::Met => "met",
+        DealState::Completed => "completed",
+        DealState::Cancelled => "cancelled",
+        DealState::Expired => "expired",
+    }
+}
+
+pub fn role(r: DealRole) -> &'static str {
+    match r {
+        DealRole::Owner => "owner",
+        DealRole::Responder => "responder",
+    }
+}
+
+pub fn party(p: Party) -> &'static str {
+    match p {
+        Party::Us => "you",
+        Party::Them => "them",
+    }
+}
+
+pub fn side(s: IntentSide) -> &'static str {
+    match s {
+        IntentSide::Offer => "offer",
+        IntentSide::Request => "request",
+    }
+}
+
+/// An action as the command that makes it.
+pub fn action(a: DealAction) -> &'static str {
+    match a {
+        DealAction::Accept => "accept",
+        DealAction::Pick => "pick",
+        DealAction::Counter => "counter",
+        DealAction::Cancel => "cancel",
+        DealAction::RequestCancel => "cancel --request",
+        DealAction::AgreeCancel => "cancel --agree",
+        DealAction::DeclineCancel => "cancel --decline",
+        DealAction::ShowCode => "meet show",
+        DealAction::ScanCode => "meet scan",
+        DealAction::Rate => "rate",
+        DealAction::Chat => "chat",
+        DealAction::MarkPickedUp => "stage picked-up",
+        DealAction::MarkCompleted => "stage completed",
+    }
+}
+
+pub fn verdict(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Trusted => "trusted",
+        Verdict::Caution => "caution",
+        Verdict::Unknown => "unknown",
+        Verdict::Warning => "warning",
+    }
+}
+
+/// `★ 12 deals · 9 partners · 3 in your network · verified by 9 · new account`.
+pub fn badge(b: &Badge) -> String {
+    let mut out = String::new();
+    if b.verdict == Verdict::Trusted {
+        out.push_str("★ ");
+    }
+    out.push_str(&format!(
+        "{} · {} · {} in your network",
+        count(b.deals, "deal", "deals"),
+        count(b.partners, "partner", "partners"),
+        b.partners_in_network
+    ));
+    if b.verified_by > 0 {
+        out.push_str(&format!(" · verified by {}", b.verified_by));
+    }
+    if b.new_account {
+        out.push_str(" · new account");
+    }
+    out
+}
+
+pub fn reason(r: &Reason) -> String {
+    match r {
+        Reason::ReportedUnsafe => "people in your network reported feeling unsafe".into(),
+        Reason::ReportedUnreliable => "people in your network reported reliability problems".into(),
+        Reason::NoRatingsFromNetwork => "no ratings from your network".into(),
+        Reason::RatingsOutsideNetwork { count: n } => format!(
+            "{} from outside your network (little weight)",
+            count(*n, "rating", "ratings")
+        ),
+        Reason::RatedWellInNetwork { count: n } => format!(
+            "rated well by {} in your network",
+            count(*n, "person", "people")
+        ),
+        Reason::FewRatingsFromNetwork => "few ratings from your network".into(),
+        Reason::NewAccount { days } => format!(
+            "new account (no activity older than {})",
+            count(*days, "day", "days")
+        ),
+    }
+}
+
+pub fn phone_status(p: PhoneStatus) -> String {
+    match p {
+        PhoneStatus::NotPublished => "no phone published".into(),
+        PhoneStatus::NotVerified => "not verified yet".into(),
+        PhoneStatus::VerifiedBy { count } => format!("verified by {count}"),
+    }
+}
+
+pub fn tier(t: DealTier) -> &'static str {
+    match t {
+        DealTier::OneSided => "one-sided",
+        DealTier::Proven => "proven",
+        DealTier::Met => "met",
+    }
+}
+
+pub fn cancel_reason(r: &CancelReason) -> String {
+    match r {
+        CancelReason::NotGiven => "no reason given".into(),
+        CancelReason::Filled => "filled — taken by another offer".into(),
+        CancelReason::Withdrawn => "the intent was withdrawn".into(),
+        CancelReason::Said { text } => format!("“{text}”"),
+    }
+}
+
+/// A state inside a sentence: `the deal is confirmed`.
+fn deal_is(s: DealState) -> String {
+    format!("the deal is {}", state(s))
+}
+
+pub fn refusal(r: &Refusal) -> String {
+    match r {
+        Refusal::NotYourTurn => {
+            "the terms on the table are your own proposal; wait for their answer".into()
+        }
+        Refusal::NoRoundsLeft { cap } => {
+            format!("all {cap} counter-offers of this negotiation are used; accept or cancel")
+        }
+        Refusal::NoChange => "the counter-offer proposes the terms already on the table".into(),
+        Refusal::IntentExpired => "the intent expired".into(),
+        Refusal::DealClosed { state: s } => format!("{}; it is over", deal_is(*s)),
+        Refusal::AlreadyMet => "you already met: nothing undoes that".into(),
+        Refusal::NotNow {
+            action: a,
+            state: s,
+        } => match a {
+            Some(DealAction::ShowCode | DealAction::ScanCode) => {
+                format!("a meet code is for a confirmed deal; {}", deal_is(*s))
+            }
+            Some(DealAction::Rate) => {
+                format!("only a confirmed or met deal can be rated; {}", deal_is(*s))
+            }
+            Some(DealAction::RequestCancel) => format!(
+                "only a confirmed deal needs their agreement to cancel; {}",
+                deal_is(*s)
+            ),
+            Some(DealAction::AgreeCancel | DealAction::DeclineCancel) => {
+                format!("there is no request to cancel to answer; {}", deal_is(*s))
+            }
+            Some(a) => format!("`{}` is not possible now; {}", action(*a), deal_is(*s)),
+            None => format!("not possible now; {}", deal_is(*s)),
+        },
+        Refusal::AlreadyPicked => "another quote on this intent is already picked".into(),
+        Refusal::TooManyQuotes { limit } => {
+            format!("this intent already has {limit} negotiations")
+        }
+        Refusal::OwnIntent => "this is your own intent".into(),
+        Refusal::IntentWithdrawn => "the intent was withdrawn".into(),
+        Refusal::AlreadyResponded { state: s } => {
+            format!("you already negotiate on this intent ({})", state(*s))
+        }
+        Refusal::OwnerOnly => "only the intent's owner can do that".into(),
+        Refusal::AuthorOnly => "only the author can withdraw an intent".into(),
+        Refusal::AlreadyRated => "you already rated this deal".into(),
+        Refusal::NoContactToAttest => "they never sent a contact to attest".into(),
+        Refusal::NoCodeShown => "this device has not shown a code for that deal".into(),
+        Refusal::IdentityExists => "an identity already exists here".into(),
+        Refusal::Blocked => "you blocked them; unblock the key first".into(),
+    }
+}
+
+fn format_name(f: Format) -> &'static str {
+    match f {
+        Format::Geohash => "a geohash (1–12 characters of 0-9 and b-z without a, i, l, o)",
+        Format::CurrencyCode => "a three-letter currency code such as SGD",
+        Format::PublicKey => "an npub, an nprofile, 64 hex characters or a nostr: URI",
+        Format::Backup => "an ncryptsec1… backup",
+        Format::Json => "valid JSON",
+        Format::Phone => "a phone number",
+        Format::RelayUrl => "a relay address (wss://…)",
+        Format::Coordinates => "a latitude in -90..90 and a longitude in -180..180",
+        Format::Pattern => "in the format the market asks for",
+    }
+}
+
+fn kind_name(k: ValueKind) -> &'static str {
+    match k {
+        ValueKind::Text => "text",
+        ValueKind::Number => "a number",
+        ValueKind::Integer => "a whole number",
+        ValueKind::Boolean => "yes or no",
+        ValueKind::List => "a list",
+        ValueKind::Object => "a JSON object",
+        ValueKind::Null => "empty",
+    }
+}
+
+fn number(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
+pub fn rule(r: &Rule) -> String {
+    match r {
+        Rule::Required => "required".into(),
+        Rule::Blank => "only spaces".into(),
+        Rule::TooShort { min } => format!("at least {}", count(*min, "character", "characters")),
+        Rule::TooLong { max } => format!("at most {}", count(*max, "character", "characters")),
+        Rule::TooLarge { max } => format!("at most {max} bytes"),
+        Rule::TooFew { min } => format!("at least {}", count(*min, "item", "items")),
+        Rule::TooMany { max } => format!("at most {}", count(*max, "item", "items")),
+        Rule::NotANumber => "not a number".into(),
+        Rule::BelowMinimum { min } => format!("at least {}", number(*min)),
+        Rule::AboveMaximum { max } => format!("at most {}", number(*max)),
+        Rule::NotPositive => "must be positive".into(),
+        Rule::NotAnOption { options } => format!("must be one of {}", options.join(", ")),
+        Rule::BadFormat {
+            format: Format::Json,
+        } => "not valid JSON".into(),
+        Rule::BadFormat { format } => format!("not {}", format_name(*format)),
+        Rule::WrongType { expected } => format!("must be {}", kind_name(*expected)),
+        Rule::Mismatch => "does not match its confirmation".into(),
+        Rule::NotConfirmed => "not confirmed".into(),
+        Rule::Unknown => "unknown here".into(),
+        Rule::IsSecretKey => {
+            "is a secret key (nsec); never share it — enter the public key (npub) instead".into()
+        }
+        Rule::IsOwnKey => "is your own key".into(),
+        Rule::ControlCharacters => {
+            "contains control characters (only line breaks and tabs are allowed)".into()
+        }
+        Rule::Invalid => "not accepted".into(),
+        Rule::Schema { keyword } => format!("breaks the market's `{keyword}` rule"),
+    }
+}
+
+/// `title: at most 200 characters`; payload fields read `payload /from/geohash: …`.
+pub fn violation(v: &FieldViolation) -> String {
+    let field = if v.field.starts_with('/') {
+        format!("payload {}", v.field)
+    } else {
+        v.field.clone()
+    };
+    format!("{field}: {}", rule(&v.rule))
+}
+
+pub fn violations(v: &[FieldViolation]) -> String {
+    v.iter().map(violation).collect::<Vec<_>>().join("; ")
+}
+
+fn code_kind(k: CodeKind) -> &'static str {
+    match k {
+        CodeKind::Meet => "meetup code",
+        CodeKind::Return => "return code",
+    }
+}
+
+pub fn code_problem(p: &CodeProblem) -> String {
+    match p {
+        CodeProblem::NotFreeport => "This is not a Freeport code".into(),
+        CodeProblem::WrongKind {
+            expected: CodeKind::Meet,
+            found: CodeKind::Return,
+        } => "This is a return code — scan the meetup code on the other phone".into(),
+        CodeProblem::WrongKind {
+            expected: CodeKind::Return,
+            found: CodeKind::Meet,
+        } => "This is a meetup code — scan the return code the other phone shows after scanning yours"
+            .into(),
+        CodeProblem::WrongKind { expected, found } => format!(
+            "This is a {}, not a {}",
+            code_kind(*found),
+            code_kind(*expected)
+        ),
+        CodeProblem::NewerVersion => {
+            "This code was made by a newer version of Freeport — update the app to read it".into()
+        }
+        CodeProblem::Incomplete {
+            expected_chars,
+            found_chars,
+        } => format!(
+            "This code is incomplete — scan it again, or copy the whole code ({found_chars} of {expected_chars} characters)"
+        ),
+        CodeProblem::ExtraCharacters => {
+            "This code has extra characters at the end — copy only the code".into()
+        }
+        CodeProblem::BadCharacter => {
+            "This code contains a character that does not belong in it — scan it again".into()
+        }
+        CodeProblem::Damaged => "This code is damaged — scan it again".into(),
+        CodeProblem::DifferentDeal => "This code belongs to a different deal".into(),
+        CodeProblem::OwnCode => "This is your own code — the other person should scan it".into(),
+        CodeProblem::NotTheirCode => {
+            "This code was not made by the person you made this deal with".into()
+        }
+        CodeProblem::Tampered => {
+            "This code is damaged or has been tampered with — ask them to show a fresh one".into()
+        }
+        CodeProblem::Expired { ago_secs } => format!(
+            "This code expired {} ago — ask them to refresh it",
+            humane_duration(*ago_secs)
+        ),
+        CodeProblem::FromFuture { ahead_secs } => format!(
+            "This code is dated {} in the future — check the time on both phones",
+            humane_duration(*ahead_secs)
+        ),
+        CodeProblem::AlreadyUsed => "This code was already used".into(),
+        CodeProblem::UnknownReturn => {
+            "This return code does not match a code you showed recently — show a fresh code".into()
+        }
+        CodeProblem::ClockWrong => "This phone's clock is wrong — check the date and time".into(),
+        CodeProblem::NoCode => {
+            "No code found — hold the phone steady and fill the frame with the code".into()
+        }
+        CodeProblem::BadImage => "This picture cannot be read".into(),
+    }
+}
+
+pub fn phone_problem(p: &PhoneProblem) -> String {
+    let body = match p {
+        PhoneProblem::Empty => "it is empty".into(),
+        PhoneProblem::InputTooLong { max } => format!("at most {max} characters"),
+        PhoneProblem::UnexpectedCharacter {
+            character,
+            position,
+        } => format!(
+            "unexpected character {character:?} at position {position} (allowed: digits, a leading +, spaces, . - ( ) /)"
+        ),
+        PhoneProblem::UnknownRegion { region } => {
+            format!("`{region}` is not a known region code (such as \"VN\")")
+        }
+        PhoneProblem::MissingCountryCode => {
+            "a national number needs a country: start with + and the country code".into()
+        }
+        PhoneProblem::UnknownCountryCode { leading } => {
+            format!("unknown country code (number starts +{leading})")
+        }
+        PhoneProblem::NotANumber { digits } => {
+            format!(
+                "not a phone number: only {}",
+                count(*digits, "digit", "digits")
+            )
+        }
+        PhoneProblem::TooShort {
+            country_code,
+            digits,
+            min,
+        } => {
+            format!("too short for +{country_code}: {digits} national digits, needs at least {min}")
+        }
+        PhoneProblem::TooLong {
+            country_code,
+            digits,
+            max,
+        } => format!("too long for +{country_code}: {digits} national digits, at most {max}"),
+        PhoneProblem::WrongLength {
+            country_code,
+            digits,
+            allowed,
+        } => format!(
+            "wrong length for +{country_code}: {digits} national digits; valid lengths are {}",
+            allowed
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        PhoneProblem::NotAssigned { country_code } => {
+            format!("not a valid number for +{country_code}")
+        }
+        PhoneProblem::TooManyDigits { max } => format!("too long: at most {max} digits"),
+        PhoneProblem::NoPhoneInContact => "the contact has no phone number".into(),
+        PhoneProblem::ContactTooLong { max } => format!("the contact is over {max} bytes"),
+    };
+    format!("phone number: {body}")
+}
+
+/// Why a message from a counterparty was refused (`field`: the offending field, if known).
+pub fn refusal_code(code: RefusalCode, field: Option<&str>) -> String {
+    let field = field.unwrap_or("a field");
+    match code {
+        RefusalCode::NotFreeport => "not a Freeport negotiation message".into(),
+        RefusalCode::Malformed => format!("malformed: `{field}` breaks the format"),
+        RefusalCode::NotForUs => "about a deal or intent that is not theirs to touch".into(),
+        RefusalCode::UnknownDeal => "about a deal this device does not have".into(),
+        RefusalCode::BadOpening => "a new deal must open with a counter or an accept".into(),
+        RefusalCode::StaleAccept => {
+            "they accepted terms that are not the ones on the table (crossed a counter)".into()
+        }
+        RefusalCode::NotAllowedNow => "not possible in the deal's current state".into(),
+        RefusalCode::Closed => "the deal is already cancelled or expired".into(),
+        RefusalCode::Irreversible => "it would undo a deal that was met or completed".into(),
+        RefusalCode::RoundCapReached => "the 8 counters of this deal are used up".into(),
+        RefusalCode::Expired => "the intent expired".into(),
+        RefusalCode::TooManyMessages => "too many messages on one deal".into(),
+        RefusalCode::ThreadLimit => "too many responders on this intent".into(),
+        RefusalCode::ChatFull => "this deal's chat is full".into(),
+    }
+}
+
+/// One line for an error of the core: the codes in words, anything else as the core says it.
+pub fn error(e: &AppError) -> String {
+    match e {
+        AppError::NotPossible { what, why } => format!("{what} is not possible: {}", refusal(why)),
+        AppError::InvalidInput { violations: v } => format!("invalid input: {}", violations(v)),
+        AppError::Meet(m) => match m.problem() {
+            Some(p) => code_problem(&p),
+            None => m.to_string(),
+        },
+        AppError::Store(freeport_core::store::StoreError::NonceUsed { .. }) => {
+            code_problem(&CodeProblem::AlreadyUsed)
+        }
+        AppError::Phone(p) => phone_problem(&p.problem()),
+        AppError::Contact(c) => phone_problem(&c.problem()),
+        AppError::Negotiation(n) => negotiation(n),
+        AppError::Identity(freeport_core::identity::IdentityError::WeakPassphrase {
+            violations: v,
+        }) => format!("invalid input: {}", violations(v)),
+        other => other.to_string(),
+    }
+}
+
+fn negotiation(n: &NegotiationError) -> String {
+    match refusal_of(n) {
+        Some(r) => format!("not possible: {}", refusal(&r)),
+        None => n.to_string(),
+    }
+}
