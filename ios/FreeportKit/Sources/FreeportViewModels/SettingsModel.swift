@@ -32,6 +32,8 @@ public final class SettingsModel {
     public private(set) var wipeRequested = false
     /// Data was wiped (the app returns to onboarding).
     public private(set) var wiped = false
+    /// Which notification channels are on (nil until `refresh`).
+    public private(set) var notices: NoticeSettings?
     /// Last problem.
     public private(set) var error: UserError?
 
@@ -122,6 +124,24 @@ public final class SettingsModel {
             settings = try await core.relaySettings()
             relays = try await core.relayStatus()
             pending = try await core.outbox()
+            notices = try await core.noticeSettings()
+            error = nil
+        } catch {
+            self.error = UserError(error)
+        }
+    }
+
+    /// Switches one notification channel on or off (kept by the core).
+    public func setNotices(_ channel: NoticeChannel, on: Bool) async {
+        do {
+            var next = try await core.noticeSettings()
+            switch channel {
+            case .deals: next.deals = on
+            case .ratings: next.ratings = on
+            case .safety: next.safety = on
+            }
+            try await core.setNoticeSettings(settings: next)
+            notices = next
             error = nil
         } catch {
             self.error = UserError(error)

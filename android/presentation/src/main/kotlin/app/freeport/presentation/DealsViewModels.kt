@@ -142,7 +142,11 @@ class NegotiationViewModel(
         )
     }
 
-    fun load(): Job = action(::fail) { show(core.deal(nego)) }
+    /** Shows the deal; what the notifications had to tell about it is now seen. */
+    fun load(): Job = action(::fail) {
+        show(core.deal(nego))
+        core.markDealSeen(nego)
+    }
 
     fun edit(key: String, value: String) = _state.update { it.copy(edits = it.edits + (key to value)) }
 

@@ -7,6 +7,7 @@ import app.freeport.core.MarketView
 import app.freeport.core.MeetCodeView
 import app.freeport.core.ProfileView
 import app.freeport.core.QuoteView
+import app.freeport.core.NoticeSettings
 import app.freeport.core.RelayStatusView
 import app.freeport.core.ScreeningView
 import app.freeport.core.SignalView
@@ -204,5 +205,6 @@ object ScreenFixtures {
         relays = listOf("wss://relay.damus.io", "wss://nos.lol"),
         outboxPending = 2,
         coreVersion = "0.1.0",
+        notices = NoticeSettings(deals = true, ratings = false, safety = true),
     )
 }

@@ -5,8 +5,10 @@ import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.heightIn
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.rememberScrollState
+import androidx.compose.foundation.selection.toggleable
 import androidx.compose.foundation.verticalScroll
 import androidx.compose.material.icons.Icons
 import androidx.compose.material.icons.filled.Delete
@@ -17,6 +19,7 @@ import androidx.compose.material3.IconButton
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.OutlinedTextField
+import androidx.compose.material3.Switch
 import androidx.compose.material3.Text
 import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
@@ -31,6 +34,7 @@ import androidx.compose.ui.Modifier
 import androidx.compose.ui.platform.LocalContext
 import androidx.compose.ui.res.pluralStringResource
 import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.semantics.Role
 import androidx.compose.ui.semantics.LiveRegionMode
 import androidx.compose.ui.semantics.heading
 import androidx.compose.ui.semantics.liveRegion
@@ -42,6 +46,7 @@ import app.freeport.android.R
 import app.freeport.android.ui.ErrorBanner
 import app.freeport.android.ui.findActivity
 import app.freeport.android.ui.rememberScreenModel
+import app.freeport.core.NoticeChannel
 import app.freeport.core.RelayListRole
 import app.freeport.core.RelayUrlRule
 import app.freeport.presentation.Core
@@ -71,6 +76,7 @@ fun SettingsScreen(core: Core, app: FreeportApplication, onBackup: () -> Unit) {
             override fun backup() = onBackup()
             override fun wipe() { vm.wipe() }
             override fun cancelWipe() = vm.cancelWipe()
+            override fun setNotices(channel: NoticeChannel, on: Boolean) { vm.setNotices(channel, on) }
         }
     }
     SettingsScreen(s, actions)
@@ -96,6 +102,14 @@ fun SettingsScreen(s: SettingsViewModel.State, vm: SettingsActions) {
             if (!r.published) Text(stringResource(R.string.settings_relays_unpublished), style = MaterialTheme.typography.bodySmall)
         }
         TextButton(onClick = { vm.resetRelays() }) { Text(stringResource(R.string.settings_relays_reset)) }
+        s.notices?.let { n ->
+            Text(stringResource(R.string.settings_notices), style = MaterialTheme.typography.titleMedium)
+            Text(stringResource(R.string.settings_notices_hint), style = MaterialTheme.typography.bodyMedium,
+                color = MaterialTheme.colorScheme.onSurfaceVariant)
+            NoticeSwitch(R.string.settings_notices_deals, n.deals) { vm.setNotices(NoticeChannel.DEALS, it) }
+            NoticeSwitch(R.string.settings_notices_ratings, n.ratings) { vm.setNotices(NoticeChannel.RATINGS, it) }
+            NoticeSwitch(R.string.settings_notices_safety, n.safety) { vm.setNotices(NoticeChannel.SAFETY, it) }
+        }
         Text(pluralStringResource(R.plurals.settings_outbox, s.outboxPending, s.outboxPending))
         ErrorBanner(s.error)
         OutlinedButton(onClick = vm::backup, modifier = Modifier.fillMaxWidth()) { Text(stringResource(R.string.settings_backup)) }
@@ -109,6 +123,18 @@ fun SettingsScreen(s: SettingsViewModel.State, vm: SettingsActions) {
     }
 }
 
+/** One notification channel's switch: the whole row toggles (one TalkBack stop). */
+@Composable
+private fun NoticeSwitch(label: Int, on: Boolean, onChange: (Boolean) -> Unit) {
+    Row(
+        Modifier.fillMaxWidth().heightIn(min = 48.dp).toggleable(on, role = Role.Switch, onValueChange = onChange),
+        horizontalArrangement = Arrangement.spacedBy(12.dp),
+        verticalAlignment = Alignment.CenterVertically,
+    ) {
+        Text(stringResource(label), modifier = Modifier.weight(1f))
+        Switch(checked = on, onCheckedChange = null)
+    }
+}
 /** One list of the relay settings: its relays with their status, and a field to add one. */
 @Composable
 private fun RelayListSection(s: SettingsViewModel.State, role: RelayListRole, vm: SettingsViewModel) {
