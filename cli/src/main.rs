@@ -17,8 +17,9 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use freeport_core::app::{
-    App, AppConfig, AppError, DealStage, DealView, Format, IntentView, Payload, PostIntent,
-    ProfileUpdate, RateInput, RefusalView, Response, Rule, ScanInput, ScreeningView, ValueKind,
+    App, AppConfig, AppError, AppEvent, DealStage, DealView, Format, IntentView, MeetStep, Notice,
+    NoticeKind, PassOutcome, Payload, PostIntent, ProfileUpdate, RateInput, RefusalView, Response,
+    Rule, ScanInput, ScreeningView, ValueKind,
 };
 use freeport_core::protocol::envelope::Terms;
 use freeport_core::protocol::intent::{Side, TimeWindow};
@@ -225,6 +226,14 @@ enum Cmd {
     },
     /// Catch up with the relays.
     Sync,
+    /// One background pass (what a phone's background work runs): print what happened since
+    /// the last one — new quotes, counters, confirmations, cancellations, meetings, ratings —
+    /// each once.
+    Notices {
+        /// Time budget of the pass, e.g. 20s, 2m.
+        #[arg(long, default_value = "20s")]
+        budget: String,
+    },
     /// What is still waiting to be published.
     Outbox,
     /// The whole product end to end on an embedded relay (or --relay).
@@ -636,6 +645,12 @@ fn progress(msg: impl Into<std::borrow::Cow<'static, str>>) -> indicatif::Progre
 /// Connects, catches up, and returns the app ready for a networked command.
 async fn online(cli: &Cli) -> Result<App> {
     let app = open_app(cli)?;
+    connect(&app).await?;
+    Ok(app)
+}
+
+/// Connects an opened app and catches up.
+async fn connect(app: &App) -> Result<()> {
     if !app.has_identity() {
         return Err(AppError::NoIdentity.into());
     }
@@ -651,7 +666,7 @@ async fn online(cli: &Cli) -> Result<App> {
         bar.finish_and_clear();
         synced?;
     }
-    Ok(app)
+    Ok(())
 }
 
 /// Pushes the outbox and disconnects.
@@ -673,23 +688,28 @@ fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
 }
 
 fn parse_duration(s: &str) -> Result<u64> {
+    parse_duration_for("expires-in", s)
+}
+
+/// `90`, `90s`, `20m`, `6h`, `3d` → seconds (> 0); errors name `field`.
+fn parse_duration_for(field: &'static str, s: &str) -> Result<u64> {
     let s = s.trim();
     let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
     let n: u64 = num
         .parse()
-        .map_err(|_| ArgError::new("expires-in", format!("`{s}` is not like 90m, 6h, 3d")))?;
+        .map_err(|_| ArgError::new(field, format!("`{s}` is not like 90s, 20m, 6h, 3d")))?;
     let mult = match unit {
         "" | "s" => 1,
         "m" => 60,
         "h" => 3600,
         "d" => 86400,
         _ => {
-            return Err(ArgError::new("expires-in", format!("unknown unit in `{s}`")).into());
+            return Err(ArgError::new(field, format!("unknown unit in `{s}`")).into());
         }
     };
     n.checked_mul(mult)
         .filter(|v| *v > 0)
-        .ok_or_else(|| ArgError::new("expires-in", "out of range").into())
+        .ok_or_else(|| ArgError::new(field, "out of range").into())
 }
 
 fn read_json_arg(field: &'static str, s: &str) -> Result<serde_json::Value> {
@@ -1279,17 +1299,36 @@ async fn dispatch(cli: Cli) -> Result<()> {
             }
         }
         Cmd::Watch { market } => {
-            let app = online(&cli).await?;
+            let app = open_app(&cli)?;
+            // Subscribed before connecting: nothing the catch-up applies is missed.
+            let mut rx = app.subscribe();
+            connect(&app).await?;
             if let Some(m) = market {
                 app.watch_market(m).await?;
             }
-            let mut rx = app.subscribe();
+            // What happened while nobody watched, then live: each notice once (the catch-up's
+            // own notices are both pending and on the live stream).
+            let mut shown = std::collections::HashSet::new();
+            for n in app.pending_notices()? {
+                app.ack_notices(&[n.id])?;
+                shown.insert(n.id);
+                println!(
+                    "{}",
+                    serde_json::to_string(&AppEvent::Notice { notice: n })?
+                );
+            }
             eprintln!("watching; Ctrl-C to stop");
             loop {
                 tokio::select! {
                     ev = rx.recv() => match ev {
+                        Ok(AppEvent::Notice { notice }) => {
+                            if shown.insert(notice.id) {
+                                app.ack_notices(&[notice.id])?;
+                                println!("{}", serde_json::to_string(&AppEvent::Notice { notice })?);
+                            }
+                        }
                         Ok(ev) => {
-                            if let freeport_core::app::AppEvent::MessageRejected { code, .. } = &ev {
+                            if let AppEvent::MessageRejected { code, .. } = &ev {
                                 eprintln!("refused a message: {}", english::refusal_code(*code, None));
                             }
                             println!("{}", serde_json::to_string(&ev)?);
@@ -1464,6 +1503,37 @@ async fn dispatch(cli: Cli) -> Result<()> {
                 );
             }
         }
+        Cmd::Notices { budget } => {
+            let app = open_app(&cli)?;
+            let budget = Duration::from_secs(parse_duration_for("budget", budget)?);
+            let report = app.background_pass(budget).await?;
+            match report.outcome {
+                PassOutcome::Complete => {}
+                PassOutcome::Deadline => eprintln!(
+                    "note: the budget ran out before everything was read; the next run continues"
+                ),
+                PassOutcome::Offline => {
+                    eprintln!("warning: no relay reachable; showing what was already known")
+                }
+            }
+            // Everything pending, each once: printed, then acknowledged.
+            let mut all = Vec::new();
+            let mut batch = report.notices;
+            while !batch.is_empty() {
+                let ids: Vec<u64> = batch.iter().map(|n| n.id).collect();
+                if !cli.json {
+                    batch.iter().for_each(print_notice);
+                }
+                all.extend(batch);
+                app.ack_notices(&ids)?;
+                batch = app.pending_notices()?;
+            }
+            if cli.json {
+                print_json(&all)?;
+            } else if all.is_empty() {
+                println!("nothing new");
+            }
+        }
         Cmd::Outbox => {
             let app = open_app(&cli)?;
             let items = app.outbox()?;
@@ -1527,6 +1597,39 @@ fn explain_lines(s: &ScreeningView) -> String {
 
 fn indent(s: &str) -> String {
     s.lines().map(|l| format!("   {l}\n")).collect()
+}
+
+/// One notice as a line: what happened, on which deal.
+fn print_notice(n: &Notice) {
+    let what = match &n.kind {
+        NoticeKind::NewQuote {
+            accepted_as_posted: true,
+        } => "new quote: accepted as posted".to_string(),
+        NoticeKind::NewQuote { .. } => "new quote: other terms proposed".to_string(),
+        NoticeKind::Counter => "counter-offer".to_string(),
+        NoticeKind::Accepted => "they accepted; your turn to confirm".to_string(),
+        NoticeKind::Confirmed => "deal confirmed".to_string(),
+        NoticeKind::CancelRequested => "they ask to cancel".to_string(),
+        NoticeKind::ChatMessage => "new message in the deal's chat".to_string(),
+        NoticeKind::Cancelled => "cancelled by them".to_string(),
+        NoticeKind::Filled => "filled: they took another offer".to_string(),
+        NoticeKind::Meet {
+            step: MeetStep::ScannedYourCode,
+        } => "met: they scanned your code".to_string(),
+        NoticeKind::Meet { .. } => "met: recorded on both phones".to_string(),
+        NoticeKind::RatingReceived { safe, reliable } => {
+            let yn = |v: &Option<bool>| match v {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "-",
+            };
+            format!("rated you: safe {} · reliable {}", yn(safe), yn(reliable))
+        }
+    };
+    match &n.deal {
+        Some(d) => println!("{what} · {} · {}", d.intent_title, d.nego),
+        None => println!("{what}"),
+    }
 }
 
 fn now() -> u64 {

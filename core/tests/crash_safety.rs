@@ -2,6 +2,8 @@
 //! negotiates, and co-signs meetups — more than 100 times — and after every kill the restarted
 //! client has lost nothing it reported done and duplicated nothing (intents, negotiations,
 //! outbox items, used meet nonces). At the end everything reaches the relay exactly once.
+//! Background passes are killed the same way: no message is lost or applied twice, and no
+//! notice is lost or produced twice.
 //!
 //! The client is this test binary re-run as a child process (`crash_child`, ignored when run on
 //! its own) over one data directory whose secrets live in the passphrase-file store, exactly as
@@ -149,6 +151,26 @@ async fn crash_child() {
             app.start_network().await.expect("network");
             assert_eq!(app.flush_outbox(PATIENCE).await.expect("flush"), 0);
             println!("FLUSHED");
+        }
+        "pass" => {
+            // What a phone's background work does: one pass, post each notice, acknowledge.
+            let r = app.background_pass(PATIENCE).await.expect("pass");
+            let mut notices = r.notices;
+            while !notices.is_empty() {
+                for n in &notices {
+                    let nego = n.deal.as_ref().map(|d| d.nego.as_str()).unwrap_or("-");
+                    println!("NOTICE {} {} {nego}", n.id, n.kind.code());
+                }
+                let ids: Vec<u64> = notices.iter().map(|n| n.id).collect();
+                app.ack_notices(&ids).expect("ack");
+                println!(
+                    "ACKED {}",
+                    ids.iter().map(u64::to_string).collect::<Vec<_>>().join(",")
+                );
+                // More than one call's worth: the rest, until none is pending.
+                notices = app.pending_notices().expect("pending");
+            }
+            println!("PASSED {:?}", r.outcome);
         }
         other => panic!("unknown job {other}"),
     }
@@ -478,4 +500,172 @@ async fn kill9_at_random_points_loses_and_duplicates_nothing() {
         negos.len(),
         met.len()
     );
+}
+
+/// Kills background passes at random points while quotes, accepts and cancels keep arriving
+/// (NIP-17 and NIP-04, some applied by a pass and making it reply): every message ends up
+/// applied once, every notice is produced once, a notice shown but not acknowledged before the
+/// kill comes back under the same id, and an acknowledged one never does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kill9_during_background_passes_loses_and_repeats_nothing() {
+    use freeport_core::protocol::envelope::EnvelopeType;
+    use freeport_core::relay::Transport;
+
+    let relay = embedded_relay().await;
+    let url = relay.url();
+    let relays = vec![url.clone()];
+    let home = tempfile::tempdir().expect("tempdir");
+    let dir = home.path().join("alice");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    {
+        let store = PassphraseFileSecretStore::open(dir.join("secrets.fpk"), PASS).expect("store");
+        Identity::import_secret(&store, &Keys::generate().secret_key().to_secret_hex())
+            .expect("identity");
+    }
+    // Alice posts two intents, then closes the app: from now on only passes run.
+    let intents = {
+        let app = open_alice(&dir, &url);
+        app.start_network().await.expect("network");
+        let mut v = Vec::new();
+        for k in 0..2 {
+            v.push(
+                app.post_intent(goods(format!("pass {k}")))
+                    .await
+                    .expect("post"),
+            );
+        }
+        assert_eq!(app.flush_outbox(PATIENCE).await.expect("flush"), 0);
+        app.stop_network().await;
+        v
+    };
+    let obs = observer(&relays).await;
+    let mut rng = rand::thread_rng();
+    // What must be told: (kind, nego).
+    let mut expected: HashSet<(String, String)> = HashSet::new();
+    let mut quoters: Vec<(Keys, usize, String)> = Vec::new();
+    let mut printed: HashMap<u64, (String, String)> = HashMap::new();
+    let mut acked: HashSet<u64> = HashSet::new();
+    let mut mid = 0usize;
+    let (mut applied, mut partial) = (0usize, 0usize);
+    let rounds = 30;
+    for round in 0..rounds + 1 {
+        if round < rounds {
+            // Six new people quote (counter or accept as posted, either transport); one earlier
+            // quoter cancels.
+            for k in 0..6 {
+                let who = Keys::generate();
+                let i = (round + k) % intents.len();
+                let kind = if k % 3 == 0 {
+                    EnvelopeType::Accept
+                } else {
+                    EnvelopeType::Counter
+                };
+                let t = if k % 2 == 0 {
+                    Transport::Nip17
+                } else {
+                    Transport::Nip04
+                };
+                let (nego, ev) = message_on(&who, &intents[i], kind, 90, now(), t);
+                assert!(obs.publish_now(&ev).await.is_accepted());
+                expected.insert(("new_quote".into(), nego.clone()));
+                quoters.push((who, i, nego));
+            }
+            if round % 2 == 1 {
+                let (who, i, nego) = quoters.remove(0);
+                let (_, ev) = message_on(
+                    &who,
+                    &intents[i],
+                    EnvelopeType::Cancel,
+                    0,
+                    now() + 1,
+                    Transport::Nip17,
+                );
+                assert!(obs.publish_now(&ev).await.is_accepted());
+                expected.insert(("cancelled".into(), nego));
+            }
+        }
+        let c = Client::spawn(&dir, &url, "pass");
+        let lines = if round < rounds {
+            c.kill_after(Duration::from_millis(rng.gen_range(0..400)))
+                .await
+        } else {
+            c.finish("PASSED").await
+        };
+        mid += usize::from(!lines.iter().any(|l| l.starts_with("PASSED")));
+        let mut this_round: HashSet<u64> = HashSet::new();
+        for l in &lines {
+            if let Some(rest) = l.strip_prefix("NOTICE ") {
+                let mut it = rest.split(' ');
+                let id: u64 = it.next().expect("id").parse().expect("id");
+                let what = (
+                    it.next().expect("kind").to_string(),
+                    it.next().expect("nego").to_string(),
+                );
+                assert!(
+                    !acked.contains(&id),
+                    "round {round}: acknowledged notice {id} came back"
+                );
+                if let Some(before) = printed.insert(id, what.clone()) {
+                    assert_eq!(before, what, "id {id} changed meaning");
+                }
+                this_round.insert(id);
+            }
+            if let Some(rest) = l.strip_prefix("ACKED ") {
+                acked.extend(
+                    rest.split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(|s| s.parse::<u64>().expect("id")),
+                );
+            }
+        }
+        // Each (kind, deal) has one id: a notice is never produced twice.
+        let mut by_what: HashMap<&(String, String), u64> = HashMap::new();
+        for (id, what) in &printed {
+            if let Some(other) = by_what.insert(what, *id) {
+                panic!("round {round}: {what:?} produced twice ({other} and {id})");
+            }
+        }
+        // The store agrees: one negotiation per quoter, nothing duplicated.
+        let app = open_alice(&dir, &url);
+        check_no_duplicates_per_intent_ok(&app);
+        let have = app.deals().expect("deals").len();
+        let sent = (round + 1).min(rounds) * 6;
+        // Killed with some of this round's messages applied and some not.
+        partial += usize::from(have > applied && have < sent);
+        applied = have;
+        drop(app);
+    }
+    let told: HashSet<(String, String)> = printed.values().cloned().collect();
+    let missing: Vec<_> = expected.difference(&told).collect();
+    assert!(missing.is_empty(), "never told: {missing:?}");
+    let extra: Vec<_> = told.difference(&expected).collect();
+    assert!(extra.is_empty(), "told but never happened: {extra:?}");
+    let app = open_alice(&dir, &url);
+    assert!(app.pending_notices().expect("pending").is_empty());
+    let deals = app.deals().expect("deals");
+    assert_eq!(deals.len(), rounds * 6, "one negotiation per quote");
+    let cancelled = deals
+        .iter()
+        .filter(|d| d.state == DealState::Cancelled)
+        .count();
+    assert_eq!(
+        cancelled,
+        expected.iter().filter(|(k, _)| k == "cancelled").count()
+    );
+    assert!(mid >= 10, "only {mid} kills landed before a pass finished");
+    eprintln!(
+        "{rounds} passes killed ({mid} before finishing, {partial} with a round's messages \
+         partly applied), {} notices told once each",
+        told.len()
+    );
+}
+
+/// Negotiations and outbox items are unique (an owner has many negotiations per intent).
+fn check_no_duplicates_per_intent_ok(app: &App) {
+    let deals = app.deals().expect("deals");
+    let negos: HashSet<_> = deals.iter().map(|d| &d.nego).collect();
+    assert_eq!(negos.len(), deals.len(), "duplicate negotiations");
+    let outbox = app.outbox().expect("outbox");
+    let items: HashSet<_> = outbox.iter().map(|i| &i.id).collect();
+    assert_eq!(items.len(), outbox.len(), "duplicate outbox items");
 }

@@ -4,6 +4,7 @@ mod bad_input;
 mod flow;
 mod harness;
 mod moves;
+mod notices;
 mod offline;
 mod relays;
 mod vocabulary;

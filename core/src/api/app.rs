@@ -14,9 +14,9 @@ use super::records::{
 use super::relay_settings::{InboxStatus, RelayViolationRecord};
 use crate::app::{
     App, AppConfig, BlockedView, ChatMessageView, DealStage, DealView, FormEntry, IntentView,
-    MarketView, MeetCodeView, MeetOutcomeView, NeighbourhoodView, OutboxItemView, PostIntent,
-    ProfileView, QuoteView, RefusalView, RelayFileImport, RelaySettingsView, RelayStatusView,
-    Response, ScanInput, ScreeningView, SyncReport,
+    MarketView, MeetCodeView, MeetOutcomeView, NeighbourhoodView, Notice, NoticeSettings,
+    OutboxItemView, PassReport, PostIntent, ProfileView, QuoteView, RefusalView, RelayFileImport,
+    RelaySettingsView, RelayStatusView, Response, ScanInput, ScreeningView, SyncReport,
 };
 use crate::identity::SecretStore;
 
@@ -438,6 +438,43 @@ impl FreeportApp {
     pub fn trust_neighbourhood(&self, max_nodes: u32) -> Result<NeighbourhoodView> {
         let max = usize::try_from(max_nodes).unwrap_or(usize::MAX);
         Ok(self.app.trust_neighbourhood(max, &[])?)
+    }
+
+    // ---- background work and notices ---------------------------------------------------------
+
+    /// One bounded background pass (what the periodic background work runs): connects unless
+    /// online, catches up on what is addressed to us since the last pass, applies it, pushes
+    /// the outbox and disconnects, all within `budget_ms` (clamped to 100 ms ..= 10 min).
+    /// Returns the notices not acknowledged yet: show them, then `ack_notices` their ids.
+    pub async fn background_pass(&self, budget_ms: u64) -> Result<PassReport> {
+        let budget = Duration::from_millis(budget_ms);
+        Ok(self.app.background_pass(budget).await?)
+    }
+
+    /// Notices not acknowledged yet, oldest first (at most 100), of the channels switched on.
+    pub fn pending_notices(&self) -> Result<Vec<Notice>> {
+        Ok(self.app.pending_notices()?)
+    }
+
+    /// Acknowledges shown notices by id (unknown ids are ignored); returns how many were
+    /// pending. At most 10 000 ids per call.
+    pub fn ack_notices(&self, ids: Vec<u64>) -> Result<u32> {
+        Ok(count(self.app.ack_notices(&ids)?))
+    }
+
+    /// The user opened this deal: its pending notices are acknowledged (nothing left to tell).
+    pub fn mark_deal_seen(&self, nego: String) -> Result<u32> {
+        Ok(count(self.app.mark_deal_seen(&nego)?))
+    }
+
+    /// Which notice channels are switched on.
+    pub fn notice_settings(&self) -> Result<NoticeSettings> {
+        Ok(self.app.notice_settings()?)
+    }
+
+    /// Switches notice channels on or off.
+    pub fn set_notice_settings(&self, settings: NoticeSettings) -> Result<()> {
+        Ok(self.app.set_notice_settings(settings)?)
     }
 
     // ---- live updates -----------------------------------------------------------------------

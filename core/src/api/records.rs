@@ -304,6 +304,11 @@ pub enum AppEventRecord {
         /// Negotiation id.
         nego: String,
     },
+    /// A notice was written (pending until acknowledged with `ackNotices`).
+    Notice {
+        /// The notice.
+        notice: crate::app::Notice,
+    },
 }
 
 impl From<AppEvent> for AppEventRecord {
@@ -317,6 +322,7 @@ impl From<AppEvent> for AppEventRecord {
             AppEvent::ScreeningChanged { pubkey } => Self::ScreeningChanged { pubkey },
             AppEvent::MessageRejected { code, nego } => Self::MessageRejected { code, nego },
             AppEvent::ChatReceived { nego } => Self::ChatReceived { nego },
+            AppEvent::Notice { notice } => Self::Notice { notice },
         }
     }
 }

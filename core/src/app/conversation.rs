@@ -4,7 +4,7 @@
 
 use nostr::{EventId, PublicKey};
 
-use super::deals::parse_nego;
+use super::deals::{Outgoing, parse_nego};
 use super::{
     App, AppError, AppEvent, BlockedView, ChatMessageView, DealStage, DealView, Refusal,
     RefusalCode, RefusalView, Rule, unix_now,
@@ -155,14 +155,32 @@ impl App {
     /// before anything is parsed (no deal, no notification, nothing sent back); a message
     /// refused before is not checked again. A refusal is recorded once, with its reason, and
     /// reported once. `Err` only for a failure of ours (storage), which a later catch-up retries.
-    pub(crate) async fn receive_dm(&self, dm: DecryptedDm) -> Result<DmOutcome, AppError> {
+    ///
+    /// `wrap` (a gift wrap's id and time, from a background pass) is recorded as processed with
+    /// whatever the message changed, or on its own when it changes nothing, so the pass does not
+    /// open it again.
+    pub(crate) async fn receive_dm(
+        &self,
+        dm: DecryptedDm,
+        wrap: Option<(EventId, u64)>,
+    ) -> Result<DmOutcome, AppError> {
         let me = self.public_key()?;
         let msg_id = dm.rumor_id.unwrap_or(dm.event_id);
+        let done = |app: &App| -> Result<(), AppError> {
+            if let Some((id, at)) = wrap {
+                app.inner
+                    .store
+                    .transaction(|tx| tx.wrap_mark_processed(&id, at))?;
+            }
+            Ok(())
+        };
         if dm.sender == me {
             self.note_own_copy(&dm, msg_id);
+            done(self)?;
             return Ok(DmOutcome::Ignored);
         }
         if self.is_blocked(&dm.sender) || self.inner.store.is_refused(&msg_id)? {
+            done(self)?;
             return Ok(DmOutcome::Ignored);
         }
         let sender = dm.sender;
@@ -170,7 +188,7 @@ impl App {
         let named = serde_json::from_str::<serde_json::Value>(&dm.plaintext)
             .ok()
             .and_then(|v| v.get("nego")?.as_str()?.parse::<NegoId>().ok());
-        match self.apply_dm(dm, msg_id).await {
+        match self.apply_dm(dm, msg_id, wrap).await {
             Ok(()) => Ok(DmOutcome::Applied),
             Err(e) => match refusal_of(&e) {
                 Some((code, field)) => {
@@ -181,6 +199,7 @@ impl App {
                             && self.inner.store.get_negotiation(n).ok().flatten().is_some()
                     });
                     self.refuse(msg_id, sender, nego.as_ref(), code, field, &e.to_string());
+                    done(self)?;
                     Ok(DmOutcome::Refused)
                 }
                 None => Err(e),
@@ -288,14 +307,15 @@ impl App {
         }
         let now = unix_now();
         let fx = n.chat(text, now)?;
-        self.save_thread(&n, rec.intent_id)?;
-        let mut out = None;
+        let records = self.changed_records([&n], rec.intent_id)?;
+        let mut out = Outgoing::default();
+        let mut record = None;
         for e in fx {
-            if let Effect::Send(env) = e {
-                let Some(id) = self.send_envelope(&env).await? else {
-                    continue; // blocked meanwhile: nothing was sent
-                };
-                let record = ChatRecord {
+            if let Effect::Send(env) = e
+                && let Some((id, events)) = self.envelope_events(&env).await?
+            {
+                out.events.extend(events);
+                record = Some(ChatRecord {
                     nego: nego.clone(),
                     event_id: id,
                     from_me: true,
@@ -303,12 +323,19 @@ impl App {
                     received_at: now,
                     text: text.to_string(),
                     unread: false,
-                };
-                self.inner.store.insert_chat(&record)?;
-                out = Some(chat_view(&record));
+                });
             }
         }
-        out.ok_or_else(|| AppError::refused("chat", Refusal::Blocked))
+        // Blocked meanwhile: nothing is sent or recorded.
+        let Some(record) = record else {
+            return Err(AppError::refused("chat", Refusal::Blocked));
+        };
+        // The thread, the message in the outbox and the chat line: together or not at all.
+        self.commit_change_with(&records, &out, &[], |tx| tx.insert_chat(&record))?;
+        if let Ok(c) = self.client() {
+            c.wake_outbox();
+        }
+        Ok(chat_view(&record))
     }
 
     /// A deal's chat, oldest first.

@@ -3,12 +3,13 @@
 //! threads on one intent are driven through an [`IntentBook`] so that confirming one sends the
 //! authoritative "Filled" cancel to every other responder.
 
-use nostr::{EventId, PublicKey, Timestamp};
+use nostr::{Event, EventId, PublicKey, Timestamp};
 
 use std::collections::HashMap;
 
 use serde_json::Value;
 
+use super::notices::{Notice, PendingNotice};
 use super::{
     App, AppError, AppEvent, CancelReason, Cancellation, DealAction, DealStage, DealState,
     DealView, FormEntry, QuoteView, Refusal, RefusalCode, Rule, lock, unix_now,
@@ -26,7 +27,20 @@ use crate::protocol::intent::Intent;
 use crate::protocol::receipt::{ReceiptDraft, build_receipt_with_hint};
 use crate::relay::transport::SeenTransports;
 use crate::relay::{DecryptedDm, Transport, transport};
-use crate::store::{ChatInsert, ChatRecord, MessageRecord, NegotiationRecord};
+use crate::store::{ChatInsert, ChatRecord, MessageRecord, NegotiationRecord, StoreError, StoreTx};
+
+/// What a change to negotiations sends and announces, prepared (built and signed) before the
+/// store transaction that records the change, so the change, its outgoing messages and its
+/// notices are committed together or not at all.
+#[derive(Debug, Default)]
+pub(crate) struct Outgoing {
+    /// Signed events for the outbox (envelopes to the counterparty, our receipt half).
+    pub events: Vec<Event>,
+    /// Our receipt halves among them, stored locally after the commit (reputation).
+    pub receipts: Vec<Event>,
+    /// Threads whose listeners must hear about a change (with the new state when known).
+    pub changed: Vec<(NegoId, Option<State>)>,
+}
 
 /// How a responder opens a thread on someone's intent.
 #[derive(Debug, Clone, PartialEq)]
@@ -131,18 +145,26 @@ impl App {
         })
     }
 
-    /// Persists a thread. An unchanged thread (a replayed or refused-before-recording message)
-    /// is not rewritten, so its `updated_at` — the deal list's order — only moves on a change.
-    pub(crate) fn save_thread(&self, n: &Negotiation, intent_id: EventId) -> Result<(), AppError> {
-        let rec = self.thread_record(n, intent_id)?;
-        if let Some(old) = self.inner.store.get_negotiation(n.nego())?
-            && old.detail == rec.detail
-            && old.intent_id == rec.intent_id
-        {
-            return Ok(());
+    /// The records of the threads among `threads` that differ from what is stored (an
+    /// unchanged thread is not rewritten, so its `updated_at` — the deal list's order — only
+    /// moves on a change).
+    pub(crate) fn changed_records<'a>(
+        &self,
+        threads: impl IntoIterator<Item = &'a Negotiation>,
+        intent_id: EventId,
+    ) -> Result<Vec<NegotiationRecord>, AppError> {
+        let mut out = Vec::new();
+        for n in threads {
+            let rec = self.thread_record(n, intent_id)?;
+            if let Some(old) = self.inner.store.get_negotiation(n.nego())?
+                && old.detail == rec.detail
+                && old.intent_id == rec.intent_id
+            {
+                continue;
+            }
+            out.push(rec);
         }
-        self.inner.store.upsert_negotiation(&rec)?;
-        Ok(())
+        Ok(out)
     }
 
     fn load_book(&self, intent: &Intent) -> Result<IntentBook, AppError> {
@@ -155,13 +177,6 @@ impl App {
             .filter_map(|r| serde_json::from_slice::<Negotiation>(&r.detail).ok())
             .collect();
         Ok(IntentBook::from_threads(intent_info(intent), threads))
-    }
-
-    fn save_book(&self, book: &IntentBook) -> Result<(), AppError> {
-        for t in book.threads() {
-            self.save_thread(t, book.intent().intent_id)?;
-        }
-        Ok(())
     }
 
     /// Our contact card for accepts: the reference contact string plus our commitment salt.
@@ -235,11 +250,15 @@ impl App {
         Ok(c.peer_relays(peer).and_then(|p| p.write.first().cloned()))
     }
 
-    /// Sends an envelope to the counterparty through the durable outbox, on the transport it
-    /// reads (see `caps.rs`: gift wraps for a peer that showed it reads them, else NIP-04).
-    /// Nothing is sent to a blocked key (`None`); otherwise returns the message id (the rumor id
-    /// for NIP-17, the event id for NIP-04).
-    pub(crate) async fn send_envelope(&self, env: &Envelope) -> Result<Option<EventId>, AppError> {
+    /// The events that carry an envelope to the counterparty, on the transport it reads (see
+    /// `caps.rs`: gift wraps for a peer that showed it reads them, else NIP-04), built and
+    /// signed but not written (the caller commits them to the outbox with what they change).
+    /// `None` for a blocked key: nothing is sent to it. Else the message id (the rumor id for
+    /// NIP-17, the event id for NIP-04) and the events (NIP-17: to them and a copy to us).
+    pub(crate) async fn envelope_events(
+        &self,
+        env: &Envelope,
+    ) -> Result<Option<(EventId, Vec<Event>)>, AppError> {
         let keys = self.keys()?;
         let me = keys.public_key();
         let peer = env
@@ -272,25 +291,23 @@ impl App {
                 (e.id, vec![e])
             }
         };
-        for e in &events {
-            self.inner.store.outbox_enqueue(e)?;
-        }
-        if let Ok(c) = self.client() {
-            c.wake_outbox();
-        }
-        Ok(Some(id))
+        Ok(Some((id, events)))
     }
 
-    /// Carries out what the state machine asked for, and tells listeners.
-    pub(crate) async fn run_effects(
+    /// Builds (and signs) what the state machine asked to send, and notes what listeners must
+    /// hear; nothing is written yet (see [`App::commit_change`]).
+    pub(crate) async fn prepare_effects(
         &self,
         intent_id: EventId,
-        effects: Vec<(NegoId, Effect)>,
-    ) -> Result<(), AppError> {
+        effects: &[(NegoId, Effect)],
+    ) -> Result<Outgoing, AppError> {
+        let mut out = Outgoing::default();
         for (nego, fx) in effects {
             match fx {
                 Effect::Send(env) => {
-                    self.send_envelope(&env).await?;
+                    if let Some((_, events)) = self.envelope_events(env).await? {
+                        out.events.extend(events);
+                    }
                 }
                 Effect::PublishReceipt => {
                     // Like the reference: publish our (proven-tier) half on confirmation.
@@ -316,30 +333,104 @@ impl App {
                         .map_err(|e| AppError::Internal {
                             reason: e.to_string(),
                         })?;
-                        self.publish(vec![ev]).await?;
+                        out.events.push(ev.clone());
+                        out.receipts.push(ev);
                     }
                 }
-                Effect::StateChanged { to, .. } => self.emit(AppEvent::NegotiationChanged {
-                    nego: nego.to_string(),
-                    state: to.into(),
-                }),
+                Effect::StateChanged { to, .. } => out.changed.push((nego.clone(), Some(*to))),
                 Effect::TermsChanged { .. }
                 | Effect::Confirmed { .. }
                 | Effect::Cancelled { .. }
                 | Effect::Chat { .. }
                 | Effect::ContactReceived { .. }
                 | Effect::PeerStatus { .. }
-                | Effect::StaleAccept { .. } => {
-                    if let Ok((n, _)) = self.load_thread(&nego) {
-                        self.emit(AppEvent::NegotiationChanged {
-                            nego: nego.to_string(),
-                            state: n.state().into(),
-                        });
-                    }
-                }
+                | Effect::StaleAccept { .. } => out.changed.push((nego.clone(), None)),
             }
         }
+        Ok(out)
+    }
+
+    /// Records a change in one transaction: the changed threads, the outgoing events (outbox),
+    /// the notices, and whatever `extra` writes (a received message, a processed wrap, a used
+    /// meet nonce). Returns the notices that were new.
+    pub(crate) fn commit_change(
+        &self,
+        threads: &[NegotiationRecord],
+        out: &Outgoing,
+        notices: &[PendingNotice],
+        extra: impl FnOnce(&StoreTx<'_>) -> Result<(), StoreError>,
+    ) -> Result<Vec<Notice>, AppError> {
+        Ok(self.commit_change_with(threads, out, notices, extra)?.0)
+    }
+
+    /// [`App::commit_change`], also returning what `extra` returned.
+    pub(crate) fn commit_change_with<T>(
+        &self,
+        threads: &[NegotiationRecord],
+        out: &Outgoing,
+        notices: &[PendingNotice],
+        extra: impl FnOnce(&StoreTx<'_>) -> Result<T, StoreError>,
+    ) -> Result<(Vec<Notice>, T), AppError> {
+        Ok(self.inner.store.transaction(|tx| {
+            for r in threads {
+                tx.upsert_negotiation(r)?;
+            }
+            for e in &out.events {
+                tx.outbox_enqueue(e)?;
+            }
+            let extra = extra(tx)?;
+            let mut new = Vec::new();
+            for n in notices {
+                new.extend(n.insert(tx)?);
+            }
+            Ok((new, extra))
+        })?)
+    }
+
+    /// After the commit: our receipt halves into the local store (reputation), the publisher
+    /// woken, listeners told.
+    pub(crate) async fn finish_change(
+        &self,
+        out: Outgoing,
+        notices: Vec<Notice>,
+    ) -> Result<(), AppError> {
+        if !out.receipts.is_empty() {
+            self.store_public(&out.receipts)?;
+        }
+        if !out.events.is_empty()
+            && let Ok(c) = self.client()
+        {
+            c.wake_outbox();
+        }
+        for (nego, state) in out.changed {
+            let state = match state {
+                Some(s) => s,
+                None => match self.load_thread(&nego) {
+                    Ok((n, _)) => n.state(),
+                    Err(_) => continue,
+                },
+            };
+            self.emit(AppEvent::NegotiationChanged {
+                nego: nego.to_string(),
+                state: state.into(),
+            });
+        }
+        self.emit_notices(notices);
         Ok(())
+    }
+
+    /// Records threads changed by a local action together with what the action sends, then
+    /// tells listeners.
+    async fn commit_local<'a>(
+        &self,
+        threads: impl IntoIterator<Item = &'a Negotiation>,
+        intent_id: EventId,
+        effects: &[(NegoId, Effect)],
+    ) -> Result<(), AppError> {
+        let recs = self.changed_records(threads, intent_id)?;
+        let out = self.prepare_effects(intent_id, effects).await?;
+        let new = self.commit_change(&recs, &out, &[], |_| Ok(()))?;
+        self.finish_change(out, new).await
     }
 
     // ---- local actions ------------------------------------------------------------------
@@ -392,12 +483,8 @@ impl App {
             Response::Accept => n.accept(contact, salt, now)?,
             Response::Counter(terms) => n.counter(terms, now)?,
         };
-        self.save_thread(&n, intent.id)?;
-        self.run_effects(
-            intent.id,
-            fx.into_iter().map(|e| (nego.clone(), e)).collect(),
-        )
-        .await?;
+        let fx: Vec<(NegoId, Effect)> = fx.into_iter().map(|e| (nego.clone(), e)).collect();
+        self.commit_local([&n], intent.id, &fx).await?;
         self.deal(&nego.to_string())
     }
 
@@ -415,19 +502,20 @@ impl App {
         let nego = parse_nego(nego)?;
         let (n, rec) = self.load_thread(&nego)?;
         let now = unix_now();
-        let effects = if n.role() == Role::Owner {
+        if n.role() == Role::Owner {
             let intent = self.load_intent(&rec.intent_id.to_hex())?;
             let mut book = self.load_book(&intent)?;
             let fx = book.act(&nego, now, |t| f(t, now))?;
-            self.save_book(&book)?;
-            fx
+            self.commit_local(book.threads(), rec.intent_id, &fx)
+                .await?;
         } else {
             let mut n = n;
-            let fx = f(&mut n, now)?;
-            self.save_thread(&n, rec.intent_id)?;
-            fx.into_iter().map(|e| (nego.clone(), e)).collect()
-        };
-        self.run_effects(rec.intent_id, effects).await?;
+            let fx: Vec<(NegoId, Effect)> = f(&mut n, now)?
+                .into_iter()
+                .map(|e| (nego.clone(), e))
+                .collect();
+            self.commit_local([&n], rec.intent_id, &fx).await?;
+        }
         self.deal(&nego.to_string())
     }
 
@@ -530,8 +618,8 @@ impl App {
         let mut book = self.load_book(&intent)?;
         let (contact, salt) = self.contact_card()?;
         let fx = book.pick(&nego_id, contact, salt, unix_now())?;
-        self.save_book(&book)?;
-        self.run_effects(rec.intent_id, fx).await?;
+        self.commit_local(book.threads(), rec.intent_id, &fx)
+            .await?;
         self.deal(nego)
     }
 
@@ -563,8 +651,7 @@ impl App {
                 all.extend(fx);
             }
         }
-        self.save_book(&book)?;
-        self.run_effects(intent.id, all).await
+        self.commit_local(book.threads(), intent.id, &all).await
     }
 
     // ---- incoming -------------------------------------------------------------------------
@@ -574,13 +661,24 @@ impl App {
     /// before). Anything that is not a valid envelope for a thread we are part of (injection from
     /// a third key, wrong intent, malformed JSON) is an error and changes nothing; a stale accept
     /// is applied (the ledger records it) and recorded as a refusal.
-    pub(crate) async fn apply_dm(&self, dm: DecryptedDm, msg_id: EventId) -> Result<(), AppError> {
+    ///
+    /// `wrap` (the gift wrap's id and time) is recorded as processed in the same transaction as
+    /// everything the message changed: the threads, the message or chat line, what it makes us
+    /// send (an auto-accept, "Filled" to other responders, our receipt half) and its notices. A
+    /// process killed at any point has either done all of it or none of it, and the message is
+    /// applied again (once) by the next catch-up.
+    pub(crate) async fn apply_dm(
+        &self,
+        dm: DecryptedDm,
+        msg_id: EventId,
+        wrap: Option<(EventId, u64)>,
+    ) -> Result<(), AppError> {
         let me = self.public_key()?;
         let env = parse_envelope(&dm.plaintext)?;
         let _g = self.inner.nego_lock.lock().await;
         let now = unix_now();
         let nego = env.nego.clone();
-        let (intent_id, effects) = if nego.author() == me {
+        let (intent_id, effects, records, opened, states, market) = if nego.author() == me {
             // We own the intent: route through its book (opens a thread for a new responder).
             let intent = self.load_intent(&env.intent_id.to_hex())?;
             if intent.author != me || intent.d != nego.intent_d() {
@@ -591,16 +689,35 @@ impl App {
                 .into());
             }
             let mut book = self.load_book(&intent)?;
+            let existed = book.thread(&nego).is_some();
             let fx = book.apply_incoming(dm.sender, &env, dm.event_id, now)?;
-            self.save_book(&book)?;
-            (intent.id, fx)
+            let opened = (!existed && book.thread(&nego).is_some())
+                .then(|| (nego.clone(), env.kind == EnvelopeType::Accept));
+            let records = self.changed_records(book.threads(), intent.id)?;
+            let states: Vec<(NegoId, State)> = book
+                .threads()
+                .map(|t| (t.nego().clone(), t.state()))
+                .collect();
+            (
+                intent.id,
+                fx,
+                records,
+                opened,
+                states,
+                intent.market.clone(),
+            )
         } else if nego.responder() == me {
             let (mut n, rec) = self.load_thread(&nego)?;
             let fx = n.apply_incoming(dm.sender, &env, dm.event_id, now)?;
-            self.save_thread(&n, rec.intent_id)?;
+            let records = self.changed_records([&n], rec.intent_id)?;
+            let states = vec![(nego.clone(), n.state())];
             (
                 rec.intent_id,
                 fx.into_iter().map(|e| (nego.clone(), e)).collect(),
+                records,
+                None,
+                states,
+                n.market().to_string(),
             )
         } else {
             return Err(NegotiationError::NotAParty {
@@ -609,54 +726,94 @@ impl App {
             }
             .into());
         };
+        let out = self.prepare_effects(intent_id, &effects).await?;
+        let state_of = |n: &NegoId| states.iter().find(|(x, _)| x == n).map(|(_, s)| *s);
+        // A quote on an intent already filled is answered "Filled" by the book at once: nothing
+        // for the owner to look at.
+        let filled_at_once = opened
+            .as_ref()
+            .is_some_and(|(n, _)| state_of(n).is_some_and(State::is_terminal));
+        let notices: Vec<PendingNotice> = super::notices::from_effects(
+            &effects,
+            opened.as_ref().map(|(n, posted)| (n, *posted)),
+            state_of,
+            &msg_id,
+        )
+        .into_iter()
+        .filter(|(n, _, _)| !(filled_at_once && *n == nego))
+        .map(|(n, key, kind)| PendingNotice {
+            deal: Some(self.notice_deal(&n, &intent_id, &market)),
+            key,
+            kind,
+            created_at: now,
+        })
+        .collect();
+        let chats: Vec<ChatRecord> = effects
+            .iter()
+            .filter_map(|(n, fx)| match fx {
+                Effect::Chat { text } => Some(ChatRecord {
+                    nego: n.clone(),
+                    event_id: msg_id,
+                    from_me: false,
+                    ts: env.ts,
+                    received_at: now,
+                    text: text.clone(),
+                    unread: true,
+                }),
+                _ => None,
+            })
+            .collect();
+        let stale = effects
+            .iter()
+            .any(|(_, fx)| matches!(fx, Effect::StaleAccept { .. }));
+        let msg = (!matches!(env.kind, EnvelopeType::Chat)).then(|| MessageRecord {
+            nego: nego.clone(),
+            event_id: msg_id,
+            sender: dm.sender,
+            msg_type: env.kind.as_str().to_string(),
+            ts: env.ts,
+            envelope: dm.plaintext.into_bytes(),
+        });
+        let (stored, chat_full) = self.commit_change_with(&records, &out, &notices, |tx| {
+            // A message of a thread we did not keep (refused before it opened) is not stored.
+            if let Some(msg) = &msg
+                && tx.get_negotiation(&msg.nego)?.is_some()
+            {
+                tx.insert_message(msg)?;
+            }
+            let mut received = Vec::new();
+            for c in &chats {
+                if tx.get_negotiation(&c.nego)?.is_some() {
+                    received.push((c.nego.clone(), tx.insert_chat(c)?));
+                }
+            }
+            if let Some((id, at)) = wrap {
+                tx.wrap_mark_processed(&id, at)?;
+            }
+            Ok(received)
+        })?;
+        drop(_g);
         self.remember_peer_transport(dm.sender, dm.transport);
-        let mut refused = None;
-        for (n, fx) in &effects {
-            match fx {
-                Effect::Chat { text } => {
-                    let inserted = self.inner.store.insert_chat(&ChatRecord {
-                        nego: n.clone(),
-                        event_id: msg_id,
-                        from_me: false,
-                        ts: env.ts,
-                        received_at: now,
-                        text: text.clone(),
-                        unread: true,
-                    })?;
-                    match inserted {
-                        ChatInsert::Inserted => self.emit(AppEvent::ChatReceived {
-                            nego: n.to_string(),
-                        }),
-                        ChatInsert::Replay => {}
-                        ChatInsert::Full => {
-                            refused = Some((RefusalCode::ChatFull, "this deal's chat is full"))
-                        }
-                    }
+        let mut refused = stale.then_some((
+            RefusalCode::StaleAccept,
+            "they accepted terms that are not the ones on the table",
+        ));
+        for (n, inserted) in chat_full {
+            match inserted {
+                ChatInsert::Inserted => self.emit(AppEvent::ChatReceived {
+                    nego: n.to_string(),
+                }),
+                ChatInsert::Replay => {}
+                ChatInsert::Full => {
+                    refused = Some((RefusalCode::ChatFull, "this deal's chat is full"))
                 }
-                Effect::StaleAccept { .. } => {
-                    refused = Some((
-                        RefusalCode::StaleAccept,
-                        "they accepted terms that are not the ones on the table",
-                    ))
-                }
-                _ => {}
             }
         }
-        if !matches!(env.kind, EnvelopeType::Chat) {
-            let _ = self.inner.store.insert_message(&MessageRecord {
-                nego: nego.clone(),
-                event_id: msg_id,
-                sender: dm.sender,
-                msg_type: env.kind.as_str().to_string(),
-                ts: env.ts,
-                envelope: dm.plaintext.into_bytes(),
-            });
-        }
-        drop(_g);
+        self.finish_change(out, stored).await?;
         if let Some((code, why)) = refused {
             self.refuse(msg_id, dm.sender, Some(&nego), code, None, why);
         }
-        self.run_effects(intent_id, effects).await
+        Ok(())
     }
 
     /// Expires unconfirmed threads whose intent expired (enforced, unlike the reference).
@@ -674,14 +831,9 @@ impl App {
             let fx = n.tick(now);
             if !fx.is_empty() {
                 changed += 1;
-                self.save_thread(&n, rec.intent_id)?;
                 let nego = n.nego().clone();
-                drop(rec);
-                self.run_effects(
-                    n.intent_id(),
-                    fx.into_iter().map(|e| (nego.clone(), e)).collect(),
-                )
-                .await?;
+                let fx: Vec<(NegoId, Effect)> = fx.into_iter().map(|e| (nego.clone(), e)).collect();
+                self.commit_local([&n], rec.intent_id, &fx).await?;
             }
         }
         Ok(changed)

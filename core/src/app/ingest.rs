@@ -164,7 +164,7 @@ pub(crate) fn spawn_loops(app: App, mut incoming: Incoming) -> Vec<JoinHandle<()
     let dms = tokio::spawn(async move {
         while let Some(dm) = incoming.dms.recv().await {
             let created = dm.created_at.as_secs();
-            match b.receive_dm(dm).await {
+            match b.receive_dm(dm, None).await {
                 Ok(_) => {
                     // Refused and ignored messages are recorded (or need no record): the cursor
                     // moves past them too.
@@ -363,6 +363,7 @@ impl App {
         self.apply_and_project(&events)?;
         let me = self.public_key().ok();
         let now = Timestamp::from(unix_now());
+        let mut notices = Vec::new();
         for e in &events {
             match e.kind.as_u16() {
                 kinds::OFFER | kinds::REQUEST => {
@@ -380,12 +381,25 @@ impl App {
                         });
                     }
                 }
-                kinds::RATING | kinds::PROFILE => self.emit(AppEvent::ScreeningChanged {
+                kinds::RATING => {
+                    // Every copy, not only new ones: the notice's key makes a repeat a no-op,
+                    // and a rating stored just before a crash still gets its notice.
+                    if let Ok(r) = parse_rating(e)
+                        && let Some(n) = self.rating_notice(&r)?
+                    {
+                        notices.push(n);
+                    }
+                    self.emit(AppEvent::ScreeningChanged {
+                        pubkey: e.pubkey.to_hex(),
+                    })
+                }
+                kinds::PROFILE => self.emit(AppEvent::ScreeningChanged {
                     pubkey: e.pubkey.to_hex(),
                 }),
                 _ => {}
             }
         }
+        self.record_notices(&notices)?;
         Ok(())
     }
 
@@ -533,7 +547,7 @@ pub(crate) async fn catch_up(app: &App, how: CatchUp) -> Result<Applied, AppErro
     let mut newest = dm_since;
     for dm in dms {
         let created = dm.created_at.as_secs();
-        match app.receive_dm(dm).await {
+        match app.receive_dm(dm, None).await {
             Ok(outcome) => {
                 if outcome == DmOutcome::Applied {
                     applied.messages += 1;

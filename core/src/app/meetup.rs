@@ -5,6 +5,7 @@
 
 use nostr::{EventId, Timestamp};
 
+use super::notices::{MeetStep, NoticeKind, PendingNotice};
 use super::{
     App, AppError, AppEvent, DealAction, DealState, MeetCodeView, MeetOutcomeView, Refusal, lock,
     unix_now,
@@ -189,17 +190,20 @@ impl App {
         let pair = countersign(&claimed, &keys, Timestamp::from(now))?;
         let fx = n.mark_met(now)?;
         let rec = self.thread_record(&n, intent_id)?;
-        // One transaction: the nonce becomes used, both halves are queued, the deal is met.
-        self.inner.store.record_meet(
-            &pair.nonce,
-            now,
-            &[pair.shower.clone(), pair.scanner.clone()],
-            &rec,
-        )?;
+        // The status message telling the other side (queued: works offline too).
+        let out = self
+            .prepare_effects(intent_id, &with_nego(n.nego(), fx))
+            .await?;
+        let mut events = vec![pair.shower.clone(), pair.scanner.clone()];
+        events.extend(out.events.iter().cloned());
+        // One transaction: the nonce becomes used, both halves and the status are queued, the
+        // deal is met.
+        self.inner
+            .store
+            .record_meet(&pair.nonce, now, &events, &rec)?;
         drop(_g);
         self.after_met(&pair).await?;
-        // The status message telling the other side (queued: works offline too).
-        self.run_effects(intent_id, with_nego(n.nego(), fx)).await?;
+        self.finish_change(out, Vec::new()).await?;
         let ret = pair.return_code()?;
         let qr = QrMatrix::encode(&ret)?;
         let opts = RenderOptions::fit(512, qr.width, 4);
@@ -259,14 +263,17 @@ impl App {
             Vec::new()
         };
         let rec = self.thread_record(&n, intent_id)?;
-        self.inner.store.transaction(|tx| {
+        let out = self
+            .prepare_effects(intent_id, &with_nego(n.nego(), fx))
+            .await?;
+        self.commit_change(&[rec], &out, &[], |tx| {
             tx.outbox_enqueue(&pair.shower)?;
             tx.outbox_enqueue(&pair.scanner)?;
-            tx.upsert_negotiation(&rec)
+            Ok(())
         })?;
         drop(_g);
         self.after_met(&pair).await?;
-        self.run_effects(intent_id, with_nego(n.nego(), fx)).await?;
+        self.finish_change(out, Vec::new()).await?;
         Ok(MeetOutcomeView {
             nego: n.nego().to_string(),
             counterparty: n.counterparty().to_hex(),
@@ -367,18 +374,39 @@ impl App {
         if !ok {
             return;
         }
-        let Ok(fx) = n.mark_met(unix_now()) else {
+        let now = unix_now();
+        let Ok(fx) = n.mark_met(now) else {
             return;
         };
-        if let Ok(rec2) = self.thread_record(&n, rec.intent_id) {
-            let _ = self.inner.store.upsert_negotiation(&rec2);
+        // The thread, our status message and the notice, together.
+        let committed = async {
+            let rec2 = self.thread_record(&n, rec.intent_id)?;
+            let out = self
+                .prepare_effects(rec.intent_id, &with_nego(&r.nego, fx))
+                .await?;
+            let notice = PendingNotice {
+                key: format!("meet:{}", r.nego),
+                kind: NoticeKind::Meet {
+                    step: MeetStep::ScannedYourCode,
+                },
+                deal: Some(self.notice_deal(&r.nego, &rec.intent_id, n.market())),
+                created_at: now,
+            };
+            let new = self.commit_change(&[rec2], &out, &[notice], |_| Ok(()))?;
+            Ok::<_, AppError>((out, new))
         }
+        .await;
         drop(_g);
-        if let Err(e) = self
-            .run_effects(rec.intent_id, with_nego(&r.nego, fx))
-            .await
-        {
-            tracing::warn!("after a meeting: {e}");
+        match committed {
+            Ok((out, new)) => {
+                if let Err(e) = self.finish_change(out, new).await {
+                    tracing::warn!("after a meeting: {e}");
+                }
+            }
+            Err(e) => {
+                tracing::warn!("recording a meeting failed: {e}");
+                return;
+            }
         }
         self.forget_shown(&r.nego);
         self.emit(AppEvent::DealMet {

@@ -11,6 +11,8 @@ mod deals;
 mod ingest;
 mod intents;
 mod meetup;
+pub mod notices;
+pub mod pass;
 mod profile;
 mod rate;
 pub mod refusal;
@@ -42,6 +44,10 @@ use crate::store::{Store, StoreError};
 pub use deals::Response;
 pub use intents::{MAX_INTENTS_PER_AUTHOR, Payload, PostIntent, WITHDRAWN_REASON};
 pub use meetup::ScanInput;
+pub use notices::{
+    MAX_NOTICES_PER_CALL, MeetStep, Notice, NoticeChannel, NoticeDeal, NoticeKind, NoticeSettings,
+};
+pub use pass::{PassOutcome, PassReport};
 pub use profile::{CONTACT_ENTRY, FULL_NUMBER_WARNING, ProfileUpdate};
 pub use rate::RateInput;
 pub use refusal::{Refusal, refusal_of};
@@ -206,6 +212,9 @@ pub enum AppEvent {
     },
     /// A chat message arrived in a deal.
     ChatReceived { nego: String },
+    /// Something the user should hear about happened (see [`Notice`]); written before this is
+    /// sent, pending until acknowledged.
+    Notice { notice: Notice },
 }
 
 struct Net {
@@ -231,6 +240,8 @@ pub(crate) struct Inner {
     pub(crate) blocked: RwLock<HashSet<PublicKey>>,
     /// When the background catch-up last read people's own write relays (unix seconds).
     pub(crate) peers_read_at: Mutex<Option<u64>>,
+    /// One background pass at a time.
+    pub(crate) pass_lock: tokio::sync::Mutex<()>,
     pub(crate) events: broadcast::Sender<AppEvent>,
 }
 
@@ -341,6 +352,7 @@ impl App {
                 nego_lock: tokio::sync::Mutex::new(()),
                 blocked: RwLock::new(blocked),
                 peers_read_at: Mutex::new(None),
+                pass_lock: tokio::sync::Mutex::new(()),
                 events,
             }),
         };

@@ -463,7 +463,8 @@ struct LiveSub {
 
 enum QueryMsg {
     Event(Box<VerifiedEvent>),
-    Done(RelayUrl),
+    /// The relay finished: `true` for EOSE, `false` for CLOSED (refused or aborted).
+    Done(RelayUrl, bool),
 }
 
 struct QuerySub {
@@ -472,7 +473,32 @@ struct QuerySub {
     pre_eose: HashMap<RelayUrl, usize>,
     /// Estimated bytes of the events admitted so far, per relay.
     bytes: HashMap<RelayUrl, usize>,
+    /// Relays that sent more than the filter's `limit` or more than their byte budget.
+    truncated: HashSet<RelayUrl>,
     tx: mpsc::Sender<QueryMsg>,
+}
+
+/// What one relay query returned, and which relays are known to have sent everything they
+/// hold for the filter (see [`RelayClient::query_page`]).
+#[derive(Debug, Default)]
+pub struct QueryPage {
+    /// Verified events, newest first (newest version per replaceable coordinate).
+    pub events: Vec<VerifiedEvent>,
+    /// Relays the query was sent to.
+    pub relays_asked: usize,
+    /// Relays that answered completely: EOSE (the end of their stored events) before the
+    /// timeout, fewer events than the filter's `limit`, within their byte budget.
+    pub relays_complete: usize,
+    /// Relays that may hold more: they sent `limit` events or more, or exceeded their byte
+    /// budget ([`RelayConfig::query_max_bytes_per_relay`]).
+    pub relays_truncated: usize,
+}
+
+impl QueryPage {
+    /// At least one relay answered completely: the events are at least that relay's whole view.
+    pub fn is_complete(&self) -> bool {
+        self.relays_complete > 0
+    }
 }
 
 /// An upper estimate of the heap and inline memory an [`Event`] occupies once parsed (each tag
@@ -872,7 +898,7 @@ fn beyond_limit(
 enum Dispatch {
     Live(VerifiedEvent),
     Query(mpsc::Sender<QueryMsg>, VerifiedEvent),
-    QueryDone(mpsc::Sender<QueryMsg>, RelayUrl),
+    QueryDone(mpsc::Sender<QueryMsg>, RelayUrl, bool),
 }
 
 impl RelayClient {
@@ -1202,7 +1228,19 @@ impl RelayClient {
         filter: Filter,
         timeout: Duration,
     ) -> Result<Vec<VerifiedEvent>, RelayError> {
-        self.query_on(filter, &[], timeout).await
+        Ok(self.query_relays(filter, true, &[], timeout).await?.events)
+    }
+
+    /// [`RelayClient::query`], also telling how complete the answer is: how many relays sent
+    /// EOSE in time without reaching the filter's `limit` (a relay at the limit may hold more,
+    /// older events: relays return the newest first) or their byte budget. A caller that
+    /// advances a cursor over the answer must only do so for a complete page.
+    pub async fn query_page(
+        &self,
+        filter: Filter,
+        timeout: Duration,
+    ) -> Result<QueryPage, RelayError> {
+        self.query_relays(filter, true, &[], timeout).await
     }
 
     /// [`RelayClient::query`] on our read relays and on `extra` relays too (someone's write
@@ -1214,7 +1252,10 @@ impl RelayClient {
         extra: &[RelayUrl],
         timeout: Duration,
     ) -> Result<Vec<VerifiedEvent>, RelayError> {
-        self.query_relays(filter, true, extra, timeout).await
+        Ok(self
+            .query_relays(filter, true, extra, timeout)
+            .await?
+            .events)
     }
 
     /// [`RelayClient::query`] on `relays` only (ours among them as they are, others connected
@@ -1225,7 +1266,10 @@ impl RelayClient {
         relays: &[RelayUrl],
         timeout: Duration,
     ) -> Result<Vec<VerifiedEvent>, RelayError> {
-        self.query_relays(filter, false, relays, timeout).await
+        Ok(self
+            .query_relays(filter, false, relays, timeout)
+            .await?
+            .events)
     }
 
     async fn query_relays(
@@ -1234,7 +1278,7 @@ impl RelayClient {
         include_ours: bool,
         extra: &[RelayUrl],
         timeout: Duration,
-    ) -> Result<Vec<VerifiedEvent>, RelayError> {
+    ) -> Result<QueryPage, RelayError> {
         let started = tokio::time::Instant::now();
         let own = self.inner.own_relays();
         let reading = own.reading();
@@ -1287,14 +1331,17 @@ impl RelayClient {
                 gate: IngestGate::new(self.inner.config.limits.clone()),
                 pre_eose: HashMap::new(),
                 bytes: HashMap::new(),
+                truncated: HashSet::new(),
                 tx,
             },
         );
+        let relays_asked = relays.len();
+        let mut eosed: HashSet<RelayUrl> = HashSet::new();
         let mut pending: HashSet<RelayUrl> = relays.iter().cloned().collect();
         match self
             .inner
             .client
-            .subscribe_with_id_to(relays, id.clone(), filter, None)
+            .subscribe_with_id_to(relays, id.clone(), filter.clone(), None)
             .await
         {
             Ok(output) => {
@@ -1314,14 +1361,32 @@ impl RelayClient {
             tokio::select! {
                 msg = rx.recv() => match msg {
                     Some(QueryMsg::Event(e)) => events.push(*e),
-                    Some(QueryMsg::Done(url)) => { pending.remove(&url); }
+                    Some(QueryMsg::Done(url, eose)) => {
+                        if pending.remove(&url) && eose {
+                            eosed.insert(url);
+                        }
+                    }
                     None => break,
                 },
                 _ = &mut deadline => break,
             }
         }
         self.inner.client.unsubscribe(&id).await;
-        lock(&self.inner.routes).queries.remove(&id);
+        let sub = lock(&self.inner.routes).queries.remove(&id);
+        let limit = filter.limit;
+        let mut truncated: HashSet<RelayUrl> = HashSet::new();
+        if let Some(q) = sub {
+            truncated = q.truncated;
+            if let Some(l) = limit {
+                truncated.extend(
+                    q.pre_eose
+                        .into_iter()
+                        .filter(|(_, n)| *n >= l)
+                        .map(|(u, _)| u),
+                );
+            }
+        }
+        let relays_complete = eosed.difference(&truncated).count();
         // Drain what arrived between the last EOSE and the removal.
         while let Ok(QueryMsg::Event(e)) = rx.try_recv() {
             events.push(*e);
@@ -1338,7 +1403,12 @@ impl RelayClient {
                 .cmp(&a.event.created_at)
                 .then(a.event.id.cmp(&b.event.id))
         });
-        Ok(events)
+        Ok(QueryPage {
+            events,
+            relays_asked,
+            relays_complete,
+            relays_truncated: truncated.len(),
+        })
     }
 
     /// Queues `event` in the outbox and wakes the publisher. The event is removed from the
@@ -1561,8 +1631,8 @@ async fn ingest_loop(
             Some(Dispatch::Query(tx, v)) => {
                 let _ = tx.send(QueryMsg::Event(Box::new(v))).await;
             }
-            Some(Dispatch::QueryDone(tx, url)) => {
-                let _ = tx.send(QueryMsg::Done(url)).await;
+            Some(Dispatch::QueryDone(tx, url, eose)) => {
+                let _ = tx.send(QueryMsg::Done(url, eose)).await;
             }
             None => {}
         }
@@ -1595,8 +1665,12 @@ fn route(inner: &Inner, relay_url: RelayUrl, message: RelayMessage<'static>) -> 
                 let budget = inner.config.query_max_bytes_per_relay;
                 // Charged before the gate records the id, so an event refused for budget can
                 // still arrive from another relay.
-                beyond_limit(&q.filter, &mut q.pre_eose, false, &relay_url)
-                    .and_then(|()| charge_query_bytes(&mut q.bytes, &relay_url, &event, budget))
+                let verdict = beyond_limit(&q.filter, &mut q.pre_eose, false, &relay_url)
+                    .and_then(|()| charge_query_bytes(&mut q.bytes, &relay_url, &event, budget));
+                if verdict.is_err() {
+                    q.truncated.insert(relay_url.clone());
+                }
+                verdict
                     .and_then(|()| q.gate.admit(&event, Some(&q.filter), now))
                     .map(|()| Some(q.tx.clone()))
             } else {
@@ -1633,7 +1707,7 @@ fn route(inner: &Inner, relay_url: RelayUrl, message: RelayMessage<'static>) -> 
                 routes
                     .queries
                     .get(&sub_id)
-                    .map(|q| Dispatch::QueryDone(q.tx.clone(), relay_url))
+                    .map(|q| Dispatch::QueryDone(q.tx.clone(), relay_url, true))
             }
         }
         RelayMessage::Closed {
@@ -1645,7 +1719,7 @@ fn route(inner: &Inner, relay_url: RelayUrl, message: RelayMessage<'static>) -> 
             routes
                 .queries
                 .get(&sub_id)
-                .map(|q| Dispatch::QueryDone(q.tx.clone(), relay_url))
+                .map(|q| Dispatch::QueryDone(q.tx.clone(), relay_url, false))
         }
         _ => None,
     }

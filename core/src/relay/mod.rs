@@ -19,8 +19,8 @@ pub mod outbox;
 pub mod transport;
 
 pub use client::{
-    Incoming, PublishReport, RelayClient, RelayConfig, RelayError, RelayState, SentDm, Stream,
-    Traffic, VerifiedEvent, default_index_relays, default_relays,
+    Incoming, PublishReport, QueryPage, RelayClient, RelayConfig, RelayError, RelayState, SentDm,
+    Stream, Traffic, VerifiedEvent, default_index_relays, default_relays,
 };
 pub use embedded::{EmbeddedRelay, EmbeddedRelayOptions};
 pub use ingest::{DropReason, IngestLimits, IngestStats};

@@ -20,6 +20,7 @@ mod crypto;
 mod directory;
 mod events;
 mod inbox;
+mod notices;
 mod outbox;
 mod peers;
 mod records;
@@ -45,6 +46,7 @@ pub use events::{
     EventQuery, InsertReport, MAX_QUERY_LIMIT, MAX_QUERY_VALUES, PROFILE_HISTORY_LEN,
 };
 pub use inbox::{ChatInsert, ChatRecord, MAX_CHAT_PER_DEAL, MAX_REFUSALS, RefusalRecord};
+pub use notices::{MAX_ACK_IDS, NoticeInsert, NoticeRow};
 pub use outbox::OutboxEntry;
 pub use peers::{MAX_PEER_BATCH, PeerRelayMarks};
 pub use records::{MessageInsert, MessageRecord, NegotiationRecord};

@@ -291,6 +291,30 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         synced_until INTEGER
     ) WITHOUT ROWID;
     "#,
+    // v12: notices and the gift wraps a background pass already opened (store/notices.rs,
+    // docs/NOTIFICATIONS.md). `seq` is AUTOINCREMENT so a notice id is never reused (platforms use
+    // it as the notification id); `key` makes deriving the same notice twice insert it once;
+    // `body` is sealed. `processed_wraps` lets a pass skip decrypting the two days of NIP-17 wraps
+    // it must re-read (their timestamps are randomised up to two days back).
+    r#"
+    CREATE TABLE notices (
+        seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+        key          TEXT    NOT NULL UNIQUE,
+        nego         TEXT,
+        kind         TEXT    NOT NULL,
+        created_at   INTEGER NOT NULL,
+        delivered_at INTEGER,
+        body         BLOB    NOT NULL
+    );
+    CREATE INDEX notices_pending ON notices(seq) WHERE delivered_at IS NULL;
+    CREATE INDEX notices_nego    ON notices(nego) WHERE delivered_at IS NULL;
+
+    CREATE TABLE processed_wraps (
+        id         BLOB    PRIMARY KEY,
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX processed_wraps_time ON processed_wraps(created_at);
+    "#,
 ];
 
 /// The version whose step gave `rep_keys` node ids and dropped the old checkpoint (tests).
@@ -379,7 +403,9 @@ mod tests {
             "messages",
             "meta",
             "negotiations",
+            "notices",
             "outbox",
+            "processed_wraps",
             "profile_history",
             "rep_checkpoint",
             "rep_ck_dirty",

@@ -348,6 +348,47 @@ impl RawPeer {
     }
 }
 
+/// A negotiation message from `from` about `intent` (a counter at `price`, or any other `kind`
+/// with no terms), carried on `t` to the intent's author, written at `ts`. Returns the
+/// negotiation id and the event to publish — what a responder's phone would send.
+pub fn message_on(
+    from: &Keys,
+    intent: &IntentView,
+    kind: EnvelopeType,
+    price: u32,
+    ts: u64,
+    t: Transport,
+) -> (String, Event) {
+    let author = freeport_core::identity::parse_public_key(&intent.author).expect("author");
+    let nego = NegoId::new(&intent.d, author, from.public_key()).expect("nego");
+    let mut env = Envelope::new(
+        kind,
+        nego.clone(),
+        EventId::from_hex(&intent.id).expect("id"),
+        intent.market.clone(),
+        ts,
+    );
+    match kind {
+        EnvelopeType::Counter => env.terms = Some(priced(&intent_terms(intent), price)),
+        EnvelopeType::Accept => {
+            env.terms = Some(intent_terms(intent));
+            env.contact = Some(format!("Someone · {}", from.public_key().to_hex()));
+        }
+        _ => {}
+    }
+    let text = build_envelope(&env).expect("envelope");
+    let at = Timestamp::from(ts);
+    let ev = match t {
+        Transport::Nip17 => {
+            transport::build_nip17(from, &author, &text, at)
+                .expect("wrap")
+                .to_peer
+        }
+        Transport::Nip04 => transport::build_nip04(from, &author, &text, at).expect("nip04"),
+    };
+    (nego.to_string(), ev)
+}
+
 /// Relay client tunables for tests: fast reconnects and retries.
 pub fn fast_config(relays: Vec<String>) -> RelayConfig {
     let mut c = RelayConfig::new(relays);

@@ -29,34 +29,62 @@ final class AppEnvironment {
         dataDirectory.appending(path: "relays.txt", directoryHint: .notDirectory)
     }
 
+    /// The core, opened once per process: by the first screen or by a background refresh.
+    private var core: FreeportApp?
+
+    /// A deal a tapped notification asked to open, before the root model exists.
+    private var pendingLink: URL?
+
+    private func openCore() throws -> FreeportApp {
+        if let core { return core }
+        var dir = dataDirectory
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        var values = URLResourceValues()
+        values.isExcludedFromBackup = true
+        try dir.setResourceValues(values)
+        var config = defaultConfig(dataDir: dir.path)
+        config.defaultRegion = Locale.current.region?.identifier
+        let opened = try FreeportApp(config: config, secrets: secrets)
+        // The core keeps the relay settings; an earlier version's file becomes them once (an
+        // unreadable one costs only the old list: Settings shows the defaults).
+        _ = try? opened.importRelayFile(path: legacyRelayFile.path)
+        core = opened
+        return opened
+    }
+
     /// Opens the core (no network yet) and starts the root model.
     func boot() async {
         guard app == nil else { return }
         startupError = nil
         do {
-            var dir = dataDirectory
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            var values = URLResourceValues()
-            values.isExcludedFromBackup = true
-            try dir.setResourceValues(values)
-            var config = defaultConfig(dataDir: dir.path)
-            config.defaultRegion = Locale.current.region?.identifier
-            let core = try FreeportApp(config: config, secrets: secrets)
-            // The core keeps the relay settings; an earlier version's file becomes them once (an
-            // unreadable one costs only the old list: Settings shows the defaults).
-            _ = try? core.importRelayFile(path: legacyRelayFile.path)
-            let model = AppModel(core: core)
+            let model = AppModel(core: try openCore())
             app = model
             await model.start()
+            if let link = pendingLink {
+                pendingLink = nil
+                model.open(link)
+            }
         } catch {
             startupError = Words.error(UserError(error))
         }
+    }
+
+    /// The core for a background refresh, without starting the app's own connection (the pass
+    /// opens and closes its own); nil when it cannot be opened (e.g. Keychain locked).
+    func coreForBackground() -> FreeportApp? {
+        try? openCore()
+    }
+
+    /// A `freeport://deal/…` link (a tapped notification): opens that deal.
+    func open(_ url: URL) {
+        if let app { app.open(url) } else { pendingLink = url }
     }
 
     /// Erases the data directory and every Keychain entry, then starts over at onboarding.
     func wipe() async throws {
         await app?.goOffline()
         app = nil
+        core = nil
         if FileManager.default.fileExists(atPath: dataDirectory.path) {
             try FileManager.default.removeItem(at: dataDirectory)
         }

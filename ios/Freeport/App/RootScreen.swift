@@ -50,20 +50,25 @@ struct RetryScreen: View {
 /// The five tabs.
 struct MainTabs: View {
     let app: AppModel
+    @State private var tab = Tab.browse
+
+    enum Tab: Hashable { case browse, mine, deals, check, me }
 
     var body: some View {
-        TabView {
+        TabView(selection: $tab) {
             NavigationStack { BrowseScreen(app: app, model: BrowseModel(core: app.core)) }
-                .tabItem { Label("Browse", systemImage: "map") }
+                .tabItem { Label("Browse", systemImage: "map") }.tag(Tab.browse)
             NavigationStack { MyIntentsScreen(app: app, model: MyIntentsModel(core: app.core)) }
-                .tabItem { Label("My posts", systemImage: "tray.full") }
+                .tabItem { Label("My posts", systemImage: "tray.full") }.tag(Tab.mine)
             NavigationStack { DealsScreen(app: app, model: DealsModel(core: app.core)) }
-                .tabItem { Label("Deals", systemImage: "person.2") }
+                .tabItem { Label("Deals", systemImage: "person.2") }.tag(Tab.deals)
             NavigationStack { ScreenContactScreen(app: app, model: ScreenModel(core: app.core)) }
-                .tabItem { Label("Check", systemImage: "checkmark.shield") }
+                .tabItem { Label("Check", systemImage: "checkmark.shield") }.tag(Tab.check)
             NavigationStack { ProfileScreen(app: app, model: ProfileModel(core: app.core)) }
-                .tabItem { Label("Me", systemImage: "person.crop.circle") }
+                .tabItem { Label("Me", systemImage: "person.crop.circle") }.tag(Tab.me)
         }
+        // A tapped notification: the Deals tab opens that deal.
+        .onChange(of: app.requestedDeal, initial: true) { _, nego in if nego != nil { tab = .deals } }
     }
 }
 

@@ -111,6 +111,10 @@ struct DealsScreen: View {
         .task { await model.refresh() }
         .refreshable { await model.refresh() }
         .onChange(of: app.dealsRevision) { Task { await model.refresh() } }
+        // The deal a tapped notification names.
+        .navigationDestination(item: Bindable(app).requestedDeal) { nego in
+            NegotiationScreen(app: app, model: NegotiationModel(core: app.core, nego: nego))
+        }
     }
 
     private func rows(_ deals: [DealView]) -> some View {

@@ -47,7 +47,12 @@ struct PostIntentScreen: View {
             }
         }
         .overlay { if model.busy { ProgressView("Signing…") } }
-        .onChange(of: model.posted) { _, posted in if posted != nil { dismiss() } }
+        .onChange(of: model.posted) { _, posted in
+            guard posted != nil else { return }
+            // Answers come while the app is closed: the moment to ask to notify.
+            Task { await BackgroundNotices.requestPermissionIfNeeded() }
+            dismiss()
+        }
     }
 
     /// The core's violations placed under `input` (a form path, `title`, `geohash`, or "").

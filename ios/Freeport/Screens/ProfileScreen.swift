@@ -154,6 +154,20 @@ struct SettingsScreen: View {
 
     var body: some View {
         Form {
+            if let notices = model.notices {
+                Section {
+                    Toggle("Deals: quotes, counter-offers, messages, confirmations, meetings", isOn: Binding(
+                        get: { notices.deals }, set: { on in Task { await model.setNotices(.deals, on: on) } }))
+                    Toggle("Ratings you receive", isOn: Binding(
+                        get: { notices.ratings }, set: { on in Task { await model.setNotices(.ratings, on: on) } }))
+                    Toggle("Safety alerts", isOn: Binding(
+                        get: { notices.safety }, set: { on in Task { await model.setNotices(.safety, on: on) } }))
+                } header: {
+                    Text("Notifications")
+                } footer: {
+                    Text("Freeport checks for news in the background when iOS lets it, with no server of its own.")
+                }
+            }
             ForEach(SettingsModel.roles, id: \.self) { role in
                 RelayListSection(model: model, role: role)
             }

@@ -47,6 +47,8 @@ public final class AppModel {
     public private(set) var online = false
     /// Last network problem (the app works offline; this is a status line, not a blocker).
     public private(set) var networkError: UserError?
+    /// A deal to open (a tapped notification's link); the Deals tab shows it and clears it.
+    public var requestedDeal: String?
 
     private var subscription: ListenerHandle?
 
@@ -101,13 +103,18 @@ public final class AppModel {
         online = false
     }
 
+    /// Opens what a `freeport://deal/…` link names (other links are ignored).
+    public func open(_ url: URL) {
+        if let nego = DeepLink.nego(from: url) { requestedDeal = nego }
+    }
+
     /// Routes one event to the counters.
     func handle(_ event: AppEventRecord) {
         lastEvent = event
         switch event {
         case .intentSeen:
             marketsRevision += 1
-        case .negotiationChanged, .dealMet, .chatReceived:
+        case .negotiationChanged, .dealMet, .chatReceived, .notice:
             dealsRevision += 1
         case .screeningChanged:
             screeningRevision += 1

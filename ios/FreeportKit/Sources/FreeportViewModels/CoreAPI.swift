@@ -124,6 +124,19 @@ public protocol FreeportCoreAPI: AnyObject, Sendable {
     func trustNeighbourhood(maxNodes: UInt32) async throws -> NeighbourhoodView
     /// Live updates until the handle is cancelled or dropped.
     func subscribe(listener: AppListener) async throws -> ListenerHandle
+
+    /// One bounded background pass; returns the notices not acknowledged yet.
+    func backgroundPass(budgetMs: UInt64) async throws -> PassReport
+    /// Notices not acknowledged yet (at most 100).
+    func pendingNotices() async throws -> [Notice]
+    /// Acknowledges shown notices by id.
+    func ackNotices(ids: [UInt64]) async throws -> UInt32
+    /// The user opened this deal: its pending notices are acknowledged.
+    func markDealSeen(nego: String) async throws -> UInt32
+    /// Which notice channels are on.
+    func noticeSettings() async throws -> NoticeSettings
+    /// Switches notice channels on or off.
+    func setNoticeSettings(settings: NoticeSettings) async throws
 }
 
 extension FreeportApp: FreeportCoreAPI {}

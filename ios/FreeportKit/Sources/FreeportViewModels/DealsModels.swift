@@ -174,9 +174,10 @@ public final class NegotiationModel {
     /// The counterparty's contact (nil until confirmed; the core enforces this).
     public var contact: String? { deal?.theirContact }
 
-    /// Reloads.
+    /// Reloads; what notifications had to tell about this deal is now seen.
     public func refresh() async {
         await run { try await self.core.deal(nego: self.nego) }
+        _ = try? await core.markDealSeen(nego: nego)
     }
 
     /// Accepts the terms on the table (reveals the user's contact).

@@ -37,6 +37,8 @@ public final class SettingsModel {
     public private(set) var wipeRequested = false
     /// Data was wiped (the app returns to onboarding).
     public private(set) var wiped = false
+    /// Which notification channels are on (nil until `refresh`).
+    public private(set) var notices: NoticeSettings?
     /// Last problem.
     public private(set) var error: UserError?
 
@@ -134,6 +136,7 @@ public final class SettingsModel {
             pending = try await core.outbox()
             requireNip17 = try await core.requireNip17()
             blocked = try await core.blocked()
+            notices = try await core.noticeSettings()
             error = nil
         } catch {
             self.error = UserError(error)
@@ -156,6 +159,23 @@ public final class SettingsModel {
         do {
             _ = try await core.unblock(key: pubkey)
             blocked = try await core.blocked()
+            error = nil
+        } catch {
+            self.error = UserError(error)
+        }
+    }
+
+    /// Switches one notification channel on or off (kept by the core).
+    public func setNotices(_ channel: NoticeChannel, on: Bool) async {
+        do {
+            var next = try await core.noticeSettings()
+            switch channel {
+            case .deals: next.deals = on
+            case .ratings: next.ratings = on
+            case .safety: next.safety = on
+            }
+            try await core.setNoticeSettings(settings: next)
+            notices = next
             error = nil
         } catch {
             self.error = UserError(error)

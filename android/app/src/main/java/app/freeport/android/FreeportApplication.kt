@@ -3,12 +3,16 @@ package app.freeport.android
 import android.app.Application
 import android.content.pm.ApplicationInfo
 import android.os.StrictMode
+import app.freeport.android.notify.BackgroundWork
+import app.freeport.android.notify.CoreHost
+import app.freeport.android.notify.Notifications
 import app.freeport.core.FreeportApp
 import app.freeport.core.FreeportException
 import app.freeport.core.defaultConfig
 import app.freeport.presentation.Core
 import app.freeport.presentation.DataWiper
 import app.freeport.presentation.FfiCore
+import app.freeport.presentation.PassAfterActionsCore
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Deferred
@@ -21,9 +25,9 @@ import java.io.File
 /**
  * Process-wide wiring: the secret store and the one core instance (which keeps the relay
  * settings). Opening the core opens SQLite, so it happens on [Dispatchers.IO]; screens wait for
- * [openCore].
+ * [openCore]. Also the background work ([BackgroundWork]) and its notification channels.
  */
-class FreeportApplication : Application() {
+class FreeportApplication : Application(), CoreHost {
     /** Lives as long as the process; relay connections and the outbox run here. */
     val appScope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
 
@@ -40,7 +44,7 @@ class FreeportApplication : Application() {
      * The one core, opened on [Dispatchers.IO] (SQLite, the secret store) the first time it is
      * asked for. A failed open is kept (every screen sees the same error) until [retry].
      */
-    suspend fun openCore(retry: Boolean = false): Core = coreDeferred(retry).await()
+    override suspend fun openCore(retry: Boolean): Core = coreDeferred(retry).await()
 
     @Synchronized
     private fun coreDeferred(retry: Boolean): Deferred<Core> {
@@ -55,7 +59,9 @@ class FreeportApplication : Application() {
             } catch (e: FreeportException) {
                 // An unreadable old file costs only the old list: Settings shows the defaults.
             }
-            core
+            // After posting, answering or accepting: a background pass soon (the answer may come
+            // while the app is closed, and the pass pushes what the action queued).
+            PassAfterActionsCore(core) { BackgroundWork.requestNow(this@FreeportApplication) }
         }.also { opening = it }
     }
 
@@ -69,6 +75,8 @@ class FreeportApplication : Application() {
             )
         }
         coreDeferred(retry = false) // start opening before the first frame asks for it
+        Notifications.createChannels(this)
+        BackgroundWork.schedulePeriodic(this)
     }
 
     /**

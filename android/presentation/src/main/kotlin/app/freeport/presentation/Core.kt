@@ -15,7 +15,10 @@ import app.freeport.core.MarketView
 import app.freeport.core.MeetCodeView
 import app.freeport.core.MeetOutcomeView
 import app.freeport.core.NeighbourhoodView
+import app.freeport.core.Notice
+import app.freeport.core.NoticeSettings
 import app.freeport.core.OutboxItemView
+import app.freeport.core.PassReport
 import app.freeport.core.PassphrasePurpose
 import app.freeport.core.PostIntentInput
 import app.freeport.core.ProfileInput
@@ -134,6 +137,19 @@ interface Core {
     suspend fun qrPng(text: String, px: Int): ByteArray
     suspend fun screen(subject: String, explain: Boolean): ScreeningView
     suspend fun trustNeighbourhood(maxNodes: Int): NeighbourhoodView
+
+    /**
+     * One bounded background pass (connect, catch up, apply, push the outbox, disconnect) within
+     * [budgetMs]; returns the notices not acknowledged yet.
+     */
+    suspend fun backgroundPass(budgetMs: Long): PassReport
+    suspend fun pendingNotices(): List<Notice>
+    /** Acknowledges shown notices; returns how many were pending. */
+    suspend fun ackNotices(ids: List<ULong>): Int
+    /** The user opened this deal: its pending notices need no notification any more. */
+    suspend fun markDealSeen(nego: String): Int
+    suspend fun noticeSettings(): NoticeSettings
+    suspend fun setNoticeSettings(settings: NoticeSettings)
 
     /**
      * Registers [onEvent] for live core events (intent seen, negotiation changed, deal met…).
@@ -272,6 +288,14 @@ class FfiCore(
     override suspend fun screen(subject: String, explain: Boolean) = onIo { app.screen(subject, explain) }
     override suspend fun trustNeighbourhood(maxNodes: Int) =
         onIo { app.trustNeighbourhood(maxNodes.toUIntChecked("max_nodes")) }
+
+    override suspend fun backgroundPass(budgetMs: Long) =
+        onIo { app.backgroundPass(budgetMs.coerceAtLeast(0).toULong()) }
+    override suspend fun pendingNotices() = onIo { app.pendingNotices() }
+    override suspend fun ackNotices(ids: List<ULong>) = onIo { app.ackNotices(ids).toInt() }
+    override suspend fun markDealSeen(nego: String) = onIo { app.markDealSeen(nego).toInt() }
+    override suspend fun noticeSettings() = onIo { app.noticeSettings() }
+    override suspend fun setNoticeSettings(settings: NoticeSettings) = onIo { app.setNoticeSettings(settings) }
 
     override fun subscribe(onEvent: (AppEventRecord) -> Unit): AutoCloseable {
         val handle = app.subscribe(object : AppListener {

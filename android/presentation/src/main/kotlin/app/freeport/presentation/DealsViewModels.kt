@@ -159,7 +159,11 @@ class NegotiationViewModel(
         }
     }
 
-    fun load(): Job = action(::fail) { show(core.deal(nego)) }
+    /** Shows the deal; what the notifications had to tell about it is now seen. */
+    fun load(): Job = action(::fail) {
+        show(core.deal(nego))
+        core.markDealSeen(nego)
+    }
 
     /** The deal's market form labels by top-level key (a term without a form field keeps its key). */
     private suspend fun labelsOf(market: String): Map<String, String> =

@@ -3,6 +3,8 @@ package app.freeport.presentation
 import app.freeport.core.BlockedView
 import app.freeport.core.FreeportException
 import app.freeport.core.IdentityView
+import app.freeport.core.NoticeChannel
+import app.freeport.core.NoticeSettings
 import app.freeport.core.RelayListRole
 import app.freeport.core.RelaySettingsView
 import app.freeport.core.RelayStatusView
@@ -58,6 +60,8 @@ class SettingsViewModel(
         val wiped: Boolean = false,
         /** The core library's version, for bug reports. */
         val coreVersion: String = "",
+        /** Which notification channels are on (null until loaded). */
+        val notices: NoticeSettings? = null,
         val error: UiError? = null,
     ) {
         /** One list of the relay settings. */
@@ -101,8 +105,21 @@ class SettingsViewModel(
                 requireNip17 = core.requireNip17(),
                 blocked = core.blocked(),
                 coreVersion = core.coreVersion(),
+                notices = core.noticeSettings(),
             )
         }
+    }
+
+    /** Switches notifications of one channel on or off (kept by the core). */
+    fun setNotices(channel: NoticeChannel, on: Boolean): Job = action(::fail) {
+        val current = _state.value.notices ?: core.noticeSettings()
+        val next = when (channel) {
+            NoticeChannel.DEALS -> current.copy(deals = on)
+            NoticeChannel.RATINGS -> current.copy(ratings = on)
+            NoticeChannel.SAFETY -> current.copy(safety = on)
+        }
+        core.setNoticeSettings(next)
+        _state.update { it.copy(notices = next, error = null) }
     }
 
     /** The text of [role]'s "add a relay" field (editing it clears that list's refusal). */

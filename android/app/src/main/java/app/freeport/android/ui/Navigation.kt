@@ -49,8 +49,10 @@ import androidx.navigation.compose.NavHost
 import androidx.navigation.compose.composable
 import androidx.navigation.compose.currentBackStackEntryAsState
 import androidx.navigation.compose.rememberNavController
+import androidx.navigation.navDeepLink
 import app.freeport.android.FreeportApplication
 import app.freeport.android.R
+import app.freeport.android.notify.rememberNotificationPermissionRequest
 import app.freeport.android.ui.screens.BrowseRoute
 import app.freeport.android.ui.screens.DealRoute
 import app.freeport.android.ui.screens.MeetRoute
@@ -76,6 +78,8 @@ object Routes {
     const val POST = "post/{market}"
     const val QUOTES = "quotes/{intent}"
     const val DEAL = "deal/{nego}"
+    /** What a notice's notification opens (see `Notifications.dealUri`). */
+    const val DEAL_LINK = "freeport://deal/{nego}"
     const val MEET = "meet/{nego}"
     const val RATE = "rate/{nego}"
 
@@ -163,6 +167,8 @@ fun FreeportNavHost(core: Core, app: FreeportApplication, nav: NavHostController
     val entry by nav.currentBackStackEntryAsState()
     val current = entry?.destination?.route
     val showTabs = current != null && current != Routes.ONBOARDING && current != Routes.BACKUP
+    // After posting or answering, an answer is what the user waits for: ask to notify them.
+    val askNotifications = rememberNotificationPermissionRequest()
     FreeportScaffold(
         currentTab = if (showTabs) current.substringBefore('?') else null,
         onTab = { route ->
@@ -192,7 +198,10 @@ fun FreeportNavHost(core: Core, app: FreeportApplication, nav: NavHostController
                 BrowseRoute(
                     core,
                     onPost = { nav.navigate(Routes.post(it)) },
-                    onOpenDeal = { nav.navigate(Routes.deal(it)) },
+                    onOpenDeal = {
+                        askNotifications()
+                        nav.navigate(Routes.deal(it))
+                    },
                     onOpenMine = { nav.navigate(Routes.quotes(it)) },
                 )
             }
@@ -210,12 +219,15 @@ fun FreeportNavHost(core: Core, app: FreeportApplication, nav: NavHostController
                 SettingsRoute(core, app, onBackup = { nav.navigate(Routes.BACKUP) })
             }
             composable(Routes.POST) { e ->
-                PostRoute(core, market = e.arguments?.getString("market").orEmpty()) { nav.popBackStack() }
+                PostRoute(core, market = e.arguments?.getString("market").orEmpty()) {
+                    askNotifications()
+                    nav.popBackStack()
+                }
             }
             composable(Routes.QUOTES) { e ->
                 QuotesRoute(core, intentId = e.arguments?.getString("intent").orEmpty(), onDeal = { nav.navigate(Routes.deal(it)) })
             }
-            composable(Routes.DEAL) { e ->
+            composable(Routes.DEAL, deepLinks = listOf(navDeepLink { uriPattern = Routes.DEAL_LINK })) { e ->
                 val nego = e.arguments?.getString("nego").orEmpty()
                 DealRoute(
                     core,

@@ -23,6 +23,7 @@ import app.freeport.core.Party
 import app.freeport.core.PhoneStatus
 import app.freeport.core.ProfileView
 import app.freeport.core.QuoteView
+import app.freeport.core.NoticeSettings
 import app.freeport.core.Reason
 import app.freeport.core.RefusalCode
 import app.freeport.core.RefusalView
@@ -348,5 +349,6 @@ object ScreenFixtures {
         requireNip17 = true,
         blocked = listOf(BlockedView("5y6", CHEN, "Best Deals SG", NOW - 86_400uL)),
         coreVersion = "0.1.0",
+        notices = NoticeSettings(deals = true, ratings = false, safety = true),
     )
 }

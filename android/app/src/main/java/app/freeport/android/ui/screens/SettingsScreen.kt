@@ -48,6 +48,7 @@ import app.freeport.android.ui.ErrorBanner
 import app.freeport.android.ui.findActivity
 import app.freeport.android.ui.relayRuleText
 import app.freeport.android.ui.rememberScreenModel
+import app.freeport.core.NoticeChannel
 import app.freeport.core.RelayListRole
 import app.freeport.core.RelayUrlRule
 import app.freeport.presentation.Core
@@ -63,6 +64,7 @@ interface SettingsActions {
     fun resetRelays() {}
     fun setRequireNip17(on: Boolean) {}
     fun unblock(pubkey: String) {}
+    fun setNotices(channel: NoticeChannel, on: Boolean) {}
     fun backup() {}
     fun wipe() {}
     fun cancelWipe() {}
@@ -91,6 +93,7 @@ fun SettingsRoute(core: Core, app: FreeportApplication, onBackup: () -> Unit) {
             override fun resetRelays() { vm.resetRelays() }
             override fun setRequireNip17(on: Boolean) { vm.setRequireNip17(on) }
             override fun unblock(pubkey: String) { vm.unblock(pubkey) }
+            override fun setNotices(channel: NoticeChannel, on: Boolean) { vm.setNotices(channel, on) }
             override fun backup() = onBackup()
             override fun wipe() { vm.wipe() }
             override fun cancelWipe() = vm.cancelWipe()
@@ -137,6 +140,16 @@ fun SettingsScreen(s: SettingsViewModel.State, on: SettingsActions, scroll: Scro
                     Text(stringResource(R.string.settings_unblock))
                 }
             }
+        }
+
+        s.notices?.let { n ->
+            HorizontalDivider()
+            Text(stringResource(R.string.settings_notices), style = MaterialTheme.typography.titleLarge, modifier = Modifier.semantics { heading() })
+            Text(stringResource(R.string.settings_notices_hint), style = MaterialTheme.typography.bodyMedium,
+                color = MaterialTheme.colorScheme.onSurfaceVariant)
+            SwitchRow(stringResource(R.string.settings_notices_deals), null, n.deals) { on.setNotices(NoticeChannel.DEALS, it) }
+            SwitchRow(stringResource(R.string.settings_notices_ratings), null, n.ratings) { on.setNotices(NoticeChannel.RATINGS, it) }
+            SwitchRow(stringResource(R.string.settings_notices_safety), null, n.safety) { on.setNotices(NoticeChannel.SAFETY, it) }
         }
 
         HorizontalDivider()
