@@ -14,7 +14,8 @@ from pathlib import Path
 import xml.etree.ElementTree as ET
 
 ROOT = Path(__file__).resolve().parent.parent
-RES = ROOT / "android/app/src/main/res/values/strings.xml"
+# The app's own words and the words for the core's codes (refusals, rules, actions, …).
+RES = [ROOT / "android/app/src/main/res/values/strings.xml", ROOT / "android/app/src/main/res/values/codes.xml"]
 CAT = ROOT / "ios/Freeport/Resources/Localizable.xcstrings"
 OUT = ROOT / "l10n/source/en.json"
 KEYS = ROOT / "l10n/keys.json"
@@ -27,7 +28,14 @@ def android_text(el):
 
 
 def android_units():
-    src = RES.read_text()
+    units = {}
+    for res in RES:
+        units.update(android_file_units(res))
+    return units
+
+
+def android_file_units(res):
+    src = res.read_text()
     # Section comments give translators context.
     units, section = {}, ""
     for m in re.finditer(r'<!--(.*?)-->|<(string|plurals)\s+name="([^"]+)"([^>]*)>(.*?)</\2>', src, re.S):
