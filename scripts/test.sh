@@ -60,6 +60,10 @@ cargo clippy --workspace --all-targets -- -D warnings
 if [ $only_rust = 0 ]; then
   step "cargo deny (advisories, licences, duplicate crates)"
   tools_bin="$(scripts/install-tools.sh deny | tail -n 1)"
+  # cargo-deny reads the whole dependency graph, every platform's crates included (Windows,
+  # Android, …), which a build on this host never downloads: fetch them first (a no-op when
+  # cached), so the offline check works on a fresh machine.
+  cargo fetch --locked
   if compgen -G "$FREEPORT_CACHE/advisory-dbs/advisory-db-*/.git" >/dev/null; then
     "$tools_bin/cargo-deny" --offline check advisories licenses bans
   else
