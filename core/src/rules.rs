@@ -108,6 +108,10 @@ pub enum Rule {
     IsOwnKey,
     /// Contains control characters (only line breaks and tabs are allowed in text).
     ControlCharacters,
+    /// The end of a time range before its start (a post's window ends before it begins).
+    EndBeforeStart,
+    /// A time already past where a future one is needed (a post's window that is over).
+    InThePast,
     /// Not accepted, with no finer code (a wire rule of the protocol).
     Invalid,
     /// Any other constraint of a market's schema, named by its JSON Schema keyword (e.g.

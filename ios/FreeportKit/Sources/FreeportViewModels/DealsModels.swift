@@ -89,6 +89,26 @@ public final class QuotesModel {
             self.error = UserError(error)
         }
     }
+
+    /// Blocks the person behind quote `nego` (the core's `block`, as on the deal screen and a
+    /// screening card; the screen asks first): silently, the core leaves their quotes out, so the
+    /// list reloads without them, and drops what they send. Unblocking is in Settings.
+    public func block(_ nego: String) async {
+        busy = true
+        defer { busy = false }
+        do {
+            let who: String
+            if let quote = quotes.first(where: { $0.deal.nego == nego }) {
+                who = quote.deal.counterparty
+            } else {
+                who = try await core.deal(nego: nego).counterparty
+            }
+            _ = try await core.block(key: who)
+            await refresh()
+        } catch {
+            self.error = UserError(error)
+        }
+    }
 }
 
 /// All threads (the Deals tab): each opens its negotiation, meet or rate screen.

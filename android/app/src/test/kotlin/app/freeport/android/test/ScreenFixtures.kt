@@ -187,7 +187,10 @@ object ScreenFixtures {
     private fun invalid(path: String, rule: Rule) =
         UiError(UiError.Kind.INVALID_INPUT, field = path, violations = listOf(FieldViolation(path, rule)))
 
-    /** The form half filled: no drop-off place yet, and an area typed with a letter geohashes never use. */
+    /**
+     * The form half filled: no drop-off place yet, and an area typed with a letter geohashes never
+     * use; a time given (Saturday 07:00–08:00 in Singapore, give or take 15 minutes).
+     */
     val post = PostIntentViewModel.State(
         market = rideshare, fields = rideFields, side = IntentSide.OFFER, title = "Bishan → Changi, Saturday early",
         values = mapOf(
@@ -198,6 +201,9 @@ object ScreenFixtures {
             "/note" to FieldValue.Text("Sat 07:30, 2 seats"),
         ),
         geohash = "w21za",
+        window = PostIntentViewModel.Window(start = 1_780_095_600, end = 1_780_099_200),
+        flexMinutes = 15u,
+        zone = java.time.ZoneId.of("Asia/Singapore"),
         fieldErrors = mapOf(
             "/to" to invalid("/to", Rule.Required),
             "geohash" to invalid("geohash", Rule.BadFormat(Format.GEOHASH)),

@@ -78,6 +78,11 @@ class ScreenshotTest(private val look: Look) {
 
     @Test fun post() = shoot("post", Routes.MARKETS) { PostScreen(ScreenFixtures.post, object : PostActions {}) }
 
+    /** The post form scrolled to its end: the time window and its flexibility, the area, publish. */
+    @Test fun postEnd() = shoot("post_end", Routes.MARKETS) {
+        PostScreen(ScreenFixtures.post, object : PostActions {}, ScrollState(Int.MAX_VALUE))
+    }
+
     @Test fun quotes() = shoot("quotes", Routes.MINE) { QuotesScreen(ScreenFixtures.quotes, onPick = {}, onDeal = {}) }
 
     @Test fun quotesMine() = shoot("quotes_mine", Routes.MINE) { MineScreen(ScreenFixtures.mine, onQuotes = {}, onDeal = {}, onWithdraw = {}) }
