@@ -14,8 +14,12 @@ from pathlib import Path
 import xml.etree.ElementTree as ET
 
 ROOT = Path(__file__).resolve().parent.parent
-RES = ROOT / "android/app/src/main/res/values/strings.xml"
+RES_DIR = ROOT / "android/app/src/main/res/values"
+# Every value file that holds strings: strings.xml (screens), codes.xml (the core's codes).
+RES_FILES = ("strings.xml", "codes.xml")
 CAT = ROOT / "ios/Freeport/Resources/Localizable.xcstrings"
+# The permission prompts and the name under the icon: units `infoplist.<key>`.
+PLIST_CAT = ROOT / "ios/Freeport/Resources/InfoPlist.xcstrings"
 OUT = ROOT / "l10n/source/en.json"
 KEYS = ROOT / "l10n/keys.json"
 
@@ -27,7 +31,13 @@ def android_text(el):
 
 
 def android_units():
-    src = RES.read_text()
+    units = {}
+    for f in RES_FILES:
+        units.update(android_file_units((RES_DIR / f).read_text()))
+    return units
+
+
+def android_file_units(src):
     # Section comments give translators context.
     units, section = {}, ""
     for m in re.finditer(r'<!--(.*?)-->|<(string|plurals)\s+name="([^"]+)"([^>]*)>(.*?)</\2>', src, re.S):
@@ -63,7 +73,9 @@ def ios_to_android(s):
 
 
 def norm(s):
-    return re.sub(r"%\d+\$[sdf]", "%", s).strip().rstrip(".").lower()
+    # Case is kept: "Cancelled" (a heading) and "cancelled" (inside a sentence) are different
+    # strings in languages that capitalise differently, so they are different units.
+    return re.sub(r"%\d+\$[sdf]", "%", s).strip().rstrip(".")
 
 
 def main():
@@ -89,7 +101,7 @@ def main():
             if "ios" not in units[hit]["platforms"]:
                 units[hit]["platforms"].append("ios")
             continue
-        slug = re.sub(r"[^a-z0-9]+", "_", norm(aform).replace("%", "n"))[:48].strip("_") or "x"
+        slug = re.sub(r"[^a-z0-9]+", "_", norm(aform).lower().replace("%", "n"))[:48].strip("_") or "x"
         uid, k = f"ios.{slug}", 2
         while uid in units:
             uid, k = f"ios.{slug}_{k}", k + 1
@@ -100,6 +112,9 @@ def main():
             u["text"] = aform
         units[uid] = u
         keys[key] = uid
+    for key, entry in json.loads(PLIST_CAT.read_text())["strings"].items():
+        en = entry["localizations"]["en"]["stringUnit"]["value"]
+        units[f"infoplist.{key}"] = {"platforms": ["ios"], "context": entry.get("comment", ""), "text": en}
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(units, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
     KEYS.write_text(json.dumps(keys, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
