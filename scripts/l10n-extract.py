@@ -7,7 +7,8 @@ iOS keys get an `ios.` id of their own. `l10n/keys.json` records the iOS key -> 
 Placeholders are kept in Android's positional form (%1$s, %1$d) in every unit; the generator
 (scripts/l10n.py) turns them into the catalog's (%@, %lld) for iOS.
 
-    python3 scripts/l10n-extract.py
+    python3 scripts/l10n-extract.py            # write
+    python3 scripts/l10n-extract.py --check    # exit 1 if either file is out of date
 """
 import json, re, sys, html
 from pathlib import Path
@@ -78,7 +79,8 @@ def norm(s):
     return re.sub(r"%\d+\$[sdf]", "%", s).strip().rstrip(".")
 
 
-def main():
+def build():
+    """(units, keys): the table and the iOS key map, from the apps' English as they are now."""
     units = android_units()
     by_text = {}
     for name, u in units.items():
@@ -115,9 +117,26 @@ def main():
     for key, entry in json.loads(PLIST_CAT.read_text())["strings"].items():
         en = entry["localizations"]["en"]["stringUnit"]["value"]
         units[f"infoplist.{key}"] = {"platforms": ["ios"], "context": entry.get("comment", ""), "text": en}
+    return units, keys
+
+
+def rendered():
+    """{path: text} of the two files this script writes."""
+    units, keys = build()
+    return {OUT: json.dumps(units, indent=1, ensure_ascii=False, sort_keys=True) + "\n",
+            KEYS: json.dumps(keys, indent=1, ensure_ascii=False, sort_keys=True) + "\n"}, units, keys
+
+
+def main():
+    out, units, keys = rendered()
+    if sys.argv[1:] == ["--check"]:
+        stale = [p for p, t in out.items() if not p.exists() or p.read_text() != t]
+        for p in stale:
+            print(f"{p.relative_to(ROOT)} is out of date: run python3 scripts/l10n-extract.py")
+        return 1 if stale else 0
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(units, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
-    KEYS.write_text(json.dumps(keys, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+    for p, t in out.items():
+        p.write_text(t)
     shared = sum(1 for u in units.values() if len(u["platforms"]) == 2)
     print(f"{len(units)} units ({shared} shared by both apps), {len(keys)} iOS keys mapped")
 
