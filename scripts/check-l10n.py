@@ -94,8 +94,12 @@ def table_problems(source, translations, glossaries, locales=None):
             continue
         tr = translations[tag]
         identical = tr.get("_identical", [])
-        if len(identical) > IDENTICAL_CAP:
-            out.append(f"{tag}: _identical lists {len(identical)} units (at most {IDENTICAL_CAP}: translate the rest)")
+        # The brand and format-only units need no listing, so they do not count.
+        counted = [u for u in identical if u not in ALWAYS_IDENTICAL and u in source
+                   and has_letters(source[u].get("text") or source[u]["plural"]["other"])]
+        if len(counted) > IDENTICAL_CAP:
+            out.append(f"{tag}: _identical lists {len(counted)} units besides the brand and format-only ones "
+                       f"(at most {IDENTICAL_CAP}: translate the rest)")
         for uid in identical:
             if uid not in source:
                 out.append(f"{tag}: _identical names {uid}, not a unit")
@@ -330,6 +334,8 @@ class SelfTest(unittest.TestCase):
 
     def test_identical_list_is_capped_and_must_be_true(self):
         self.assertFlags(dict(self.good(), _identical=["greet"] * (IDENTICAL_CAP + 1), greet=self.SOURCE["greet"]["text"]), "at most")
+        # the brand and format-only units do not count against the cap
+        self.assertEqual(self.problems(dict(self.good(), _identical=["app_name", "bullet"] * IDENTICAL_CAP)), [])
         self.assertFlags(dict(self.good(), _identical=["card_partners"]), "listed in _identical but translated")
 
     def test_plural_missing_category_fails(self):
