@@ -717,7 +717,11 @@ fn one_owner_three_responders_pick_one_others_get_filled() {
         .collect();
     assert_eq!(sends, vec![n1.clone()]);
     let touched: Vec<NegoId> = book.touched().map(|t| t.nego().clone()).collect();
-    assert_eq!(touched, vec![n1.clone()], "a pick changes the picked thread only");
+    assert_eq!(
+        touched,
+        vec![n1.clone()],
+        "a pick changes the picked thread only"
+    );
     book.clear_touched();
     assert!(matches!(
         book.pick(&q(rs[2]).nego, "O", None, T0 + 1),
