@@ -118,9 +118,9 @@ fun FreeportScaffold(currentTab: String?, onTab: (String) -> Unit, content: @Com
 
 /**
  * The five tabs. Not Material's NavigationBar: that one has a fixed 80 dp height, so at a large
- * font scale its labels are cut off. This bar grows with its labels (one line each), keeps
- * Material's look (pill indicator behind the selected icon) and is a proper tab group for
- * TalkBack.
+ * font scale or in a long language its labels are cut off. This bar grows with its labels (up
+ * to two lines each), keeps Material's look (pill indicator behind the selected icon) and is a
+ * proper tab group for TalkBack.
  */
 @Composable
 private fun TabBar(currentTab: String, onTab: (String) -> Unit) {
@@ -144,13 +144,14 @@ private fun TabBar(currentTab: String, onTab: (String) -> Unit) {
                     ) {
                         Icon(t.icon, contentDescription = null, tint = if (selected) colors.onSecondaryContainer else colors.onSurfaceVariant)
                     }
-                    // One line, shrunk (never below 10 sp) only when a large font scale would
-                    // otherwise cut a label such as "Settings" in a fifth of a phone's width.
+                    // Up to two lines (a long translation wraps at a space, the bar grows),
+                    // shrunk (never below 10 sp) only when a large font scale or one long word
+                    // would otherwise cut a label in a fifth of a phone's width.
                     val style = MaterialTheme.typography.labelMedium
                     BasicText(
                         stringResource(t.label),
                         style = style.copy(color = if (selected) colors.onSurface else colors.onSurfaceVariant, textAlign = TextAlign.Center),
-                        maxLines = 1,
+                        maxLines = 2,
                         autoSize = TextAutoSize.StepBased(minFontSize = 10.sp, maxFontSize = style.fontSize),
                         modifier = Modifier.padding(horizontal = 2.dp),
                     )

@@ -69,7 +69,7 @@ object ScreenFixtures {
     private const val ALICE = "npub1alice7q0n3g5x3e8l2q0v4u9w8y6k3h2j5d7f9a0s8l6m4n2b1c3v5x7z9q0w"
     private const val BOB = "npub1bob9m2k4j6h8g0f2d4s6a8p0o9i7u5y3t1r2e4w6q8z0x2c4v6b8n0m1l3k5"
     private const val CHEN = "npub1chen3x5c7v9b1n3m5l7k9j1h3g5f7d9s1a3p5o7i9u1y3t5r7e9w1q3z5x7"
-    private const val NOW = 1_780_000_000uL
+    const val NOW = 1_780_000_000uL
 
     /** A real QR code drawn by the core's own encoder (host library). */
     fun qr(text: String): ByteArray = qrPng(text, 512u)
