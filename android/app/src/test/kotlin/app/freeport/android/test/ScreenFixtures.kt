@@ -19,6 +19,7 @@ import app.freeport.core.IntentSide
 import app.freeport.core.IntentView
 import app.freeport.core.MarketView
 import app.freeport.core.MeetCodeView
+import app.freeport.core.MeetOutcomeView
 import app.freeport.core.Party
 import app.freeport.core.PhoneStatus
 import app.freeport.core.ProfileView
@@ -297,6 +298,16 @@ object ScreenFixtures {
             qrVersion = 4u, createdAt = NOW, expiresAt = NOW + 120uL, refreshAt = NOW + 60uL,
         ),
         secondsToRefresh = 42,
+    )
+
+    /** The scanner's side when done: the core's four words (its fixed English list) and the return code. */
+    fun meetDone() = MeetViewModel.State(
+        deal = deal(DealState.MET, listOf(DealAction.RATE, DealAction.CHAT), contact = CONTACT), mode = MeetViewModel.Mode.DONE,
+        outcome = MeetOutcomeView(
+            nego = "n1", counterparty = "npub1", sasWords = listOf("anchor", "cactus", "lantern", "zebra"),
+            returnToken = "fpr1", returnPng = qr("freeport:ret:v1:n1:2c4e6a8b0d1f3a5c7e9b2d4f6a8c0e1b"),
+            state = DealState.MET, queuedEvents = 0u,
+        ),
     )
 
     val meetScan = MeetViewModel.State(

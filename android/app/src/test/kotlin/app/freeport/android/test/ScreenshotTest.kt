@@ -110,6 +110,8 @@ class ScreenshotTest(private val look: Look) {
 
     @Test fun meetShow() = shoot("meet_show", Routes.MINE) { MeetScreen(ScreenFixtures.meetShow(), false, object : MeetActions {}, viewfinder) }
 
+    @Test fun meetDone() = shoot("meet_done", Routes.MINE) { MeetScreen(ScreenFixtures.meetDone(), false, object : MeetActions {}, viewfinder) }
+
     @Test fun meetScan() = shoot("meet_scan", Routes.MINE) { MeetScreen(ScreenFixtures.meetScan, false, object : MeetActions {}, viewfinder) }
 
     @Test fun rate() = shoot("rate", Routes.MINE) { RateScreen(ScreenFixtures.rate, object : RateActions {}) }
