@@ -105,7 +105,7 @@ struct IntentRow: View {
                 Text(intent.title).font(.headline)
             }
             if let badge = intent.badge { VerdictBadge(badge: badge) }
-            Text("Expires \(Formats.relative(intent.expiresAt, now: Clock.system.now()))")
+            Text("Expires \(Formats.relative(intent.expiresAt))")
                 .font(.footnote).foregroundStyle(.secondary)
         }
         .accessibilityElement(children: .combine)

@@ -25,7 +25,7 @@ public enum Formats {
     /// When `at` is, seen from `now` (unix seconds), in the locale's words: "in 3 days",
     /// "dans 5 heures", "2 minutes ago". Rounded down to the largest whole unit (days, hours,
     /// minutes), as a person would say it; at least one minute.
-    public static func relative(_ at: UnixTime, now: UnixTime, locale: Locale = .autoupdatingCurrent) -> String {
+    public static func relative(_ at: UnixTime, now: UnixTime = Clock.system.now(), locale: Locale = .autoupdatingCurrent) -> String {
         let delta = Double(at) - Double(now)
         let magnitude = abs(delta)
         let unit: Double = magnitude >= 86_400 ? 86_400 : (magnitude >= 3_600 ? 3_600 : 60)
