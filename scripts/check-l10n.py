@@ -205,8 +205,6 @@ def generated_problems(expected, translations, source):
             out.append(f"{rel}: missing (run python3 scripts/l10n.py)")
         elif p.read_text() != text:
             out.append(f"{rel}: not what scripts/l10n.py writes (run it and commit the result)")
-    for p in gen.stale_android_dirs(ROOT, expected):
-        out.append(f"{p.relative_to(ROOT)}: a locale that is no longer shipped (run python3 scripts/l10n.py)")
     # What aapt2 will read must be the translation, character for character.
     for tag, tr in translations.items():
         loc = gen.BY_TAG[tag]
@@ -262,7 +260,10 @@ def main():
     # 3. Android key <-> iOS key
     problems += platform_problems(source, keys, json.loads(gen.CATALOG.read_text()))
     # 4. generated == committed
-    problems += generated_problems(gen.outputs(), translations, source)
+    expected = gen.outputs()
+    problems += generated_problems(expected, translations, source)
+    for p in gen.stale_android_dirs(ROOT, expected):
+        problems.append(f"{p.relative_to(ROOT)}: a locale that is no longer shipped (run python3 scripts/l10n.py)")
     problems += bundle_localizations_problems([l.tag for l in gen.LOCALES if l.tag in translations])
     for p in problems[:200]:
         print(p)
