@@ -50,6 +50,12 @@ fi
 step "no negotiation-state string literals in Kotlin / Swift"
 python3 scripts/check-ui-literals.py
 
+# Every string in every shipped language, with the source's placeholders and the language's plural
+# forms; the generated resources current (docs/TRANSLATIONS.md). The gate tests itself first.
+step "translations: 25 locales complete, placeholders and plurals right, generated files current"
+python3 scripts/check-l10n.py --self-test
+python3 scripts/check-l10n.py
+
 # ---- Rust quality gates ------------------------------------------------------------------------
 step "cargo fmt --check"
 cargo fmt --all -- --check

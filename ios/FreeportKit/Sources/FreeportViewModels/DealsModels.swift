@@ -283,7 +283,8 @@ public final class NegotiationModel {
         var editable: [String: String] = [:]
         if let obj = JSONText.object(d.termsJson) {
             for (k, v) in obj {
-                editable[k] = JSONText.render(v)
+                // Edited and sent back as typed: numbers as JSON writes them, not localised.
+                editable[k] = JSONText.editable(v)
             }
         }
         draft = editable

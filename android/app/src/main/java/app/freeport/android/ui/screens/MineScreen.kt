@@ -43,6 +43,8 @@ import app.freeport.android.ui.ScreeningCard
 import app.freeport.android.ui.rememberScreenModel
 import app.freeport.android.ui.actionText
 import app.freeport.android.ui.stageText
+import app.freeport.android.ui.numberFormatter
+import app.freeport.android.ui.relativeTimeText
 import app.freeport.core.DealAction
 import app.freeport.core.IntentAction
 import androidx.compose.ui.res.pluralStringResource
@@ -76,6 +78,8 @@ fun MineScreen(s: MyIntentsViewModel.State, onQuotes: (String) -> Unit, onDeal: 
             Card(Modifier.fillMaxWidth()) {
                 Column(Modifier.padding(12.dp)) {
                     Text(i.title, style = MaterialTheme.typography.titleMedium)
+                    Text(stringResource(R.string.intent_expires, relativeTimeText(i.expiresAt.toLong())), style = MaterialTheme.typography.bodySmall,
+                        color = MaterialTheme.colorScheme.onSurfaceVariant)
                     Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
                         TextButton(onClick = { onQuotes(i.id) }) { Text(stringResource(R.string.mine_quotes)) }
                         if (IntentAction.WITHDRAW in i.actions) TextButton(onClick = { onWithdraw(i.id) }) { Text(stringResource(R.string.mine_withdraw)) }
@@ -138,10 +142,11 @@ fun QuotesScreen(s: QuotesViewModel.State, onPick: (String) -> Unit, onDeal: (St
         if (s.quotes.isEmpty()) Text(stringResource(R.string.quotes_empty), Modifier.padding(horizontal = 16.dp))
         LazyRow(contentPadding = PaddingValues(horizontal = 16.dp), horizontalArrangement = Arrangement.spacedBy(12.dp)) {
             items(s.quotes, key = { it.deal.nego }) { q ->
+                val number = numberFormatter()
                 Column(Modifier.width(280.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
                     ScreeningCard(q.screening)
                     DealStateLine(q.deal.state)
-                    MarketForms.lines(q.deal.termsJson).forEach { (k, v) -> Text(stringResource(R.string.deal_term, k, v), style = MaterialTheme.typography.bodyMedium) }
+                    MarketForms.lines(q.deal.termsJson, number).forEach { (k, v) -> Text(stringResource(R.string.deal_term, k, v), style = MaterialTheme.typography.bodyMedium) }
                     // Only a quote the core offers to pick gets the button.
                     if (q.deal.nego in s.pickable) {
                         BusyButton(actionText(DealAction.PICK), s.busy, { onPick(q.deal.nego) }, modifier = Modifier.fillMaxWidth())
