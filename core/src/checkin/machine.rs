@@ -364,7 +364,10 @@ impl Watch {
     }
 
     /// Applies one message from the sender. Duplicates, replays and messages older than what
-    /// was applied change nothing (no event); a message before its check-in is held.
+    /// was applied change nothing (no event); a message before its check-in is held. The clock
+    /// is the caller's next [`Watch::tick`]: run after applying everything that arrived
+    /// together, it raises the alert of a check-in that came after its deadline — unless a
+    /// closing that came with it closed it first.
     pub fn apply(
         &mut self,
         msg: &CheckinMessage,
@@ -410,7 +413,6 @@ impl Watch {
                         events.retain(|e| !matches!(e, WatchEvent::Extended { .. }));
                     }
                 }
-                events.extend(self.tick(now, policy));
                 Ok(events)
             }
             (WatchPhase::Waiting, other) => {
@@ -424,13 +426,7 @@ impl Watch {
                 self.updated_at = now;
                 Ok(Vec::new())
             }
-            (WatchPhase::Open, other) => {
-                let mut events = self.apply_open(other, now);
-                if !events.is_empty() {
-                    events.extend(self.tick(now, policy));
-                }
-                Ok(events)
-            }
+            (WatchPhase::Open, other) => Ok(self.apply_open(other, now)),
         }
     }
 

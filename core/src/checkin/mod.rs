@@ -14,7 +14,8 @@
 //!   | cancelled), which produces the messages; and [`Watch`], a contact's copy, which consumes
 //!   them: duplicates and replays are no-ops (each message has a sequence number), an extension
 //!   or closing that arrives before the check-in is held and applied when it comes, and a
-//!   check-in that arrives after its deadline is overdue at once.
+//!   check-in that arrives after its deadline is overdue at the next tick (run right after what
+//!   arrived together is applied, so a closing in the same batch wins).
 //!
 //! Duress: closing has two kinds, [`Closing::Safe`] and [`Closing::Duress`]. They are one
 //! message type with a status of equal length (`"safe"` / `"help"`), so the gift wraps are the

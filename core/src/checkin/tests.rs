@@ -350,6 +350,7 @@ fn a_contact_is_told_once_and_the_alarm_fires_after_the_grace() {
         }]
     );
     assert_eq!(w.state(NOW + 10_001, &p), CheckinState::Active);
+    assert!(w.tick(NOW + 10_001, &p).is_empty());
     let close = c.close(Closing::Safe, NOW + 10_002).unwrap();
     assert_eq!(
         w.apply(&close, NOW + 10_003, &p).unwrap(),
@@ -386,13 +387,21 @@ fn a_check_in_that_arrives_after_its_deadline_alerts_at_once() {
     let late = NOW + 3600 + p.grace_secs + 1;
     assert_eq!(
         w.apply(&share, late, &p).unwrap(),
-        vec![
-            WatchEvent::Received,
-            WatchEvent::Overdue {
-                deadline: NOW + 3600
-            }
-        ]
+        vec![WatchEvent::Received]
     );
+    assert_eq!(
+        w.tick(late, &p),
+        vec![WatchEvent::Overdue {
+            deadline: NOW + 3600
+        }]
+    );
+    // A closing that came in the same batch wins over the alert.
+    let (mut c, share) = shared(NOW + 3600);
+    let close = c.close(Closing::Safe, NOW + 10).unwrap();
+    let mut w = watch_for(&share, Keys::generate().public_key());
+    w.apply(&share, late, &p).unwrap();
+    w.apply(&close, late, &p).unwrap();
+    assert!(w.tick(late, &p).is_empty());
     // One that ended long ago is history (a replay): refused, no alert.
     let mut old = watch_for(&share, Keys::generate().public_key());
     assert!(matches!(
