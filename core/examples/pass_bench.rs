@@ -293,12 +293,13 @@ fn main() {
         let nsec = owner.secret_key().to_secret_hex();
         let store = Arc::new(MemorySecretStore::new());
         Identity::import_secret(store.as_ref(), &nsec).expect("identity");
-        // Alice posts four intents, then her app closes: only passes run from here on.
+        // Alice posts eight intents (the 1 100 quotes stay under the 256 threads an intent takes),
+        // then her app closes: only passes run from here on.
         let intents = {
             let app = App::open(config(&dir, &url), store.clone()).expect("open");
             app.start_network().await.expect("network");
             let mut v = Vec::new();
-            for k in 0..4 {
+            for k in 0..8 {
                 v.push(
                     app.post_intent(PostIntent {
                         market: "goods/1".into(),

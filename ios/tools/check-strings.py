@@ -7,13 +7,15 @@ Freeport/Resources/Localizable.xcstrings, and lists catalog keys no source uses.
 Xcode extracts keys on build (SWIFT_EMIT_LOC_STRINGS); this is the same check without Xcode,
 for Linux CI. Literals are the first argument of SwiftUI/UIKit text initialisers (both arms of
 a ternary), `String(localized:)`, and the `case …: "…"` values of functions returning
-`LocalizedStringKey`. Interpolations become a placeholder that matches any format specifier
+`LocalizedStringKey`, plus the notification titles FreeportKit names by key (`NoticeMapping.titleKey`).
+Interpolations become a placeholder that matches any format specifier
 (%@, %lld, %u, …): the specifier's type is checked by reading the code (see ios/VERIFICATION.md;
 whole numbers are passed as `Int` so the key is `%lld`).
 """
 import json, re, sys, pathlib
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+NOTICES = ROOT / 'FreeportKit/Sources/FreeportViewModels/Notices.swift'
 CALLS = r'(?<![A-Za-z.])(?:Text|Label|Button|Toggle|TextField|SecureField|Section|NavigationLink|LabeledContent|Picker|ProgressView|YesNo|\.navigationTitle|\.confirmationDialog|\.alert|String)\('
 LIT = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
 SPEC = re.compile(r'%(?:\d+\$)?(?:@|lld|llu|ld|lu|d|u|lf|f|\.\d+lf|\.\d+f)')
@@ -95,9 +97,25 @@ def main():
     keys = set(catalog['strings'])
     pattern = {k: re.compile('^' + re.escape(SPEC.sub('\x00', k)).replace('\\\x00', '\x00') + '$') for k in keys}
     used, missing = set(), []
-    for path in sorted((ROOT / 'Freeport').rglob('*.swift')):
+    sources = sorted((ROOT / 'Freeport').rglob('*.swift')) + [NOTICES]
+    for path in sources:
         src = path.read_text()
         found = []
+        if path == NOTICES:
+            # Notification titles are catalog keys chosen in FreeportKit (`titleKey`), looked
+            # up by the app with String(localized: String.LocalizationValue(key)).
+            m = re.search(r'func titleKey\(.*?\n    \}', src, re.S)
+            if not m:
+                sys.exit('check-strings: titleKey not found in ' + str(NOTICES))
+            found = [(src.count('\n', 0, m.start() + c.start()) + 1, c.group(1))
+                     for c in LIT.finditer(m.group(0))]
+            for line, lit in found:
+                hits = [k for k, p in pattern.items() if p.match(normalise(lit))]
+                if hits:
+                    used.update(hits)
+                else:
+                    missing.append(f'{path.relative_to(ROOT)}:{line}: "{lit}"')
+            continue
         for m in re.finditer(CALLS, src):
             found += [(src.count('\n', 0, m.end()) + 1, l) for l in literals(first_arg(src, m.end()))]
         # `case …: "…"` inside functions/properties returning LocalizedStringKey

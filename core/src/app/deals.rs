@@ -45,6 +45,9 @@ pub(crate) struct Outgoing {
     pub checkins: Vec<crate::store::CheckinRow>,
 }
 
+/// Most intent books kept in memory between changes (a user has a few live intents).
+const MAX_KEPT_BOOKS: usize = 32;
+
 /// How a responder opens a thread on someone's intent.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Response {
@@ -168,6 +171,26 @@ impl App {
             out.push(rec);
         }
         Ok(out)
+    }
+
+    /// The book of `intent` for a change (the caller holds `nego_lock`): the one kept after the
+    /// last change when no other write touched its threads since, else read from the store.
+    /// Give it back with [`App::keep_book`] once the change is committed.
+    fn take_book(&self, intent: &Intent) -> Result<IntentBook, AppError> {
+        if let Some(book) = lock(&self.inner.books).remove(&intent.id) {
+            return Ok(book);
+        }
+        self.load_book(intent)
+    }
+
+    /// Keeps a book whose changes were just committed, for the next change on its intent.
+    fn keep_book(&self, mut book: IntentBook) {
+        book.clear_touched();
+        let mut books = lock(&self.inner.books);
+        if books.len() >= MAX_KEPT_BOOKS {
+            books.clear();
+        }
+        books.insert(book.intent().intent_id, book);
     }
 
     fn load_book(&self, intent: &Intent) -> Result<IntentBook, AppError> {
@@ -388,6 +411,14 @@ impl App {
         notices: &[PendingNotice],
         extra: impl FnOnce(&StoreTx<'_>) -> Result<T, StoreError>,
     ) -> Result<(Vec<Notice>, T), AppError> {
+        {
+            // A kept book must never be older than the store: drop the books of the threads
+            // written here (a change made through a book gives it back after this).
+            let mut books = lock(&self.inner.books);
+            for r in threads {
+                books.remove(&r.intent_id);
+            }
+        }
         Ok(self.inner.store.transaction(|tx| {
             for r in threads {
                 tx.upsert_negotiation(r)?;
@@ -522,10 +553,11 @@ impl App {
         let now = unix_now();
         if n.role() == Role::Owner {
             let intent = self.load_intent(&rec.intent_id.to_hex())?;
-            let mut book = self.load_book(&intent)?;
+            let mut book = self.take_book(&intent)?;
             let fx = book.act(&nego, now, |t| f(t, now))?;
-            self.commit_local(book.threads(), rec.intent_id, &fx)
+            self.commit_local(book.touched(), rec.intent_id, &fx)
                 .await?;
+            self.keep_book(book);
         } else {
             let mut n = n;
             let fx: Vec<(NegoId, Effect)> = f(&mut n, now)?
@@ -633,11 +665,12 @@ impl App {
             return Err(AppError::refused("pick", Refusal::OwnerOnly));
         }
         let intent = self.load_intent(&rec.intent_id.to_hex())?;
-        let mut book = self.load_book(&intent)?;
+        let mut book = self.take_book(&intent)?;
         let (contact, salt) = self.contact_card()?;
         let fx = book.pick(&nego_id, contact, salt, unix_now())?;
-        self.commit_local(book.threads(), rec.intent_id, &fx)
+        self.commit_local(book.touched(), rec.intent_id, &fx)
             .await?;
+        self.keep_book(book);
         self.deal(nego)
     }
 
@@ -648,7 +681,7 @@ impl App {
         reason: &str,
     ) -> Result<(), AppError> {
         let _g = self.inner.nego_lock.lock().await;
-        let mut book = self.load_book(intent)?;
+        let mut book = self.take_book(intent)?;
         // Only threads still being negotiated: a confirmed deal is an agreement between two
         // people, and taking the listing down must not break it.
         let ids: Vec<NegoId> = book
@@ -669,7 +702,9 @@ impl App {
                 all.extend(fx);
             }
         }
-        self.commit_local(book.threads(), intent.id, &all).await
+        self.commit_local(book.touched(), intent.id, &all).await?;
+        self.keep_book(book);
+        Ok(())
     }
 
     // ---- incoming -------------------------------------------------------------------------
@@ -696,7 +731,7 @@ impl App {
         let _g = self.inner.nego_lock.lock().await;
         let now = unix_now();
         let nego = env.nego.clone();
-        let (intent_id, effects, records, opened, states, market) = if nego.author() == me {
+        let (intent_id, effects, records, opened, states, market, book) = if nego.author() == me {
             // We own the intent: route through its book (opens a thread for a new responder).
             let intent = self.load_intent(&env.intent_id.to_hex())?;
             if intent.author != me || intent.d != nego.intent_d() {
@@ -706,14 +741,14 @@ impl App {
                 }
                 .into());
             }
-            let mut book = self.load_book(&intent)?;
+            let mut book = self.take_book(&intent)?;
             let existed = book.thread(&nego).is_some();
             let fx = book.apply_incoming(dm.sender, &env, dm.event_id, now)?;
             let opened = (!existed && book.thread(&nego).is_some())
                 .then(|| (nego.clone(), env.kind == EnvelopeType::Accept));
-            let records = self.changed_records(book.threads(), intent.id)?;
+            let records = self.changed_records(book.touched(), intent.id)?;
             let states: Vec<(NegoId, State)> = book
-                .threads()
+                .touched()
                 .map(|t| (t.nego().clone(), t.state()))
                 .collect();
             (
@@ -723,6 +758,7 @@ impl App {
                 opened,
                 states,
                 intent.market.clone(),
+                Some(book),
             )
         } else if nego.responder() == me {
             let (mut n, rec) = self.load_thread(&nego)?;
@@ -736,6 +772,7 @@ impl App {
                 None,
                 states,
                 n.market().to_string(),
+                None,
             )
         } else {
             return Err(NegotiationError::NotAParty {
@@ -810,6 +847,9 @@ impl App {
             }
             Ok(received)
         })?;
+        if let Some(book) = book {
+            self.keep_book(book);
+        }
         drop(_g);
         self.remember_peer_transport(dm.sender, dm.transport);
         let mut refused = stale.then_some((

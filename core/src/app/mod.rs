@@ -249,6 +249,9 @@ pub(crate) struct Inner {
     pub(crate) rep: Mutex<Reputation>,
     /// Meet codes this device is showing, per negotiation (for return codes).
     pub(crate) shown: Mutex<HashMap<NegoId, MeetSession>>,
+    /// Books of our intents as last persisted, so a message on a busy intent does not re-read
+    /// and parse every thread (see `App::take_book`). Guarded by `nego_lock` for writers.
+    pub(crate) books: Mutex<HashMap<EventId, crate::negotiation::IntentBook>>,
     /// Serialises negotiation read-modify-write cycles.
     pub(crate) nego_lock: tokio::sync::Mutex<()>,
     /// Blocked keys (the store's `blocked_keys`, held for the ingest path's checks).
@@ -366,6 +369,7 @@ impl App {
                 client: RwLock::new(None),
                 rep: Mutex::new(rep),
                 shown: Mutex::new(HashMap::new()),
+                books: Mutex::new(HashMap::new()),
                 nego_lock: tokio::sync::Mutex::new(()),
                 blocked: RwLock::new(blocked),
                 peers_read_at: Mutex::new(None),

@@ -39,7 +39,22 @@ pub struct IntentBook {
     threads: BTreeMap<NegoId, Negotiation>,
     /// The thread whose confirmation filled the intent.
     filled_by: Option<NegoId>,
+    /// Threads changed since the book was built (not persisted; not part of equality).
+    #[serde(skip)]
+    touched: Touched,
 }
+
+/// The ids of threads a book changed, so a caller persists those and not every thread.
+#[derive(Debug, Clone, Default)]
+struct Touched(std::collections::BTreeSet<NegoId>);
+
+impl PartialEq for Touched {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Touched {}
 
 impl IntentBook {
     /// An empty book for `intent` (we are its author).
@@ -48,6 +63,7 @@ impl IntentBook {
             intent,
             threads: BTreeMap::new(),
             filled_by: None,
+            touched: Touched::default(),
         }
     }
 
@@ -68,6 +84,7 @@ impl IntentBook {
             intent,
             threads,
             filled_by,
+            touched: Touched::default(),
         }
     }
 
@@ -88,6 +105,17 @@ impl IntentBook {
     /// Every thread.
     pub fn threads(&self) -> impl Iterator<Item = &Negotiation> {
         self.threads.values()
+    }
+
+    /// The threads an action or a message changed since the book was built (a superset: a
+    /// thread that was tried and refused may be listed; its state is unchanged).
+    pub fn touched(&self) -> impl Iterator<Item = &Negotiation> {
+        self.touched.0.iter().filter_map(|id| self.threads.get(id))
+    }
+
+    /// Forgets which threads changed (after they were persisted).
+    pub fn clear_touched(&mut self) {
+        self.touched.0.clear();
     }
 
     /// Every responder's current quote, side by side (owner-only view).
@@ -126,6 +154,7 @@ impl IntentBook {
             });
         }
         let mut out = Vec::new();
+        self.touched.0.insert(expected.clone());
         if let Some(thread) = self.threads.get_mut(&expected) {
             let fx = thread.apply_incoming(sender, env, event_id, now)?;
             out.extend(fx.into_iter().map(|e| (expected.clone(), e)));
@@ -162,6 +191,7 @@ impl IntentBook {
             .ok_or_else(|| NegotiationError::UnknownThread {
                 nego: nego.to_string(),
             })?;
+        self.touched.0.insert(nego.clone());
         let fx = f(thread)?;
         let mut out: Vec<(NegoId, Effect)> = fx.into_iter().map(|e| (nego.clone(), e)).collect();
         self.settle(now, &mut out);
@@ -190,7 +220,11 @@ impl IntentBook {
     pub fn tick(&mut self, now: u64) -> Vec<(NegoId, Effect)> {
         let mut out = Vec::new();
         for (id, t) in &mut self.threads {
-            out.extend(t.tick(now).into_iter().map(|e| (id.clone(), e)));
+            let fx = t.tick(now);
+            if !fx.is_empty() {
+                self.touched.0.insert(id.clone());
+            }
+            out.extend(fx.into_iter().map(|e| (id.clone(), e)));
         }
         out
     }
@@ -212,6 +246,7 @@ impl IntentBook {
                 continue;
             }
             if let Ok(fx) = t.cancel(Some(FILLED_REASON.to_string()), now) {
+                self.touched.0.insert(id.clone());
                 out.extend(fx.into_iter().map(|e| (id.clone(), e)));
             }
         }

@@ -701,6 +701,9 @@ fn one_owner_three_responders_pick_one_others_get_filled() {
     }
     let quotes = book.quotes();
     assert_eq!(quotes.len(), 3);
+    // What changed is what must be persisted: the three new threads.
+    assert_eq!(book.touched().count(), 3);
+    book.clear_touched();
     let q = |pk: PublicKey| quotes.iter().find(|q| q.responder == pk).unwrap().clone();
     assert_eq!(q(rs[0]).terms, pay("SGD 12"));
     assert_eq!(q(rs[1]).terms, pay("SGD 13"));
@@ -713,6 +716,13 @@ fn one_owner_three_responders_pick_one_others_get_filled() {
         .filter_map(|(n, e)| matches!(e, Effect::Send(_)).then_some(n.clone()))
         .collect();
     assert_eq!(sends, vec![n1.clone()]);
+    let touched: Vec<NegoId> = book.touched().map(|t| t.nego().clone()).collect();
+    assert_eq!(
+        touched,
+        vec![n1.clone()],
+        "a pick changes the picked thread only"
+    );
+    book.clear_touched();
     assert!(matches!(
         book.pick(&q(rs[2]).nego, "O", None, T0 + 1),
         Err(NegotiationError::AlreadyPicked { .. })
@@ -729,8 +739,11 @@ fn one_owner_three_responders_pick_one_others_get_filled() {
     assert_eq!(resp[1].state(), State::AcceptedByThem);
     let ra = one_sent(&resp[1].accept("R1", None, T0 + 2).unwrap());
     assert_eq!(resp[1].state(), State::Confirmed);
+    book.clear_touched();
     let fx = book.apply_incoming(rs[1], &ra, eid(), T0 + 2).unwrap();
     assert_eq!(book.filled_by(), Some(&n1));
+    // The confirmation changed the winner and filled the two others: all three to persist.
+    assert_eq!(book.touched().count(), 3);
     let filled: Vec<(NegoId, Envelope)> = fx
         .iter()
         .filter_map(|(n, e)| match e {

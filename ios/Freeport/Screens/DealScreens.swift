@@ -125,6 +125,12 @@ struct DealsScreen: View {
                 VStack(alignment: .leading) {
                     Text(deal.intentTitle).font(.headline)
                     Text(Words.state(deal.state)).font(.footnote).foregroundStyle(.secondary)
+                    if let stage = deal.stage {
+                        Text(Words.stage(stage)).font(.footnote).foregroundStyle(.secondary)
+                    }
+                    if deal.unread > 0 {
+                        Text("\(Int(deal.unread)) new messages").font(.footnote.bold()).foregroundStyle(.tint)
+                    }
                 }
                 .accessibilityElement(children: .combine)
             }
@@ -132,9 +138,10 @@ struct DealsScreen: View {
     }
 }
 
-/// One thread: terms, rounds left, contact after confirmation, and a button for exactly each
-/// move the core offers now (accept or pick, counter, ask / agree / decline to cancel, meet,
-/// rate, cancel).
+/// One thread: where it stands, an answer to their request to cancel, terms and rounds left,
+/// contact after confirmation, and a button for exactly each move the core offers now (accept or
+/// pick, counter, meet, rate, report progress, ask / agree / decline to cancel, cancel); the
+/// chat; what the core refused from them; blocking them.
 struct NegotiationScreen: View {
     let app: AppModel
     @State private var model: NegotiationModel
@@ -150,7 +157,24 @@ struct NegotiationScreen: View {
             if let deal = model.deal {
                 Section {
                     Text(Words.state(deal.state)).font(.headline)
+                    if let stage = deal.stage { LabeledContent("Progress", value: Words.stage(stage)) }
                     if let c = deal.cancellation { Text(Words.cancellation(c)).foregroundStyle(.secondary) }
+                    if deal.counterpartyBlocked {
+                        Text("You blocked them: nothing they send reaches you, and they are not told.").foregroundStyle(.red)
+                    }
+                }
+                // Their request to cancel waits for an answer: first.
+                if model.offers(.agreeCancel) || model.offers(.declineCancel) {
+                    Section("They ask to cancel") {
+                        if model.offers(.declineCancel) {
+                            Button("Keep the deal") { Task { await model.declineCancel() } }
+                        }
+                        if model.offers(.agreeCancel) {
+                            Button("Agree to cancel", role: .destructive) { Task { await model.agreeCancel() } }
+                        }
+                    }
+                }
+                Section {
                     Text(deal.proposedBy == .us ? "Your proposal" : "Their proposal").foregroundStyle(.secondary)
                     ForEach(model.terms) { row in LabeledContent(row.key.capitalized, value: row.text) }
                     Text("\(Int(deal.roundsLeft)) rounds left").font(.footnote).foregroundStyle(.secondary)
@@ -197,19 +221,24 @@ struct NegotiationScreen: View {
                 if model.offers(.rate) {
                     NavigationLink("Rate this deal") { RateScreen(model: RateModel(core: app.core, nego: deal.nego)) }
                 }
+                if model.offers(.markPickedUp) || model.offers(.markCompleted) {
+                    Section("Progress") {
+                        if model.offers(.markPickedUp) {
+                            Button("Mark picked up") { Task { await model.markPickedUp() } }
+                        }
+                        if model.offers(.markCompleted) {
+                            Button("Mark completed") { Task { await model.markCompleted() } }
+                        }
+                    }
+                }
                 NavigationLink {
-                    ChatScreen(app: app, model: ChatModel(core: app.core, nego: deal.nego))
+                    ChatScreen(app: app, model: ChatModel(core: app.core, nego: deal.nego), deal: model)
                 } label: {
                     Label(deal.unread > 0 ? "Messages (\(Int(deal.unread)) new)" : "Messages", systemImage: "bubble.left.and.bubble.right")
                 }
-                if model.offers(.agreeCancel) || model.offers(.declineCancel) {
-                    Section("They ask to cancel") {
-                        if model.offers(.agreeCancel) {
-                            Button("Agree to cancel", role: .destructive) { Task { await model.agreeCancel() } }
-                        }
-                        if model.offers(.declineCancel) {
-                            Button("Keep the deal") { Task { await model.declineCancel() } }
-                        }
+                if !model.refusals.isEmpty {
+                    Section("Not accepted from them") {
+                        ForEach(Array(model.refusals.enumerated()), id: \.offset) { _, r in Text(Words.refusal(r.code)) }
                     }
                 }
                 if model.offers(.cancel) || model.offers(.requestCancel) {
@@ -221,6 +250,13 @@ struct NegotiationScreen: View {
                         if model.offers(.cancel) {
                             Button("Cancel the deal", role: .destructive) { confirmCancel = true }
                         }
+                    }
+                }
+                Section {
+                    // The user's own choice about a key, possible at any time; the core drops what
+                    // a blocked key sends, silently.
+                    Button(deal.counterpartyBlocked ? "Unblock them" : "Block them", role: deal.counterpartyBlocked ? nil : .destructive) {
+                        Task { await model.setBlocked(!deal.counterpartyBlocked) }
                     }
                 }
             } else {
@@ -254,6 +290,14 @@ struct CounterpartyScreen: View {
         Form {
             if let card = model.card {
                 Section("Result") { ScreeningCard(card: card) }
+                Section {
+                    if card.blocked {
+                        Text("You blocked them: nothing they send reaches you, and they are not told.").foregroundStyle(.red)
+                    }
+                    Button(card.blocked ? "Unblock them" : "Block them", role: card.blocked ? nil : .destructive) {
+                        Task { await model.setBlocked(!card.blocked) }
+                    }
+                }
                 if !model.path.isEmpty {
                     Section("How you are connected") { ConnectionPath(steps: model.path) }
                 }
@@ -268,20 +312,24 @@ struct CounterpartyScreen: View {
     }
 }
 
-/// The chat of a deal, what they sent that was refused and why, progress, mutual cancel, block.
+/// The chat of a deal: messages, theirs leading and mine trailing, and the message field while
+/// the core offers `.chat` on the deal (not to a blocked key, not on a closed deal). The core's
+/// refusal of a message shows under the field, which keeps the draft.
 struct ChatScreen: View {
     let app: AppModel
     @State private var model: ChatModel
+    let deal: NegotiationModel
 
-    init(app: AppModel, model: ChatModel) {
+    init(app: AppModel, model: ChatModel, deal: NegotiationModel) {
         self.app = app
+        self.deal = deal
         _model = State(initialValue: model)
     }
 
     var body: some View {
         Form {
             Section {
-                if model.messages.isEmpty { Text("No messages yet.").foregroundStyle(.secondary) }
+                if model.loaded && model.messages.isEmpty { Text("No messages yet.").foregroundStyle(.secondary) }
                 ForEach(Array(model.messages.enumerated()), id: \.offset) { _, m in
                     VStack(alignment: m.fromMe ? .trailing : .leading) {
                         Text(m.fromMe ? "You" : "Them").font(.caption).foregroundStyle(.secondary)
@@ -290,63 +338,18 @@ struct ChatScreen: View {
                     .frame(maxWidth: .infinity, alignment: m.fromMe ? .trailing : .leading)
                     .accessibilityElement(children: .combine)
                 }
-                TextField("Write a message", text: $model.draft, axis: .vertical)
-                Button("Send") { Task { await model.send() } }
-                    .disabled(model.draft.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
             }
-            if let deal = model.deal {
-                Section("Progress") {
-                    if let stage = deal.stage { Text(stage == .completed ? "Completed" : "Picked up") }
-                    Button("Mark picked up") { Task { await model.mark(.pickedUp) } }
-                    Button("Mark completed") { Task { await model.mark(.completed) } }
-                }
+            if deal.offers(.chat) {
                 Section {
-                    if deal.cancelRequestedByThem {
-                        Text("They ask to cancel this deal.")
-                        Button("Agree to cancel", role: .destructive) { Task { await model.answerCancel(agree: true) } }
-                        Button("Keep the deal") { Task { await model.answerCancel(agree: false) } }
-                    } else {
-                        Button("Ask to cancel") { Task { await model.requestCancel() } }
-                    }
-                }
-                if !model.refusals.isEmpty {
-                    Section("Not accepted from them") {
-                        ForEach(Array(model.refusals.enumerated()), id: \.offset) { _, r in Text(RefusalText.word(r.code)) }
-                    }
-                }
-                Section {
-                    Button(deal.counterpartyBlocked ? "Unblock them" : "Block them", role: deal.counterpartyBlocked ? nil : .destructive) {
-                        Task { await model.setBlocked(!deal.counterpartyBlocked) }
-                    }
+                    TextField("Write a message", text: $model.draft, axis: .vertical)
+                    Button("Send") { Task { await model.send() } }
+                        .disabled(model.draft.isEmpty || model.busy)
                 }
             }
             ProblemText(problem: model.error)
         }
-        .disabled(model.busy)
         .navigationTitle("Messages")
         .task { await model.refresh() }
-        .onChange(of: app.dealsRevision) { Task { await model.refresh() } }
-    }
-}
-
-/// Words for the core's typed refusal reasons.
-enum RefusalText {
-    static func word(_ code: RefusalCode) -> LocalizedStringKey {
-        switch code {
-        case .notFreeport: "A message that is not part of a Freeport negotiation."
-        case .malformed: "A message that breaks the format."
-        case .notForUs: "A message about a deal that is not theirs."
-        case .unknownDeal: "A message about a deal this phone does not have."
-        case .badOpening: "A deal must start with an offer or an acceptance."
-        case .staleAccept: "They accepted terms that are no longer the ones on the table."
-        case .notAllowedNow: "A step that is not possible at this point of the deal."
-        case .closed: "A message after the deal was cancelled or expired."
-        case .irreversible: "An attempt to undo a deal that was met or completed."
-        case .roundCapReached: "A counter-offer beyond the 8 allowed."
-        case .expired: "A message after the listing expired."
-        case .tooManyMessages: "Too many messages on this deal."
-        case .threadLimit: "Too many offers on this listing."
-        case .chatFull: "The chat of this deal is full."
-        }
+        .onChange(of: app.dealsRevision) { Task { await model.refresh(); await deal.refresh() } }
     }
 }

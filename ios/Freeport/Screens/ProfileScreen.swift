@@ -100,22 +100,28 @@ struct ProfileCode: View {
     }
 }
 
-/// One list of the relay settings: its relays with their status, and a field to add one.
+/// One list of the relay settings: its relays with their status (each with the core's refusal
+/// next to it, if it has one), and a field to add one with the refusal of what was typed.
 private struct RelayListSection: View {
     let model: SettingsModel
     let role: RelayListRole
 
     var body: some View {
         Section {
-            ForEach(model.list(role), id: \.self) { url in
+            ForEach(Array(model.list(role).enumerated()), id: \.element) { index, url in
                 let connected = model.isConnected(url)
-                Label(url, systemImage: connected ? "circle.fill" : "circle")
-                    .font(.footnote.monospaced())
-                    .foregroundStyle(connected ? .green : .secondary)
-                    .accessibilityLabel(Text(connected ? "\(url), connected" : "\(url), not connected"))
-                    .swipeActions {
-                        Button("Remove", role: .destructive) { Task { await model.removeRelay(role, url) } }
+                VStack(alignment: .leading) {
+                    Label(url, systemImage: connected ? "circle.fill" : "circle")
+                        .font(.footnote.monospaced())
+                        .foregroundStyle(connected ? .green : .secondary)
+                        .accessibilityLabel(Text(connected ? "\(url), connected" : "\(url), not connected"))
+                    if let v = model.entryViolation(role, index) {
+                        Text(Words.relayRule(v.rule)).font(.footnote).foregroundStyle(.red)
                     }
+                }
+                .swipeActions {
+                    Button("Remove", role: .destructive) { Task { await model.removeRelay(role, url) } }
+                }
             }
             TextField("Add a relay (wss://…)", text: Binding(
                 get: { model.drafts[role] ?? "" }, set: { model.setDraft(role, $0) }
@@ -123,7 +129,7 @@ private struct RelayListSection: View {
             .textInputAutocapitalization(.never).autocorrectionDisabled().keyboardType(.URL)
             .onSubmit { Task { await model.addRelay(role) } }
             if let v = model.draftViolation(role) {
-                Text(relayRuleText(v.rule)).font(.footnote).foregroundStyle(.red)
+                Text(Words.relayRule(v.rule)).font(.footnote).foregroundStyle(.red)
             }
             Button("Add") { Task { await model.addRelay(role) } }.disabled((model.drafts[role] ?? "").isEmpty)
         } header: {
@@ -136,25 +142,7 @@ private struct RelayListSection: View {
     }
 }
 
-/// The core's rule code for a refused relay, in the user's language.
-private func relayRuleText(_ rule: RelayUrlRule) -> LocalizedStringKey {
-    switch rule {
-    case .empty: "Enter a relay address"
-    case let .tooLong(max): "The address is longer than \(Int(max)) characters"
-    case .notAUrl: "Not a relay address (like wss://relay.example.com)"
-    case .scheme: "A relay address starts with wss://"
-    case .plainWs: "Plain ws:// is only for a relay on this phone; use wss://"
-    case .credentials: "The address must not contain a user name or password"
-    case .privateAddress: "This points to a local or private network address"
-    case .onion: "Tor .onion addresses cannot be reached"
-    case .hostileShape: "This address has a shape relay addresses never have"
-    case .duplicate: "This relay is already in the list"
-    case let .tooMany(max): "A list holds at most \(Int(max)) relays"
-    case .listEmpty: "Keep at least one relay in this list"
-    }
-}
-
-/// Relays, pending events, backup, version, wipe.
+/// Relays, privacy, blocked people, pending events, backup, version, wipe.
 struct SettingsScreen: View {
     let app: AppModel
     @State private var model: SettingsModel
@@ -168,7 +156,7 @@ struct SettingsScreen: View {
         Form {
             if let notices = model.notices {
                 Section {
-                    Toggle("Deals: quotes, counter-offers, confirmations, meetings", isOn: Binding(
+                    Toggle("Deals: quotes, counter-offers, messages, confirmations, meetings", isOn: Binding(
                         get: { notices.deals }, set: { on in Task { await model.setNotices(.deals, on: on) } }))
                     Toggle("Ratings you receive", isOn: Binding(
                         get: { notices.ratings }, set: { on in Task { await model.setNotices(.ratings, on: on) } }))
@@ -203,9 +191,32 @@ struct SettingsScreen: View {
                         .disabled(!model.backupPassphraseViolations.isEmpty)
                 }
             }
+            Section {
+                Toggle("Private messages only as NIP-17", isOn: Binding(
+                    get: { model.requireNip17 }, set: { on in Task { await model.setRequireNip17(on) } }
+                ))
+            } header: {
+                Text("Privacy")
+            } footer: {
+                Text("Hides from relays who talks to whom. People whose app reads only the older NIP-04 messages will not get yours.")
+            }
+            Section("Blocked people") {
+                if model.blocked.isEmpty {
+                    Text("You have not blocked anyone.").foregroundStyle(.secondary)
+                }
+                ForEach(model.blocked, id: \.pubkey) { b in
+                    let who = b.name ?? shortKey(b.npub)
+                    HStack {
+                        Text(who)
+                        Spacer()
+                        Button("Unblock") { Task { await model.unblock(b.pubkey) } }
+                            .accessibilityLabel(Text("Unblock \(who)"))
+                    }
+                }
+            }
             if !app.rejected.isEmpty {
                 Section("Refused messages") {
-                    ForEach(Array(app.rejected.enumerated()), id: \.offset) { _, r in Text(Words.rejected(r)).font(.footnote) }
+                    ForEach(Array(app.rejected.enumerated()), id: \.offset) { _, r in Text(Words.refusal(r.code)).font(.footnote) }
                 }
             }
             Section {

@@ -30,6 +30,14 @@ struct ScreenContactScreen: View {
             }
             if let card = model.card {
                 Section("Result") { ScreeningCard(card: card) }
+                Section {
+                    if card.blocked {
+                        Text("You blocked them: nothing they send reaches you, and they are not told.").foregroundStyle(.red)
+                    }
+                    Button(card.blocked ? "Unblock them" : "Block them", role: card.blocked ? nil : .destructive) {
+                        Task { await model.setBlocked(!card.blocked) }
+                    }
+                }
                 if !model.path.isEmpty {
                     Section("How you are connected") { ConnectionPath(steps: model.path) }
                 }

@@ -93,6 +93,7 @@ enum Words {
         case .noContactToAttest: String(localized: "They never shared a number to confirm")
         case .noCodeShown: String(localized: "Show your code first")
         case .identityExists: String(localized: "This phone already has an identity")
+        case .blocked: String(localized: "You blocked them: unblock them first")
         }
     }
 
@@ -147,6 +148,8 @@ enum Words {
         case .notConfirmed: String(localized: "Please confirm first")
         case .unknown: String(localized: "Not known to this app")
         case .isSecretKey: String(localized: "This is a secret key (nsec): never share it. Enter the public key (npub).")
+        case .isOwnKey: String(localized: "This is your own key")
+        case .controlCharacters: String(localized: "Contains control characters (only line breaks and tabs are allowed)")
         case .invalid: String(localized: "Not accepted")
         case let .schema(keyword): String(localized: "Not accepted by this market (\(keyword))")
         }
@@ -204,16 +207,49 @@ enum Words {
         }
     }
 
-    static func rejected(_ r: RejectedMessage) -> String {
-        switch r {
-        case .malformed: String(localized: "A malformed message")
-        case .notAParty: String(localized: "A message from someone outside the deal")
-        case .unknownIntent: String(localized: "A message about a post this phone does not have")
-        case .unknownNegotiation: String(localized: "A message about a deal this phone is not in")
-        case .badOpening: String(localized: "A deal must open with an offer or an accept")
-        case let .tooManyMessages(limit): String(localized: "More than \(Int(limit)) messages on one deal")
-        case let .refused(why): Self.refusal(why)
-        case .failed: String(localized: "A message that could not be applied")
+    /// How far a deal got (`DealView.stage`).
+    static func stage(_ s: DealStage) -> String {
+        switch s {
+        case .pickedUp: String(localized: "Picked up")
+        case .completed: String(localized: "Completed")
+        }
+    }
+
+    /// Why something a counterparty sent was not accepted.
+    static func refusal(_ code: RefusalCode) -> String {
+        switch code {
+        case .notFreeport: String(localized: "A message that is not part of a Freeport negotiation.")
+        case .malformed: String(localized: "A message that breaks the format.")
+        case .notForUs: String(localized: "A message about a deal that is not theirs.")
+        case .unknownDeal: String(localized: "A message about a deal this phone does not have.")
+        case .badOpening: String(localized: "A deal must start with an offer or an acceptance.")
+        case .staleAccept: String(localized: "They accepted terms that are no longer the ones on the table.")
+        case .notAllowedNow: String(localized: "A step that is not possible at this point of the deal.")
+        case .closed: String(localized: "A message after the deal was cancelled or expired.")
+        case .irreversible: String(localized: "An attempt to undo a deal that was met or completed.")
+        case .roundCapReached: String(localized: "A counter-offer beyond the 8 allowed.")
+        case .expired: String(localized: "A message after the listing expired.")
+        case .tooManyMessages: String(localized: "Too many messages on this deal.")
+        case .threadLimit: String(localized: "Too many offers on this listing.")
+        case .chatFull: String(localized: "The chat of this deal is full.")
+        }
+    }
+
+    /// Why the core refused a relay address (or a whole list).
+    static func relayRule(_ rule: RelayUrlRule) -> String {
+        switch rule {
+        case .empty: String(localized: "Enter a relay address")
+        case let .tooLong(max): String(localized: "The address is longer than \(Int(max)) characters")
+        case .notAUrl: String(localized: "Not a relay address (like wss://relay.example.com)")
+        case .scheme: String(localized: "A relay address starts with wss://")
+        case .plainWs: String(localized: "Plain ws:// is only for a relay on this phone; use wss://")
+        case .credentials: String(localized: "The address must not contain a user name or password")
+        case .privateAddress: String(localized: "This points to a local or private network address")
+        case .onion: String(localized: "Tor .onion addresses cannot be reached")
+        case .hostileShape: String(localized: "This address has a shape relay addresses never have")
+        case .duplicate: String(localized: "This relay is already in the list")
+        case let .tooMany(max): String(localized: "A list holds at most \(Int(max)) relays")
+        case .listEmpty: String(localized: "Keep at least one relay in this list")
         }
     }
 
@@ -223,12 +259,18 @@ enum Words {
         if let c = e.codeProblem { return code(c) }
         if let p = e.phoneProblem { return phone(p) }
         if !e.violations.isEmpty { return violations(e.violations) }
+        if !e.relayViolations.isEmpty {
+            var seen: [String] = []
+            for text in e.relayViolations.map({ relayRule($0.rule) }) where !seen.contains(text) { seen.append(text) }
+            return seen.joined(separator: "\n")
+        }
         switch e.kind {
         case .noIdentity: return String(localized: "No identity on this phone yet")
         case .offline: return String(localized: "Not connected to any relay")
         case .notFound: return String(localized: "Not found")
         case .notPossible: return String(localized: "Not possible right now")
         case .invalidInput: return String(localized: "Please check this")
+        case .invalidRelays: return String(localized: "Relay not accepted")
         case .invalidCode: return String(localized: "This code cannot be used")
         case .wrongPassphrase: return String(localized: "Wrong passphrase")
         case .phone: return String(localized: "Phone number not accepted")

@@ -2,6 +2,14 @@ import Foundation
 import Observation
 import FreeportCore
 
+/// An incoming message the core refused, as the event reported it.
+public struct Rejection: Equatable, Sendable {
+    /// Why, as a code the screen words.
+    public let code: RefusalCode
+    /// The deal it concerned, when it came from that deal's counterparty.
+    public let nego: String?
+}
+
 /// Where the app is: first launch asks for an identity, afterwards the main tabs.
 public enum AppPhase: Equatable, Sendable {
     /// Reading the identity from the secret store.
@@ -23,7 +31,8 @@ public final class AppModel {
     public let core: FreeportCoreAPI
     /// Current phase.
     public private(set) var phase: AppPhase = .starting
-    /// Bumped when any negotiation changes (incoming quote, accept, cancel, met).
+    /// Bumped when any negotiation changes (incoming quote, accept, cancel, met, a chat
+    /// message, a refused message on a deal).
     public private(set) var dealsRevision = 0
     /// Bumped when a new intent is seen in a watched market.
     public private(set) var marketsRevision = 0
@@ -31,9 +40,9 @@ public final class AppModel {
     public private(set) var screeningRevision = 0
     /// The most recent event (for a status line and tests).
     public private(set) var lastEvent: AppEventRecord?
-    /// Why the core refused incoming messages (shown in Settings → diagnostics), newest last,
-    /// at most 20.
-    public private(set) var rejected: [RejectedMessage] = []
+    /// Incoming messages the core refused, newest last, at most 20 (a deal's own are on its
+    /// screen, from `refusals`).
+    public private(set) var rejected: [Rejection] = []
     /// Whether the relay connection has been started.
     public private(set) var online = false
     /// Last network problem (the app works offline; this is a status line, not a blocker).
@@ -109,9 +118,11 @@ public final class AppModel {
             dealsRevision += 1
         case .screeningChanged:
             screeningRevision += 1
-        case let .messageRejected(reason):
-            rejected.append(reason)
+        case let .messageRejected(code, nego):
+            rejected.append(Rejection(code: code, nego: nego))
             if rejected.count > 20 { rejected.removeFirst(rejected.count - 20) }
+            // A deal's screen lists what its counterparty sent that was refused.
+            if nego != nil { dealsRevision += 1 }
         }
     }
 }

@@ -85,12 +85,6 @@ public protocol FreeportCoreAPI: AnyObject, Sendable {
     func deals() async throws -> [DealView]
     /// One thread.
     func deal(nego: String) async throws -> DealView
-    /// Asks the counterparty to agree to cancel a confirmed deal.
-    func requestCancel(nego: String, reason: String?) async throws -> DealView
-    /// Agrees to their request to cancel.
-    func agreeCancel(nego: String) async throws -> DealView
-    /// Declines their request to cancel (the deal stands).
-    func declineCancel(nego: String) async throws -> DealView
     /// Reports the deal's progress (`.pickedUp`, then `.completed`).
     func markStage(nego: String, stage: DealStage) async throws -> DealView
 
@@ -106,6 +100,12 @@ public protocol FreeportCoreAPI: AnyObject, Sendable {
     func block(key: String) async throws -> BlockedView
     /// Unblocks a key.
     func unblock(key: String) async throws -> Bool
+    /// Every key blocked on this device.
+    func blocked() async throws -> [BlockedView]
+    /// Whether private messages go only as NIP-17 gift wraps (never NIP-04).
+    func requireNip17() async throws -> Bool
+    /// Sends private messages only as NIP-17 gift wraps (on), or lets the core pick per peer.
+    func setRequireNip17(on: Bool) async throws
 
     /// The meet code to show now.
     func meetShow(nego: String, pngPx: UInt32) async throws -> MeetCodeView

@@ -107,10 +107,12 @@ public final class DealsModel {
         self.core = core
     }
 
-    /// Threads where the core offers a move besides leaving (answer terms, pick, answer a
-    /// request to cancel, meet, rate).
+    /// Threads with unread messages, or where the core offers a move besides leaving and
+    /// writing (answer terms, pick, answer a request to cancel, meet, rate, report progress).
     public var needsAttention: [DealView] {
-        deals.filter { d in d.actions.contains { $0 != .cancel && $0 != .requestCancel } }
+        deals.filter { d in
+            d.unread > 0 || d.actions.contains { ![.cancel, .requestCancel, .chat].contains($0) }
+        }
     }
 
     /// Reloads.
@@ -125,8 +127,10 @@ public final class DealsModel {
 }
 
 /// One negotiation thread: terms on the table, rounds left, and exactly the moves the core offers
-/// (`actions`: accept or pick, counter, cancel, ask / agree / decline to cancel, meet, rate); the
-/// counterparty's contact once (and only once) the deal is confirmed.
+/// (`actions`: accept or pick, counter, cancel, ask / agree / decline to cancel, meet, rate,
+/// chat, report the pick-up or completion); the counterparty's contact once (and only once) the
+/// deal is confirmed; what the counterparty sent that the core refused, with its code; blocking
+/// them. The chat thread itself is `ChatModel`'s.
 @MainActor
 @Observable
 public final class NegotiationModel {
@@ -140,6 +144,8 @@ public final class NegotiationModel {
     private var shown: [String: String] = [:]
     /// Reason typed for a cancel.
     public var cancelReason = ""
+    /// What the counterparty sent on this deal that the core refused, and why (typed).
+    public private(set) var refusals: [RefusalView] = []
     /// A call is running.
     public private(set) var busy = false
     /// Last problem.
@@ -198,13 +204,15 @@ public final class NegotiationModel {
     /// Cancels, with the typed reason if any.
     public func cancel() async {
         guard offers(.cancel) else { return }
-        await run { try await self.core.cancel(nego: self.nego, reason: self.reason) }
+        await run { try await self.core.cancel(nego: self.nego, reason: reasonOrNil(self.cancelReason)) }
+        if error == nil { cancelReason = "" }
     }
 
     /// Asks them to agree to cancel the confirmed deal, with the typed reason if any.
     public func requestCancel() async {
         guard offers(.requestCancel) else { return }
-        await run { try await self.core.requestCancel(nego: self.nego, reason: self.reason) }
+        await run { try await self.core.requestCancel(nego: self.nego, reason: reasonOrNil(self.cancelReason)) }
+        if error == nil { cancelReason = "" }
     }
 
     /// Agrees to their request to cancel.
@@ -219,9 +227,35 @@ public final class NegotiationModel {
         await run { try await self.core.declineCancel(nego: self.nego) }
     }
 
-    private var reason: String? {
-        let r = cancelReason.trimmingCharacters(in: .whitespacesAndNewlines)
-        return r.isEmpty ? nil : r
+    /// Tells them the goods or the passenger were picked up (`.markPickedUp`).
+    public func markPickedUp() async {
+        guard offers(.markPickedUp) else { return }
+        await run { try await self.core.markStage(nego: self.nego, stage: .pickedUp) }
+    }
+
+    /// Tells them the deal is done (`.markCompleted`; nothing reverses it).
+    public func markCompleted() async {
+        guard offers(.markCompleted) else { return }
+        await run { try await self.core.markStage(nego: self.nego, stage: .completed) }
+    }
+
+    /// Blocks the counterparty (silently: their messages are dropped, their intents hidden,
+    /// they are not told) or unblocks them. A blocked key is not offered `.chat`.
+    public func setBlocked(_ blocked: Bool) async {
+        await run {
+            let d: DealView
+            if let loaded = self.deal {
+                d = loaded
+            } else {
+                d = try await self.core.deal(nego: self.nego)
+            }
+            if blocked {
+                _ = try await self.core.block(key: d.counterparty)
+            } else {
+                _ = try await self.core.unblock(key: d.counterparty)
+            }
+            return try await self.core.deal(nego: self.nego)
+        }
     }
 
     private func apply(_ d: DealView) {
@@ -241,6 +275,7 @@ public final class NegotiationModel {
         defer { busy = false }
         do {
             apply(try await body())
+            refusals = try await core.refusals(nego: nego)
             error = nil
         } catch {
             self.error = UserError(error)

@@ -49,6 +49,7 @@ public enum NoticeMapping {
         case .accepted: "They accepted: your turn to confirm"
         case .confirmed: "Deal confirmed"
         case .cancelRequested: "They ask to cancel the deal"
+        case .chatMessage: "New message in a deal"
         case .cancelled: "Deal cancelled"
         case .filled: "Taken by another offer"
         case let .meet(step):

@@ -63,6 +63,25 @@ public final class ScreenModel {
         await screen(subject: subject, explain: explain)
     }
 
+    /// Blocks the screened key (silently: their intents hidden, their messages dropped) or
+    /// unblocks it; the card is screened again, so `card.blocked` is the core's.
+    public func setBlocked(_ blocked: Bool) async {
+        guard let subject = card?.subjectNpub else { return }
+        busy = true
+        defer { busy = false }
+        do {
+            if blocked {
+                _ = try await core.block(key: subject)
+            } else {
+                _ = try await core.unblock(key: subject)
+            }
+            card = try await core.screen(subject: subject, explain: true)
+            error = nil
+        } catch {
+            self.error = UserError(error)
+        }
+    }
+
     /// Screens a known key (from a deal or an intent).
     public func screen(subject: String, explain: Bool = true) async {
         busy = true

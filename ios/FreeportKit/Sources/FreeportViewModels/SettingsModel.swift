@@ -3,7 +3,8 @@ import Observation
 import FreeportCore
 
 /// Settings: relays (read, write and inbox relays, kept, checked and published by the core,
-/// with their connection state), pending outbox, encrypted backup, version, data wipe. A refused
+/// with their connection state), the NIP-17-only privacy switch, blocked keys, pending outbox,
+/// encrypted backup, version, data wipe. A refused
 /// relay comes back as the core's violations, each with its list, position and rule code; this
 /// model only places them.
 @MainActor
@@ -22,6 +23,10 @@ public final class SettingsModel {
     public private(set) var violations: [RelayViolationRecord] = []
     /// Events still waiting for a relay.
     public private(set) var pending: [OutboxItemView] = []
+    /// Private messages go only as NIP-17 gift wraps (peers that read only NIP-04 miss them).
+    public private(set) var requireNip17 = false
+    /// Keys blocked on this device (from a deal or a screening); each can be unblocked here.
+    public private(set) var blocked: [BlockedView] = []
     /// Version of the Rust core (footer, bug reports).
     public let coreVersion: String
     /// Backup passphrase being typed.
@@ -55,6 +60,11 @@ public final class SettingsModel {
         case .write: settings?.write ?? []
         case .inbox: settings?.inbox ?? []
         }
+    }
+
+    /// The refusal to show next to the entry at `index` already in `role`'s list.
+    public func entryViolation(_ role: RelayListRole, _ index: Int) -> RelayViolationRecord? {
+        violations.first { $0.role == role && $0.index.map(Int.init) == index }
     }
 
     /// The refusal to show under `role`'s add field: the entry being added, or the whole list.
@@ -124,7 +134,31 @@ public final class SettingsModel {
             settings = try await core.relaySettings()
             relays = try await core.relayStatus()
             pending = try await core.outbox()
+            requireNip17 = try await core.requireNip17()
+            blocked = try await core.blocked()
             notices = try await core.noticeSettings()
+            error = nil
+        } catch {
+            self.error = UserError(error)
+        }
+    }
+
+    /// Sends private messages only as NIP-17 gift wraps (on) or lets the core pick per peer (off).
+    public func setRequireNip17(_ on: Bool) async {
+        do {
+            try await core.setRequireNip17(on: on)
+            requireNip17 = try await core.requireNip17()
+            error = nil
+        } catch {
+            self.error = UserError(error)
+        }
+    }
+
+    /// Unblocks a key: its intents show again and its messages are accepted.
+    public func unblock(_ pubkey: String) async {
+        do {
+            _ = try await core.unblock(key: pubkey)
+            blocked = try await core.blocked()
             error = nil
         } catch {
             self.error = UserError(error)

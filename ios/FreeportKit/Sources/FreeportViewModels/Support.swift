@@ -9,7 +9,7 @@ import FreeportCore
 public struct UserError: Equatable, Sendable {
     /// Error families a screen words differently.
     public enum Kind: Equatable, Sendable {
-        case noIdentity, offline, notFound, notPossible, invalidInput, invalidCode
+        case noIdentity, offline, notFound, notPossible, invalidInput, invalidRelays, invalidCode
         case wrongPassphrase, phone, storage, network, secretStore, `internal`
     }
 
@@ -25,6 +25,8 @@ public struct UserError: Equatable, Sendable {
     public let codeProblem: CodeProblem?
     /// Why a phone number was refused (`.phone`).
     public let phoneProblem: PhoneProblem?
+    /// Every refused relay entry with its list, position and rule (`.invalidRelays`).
+    public let relayViolations: [RelayViolationRecord]
     /// What was not found (a market, intent or deal id), for `.notFound`.
     public let subject: String?
     /// The core's diagnostic for storage / network / keychain / internal failures (not a message).
@@ -33,8 +35,8 @@ public struct UserError: Equatable, Sendable {
     /// A problem of `kind` with its typed details.
     public init(
         kind: Kind, field: String? = nil, refusal: Refusal? = nil, violations: [FieldViolation] = [],
-        codeProblem: CodeProblem? = nil, phoneProblem: PhoneProblem? = nil, subject: String? = nil,
-        diagnostic: String? = nil
+        codeProblem: CodeProblem? = nil, phoneProblem: PhoneProblem? = nil,
+        relayViolations: [RelayViolationRecord] = [], subject: String? = nil, diagnostic: String? = nil
     ) {
         self.kind = kind
         self.field = field
@@ -42,6 +44,7 @@ public struct UserError: Equatable, Sendable {
         self.violations = violations
         self.codeProblem = codeProblem
         self.phoneProblem = phoneProblem
+        self.relayViolations = relayViolations
         self.subject = subject
         self.diagnostic = diagnostic
     }
@@ -61,6 +64,7 @@ public struct UserError: Equatable, Sendable {
         case let .NotPossible(refusal): self.init(kind: .notPossible, refusal: refusal)
         case let .InvalidInput(violations):
             self.init(kind: .invalidInput, field: violations.first?.field, violations: violations)
+        case let .InvalidRelays(violations): self.init(kind: .invalidRelays, relayViolations: violations)
         case let .InvalidCode(problem): self.init(kind: .invalidCode, codeProblem: problem)
         case .WrongPassphrase: self.init(kind: .wrongPassphrase, field: "passphrase")
         case let .Phone(problem): self.init(kind: .phone, field: "phone", phoneProblem: problem)
@@ -78,6 +82,12 @@ public struct UserError: Equatable, Sendable {
     public func rules(on field: String) -> [Rule] {
         violations.filter { $0.field == field }.map(\.rule)
     }
+}
+
+/// A typed reason, trimmed; blank is no reason.
+func reasonOrNil(_ text: String?) -> String? {
+    guard let r = text?.trimmingCharacters(in: .whitespacesAndNewlines), !r.isEmpty else { return nil }
+    return r
 }
 
 /// Where a violation goes on a form: the form field itself or the one containing it

@@ -54,7 +54,7 @@ final class ProductFlowTests: XCTestCase {
             let deal = try await p.respondCounter(intentId: hit.id, termsJson: bikePayload(price, notes: "\(name)'s bike"))
             XCTAssertEqual(deal.role, .responder)
             XCTAssertEqual(deal.state, .open)
-            XCTAssertEqual(deal.actions, [.cancel], "their own proposal: wait or cancel")
+            XCTAssertEqual(deal.actions, [.cancel, .chat], "their own proposal: wait, write or cancel")
             negos[name] = deal.nego
             _ = try await p.flushOutbox(timeoutMs: 10_000)
         }
@@ -70,7 +70,7 @@ final class ProductFlowTests: XCTestCase {
         let bobQuote = try XCTUnwrap(quotes.first { $0.deal.nego == bobNego })
         XCTAssertTrue(bobQuote.deal.termsJson.contains("\"price\":120"))
         XCTAssertEqual(bobQuote.screening.subject, ids[1].pubkey)
-        XCTAssertEqual(bobQuote.deal.actions, [.pick, .counter, .cancel])
+        XCTAssertEqual(bobQuote.deal.actions, [.pick, .counter, .cancel, .chat])
 
         // Alice picks Bob; both reach `confirmed`; Nina is told it's filled.
         _ = try await alice.pick(nego: bobNego)
@@ -119,7 +119,7 @@ final class ProductFlowTests: XCTestCase {
         try await bob.rate(nego: bobNego, input: RateRecord(safe: true, reliable: true, score: nil, reachedNumber: true))
         let rated = try alice.deal(nego: bobNego)
         XCTAssertTrue(rated.rated)
-        XCTAssertEqual(rated.actions, [], "rated and met: nothing left to do")
+        XCTAssertEqual(rated.actions, [.chat, .markCompleted], "rated and met: write, or say it is completed")
         do {
             try await alice.rate(nego: bobNego, input: RateRecord(safe: true, reliable: true, score: nil, reachedNumber: false))
             XCTFail("rated twice")

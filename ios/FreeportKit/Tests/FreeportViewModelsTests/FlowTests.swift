@@ -61,7 +61,7 @@ final class DealFlowTests: XCTestCase {
         await detail.acceptAsPosted()
         let bobDeal = try XCTUnwrap(detail.deal, "\(String(describing: detail.error))")
         XCTAssertEqual(bobDeal.role, .responder)
-        XCTAssertEqual(bobDeal.actions, [.cancel], "accepted: wait or cancel")
+        XCTAssertEqual(bobDeal.actions, [.cancel, .chat], "accepted: wait, write or cancel")
         XCTAssertNil(bobDeal.theirContact, "no contact before the deal is confirmed")
         XCTAssertFalse(detail.canRespond, "one thread per intent")
 
@@ -73,7 +73,7 @@ final class DealFlowTests: XCTestCase {
         }
         XCTAssertGreaterThan(aliceApp.dealsRevision, 0, "the event listener reached the root model")
         let quote = try XCTUnwrap(quotes.pickable.first)
-        XCTAssertEqual(quote.deal.actions, [.pick, .cancel], "the owner picks; it never plain-accepts")
+        XCTAssertEqual(quote.deal.actions, [.pick, .cancel, .chat], "the owner picks; it never plain-accepts")
         XCTAssertEqual(quote.deal.nego, bobDeal.nego)
         XCTAssertEqual(quote.screening.subjectNpub, bobId.npub)
 
@@ -82,7 +82,7 @@ final class DealFlowTests: XCTestCase {
         let picked = try XCTUnwrap(quotes.picked, "\(String(describing: quotes.error))")
         XCTAssertEqual(picked.state, .confirmed)
         XCTAssertNotNil(picked.theirContact)
-        XCTAssertEqual(picked.actions, [.cancel, .requestCancel, .showCode, .scanCode, .rate])
+        XCTAssertEqual(picked.actions, [.cancel, .requestCancel, .showCode, .scanCode, .rate, .chat, .markPickedUp, .markCompleted])
         XCTAssertTrue(quotes.pickable.isEmpty, "one pick per intent")
 
         // Screening from a deal: Alice checks the person she picked (no key typed).
@@ -99,7 +99,7 @@ final class DealFlowTests: XCTestCase {
         }
         XCTAssertNotNil(bobThread.contact)
         // The buttons are exactly the core's actions: no accept or counter once confirmed.
-        XCTAssertEqual(bobThread.actions, [.cancel, .requestCancel, .showCode, .scanCode, .rate])
+        XCTAssertEqual(bobThread.actions, [.cancel, .requestCancel, .showCode, .scanCode, .rate, .chat, .markPickedUp, .markCompleted])
         let deals = DealsModel(core: bob.core)
         await deals.refresh()
         XCTAssertEqual(deals.needsAttention.map(\.nego), [bobDeal.nego], "a confirmed deal waits for the meeting")
@@ -213,7 +213,7 @@ final class DealFlowTests: XCTestCase {
         }
         XCTAssertEqual(thread.deal?.proposedBy, .them)
         XCTAssertEqual(thread.terms.first { $0.key == "payment" }?.text, "SGD 12")
-        XCTAssertEqual(thread.actions, [.pick, .counter, .cancel])
+        XCTAssertEqual(thread.actions, [.pick, .counter, .cancel, .chat])
         XCTAssertNil(thread.contact)
         let rounds = try XCTUnwrap(thread.deal?.roundsLeft)
 
@@ -223,7 +223,7 @@ final class DealFlowTests: XCTestCase {
         XCTAssertNil(thread.error, "\(String(describing: thread.error))")
         XCTAssertEqual(thread.deal?.proposedBy, .us)
         XCTAssertEqual(thread.terms.first { $0.key == "payment" }?.text, "SGD 15")
-        XCTAssertEqual(thread.actions, [.cancel], "nothing to accept or counter on our own proposal")
+        XCTAssertEqual(thread.actions, [.cancel, .chat], "nothing to accept or counter on our own proposal")
         XCTAssertLessThan(try XCTUnwrap(thread.deal?.roundsLeft), rounds)
 
         let bobThread = NegotiationModel(core: bob.core, nego: opened.nego)
@@ -242,7 +242,7 @@ final class DealFlowTests: XCTestCase {
             return thread.deal?.state == .acceptedByThem
         }
         // They accepted our own terms: the owner confirms by picking (no counter on our terms).
-        XCTAssertEqual(thread.actions, [.pick, .cancel])
+        XCTAssertEqual(thread.actions, [.pick, .cancel, .chat])
         await thread.accept()
         XCTAssertEqual(thread.deal?.state, .acceptedByThem, "accept is not offered to the owner: nothing happens")
         await thread.pick()

@@ -56,6 +56,19 @@ final class RelaySettingsTests: XCTestCase {
         await settings.removeRelay(.read, "wss://one.example.com")
         XCTAssertEqual(settings.list(.read), ["wss://two.example.com"])
 
+        // The privacy switch and blocked keys are the core's too.
+        XCTAssertFalse(settings.requireNip17)
+        await settings.setRequireNip17(true)
+        XCTAssertTrue(settings.requireNip17, "\(String(describing: settings.error))")
+        XCTAssertTrue(phone.core.requireNip17())
+        let other = try Phone(name: "blocked", relay: nil)
+        let otherKey = try other.core.createIdentity().npub
+        _ = try await phone.core.block(key: otherKey)
+        await settings.refresh()
+        XCTAssertEqual(settings.blocked.map(\.npub), [otherKey])
+        await settings.unblock(try XCTUnwrap(settings.blocked.first).pubkey)
+        XCTAssertTrue(settings.blocked.isEmpty, "\(String(describing: settings.error))")
+
         // What the next start reads: the core's store, no file.
         let again = SettingsModel(core: phone.core) {}
         await again.refresh()
@@ -96,10 +109,15 @@ final class AppModelTests: XCTestCase {
         app.handle(.screeningChanged(pubkey: "p"))
         XCTAssertEqual([app.marketsRevision, app.dealsRevision, app.screeningRevision], [1, 2, 1])
         XCTAssertEqual(app.lastEvent, .screeningChanged(pubkey: "p"))
-        for i in 0..<25 { app.handle(.messageRejected(reason: i < 24 ? .malformed : .notAParty)) }
+        app.handle(.chatReceived(nego: "n"))
+        XCTAssertEqual(app.dealsRevision, 3, "a chat message refreshes the deal screens")
+        for i in 0..<25 { app.handle(.messageRejected(code: i < 24 ? .malformed : .notForUs, nego: nil)) }
         XCTAssertEqual(app.rejected.count, 20, "the diagnostics list keeps the newest 20")
-        XCTAssertEqual(app.rejected.first, .malformed)
-        XCTAssertEqual(app.rejected.last, .notAParty)
+        XCTAssertEqual(app.rejected.first, Rejection(code: .malformed, nego: nil))
+        XCTAssertEqual(app.rejected.last, Rejection(code: .notForUs, nego: nil))
+        XCTAssertEqual(app.dealsRevision, 3, "refusals about no deal of ours touch no deal screen")
+        app.handle(.messageRejected(code: .closed, nego: "n"))
+        XCTAssertEqual(app.dealsRevision, 4, "a refusal on a deal refreshes its screen")
     }
 }
 

@@ -35,7 +35,7 @@ final class NoticeTests: XCTestCase {
     func testEveryKindHasATitleAGroupAndADeepLink() {
         let kinds: [NoticeKind] = [
             .newQuote(acceptedAsPosted: true), .newQuote(acceptedAsPosted: false), .counter, .accepted,
-            .confirmed, .cancelRequested, .cancelled, .filled, .meet(step: .scannedYourCode),
+            .confirmed, .cancelRequested, .chatMessage, .cancelled, .filled, .meet(step: .scannedYourCode),
             .meet(step: .recordedOnTheirPhone), .ratingReceived(safe: true, reliable: nil),
         ]
         let titles = kinds.map { NoticeMapping.content(for: notice($0)).titleKey }
@@ -117,8 +117,7 @@ final class NoticeTests: XCTestCase {
     func testSettingsSwitchChannelsThroughTheCore() async throws {
         let phone = try Phone(name: "carol", relay: nil)
         _ = try phone.core.createIdentity()
-        let file = phone.dir.appendingPathComponent("relays.txt")
-        let model = SettingsModel(core: phone.core, relayList: FileRelayList(url: file), defaultRelays: []) {}
+        let model = SettingsModel(core: phone.core) {}
         await model.refresh()
         XCTAssertEqual(model.notices, NoticeSettings(deals: true, ratings: true, safety: true))
         await model.setNotices(.ratings, on: false)

@@ -1,6 +1,9 @@
 package app.freeport.presentation
 
+import app.freeport.core.ChatMessageView
+import app.freeport.core.DealStage
 import app.freeport.core.DealView
+import app.freeport.core.FormEntry
 import app.freeport.core.IntentView
 import app.freeport.core.Notice
 import app.freeport.core.PassOutcome
@@ -50,7 +53,8 @@ object BackgroundPass {
 }
 
 /**
- * [Core] that asks for a background pass right after the user posted, responded or accepted:
+ * [Core] that asks for a background pass right after the user posted, responded, countered,
+ * accepted, wrote, reported a stage or answered a cancel:
  * the answer usually comes within minutes, and the user may leave the app at once (the pass also
  * pushes what the action queued). [requestPass] must only enqueue (WorkManager's one-shot work),
  * never run the pass inline.
@@ -65,4 +69,15 @@ class PassAfterActionsCore(private val core: Core, private val requestPass: () -
     override suspend fun counter(nego: String, termsJson: String): DealView = core.counter(nego, termsJson).kick()
     override suspend fun accept(nego: String): DealView = core.accept(nego).kick()
     override suspend fun pick(nego: String): DealView = core.pick(nego).kick()
+
+    // What the screens send: counters from the form, chat, stages, the mutual cancel.
+    override suspend fun respondCounterForm(intentId: String, entries: List<FormEntry>): DealView =
+        core.respondCounterForm(intentId, entries).kick()
+    override suspend fun counterForm(nego: String, entries: List<FormEntry>): DealView = core.counterForm(nego, entries).kick()
+    override suspend fun cancel(nego: String, reason: String?): DealView = core.cancel(nego, reason).kick()
+    override suspend fun requestCancel(nego: String, reason: String?): DealView = core.requestCancel(nego, reason).kick()
+    override suspend fun agreeCancel(nego: String): DealView = core.agreeCancel(nego).kick()
+    override suspend fun declineCancel(nego: String): DealView = core.declineCancel(nego).kick()
+    override suspend fun markStage(nego: String, stage: DealStage): DealView = core.markStage(nego, stage).kick()
+    override suspend fun chatSend(nego: String, text: String): ChatMessageView = core.chatSend(nego, text).kick()
 }

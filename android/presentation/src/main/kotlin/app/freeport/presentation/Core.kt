@@ -108,9 +108,6 @@ interface Core {
     suspend fun quotes(intentId: String): List<QuoteView>
     suspend fun deals(): List<DealView>
     suspend fun deal(nego: String): DealView
-    suspend fun requestCancel(nego: String, reason: String?): DealView
-    suspend fun agreeCancel(nego: String): DealView
-    suspend fun declineCancel(nego: String): DealView
     suspend fun markStage(nego: String, stage: DealStage): DealView
 
     /** Chat inside a deal (text only; never part of a rating). */
@@ -121,6 +118,11 @@ interface Core {
     suspend fun refusals(nego: String?): List<RefusalView>
     suspend fun block(key: String): BlockedView
     suspend fun unblock(key: String): Boolean
+    /** Every key blocked on this device. */
+    suspend fun blocked(): List<BlockedView>
+    /** `true` when private messages go only as NIP-17 gift wraps (never NIP-04). */
+    suspend fun requireNip17(): Boolean
+    suspend fun setRequireNip17(on: Boolean)
 
     suspend fun meetShow(nego: String, pngPx: Int): MeetCodeView
     suspend fun meetScanText(text: String): MeetOutcomeView
@@ -247,9 +249,6 @@ class FfiCore(
     override suspend fun quotes(intentId: String) = onIo { app.quotes(intentId) }
     override suspend fun deals() = onIo { app.deals() }
     override suspend fun deal(nego: String) = onIo { app.deal(nego) }
-    override suspend fun requestCancel(nego: String, reason: String?) = onIo { app.requestCancel(nego, reason) }
-    override suspend fun agreeCancel(nego: String) = onIo { app.agreeCancel(nego) }
-    override suspend fun declineCancel(nego: String) = onIo { app.declineCancel(nego) }
     override suspend fun markStage(nego: String, stage: DealStage) = onIo { app.markStage(nego, stage) }
 
     override suspend fun chatSend(nego: String, text: String) = onIo { app.chatSend(nego, text) }
@@ -258,6 +257,9 @@ class FfiCore(
     override suspend fun refusals(nego: String?) = onIo { app.refusals(nego) }
     override suspend fun block(key: String) = onIo { app.block(key) }
     override suspend fun unblock(key: String) = onIo { app.unblock(key) }
+    override suspend fun blocked() = onIo { app.blocked() }
+    override suspend fun requireNip17() = onIo { app.requireNip17() }
+    override suspend fun setRequireNip17(on: Boolean) = onIo { app.setRequireNip17(on) }
 
     override suspend fun meetShow(nego: String, pngPx: Int) =
         onIo { app.meetShow(nego, pngPx.toUIntChecked("png_px")) }

@@ -2,9 +2,11 @@ package app.freeport.presentation
 
 import app.freeport.core.AppEventRecord
 import app.freeport.core.DealAction
+import app.freeport.core.DealStage
 import app.freeport.core.DealView
 import app.freeport.core.IntentView
 import app.freeport.core.QuoteView
+import app.freeport.core.RefusalView
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.flow.MutableStateFlow
@@ -104,7 +106,10 @@ class QuotesViewModel(
 /**
  * One negotiation thread: the terms on the table, rounds left, and exactly the moves the core
  * offers ([State.actions]: accept or pick, counter, cancel, ask / agree / decline to cancel, show
- * or scan the meet code, rate). The counterparty's contact is there once the core reveals it.
+ * or scan the meet code, rate, chat, report the pick-up or completion). The counterparty's
+ * contact is there once the core reveals it; what they sent that the core refused is listed with
+ * its typed reason; the counterparty can be blocked (and unblocked) from here. The chat thread
+ * itself is [DealChatViewModel]'s.
  */
 class NegotiationViewModel(
     private val core: Core,
@@ -115,14 +120,20 @@ class NegotiationViewModel(
     /** What the thread screen renders. */
     data class State(
         val deal: DealView? = null,
-        /** The terms on the table as label/value lines. */
+        /** The terms on the table as key/value lines (top-level keys of the terms). */
         val terms: List<Pair<String, String>> = emptyList(),
+        /** The market form's label for each top-level key, where the form has one (`from` → "From"). */
+        val labels: Map<String, String> = emptyMap(),
         /** Edits for a counter-offer, by top-level key. */
         val edits: Map<String, String> = emptyMap(),
         /** The moves the core offers now, in its order: one button each, nothing else. */
         val actions: List<DealAction> = emptyList(),
         /** Their contact, once the core reveals it (a confirmed deal). */
         val contact: String? = null,
+        /** What the counterparty sent on this deal that the core refused, and why (typed). */
+        val refusals: List<RefusalView> = emptyList(),
+        /** The reason typed for a cancel or a request to cancel (optional). */
+        val cancelReason: String = "",
         val busy: Boolean = false,
         val error: UiError? = null,
     )
@@ -132,14 +143,20 @@ class NegotiationViewModel(
 
     private fun fail(e: UiError) = _state.update { it.copy(busy = false, error = e) }
 
-    private fun show(deal: DealView) = _state.update {
-        it.copy(
-            deal = deal,
-            terms = MarketForms.lines(deal.termsJson),
-            actions = deal.actions,
-            contact = deal.theirContact,
-            busy = false,
-        )
+    private suspend fun show(deal: DealView) {
+        val refusals = core.refusals(nego)
+        val labels = _state.value.labels.ifEmpty { labelsOf(deal.market) }
+        _state.update {
+            it.copy(
+                deal = deal,
+                labels = labels,
+                terms = MarketForms.lines(deal.termsJson),
+                actions = deal.actions,
+                contact = deal.theirContact,
+                refusals = refusals,
+                busy = false,
+            )
+        }
     }
 
     /** Shows the deal; what the notifications had to tell about it is now seen. */
@@ -147,6 +164,12 @@ class NegotiationViewModel(
         show(core.deal(nego))
         core.markDealSeen(nego)
     }
+
+    /** The deal's market form labels by top-level key (a term without a form field keeps its key). */
+    private suspend fun labelsOf(market: String): Map<String, String> =
+        core.markets().firstOrNull { it.topic == market }?.form.orEmpty()
+            .filter { it.path.lastIndexOf('/') == 0 }
+            .associate { it.path.removePrefix("/") to it.label }
 
     fun edit(key: String, value: String) = _state.update { it.copy(edits = it.edits + (key to value)) }
 
@@ -168,11 +191,19 @@ class NegotiationViewModel(
         }
     }
 
-    fun cancel(reason: String?): Job = busy { show(core.cancel(nego, reason?.trim()?.ifEmpty { null })) }
+    fun editCancelReason(text: String) = _state.update { it.copy(cancelReason = text) }
 
-    /** Asks them to agree to cancel the confirmed deal. */
-    fun requestCancel(reason: String?): Job =
-        busy { show(core.requestCancel(nego, reason?.trim()?.ifEmpty { null })) }
+    /** Leaves the deal, with the typed reason if any. */
+    fun cancel(reason: String? = _state.value.cancelReason): Job = busy {
+        show(core.cancel(nego, reason.orNullIfBlank()))
+        _state.update { it.copy(cancelReason = "") }
+    }
+
+    /** Asks them to agree to cancel the confirmed deal, with the typed reason if any. */
+    fun requestCancel(reason: String? = _state.value.cancelReason): Job = busy {
+        show(core.requestCancel(nego, reason.orNullIfBlank()))
+        _state.update { it.copy(cancelReason = "") }
+    }
 
     /** Agrees to their request to cancel. */
     fun agreeCancel(): Job = busy { show(core.agreeCancel(nego)) }
@@ -180,17 +211,37 @@ class NegotiationViewModel(
     /** Declines their request to cancel: the deal stays confirmed. */
     fun declineCancel(): Job = busy { show(core.declineCancel(nego)) }
 
+    /**
+     * Tells them how far the deal got ([DealAction.MARK_PICKED_UP] → [DealStage.PICKED_UP],
+     * [DealAction.MARK_COMPLETED] → [DealStage.COMPLETED], which nothing reverses).
+     */
+    fun markStage(stage: DealStage): Job = busy { show(core.markStage(nego, stage)) }
+
+    /**
+     * Blocks the counterparty (silently: nothing tells them; their messages are dropped and
+     * their intents hidden) or unblocks them. A blocked key is not offered [DealAction.CHAT].
+     */
+    fun setBlocked(blocked: Boolean): Job = busy {
+        val d = _state.value.deal ?: core.deal(nego)
+        if (blocked) core.block(d.counterparty) else core.unblock(d.counterparty)
+        show(core.deal(nego))
+    }
+
     private fun busy(block: suspend () -> Unit): Job {
         _state.update { it.copy(busy = true, error = null) }
         return action(::fail, block)
     }
 
-    /** Follows the other side's moves. */
+    /** Follows the other side's moves (and refusals of what they sent). */
     fun watch(): Job = core.watchEvents(scope, { ev ->
         when (ev) {
             is AppEventRecord.NegotiationChanged -> ev.nego == nego
             is AppEventRecord.DealMet -> ev.nego == nego
+            is AppEventRecord.MessageRejected -> ev.nego == nego
             else -> false
         }
     }) { load().join() }
 }
+
+/** A typed reason, trimmed; blank is no reason. */
+internal fun String?.orNullIfBlank(): String? = this?.trim()?.ifEmpty { null }

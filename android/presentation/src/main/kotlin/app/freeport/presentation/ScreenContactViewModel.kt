@@ -67,6 +67,20 @@ class ScreenContactViewModel(private val core: Core, scope: CoroutineScope) : Sc
         }
     }
 
+    /**
+     * Blocks the screened key (silently: their intents are hidden, their messages dropped) or
+     * unblocks it; the card is screened again, so [ScreeningView.blocked] is the core's.
+     */
+    fun setBlocked(blocked: Boolean): Job? {
+        val subject = _state.value.screening?.subjectNpub ?: return null
+        _state.update { it.copy(busy = true, error = null) }
+        return action(::fail) {
+            if (blocked) core.block(subject) else core.unblock(subject)
+            val s = core.screen(subject, true)
+            _state.update { it.copy(busy = false, screening = s) }
+        }
+    }
+
     /** Screens a deal's counterparty. */
     fun screenDeal(nego: String): Job = screenSubject { core.deal(nego).counterpartyNpub }
 

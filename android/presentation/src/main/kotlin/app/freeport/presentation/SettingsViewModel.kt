@@ -1,5 +1,6 @@
 package app.freeport.presentation
 
+import app.freeport.core.BlockedView
 import app.freeport.core.FreeportException
 import app.freeport.core.IdentityView
 import app.freeport.core.NoticeChannel
@@ -27,8 +28,8 @@ fun interface DataWiper {
 
 /**
  * Settings: the relays (where the user reads, where they publish, where their messages arrive:
- * kept, checked and published by the core), their connection status, backup, outbox, and wiping
- * this device's data. A refused relay comes back as the core's violations, each with its list,
+ * kept, checked and published by the core), their connection status, the NIP-17-only privacy
+ * switch, blocked keys, backup, outbox, and wiping this device's data. A refused relay comes back as the core's violations, each with its list,
  * position and rule code; this model only places them. The wipe touches the disk, so it runs on
  * [io], never on the caller's (main) thread.
  */
@@ -50,6 +51,10 @@ class SettingsViewModel(
         /** What the core refused in the last change (nothing was changed then). */
         val violations: List<RelayViolationRecord> = emptyList(),
         val outboxPending: Int = 0,
+        /** Private messages go only as NIP-17 gift wraps (peers that read only NIP-04 miss them). */
+        val requireNip17: Boolean = false,
+        /** Keys blocked on this device (from a deal or a screening), each can be unblocked here. */
+        val blocked: List<BlockedView> = emptyList(),
         /** Wipe asks twice. */
         val confirmWipe: Boolean = false,
         val wiped: Boolean = false,
@@ -97,6 +102,8 @@ class SettingsViewModel(
                 relayStatus = status,
                 relays = relays,
                 outboxPending = core.outbox().size,
+                requireNip17 = core.requireNip17(),
+                blocked = core.blocked(),
                 coreVersion = core.coreVersion(),
                 notices = core.noticeSettings(),
             )
@@ -167,6 +174,18 @@ class SettingsViewModel(
     private suspend fun refreshStatus() {
         val status = core.relayStatus()
         _state.update { it.copy(relayStatus = status) }
+    }
+
+    /** Sends private messages only as NIP-17 gift wraps (on) or lets the core pick per peer (off). */
+    fun setRequireNip17(on: Boolean): Job = action(::fail) {
+        core.setRequireNip17(on)
+        _state.update { it.copy(requireNip17 = core.requireNip17(), error = null) }
+    }
+
+    /** Unblocks a key: its intents show again and its messages are accepted. */
+    fun unblock(pubkey: String): Job = action(::fail) {
+        core.unblock(pubkey)
+        _state.update { it.copy(blocked = core.blocked(), error = null) }
     }
 
     /** First tap asks, second tap wipes. */

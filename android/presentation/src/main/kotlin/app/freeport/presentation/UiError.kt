@@ -5,6 +5,7 @@ import app.freeport.core.FieldViolation
 import app.freeport.core.FreeportException
 import app.freeport.core.PhoneProblem
 import app.freeport.core.Refusal
+import app.freeport.core.RelayViolationRecord
 import app.freeport.core.Rule
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineScope
@@ -31,6 +32,8 @@ data class UiError(
     val codeProblem: CodeProblem? = null,
     /** Why a phone number was refused ([Kind.PHONE]). */
     val phoneProblem: PhoneProblem? = null,
+    /** Every refused relay entry, with its list, position and rule ([Kind.INVALID_RELAYS]). */
+    val relayViolations: List<RelayViolationRecord> = emptyList(),
 ) {
     /** Error families the UI words differently. */
     enum class Kind {
@@ -39,6 +42,7 @@ data class UiError(
         NOT_FOUND,
         NOT_POSSIBLE,
         INVALID_INPUT,
+        INVALID_RELAYS,
         INVALID_CODE,
         WRONG_PASSPHRASE,
         PHONE,
@@ -74,7 +78,7 @@ fun Throwable.toUiError(): UiError = when (this) {
     is FreeportException.NotPossible -> UiError(UiError.Kind.NOT_POSSIBLE, refusal = refusal)
     is FreeportException.InvalidInput ->
         UiError(UiError.Kind.INVALID_INPUT, field = violations.firstOrNull()?.field, violations = violations)
-    is FreeportException.InvalidRelays -> UiError(UiError.Kind.INVALID_INPUT, field = "relays")
+    is FreeportException.InvalidRelays -> UiError(UiError.Kind.INVALID_RELAYS, relayViolations = violations)
     is FreeportException.InvalidCode -> UiError(UiError.Kind.INVALID_CODE, codeProblem = problem)
     is FreeportException.WrongPassphrase -> UiError(UiError.Kind.WRONG_PASSPHRASE, field = "passphrase")
     is FreeportException.Phone -> UiError(UiError.Kind.PHONE, field = "phone", phoneProblem = problem)

@@ -1,5 +1,7 @@
 package app.freeport.presentation
 
+import app.freeport.core.DealAction
+import app.freeport.core.DealStage
 import app.freeport.core.Notice
 import app.freeport.core.NoticeChannel
 import app.freeport.core.NoticeKind
@@ -61,7 +63,7 @@ class BackgroundPassTest {
             assertEquals(0, BackgroundPass.run(m.alice.core, sink, BackgroundPass.ONE_SHOT_BUDGET_MS).posted)
             assertTrue(m.alice.core.pendingNotices().isEmpty())
 
-            // Alice picks Bob: Bob has a "confirmed" notice; Bob opens the deal before any pass.
+            // Alice picks Bob: Bob has a Confirmed notice; Bob opens the deal before any pass.
             m.confirm(deal.nego)
             m.bob.until("bob's confirmed notice") {
                 m.bob.core.pendingNotices().firstOrNull { it.kind == NoticeKind.Confirmed }
@@ -76,11 +78,8 @@ class BackgroundPassTest {
     @Test
     fun `settings switch channels off and on through the core`() = runBlocking<Unit> {
         Phone(Relay.url).onboard("Carol").use { p ->
-            val vm = SettingsViewModel(p.core, object : RelaySettings {
-                override fun load(): List<String>? = null
-                override fun save(relays: List<String>) {}
-            }, DataWiper {}, p.scope)
-            vm.load(emptyList()).join()
+            val vm = SettingsViewModel(p.core, DataWiper {}, p.scope)
+            vm.load().join()
             val on = vm.state.value.notices!!
             assertTrue(on.deals && on.ratings && on.safety, "all on by default")
             vm.setNotices(NoticeChannel.RATINGS, false).join()
@@ -98,7 +97,7 @@ class BackgroundPassTest {
             val bob = PassAfterActionsCore(m.bob.core) { kicks++ }
             val intent = alice.postIntent(
                 app.freeport.core.PostIntentInput(
-                    "sg-rideshare", app.freeport.core.IntentSide.OFFER, "Kick test", RIDE_PAYLOAD, RIDE_AREA, null, 0u,
+                    "sg-rideshare", app.freeport.core.IntentSide.OFFER, "Kick test", RIDE_ENTRIES, RIDE_AREA, null, 0u,
                 ),
             )
             assertEquals(1, kicks)
@@ -110,8 +109,19 @@ class BackgroundPassTest {
             assertEquals(2, kicks)
             m.bob.core.flushOutbox(10_000)
             m.alice.until("alice has the quote") { m.alice.core.quotes(intent.id).firstOrNull() }
-            alice.pick(deal.nego)
+            // What the screens send (form counters, chat, stages, cancel answers) asks too.
+            bob.chatSend(deal.nego, "I can wait at exit B")
             assertEquals(3, kicks)
+            alice.pick(deal.nego)
+            assertEquals(4, kicks)
+            m.alice.core.flushOutbox(10_000)
+            m.bob.until("bob confirmed") { m.bob.core.deal(deal.nego).takeIf { DealAction.MARK_PICKED_UP in it.actions } }
+            bob.markStage(deal.nego, DealStage.PICKED_UP)
+            alice.requestCancel(deal.nego, null)
+            assertEquals(6, kicks)
+            alice.chat(deal.nego)
+            alice.refusals(deal.nego)
+            assertEquals(6, kicks, "reads ask for nothing")
         }
     }
 }

@@ -32,8 +32,8 @@ class NegotiationTest {
             bobThread.state.await("bob's thread loaded") { it.deal != null }
             assertNull(bobThread.state.value.contact)
             assertEquals(DealState.ACCEPTED_BY_US, bobThread.state.value.deal!!.state)
-            // Bob accepted: all he can do now is wait or cancel.
-            assertEquals(listOf(DealAction.CANCEL), bobThread.state.value.actions)
+            // Bob accepted: all he can do now is wait, write, or cancel.
+            assertEquals(listOf(DealAction.CANCEL, DealAction.CHAT), bobThread.state.value.actions)
 
             val q = quotes.state.await("alice sees bob's quote") { s -> s.quotes.any { it.deal.nego == bobDeal.nego } }
                 .quotes.first { it.deal.nego == bobDeal.nego }
@@ -41,7 +41,7 @@ class NegotiationTest {
             assertEquals(DealRole.OWNER, q.deal.role)
             assertEquals(q.screening.verdict, q.screening.badge.verdict)
             // The owner is offered a pick (accepting a quote is picking it), never a bare accept.
-            assertEquals(listOf(DealAction.PICK, DealAction.CANCEL), q.deal.actions)
+            assertEquals(listOf(DealAction.PICK, DealAction.CANCEL, DealAction.CHAT), q.deal.actions)
             assertEquals(intent.title, quotes.state.value.intent?.title)
             assertTrue(bobDeal.nego in quotes.state.value.pickable, "an open quote can be picked")
 
@@ -59,7 +59,10 @@ class NegotiationTest {
             assertTrue(contact.contains("Alice") && contact.contains("9123"), contact)
             // The buttons are exactly the core's actions.
             assertEquals(
-                listOf(DealAction.CANCEL, DealAction.REQUEST_CANCEL, DealAction.SHOW_CODE, DealAction.SCAN_CODE, DealAction.RATE),
+                listOf(
+                    DealAction.CANCEL, DealAction.REQUEST_CANCEL, DealAction.SHOW_CODE, DealAction.SCAN_CODE,
+                    DealAction.RATE, DealAction.CHAT, DealAction.MARK_PICKED_UP, DealAction.MARK_COMPLETED,
+                ),
                 confirmed.actions,
             )
 
@@ -89,7 +92,8 @@ class NegotiationTest {
             val aliceWatch = alice.watch()
             val a1 = alice.state.await("alice sees bob's counter") { it.deal?.proposedBy == Party.THEM }
             assertEquals("SGD 8", a1.terms.toMap()["payment"])
-            assertEquals(listOf(DealAction.PICK, DealAction.COUNTER, DealAction.CANCEL), a1.actions, "$a1")
+            assertEquals("Payment", a1.labels["payment"], "terms are labelled as the market's form labels them")
+            assertEquals(listOf(DealAction.PICK, DealAction.COUNTER, DealAction.CANCEL, DealAction.CHAT), a1.actions, "$a1")
             val roundsBefore = a1.deal!!.roundsLeft
 
             // Countering with nothing changed is the core's refusal, as a code; nothing moves.
@@ -104,14 +108,14 @@ class NegotiationTest {
             assertEquals("SGD 9", a2.terms.toMap()["payment"])
             assertTrue(a2.edits.isEmpty())
             assertTrue(a2.deal!!.roundsLeft < roundsBefore, "rounds count down: $roundsBefore -> ${a2.deal!!.roundsLeft}")
-            // Our own proposal is on the table: no accept, no counter, only cancel (the core's turn rule).
-            assertEquals(listOf(DealAction.CANCEL), a2.actions, "you don't accept or counter your own terms")
+            // Our own proposal is on the table: no accept, no counter; chat or cancel (the core's turn rule).
+            assertEquals(listOf(DealAction.CANCEL, DealAction.CHAT), a2.actions, "you don't accept or counter your own terms")
             m.alice.core.flushOutbox(10_000)
 
             val bob = NegotiationViewModel(m.bob.core, opened.nego, m.bob.scope)
             val bobWatch = bob.watch()
             val b1 = bob.state.await("bob sees alice's counter") { it.deal?.proposedBy == Party.THEM && it.terms.toMap()["payment"] == "SGD 9" }
-            assertEquals(listOf(DealAction.ACCEPT, DealAction.COUNTER, DealAction.CANCEL), b1.actions)
+            assertEquals(listOf(DealAction.ACCEPT, DealAction.COUNTER, DealAction.CANCEL, DealAction.CHAT), b1.actions)
             bob.accept().join()
             assertNull(bob.state.value.error, "${bob.state.value.error}")
             m.bob.core.flushOutbox(10_000)
@@ -120,7 +124,7 @@ class NegotiationTest {
             val a3 = alice.state.await("alice sees bob accept") { it.deal?.state == DealState.ACCEPTED_BY_THEM }
             // They accepted our own terms: we confirm by picking (the old screens disagreed here);
             // no counter on our own proposal.
-            assertEquals(listOf(DealAction.PICK, DealAction.CANCEL), a3.actions)
+            assertEquals(listOf(DealAction.PICK, DealAction.CANCEL, DealAction.CHAT), a3.actions)
             val quotes = QuotesViewModel(m.alice.core, intent.id, m.alice.scope)
             quotes.pick(opened.nego).join()
             assertEquals(DealState.CONFIRMED, quotes.state.value.picked?.state, "${quotes.state.value.error}")
@@ -130,10 +134,20 @@ class NegotiationTest {
             // A confirmed deal: Bob asks to cancel, Alice is offered agree / decline and declines.
             bob.requestCancel("flat tyre").join()
             assertEquals(DealState.CANCEL_REQUESTED_BY_US, bob.state.value.deal?.state, "${bob.state.value.error}")
-            assertEquals(listOf(DealAction.CANCEL), bob.state.value.actions)
+            assertEquals(
+                listOf(DealAction.CANCEL, DealAction.CHAT, DealAction.MARK_PICKED_UP, DealAction.MARK_COMPLETED),
+                bob.state.value.actions,
+                "waiting for their answer: no second request, no meet code",
+            )
             m.bob.core.flushOutbox(10_000)
             val asked = alice.state.await("alice sees the request") { it.deal?.state == DealState.CANCEL_REQUESTED_BY_THEM }
-            assertEquals(listOf(DealAction.CANCEL, DealAction.AGREE_CANCEL, DealAction.DECLINE_CANCEL), asked.actions)
+            assertEquals(
+                listOf(
+                    DealAction.CANCEL, DealAction.AGREE_CANCEL, DealAction.DECLINE_CANCEL,
+                    DealAction.CHAT, DealAction.MARK_PICKED_UP, DealAction.MARK_COMPLETED,
+                ),
+                asked.actions,
+            )
             alice.declineCancel().join()
             assertEquals(DealState.CONFIRMED, alice.state.value.deal?.state, "${alice.state.value.error}")
             m.alice.core.flushOutbox(10_000)

@@ -152,6 +152,23 @@ class ProfileAndSettingsTest {
         assertTrue(defaults.isNotEmpty() && defaults.all { it.startsWith("wss://") }, "$defaults")
         assertEquals(defaults, vm.state.value.list(RelayListRole.INBOX))
 
+        // The privacy switch: private messages as NIP-17 gift wraps only; kept by the core.
+        assertFalse(vm.state.value.requireNip17)
+        vm.setRequireNip17(true).join()
+        assertTrue(vm.state.value.requireNip17, "${vm.state.value.error}")
+        assertTrue(phone.core.requireNip17())
+
+        // Keys blocked elsewhere (a deal, a screening) are listed here and can be unblocked.
+        val other = Phone(relayUrl = null)
+        val otherKey = other.core.createIdentity().npub
+        other.close()
+        phone.core.block(otherKey)
+        vm.load().join()
+        assertEquals(listOf(otherKey), vm.state.value.blocked.map { it.npub })
+        vm.unblock(vm.state.value.blocked.single().pubkey).join()
+        assertTrue(vm.state.value.blocked.isEmpty(), "${vm.state.value.error}")
+        assertTrue(phone.core.blocked().isEmpty())
+
         assertNull(vm.wipe(), "the first tap only asks")
         assertTrue(vm.state.value.confirmWipe)
         assertTrue(phone.core.hasIdentity())

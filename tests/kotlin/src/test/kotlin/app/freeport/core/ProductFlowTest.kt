@@ -86,7 +86,7 @@ class ProductFlowTest {
             )
             assertEquals(DealRole.RESPONDER, deal.role)
             assertEquals(DealState.OPEN, deal.state)
-            assertEquals(listOf(DealAction.CANCEL), deal.actions, "their own proposal: wait or cancel")
+            assertEquals(listOf(DealAction.CANCEL, DealAction.CHAT), deal.actions, "their own proposal: wait, chat or cancel")
             negos[name] = deal.nego
             assertEquals(0u, p.flushOutbox(10_000uL))
         }
@@ -101,7 +101,7 @@ class ProductFlowTest {
         val bobQuote = byNego.getValue(negos.getValue("Bob"))
         assertTrue(bobQuote.deal.termsJson.contains("\"price\":120"), bobQuote.deal.termsJson)
         assertEquals(Party.THEM, bobQuote.deal.proposedBy)
-        assertEquals(listOf(DealAction.PICK, DealAction.COUNTER, DealAction.CANCEL), bobQuote.deal.actions)
+        assertEquals(listOf(DealAction.PICK, DealAction.COUNTER, DealAction.CANCEL, DealAction.CHAT), bobQuote.deal.actions)
         assertEquals(ids[1].pubkey, bobQuote.screening.subject)
         assertEquals("Bob", alice.screen(ids[1].npub, false).name)
 
@@ -152,13 +152,17 @@ class ProductFlowTest {
         assertTrue(!subscription.isActive())
 
         // Both rate: two yes/no questions and the phone attestation.
-        assertEquals(listOf(DealAction.RATE), alice.deal(bobNego).actions, "met: rating is what is left")
+        assertEquals(
+            listOf(DealAction.RATE, DealAction.CHAT, DealAction.MARK_COMPLETED),
+            alice.deal(bobNego).actions,
+            "met (reported as picked up): rate, chat, and saying it is completed",
+        )
         val score = assertFailsWith<FreeportException.InvalidInput> { alice.rate(bobNego, RateRecord(true, true, 5, false)) }
         assertEquals(listOf<Rule>(Rule.AboveMaximum(2.0)), score.rulesOn("score"))
         alice.rate(bobNego, RateRecord(true, true, null, true))
         bob.rate(bobNego, RateRecord(true, true, null, true))
         val rated = alice.deal(bobNego)
-        assertTrue(rated.rated && rated.actions.isEmpty(), "${rated.actions}")
+        assertTrue(rated.rated && rated.actions == listOf(DealAction.CHAT, DealAction.MARK_COMPLETED), "${rated.actions}")
         val twice = assertFailsWith<FreeportException.NotPossible> { alice.rate(bobNego, RateRecord(true, true, null, false)) }
         assertEquals(Refusal.AlreadyRated, twice.refusal)
         val unmet = assertFailsWith<FreeportException.NotPossible> {

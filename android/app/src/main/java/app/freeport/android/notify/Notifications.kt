@@ -59,6 +59,7 @@ object Notifications {
         NoticeKind.Accepted -> R.string.notice_accepted
         NoticeKind.Confirmed -> R.string.notice_confirmed
         NoticeKind.CancelRequested -> R.string.notice_cancel_requested
+        NoticeKind.ChatMessage -> R.string.notice_chat_message
         NoticeKind.Cancelled -> R.string.notice_cancelled
         NoticeKind.Filled -> R.string.notice_filled
         is NoticeKind.Meet -> when (k.step) {

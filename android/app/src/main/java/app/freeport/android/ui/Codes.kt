@@ -9,12 +9,16 @@ import app.freeport.core.CancelReason
 import app.freeport.core.Cancellation
 import app.freeport.core.CodeKind
 import app.freeport.core.CodeProblem
+import app.freeport.core.DealAction
+import app.freeport.core.DealStage
 import app.freeport.core.FieldViolation
 import app.freeport.core.Format
 import app.freeport.core.Party
 import app.freeport.core.PhoneProblem
 import app.freeport.core.Reason
 import app.freeport.core.Refusal
+import app.freeport.core.RefusalCode
+import app.freeport.core.RelayUrlRule
 import app.freeport.core.Rule
 import app.freeport.core.ValueKind
 
@@ -43,6 +47,74 @@ fun refusalText(r: Refusal): String = when (r) {
     Refusal.NoContactToAttest -> stringResource(R.string.refusal_no_contact_to_attest)
     Refusal.NoCodeShown -> stringResource(R.string.refusal_no_code_shown)
     Refusal.IdentityExists -> stringResource(R.string.refusal_identity_exists)
+    Refusal.Blocked -> stringResource(R.string.refusal_blocked)
+}
+
+/** The button for each of the core's deal actions. */
+@Composable
+fun actionText(a: DealAction): String = stringResource(
+    when (a) {
+        DealAction.ACCEPT -> R.string.action_accept
+        DealAction.PICK -> R.string.action_pick
+        DealAction.COUNTER -> R.string.action_counter
+        DealAction.CANCEL -> R.string.action_cancel
+        DealAction.REQUEST_CANCEL -> R.string.action_request_cancel
+        DealAction.AGREE_CANCEL -> R.string.action_agree_cancel
+        DealAction.DECLINE_CANCEL -> R.string.action_decline_cancel
+        DealAction.SHOW_CODE -> R.string.meet_show
+        DealAction.SCAN_CODE -> R.string.meet_scan
+        DealAction.RATE -> R.string.action_rate
+        DealAction.CHAT -> R.string.chat_send
+        DealAction.MARK_PICKED_UP -> R.string.action_mark_picked_up
+        DealAction.MARK_COMPLETED -> R.string.action_mark_completed
+    },
+)
+
+/** How far a deal got. */
+@Composable
+fun stageText(s: DealStage): String = stringResource(
+    when (s) {
+        DealStage.PICKED_UP -> R.string.stage_picked_up
+        DealStage.COMPLETED -> R.string.stage_completed
+    },
+)
+
+/** Why something a counterparty sent was not accepted. */
+@Composable
+fun refusalCodeText(code: RefusalCode): String = stringResource(
+    when (code) {
+        RefusalCode.NOT_FREEPORT -> R.string.refused_not_freeport
+        RefusalCode.MALFORMED -> R.string.refused_malformed
+        RefusalCode.NOT_FOR_US -> R.string.refused_not_for_us
+        RefusalCode.UNKNOWN_DEAL -> R.string.refused_unknown_deal
+        RefusalCode.BAD_OPENING -> R.string.refused_bad_opening
+        RefusalCode.STALE_ACCEPT -> R.string.refused_stale_accept
+        RefusalCode.NOT_ALLOWED_NOW -> R.string.refused_not_allowed_now
+        RefusalCode.CLOSED -> R.string.refused_closed
+        RefusalCode.IRREVERSIBLE -> R.string.refused_irreversible
+        RefusalCode.ROUND_CAP_REACHED -> R.string.refused_round_cap
+        RefusalCode.EXPIRED -> R.string.refused_expired
+        RefusalCode.TOO_MANY_MESSAGES -> R.string.refused_too_many
+        RefusalCode.THREAD_LIMIT -> R.string.refused_thread_limit
+        RefusalCode.CHAT_FULL -> R.string.refused_chat_full
+    },
+)
+
+/** Why the core refused a relay address (or a whole list). */
+@Composable
+fun relayRuleText(rule: RelayUrlRule): String = when (rule) {
+    RelayUrlRule.Empty -> stringResource(R.string.relay_rule_empty)
+    is RelayUrlRule.TooLong -> stringResource(R.string.relay_rule_too_long, rule.max.toInt())
+    RelayUrlRule.NotAUrl -> stringResource(R.string.relay_rule_not_a_url)
+    RelayUrlRule.Scheme -> stringResource(R.string.relay_rule_scheme)
+    RelayUrlRule.PlainWs -> stringResource(R.string.relay_rule_plain_ws)
+    RelayUrlRule.Credentials -> stringResource(R.string.relay_rule_credentials)
+    RelayUrlRule.PrivateAddress -> stringResource(R.string.relay_rule_private)
+    RelayUrlRule.Onion -> stringResource(R.string.relay_rule_onion)
+    RelayUrlRule.HostileShape -> stringResource(R.string.relay_rule_shape)
+    RelayUrlRule.Duplicate -> stringResource(R.string.relay_rule_duplicate)
+    is RelayUrlRule.TooMany -> stringResource(R.string.relay_rule_too_many, rule.max.toInt())
+    RelayUrlRule.ListEmpty -> stringResource(R.string.relay_rule_list_empty)
 }
 
 /** A limit as people write it: `120`, not `120.0`. */
@@ -96,6 +168,8 @@ fun ruleText(r: Rule): String = when (r) {
     Rule.NotConfirmed -> stringResource(R.string.rule_not_confirmed)
     Rule.Unknown -> stringResource(R.string.rule_unknown)
     Rule.IsSecretKey -> stringResource(R.string.rule_is_secret_key)
+    Rule.IsOwnKey -> stringResource(R.string.rule_is_own_key)
+    Rule.ControlCharacters -> stringResource(R.string.rule_control_characters)
     Rule.Invalid -> stringResource(R.string.rule_invalid)
     is Rule.Schema -> stringResource(R.string.rule_schema, r.keyword)
 }

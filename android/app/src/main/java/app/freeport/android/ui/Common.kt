@@ -62,6 +62,7 @@ fun errorText(e: UiError): String {
     e.codeProblem?.let { return codeProblemText(it) }
     e.phoneProblem?.let { return phoneProblemText(it) }
     if (e.violations.isNotEmpty()) return violationsText(e.violations)
+    if (e.relayViolations.isNotEmpty()) return e.relayViolations.map { relayRuleText(it.rule) }.distinct().joinToString("\n")
     val heading = stringResource(
         when (e.kind) {
             UiError.Kind.NO_IDENTITY -> R.string.error_no_identity
@@ -69,6 +70,7 @@ fun errorText(e: UiError): String {
             UiError.Kind.NOT_FOUND -> R.string.error_not_found
             UiError.Kind.NOT_POSSIBLE -> R.string.error_not_possible
             UiError.Kind.INVALID_INPUT -> R.string.error_invalid_input
+            UiError.Kind.INVALID_RELAYS -> R.string.error_invalid_relays
             UiError.Kind.INVALID_CODE -> R.string.error_invalid_code
             UiError.Kind.WRONG_PASSPHRASE -> R.string.error_wrong_passphrase
             UiError.Kind.PHONE -> R.string.error_phone

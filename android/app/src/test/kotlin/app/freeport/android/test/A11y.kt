@@ -18,7 +18,8 @@ import androidx.compose.ui.graphics.Color as ComposeColor
  *  - every clickable / toggleable node has a label (content description or text);
  *  - its touch target is at least 48×48 dp: its touch bounds, which include the area Material's
  *    `minimumInteractiveComponentSize` and Compose's minimum touch target add around a smaller
- *    control — valid only where that area overlaps no other control's, which is checked too;
+ *    control — valid only where that area overlaps no other control's, which is checked too
+ *    (within the viewport of the scrolling container it is in: beyond it, it takes no touches);
  *  - no text is clipped (`TextLayoutResult.hasVisualOverflow`: cut by max lines or by the space
  *    it was given) — asserted at font scale 1.5;
  *  - text contrast is at least 4.5:1 (WCAG AA for body text): the text's own colour (from its
@@ -52,7 +53,10 @@ object A11y {
             if (wDp + 0.5f < MIN_TARGET_DP || hDp + 0.5f < MIN_TARGET_DP) {
                 out += "touch target %.0f×%.0f dp < 48 dp: %s".format(wDp, hDp, where)
             }
-            targets += n to touch
+            // A scrolling container clips hit testing to its viewport: the part of an expanded
+            // touch area that reaches past it (under a tab bar) takes no touches, so it cannot
+            // overlap a control outside. (Its size is judged unclipped above: scrolling moves it.)
+            targets += n to (viewport(n)?.let { touch.intersect(it) } ?: touch)
         }
         // An expanded touch area (Material's minimumInteractiveComponentSize, Compose's minimum
         // touch target) only works where it does not overlap another control's: a small
@@ -108,6 +112,20 @@ object A11y {
     private fun walk(n: SemanticsNode, visit: (SemanticsNode) -> Unit) {
         visit(n)
         n.children.forEach { walk(it, visit) }
+    }
+
+    /** The visible bounds of the nearest scrolling ancestor of [n], if it is inside one. */
+    private fun viewport(n: SemanticsNode): androidx.compose.ui.geometry.Rect? {
+        var p = n.parent
+        while (p != null) {
+            if (p.config.contains(SemanticsProperties.VerticalScrollAxisRange) ||
+                p.config.contains(SemanticsProperties.HorizontalScrollAxisRange)
+            ) {
+                return p.boundsInRoot
+            }
+            p = p.parent
+        }
+        return null
     }
 
     private fun isAncestor(a: SemanticsNode, b: SemanticsNode): Boolean {

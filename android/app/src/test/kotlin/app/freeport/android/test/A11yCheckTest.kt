@@ -5,7 +5,11 @@ import androidx.compose.foundation.clickable
 import androidx.compose.foundation.layout.Box
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.height
 import androidx.compose.foundation.layout.size
+import androidx.compose.foundation.verticalScroll
+import androidx.compose.ui.semantics.contentDescription
+import androidx.compose.ui.semantics.semantics
 import androidx.compose.foundation.layout.width
 import androidx.compose.material3.Surface
 import androidx.compose.material3.Text
@@ -51,6 +55,24 @@ class A11yCheckTest {
         }
         assertTrue("$p", p.any { it.startsWith("unlabelled control") })
         assertTrue("$p", p.any { it.startsWith("touch targets overlap") })
+    }
+
+    @Test
+    fun `a control at the edge of a scrolled viewport does not reach under what is outside it`() {
+        // A 40 dp high control whose expanded 48 dp touch area would reach 4 dp past the end of
+        // its scrolling viewport, right above a bar of controls: hit testing stops at the
+        // viewport, so nothing overlaps. Without the viewport, the same two would be reported.
+        val p = problemsOf {
+            Column {
+                Column(Modifier.height(100.dp).verticalScroll(androidx.compose.foundation.ScrollState(0))) {
+                    Box(Modifier.height(60.dp))
+                    Box(Modifier.size(width = 120.dp, height = 40.dp).clickable {}.semantics { contentDescription = "edge" }) {}
+                    Box(Modifier.height(200.dp))
+                }
+                Box(Modifier.size(120.dp, 48.dp).clickable {}.semantics { contentDescription = "bar" })
+            }
+        }
+        assertTrue("$p", p.isEmpty())
     }
 
     @Test

@@ -25,12 +25,16 @@ import app.freeport.android.ui.screens.RateActions
 import app.freeport.android.ui.screens.RateScreen
 import app.freeport.android.ui.screens.ScreenContactActions
 import app.freeport.android.ui.screens.ScreenContactScreen
+import app.freeport.core.DealAction
+import app.freeport.core.DealStage
+import app.freeport.core.DealState
 import app.freeport.core.EmbeddedRelayHandle
 import app.freeport.core.FreeportApp
 import app.freeport.core.ProfileInput
 import app.freeport.core.defaultConfig
 import app.freeport.presentation.BrowseViewModel
 import app.freeport.presentation.Core
+import app.freeport.presentation.DealChatViewModel
 import app.freeport.presentation.FfiCore
 import app.freeport.presentation.FieldValue
 import app.freeport.presentation.InputKind
@@ -65,8 +69,9 @@ import java.nio.file.Files
  * One deal end to end through the real view models over the real core (the host
  * libfreeport_core.so through JNA, two phones on the core's embedded relay), rendering the
  * screen each step shows: Alice posts → Bob quotes from Browse → Alice picks the quote → both
- * confirmed → Alice shows her meet code, Bob scans it from a camera frame (Y plane through the
- * core's frame decoder), Alice scans his return code → Bob rates → Alice screens Bob. No fake
+ * confirmed → Bob writes in the deal's chat and Alice's deal screen shows it → Alice shows her
+ * meet code, Bob scans it from a camera frame (Y plane through the core's frame decoder), Alice
+ * scans his return code → Bob rates and marks the deal completed → Alice screens Bob. No fake
  * core: every state on screen came from the core's store.
  */
 @RunWith(RobolectricTestRunner::class)
@@ -193,13 +198,29 @@ class FlowTest {
                 watching.cancel()
                 runBlocking { assertEquals(0, alice.core.flushOutbox(10_000)) }
 
-                // Both sides see the deal confirmed; the thread shows the contact gate opened.
+                // Both sides see the deal confirmed; the thread shows the contact gate opened and
+                // exactly the core's actions. Bob writes where he waits; Alice's deal screen shows it.
                 val thread = NegotiationViewModel(bob.core, nego, bob.scope)
                 val threadWatch = thread.watch()
                 runBlocking { thread.load().join() }
-                thread.state.await("bob confirmed") { it.deal?.state == "confirmed" }
-                threadWatch.cancel()
-                step("deal", Routes.MINE, "Bishan to Changi") { DealScreen(thread.state.value, object : DealActions {}) }
+                val confirmed = thread.state.await("bob confirmed") { it.deal?.state == DealState.CONFIRMED }
+                assertTrue("${confirmed.actions}", DealAction.CHAT in confirmed.actions && DealAction.SHOW_CODE in confirmed.actions)
+                val bobChat = DealChatViewModel(bob.core, nego, bob.scope)
+                runBlocking { bobChat.load().join() }
+                bobChat.edit("Blue car at exit B")
+                runBlocking { bobChat.send().join() }
+                assertEquals(null, bobChat.state.value.error)
+                runBlocking { assertEquals(0, bob.core.flushOutbox(10_000)) }
+                step("deal", Routes.MINE, "Bishan to Changi") { DealScreen(thread.state.value, bobChat.state.value, object : DealActions {}) }
+                val aliceThread = NegotiationViewModel(alice.core, nego, alice.scope)
+                val aliceChat = DealChatViewModel(alice.core, nego, alice.scope)
+                val aliceChatWatch = aliceChat.watch()
+                runBlocking { aliceThread.load().join() }
+                aliceChat.state.await("alice gets bob's message") { s -> s.messages.any { it.text == "Blue car at exit B" } }
+                aliceChatWatch.cancel()
+                step("deal_chat", Routes.MINE, "Blue car at exit B") {
+                    DealScreen(aliceThread.state.value, aliceChat.state.value, object : DealActions {})
+                }
 
                 // The meetup, offline-capable: Alice shows, Bob scans a camera frame, Alice scans back.
                 val shower = MeetViewModel(alice.core, nego, alice.scope)
@@ -226,6 +247,18 @@ class FlowTest {
                 step("rate", Routes.MINE, "") { RateScreen(rate.state.value, object : RateActions {}) }
                 runBlocking { rate.submit()?.join() }
                 rate.state.await("rated") { it.done || it.error != null }.let { assertTrue("rating: ${it.error}", it.done) }
+
+                // Bob reports the ride done; the core stops offering it, and the deal screen says so.
+                runBlocking { thread.load().join() }
+                assertTrue("${thread.state.value.actions}", DealAction.MARK_COMPLETED in thread.state.value.actions)
+                runBlocking { thread.markStage(DealStage.COMPLETED).join() }
+                val done = thread.state.value
+                assertEquals(DealStage.COMPLETED, done.deal?.stage)
+                assertTrue("${done.actions}", DealAction.MARK_COMPLETED !in done.actions)
+                val res = org.robolectric.RuntimeEnvironment.getApplication()
+                val progress = res.getString(app.freeport.android.R.string.deal_stage, res.getString(app.freeport.android.R.string.stage_completed))
+                step("deal_completed", Routes.MINE, progress) { DealScreen(done, bobChat.state.value, object : DealActions {}) }
+                threadWatch.cancel()
 
                 // Alice screens Bob from the deal: his card comes from the core's reputation.
                 val screen = ScreenContactViewModel(alice.core, alice.scope)

@@ -19,7 +19,10 @@ import app.freeport.android.notify.BackgroundWork
 import app.freeport.android.notify.CoreHost
 import app.freeport.android.notify.NoticeWorker
 import app.freeport.android.notify.Notifications
+import app.freeport.core.DealState
 import app.freeport.core.EmbeddedRelayHandle
+import app.freeport.core.EntryValue
+import app.freeport.core.FormEntry
 import app.freeport.core.FreeportApp
 import app.freeport.core.IntentSide
 import app.freeport.core.NoticeSettings
@@ -116,7 +119,11 @@ class NotificationsTest {
                 aliceCore.postIntent(
                     PostIntentInput(
                         "sg-rideshare", IntentSide.OFFER, "Bishan to Changi",
-                        """{"from":{"name":"Bishan","geohash":"w21z7"},"to":{"name":"Changi","geohash":"w21zg"},"payment":"SGD 10"}""",
+                        listOf(
+                            FormEntry("/from", EntryValue.Place("Bishan", "w21z7")),
+                            FormEntry("/to", EntryValue.Place("Changi", "w21zg")),
+                            FormEntry("/payment", EntryValue.Text("SGD 10")),
+                        ),
                         "w21z7", null, 0u,
                     ),
                 )
@@ -160,11 +167,11 @@ class NotificationsTest {
             assertEquals(0, work())
             assertTrue(shadowOf(nm).allNotifications.isEmpty())
 
-            // Alice accepts Bob's terms (queued); Bob's phone confirms; Alice hears "confirmed".
+            // Alice accepts Bob's terms (queued); Bob's phone confirms; Alice hears it is confirmed.
             runBlocking { aliceCore.pick(deal.nego) }
             // The pass publishes the pick; Bob's phone may answer within that same pass.
             val during = work()
-            runBlocking { until("Bob confirmed") { bobCore.deal(deal.nego).takeIf { it.state == "confirmed" } } }
+            runBlocking { until("Bob confirmed") { bobCore.deal(deal.nego).takeIf { it.state == DealState.CONFIRMED } } }
             runBlocking { assertEquals(0, bobCore.flushOutbox(10_000)) }
             assertEquals("one confirmation, told once", 1, during + work())
             assertTrue(

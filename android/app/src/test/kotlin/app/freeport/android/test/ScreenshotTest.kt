@@ -1,6 +1,7 @@
 package app.freeport.android.test
 
 import android.app.Application
+import androidx.compose.foundation.ScrollState
 import androidx.compose.foundation.layout.Box
 import androidx.compose.foundation.layout.padding
 import androidx.compose.material3.Text
@@ -81,7 +82,24 @@ class ScreenshotTest(private val look: Look) {
 
     @Test fun quotesMine() = shoot("quotes_mine", Routes.MINE) { MineScreen(ScreenFixtures.mine, onQuotes = {}, onDeal = {}, onWithdraw = {}) }
 
-    @Test fun deal() = shoot("deal", Routes.MINE) { DealScreen(ScreenFixtures.deal, object : DealActions {}) }
+    @Test fun deal() = shoot("deal", Routes.MINE) { DealScreen(ScreenFixtures.deal, ScreenFixtures.dealChat, object : DealActions {}) }
+
+    @Test fun dealConfirmed() = shoot("deal_confirmed", Routes.MINE) {
+        DealScreen(ScreenFixtures.dealConfirmed, ScreenFixtures.dealConfirmedChat, object : DealActions {})
+    }
+
+    /** The same deal scrolled to its end: the chat, what was refused, leaving, blocking. */
+    @Test fun dealConfirmedEnd() = shoot("deal_confirmed_end", Routes.MINE) {
+        DealScreen(ScreenFixtures.dealConfirmed, ScreenFixtures.dealConfirmedChat, object : DealActions {}, ScrollState(Int.MAX_VALUE))
+    }
+
+    @Test fun dealCancelAsked() = shoot("deal_cancel_asked", Routes.MINE) {
+        DealScreen(ScreenFixtures.dealCancelAsked, ScreenFixtures.dealCancelAskedChat, object : DealActions {})
+    }
+
+    @Test fun dealCancelled() = shoot("deal_cancelled", Routes.MINE) {
+        DealScreen(ScreenFixtures.dealCancelled, ScreenFixtures.dealCancelledChat, object : DealActions {})
+    }
 
     @Test fun meetShow() = shoot("meet_show", Routes.MINE) { MeetScreen(ScreenFixtures.meetShow(), false, object : MeetActions {}, viewfinder) }
 
@@ -104,4 +122,9 @@ class ScreenshotTest(private val look: Look) {
     @Test fun profile() = shoot("profile", Routes.PROFILE) { ProfileScreen(ScreenFixtures.profile(), object : ProfileActions {}) }
 
     @Test fun settings() = shoot("settings", Routes.SETTINGS) { SettingsScreen(ScreenFixtures.settings, object : SettingsActions {}) }
+
+    /** Settings scrolled to its end: the inbox list, privacy, blocked people, backup, erase. */
+    @Test fun settingsEnd() = shoot("settings_end", Routes.SETTINGS) {
+        SettingsScreen(ScreenFixtures.settings, object : SettingsActions {}, ScrollState(Int.MAX_VALUE))
+    }
 }

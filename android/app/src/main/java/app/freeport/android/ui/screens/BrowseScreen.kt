@@ -237,7 +237,7 @@ private fun IntentCard(i: IntentView, onAccept: () -> Unit, onCounter: () -> Uni
                 )
                 Text(i.title, style = MaterialTheme.typography.titleMedium)
             }
-            MarketForms.lines(i.payloadJson).take(4).forEach { (k, v) -> Text("$k: $v", style = MaterialTheme.typography.bodySmall) }
+            MarketForms.lines(i.payloadJson).take(4).forEach { (k, v) -> Text(stringResource(R.string.deal_term, k, v), style = MaterialTheme.typography.bodySmall) }
             if (i.mine) {
                 Text(stringResource(R.string.intent_mine), style = MaterialTheme.typography.labelMedium)
             } else {
@@ -274,7 +274,7 @@ fun CounterDialog(termsJson: String, onDismiss: () -> Unit, onSend: (Map<String,
         },
         confirmButton = {
             TextButton(onClick = { onSend(edits.filter { (k, v) -> lines.firstOrNull { it.first == k }?.second != v }) }) {
-                Text(stringResource(R.string.deal_counter))
+                Text(stringResource(R.string.action_counter))
             }
         },
         dismissButton = { TextButton(onClick = onDismiss) { Text(stringResource(R.string.cancel)) } },

@@ -1,106 +1,90 @@
 package app.freeport.android.ui.screens
 
 import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Box
 import androidx.compose.foundation.layout.Column
-import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.heightIn
 import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.layout.widthIn
 import androidx.compose.material3.Card
+import androidx.compose.material3.CardDefaults
 import androidx.compose.material3.MaterialTheme
-import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
-import androidx.compose.runtime.DisposableEffect
-import androidx.compose.runtime.LaunchedEffect
-import androidx.compose.runtime.getValue
+import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.semantics.heading
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.unit.dp
-import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import app.freeport.android.R
 import app.freeport.android.ui.BusyButton
 import app.freeport.android.ui.ErrorBanner
-import app.freeport.android.ui.rememberScreenModel
-import app.freeport.core.DealStage
-import app.freeport.core.RefusalCode
-import app.freeport.presentation.Core
+import app.freeport.android.ui.refusalCodeText
+import app.freeport.core.ChatMessageView
+import app.freeport.core.RefusalView
 import app.freeport.presentation.DealChatViewModel
 
-/** The chat thread of a deal, what they sent that was refused (and why), progress, mutual cancel, block. */
+/**
+ * The chat of a deal (stateless): messages, theirs on the left and mine on the right, and the
+ * message field while the core offers chat ([canWrite]). The core's refusal of a message (empty,
+ * too long, a blocked key) shows under the field, which keeps the draft.
+ */
 @Composable
-fun DealChatSection(core: Core, nego: String) {
-    val vm = rememberScreenModel("deal-chat-$nego") { DealChatViewModel(core, nego, it) }
-    val s by vm.state.collectAsStateWithLifecycle()
-    LaunchedEffect(Unit) { vm.load() }
-    DisposableEffect(Unit) {
-        val watching = vm.watch()
-        onDispose { watching.cancel() }
-    }
-    val d = s.deal ?: return
+fun DealChatSection(s: DealChatViewModel.State, canWrite: Boolean, on: DealActions) {
     Column(verticalArrangement = Arrangement.spacedBy(8.dp)) {
         Text(stringResource(R.string.chat_title), style = MaterialTheme.typography.titleMedium,
             modifier = Modifier.semantics { heading() })
-        ErrorBanner(s.error)
-        if (s.messages.isEmpty()) Text(stringResource(R.string.chat_empty))
-        s.messages.forEach { m ->
-            Card(Modifier.fillMaxWidth()) {
-                Column(Modifier.padding(8.dp)) {
-                    Text(stringResource(if (m.fromMe) R.string.chat_from_me else R.string.chat_from_them),
-                        style = MaterialTheme.typography.labelSmall)
-                    Text(m.text)
-                }
-            }
+        if (s.loaded && s.messages.isEmpty()) {
+            Text(stringResource(R.string.chat_empty), color = MaterialTheme.colorScheme.onSurfaceVariant)
         }
-        OutlinedTextField(s.draft, { vm.edit(it) }, label = { Text(stringResource(R.string.chat_hint)) },
-            modifier = Modifier.fillMaxWidth())
-        BusyButton(stringResource(R.string.chat_send), s.busy, { vm.send() }, enabled = s.draft.isNotBlank())
-
-        d.stage?.let { Text(stringResource(if (it == DealStage.COMPLETED) R.string.stage_completed else R.string.stage_picked_up)) }
-        Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-            OutlinedButton(onClick = { vm.markStage(DealStage.PICKED_UP) }, enabled = !s.busy) {
-                Text(stringResource(R.string.stage_mark_picked_up))
-            }
-            OutlinedButton(onClick = { vm.markStage(DealStage.COMPLETED) }, enabled = !s.busy) {
-                Text(stringResource(R.string.stage_mark_completed))
-            }
-        }
-        if (d.cancelRequestedByThem) {
-            Text(stringResource(R.string.cancel_requested_by_them))
-            Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-                OutlinedButton(onClick = { vm.answerCancel(true) }, enabled = !s.busy) { Text(stringResource(R.string.cancel_agree)) }
-                OutlinedButton(onClick = { vm.answerCancel(false) }, enabled = !s.busy) { Text(stringResource(R.string.cancel_decline)) }
+        s.messages.forEach { ChatBubble(it) }
+        if (canWrite) {
+            OutlinedTextField(
+                s.draft,
+                on::editMessage,
+                label = { Text(stringResource(R.string.chat_hint)) },
+                isError = s.error != null,
+                supportingText = s.error?.let { e -> { ErrorBanner(e) } },
+                modifier = Modifier.fillMaxWidth(),
+            )
+            Box(Modifier.fillMaxWidth(), contentAlignment = Alignment.CenterEnd) {
+                BusyButton(stringResource(R.string.chat_send), s.busy, on::send, Modifier.heightIn(min = 48.dp), enabled = s.draft.isNotEmpty())
             }
         } else {
-            OutlinedButton(onClick = { vm.requestCancel(null) }, enabled = !s.busy) { Text(stringResource(R.string.cancel_request)) }
-        }
-
-        if (s.refusals.isNotEmpty()) {
-            Text(stringResource(R.string.refused_title), style = MaterialTheme.typography.titleSmall)
-            s.refusals.forEach { Text(stringResource(refusalText(it.code))) }
-        }
-        OutlinedButton(onClick = { vm.setBlocked(!d.counterpartyBlocked) }, enabled = !s.busy) {
-            Text(stringResource(if (d.counterpartyBlocked) R.string.unblock_them else R.string.block_them))
+            ErrorBanner(s.error)
         }
     }
 }
 
-/** The words for each typed refusal reason. */
-private fun refusalText(code: RefusalCode): Int = when (code) {
-    RefusalCode.NOT_FREEPORT -> R.string.refused_not_freeport
-    RefusalCode.MALFORMED -> R.string.refused_malformed
-    RefusalCode.NOT_FOR_US -> R.string.refused_not_for_us
-    RefusalCode.UNKNOWN_DEAL -> R.string.refused_unknown_deal
-    RefusalCode.BAD_OPENING -> R.string.refused_bad_opening
-    RefusalCode.STALE_ACCEPT -> R.string.refused_stale_accept
-    RefusalCode.NOT_ALLOWED_NOW -> R.string.refused_not_allowed_now
-    RefusalCode.CLOSED -> R.string.refused_closed
-    RefusalCode.IRREVERSIBLE -> R.string.refused_irreversible
-    RefusalCode.ROUND_CAP_REACHED -> R.string.refused_round_cap
-    RefusalCode.EXPIRED -> R.string.refused_expired
-    RefusalCode.TOO_MANY_MESSAGES -> R.string.refused_too_many
-    RefusalCode.THREAD_LIMIT -> R.string.refused_thread_limit
-    RefusalCode.CHAT_FULL -> R.string.refused_chat_full
+@Composable
+private fun ChatBubble(m: ChatMessageView) {
+    val colors = MaterialTheme.colorScheme
+    Box(Modifier.fillMaxWidth(), contentAlignment = if (m.fromMe) Alignment.CenterEnd else Alignment.CenterStart) {
+        Card(
+            Modifier.widthIn(max = 280.dp),
+            colors = CardDefaults.cardColors(
+                containerColor = if (m.fromMe) colors.primaryContainer else colors.surfaceContainerHighest,
+                contentColor = if (m.fromMe) colors.onPrimaryContainer else colors.onSurface,
+            ),
+        ) {
+            Column(Modifier.padding(horizontal = 12.dp, vertical = 8.dp)) {
+                Text(stringResource(if (m.fromMe) R.string.chat_from_me else R.string.chat_from_them),
+                    style = MaterialTheme.typography.labelMedium)
+                Text(m.text, style = MaterialTheme.typography.bodyLarge)
+            }
+        }
+    }
+}
+
+/** What the counterparty sent on this deal that the core did not accept, each with why. */
+@Composable
+fun RefusalsSection(refusals: List<RefusalView>) {
+    Column(verticalArrangement = Arrangement.spacedBy(4.dp)) {
+        Text(stringResource(R.string.refused_title), style = MaterialTheme.typography.titleSmall,
+            modifier = Modifier.semantics { heading() })
+        refusals.forEach { Text("• " + refusalCodeText(it.code), style = MaterialTheme.typography.bodyMedium) }
+    }
 }

@@ -1,5 +1,7 @@
 package app.freeport.android.ui.screens
 
+import androidx.compose.foundation.BorderStroke
+import androidx.compose.foundation.ScrollState
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.ExperimentalLayoutApi
@@ -10,139 +12,267 @@ import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.rememberScrollState
 import androidx.compose.foundation.text.selection.SelectionContainer
 import androidx.compose.foundation.verticalScroll
+import androidx.compose.material3.ButtonDefaults
 import androidx.compose.material3.Card
+import androidx.compose.material3.CardDefaults
+import androidx.compose.material3.HorizontalDivider
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.DisposableEffect
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.remember
-import androidx.compose.runtime.mutableStateOf
-import androidx.compose.runtime.saveable.rememberSaveable
-import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.pluralStringResource
 import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.semantics.LiveRegionMode
 import androidx.compose.ui.semantics.heading
+import androidx.compose.ui.semantics.liveRegion
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import app.freeport.android.R
-import app.freeport.android.ui.DealStateLine
 import app.freeport.android.ui.BusyButton
+import app.freeport.android.ui.DealStateLine
 import app.freeport.android.ui.ErrorBanner
+import app.freeport.android.ui.actionText
 import app.freeport.android.ui.cancellationText
 import app.freeport.android.ui.rememberScreenModel
+import app.freeport.android.ui.stageText
 import app.freeport.core.DealAction
+import app.freeport.core.DealStage
 import app.freeport.core.Party
 import app.freeport.presentation.Core
+import app.freeport.presentation.DealChatViewModel
 import app.freeport.presentation.NegotiationViewModel
 
-/** What the negotiation thread can ask for; the route forwards each to [NegotiationViewModel]. */
+/** What the deal screen can ask for; the route forwards each to its view models. */
 interface DealActions {
     fun edit(key: String, value: String) {}
     fun accept() {}
+    fun pick() {}
     fun counter() {}
-    fun cancel(reason: String) {}
+    fun editCancelReason(text: String) {}
+    fun cancel() {}
+    fun requestCancel() {}
+    fun agreeCancel() {}
+    fun declineCancel() {}
+    fun markStage(stage: DealStage) {}
+    fun setBlocked(blocked: Boolean) {}
+    fun editMessage(text: String) {}
+    fun send() {}
     fun meet() {}
     fun rate() {}
     fun screen() {}
 }
 
-/** The negotiation thread: terms, counter / accept / cancel, rounds left; contact after confirm. */
+/** The deal wired to its view models: the negotiation ([NegotiationViewModel]) and its chat ([DealChatViewModel]). */
 @Composable
 fun DealRoute(core: Core, nego: String, onMeet: () -> Unit, onRate: () -> Unit, onScreen: () -> Unit) {
     val vm = rememberScreenModel("deal-$nego") { NegotiationViewModel(core, nego, it) }
+    val chat = rememberScreenModel("deal-chat-$nego") { DealChatViewModel(core, nego, it) }
     val s by vm.state.collectAsStateWithLifecycle()
-    LaunchedEffect(Unit) { vm.load() }
-    DisposableEffect(Unit) {
-        val watching = vm.watch()
-        onDispose { watching.cancel() }
+    val c by chat.state.collectAsStateWithLifecycle()
+    LaunchedEffect(Unit) {
+        vm.load()
+        chat.load()
     }
-    val actions = remember(vm) {
+    DisposableEffect(Unit) {
+        val watching = listOf(vm.watch(), chat.watch())
+        onDispose { watching.forEach { it.cancel() } }
+    }
+    val actions = remember(vm, chat) {
         object : DealActions {
-            override fun edit(key: String, value: String) { vm.edit(key, value) }
+            override fun edit(key: String, value: String) = vm.edit(key, value)
             override fun accept() { vm.accept() }
+            override fun pick() { vm.pick() }
             override fun counter() { vm.counter() }
-            override fun cancel(reason: String) { vm.cancel(reason) }
+            override fun editCancelReason(text: String) = vm.editCancelReason(text)
+            override fun cancel() { vm.cancel() }
+            override fun requestCancel() { vm.requestCancel() }
+            override fun agreeCancel() { vm.agreeCancel() }
+            override fun declineCancel() { vm.declineCancel() }
+            override fun markStage(stage: DealStage) { vm.markStage(stage) }
+            override fun setBlocked(blocked: Boolean) { vm.setBlocked(blocked) }
+            override fun editMessage(text: String) = chat.edit(text)
+            override fun send() { chat.send() }
             override fun meet() = onMeet()
             override fun rate() = onRate()
             override fun screen() = onScreen()
         }
     }
-    DealScreen(s, actions) { DealChatSection(core, nego) }
+    DealScreen(s, c, actions)
 }
 
+/**
+ * One deal: where it stands, an answer to their request to cancel, the terms (editable for a
+ * counter-offer), their contact once confirmed, the next steps, the chat, what was refused from
+ * them, leaving the deal, and blocking them. Every action button is one of the core's
+ * [NegotiationViewModel.State.actions] for this deal now, and only those; the message field is
+ * there only while the core offers [DealAction.CHAT].
+ */
 @OptIn(ExperimentalLayoutApi::class)
 @Composable
-fun DealScreen(s: NegotiationViewModel.State, vm: DealActions, chat: @Composable () -> Unit = {}) {
+fun DealScreen(
+    s: NegotiationViewModel.State,
+    chat: DealChatViewModel.State,
+    on: DealActions,
+    scroll: ScrollState = rememberScrollState(),
+) {
     val d = s.deal
     Column(
-        Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
+        Modifier.fillMaxSize().verticalScroll(scroll).padding(16.dp),
         verticalArrangement = Arrangement.spacedBy(12.dp),
     ) {
         Text(d?.intentTitle ?: stringResource(R.string.deal_title), style = MaterialTheme.typography.headlineSmall,
             modifier = Modifier.semantics { heading() })
         ErrorBanner(s.error)
         if (d == null) return@Column
-        DealStateLine(d.state)
-        d.cancellation?.let { Text(cancellationText(it)) }
-        Text(stringResource(if (d.proposedBy == Party.US) R.string.deal_proposed_by_us else R.string.deal_proposed_by_them))
-        Text(pluralStringResource(R.plurals.deal_rounds_left, d.roundsLeft.toInt(), d.roundsLeft.toInt()))
-        Text(stringResource(R.string.deal_terms), style = MaterialTheme.typography.titleMedium)
-        // Every button below is one of the core's actions for this deal now, and only those.
         val can = s.actions
+
+        Column(verticalArrangement = Arrangement.spacedBy(4.dp)) {
+            DealStateLine(d.state)
+            d.stage?.let { Text(stringResource(R.string.deal_stage, stageText(it))) }
+            d.cancellation?.let { Text(cancellationText(it)) }
+            if (d.counterpartyBlocked) {
+                Text(stringResource(R.string.deal_blocked_note), style = MaterialTheme.typography.bodyMedium,
+                    color = MaterialTheme.colorScheme.onSurfaceVariant)
+            }
+        }
+
+        // Their request to cancel comes first: it waits for an answer.
+        if (DealAction.AGREE_CANCEL in can || DealAction.DECLINE_CANCEL in can) {
+            Card(
+                Modifier.fillMaxWidth(),
+                colors = CardDefaults.cardColors(
+                    containerColor = MaterialTheme.colorScheme.tertiaryContainer,
+                    contentColor = MaterialTheme.colorScheme.onTertiaryContainer,
+                ),
+            ) {
+                Column(Modifier.padding(12.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
+                    Text(stringResource(R.string.deal_cancel_asked), style = MaterialTheme.typography.bodyLarge,
+                        modifier = Modifier.semantics { liveRegion = LiveRegionMode.Polite })
+                    FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
+                        if (DealAction.DECLINE_CANCEL in can) {
+                            BusyButton(actionText(DealAction.DECLINE_CANCEL), s.busy, on::declineCancel)
+                        }
+                        if (DealAction.AGREE_CANCEL in can) {
+                            val onCard = MaterialTheme.colorScheme.onTertiaryContainer
+                            OutlinedButton(
+                                onClick = on::agreeCancel,
+                                enabled = !s.busy,
+                                colors = ButtonDefaults.outlinedButtonColors(contentColor = onCard),
+                                border = BorderStroke(1.dp, onCard),
+                            ) { Text(actionText(DealAction.AGREE_CANCEL)) }
+                        }
+                    }
+                }
+            }
+        }
+
+        Text(stringResource(R.string.deal_terms), style = MaterialTheme.typography.titleMedium)
+        // Who proposed and the rounds left matter while the terms can still be answered.
+        if (DealAction.ACCEPT in can || DealAction.PICK in can || DealAction.COUNTER in can) {
+            Text(
+                stringResource(if (d.proposedBy == Party.US) R.string.deal_proposed_by_us else R.string.deal_proposed_by_them) +
+                    " · " + pluralStringResource(R.plurals.deal_rounds_left, d.roundsLeft.toInt(), d.roundsLeft.toInt()),
+                style = MaterialTheme.typography.bodyMedium,
+                color = MaterialTheme.colorScheme.onSurfaceVariant,
+            )
+        }
         s.terms.forEach { (k, v) ->
+            val label = s.labels[k] ?: k
             if (DealAction.COUNTER in can) {
-                OutlinedTextField(s.edits[k] ?: v, { vm.edit(k, it) }, label = { Text(k) }, modifier = Modifier.fillMaxWidth())
+                val edited = s.edits[k]
+                OutlinedTextField(
+                    edited ?: v,
+                    { on.edit(k, it) },
+                    label = { Text(label) },
+                    singleLine = true,
+                    // An edited term keeps the one on the table in sight: accepting takes that one.
+                    supportingText = if (edited != null && edited != v) {
+                        { Text(stringResource(R.string.deal_on_the_table, v)) }
+                    } else {
+                        null
+                    },
+                    modifier = Modifier.fillMaxWidth(),
+                )
             } else {
-                Text("$k: $v")
+                Text(stringResource(R.string.deal_term, label, v))
             }
         }
-        FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-            if (DealAction.ACCEPT in can) BusyButton(stringResource(R.string.deal_accept), s.busy, { vm.accept() })
-            if (DealAction.PICK in can) BusyButton(stringResource(R.string.action_pick), s.busy, { vm.pick() })
-            if (DealAction.COUNTER in can) OutlinedButton(onClick = { vm.counter() }, enabled = !s.busy && s.edits.isNotEmpty()) {
-                Text(stringResource(R.string.deal_counter))
+        FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
+            if (DealAction.ACCEPT in can) BusyButton(actionText(DealAction.ACCEPT), s.busy, on::accept)
+            if (DealAction.PICK in can) BusyButton(actionText(DealAction.PICK), s.busy, on::pick)
+            if (DealAction.COUNTER in can) {
+                OutlinedButton(onClick = on::counter, enabled = !s.busy && s.edits.isNotEmpty()) {
+                    Text(actionText(DealAction.COUNTER))
+                }
             }
         }
-        Card(Modifier.fillMaxWidth()) {
-            Column(Modifier.padding(12.dp)) {
-                Text(stringResource(R.string.deal_contact), style = MaterialTheme.typography.titleSmall)
-                val contact = s.contact
-                if (contact != null) SelectionContainer { Text(contact) } else Text(stringResource(R.string.deal_contact_hidden))
+
+        // Their contact once revealed; before that, while the deal is alive, where it will be.
+        val contact = s.contact
+        if (contact != null || DealAction.CANCEL in can) {
+            Card(Modifier.fillMaxWidth()) {
+                Column(Modifier.padding(12.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
+                    Text(stringResource(R.string.deal_contact), style = MaterialTheme.typography.titleSmall)
+                    if (contact != null) SelectionContainer { Text(contact) } else Text(stringResource(R.string.deal_contact_hidden))
+                }
             }
         }
-        FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+
+        FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
             // The meet screen shows or scans the code: either action opens it.
-            if (DealAction.SHOW_CODE in can || DealAction.SCAN_CODE in can) BusyButton(stringResource(R.string.deal_meet), false, vm::meet)
-            if (DealAction.RATE in can) OutlinedButton(onClick = vm::rate) { Text(stringResource(R.string.deal_rate)) }
-            OutlinedButton(onClick = vm::screen) { Text(stringResource(R.string.deal_screen)) }
-        }
-        Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-            if (DealAction.AGREE_CANCEL in can) OutlinedButton(onClick = { vm.agreeCancel() }, enabled = !s.busy) {
-                Text(stringResource(R.string.action_agree_cancel))
+            if (DealAction.SHOW_CODE in can || DealAction.SCAN_CODE in can) BusyButton(stringResource(R.string.deal_meet), false, on::meet)
+            if (DealAction.RATE in can) OutlinedButton(onClick = on::rate) { Text(actionText(DealAction.RATE)) }
+            if (DealAction.MARK_PICKED_UP in can) {
+                OutlinedButton(onClick = { on.markStage(DealStage.PICKED_UP) }, enabled = !s.busy) {
+                    Text(actionText(DealAction.MARK_PICKED_UP))
+                }
             }
-            if (DealAction.DECLINE_CANCEL in can) OutlinedButton(onClick = { vm.declineCancel() }, enabled = !s.busy) {
-                Text(stringResource(R.string.action_decline_cancel))
+            if (DealAction.MARK_COMPLETED in can) {
+                OutlinedButton(onClick = { on.markStage(DealStage.COMPLETED) }, enabled = !s.busy) {
+                    Text(actionText(DealAction.MARK_COMPLETED))
+                }
             }
+            OutlinedButton(onClick = on::screen) { Text(stringResource(R.string.deal_screen)) }
         }
+
+        HorizontalDivider()
+        DealChatSection(chat, canWrite = DealAction.CHAT in can, on)
+
+        if (s.refusals.isNotEmpty()) {
+            HorizontalDivider()
+            RefusalsSection(s.refusals)
+        }
+
         if (DealAction.CANCEL in can || DealAction.REQUEST_CANCEL in can) {
-            var reason by rememberSaveable { mutableStateOf("") }
-            OutlinedTextField(reason, { reason = it }, label = { Text(stringResource(R.string.deal_cancel_reason)) },
+            HorizontalDivider()
+            OutlinedTextField(s.cancelReason, on::editCancelReason, label = { Text(stringResource(R.string.deal_cancel_reason)) },
                 singleLine = true, modifier = Modifier.fillMaxWidth())
-            Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-                if (DealAction.REQUEST_CANCEL in can) OutlinedButton(onClick = { vm.requestCancel(reason) }, enabled = !s.busy) {
-                    Text(stringResource(R.string.action_request_cancel))
+            FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
+                if (DealAction.REQUEST_CANCEL in can) {
+                    OutlinedButton(onClick = on::requestCancel, enabled = !s.busy) { Text(actionText(DealAction.REQUEST_CANCEL)) }
                 }
-                if (DealAction.CANCEL in can) OutlinedButton(onClick = { vm.cancel(reason) }, enabled = !s.busy) {
-                    Text(stringResource(R.string.deal_cancel))
+                if (DealAction.CANCEL in can) {
+                    OutlinedButton(onClick = on::cancel, enabled = !s.busy) { Text(actionText(DealAction.CANCEL)) }
                 }
             }
         }
-        chat()
+
+        // Blocking is the user's own choice about a key, possible at any time; the core drops
+        // what a blocked key sends, silently.
+        TextButton(
+            onClick = { on.setBlocked(!d.counterpartyBlocked) },
+            enabled = !s.busy,
+            colors = if (d.counterpartyBlocked) ButtonDefaults.textButtonColors() else ButtonDefaults.textButtonColors(contentColor = MaterialTheme.colorScheme.error),
+        ) {
+            Text(stringResource(if (d.counterpartyBlocked) R.string.unblock_them else R.string.block_them))
+        }
     }
 }

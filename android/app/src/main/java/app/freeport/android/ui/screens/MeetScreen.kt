@@ -168,7 +168,7 @@ fun MeetScreen(
                     }
                 }
                 Text(stringResource(R.string.meet_met))
-                Button(onClick = vm::rate, modifier = Modifier.fillMaxWidth()) { Text(stringResource(R.string.deal_rate)) }
+                Button(onClick = vm::rate, modifier = Modifier.fillMaxWidth()) { Text(stringResource(R.string.action_rate)) }
             }
         }
     }

@@ -34,6 +34,11 @@ import app.freeport.android.ui.BusyButton
 import app.freeport.android.ui.ErrorBanner
 import app.freeport.android.ui.ScreeningCard
 import app.freeport.android.ui.rememberScreenModel
+import app.freeport.android.ui.actionText
+import app.freeport.android.ui.stageText
+import app.freeport.core.DealAction
+import app.freeport.core.IntentAction
+import androidx.compose.ui.res.pluralStringResource
 import app.freeport.core.DealView
 import app.freeport.presentation.Core
 import app.freeport.presentation.MarketForms
@@ -65,7 +70,7 @@ fun MineScreen(s: MyIntentsViewModel.State, onQuotes: (String) -> Unit, onDeal: 
                     Text(i.title, style = MaterialTheme.typography.titleMedium)
                     Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
                         TextButton(onClick = { onQuotes(i.id) }) { Text(stringResource(R.string.mine_quotes)) }
-                        if (!i.withdrawn) TextButton(onClick = { onWithdraw(i.id) }) { Text(stringResource(R.string.mine_withdraw)) }
+                        if (IntentAction.WITHDRAW in i.actions) TextButton(onClick = { onWithdraw(i.id) }) { Text(stringResource(R.string.mine_withdraw)) }
                     }
                 }
             }
@@ -78,9 +83,17 @@ fun MineScreen(s: MyIntentsViewModel.State, onQuotes: (String) -> Unit, onDeal: 
 @Composable
 private fun DealRow(d: DealView, onClick: () -> Unit) {
     Card(Modifier.fillMaxWidth().clickable(onClick = onClick)) {
-        Column(Modifier.padding(12.dp)) {
+        Column(Modifier.padding(12.dp), verticalArrangement = Arrangement.spacedBy(2.dp)) {
             Text(d.intentTitle, style = MaterialTheme.typography.titleMedium)
             DealStateLine(d.state)
+            d.stage?.let { Text(stringResource(R.string.deal_stage, stageText(it))) }
+            if (d.unread > 0u) {
+                Text(
+                    pluralStringResource(R.plurals.chat_unread, d.unread.toInt(), d.unread.toInt()),
+                    style = MaterialTheme.typography.labelLarge,
+                    color = MaterialTheme.colorScheme.primary,
+                )
+            }
         }
     }
 }
@@ -117,9 +130,11 @@ fun QuotesScreen(s: QuotesViewModel.State, onPick: (String) -> Unit, onDeal: (St
                 Column(Modifier.width(280.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
                     ScreeningCard(q.screening)
                     DealStateLine(q.deal.state)
-                    MarketForms.lines(q.deal.termsJson).forEach { (k, v) -> Text("$k: $v", style = MaterialTheme.typography.bodyMedium) }
-                    BusyButton(stringResource(R.string.quotes_pick), s.busy, { onPick(q.deal.nego) },
-                        enabled = q.deal.nego in s.pickable, modifier = Modifier.fillMaxWidth())
+                    MarketForms.lines(q.deal.termsJson).forEach { (k, v) -> Text(stringResource(R.string.deal_term, k, v), style = MaterialTheme.typography.bodyMedium) }
+                    // Only a quote the core offers to pick gets the button.
+                    if (q.deal.nego in s.pickable) {
+                        BusyButton(actionText(DealAction.PICK), s.busy, { onPick(q.deal.nego) }, modifier = Modifier.fillMaxWidth())
+                    }
                     TextButton(onClick = { onDeal(q.deal.nego) }) { Text(stringResource(R.string.quotes_open_thread)) }
                 }
             }

@@ -57,6 +57,8 @@ interface OnboardingActions {
     fun restore(backup: String, passphrase: String) {}
     fun back() {}
     fun exportBackup(passphrase: String, again: String) {}
+    /** Live feedback while typing: the core's passphrase rule. */
+    fun checkPassphrase(passphrase: String, again: String) {}
     fun finishBackup() {}
 }
 
@@ -74,6 +76,7 @@ fun OnboardingRoute(core: Core, backupOnly: Boolean, onDone: () -> Unit) {
             override fun restore(backup: String, passphrase: String) { vm.restore(backup, passphrase) }
             override fun back() = vm.back()
             override fun exportBackup(passphrase: String, again: String) { vm.exportBackup(passphrase, again) }
+            override fun checkPassphrase(passphrase: String, again: String) = vm.checkPassphrase(passphrase, again)
             override fun finishBackup() = vm.finishBackup()
         }
     }

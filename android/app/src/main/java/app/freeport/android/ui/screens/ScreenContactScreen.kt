@@ -32,6 +32,7 @@ import androidx.compose.material3.Icon
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
@@ -79,6 +80,7 @@ fun ScreenContactRoute(core: Core, nego: String?) {
             override fun screen() { vm.screen() }
             override fun startScan() = if (cameraAllowed) vm.startScan() else askCamera.launch(Manifest.permission.CAMERA)
             override fun stopScan() = vm.stopScan()
+            override fun setBlocked(blocked: Boolean) { vm.setBlocked(blocked) }
         }
     }
     ScreenContactScreen(s, cameraDenied, actions) {
@@ -92,6 +94,7 @@ interface ScreenContactActions {
     fun screen() {}
     fun startScan() {}
     fun stopScan() {}
+    fun setBlocked(blocked: Boolean) {}
 }
 
 @OptIn(ExperimentalLayoutApi::class)
@@ -130,6 +133,10 @@ fun ScreenContactScreen(
         ErrorBanner(s.error)
         val card = s.screening ?: return@Column
         ScreeningCard(card)
+        if (card.blocked) Text(stringResource(R.string.deal_blocked_note), color = MaterialTheme.colorScheme.error)
+        TextButton(onClick = { vm.setBlocked(!card.blocked) }, enabled = !s.busy) {
+            Text(stringResource(if (card.blocked) R.string.unblock_them else R.string.block_them))
+        }
         card.phone?.let {
             Text(stringResource(R.string.screen_phone, it, phoneStatusText(card.phoneStatus)))
         }

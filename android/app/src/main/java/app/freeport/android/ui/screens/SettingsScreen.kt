@@ -1,14 +1,19 @@
 package app.freeport.android.ui.screens
 
 import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.ui.semantics.contentDescription
+import androidx.compose.ui.semantics.Role
+import androidx.compose.material3.Switch
+import androidx.compose.material3.HorizontalDivider
+import androidx.compose.foundation.selection.toggleable
+import androidx.compose.foundation.layout.heightIn
+import androidx.compose.foundation.ScrollState
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
-import androidx.compose.foundation.layout.heightIn
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.rememberScrollState
-import androidx.compose.foundation.selection.toggleable
 import androidx.compose.foundation.verticalScroll
 import androidx.compose.material.icons.Icons
 import androidx.compose.material.icons.filled.Delete
@@ -19,32 +24,29 @@ import androidx.compose.material3.IconButton
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.OutlinedTextField
-import androidx.compose.material3.Switch
 import androidx.compose.material3.Text
 import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.remember
-import androidx.compose.runtime.mutableStateOf
-import androidx.compose.runtime.saveable.rememberSaveable
-import androidx.compose.runtime.setValue
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.platform.LocalContext
 import androidx.compose.ui.res.pluralStringResource
 import androidx.compose.ui.res.stringResource
-import androidx.compose.ui.semantics.Role
 import androidx.compose.ui.semantics.LiveRegionMode
 import androidx.compose.ui.semantics.heading
 import androidx.compose.ui.semantics.liveRegion
 import androidx.compose.ui.semantics.semantics
+import androidx.compose.ui.text.style.TextAlign
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import app.freeport.android.FreeportApplication
 import app.freeport.android.R
 import app.freeport.android.ui.ErrorBanner
 import app.freeport.android.ui.findActivity
+import app.freeport.android.ui.relayRuleText
 import app.freeport.android.ui.rememberScreenModel
 import app.freeport.core.NoticeChannel
 import app.freeport.core.RelayListRole
@@ -54,9 +56,23 @@ import app.freeport.presentation.SettingsViewModel
 import kotlinx.coroutines.delay
 import kotlin.system.exitProcess
 
-/** Relays (read, write, inbox), backup, outbox, erase. */
+/** What the settings screen can ask for; the route forwards each to [SettingsViewModel]. */
+interface SettingsActions {
+    fun setDraft(role: RelayListRole, text: String) {}
+    fun addRelay(role: RelayListRole) {}
+    fun removeRelay(role: RelayListRole, url: String) {}
+    fun resetRelays() {}
+    fun setRequireNip17(on: Boolean) {}
+    fun unblock(pubkey: String) {}
+    fun setNotices(channel: NoticeChannel, on: Boolean) {}
+    fun backup() {}
+    fun wipe() {}
+    fun cancelWipe() {}
+}
+
+/** Relays (read, write, inbox), privacy, blocked people, backup, outbox, erase. */
 @Composable
-fun SettingsScreen(core: Core, app: FreeportApplication, onBackup: () -> Unit) {
+fun SettingsRoute(core: Core, app: FreeportApplication, onBackup: () -> Unit) {
     val vm = rememberScreenModel("settings") { SettingsViewModel(core, app.wiper, it) }
     val s by vm.state.collectAsStateWithLifecycle()
     val activity = LocalContext.current.findActivity()
@@ -71,21 +87,25 @@ fun SettingsScreen(core: Core, app: FreeportApplication, onBackup: () -> Unit) {
     }
     val actions = remember(vm) {
         object : SettingsActions {
-            override fun addRelay(url: String) = vm.addRelay(url) != null
-            override fun removeRelay(url: String) { vm.removeRelay(url) }
+            override fun setDraft(role: RelayListRole, text: String) = vm.setDraft(role, text)
+            override fun addRelay(role: RelayListRole) { vm.addRelay(role) }
+            override fun removeRelay(role: RelayListRole, url: String) { vm.removeRelay(role, url) }
+            override fun resetRelays() { vm.resetRelays() }
+            override fun setRequireNip17(on: Boolean) { vm.setRequireNip17(on) }
+            override fun unblock(pubkey: String) { vm.unblock(pubkey) }
+            override fun setNotices(channel: NoticeChannel, on: Boolean) { vm.setNotices(channel, on) }
             override fun backup() = onBackup()
             override fun wipe() { vm.wipe() }
             override fun cancelWipe() = vm.cancelWipe()
-            override fun setNotices(channel: NoticeChannel, on: Boolean) { vm.setNotices(channel, on) }
         }
     }
     SettingsScreen(s, actions)
 }
 
 @Composable
-fun SettingsScreen(s: SettingsViewModel.State, vm: SettingsActions) {
+fun SettingsScreen(s: SettingsViewModel.State, on: SettingsActions, scroll: ScrollState = rememberScrollState()) {
     Column(
-        Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
+        Modifier.fillMaxSize().verticalScroll(scroll).padding(16.dp),
         verticalArrangement = Arrangement.spacedBy(12.dp),
     ) {
         Text(stringResource(R.string.settings_title), style = MaterialTheme.typography.headlineSmall, modifier = Modifier.semantics { heading() })
@@ -93,51 +113,87 @@ fun SettingsScreen(s: SettingsViewModel.State, vm: SettingsActions) {
             Text(stringResource(R.string.settings_wiped))
             return@Column
         }
-        Text(stringResource(R.string.settings_relays), style = MaterialTheme.typography.titleMedium)
-        Text(stringResource(R.string.settings_relays_explain), style = MaterialTheme.typography.bodySmall)
-        for (role in RelayListRole.entries) {
-            RelayListSection(s, role, vm)
-        }
+        Text(stringResource(R.string.settings_relays), style = MaterialTheme.typography.titleLarge, modifier = Modifier.semantics { heading() })
+        Text(stringResource(R.string.settings_relays_explain), style = MaterialTheme.typography.bodyMedium,
+            color = MaterialTheme.colorScheme.onSurfaceVariant)
+        for (role in RelayListRole.entries) RelayListSection(s, role, on)
         s.relays?.let { r ->
-            if (!r.published) Text(stringResource(R.string.settings_relays_unpublished), style = MaterialTheme.typography.bodySmall)
+            if (!r.published) Text(stringResource(R.string.settings_relays_unpublished), style = MaterialTheme.typography.bodyMedium)
         }
-        TextButton(onClick = { vm.resetRelays() }) { Text(stringResource(R.string.settings_relays_reset)) }
+        TextButton(onClick = on::resetRelays) { Text(stringResource(R.string.settings_relays_reset)) }
+        ErrorBanner(s.error)
+
+        HorizontalDivider()
+        Text(stringResource(R.string.settings_privacy), style = MaterialTheme.typography.titleLarge, modifier = Modifier.semantics { heading() })
+        SwitchRow(stringResource(R.string.settings_nip17), stringResource(R.string.settings_nip17_explain), s.requireNip17, on::setRequireNip17)
+        Text(stringResource(R.string.settings_blocked), style = MaterialTheme.typography.titleMedium)
+        if (s.blocked.isEmpty()) {
+            Text(stringResource(R.string.settings_blocked_empty), style = MaterialTheme.typography.bodyMedium,
+                color = MaterialTheme.colorScheme.onSurfaceVariant)
+        }
+        s.blocked.forEach { b ->
+            val who = b.name ?: b.npub.take(16) + "…"
+            val unblock = stringResource(R.string.settings_unblock_desc, who)
+            Row(verticalAlignment = Alignment.CenterVertically, horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                Text(who, modifier = Modifier.weight(1f), style = MaterialTheme.typography.bodyLarge)
+                TextButton(onClick = { on.unblock(b.pubkey) }, modifier = Modifier.semantics { contentDescription = unblock }) {
+                    Text(stringResource(R.string.settings_unblock))
+                }
+            }
+        }
+
         s.notices?.let { n ->
-            Text(stringResource(R.string.settings_notices), style = MaterialTheme.typography.titleMedium)
+            HorizontalDivider()
+            Text(stringResource(R.string.settings_notices), style = MaterialTheme.typography.titleLarge, modifier = Modifier.semantics { heading() })
             Text(stringResource(R.string.settings_notices_hint), style = MaterialTheme.typography.bodyMedium,
                 color = MaterialTheme.colorScheme.onSurfaceVariant)
-            NoticeSwitch(R.string.settings_notices_deals, n.deals) { vm.setNotices(NoticeChannel.DEALS, it) }
-            NoticeSwitch(R.string.settings_notices_ratings, n.ratings) { vm.setNotices(NoticeChannel.RATINGS, it) }
-            NoticeSwitch(R.string.settings_notices_safety, n.safety) { vm.setNotices(NoticeChannel.SAFETY, it) }
+            SwitchRow(stringResource(R.string.settings_notices_deals), null, n.deals) { on.setNotices(NoticeChannel.DEALS, it) }
+            SwitchRow(stringResource(R.string.settings_notices_ratings), null, n.ratings) { on.setNotices(NoticeChannel.RATINGS, it) }
+            SwitchRow(stringResource(R.string.settings_notices_safety), null, n.safety) { on.setNotices(NoticeChannel.SAFETY, it) }
         }
+
+        HorizontalDivider()
         Text(pluralStringResource(R.plurals.settings_outbox, s.outboxPending, s.outboxPending))
-        ErrorBanner(s.error)
-        OutlinedButton(onClick = vm::backup, modifier = Modifier.fillMaxWidth()) { Text(stringResource(R.string.settings_backup)) }
+        OutlinedButton(onClick = on::backup, modifier = Modifier.fillMaxWidth()) { Text(stringResource(R.string.settings_backup)) }
         Button(
-            onClick = { vm.wipe() },
-            colors = ButtonDefaults.buttonColors(containerColor = MaterialTheme.colorScheme.error),
+            onClick = on::wipe,
+            colors = ButtonDefaults.buttonColors(
+                containerColor = MaterialTheme.colorScheme.error,
+                contentColor = MaterialTheme.colorScheme.onError,
+            ),
             modifier = Modifier.fillMaxWidth(),
-        ) { Text(stringResource(if (s.confirmWipe) R.string.settings_wipe_confirm else R.string.settings_wipe)) }
-        if (s.confirmWipe) TextButton(onClick = vm::cancelWipe) { Text(stringResource(R.string.cancel)) }
+        ) {
+            Text(stringResource(if (s.confirmWipe) R.string.settings_wipe_confirm else R.string.settings_wipe), textAlign = TextAlign.Center)
+        }
+        if (s.confirmWipe) TextButton(onClick = on::cancelWipe) { Text(stringResource(R.string.cancel)) }
         Text(stringResource(R.string.settings_version, s.coreVersion), style = MaterialTheme.typography.bodySmall)
     }
 }
 
-/** One notification channel's switch: the whole row toggles (one TalkBack stop). */
+/** A whole-row switch with a title and an explanation (one target for TalkBack and touch). */
 @Composable
-private fun NoticeSwitch(label: Int, on: Boolean, onChange: (Boolean) -> Unit) {
+internal fun SwitchRow(title: String, explain: String?, checked: Boolean, onChange: (Boolean) -> Unit) {
     Row(
-        Modifier.fillMaxWidth().heightIn(min = 48.dp).toggleable(on, role = Role.Switch, onValueChange = onChange),
+        Modifier.fillMaxWidth().heightIn(min = 48.dp).toggleable(checked, role = Role.Switch, onValueChange = onChange),
         horizontalArrangement = Arrangement.spacedBy(12.dp),
         verticalAlignment = Alignment.CenterVertically,
     ) {
-        Text(stringResource(label), modifier = Modifier.weight(1f))
-        Switch(checked = on, onCheckedChange = null)
+        Column(Modifier.weight(1f)) {
+            Text(title, style = MaterialTheme.typography.bodyLarge)
+            if (explain != null) {
+                Text(explain, style = MaterialTheme.typography.bodyMedium, color = MaterialTheme.colorScheme.onSurfaceVariant)
+            }
+        }
+        Switch(checked = checked, onCheckedChange = null)
     }
 }
-/** One list of the relay settings: its relays with their status, and a field to add one. */
+
+/**
+ * One list of the relay settings: its relays with their connection state, each with the core's
+ * refusal next to it if it has one, and a field to add one with the refusal of what was typed.
+ */
 @Composable
-private fun RelayListSection(s: SettingsViewModel.State, role: RelayListRole, vm: SettingsViewModel) {
+private fun RelayListSection(s: SettingsViewModel.State, role: RelayListRole, on: SettingsActions) {
     Text(
         stringResource(
             when (role) {
@@ -146,57 +202,47 @@ private fun RelayListSection(s: SettingsViewModel.State, role: RelayListRole, vm
                 RelayListRole.INBOX -> R.string.settings_relays_inbox
             },
         ),
-        style = MaterialTheme.typography.titleSmall,
+        style = MaterialTheme.typography.titleMedium,
+        modifier = Modifier.semantics { heading() },
     )
     s.list(role).forEachIndexed { i, url ->
-        Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-            Text(url, modifier = Modifier.weight(1f))
-            Text(
-                stringResource(if (s.isConnected(url)) R.string.settings_relay_connected else R.string.settings_relay_disconnected),
-                style = MaterialTheme.typography.bodySmall,
-            )
-            IconButton(onClick = { vm.removeRelay(role, url) }) {
+        Row(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalAlignment = Alignment.CenterVertically) {
+            Column(Modifier.weight(1f)) {
+                Text(url, style = MaterialTheme.typography.bodyLarge)
+                Text(
+                    stringResource(if (s.isConnected(url)) R.string.settings_relay_connected else R.string.settings_relay_disconnected),
+                    style = MaterialTheme.typography.bodyMedium,
+                    color = MaterialTheme.colorScheme.onSurfaceVariant,
+                )
+                s.entryViolation(role, i)?.let { RelayRuleLine(it.rule) }
+            }
+            IconButton(onClick = { on.removeRelay(role, url) }) {
                 Icon(Icons.Filled.Delete, contentDescription = stringResource(R.string.settings_relay_remove, url))
             }
         }
-        s.entryViolation(role, i)?.let { RelayRuleText(it.rule) }
     }
     val refused = s.draftViolation(role)
     OutlinedTextField(
         s.drafts[role].orEmpty(),
-        { vm.setDraft(role, it) },
+        { on.setDraft(role, it) },
         label = { Text(stringResource(R.string.settings_relay_add)) },
         singleLine = true,
         isError = refused != null,
-        supportingText = { refused?.let { RelayRuleText(it.rule) } },
+        supportingText = refused?.let { v -> { RelayRuleLine(v.rule) } },
         modifier = Modifier.fillMaxWidth(),
     )
-    OutlinedButton(onClick = { vm.addRelay(role) }, enabled = s.drafts[role].orEmpty().isNotBlank()) {
+    OutlinedButton(onClick = { on.addRelay(role) }, enabled = s.drafts[role].orEmpty().isNotEmpty()) {
         Text(stringResource(R.string.settings_relay_add))
     }
 }
 
-/** The core's rule code for a refused relay, in the user's language. */
+/** The core's rule for a refused relay, in the user's language, announced politely. */
 @Composable
-private fun RelayRuleText(rule: RelayUrlRule) {
-    val text = when (rule) {
-        RelayUrlRule.Empty -> stringResource(R.string.relay_rule_empty)
-        is RelayUrlRule.TooLong -> stringResource(R.string.relay_rule_too_long, rule.max.toInt())
-        RelayUrlRule.NotAUrl -> stringResource(R.string.relay_rule_not_a_url)
-        RelayUrlRule.Scheme -> stringResource(R.string.relay_rule_scheme)
-        RelayUrlRule.PlainWs -> stringResource(R.string.relay_rule_plain_ws)
-        RelayUrlRule.Credentials -> stringResource(R.string.relay_rule_credentials)
-        RelayUrlRule.PrivateAddress -> stringResource(R.string.relay_rule_private)
-        RelayUrlRule.Onion -> stringResource(R.string.relay_rule_onion)
-        RelayUrlRule.HostileShape -> stringResource(R.string.relay_rule_shape)
-        RelayUrlRule.Duplicate -> stringResource(R.string.relay_rule_duplicate)
-        is RelayUrlRule.TooMany -> stringResource(R.string.relay_rule_too_many, rule.max.toInt())
-        RelayUrlRule.ListEmpty -> stringResource(R.string.relay_rule_list_empty)
-    }
+private fun RelayRuleLine(rule: RelayUrlRule) {
     Text(
-        text,
+        relayRuleText(rule),
         color = MaterialTheme.colorScheme.error,
-        style = MaterialTheme.typography.bodySmall,
+        style = MaterialTheme.typography.bodyMedium,
         modifier = Modifier.semantics { liveRegion = LiveRegionMode.Polite },
     )
 }

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Writes l10n/source/en.json: every user-visible string of both apps, once per meaning.
+
+One table for both platforms: a unit's id is its Android resource name; an iOS catalog key whose
+English (placeholders aside) is an Android string's English maps to that unit, and the other
+iOS keys get an `ios.` id of their own. `l10n/keys.json` records the iOS key -> unit id map.
+Placeholders are kept in Android's positional form (%1$s, %1$d) in every unit; the generator
+(scripts/l10n.py) turns them into the catalog's (%@, %lld) for iOS.
+
+    python3 scripts/l10n-extract.py
+"""
+import json, re, sys, html
+from pathlib import Path
+import xml.etree.ElementTree as ET
+
+ROOT = Path(__file__).resolve().parent.parent
+# The app's own words and the words for the core's codes (refusals, rules, actions, …).
+RES = [ROOT / "android/app/src/main/res/values/strings.xml", ROOT / "android/app/src/main/res/values/codes.xml"]
+CAT = ROOT / "ios/Freeport/Resources/Localizable.xcstrings"
+OUT = ROOT / "l10n/source/en.json"
+KEYS = ROOT / "l10n/keys.json"
+
+
+def android_text(el):
+    t = "".join(el.itertext())
+    t = t.replace("\\'", "'").replace('\\"', '"').replace("\\n", "\n").replace("\\@", "@").replace("\\?", "?")
+    return t
+
+
+def android_units():
+    units = {}
+    for res in RES:
+        units.update(android_file_units(res))
+    return units
+
+
+def android_file_units(res):
+    src = res.read_text()
+    # Section comments give translators context.
+    units, section = {}, ""
+    for m in re.finditer(r'<!--(.*?)-->|<(string|plurals)\s+name="([^"]+)"([^>]*)>(.*?)</\2>', src, re.S):
+        if m.group(1) is not None:
+            section = " ".join(m.group(1).split())
+            continue
+        kind, name, attrs, body = m.group(2), m.group(3), m.group(4), m.group(5)
+        if 'translatable="false"' in attrs:
+            continue
+        el = ET.fromstring(f"<{kind}>{body}</{kind}>")
+        u = {"platforms": ["android"], "context": section}
+        if kind == "string":
+            u["text"] = android_text(el)
+        else:
+            u["plural"] = {i.get("quantity"): android_text(i) for i in el.findall("item")}
+        units[name] = u
+    return units
+
+
+def ios_to_android(s):
+    """%@ / %lld / %d (sequential) -> %1$s / %1$d (positional), for comparison and storage."""
+    n = [0]
+    def rep(m):
+        if m.group(0) == "%%":
+            return "%%"
+        n[0] += 1
+        pos = m.group(1)
+        idx = int(pos[:-1]) if pos else n[0]
+        t = m.group(2)
+        kind = "s" if t == "@" else ("d" if t in ("lld", "ld", "d", "lu", "llu") else ("f" if t.endswith("f") else "s"))
+        return f"%{idx}${kind}"
+    return re.sub(r"%%|%(\d+\$)?(@|lld|llu|ld|lu|d|\.?\d*f)", rep, s)
+
+
+def norm(s):
+    return re.sub(r"%\d+\$[sdf]", "%", s).strip().rstrip(".").lower()
+
+
+def main():
+    units = android_units()
+    by_text = {}
+    for name, u in units.items():
+        if "text" in u:
+            by_text.setdefault(norm(u["text"]), name)
+        else:
+            by_text.setdefault(norm(u["plural"].get("other", "")), name)
+    cat = json.loads(CAT.read_text())
+    keys = {}
+    for key, entry in cat["strings"].items():
+        if entry.get("shouldTranslate") is False or not key.strip():
+            continue
+        en = entry.get("localizations", {}).get("en", {})
+        plural = en.get("variations", {}).get("plural")
+        text = en.get("stringUnit", {}).get("value", key)
+        aform = ios_to_android(text)
+        hit = by_text.get(norm(aform)) if not plural else by_text.get(norm(ios_to_android(plural.get("other", {}).get("stringUnit", {}).get("value", key))))
+        if hit and (("plural" in units[hit]) == bool(plural)):
+            keys[key] = hit
+            if "ios" not in units[hit]["platforms"]:
+                units[hit]["platforms"].append("ios")
+            continue
+        slug = re.sub(r"[^a-z0-9]+", "_", norm(aform).replace("%", "n"))[:48].strip("_") or "x"
+        uid, k = f"ios.{slug}", 2
+        while uid in units:
+            uid, k = f"ios.{slug}_{k}", k + 1
+        u = {"platforms": ["ios"], "context": entry.get("comment", "")}
+        if plural:
+            u["plural"] = {q: ios_to_android(v["stringUnit"]["value"]) for q, v in plural.items()}
+        else:
+            u["text"] = aform
+        units[uid] = u
+        keys[key] = uid
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(units, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+    KEYS.write_text(json.dumps(keys, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+    shared = sum(1 for u in units.values() if len(u["platforms"]) == 2)
+    print(f"{len(units)} units ({shared} shared by both apps), {len(keys)} iOS keys mapped")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
