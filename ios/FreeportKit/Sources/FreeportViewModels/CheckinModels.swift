@@ -253,3 +253,94 @@ public final class CheckinListModel {
         }
     }
 }
+
+/// The check-in PINs (Settings): the usual one and the duress one. The core keeps them hashed in
+/// the Keychain and judges them (4–12 digits, different); this only holds what is typed.
+@MainActor
+@Observable
+public final class CheckinPinsModel {
+    public var safePin = ""
+    public var duressPin = ""
+    public private(set) var pinsSet = false
+    public private(set) var error: UserError?
+
+    private let core: CheckinCoreAPI
+
+    public init(core: CheckinCoreAPI) { self.core = core }
+
+    public func refresh() async {
+        pinsSet = (try? await core.checkinPinsSet()) ?? false
+    }
+
+    public func save() async {
+        do {
+            try await core.setCheckinPins(safePin: safePin, duressPin: duressPin)
+            safePin = ""
+            duressPin = ""
+            error = nil
+        } catch {
+            self.error = UserError(error)
+        }
+        await refresh()
+    }
+
+    public func clear() async {
+        do {
+            try await core.clearCheckinPins()
+            error = nil
+        } catch {
+            self.error = UserError(error)
+        }
+        await refresh()
+    }
+}
+
+/// A local notification to fire at a given time: how iOS keeps a check-in's alarm with the app
+/// suspended (it cannot run code at an exact time). Replaced as a set after every refresh.
+public struct CheckinAlarm: Equatable, Sendable {
+    /// Stable per check-in and deadline: re-planning replaces, closing removes.
+    public let identifier: String
+    public let fireAt: Date
+    /// Catalog key of the title.
+    public let titleKey: String
+    public let body: String?
+    public let deepLink: URL
+}
+
+/// Which local alarms should be pending now: a contact's open check-in alarms at its `alarm_at`
+/// (the core's time, skew and grace included), the user's own reminder at `remind_at`. The core
+/// raises the same alerts as notices when it runs; the local ones cover the app being suspended.
+public enum CheckinAlarms {
+    /// Identifier prefix of every check-in alarm (what a re-plan removes first).
+    public static let prefix = "checkin-alarm-"
+
+    public static func plan(mine: [CheckinView], watching: [WatchedCheckinView]) -> [CheckinAlarm] {
+        var out: [CheckinAlarm] = []
+        for w in watching {
+            guard let at = w.alarmAt else { continue }
+            out.append(CheckinAlarm(
+                identifier: "\(prefix)\(w.from.pubkey)-\(w.id)-\(w.deadline)",
+                fireAt: Date(timeIntervalSince1970: TimeInterval(at)),
+                titleKey: "Check-in overdue: no word from them",
+                body: w.from.name ?? String(w.from.npub.prefix(16)) + "…",
+                deepLink: DeepLink.checkin(from: w.from.pubkey, id: w.id)
+            ))
+        }
+        for c in mine {
+            guard let at = c.remindAt else { continue }
+            out.append(CheckinAlarm(
+                identifier: "\(prefix)mine-\(c.id)-\(c.deadline)",
+                fireAt: Date(timeIntervalSince1970: TimeInterval(at)),
+                titleKey: "Your check-in deadline is close",
+                body: nil,
+                deepLink: DeepLink.deal(c.nego)
+            ))
+        }
+        return out
+    }
+
+    /// The plan from the core.
+    public static func plan(core: CheckinCoreAPI) async throws -> [CheckinAlarm] {
+        plan(mine: try await core.myCheckins(), watching: try await core.watchedCheckins())
+    }
+}

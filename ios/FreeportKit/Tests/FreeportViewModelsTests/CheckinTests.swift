@@ -117,4 +117,56 @@ final class CheckinTests: XCTestCase {
         XCTAssertFalse(try bob.core.pendingNotices().contains { $0.channel == .safety })
         for p in [alice, bob, carol] { await p.core.stopNetwork() }
     }
+
+    private func alert(_ deadline: UInt64 = 1_800_000_000) -> CheckinAlert {
+        CheckinAlert(
+            id: "ab12",
+            from: CheckinPersonView(pubkey: "aa", npub: "npub1alice0000000000000", name: "Alice"),
+            meeting: CheckinMeetingView(
+                pubkey: "bb", npub: "npub1bob", name: "Bob", phone: "+65••••4321",
+                screening: CheckinScreeningView(
+                    deals: 3, partners: 3, partnersInNetwork: 1, metInPerson: 1, verifiedBy: 1,
+                    newAccount: false, verdict: .trusted)),
+            placeName: "Raffles Place", geohash: "w21z7", meetAt: nil, deadline: deadline)
+    }
+
+    @MainActor
+    func testCheckinNoticesOpenTheAlertScreenGroupedPerCheckin() async throws {
+        let n = Notice(id: 7, kind: .checkinDuress(checkin: alert()), channel: .safety, createdAt: 5, deal: nil)
+        let c = NoticeMapping.content(for: n)
+        XCTAssertEqual(c.titleKey, "Check-in: they are not OK, act now")
+        XCTAssertEqual(c.body, "Alice")
+        XCTAssertEqual(c.threadIdentifier, "checkin:aa:ab12")
+        XCTAssertTrue(c.timeSensitive)
+        XCTAssertEqual(c.categoryIdentifier, "safety")
+        let link = try XCTUnwrap(c.deepLink)
+        XCTAssertEqual(DeepLink.checkin(from: link), CheckinRef(from: "aa", id: "ab12"))
+        XCTAssertNil(DeepLink.nego(from: link), "not a deal link")
+        XCTAssertNil(DeepLink.checkin(from: DeepLink.deal("a:b:c")))
+        XCTAssertNil(DeepLink.checkin(from: try XCTUnwrap(URL(string: "freeport://checkin/aa"))))
+
+        // The root model opens it.
+        let phone = try Phone(name: "links", relay: nil)
+        let app = AppModel(core: phone.core)
+        app.open(link)
+        XCTAssertEqual(app.requestedCheckin, CheckinRef(from: "aa", id: "ab12"))
+        XCTAssertNotNil(app.checkinCore)
+    }
+
+    @MainActor
+    func testAlarmsArePlannedFromTheCoresTimesOnly() async throws {
+        let watching = WatchedCheckinView(
+            id: "ab12", from: CheckinPersonView(pubkey: "aa", npub: "npub1alice0000000000000", name: nil),
+            state: .active, sharedAt: 1, receivedAt: 2, meetAt: nil, deadline: 1_000, alarmAt: 1_300,
+            meeting: alert().meeting, placeName: nil, geohash: nil, clockOffsetSecs: nil,
+            clockSkewed: false, closedAt: nil)
+        var closed = watching
+        closed.alarmAt = nil
+        let plan = CheckinAlarms.plan(mine: [], watching: [watching, closed])
+        XCTAssertEqual(plan.count, 1, "a closed or alerted check-in has no alarm")
+        XCTAssertEqual(plan[0].fireAt, Date(timeIntervalSince1970: 1_300))
+        XCTAssertTrue(plan[0].identifier.hasPrefix(CheckinAlarms.prefix))
+        XCTAssertEqual(plan[0].titleKey, "Check-in overdue: no word from them")
+        XCTAssertEqual(DeepLink.checkin(from: plan[0].deepLink), CheckinRef(from: "aa", id: "ab12"))
+    }
 }
