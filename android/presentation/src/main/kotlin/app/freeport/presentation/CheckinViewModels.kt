@@ -297,3 +297,48 @@ class CheckinsViewModel(private val core: CheckinCore, scope: CoroutineScope) : 
 
     fun watch(): Job = core.watchCheckins(scope) { load().join() }
 }
+
+/**
+ * [CheckinCore] that asks for a background pass right after the user shared, moved, closed or
+ * cancelled a check-in: with no network now (a meetup in a basement) the pass waits for one, so
+ * "I'm safe" leaves the outbox the moment a network appears. [requestPass] only enqueues.
+ */
+class PassAfterCheckinActions(private val core: CheckinCore, private val requestPass: () -> Unit) : CheckinCore by core {
+    private fun <T> T.kick(): T = also { requestPass() }
+
+    override suspend fun checkinShare(input: CheckinShareInput) = core.checkinShare(input).kick()
+    override suspend fun checkinExtend(nego: String, deadline: ULong) = core.checkinExtend(nego, deadline).kick()
+    override suspend fun checkinSafe(nego: String, duress: Boolean) = core.checkinSafe(nego, duress).kick()
+    override suspend fun checkinSafeWithPin(nego: String, pin: String) = core.checkinSafeWithPin(nego, pin).kick()
+    override suspend fun checkinCancel(nego: String) = core.checkinCancel(nego).kick()
+}
+
+/** The check-in PINs (Settings): the usual one and the duress one; the core judges and keeps them. */
+class CheckinPinsViewModel(private val core: CheckinCore, scope: CoroutineScope) : ScreenModel(scope) {
+    data class State(
+        val safePin: String = "",
+        val duressPin: String = "",
+        val pinsSet: Boolean = false,
+        val error: UiError? = null,
+    )
+
+    private val _state = MutableStateFlow(State())
+    val state: StateFlow<State> = _state.asStateFlow()
+
+    private fun fail(e: UiError) = _state.update { it.copy(error = e) }
+
+    fun load(): Job = action(::fail) { _state.update { it.copy(pinsSet = core.checkinPinsSet()) } }
+    fun editSafe(pin: String) = _state.update { it.copy(safePin = pin) }
+    fun editDuress(pin: String) = _state.update { it.copy(duressPin = pin) }
+
+    fun save(): Job = action(::fail) {
+        val s = _state.value
+        core.setCheckinPins(s.safePin, s.duressPin)
+        _state.update { it.copy(safePin = "", duressPin = "", pinsSet = core.checkinPinsSet(), error = null) }
+    }
+
+    fun clear(): Job = action(::fail) {
+        core.clearCheckinPins()
+        _state.update { it.copy(pinsSet = core.checkinPinsSet(), error = null) }
+    }
+}
