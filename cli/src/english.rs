@@ -6,9 +6,9 @@
 //! into text, and `--json` prints the codes themselves.
 
 use freeport_core::app::{
-    AppError, Badge, CancelReason, DealAction, DealRole, DealState, FieldViolation, Format,
-    IntentSide, Party, PhoneStatus, Reason, Refusal, RefusalCode, Rule, ValueKind, Verdict,
-    refusal_of,
+    AppError, Badge, CancelReason, CheckinAction, CheckinAlert, CheckinDelivery, CheckinState,
+    DealAction, DealRole, DealState, FieldViolation, Format, IntentSide, MeetStep, NoticeKind,
+    Party, PhoneStatus, Reason, Refusal, RefusalCode, Rule, ValueKind, Verdict, refusal_of,
 };
 use freeport_core::contact::PhoneProblem;
 use freeport_core::meet::{CodeKind, CodeProblem, humane_duration};
@@ -204,6 +204,181 @@ pub fn refusal(r: &Refusal) -> String {
         Refusal::NoCodeShown => "this device has not shown a code for that deal".into(),
         Refusal::IdentityExists => "an identity already exists here".into(),
         Refusal::Blocked => "you blocked them; unblock the key first".into(),
+        Refusal::CheckinNeedsConfirmedDeal { state: s } => {
+            format!("a check-in is for a confirmed deal; {}", deal_is(*s))
+        }
+        Refusal::CheckinOpen => {
+            "this deal already has an open check-in: extend it, say you are safe, or cancel it"
+                .into()
+        }
+        Refusal::NoCheckin => "there is no open check-in for this deal".into(),
+        Refusal::CheckinClosed { state: s } => {
+            format!("the check-in is over ({})", checkin_state(*s))
+        }
+        Refusal::NoTrustedContacts => {
+            "you have no trusted contact yet: `freeport contacts add NPUB`".into()
+        }
+        Refusal::NotATrustedContact { npub } => {
+            format!("{npub} is not one of your trusted contacts (`freeport contacts add`)")
+        }
+        Refusal::TooManyTrustedContacts { max } => {
+            format!("you already keep {max} trusted contacts; remove one first")
+        }
+        Refusal::ContactIsCounterparty => {
+            "a check-in never goes to the person you are meeting".into()
+        }
+        Refusal::NoCheckinPins => "no check-in PINs are set".into(),
+        Refusal::WrongPin => "that is not your check-in PIN".into(),
+    }
+}
+
+/// A check-in's state.
+pub fn checkin_state(s: CheckinState) -> &'static str {
+    match s {
+        CheckinState::Planned => "planned",
+        CheckinState::Active => "active",
+        CheckinState::Overdue => "OVERDUE",
+        CheckinState::Safe => "safe",
+        CheckinState::Duress => "DURESS — not OK",
+        CheckinState::Cancelled => "cancelled",
+    }
+}
+
+/// A check-in action as the command that makes it.
+pub fn checkin_action(a: CheckinAction) -> &'static str {
+    match a {
+        CheckinAction::Share => "checkin share",
+        CheckinAction::Extend => "checkin extend",
+        CheckinAction::Safe => "checkin safe",
+        CheckinAction::Cancel => "checkin cancel",
+    }
+}
+
+pub fn delivery(d: CheckinDelivery, unsent: u32) -> String {
+    match d {
+        CheckinDelivery::Sent => "sent".into(),
+        CheckinDelivery::NotYetSent => format!(
+            "not yet sent: {} waiting in the outbox (sent as soon as a relay is reachable)",
+            count(unsent, "message", "messages")
+        ),
+    }
+}
+
+/// Unix seconds as `2025-06-01 14:30 UTC`.
+pub fn time(t: u64) -> String {
+    let days = i64::try_from(t / 86_400).unwrap_or(i64::MAX);
+    let secs = t % 86_400;
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        secs / 3600,
+        (secs % 3600) / 60
+    )
+}
+
+/// `in 2 hours` / `5 minutes ago`.
+pub fn relative(t: u64, now: u64) -> String {
+    if t >= now {
+        format!("in {}", humane_duration(t - now))
+    } else {
+        format!("{} ago", humane_duration(now - t))
+    }
+}
+
+/// Who is met, as a contact needs it: name, key, masked phone, the card the user saw.
+pub fn meeting(m: &freeport_core::app::CheckinMeetingView) -> String {
+    let s = &m.screening;
+    let mut out = m.name.clone().unwrap_or_else(|| "(no name)".into());
+    out.push_str(&format!(" · {}", m.npub));
+    if let Some(p) = &m.phone {
+        out.push_str(&format!(" · phone {p}"));
+    }
+    out.push_str(&format!(
+        " · {} · {} · {} in their network · verified by {} [{}]",
+        count(s.deals, "deal", "deals"),
+        count(s.partners, "partner", "partners"),
+        s.partners_in_network,
+        s.verified_by,
+        verdict(s.verdict)
+    ));
+    out
+}
+
+/// Where, as given.
+pub fn place(name: Option<&str>, geohash: Option<&str>) -> String {
+    match (name, geohash) {
+        (Some(n), Some(g)) => format!("{n} (geohash {g})"),
+        (Some(n), None) => n.to_string(),
+        (None, Some(g)) => format!("geohash {g}"),
+        (None, None) => "(no place given)".into(),
+    }
+}
+
+fn alert_line(what: &str, a: &CheckinAlert) -> String {
+    let who = a.from.name.clone().unwrap_or_else(|| a.from.npub.clone());
+    format!(
+        "{what}: {who} · meeting {} · at {} · deadline {}",
+        meeting(&a.meeting),
+        place(a.place_name.as_deref(), a.geohash.as_deref()),
+        time(a.deadline)
+    )
+}
+
+/// What a notice says.
+pub fn notice(k: &NoticeKind) -> String {
+    match k {
+        NoticeKind::NewQuote {
+            accepted_as_posted: true,
+        } => "new quote: accepted as posted".into(),
+        NoticeKind::NewQuote { .. } => "new quote: other terms proposed".into(),
+        NoticeKind::Counter => "counter-offer".into(),
+        NoticeKind::Accepted => "they accepted; your turn to confirm".into(),
+        NoticeKind::Confirmed => "deal confirmed".into(),
+        NoticeKind::CancelRequested => "they ask to cancel".into(),
+        NoticeKind::ChatMessage => "new message in the deal's chat".into(),
+        NoticeKind::Cancelled => "cancelled by them".into(),
+        NoticeKind::Filled => "filled: they took another offer".into(),
+        NoticeKind::Meet {
+            step: MeetStep::ScannedYourCode,
+        } => "met: they scanned your code".into(),
+        NoticeKind::Meet { .. } => "met: recorded on both phones".into(),
+        NoticeKind::RatingReceived { safe, reliable } => {
+            let yn = |v: &Option<bool>| match v {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "-",
+            };
+            format!("rated you: safe {} · reliable {}", yn(safe), yn(reliable))
+        }
+        NoticeKind::CheckinReceived { checkin } => alert_line("check-in shared with you", checkin),
+        NoticeKind::CheckinOverdue { checkin } => alert_line(
+            "CHECK-IN OVERDUE — no word since the deadline; try to reach them",
+            checkin,
+        ),
+        NoticeKind::CheckinSafe { checkin } => {
+            let who = checkin
+                .from
+                .name
+                .clone()
+                .unwrap_or_else(|| checkin.from.npub.clone());
+            format!("{who} checked in: safe")
+        }
+        NoticeKind::CheckinDuress { checkin } => {
+            alert_line("CHECK-IN UNDER DURESS — they are NOT OK, act now", checkin)
+        }
+        NoticeKind::CheckinReminder { deadline, .. } => format!(
+            "your check-in ends at {}: `freeport checkin safe` or `checkin extend`",
+            time(*deadline)
+        ),
     }
 }
 
@@ -274,6 +449,13 @@ pub fn rule(r: &Rule) -> String {
         Rule::InThePast => "is already over".into(),
         Rule::Invalid => "not accepted".into(),
         Rule::Schema { keyword } => format!("breaks the market's `{keyword}` rule"),
+        Rule::TooSoon { min_secs } => {
+            format!("must be at least {} from now", humane_duration(*min_secs))
+        }
+        Rule::TooFarAhead { max_secs } => {
+            format!("must be at most {} from now", humane_duration(*max_secs))
+        }
+        Rule::MustDiffer { from } => format!("must differ from {from}"),
     }
 }
 
@@ -438,6 +620,10 @@ pub fn refusal_code(code: RefusalCode, field: Option<&str>) -> String {
         RefusalCode::TooManyMessages => "too many messages on one deal".into(),
         RefusalCode::ThreadLimit => "too many responders on this intent".into(),
         RefusalCode::ChatFull => "this deal's chat is full".into(),
+        RefusalCode::NotAContact => {
+            "a check-in from someone who is not one of your trusted contacts".into()
+        }
+        RefusalCode::Stale => "a check-in that ended long ago (a replay)".into(),
     }
 }
 

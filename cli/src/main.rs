@@ -17,9 +17,9 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use freeport_core::app::{
-    App, AppConfig, AppError, AppEvent, DealStage, DealView, Format, IntentView, MeetStep, Notice,
-    NoticeKind, PassOutcome, Payload, PostIntent, ProfileUpdate, RateInput, RefusalView, Response,
-    Rule, ScanInput, ScreeningView, ValueKind,
+    App, AppConfig, AppError, AppEvent, CheckinShare, CheckinView, DealStage, DealView, Format,
+    IntentView, Notice, PassOutcome, Payload, PostIntent, ProfileUpdate, RateInput, RefusalView,
+    Response, Rule, ScanInput, ScreeningView, TrustedContactView, ValueKind, WatchedCheckinView,
 };
 use freeport_core::protocol::envelope::Terms;
 use freeport_core::protocol::intent::{Side, TimeWindow};
@@ -236,6 +236,14 @@ enum Cmd {
     },
     /// What is still waiting to be published.
     Outbox,
+    /// Your trusted contacts (local only, never published): the people your meetup check-ins
+    /// go to, and whose check-ins your phone watches.
+    #[command(subcommand)]
+    Contacts(ContactsCmd),
+    /// Meetup check-ins: tell trusted contacts who you meet, where, and until when; they are
+    /// alerted if you do not say you are safe by then.
+    #[command(subcommand)]
+    Checkin(CheckinCmd),
     /// The whole product end to end on an embedded relay (or --relay).
     Demo {
         /// Where to write the artifacts (QR PNG, screening JSON, trust drawing).
@@ -288,6 +296,64 @@ enum RelaysCmd {
         #[arg(long = "inbox", value_name = "URL")]
         inbox: Vec<String>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum ContactsCmd {
+    /// Add a trusted contact: their key (npub, nprofile, hex or nostr: URI), or --deal NEGO
+    /// for the person of a past deal. They must add you too to watch your check-ins.
+    Add {
+        #[arg(required_unless_present = "deal", conflicts_with = "deal")]
+        key: Option<String>,
+        /// The counterparty of this deal.
+        #[arg(long)]
+        deal: Option<String>,
+        /// Your label for them (e.g. "Mum").
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Remove a trusted contact: their check-ins are ignored from now on.
+    Remove { key: String },
+    /// List your trusted contacts.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+enum CheckinCmd {
+    /// Share a check-in for a confirmed deal with trusted contacts (gift-wrapped to them only).
+    Share {
+        nego: String,
+        /// A trusted contact to share with (repeatable).
+        #[arg(long = "with", value_name = "NPUB", required = true)]
+        with: Vec<String>,
+        /// The deadline: RFC 3339 (2025-06-01T18:30:00+08:00) or from now (+30s, +90m, +2h).
+        #[arg(long, value_name = "TIME")]
+        until: String,
+        /// Where (default: the deal's place).
+        #[arg(long)]
+        place: Option<String>,
+        /// The area as a geohash, at the precision you choose (default: the deal's place's).
+        #[arg(long)]
+        geohash: Option<String>,
+    },
+    /// "I'm safe": close the deal's check-in (works offline: it goes when a relay is back).
+    Safe {
+        nego: String,
+        /// Tell your contacts you are NOT OK (this phone shows the same as a safe closing).
+        #[arg(long)]
+        duress: bool,
+    },
+    /// Move the deadline of the deal's open check-in.
+    Extend {
+        nego: String,
+        /// The new deadline: RFC 3339 or from now (+30m).
+        #[arg(long, value_name = "TIME")]
+        until: String,
+    },
+    /// Call off the deal's open check-in.
+    Cancel { nego: String },
+    /// Your check-ins and the ones your contacts share with you.
+    List,
 }
 
 #[derive(Subcommand, Debug)]
@@ -1553,6 +1619,110 @@ async fn dispatch(cli: Cli) -> Result<()> {
                 }
             }
         }
+        Cmd::Contacts(cmd) => {
+            let app = open_app(&cli)?;
+            match cmd {
+                ContactsCmd::Add { key, deal, name } => {
+                    let c = match (key, deal) {
+                        (_, Some(nego)) => app.add_trusted_contact_from_deal(nego, name.clone())?,
+                        (Some(k), None) => app.add_trusted_contact(k, name.clone())?,
+                        (None, None) => return Err(anyhow!("give a KEY or --deal NEGO")),
+                    };
+                    if cli.json {
+                        print_json(&c)?;
+                    } else {
+                        println!("trusted: {}", contact_line(&c));
+                        eprintln!("note: they watch your check-ins only once they add you too");
+                    }
+                }
+                ContactsCmd::Remove { key } => {
+                    let was = app.remove_trusted_contact(key)?;
+                    if cli.json {
+                        print_json(&serde_json::json!({ "removed": was }))?;
+                    } else if was {
+                        println!("removed");
+                    } else {
+                        println!("that key was not a trusted contact");
+                    }
+                }
+                ContactsCmd::List => {
+                    let list = app.trusted_contacts()?;
+                    if cli.json {
+                        print_json(&list)?;
+                    } else if list.is_empty() {
+                        println!("no trusted contacts yet: `freeport contacts add NPUB`");
+                    } else {
+                        list.iter().for_each(|c| println!("{}", contact_line(c)));
+                    }
+                }
+            }
+        }
+        Cmd::Checkin(CheckinCmd::List) => {
+            let app = open_app(&cli)?;
+            let mine = app.my_checkins()?;
+            let watching = app.watched_checkins()?;
+            if cli.json {
+                print_json(&serde_json::json!({ "mine": mine, "watching": watching }))?;
+            } else if mine.is_empty() && watching.is_empty() {
+                println!("no check-ins");
+            } else {
+                if !mine.is_empty() {
+                    println!("yours:");
+                    mine.iter().for_each(print_checkin);
+                }
+                if !watching.is_empty() {
+                    println!("shared with you:");
+                    watching.iter().for_each(print_watched);
+                }
+            }
+        }
+        Cmd::Checkin(cmd) => {
+            // Times are read before anything connects (a bad one changes nothing).
+            let deadline = match cmd {
+                CheckinCmd::Share { until, .. } | CheckinCmd::Extend { until, .. } => {
+                    Some(parse_time("until", until)?)
+                }
+                _ => None,
+            };
+            let app = online(&cli).await?;
+            let v = match cmd {
+                CheckinCmd::Share {
+                    nego,
+                    with,
+                    place,
+                    geohash,
+                    ..
+                } => {
+                    app.checkin_share(CheckinShare {
+                        nego: nego.clone(),
+                        contacts: with.clone(),
+                        deadline: deadline.unwrap_or_default(),
+                        place_name: place.clone(),
+                        geohash: geohash.clone(),
+                    })
+                    .await?
+                }
+                CheckinCmd::Safe { nego, duress } => app.checkin_safe(nego, *duress).await?,
+                CheckinCmd::Extend { nego, .. } => {
+                    app.checkin_extend(nego, deadline.unwrap_or_default())
+                        .await?
+                }
+                CheckinCmd::Cancel { nego } => app.checkin_cancel(nego).await?,
+                CheckinCmd::List => return Err(anyhow!("`checkin list` is handled above")),
+            };
+            finish(&app).await?;
+            // After publishing: whether the messages left the outbox.
+            let v = app
+                .my_checkins()?
+                .into_iter()
+                .find(|c| c.id == v.id)
+                .unwrap_or(v);
+            if cli.json {
+                print_json(&v)?;
+            } else {
+                print_checkin(&v);
+            }
+        }
         Cmd::Demo { out, puppets } => {
             demo::run(demo::DemoOptions {
                 relays: cli.relays.clone(),
@@ -1599,33 +1769,162 @@ fn indent(s: &str) -> String {
     s.lines().map(|l| format!("   {l}\n")).collect()
 }
 
-/// One notice as a line: what happened, on which deal.
-fn print_notice(n: &Notice) {
-    let what = match &n.kind {
-        NoticeKind::NewQuote {
-            accepted_as_posted: true,
-        } => "new quote: accepted as posted".to_string(),
-        NoticeKind::NewQuote { .. } => "new quote: other terms proposed".to_string(),
-        NoticeKind::Counter => "counter-offer".to_string(),
-        NoticeKind::Accepted => "they accepted; your turn to confirm".to_string(),
-        NoticeKind::Confirmed => "deal confirmed".to_string(),
-        NoticeKind::CancelRequested => "they ask to cancel".to_string(),
-        NoticeKind::ChatMessage => "new message in the deal's chat".to_string(),
-        NoticeKind::Cancelled => "cancelled by them".to_string(),
-        NoticeKind::Filled => "filled: they took another offer".to_string(),
-        NoticeKind::Meet {
-            step: MeetStep::ScannedYourCode,
-        } => "met: they scanned your code".to_string(),
-        NoticeKind::Meet { .. } => "met: recorded on both phones".to_string(),
-        NoticeKind::RatingReceived { safe, reliable } => {
-            let yn = |v: &Option<bool>| match v {
-                Some(true) => "yes",
-                Some(false) => "no",
-                None => "-",
+fn contact_line(c: &TrustedContactView) -> String {
+    let mut line = c.npub.clone();
+    if let Some(l) = c.label.as_ref().or(c.name.as_ref()) {
+        line.push_str(&format!("  {l}"));
+    }
+    if let Some(d) = &c.from_deal {
+        line.push_str(&format!("  (from deal {d})"));
+    }
+    line
+}
+
+fn print_checkin(v: &CheckinView) {
+    let now = now();
+    println!(
+        "{} · {} · until {} ({})",
+        v.nego,
+        english::checkin_state(v.state),
+        english::time(v.deadline),
+        english::relative(v.deadline, now)
+    );
+    println!("   meeting {}", english::meeting(&v.meeting));
+    println!(
+        "   at {}",
+        english::place(v.place_name.as_deref(), v.geohash.as_deref())
+    );
+    let with: Vec<String> = v
+        .contacts
+        .iter()
+        .map(|c| c.name.clone().unwrap_or_else(|| c.npub.clone()))
+        .collect();
+    println!("   shared with {}", with.join(", "));
+    println!("   {}", english::delivery(v.delivery, v.unsent));
+    if !v.actions.is_empty() {
+        let actions: Vec<&str> = v
+            .actions
+            .iter()
+            .map(|a| english::checkin_action(*a))
+            .collect();
+        println!("   you can: {}", actions.join(" · "));
+    }
+}
+
+fn print_watched(w: &WatchedCheckinView) {
+    let now = now();
+    let who = w.from.name.clone().unwrap_or_else(|| w.from.npub.clone());
+    println!(
+        "{who} · {} · until {} ({})",
+        english::checkin_state(w.state),
+        english::time(w.deadline),
+        english::relative(w.deadline, now)
+    );
+    println!("   meeting {}", english::meeting(&w.meeting));
+    println!(
+        "   at {}",
+        english::place(w.place_name.as_deref(), w.geohash.as_deref())
+    );
+    if w.clock_skewed
+        && let Some(o) = w.clock_offset_secs
+    {
+        let how = if o > 0 { "ahead of" } else { "behind" };
+        println!(
+            "   their clock seems {} {how} yours (or their messages came late)",
+            freeport_core::meet::humane_duration(o.unsigned_abs())
+        );
+    }
+    if let Some(a) = w.alarm_at {
+        println!(
+            "   this phone alerts at {} unless they check in",
+            english::time(a)
+        );
+    }
+}
+
+/// A time: RFC 3339 (`2025-06-01T18:30:00+08:00`, `…Z`, fractions ignored) or relative to now
+/// (`+30s`, `+90m`, `+2h`, `+1d`). Unix seconds.
+fn parse_time(field: &'static str, s: &str) -> Result<u64> {
+    let s = s.trim();
+    if let Some(rel) = s.strip_prefix('+') {
+        let secs = parse_duration_for(field, rel)?;
+        return Ok(now().saturating_add(secs));
+    }
+    rfc3339(s).ok_or_else(|| {
+        ArgError::new(
+            field,
+            format!("`{s}` is not RFC 3339 (2025-06-01T18:30:00+08:00) or +DURATION (+90m)"),
+        )
+        .into()
+    })
+}
+
+/// RFC 3339 date-time to unix seconds (`None` if malformed or before 1970).
+fn rfc3339(s: &str) -> Option<u64> {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let t = s.get(r)?;
+        t.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| t.parse().ok())
+            .flatten()
+    };
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    let mut rest = &s[19..];
+    if let Some(frac) = rest.strip_prefix('.') {
+        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        rest = &frac[digits..];
+    }
+    let offset = match rest {
+        "Z" | "z" => 0,
+        _ => {
+            let sign = match rest.as_bytes().first()? {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
             };
-            format!("rated you: safe {} · reliable {}", yn(safe), yn(reliable))
+            if rest.len() != 6 || rest.as_bytes()[3] != b':' {
+                return None;
+            }
+            let oh: i64 = rest.get(1..3)?.parse().ok()?;
+            let om: i64 = rest.get(4..6)?.parse().ok()?;
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            sign * (oh * 3600 + om * 60)
         }
     };
+    // Days since 1970-01-01 of a civil date (H. Hinnant's algorithm).
+    let (yy, mm) = if mo <= 2 {
+        (y - 1, mo + 9)
+    } else {
+        (y, mo - 3)
+    };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let doy = (153 * mm + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let t = days * 86_400 + h * 3600 + mi * 60 + se.min(59) - offset;
+    u64::try_from(t).ok()
+}
+
+/// One notice as a line: what happened, on which deal.
+fn print_notice(n: &Notice) {
+    let what = english::notice(&n.kind);
     match &n.deal {
         Some(d) => println!("{what} · {} · {}", d.intent_title, d.nego),
         None => println!("{what}"),
@@ -1637,4 +1936,42 @@ fn now() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_times_read_with_their_offset() {
+        assert_eq!(rfc3339("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(rfc3339("2024-02-29T12:00:00Z"), Some(1_709_208_000));
+        assert_eq!(rfc3339("2024-02-29T20:00:00+08:00"), Some(1_709_208_000));
+        assert_eq!(
+            rfc3339("2024-02-29T11:30:00.250-00:30"),
+            Some(1_709_208_000)
+        );
+        assert_eq!(rfc3339("2024-02-29 12:00:00z"), Some(1_709_208_000));
+        for bad in [
+            "2024-02-29",
+            "2024-13-01T00:00:00Z",
+            "2024-02-29T12:00:00",
+            "2024-02-29T12:00:00+8",
+            "1969-12-31T23:59:59Z",
+            "2024-02-29T12:00:00.Z",
+            "２０２４-02-29T12:00:00Z",
+        ] {
+            assert_eq!(rfc3339(bad), None, "{bad}");
+        }
+        // The printer agrees with the parser.
+        assert_eq!(english::time(1_709_208_000), "2024-02-29 12:00 UTC");
+    }
+
+    #[test]
+    fn relative_times_count_from_now() {
+        let t = parse_time("until", "+90m").unwrap();
+        assert!(t.abs_diff(now() + 5400) <= 2);
+        assert!(parse_time("until", "+soon").is_err());
+        assert!(parse_time("until", "tomorrow").is_err());
+    }
 }

@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! api/          UniFFI facade: thin, converts and delegates
-//! app/          use cases: post, browse, negotiate, meet, rate, screen, backup
+//! app/          use cases: post, browse, negotiate, meet, rate, screen, backup, check-ins
+//! checkin/      pure meetup check-in: messages, state machines (no I/O)
 //! protocol/     pure wire formats (no I/O)
 //! negotiation/  pure state machine (no I/O)
 //! reputation/   pure graph + trust propagation + aggregation (no I/O)
@@ -18,6 +19,7 @@
 
 pub mod api;
 pub mod app;
+pub mod checkin;
 pub mod contact;
 pub mod identity;
 pub mod meet;

@@ -114,6 +114,22 @@ pub enum Rule {
     InThePast,
     /// Not accepted, with no finer code (a wire rule of the protocol).
     Invalid,
+    /// A time less than `min_secs` from now (or in the past) where a later one is needed (a
+    /// check-in deadline).
+    TooSoon {
+        /// Shortest time from now allowed (seconds).
+        min_secs: u64,
+    },
+    /// A time more than `max_secs` from now.
+    TooFarAhead {
+        /// Longest time from now allowed (seconds).
+        max_secs: u64,
+    },
+    /// Must differ from another field (the duress PIN from the usual one).
+    MustDiffer {
+        /// The other field.
+        from: String,
+    },
     /// Any other constraint of a market's schema, named by its JSON Schema keyword (e.g.
     /// `uniqueItems`).
     Schema {

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `freeport` command, driving the built binary as a user would.
 
 mod bad_input;
+mod checkin;
 mod flow;
 mod harness;
 mod moves;

@@ -9,14 +9,16 @@ use tokio::runtime::Handle;
 use super::FreeportError;
 use super::listener::{AppListener, ListenerHandle, listener_runtime};
 use super::records::{
-    FreeportConfig, IdentityView, PostIntentInput, ProfileInput, RateRecord, terms_from_json,
+    CheckinShareInput, FreeportConfig, IdentityView, PostIntentInput, ProfileInput, RateRecord,
+    terms_from_json,
 };
 use super::relay_settings::{InboxStatus, RelayViolationRecord};
 use crate::app::{
-    App, AppConfig, BlockedView, ChatMessageView, DealStage, DealView, FormEntry, IntentView,
-    MarketView, MeetCodeView, MeetOutcomeView, NeighbourhoodView, Notice, NoticeSettings,
-    OutboxItemView, PassReport, PostIntent, ProfileView, QuoteView, RefusalView, RelayFileImport,
-    RelaySettingsView, RelayStatusView, Response, ScanInput, ScreeningView, SyncReport,
+    App, AppConfig, BlockedView, ChatMessageView, CheckinView, DealCheckinView, DealStage,
+    DealView, FormEntry, IntentView, MarketView, MeetCodeView, MeetOutcomeView, NeighbourhoodView,
+    Notice, NoticeSettings, OutboxItemView, PassReport, PostIntent, ProfileView, QuoteView,
+    RefusalView, RelayFileImport, RelaySettingsView, RelayStatusView, Response, ScanInput,
+    ScreeningView, SyncReport, TrustedContactView, WatchedCheckinView,
 };
 use crate::identity::SecretStore;
 
@@ -475,6 +477,111 @@ impl FreeportApp {
     /// Switches notice channels on or off.
     pub fn set_notice_settings(&self, settings: NoticeSettings) -> Result<()> {
         Ok(self.app.set_notice_settings(settings)?)
+    }
+
+    // ---- check-ins --------------------------------------------------------------------------
+
+    /// The trusted contacts (local only, never published), oldest first.
+    pub fn trusted_contacts(&self) -> Result<Vec<TrustedContactView>> {
+        Ok(self.app.trusted_contacts()?)
+    }
+
+    /// Adds a trusted contact by key (npub, nprofile, hex or `nostr:` URI — what a scanned
+    /// profile QR gives), with an optional label; again: updates the label.
+    pub fn add_trusted_contact(
+        &self,
+        key: String,
+        label: Option<String>,
+    ) -> Result<TrustedContactView> {
+        Ok(self.app.add_trusted_contact(&key, label)?)
+    }
+
+    /// Adds the counterparty of a past deal as a trusted contact.
+    pub fn add_trusted_contact_from_deal(
+        &self,
+        nego: String,
+        label: Option<String>,
+    ) -> Result<TrustedContactView> {
+        Ok(self.app.add_trusted_contact_from_deal(&nego, label)?)
+    }
+
+    /// Removes a trusted contact (`true` if it was one): their check-ins are ignored from now.
+    pub fn remove_trusted_contact(&self, key: String) -> Result<bool> {
+        Ok(self.app.remove_trusted_contact(&key)?)
+    }
+
+    /// Shares a check-in for a confirmed deal with trusted contacts (NIP-17 gift wraps only).
+    pub async fn checkin_share(&self, input: CheckinShareInput) -> Result<CheckinView> {
+        Ok(self.app.checkin_share(input.into()).await?)
+    }
+
+    /// Moves the deadline of the deal's open check-in.
+    pub async fn checkin_extend(&self, nego: String, deadline: u64) -> Result<CheckinView> {
+        Ok(self.app.checkin_extend(&nego, deadline).await?)
+    }
+
+    /// "I'm safe" (with `duress`: the contacts are told the user is not OK; this phone shows
+    /// the same either way). Offline, the message waits in the outbox (`delivery`).
+    pub async fn checkin_safe(&self, nego: String, duress: bool) -> Result<CheckinView> {
+        Ok(self.app.checkin_safe(&nego, duress).await?)
+    }
+
+    /// "I'm safe" with a PIN: the usual one closes safe, the duress one under duress; another
+    /// is `NotPossible(WrongPin)` and changes nothing.
+    pub async fn checkin_safe_with_pin(&self, nego: String, pin: String) -> Result<CheckinView> {
+        Ok(self.app.checkin_safe_with_pin(&nego, &pin).await?)
+    }
+
+    /// Calls off the deal's open check-in.
+    pub async fn checkin_cancel(&self, nego: String) -> Result<CheckinView> {
+        Ok(self.app.checkin_cancel(&nego).await?)
+    }
+
+    /// The user's own check-ins, open ones first.
+    pub fn my_checkins(&self) -> Result<Vec<CheckinView>> {
+        Ok(self.app.my_checkins()?)
+    }
+
+    /// A deal's check-in and what the user may do with it (the deal screen).
+    pub fn deal_checkin(&self, nego: String) -> Result<DealCheckinView> {
+        Ok(self.app.deal_checkin(&nego)?)
+    }
+
+    /// Check-ins contacts share with the user, open ones first.
+    pub fn watched_checkins(&self) -> Result<Vec<WatchedCheckinView>> {
+        Ok(self.app.watched_checkins()?)
+    }
+
+    /// One check-in a contact shares (the alert screen; from a notice's `checkin`).
+    pub fn watched_checkin(&self, from: String, id: String) -> Result<WatchedCheckinView> {
+        Ok(self.app.watched_checkin(&from, &id)?)
+    }
+
+    /// Raises what is due now (reminders, contacts' overdue alerts) and returns the new
+    /// notices. Call when the alarm scheduled for `checkin_next_alarm` rings.
+    pub fn checkin_tick(&self) -> Result<Vec<Notice>> {
+        Ok(self.app.checkin_tick()?)
+    }
+
+    /// When this phone must next act for check-ins (unix seconds), if ever: schedule an exact
+    /// alarm for it.
+    pub fn checkin_next_alarm(&self) -> Result<Option<u64>> {
+        Ok(self.app.checkin_next_alarm()?)
+    }
+
+    /// `true` when check-in PINs are set (then "I'm safe" asks for one).
+    pub fn checkin_pins_set(&self) -> bool {
+        self.app.checkin_pins_set()
+    }
+
+    /// Sets the usual and the duress check-in PIN (4–12 digits each, different).
+    pub fn set_checkin_pins(&self, safe_pin: String, duress_pin: String) -> Result<()> {
+        Ok(self.app.set_checkin_pins(&safe_pin, &duress_pin)?)
+    }
+
+    /// Removes the check-in PINs.
+    pub fn clear_checkin_pins(&self) -> Result<()> {
+        Ok(self.app.clear_checkin_pins()?)
     }
 
     // ---- live updates -----------------------------------------------------------------------

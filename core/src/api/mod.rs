@@ -25,8 +25,8 @@ pub use info::{
 };
 pub use listener::{AppListener, ListenerHandle};
 pub use records::{
-    AppEventRecord, FreeportConfig, IdentityView, MAX_POW_BITS, PostIntentInput, ProfileInput,
-    RateRecord,
+    AppEventRecord, CheckinShareInput, FreeportConfig, IdentityView, MAX_POW_BITS, PostIntentInput,
+    ProfileInput, RateRecord,
 };
 pub use relay::EmbeddedRelayHandle;
 pub use relay_settings::{InboxStatus, RelayListRole, RelayUrlRule, RelayViolationRecord};

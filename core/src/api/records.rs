@@ -253,6 +253,33 @@ pub struct RateRecord {
     pub reached_number: bool,
 }
 
+/// A check-in to share from a deal.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct CheckinShareInput {
+    /// The deal (confirmed or met).
+    pub nego: String,
+    /// Trusted contacts to share with (npub, nprofile, hex or `nostr:` URI); at least one.
+    pub contacts: Vec<String>,
+    /// The deadline, unix seconds (at least a minute, at most three days ahead).
+    pub deadline: u64,
+    /// Where (default: the deal's place).
+    pub place_name: Option<String>,
+    /// A geohash at the precision the user picked (default: the deal's place's).
+    pub geohash: Option<String>,
+}
+
+impl From<CheckinShareInput> for crate::app::CheckinShare {
+    fn from(c: CheckinShareInput) -> Self {
+        Self {
+            nego: c.nego,
+            contacts: c.contacts,
+            deadline: c.deadline,
+            place_name: c.place_name,
+            geohash: c.geohash,
+        }
+    }
+}
+
 impl From<RateRecord> for RateInput {
     fn from(r: RateRecord) -> Self {
         Self {
@@ -265,6 +292,9 @@ impl From<RateRecord> for RateInput {
 }
 
 /// A live update delivered to an [`AppListener`](super::AppListener).
+// A notice with a check-in alert is the large variant; events are few and short-lived, and
+// UniFFI enums cannot box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, uniffi::Enum)]
 pub enum AppEventRecord {
     /// A new or updated intent arrived in a watched market.
@@ -309,6 +339,11 @@ pub enum AppEventRecord {
         /// The notice.
         notice: crate::app::Notice,
     },
+    /// A check-in (the user's own, or one a contact shares) changed: refresh its screen.
+    CheckinChanged {
+        /// The check-in id.
+        id: String,
+    },
 }
 
 impl From<AppEvent> for AppEventRecord {
@@ -323,6 +358,7 @@ impl From<AppEvent> for AppEventRecord {
             AppEvent::MessageRejected { code, nego } => Self::MessageRejected { code, nego },
             AppEvent::ChatReceived { nego } => Self::ChatReceived { nego },
             AppEvent::Notice { notice } => Self::Notice { notice },
+            AppEvent::CheckinChanged { id } => Self::CheckinChanged { id },
         }
     }
 }

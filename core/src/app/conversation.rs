@@ -45,7 +45,7 @@ pub(crate) fn refusal_of(e: &AppError) -> Option<(RefusalCode, Option<&'static s
     }
 }
 
-fn protocol_refusal(p: &ProtocolError) -> (RefusalCode, Option<&'static str>) {
+pub(crate) fn protocol_refusal(p: &ProtocolError) -> (RefusalCode, Option<&'static str>) {
     use ProtocolError as P;
     match p {
         P::NotJson { .. } | P::UnsupportedVersion { .. } | P::WrongKind { .. } => {
@@ -182,6 +182,10 @@ impl App {
         if self.is_blocked(&dm.sender) || self.inner.store.is_refused(&msg_id)? {
             done(self)?;
             return Ok(DmOutcome::Ignored);
+        }
+        // A check-in is not a deal envelope: it has its own path (and its own refusals).
+        if crate::checkin::is_checkin(&dm.plaintext) {
+            return self.receive_checkin(dm, msg_id, wrap).await;
         }
         let sender = dm.sender;
         // The deal a message names, read loosely: a malformed message still names its deal.

@@ -40,6 +40,9 @@ pub(crate) struct Outgoing {
     pub receipts: Vec<Event>,
     /// Threads whose listeners must hear about a change (with the new state when known).
     pub changed: Vec<(NegoId, Option<State>)>,
+    /// Check-ins the change closes (a deal cancelled before the meetup cancels its check-in):
+    /// their messages are among `events`.
+    pub checkins: Vec<crate::store::CheckinRow>,
 }
 
 /// Most intent books kept in memory between changes (a user has a few live intents).
@@ -257,7 +260,10 @@ impl App {
 
     /// The relay a direct message to `peer` goes to first (their first inbox relay, else their
     /// first read relay), looking their lists up when stale; `None` without lists or offline.
-    async fn dm_hint(&self, peer: &PublicKey) -> Result<Option<nostr::RelayUrl>, AppError> {
+    pub(crate) async fn dm_hint(
+        &self,
+        peer: &PublicKey,
+    ) -> Result<Option<nostr::RelayUrl>, AppError> {
         self.ensure_peer_relays(&[*peer]).await?;
         let Ok(c) = self.client() else {
             return Ok(None);
@@ -376,6 +382,17 @@ impl App {
                 | Effect::StaleAccept { .. } => out.changed.push((nego.clone(), None)),
             }
         }
+        // A deal cancelled before the meetup takes its check-in with it.
+        let mut cancelled: Vec<&NegoId> = Vec::new();
+        for (nego, fx) in effects {
+            if matches!(fx, Effect::Cancelled { .. }) && !cancelled.contains(&nego) {
+                cancelled.push(nego);
+            }
+        }
+        for nego in cancelled {
+            self.cancel_checkin_with_deal(nego, effects, &mut out)
+                .await?;
+        }
         Ok(out)
     }
 
@@ -412,6 +429,7 @@ impl App {
             for e in &out.events {
                 tx.outbox_enqueue(e)?;
             }
+            super::checkins::write_rows(tx, &out.checkins)?;
             let extra = extra(tx)?;
             let mut new = Vec::new();
             for n in notices {

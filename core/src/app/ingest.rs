@@ -142,6 +142,27 @@ pub(crate) fn spawn_loops(app: App, mut incoming: Incoming) -> Vec<JoinHandle<()
             }
         }));
     }
+    {
+        // Check-in alarms while online: sleep until the next one (at most a minute) or until a
+        // check-in arrives or changes; then, a moment later (what arrives together is applied
+        // first: a closing beats the alert of a late check-in), raise what is due.
+        let c = app.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let now = super::unix_now();
+                let next = c.checkin_next_alarm().ok().flatten().unwrap_or(u64::MAX);
+                let wait = std::time::Duration::from_secs(next.saturating_sub(now).min(60));
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = c.inner.checkin_wake.notified() => {}
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                if let Err(e) = c.checkin_tick() {
+                    tracing::warn!("check-in alarms: {e}");
+                }
+            }
+        }));
+    }
     let a = app.clone();
     let events = tokio::spawn(async move {
         let weight = |v: &VerifiedEvent| crate::relay::client::approx_event_bytes(v.event());

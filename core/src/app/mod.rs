@@ -6,6 +6,7 @@
 //! (identity, data key, private contact), and a relay client once [`App::start_network`] ran.
 
 mod caps;
+pub mod checkins;
 mod conversation;
 mod deals;
 mod ingest;
@@ -41,6 +42,12 @@ use crate::relay::{
 use crate::reputation::{Params, Reputation, ReputationError};
 use crate::store::{Store, StoreError};
 
+pub use crate::checkin::{CheckinAction, CheckinPolicy, CheckinState};
+pub use checkins::{
+    CheckinAlert, CheckinDelivery, CheckinMeetingView, CheckinPersonView, CheckinScreeningView,
+    CheckinShare, CheckinView, DealCheckinView, MAX_TRUSTED_CONTACTS, TrustedContactView,
+    WatchedCheckinView,
+};
 pub use deals::Response;
 pub use intents::{MAX_INTENTS_PER_AUTHOR, Payload, PostIntent, WITHDRAWN_REASON};
 pub use meetup::ScanInput;
@@ -95,6 +102,8 @@ pub struct AppConfig {
     /// demand). The live stream alone can miss events: a relay may skip deliveries to a slow
     /// connection, or drop them under load, and nothing else would ever fetch them.
     pub catch_up_every: Option<Duration>,
+    /// Check-in time rules (grace before a contact's alert, reminder lead, deadline limits).
+    pub checkin: CheckinPolicy,
 }
 
 /// Default period of the background catch-up while online.
@@ -115,6 +124,7 @@ impl AppConfig {
             reputation: Params::default(),
             query_timeout: Duration::from_secs(5),
             catch_up_every: Some(DEFAULT_CATCH_UP_EVERY),
+            checkin: CheckinPolicy::default(),
         }
     }
 }
@@ -192,6 +202,9 @@ fn violations_line(v: &[FieldViolation]) -> String {
 }
 
 /// Live updates for listeners (UI screens, `freeport watch`).
+// A notice with a check-in alert is the large variant; events are few and short-lived (and
+// mirror the FFI's enum, which cannot box).
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum AppEvent {
@@ -215,6 +228,8 @@ pub enum AppEvent {
     /// Something the user should hear about happened (see [`Notice`]); written before this is
     /// sent, pending until acknowledged.
     Notice { notice: Notice },
+    /// A check-in (ours, or one a contact shares) changed: refresh its screen.
+    CheckinChanged { id: String },
 }
 
 struct Net {
@@ -245,6 +260,8 @@ pub(crate) struct Inner {
     pub(crate) peers_read_at: Mutex<Option<u64>>,
     /// One background pass at a time.
     pub(crate) pass_lock: tokio::sync::Mutex<()>,
+    /// Wakes the online check-in clock (a check-in arrived or changed).
+    pub(crate) checkin_wake: tokio::sync::Notify,
     pub(crate) events: broadcast::Sender<AppEvent>,
 }
 
@@ -357,10 +374,15 @@ impl App {
                 blocked: RwLock::new(blocked),
                 peers_read_at: Mutex::new(None),
                 pass_lock: tokio::sync::Mutex::new(()),
+                checkin_wake: tokio::sync::Notify::new(),
                 events,
             }),
         };
         app.load_reputation()?;
+        // Alarms that rang while the app was closed (a contact's overdue check-in, our reminder).
+        if let Err(e) = app.checkin_tick() {
+            tracing::warn!("check-in alarms not checked: {e}");
+        }
         Ok(app)
     }
 

@@ -21,10 +21,15 @@
 //! | `filled` | the owner took another offer ("Filled") | deals |
 //! | `meet` | the other side scanned my meet code, or recorded the meeting I recorded | deals |
 //! | `rating_received` | the counterparty of one of my deals rated me | ratings |
+//! | `checkin_received` | a trusted contact shared a meetup check-in with me | safety |
+//! | `checkin_overdue` | a contact's check-in deadline passed with no word from them | safety |
+//! | `checkin_safe` | a contact closed their check-in: safe | safety |
+//! | `checkin_duress` | a contact closed their check-in under duress: act now | safety |
+//! | `checkin_reminder` | my own check-in's deadline is close (extend it or say I'm safe) | safety |
 //!
-//! The check-in alerts of issue #21 (`checkin_received`, `checkin_overdue`, `checkin_safe`,
-//! `checkin_duress`) are to be added as further [`NoticeKind`] variants on the `safety` channel;
-//! nothing else changes (the store keeps kinds as labels, the channel is derived here).
+//! Check-in notices (issue #21, `app/checkins.rs`) carry no deal of mine (except the
+//! reminder): their parameters say who, with whom, where and until when, with the person met's
+//! phone masked.
 
 use serde::{Deserialize, Serialize};
 
@@ -93,6 +98,33 @@ pub enum NoticeKind {
         /// They found me reliable (`None`: a client that sent only a score).
         reliable: Option<bool>,
     },
+    /// A trusted contact shared a meetup check-in with me: this phone keeps the alarm.
+    CheckinReceived {
+        /// Who, with whom, where, until when.
+        checkin: super::checkins::CheckinAlert,
+    },
+    /// A contact's check-in deadline passed and nothing closed it: they may need help.
+    CheckinOverdue {
+        /// Who, with whom, where, until when.
+        checkin: super::checkins::CheckinAlert,
+    },
+    /// A contact said they are safe.
+    CheckinSafe {
+        /// Whose check-in.
+        checkin: super::checkins::CheckinAlert,
+    },
+    /// A contact closed their check-in under duress: they are not OK, act now.
+    CheckinDuress {
+        /// Who, with whom, where.
+        checkin: super::checkins::CheckinAlert,
+    },
+    /// My own check-in's deadline is close: extend it, or say I'm safe.
+    CheckinReminder {
+        /// The check-in.
+        checkin_id: String,
+        /// Its deadline (unix seconds).
+        deadline: u64,
+    },
 }
 
 impl NoticeKind {
@@ -109,6 +141,11 @@ impl NoticeKind {
             Self::Filled => "filled",
             Self::Meet { .. } => "meet",
             Self::RatingReceived { .. } => "rating_received",
+            Self::CheckinReceived { .. } => "checkin_received",
+            Self::CheckinOverdue { .. } => "checkin_overdue",
+            Self::CheckinSafe { .. } => "checkin_safe",
+            Self::CheckinDuress { .. } => "checkin_duress",
+            Self::CheckinReminder { .. } => "checkin_reminder",
         }
     }
 
@@ -116,7 +153,11 @@ impl NoticeKind {
     pub fn channel(&self) -> NoticeChannel {
         match self {
             Self::RatingReceived { .. } => NoticeChannel::Ratings,
-            // The check-in alerts (issue #21) go to `Safety`.
+            Self::CheckinReceived { .. }
+            | Self::CheckinOverdue { .. }
+            | Self::CheckinSafe { .. }
+            | Self::CheckinDuress { .. }
+            | Self::CheckinReminder { .. } => NoticeChannel::Safety,
             _ => NoticeChannel::Deals,
         }
     }
@@ -160,7 +201,7 @@ pub struct Notice {
     pub channel: NoticeChannel,
     /// When it happened (unix seconds).
     pub created_at: u64,
-    /// The deal it is about (every current kind has one).
+    /// The deal it is about (every kind but the contacts' check-in alerts has one).
     #[serde(flatten)]
     pub deal: Option<NoticeDeal>,
 }
@@ -708,6 +749,61 @@ mod tests {
         assert!(at(State::Cancelled).is_empty());
     }
 
+    fn alert() -> super::super::checkins::CheckinAlert {
+        use super::super::checkins::{
+            CheckinAlert, CheckinMeetingView, CheckinPersonView, CheckinScreeningView,
+        };
+        CheckinAlert {
+            id: "cd".repeat(16),
+            from: CheckinPersonView {
+                pubkey: "aa".into(),
+                npub: "npub1a".into(),
+                name: Some("Alice".into()),
+            },
+            meeting: CheckinMeetingView {
+                pubkey: "bb".into(),
+                npub: "npub1b".into(),
+                name: None,
+                phone: Some("+65••••4321".into()),
+                screening: CheckinScreeningView {
+                    deals: 1,
+                    partners: 1,
+                    partners_in_network: 0,
+                    met_in_person: 0,
+                    verified_by: 0,
+                    new_account: true,
+                    verdict: crate::reputation::Verdict::Unknown,
+                },
+            },
+            place_name: Some("MRT".into()),
+            geohash: None,
+            meet_at: None,
+            deadline: 7,
+        }
+    }
+
+    #[test]
+    fn check_in_notices_go_to_the_safety_channel_with_their_parameters() {
+        let k = NoticeKind::CheckinOverdue { checkin: alert() };
+        assert_eq!(k.channel(), NoticeChannel::Safety);
+        assert_eq!(k.code(), "checkin_overdue");
+        let v = serde_json::to_value(&k).unwrap();
+        assert_eq!(v["kind"], "checkin_overdue");
+        assert_eq!(v["checkin"]["meeting"]["phone"], "+65••••4321");
+        assert_eq!(v["checkin"]["deadline"], 7);
+        for k in [
+            NoticeKind::CheckinReceived { checkin: alert() },
+            NoticeKind::CheckinSafe { checkin: alert() },
+            NoticeKind::CheckinDuress { checkin: alert() },
+            NoticeKind::CheckinReminder {
+                checkin_id: "x".into(),
+                deadline: 1,
+            },
+        ] {
+            assert_eq!(k.channel(), NoticeChannel::Safety, "{k:?}");
+        }
+    }
+
     #[test]
     fn the_json_item_has_a_snake_case_kind_and_the_nego_at_the_top() {
         let n = Notice {
@@ -748,6 +844,12 @@ mod tests {
             NoticeKind::RatingReceived {
                 safe: None,
                 reliable: Some(true),
+            },
+            NoticeKind::CheckinOverdue { checkin: alert() },
+            NoticeKind::CheckinDuress { checkin: alert() },
+            NoticeKind::CheckinReminder {
+                checkin_id: "ab".repeat(16),
+                deadline: 9,
             },
         ] {
             let b = serde_json::to_vec(&Body {

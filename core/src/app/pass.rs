@@ -190,6 +190,12 @@ impl App {
         if let Err(e) = self.prune_notices() {
             tracing::warn!("pruning notices: {e}");
         }
+        if let Err(e) = self.prune_checkins() {
+            tracing::warn!("pruning check-ins: {e}");
+        }
+        // After reading (a "safe" waiting on the relays closes a check-in first), and offline
+        // too: a contact's alarm rings whether or not this phone reaches a relay.
+        self.checkin_tick()?;
         self.with_notices(report)
     }
 

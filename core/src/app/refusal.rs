@@ -68,6 +68,38 @@ pub enum Refusal {
     IdentityExists,
     /// You blocked the counterparty: nothing is sent to a blocked key.
     Blocked,
+    /// A check-in needs a confirmed (or met) deal; this one is `state`.
+    CheckinNeedsConfirmedDeal {
+        /// The deal's state.
+        state: DealState,
+    },
+    /// This deal already has an open check-in: extend, close or cancel it first.
+    CheckinOpen,
+    /// This deal has no open check-in (or no check-in at all).
+    NoCheckin,
+    /// The check-in is over (`state` is safe or cancelled).
+    CheckinClosed {
+        /// Its state.
+        state: crate::checkin::CheckinState,
+    },
+    /// There is no trusted contact yet: add one first.
+    NoTrustedContacts,
+    /// `npub` is not one of your trusted contacts.
+    NotATrustedContact {
+        /// The key given.
+        npub: String,
+    },
+    /// The trusted contact list is full.
+    TooManyTrustedContacts {
+        /// Most contacts kept.
+        max: u32,
+    },
+    /// A check-in never goes to the person you meet.
+    ContactIsCounterparty,
+    /// No check-in PINs are set.
+    NoCheckinPins,
+    /// The PIN is neither of your check-in PINs. Nothing was changed.
+    WrongPin,
 }
 
 fn u32_of(n: usize) -> u32 {

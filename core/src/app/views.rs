@@ -328,11 +328,15 @@ pub enum RefusalCode {
     ThreadLimit,
     /// The deal's chat is full.
     ChatFull,
+    /// A check-in from a key that is not one of our trusted contacts (nobody is alerted).
+    NotAContact,
+    /// A check-in that ended long ago (a replay): nobody is alerted.
+    Stale,
 }
 
 impl RefusalCode {
     /// Every code.
-    pub const ALL: [RefusalCode; 14] = [
+    pub const ALL: [RefusalCode; 16] = [
         Self::NotFreeport,
         Self::Malformed,
         Self::NotForUs,
@@ -347,6 +351,8 @@ impl RefusalCode {
         Self::TooManyMessages,
         Self::ThreadLimit,
         Self::ChatFull,
+        Self::NotAContact,
+        Self::Stale,
     ];
 
     /// Stable label (stored, printed by `--json`).
@@ -366,6 +372,8 @@ impl RefusalCode {
             Self::TooManyMessages => "too_many_messages",
             Self::ThreadLimit => "thread_limit",
             Self::ChatFull => "chat_full",
+            Self::NotAContact => "not_a_contact",
+            Self::Stale => "stale",
         }
     }
 

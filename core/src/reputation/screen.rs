@@ -437,7 +437,7 @@ pub struct Dimension {
 
 /// Screening verdict. The serde names (`trusted`, `caution`, `unknown`, `warning`) are the
 /// stable codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, uniffi::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, uniffi::Enum)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     /// Enough weight from your network and nothing flagged.

@@ -1012,10 +1012,10 @@ mod tests {
         let keys_after = key_columns(&c);
         assert_eq!(keys_after, keys_before, "seq and the key columns survive");
         // The later steps (v9: reputation node ids; v10: chat, blocked keys, refusals; v11: peer
-        // relay marks; v12: notices) leave `events` alone; the checks below run at the current
-        // version.
+        // relay marks; v12: notices; v13: check-ins) leave `events` alone; the checks below run
+        // at the current version.
         assert_eq!(
-            SCHEMA_VERSION, 12,
+            SCHEMA_VERSION, 13,
             "a later step: check it keeps `events` too"
         );
         migrate_to(&mut c, SCHEMA_VERSION).expect("current");

@@ -16,6 +16,7 @@
 //! atomically (e.g. the meetup co-sign: use the nonce, enqueue both receipt halves, update the
 //! negotiation). The convenience methods on [`Store`] each run in their own transaction.
 
+mod checkins;
 mod crypto;
 mod directory;
 mod events;
@@ -40,6 +41,7 @@ use crate::identity::{SecretStore, SecretStoreError};
 use crate::protocol::NegoId;
 use crate::protocol::receipt::MeetNonce;
 
+pub use checkins::{CheckinRow, TrustedRow, WatchRow};
 pub use crypto::{DATA_KEY_ENTRY, DataKey};
 pub use directory::StoreDirectory;
 pub use events::{

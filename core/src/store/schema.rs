@@ -315,6 +315,39 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX processed_wraps_time ON processed_wraps(created_at);
     "#,
+    // v13 (issue #21): meetup check-ins (store/checkins.rs, docs/SAFETY.md). The user's trusted
+    // contacts (local only, never published), the user's own check-ins, and the check-ins
+    // contacts share with the user ("watches"). Bodies are sealed; `remind_at` / `alarm_at`
+    // (NULL when nothing is pending) are when this phone must act next.
+    r#"
+    CREATE TABLE trusted_contacts (
+        pubkey   BLOB    PRIMARY KEY,
+        added_at INTEGER NOT NULL,
+        body     BLOB    NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE checkins (
+        id         TEXT    PRIMARY KEY,
+        nego       TEXT    NOT NULL,
+        open       INTEGER NOT NULL,
+        remind_at  INTEGER,
+        updated_at INTEGER NOT NULL,
+        body       BLOB    NOT NULL
+    );
+    CREATE INDEX checkins_nego   ON checkins(nego);
+    CREATE INDEX checkins_remind ON checkins(remind_at) WHERE remind_at IS NOT NULL;
+
+    CREATE TABLE checkin_watches (
+        sender     BLOB    NOT NULL,
+        id         TEXT    NOT NULL,
+        live       INTEGER NOT NULL,
+        alarm_at   INTEGER,
+        updated_at INTEGER NOT NULL,
+        body       BLOB    NOT NULL,
+        PRIMARY KEY (sender, id)
+    );
+    CREATE INDEX checkin_watches_alarm ON checkin_watches(alarm_at) WHERE alarm_at IS NOT NULL;
+    "#,
 ];
 
 /// The version whose step gave `rep_keys` node ids and dropped the old checkpoint (tests).
@@ -420,6 +453,9 @@ mod tests {
             "blocked_keys",
             "refusals",
             "sync_cursors",
+            "trusted_contacts",
+            "checkins",
+            "checkin_watches",
             "used_nonces",
         ] {
             assert!(t.iter().any(|n| n == want), "missing table {want}: {t:?}");

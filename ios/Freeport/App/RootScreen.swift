@@ -69,6 +69,14 @@ struct MainTabs: View {
         }
         // A tapped notification: the Deals tab opens that deal.
         .onChange(of: app.requestedDeal, initial: true) { _, nego in if nego != nil { tab = .deals } }
+        // A tapped safety notification: the contact's check-in, over whatever is on screen.
+        .sheet(item: Bindable(app).requestedCheckin) { ref in
+            if let checkins = app.checkinCore {
+                NavigationStack {
+                    CheckinAlertScreen(model: CheckinAlertModel(core: checkins, from: ref.from, id: ref.id))
+                }
+            }
+        }
     }
 }
 

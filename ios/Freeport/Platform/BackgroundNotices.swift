@@ -45,6 +45,9 @@ enum BackgroundNotices {
         schedule()
         guard let core = await environment.coreForBackground() else { return }
         _ = try? await BackgroundRefresh.run(core: core, poster: UserNotificationPoster())
+        if let checkins = core as? CheckinCoreAPI, let plan = try? await CheckinAlarms.plan(core: checkins) {
+            await CheckinAlarmScheduler.replace(plan)
+        }
     }
 
     /// Asks for permission to notify, once, when it makes sense: after the user posted or
@@ -76,6 +79,30 @@ final class NotificationRouter: NSObject, UNUserNotificationCenterDelegate, @unc
         if let s = response.notification.request.content.userInfo["deepLink"] as? String,
            let url = URL(string: s) {
             open(url)
+        }
+    }
+}
+
+/// Keeps the check-in alarms (`CheckinAlarms.plan`, FreeportKit) as local notifications with a
+/// time trigger: iOS shows them at the contact's alarm time (or the user's reminder) even with the
+/// app suspended. Replaced as a whole after every refresh: a closed check-in's alarm goes away.
+enum CheckinAlarmScheduler {
+    static func replace(_ plan: [CheckinAlarm]) async {
+        let center = UNUserNotificationCenter.current()
+        let pending = await center.pendingNotificationRequests()
+        let old = pending.map(\.identifier).filter { $0.hasPrefix(CheckinAlarms.prefix) }
+        center.removePendingNotificationRequests(withIdentifiers: old)
+        for alarm in plan {
+            let content = UNMutableNotificationContent()
+            content.title = String(localized: String.LocalizationValue(alarm.titleKey))
+            if let body = alarm.body { content.body = body }
+            content.categoryIdentifier = "safety"
+            content.interruptionLevel = .timeSensitive
+            content.sound = .default
+            content.userInfo = ["deepLink": alarm.deepLink.absoluteString]
+            let seconds = max(1, alarm.fireAt.timeIntervalSinceNow)
+            let trigger = UNTimeIntervalNotificationTrigger(timeInterval: seconds, repeats: false)
+            try? await center.add(UNNotificationRequest(identifier: alarm.identifier, content: content, trigger: trigger))
         }
     }
 }

@@ -208,6 +208,14 @@ struct NegotiationScreen: View {
                     } label: {
                         Label("Check who you are dealing with", systemImage: "checkmark.shield")
                     }
+                    // The meetup check-in: the screen shows what the core allows (or why not).
+                    if let checkins = app.checkinCore {
+                        NavigationLink {
+                            DealCheckinScreen(model: DealCheckinModel(core: checkins, nego: deal.nego))
+                        } label: {
+                            Label("Safety check-in", systemImage: "person.badge.clock")
+                        }
+                    }
                 }
                 if let contact = model.contact {
                     Section("Their contact") {

@@ -200,6 +200,15 @@ struct SettingsScreen: View {
             } footer: {
                 Text("Hides from relays who talks to whom. People whose app reads only the older NIP-04 messages will not get yours.")
             }
+            if let checkins = app.checkinCore {
+                Section {
+                    NavigationLink("Trusted contacts and check-in PINs") {
+                        TrustedContactsScreen(model: TrustedContactsModel(core: checkins), pins: CheckinPinsModel(core: checkins))
+                    }
+                } header: {
+                    Text("Safety")
+                }
+            }
             Section("Blocked people") {
                 if model.blocked.isEmpty {
                     Text("You have not blocked anyone.").foregroundStyle(.secondary)

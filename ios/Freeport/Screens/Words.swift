@@ -94,6 +94,28 @@ enum Words {
         case .noCodeShown: String(localized: "Show your code first")
         case .identityExists: String(localized: "This phone already has an identity")
         case .blocked: String(localized: "You blocked them: unblock them first")
+        case let .checkinNeedsConfirmedDeal(state): String(localized: "A check-in is for a confirmed deal (\(Self.state(state)))")
+        case .checkinOpen: String(localized: "This deal already has a check-in running")
+        case .noCheckin: String(localized: "There is no check-in running for this deal")
+        case let .checkinClosed(state): String(localized: "This check-in is over (\(Self.checkin(state)))")
+        case .noTrustedContacts: String(localized: "Add a trusted contact first")
+        case .notATrustedContact: String(localized: "This person is not one of your trusted contacts")
+        case let .tooManyTrustedContacts(max): String(localized: "You can keep at most \(Int(max)) trusted contacts")
+        case .contactIsCounterparty: String(localized: "A check-in never goes to the person you meet")
+        case .noCheckinPins: String(localized: "No check-in PIN is set")
+        case .wrongPin: String(localized: "Wrong PIN")
+        }
+    }
+
+    /// A check-in's state (`duress` only ever on a contact's phone).
+    static func checkin(_ s: CheckinState) -> String {
+        switch s {
+        case .planned: String(localized: "Planned")
+        case .active: String(localized: "Running")
+        case .overdue: String(localized: "Overdue")
+        case .safe: String(localized: "Safe")
+        case .duress: String(localized: "Not OK: act now")
+        case .cancelled: String(localized: "Cancelled")
         }
     }
 
@@ -154,6 +176,9 @@ enum Words {
         case .inThePast: String(localized: "This time is already over")
         case .invalid: String(localized: "Not accepted")
         case let .schema(keyword): String(localized: "Not accepted by this market (\(keyword))")
+        case let .tooSoon(minSecs): String(localized: "At least \(Int(max(1, minSecs / 60))) minutes from now")
+        case let .tooFarAhead(maxSecs): String(localized: "At most \(Int(max(1, maxSecs / 3600))) hours from now")
+        case .mustDiffer: String(localized: "Must differ from your usual PIN")
         }
     }
 
@@ -234,6 +259,8 @@ enum Words {
         case .tooManyMessages: String(localized: "Too many messages on this deal.")
         case .threadLimit: String(localized: "Too many offers on this listing.")
         case .chatFull: String(localized: "The chat of this deal is full.")
+        case .notAContact: String(localized: "A check-in from someone who is not one of your trusted contacts.")
+        case .stale: String(localized: "A check-in that ended long ago.")
         }
     }
 

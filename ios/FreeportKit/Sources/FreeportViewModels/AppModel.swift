@@ -49,8 +49,15 @@ public final class AppModel {
     public private(set) var networkError: UserError?
     /// A deal to open (a tapped notification's link); the Deals tab shows it and clears it.
     public var requestedDeal: String?
+    /// A contact's check-in a tapped safety notification asked to open (its alert screen).
+    public var requestedCheckin: CheckinRef?
+    /// Bumped when a check-in (the user's own, or one a contact shares) changed.
+    public private(set) var checkinsRevision = 0
 
     private var subscription: ListenerHandle?
+
+    /// The check-in calls of the same core (the generated `FreeportApp` offers both).
+    public var checkinCore: CheckinCoreAPI? { core as? CheckinCoreAPI }
 
     /// A root model over `core`.
     public init(core: FreeportCoreAPI) {
@@ -103,9 +110,10 @@ public final class AppModel {
         online = false
     }
 
-    /// Opens what a `freeport://deal/…` link names (other links are ignored).
+    /// Opens what a `freeport://deal/…` or `freeport://checkin/…` link names (others are ignored).
     public func open(_ url: URL) {
         if let nego = DeepLink.nego(from: url) { requestedDeal = nego }
+        if let ref = DeepLink.checkin(from: url) { requestedCheckin = ref }
     }
 
     /// Routes one event to the counters.
@@ -118,6 +126,8 @@ public final class AppModel {
             dealsRevision += 1
         case .screeningChanged:
             screeningRevision += 1
+        case .checkinChanged:
+            checkinsRevision += 1
         case let .messageRejected(code, nego):
             rejected.append(Rejection(code: code, nego: nego))
             if rejected.count > 20 { rejected.removeFirst(rejected.count - 20) }

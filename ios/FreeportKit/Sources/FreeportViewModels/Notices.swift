@@ -28,6 +28,19 @@ public enum NoticeMapping {
     public static func content(for notice: Notice) -> NoticeContent {
         let nego = notice.deal?.nego
         let title = notice.deal?.intentTitle ?? ""
+        // A contact's check-in: who it is from, grouped per check-in, opening its alert screen.
+        if let alert = checkinAlert(notice.kind) {
+            return NoticeContent(
+                identifier: "notice-\(notice.id)",
+                titleKey: titleKey(notice.kind),
+                body: alert.from.name ?? String(alert.from.npub.prefix(16)) + "…",
+                threadIdentifier: "checkin:\(alert.from.pubkey):\(alert.id)",
+                categoryIdentifier: category(notice.channel),
+                timeSensitive: true,
+                deepLink: DeepLink.checkin(from: alert.from.pubkey, id: alert.id),
+                date: Date(timeIntervalSince1970: TimeInterval(notice.createdAt))
+            )
+        }
         return NoticeContent(
             identifier: "notice-\(notice.id)",
             titleKey: titleKey(notice.kind),
@@ -38,6 +51,17 @@ public enum NoticeMapping {
             deepLink: nego.map(DeepLink.deal),
             date: Date(timeIntervalSince1970: TimeInterval(notice.createdAt))
         )
+    }
+
+    /// The check-in a contact's notice is about (nil for every other kind).
+    public static func checkinAlert(_ kind: NoticeKind) -> CheckinAlert? {
+        switch kind {
+        case let .checkinReceived(checkin), let .checkinOverdue(checkin),
+             let .checkinSafe(checkin), let .checkinDuress(checkin):
+            checkin
+        default:
+            nil
+        }
     }
 
     /// The catalog key of a kind's title.
@@ -58,6 +82,11 @@ public enum NoticeMapping {
             case .recordedOnTheirPhone: "Meeting recorded on both phones"
             }
         case .ratingReceived: "Your deal partner rated you"
+        case .checkinReceived: "A check-in was shared with you"
+        case .checkinOverdue: "Check-in overdue: no word from them"
+        case .checkinSafe: "They checked in: safe"
+        case .checkinDuress: "Check-in: they are not OK, act now"
+        case .checkinReminder: "Your check-in deadline is close"
         }
     }
 
@@ -87,6 +116,34 @@ public enum DeepLink {
         guard url.scheme == "freeport", url.host == "deal" else { return nil }
         let nego = String(url.path.dropFirst())
         return nego.isEmpty || nego.contains("/") ? nil : nego
+    }
+
+    /// The link to a contact's check-in (its alert screen): `freeport://checkin/<from>/<id>`.
+    public static func checkin(from: String, id: String) -> URL {
+        var c = URLComponents()
+        c.scheme = "freeport"
+        c.host = "checkin"
+        c.path = "/\(from)/\(id)"
+        return c.url ?? URL(fileURLWithPath: "/")
+    }
+
+    /// The check-in a link names (sender key, id), or nil.
+    public static func checkin(from url: URL) -> CheckinRef? {
+        guard url.scheme == "freeport", url.host == "checkin" else { return nil }
+        let parts = url.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        guard parts.count == 2, let from = parts.first, let id = parts.last,
+              !from.isEmpty, !id.isEmpty else { return nil }
+        return CheckinRef(from: String(from), id: String(id))
+    }
+}
+
+/// A contact's check-in, as a deep link names it.
+public struct CheckinRef: Hashable, Sendable, Identifiable {
+    public let from: String
+    public let id: String
+    public init(from: String, id: String) {
+        self.from = from
+        self.id = id
     }
 }
 

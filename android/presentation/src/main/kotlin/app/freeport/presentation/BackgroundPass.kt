@@ -62,6 +62,8 @@ object BackgroundPass {
 class PassAfterActionsCore(private val core: Core, private val requestPass: () -> Unit) : Core by core {
     private fun <T> T.kick(): T = also { requestPass() }
 
+    override val checkins: CheckinCore? = core.checkins?.let { PassAfterCheckinActions(it, requestPass) }
+
     override suspend fun postIntent(input: PostIntentInput): IntentView = core.postIntent(input).kick()
     override suspend fun respondAccept(intentId: String): DealView = core.respondAccept(intentId).kick()
     override suspend fun respondCounter(intentId: String, termsJson: String): DealView =

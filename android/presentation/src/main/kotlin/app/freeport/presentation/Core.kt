@@ -157,6 +157,9 @@ interface Core {
      * result to stop.
      */
     fun subscribe(onEvent: (AppEventRecord) -> Unit): AutoCloseable
+
+    /** The meetup check-in calls of the same core (`null` for a core without them). */
+    val checkins: CheckinCore? get() = null
 }
 
 /**
@@ -193,6 +196,8 @@ class FfiCore(
     private val io: CoroutineDispatcher = Dispatchers.IO,
 ) : Core {
     private suspend fun <T> onIo(block: suspend () -> T): T = withContext(io) { block() }
+
+    override val checkins: CheckinCore = FfiCheckinCore(app, io)
 
     override suspend fun hasIdentity() = onIo { app.hasIdentity() }
     override suspend fun identity() = onIo { app.identity() }

@@ -33,7 +33,10 @@ class NoticeWorker(context: Context, params: WorkerParameters) : CoroutineWorker
         val host = applicationContext as? CoreHost ?: return Result.failure()
         val budget = inputData.getLong(KEY_BUDGET, BackgroundPass.PERIODIC_BUDGET_MS)
         return try {
-            val run = BackgroundPass.run(host.openCore(), AndroidNoticeSink(applicationContext), budget)
+            val core = host.openCore()
+            val run = BackgroundPass.run(core, AndroidNoticeSink(applicationContext), budget)
+            // What arrived may have set or moved a check-in's alarm (or closed it).
+            CheckinAlarms.reschedule(applicationContext, core)
             Result.success(workDataOf(KEY_POSTED to run.posted, KEY_OUTCOME to run.outcome.name))
         } catch (e: CancellationException) {
             throw e

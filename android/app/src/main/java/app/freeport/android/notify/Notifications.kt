@@ -14,6 +14,7 @@ import androidx.core.app.NotificationManagerCompat
 import androidx.core.content.ContextCompat
 import app.freeport.android.MainActivity
 import app.freeport.android.R
+import app.freeport.core.CheckinAlert
 import app.freeport.core.MeetStep
 import app.freeport.core.Notice
 import app.freeport.core.NoticeChannel
@@ -46,6 +47,24 @@ object Notifications {
     fun negoOf(uri: Uri?): String? =
         uri?.takeIf { it.scheme == "freeport" && it.host == "deal" }?.pathSegments?.singleOrNull()
 
+    /** The deep link of a contact's check-in (its alert screen). */
+    fun checkinUri(from: String, id: String): Uri =
+        Uri.parse("freeport://checkin/${Uri.encode(from)}/${Uri.encode(id)}")
+
+    /** The check-in (sender key, id) a deep link names, or null. */
+    fun checkinOf(uri: Uri?): Pair<String, String>? =
+        uri?.takeIf { it.scheme == "freeport" && it.host == "checkin" }?.pathSegments
+            ?.takeIf { it.size == 2 && it.all(String::isNotEmpty) }?.let { it[0] to it[1] }
+
+    /** The check-in a contact's notice is about (null for every other kind). */
+    fun checkinAlert(k: NoticeKind): CheckinAlert? = when (k) {
+        is NoticeKind.CheckinReceived -> k.checkin
+        is NoticeKind.CheckinOverdue -> k.checkin
+        is NoticeKind.CheckinSafe -> k.checkin
+        is NoticeKind.CheckinDuress -> k.checkin
+        else -> null
+    }
+
     fun channelId(c: NoticeChannel): String = when (c) {
         NoticeChannel.DEALS -> CHANNEL_DEALS
         NoticeChannel.RATINGS -> CHANNEL_RATINGS
@@ -67,6 +86,11 @@ object Notifications {
             MeetStep.RECORDED_ON_THEIR_PHONE -> R.string.notice_meet_recorded
         }
         is NoticeKind.RatingReceived -> R.string.notice_rating
+        is NoticeKind.CheckinReceived -> R.string.notice_checkin_received
+        is NoticeKind.CheckinOverdue -> R.string.notice_checkin_overdue
+        is NoticeKind.CheckinSafe -> R.string.notice_checkin_safe
+        is NoticeKind.CheckinDuress -> R.string.notice_checkin_duress
+        is NoticeKind.CheckinReminder -> R.string.notice_checkin_reminder
     }
 
     /** Creates (or updates the names of) the channels; idempotent, cheap. */
@@ -92,15 +116,15 @@ object Notifications {
             ContextCompat.checkSelfPermission(context, Manifest.permission.POST_NOTIFICATIONS) == PackageManager.PERMISSION_GRANTED) &&
             NotificationManagerCompat.from(context).areNotificationsEnabled()
 
-    private fun openDeal(context: Context, nego: String?): PendingIntent {
+    private fun open(context: Context, uri: Uri?): PendingIntent {
         val intent = Intent(context, MainActivity::class.java).apply {
             action = Intent.ACTION_VIEW
-            data = nego?.let(::dealUri)
+            data = uri
             flags = Intent.FLAG_ACTIVITY_NEW_TASK or Intent.FLAG_ACTIVITY_CLEAR_TASK
         }
         return PendingIntent.getActivity(
             context,
-            nego?.hashCode() ?: 0,
+            uri?.hashCode() ?: 0,
             intent,
             PendingIntent.FLAG_UPDATE_CURRENT or PendingIntent.FLAG_IMMUTABLE,
         )
@@ -114,8 +138,13 @@ object Notifications {
         if (!allowed(context)) return false
         val channel = channelId(n.channel)
         val nego = n.deal?.nego
-        val text = n.deal?.intentTitle?.takeIf { it.isNotBlank() } ?: context.getString(R.string.notice_a_deal)
-        val group = nego?.let { "deal:$it" }
+        // A contact's check-in: who it is from, grouped per check-in, opening its alert screen.
+        val alert = checkinAlert(n.kind)
+        val text = alert?.let { it.from.name ?: it.from.npub.take(16) + "…" }
+            ?: n.deal?.intentTitle?.takeIf { it.isNotBlank() }
+            ?: context.getString(R.string.notice_a_deal)
+        val group = alert?.let { "checkin:${it.from.pubkey}:${it.id}" } ?: nego?.let { "deal:$it" }
+        val target = alert?.let { checkinUri(it.from.pubkey, it.id) } ?: nego?.let(::dealUri)
         val nm = NotificationManagerCompat.from(context)
         val notification = NotificationCompat.Builder(context, channel)
             .setSmallIcon(R.drawable.ic_notification)
@@ -128,7 +157,7 @@ object Notifications {
             .setAutoCancel(true)
             // Posted again after a crash (same id): replace quietly.
             .setOnlyAlertOnce(true)
-            .setContentIntent(openDeal(context, nego))
+            .setContentIntent(open(context, target))
             .apply { if (group != null) setGroup(group) }
             .build()
         try {
@@ -141,7 +170,7 @@ object Notifications {
                     .setGroupSummary(true)
                     .setGroupAlertBehavior(NotificationCompat.GROUP_ALERT_CHILDREN)
                     .setAutoCancel(true)
-                    .setContentIntent(openDeal(context, nego))
+                    .setContentIntent(open(context, target))
                     .build()
                 nm.notify(TAG_DEAL, group.hashCode(), summary)
             }

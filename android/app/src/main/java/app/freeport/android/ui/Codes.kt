@@ -7,6 +7,7 @@ import app.freeport.android.R
 import app.freeport.core.Badge
 import app.freeport.core.CancelReason
 import app.freeport.core.Cancellation
+import app.freeport.core.CheckinState
 import app.freeport.core.CodeKind
 import app.freeport.core.CodeProblem
 import app.freeport.core.DealAction
@@ -48,7 +49,30 @@ fun refusalText(r: Refusal): String = when (r) {
     Refusal.NoCodeShown -> stringResource(R.string.refusal_no_code_shown)
     Refusal.IdentityExists -> stringResource(R.string.refusal_identity_exists)
     Refusal.Blocked -> stringResource(R.string.refusal_blocked)
+    is Refusal.CheckinNeedsConfirmedDeal -> stringResource(R.string.refusal_checkin_needs_confirmed, dealStateText(r.state))
+    Refusal.CheckinOpen -> stringResource(R.string.refusal_checkin_open)
+    Refusal.NoCheckin -> stringResource(R.string.refusal_no_checkin)
+    is Refusal.CheckinClosed -> stringResource(R.string.refusal_checkin_closed, checkinStateText(r.state))
+    Refusal.NoTrustedContacts -> stringResource(R.string.refusal_no_trusted_contacts)
+    is Refusal.NotATrustedContact -> stringResource(R.string.refusal_not_a_trusted_contact)
+    is Refusal.TooManyTrustedContacts -> pluralStringResource(R.plurals.refusal_too_many_trusted, r.max.toInt(), r.max.toInt())
+    Refusal.ContactIsCounterparty -> stringResource(R.string.refusal_contact_is_counterparty)
+    Refusal.NoCheckinPins -> stringResource(R.string.refusal_no_checkin_pins)
+    Refusal.WrongPin -> stringResource(R.string.refusal_wrong_pin)
 }
+
+/** A check-in's state (`DURESS` only ever on a contact's phone). */
+@Composable
+fun checkinStateText(s: CheckinState): String = stringResource(
+    when (s) {
+        CheckinState.PLANNED -> R.string.checkin_state_planned
+        CheckinState.ACTIVE -> R.string.checkin_state_active
+        CheckinState.OVERDUE -> R.string.checkin_state_overdue
+        CheckinState.SAFE -> R.string.checkin_state_safe
+        CheckinState.DURESS -> R.string.checkin_state_duress
+        CheckinState.CANCELLED -> R.string.checkin_state_cancelled
+    },
+)
 
 /** The button for each of the core's deal actions. */
 @Composable
@@ -97,6 +121,8 @@ fun refusalCodeText(code: RefusalCode): String = stringResource(
         RefusalCode.TOO_MANY_MESSAGES -> R.string.refused_too_many
         RefusalCode.THREAD_LIMIT -> R.string.refused_thread_limit
         RefusalCode.CHAT_FULL -> R.string.refused_chat_full
+        RefusalCode.NOT_A_CONTACT -> R.string.refused_not_a_contact
+        RefusalCode.STALE -> R.string.refused_stale
     },
 )
 
@@ -174,6 +200,13 @@ fun ruleText(r: Rule): String = when (r) {
     Rule.InThePast -> stringResource(R.string.rule_in_the_past)
     Rule.Invalid -> stringResource(R.string.rule_invalid)
     is Rule.Schema -> stringResource(R.string.rule_schema, r.keyword)
+    is Rule.TooSoon -> (r.minSecs.toLong() / 60).coerceAtLeast(1).toInt().let {
+        pluralStringResource(R.plurals.rule_too_soon, it, it)
+    }
+    is Rule.TooFarAhead -> (r.maxSecs.toLong() / 3600).coerceAtLeast(1).toInt().let {
+        pluralStringResource(R.plurals.rule_too_far_ahead, it, it)
+    }
+    is Rule.MustDiffer -> stringResource(R.string.rule_must_differ)
 }
 
 /** The rules of [violations], one per line (they are already placed under their field). */

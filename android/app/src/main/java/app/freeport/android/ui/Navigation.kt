@@ -59,6 +59,9 @@ import app.freeport.android.FreeportApplication
 import app.freeport.android.R
 import app.freeport.android.notify.rememberNotificationPermissionRequest
 import app.freeport.android.ui.screens.BrowseRoute
+import app.freeport.android.ui.screens.CheckinAlertRoute
+import app.freeport.android.ui.screens.DealCheckinRoute
+import app.freeport.android.ui.screens.TrustedContactsRoute
 import app.freeport.android.ui.screens.DealRoute
 import app.freeport.android.ui.screens.MeetRoute
 import app.freeport.android.ui.screens.MineRoute
@@ -87,12 +90,18 @@ object Routes {
     const val DEAL_LINK = "freeport://deal/{nego}"
     const val MEET = "meet/{nego}"
     const val RATE = "rate/{nego}"
+    const val DEAL_CHECKIN = "deal-checkin/{nego}"
+    /** A contact's check-in (its alert screen); what a check-in notice opens. */
+    const val CHECKIN = "checkin/{from}/{id}"
+    const val CHECKIN_LINK = "freeport://checkin/{from}/{id}"
+    const val CONTACTS = "contacts"
 
     fun post(market: String) = "post/${Uri.encode(market)}"
     fun quotes(intent: String) = "quotes/${Uri.encode(intent)}"
     fun deal(nego: String) = "deal/${Uri.encode(nego)}"
     fun meet(nego: String) = "meet/${Uri.encode(nego)}"
     fun rate(nego: String) = "rate/${Uri.encode(nego)}"
+    fun dealCheckin(nego: String) = "deal-checkin/${Uri.encode(nego)}"
     fun screen(nego: String?) = if (nego == null) "screen" else "screen?nego=${Uri.encode(nego)}"
 }
 
@@ -223,7 +232,7 @@ fun FreeportNavHost(core: Core, app: FreeportApplication, nav: NavHostController
             }
             composable(Routes.PROFILE) { ProfileRoute(core) }
             composable(Routes.SETTINGS) {
-                SettingsRoute(core, app, onBackup = { nav.navigate(Routes.BACKUP) })
+                SettingsRoute(core, app, onBackup = { nav.navigate(Routes.BACKUP) }, onContacts = { nav.navigate(Routes.CONTACTS) })
             }
             composable(Routes.POST) { e ->
                 PostRoute(core, market = e.arguments?.getString("market").orEmpty()) {
@@ -242,8 +251,18 @@ fun FreeportNavHost(core: Core, app: FreeportApplication, nav: NavHostController
                     onMeet = { nav.navigate(Routes.meet(nego)) },
                     onRate = { nav.navigate(Routes.rate(nego)) },
                     onScreen = { nav.navigate(Routes.screen(nego)) },
+                    onCheckin = { nav.navigate(Routes.dealCheckin(nego)) },
                 )
             }
+            composable(Routes.DEAL_CHECKIN) { e ->
+                core.checkins?.let { DealCheckinRoute(it, e.arguments?.getString("nego").orEmpty()) }
+            }
+            composable(Routes.CHECKIN, deepLinks = listOf(navDeepLink { uriPattern = Routes.CHECKIN_LINK })) { e ->
+                core.checkins?.let {
+                    CheckinAlertRoute(it, e.arguments?.getString("from").orEmpty(), e.arguments?.getString("id").orEmpty())
+                }
+            }
+            composable(Routes.CONTACTS) { core.checkins?.let { TrustedContactsRoute(it) } }
             composable(Routes.MEET) { e ->
                 val nego = e.arguments?.getString("nego").orEmpty()
                 MeetRoute(core, nego, onRate = { nav.navigate(Routes.rate(nego)) })

@@ -49,6 +49,7 @@ import app.freeport.core.DealStage
 import app.freeport.core.Party
 import app.freeport.presentation.Core
 import app.freeport.presentation.DealChatViewModel
+import app.freeport.presentation.DealCheckinViewModel
 import app.freeport.presentation.MarketForms
 import app.freeport.presentation.NegotiationViewModel
 
@@ -70,21 +71,33 @@ interface DealActions {
     fun meet() {}
     fun rate() {}
     fun screen() {}
+    fun checkin() {}
 }
 
 /** The deal wired to its view models: the negotiation ([NegotiationViewModel]) and its chat ([DealChatViewModel]). */
 @Composable
-fun DealRoute(core: Core, nego: String, onMeet: () -> Unit, onRate: () -> Unit, onScreen: () -> Unit) {
+fun DealRoute(
+    core: Core,
+    nego: String,
+    onMeet: () -> Unit,
+    onRate: () -> Unit,
+    onScreen: () -> Unit,
+    onCheckin: () -> Unit = {},
+) {
     val vm = rememberScreenModel("deal-$nego") { NegotiationViewModel(core, nego, it) }
     val chat = rememberScreenModel("deal-chat-$nego") { DealChatViewModel(core, nego, it) }
+    // The check-in entry shows when the core offers something for this deal (or one runs).
+    val checkins = core.checkins
+    val checkin = checkins?.let { cc -> rememberScreenModel("deal-checkin-entry-$nego") { DealCheckinViewModel(cc, nego, it) } }
     val s by vm.state.collectAsStateWithLifecycle()
     val c by chat.state.collectAsStateWithLifecycle()
+    val ci = checkin?.state?.collectAsStateWithLifecycle()?.value
     LaunchedEffect(Unit) {
         vm.load()
         chat.load()
     }
     DisposableEffect(Unit) {
-        val watching = listOf(vm.watch(), chat.watch())
+        val watching = listOfNotNull(vm.watch(), chat.watch(), checkin?.watch())
         onDispose { watching.forEach { it.cancel() } }
     }
     val actions = remember(vm, chat) {
@@ -105,9 +118,10 @@ fun DealRoute(core: Core, nego: String, onMeet: () -> Unit, onRate: () -> Unit, 
             override fun meet() = onMeet()
             override fun rate() = onRate()
             override fun screen() = onScreen()
+            override fun checkin() = onCheckin()
         }
     }
-    DealScreen(s, c, actions)
+    DealScreen(s, c, actions, checkinOffered = ci != null && (ci.actions.isNotEmpty() || ci.checkin != null))
 }
 
 /**
@@ -124,6 +138,7 @@ fun DealScreen(
     chat: DealChatViewModel.State,
     on: DealActions,
     scroll: ScrollState = rememberScrollState(),
+    checkinOffered: Boolean = false,
 ) {
     val d = s.deal
     Column(
@@ -246,6 +261,7 @@ fun DealScreen(
                 }
             }
             OutlinedButton(onClick = on::screen) { Text(stringResource(R.string.deal_screen)) }
+            if (checkinOffered) OutlinedButton(onClick = on::checkin) { Text(stringResource(R.string.deal_checkin)) }
         }
 
         HorizontalDivider()

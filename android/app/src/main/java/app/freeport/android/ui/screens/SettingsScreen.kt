@@ -74,11 +74,12 @@ interface SettingsActions {
     fun chooseLanguage() {}
     fun wipe() {}
     fun cancelWipe() {}
+    fun contacts() {}
 }
 
 /** Relays (read, write, inbox), privacy, blocked people, backup, outbox, erase. */
 @Composable
-fun SettingsRoute(core: Core, app: FreeportApplication, onBackup: () -> Unit) {
+fun SettingsRoute(core: Core, app: FreeportApplication, onBackup: () -> Unit, onContacts: () -> Unit = {}) {
     val vm = rememberScreenModel("settings") { SettingsViewModel(core, app.wiper, it) }
     val s by vm.state.collectAsStateWithLifecycle()
     val activity = LocalContext.current.findActivity()
@@ -110,6 +111,7 @@ fun SettingsRoute(core: Core, app: FreeportApplication, onBackup: () -> Unit) {
             }
             override fun wipe() { vm.wipe() }
             override fun cancelWipe() = vm.cancelWipe()
+            override fun contacts() = onContacts()
         }
     }
     SettingsScreen(s, actions)
@@ -175,6 +177,7 @@ fun SettingsScreen(s: SettingsViewModel.State, on: SettingsActions, scroll: Scro
         HorizontalDivider()
         Text(pluralStringResource(R.plurals.settings_outbox, s.outboxPending, s.outboxPending))
         OutlinedButton(onClick = on::backup, modifier = Modifier.fillMaxWidth()) { Text(stringResource(R.string.settings_backup)) }
+        OutlinedButton(onClick = on::contacts, modifier = Modifier.fillMaxWidth()) { Text(stringResource(R.string.settings_contacts)) }
         Button(
             onClick = on::wipe,
             colors = ButtonDefaults.buttonColors(
