@@ -7,16 +7,20 @@ iOS keys get an `ios.` id of their own. `l10n/keys.json` records the iOS key -> 
 Placeholders are kept in Android's positional form (%1$s, %1$d) in every unit; the generator
 (scripts/l10n.py) turns them into the catalog's (%@, %lld) for iOS.
 
-    python3 scripts/l10n-extract.py
+    python3 scripts/l10n-extract.py            # write
+    python3 scripts/l10n-extract.py --check    # exit 1 if either file is out of date
 """
 import json, re, sys, html
 from pathlib import Path
 import xml.etree.ElementTree as ET
 
 ROOT = Path(__file__).resolve().parent.parent
-# The app's own words and the words for the core's codes (refusals, rules, actions, …).
-RES = [ROOT / "android/app/src/main/res/values/strings.xml", ROOT / "android/app/src/main/res/values/codes.xml"]
+RES_DIR = ROOT / "android/app/src/main/res/values"
+# Every value file that holds strings: strings.xml (screens), codes.xml (the core's codes).
+RES_FILES = ("strings.xml", "codes.xml")
 CAT = ROOT / "ios/Freeport/Resources/Localizable.xcstrings"
+# The permission prompts and the name under the icon: units `infoplist.<key>`.
+PLIST_CAT = ROOT / "ios/Freeport/Resources/InfoPlist.xcstrings"
 OUT = ROOT / "l10n/source/en.json"
 KEYS = ROOT / "l10n/keys.json"
 
@@ -29,13 +33,12 @@ def android_text(el):
 
 def android_units():
     units = {}
-    for res in RES:
-        units.update(android_file_units(res))
+    for f in RES_FILES:
+        units.update(android_file_units((RES_DIR / f).read_text()))
     return units
 
 
-def android_file_units(res):
-    src = res.read_text()
+def android_file_units(src):
     # Section comments give translators context.
     units, section = {}, ""
     for m in re.finditer(r'<!--(.*?)-->|<(string|plurals)\s+name="([^"]+)"([^>]*)>(.*?)</\2>', src, re.S):
@@ -71,10 +74,13 @@ def ios_to_android(s):
 
 
 def norm(s):
-    return re.sub(r"%\d+\$[sdf]", "%", s).strip().rstrip(".").lower()
+    # Case is kept: "Cancelled" (a heading) and "cancelled" (inside a sentence) are different
+    # strings in languages that capitalise differently, so they are different units.
+    return re.sub(r"%\d+\$[sdf]", "%", s).strip().rstrip(".")
 
 
-def main():
+def build():
+    """(units, keys): the table and the iOS key map, from the apps' English as they are now."""
     units = android_units()
     by_text = {}
     for name, u in units.items():
@@ -97,7 +103,7 @@ def main():
             if "ios" not in units[hit]["platforms"]:
                 units[hit]["platforms"].append("ios")
             continue
-        slug = re.sub(r"[^a-z0-9]+", "_", norm(aform).replace("%", "n"))[:48].strip("_") or "x"
+        slug = re.sub(r"[^a-z0-9]+", "_", norm(aform).lower().replace("%", "n"))[:48].strip("_") or "x"
         uid, k = f"ios.{slug}", 2
         while uid in units:
             uid, k = f"ios.{slug}_{k}", k + 1
@@ -108,9 +114,29 @@ def main():
             u["text"] = aform
         units[uid] = u
         keys[key] = uid
+    for key, entry in json.loads(PLIST_CAT.read_text())["strings"].items():
+        en = entry["localizations"]["en"]["stringUnit"]["value"]
+        units[f"infoplist.{key}"] = {"platforms": ["ios"], "context": entry.get("comment", ""), "text": en}
+    return units, keys
+
+
+def rendered():
+    """{path: text} of the two files this script writes."""
+    units, keys = build()
+    return {OUT: json.dumps(units, indent=1, ensure_ascii=False, sort_keys=True) + "\n",
+            KEYS: json.dumps(keys, indent=1, ensure_ascii=False, sort_keys=True) + "\n"}, units, keys
+
+
+def main():
+    out, units, keys = rendered()
+    if sys.argv[1:] == ["--check"]:
+        stale = [p for p, t in out.items() if not p.exists() or p.read_text() != t]
+        for p in stale:
+            print(f"{p.relative_to(ROOT)} is out of date: run python3 scripts/l10n-extract.py")
+        return 1 if stale else 0
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(units, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
-    KEYS.write_text(json.dumps(keys, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+    for p, t in out.items():
+        p.write_text(t)
     shared = sum(1 for u in units.values() if len(u["platforms"]) == 2)
     print(f"{len(units)} units ({shared} shared by both apps), {len(keys)} iOS keys mapped")
 

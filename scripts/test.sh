@@ -50,6 +50,12 @@ fi
 step "no negotiation-state string literals in Kotlin / Swift"
 python3 scripts/check-ui-literals.py
 
+# Every string in every shipped language, with the source's placeholders and the language's plural
+# forms; the generated resources current (docs/TRANSLATIONS.md). The gate tests itself first.
+step "translations: 25 locales complete, placeholders and plurals right, generated files current"
+python3 scripts/check-l10n.py --self-test
+python3 scripts/check-l10n.py
+
 # ---- Rust quality gates ------------------------------------------------------------------------
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -60,6 +66,10 @@ cargo clippy --workspace --all-targets -- -D warnings
 if [ $only_rust = 0 ]; then
   step "cargo deny (advisories, licences, duplicate crates)"
   tools_bin="$(scripts/install-tools.sh deny | tail -n 1)"
+  # cargo-deny reads the whole dependency graph, every platform's crates included (Windows,
+  # Android, …), which a build on this host never downloads: fetch them first (a no-op when
+  # cached), so the offline check works on a fresh machine.
+  cargo fetch --locked
   if compgen -G "$FREEPORT_CACHE/advisory-dbs/advisory-db-*/.git" >/dev/null; then
     "$tools_bin/cargo-deny" --offline check advisories licenses bans
   else

@@ -24,6 +24,11 @@ android {
     }
 
     buildTypes {
+        getByName("debug") {
+            // en-XA / ar-XB from the English strings: what the screenshot tests render in, and
+            // Developer options → pseudo-locales on a device (android/ci/build.py does the same).
+            isPseudoLocalesEnabled = true
+        }
         getByName("release") {
             isMinifyEnabled = true
             isShrinkResources = true

@@ -362,7 +362,10 @@ def compile_res(aapt2, aars: list[Aar]) -> list[Path]:
     app_flat = OUT / "res" / "app.flata"
     app_flat.parent.mkdir(parents=True, exist_ok=True)
     app_flat.unlink(missing_ok=True)
-    run([aapt2, "compile", "--dir", ANDROID / "app" / "src" / "main" / "res", "-o", app_flat])
+    # --pseudo-localize: the en-XA (accented, longer) and ar-XB (mirrored) pseudo-locales of the
+    # English strings, as AGP's debug builds make them (pseudoLocalesEnabled): the screenshot tests
+    # render every screen in them, and a debug APK shows them under Developer options.
+    run([aapt2, "compile", "--pseudo-localize", "--dir", ANDROID / "app" / "src" / "main" / "res", "-o", app_flat])
     return flats + [app_flat]
 
 

@@ -445,6 +445,8 @@ pub fn rule(r: &Rule) -> String {
         Rule::ControlCharacters => {
             "contains control characters (only line breaks and tabs are allowed)".into()
         }
+        Rule::EndBeforeStart => "ends before it starts".into(),
+        Rule::InThePast => "is already over".into(),
         Rule::Invalid => "not accepted".into(),
         Rule::Schema { keyword } => format!("breaks the market's `{keyword}` rule"),
         Rule::TooSoon { min_secs } => {

@@ -108,6 +108,10 @@ pub enum Rule {
     IsOwnKey,
     /// Contains control characters (only line breaks and tabs are allowed in text).
     ControlCharacters,
+    /// The end of a time range before its start (a post's window ends before it begins).
+    EndBeforeStart,
+    /// A time already past where a future one is needed (a post's window that is over).
+    InThePast,
     /// Not accepted, with no finer code (a wire rule of the protocol).
     Invalid,
     /// A time less than `min_secs` from now (or in the past) where a later one is needed (a

@@ -331,3 +331,33 @@ async fn bad_codes_are_refused_with_a_reason_and_change_nothing() {
     let out = scan(genuine.token).await.expect("the genuine code");
     assert_eq!(out.state, DealState::Met);
 }
+
+/// The owner scans (her intent's book of threads was kept in memory by the confirmation), then
+/// a message on the deal arrives: the deal stays met. (The meeting is written outside the usual
+/// change path; a kept book from before it once wrote "confirmed" back.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_message_after_the_owner_scans_keeps_the_deal_met() {
+    let relay = embedded_relay().await;
+    let relays = vec![relay.url()];
+    let (alice, bob, nego, _) = confirmed(&relays).await;
+    let code = bob.app.meet_show(&nego, 256).expect("show");
+    let out = alice
+        .app
+        .meet_scan(ScanInput::Text(code.token))
+        .await
+        .expect("scan");
+    assert_eq!(out.state, DealState::Met);
+    bob.app
+        .chat_send(&nego, "thanks, see you")
+        .await
+        .expect("chat");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while alice.app.chat(&nego).expect("chat").is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the chat never arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(alice.deal(&nego).state, DealState::Met);
+}

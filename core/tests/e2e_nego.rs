@@ -17,7 +17,7 @@ use freeport_core::app::{
 };
 use freeport_core::negotiation::{MAX_COUNTERS, NegotiationError};
 use freeport_core::protocol::envelope::{EnvelopeType, FILLED_REASON, parse_envelope};
-use freeport_core::protocol::intent::Side;
+use freeport_core::protocol::intent::{MAX_FLEX_MINUTES, Side, TimeWindow};
 use freeport_core::protocol::kinds;
 use freeport_core::relay::{EmbeddedRelay, Transport, transport};
 use nostr::{Filter, JsonUtil, Keys, Kind};
@@ -1032,18 +1032,31 @@ async fn form_violations_and_intent_actions_come_from_the_core() {
         window: None,
         flex_minutes: None,
     };
+    let in_an_hour = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
+        + 3_600;
     let bad = alice
         .app
-        .post_intent(post(
-            "   ",
-            vec![
-                FormEntry::text("/price", "ten"),
-                FormEntry::text("/currency", "sgd"),
-                FormEntry::place("/location", "Bishan", "w21z!"),
-            ],
-            "W21Z!",
-            0,
-        ))
+        .post_intent(PostIntent {
+            // A window picked backwards and too much flexibility, with the rest of the form.
+            window: Some(TimeWindow {
+                start: in_an_hour + 600,
+                end: in_an_hour,
+            }),
+            flex_minutes: Some(MAX_FLEX_MINUTES + 1),
+            ..post(
+                "   ",
+                vec![
+                    FormEntry::text("/price", "ten"),
+                    FormEntry::text("/currency", "sgd"),
+                    FormEntry::place("/location", "Bishan", "w21z!"),
+                ],
+                "W21Z!",
+                0,
+            )
+        })
         .await;
     let Err(AppError::InvalidInput { violations }) = bad else {
         panic!("{bad:?}");
@@ -1059,6 +1072,13 @@ async fn form_violations_and_intent_actions_come_from_the_core() {
         ("/location/geohash", geohash.clone()),
         ("geohash", geohash.clone()),
         ("expires_in", Rule::NotPositive),
+        ("window_end", Rule::EndBeforeStart),
+        (
+            "flex_minutes",
+            Rule::AboveMaximum {
+                max: f64::from(MAX_FLEX_MINUTES),
+            },
+        ),
     ] {
         assert!(
             violations.contains(&FieldViolation::new(field, rule.clone())),

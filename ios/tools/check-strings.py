@@ -16,7 +16,7 @@ import json, re, sys, pathlib
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTICES = ROOT / 'FreeportKit/Sources/FreeportViewModels/Notices.swift'
-CALLS = r'(?<![A-Za-z.])(?:Text|Label|Button|Toggle|TextField|SecureField|Section|NavigationLink|LabeledContent|Picker|ProgressView|YesNo|\.navigationTitle|\.confirmationDialog|\.alert|String)\('
+CALLS = r'(?<![A-Za-z.])(?:Text|Label|Button|Toggle|TextField|SecureField|Section|NavigationLink|LabeledContent|Picker|DatePicker|ProgressView|YesNo|\.navigationTitle|\.confirmationDialog|\.alert|String)\('
 LIT = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
 SPEC = re.compile(r'%(?:\d+\$)?(?:@|lld|llu|ld|lu|d|u|lf|f|\.\d+lf|\.\d+f)')
 

@@ -183,6 +183,12 @@ impl App {
         self.load_book(intent)
     }
 
+    /// Drops the kept book of `intent_id`: to be called before any write of its threads that
+    /// does not go through [`App::commit_change_with`] (which does it itself).
+    pub(crate) fn forget_book(&self, intent_id: &EventId) {
+        lock(&self.inner.books).remove(intent_id);
+    }
+
     /// Keeps a book whose changes were just committed, for the next change on its intent.
     fn keep_book(&self, mut book: IntentBook) {
         book.clear_touched();
@@ -411,13 +417,10 @@ impl App {
         notices: &[PendingNotice],
         extra: impl FnOnce(&StoreTx<'_>) -> Result<T, StoreError>,
     ) -> Result<(Vec<Notice>, T), AppError> {
-        {
-            // A kept book must never be older than the store: drop the books of the threads
-            // written here (a change made through a book gives it back after this).
-            let mut books = lock(&self.inner.books);
-            for r in threads {
-                books.remove(&r.intent_id);
-            }
+        // A kept book must never be older than the store: drop the books of the threads
+        // written here (a change made through a book gives it back after this).
+        for r in threads {
+            self.forget_book(&r.intent_id);
         }
         Ok(self.inner.store.transaction(|tx| {
             for r in threads {

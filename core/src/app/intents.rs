@@ -12,8 +12,8 @@ use super::{
 use crate::identity::to_npub;
 use crate::protocol::form::{build_payload, form_of, schema_violations};
 use crate::protocol::intent::{
-    Intent, IntentDraft, Side, TimeWindow, build_intent, build_withdrawal, geohash_cover,
-    geohash_rule, new_intent_d, parse_intent,
+    Intent, IntentDraft, MAX_FLEX_MINUTES, Side, TimeWindow, build_intent, build_withdrawal,
+    geohash_cover, geohash_rule, new_intent_d, parse_intent,
 };
 use crate::protocol::kinds;
 use crate::protocol::limits::MAX_TITLE_CHARS;
@@ -61,6 +61,37 @@ pub struct PostIntent {
     pub window: Option<TimeWindow>,
     /// Minutes of flexibility around the window (reference `flex_minutes`).
     pub flex_minutes: Option<u32>,
+}
+
+/// What is wrong with a post's time window and flexibility, as a person can get it wrong with
+/// a date picker: the end before the start (`window_end`: [`Rule::EndBeforeStart`]; a window of
+/// one instant is allowed, as on the wire), a window already over (`window_end`:
+/// [`Rule::InThePast`]), more flexibility than the protocol allows (`flex_minutes`:
+/// [`Rule::AboveMaximum`]). A window that started earlier but is still running is fine.
+fn window_violations(
+    window: Option<&TimeWindow>,
+    flex_minutes: Option<u32>,
+    now: u64,
+) -> Vec<FieldViolation> {
+    let mut out = Vec::new();
+    if let Some(w) = window {
+        if w.end < w.start {
+            out.push(FieldViolation::new("window_end", Rule::EndBeforeStart));
+        } else if w.end < now {
+            out.push(FieldViolation::new("window_end", Rule::InThePast));
+        }
+    }
+    if let Some(f) = flex_minutes
+        && f > MAX_FLEX_MINUTES
+    {
+        out.push(FieldViolation::new(
+            "flex_minutes",
+            Rule::AboveMaximum {
+                max: f64::from(MAX_FLEX_MINUTES),
+            },
+        ));
+    }
+    out
 }
 
 /// The geohash of the first place field (in form order) the payload fills in.
@@ -171,6 +202,11 @@ impl App {
         if post.expires_in_secs == Some(0) {
             violations.push(FieldViolation::new("expires_in", Rule::NotPositive));
         }
+        violations.extend(window_violations(
+            post.window.as_ref(),
+            post.flex_minutes,
+            now,
+        ));
         if !violations.is_empty() {
             return Err(AppError::InvalidInput { violations });
         }
@@ -516,6 +552,55 @@ fn parse_intent_ref(s: &str) -> Option<(EventId, Option<nostr::PublicKey>, Vec<n
         return Some((n.event_id, n.author, n.relays));
     }
     None
+}
+
+#[cfg(test)]
+mod window_tests {
+    use super::*;
+
+    #[test]
+    fn a_window_is_judged_as_a_person_picks_it() {
+        let now = 1_800_000_000;
+        let w = |start, end| Some(TimeWindow { start, end });
+        let rules = |window: Option<TimeWindow>, flex| -> Vec<(String, Rule)> {
+            window_violations(window.as_ref(), flex, now)
+                .into_iter()
+                .map(|v| (v.field, v.rule))
+                .collect()
+        };
+        // Later today, one instant, running now, none at all: fine.
+        for ok in [
+            w(now + 60, now + 3_660),
+            w(now + 60, now + 60),
+            w(now - 600, now + 600),
+        ] {
+            assert!(rules(ok, Some(30)).is_empty(), "{ok:?}");
+        }
+        assert!(rules(None, None).is_empty());
+        assert_eq!(
+            rules(w(now + 3_600, now + 60), None),
+            vec![("window_end".to_string(), Rule::EndBeforeStart)]
+        );
+        assert_eq!(
+            rules(w(now - 7_200, now - 3_600), None),
+            vec![("window_end".to_string(), Rule::InThePast)]
+        );
+        // Backwards and in the past: the order is what the person fixes first.
+        assert_eq!(
+            rules(w(now - 60, now - 3_600), None),
+            vec![("window_end".to_string(), Rule::EndBeforeStart)]
+        );
+        assert!(rules(None, Some(MAX_FLEX_MINUTES)).is_empty());
+        assert_eq!(
+            rules(None, Some(MAX_FLEX_MINUTES + 1)),
+            vec![(
+                "flex_minutes".to_string(),
+                Rule::AboveMaximum {
+                    max: f64::from(MAX_FLEX_MINUTES)
+                }
+            )]
+        );
+    }
 }
 
 #[cfg(test)]

@@ -197,7 +197,9 @@ impl App {
         let mut events = vec![pair.shower.clone(), pair.scanner.clone()];
         events.extend(out.events.iter().cloned());
         // One transaction: the nonce becomes used, both halves and the status are queued, the
-        // deal is met.
+        // deal is met. (Written here, not through `commit_change`: the intent's kept book, if
+        // any, must go too.)
+        self.forget_book(&intent_id);
         self.inner
             .store
             .record_meet(&pair.nonce, now, &events, &rec)?;

@@ -24,7 +24,8 @@ struct BrowseScreen: View {
                 }
                 Picker("Area size", selection: $model.precision) {
                     ForEach(BrowseModel.precisions, id: \.precision) { p in
-                        Text("About \(p.approxKm, format: .number.precision(.fractionLength(0...1))) km").tag(p.precision)
+                        // The cell size in the locale's unit words and digits ("39 km", "٣٩ كم").
+                        Text("About \(Measurement(value: p.approxKm, unit: UnitLength.kilometers), format: .measurement(width: .abbreviated, usage: .asProvided, numberFormatStyle: .number.precision(.fractionLength(0...1))))").tag(p.precision)
                     }
                 }
                 Button {
@@ -104,6 +105,8 @@ struct IntentRow: View {
                 Text(intent.title).font(.headline)
             }
             if let badge = intent.badge { VerdictBadge(badge: badge) }
+            Text("Expires \(Formats.relative(intent.expiresAt))")
+                .font(.footnote).foregroundStyle(.secondary)
         }
         .accessibilityElement(children: .combine)
     }

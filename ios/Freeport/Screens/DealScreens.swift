@@ -42,10 +42,12 @@ struct MyIntentsScreen: View {
     }
 }
 
-/// Quotes side by side with each responder's screening card; pick one.
+/// Quotes side by side with each responder's screening card; pick one, or block the person
+/// behind one (after a confirmation; the core then leaves their quotes out).
 struct QuotesScreen: View {
     let app: AppModel
     @State private var model: QuotesModel
+    @State private var blocking: QuoteView?
 
     init(app: AppModel, model: QuotesModel) {
         self.app = app
@@ -81,11 +83,31 @@ struct QuotesScreen: View {
                             Text(Words.state(quote.deal.state)).font(.footnote).foregroundStyle(.secondary)
                         }
                     }
+                    // The user's own choice about a key, possible at any time (as on the deal
+                    // screen and a screening card).
+                    Button("Block them", role: .destructive) { blocking = quote }
+                        .disabled(model.busy)
                 }
             }
         }
+        .confirmationDialog(
+            blockQuestion, isPresented: Binding(get: { blocking != nil }, set: { if !$0 { blocking = nil } }),
+            titleVisibility: .visible, presenting: blocking
+        ) { quote in
+            Button("Block them", role: .destructive) { Task { await model.block(quote.deal.nego) } }
+        } message: { _ in
+            Text("Their quotes disappear and nothing they send reaches you. They are not told. You can unblock them in Settings.")
+        }
         .task { await model.refresh() }
         .onChange(of: app.dealsRevision) { Task { await model.refresh() } }
+    }
+}
+
+extension QuotesScreen {
+    /// "Block Bob?" for the quote being blocked.
+    private var blockQuestion: Text {
+        let who = blocking.map { $0.screening.name ?? shortKey($0.screening.subjectNpub) } ?? ""
+        return Text("Block \(who)?")
     }
 }
 

@@ -29,9 +29,10 @@ struct MeetShowScreen: View {
                         .background(Color.white) // a QR needs a light background in dark mode too
                         .clipShape(RoundedRectangle(cornerRadius: 12))
                         .accessibilityLabel(Text("Meetup code. Hold the phone so the other person can scan it."))
-                    Text("New code in \(model.countdown) s")
+                    // "45 seconds", "45 Sekunden", "٤٥ ثانية": the unit word and its plural form
+                    // come from Foundation in the user's language.
+                    Text("New code in \(Formats.seconds(model.countdown))")
                         .font(.headline.monospacedDigit())
-                        .accessibilityLabel(Text("The code changes in \(model.countdown) seconds"))
                         .accessibilityAddTraits(.updatesFrequently)
                     Button("Scan their return code") { scanningReturn = true }
                         .buttonStyle(.borderedProminent)
@@ -135,10 +136,15 @@ struct WordsCheck: View {
     var body: some View {
         VStack(spacing: 12) {
             Text("Say these words to each other").font(.headline)
-            Text(result.outcome.sasWords.joined(separator: " · "))
+            // The core's fixed English word list, in its order, on both phones (left to right in
+            // a right-to-left UI too).
+            Text(verbatim: result.outcome.sasWords.joined(separator: " · "))
                 .font(.largeTitle.bold())
                 .multilineTextAlignment(.center)
-                .accessibilityLabel(Text(result.outcome.sasWords.joined(separator: ", ")))
+                .environment(\.layoutDirection, .leftToRight)
+                .accessibilityLabel(Text(verbatim: result.outcome.sasWords.joined(separator: ", ")))
+            Text("These words are always in English, so both phones show the same ones, whatever their language.")
+                .font(.footnote).foregroundStyle(.secondary).multilineTextAlignment(.center)
             if result.confirmed {
                 Label("Met in person", systemImage: "checkmark.seal.fill").foregroundStyle(.green)
             } else {

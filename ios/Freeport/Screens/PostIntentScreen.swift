@@ -33,6 +33,7 @@ struct PostIntentScreen: View {
                     Text(verbatim: field.required ? "\(field.label) *" : field.label)
                 }
             }
+            whenSection
             Section {
                 problems("geohash")
                 problems("")
@@ -55,7 +56,35 @@ struct PostIntentScreen: View {
         }
     }
 
-    /// The core's violations placed under `input` (a form path, `title`, `geohash`, or "").
+    /// When (optional): the window's start and end with the system date-and-time pickers, and
+    /// the flexibility around it. What is wrong with the window is the core's to say.
+    @ViewBuilder private var whenSection: some View {
+        Section {
+            if model.window != nil {
+                DatePicker("Starts", selection: Binding(
+                    get: { model.window?.start ?? Date() }, set: { model.setWindowStart($0) }))
+                problems("window_start")
+                DatePicker("Ends", selection: Binding(
+                    get: { model.window?.end ?? Date() }, set: { model.setWindowEnd($0) }))
+                problems("window_end")
+                Picker("Flexible by", selection: $model.flexMinutes) {
+                    Text("Not at all").tag(UInt32?.none)
+                    ForEach(PostIntentModel.flexChoices, id: \.self) { minutes in
+                        Text("±\(Int(minutes)) minutes").tag(UInt32?.some(minutes))
+                    }
+                }
+                problems("flex_minutes")
+                Button("Remove the time", role: .destructive) { model.removeWindow() }
+            } else {
+                Button("Add a time") { model.addWindow() }
+            }
+        } header: {
+            Text("When (optional)")
+        }
+    }
+
+    /// The core's violations placed under `input` (a form path, `title`, `geohash`, `window_start`,
+    /// `window_end`, `flex_minutes`, or "").
     @ViewBuilder private func problems(_ input: String) -> some View {
         let found = model.problems(for: input)
         if !found.isEmpty {

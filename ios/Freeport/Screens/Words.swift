@@ -172,6 +172,8 @@ enum Words {
         case .isSecretKey: String(localized: "This is a secret key (nsec): never share it. Enter the public key (npub).")
         case .isOwnKey: String(localized: "This is your own key")
         case .controlCharacters: String(localized: "Contains control characters (only line breaks and tabs are allowed)")
+        case .endBeforeStart: String(localized: "Ends before it starts")
+        case .inThePast: String(localized: "This time is already over")
         case .invalid: String(localized: "Not accepted")
         case let .schema(keyword): String(localized: "Not accepted by this market (\(keyword))")
         case let .tooSoon(minSecs): String(localized: "At least \(Int(max(1, minSecs / 60))) minutes from now")

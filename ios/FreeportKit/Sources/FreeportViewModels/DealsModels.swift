@@ -89,6 +89,26 @@ public final class QuotesModel {
             self.error = UserError(error)
         }
     }
+
+    /// Blocks the person behind quote `nego` (the core's `block`, as on the deal screen and a
+    /// screening card; the screen asks first): silently, the core leaves their quotes out, so the
+    /// list reloads without them, and drops what they send. Unblocking is in Settings.
+    public func block(_ nego: String) async {
+        busy = true
+        defer { busy = false }
+        do {
+            let who: String
+            if let quote = quotes.first(where: { $0.deal.nego == nego }) {
+                who = quote.deal.counterparty
+            } else {
+                who = try await core.deal(nego: nego).counterparty
+            }
+            _ = try await core.block(key: who)
+            await refresh()
+        } catch {
+            self.error = UserError(error)
+        }
+    }
 }
 
 /// All threads (the Deals tab): each opens its negotiation, meet or rate screen.
@@ -263,7 +283,8 @@ public final class NegotiationModel {
         var editable: [String: String] = [:]
         if let obj = JSONText.object(d.termsJson) {
             for (k, v) in obj {
-                editable[k] = JSONText.render(v)
+                // Edited and sent back as typed: numbers as JSON writes them, not localised.
+                editable[k] = JSONText.editable(v)
             }
         }
         draft = editable

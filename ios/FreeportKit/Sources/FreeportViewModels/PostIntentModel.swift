@@ -16,9 +16,27 @@ public struct FieldEntry: Equatable, Sendable {
     }
 }
 
+/// When a post is for: a time window picked with the platform's date pickers.
+public struct PostWindow: Equatable, Sendable {
+    /// The earliest time.
+    public var start: Date
+    /// The latest time.
+    public var end: Date
+
+    /// A window from `start` to `end`.
+    public init(start: Date, end: Date) {
+        self.start = start
+        self.end = end
+    }
+}
+
 /// Post an intent: the market's form as the core describes it (`MarketView.form`); the entries go
 /// to the core as typed, the core builds the payload and judges every field, and each violation
 /// comes back as a code placed under its field. This model parses nothing and checks nothing.
+///
+/// Optionally, when: a time window and minutes of flexibility around it, sent as `windowStart` /
+/// `windowEnd` / `flexMinutes`; whether the window makes sense (its end not before its start, not
+/// already over) is the core's to say, under the end it concerns (`window_end`).
 @MainActor
 @Observable
 public final class PostIntentModel {
@@ -34,6 +52,14 @@ public final class PostIntentModel {
     public var entries: [String: FieldEntry] = [:]
     /// Area the intent is published in (optional: the core uses the first place's geohash).
     public var area: String?
+    /// When, if the user gives a time (nil: no window, and no flexibility).
+    public private(set) var window: PostWindow?
+    /// Minutes of flexibility around `window` (nil: exactly then).
+    public var flexMinutes: UInt32? {
+        didSet { violations["flex_minutes"] = nil }
+    }
+    /// The flexibility the form offers besides "exactly then", in minutes.
+    public static let flexChoices: [UInt32] = [15, 30, 60, 120]
     /// Proof-of-work override (nil = the configured default; tests use 0).
     public var powBits: UInt8?
     /// A call is running.
@@ -41,7 +67,8 @@ public final class PostIntentModel {
     /// Last problem that is not about one input (network, storage…).
     public private(set) var error: UserError?
     /// The core's violations, by where they go: a form path (`/from`, also for `/from/geohash`),
-    /// `title`, `geohash`, or `""` for one under no input of this form.
+    /// `title`, `geohash`, `window_start`, `window_end`, `flex_minutes`, or `""` for one under no
+    /// input of this form.
     public private(set) var violations: [String: [FieldViolation]] = [:]
     /// The published intent.
     public private(set) var posted: IntentView?
@@ -63,7 +90,40 @@ public final class PostIntentModel {
         }
     }
 
-    /// What the core said about one input (a form path, `title` or `geohash`).
+    /// Gives the post a time: from the next full hour, for an hour (a starting point for the
+    /// pickers; the user moves either end).
+    public func addWindow(now: Date = Date(), calendar: Calendar = .current) {
+        let start = calendar.dateInterval(of: .hour, for: now)?.end ?? now
+        window = PostWindow(start: start, end: calendar.date(byAdding: .hour, value: 1, to: start) ?? start)
+    }
+
+    /// No time after all: the window and its flexibility go, with what the core said about them.
+    public func removeWindow() {
+        window = nil
+        flexMinutes = nil
+        for input in Self.windowInputs { violations[input] = nil }
+    }
+
+    /// Moves the start; the end moves along (the window keeps its length, as calendars do).
+    public func setWindowStart(_ start: Date) {
+        guard let w = window else { return }
+        window = PostWindow(start: start, end: w.end.addingTimeInterval(start.timeIntervalSince(w.start)))
+        violations["window_start"] = nil
+        violations["window_end"] = nil
+    }
+
+    /// Moves only the end.
+    public func setWindowEnd(_ end: Date) {
+        guard let w = window else { return }
+        window = PostWindow(start: w.start, end: end)
+        violations["window_start"] = nil
+        violations["window_end"] = nil
+    }
+
+    private static let windowInputs = ["window_start", "window_end", "flex_minutes"]
+
+    /// What the core said about one input (a form path, `title`, `geohash`, `window_start`,
+    /// `window_end` or `flex_minutes`).
     public func problems(for input: String) -> [FieldViolation] { violations[input] ?? [] }
 
     /// The core's entries for what was typed: a place for location fields, text otherwise.
@@ -85,18 +145,26 @@ public final class PostIntentModel {
         violations = [:]
         let input = PostIntentInput(
             market: market.topic, side: side, title: title, entries: formEntries,
-            geohash: area, expiresInSecs: nil, powBits: powBits)
+            geohash: area, expiresInSecs: nil, powBits: powBits,
+            windowStart: window.map { Self.unixSeconds($0.start) },
+            windowEnd: window.map { Self.unixSeconds($0.end) },
+            flexMinutes: flexMinutes)
         do {
             posted = try await core.postIntent(input: input)
             error = nil
         } catch let FreeportError.InvalidInput(found) {
             let paths = fields.map(\.path)
             violations = Dictionary(grouping: found) {
-                placement(of: $0, formPaths: paths, inputs: ["title", "geohash"]) ?? ""
+                placement(of: $0, formPaths: paths, inputs: ["title", "geohash"] + Self.windowInputs) ?? ""
             }
             error = nil
         } catch {
             self.error = UserError(error)
         }
+    }
+
+    /// A picked date as the wire's unix seconds (a date before 1970 is not a date a picker offers).
+    static func unixSeconds(_ date: Date) -> UInt64 {
+        UInt64(max(0, date.timeIntervalSince1970.rounded(.down)))
     }
 }

@@ -150,27 +150,35 @@ public enum JSONText {
         return String(data: data, encoding: .utf8)
     }
 
-    /// Readable text for one JSON value: strings as is, places by name, lists joined.
-    public static func render(_ value: Any) -> String {
+    /// Readable text for one JSON value: strings as is (as their author typed them), numbers in
+    /// the locale's digits and separators, places by name, lists joined.
+    public static func render(_ value: Any, locale: Locale = .autoupdatingCurrent) -> String {
         switch value {
         case let s as String:
             return s
         case let n as NSNumber:
-            return n.stringValue
+            return Formats.number(n.doubleValue, locale: locale)
         case let place as [String: Any]:
             if let name = place["name"] as? String { return name }
             return string(place) ?? ""
         case let list as [Any]:
-            return list.map(render).joined(separator: ", ")
+            return list.map { render($0, locale: locale) }.joined(separator: ", ")
         default:
             return ""
         }
     }
 
+    /// A value as the text an edit field starts from: like [render] but numbers as JSON writes
+    /// them ("1234.5"), since the core parses what comes back.
+    public static func editable(_ value: Any) -> String {
+        if let n = value as? NSNumber, !(value is String) { return n.stringValue }
+        return render(value, locale: Locale(identifier: "en_US_POSIX"))
+    }
+
     /// Rows of an object, sorted by key; empty when the text is not an object.
-    public static func rows(_ text: String) -> [TermRow] {
+    public static func rows(_ text: String, locale: Locale = .autoupdatingCurrent) -> [TermRow] {
         guard let obj = object(text) else { return [] }
-        return obj.keys.sorted().map { TermRow(key: $0, text: render(obj[$0] as Any)) }
+        return obj.keys.sorted().map { TermRow(key: $0, text: render(obj[$0] as Any, locale: locale)) }
     }
 }
 

@@ -486,6 +486,39 @@ final class SupportTests: XCTestCase {
         }
     }
 
+    func testTermNumbersReadInTheLocaleButEditAsJSON() {
+        let json = #"{"price":1234.5,"seats":2,"payment":"SGD 12"}"#
+        XCTAssertEqual(JSONText.rows(json, locale: Locale(identifier: "de_DE")).map(\.text), ["SGD 12", "1.234,5", "2"])
+        XCTAssertEqual(JSONText.rows(json, locale: Locale(identifier: "ar")).map(\.text), ["SGD 12", "١٬٢٣٤٫٥", "٢"])
+        let obj = try! XCTUnwrap(JSONText.object(json))
+        XCTAssertEqual(JSONText.editable(obj["price"] as Any), "1234.5")
+        XCTAssertEqual(JSONText.editable(obj["payment"] as Any), "SGD 12")
+    }
+
+    func testFormatsFollowTheLocale() {
+        XCTAssertEqual(Formats.percent(0.72, locale: Locale(identifier: "en")), "72%")
+        XCTAssertEqual(Formats.percent(0.72, locale: Locale(identifier: "de_DE")), "72\u{00A0}%")
+        XCTAssertEqual(Formats.percent(0.72, locale: Locale(identifier: "tr")), "%72")
+        XCTAssertTrue(Formats.percent(0.72, locale: Locale(identifier: "ar")).contains("٧٢"))
+        XCTAssertEqual(Formats.seconds(45, locale: Locale(identifier: "en")), "45 seconds")
+        XCTAssertEqual(Formats.seconds(1, locale: Locale(identifier: "en")), "1 second")
+        XCTAssertEqual(Formats.seconds(45, locale: Locale(identifier: "de_DE")), "45 Sekunden")
+        XCTAssertEqual(Formats.seconds(3, locale: Locale(identifier: "ru")), "3 секунды")
+        XCTAssertEqual(Formats.seconds(5, locale: Locale(identifier: "ru")), "5 секунд")
+    }
+
+    func testRelativeTimesAreWholeUnitsInTheLocale() {
+        let now: UnixTime = 1_780_000_000
+        let en = Locale(identifier: "en")
+        XCTAssertEqual(Formats.relative(now + 3 * 86_400 + 5 * 3_600, now: now, locale: en), "in 3 days")
+        XCTAssertEqual(Formats.relative(now + 86_400, now: now, locale: en), "in 1 day")
+        XCTAssertEqual(Formats.relative(now + 5 * 3_600 + 59 * 60, now: now, locale: en), "in 5 hours")
+        XCTAssertEqual(Formats.relative(now - 120, now: now, locale: en), "2 minutes ago")
+        XCTAssertEqual(Formats.relative(now + 10, now: now, locale: en), "in 1 minute")
+        XCTAssertEqual(Formats.relative(now + 3 * 86_400, now: now, locale: Locale(identifier: "fr")), "dans 3 jours")
+        XCTAssertEqual(Formats.relative(now + 3 * 86_400, now: now, locale: Locale(identifier: "ru")), "через 3 дня")
+    }
+
     func testShortKey() {
         XCTAssertEqual(shortKey("npub10elfcs4fr0l0r8af98jlmgdh9c8tcxjvz9qkw038js35mp4dma8qzvjptg"), "npub10elfc…jptg")
         XCTAssertEqual(shortKey("abc"), "abc")

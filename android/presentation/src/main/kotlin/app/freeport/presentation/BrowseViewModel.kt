@@ -131,5 +131,15 @@ class BrowseViewModel(private val core: Core, scope: CoroutineScope) : ScreenMod
         const val MIN_PRECISION = 1
         const val MAX_PRECISION = 9
         const val MAX_RADIUS = 3
+
+        /**
+         * The approximate size of a geohash cell at each precision (1..9), in km, for the
+         * "area size" slider; the UI formats it in the user's units (a fact of geohash geometry:
+         * a cell is about this wide at the equator).
+         */
+        val CELL_KM = doubleArrayOf(5000.0, 1250.0, 156.0, 39.0, 4.9, 1.2, 0.153, 0.038, 0.0048)
+
+        /** [CELL_KM] for [precision], clamped to 1..9. */
+        fun cellKm(precision: Int): Double = CELL_KM[precision.coerceIn(MIN_PRECISION, MAX_PRECISION) - 1]
     }
 }

@@ -91,6 +91,23 @@ class QuotesViewModel(
         }
     }
 
+    /**
+     * Blocks the person behind quote [nego] (the core's `block`, as on the deal screen and a
+     * screening card; the screen asks first): silently, their quotes on every intent are hidden
+     * by the core, so the list reloads without them, and what they send is dropped. Unblocking is
+     * in Settings.
+     */
+    fun block(nego: String): Job = run {
+        _state.update { it.copy(busy = true, error = null) }
+        action(::fail) {
+            val who = _state.value.quotes.firstOrNull { it.deal.nego == nego }?.deal?.counterparty
+                ?: core.deal(nego).counterparty
+            core.block(who)
+            val quotes = sorted(core.quotes(intentId))
+            _state.update { it.copy(busy = false, quotes = quotes, pickable = pickable(quotes)) }
+        }
+    }
+
     /** The screen navigated to [State.picked]'s thread. */
     fun pickedShown() = _state.update { it.copy(picked = null) }
 

@@ -10,6 +10,8 @@ import kotlinx.serialization.json.JsonElement
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.JsonPrimitive
 import kotlinx.serialization.json.contentOrNull
+import kotlinx.serialization.json.double
+import kotlinx.serialization.json.doubleOrNull
 
 /** One input of a market's post form, in display order, as the core describes it (`MarketView.form`). */
 typealias FormField = FormFieldView
@@ -60,17 +62,25 @@ object MarketForms {
     fun termEntry(key: String, text: String): FormEntry =
         FormEntry("/" + key.replace("~", "~0").replace("/", "~1"), EntryValue.Text(text))
 
-    /** Key/value lines of a terms or payload JSON object, for display. */
-    fun lines(jsonText: String): List<Pair<String, String>> {
+    /**
+     * Key/value lines of a terms or payload JSON object, for display. [number] writes a JSON
+     * number for the reader (the UI passes its locale's formatter: "1.200", "١٬٢٠٠"); text stays
+     * as its author typed it.
+     */
+    fun lines(jsonText: String, number: (Double) -> String = ::plainNumber): List<Pair<String, String>> {
         val el = runCatching { json.parseToJsonElement(jsonText) }.getOrNull() as? JsonObject ?: return emptyList()
-        return el.map { (k, v) -> k to display(v) }
+        return el.map { (k, v) -> k to display(v, number) }
     }
 
-    /** A JSON value as one line of text (places by name, lists comma-separated). */
-    fun display(v: JsonElement): String = when (v) {
-        is JsonPrimitive -> v.contentOrNull ?: ""
-        is JsonArray -> v.joinToString(", ") { display(it) }
+    /** A JSON value as one line of text (places by name, lists comma-separated, numbers by [number]). */
+    fun display(v: JsonElement, number: (Double) -> String = ::plainNumber): String = when (v) {
+        is JsonPrimitive -> if (!v.isString && v.doubleOrNull != null) number(v.double) else v.contentOrNull ?: ""
+        is JsonArray -> v.joinToString(", ") { display(it, number) }
         is JsonObject -> (v["name"] as? JsonPrimitive)?.contentOrNull
-            ?: v.entries.joinToString(", ") { (k, x) -> "$k: ${display(x)}" }
+            ?: v.entries.joinToString(", ") { (k, x) -> "$k: ${display(x, number)}" }
     }
+
+    /** A number as JSON writes it, without a trailing ".0" for whole numbers. */
+    fun plainNumber(x: Double): String =
+        if (x == Math.rint(x) && kotlin.math.abs(x) < 1e15) x.toLong().toString() else x.toString()
 }

@@ -96,4 +96,21 @@ class MarketFormsTest {
         assertEquals(listOf("price" to "10", "from" to "A", "note" to "x", "photos" to "a, b"), MarketForms.lines(terms))
         assertEquals(emptyList(), MarketForms.lines("not json"))
     }
+
+    @Test
+    fun `numbers go through the UI's formatter, text stays as typed`() {
+        val terms = """{"price":1234.5,"seats":2,"payment":"SGD 12","tags":[3,"x"]}"""
+        val lines = MarketForms.lines(terms) { "<$it>" }
+        assertEquals(listOf("price" to "<1234.5>", "seats" to "<2.0>", "payment" to "SGD 12", "tags" to "<3.0>, x"), lines)
+        // Without a formatter: as JSON writes them (what an edit field starts from).
+        assertEquals(listOf("1234.5", "2", "SGD 12", "3, x"), MarketForms.lines(terms).map { it.second })
+    }
+
+    @Test
+    fun `every precision has a cell size, coarse to fine`() {
+        val sizes = (BrowseViewModel.MIN_PRECISION..BrowseViewModel.MAX_PRECISION).map { BrowseViewModel.cellKm(it) }
+        assertEquals(sizes.sortedDescending(), sizes)
+        assertEquals(4.9, BrowseViewModel.cellKm(5), 0.0)
+        assertEquals(BrowseViewModel.cellKm(9), BrowseViewModel.cellKm(42), 0.0)
+    }
 }

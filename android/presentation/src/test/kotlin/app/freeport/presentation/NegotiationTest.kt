@@ -77,6 +77,44 @@ class NegotiationTest {
     }
 
     @Test
+    fun `blocking from a quote card hides that person's quotes, the others stay pickable, unblocking restores`() = runBlocking<Unit> {
+        Market.open().use { m ->
+            Phone(Relay.url).onboard("Carol").use { carol ->
+                val intent = m.post("Two riders")
+                val bobQuote = m.respond(intent)
+                carol.until("carol sees the intent") {
+                    carol.core.browse("sg-rideshare", RIDE_AREA, 1).firstOrNull { it.id == intent.id }
+                }
+                val carolQuote = carol.core.respondAccept(intent.id)
+                assertEquals(0, carol.core.flushOutbox(10_000))
+                m.alice.until("alice has carol's quote") { m.alice.core.quotes(intent.id).firstOrNull { it.deal.nego == carolQuote.nego } }
+
+                val quotes = QuotesViewModel(m.alice.core, intent.id, m.alice.scope)
+                quotes.load().join()
+                assertEquals(setOf(bobQuote.nego, carolQuote.nego), quotes.state.value.quotes.map { it.deal.nego }.toSet())
+
+                quotes.block(bobQuote.nego).join()
+                val after = quotes.state.value
+                assertNull(after.error, "${after.error}")
+                assertFalse(after.busy)
+                assertEquals(listOf(carolQuote.nego), after.quotes.map { it.deal.nego }, "the core leaves the blocked key's quote out")
+                assertEquals(setOf(carolQuote.nego), after.pickable)
+                val bobNpub = m.bob.core.identity()?.npub
+                assertEquals(listOf(bobNpub), m.alice.core.blocked().map { it.npub })
+                // The same key as the deal screen's block: its thread says so, and offers no chat.
+                val bobThread = m.alice.core.deal(bobQuote.nego)
+                assertTrue(bobThread.counterpartyBlocked)
+                assertFalse(DealAction.CHAT in bobThread.actions)
+
+                // Unblocking (Settings) brings the quote back on the next load.
+                m.alice.core.unblock(bobNpub!!)
+                quotes.load().join()
+                assertEquals(setOf(bobQuote.nego, carolQuote.nego), quotes.state.value.quotes.map { it.deal.nego }.toSet())
+            }
+        }
+    }
+
+    @Test
     fun `counter-offers go back and forth with rounds counting down, then accept confirms`() = runBlocking<Unit> {
         Market.open().use { m ->
             val intent = m.post("Haggle")

@@ -8,6 +8,11 @@ import app.freeport.core.Rule
 import app.freeport.core.Verdict
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Test
+import java.time.Duration
+import java.time.Instant
+import java.time.LocalTime
+import java.time.ZoneId
+import java.time.ZonedDateTime
 import kotlin.test.assertEquals
 import kotlin.test.assertFalse
 import kotlin.test.assertNotNull
@@ -74,6 +79,75 @@ class PostAndBrowseTest {
             val withdrawn = mine.state.value.intents.single()
             assertTrue(withdrawn.withdrawn, "${mine.state.value}")
             assertTrue(withdrawn.actions.isEmpty(), "nothing to do with a withdrawn intent")
+        }
+    }
+
+    @Test
+    fun `a time window and flexibility go to the core, which judges the window under its end`() = runBlocking<Unit> {
+        Market.open().use { m ->
+            val singapore = ZoneId.of("Asia/Singapore")
+            val vm = PostIntentViewModel(m.alice.core, "sg-rideshare", m.alice.scope, singapore)
+            vm.load().join()
+            vm.setTitle("Airport run, flexible")
+            vm.setValue("/from", FieldValue.Place("Bishan", "w21z7"))
+            vm.setValue("/to", FieldValue.Place("Changi", "w21zg"))
+            vm.setGeohash(RIDE_AREA)
+
+            // A window starts at the next full hour of the phone's zone, for an hour.
+            val morning = ZonedDateTime.now(singapore).plusDays(10).withHour(8).withMinute(15).toInstant()
+            vm.addWindow(morning)
+            val w0 = assertNotNull(vm.state.value.window)
+            val start0 = w0.at(PostIntentViewModel.Edge.START, singapore)
+            assertEquals(LocalTime.of(9, 0), start0.toLocalTime())
+            assertEquals(3_600, w0.end - w0.start)
+
+            // Moving the start by a day takes the end along; moving the end moves only the end.
+            vm.setWindowDate(PostIntentViewModel.Edge.START, start0.toLocalDate().plusDays(1))
+            val w1 = vm.state.value.window!!
+            assertEquals(w0.start + 86_400, w1.start)
+            assertEquals(3_600, w1.end - w1.start)
+            vm.setWindowTime(PostIntentViewModel.Edge.END, LocalTime.of(10, 30))
+            assertEquals(5_400, vm.state.value.window!!.end - vm.state.value.window!!.start)
+
+            // The end picked a day before the start: the core's rule, under the end; nothing is posted.
+            vm.setWindowDate(PostIntentViewModel.Edge.END, start0.toLocalDate())
+            vm.setFlex(30u)
+            vm.submit()!!.join()
+            val backwards = vm.state.value
+            assertNull(backwards.posted, "${backwards.error}")
+            assertEquals(listOf(Rule.EndBeforeStart), backwards.fieldErrors["window_end"]?.rulesOn("window_end"), "${backwards.fieldErrors}")
+            assertEquals(setOf("window_end"), backwards.fieldErrors.keys, "only the window is wrong: ${backwards.fieldErrors}")
+            // Moving an end clears what the core said about the window.
+            vm.setWindowTime(PostIntentViewModel.Edge.END, LocalTime.of(23, 59))
+            assertNull(vm.state.value.fieldErrors["window_end"])
+
+            // A window that is already over.
+            vm.addWindow(Instant.now() - Duration.ofDays(3))
+            vm.submit()!!.join()
+            assertEquals(listOf(Rule.InThePast), vm.state.value.fieldErrors["window_end"]?.rulesOn("window_end"), "${vm.state.value}")
+
+            // Removing the time takes its flexibility and the core's word on it along.
+            vm.removeWindow()
+            assertNull(vm.state.value.window)
+            assertNull(vm.state.value.flexMinutes)
+            assertTrue(vm.state.value.fieldErrors.isEmpty())
+
+            // A good window with flexibility is published as the reference reads it.
+            vm.addWindow(morning)
+            vm.setFlex(30u)
+            val window = vm.state.value.window!!
+            vm.submit()!!.join()
+            val posted = assertNotNull(vm.state.value.posted, "${vm.state.value.fieldErrors} ${vm.state.value.error}")
+            assertEquals(window.start.toULong(), posted.windowStart)
+            assertEquals(window.end.toULong(), posted.windowEnd)
+            assertEquals(30u, posted.flexMinutes)
+            assertEquals(0, m.alice.core.flushOutbox(10_000))
+            val seen = m.bob.until("bob sees the window") {
+                m.bob.core.browse("sg-rideshare", RIDE_AREA, 1).firstOrNull { it.id == posted.id }
+            }
+            assertEquals(posted.windowStart, seen.windowStart)
+            assertEquals(posted.windowEnd, seen.windowEnd)
+            assertEquals(30u, seen.flexMinutes)
         }
     }
 

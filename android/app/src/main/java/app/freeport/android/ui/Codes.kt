@@ -196,6 +196,8 @@ fun ruleText(r: Rule): String = when (r) {
     Rule.IsSecretKey -> stringResource(R.string.rule_is_secret_key)
     Rule.IsOwnKey -> stringResource(R.string.rule_is_own_key)
     Rule.ControlCharacters -> stringResource(R.string.rule_control_characters)
+    Rule.EndBeforeStart -> stringResource(R.string.rule_end_before_start)
+    Rule.InThePast -> stringResource(R.string.rule_in_the_past)
     Rule.Invalid -> stringResource(R.string.rule_invalid)
     is Rule.Schema -> stringResource(R.string.rule_schema, r.keyword)
     is Rule.TooSoon -> (r.minSecs.toLong() / 60).coerceAtLeast(1).toInt().let {

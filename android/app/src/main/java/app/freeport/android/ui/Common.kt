@@ -173,7 +173,7 @@ fun ScreeningCard(s: ScreeningView, modifier: Modifier = Modifier) {
                 VerdictChip(s.verdict)
             }
             Text(pluralStringResource(R.plurals.card_deals, s.deals.toInt(), s.deals.toInt()))
-            Text(stringResource(R.string.card_partners, s.partners.toInt(), s.partnersInNetwork.toInt()))
+            Text(pluralStringResource(R.plurals.card_partners, s.partners.toInt(), s.partners.toInt(), s.partnersInNetwork.toInt()))
             Text(pluralStringResource(R.plurals.card_met, s.metInPerson.toInt(), s.metInPerson.toInt()))
             if (s.verifiedBy > 0u) {
                 Text(pluralStringResource(R.plurals.card_verified_by, s.verifiedBy.toInt(), s.verifiedBy.toInt()))
@@ -193,7 +193,7 @@ fun ScreeningCard(s: ScreeningView, modifier: Modifier = Modifier) {
 private fun signal(value: Double?, flagged: Boolean): String = when {
     flagged -> stringResource(R.string.card_flagged)
     value == null -> stringResource(R.string.card_no_signal)
-    else -> "${(value * 100).toInt()} %"
+    else -> percentText(value)
 }
 
 /** A deal's state in words. */

@@ -14,6 +14,7 @@ import androidx.compose.foundation.selection.selectableGroup
 import androidx.compose.foundation.shape.RoundedCornerShape
 import androidx.compose.foundation.text.BasicText
 import androidx.compose.foundation.text.TextAutoSize
+import androidx.compose.foundation.text.modifiers.TextAutoSizeLayoutScope
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.Surface
 import androidx.compose.ui.Alignment
@@ -23,6 +24,10 @@ import androidx.compose.ui.semantics.Role
 import androidx.compose.ui.text.style.TextAlign
 import androidx.compose.ui.unit.dp
 import androidx.compose.ui.unit.sp
+import androidx.compose.ui.unit.Constraints
+import androidx.compose.ui.unit.TextUnit
+import androidx.compose.ui.text.AnnotatedString
+import androidx.compose.ui.text.TextLayoutResult
 import androidx.compose.foundation.layout.ExperimentalLayoutApi
 import androidx.compose.foundation.layout.PaddingValues
 import androidx.compose.foundation.layout.consumeWindowInsets
@@ -127,9 +132,9 @@ fun FreeportScaffold(currentTab: String?, onTab: (String) -> Unit, content: @Com
 
 /**
  * The five tabs. Not Material's NavigationBar: that one has a fixed 80 dp height, so at a large
- * font scale its labels are cut off. This bar grows with its labels (one line each), keeps
- * Material's look (pill indicator behind the selected icon) and is a proper tab group for
- * TalkBack.
+ * font scale or in a long language its labels are cut off. This bar grows with its labels (up
+ * to two lines each), keeps Material's look (pill indicator behind the selected icon) and is a
+ * proper tab group for TalkBack.
  */
 @Composable
 private fun TabBar(currentTab: String, onTab: (String) -> Unit) {
@@ -153,14 +158,16 @@ private fun TabBar(currentTab: String, onTab: (String) -> Unit) {
                     ) {
                         Icon(t.icon, contentDescription = null, tint = if (selected) colors.onSecondaryContainer else colors.onSurfaceVariant)
                     }
-                    // One line, shrunk (never below 10 sp) only when a large font scale would
-                    // otherwise cut a label such as "Settings" in a fifth of a phone's width.
+                    // Up to two lines (a long translation wraps at a space, the bar grows),
+                    // shrunk (never below 10 sp) when a large font scale or one long word would
+                    // otherwise be cut, or broken in the middle ("Setting-s"), in a fifth of a
+                    // phone's width.
                     val style = MaterialTheme.typography.labelMedium
                     BasicText(
                         stringResource(t.label),
                         style = style.copy(color = if (selected) colors.onSurface else colors.onSurfaceVariant, textAlign = TextAlign.Center),
-                        maxLines = 1,
-                        autoSize = TextAutoSize.StepBased(minFontSize = 10.sp, maxFontSize = style.fontSize),
+                        maxLines = 2,
+                        autoSize = WholeWordsAutoSize(minFontSize = 10.sp, maxFontSize = style.fontSize),
                         modifier = Modifier.padding(horizontal = 2.dp),
                     )
                 }
@@ -265,4 +272,31 @@ fun FreeportNavHost(core: Core, app: FreeportApplication, nav: NavHostController
             }
         }
     }
+}
+
+/**
+ * The largest font size, from [maxFontSize] down in half-sp steps to [minFontSize], at which the
+ * text fits its box without overflowing *and* without a word broken across two lines (Android
+ * breaks a word that is wider than the line; a tab label must shrink instead).
+ */
+private class WholeWordsAutoSize(private val minFontSize: TextUnit, private val maxFontSize: TextUnit) : TextAutoSize {
+    override fun TextAutoSizeLayoutScope.getFontSize(constraints: Constraints, text: AnnotatedString): TextUnit {
+        var size = maxFontSize.value
+        while (size > minFontSize.value) {
+            val r = performLayout(constraints, text, size.sp)
+            if (!r.hasVisualOverflow && wholeWords(r, text.text)) return size.sp
+            size -= 0.5f
+        }
+        return minFontSize
+    }
+
+    private fun wholeWords(r: TextLayoutResult, s: String): Boolean = (0 until r.lineCount - 1).all { i ->
+        val end = r.getLineEnd(i)
+        end <= 0 || end >= s.length || s[end - 1].isWhitespace() || s[end].isWhitespace()
+    }
+
+    override fun equals(other: Any?) =
+        other is WholeWordsAutoSize && other.minFontSize == minFontSize && other.maxFontSize == maxFontSize
+
+    override fun hashCode() = 31 * minFontSize.hashCode() + maxFontSize.hashCode()
 }

@@ -172,10 +172,15 @@ class FlowTest {
                     )
                 }
                 post.setGeohash("w21z7")
+                // When: from the next full hour, give or take half an hour.
+                post.addWindow()
+                post.setFlex(30u)
                 step("post", Routes.MARKETS, "Bishan to Changi") { PostScreen(post.state.value, object : PostActions {}) }
                 runBlocking { post.submit()?.join() }
                 val intent = post.state.await("posted") { it.posted != null || it.error != null || it.fieldErrors.isNotEmpty() }
                     .let { assertNotNull("not posted: ${it.fieldErrors} ${it.error}", it.posted); it.posted!! }
+                assertEquals(30u, intent.flexMinutes)
+                assertEquals(post.state.value.window?.start?.toULong(), intent.windowStart)
                 runBlocking { assertEquals(0, alice.core.flushOutbox(10_000)) }
 
                 // Bob finds it near Bishan and accepts its terms.

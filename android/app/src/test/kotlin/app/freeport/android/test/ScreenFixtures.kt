@@ -19,6 +19,7 @@ import app.freeport.core.IntentSide
 import app.freeport.core.IntentView
 import app.freeport.core.MarketView
 import app.freeport.core.MeetCodeView
+import app.freeport.core.MeetOutcomeView
 import app.freeport.core.Party
 import app.freeport.core.PhoneStatus
 import app.freeport.core.ProfileView
@@ -69,7 +70,7 @@ object ScreenFixtures {
     private const val ALICE = "npub1alice7q0n3g5x3e8l2q0v4u9w8y6k3h2j5d7f9a0s8l6m4n2b1c3v5x7z9q0w"
     private const val BOB = "npub1bob9m2k4j6h8g0f2d4s6a8p0o9i7u5y3t1r2e4w6q8z0x2c4v6b8n0m1l3k5"
     private const val CHEN = "npub1chen3x5c7v9b1n3m5l7k9j1h3g5f7d9s1a3p5o7i9u1y3t5r7e9w1q3z5x7"
-    private const val NOW = 1_780_000_000uL
+    const val NOW = 1_780_000_000uL
 
     /** A real QR code drawn by the core's own encoder (host library). */
     fun qr(text: String): ByteArray = qrPng(text, 512u)
@@ -187,7 +188,10 @@ object ScreenFixtures {
     private fun invalid(path: String, rule: Rule) =
         UiError(UiError.Kind.INVALID_INPUT, field = path, violations = listOf(FieldViolation(path, rule)))
 
-    /** The form half filled: no drop-off place yet, and an area typed with a letter geohashes never use. */
+    /**
+     * The form half filled: no drop-off place yet, and an area typed with a letter geohashes never
+     * use; a time given (Saturday 07:00–08:00 in Singapore, give or take 15 minutes).
+     */
     val post = PostIntentViewModel.State(
         market = rideshare, fields = rideFields, side = IntentSide.OFFER, title = "Bishan → Changi, Saturday early",
         values = mapOf(
@@ -198,6 +202,9 @@ object ScreenFixtures {
             "/note" to FieldValue.Text("Sat 07:30, 2 seats"),
         ),
         geohash = "w21za",
+        window = PostIntentViewModel.Window(start = 1_780_095_600, end = 1_780_099_200),
+        flexMinutes = 15u,
+        zone = java.time.ZoneId.of("Asia/Singapore"),
         fieldErrors = mapOf(
             "/to" to invalid("/to", Rule.Required),
             "geohash" to invalid("geohash", Rule.BadFormat(Format.GEOHASH)),
@@ -297,6 +304,16 @@ object ScreenFixtures {
             qrVersion = 4u, createdAt = NOW, expiresAt = NOW + 120uL, refreshAt = NOW + 60uL,
         ),
         secondsToRefresh = 42,
+    )
+
+    /** The scanner's side when done: the core's four words (its fixed English list) and the return code. */
+    fun meetDone() = MeetViewModel.State(
+        deal = deal(DealState.MET, listOf(DealAction.RATE, DealAction.CHAT), contact = CONTACT), mode = MeetViewModel.Mode.DONE,
+        outcome = MeetOutcomeView(
+            nego = "n1", counterparty = "npub1", sasWords = listOf("anchor", "cactus", "lantern", "zebra"),
+            returnToken = "fpr1", returnPng = qr("freeport:ret:v1:n1:2c4e6a8b0d1f3a5c7e9b2d4f6a8c0e1b"),
+            state = DealState.MET, queuedEvents = 0u,
+        ),
     )
 
     val meetScan = MeetViewModel.State(

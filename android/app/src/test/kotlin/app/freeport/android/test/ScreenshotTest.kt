@@ -6,10 +6,12 @@ import androidx.compose.foundation.layout.Box
 import androidx.compose.foundation.layout.padding
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
+import androidx.compose.runtime.CompositionLocalProvider
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.graphics.Color
 import app.freeport.android.ui.FreeportScaffold
+import app.freeport.android.ui.LocalNowSecs
 import app.freeport.android.ui.Routes
 import app.freeport.android.ui.screens.BrowseActions
 import app.freeport.android.ui.screens.BrowseScreen
@@ -39,9 +41,10 @@ import org.robolectric.annotation.GraphicsMode
 
 /**
  * Every screen, rendered from its fixture state (ScreenFixtures) in light and dark at font scale
- * 1.0 and 1.5 on a 360×800 dp phone, compared with its golden in android/screenshots/
- * (`<screen>_<light|dark>_<fontscale>.png`), and checked for accessibility (A11y: labels, 48 dp
- * targets, contrast; clipped text at 1.5).
+ * 1.0 and 1.5 on a 360×800 dp phone, and in Arabic and the pseudo-locales en-XA (accented, ~30 %
+ * longer) and ar-XB (mirrored) at 1.0, compared with its golden in android/screenshots/
+ * (`<screen>_<light|dark>_<fontscale>[_<locale>].png`), and checked for accessibility (A11y:
+ * labels, 48 dp targets, contrast; clipped text at 1.5 and in every other language).
  */
 @RunWith(ParameterizedRobolectricTestRunner::class)
 @Config(sdk = [36], application = Application::class)
@@ -55,13 +58,17 @@ class ScreenshotTest(private val look: Look) {
 
     private fun shoot(screen: String, tab: String?, content: @Composable () -> Unit) {
         val r = Screenshots.render(look) {
-            FreeportScaffold(currentTab = tab, onTab = {}) { padding ->
-                Box(Modifier.padding(padding)) { content() }
+            // The fixtures' clock, so "expires in 1 day" reads the same on every run.
+            CompositionLocalProvider(LocalNowSecs provides { ScreenFixtures.NOW.toLong() }) {
+                FreeportScaffold(currentTab = tab, onTab = {}) { padding ->
+                    Box(Modifier.padding(padding)) { content() }
+                }
             }
         }
         val name = "${screen}_${look.tag}"
         Screenshots.verify(name, r)
-        val problems = A11y.problems(r, checkClipping = look.fontScale >= 1.5f)
+        // Long (pseudo-)translations and large text must wrap, never be cut.
+        val problems = A11y.problems(r, checkClipping = look.fontScale >= 1.5f || look.locale != null)
         if (problems.isNotEmpty()) throw AssertionError("$name accessibility:\n  " + problems.joinToString("\n  "))
     }
 
@@ -77,6 +84,11 @@ class ScreenshotTest(private val look: Look) {
     @Test fun browse() = shoot("browse", Routes.MARKETS) { BrowseScreen(ScreenFixtures.browse, false, object : BrowseActions {}) }
 
     @Test fun post() = shoot("post", Routes.MARKETS) { PostScreen(ScreenFixtures.post, object : PostActions {}) }
+
+    /** The post form scrolled to its end: the time window and its flexibility, the area, publish. */
+    @Test fun postEnd() = shoot("post_end", Routes.MARKETS) {
+        PostScreen(ScreenFixtures.post, object : PostActions {}, ScrollState(Int.MAX_VALUE))
+    }
 
     @Test fun quotes() = shoot("quotes", Routes.MINE) { QuotesScreen(ScreenFixtures.quotes, onPick = {}, onDeal = {}) }
 
@@ -102,6 +114,8 @@ class ScreenshotTest(private val look: Look) {
     }
 
     @Test fun meetShow() = shoot("meet_show", Routes.MINE) { MeetScreen(ScreenFixtures.meetShow(), false, object : MeetActions {}, viewfinder) }
+
+    @Test fun meetDone() = shoot("meet_done", Routes.MINE) { MeetScreen(ScreenFixtures.meetDone(), false, object : MeetActions {}, viewfinder) }
 
     @Test fun meetScan() = shoot("meet_scan", Routes.MINE) { MeetScreen(ScreenFixtures.meetScan, false, object : MeetActions {}, viewfinder) }
 

@@ -21,12 +21,29 @@ import java.time.Duration
 import kotlin.math.abs
 
 /** One of the looks every screen is rendered in: light or dark, at a font scale. */
-data class Look(val dark: Boolean, val fontScale: Float) {
-    /** `light_1.0`, `dark_1.5`: the tail of a golden's file name. */
-    val tag: String get() = "${if (dark) "dark" else "light"}_$fontScale"
+data class Look(val dark: Boolean, val fontScale: Float, val locale: Locale? = null) {
+    /** `light_1.0`, `dark_1.5`, `light_1.0_ar-XB`: the tail of a golden's file name. */
+    val tag: String get() = "${if (dark) "dark" else "light"}_$fontScale" + (locale?.let { "_${it.tag}" } ?: "")
+
+    /**
+     * A language the screens are rendered in besides English: [qualifier] as resources are
+     * selected (Robolectric qualifiers), [rtl] for a right-to-left layout.
+     */
+    data class Locale(val tag: String, val qualifier: String, val rtl: Boolean)
 
     companion object {
-        val ALL = listOf(Look(false, 1.0f), Look(true, 1.0f), Look(false, 1.5f), Look(true, 1.5f))
+        /** Arabic (translated, right to left). */
+        val AR = Locale("ar", "ar", rtl = true)
+
+        /** Android's pseudo-locales (aapt2 --pseudo-localize of the English strings): accented
+         *  and about 30 % longer (en-XA), and mirrored right-to-left text (ar-XB). */
+        val EN_XA = Locale("en-XA", "en-rXA", rtl = false)
+        val AR_XB = Locale("ar-XB", "ar-rXB", rtl = true)
+
+        val ALL = listOf(
+            Look(false, 1.0f), Look(true, 1.0f), Look(false, 1.5f), Look(true, 1.5f),
+            Look(false, 1.0f, AR), Look(false, 1.0f, EN_XA), Look(false, 1.0f, AR_XB),
+        )
     }
 }
 
@@ -54,7 +71,8 @@ object Screenshots {
     private const val PIXEL_TOLERANCE = 0.002
 
     fun render(look: Look, content: @Composable () -> Unit): Rendered {
-        RuntimeEnvironment.setQualifiers("w360dp-h800dp-port-${if (look.dark) "night" else "notnight"}-xhdpi")
+        val locale = look.locale?.let { "${it.qualifier}-${if (it.rtl) "ldrtl" else "ldltr"}-" } ?: ""
+        RuntimeEnvironment.setQualifiers("${locale}w360dp-h800dp-port-${if (look.dark) "night" else "notnight"}-xhdpi")
         RuntimeEnvironment.setFontScale(look.fontScale)
         val activity = Robolectric.buildActivity(ComponentActivity::class.java).setup().get()
         activity.setContent { FreeportTheme(dark = look.dark, dynamicColor = false, content = content) }

@@ -52,6 +52,9 @@ import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import app.freeport.core.IntentSide
 import app.freeport.core.IntentAction
 import app.freeport.android.ui.badgeText
+import app.freeport.android.ui.distanceText
+import app.freeport.android.ui.numberFormatter
+import app.freeport.android.ui.relativeTimeText
 import app.freeport.android.R
 import app.freeport.android.ui.ErrorBanner
 import app.freeport.android.ui.VerdictChip
@@ -211,20 +214,9 @@ fun BrowseScreen(s: BrowseViewModel.State, locationDenied: Boolean, on: BrowseAc
     }
 }
 
+/** "about 39 km", "about 150 m": the cell size in the user's units and digits. */
 @Composable
-private fun precisionLabel(p: Int): String = stringResource(
-    when (p) {
-        1 -> R.string.area_p1
-        2 -> R.string.area_p2
-        3 -> R.string.area_p3
-        4 -> R.string.area_p4
-        5 -> R.string.area_p5
-        6 -> R.string.area_p6
-        7 -> R.string.area_p7
-        8 -> R.string.area_p8
-        else -> R.string.area_p9
-    },
-)
+private fun precisionLabel(p: Int): String = stringResource(R.string.area_about, distanceText(BrowseViewModel.cellKm(p)))
 
 @Composable
 private fun IntentCard(i: IntentView, onAccept: () -> Unit, onCounter: () -> Unit, onMine: () -> Unit) {
@@ -237,7 +229,10 @@ private fun IntentCard(i: IntentView, onAccept: () -> Unit, onCounter: () -> Uni
                 )
                 Text(i.title, style = MaterialTheme.typography.titleMedium)
             }
-            MarketForms.lines(i.payloadJson).take(4).forEach { (k, v) -> Text(stringResource(R.string.deal_term, k, v), style = MaterialTheme.typography.bodySmall) }
+            val number = numberFormatter()
+            MarketForms.lines(i.payloadJson, number).take(4).forEach { (k, v) -> Text(stringResource(R.string.deal_term, k, v), style = MaterialTheme.typography.bodySmall) }
+            Text(stringResource(R.string.intent_expires, relativeTimeText(i.expiresAt.toLong())), style = MaterialTheme.typography.bodySmall,
+                color = MaterialTheme.colorScheme.onSurfaceVariant)
             if (i.mine) {
                 Text(stringResource(R.string.intent_mine), style = MaterialTheme.typography.labelMedium)
             } else {

@@ -41,6 +41,7 @@ import app.freeport.android.ui.DealStateLine
 import app.freeport.android.ui.ErrorBanner
 import app.freeport.android.ui.actionText
 import app.freeport.android.ui.cancellationText
+import app.freeport.android.ui.numberFormatter
 import app.freeport.android.ui.rememberScreenModel
 import app.freeport.android.ui.stageText
 import app.freeport.core.DealAction
@@ -49,6 +50,7 @@ import app.freeport.core.Party
 import app.freeport.presentation.Core
 import app.freeport.presentation.DealChatViewModel
 import app.freeport.presentation.DealCheckinViewModel
+import app.freeport.presentation.MarketForms
 import app.freeport.presentation.NegotiationViewModel
 
 /** What the deal screen can ask for; the route forwards each to its view models. */
@@ -199,6 +201,9 @@ fun DealScreen(
                 color = MaterialTheme.colorScheme.onSurfaceVariant,
             )
         }
+        // Numbers read in the user's digits and separators; an edit field keeps the value as typed.
+        val number = numberFormatter()
+        val shown = remember(d.termsJson, number) { MarketForms.lines(d.termsJson, number).toMap() }
         s.terms.forEach { (k, v) ->
             val label = s.labels[k] ?: k
             if (DealAction.COUNTER in can) {
@@ -217,7 +222,7 @@ fun DealScreen(
                     modifier = Modifier.fillMaxWidth(),
                 )
             } else {
-                Text(stringResource(R.string.deal_term, label, v))
+                Text(stringResource(R.string.deal_term, label, shown[k] ?: v))
             }
         }
         FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {

@@ -44,6 +44,7 @@ import androidx.compose.ui.semantics.LiveRegionMode
 import androidx.compose.ui.semantics.heading
 import androidx.compose.ui.semantics.liveRegion
 import androidx.compose.ui.semantics.semantics
+import androidx.compose.ui.text.style.TextDirection
 import androidx.compose.ui.unit.dp
 import androidx.core.content.ContextCompat
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
@@ -160,8 +161,12 @@ fun MeetScreen(
                 val o = s.outcome
                 if (o != null) {
                     Text(stringResource(R.string.meet_words))
-                    Text(o.sasWords.joinToString("  ·  "), style = MaterialTheme.typography.headlineMedium,
+                    // The words are the core's fixed English list, in its order, on both phones: laid
+                    // out left to right in a right-to-left UI too.
+                    Text(o.sasWords.joinToString("  ·  "), style = MaterialTheme.typography.headlineMedium.copy(textDirection = TextDirection.Ltr),
                         modifier = Modifier.semantics { liveRegion = LiveRegionMode.Assertive })
+                    Text(stringResource(R.string.meet_words_fixed), style = MaterialTheme.typography.bodySmall,
+                        color = MaterialTheme.colorScheme.onSurfaceVariant)
                     o.returnPng?.let { png ->
                         Text(stringResource(R.string.meet_show_return))
                         QrImage(png, stringResource(R.string.meet_return_desc))

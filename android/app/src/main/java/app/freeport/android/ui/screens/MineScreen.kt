@@ -3,6 +3,8 @@ package app.freeport.android.ui.screens
 import androidx.compose.foundation.clickable
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.ExperimentalLayoutApi
+import androidx.compose.foundation.layout.FlowRow
 import androidx.compose.foundation.layout.PaddingValues
 import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxSize
@@ -14,6 +16,8 @@ import androidx.compose.foundation.rememberScrollState
 import androidx.compose.foundation.verticalScroll
 import androidx.compose.foundation.lazy.LazyRow
 import androidx.compose.foundation.lazy.items
+import androidx.compose.material3.AlertDialog
+import androidx.compose.material3.ButtonDefaults
 import androidx.compose.material3.Card
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.Text
@@ -22,6 +26,9 @@ import androidx.compose.runtime.Composable
 import androidx.compose.runtime.DisposableEffect
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.semantics.heading
@@ -36,10 +43,13 @@ import app.freeport.android.ui.ScreeningCard
 import app.freeport.android.ui.rememberScreenModel
 import app.freeport.android.ui.actionText
 import app.freeport.android.ui.stageText
+import app.freeport.android.ui.numberFormatter
+import app.freeport.android.ui.relativeTimeText
 import app.freeport.core.DealAction
 import app.freeport.core.IntentAction
 import androidx.compose.ui.res.pluralStringResource
 import app.freeport.core.DealView
+import app.freeport.core.QuoteView
 import app.freeport.presentation.Core
 import app.freeport.presentation.MarketForms
 import app.freeport.presentation.MyIntentsViewModel
@@ -68,6 +78,8 @@ fun MineScreen(s: MyIntentsViewModel.State, onQuotes: (String) -> Unit, onDeal: 
             Card(Modifier.fillMaxWidth()) {
                 Column(Modifier.padding(12.dp)) {
                     Text(i.title, style = MaterialTheme.typography.titleMedium)
+                    Text(stringResource(R.string.intent_expires, relativeTimeText(i.expiresAt.toLong())), style = MaterialTheme.typography.bodySmall,
+                        color = MaterialTheme.colorScheme.onSurfaceVariant)
                     Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
                         TextButton(onClick = { onQuotes(i.id) }) { Text(stringResource(R.string.mine_quotes)) }
                         if (IntentAction.WITHDRAW in i.actions) TextButton(onClick = { onWithdraw(i.id) }) { Text(stringResource(R.string.mine_withdraw)) }
@@ -110,16 +122,19 @@ fun QuotesRoute(core: Core, intentId: String, onDeal: (String) -> Unit) {
     }
     // Navigate once: the model forgets the pick, so coming back here does not bounce forward again.
     LaunchedEffect(s.picked) { s.picked?.let { vm.pickedShown(); onDeal(it.nego) } }
-    QuotesScreen(s, onPick = { vm.pick(it) }, onDeal = onDeal)
+    QuotesScreen(s, onPick = { vm.pick(it) }, onDeal = onDeal, onBlock = { vm.block(it) })
 }
 
 /**
  * One card per quote, side by side (scroll sideways): the responder's screening card first,
  * then their terms and the pick button. A card is narrower than the screen so the next one
- * peeks in and the user sees there is more to compare.
+ * peeks in and the user sees there is more to compare. Each card can block its responder, after
+ * a confirmation; the core then leaves their quotes out.
  */
+@OptIn(ExperimentalLayoutApi::class) // FlowRow
 @Composable
-fun QuotesScreen(s: QuotesViewModel.State, onPick: (String) -> Unit, onDeal: (String) -> Unit) {
+fun QuotesScreen(s: QuotesViewModel.State, onPick: (String) -> Unit, onDeal: (String) -> Unit, onBlock: (String) -> Unit = {}) {
+    var blocking by remember { mutableStateOf<QuoteView?>(null) }
     Column(Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(vertical = 16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
         Text(s.intent?.title ?: stringResource(R.string.quotes_title), style = MaterialTheme.typography.headlineSmall,
             modifier = Modifier.padding(horizontal = 16.dp).semantics { heading() })
@@ -127,17 +142,42 @@ fun QuotesScreen(s: QuotesViewModel.State, onPick: (String) -> Unit, onDeal: (St
         if (s.quotes.isEmpty()) Text(stringResource(R.string.quotes_empty), Modifier.padding(horizontal = 16.dp))
         LazyRow(contentPadding = PaddingValues(horizontal = 16.dp), horizontalArrangement = Arrangement.spacedBy(12.dp)) {
             items(s.quotes, key = { it.deal.nego }) { q ->
+                val number = numberFormatter()
                 Column(Modifier.width(280.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
                     ScreeningCard(q.screening)
                     DealStateLine(q.deal.state)
-                    MarketForms.lines(q.deal.termsJson).forEach { (k, v) -> Text(stringResource(R.string.deal_term, k, v), style = MaterialTheme.typography.bodyMedium) }
+                    MarketForms.lines(q.deal.termsJson, number).forEach { (k, v) -> Text(stringResource(R.string.deal_term, k, v), style = MaterialTheme.typography.bodyMedium) }
                     // Only a quote the core offers to pick gets the button.
                     if (q.deal.nego in s.pickable) {
                         BusyButton(actionText(DealAction.PICK), s.busy, { onPick(q.deal.nego) }, modifier = Modifier.fillMaxWidth())
                     }
-                    TextButton(onClick = { onDeal(q.deal.nego) }) { Text(stringResource(R.string.quotes_open_thread)) }
+                    FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                        TextButton(onClick = { onDeal(q.deal.nego) }) { Text(stringResource(R.string.quotes_open_thread)) }
+                        // Blocking is the user's own choice about a key, possible at any time (as
+                        // on the deal screen and a screening card).
+                        TextButton(
+                            onClick = { blocking = q },
+                            enabled = !s.busy,
+                            colors = ButtonDefaults.textButtonColors(contentColor = MaterialTheme.colorScheme.error),
+                        ) { Text(stringResource(R.string.block_them)) }
+                    }
                 }
             }
         }
+    }
+    blocking?.let { q ->
+        val who = q.screening.name ?: (q.screening.subjectNpub.take(16) + "…")
+        AlertDialog(
+            onDismissRequest = { blocking = null },
+            title = { Text(stringResource(R.string.quotes_block_title, who)) },
+            text = { Text(stringResource(R.string.quotes_block_body)) },
+            confirmButton = {
+                TextButton(
+                    onClick = { blocking = null; onBlock(q.deal.nego) },
+                    colors = ButtonDefaults.textButtonColors(contentColor = MaterialTheme.colorScheme.error),
+                ) { Text(stringResource(R.string.block_them)) }
+            },
+            dismissButton = { TextButton(onClick = { blocking = null }) { Text(stringResource(R.string.cancel)) } },
+        )
     }
 }

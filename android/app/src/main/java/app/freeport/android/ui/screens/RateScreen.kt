@@ -33,6 +33,7 @@ import app.freeport.android.R
 import app.freeport.android.ui.BusyButton
 import app.freeport.android.ui.ErrorBanner
 import app.freeport.android.ui.rememberScreenModel
+import app.freeport.android.ui.signedText
 import app.freeport.presentation.Core
 import app.freeport.presentation.RateViewModel
 
@@ -84,7 +85,7 @@ fun RateScreen(s: RateViewModel.State, vm: RateActions) {
         Text(stringResource(R.string.rate_score))
         FlowRow(Modifier.selectableGroup(), horizontalArrangement = Arrangement.spacedBy(8.dp)) {
             (RateViewModel.MIN_SCORE..RateViewModel.MAX_SCORE).forEach { v ->
-                FilterChip(s.score == v, { vm.setScore(if (s.score == v) null else v) }, { Text(if (v > 0) "+$v" else "$v") })
+                FilterChip(s.score == v, { vm.setScore(if (s.score == v) null else v) }, { Text(signedText(v)) })
             }
         }
         if (s.canAttestNumber) {

@@ -1,5 +1,9 @@
 package app.freeport.android.ui.screens
 
+import android.content.Intent
+import android.net.Uri
+import android.os.Build
+import android.provider.Settings
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.ui.semantics.contentDescription
 import androidx.compose.ui.semantics.Role
@@ -66,6 +70,8 @@ interface SettingsActions {
     fun unblock(pubkey: String) {}
     fun setNotices(channel: NoticeChannel, on: Boolean) {}
     fun backup() {}
+    /** Android 13+: the system's per-app language screen for Freeport. */
+    fun chooseLanguage() {}
     fun wipe() {}
     fun cancelWipe() {}
     fun contacts() {}
@@ -96,6 +102,13 @@ fun SettingsRoute(core: Core, app: FreeportApplication, onBackup: () -> Unit, on
             override fun unblock(pubkey: String) { vm.unblock(pubkey) }
             override fun setNotices(channel: NoticeChannel, on: Boolean) { vm.setNotices(channel, on) }
             override fun backup() = onBackup()
+            override fun chooseLanguage() {
+                if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.TIRAMISU && activity != null) {
+                    activity.startActivity(
+                        Intent(Settings.ACTION_APP_LOCALE_SETTINGS, Uri.fromParts("package", activity.packageName, null)),
+                    )
+                }
+            }
             override fun wipe() { vm.wipe() }
             override fun cancelWipe() = vm.cancelWipe()
             override fun contacts() = onContacts()
@@ -124,6 +137,13 @@ fun SettingsScreen(s: SettingsViewModel.State, on: SettingsActions, scroll: Scro
         }
         TextButton(onClick = on::resetRelays) { Text(stringResource(R.string.settings_relays_reset)) }
         ErrorBanner(s.error)
+
+        // Android 13+ lets each app have its own language (res/xml/locales_config.xml lists them).
+        if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.TIRAMISU) {
+            HorizontalDivider()
+            Text(stringResource(R.string.settings_language), style = MaterialTheme.typography.titleLarge, modifier = Modifier.semantics { heading() })
+            OutlinedButton(onClick = on::chooseLanguage) { Text(stringResource(R.string.settings_language_choose)) }
+        }
 
         HorizontalDivider()
         Text(stringResource(R.string.settings_privacy), style = MaterialTheme.typography.titleLarge, modifier = Modifier.semantics { heading() })
