@@ -1211,7 +1211,14 @@ impl App {
         // The user's reminders.
         let due = store.transaction(|tx| tx.checkins_remind_due(now))?;
         for row in due {
-            let body = read_mine(&row)?;
+            // One unreadable row must not stop the others' alarms.
+            let body = match read_mine(&row) {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::warn!("check-in {} unreadable: {e}", row.id);
+                    continue;
+                }
+            };
             let c = &body.checkin;
             let notice = PendingNotice {
                 key: format!("checkin_reminder:{}:{}", c.id(), c.deadline),
@@ -1248,7 +1255,13 @@ impl App {
         // Contacts' overdue alerts.
         let due = store.transaction(|tx| tx.watches_due(now))?;
         for row in due {
-            let w = read_watch(&row)?;
+            let w = match read_watch(&row) {
+                Ok(w) => w,
+                Err(e) => {
+                    tracing::warn!("watched check-in {} unreadable: {e}", row.id);
+                    continue;
+                }
+            };
             // Built outside the write (names come from the store).
             let mut probe = w.clone();
             let notices: Vec<PendingNotice> = probe

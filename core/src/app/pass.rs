@@ -194,8 +194,11 @@ impl App {
             tracing::warn!("pruning check-ins: {e}");
         }
         // After reading (a "safe" waiting on the relays closes a check-in first), and offline
-        // too: a contact's alarm rings whether or not this phone reaches a relay.
-        self.checkin_tick()?;
+        // too: a contact's alarm rings whether or not this phone reaches a relay. A failure
+        // here must not hold back the deal notices: logged, and the next tick tries again.
+        if let Err(e) = self.checkin_tick() {
+            tracing::warn!("check-in alarms: {e}");
+        }
         self.with_notices(report)
     }
 
