@@ -194,15 +194,13 @@ impl App {
         let out = self
             .prepare_effects(intent_id, &with_nego(n.nego(), fx))
             .await?;
-        let mut events = vec![pair.shower.clone(), pair.scanner.clone()];
-        events.extend(out.events.iter().cloned());
-        // One transaction: the nonce becomes used, both halves and the status are queued, the
-        // deal is met. (Written here, not through `commit_change`: the intent's kept book, if
-        // any, must go too.)
-        self.forget_book(&intent_id);
-        self.inner
-            .store
-            .record_meet(&pair.nonce, now, &events, &rec)?;
+        let mut out = out;
+        out.events
+            .splice(0..0, [pair.shower.clone(), pair.scanner.clone()]);
+        // One transaction, through the common change path: the deal is met, both halves and the
+        // status are queued, and the nonce becomes used (a replay fails it and rolls all back).
+        let nonce = pair.nonce;
+        self.commit_change(&[rec], &out, &[], |tx| tx.use_nonce(&nonce, n.nego(), now))?;
         drop(_g);
         self.after_met(&pair).await?;
         self.finish_change(out, Vec::new()).await?;
