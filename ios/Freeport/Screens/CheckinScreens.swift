@@ -104,7 +104,7 @@ struct CheckinAlertScreen: View {
                     }
                 } footer: {
                     if model.isAlarm {
-                        Text("Try to reach them. Freeport does not call emergency services: if you think they are in danger, call them.")
+                        Text("Try to reach them. Freeport does not call emergency services: if you think they are in danger, call emergency services yourself.")
                     }
                 }
                 Section("They are meeting") {
