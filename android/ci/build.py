@@ -369,6 +369,18 @@ def compile_res(aapt2, aars: list[Aar]) -> list[Path]:
     return flats + [app_flat]
 
 
+def shipped_locales() -> list[str]:
+    """The resource locales the APK keeps: English, our 25 (values-<locale>, as scripts/l10n.py
+    writes them) and the two pseudo-locales. What AGP's `localeFilters` does: the libraries'
+    strings in languages the app does not speak (AndroidX ships ~90) are left out, so a phone in
+    one of those languages shows the app in English throughout rather than a mix, and the APK is
+    smaller."""
+    res = ANDROID / "app" / "src" / "main" / "res"
+    qualifiers = sorted(d.name[len("values-"):] for d in res.glob("values-*")
+                        if d.name != "values-night" and (d / "strings.xml").exists())
+    return ["en"] + qualifiers + ["en-rXA", "ar-rXB"]
+
+
 def link(aapt2, platform, manifest, flats, aars, out_apk, gen_dir, ids_out=None, ids_in=None):
     v = versions()
     _, vcode, vname = app_config()
@@ -379,7 +391,8 @@ def link(aapt2, platform, manifest, flats, aars, out_apk, gen_dir, ids_out=None,
     cmd = [aapt2, "link", "-I", platform, "--manifest", manifest, "-o", out_apk,
            "--java", gen_dir, "--custom-package", APP_NS, "--auto-add-overlay",
            "--min-sdk-version", v["minSdk"], "--target-sdk-version", v["targetSdk"],
-           "--version-code", vcode, "--version-name", vname, "--no-version-vectors"]
+           "--version-code", vcode, "--version-name", vname, "--no-version-vectors",
+           "-c", ",".join(shipped_locales())]
     if extra:
         cmd += ["--extra-packages", ":".join(extra)]
     if ids_out:
