@@ -459,11 +459,17 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
     let quotes = alice.app.quotes(&intent.id)?;
     for q in &quotes {
         let name = q.screening.name.clone().unwrap_or_default();
-        let terms: serde_json::Value = serde_json::from_str(&q.deal.terms_json)?;
+        let price = q
+            .deal
+            .terms
+            .iter()
+            .find(|t| t.path == "/price")
+            .map(|t| english::term_value(&t.value))
+            .unwrap_or_default();
         say!(
-            "    {:<8} SGD {:<4} {} [{}]",
+            "    {:<8} {:<9} {} [{}]",
             name,
-            terms["price"],
+            price,
             english::badge(&q.screening.badge),
             english::verdict(q.screening.verdict)
         );

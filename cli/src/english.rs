@@ -8,7 +8,8 @@
 use freeport_core::app::{
     AppError, Badge, CancelReason, CheckinAction, CheckinAlert, CheckinDelivery, CheckinState,
     DealAction, DealRole, DealState, FieldViolation, Format, IntentSide, MeetStep, NoticeKind,
-    Party, PhoneStatus, Reason, Refusal, RefusalCode, Rule, ValueKind, Verdict, refusal_of,
+    Party, PhoneStatus, Reason, Refusal, RefusalCode, Rule, TermValue, TermView, ValueKind,
+    Verdict, refusal_of,
 };
 use freeport_core::contact::PhoneProblem;
 use freeport_core::meet::{CodeKind, CodeProblem, humane_duration};
@@ -311,6 +312,63 @@ pub fn meeting(m: &freeport_core::app::CheckinMeetingView) -> String {
         verdict(s.verdict)
     ));
     out
+}
+
+/// One term as a line: `Price: SGD 1,200`, `Condition: Like new`, `From: Bishan (geohash w21zf)`.
+pub fn term(t: &TermView) -> String {
+    format!("{}: {}", t.label, term_value(&t.value))
+}
+
+/// A term's value in English.
+pub fn term_value(v: &TermValue) -> String {
+    match v {
+        TermValue::Text { text } => text.clone(),
+        TermValue::Number { value } => grouped_number(&number(*value)),
+        TermValue::Money { amount, currency } => format!("{currency} {}", grouped_number(amount)),
+        TermValue::Choice { label, .. } => label.clone(),
+        TermValue::Place { name, geohash } => place(
+            Some(name.as_str()).filter(|n| !n.is_empty()),
+            geohash.as_deref(),
+        ),
+        TermValue::Items { items } => items.join(", "),
+        TermValue::Window { start, end } => window(*start, *end),
+        TermValue::Flag { value } => (if *value { "yes" } else { "no" }).into(),
+    }
+}
+
+/// `2025-06-01 14:30 UTC to 15:30` (the end's date only when it is another day).
+pub fn window(start: u64, end: u64) -> String {
+    let (a, b) = (time(start), time(end));
+    match (a.get(..10), b.get(..10)) {
+        (Some(da), Some(db)) if da == db && end >= start => {
+            format!("{} to {}", a, b.get(11..16).unwrap_or(&b))
+        }
+        _ => format!("{a} to {b}"),
+    }
+}
+
+/// A plain decimal ("1200.5") with English thousands separators ("1,200.5").
+fn grouped_number(decimal: &str) -> String {
+    let (sign, rest) = match decimal.strip_prefix('-') {
+        Some(r) => ("-", r),
+        None => ("", decimal),
+    };
+    let (int, frac) = rest.split_once('.').unwrap_or((rest, ""));
+    if !int.chars().all(|c| c.is_ascii_digit()) {
+        return decimal.to_string();
+    }
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if frac.is_empty() {
+        format!("{sign}{out}")
+    } else {
+        format!("{sign}{out}.{frac}")
+    }
 }
 
 /// Where, as given.
@@ -653,5 +711,82 @@ fn negotiation(n: &NegotiationError) -> String {
     match refusal_of(n) {
         Some(r) => format!("not possible: {}", refusal(&r)),
         None => n.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(label: &str, value: TermValue) -> TermView {
+        TermView {
+            path: format!("/{}", label.to_lowercase()),
+            label: label.into(),
+            value,
+            edit_text: None,
+        }
+    }
+
+    #[test]
+    fn terms_read_as_english() {
+        let money = |a: &str, c: &str| TermValue::Money {
+            amount: a.into(),
+            currency: c.into(),
+        };
+        for (v, want) in [
+            (money("1200", "SGD"), "Price: SGD 1,200"),
+            (money("1234567.5", "VND"), "Price: VND 1,234,567.5"),
+            (money("0", "EUR"), "Price: EUR 0"),
+            (money("15", "SGD"), "Price: SGD 15"),
+            (TermValue::Number { value: 45.0 }, "Price: 45"),
+            (TermValue::Number { value: 12500.25 }, "Price: 12,500.25"),
+            (
+                TermValue::Choice {
+                    value: "like_new".into(),
+                    label: "Like new".into(),
+                },
+                "Price: Like new",
+            ),
+            (
+                TermValue::Place {
+                    name: "Bishan".into(),
+                    geohash: Some("w21zf".into()),
+                },
+                "Price: Bishan (geohash w21zf)",
+            ),
+            (
+                TermValue::Place {
+                    name: String::new(),
+                    geohash: Some("w21zf".into()),
+                },
+                "Price: geohash w21zf",
+            ),
+            (
+                TermValue::Items {
+                    items: vec!["a".into(), "b".into()],
+                },
+                "Price: a, b",
+            ),
+            (TermValue::Flag { value: true }, "Price: yes"),
+            (
+                TermValue::Window {
+                    start: 1_767_000_000,
+                    end: 1_767_003_600,
+                },
+                "Price: 2025-12-29 09:20 UTC to 10:20",
+            ),
+            (
+                TermValue::Window {
+                    start: 1_767_000_000,
+                    end: 1_767_100_000,
+                },
+                "Price: 2025-12-29 09:20 UTC to 2025-12-30 13:06 UTC",
+            ),
+        ] {
+            assert_eq!(term(&t("Price", v)), want);
+        }
+        assert_eq!(grouped_number("-1234"), "-1,234");
+        assert_eq!(grouped_number("999"), "999");
+        assert_eq!(grouped_number("1e9"), "1e9");
     }
 }

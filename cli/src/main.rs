@@ -817,6 +817,16 @@ fn print_intent(i: &IntentView) {
         i.title,
         place
     );
+    for t in &i.terms {
+        println!("      {}", english::term(t));
+    }
+    if let (Some(start), Some(end)) = (i.window_start, i.window_end) {
+        let flex = match i.flex_minutes {
+            Some(m) if m > 0 => format!(" (± {m} min)"),
+            _ => String::new(),
+        };
+        println!("      When: {}{flex}", english::window(start, end));
+    }
     if let Some(b) = &i.badge {
         println!(
             "      {} [{}]",
@@ -855,7 +865,9 @@ fn print_deal(d: &DealView) {
     if d.counterparty_blocked {
         println!("   counterparty blocked");
     }
-    println!("   terms: {}", d.terms_json);
+    for t in &d.terms {
+        println!("   {}", english::term(t));
+    }
     if let Some(c) = &d.their_contact {
         println!("   contact: {c}");
     }

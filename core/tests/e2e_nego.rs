@@ -13,7 +13,7 @@ use std::time::Duration;
 use common::*;
 use freeport_core::app::{
     AppError, AppEvent, DealAction, FieldViolation, FormEntry, Format, IntentAction, Payload,
-    PostIntent, Refusal, RefusalCode, Response, Rule,
+    PostIntent, Refusal, RefusalCode, Response, Rule, TermValue,
 };
 use freeport_core::negotiation::{MAX_COUNTERS, NegotiationError};
 use freeport_core::protocol::envelope::{EnvelopeType, FILLED_REASON, parse_envelope};
@@ -94,6 +94,22 @@ async fn private_quotes_pick_one_rest_filled(relays: Vec<String>) {
     let mut negos = Vec::new();
     for (p, price) in [(&bob, 120), (&carol, 110), (&dan, 130)] {
         let seen = p.find(&intent.id).await;
+        // The browsed intent's payload arrives typed: the price as money in its currency,
+        // labelled by the market's form, the currency not repeated on a line of its own.
+        let price_term = seen
+            .terms
+            .iter()
+            .find(|t| t.path == "/price")
+            .expect("price");
+        assert_eq!(price_term.label, "Price");
+        assert_eq!(
+            price_term.value,
+            TermValue::Money {
+                amount: "150".into(),
+                currency: "SGD".into()
+            }
+        );
+        assert!(seen.terms.iter().all(|t| t.path != "/currency"));
         let d = p
             .app
             .respond(&seen.id, Response::Counter(priced(&base, price)))
@@ -115,6 +131,21 @@ async fn private_quotes_pick_one_rest_filled(relays: Vec<String>) {
     prices.sort();
     assert_eq!(prices, vec![110, 120, 130]);
     for q in &quotes {
+        // Each quote's terms on the table are typed the same way, with the quoted price.
+        let price = q
+            .deal
+            .terms
+            .iter()
+            .find(|t| t.path == "/price")
+            .expect("price");
+        assert_eq!(
+            price.value,
+            TermValue::Money {
+                amount: price_of(&q.deal).to_string(),
+                currency: "SGD".into()
+            }
+        );
+        assert_eq!(price.edit_text, Some(price_of(&q.deal).to_string()));
         assert_eq!(q.deal.proposed_by, Party::Them);
         assert_eq!(q.deal.role, DealRole::Owner);
         assert_eq!(q.deal.their_contact, None);

@@ -1009,7 +1009,7 @@ impl App {
             .map(|i| i.title)
             .unwrap_or_default();
         let state = n.state();
-        let terms = n.confirmed_terms().unwrap_or(n.terms());
+        let terms_value = n.confirmed_terms().unwrap_or(n.terms()).to_value();
         let confirmed = state.is_confirmed_or_later();
         let rated = self.has_rated(n.nego()).unwrap_or(false);
         let blocked = self.is_blocked(&peer);
@@ -1022,7 +1022,13 @@ impl App {
             state: state.into(),
             counterparty: peer.to_hex(),
             counterparty_npub: to_npub(&peer),
-            terms_json: terms.to_value().to_string(),
+            terms: match &terms_value {
+                serde_json::Value::Object(map) => {
+                    crate::protocol::terms::term_views(self.market(n.market()).ok(), map)
+                }
+                _ => Vec::new(),
+            },
+            terms_json: terms_value.to_string(),
             proposed_by: n.proposed_by().into(),
             rounds_left: u32::from(n.rounds_left()),
             their_contact: if confirmed {

@@ -478,6 +478,12 @@ impl App {
         Ok(())
     }
 
+    /// The market an intent was posted in, by its schema (else its topic), if this app knows it.
+    fn intent_market(&self, i: &Intent) -> Option<&Market> {
+        let m = &self.inner.markets;
+        m.by_schema(&i.schema).or_else(|| m.by_topic(&i.market))
+    }
+
     pub(crate) fn intent_view(
         &self,
         i: &Intent,
@@ -504,6 +510,7 @@ impl App {
             schema: i.schema.clone(),
             title: i.title.clone(),
             payload_json: Value::Object(i.payload.clone()).to_string(),
+            terms: crate::protocol::terms::term_views(self.intent_market(i), &i.payload),
             geohash: i.geohash().map(str::to_string),
             created_at: i.created_at.as_secs(),
             expires_at: i.expires_at,

@@ -10,6 +10,7 @@ pub use crate::negotiation::DealAction;
 pub use crate::protocol::form::{EntryValue, FormEntry, FormFieldView};
 pub use crate::protocol::market::{FormOption, InputKind};
 pub use crate::protocol::receipt::DealTier;
+pub use crate::protocol::terms::{TermValue, TermView};
 pub use crate::reputation::{Badge, Reason, Verdict};
 pub use crate::rules::{FieldViolation, Format, Rule, ValueKind};
 
@@ -215,8 +216,11 @@ pub struct IntentView {
     pub market: String,
     pub schema: String,
     pub title: String,
-    /// The payload as JSON text.
+    /// The payload as JSON text (a counter-offer edits it).
     pub payload_json: String,
+    /// The payload typed for display, in the market form's order with its labels: amounts
+    /// as money in their currency, options by label, places, lists (see [`TermView`]).
+    pub terms: Vec<TermView>,
     /// The most precise geohash the author published, if any.
     pub geohash: Option<String>,
     pub created_at: u64,
@@ -249,8 +253,11 @@ pub struct DealView {
     pub state: DealState,
     pub counterparty: String,
     pub counterparty_npub: String,
-    /// Terms on the table (or confirmed terms), as JSON text.
+    /// Terms on the table (or confirmed terms), as JSON text (a counter-offer edits them).
     pub terms_json: String,
+    /// The same terms typed for display, with the market form's labels and order (see
+    /// [`TermView`]).
+    pub terms: Vec<TermView>,
     /// Who proposed the terms on the table.
     pub proposed_by: Party,
     pub rounds_left: u32,

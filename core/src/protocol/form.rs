@@ -494,11 +494,11 @@ fn is_required(schema: &Value, pointer: &str) -> bool {
     true
 }
 
-fn escape_token(t: &str) -> String {
+pub(crate) fn escape_token(t: &str) -> String {
     t.replace('~', "~0").replace('/', "~1")
 }
 
-fn unescape_token(t: &str) -> String {
+pub(crate) fn unescape_token(t: &str) -> String {
     t.replace("~1", "/").replace("~0", "~")
 }
 

@@ -80,6 +80,11 @@ pub struct FormField {
     /// Choices for `select` inputs (empty otherwise).
     #[serde(default)]
     pub options: Vec<FormOption>,
+    /// For a `number` field that is an amount of money: the JSON pointer of the `currency`
+    /// field that names its currency (`"/currency"`). Screens then show the two as one amount
+    /// ("S$1,200") instead of a bare number and a code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
 }
 
 /// The JSON shape of one `assets/markets/*.json` file.
@@ -153,6 +158,9 @@ impl Market {
                     "form.options",
                     format!("`{}`: options are required for select inputs only", f.path),
                 ));
+            }
+            if let Some(pointer) = &f.currency {
+                check_currency_hint(&file.form, f, pointer)?;
             }
         }
         Ok(Self {
@@ -233,6 +241,39 @@ impl Market {
                 format!("{} schema: {}", self.schema, violations.join("; ")),
             ))
         }
+    }
+}
+
+/// A field's `currency` hint must sit on a `number` field and name a `currency` field.
+fn check_currency_hint(
+    form: &[FormField],
+    field: &FormField,
+    pointer: &str,
+) -> Result<(), ProtocolError> {
+    if field.input != InputKind::Number {
+        return Err(ProtocolError::field(
+            "form.currency",
+            format!("`{}`: only a number field has a currency", field.path),
+        ));
+    }
+    match form.iter().find(|f| f.path == pointer) {
+        Some(c) if c.input == InputKind::Currency => Ok(()),
+        Some(_) => Err(ProtocolError::field(
+            "form.currency",
+            format!(
+                "`{}`: `{}` is not a currency field",
+                field.path,
+                excerpt(pointer)
+            ),
+        )),
+        None => Err(ProtocolError::field(
+            "form.currency",
+            format!(
+                "`{}`: `{}` is not a field of the form",
+                field.path,
+                excerpt(pointer)
+            ),
+        )),
     }
 }
 
@@ -408,6 +449,54 @@ mod tests {
         missing.as_object_mut().unwrap().remove("item");
         let err = goods.validate_payload(&missing).unwrap_err().to_string();
         assert!(err.contains("`required`"), "{err}");
+    }
+
+    #[test]
+    fn goods_price_names_its_currency_field() {
+        let goods = builtin().by_schema("goods/1").unwrap();
+        let price = goods.form().iter().find(|f| f.path == "/price").unwrap();
+        assert_eq!(price.currency.as_deref(), Some("/currency"));
+        assert!(
+            goods
+                .form()
+                .iter()
+                .filter(|f| f.path != "/price")
+                .all(|f| f.currency.is_none())
+        );
+    }
+
+    #[test]
+    fn a_currency_hint_must_name_a_currency_field_from_a_number_field() {
+        let good = BUILTIN_SOURCES[2].1;
+        let v: Value = serde_json::from_str(good).unwrap();
+        let price = |v: &Value| {
+            v["form"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .position(|f| f["path"] == "/price")
+                .unwrap()
+        };
+        let i = price(&v);
+        for (hint_on, pointer, why) in [
+            (i, json!("/nowhere"), "is not a field of the form"),
+            (i, json!("/item"), "is not a currency field"),
+            (i, json!("/price"), "is not a currency field"),
+            (0, json!("/currency"), "only a number field has a currency"),
+        ] {
+            let mut x = v.clone();
+            x["form"][hint_on]["currency"] = pointer.clone();
+            let err = Market::from_json(&x.to_string()).unwrap_err();
+            let ProtocolError::InvalidField { field, rule } = &err else {
+                panic!("unexpected {err:?}");
+            };
+            assert_eq!(*field, "form.currency", "{pointer}");
+            assert!(rule.contains(why), "{pointer}: {rule}");
+        }
+        // Not a pointer string at all: the definition does not parse.
+        let mut x = v.clone();
+        x["form"][i]["currency"] = json!(3);
+        assert!(Market::from_json(&x.to_string()).is_err());
     }
 
     #[test]

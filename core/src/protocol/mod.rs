@@ -19,6 +19,7 @@ pub mod market;
 pub mod profile;
 pub mod rating;
 pub mod receipt;
+pub mod terms;
 pub mod tolerant;
 
 /// Event kinds used by Freeport.

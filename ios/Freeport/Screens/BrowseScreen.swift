@@ -158,7 +158,8 @@ struct IntentDetailScreen: View {
     var body: some View {
         Form {
             Section(model.intent.title) {
-                ForEach(model.rows) { row in LabeledContent(row.key.capitalized, value: row.text) }
+                ForEach(model.rows) { row in TermLine(row: row) }
+                if let window = model.window { LabeledContent("When", value: window) }
             }
             Section("Who posted it") {
                 if let card = model.screening { ScreeningCard(card: card) } else { ProgressView() }

@@ -28,7 +28,7 @@ struct DealCheckinScreen: View {
                         Label("Not yet sent: it goes as soon as you are online", systemImage: "icloud.slash")
                             .foregroundStyle(.orange)
                     }
-                    LabeledContent("Shared with", value: c.contacts.map { $0.name ?? shortKey($0.npub) }.joined(separator: ", "))
+                    LabeledContent("Shared with", value: c.contacts.map { $0.name ?? Formats.ltr(shortKey($0.npub)) }.joined(separator: ", "))
                 }
                 if model.actions.contains(.safe) {
                     Section {
@@ -110,7 +110,7 @@ struct CheckinAlertScreen: View {
                 Section("They are meeting") {
                     Text(c.meeting.name ?? shortKey(c.meeting.npub)).font(.headline)
                     Text(c.meeting.npub).font(.footnote.monospaced()).textSelection(.enabled)
-                    if let phone = c.meeting.phone { LabeledContent("Phone", value: phone) }
+                    if let phone = c.meeting.phone { LabeledContent("Phone", value: Formats.ltr(phone)) }
                     LabeledContent("Deals", value: c.meeting.screening.deals.formatted())
                     LabeledContent("Verdict", value: Words.verdict(c.meeting.screening.verdict))
                 }

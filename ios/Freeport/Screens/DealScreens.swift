@@ -65,9 +65,7 @@ struct QuotesScreen: View {
             if model.quotes.isEmpty { Text("No quotes yet. You will be notified.").foregroundStyle(.secondary) }
             ForEach(model.quotes, id: \.deal.nego) { quote in
                 Section {
-                    ForEach(JSONText.rows(quote.deal.termsJson)) { row in
-                        LabeledContent(row.key.capitalized, value: row.text)
-                    }
+                    ForEach(TermRow.rows(quote.deal.terms)) { row in TermLine(row: row) }
                     ScreeningCard(card: quote.screening)
                     HStack {
                         NavigationLink("Talk") {
@@ -198,7 +196,7 @@ struct NegotiationScreen: View {
                 }
                 Section {
                     Text(deal.proposedBy == .us ? "Your proposal" : "Their proposal").foregroundStyle(.secondary)
-                    ForEach(model.terms) { row in LabeledContent(row.key.capitalized, value: row.text) }
+                    ForEach(model.terms) { row in TermLine(row: row) }
                     Text("\(Int(deal.roundsLeft)) rounds left").font(.footnote).foregroundStyle(.secondary)
                 }
                 Section {
@@ -219,7 +217,8 @@ struct NegotiationScreen: View {
                 }
                 if let contact = model.contact {
                     Section("Their contact") {
-                        Text(contact).textSelection(.enabled)
+                        // A phone number has no letters to give it a direction: isolate it left to right.
+                        Text(Formats.ltr(contact)).textSelection(.enabled)
                     }
                 } else {
                     Section { Text("Their contact appears here once you both confirm.").foregroundStyle(.secondary) }
@@ -232,8 +231,9 @@ struct NegotiationScreen: View {
                 }
                 if model.offers(.counter) {
                     Section("Counter-proposal") {
-                        ForEach(model.draft.keys.sorted(), id: \.self) { key in
-                            TextField(key.capitalized, text: Binding(get: { model.draft[key] ?? "" }, set: { model.draft[key] = $0 }))
+                        // One field per term text can edit, labelled as the market labels it.
+                        ForEach(model.terms.filter { $0.editText != nil }) { row in
+                            TextField(row.label ?? "", text: Binding(get: { model.draft[row.path] ?? "" }, set: { model.draft[row.path] = $0 }))
                         }
                         Button("Send counter-proposal") { Task { await model.counter() } }
                     }
@@ -381,5 +381,19 @@ struct ChatScreen: View {
         .navigationTitle("Messages")
         .task { await model.refresh() }
         .onChange(of: app.dealsRevision) { Task { await model.refresh(); await deal.refresh() } }
+    }
+}
+
+/// One term as the core typed it: the market's label (as its author wrote it) and the value in
+/// the user's locale, or the app's own "When" for the time window.
+struct TermLine: View {
+    let row: TermRow
+
+    var body: some View {
+        if let label = row.label {
+            LabeledContent(label, value: row.text)
+        } else {
+            LabeledContent("When", value: row.text)
+        }
     }
 }

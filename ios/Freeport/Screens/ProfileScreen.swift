@@ -30,8 +30,8 @@ struct ProfileScreen: View {
             }
             Section {
                 if let published = model.publishedPhone {
-                    LabeledContent("Published", value: published)
-                        .accessibilityLabel(Text("Published phone: \(published)"))
+                    LabeledContent("Published", value: Formats.ltr(published))
+                        .accessibilityLabel(Text("Published phone: \(Formats.ltr(published))"))
                 }
                 TextField("New phone number", text: $model.phone)
                     .keyboardType(.phonePad).textContentType(.telephoneNumber)

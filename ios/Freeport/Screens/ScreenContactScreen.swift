@@ -89,7 +89,7 @@ struct ScreeningCard: View {
                 Text("• \(Words.reason(reason))").font(.footnote).foregroundStyle(.secondary)
             }
             if let phone = card.phone {
-                LabeledContent("Phone", value: "\(phone) (\(Words.phoneStatus(card.phoneStatus)))").font(.footnote)
+                LabeledContent("Phone", value: "\(Formats.ltr(phone)) (\(Words.phoneStatus(card.phoneStatus)))").font(.footnote)
             }
         }
         .accessibilityElement(children: .combine)

@@ -99,8 +99,14 @@ public final class IntentDetailModel {
         self.intent = intent
     }
 
-    /// The payload as rows for display.
-    public var rows: [TermRow] { JSONText.rows(intent.payloadJson) }
+    /// The payload as the core typed it, as rows for display.
+    public var rows: [TermRow] { TermRow.rows(intent.terms) }
+
+    /// The intent's time window as the locale writes a date range, nil when it has none.
+    public var window: String? {
+        guard let start = intent.windowStart, let end = intent.windowEnd else { return nil }
+        return Formats.window(start: start, end: end)
+    }
 
     /// Responding is what the core offers on this intent (not ours, live, not answered yet).
     public var canRespond: Bool {

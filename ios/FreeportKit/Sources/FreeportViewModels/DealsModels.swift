@@ -158,7 +158,7 @@ public final class NegotiationModel {
     public let nego: String
     /// The thread, once loaded.
     public private(set) var deal: DealView?
-    /// Editable copy of the terms for a counter-proposal (key → text).
+    /// Editable copy of the terms for a counter-proposal (a term's path, `/payment` → text).
     public var draft: [String: String] = [:]
     /// The terms as first shown, to send only what was edited.
     private var shown: [String: String] = [:]
@@ -185,8 +185,8 @@ public final class NegotiationModel {
         apply(deal)
     }
 
-    /// Terms on the table, as rows.
-    public var terms: [TermRow] { deal.map { JSONText.rows($0.termsJson) } ?? [] }
+    /// Terms on the table, as the core typed them, as rows.
+    public var terms: [TermRow] { deal.map { TermRow.rows($0.terms) } ?? [] }
     /// The moves the core offers now, in its order (none while a call runs): one button each.
     public var actions: [DealAction] { busy ? [] : deal?.actions ?? [] }
     /// Whether the core offers `action` now.
@@ -217,7 +217,7 @@ public final class NegotiationModel {
     public func counter() async {
         guard offers(.counter) else { return }
         let edits = draft.filter { shown[$0.key] != $0.value }.sorted { $0.key < $1.key }
-            .map { termEntry($0.key, $0.value) }
+            .map { FormEntry(path: $0.key, value: .text(text: $0.value)) }
         await run { try await self.core.counterForm(nego: self.nego, entries: edits) }
     }
 
@@ -281,11 +281,9 @@ public final class NegotiationModel {
     private func apply(_ d: DealView) {
         deal = d
         var editable: [String: String] = [:]
-        if let obj = JSONText.object(d.termsJson) {
-            for (k, v) in obj {
-                // Edited and sent back as typed: numbers as JSON writes them, not localised.
-                editable[k] = JSONText.editable(v)
-            }
+        // By path, as the core wrote each term for editing (as typed; numbers as JSON writes them).
+        for t in d.terms {
+            if let text = t.editText { editable[t.path] = text }
         }
         draft = editable
         shown = editable

@@ -33,7 +33,7 @@ public enum NoticeMapping {
             return NoticeContent(
                 identifier: "notice-\(notice.id)",
                 titleKey: titleKey(notice.kind),
-                body: alert.from.name ?? String(alert.from.npub.prefix(16)) + "…",
+                body: alert.from.name ?? Formats.ltr(String(alert.from.npub.prefix(16)) + "…"),
                 threadIdentifier: "checkin:\(alert.from.pubkey):\(alert.id)",
                 categoryIdentifier: category(notice.channel),
                 timeSensitive: true,

@@ -99,7 +99,8 @@ public func placement(of v: FieldViolation, formPaths: [String], inputs: [String
     return inputs.contains(v.field) ? v.field : nil
 }
 
-/// The entry for editing top-level term `key` in a counter-offer (JSON pointer `/key`).
+/// The entry for editing top-level term `key` in a counter-offer (JSON pointer `/key`); a term
+/// shown from a `TermRow` is edited by its `path`.
 public func termEntry(_ key: String, _ text: String) -> FormEntry {
     let token = key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
     return FormEntry(path: "/" + token, value: .text(text: text))
@@ -122,17 +123,41 @@ public struct Clock: Sendable {
     public static let system = Clock { UnixTime(max(0, Date().timeIntervalSince1970)) }
 }
 
-/// One line of a terms or payload object, for display.
+/// One term of an intent's payload or a deal's terms, as the core typed it (`TermView`), ready
+/// for display in the user's locale. The shell reads no JSON: the core says which value is an
+/// amount in which currency, an option, a place or a time window.
 public struct TermRow: Equatable, Sendable, Identifiable {
-    /// The JSON key.
-    public let key: String
-    /// A readable rendering of the value.
+    /// The term's JSON pointer (`/payment`); a counter-offer's entry for the term uses it.
+    public let path: String
+    /// The market form's label ("Payment"); nil for the time window, which the app labels with
+    /// its own translated "When".
+    public let label: String?
+    /// The value in the locale's words: money as the locale writes it, numbers in its digits,
+    /// the window as a date range, an option by its label.
     public let text: String
+    /// What a counter-offer's field starts from (the value as typed, numbers as JSON writes
+    /// them); nil when text cannot edit the term (the window, a yes/no).
+    public let editText: String?
     /// Stable identity for lists.
-    public var id: String { key }
+    public var id: String { path }
+
+    /// Rows for `terms`, in the core's order.
+    public static func rows(_ terms: [TermView], locale: Locale = .autoupdatingCurrent, timeZone: TimeZone = .autoupdatingCurrent) -> [TermRow] {
+        terms.map { t in
+            let isWindow: Bool
+            if case .window = t.value { isWindow = true } else { isWindow = false }
+            return TermRow(
+                path: t.path,
+                label: isWindow ? nil : t.label,
+                text: Formats.term(t.value, locale: locale, timeZone: timeZone),
+                editText: t.editText
+            )
+        }
+    }
 }
 
-/// JSON text helpers shared by the screens (rendering only; validation is the core's).
+/// JSON text helpers shared by the screens and tests (rendering of terms is the core's
+/// `TermView`; validation is the core's).
 public enum JSONText {
     /// Parses a JSON object; nil when the text is not an object.
     public static func object(_ text: String) -> [String: Any]? {
@@ -148,37 +173,6 @@ public enum JSONText {
               let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         else { return nil }
         return String(data: data, encoding: .utf8)
-    }
-
-    /// Readable text for one JSON value: strings as is (as their author typed them), numbers in
-    /// the locale's digits and separators, places by name, lists joined.
-    public static func render(_ value: Any, locale: Locale = .autoupdatingCurrent) -> String {
-        switch value {
-        case let s as String:
-            return s
-        case let n as NSNumber:
-            return Formats.number(n.doubleValue, locale: locale)
-        case let place as [String: Any]:
-            if let name = place["name"] as? String { return name }
-            return string(place) ?? ""
-        case let list as [Any]:
-            return list.map { render($0, locale: locale) }.joined(separator: ", ")
-        default:
-            return ""
-        }
-    }
-
-    /// A value as the text an edit field starts from: like [render] but numbers as JSON writes
-    /// them ("1234.5"), since the core parses what comes back.
-    public static func editable(_ value: Any) -> String {
-        if let n = value as? NSNumber, !(value is String) { return n.stringValue }
-        return render(value, locale: Locale(identifier: "en_US_POSIX"))
-    }
-
-    /// Rows of an object, sorted by key; empty when the text is not an object.
-    public static func rows(_ text: String, locale: Locale = .autoupdatingCurrent) -> [TermRow] {
-        guard let obj = object(text) else { return [] }
-        return obj.keys.sorted().map { TermRow(key: $0, text: render(obj[$0] as Any, locale: locale)) }
     }
 }
 

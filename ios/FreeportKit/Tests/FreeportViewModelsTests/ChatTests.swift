@@ -173,7 +173,7 @@ final class ChatTests: XCTestCase {
             await aliceDeal.refresh()
             return aliceDeal.offers(.counter)
         }
-        aliceDeal.draft["payment"] = "SGD 9"
+        aliceDeal.draft["/payment"] = "SGD 9"
         await aliceDeal.counter()
         XCTAssertNil(aliceDeal.error)
         _ = try await alice.core.flushOutbox(timeoutMs: 10_000)

@@ -54,8 +54,13 @@ final class DealFlowTests: XCTestCase {
 
         // Bob opens it, screens Alice, and accepts as posted.
         let detail = IntentDetailModel(core: bob.core, intent: seen)
-        XCTAssertEqual(detail.rows.first { $0.key == "payment" }?.text, "SGD 15")
-        XCTAssertEqual(detail.rows.first { $0.key == "from" }?.text, "Raffles Place")
+        // The core typed the payload: the payment is money, the place a place, with the form's labels.
+        let payment = try XCTUnwrap(seen.terms.first { $0.path == "/payment" })
+        XCTAssertEqual(payment.value, .money(amount: "15", currency: "SGD"))
+        XCTAssertEqual(payment.label, "Payment")
+        XCTAssertEqual(payment.editText, "SGD 15")
+        XCTAssertEqual(detail.rows.first { $0.path == "/from" }?.text, "Raffles Place")
+        XCTAssertEqual(detail.rows.first { $0.path == "/from" }?.label, "From")
         await detail.loadScreening()
         XCTAssertEqual(detail.screening?.subjectNpub, aliceId.npub)
         await detail.acceptAsPosted()
@@ -203,7 +208,7 @@ final class DealFlowTests: XCTestCase {
         let opened = try XCTUnwrap(detail.deal, "\(String(describing: detail.error))")
         XCTAssertEqual(opened.state, .open)
         XCTAssertEqual(opened.proposedBy, .us)
-        XCTAssertEqual(JSONText.rows(opened.termsJson).first { $0.key == "payment" }?.text, "SGD 12")
+        XCTAssertEqual(opened.terms.first { $0.path == "/payment" }?.value, .money(amount: "12", currency: "SGD"))
 
         // Alice sees the counter as a proposal from them, with the rounds left.
         let thread = NegotiationModel(core: alice.core, nego: opened.nego)
@@ -212,17 +217,17 @@ final class DealFlowTests: XCTestCase {
             return thread.deal != nil
         }
         XCTAssertEqual(thread.deal?.proposedBy, .them)
-        XCTAssertEqual(thread.terms.first { $0.key == "payment" }?.text, "SGD 12")
+        XCTAssertEqual(thread.terms.first { $0.path == "/payment" }?.editText, "SGD 12")
         XCTAssertEqual(thread.actions, [.pick, .counter, .cancel, .chat])
         XCTAssertNil(thread.contact)
         let rounds = try XCTUnwrap(thread.deal?.roundsLeft)
 
         // Alice counters back at SGD 15: a round is used, and Bob now sees her proposal.
-        thread.draft["payment"] = "SGD 15"
+        thread.draft["/payment"] = "SGD 15"
         await thread.counter()
         XCTAssertNil(thread.error, "\(String(describing: thread.error))")
         XCTAssertEqual(thread.deal?.proposedBy, .us)
-        XCTAssertEqual(thread.terms.first { $0.key == "payment" }?.text, "SGD 15")
+        XCTAssertEqual(thread.terms.first { $0.path == "/payment" }?.editText, "SGD 15")
         XCTAssertEqual(thread.actions, [.cancel, .chat], "nothing to accept or counter on our own proposal")
         XCTAssertLessThan(try XCTUnwrap(thread.deal?.roundsLeft), rounds)
 

@@ -477,22 +477,61 @@ final class ScreenProfileSettingsTests: XCTestCase {
 }
 
 final class SupportTests: XCTestCase {
-    func testRowsRenderPlacesListsAndNumbersAndIgnoreNonObjects() {
-        let rows = JSONText.rows(#"{"to":{"name":"Changi","geohash":"w21zg"},"seats":2,"tags":["a","b"],"note":"hi"}"#)
-        XCTAssertEqual(rows.map(\.key), ["note", "seats", "tags", "to"])
-        XCTAssertEqual(rows.map(\.text), ["hi", "2", "a, b", "Changi"])
-        for bad in ["", "[]", "\"x\"", "{", "null"] {
-            XCTAssertEqual(JSONText.rows(bad), [], bad)
-        }
+    private let sg = TimeZone(identifier: "Asia/Singapore")!
+
+    func testRowsRenderTheCoresTypedTermsInTheLocale() {
+        let terms = [
+            TermView(path: "/from", label: "From", value: .place(name: "Bishan", geohash: "w21z7"), editText: "Bishan"),
+            TermView(path: "/condition", label: "Condition", value: .choice(value: "like_new", label: "Like new"), editText: "like_new"),
+            TermView(path: "/price", label: "Price", value: .money(amount: "1200", currency: "SGD"), editText: "1200"),
+            TermView(path: "/seats", label: "Seats", value: .number(value: 1234.5), editText: "1234.5"),
+            TermView(path: "/photos", label: "Photos", value: .items(items: ["a", "b"]), editText: "a\nb"),
+            TermView(path: "/window", label: "Window", value: .window(start: 1_780_095_600, end: 1_780_099_200), editText: nil),
+        ]
+        let en = TermRow.rows(terms, locale: Locale(identifier: "en_US"), timeZone: sg)
+        XCTAssertEqual(en.map(\.path), ["/from", "/condition", "/price", "/seats", "/photos", "/window"])
+        XCTAssertEqual(en.map(\.label), ["From", "Condition", "Price", "Seats", "Photos", nil], "the window takes the app's own label")
+        XCTAssertEqual(en[0].text, "Bishan")
+        XCTAssertEqual(en[1].text, "Like new")
+        XCTAssertEqual(en[2].text.replacingOccurrences(of: "\u{00A0}", with: " "), "SGD 1,200")
+        XCTAssertEqual(en[3].text, "1,234.5")
+        XCTAssertEqual(en[4].text, "a, b")
+        XCTAssertEqual(en[2].editText, "1200", "edited as the core wrote it, not localised")
+        XCTAssertNil(en[5].editText)
+        let de = TermRow.rows(terms, locale: Locale(identifier: "de_DE"), timeZone: sg)
+        XCTAssertEqual(de[2].text.replacingOccurrences(of: "\u{00A0}", with: " "), "1.200 SGD")
+        XCTAssertEqual(de[3].text, "1.234,5")
     }
 
-    func testTermNumbersReadInTheLocaleButEditAsJSON() {
-        let json = #"{"price":1234.5,"seats":2,"payment":"SGD 12"}"#
-        XCTAssertEqual(JSONText.rows(json, locale: Locale(identifier: "de_DE")).map(\.text), ["SGD 12", "1.234,5", "2"])
-        XCTAssertEqual(JSONText.rows(json, locale: Locale(identifier: "ar")).map(\.text), ["SGD 12", "١٬٢٣٤٫٥", "٢"])
-        let obj = try! XCTUnwrap(JSONText.object(json))
-        XCTAssertEqual(JSONText.editable(obj["price"] as Any), "1234.5")
-        XCTAssertEqual(JSONText.editable(obj["payment"] as Any), "SGD 12")
+    func testMoneyReadsAsTheLocaleWritesIt() {
+        func plain(_ s: String) -> String { s.replacingOccurrences(of: "\u{00A0}", with: " ").replacingOccurrences(of: "\u{202F}", with: " ") }
+        let en = Locale(identifier: "en_US")
+        XCTAssertEqual(plain(Formats.money(amount: "1200", currency: "SGD", locale: en)), "SGD 1,200")
+        XCTAssertEqual(plain(Formats.money(amount: "15.5", currency: "SGD", locale: en)), "SGD 15.50")
+        XCTAssertEqual(plain(Formats.money(amount: "0", currency: "SGD", locale: en)), "SGD 0")
+        XCTAssertEqual(plain(Formats.money(amount: "1000000000", currency: "USD", locale: en)), "$1,000,000,000")
+        XCTAssertEqual(plain(Formats.money(amount: "1234.5", currency: "EUR", locale: Locale(identifier: "de_DE"))), "1.234,50 €")
+        XCTAssertEqual(plain(Formats.money(amount: "250000", currency: "VND", locale: Locale(identifier: "vi_VN"))), "250.000 ₫")
+        let arabic = Formats.money(amount: "1200", currency: "SGD", locale: Locale(identifier: "ar"))
+        XCTAssertTrue(arabic.contains("١٬٢٠٠"), arabic)
+        // A code the platform does not know: the number, then the code.
+        XCTAssertEqual(Formats.money(amount: "1200.5", currency: "ZZZ", locale: en), "1,200.5 ZZZ")
+        XCTAssertEqual(Formats.money(amount: "lots", currency: "SGD", locale: en), "lots SGD")
+    }
+
+    func testWindowsReadAsTheLocalesDateRange() {
+        let en = Formats.window(start: 1_780_095_600, end: 1_780_099_200, locale: Locale(identifier: "en_US"), timeZone: sg)
+        XCTAssertTrue(en.contains("May 30") && en.contains("7:00") && en.contains("8:00"), en)
+        let ar = Formats.window(start: 1_780_095_600, end: 1_780_099_200, locale: Locale(identifier: "ar"), timeZone: sg)
+        XCTAssertNotEqual(ar, en)
+    }
+
+    func testPhoneNumbersAndKeysAreIsolatedLeftToRight() {
+        XCTAssertEqual(Formats.ltr("+65••••4321"), "\u{2066}+65••••4321\u{2069}")
+        XCTAssertEqual(Formats.ltr(""), "\u{2066}\u{2069}")
+        // The check-in notification from a contact without a name shows their key isolated.
+        let key = "npub1bobk4x9c3v7b2n5m8q1w4e6r7t9y0u2i3o5p"
+        XCTAssertEqual(Formats.ltr(String(key.prefix(16)) + "…"), "\u{2066}npub1bobk4x9c3v7…\u{2069}")
     }
 
     func testFormatsFollowTheLocale() {

@@ -1,6 +1,8 @@
 package app.freeport.presentation
 
 import app.freeport.core.DealView
+import app.freeport.core.EntryValue
+import app.freeport.core.FormEntry
 import app.freeport.core.IntentView
 import app.freeport.core.MarketView
 import kotlinx.coroutines.CoroutineScope
@@ -104,13 +106,14 @@ class BrowseViewModel(private val core: Core, scope: CoroutineScope) : ScreenMod
 
     /**
      * Responds to someone's intent: accept its terms as posted, or counter with [changes] to some
-     * of them (top-level keys of the payload). Opens the negotiation thread.
+     * of them (a term's path, as in [IntentView.terms] → the text typed). Opens the negotiation
+     * thread.
      */
     fun respond(intentId: String, changes: Map<String, String> = emptyMap()): Job = action(::fail) {
         val deal = if (changes.isEmpty()) {
             core.respondAccept(intentId)
         } else {
-            core.respondCounterForm(intentId, changes.map { (k, v) -> MarketForms.termEntry(k, v) })
+            core.respondCounterForm(intentId, changes.map { (path, v) -> FormEntry(path, EntryValue.Text(v)) })
         }
         _state.update { it.copy(opened = deal) }
     }

@@ -7,6 +7,7 @@ import app.freeport.core.DealView
 import app.freeport.core.IntentView
 import app.freeport.core.QuoteView
 import app.freeport.core.RefusalView
+import app.freeport.core.TermView
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.flow.MutableStateFlow
@@ -137,11 +138,9 @@ class NegotiationViewModel(
     /** What the thread screen renders. */
     data class State(
         val deal: DealView? = null,
-        /** The terms on the table as key/value lines (top-level keys of the terms). */
-        val terms: List<Pair<String, String>> = emptyList(),
-        /** The market form's label for each top-level key, where the form has one (`from` → "From"). */
-        val labels: Map<String, String> = emptyMap(),
-        /** Edits for a counter-offer, by top-level key. */
+        /** The terms on the table, typed and labelled by the core (money, options, places, the window). */
+        val terms: List<TermView> = emptyList(),
+        /** Edits for a counter-offer: a term's path (`/payment`) → the text typed. */
         val edits: Map<String, String> = emptyMap(),
         /** The moves the core offers now, in its order: one button each, nothing else. */
         val actions: List<DealAction> = emptyList(),
@@ -162,12 +161,10 @@ class NegotiationViewModel(
 
     private suspend fun show(deal: DealView) {
         val refusals = core.refusals(nego)
-        val labels = _state.value.labels.ifEmpty { labelsOf(deal.market) }
         _state.update {
             it.copy(
                 deal = deal,
-                labels = labels,
-                terms = MarketForms.lines(deal.termsJson),
+                terms = deal.terms,
                 actions = deal.actions,
                 contact = deal.theirContact,
                 refusals = refusals,
@@ -182,13 +179,8 @@ class NegotiationViewModel(
         core.markDealSeen(nego)
     }
 
-    /** The deal's market form labels by top-level key (a term without a form field keeps its key). */
-    private suspend fun labelsOf(market: String): Map<String, String> =
-        core.markets().firstOrNull { it.topic == market }?.form.orEmpty()
-            .filter { it.path.lastIndexOf('/') == 0 }
-            .associate { it.path.removePrefix("/") to it.label }
-
-    fun edit(key: String, value: String) = _state.update { it.copy(edits = it.edits + (key to value)) }
+    /** Edits the term at [path] (a [TermView.path]) for a counter-offer. */
+    fun edit(path: String, value: String) = _state.update { it.copy(edits = it.edits + (path to value)) }
 
     /** Accepts the terms on the table (on my own intent the core offers [pick] instead). */
     fun accept(): Job = busy { show(core.accept(nego)) }
@@ -201,7 +193,7 @@ class NegotiationViewModel(
      * and refuses what it must (unchanged terms, not a number…) with a code per field.
      */
     fun counter(): Job {
-        val edits = _state.value.edits.map { (k, v) -> MarketForms.termEntry(k, v) }
+        val edits = _state.value.let { MarketForms.counterEntries(it.terms, it.edits) }
         return busy {
             show(core.counterForm(nego, edits))
             _state.update { it.copy(edits = emptyMap()) }

@@ -4,14 +4,7 @@ import app.freeport.core.EntryValue
 import app.freeport.core.FieldViolation
 import app.freeport.core.FormEntry
 import app.freeport.core.FormFieldView
-import kotlinx.serialization.json.Json
-import kotlinx.serialization.json.JsonArray
-import kotlinx.serialization.json.JsonElement
-import kotlinx.serialization.json.JsonObject
-import kotlinx.serialization.json.JsonPrimitive
-import kotlinx.serialization.json.contentOrNull
-import kotlinx.serialization.json.double
-import kotlinx.serialization.json.doubleOrNull
+import app.freeport.core.TermView
 
 /** One input of a market's post form, in display order, as the core describes it (`MarketView.form`). */
 typealias FormField = FormFieldView
@@ -40,10 +33,12 @@ sealed interface FieldValue {
     )
 }
 
-/** Layout helpers for the core's forms and terms: where things go and how they read, no rules. */
+/**
+ * Layout helpers for the core's forms and terms: where things go, no rules. Terms arrive typed
+ * from the core (`IntentView.terms`, `DealView.terms`: labels, money, options, places), so
+ * nothing here reads their JSON.
+ */
 object MarketForms {
-    private val json = Json { ignoreUnknownKeys = true }
-
     /**
      * The form field a violation goes under: the field itself, or the form field containing it
      * (`/from/geohash` goes under `/from`); otherwise the violation's own name (`title`,
@@ -63,24 +58,10 @@ object MarketForms {
         FormEntry("/" + key.replace("~", "~0").replace("/", "~1"), EntryValue.Text(text))
 
     /**
-     * Key/value lines of a terms or payload JSON object, for display. [number] writes a JSON
-     * number for the reader (the UI passes its locale's formatter: "1.200", "١٬٢٠٠"); text stays
-     * as its author typed it.
+     * The counter-offer entries for [edits] (term path → text as typed), leaving out an edit that
+     * gives a term back the text it has on the table ([TermView.editText]).
      */
-    fun lines(jsonText: String, number: (Double) -> String = ::plainNumber): List<Pair<String, String>> {
-        val el = runCatching { json.parseToJsonElement(jsonText) }.getOrNull() as? JsonObject ?: return emptyList()
-        return el.map { (k, v) -> k to display(v, number) }
-    }
-
-    /** A JSON value as one line of text (places by name, lists comma-separated, numbers by [number]). */
-    fun display(v: JsonElement, number: (Double) -> String = ::plainNumber): String = when (v) {
-        is JsonPrimitive -> if (!v.isString && v.doubleOrNull != null) number(v.double) else v.contentOrNull ?: ""
-        is JsonArray -> v.joinToString(", ") { display(it, number) }
-        is JsonObject -> (v["name"] as? JsonPrimitive)?.contentOrNull
-            ?: v.entries.joinToString(", ") { (k, x) -> "$k: ${display(x, number)}" }
-    }
-
-    /** A number as JSON writes it, without a trailing ".0" for whole numbers. */
-    fun plainNumber(x: Double): String =
-        if (x == Math.rint(x) && kotlin.math.abs(x) < 1e15) x.toLong().toString() else x.toString()
+    fun counterEntries(terms: List<TermView>, edits: Map<String, String>): List<FormEntry> =
+        edits.filter { (path, text) -> terms.firstOrNull { it.path == path }?.editText != text }
+            .map { (path, text) -> FormEntry(path, EntryValue.Text(text)) }
 }

@@ -155,7 +155,7 @@ class DealChatTest {
             val alice = NegotiationViewModel(m.alice.core, opened.nego, m.alice.scope)
             val watching = alice.watch()
             alice.state.await("alice sees bob's quote") { it.deal != null }
-            alice.edit("payment", "SGD 9")
+            alice.edit("/payment", "SGD 9")
             alice.counter().join()
             m.alice.core.flushOutbox(10_000)
             m.bob.until("bob's turn") { m.bob.core.deal(opened.nego).takeIf { DealAction.COUNTER in it.actions } }

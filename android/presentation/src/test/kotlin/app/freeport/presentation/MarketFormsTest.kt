@@ -6,6 +6,8 @@ import app.freeport.core.Format
 import app.freeport.core.FormEntry
 import app.freeport.core.FreeportException
 import app.freeport.core.Rule
+import app.freeport.core.TermValue
+import app.freeport.core.TermView
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
@@ -89,21 +91,18 @@ class MarketFormsTest {
     }
 
     @Test
-    fun `counter edits name their term by pointer, terms read as lines`() {
+    fun `counter edits name their term by pointer and leave out what is unchanged`() {
         assertEquals(FormEntry("/price", EntryValue.Text("12")), MarketForms.termEntry("price", "12"))
         assertEquals("/a~1b~0c", MarketForms.termEntry("a/b~c", "x").path)
-        val terms = """{"price":10,"from":{"name":"A","geohash":"w21z7"},"note":"x","photos":["a","b"]}"""
-        assertEquals(listOf("price" to "10", "from" to "A", "note" to "x", "photos" to "a, b"), MarketForms.lines(terms))
-        assertEquals(emptyList(), MarketForms.lines("not json"))
-    }
-
-    @Test
-    fun `numbers go through the UI's formatter, text stays as typed`() {
-        val terms = """{"price":1234.5,"seats":2,"payment":"SGD 12","tags":[3,"x"]}"""
-        val lines = MarketForms.lines(terms) { "<$it>" }
-        assertEquals(listOf("price" to "<1234.5>", "seats" to "<2.0>", "payment" to "SGD 12", "tags" to "<3.0>, x"), lines)
-        // Without a formatter: as JSON writes them (what an edit field starts from).
-        assertEquals(listOf("1234.5", "2", "SGD 12", "3, x"), MarketForms.lines(terms).map { it.second })
+        val terms = listOf(
+            TermView("/price", "Price", TermValue.Money("10", "SGD"), "10"),
+            TermView("/note", "Note", TermValue.Text("x"), "x"),
+            TermView("/window", "Window", TermValue.Window(1uL, 2uL), null),
+        )
+        assertEquals(
+            listOf(FormEntry("/price", EntryValue.Text("12")), FormEntry("/extra", EntryValue.Text("y"))),
+            MarketForms.counterEntries(terms, linkedMapOf("/price" to "12", "/note" to "x", "/extra" to "y")),
+        )
     }
 
     @Test

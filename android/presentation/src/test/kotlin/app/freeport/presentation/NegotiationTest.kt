@@ -5,6 +5,7 @@ import app.freeport.core.DealRole
 import app.freeport.core.DealState
 import app.freeport.core.Party
 import app.freeport.core.Refusal
+import app.freeport.core.TermValue
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Test
 import kotlin.test.assertEquals
@@ -122,15 +123,17 @@ class NegotiationTest {
             val browse = BrowseViewModel(m.bob.core, m.bob.scope)
             browse.load().join()
             browse.setManualArea(RIDE_AREA).join()
-            browse.respond(intent.id, mapOf("payment" to "SGD 8")).join()
+            browse.respond(intent.id, mapOf("/payment" to "SGD 8")).join()
             val opened = assertNotNull(browse.state.value.opened, "${browse.state.value.error}")
             m.bob.core.flushOutbox(10_000)
 
             val alice = NegotiationViewModel(m.alice.core, opened.nego, m.alice.scope)
             val aliceWatch = alice.watch()
             val a1 = alice.state.await("alice sees bob's counter") { it.deal?.proposedBy == Party.THEM }
-            assertEquals("SGD 8", a1.terms.toMap()["payment"])
-            assertEquals("Payment", a1.labels["payment"], "terms are labelled as the market's form labels them")
+            val payment = a1.terms.single { it.path == "/payment" }
+            assertEquals(TermValue.Money("8", "SGD"), payment.value, "a payment the core reads is money")
+            assertEquals("Payment", payment.label, "terms are labelled as the market's form labels them")
+            assertEquals("SGD 8", payment.editText, "a counter starts from the text as typed")
             assertEquals(listOf(DealAction.PICK, DealAction.COUNTER, DealAction.CANCEL, DealAction.CHAT), a1.actions, "$a1")
             val roundsBefore = a1.deal!!.roundsLeft
 
@@ -139,11 +142,11 @@ class NegotiationTest {
             assertEquals(Refusal.NoChange, alice.state.value.error?.refusal, "${alice.state.value.error}")
             assertEquals(roundsBefore, alice.state.value.deal!!.roundsLeft)
 
-            alice.edit("payment", "SGD 9")
+            alice.edit("/payment", "SGD 9")
             alice.counter().join()
             val a2 = alice.state.value
             assertEquals(Party.US, a2.deal?.proposedBy, "${a2.error}")
-            assertEquals("SGD 9", a2.terms.toMap()["payment"])
+            assertEquals(TermValue.Money("9", "SGD"), a2.terms.single { it.path == "/payment" }.value)
             assertTrue(a2.edits.isEmpty())
             assertTrue(a2.deal!!.roundsLeft < roundsBefore, "rounds count down: $roundsBefore -> ${a2.deal!!.roundsLeft}")
             // Our own proposal is on the table: no accept, no counter; chat or cancel (the core's turn rule).
@@ -152,7 +155,7 @@ class NegotiationTest {
 
             val bob = NegotiationViewModel(m.bob.core, opened.nego, m.bob.scope)
             val bobWatch = bob.watch()
-            val b1 = bob.state.await("bob sees alice's counter") { it.deal?.proposedBy == Party.THEM && it.terms.toMap()["payment"] == "SGD 9" }
+            val b1 = bob.state.await("bob sees alice's counter") { it.deal?.proposedBy == Party.THEM && it.terms.any { t -> t.path == "/payment" && t.editText == "SGD 9" } }
             assertEquals(listOf(DealAction.ACCEPT, DealAction.COUNTER, DealAction.CANCEL, DealAction.CHAT), b1.actions)
             bob.accept().join()
             assertNull(bob.state.value.error, "${bob.state.value.error}")

@@ -12,6 +12,7 @@ import android.os.Build
 import androidx.core.app.NotificationCompat
 import androidx.core.app.NotificationManagerCompat
 import androidx.core.content.ContextCompat
+import app.freeport.android.ui.shortKey
 import app.freeport.android.MainActivity
 import app.freeport.android.R
 import app.freeport.core.CheckinAlert
@@ -140,7 +141,8 @@ object Notifications {
         val nego = n.deal?.nego
         // A contact's check-in: who it is from, grouped per check-in, opening its alert screen.
         val alert = checkinAlert(n.kind)
-        val text = alert?.let { it.from.name ?: it.from.npub.take(16) + "…" }
+        val locale = context.resources.configuration.locales[0] ?: java.util.Locale.getDefault()
+        val text = alert?.let { it.from.name ?: shortKey(it.from.npub, locale) }
             ?: n.deal?.intentTitle?.takeIf { it.isNotBlank() }
             ?: context.getString(R.string.notice_a_deal)
         val group = alert?.let { "checkin:${it.from.pubkey}:${it.id}" } ?: nego?.let { "deal:$it" }

@@ -169,7 +169,7 @@ fun ScreeningCard(s: ScreeningView, modifier: Modifier = Modifier) {
     Card(modifier = modifier.fillMaxWidth(), colors = CardDefaults.cardColors()) {
         Column(Modifier.padding(12.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
             Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-                Text(s.name ?: (s.subjectNpub.take(16) + "…"), style = MaterialTheme.typography.titleMedium, modifier = Modifier.weight(1f, fill = false))
+                Text(s.name ?: shortKey(s.subjectNpub), style = MaterialTheme.typography.titleMedium, modifier = Modifier.weight(1f, fill = false))
                 VerdictChip(s.verdict)
             }
             Text(pluralStringResource(R.plurals.card_deals, s.deals.toInt(), s.deals.toInt()))

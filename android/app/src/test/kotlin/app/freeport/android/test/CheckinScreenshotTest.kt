@@ -7,6 +7,7 @@ import androidx.compose.runtime.Composable
 import androidx.compose.ui.Modifier
 import app.freeport.android.ui.FreeportScaffold
 import app.freeport.android.ui.Routes
+import app.freeport.android.ui.ltr
 import app.freeport.android.ui.screens.CheckinAlertScreen
 import app.freeport.android.ui.screens.DealCheckinActions
 import app.freeport.android.ui.screens.DealCheckinScreen
@@ -27,6 +28,7 @@ import app.freeport.presentation.CheckinAlertViewModel
 import app.freeport.presentation.CheckinPinsViewModel
 import app.freeport.presentation.DealCheckinViewModel
 import app.freeport.presentation.TrustedContactsViewModel
+import org.junit.Assert.assertTrue
 import org.junit.Test
 import org.junit.runner.RunWith
 import org.robolectric.ParameterizedRobolectricTestRunner
@@ -117,6 +119,11 @@ class CheckinScreenshotTest(private val look: Look) {
     }
 
     private fun shoot(screen: String, tab: String?, content: @Composable () -> Unit) {
+        rendered(screen, tab, content)
+    }
+
+    /** [shoot], and the rendering for a test to look into. */
+    private fun rendered(screen: String, tab: String?, content: @Composable () -> Unit): Rendered {
         val r = Screenshots.render(look) {
             FreeportScaffold(currentTab = tab, onTab = {}) { padding ->
                 Box(Modifier.padding(padding)) { content() }
@@ -126,6 +133,7 @@ class CheckinScreenshotTest(private val look: Look) {
         Screenshots.verify(name, r)
         val problems = A11y.problems(r, checkClipping = look.fontScale >= 1.5f)
         if (problems.isNotEmpty()) throw AssertionError("$name accessibility:\n  " + problems.joinToString("\n  "))
+        return r
     }
 
     @Test fun checkinShare() = shoot("checkin_share", Routes.MINE) {
@@ -136,8 +144,21 @@ class CheckinScreenshotTest(private val look: Look) {
         DealCheckinScreen(CheckinFixtures.running, CheckinFixtures.NOW, object : DealCheckinActions {})
     }
 
-    @Test fun checkinAlertOverdue() = shoot("checkin_alert_overdue", null) {
-        CheckinAlertScreen(CheckinFixtures.overdue, CheckinFixtures.NOW)
+    @Test fun checkinAlertOverdue() {
+        val r = rendered("checkin_alert_overdue", null) {
+            CheckinAlertScreen(CheckinFixtures.overdue, CheckinFixtures.NOW)
+        }
+        // The masked phone inside the translated "Phone: %1$s" is isolated left to right, so an
+        // Arabic sentence shows "+65••••4321", not "4321••••65+" (the bidi algorithm's reordering).
+        val phone = "+65••••4321"
+        val locale = java.util.Locale.forLanguageTag(look.locale?.tag ?: "en")
+        val line = r.texts().single { phone in it }
+        assertTrue("$line", ltr(phone, locale) in line)
+        if (look.locale?.rtl == true) {
+            assertTrue("isolated in ${look.tag}: ${line.map { "%04x".format(it.code) }}", "\u202A$phone\u202C" in line)
+        } else {
+            assertTrue("no marks in ${look.tag}: $line", line.none { it in "\u200E\u200F\u202A\u202B\u202C" })
+        }
     }
 
     @Test fun checkinWatching() = shoot("checkin_watching", null) {

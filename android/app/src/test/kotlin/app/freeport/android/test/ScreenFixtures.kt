@@ -36,6 +36,8 @@ import app.freeport.core.RelayViolationRecord
 import app.freeport.core.Rule
 import app.freeport.core.ScreeningView
 import app.freeport.core.SignalView
+import app.freeport.core.TermValue
+import app.freeport.core.TermView
 import app.freeport.core.Verdict
 import app.freeport.core.qrPng
 import app.freeport.presentation.BrowseViewModel
@@ -44,7 +46,6 @@ import app.freeport.presentation.FieldValue
 import app.freeport.presentation.FormField
 import app.freeport.presentation.FormOption
 import app.freeport.presentation.InputKind
-import app.freeport.presentation.MarketForms
 import app.freeport.presentation.MeetViewModel
 import app.freeport.presentation.MyIntentsViewModel
 import app.freeport.presentation.NegotiationViewModel
@@ -72,6 +73,13 @@ object ScreenFixtures {
     private const val CHEN = "npub1chen3x5c7v9b1n3m5l7k9j1h3g5f7d9s1a3p5o7i9u1y3t5r7e9w1q3z5x7"
     const val NOW = 1_780_000_000uL
 
+    /** Where the fixtures' markets are: dates are shown in Singapore time. */
+    val ZONE: android.icu.util.TimeZone = android.icu.util.TimeZone.getTimeZone("Asia/Singapore")
+
+    /** Saturday 07:00–08:00 in Singapore (the post form's window). */
+    private const val WINDOW_START = 1_780_095_600uL
+    private const val WINDOW_END = 1_780_099_200uL
+
     /** A real QR code drawn by the core's own encoder (host library). */
     fun qr(text: String): ByteArray = qrPng(text, 512u)
 
@@ -83,7 +91,27 @@ object ScreenFixtures {
         field("/payment", "Payment", InputKind.TEXT, false, "e.g. SGD 15"),
         field("/note", "Note", InputKind.MULTILINE, false, "Luggage, seats, stops…"),
     )
-    private val rideLabels = rideFields.associate { it.path.removePrefix("/") to it.label }
+
+    private fun place(name: String, geohash: String) = TermValue.Place(name, geohash)
+
+    /**
+     * A rideshare payload or deal's terms as the core types them (`IntentView.terms`,
+     * `DealView.terms`): the form's fields in its order with its labels, the payment read as
+     * money, the vehicle by its option's label, then the keys the form does not have (the window).
+     */
+    private fun rideTerms(
+        from: TermValue.Place, to: TermValue.Place, payment: String, category: String? = null, note: String? = null,
+        window: Boolean = false,
+    ): List<TermView> = listOfNotNull(
+        TermView("/from", "From", from, from.name),
+        TermView("/to", "To", to, to.name),
+        category?.let { c -> TermView("/category", "Vehicle", TermValue.Choice(c, c.replaceFirstChar { it.uppercase() }), c) },
+        TermView("/payment", "Payment", TermValue.Money(payment, "SGD"), "SGD $payment"),
+        note?.let { TermView("/note", "Note", TermValue.Text(it), it) },
+        if (window) TermView("/window", "Window", TermValue.Window(WINDOW_START, WINDOW_END), null) else null,
+    )
+
+    private val RIDE_TERMS = rideTerms(place("Bishan MRT", "w21z7"), place("Changi Airport T3", "w21zg"), "12", "car", "Sat 07:30, 2 seats")
 
     private fun field(path: String, label: String, input: InputKind, required: Boolean, placeholder: String?, options: List<FormOption> = emptyList()) =
         FormField(path, label, input, required, placeholder, options, maxLength = null, minimum = null, maximum = null, maxItems = null)
@@ -101,11 +129,15 @@ object ScreenFixtures {
     private fun badge(verdict: Verdict, deals: UInt, partners: UInt, inNetwork: UInt, verifiedBy: UInt = 0u, newAccount: Boolean = false) =
         Badge(verdict, deals, partners, inNetwork, verifiedBy, newAccount)
 
-    private fun intent(id: String, title: String, payload: String, badge: Badge?, mine: Boolean = false, side: IntentSide = IntentSide.OFFER) =
+    private fun intent(
+        id: String, title: String, payload: String, terms: List<TermView>, badge: Badge?, mine: Boolean = false,
+        side: IntentSide = IntentSide.OFFER, window: Boolean = false,
+    ) =
         IntentView(
             id = id, d = id, author = "a$id", authorNpub = ALICE, side = side, market = "sg-rideshare",
-            schema = "rideshare/1", title = title, payloadJson = payload, geohash = "w21z7",
-            createdAt = NOW, expiresAt = NOW + 86_400uL, windowStart = null, windowEnd = null, flexMinutes = null,
+            schema = "rideshare/1", title = title, payloadJson = payload, terms = terms, geohash = "w21z7",
+            createdAt = NOW, expiresAt = NOW + 86_400uL, windowStart = if (window) WINDOW_START else null,
+            windowEnd = if (window) WINDOW_END else null, flexMinutes = if (window) 15u else null,
             withdrawn = false, mine = mine, badge = if (mine) null else badge,
             actions = if (mine) listOf(IntentAction.WITHDRAW) else listOf(IntentAction.ACCEPT, IntentAction.COUNTER),
             link = "nostr:nevent1$id",
@@ -153,7 +185,9 @@ object ScreenFixtures {
         unread: UInt = 0u,
     ) = DealView(
         nego = "n1", intentId = "i1", intentTitle = "Bishan → Changi, Saturday early", market = "sg-rideshare", role = role,
-        state = state, counterparty = "b0b", counterpartyNpub = BOB, termsJson = RIDE, proposedBy = proposedBy, roundsLeft = 6u,
+        state = state, counterparty = "b0b", counterpartyNpub = BOB, termsJson = RIDE,
+        terms = rideTerms(place("Bishan MRT", "w21z7"), place("Changi Airport T3", "w21zg"), "12", "car", "Sat 07:30, 2 seats", window = true),
+        proposedBy = proposedBy, roundsLeft = 6u,
         theirContact = contact, cancellation = null, expiresAt = NOW + 86_400uL, updatedAt = NOW,
         actions = actions, rated = false, stage = stage, unread = unread, counterpartyBlocked = false, refused = 0u,
     )
@@ -171,15 +205,17 @@ object ScreenFixtures {
         markets = markets, market = rideshare, precision = 5, area = "w21z7",
         areaSource = BrowseViewModel.AreaSource.LOCATION, radius = 1,
         intents = listOf(
-            intent("i1", "Bishan → Changi, Saturday early", RIDE, badge(Verdict.TRUSTED, 14u, 9u, 4u, verifiedBy = 3u)),
+            intent("i1", "Bishan → Changi, Saturday early", RIDE, RIDE_TERMS, badge(Verdict.TRUSTED, 14u, 9u, 4u, verifiedBy = 3u), window = true),
             intent(
                 "i2", "Need a ride to Jurong East",
                 """{"from":{"name":"Toa Payoh","geohash":"w21z6"},"to":{"name":"Jurong East","geohash":"w21z3"},"payment":"SGD 9","note":"Weekdays 8:00"}""",
+                rideTerms(place("Toa Payoh", "w21z6"), place("Jurong East", "w21z3"), "9", note = "Weekdays 8:00"),
                 badge(Verdict.UNKNOWN, 0u, 0u, 0u, newAccount = true), side = IntentSide.REQUEST,
             ),
             intent(
                 "i3", "Daily carpool to one-north",
                 """{"from":{"name":"Ang Mo Kio","geohash":"w21zd"},"to":{"name":"one-north","geohash":"w21z4"},"category":"van","payment":"SGD 6"}""",
+                rideTerms(place("Ang Mo Kio", "w21zd"), place("one-north", "w21z4"), "6", "van"),
                 badge(Verdict.WARNING, 31u, 29u, 0u, newAccount = true),
             ),
         ),
@@ -214,11 +250,14 @@ object ScreenFixtures {
     private val quoteActions = listOf(DealAction.PICK, DealAction.COUNTER, DealAction.CANCEL, DealAction.CHAT)
 
     val quotes = QuotesViewModel.State(
-        intent = intent("i1", "Bishan → Changi, Saturday early", RIDE, null, mine = true),
+        intent = intent("i1", "Bishan → Changi, Saturday early", RIDE, RIDE_TERMS, null, mine = true, window = true),
         quotes = listOf(
             QuoteView(deal(DealState.OPEN, quoteActions, role = DealRole.OWNER), screening("trusted")),
             QuoteView(
-                deal(DealState.OPEN, quoteActions, role = DealRole.OWNER).copy(nego = "n2", termsJson = RIDE.replace("SGD 12", "SGD 10")),
+                deal(DealState.OPEN, quoteActions, role = DealRole.OWNER).copy(
+                    nego = "n2", termsJson = RIDE.replace("SGD 12", "SGD 10"),
+                    terms = rideTerms(place("Bishan MRT", "w21z7"), place("Changi Airport T3", "w21zg"), "10", "car", "Sat 07:30, 2 seats", window = true),
+                ),
                 screening("unknown"),
             ),
         ),
@@ -226,7 +265,7 @@ object ScreenFixtures {
     )
 
     val mine = MyIntentsViewModel.State(
-        intents = listOf(intent("i1", "Bishan → Changi, Saturday early", RIDE, null, mine = true)),
+        intents = listOf(intent("i1", "Bishan → Changi, Saturday early", RIDE, RIDE_TERMS, null, mine = true, window = true)),
         deals = listOf(
             deal(DealState.CONFIRMED, CONFIRMED_ACTIONS, contact = CONTACT, stage = DealStage.PICKED_UP, unread = 2u),
             deal(DealState.OPEN, quoteActions, role = DealRole.OWNER).copy(nego = "n2", intentTitle = "IKEA bookshelf, Tampines"),
@@ -235,7 +274,7 @@ object ScreenFixtures {
 
     private fun thread(d: DealView, edits: Map<String, String> = emptyMap(), refusals: List<RefusalView> = emptyList()) =
         NegotiationViewModel.State(
-            deal = d, terms = MarketForms.lines(d.termsJson), labels = rideLabels, edits = edits, actions = d.actions,
+            deal = d, terms = d.terms, edits = edits, actions = d.actions,
             contact = d.theirContact, refusals = refusals,
         )
 
@@ -245,7 +284,7 @@ object ScreenFixtures {
     /** Negotiating: they countered; ours to accept, counter (a payment edit typed) or leave. */
     val deal = thread(
         deal(DealState.OPEN, listOf(DealAction.ACCEPT, DealAction.COUNTER, DealAction.CANCEL, DealAction.CHAT)),
-        edits = mapOf("payment" to "SGD 10"),
+        edits = mapOf("/payment" to "SGD 10"),
     )
     val dealChat = DealChatViewModel.State(
         messages = listOf(msg("Can you pick me up at exit B instead?", fromMe = false, minutesAgo = 12)),

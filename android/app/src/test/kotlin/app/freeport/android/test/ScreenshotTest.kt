@@ -12,6 +12,7 @@ import androidx.compose.ui.Modifier
 import androidx.compose.ui.graphics.Color
 import app.freeport.android.ui.FreeportScaffold
 import app.freeport.android.ui.LocalNowSecs
+import app.freeport.android.ui.LocalTimeZone
 import app.freeport.android.ui.Routes
 import app.freeport.android.ui.screens.BrowseActions
 import app.freeport.android.ui.screens.BrowseScreen
@@ -58,8 +59,11 @@ class ScreenshotTest(private val look: Look) {
 
     private fun shoot(screen: String, tab: String?, content: @Composable () -> Unit) {
         val r = Screenshots.render(look) {
-            // The fixtures' clock, so "expires in 1 day" reads the same on every run.
-            CompositionLocalProvider(LocalNowSecs provides { ScreenFixtures.NOW.toLong() }) {
+            // The fixtures' clock and zone, so "expires in 1 day" and dates read the same on every run.
+            CompositionLocalProvider(
+                LocalNowSecs provides { ScreenFixtures.NOW.toLong() },
+                LocalTimeZone provides ScreenFixtures.ZONE,
+            ) {
                 FreeportScaffold(currentTab = tab, onTab = {}) { padding ->
                     Box(Modifier.padding(padding)) { content() }
                 }

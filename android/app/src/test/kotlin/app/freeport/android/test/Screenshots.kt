@@ -12,6 +12,8 @@ import androidx.activity.compose.setContent
 import androidx.compose.runtime.Composable
 import androidx.compose.ui.platform.ViewRootForTest
 import androidx.compose.ui.semantics.SemanticsNode
+import androidx.compose.ui.semantics.SemanticsProperties
+import androidx.compose.ui.semantics.getOrNull
 import app.freeport.android.ui.FreeportTheme
 import org.robolectric.Robolectric
 import org.robolectric.RuntimeEnvironment
@@ -51,6 +53,17 @@ data class Look(val dark: Boolean, val fontScale: Float, val locale: Locale? = n
 class Rendered(val bitmap: Bitmap, val density: Float, private val root: ViewRootForTest) {
     val merged: SemanticsNode get() = root.semanticsOwner.rootSemanticsNode
     val unmerged: SemanticsNode get() = root.semanticsOwner.unmergedRootSemanticsNode
+
+    /** Every text the screen shows, as its semantics carry it (direction marks included). */
+    fun texts(): List<String> {
+        val out = mutableListOf<String>()
+        fun collect(n: SemanticsNode) {
+            n.config.getOrNull(SemanticsProperties.Text)?.forEach { out += it.text }
+            n.children.forEach(::collect)
+        }
+        collect(unmerged)
+        return out
+    }
 }
 
 /**

@@ -53,7 +53,9 @@ import app.freeport.core.IntentSide
 import app.freeport.core.IntentAction
 import app.freeport.android.ui.badgeText
 import app.freeport.android.ui.distanceText
-import app.freeport.android.ui.numberFormatter
+import app.freeport.android.ui.TermLines
+import app.freeport.android.ui.WindowLine
+import app.freeport.android.ui.termLabel
 import app.freeport.android.ui.relativeTimeText
 import app.freeport.android.R
 import app.freeport.android.ui.ErrorBanner
@@ -61,9 +63,9 @@ import app.freeport.android.ui.VerdictChip
 import app.freeport.android.ui.coarseLocation
 import app.freeport.android.ui.rememberScreenModel
 import app.freeport.core.IntentView
+import app.freeport.core.TermView
 import app.freeport.presentation.BrowseViewModel
 import app.freeport.presentation.Core
-import app.freeport.presentation.MarketForms
 import kotlinx.coroutines.launch
 import kotlin.math.roundToInt
 
@@ -207,7 +209,7 @@ fun BrowseScreen(s: BrowseViewModel.State, locationDenied: Boolean, on: BrowseAc
 
     countering?.let { intent ->
         CounterDialog(
-            termsJson = intent.payloadJson,
+            terms = intent.terms,
             onDismiss = { countering = null },
             onSend = { changes -> countering = null; on.respond(intent.id, changes) },
         )
@@ -229,8 +231,8 @@ private fun IntentCard(i: IntentView, onAccept: () -> Unit, onCounter: () -> Uni
                 )
                 Text(i.title, style = MaterialTheme.typography.titleMedium)
             }
-            val number = numberFormatter()
-            MarketForms.lines(i.payloadJson, number).take(4).forEach { (k, v) -> Text(stringResource(R.string.deal_term, k, v), style = MaterialTheme.typography.bodySmall) }
+            TermLines(i.terms, MaterialTheme.typography.bodySmall, max = 4)
+            WindowLine(i.windowStart, i.windowEnd, i.flexMinutes, MaterialTheme.typography.bodySmall)
             Text(stringResource(R.string.intent_expires, relativeTimeText(i.expiresAt.toLong())), style = MaterialTheme.typography.bodySmall,
                 color = MaterialTheme.colorScheme.onSurfaceVariant)
             if (i.mine) {
@@ -252,23 +254,27 @@ private fun IntentCard(i: IntentView, onAccept: () -> Unit, onCounter: () -> Uni
     }
 }
 
-/** Edits the top-level terms of an intent or a deal, for a counter-offer. */
+/**
+ * Edits the terms of an intent for a counter-offer: one field per term that text can edit,
+ * labelled as the market labels it, starting from the term's text as typed. Sends the changed
+ * ones, by the term's path.
+ */
 @Composable
-fun CounterDialog(termsJson: String, onDismiss: () -> Unit, onSend: (Map<String, String>) -> Unit) {
-    val lines = remember(termsJson) { MarketForms.lines(termsJson) }
+fun CounterDialog(terms: List<TermView>, onDismiss: () -> Unit, onSend: (Map<String, String>) -> Unit) {
+    val editable = remember(terms) { terms.filter { it.editText != null } }
     val edits = remember { mutableStateMapOf<String, String>() }
     AlertDialog(
         onDismissRequest = onDismiss,
         title = { Text(stringResource(R.string.intent_counter)) },
         text = {
             Column(verticalArrangement = Arrangement.spacedBy(8.dp)) {
-                lines.forEach { (k, v) ->
-                    OutlinedTextField(edits[k] ?: v, { edits[k] = it }, label = { Text(k) }, singleLine = true)
+                editable.forEach { t ->
+                    OutlinedTextField(edits[t.path] ?: t.editText.orEmpty(), { edits[t.path] = it }, label = { Text(termLabel(t)) }, singleLine = true)
                 }
             }
         },
         confirmButton = {
-            TextButton(onClick = { onSend(edits.filter { (k, v) -> lines.firstOrNull { it.first == k }?.second != v }) }) {
+            TextButton(onClick = { onSend(edits.filter { (path, v) -> editable.firstOrNull { it.path == path }?.editText != v }) }) {
                 Text(stringResource(R.string.action_counter))
             }
         },

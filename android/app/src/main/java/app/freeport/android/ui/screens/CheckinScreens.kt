@@ -45,6 +45,9 @@ import androidx.compose.ui.text.input.KeyboardType
 import androidx.compose.ui.text.input.PasswordVisualTransformation
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import app.freeport.android.ui.uiLocale
+import app.freeport.android.ui.shortKey
+import app.freeport.android.ui.ltr
 import app.freeport.android.R
 import app.freeport.android.ui.BusyButton
 import app.freeport.android.ui.ErrorBanner
@@ -166,7 +169,8 @@ fun DealCheckinScreen(
                             style = MaterialTheme.typography.displaySmall,
                         )
                     }
-                    Text(stringResource(R.string.checkin_shared_with, c.contacts.joinToString(", ") { it.name ?: it.npub.take(12) + "…" }))
+                    val locale = uiLocale()
+                    Text(stringResource(R.string.checkin_shared_with, c.contacts.joinToString(", ") { it.name ?: shortKey(it.npub, locale, 12) }))
                     if (c.delivery == CheckinDelivery.NOT_YET_SENT) {
                         Text(stringResource(R.string.checkin_not_yet_sent), color = MaterialTheme.colorScheme.error,
                             modifier = Modifier.semantics { liveRegion = LiveRegionMode.Polite })
@@ -214,7 +218,7 @@ fun DealCheckinScreen(
                     horizontalArrangement = Arrangement.spacedBy(8.dp),
                 ) {
                     Checkbox(checked = contact.pubkey in s.chosen, onCheckedChange = null)
-                    Text(contact.label ?: contact.name ?: contact.npub.take(16) + "…")
+                    Text(contact.label ?: contact.name ?: shortKey(contact.npub))
                 }
             }
             Text(stringResource(R.string.checkin_until), style = MaterialTheme.typography.titleSmall)
@@ -282,7 +286,7 @@ fun CheckinAlertScreen(s: CheckinAlertViewModel.State, now: Long, scroll: Scroll
         ErrorBanner(s.error)
         val c = s.checkin ?: return@Column
         val alarm = c.state == CheckinState.OVERDUE || c.state == CheckinState.DURESS
-        val who = c.from.name ?: c.from.npub.take(16) + "…"
+        val who = c.from.name ?: shortKey(c.from.npub)
         Card(
             Modifier.fillMaxWidth(),
             colors = if (alarm) {
@@ -328,9 +332,9 @@ private fun MeetingCard(m: CheckinMeetingView) {
     Card(Modifier.fillMaxWidth()) {
         Column(Modifier.padding(12.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
             Text(stringResource(R.string.checkin_meeting), style = MaterialTheme.typography.titleSmall)
-            Text(m.name ?: m.npub.take(16) + "…", style = MaterialTheme.typography.titleMedium)
+            Text(m.name ?: shortKey(m.npub), style = MaterialTheme.typography.titleMedium)
             SelectionContainer { Text(m.npub, style = MaterialTheme.typography.bodySmall) }
-            m.phone?.let { Text(stringResource(R.string.checkin_phone, it)) }
+            m.phone?.let { Text(stringResource(R.string.checkin_phone, ltr(it))) }
             Text(
                 pluralStringResource(R.plurals.card_deals, m.screening.deals.toInt(), m.screening.deals.toInt()) +
                     " · " + stringResource(R.string.checkin_verified_by, m.screening.verifiedBy.toInt()),
@@ -397,7 +401,7 @@ fun TrustedContactsScreen(
         ErrorBanner(s.error)
         if (s.contacts.isEmpty()) Text(stringResource(R.string.contacts_none))
         s.contacts.forEach { c ->
-            val who = c.label ?: c.name ?: c.npub.take(16) + "…"
+            val who = c.label ?: c.name ?: shortKey(c.npub)
             Row(Modifier.fillMaxWidth(), verticalAlignment = Alignment.CenterVertically) {
                 Text(who, Modifier.weight(1f), style = MaterialTheme.typography.bodyLarge)
                 TextButton(onClick = { on.remove(c.pubkey) }, enabled = !s.busy) {

@@ -16,6 +16,7 @@ import androidx.compose.material3.ButtonDefaults
 import androidx.compose.material3.Card
 import androidx.compose.material3.CardDefaults
 import androidx.compose.material3.HorizontalDivider
+import androidx.compose.material3.LocalTextStyle
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.OutlinedTextField
@@ -33,6 +34,7 @@ import androidx.compose.ui.semantics.LiveRegionMode
 import androidx.compose.ui.semantics.heading
 import androidx.compose.ui.semantics.liveRegion
 import androidx.compose.ui.semantics.semantics
+import androidx.compose.ui.text.style.TextDirection
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import app.freeport.android.R
@@ -41,7 +43,9 @@ import app.freeport.android.ui.DealStateLine
 import app.freeport.android.ui.ErrorBanner
 import app.freeport.android.ui.actionText
 import app.freeport.android.ui.cancellationText
-import app.freeport.android.ui.numberFormatter
+import app.freeport.android.ui.termLabel
+import app.freeport.android.ui.termLine
+import app.freeport.android.ui.termValueText
 import app.freeport.android.ui.rememberScreenModel
 import app.freeport.android.ui.stageText
 import app.freeport.core.DealAction
@@ -50,12 +54,11 @@ import app.freeport.core.Party
 import app.freeport.presentation.Core
 import app.freeport.presentation.DealChatViewModel
 import app.freeport.presentation.DealCheckinViewModel
-import app.freeport.presentation.MarketForms
 import app.freeport.presentation.NegotiationViewModel
 
 /** What the deal screen can ask for; the route forwards each to its view models. */
 interface DealActions {
-    fun edit(key: String, value: String) {}
+    fun edit(path: String, value: String) {}
     fun accept() {}
     fun pick() {}
     fun counter() {}
@@ -102,7 +105,7 @@ fun DealRoute(
     }
     val actions = remember(vm, chat) {
         object : DealActions {
-            override fun edit(key: String, value: String) = vm.edit(key, value)
+            override fun edit(path: String, value: String) = vm.edit(path, value)
             override fun accept() { vm.accept() }
             override fun pick() { vm.pick() }
             override fun counter() { vm.counter() }
@@ -201,28 +204,28 @@ fun DealScreen(
                 color = MaterialTheme.colorScheme.onSurfaceVariant,
             )
         }
-        // Numbers read in the user's digits and separators; an edit field keeps the value as typed.
-        val number = numberFormatter()
-        val shown = remember(d.termsJson, number) { MarketForms.lines(d.termsJson, number).toMap() }
-        s.terms.forEach { (k, v) ->
-            val label = s.labels[k] ?: k
-            if (DealAction.COUNTER in can) {
-                val edited = s.edits[k]
+        // The core's typed terms: money, numbers and dates in the user's locale. A counter edits
+        // the ones text can edit (their text as typed); the window and the like stay as lines.
+        s.terms.forEach { t ->
+            val onTable = t.editText
+            if (DealAction.COUNTER in can && onTable != null) {
+                val edited = s.edits[t.path]
+                val shown = termValueText(t.value)
                 OutlinedTextField(
-                    edited ?: v,
-                    { on.edit(k, it) },
-                    label = { Text(label) },
+                    edited ?: onTable,
+                    { on.edit(t.path, it) },
+                    label = { Text(termLabel(t)) },
                     singleLine = true,
                     // An edited term keeps the one on the table in sight: accepting takes that one.
-                    supportingText = if (edited != null && edited != v) {
-                        { Text(stringResource(R.string.deal_on_the_table, v)) }
+                    supportingText = if (edited != null && edited != onTable) {
+                        { Text(stringResource(R.string.deal_on_the_table, shown)) }
                     } else {
                         null
                     },
                     modifier = Modifier.fillMaxWidth(),
                 )
             } else {
-                Text(stringResource(R.string.deal_term, label, shown[k] ?: v))
+                Text(termLine(t))
             }
         }
         FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
@@ -241,7 +244,8 @@ fun DealScreen(
             Card(Modifier.fillMaxWidth()) {
                 Column(Modifier.padding(12.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
                     Text(stringResource(R.string.deal_contact), style = MaterialTheme.typography.titleSmall)
-                    if (contact != null) SelectionContainer { Text(contact) } else Text(stringResource(R.string.deal_contact_hidden))
+                    // A phone number has no letters to give it a direction: it reads left to right.
+                    if (contact != null) SelectionContainer { Text(contact, style = LocalTextStyle.current.copy(textDirection = TextDirection.ContentOrLtr)) } else Text(stringResource(R.string.deal_contact_hidden))
                 }
             }
         }

@@ -35,6 +35,7 @@ import androidx.compose.ui.semantics.heading
 import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import app.freeport.android.ui.shortKey
 import app.freeport.android.R
 import app.freeport.android.ui.DealStateLine
 import app.freeport.android.ui.BusyButton
@@ -43,7 +44,8 @@ import app.freeport.android.ui.ScreeningCard
 import app.freeport.android.ui.rememberScreenModel
 import app.freeport.android.ui.actionText
 import app.freeport.android.ui.stageText
-import app.freeport.android.ui.numberFormatter
+import app.freeport.android.ui.TermLines
+import app.freeport.android.ui.WindowLine
 import app.freeport.android.ui.relativeTimeText
 import app.freeport.core.DealAction
 import app.freeport.core.IntentAction
@@ -51,7 +53,6 @@ import androidx.compose.ui.res.pluralStringResource
 import app.freeport.core.DealView
 import app.freeport.core.QuoteView
 import app.freeport.presentation.Core
-import app.freeport.presentation.MarketForms
 import app.freeport.presentation.MyIntentsViewModel
 import app.freeport.presentation.QuotesViewModel
 
@@ -78,6 +79,7 @@ fun MineScreen(s: MyIntentsViewModel.State, onQuotes: (String) -> Unit, onDeal: 
             Card(Modifier.fillMaxWidth()) {
                 Column(Modifier.padding(12.dp)) {
                     Text(i.title, style = MaterialTheme.typography.titleMedium)
+                    WindowLine(i.windowStart, i.windowEnd, i.flexMinutes, MaterialTheme.typography.bodySmall)
                     Text(stringResource(R.string.intent_expires, relativeTimeText(i.expiresAt.toLong())), style = MaterialTheme.typography.bodySmall,
                         color = MaterialTheme.colorScheme.onSurfaceVariant)
                     Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
@@ -142,11 +144,10 @@ fun QuotesScreen(s: QuotesViewModel.State, onPick: (String) -> Unit, onDeal: (St
         if (s.quotes.isEmpty()) Text(stringResource(R.string.quotes_empty), Modifier.padding(horizontal = 16.dp))
         LazyRow(contentPadding = PaddingValues(horizontal = 16.dp), horizontalArrangement = Arrangement.spacedBy(12.dp)) {
             items(s.quotes, key = { it.deal.nego }) { q ->
-                val number = numberFormatter()
                 Column(Modifier.width(280.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
                     ScreeningCard(q.screening)
                     DealStateLine(q.deal.state)
-                    MarketForms.lines(q.deal.termsJson, number).forEach { (k, v) -> Text(stringResource(R.string.deal_term, k, v), style = MaterialTheme.typography.bodyMedium) }
+                    TermLines(q.deal.terms, MaterialTheme.typography.bodyMedium)
                     // Only a quote the core offers to pick gets the button.
                     if (q.deal.nego in s.pickable) {
                         BusyButton(actionText(DealAction.PICK), s.busy, { onPick(q.deal.nego) }, modifier = Modifier.fillMaxWidth())
@@ -166,7 +167,7 @@ fun QuotesScreen(s: QuotesViewModel.State, onPick: (String) -> Unit, onDeal: (St
         }
     }
     blocking?.let { q ->
-        val who = q.screening.name ?: (q.screening.subjectNpub.take(16) + "…")
+        val who = q.screening.name ?: shortKey(q.screening.subjectNpub)
         AlertDialog(
             onDismissRequest = { blocking = null },
             title = { Text(stringResource(R.string.quotes_block_title, who)) },

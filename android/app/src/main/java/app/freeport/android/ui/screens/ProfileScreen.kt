@@ -31,6 +31,7 @@ import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.text.input.KeyboardType
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import app.freeport.android.ui.ltr
 import app.freeport.android.R
 import app.freeport.android.ui.BusyButton
 import app.freeport.android.ui.ErrorBanner
@@ -87,7 +88,7 @@ fun ProfileScreen(s: ProfileViewModel.State, vm: ProfileActions) {
         }
         OutlinedTextField(s.name, vm::setName, label = { Text(stringResource(R.string.profile_name)) }, singleLine = true, modifier = Modifier.fillMaxWidth())
         OutlinedTextField(s.about, vm::setAbout, label = { Text(stringResource(R.string.profile_about)) }, minLines = 2, modifier = Modifier.fillMaxWidth())
-        s.profile?.phonePublished?.let { Text(stringResource(R.string.profile_phone_published, it)) }
+        s.profile?.phonePublished?.let { Text(stringResource(R.string.profile_phone_published, ltr(it))) }
         OutlinedTextField(
             s.phone, vm::setPhone,
             label = { Text(stringResource(R.string.profile_phone)) },

@@ -14,6 +14,7 @@ import androidx.compose.ui.platform.LocalContext
 import androidx.compose.ui.semantics.LiveRegionMode
 import androidx.compose.ui.semantics.liveRegion
 import androidx.core.content.ContextCompat
+import app.freeport.android.ui.ltr
 import app.freeport.android.ui.QrScanner
 import app.freeport.android.ui.errorText
 import androidx.compose.foundation.background
@@ -138,7 +139,7 @@ fun ScreenContactScreen(
             Text(stringResource(if (card.blocked) R.string.unblock_them else R.string.block_them))
         }
         card.phone?.let {
-            Text(stringResource(R.string.screen_phone, it, phoneStatusText(card.phoneStatus)))
+            Text(stringResource(R.string.screen_phone, ltr(it), phoneStatusText(card.phoneStatus)))
         }
         Text(stringResource(R.string.screen_path), style = MaterialTheme.typography.titleMedium)
         if (s.path.isEmpty()) {

@@ -46,6 +46,8 @@ import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.text.style.TextAlign
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import app.freeport.android.ui.shortKey
+import app.freeport.android.ui.ltr
 import app.freeport.android.FreeportApplication
 import app.freeport.android.R
 import app.freeport.android.ui.ErrorBanner
@@ -154,7 +156,7 @@ fun SettingsScreen(s: SettingsViewModel.State, on: SettingsActions, scroll: Scro
                 color = MaterialTheme.colorScheme.onSurfaceVariant)
         }
         s.blocked.forEach { b ->
-            val who = b.name ?: b.npub.take(16) + "…"
+            val who = b.name ?: shortKey(b.npub)
             val unblock = stringResource(R.string.settings_unblock_desc, who)
             Row(verticalAlignment = Alignment.CenterVertically, horizontalArrangement = Arrangement.spacedBy(8.dp)) {
                 Text(who, modifier = Modifier.weight(1f), style = MaterialTheme.typography.bodyLarge)
@@ -240,7 +242,7 @@ private fun RelayListSection(s: SettingsViewModel.State, role: RelayListRole, on
                 s.entryViolation(role, i)?.let { RelayRuleLine(it.rule) }
             }
             IconButton(onClick = { on.removeRelay(role, url) }) {
-                Icon(Icons.Filled.Delete, contentDescription = stringResource(R.string.settings_relay_remove, url))
+                Icon(Icons.Filled.Delete, contentDescription = stringResource(R.string.settings_relay_remove, ltr(url)))
             }
         }
     }
