@@ -81,13 +81,13 @@ class ScreenshotTest(private val look: Look) {
 
     @Test fun restore() = shoot("restore", null) { OnboardingScreen(ScreenFixtures.restore, object : OnboardingActions {}) }
 
-    @Test fun browse() = shoot("browse", Routes.MARKETS) { BrowseScreen(ScreenFixtures.browse, false, object : BrowseActions {}) }
+    @Test fun browse() = shoot("browse", Routes.MARKETS) { BrowseScreen(ScreenFixtures.browse(look.locale?.tag), false, object : BrowseActions {}) }
 
-    @Test fun post() = shoot("post", Routes.MARKETS) { PostScreen(ScreenFixtures.post, object : PostActions {}) }
+    @Test fun post() = shoot("post", Routes.MARKETS) { PostScreen(ScreenFixtures.post(look.locale?.tag), object : PostActions {}) }
 
     /** The post form scrolled to its end: the time window and its flexibility, the area, publish. */
     @Test fun postEnd() = shoot("post_end", Routes.MARKETS) {
-        PostScreen(ScreenFixtures.post, object : PostActions {}, ScrollState(Int.MAX_VALUE))
+        PostScreen(ScreenFixtures.post(look.locale?.tag), object : PostActions {}, ScrollState(Int.MAX_VALUE))
     }
 
     @Test fun quotes() = shoot("quotes", Routes.MINE) { QuotesScreen(ScreenFixtures.quotes, onPick = {}, onDeal = {}) }
