@@ -125,6 +125,22 @@ pub(crate) async fn sign_with_pow(
     })
 }
 
+/// The views of a registry's markets, with their forms, in definition order.
+pub fn market_views(registry: &crate::protocol::market::MarketRegistry) -> Vec<MarketView> {
+    registry
+        .list()
+        .iter()
+        .map(|m| MarketView {
+            topic: m.topic().to_string(),
+            schema: m.schema().to_string(),
+            title: m.title().to_string(),
+            description: m.description().to_string(),
+            default_expiry_secs: m.default_expiry_secs(),
+            form: form_of(m),
+        })
+        .collect()
+}
+
 impl App {
     /// The user's preferred locales (BCP 47 tags, most preferred first, e.g. Android's
     /// `LocaleList` or iOS's `Locale.preferredLanguages`): from now on every market this App
@@ -150,18 +166,7 @@ impl App {
 
     /// Every market this client knows, with its form, in the user's language.
     pub fn markets(&self) -> Vec<MarketView> {
-        self.market_registry()
-            .list()
-            .iter()
-            .map(|m| MarketView {
-                topic: m.topic().to_string(),
-                schema: m.schema().to_string(),
-                title: m.title().to_string(),
-                description: m.description().to_string(),
-                default_expiry_secs: m.default_expiry_secs(),
-                form: form_of(m),
-            })
-            .collect()
+        market_views(self.market_registry())
     }
 
     /// Builds `market`'s payload (JSON text) from a form's entries, or refuses with every
@@ -719,6 +724,11 @@ mod tests {
         // Unknown and malformed tags: English; then a language change takes effect at once.
         app.set_locales(&tags(&["", "xx-YY", "--"]));
         assert_eq!(app.markets(), english);
+        // The free function gives the same views without an App.
+        assert_eq!(
+            market_views(crate::protocol::market::builtin_localized(&tags(&["ar"]))),
+            ar
+        );
         app.set_locales(&tags(&["zh-TW"]));
         assert_eq!(goods(&app.markets()).title, "二手物品");
         assert_eq!(app.market("sg-rideshare").unwrap().title(), "共乘");

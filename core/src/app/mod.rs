@@ -49,7 +49,7 @@ pub use checkins::{
     WatchedCheckinView,
 };
 pub use deals::Response;
-pub use intents::{MAX_INTENTS_PER_AUTHOR, Payload, PostIntent, WITHDRAWN_REASON};
+pub use intents::{MAX_INTENTS_PER_AUTHOR, Payload, PostIntent, WITHDRAWN_REASON, market_views};
 pub use meetup::ScanInput;
 pub use notices::{
     MAX_NOTICES_PER_CALL, MeetStep, Notice, NoticeChannel, NoticeDeal, NoticeKind, NoticeSettings,

@@ -37,8 +37,7 @@ import app.freeport.core.Rule
 import app.freeport.core.ScreeningView
 import app.freeport.core.SignalView
 import app.freeport.core.Verdict
-import app.freeport.core.FreeportApp
-import app.freeport.core.defaultConfig
+import app.freeport.core.bundledMarkets
 import app.freeport.core.qrPng
 import app.freeport.presentation.BrowseViewModel
 import app.freeport.presentation.DealChatViewModel
@@ -92,25 +91,11 @@ object ScreenFixtures {
 
     private const val RIDESHARE = "sg-rideshare"
 
-    private val coreMarkets = HashMap<String, List<MarketView>>()
-
     /**
      * The bundled markets as the real core shows them to a phone in [locale] (a BCP 47 tag, as
-     * the app passes `LocaleList`; null: the default, English). Opened once per locale.
+     * the app passes `LocaleList`; null: the default, English).
      */
-    private fun coreMarkets(locale: String?): List<MarketView> = synchronized(coreMarkets) {
-        coreMarkets.getOrPut(locale.orEmpty()) {
-            val dir = java.nio.file.Files.createTempDirectory("freeport-fixtures").toFile()
-            try {
-                FreeportApp(defaultConfig(dir.path), MemorySecretStore()).use { app ->
-                    app.setLocales(listOfNotNull(locale))
-                    app.markets()
-                }
-            } finally {
-                dir.deleteRecursively()
-            }
-        }
-    }
+    private fun coreMarkets(locale: String?): List<MarketView> = bundledMarkets(listOfNotNull(locale))
 
     /**
      * The markets a phone in [locale] lists, the rideshare one with the form above: its labels,
