@@ -16,7 +16,11 @@
     being a plural;
   * the generated Android resources, locales_config.xml or the iOS catalogs are not what
     scripts/l10n.py writes (generated == committed), or do not read back as the translation
-    (escaping), or the iOS project's CFBundleLocalizations differs from the shipped locales.
+    (escaping), or the iOS project's CFBundleLocalizations differs from the shipped locales;
+  * the bundled markets' translations (assets/markets/l10n/<locale>.json, read by the core):
+    assets/markets/l10n/en.json is not the markets' English now, a shipped locale lacks its
+    file or a key, has a key the markets do not have, an empty text, or a text equal to the
+    English — except a currency code ("SGD") and the locale's own `_identical` list.
 
     python3 scripts/check-l10n.py              # the gate (seconds)
     python3 scripts/check-l10n.py --self-test  # the gate's own tests: bad fixtures must fail
@@ -265,14 +269,80 @@ def main():
     for p in gen.stale_android_dirs(ROOT, expected):
         problems.append(f"{p.relative_to(ROOT)}: a locale that is no longer shipped (run python3 scripts/l10n.py)")
     problems += bundle_localizations_problems([l.tag for l in gen.LOCALES if l.tag in translations])
+    # 5. the bundled markets (the English file is checked with the extractor's outputs above)
+    market_source = json.loads((MARKET_L10N / "en.json").read_text())
+    market_tr = {t: v for t, v in load_dir(MARKET_L10N).items() if t != "en"}
+    problems += market_problems(market_source, market_tr)
+    problems += market_rust_problems([l.tag for l in gen.LOCALES])
     for p in problems[:200]:
         print(p)
     if len(problems) > 200:
         print(f"… and {len(problems) - 200} more")
     complete = [t for t in translations if not any(p.startswith(f"{t}:") for p in problems)]
     print(f"check-l10n: {len(source)} units, {len(translations)}/{len(gen.LOCALES)} locales present, "
-          f"{len(complete)} clean, {len(problems)} problems", file=sys.stderr)
+          f"{len(complete)} clean; {len(market_source)} market texts in {len(market_tr)} locales; "
+          f"{len(problems)} problems", file=sys.stderr)
     return 1 if problems else 0
+
+
+# ---- the bundled markets ---------------------------------------------------------------------
+MARKET_L10N = ROOT / "assets" / "markets" / "l10n"
+MARKET_IDENTICAL_CAP = 6
+CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
+
+
+def market_problems(source, translations, locales=None):
+    """Problems of the market translations (pure: the self-test feeds it fixtures).
+    `source`: {key: English}; `translations`: {tag: {key: text, "_identical": [keys]}}."""
+    locales = locales or [l.tag for l in gen.LOCALES]
+    out = []
+    for tag in locales:
+        where = f"assets/markets/l10n/{tag}.json"
+        tr = translations.get(tag)
+        if tr is None:
+            out.append(f"{tag}: {where} is missing")
+            continue
+        identical = tr.get("_identical", [])
+        if not isinstance(identical, list) or len(identical) > MARKET_IDENTICAL_CAP:
+            out.append(f"{tag}: {where}: _identical must be a list of at most {MARKET_IDENTICAL_CAP} keys")
+            identical = []
+        for key, en in source.items():
+            t = tr.get(key)
+            if t is None:
+                out.append(f"{tag}: {where}: {key}: missing")
+            elif not isinstance(t, str) or not t.strip():
+                out.append(f"{tag}: {where}: {key}: empty")
+            elif t != t.strip():
+                out.append(f"{tag}: {where}: {key}: leading or trailing spaces")
+            elif t == en and key not in identical and not CURRENCY_CODE.match(en):
+                out.append(f"{tag}: {where}: {key}: same as the English {en!r} (translate it, or list it in _identical)")
+        for key in tr:
+            if key.startswith("_"):
+                if key != "_identical":
+                    out.append(f"{tag}: {where}: {key}: unknown meta key")
+            elif key not in source:
+                out.append(f"{tag}: {where}: {key} is not a text of a bundled market (assets/markets/l10n/en.json)")
+        for key in identical:
+            if key not in source:
+                out.append(f"{tag}: {where}: _identical lists {key}, which no bundled market has")
+            elif tr.get(key) != source[key]:
+                out.append(f"{tag}: {where}: {key} is listed in _identical but translated")
+    shipped = set(locales) | {"en"}
+    for tag in translations:
+        if tag not in shipped:
+            out.append(f"assets/markets/l10n/{tag}.json: not a shipped locale")
+    return out
+
+
+def market_rust_problems(tags):
+    """The core embeds one file per shipped locale (core/src/protocol/market_l10n.rs)."""
+    rs = (ROOT / "core" / "src" / "protocol" / "market_l10n.rs").read_text()
+    got = re.findall(r'\(\s*"([^"]+)",\s*include_str!\("\.\./\.\./\.\./assets/markets/l10n/([^"]+)\.json"\),?\s*\)', rs)
+    out = [f"core/src/protocol/market_l10n.rs: {a} embeds {b}.json" for a, b in got if a != b]
+    embedded = [a for a, _ in got]
+    if embedded != list(tags):
+        out.append(f"core/src/protocol/market_l10n.rs: TRANSLATIONS embeds {embedded}, the apps ship {list(tags)}")
+    return out
 
 
 # ---- the gate's own tests -------------------------------------------------------------------
@@ -418,6 +488,54 @@ class SelfTest(unittest.TestCase):
             self.assertTrue(generated_problems({p: "new"}, {}, {}))
             p.write_text("new")
             self.assertEqual(generated_problems({p: "new"}, {}, {}), [])
+
+    MARKET_SOURCE = {"goods/1#title": "Second-hand goods", "goods/1#/currency.placeholder": "SGD",
+                     "rideshare/1#/category.option.van": "Van"}
+
+    def market_good(self):
+        return {"goods/1#title": "Gebrauchtwaren", "goods/1#/currency.placeholder": "SGD",
+                "rideshare/1#/category.option.van": "Transporter"}
+
+    def market_flags(self, tr, needle):
+        found = market_problems(self.MARKET_SOURCE, {"de": tr}, locales=["de"])
+        self.assertTrue(any(needle in p for p in found), f"expected a problem with {needle!r}, got {found}")
+
+    def test_market_good_fixture_passes_currency_code_may_stay(self):
+        self.assertEqual(market_problems(self.MARKET_SOURCE, {"de": self.market_good()}, locales=["de"]), [])
+
+    def test_market_missing_locale_or_key_fails(self):
+        self.assertTrue(any("is missing" in p for p in market_problems(self.MARKET_SOURCE, {}, locales=["de"])))
+        tr = self.market_good()
+        del tr["goods/1#title"]
+        self.market_flags(tr, "goods/1#title: missing")
+
+    def test_market_extra_key_fails(self):
+        self.market_flags(dict(self.market_good(), **{"goods/1#/colour.label": "Farbe"}), "not a text of a bundled market")
+        self.market_flags(dict(self.market_good(), _note="x"), "unknown meta key")
+
+    def test_market_empty_text_fails(self):
+        self.market_flags(dict(self.market_good(), **{"goods/1#title": "  "}), "empty")
+        self.market_flags(dict(self.market_good(), **{"goods/1#title": 3}), "empty")
+
+    def test_market_text_equal_to_english_fails_unless_listed(self):
+        tr = dict(self.market_good(), **{"rideshare/1#/category.option.van": "Van"})
+        self.market_flags(tr, "same as the English")
+        self.assertEqual(market_problems(self.MARKET_SOURCE, {"de": dict(tr, _identical=["rideshare/1#/category.option.van"])},
+                                         locales=["de"]), [])
+        self.market_flags(dict(self.market_good(), _identical=["rideshare/1#/category.option.van"]), "listed in _identical but translated")
+        self.market_flags(dict(self.market_good(), _identical=["goods/1#/nope.label"]), "no bundled market has")
+
+    def test_market_unshipped_locale_file_fails(self):
+        found = market_problems(self.MARKET_SOURCE, {"de": self.market_good(), "xx": {}}, locales=["de"])
+        self.assertTrue(any("not a shipped locale" in p for p in found), found)
+
+    def test_market_source_follows_the_key_scheme(self):
+        m = {"schema": "s/1", "title": "T", "description": "D", "form": [
+            {"path": "/a", "label": "A", "placeholder": "60"},
+            {"path": "/b", "label": "B", "placeholder": "e.g. x", "options": [{"value": "v_1", "label": "V"}]}]}
+        self.assertEqual(extract.market_texts(m), [
+            ("s/1#title", "T"), ("s/1#description", "D"), ("s/1#/a.label", "A"),
+            ("s/1#/b.label", "B"), ("s/1#/b.placeholder", "e.g. x"), ("s/1#/b.option.v_1", "V")])
 
     def test_every_locale_has_a_known_android_qualifier_and_categories(self):
         self.assertEqual(len(gen.LOCALES), 25)

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes l10n/source/en.json: every user-visible string of both apps, once per meaning.
+"""Writes l10n/source/en.json: every user-visible string of both apps, once per meaning, and
+assets/markets/l10n/en.json: every text the bundled markets show, by key.
 
 One table for both platforms: a unit's id is its Android resource name; an iOS catalog key whose
 English (placeholders aside) is an Android string's English maps to that unit, and the other
@@ -8,7 +9,12 @@ Placeholders are kept in Android's positional form (%1$s, %1$d) in every unit; t
 (scripts/l10n.py) turns them into the catalog's (%@, %lld) for iOS.
 
     python3 scripts/l10n-extract.py            # write
-    python3 scripts/l10n-extract.py --check    # exit 1 if either file is out of date
+    python3 scripts/l10n-extract.py --check    # exit 1 if any of the files is out of date
+
+A bundled market's texts (title, description, form labels, placeholders, option labels) are
+keyed `<schema>#title`, `<schema>#description`, `<schema>#<path>.label`,
+`<schema>#<path>.placeholder`, `<schema>#<path>.option.<value>` — the same scheme as
+core/src/protocol/market_l10n.rs; text without a letter ("60") has no key.
 """
 import json, re, sys, html
 from pathlib import Path
@@ -23,6 +29,8 @@ CAT = ROOT / "ios/Freeport/Resources/Localizable.xcstrings"
 PLIST_CAT = ROOT / "ios/Freeport/Resources/InfoPlist.xcstrings"
 OUT = ROOT / "l10n/source/en.json"
 KEYS = ROOT / "l10n/keys.json"
+MARKETS = ROOT / "assets/markets"
+MARKET_SOURCE = MARKETS / "l10n/en.json"
 
 
 def android_text(el):
@@ -120,11 +128,38 @@ def build():
     return units, keys
 
 
+def has_letters(text):
+    return any(c.isalpha() for c in text)
+
+
+def market_texts(market):
+    """[(key, English)] of one market definition, in display order (market_l10n.rs's scheme)."""
+    schema = market["schema"]
+    out = [(f"{schema}#title", market["title"]), (f"{schema}#description", market["description"])]
+    for f in market["form"]:
+        path = f["path"]
+        out.append((f"{schema}#{path}.label", f["label"]))
+        if f.get("placeholder") is not None:
+            out.append((f"{schema}#{path}.placeholder", f["placeholder"]))
+        for o in f.get("options", []):
+            out.append((f"{schema}#{path}.option.{o['value']}", o["label"]))
+    return [(k, t) for k, t in out if has_letters(t)]
+
+
+def market_source(directory=MARKETS):
+    """{key: English} of every bundled market (assets/markets/*.json), in file and form order."""
+    out = {}
+    for p in sorted(Path(directory).glob("*.json")):
+        out.update(market_texts(json.loads(p.read_text())))
+    return out
+
+
 def rendered():
-    """{path: text} of the two files this script writes."""
+    """{path: text} of the files this script writes."""
     units, keys = build()
     return {OUT: json.dumps(units, indent=1, ensure_ascii=False, sort_keys=True) + "\n",
-            KEYS: json.dumps(keys, indent=1, ensure_ascii=False, sort_keys=True) + "\n"}, units, keys
+            KEYS: json.dumps(keys, indent=1, ensure_ascii=False, sort_keys=True) + "\n",
+            MARKET_SOURCE: json.dumps(market_source(), indent=1, ensure_ascii=False) + "\n"}, units, keys
 
 
 def main():
@@ -134,8 +169,8 @@ def main():
         for p in stale:
             print(f"{p.relative_to(ROOT)} is out of date: run python3 scripts/l10n-extract.py")
         return 1 if stale else 0
-    OUT.parent.mkdir(parents=True, exist_ok=True)
     for p, t in out.items():
+        p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(t)
     shared = sum(1 for u in units.values() if len(u["platforms"]) == 2)
     print(f"{len(units)} units ({shared} shared by both apps), {len(keys)} iOS keys mapped")

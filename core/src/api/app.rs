@@ -198,9 +198,20 @@ impl FreeportApp {
 
     // ---- intents ----------------------------------------------------------------------------
 
-    /// The markets this build knows, with their form schema.
+    /// The markets this build knows, with their form schema, in the language chosen by
+    /// `set_locales` (English until it is called).
     pub fn markets(&self) -> Vec<MarketView> {
         self.app.markets()
+    }
+
+    /// The user's preferred languages, most preferred first, as BCP 47 tags (Android:
+    /// `LocaleList.toLanguageTags()` split on commas; iOS: `Locale.preferredLanguages`). The
+    /// bundled markets' titles, descriptions, form labels, placeholders and option labels are
+    /// then shown in the first of them Freeport speaks; payload values never change. In memory
+    /// only: call it at start and whenever the system or per-app language changes. Never fails:
+    /// malformed or unknown tags are skipped (English if nothing matches).
+    pub fn set_locales(&self, locales: Vec<String>) {
+        self.app.set_locales(&locales);
     }
 
     /// The payload (JSON text) `market`'s form entries make, or `InvalidInput` with every

@@ -18,6 +18,15 @@ pub const MAX_QR_TEXT_CHARS: usize = 512;
 /// (An `nprofile` with a few relay hints, as other clients' profile codes carry, fits.)
 pub const MAX_PUBLIC_KEY_INPUT_CHARS: usize = 512;
 
+/// The markets bundled with this build as a user with these preferred languages (BCP 47, most
+/// preferred first) reads them: the same views `FreeportApp.markets()` returns after
+/// `set_locales(locales)`, without opening an app (previews, screenshot fixtures, a screen
+/// shown before the core is open). Never fails: malformed or unknown tags are skipped.
+#[uniffi::export]
+pub fn bundled_markets(locales: Vec<String>) -> Vec<crate::app::MarketView> {
+    crate::app::market_views(crate::protocol::market::builtin_localized(&locales))
+}
+
 /// The version of the Rust core (`freeport-core` crate version), for the About screen and bug reports.
 #[uniffi::export]
 pub fn core_version() -> String {

@@ -125,22 +125,48 @@ pub(crate) async fn sign_with_pow(
     })
 }
 
+/// The views of a registry's markets, with their forms, in definition order.
+pub fn market_views(registry: &crate::protocol::market::MarketRegistry) -> Vec<MarketView> {
+    registry
+        .list()
+        .iter()
+        .map(|m| MarketView {
+            topic: m.topic().to_string(),
+            schema: m.schema().to_string(),
+            title: m.title().to_string(),
+            description: m.description().to_string(),
+            default_expiry_secs: m.default_expiry_secs(),
+            form: form_of(m),
+        })
+        .collect()
+}
+
 impl App {
-    /// Every market this client knows, with its form.
+    /// The user's preferred locales (BCP 47 tags, most preferred first, e.g. Android's
+    /// `LocaleList` or iOS's `Locale.preferredLanguages`): from now on every market this App
+    /// shows — titles, descriptions, form labels, placeholders, option labels — reads in the
+    /// first of them we have a translation for (see [`Market::localized`]); English when none
+    /// matches. Payload values never change. Kept in memory only: the apps call it at start and
+    /// whenever the system or per-app language changes. Malformed tags are skipped.
+    pub fn set_locales(&self, locales: &[String]) {
+        let registry = crate::protocol::market::builtin_localized(locales);
+        match self.inner.markets.write() {
+            Ok(mut m) => *m = registry,
+            Err(poisoned) => *poisoned.into_inner() = registry,
+        }
+    }
+
+    /// The markets as the user reads them (localized by [`App::set_locales`]).
+    pub(crate) fn market_registry(&self) -> &'static crate::protocol::market::MarketRegistry {
+        match self.inner.markets.read() {
+            Ok(m) => *m,
+            Err(poisoned) => *poisoned.into_inner(),
+        }
+    }
+
+    /// Every market this client knows, with its form, in the user's language.
     pub fn markets(&self) -> Vec<MarketView> {
-        self.inner
-            .markets
-            .list()
-            .iter()
-            .map(|m| MarketView {
-                topic: m.topic().to_string(),
-                schema: m.schema().to_string(),
-                title: m.title().to_string(),
-                description: m.description().to_string(),
-                default_expiry_secs: m.default_expiry_secs(),
-                form: form_of(m),
-            })
-            .collect()
+        market_views(self.market_registry())
     }
 
     /// Builds `market`'s payload (JSON text) from a form's entries, or refuses with every
@@ -152,8 +178,10 @@ impl App {
             .map_err(|violations| AppError::InvalidInput { violations })
     }
 
+    /// The market named by topic, schema or family name, as the user reads it (localized:
+    /// views that show a market's labels take them from here).
     pub(crate) fn market(&self, name: &str) -> Result<&Market, AppError> {
-        let m = &self.inner.markets;
+        let m = self.market_registry();
         m.by_topic(name)
             .or_else(|| m.by_schema(name))
             .or_else(|| {
@@ -480,7 +508,7 @@ impl App {
 
     /// The market an intent was posted in, by its schema (else its topic), if this app knows it.
     fn intent_market(&self, i: &Intent) -> Option<&Market> {
-        let m = &self.inner.markets;
+        let m = self.market_registry();
         m.by_schema(&i.schema).or_else(|| m.by_topic(&i.market))
     }
 
@@ -639,5 +667,77 @@ mod link_tests {
         for bad in ["", "nevent1xyz", "npub1abc", &"a".repeat(5_000)] {
             assert_eq!(parse_intent_ref(bad), None, "{bad}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::app::{AppConfig, InputKind};
+    use crate::identity::MemorySecretStore;
+
+    fn app(dir: &std::path::Path) -> App {
+        App::open(
+            AppConfig::new(dir, vec![]),
+            Arc::new(MemorySecretStore::default()),
+        )
+        .unwrap()
+    }
+
+    fn tags(l: &[&str]) -> Vec<String> {
+        l.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn markets_read_in_the_locale_set_and_payloads_do_not_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = app(dir.path());
+        let english = app.markets();
+        let goods = |ms: &[MarketView]| ms.iter().find(|m| m.schema == "goods/1").unwrap().clone();
+        assert_eq!(goods(&english).title, "Second-hand goods");
+
+        app.set_locales(&tags(&["ar-EG", "en-US"]));
+        let ar = app.markets();
+        assert_eq!(ar.len(), english.len());
+        let g = goods(&ar);
+        assert_eq!(g.title, "أغراض مستعملة");
+        assert_eq!(g.topic, "sg-goods");
+        let cond = g.form.iter().find(|f| f.path == "/condition").unwrap();
+        assert_eq!(cond.label, "الحالة");
+        assert_eq!(cond.input, InputKind::Select);
+        let values: Vec<&str> = cond.options.iter().map(|o| o.value.as_str()).collect();
+        assert_eq!(values, ["new", "like_new", "good", "fair", "for_parts"]);
+        assert_eq!(cond.options[1].label, "شبه جديد");
+        // The market accessor views use is the localized one.
+        assert_eq!(app.market("sg-goods").unwrap().title(), "أغراض مستعملة");
+        assert_eq!(app.market("goods").unwrap().form()[0].label, "الغرض");
+
+        // The form builds the same payload in any language.
+        let entries = vec![
+            FormEntry::text("/item", "دراجة"),
+            FormEntry::text("/condition", "like_new"),
+            FormEntry::text("/price", "120"),
+            FormEntry::text("/currency", "EGP"),
+            FormEntry::place("/location", "المعادي", "stq4"),
+        ];
+        let in_arabic = app.build_payload("sg-goods", &entries).unwrap();
+        app.set_locales(&[]);
+        assert_eq!(app.markets(), english);
+        assert_eq!(app.build_payload("sg-goods", &entries).unwrap(), in_arabic);
+        assert!(in_arabic.contains("\"like_new\""), "{in_arabic}");
+
+        // Unknown and malformed tags: English; then a language change takes effect at once.
+        app.set_locales(&tags(&["", "xx-YY", "--"]));
+        assert_eq!(app.markets(), english);
+        // The free function gives the same views without an App.
+        assert_eq!(
+            market_views(crate::protocol::market::builtin_localized(&tags(&["ar"]))),
+            ar
+        );
+        app.set_locales(&tags(&["zh-TW"]));
+        assert_eq!(goods(&app.markets()).title, "二手物品");
+        assert_eq!(app.market("sg-rideshare").unwrap().title(), "共乘");
     }
 }

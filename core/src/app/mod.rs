@@ -49,7 +49,7 @@ pub use checkins::{
     WatchedCheckinView,
 };
 pub use deals::Response;
-pub use intents::{MAX_INTENTS_PER_AUTHOR, Payload, PostIntent, WITHDRAWN_REASON};
+pub use intents::{MAX_INTENTS_PER_AUTHOR, Payload, PostIntent, WITHDRAWN_REASON, market_views};
 pub use meetup::ScanInput;
 pub use notices::{
     MAX_NOTICES_PER_CALL, MeetStep, Notice, NoticeChannel, NoticeDeal, NoticeKind, NoticeSettings,
@@ -242,7 +242,11 @@ pub(crate) struct Inner {
     pub(crate) cfg: AppConfig,
     pub(crate) secrets: Arc<dyn SecretStore>,
     pub(crate) store: Arc<Store>,
-    pub(crate) markets: &'static MarketRegistry,
+    /// The markets as this user reads them: the built-in ones, localized for the locales last
+    /// given to [`App::set_locales`] (their own English until then). Every view of a market —
+    /// [`App::markets`], the forms, labels taken from a form — goes through [`App::market`] or
+    /// [`App::market_registry`], so it is in the user's language.
+    pub(crate) markets: RwLock<&'static MarketRegistry>,
     keys: RwLock<Option<Keys>>,
     net: tokio::sync::Mutex<Option<Net>>,
     pub(crate) client: RwLock<Option<RelayClient>>,
@@ -363,7 +367,7 @@ impl App {
                 cfg,
                 secrets,
                 store,
-                markets: crate::protocol::market::builtin(),
+                markets: RwLock::new(crate::protocol::market::builtin()),
                 keys: RwLock::new(keys),
                 net: tokio::sync::Mutex::new(None),
                 client: RwLock::new(None),

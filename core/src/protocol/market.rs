@@ -5,11 +5,12 @@
 //! in a `OnceLock`); each payload schema is compiled when its market loads and then validates
 //! intent payloads before publishing and on receipt.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::market_l10n::{self, Table};
 use super::{ProtocolError, excerpt};
 
 /// The market definitions shipped with the app, as `(file name, JSON text)`.
@@ -100,8 +101,8 @@ struct MarketFile {
     form: Vec<FormField>,
 }
 
-/// A market definition with its compiled payload validator.
-#[derive(Debug)]
+/// A market definition with its compiled payload validator (shared by its localized copies).
+#[derive(Debug, Clone)]
 pub struct Market {
     schema: String,
     topic: String,
@@ -110,7 +111,7 @@ pub struct Market {
     default_expiry_secs: u64,
     payload_schema: Value,
     form: Vec<FormField>,
-    validator: jsonschema::Validator,
+    validator: Arc<jsonschema::Validator>,
 }
 
 impl Market {
@@ -171,8 +172,69 @@ impl Market {
             default_expiry_secs: file.default_expiry_secs,
             payload_schema: file.payload_schema,
             form: file.form,
-            validator,
+            validator: Arc::new(validator),
         })
+    }
+
+    /// This market as a user with these preferred locales (BCP 47 tags, most preferred first)
+    /// reads it: title, description, form labels, placeholders and option labels translated
+    /// where we ship a translation of exactly this text (see [`market_l10n`]), in the first of
+    /// the locales we have in its language. Everything else — schema, topic, paths, option
+    /// values, the payload schema — is unchanged, so payloads are the same in every language.
+    /// A market that is not one of ours, an unknown or malformed locale: the market's own text.
+    pub fn localized(&self, locales: &[String]) -> Market {
+        match market_l10n::resolve(locales).and_then(market_l10n::table) {
+            Some(table) => self.translated(table),
+            None => self.clone(),
+        }
+    }
+
+    /// A copy with every text that `table` translates from its exact English replaced.
+    pub(crate) fn translated(&self, table: &Table) -> Market {
+        let source = market_l10n::source();
+        let mut m = self.clone();
+        m.visit_texts(|key, text| {
+            if source.get(&key) == Some(text)
+                && let Some(t) = table.get(&key)
+            {
+                *text = t.clone();
+            }
+        });
+        m
+    }
+
+    /// Every text this market shows that can be translated, as `(key, text)` in display order
+    /// (the key scheme is in [`market_l10n`]). Numbers-only texts ("60") are left out.
+    pub fn texts(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        self.clone().visit_texts(|k, t| out.push((k, t.clone())));
+        out
+    }
+
+    fn visit_texts(&mut self, mut f: impl FnMut(String, &mut String)) {
+        let schema = self.schema.clone();
+        let mut visit = |key: String, text: &mut String| {
+            if market_l10n::is_translatable(text) {
+                f(key, text);
+            }
+        };
+        visit(market_l10n::title_key(&schema), &mut self.title);
+        visit(market_l10n::description_key(&schema), &mut self.description);
+        for field in &mut self.form {
+            visit(
+                market_l10n::label_key(&schema, &field.path),
+                &mut field.label,
+            );
+            if let Some(p) = &mut field.placeholder {
+                visit(market_l10n::placeholder_key(&schema, &field.path), p);
+            }
+            for o in &mut field.options {
+                visit(
+                    market_l10n::option_key(&schema, &field.path, &o.value),
+                    &mut o.label,
+                );
+            }
+        }
     }
 
     /// Schema identifier carried in intent content, e.g. `rideshare/1`.
@@ -309,6 +371,13 @@ impl MarketRegistry {
         Ok(Self { markets })
     }
 
+    /// Every market as [`Market::localized`] makes it for these preferred locales.
+    pub fn localized(&self, locales: &[String]) -> MarketRegistry {
+        MarketRegistry {
+            markets: self.markets.iter().map(|m| m.localized(locales)).collect(),
+        }
+    }
+
     /// All markets, in definition order (for pickers).
     pub fn list(&self) -> &[Market] {
         &self.markets
@@ -330,6 +399,27 @@ impl MarketRegistry {
 /// nothing panics.
 pub fn builtin() -> &'static MarketRegistry {
     &builtin_state().0
+}
+
+/// The built-in markets as a user with these preferred locales reads them
+/// ([`MarketRegistry::localized`]). Each language is built once, when first asked for, and kept
+/// (at most one registry per shipped language).
+pub fn builtin_localized(locales: &[String]) -> &'static MarketRegistry {
+    const N: usize = market_l10n::TRANSLATIONS.len();
+    static LOCALIZED: [OnceLock<MarketRegistry>; N] = [const { OnceLock::new() }; N];
+    let Some(i) = market_l10n::resolve(locales) else {
+        return builtin();
+    };
+    match (LOCALIZED.get(i), market_l10n::table(i)) {
+        (Some(slot), Some(table)) => slot.get_or_init(|| MarketRegistry {
+            markets: builtin()
+                .list()
+                .iter()
+                .map(|m| m.translated(table))
+                .collect(),
+        }),
+        _ => builtin(),
+    }
 }
 
 /// Why the built-in registry failed to load, if it did.
@@ -525,6 +615,157 @@ mod tests {
         // Not an object at all.
         let err = rideshare().validate_payload(&json!([1])).unwrap_err();
         assert!(err.to_string().contains("`/` breaks `type`"), "{err}");
+    }
+
+    fn tags(l: &[&str]) -> Vec<String> {
+        l.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// Keys a translation may leave as the English: a currency code ("SGD"), and what the
+    /// locale lists in `_identical` (a loanword such as "Van" in Malay).
+    fn allowed_identical(locale_json: &str, english: &str, key: &str) -> bool {
+        let v: Value = serde_json::from_str(locale_json).unwrap();
+        let listed = v["_identical"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|k| k.as_str() == Some(key)));
+        listed || (english.len() == 3 && english.chars().all(|c| c.is_ascii_uppercase()))
+    }
+
+    #[test]
+    fn the_translations_were_made_from_the_bundled_markets_english() {
+        // assets/markets/l10n/en.json (written by scripts/l10n-extract.py) is exactly the
+        // texts of the built-in markets under this module's key scheme.
+        let mut ours: Vec<(String, String)> =
+            builtin().list().iter().flat_map(Market::texts).collect();
+        let mut source: Vec<(String, String)> = market_l10n::source()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        ours.sort();
+        source.sort();
+        assert_eq!(ours, source);
+        assert!(
+            ours.iter()
+                .any(|(k, _)| k == "goods/1#/condition.option.like_new")
+        );
+        assert!(ours.iter().any(|(k, _)| k == "goods/1#/price.label"));
+        // Numbers are not texts to translate.
+        assert!(!ours.iter().any(|(k, _)| k == "goods/1#/price.placeholder"));
+    }
+
+    #[test]
+    fn every_bundled_market_is_fully_localized_in_every_locale() {
+        for (tag, json) in market_l10n::TRANSLATIONS {
+            let reg = builtin_localized(&tags(&[tag]));
+            assert_eq!(reg.list().len(), builtin().list().len());
+            for (en, m) in builtin().list().iter().zip(reg.list()) {
+                let before = en.texts();
+                let after = m.texts();
+                assert_eq!(before.len(), after.len(), "{tag} {}", en.schema());
+                for ((k, e), (k2, t)) in before.iter().zip(&after) {
+                    assert_eq!(k, k2);
+                    assert!(!t.trim().is_empty(), "{tag} {k} is empty");
+                    assert!(
+                        t != e || allowed_identical(json, e, k),
+                        "{tag} {k} is still English: {e:?}"
+                    );
+                }
+                // The same market through the pure function.
+                let direct = en.localized(&tags(&[tag]));
+                assert_eq!(direct.texts(), after, "{tag}");
+            }
+        }
+    }
+
+    #[test]
+    fn localizing_changes_only_what_is_shown() {
+        for (tag, _) in market_l10n::TRANSLATIONS {
+            for en in builtin().list() {
+                let m = en.localized(&tags(&[tag, "en"]));
+                assert_eq!(m.schema(), en.schema());
+                assert_eq!(m.topic(), en.topic());
+                assert_eq!(m.default_expiry_secs(), en.default_expiry_secs());
+                assert_eq!(m.payload_schema(), en.payload_schema());
+                assert_eq!(m.form().len(), en.form().len());
+                for (a, b) in m.form().iter().zip(en.form()) {
+                    assert_eq!(a.path, b.path);
+                    assert_eq!(a.input, b.input);
+                    assert_eq!(a.required, b.required);
+                    assert_eq!(a.placeholder.is_some(), b.placeholder.is_some());
+                    let values = |f: &FormField| -> Vec<String> {
+                        f.options.iter().map(|o| o.value.clone()).collect()
+                    };
+                    assert_eq!(values(a), values(b));
+                }
+                // Numbers-only placeholders stay as written.
+                if en.schema() == "goods/1" {
+                    assert_eq!(m.form()[2].placeholder.as_deref(), Some("0"));
+                }
+            }
+        }
+        // The same payload is valid, or not, in every language.
+        let de = builtin_localized(&tags(&["de-DE"]))
+            .by_schema("goods/1")
+            .unwrap();
+        assert_eq!(de.title(), "Gebrauchtwaren");
+        let cond = &de.form()[1];
+        let like_new = cond.options.iter().find(|o| o.value == "like_new").unwrap();
+        assert_eq!(like_new.label, "Wie neu");
+        let p = json!({"item": "Rennrad", "condition": "like_new", "price": 120, "currency": "EUR",
+            "location": {"name": "Kreuzberg", "geohash": "u33dc"}});
+        de.validate_payload(&p).unwrap();
+        assert!(
+            de.validate_payload(&json!({"condition": "wie neu"}))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn unknown_or_english_locales_read_the_markets_own_text() {
+        let en = builtin().by_schema("rideshare/1").unwrap();
+        for l in [
+            tags(&[]),
+            tags(&["en"]),
+            tags(&["en-SG", "zh-CN"]),
+            tags(&["nl-NL", "he"]),
+            tags(&["", "-", "x-klingon"]),
+            tags(&["ar-XB"]),
+        ] {
+            let m = en.localized(&l);
+            assert_eq!(m.texts(), en.texts(), "{l:?}");
+            assert!(std::ptr::eq(builtin_localized(&l), builtin()), "{l:?}");
+        }
+        // The registry cache hands out one localized registry per language.
+        assert!(std::ptr::eq(
+            builtin_localized(&tags(&["ar-EG"])),
+            builtin_localized(&tags(&["ar"]))
+        ));
+        assert_eq!(
+            builtin_localized(&tags(&["ar-EG"]))
+                .by_topic("sg-rideshare")
+                .unwrap()
+                .title(),
+            "مشاركة الرحلات"
+        );
+    }
+
+    #[test]
+    fn a_market_that_is_not_ours_keeps_its_own_words() {
+        // Same schema and paths as a bundled market, but its author's own text: nothing is
+        // translated, except where its text is exactly ours (then the translation is right).
+        let mut v: Value = serde_json::from_str(BUILTIN_SOURCES[2].1).unwrap();
+        v["title"] = json!("Flohmarkt Kreuzberg");
+        v["form"][0]["label"] = json!("Thing");
+        let theirs = Market::from_json(&v.to_string()).unwrap();
+        let fr = theirs.localized(&tags(&["fr"]));
+        assert_eq!(fr.title(), "Flohmarkt Kreuzberg");
+        assert_eq!(fr.form()[0].label, "Thing");
+        assert_eq!(fr.form()[1].label, "État");
+        // A wholly different market: untouched.
+        v["schema"] = json!("bikes/1");
+        v["form"][1]["label"] = json!("Condition");
+        let other = Market::from_json(&v.to_string()).unwrap();
+        assert_eq!(other.localized(&tags(&["fr"])).texts(), other.texts());
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod follows;
 pub mod form;
 pub mod intent;
 pub mod market;
+pub mod market_l10n;
 pub mod profile;
 pub mod rating;
 pub mod receipt;

@@ -45,6 +45,8 @@ final class AppEnvironment {
         var config = defaultConfig(dataDir: dir.path)
         config.defaultRegion = Locale.current.region?.identifier
         let opened = try FreeportApp(config: config, secrets: secrets)
+        // The bundled markets in the user's language (also for a background refresh's notices).
+        opened.setLocales(locales: Locale.preferredLanguages)
         // The core keeps the relay settings; an earlier version's file becomes them once (an
         // unreadable one costs only the old list: Settings shows the defaults).
         _ = try? opened.importRelayFile(path: legacyRelayFile.path)

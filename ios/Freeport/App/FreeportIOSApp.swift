@@ -26,6 +26,10 @@ struct FreeportIOSApp: App {
                 .environment(environment)
                 .task { await environment.boot() }
                 .onOpenURL { environment.open($0) }
+                // The language or region changed while the app ran: markets follow.
+                .onReceive(NotificationCenter.default.publisher(for: NSLocale.currentLocaleDidChangeNotification)) { _ in
+                    Task { await environment.app?.languagesChanged() }
+                }
         }
         .onChange(of: scenePhase) { _, phase in
             if phase == .background { BackgroundNotices.schedule() }

@@ -74,6 +74,7 @@ struct BrowseScreen: View {
         }
         .onChange(of: model.market) { Task { await model.refresh() } }
         .onChange(of: app.marketsRevision) { Task { await model.refresh() } }
+        .onChange(of: app.languagesRevision) { Task { await model.loadMarkets() } }
         .overlay { if model.loading && model.intents.isEmpty { ProgressView() } }
     }
 

@@ -53,20 +53,37 @@ public final class AppModel {
     public var requestedCheckin: CheckinRef?
     /// Bumped when a check-in (the user's own, or one a contact shares) changed.
     public private(set) var checkinsRevision = 0
+    /// Bumped when the user's languages changed: market screens reload their markets, which
+    /// the core then gives in the new language.
+    public private(set) var languagesRevision = 0
+
+    /// The user's languages, most preferred first (iOS: `Locale.preferredLanguages`, which
+    /// includes the per-app language chosen in Settings).
+    private let languages: @Sendable () -> [String]
 
     private var subscription: ListenerHandle?
 
     /// The check-in calls of the same core (the generated `FreeportApp` offers both).
     public var checkinCore: CheckinCoreAPI? { core as? CheckinCoreAPI }
 
-    /// A root model over `core`.
-    public init(core: FreeportCoreAPI) {
+    /// A root model over `core`; `languages` gives the user's preferred languages.
+    public init(core: FreeportCoreAPI, languages: @escaping @Sendable () -> [String] = { Locale.preferredLanguages }) {
         self.core = core
+        self.languages = languages
+    }
+
+    /// Gives the core the user's languages now (at start, and when the system says the locale
+    /// changed): the bundled markets' titles, forms and options then read in the first of them
+    /// Freeport speaks. Bumps `languagesRevision` so open market screens reload.
+    public func languagesChanged() async {
+        try? await core.setLocales(locales: languages())
+        languagesRevision += 1
     }
 
     /// Reads the identity and, when there is one, goes online and subscribes to events.
     public func start() async {
         phase = .starting
+        await languagesChanged()
         do {
             if let id = try await core.identity() {
                 phase = .ready(id)

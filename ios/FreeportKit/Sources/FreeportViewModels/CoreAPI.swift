@@ -44,7 +44,10 @@ public protocol FreeportCoreAPI: AnyObject, Sendable {
     /// A profile as stored locally.
     func profile(pubkey: String) async throws -> ProfileView
 
-    /// Known markets with their forms.
+    /// The user's languages, most preferred first (BCP 47, e.g. `Locale.preferredLanguages`):
+    /// the bundled markets then read in the first of them Freeport speaks. In memory only.
+    func setLocales(locales: [String]) async throws
+    /// Known markets with their forms, in the language last given to `setLocales`.
     func markets() async throws -> [MarketView]
     /// Builds and judges a market's payload from a form's entries (live feedback).
     func buildPayload(market: String, entries: [FormEntry]) async throws -> String

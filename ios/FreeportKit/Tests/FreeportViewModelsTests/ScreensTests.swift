@@ -91,6 +91,38 @@ final class PostIntentTests: XCTestCase {
     }
 
     @MainActor
+    func testMarketsReadInTheUsersLanguageAndPayloadsStayTheSame() async throws {
+        let phone = try Phone(name: "languages", relay: nil)
+        let english = phone.core.markets()
+        final class Preferred: @unchecked Sendable { var tags = ["ja-JP", "en-US"] }
+        let preferred = Preferred()
+        let app = AppModel(core: phone.core, languages: { preferred.tags })
+        await app.start()
+        XCTAssertEqual(app.languagesRevision, 1)
+        let goods = try XCTUnwrap(phone.core.markets().first { $0.schema == "goods/1" })
+        XCTAssertEqual(goods.title, "中古品")
+        let condition = try XCTUnwrap(goods.form.first { $0.path == "/condition" })
+        XCTAssertEqual(condition.label, "状態")
+        XCTAssertEqual(condition.options.map(\.value), ["new", "like_new", "good", "fair", "for_parts"])
+        XCTAssertEqual(condition.options.first { $0.value == "like_new" }?.label, "未使用に近い")
+
+        // The browse screen reloads its markets when the languages change.
+        let browse = BrowseModel(core: phone.core)
+        await browse.loadMarkets()
+        XCTAssertEqual(browse.markets.first { $0.topic == rideshare }?.title, "相乗り")
+        preferred.tags = ["pt-PT"]
+        await app.languagesChanged()
+        XCTAssertEqual(app.languagesRevision, 2)
+        await browse.loadMarkets()
+        XCTAssertEqual(browse.markets.first { $0.topic == rideshare }?.title, "Carona")
+
+        // Unknown languages read the markets' own English.
+        preferred.tags = ["nl-NL", "not a tag"]
+        await app.languagesChanged()
+        XCTAssertEqual(phone.core.markets(), english)
+    }
+
+    @MainActor
     func testLocalProblemsThenCoreValidationThenPostAndWithdraw() async throws {
         let phone = try Phone(name: "poster", relay: nil)
         _ = try phone.core.createIdentity()

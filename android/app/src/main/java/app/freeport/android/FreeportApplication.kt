@@ -2,6 +2,8 @@ package app.freeport.android
 
 import android.app.Application
 import android.content.pm.ApplicationInfo
+import android.content.res.Configuration
+import android.os.LocaleList
 import android.os.StrictMode
 import app.freeport.android.notify.BackgroundWork
 import app.freeport.android.notify.CoreHost
@@ -40,6 +42,10 @@ class FreeportApplication : Application(), CoreHost {
 
     private var opening: Deferred<Core>? = null
 
+    /** The core once open (for [onConfigurationChanged]; screens use [openCore]). */
+    @Volatile
+    private var opened: Core? = null
+
     /**
      * The one core, opened on [Dispatchers.IO] (SQLite, the secret store) the first time it is
      * asked for. A failed open is kept (every screen sees the same error) until [retry].
@@ -54,6 +60,9 @@ class FreeportApplication : Application(), CoreHost {
         return appScope.async<Core>(Dispatchers.IO) {
             // The core keeps the relay settings; an earlier version's relays.txt becomes them once.
             val core = FfiCore(FreeportApp(defaultConfig(coreDir.path), secrets))
+            // The bundled markets in the user's language before any screen asks for them.
+            core.setLocales(localeTags(LocaleList.getDefault()))
+            opened = core
             try {
                 core.importRelayFile(File(filesDir, LEGACY_RELAY_FILE).path)
             } catch (e: FreeportException) {
@@ -77,6 +86,16 @@ class FreeportApplication : Application(), CoreHost {
         coreDeferred(retry = false) // start opening before the first frame asks for it
         Notifications.createChannels(this)
         BackgroundWork.schedulePeriodic(this)
+    }
+
+    /**
+     * The system language, or this app's own (Android 13+ per-app language, chosen in Settings →
+     * Language): the framework updates [LocaleList.getDefault] and then calls this, before the
+     * activity is recreated and its screens reload their markets. The call is in memory, cheap.
+     */
+    override fun onConfigurationChanged(newConfig: Configuration) {
+        super.onConfigurationChanged(newConfig)
+        opened?.setLocales(localeTags(LocaleList.getDefault()))
     }
 
     /**
@@ -107,5 +126,9 @@ class FreeportApplication : Application(), CoreHost {
     private companion object {
         /** Where versions before the core kept the relay settings listed the relays. */
         const val LEGACY_RELAY_FILE = "relays.txt"
+
+        /** `[fr-FR, ar-EG]` for the core: the user's languages, most preferred first. */
+        fun localeTags(locales: LocaleList): List<String> =
+            (0 until locales.size()).map { locales[it].toLanguageTag() }
     }
 }

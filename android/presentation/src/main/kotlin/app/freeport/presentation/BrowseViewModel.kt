@@ -59,7 +59,11 @@ class BrowseViewModel(private val core: Core, scope: CoroutineScope) : ScreenMod
     /** Loads the market list. */
     fun load(): Job = action(::fail) {
         val markets = core.markets()
-        _state.update { s -> s.copy(markets = markets, market = s.market ?: markets.firstOrNull()) }
+        // The selected market again from the fresh list: after a language change it reads in
+        // the new language.
+        _state.update { s ->
+            s.copy(markets = markets, market = s.market?.let { m -> markets.firstOrNull { it.topic == m.topic } } ?: markets.firstOrNull())
+        }
     }
 
     /** Chooses a market by topic and browses it. */

@@ -84,6 +84,15 @@ interface Core {
     /** What a passphrase breaks under the core's backup rule (pure, cheap: call per keystroke). */
     fun checkPassphrase(passphrase: String, confirmation: String?, purpose: PassphrasePurpose): List<FieldViolation>
 
+    /**
+     * The user's preferred languages, most preferred first (BCP 47 tags): from now on the
+     * bundled markets ([markets]: titles, descriptions, form labels, placeholders, option labels)
+     * read in the first of them Freeport speaks. In memory only and cheap (no I/O), so it is a
+     * plain call: the app makes it at start and on every configuration change, before screens
+     * reload. Malformed or unknown tags are skipped (English if nothing matches).
+     */
+    fun setLocales(tags: List<String>)
+    /** The markets with their forms, in the language last given to [setLocales]. */
     suspend fun markets(): List<MarketView>
     suspend fun geohashFor(lat: Double, lon: Double, precision: Int): String
     suspend fun browse(market: String, near: String?, radius: Int): List<IntentView>
@@ -226,6 +235,7 @@ class FfiCore(
     override fun checkPassphrase(passphrase: String, confirmation: String?, purpose: PassphrasePurpose) =
         coreCheckPassphrase(passphrase, confirmation, purpose)
 
+    override fun setLocales(tags: List<String>) = app.setLocales(tags)
     override suspend fun markets() = onIo { app.markets() }
     override suspend fun geohashFor(lat: Double, lon: Double, precision: Int) =
         onIo { coreGeohashFor(lat, lon, precision.toUByteChecked("precision")) }

@@ -38,6 +38,42 @@ class MarketFormsTest {
     }
 
     @Test
+    fun `the markets read in the language the app gives, and the payload stays the same`() = runBlocking<Unit> {
+        Phone(relayUrl = null).use { phone ->
+            val english = phone.core.markets()
+            val entries = listOf(
+                FieldValue.Text("Vélo").toEntry("/item"),
+                FieldValue.Text("like_new").toEntry("/condition"),
+                FieldValue.Text("120").toEntry("/price"),
+                FieldValue.Text("EUR").toEntry("/currency"),
+                FieldValue.Place("Bastille", "u09tv").toEntry("/location"),
+            )
+            val before = phone.core.buildPayload("goods", entries)
+
+            // What Android's LocaleList.toLanguageTags() gives, split: French first.
+            phone.core.setLocales(listOf("fr-FR", "en-US"))
+            val goods = phone.core.markets().first { it.schema == "goods/1" }
+            assertEquals("Objets d'occasion", goods.title)
+            val condition = goods.form.first { it.path == "/condition" }
+            assertEquals("État", condition.label)
+            assertEquals("Comme neuf", condition.options.first { it.value == "like_new" }.label)
+            assertEquals(english.first { it.schema == "goods/1" }.form.map { it.path }, goods.form.map { it.path })
+            assertEquals(before, phone.core.buildPayload("goods", entries))
+
+            // The browse screen's selected market follows the language on reload.
+            val vm = BrowseViewModel(phone.core, phone.scope)
+            vm.load().join()
+            phone.core.setLocales(listOf("ar-EG"))
+            vm.load().join()
+            assertEquals("مشاركة الرحلات", vm.state.value.market?.title)
+
+            // Unknown tags: English.
+            phone.core.setLocales(listOf("nl-NL", "not a tag"))
+            assertEquals(english, phone.core.markets())
+        }
+    }
+
+    @Test
     fun `the core builds the payload and each violation lands on its field`() = runBlocking<Unit> {
         Phone(relayUrl = null).use { phone ->
             val payload = phone.core.buildPayload(

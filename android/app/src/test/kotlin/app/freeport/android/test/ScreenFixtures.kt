@@ -39,6 +39,7 @@ import app.freeport.core.SignalView
 import app.freeport.core.TermValue
 import app.freeport.core.TermView
 import app.freeport.core.Verdict
+import app.freeport.core.bundledMarkets
 import app.freeport.core.qrPng
 import app.freeport.presentation.BrowseViewModel
 import app.freeport.presentation.DealChatViewModel
@@ -116,15 +117,34 @@ object ScreenFixtures {
     private fun field(path: String, label: String, input: InputKind, required: Boolean, placeholder: String?, options: List<FormOption> = emptyList()) =
         FormField(path, label, input, required, placeholder, options, maxLength = null, minimum = null, maximum = null, maxItems = null)
 
-    private val rideshare = MarketView(
-        topic = "sg-rideshare", schema = "rideshare/1", title = "Rideshare",
-        description = "Shared rides around Singapore", defaultExpirySecs = 86_400uL, form = rideFields,
-    )
-    private val markets = listOf(
-        rideshare,
-        rideshare.copy(topic = "sg-marketplace", schema = "goods/1", title = "Second-hand", form = emptyList()),
-        rideshare.copy(topic = "sg-services", schema = "services/1", title = "Services", form = emptyList()),
-    )
+    private const val RIDESHARE = "sg-rideshare"
+
+    /**
+     * The bundled markets as the real core shows them to a phone in [locale] (a BCP 47 tag, as
+     * the app passes `LocaleList`; null: the default, English).
+     */
+    private fun coreMarkets(locale: String?): List<MarketView> = bundledMarkets(listOfNotNull(locale))
+
+    /**
+     * The markets a phone in [locale] lists, the rideshare one with the form above: its labels,
+     * placeholders and option labels are the core's for that language (the core's English is
+     * checked to be the fixture's, so the fixture cannot drift from assets/markets).
+     */
+    private fun markets(locale: String?): List<MarketView> {
+        val english = coreMarkets(null).first { it.topic == RIDESHARE }
+        for (f in rideFields) {
+            val c = english.form.first { it.path == f.path }
+            check(c.label == f.label && c.placeholder == f.placeholder && c.options == f.options) { "fixture drifted: ${f.path}" }
+        }
+        return coreMarkets(locale).map { m ->
+            if (m.topic != RIDESHARE) m.copy(form = emptyList())
+            else m.copy(
+                form = rideFields.map { f -> m.form.first { it.path == f.path }.let { c -> f.copy(label = c.label, placeholder = c.placeholder, options = c.options) } },
+            )
+        }
+    }
+
+    private fun rideshareIn(locale: String?) = markets(locale).first { it.topic == RIDESHARE }
 
     private fun badge(verdict: Verdict, deals: UInt, partners: UInt, inNetwork: UInt, verifiedBy: UInt = 0u, newAccount: Boolean = false) =
         Badge(verdict, deals, partners, inNetwork, verifiedBy, newAccount)
@@ -201,8 +221,9 @@ object ScreenFixtures {
     val onboarding = OnboardingViewModel.State(step = OnboardingViewModel.Step.WELCOME)
     val restore = OnboardingViewModel.State(step = OnboardingViewModel.Step.RESTORE)
 
-    val browse = BrowseViewModel.State(
-        markets = markets, market = rideshare, precision = 5, area = "w21z7",
+    /** Browsing rideshare, in [locale]'s market texts (see [markets]). */
+    fun browse(locale: String?) = BrowseViewModel.State(
+        markets = markets(locale), market = rideshareIn(locale), precision = 5, area = "w21z7",
         areaSource = BrowseViewModel.AreaSource.LOCATION, radius = 1,
         intents = listOf(
             intent("i1", "Bishan → Changi, Saturday early", RIDE, RIDE_TERMS, badge(Verdict.TRUSTED, 14u, 9u, 4u, verifiedBy = 3u), window = true),
@@ -228,8 +249,8 @@ object ScreenFixtures {
      * The form half filled: no drop-off place yet, and an area typed with a letter geohashes never
      * use; a time given (Saturday 07:00–08:00 in Singapore, give or take 15 minutes).
      */
-    val post = PostIntentViewModel.State(
-        market = rideshare, fields = rideFields, side = IntentSide.OFFER, title = "Bishan → Changi, Saturday early",
+    fun post(locale: String?) = PostIntentViewModel.State(
+        market = rideshareIn(locale), fields = rideshareIn(locale).form, side = IntentSide.OFFER, title = "Bishan → Changi, Saturday early",
         values = mapOf(
             "/from" to FieldValue.Place("Bishan MRT", "w21z7"),
             "/to" to FieldValue.Place("", ""),

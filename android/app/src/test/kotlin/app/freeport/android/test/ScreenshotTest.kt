@@ -85,13 +85,21 @@ class ScreenshotTest(private val look: Look) {
 
     @Test fun restore() = shoot("restore", null) { OnboardingScreen(ScreenFixtures.restore, object : OnboardingActions {}) }
 
-    @Test fun browse() = shoot("browse", Routes.MARKETS) { BrowseScreen(ScreenFixtures.browse, false, object : BrowseActions {}) }
+    // The market texts come from the real core in the look's locale.
+    @Test fun browse() {
+        val state = ScreenFixtures.browse(look.locale?.tag)
+        shoot("browse", Routes.MARKETS) { BrowseScreen(state, false, object : BrowseActions {}) }
+    }
 
-    @Test fun post() = shoot("post", Routes.MARKETS) { PostScreen(ScreenFixtures.post, object : PostActions {}) }
+    @Test fun post() {
+        val state = ScreenFixtures.post(look.locale?.tag)
+        shoot("post", Routes.MARKETS) { PostScreen(state, object : PostActions {}) }
+    }
 
     /** The post form scrolled to its end: the time window and its flexibility, the area, publish. */
-    @Test fun postEnd() = shoot("post_end", Routes.MARKETS) {
-        PostScreen(ScreenFixtures.post, object : PostActions {}, ScrollState(Int.MAX_VALUE))
+    @Test fun postEnd() {
+        val state = ScreenFixtures.post(look.locale?.tag)
+        shoot("post_end", Routes.MARKETS) { PostScreen(state, object : PostActions {}, ScrollState(Int.MAX_VALUE)) }
     }
 
     @Test fun quotes() = shoot("quotes", Routes.MINE) { QuotesScreen(ScreenFixtures.quotes, onPick = {}, onDeal = {}) }
