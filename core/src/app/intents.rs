@@ -740,4 +740,51 @@ mod tests {
         assert_eq!(goods(&app.markets()).title, "二手物品");
         assert_eq!(app.market("sg-rideshare").unwrap().title(), "共乘");
     }
+
+    #[test]
+    fn an_intents_terms_read_in_the_locale_set_with_the_same_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = app(dir.path());
+        let market = crate::protocol::market::builtin()
+            .by_topic("sg-goods")
+            .unwrap();
+        let payload = serde_json::json!({
+            "item": "Road bike", "condition": "like_new", "price": 1200, "currency": "SGD",
+            "location": { "name": "Bishan", "geohash": "w21z7" },
+        });
+        let draft = IntentDraft::for_market(
+            Side::Offer,
+            market,
+            "Road bike",
+            payload,
+            Timestamp::from(1_700_000_000),
+        );
+        let event = build_intent(&draft, "00112233445566ff", Timestamp::from(1_700_000_000))
+            .unwrap()
+            .sign_with_keys(&nostr::Keys::generate())
+            .unwrap();
+        let intent = parse_intent(&event, Timestamp::from(1_700_000_000)).unwrap();
+        let line = |v: &IntentView, path: &str| {
+            let t = v.terms.iter().find(|t| t.path == path).unwrap();
+            (t.label.clone(), t.value.clone())
+        };
+
+        let en = app.intent_view(&intent, None);
+        app.set_locales(&tags(&["ar"]));
+        let ar = app.intent_view(&intent, None);
+        assert_eq!(line(&en, "/condition").0, "Condition");
+        let (label, value) = line(&ar, "/condition");
+        assert_eq!(label, "الحالة");
+        assert_eq!(
+            value,
+            crate::protocol::terms::TermValue::Choice {
+                value: "like_new".into(),
+                label: "شبه جديد".into()
+            }
+        );
+        // The price is money in either language: only its label changes.
+        assert_eq!(line(&ar, "/price").0, "السعر");
+        assert_eq!(line(&ar, "/price").1, line(&en, "/price").1);
+        assert_eq!(ar.payload_json, en.payload_json);
+    }
 }
