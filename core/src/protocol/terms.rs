@@ -29,9 +29,10 @@ const MAX_TEXT_CHARS: usize = 4000;
 pub struct TermView {
     /// JSON pointer of the value (`/price`); a counter-offer's entry for this term uses it.
     pub path: String,
-    /// The market form's label for the field ("Price"). A key the form does not have is
-    /// labelled by the key itself, humanised (`duration_minutes` → "Duration minutes"): like
-    /// the form's labels, it is the market author's English, not a translated string.
+    /// The market form's label for the field ("Price"; in the user's language for the markets
+    /// we ship, once the app has set its locales — `App::set_locales`). A key the form does not
+    /// have is labelled by the key itself, humanised (`duration_minutes` → "Duration minutes"):
+    /// the payload author's word, not a translated string.
     pub label: String,
     /// The value, typed.
     pub value: TermValue,
