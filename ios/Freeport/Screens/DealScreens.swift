@@ -109,6 +109,19 @@ extension QuotesScreen {
     }
 }
 
+extension View {
+    /// "Block Bob?" before blocking from a deal or a screening card, as on a quote card:
+    /// blocking hides their quotes and drops what they send, silently, so it is never one stray
+    /// tap. Unblocking needs no question.
+    func blockConfirmation(isPresented: Binding<Bool>, who: String, onBlock: @escaping () -> Void) -> some View {
+        confirmationDialog(Text("Block \(who)?"), isPresented: isPresented, titleVisibility: .visible) {
+            Button("Block them", role: .destructive, action: onBlock)
+        } message: {
+            Text("Their quotes disappear and nothing they send reaches you. They are not told. You can unblock them in Settings.")
+        }
+    }
+}
+
 /// Every thread, those needing the user first.
 struct DealsScreen: View {
     let app: AppModel
@@ -166,6 +179,7 @@ struct NegotiationScreen: View {
     let app: AppModel
     @State private var model: NegotiationModel
     @State private var confirmCancel = false
+    @State private var confirmBlock = false
 
     init(app: AppModel, model: NegotiationModel) {
         self.app = app
@@ -286,8 +300,11 @@ struct NegotiationScreen: View {
                     // The user's own choice about a key, possible at any time; the core drops what
                     // a blocked key sends, silently.
                     Button(deal.counterpartyBlocked ? "Unblock them" : "Block them", role: deal.counterpartyBlocked ? nil : .destructive) {
-                        Task { await model.setBlocked(!deal.counterpartyBlocked) }
+                        if deal.counterpartyBlocked { Task { await model.setBlocked(false) } } else { confirmBlock = true }
                     }
+                }
+                .blockConfirmation(isPresented: $confirmBlock, who: shortKey(deal.counterpartyNpub)) {
+                    Task { await model.setBlocked(true) }
                 }
             } else {
                 ProgressView()
@@ -309,6 +326,7 @@ struct CounterpartyScreen: View {
     let app: AppModel
     let subject: String
     @State private var model: ScreenModel
+    @State private var confirmBlock = false
 
     init(app: AppModel, subject: String) {
         self.app = app
@@ -325,8 +343,11 @@ struct CounterpartyScreen: View {
                         Text("You blocked them: nothing they send reaches you, and they are not told.").foregroundStyle(.red)
                     }
                     Button(card.blocked ? "Unblock them" : "Block them", role: card.blocked ? nil : .destructive) {
-                        Task { await model.setBlocked(!card.blocked) }
+                        if card.blocked { Task { await model.setBlocked(false) } } else { confirmBlock = true }
                     }
+                }
+                .blockConfirmation(isPresented: $confirmBlock, who: card.name ?? shortKey(card.subjectNpub)) {
+                    Task { await model.setBlocked(true) }
                 }
                 if !model.path.isEmpty {
                     Section("How you are connected") { ConnectionPath(steps: model.path) }

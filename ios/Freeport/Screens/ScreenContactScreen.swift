@@ -7,6 +7,7 @@ struct ScreenContactScreen: View {
     let app: AppModel
     @State private var model: ScreenModel
     @State private var scanning = false
+    @State private var confirmBlock = false
 
     init(app: AppModel, model: ScreenModel) {
         self.app = app
@@ -35,8 +36,11 @@ struct ScreenContactScreen: View {
                         Text("You blocked them: nothing they send reaches you, and they are not told.").foregroundStyle(.red)
                     }
                     Button(card.blocked ? "Unblock them" : "Block them", role: card.blocked ? nil : .destructive) {
-                        Task { await model.setBlocked(!card.blocked) }
+                        if card.blocked { Task { await model.setBlocked(false) } } else { confirmBlock = true }
                     }
+                }
+                .blockConfirmation(isPresented: $confirmBlock, who: card.name ?? shortKey(card.subjectNpub)) {
+                    Task { await model.setBlocked(true) }
                 }
                 if !model.path.isEmpty {
                     Section("How you are connected") { ConnectionPath(steps: model.path) }

@@ -13,6 +13,9 @@ import androidx.compose.material.icons.Icons
 import androidx.compose.material.icons.filled.Visibility
 import androidx.compose.material.icons.filled.VisibilityOff
 import androidx.compose.material3.Button
+import androidx.compose.material3.TextButton
+import androidx.compose.material3.ButtonDefaults
+import androidx.compose.material3.AlertDialog
 import androidx.compose.material3.Card
 import androidx.compose.material3.CardDefaults
 import androidx.compose.material3.CircularProgressIndicator
@@ -234,3 +237,24 @@ tailrec fun Context.findActivity(): Activity? = when (this) {
 
 /** Keyboard options for a number field. */
 val NumberKeyboard = KeyboardOptions(keyboardType = KeyboardType.Number)
+
+/**
+ * "Block Bob?" — asked before blocking from a quote card, a deal or a screening card: blocking
+ * hides their quotes and drops what they send, silently, so it is never one stray tap.
+ * Unblocking needs no question.
+ */
+@Composable
+fun BlockDialog(who: String, onBlock: () -> Unit, onDismiss: () -> Unit) {
+    AlertDialog(
+        onDismissRequest = onDismiss,
+        title = { Text(stringResource(R.string.quotes_block_title, who)) },
+        text = { Text(stringResource(R.string.quotes_block_body)) },
+        confirmButton = {
+            TextButton(
+                onClick = onBlock,
+                colors = ButtonDefaults.textButtonColors(contentColor = MaterialTheme.colorScheme.error),
+            ) { Text(stringResource(R.string.block_them)) }
+        },
+        dismissButton = { TextButton(onClick = onDismiss) { Text(stringResource(R.string.cancel)) } },
+    )
+}

@@ -15,8 +15,9 @@ import app.freeport.core.TermView
 /*
  * The core's typed terms (IntentView.terms, DealView.terms) in the user's language: amounts as
  * money in the locale's currency format, numbers in its digits, dates as its date ranges, options
- * by their market label. The labels are the market's (data, as its author wrote them); the one
- * kind without a form field, the time window, takes the app's own "When".
+ * by their market label. The labels are the market's, in the user's language for the markets we
+ * ship (the core localizes them, `App.setLocales`); the one kind without a form field, the time
+ * window, takes the app's own "When".
  */
 
 /** A term's label: the market's, or the app's "When" for a time window. */

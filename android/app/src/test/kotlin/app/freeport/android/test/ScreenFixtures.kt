@@ -103,16 +103,30 @@ object ScreenFixtures {
     private fun rideTerms(
         from: TermValue.Place, to: TermValue.Place, payment: String, category: String? = null, note: String? = null,
         window: Boolean = false,
-    ): List<TermView> = listOfNotNull(
-        TermView("/from", "From", from, from.name),
-        TermView("/to", "To", to, to.name),
-        category?.let { c -> TermView("/category", "Vehicle", TermValue.Choice(c, c.replaceFirstChar { it.uppercase() }), c) },
-        TermView("/payment", "Payment", TermValue.Money(payment, "SGD"), "SGD $payment"),
-        note?.let { TermView("/note", "Note", TermValue.Text(it), it) },
-        if (window) TermView("/window", "Window", TermValue.Window(WINDOW_START, WINDOW_END), null) else null,
-    )
+    ): List<TermView> {
+        // Labels and option labels as the core gives them to a phone in [locale] (its localized market).
+        val form = rideshareIn(locale).form
+        fun label(path: String) = form.first { it.path == path }.label
+        return listOfNotNull(
+            TermView("/from", label("/from"), from, from.name),
+            TermView("/to", label("/to"), to, to.name),
+            category?.let { c ->
+                TermView("/category", label("/category"), TermValue.Choice(c, form.first { it.path == "/category" }.options.first { it.value == c }.label), c)
+            },
+            TermView("/payment", label("/payment"), TermValue.Money(payment, "SGD"), "SGD $payment"),
+            note?.let { TermView("/note", label("/note"), TermValue.Text(it), it) },
+            if (window) TermView("/window", "Window", TermValue.Window(WINDOW_START, WINDOW_END), null) else null,
+        )
+    }
 
-    private val RIDE_TERMS = rideTerms(place("Bishan MRT", "w21z7"), place("Changi Airport T3", "w21zg"), "12", "car", "Sat 07:30, 2 seats")
+    /**
+     * The locale the screen being rendered is in (a BCP 47 tag; null: English): the fixtures' terms
+     * take their labels from the core's markets in it, as a phone in that language gets them.
+     * `ScreenshotTest` sets it before each shot; the fixtures below that show terms are getters.
+     */
+    var locale: String? = null
+
+    private val RIDE_TERMS get() = rideTerms(place("Bishan MRT", "w21z7"), place("Changi Airport T3", "w21zg"), "12", "car", "Sat 07:30, 2 seats")
 
     private fun field(path: String, label: String, input: InputKind, required: Boolean, placeholder: String?, options: List<FormOption> = emptyList()) =
         FormField(path, label, input, required, placeholder, options, maxLength = null, minimum = null, maximum = null, maxItems = null)
@@ -270,7 +284,7 @@ object ScreenFixtures {
 
     private val quoteActions = listOf(DealAction.PICK, DealAction.COUNTER, DealAction.CANCEL, DealAction.CHAT)
 
-    val quotes = QuotesViewModel.State(
+    val quotes get() = QuotesViewModel.State(
         intent = intent("i1", "Bishan → Changi, Saturday early", RIDE, RIDE_TERMS, null, mine = true, window = true),
         quotes = listOf(
             QuoteView(deal(DealState.OPEN, quoteActions, role = DealRole.OWNER), screening("trusted")),
@@ -285,7 +299,7 @@ object ScreenFixtures {
         pickable = setOf("n1", "n2"),
     )
 
-    val mine = MyIntentsViewModel.State(
+    val mine get() = MyIntentsViewModel.State(
         intents = listOf(intent("i1", "Bishan → Changi, Saturday early", RIDE, RIDE_TERMS, null, mine = true, window = true)),
         deals = listOf(
             deal(DealState.CONFIRMED, CONFIRMED_ACTIONS, contact = CONTACT, stage = DealStage.PICKED_UP, unread = 2u),
@@ -303,7 +317,7 @@ object ScreenFixtures {
         ChatMessageView(text, fromMe, NOW - (minutesAgo * 60).toULong(), unread = false)
 
     /** Negotiating: they countered; ours to accept, counter (a payment edit typed) or leave. */
-    val deal = thread(
+    val deal get() = thread(
         deal(DealState.OPEN, listOf(DealAction.ACCEPT, DealAction.COUNTER, DealAction.CANCEL, DealAction.CHAT)),
         edits = mapOf("/payment" to "SGD 10"),
     )
@@ -313,7 +327,7 @@ object ScreenFixtures {
     )
 
     /** Confirmed: contact shown, the next steps, the chat, and one message of theirs refused. */
-    val dealConfirmed = thread(
+    val dealConfirmed get() = thread(
         deal(DealState.CONFIRMED, CONFIRMED_ACTIONS, contact = CONTACT).copy(refused = 1u),
         refusals = listOf(
             RefusalView(RefusalCode.STALE_ACCEPT, null, "n1", "b0b", BOB, NOW - 600uL, "accept of terms not on the table"),
@@ -330,7 +344,7 @@ object ScreenFixtures {
     )
 
     /** They asked to cancel the confirmed deal: keep it or agree. */
-    val dealCancelAsked = thread(
+    val dealCancelAsked get() = thread(
         deal(
             DealState.CANCEL_REQUESTED_BY_THEM,
             listOf(
@@ -346,7 +360,7 @@ object ScreenFixtures {
     )
 
     /** Filled by another offer, and the counterparty blocked: nothing left to do but unblock. */
-    val dealCancelled = thread(
+    val dealCancelled get() = thread(
         deal(DealState.CANCELLED, emptyList()).copy(
             cancellation = Cancellation(Party.THEM, CancelReason.Filled),
             counterpartyBlocked = true,

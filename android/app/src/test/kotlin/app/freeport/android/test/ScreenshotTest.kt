@@ -58,22 +58,27 @@ class ScreenshotTest(private val look: Look) {
     }
 
     private fun shoot(screen: String, tab: String?, content: @Composable () -> Unit) {
-        val r = Screenshots.render(look) {
-            // The fixtures' clock and zone, so "expires in 1 day" and dates read the same on every run.
-            CompositionLocalProvider(
-                LocalNowSecs provides { ScreenFixtures.NOW.toLong() },
-                LocalTimeZone provides ScreenFixtures.ZONE,
-            ) {
-                FreeportScaffold(currentTab = tab, onTab = {}) { padding ->
-                    Box(Modifier.padding(padding)) { content() }
+        ScreenFixtures.locale = look.locale?.tag
+        try {
+            val r = Screenshots.render(look) {
+                // The fixtures' clock and zone, so "expires in 1 day" and dates read the same on every run.
+                CompositionLocalProvider(
+                    LocalNowSecs provides { ScreenFixtures.NOW.toLong() },
+                    LocalTimeZone provides ScreenFixtures.ZONE,
+                ) {
+                    FreeportScaffold(currentTab = tab, onTab = {}) { padding ->
+                        Box(Modifier.padding(padding)) { content() }
+                    }
                 }
             }
+            val name = "${screen}_${look.tag}"
+            Screenshots.verify(name, r)
+            // Long (pseudo-)translations and large text must wrap, never be cut.
+            val problems = A11y.problems(r, checkClipping = look.fontScale >= 1.5f || look.locale != null)
+            if (problems.isNotEmpty()) throw AssertionError("$name accessibility:\n  " + problems.joinToString("\n  "))
+        } finally {
+            ScreenFixtures.locale = null
         }
-        val name = "${screen}_${look.tag}"
-        Screenshots.verify(name, r)
-        // Long (pseudo-)translations and large text must wrap, never be cut.
-        val problems = A11y.problems(r, checkClipping = look.fontScale >= 1.5f || look.locale != null)
-        if (problems.isNotEmpty()) throw AssertionError("$name accessibility:\n  " + problems.joinToString("\n  "))
     }
 
     /** What the camera preview would show; there is no camera on the JVM. */

@@ -1,5 +1,10 @@
 package app.freeport.android.ui.screens
 
+import app.freeport.android.ui.shortKey
+import app.freeport.android.ui.BlockDialog
+import androidx.compose.runtime.setValue
+import androidx.compose.runtime.saveable.rememberSaveable
+import androidx.compose.runtime.mutableStateOf
 import androidx.compose.foundation.BorderStroke
 import androidx.compose.foundation.ScrollState
 import androidx.compose.foundation.layout.Arrangement
@@ -292,12 +297,16 @@ fun DealScreen(
 
         // Blocking is the user's own choice about a key, possible at any time; the core drops
         // what a blocked key sends, silently.
+        var confirmBlock by rememberSaveable { mutableStateOf(false) }
         TextButton(
-            onClick = { on.setBlocked(!d.counterpartyBlocked) },
+            onClick = { if (d.counterpartyBlocked) on.setBlocked(false) else confirmBlock = true },
             enabled = !s.busy,
             colors = if (d.counterpartyBlocked) ButtonDefaults.textButtonColors() else ButtonDefaults.textButtonColors(contentColor = MaterialTheme.colorScheme.error),
         ) {
             Text(stringResource(if (d.counterpartyBlocked) R.string.unblock_them else R.string.block_them))
+        }
+        if (confirmBlock) {
+            BlockDialog(shortKey(d.counterpartyNpub), onBlock = { confirmBlock = false; on.setBlocked(true) }, onDismiss = { confirmBlock = false })
         }
     }
 }

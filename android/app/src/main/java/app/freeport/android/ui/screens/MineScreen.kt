@@ -1,5 +1,6 @@
 package app.freeport.android.ui.screens
 
+import app.freeport.android.ui.BlockDialog
 import androidx.compose.foundation.clickable
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
@@ -16,7 +17,6 @@ import androidx.compose.foundation.rememberScrollState
 import androidx.compose.foundation.verticalScroll
 import androidx.compose.foundation.lazy.LazyRow
 import androidx.compose.foundation.lazy.items
-import androidx.compose.material3.AlertDialog
 import androidx.compose.material3.ButtonDefaults
 import androidx.compose.material3.Card
 import androidx.compose.material3.MaterialTheme
@@ -168,17 +168,6 @@ fun QuotesScreen(s: QuotesViewModel.State, onPick: (String) -> Unit, onDeal: (St
     }
     blocking?.let { q ->
         val who = q.screening.name ?: shortKey(q.screening.subjectNpub)
-        AlertDialog(
-            onDismissRequest = { blocking = null },
-            title = { Text(stringResource(R.string.quotes_block_title, who)) },
-            text = { Text(stringResource(R.string.quotes_block_body)) },
-            confirmButton = {
-                TextButton(
-                    onClick = { blocking = null; onBlock(q.deal.nego) },
-                    colors = ButtonDefaults.textButtonColors(contentColor = MaterialTheme.colorScheme.error),
-                ) { Text(stringResource(R.string.block_them)) }
-            },
-            dismissButton = { TextButton(onClick = { blocking = null }) { Text(stringResource(R.string.cancel)) } },
-        )
+        BlockDialog(who, onBlock = { blocking = null; onBlock(q.deal.nego) }, onDismiss = { blocking = null })
     }
 }

@@ -1,5 +1,7 @@
 package app.freeport.android.ui.screens
 
+import app.freeport.android.ui.shortKey
+import app.freeport.android.ui.BlockDialog
 import android.Manifest
 import android.content.pm.PackageManager
 import androidx.activity.compose.rememberLauncherForActivityResult
@@ -135,8 +137,12 @@ fun ScreenContactScreen(
         val card = s.screening ?: return@Column
         ScreeningCard(card)
         if (card.blocked) Text(stringResource(R.string.deal_blocked_note), color = MaterialTheme.colorScheme.error)
-        TextButton(onClick = { vm.setBlocked(!card.blocked) }, enabled = !s.busy) {
+        var confirmBlock by rememberSaveable { mutableStateOf(false) }
+        TextButton(onClick = { if (card.blocked) vm.setBlocked(false) else confirmBlock = true }, enabled = !s.busy) {
             Text(stringResource(if (card.blocked) R.string.unblock_them else R.string.block_them))
+        }
+        if (confirmBlock) {
+            BlockDialog(card.name ?: shortKey(card.subjectNpub), onBlock = { confirmBlock = false; vm.setBlocked(true) }, onDismiss = { confirmBlock = false })
         }
         card.phone?.let {
             Text(stringResource(R.string.screen_phone, ltr(it), phoneStatusText(card.phoneStatus)))
