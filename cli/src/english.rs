@@ -724,6 +724,7 @@ mod tests {
             label: label.into(),
             value,
             edit_text: None,
+            options: Vec::new(),
         }
     }
 

@@ -782,6 +782,10 @@ mod tests {
                 label: "شبه جديد".into()
             }
         );
+        // A counter-offer picks from the same values, labelled in the user's language.
+        let cond = ar.terms.iter().find(|t| t.path == "/condition").unwrap();
+        assert_eq!(cond.options[1].value, "like_new");
+        assert_eq!(cond.options[1].label, "شبه جديد");
         // The price is money in either language: only its label changes.
         assert_eq!(line(&ar, "/price").0, "السعر");
         assert_eq!(line(&ar, "/price").1, line(&en, "/price").1);

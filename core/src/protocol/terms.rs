@@ -16,7 +16,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::form::{escape_token, unescape_token};
-use super::market::{FormField, InputKind, Market};
+use super::market::{FormField, FormOption, InputKind, Market};
 use super::tolerant::Money;
 
 /// Most terms listed for one payload or terms object (the envelope allows fewer keys).
@@ -40,6 +40,9 @@ pub struct TermView {
     /// place's name, one image address per line); `None` when text cannot edit it (a time
     /// window, a yes/no, a structure).
     pub edit_text: Option<String>,
+    /// The choices a counter-offer picks from for a `select` field (values as the payload
+    /// writes them, labels in the user's language); empty when the value is typed freely.
+    pub options: Vec<FormOption>,
 }
 
 /// A term's value, by kind: screens format each for their locale.
@@ -160,11 +163,16 @@ pub fn term_views(market: Option<&Market>, object: &Map<String, Value>) -> Vec<T
             ),
             _ => typed(&f.path, v),
         };
+        let options = match f.input {
+            InputKind::Select => f.options.clone(),
+            _ => Vec::new(),
+        };
         out.push(TermView {
             path: f.path.clone(),
             label: f.label.clone(),
             value,
             edit_text,
+            options,
         });
     }
     out.retain(|t| !folded.contains(&t.path.as_str()));
@@ -185,6 +193,7 @@ pub fn term_views(market: Option<&Market>, object: &Map<String, Value>) -> Vec<T
             path,
             value,
             edit_text,
+            options: Vec::new(),
         });
     }
     out.truncate(MAX_TERMS);
@@ -419,6 +428,27 @@ mod tests {
             }
         );
         assert_eq!(t[1].edit_text.as_deref(), Some("like_new"));
+        // A counter-offer picks the condition from the form's options, never types it.
+        let options: Vec<(&str, &str)> = t[1]
+            .options
+            .iter()
+            .map(|o| (o.value.as_str(), o.label.as_str()))
+            .collect();
+        assert_eq!(
+            options,
+            [
+                ("new", "New"),
+                ("like_new", "Like new"),
+                ("good", "Good"),
+                ("fair", "Fair"),
+                ("for_parts", "For parts")
+            ]
+        );
+        assert!(
+            t.iter()
+                .filter(|x| x.path != "/condition")
+                .all(|x| x.options.is_empty())
+        );
         assert_eq!(t[2].value, money("1200", "SGD"));
         assert_eq!(t[2].edit_text.as_deref(), Some("1200"));
         assert_eq!(

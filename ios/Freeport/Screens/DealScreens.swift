@@ -247,7 +247,15 @@ struct NegotiationScreen: View {
                     Section("Counter-proposal") {
                         // One field per term text can edit, labelled as the market labels it.
                         ForEach(model.terms.filter { $0.editText != nil }) { row in
-                            TextField(row.label ?? "", text: Binding(get: { model.draft[row.path] ?? "" }, set: { model.draft[row.path] = $0 }))
+                            let value = Binding(get: { model.draft[row.path] ?? "" }, set: { model.draft[row.path] = $0 })
+                            if row.options.isEmpty {
+                                TextField(row.label ?? "", text: value)
+                            } else {
+                                // A select is picked from the market's options, never typed.
+                                Picker(row.label ?? "", selection: value) {
+                                    ForEach(row.options, id: \.value) { o in Text(o.label).tag(o.value) }
+                                }
+                            }
                         }
                         Button("Send counter-proposal") { Task { await model.counter() } }
                     }

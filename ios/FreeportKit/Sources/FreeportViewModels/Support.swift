@@ -138,6 +138,9 @@ public struct TermRow: Equatable, Sendable, Identifiable {
     /// What a counter-offer's field starts from (the value as typed, numbers as JSON writes
     /// them); nil when text cannot edit the term (the window, a yes/no).
     public let editText: String?
+    /// A select's choices as (payload value, label in the user's language): a counter-offer
+    /// picks one rather than typing it; empty when the term is typed freely.
+    public let options: [FormOption]
     /// Stable identity for lists.
     public var id: String { path }
 
@@ -150,7 +153,8 @@ public struct TermRow: Equatable, Sendable, Identifiable {
                 path: t.path,
                 label: isWindow ? nil : t.label,
                 text: Formats.term(t.value, locale: locale, timeZone: timeZone),
-                editText: t.editText
+                editText: t.editText,
+                options: t.options
             )
         }
     }

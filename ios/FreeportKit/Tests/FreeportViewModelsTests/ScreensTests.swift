@@ -513,12 +513,12 @@ final class SupportTests: XCTestCase {
 
     func testRowsRenderTheCoresTypedTermsInTheLocale() {
         let terms = [
-            TermView(path: "/from", label: "From", value: .place(name: "Bishan", geohash: "w21z7"), editText: "Bishan"),
-            TermView(path: "/condition", label: "Condition", value: .choice(value: "like_new", label: "Like new"), editText: "like_new"),
-            TermView(path: "/price", label: "Price", value: .money(amount: "1200", currency: "SGD"), editText: "1200"),
-            TermView(path: "/seats", label: "Seats", value: .number(value: 1234.5), editText: "1234.5"),
-            TermView(path: "/photos", label: "Photos", value: .items(items: ["a", "b"]), editText: "a\nb"),
-            TermView(path: "/window", label: "Window", value: .window(start: 1_780_095_600, end: 1_780_099_200), editText: nil),
+            TermView(path: "/from", label: "From", value: .place(name: "Bishan", geohash: "w21z7"), editText: "Bishan", options: []),
+            TermView(path: "/condition", label: "Condition", value: .choice(value: "like_new", label: "Like new"), editText: "like_new", options: [FormOption(value: "new", label: "New"), FormOption(value: "like_new", label: "Like new")]),
+            TermView(path: "/price", label: "Price", value: .money(amount: "1200", currency: "SGD"), editText: "1200", options: []),
+            TermView(path: "/seats", label: "Seats", value: .number(value: 1234.5), editText: "1234.5", options: []),
+            TermView(path: "/photos", label: "Photos", value: .items(items: ["a", "b"]), editText: "a\nb", options: []),
+            TermView(path: "/window", label: "Window", value: .window(start: 1_780_095_600, end: 1_780_099_200), editText: nil, options: []),
         ]
         let en = TermRow.rows(terms, locale: Locale(identifier: "en_US"), timeZone: sg)
         XCTAssertEqual(en.map(\.path), ["/from", "/condition", "/price", "/seats", "/photos", "/window"])
@@ -530,6 +530,8 @@ final class SupportTests: XCTestCase {
         XCTAssertEqual(en[4].text, "a, b")
         XCTAssertEqual(en[2].editText, "1200", "edited as the core wrote it, not localised")
         XCTAssertNil(en[5].editText)
+        XCTAssertEqual(en[1].options.map(\.value), ["new", "like_new"], "a select is picked from its options")
+        XCTAssertTrue(en.filter { $0.path != "/condition" }.allSatisfy { $0.options.isEmpty })
         let de = TermRow.rows(terms, locale: Locale(identifier: "de_DE"), timeZone: sg)
         XCTAssertEqual(de[2].text.replacingOccurrences(of: "\u{00A0}", with: " "), "1.200 SGD")
         XCTAssertEqual(de[3].text, "1.234,5")

@@ -131,9 +131,9 @@ class MarketFormsTest {
         assertEquals(FormEntry("/price", EntryValue.Text("12")), MarketForms.termEntry("price", "12"))
         assertEquals("/a~1b~0c", MarketForms.termEntry("a/b~c", "x").path)
         val terms = listOf(
-            TermView("/price", "Price", TermValue.Money("10", "SGD"), "10"),
-            TermView("/note", "Note", TermValue.Text("x"), "x"),
-            TermView("/window", "Window", TermValue.Window(1uL, 2uL), null),
+            TermView("/price", "Price", TermValue.Money("10", "SGD"), "10", emptyList()),
+            TermView("/note", "Note", TermValue.Text("x"), "x", emptyList()),
+            TermView("/window", "Window", TermValue.Window(1uL, 2uL), null, emptyList()),
         )
         assertEquals(
             listOf(FormEntry("/price", EntryValue.Text("12")), FormEntry("/extra", EntryValue.Text("y"))),

@@ -1,13 +1,23 @@
 package app.freeport.android.ui
 
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.ExperimentalLayoutApi
+import androidx.compose.foundation.layout.FlowRow
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.material3.FilterChip
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.LocalContentColor
 import androidx.compose.material3.LocalTextStyle
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
+import androidx.compose.ui.Modifier
 import androidx.compose.ui.graphics.Color
 import androidx.compose.ui.res.pluralStringResource
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.text.TextStyle
+import androidx.compose.ui.unit.dp
 import app.freeport.android.R
 import app.freeport.core.TermValue
 import app.freeport.core.TermView
@@ -60,4 +70,37 @@ fun WindowLine(start: ULong?, end: ULong?, flexMinutes: UInt?, style: TextStyle 
         text += " · " + pluralStringResource(R.plurals.post_flex_minutes, flexMinutes.toInt(), flexMinutes.toInt())
     }
     Text(text, style = style, color = color)
+}
+
+/**
+ * One term as a counter-offer edits it: a select's options as chips (labels in the user's
+ * language, the payload's value behind each), any other term as its text. [onTable] is the
+ * value on the table, kept in sight once edited ("On the table: …"): accepting takes that one.
+ */
+@OptIn(ExperimentalLayoutApi::class)
+@Composable
+fun TermEditor(t: TermView, value: String, onChange: (String) -> Unit, onTable: String? = null, modifier: Modifier = Modifier.fillMaxWidth()) {
+    val edited = onTable != null && value != t.editText
+    if (t.options.isNotEmpty()) {
+        Column(modifier, verticalArrangement = Arrangement.spacedBy(4.dp)) {
+            Text(termLabel(t), style = MaterialTheme.typography.bodySmall)
+            FlowRow(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                t.options.forEach { o -> FilterChip(value == o.value, { onChange(o.value) }, { Text(o.label) }) }
+            }
+            if (edited) Text(stringResource(R.string.deal_on_the_table, onTable.orEmpty()), style = MaterialTheme.typography.bodySmall)
+        }
+    } else {
+        OutlinedTextField(
+            value,
+            onChange,
+            label = { Text(termLabel(t)) },
+            singleLine = true,
+            supportingText = if (edited) {
+                { Text(stringResource(R.string.deal_on_the_table, onTable.orEmpty())) }
+            } else {
+                null
+            },
+            modifier = modifier,
+        )
+    }
 }

@@ -108,14 +108,15 @@ object ScreenFixtures {
         val form = rideshareIn(locale).form
         fun label(path: String) = form.first { it.path == path }.label
         return listOfNotNull(
-            TermView("/from", label("/from"), from, from.name),
-            TermView("/to", label("/to"), to, to.name),
+            TermView("/from", label("/from"), from, from.name, emptyList()),
+            TermView("/to", label("/to"), to, to.name, emptyList()),
             category?.let { c ->
-                TermView("/category", label("/category"), TermValue.Choice(c, form.first { it.path == "/category" }.options.first { it.value == c }.label), c)
+                val options = form.first { it.path == "/category" }.options
+                TermView("/category", label("/category"), TermValue.Choice(c, options.first { it.value == c }.label), c, options)
             },
-            TermView("/payment", label("/payment"), TermValue.Money(payment, "SGD"), "SGD $payment"),
-            note?.let { TermView("/note", label("/note"), TermValue.Text(it), it) },
-            if (window) TermView("/window", "Window", TermValue.Window(WINDOW_START, WINDOW_END), null) else null,
+            TermView("/payment", label("/payment"), TermValue.Money(payment, "SGD"), "SGD $payment", emptyList()),
+            note?.let { TermView("/note", label("/note"), TermValue.Text(it), it, emptyList()) },
+            if (window) TermView("/window", "Window", TermValue.Window(WINDOW_START, WINDOW_END), null, emptyList()) else null,
         )
     }
 

@@ -51,11 +51,11 @@ import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import app.freeport.core.IntentSide
 import app.freeport.core.IntentAction
+import app.freeport.android.ui.TermEditor
 import app.freeport.android.ui.badgeText
 import app.freeport.android.ui.distanceText
 import app.freeport.android.ui.TermLines
 import app.freeport.android.ui.WindowLine
-import app.freeport.android.ui.termLabel
 import app.freeport.android.ui.relativeTimeText
 import app.freeport.android.R
 import app.freeport.android.ui.ErrorBanner
@@ -269,7 +269,7 @@ fun CounterDialog(terms: List<TermView>, onDismiss: () -> Unit, onSend: (Map<Str
         text = {
             Column(verticalArrangement = Arrangement.spacedBy(8.dp)) {
                 editable.forEach { t ->
-                    OutlinedTextField(edits[t.path] ?: t.editText.orEmpty(), { edits[t.path] = it }, label = { Text(termLabel(t)) }, singleLine = true)
+                    TermEditor(t, edits[t.path] ?: t.editText.orEmpty(), { edits[t.path] = it })
                 }
             }
         },

@@ -48,7 +48,7 @@ import app.freeport.android.ui.DealStateLine
 import app.freeport.android.ui.ErrorBanner
 import app.freeport.android.ui.actionText
 import app.freeport.android.ui.cancellationText
-import app.freeport.android.ui.termLabel
+import app.freeport.android.ui.TermEditor
 import app.freeport.android.ui.termLine
 import app.freeport.android.ui.termValueText
 import app.freeport.android.ui.rememberScreenModel
@@ -214,21 +214,7 @@ fun DealScreen(
         s.terms.forEach { t ->
             val onTable = t.editText
             if (DealAction.COUNTER in can && onTable != null) {
-                val edited = s.edits[t.path]
-                val shown = termValueText(t.value)
-                OutlinedTextField(
-                    edited ?: onTable,
-                    { on.edit(t.path, it) },
-                    label = { Text(termLabel(t)) },
-                    singleLine = true,
-                    // An edited term keeps the one on the table in sight: accepting takes that one.
-                    supportingText = if (edited != null && edited != onTable) {
-                        { Text(stringResource(R.string.deal_on_the_table, shown)) }
-                    } else {
-                        null
-                    },
-                    modifier = Modifier.fillMaxWidth(),
-                )
+                TermEditor(t, s.edits[t.path] ?: onTable, { on.edit(t.path, it) }, onTable = termValueText(t.value))
             } else {
                 Text(termLine(t))
             }
