@@ -9,6 +9,7 @@
 mod detect;
 pub mod error;
 pub mod exchange;
+mod grid;
 pub mod render;
 pub mod sas;
 pub mod scan;
