@@ -10,6 +10,7 @@ mod detect;
 pub mod error;
 pub mod exchange;
 mod grid;
+mod rs;
 pub mod render;
 pub mod sas;
 pub mod scan;
