@@ -29,8 +29,8 @@ fn threshold(c: Class) -> usize {
         Class::Noise => 24,
         Class::Jpeg => 24,
         Class::Moire => 24,
-        Class::Glare => 21,
-        Class::Mixed => 22,
+        Class::Glare => 22,
+        Class::Mixed => 23,
     }
 }
 
@@ -127,7 +127,7 @@ fn thresholds_are_never_below_zxing_cpp() {
     let theirs: usize = Class::ALL.iter().map(|&c| zxing_cpp(c)).sum();
     assert_eq!(
         (ours, theirs, Class::ALL.len() * PER_CLASS),
-        (276, 268, 288)
+        (278, 268, 288)
     );
 }
 

@@ -198,9 +198,10 @@ pub(crate) fn sample(g: Gray<'_>, h: &Homography, dim: u32) -> Option<Vec<f32>> 
 }
 
 /// Two-cluster (isodata) threshold of `v`: the midpoint of the means of the values below and
-/// above it, iterated from the mean.
-fn isodata(v: &[f32]) -> f32 {
+/// above it, iterated from the mean; with the two means.
+fn isodata(v: &[f32]) -> (f32, f32, f32) {
     let mut t = v.iter().sum::<f32>() / v.len().max(1) as f32;
+    let (mut dark, mut light) = (t, t);
     for _ in 0..4 {
         let (mut sl, mut nl, mut sh, mut nh) = (0.0, 0u32, 0.0, 0u32);
         for &x in v {
@@ -215,21 +216,30 @@ fn isodata(v: &[f32]) -> f32 {
         let lo = if nl > 0 { sl / nl as f32 } else { t };
         let hi = if nh > 0 { sh / nh as f32 } else { t };
         let nt = (lo + hi) / 2.0;
-        if (nt - t).abs() < 0.25 {
-            t = nt;
+        let done = (nt - t).abs() < 0.25;
+        (t, dark, light) = (nt, lo, hi);
+        if done {
             break;
         }
-        t = nt;
     }
-    t
+    (t, dark, light)
 }
 
-/// Thresholds each module against the two-cluster split of the `(2r+1)²` modules around it;
-/// dark (true) or light, row-major.
-pub(crate) fn threshold_local(vals: &[f32], dim: u32, r: u32) -> Vec<bool> {
+/// Grey levels between the two clusters of a window below which the window is taken as flat
+/// (clipped by glare, or no code at all): its modules are unknown.
+const MIN_CONTRAST: f32 = 6.0;
+
+/// Thresholds each module against the two-cluster split of the `(2r+1)²` modules around it:
+/// dark (true) or light, and how sure, row-major. The confidence is the module's distance from
+/// its threshold against half the code's typical contrast (the median over all windows), so a
+/// region where glare or a halo squeezed the contrast is unsure even where its modules split
+/// cleanly; a flat window (clipped white, or no code) gives 0.
+pub(crate) fn threshold_local(vals: &[f32], dim: u32, r: u32) -> (Vec<bool>, Vec<f32>) {
     let d = dim as usize;
     let r = r as usize;
     let mut dark = vec![false; d * d];
+    let mut dist = vec![0f32; d * d];
+    let mut contrast = vec![0f32; d * d];
     let mut win = Vec::with_capacity((2 * r + 1) * (2 * r + 1));
     for y in 0..d {
         let (y0, y1) = (y.saturating_sub(r), (y + r + 1).min(d));
@@ -239,10 +249,32 @@ pub(crate) fn threshold_local(vals: &[f32], dim: u32, r: u32) -> Vec<bool> {
             for row in vals[y0 * d..y1 * d].chunks_exact(d) {
                 win.extend_from_slice(&row[x0..x1]);
             }
-            dark[y * d + x] = vals[y * d + x] < isodata(&win);
+            let (t, lo, hi) = isodata(&win);
+            let v = vals[y * d + x];
+            dark[y * d + x] = v < t;
+            dist[y * d + x] = (v - t).abs();
+            contrast[y * d + x] = hi - lo;
         }
     }
-    dark
+    let mut sorted = contrast.clone();
+    sorted.sort_by(f32::total_cmp);
+    let typical = sorted
+        .get(sorted.len() / 2)
+        .copied()
+        .unwrap_or(0.0)
+        .max(MIN_CONTRAST);
+    let conf = dist
+        .iter()
+        .zip(&contrast)
+        .map(|(&e, &c)| {
+            if c < MIN_CONTRAST {
+                0.0
+            } else {
+                (e * 2.0 / typical).min(1.0)
+            }
+        })
+        .collect();
+    (dark, conf)
 }
 
 /// The verdicts as a bit matrix for the decoder.
@@ -333,18 +365,56 @@ fn locate_alignment(g: Gray<'_>, h: &Homography, au: f64, av: f64) -> Option<(f6
     (s >= 1.5).then(|| h.map(u + 0.5, v + 0.5))
 }
 
-/// Reads a grid: grey values, module-level thresholds, the decoder (which checks Reed–Solomon).
+/// Reads a grid: grey values, module-level thresholds, the decoder (which checks Reed–Solomon);
+/// then the same verdicts with their confidences, unsure codewords erased
+/// ([`super::soft`]).
 pub(crate) fn read(g: Gray<'_>, h: &Homography, dim: u32) -> Option<String> {
     let vals = sample(g, h, dim)?;
+    #[cfg(test)]
+    TRACE.with(|t| {
+        if let Some(v) = t.borrow_mut().as_mut() {
+            v.push((dim, vals.clone()));
+        }
+    });
+    let mut soft = Vec::with_capacity(2);
     for r in [3, 2] {
-        let bits = to_bits(&threshold_local(&vals, dim, r), dim)?;
+        let (dark, conf) = threshold_local(&vals, dim, r);
+        let bits = to_bits(&dark, dim)?;
         if let Ok(res) = Decode(&bits)
             && res.isValid()
         {
             return Some(res.text());
         }
+        soft.push((bits, dark, conf));
     }
-    None
+    read_soft(&soft[0], &soft[1], dim)
+}
+
+/// The erasure decode of a grid from its verdicts at two window sizes: a module the two
+/// windows disagree on is unknown, otherwise as sure as the less sure of the two.
+fn read_soft(
+    a: &(BitMatrix, Vec<bool>, Vec<f32>),
+    b: &(BitMatrix, Vec<bool>, Vec<f32>),
+    dim: u32,
+) -> Option<String> {
+    let conf: Vec<f32> = (a.1.iter().zip(&b.1))
+        .zip(a.2.iter().zip(&b.2))
+        .map(|((da, db), (ca, cb))| if da == db { ca.min(*cb) } else { 0.0 })
+        .collect();
+    [&b.0, &a.0]
+        .into_iter()
+        .find_map(|bits| super::soft::decode(&super::soft::codewords(bits, &conf, dim)?))
+}
+
+/// Grey values of the grids [`read`] was given: (modules per side, values).
+#[cfg(test)]
+pub(crate) type Traced = Vec<(u32, Vec<f32>)>;
+
+#[cfg(test)]
+thread_local! {
+    /// Diagnostics: the grey values of every grid [`read`] is given, when set.
+    pub(crate) static TRACE: std::cell::RefCell<Option<Traced>> =
+        const { std::cell::RefCell::new(None) };
 }
 
 /// Most finder pairs [`recover`] tries.

@@ -10,10 +10,11 @@ mod detect;
 pub mod error;
 pub mod exchange;
 mod grid;
-mod rs;
 pub mod render;
+mod rs;
 pub mod sas;
 pub mod scan;
+mod soft;
 pub mod token;
 
 pub use error::{CodeKind, CodeProblem, MeetError, humane_duration};

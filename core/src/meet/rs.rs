@@ -222,10 +222,15 @@ mod tests {
     /// A random codeword of `n` codewords with `ec` check codewords, encoded by rxing.
     fn codeword(rng: &mut StdRng, n: usize, ec: usize) -> Vec<u8> {
         let mut v: Vec<i32> = (0..n)
-            .map(|i| if i < n - ec { rng.gen_range(0..=255u8).into() } else { 0 })
+            .map(|i| {
+                if i < n - ec {
+                    rng.gen_range(0..=255u8).into()
+                } else {
+                    0
+                }
+            })
             .collect();
-        let mut enc =
-            ReedSolomonEncoder::new(PredefinedGenericGF::QrCodeField256.into()).unwrap();
+        let mut enc = ReedSolomonEncoder::new(PredefinedGenericGF::QrCodeField256.into()).unwrap();
         enc.encode(&mut v, ec).unwrap();
         v.into_iter().map(|x| x as u8).collect()
     }
@@ -270,7 +275,10 @@ mod tests {
                 }
             }
             let got = decode(&mut bad, ec, &pos[e..], 0);
-            assert!(got.is_ok(), "round {round}: n {n} ec {ec} e {e} f {f}: {got:?}");
+            assert!(
+                got.is_ok(),
+                "round {round}: n {n} ec {ec} e {e} f {f}: {got:?}"
+            );
             assert_eq!(bad, good, "round {round}");
         }
     }
@@ -359,6 +367,9 @@ mod tests {
             let _ = decode(&mut v, ec, &er, rng.gen_range(0..4));
         }
         // All-erased and zero blocks.
-        assert_eq!(decode(&mut [0; 22], 22, &(0..22).collect::<Vec<_>>(), 0), Ok(0));
+        assert_eq!(
+            decode(&mut [0; 22], 22, &(0..22).collect::<Vec<_>>(), 0),
+            Ok(0)
+        );
     }
 }
