@@ -378,9 +378,9 @@ pub struct Strategy<'a> {
     /// The finder scans every third row instead of a row every few modules.
     pub try_harder: bool,
     /// Grey-level grid reading ([`grid`]): a sampled grid that fails to decode is read again
-    /// from the frame's grey values with module-level thresholds, and when nothing was read,
-    /// pairs of finder patterns are completed into a code (glare or a clipped screen wiping
-    /// out the third).
+    /// from the frame's grey values with module-level thresholds (then with its unsure
+    /// codewords erased, [`super::soft`]), and when nothing was read, pairs of finder patterns
+    /// are completed into a code (glare or a clipped screen wiping out the third).
     pub grid: bool,
 }
 
