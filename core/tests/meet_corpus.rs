@@ -23,14 +23,14 @@ fn threshold(c: Class) -> usize {
         Class::Rotated => 24,
         Class::Small => 24,
         Class::Perspective => 24,
-        Class::MotionBlur => 20,
+        Class::MotionBlur => 22,
         Class::Defocus => 24,
-        Class::LowContrast => 20,
+        Class::LowContrast => 21,
         Class::Noise => 24,
         Class::Jpeg => 24,
         Class::Moire => 24,
-        Class::Glare => 21,
-        Class::Mixed => 22,
+        Class::Glare => 23,
+        Class::Mixed => 23,
     }
 }
 
@@ -127,7 +127,7 @@ fn thresholds_are_never_below_zxing_cpp() {
     let theirs: usize = Class::ALL.iter().map(|&c| zxing_cpp(c)).sum();
     assert_eq!(
         (ours, theirs, Class::ALL.len() * PER_CLASS),
-        (275, 268, 288)
+        (281, 268, 288)
     );
 }
 

@@ -67,6 +67,7 @@ fn decode(dec: &Dec, zx: &Zx, img: &GrayImage) -> Option<String> {
                 if_candidates,
                 gate: *gate,
                 try_harder: *try_harder,
+                grid: false,
             };
             decode_frame_with(&f, &s)
         }

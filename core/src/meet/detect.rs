@@ -11,6 +11,8 @@ use rxing::qrcode::cpp_port::decoder::Decode;
 use rxing::qrcode::cpp_port::detector::{FindFinderPatterns, GenerateFinderPatternSets, SampleQR};
 use rxing::{Binarizer, Luma8Source};
 
+use super::grid;
+
 /// A packed 8-bit grayscale image.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Gray<'a> {
@@ -45,19 +47,65 @@ pub enum Pass {
 const MAX_SETS: usize = 24;
 
 /// What a pass found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Found {
     /// A symbol that passed Reed–Solomon: its text.
     Text(String),
-    /// No text; `patterns` finder-pattern candidates, `sets` of them arranged like a code.
-    Unread { patterns: usize, sets: bool },
+    /// No text; `patterns` finder-pattern candidates (`finders`, in full-resolution pixels),
+    /// `sets` of them arranged like a code.
+    Unread {
+        patterns: usize,
+        sets: bool,
+        finders: Vec<grid::Finder>,
+    },
+}
+
+/// Where the bits came from: the full-resolution frame and the factor the pass averaged it
+/// down by, so a grid found in the bits can be read again from the grey values.
+#[derive(Clone, Copy)]
+pub(crate) struct Source<'a> {
+    pub full: Gray<'a>,
+    pub down: f64,
+}
+
+/// The symbol grid of a sampler result, in full-resolution pixels.
+fn grid_of(det: &impl DetectorRXingResult, src: Source<'_>) -> Option<(u32, grid::Homography)> {
+    let dim = det.getBits().width();
+    let pts = det.getPoints();
+    if pts.len() < 4 {
+        return None;
+    }
+    // rxing reports tl, tr, bl, br, each half a pixel past the corner.
+    let c = |i: usize| {
+        (
+            (f64::from(pts[i].x) - 0.5) * src.down,
+            (f64::from(pts[i].y) - 0.5) * src.down,
+        )
+    };
+    let h = grid::Homography::from_corners(dim, [c(0), c(1), c(3), c(2)])?;
+    Some((dim, h))
 }
 
 /// Reads the first QR code in `bits`.
-fn read_bits(bits: &BitMatrix, try_harder: bool) -> Found {
+fn read_bits(bits: &BitMatrix, try_harder: bool, src: Option<Source<'_>>) -> Found {
     let mut patterns = FindFinderPatterns(bits, try_harder, 0);
     let n = patterns.len();
-    let unread = |sets| Found::Unread { patterns: n, sets };
+    // Finder candidates in full-resolution pixels, for the pair completion.
+    let finders: Vec<grid::Finder> = src.map_or_else(Vec::new, |s| {
+        patterns
+            .iter()
+            .map(|c| grid::Finder {
+                x: f64::from(c.p.x) * s.down,
+                y: f64::from(c.p.y) * s.down,
+                size: f64::from(c.size) * s.down,
+            })
+            .collect()
+    });
+    let unread = |sets| Found::Unread {
+        patterns: n,
+        sets,
+        finders: finders.clone(),
+    };
     if patterns.len() < 3 {
         return unread(false);
     }
@@ -73,6 +121,12 @@ fn read_bits(bits: &BitMatrix, try_harder: bool) -> Found {
             && res.isValid()
         {
             return Found::Text(res.text());
+        }
+        if let Some(src) = src
+            && let Some((dim, h)) = grid_of(&det, src)
+            && let Some(t) = grid::read(src.full, &h, dim)
+        {
+            return Found::Text(t);
         }
     }
     unread(true)
@@ -268,25 +322,37 @@ fn block(g: Gray<'_>, floor: u8) -> Option<BitMatrix> {
     Some(bits)
 }
 
-/// Runs one pass over the frame.
-pub(crate) fn run_pass(pyr: &Pyramid<'_>, pass: Pass, try_harder: bool) -> Found {
-    let bits = match pass {
-        Pass::Hybrid => pyr.level(1).and_then(hybrid),
-        Pass::HybridDown(f) => pyr.level(f).and_then(hybrid),
+/// The bits of one pass, and the factor its image was averaged down by.
+fn pass_bits(pyr: &Pyramid<'_>, pass: Pass) -> (u8, Option<BitMatrix>) {
+    match pass {
+        Pass::Hybrid => (1, pyr.level(1).and_then(hybrid)),
+        Pass::HybridDown(f) => (f, pyr.level(f).and_then(hybrid)),
         Pass::LocalMean {
             down,
             radius,
             floor,
-        } => pyr
-            .level(down)
-            .and_then(|g| local_mean(g, usize::from(radius), floor)),
-        Pass::Block { down, floor } => pyr.level(down).and_then(|g| block(g, floor)),
-    };
+        } => (
+            down,
+            pyr.level(down)
+                .and_then(|g| local_mean(g, usize::from(radius), floor)),
+        ),
+        Pass::Block { down, floor } => (down, pyr.level(down).and_then(|g| block(g, floor))),
+    }
+}
+
+/// Runs one pass over the frame.
+pub(crate) fn run_pass(pyr: &Pyramid<'_>, pass: Pass, try_harder: bool, grid: bool) -> Found {
+    let (down, bits) = pass_bits(pyr, pass);
+    let src = grid.then(|| Source {
+        full: pyr.full,
+        down: f64::from(down.max(1)),
+    });
     match bits {
-        Some(bits) => read_bits(&bits, try_harder),
+        Some(bits) => read_bits(&bits, try_harder, src),
         None => Found::Unread {
             patterns: 0,
             sets: false,
+            finders: Vec::new(),
         },
     }
 }
@@ -311,16 +377,37 @@ pub struct Strategy<'a> {
     pub gate: Gate,
     /// The finder scans every third row instead of a row every few modules.
     pub try_harder: bool,
+    /// Grey-level grid reading ([`grid`]): a sampled grid that fails to decode is read again
+    /// from the frame's grey values with module-level thresholds (then with its unsure
+    /// codewords erased, [`super::soft`]), and when nothing was read, pairs of finder patterns
+    /// are completed into a code (glare or a clipped screen wiping out the third).
+    pub grid: bool,
 }
 
 /// Runs a strategy; the first text read wins.
 pub(crate) fn run(g: Gray<'_>, s: &Strategy<'_>) -> Option<String> {
     let pyr = Pyramid::new(g);
     let mut candidates = false;
+    let mut finders: Vec<grid::Finder> = Vec::new();
+    let mut collect = |found: Vec<grid::Finder>| {
+        for f in found {
+            let near = |g: &grid::Finder| {
+                (g.x - f.x).abs() < f.size / 4.0 && (g.y - f.y).abs() < f.size / 4.0
+            };
+            if !finders.iter().any(near) {
+                finders.push(f);
+            }
+        }
+    };
     for &p in s.always {
-        match run_pass(&pyr, p, s.try_harder) {
+        match run_pass(&pyr, p, s.try_harder, s.grid) {
             Found::Text(t) => return Some(t),
-            Found::Unread { patterns, sets } => {
+            Found::Unread {
+                patterns,
+                sets,
+                finders,
+            } => {
+                collect(finders);
                 candidates |= match s.gate {
                     Gate::Sets => sets,
                     Gate::Patterns(n) => patterns >= n,
@@ -328,13 +415,16 @@ pub(crate) fn run(g: Gray<'_>, s: &Strategy<'_>) -> Option<String> {
             }
         }
     }
-    if !candidates {
-        return None;
+    if candidates {
+        for &p in s.if_candidates {
+            match run_pass(&pyr, p, s.try_harder, s.grid) {
+                Found::Text(t) => return Some(t),
+                Found::Unread { finders, .. } => collect(finders),
+            }
+        }
     }
-    s.if_candidates
-        .iter()
-        .find_map(|&p| match run_pass(&pyr, p, s.try_harder) {
-            Found::Text(t) => Some(t),
-            _ => None,
-        })
+    if s.grid && finders.len() >= 2 {
+        return grid::recover(g, &finders);
+    }
+    None
 }

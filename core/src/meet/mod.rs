@@ -9,9 +9,12 @@
 mod detect;
 pub mod error;
 pub mod exchange;
+mod grid;
 pub mod render;
+mod rs;
 pub mod sas;
 pub mod scan;
+mod soft;
 pub mod token;
 
 pub use error::{CodeKind, CodeProblem, MeetError, humane_duration};

@@ -133,6 +133,7 @@ const FAST: Strategy<'static> = Strategy {
     }],
     gate: Gate::Patterns(2),
     try_harder: false,
+    grid: true,
 };
 
 /// Stills: every pass whatever the first ones found, every third row scanned.
@@ -154,6 +155,7 @@ const THOROUGH: Strategy<'static> = Strategy {
     if_candidates: &[],
     gate: Gate::Sets,
     try_harder: true,
+    grid: true,
 };
 
 fn hints() -> DecodeHints {
