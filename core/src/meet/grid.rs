@@ -378,12 +378,6 @@ fn locate_alignment(g: Gray<'_>, h: &Homography, au: f64, av: f64) -> Option<(f6
 /// ([`super::soft`]).
 pub(crate) fn read(g: Gray<'_>, h: &Homography, dim: u32) -> Option<String> {
     let vals = sample(g, h, dim)?;
-    #[cfg(test)]
-    TRACE.with(|t| {
-        if let Some(v) = t.borrow_mut().as_mut() {
-            v.push((dim, vals.clone()));
-        }
-    });
     let mut soft = Vec::with_capacity(2);
     for r in [3, 2] {
         let (dark, conf) = threshold_local(&vals, dim, r);
@@ -412,17 +406,6 @@ fn read_soft(
     [&b.0, &a.0]
         .into_iter()
         .find_map(|bits| super::soft::decode(&super::soft::codewords(bits, &conf, dim)?))
-}
-
-/// Grey values of the grids [`read`] was given: (modules per side, values).
-#[cfg(test)]
-pub(crate) type Traced = Vec<(u32, Vec<f32>)>;
-
-#[cfg(test)]
-thread_local! {
-    /// Diagnostics: the grey values of every grid [`read`] is given, when set.
-    pub(crate) static TRACE: std::cell::RefCell<Option<Traced>> =
-        const { std::cell::RefCell::new(None) };
 }
 
 /// The placement of the estimated corner (`pts[est]`) within ±3 modules of where it was put
