@@ -240,12 +240,7 @@ mod tests {
     fn erasures_read_a_code_plain_decoding_cannot() {
         // 18×18 modules wiped: beyond errors-only Reed–Solomon, within errors and erasures.
         let (bits, conf, dim) = wiped(18);
-        assert!(
-            rxing::qrcode::cpp_port::decoder::Decode(&bits).is_err_and(|_| true)
-                || !rxing::qrcode::cpp_port::decoder::Decode(&bits)
-                    .unwrap()
-                    .isValid()
-        );
+        assert!(!rxing::qrcode::cpp_port::decoder::Decode(&bits).is_ok_and(|r| r.isValid()));
         let cw = codewords(&bits, &conf, dim).unwrap();
         assert_eq!(decode(&cw).as_deref(), Some(TEXT));
         // Without the confidences the same grid is not read.

@@ -371,13 +371,6 @@ impl MarketRegistry {
         Ok(Self { markets })
     }
 
-    /// Every market as [`Market::localized`] makes it for these preferred locales.
-    pub fn localized(&self, locales: &[String]) -> MarketRegistry {
-        MarketRegistry {
-            markets: self.markets.iter().map(|m| m.localized(locales)).collect(),
-        }
-    }
-
     /// All markets, in definition order (for pickers).
     pub fn list(&self) -> &[Market] {
         &self.markets
@@ -401,8 +394,8 @@ pub fn builtin() -> &'static MarketRegistry {
     &builtin_state().0
 }
 
-/// The built-in markets as a user with these preferred locales reads them
-/// ([`MarketRegistry::localized`]). Each language is built once, when first asked for, and kept
+/// The built-in markets as a user with these preferred locales reads them (each market as
+/// [`Market::localized`] makes it). Each language is built once, when first asked for, and kept
 /// (at most one registry per shipped language).
 pub fn builtin_localized(locales: &[String]) -> &'static MarketRegistry {
     const N: usize = market_l10n::TRANSLATIONS.len();

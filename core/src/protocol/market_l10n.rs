@@ -238,6 +238,7 @@ pub fn resolve(locales: &[String]) -> Option<usize> {
 }
 
 /// The tag [`resolve`] picked (`None`: English).
+#[cfg(test)]
 pub fn resolve_tag(locales: &[String]) -> Option<&'static str> {
     resolve(locales).map(|i| TRANSLATIONS[i].0)
 }

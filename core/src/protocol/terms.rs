@@ -103,6 +103,7 @@ pub enum TermValue {
 /// The typed terms of a JSON object's text (an intent's payload, a deal's terms), with the
 /// labels, order and kinds of `market`'s form when known. Anything but a JSON object is an
 /// empty list.
+#[cfg(test)]
 pub fn term_views_of_json(market: Option<&Market>, json: &str) -> Vec<TermView> {
     match serde_json::from_str::<Value>(json) {
         Ok(Value::Object(map)) => term_views(market, &map),
@@ -201,7 +202,7 @@ pub fn term_views(market: Option<&Market>, object: &Map<String, Value>) -> Vec<T
 }
 
 /// `true` for a code of the ISO 4217 list (three capital letters the standard assigns).
-pub fn is_currency_code(code: &str) -> bool {
+fn is_currency_code(code: &str) -> bool {
     code.len() == 3 && ISO_4217.binary_search(&code).is_ok()
 }
 
