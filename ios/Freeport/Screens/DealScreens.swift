@@ -88,35 +88,28 @@ struct QuotesScreen: View {
                 }
             }
         }
-        .confirmationDialog(
-            blockQuestion, isPresented: Binding(get: { blocking != nil }, set: { if !$0 { blocking = nil } }),
-            titleVisibility: .visible, presenting: blocking
-        ) { quote in
-            Button("Block them", role: .destructive) { Task { await model.block(quote.deal.nego) } }
-        } message: { _ in
-            Text("Their quotes disappear and nothing they send reaches you. They are not told. You can unblock them in Settings.")
+        .blockConfirmation($blocking, who: { $0.screening.name ?? shortKey($0.screening.subjectNpub) }) { quote in
+            Task { await model.block(quote.deal.nego) }
         }
         .task { await model.refresh() }
         .onChange(of: app.dealsRevision) { Task { await model.refresh() } }
     }
 }
 
-extension QuotesScreen {
-    /// "Block Bob?" for the quote being blocked.
-    private var blockQuestion: Text {
-        let who = blocking.map { $0.screening.name ?? shortKey($0.screening.subjectNpub) } ?? ""
-        return Text("Block \(who)?")
-    }
-}
-
 extension View {
-    /// "Block Bob?" before blocking from a deal or a screening card, as on a quote card:
-    /// blocking hides their quotes and drops what they send, silently, so it is never one stray
-    /// tap. Unblocking needs no question.
-    func blockConfirmation(isPresented: Binding<Bool>, who: String, onBlock: @escaping () -> Void) -> some View {
-        confirmationDialog(Text("Block \(who)?"), isPresented: isPresented, titleVisibility: .visible) {
-            Button("Block them", role: .destructive, action: onBlock)
-        } message: {
+    /// "Block Bob?" before blocking the person in `item` (a quote, a deal's counterparty, a
+    /// screened key), shown while `item` is set: blocking hides their quotes and drops what they
+    /// send, silently, so it is never one stray tap. Unblocking needs no question.
+    func blockConfirmation<Item>(_ item: Binding<Item?>, who: @escaping (Item) -> String, onBlock: @escaping (Item) -> Void) -> some View {
+        let name = item.wrappedValue.map(who) ?? ""
+        return confirmationDialog(
+            Text("Block \(name)?"),
+            isPresented: Binding(get: { item.wrappedValue != nil }, set: { if !$0 { item.wrappedValue = nil } }),
+            titleVisibility: .visible,
+            presenting: item.wrappedValue
+        ) { it in
+            Button("Block them", role: .destructive) { onBlock(it) }
+        } message: { _ in
             Text("Their quotes disappear and nothing they send reaches you. They are not told. You can unblock them in Settings.")
         }
     }
@@ -179,7 +172,8 @@ struct NegotiationScreen: View {
     let app: AppModel
     @State private var model: NegotiationModel
     @State private var confirmCancel = false
-    @State private var confirmBlock = false
+    /// The counterparty's key while "Block …?" is asked.
+    @State private var blocking: String?
 
     init(app: AppModel, model: NegotiationModel) {
         self.app = app
@@ -308,10 +302,10 @@ struct NegotiationScreen: View {
                     // The user's own choice about a key, possible at any time; the core drops what
                     // a blocked key sends, silently.
                     Button(deal.counterpartyBlocked ? "Unblock them" : "Block them", role: deal.counterpartyBlocked ? nil : .destructive) {
-                        if deal.counterpartyBlocked { Task { await model.setBlocked(false) } } else { confirmBlock = true }
+                        if deal.counterpartyBlocked { Task { await model.setBlocked(false) } } else { blocking = deal.counterpartyNpub }
                     }
                 }
-                .blockConfirmation(isPresented: $confirmBlock, who: shortKey(deal.counterpartyNpub)) {
+                .blockConfirmation($blocking, who: { shortKey($0) }) { _ in
                     Task { await model.setBlocked(true) }
                 }
             } else {
@@ -334,7 +328,8 @@ struct CounterpartyScreen: View {
     let app: AppModel
     let subject: String
     @State private var model: ScreenModel
-    @State private var confirmBlock = false
+    /// Who is named in "Block …?" while it is asked.
+    @State private var blocking: String?
 
     init(app: AppModel, subject: String) {
         self.app = app
@@ -351,10 +346,10 @@ struct CounterpartyScreen: View {
                         Text("You blocked them: nothing they send reaches you, and they are not told.").foregroundStyle(.red)
                     }
                     Button(card.blocked ? "Unblock them" : "Block them", role: card.blocked ? nil : .destructive) {
-                        if card.blocked { Task { await model.setBlocked(false) } } else { confirmBlock = true }
+                        if card.blocked { Task { await model.setBlocked(false) } } else { blocking = card.name ?? shortKey(card.subjectNpub) }
                     }
                 }
-                .blockConfirmation(isPresented: $confirmBlock, who: card.name ?? shortKey(card.subjectNpub)) {
+                .blockConfirmation($blocking, who: { $0 }) { _ in
                     Task { await model.setBlocked(true) }
                 }
                 if !model.path.isEmpty {

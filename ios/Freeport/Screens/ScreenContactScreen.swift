@@ -7,7 +7,8 @@ struct ScreenContactScreen: View {
     let app: AppModel
     @State private var model: ScreenModel
     @State private var scanning = false
-    @State private var confirmBlock = false
+    /// Who is named in "Block …?" while it is asked.
+    @State private var blocking: String?
 
     init(app: AppModel, model: ScreenModel) {
         self.app = app
@@ -36,10 +37,10 @@ struct ScreenContactScreen: View {
                         Text("You blocked them: nothing they send reaches you, and they are not told.").foregroundStyle(.red)
                     }
                     Button(card.blocked ? "Unblock them" : "Block them", role: card.blocked ? nil : .destructive) {
-                        if card.blocked { Task { await model.setBlocked(false) } } else { confirmBlock = true }
+                        if card.blocked { Task { await model.setBlocked(false) } } else { blocking = card.name ?? shortKey(card.subjectNpub) }
                     }
                 }
-                .blockConfirmation(isPresented: $confirmBlock, who: card.name ?? shortKey(card.subjectNpub)) {
+                .blockConfirmation($blocking, who: { $0 }) { _ in
                     Task { await model.setBlocked(true) }
                 }
                 if !model.path.isEmpty {
