@@ -10,6 +10,7 @@ import androidx.compose.ui.semantics.SemanticsNode
 import androidx.compose.ui.semantics.SemanticsProperties
 import androidx.compose.ui.semantics.getOrNull
 import androidx.compose.ui.text.TextLayoutResult
+import androidx.compose.ui.text.style.ResolvedTextDirection
 import androidx.compose.ui.graphics.Color as ComposeColor
 
 /**
@@ -100,15 +101,19 @@ object A11y {
      * `hasVisualOverflow`, less sub-pixel rounding: at a non-integer font scale a single line can
      * measure a fraction of a pixel wider than the width it was laid out in, which Compose reports
      * as overflow although nothing is cut. Clipped means lines were dropped (max lines), the text
-     * is taller than its box, or a line is more than a pixel wider than the box. (A line's width,
-     * not its right edge: a right-to-left line is placed from the end of the width the paragraph
-     * was laid out in, which can be wider than the box it is then given.)
+     * is taller than its box, or a left-to-right line ends more than a pixel past the box. A
+     * right-to-left line is judged by its width instead: it is placed from the end of the width
+     * the paragraph was laid out in, which can be wider than the box it is then given.
      */
     private fun clipped(l: TextLayoutResult): Boolean {
         if (!l.hasVisualOverflow) return false
         val p = l.multiParagraph
         return p.didExceedMaxLines || p.height > l.size.height + 1f ||
-            (0 until l.lineCount).any { l.getLineRight(it) - l.getLineLeft(it) > l.size.width + 1f }
+            (0 until l.lineCount).any { i ->
+                val rtl = l.getParagraphDirection(l.getLineStart(i)) == ResolvedTextDirection.Rtl
+                val overflow = if (rtl) l.getLineRight(i) - l.getLineLeft(i) else l.getLineRight(i)
+                overflow > l.size.width + 1f
+            }
     }
 
     private fun walk(n: SemanticsNode, visit: (SemanticsNode) -> Unit) {

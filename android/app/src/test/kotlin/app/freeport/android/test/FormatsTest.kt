@@ -60,7 +60,6 @@ class FormatsTest {
         assertEquals("￥500", plain(moneyText("500", "JPY", Locale.JAPAN)))
         // Arabic: the locale's own pattern and digits, whatever they are, with the code.
         val arabic = moneyText("1200", "SGD", ar)
-        println("ar money: $arabic ${arabic.map { "%04x".format(it.code) }}")
         assertTrue(arabic, arabic.contains("SGD"))
         assertEquals(arabic, moneyText("1200.00", "SGD", ar))
         // A code ICU does not know: the number in the locale's format, then the code.
@@ -80,7 +79,6 @@ class FormatsTest {
         // An end before the start (never from the core) is the start alone.
         assertEquals(plain(windowText(start, start, en, sg)), plain(windowText(start, start - 60, en, sg)))
         val arabic = windowText(start, start + 3_600, ar, sg)
-        println("ar window: $arabic")
         assertTrue(arabic, arabic.isNotBlank() && arabic != windowText(start, start + 3_600, en, sg))
     }
 }
