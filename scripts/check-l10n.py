@@ -251,7 +251,7 @@ def load_dir(d):
 def main():
     problems = []
     # 1. the table is current with the apps' English
-    ex_out, units, keys = extract.rendered()
+    ex_out, _, _ = extract.rendered()
     for p, t in ex_out.items():
         if not p.exists() or p.read_text() != t:
             problems.append(f"{p.relative_to(ROOT)} is out of date with the apps' English: run python3 scripts/l10n-extract.py")
@@ -488,6 +488,21 @@ class SelfTest(unittest.TestCase):
             self.assertTrue(generated_problems({p: "new"}, {}, {}))
             p.write_text("new")
             self.assertEqual(generated_problems({p: "new"}, {}, {}), [])
+
+    def test_a_locale_no_longer_written_is_stale(self):
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            root = Path(d)
+            res = root / gen.RES.relative_to(gen.ROOT)
+            dropped = res / "values-xx" / "strings.xml"
+            kept = res / "values-de" / "strings.xml"
+            hand = res / "values-night" / "strings.xml"
+            for p in (dropped, kept, hand):
+                p.parent.mkdir(parents=True)
+            dropped.write_text("<!-- " + gen.GENERATED.format(file="xx.json") + " -->")
+            kept.write_text("<!-- " + gen.GENERATED.format(file="de.json") + " -->")
+            hand.write_text("<resources/>")
+            self.assertEqual(gen.stale_android_dirs(root, {kept: ""}), [dropped])
 
     MARKET_SOURCE = {"goods/1#title": "Second-hand goods", "goods/1#/currency.placeholder": "SGD",
                      "rideshare/1#/category.option.van": "Van"}
