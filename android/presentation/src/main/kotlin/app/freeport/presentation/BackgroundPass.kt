@@ -39,8 +39,19 @@ object BackgroundPass {
     suspend fun run(core: Core, sink: NoticeSink, budgetMs: Long): BackgroundRun {
         if (!core.hasIdentity()) return BackgroundRun(PassOutcome.COMPLETE, 0, 0)
         val report = core.backgroundPass(budgetMs)
+        val posted = deliver(core, sink, report.notices)
+        return BackgroundRun(report.outcome, posted, report.relaysConnected.toInt())
+    }
+
+    /**
+     * Posts and acknowledges [first], then whatever else is pending, one notice at a time (post
+     * first, acknowledge after: a crash in between re-posts under the same id). Used by the pass
+     * above and by the check-in alarm, which raises notices without a pass. Returns how many
+     * were shown.
+     */
+    suspend fun deliver(core: Core, sink: NoticeSink, first: List<Notice>): Int {
         var posted = 0
-        var batch = report.notices
+        var batch = first
         while (batch.isNotEmpty()) {
             for (n in batch) {
                 if (sink.post(n)) posted++
@@ -48,7 +59,7 @@ object BackgroundPass {
             }
             batch = core.pendingNotices()
         }
-        return BackgroundRun(report.outcome, posted, report.relaysConnected.toInt())
+        return posted
     }
 }
 

@@ -5,6 +5,7 @@ import android.app.PendingIntent
 import android.content.BroadcastReceiver
 import android.content.Context
 import android.content.Intent
+import app.freeport.presentation.BackgroundPass
 import app.freeport.presentation.Core
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
@@ -39,11 +40,7 @@ object CheckinAlarms {
     /** Raises what is due now (posting it) and sets the alarm for the next. */
     suspend fun ring(context: Context, core: Core) {
         val checkins = core.checkins ?: return
-        val sink = AndroidNoticeSink(context)
-        for (n in checkins.checkinTick()) {
-            sink.post(n)
-            core.ackNotices(listOf(n.id))
-        }
+        BackgroundPass.deliver(core, AndroidNoticeSink(context), checkins.checkinTick())
         set(context, checkins.checkinNextAlarm())
     }
 

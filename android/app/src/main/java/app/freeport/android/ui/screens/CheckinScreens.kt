@@ -337,7 +337,7 @@ private fun MeetingCard(m: CheckinMeetingView) {
             m.phone?.let { Text(stringResource(R.string.checkin_phone, ltr(it))) }
             Text(
                 pluralStringResource(R.plurals.card_deals, m.screening.deals.toInt(), m.screening.deals.toInt()) +
-                    " · " + stringResource(R.string.checkin_verified_by, m.screening.verifiedBy.toInt()),
+                    " · " + pluralStringResource(R.plurals.badge_verified_by, m.screening.verifiedBy.toInt(), m.screening.verifiedBy.toInt()),
                 style = MaterialTheme.typography.bodyMedium,
             )
         }
