@@ -1826,11 +1826,13 @@ fn print_checkin(v: &CheckinView) {
 fn print_watched(w: &WatchedCheckinView) {
     let now = now();
     let who = w.from.name.clone().unwrap_or_else(|| w.from.npub.clone());
+    // Their deadline in our clock while open; as they set it once closed.
+    let until = w.due_at.unwrap_or(w.deadline);
     println!(
         "{who} · {} · until {} ({})",
         english::checkin_state(w.state),
-        english::time(w.deadline),
-        english::relative(w.deadline, now)
+        english::time(until),
+        english::relative(until, now)
     );
     println!("   meeting {}", english::meeting(&w.meeting));
     println!(

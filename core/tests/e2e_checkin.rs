@@ -221,6 +221,11 @@ async fn safe_reaches_the_contact_and_nothing_reaches_the_counterparty() {
     assert_eq!(watching.len(), 1);
     assert_eq!(watching[0].state, CheckinState::Active);
     assert!(watching[0].alarm_at.is_some());
+    assert!(
+        watching[0]
+            .due_at
+            .is_some_and(|d| d < watching[0].alarm_at.unwrap())
+    );
     assert!(pass(&t.carol).await.is_empty(), "told once");
 
     let v = t
@@ -236,6 +241,7 @@ async fn safe_reaches_the_contact_and_nothing_reaches_the_counterparty() {
     let w = &t.carol.app.watched_checkins().unwrap()[0];
     assert_eq!(w.state, CheckinState::Safe);
     assert_eq!(w.alarm_at, None);
+    assert_eq!(w.due_at, None);
     assert_eq!(t.carol.app.checkin_next_alarm().unwrap(), None);
 
     // Closed: a new one may be shared for the same deal.

@@ -168,6 +168,9 @@ pub struct WatchedCheckinView {
     /// When this phone alerts unless it is closed first (our clock; `None` once alerted or
     /// closed).
     pub alarm_at: Option<u64>,
+    /// Their deadline in our clock (their clock's observed lead taken off) while the check-in is
+    /// open, alerted or not; `None` once closed. What a countdown counts to.
+    pub due_at: Option<u64>,
     pub meeting: CheckinMeetingView,
     pub place_name: Option<String>,
     pub geohash: Option<String>,
@@ -1022,6 +1025,7 @@ impl App {
             alarm_at: w
                 .alarm_at(&policy)
                 .filter(|_| w.alerted != Some(w.deadline)),
+            due_at: w.due_at(&policy),
             meeting: meeting_view(&s.meeting),
             place_name: s.place.name.clone(),
             geohash: s.place.geohash.clone(),

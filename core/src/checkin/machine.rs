@@ -324,13 +324,17 @@ impl Watch {
         u64::try_from(self.clock_offset.unwrap_or(0).clamp(0, max)).unwrap_or(0)
     }
 
-    /// When this phone alerts if nothing closes the check-in (our clock); `None` unless open.
+    /// Their deadline in our clock (less the lead their clock was seen to have, within the
+    /// policy's bound): what a countdown counts to. `None` unless open.
+    pub fn due_at(&self, policy: &CheckinPolicy) -> Option<u64> {
+        (self.phase == WatchPhase::Open).then(|| self.deadline.saturating_sub(self.ahead(policy)))
+    }
+
+    /// When this phone alerts if nothing closes the check-in (our clock): [`Watch::due_at`] plus
+    /// the grace. `None` unless open.
     pub fn alarm_at(&self, policy: &CheckinPolicy) -> Option<u64> {
-        (self.phase == WatchPhase::Open).then(|| {
-            self.deadline
-                .saturating_sub(self.ahead(policy))
-                .saturating_add(policy.grace_secs)
-        })
+        self.due_at(policy)
+            .map(|d| d.saturating_add(policy.grace_secs))
     }
 
     /// When the meeting starts in our clock, if later than the share.

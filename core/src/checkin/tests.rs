@@ -358,6 +358,7 @@ fn a_contact_is_told_once_and_the_alarm_fires_after_the_grace() {
     );
     assert!(w.tick(NOW + 99_999, &p).is_empty());
     assert_eq!(w.alarm_at(&p), None);
+    assert_eq!(w.due_at(&p), None, "no countdown once closed");
     // Replays of anything after the closing change nothing.
     for m in [&share, &ext, &close] {
         assert!(w.apply(m, NOW + 10_004, &p).unwrap().is_empty());
@@ -471,11 +472,17 @@ fn clock_skew_moves_the_alarm_within_bounds_and_is_shown() {
     ahead.apply(&share, NOW - 600, &p).unwrap();
     assert_eq!(ahead.clock_offset, Some(600));
     assert_eq!(ahead.alarm_at(&p), Some(NOW + 3600 - 600 + p.grace_secs));
+    assert_eq!(
+        ahead.due_at(&p),
+        Some(NOW + 3600 - 600),
+        "the countdown counts to it too"
+    );
     // Behind (or delayed): not moved later than the grace.
     let mut behind = watch_for(&share, Keys::generate().public_key());
     behind.apply(&share, NOW + 600, &p).unwrap();
     assert_eq!(behind.clock_offset, Some(-600));
     assert_eq!(behind.alarm_at(&p), Some(NOW + 3600 + p.grace_secs));
+    assert_eq!(behind.due_at(&p), Some(NOW + 3600));
     // Wildly ahead: moved by the largest skew the policy takes, shown as measured.
     let mut wild = watch_for(&share, Keys::generate().public_key());
     wild.apply(&share, NOW - 7200, &p).unwrap();

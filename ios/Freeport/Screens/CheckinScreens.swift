@@ -98,7 +98,8 @@ struct CheckinAlertScreen: View {
                         .font(.title.bold())
                         .foregroundStyle(model.isAlarm ? .red : .primary)
                     Text(c.from.name ?? shortKey(c.from.npub)).font(.headline)
-                    LabeledContent("Deadline", value: Date(timeIntervalSince1970: TimeInterval(c.deadline)).formatted(date: .abbreviated, time: .shortened))
+                    // In our clock while open (the core's dueAt); as they set it once closed.
+                    LabeledContent("Deadline", value: Date(timeIntervalSince1970: TimeInterval(c.dueAt ?? c.deadline)).formatted(date: .abbreviated, time: .shortened))
                     if c.clockSkewed, let off = c.clockOffsetSecs {
                         Text("Their phone’s clock differs from yours by \(Int(abs(off) / 60)) minutes").font(.footnote)
                     }

@@ -157,7 +157,7 @@ final class CheckinTests: XCTestCase {
     func testAlarmsArePlannedFromTheCoresTimesOnly() async throws {
         let watching = WatchedCheckinView(
             id: "ab12", from: CheckinPersonView(pubkey: "aa", npub: "npub1alice0000000000000", name: nil),
-            state: .active, sharedAt: 1, receivedAt: 2, meetAt: nil, deadline: 1_000, alarmAt: 1_300,
+            state: .active, sharedAt: 1, receivedAt: 2, meetAt: nil, deadline: 1_000, alarmAt: 1_300, dueAt: 1_000,
             meeting: alert().meeting, placeName: nil, geohash: nil, clockOffsetSecs: nil,
             clockSkewed: false, closedAt: nil)
         var closed = watching

@@ -88,11 +88,12 @@ object CheckinFixtures {
         pin = "1234",
     )
 
-    private fun watched(state: CheckinState, deadline: Long) = WatchedCheckinView(
+    /** [due]: their deadline in our clock; their clock runs 7 minutes ahead, so it reads 7 minutes later. */
+    private fun watched(state: CheckinState, due: Long) = WatchedCheckinView(
         id = "cd".repeat(16),
         from = CheckinPersonView("a".repeat(64), "npub1alice3x8c9v2b4n6m1q7w5e0r", "Alice"),
         state = state, sharedAt = (NOW - 3600).toULong(), receivedAt = (NOW - 3500).toULong(), meetAt = null,
-        deadline = deadline.toULong(), alarmAt = null, meeting = bob,
+        deadline = (due + 420).toULong(), alarmAt = null, dueAt = due.toULong(), meeting = bob,
         placeName = "Tanjong Pagar MRT, exit A", geohash = "w21z7",
         clockOffsetSecs = 420, clockSkewed = true, closedAt = null,
     )

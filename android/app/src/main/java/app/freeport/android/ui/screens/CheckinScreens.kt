@@ -302,8 +302,9 @@ fun CheckinAlertScreen(s: CheckinAlertViewModel.State, now: Long, scroll: Scroll
                 Text(who, style = MaterialTheme.typography.headlineSmall, modifier = Modifier.semantics { heading() })
                 Text(checkinStateText(c.state), style = MaterialTheme.typography.titleLarge,
                     modifier = Modifier.semantics { liveRegion = LiveRegionMode.Assertive })
-                val left = c.deadline.toLong() - now
-                if (!c.state.let { it == CheckinState.SAFE || it == CheckinState.CANCELLED || it == CheckinState.DURESS }) {
+                // Their deadline in our clock, while the check-in is open (the core's `dueAt`).
+                c.dueAt?.let { due ->
+                    val left = due.toLong() - now
                     Text(
                         if (left >= 0) stringResource(R.string.checkin_time_left, countdownText(left))
                         else stringResource(R.string.checkin_time_over, countdownText(-left)),
